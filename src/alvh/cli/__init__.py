@@ -47,7 +47,7 @@ def _register() -> None:
     from alvh.cli import data as data_cli
 
     app.add_typer(data_cli.app, name="data")
-    for optional in ("rules", "backtest", "simulate", "report"):
+    for optional in ("market", "rules", "backtest", "analyze", "simulate", "report"):
         try:
             module = __import__(f"alvh.cli.{optional}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a group not built yet
