@@ -45,3 +45,12 @@ __all__ = [
     "vx_final_settlement",
     "vx_final_settlement_rule",
 ]
+
+from alvh.calendar.events import (  # noqa: E402
+    EventCalendar,
+    event_window_mask,
+    load_event_calendar,
+    read_event_dates,
+)
+
+__all__ += ["EventCalendar", "event_window_mask", "load_event_calendar", "read_event_dates"]
