@@ -287,3 +287,26 @@ def test_spx_expiries_between_matches_scalar_rule() -> None:
             assert third_friday(y, m) == _reference_third_friday(y, m)
     with pytest.raises(InputError, match="start"):
         spx_expiries_between("2020-02-01", "2020-01-01")
+
+
+# ---------------------------------------------------------------- properties over the whole rule range
+def test_every_vx_settlement_2004_2099_is_a_session_and_round_trips() -> None:
+    for y in range(2004, 2100):
+        for m in range(1, 13):
+            d = vx_final_settlement(y, m)
+            assert d.weekday() in (1, 2), (y, m, d)  # Wednesday, or Tuesday after a holiday
+            assert is_session(d, "CBOE") and is_session(d, "CFE"), (y, m, d)
+            assert (d.year, d.month) == (y, m)  # settles inside its contract month
+            assert vx_contract_for_expiry(d) == vx_contract_code(y, m)
+            s = spx_monthly_expiry(y, m)
+            assert s.weekday() in (3, 4) and is_session(s, "CBOE"), (y, m, s)
+            assert 15 <= third_friday(y, m).day <= 21
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import alvh.calendar.expiries as mod
+
+    result = doctest.testmod(mod)
+    assert result.attempted >= 6 and result.failed == 0
