@@ -139,8 +139,9 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
     vix = ivs * 100
     for d in range(1, n_days):
         for p in range(n_paths):
-            # core: 4 legs, expiry 45 days after day 1
-            t0, t1 = (45 - (d - 1)) / 365, max(45 - d, 0) / 365
+            # core: 4 legs
+            age = (d - 1) % 40  # a new condor every 40 days, entered at 45 DTE
+            t0, t1 = (45 - age) / 365, (44 - age) / 365
             if d == expiry_day:
                 t1 = 0.0
             s0, s1 = spot[d - 1, p], spot[d, p]

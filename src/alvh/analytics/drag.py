@@ -1,0 +1,406 @@
+"""Vega correlation drag of the hedge layers, in basis points of capital.
+
+docs/drag.md defines every quantity; in short, for each hedge layer ``L`` and
+day ``d`` (drag is a *cost*: positive when the layer loses against the
+benchmark):
+
+* ``carry``       = -(theta + carry roll-down) of the layer: what it loses
+  at an unchanged curve;
+* ``correlation`` = counterfactual - the layer's market-move P&L, where the
+  counterfactual is a layer of the same vega notional ``N_L`` (dollars per
+  point of its own volatility underlying, from the attribution) whose vol moved
+  one-for-one with the core's implied volatility: ``N_L * dIV_core``;
+* ``costs``, ``financing`` = minus the layer's trading-cost and financing P&L;
+* ``total`` = the sum = ``N_L * dIV_core - (layer's total P&L)``.
+
+With an effective vega ``E_L`` (dollars per spot-VIX point, see
+:mod:`alvh.analytics.exposure`) the correlation drag splits exactly into a
+*maturity* part ``(N_L - E_L) * dIV_core`` (a longer future moves less than
+spot VIX) and a *decorrelation* part ``E_L * dIV_core - market-move P&L``.
+
+``dIV_core`` is the core's implied-vol change in vol points: the
+``|q*m*vega|``-weighted mean of the core legs' IV changes, and on days the core
+holds no option, the change of spot VIX (the 30-day index) in points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alvh.analytics.attribution import MARKET_MOVE_TERMS, Attribution
+from alvh.engine.records import InstrumentKind, PositionRecords
+from alvh.errors import InputError
+
+#: Drag parts, in the order stored; ``total`` is their sum.
+PARTS: tuple[str, ...] = ("carry", "correlation", "costs", "financing")
+#: Share of a month's trading days with front VX > spot VIX that makes it contango-heavy.
+CONTANGO_HEAVY_SHARE = 0.8
+#: The seed text's claim for unadjusted layers in contango-heavy months (bp of capital per month).
+SEED_CLAIM_BP_PER_MONTH = (18.0, 35.0)
+_BP = 1e4
+
+
+@dataclass(frozen=True)
+class Drag:
+    """Daily drag per hedge layer, in basis points of capital (positive = cost).
+
+    Attributes
+    ----------
+    layers : tuple of str
+        Hedge layer names (the attribution groups other than "core").
+    instruments : dict
+        Layer name -> "futures", "calls", "futures+calls" or "none": what each number refers to.
+    dates : DatetimeIndex
+        Trading days, length n_days.
+    daily : ndarray, shape (n_parts, n_days, n_paths, n_layers)
+        bp of capital per day for each part in :data:`PARTS`.
+    maturity, decorrelation : ndarray or None, shape (n_days, n_paths, n_layers)
+        bp; the exact split of ``correlation`` when an effective vega was given.
+    core_vol_change : ndarray, shape (n_days, n_paths)
+        Vol points used as the core's IV change.
+    core_vol_source : ndarray of bool, shape (n_days, n_paths)
+        True where ``core_vol_change`` is the core's own IV, False where it is spot VIX.
+    counterfactual : ndarray, shape (n_days, n_paths, n_layers)
+        Dollars: ``N_L * dIV_core``.
+    """
+
+    layers: tuple[str, ...]
+    instruments: dict[str, str]
+    dates: pd.DatetimeIndex
+    daily: np.ndarray
+    maturity: np.ndarray | None
+    decorrelation: np.ndarray | None
+    core_vol_change: np.ndarray
+    core_vol_source: np.ndarray
+    counterfactual: np.ndarray
+
+    def part(self, name: str) -> np.ndarray:
+        """bp per day of one part (or "total"), shape ``(n_days, n_paths, n_layers)``."""
+        if name == "total":
+            return self.daily.sum(axis=0)
+        if name not in PARTS:
+            raise InputError(f"unknown drag part {name!r}", argument="name", expected=f"one of {PARTS + ('total',)}")
+        return self.daily[PARTS.index(name)]
+
+    def cumulative(self, name: str = "total") -> np.ndarray:
+        """Cumulative bp from the first day, shape ``(n_days, n_paths, n_layers)``."""
+        return np.cumsum(self.part(name), axis=0)
+
+    @property
+    def n_months(self) -> int:
+        """Distinct calendar months spanned by ``dates``."""
+        return int(self.dates.to_period("M").nunique())
+
+
+def layer_instruments(records: PositionRecords, layers: Sequence[str]) -> dict[str, str]:
+    """Which instrument each layer held over the run: "futures", "calls", "futures+calls" or "none"."""
+    kind = np.asarray(records.kind)
+    held = np.asarray(records.quantity) != 0
+    out = {}
+    for layer in layers:
+        cols = [i for i, c in enumerate(records.slots.component) if c == layer]
+        k = kind[..., cols][held[..., cols]]
+        fut = bool((k == InstrumentKind.VX_FUTURE).any())
+        opt = bool((k == InstrumentKind.VIX_OPTION).any())
+        out[layer] = {(True, False): "futures", (False, True): "calls", (True, True): "futures+calls"}.get(
+            (fut, opt), "none")
+    return out
+
+
+def _per_day_path(values: np.ndarray, n_days: int, n_paths: int, argument: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.shape[0] != n_days or arr.shape[1] not in (1, n_paths) or arr.ndim != 2:
+        raise InputError(f"shape {np.shape(values)}", argument=argument,
+                         expected=f"shape ({n_days},) or ({n_days}, {n_paths})")
+    return np.broadcast_to(arr, (n_days, n_paths))
+
+
+def _check_dates(dates: pd.DatetimeIndex, n_days: int) -> pd.DatetimeIndex:
+    dates = pd.DatetimeIndex(dates)
+    if len(dates) != n_days:
+        raise InputError(f"{len(dates)} dates for {n_days} days", argument="dates", expected=f"{n_days} trading days")
+    if dates.hasnans or not dates.is_monotonic_increasing or not dates.is_unique:
+        raise InputError("dates are not strictly increasing", argument="dates", expected="sorted unique trading days")
+    return dates
+
+
+def core_vol_change(attribution: Attribution, vix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The core's implied-vol change in vol points, with spot VIX where the core is flat.
+
+    Parameters
+    ----------
+    attribution : Attribution
+        Carries the ``|q*m*vega|``-weighted IV change of the core legs.
+    vix : ndarray, shape (n_days,) or (n_days, n_paths)
+        Spot VIX close in index points (= vol points).
+
+    Returns
+    -------
+    change : ndarray, shape (n_days, n_paths)
+        Vol points; day 0 is 0.
+    from_core : ndarray of bool, shape (n_days, n_paths)
+        True where the core's own legs gave the change.
+    """
+    n_days, n_paths = attribution.core_iv_change.shape
+    v = _per_day_path(vix, n_days, n_paths, "vix")
+    if not np.isfinite(v).all():
+        bad = np.argwhere(~np.isfinite(v))[0]
+        raise InputError(f"non-finite VIX at (day, path) = {tuple(int(b) for b in bad)}", argument="vix",
+                         expected="finite index points on every day")
+    dvix = np.zeros((n_days, n_paths))
+    dvix[1:] = v[1:] - v[:-1]
+    from_core = np.isfinite(attribution.core_iv_change)
+    return np.where(from_core, np.nan_to_num(attribution.core_iv_change), dvix), from_core
+
+
+def compute_drag(
+    attribution: Attribution,
+    *,
+    dates: pd.DatetimeIndex,
+    vix: np.ndarray,
+    instruments: dict[str, str] | None = None,
+    effective_vega: np.ndarray | None = None,
+) -> Drag:
+    """Daily drag per hedge layer from an attribution (docs/drag.md).
+
+    Parameters
+    ----------
+    attribution : Attribution
+        From :func:`alvh.analytics.attribution.attribute`.
+    dates : DatetimeIndex
+        The n_days trading days of the records.
+    vix : ndarray, shape (n_days,) or (n_days, n_paths)
+        Spot VIX close (points), the core's vol change on days the core is flat.
+    instruments : dict, optional
+        Layer -> instrument label (see :func:`layer_instruments`); "unknown" if omitted.
+    effective_vega : ndarray, shape (n_days, n_paths, n_groups), optional
+        Dollars per spot-VIX point per group (from :func:`alvh.analytics.exposure.effective_vega`);
+        when given, ``correlation`` is split into ``maturity`` and ``decorrelation``.
+
+    Returns
+    -------
+    Drag
+    """
+    n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
+    dates = _check_dates(dates, n_days)
+    layer_idx = [i for i, g in enumerate(attribution.groups) if g != "core"]
+    layers = tuple(attribution.groups[i] for i in layer_idx)
+    dcore, from_core = core_vol_change(attribution, vix)
+    to_bp = _BP / attribution.capital[None, :, None]
+
+    pnl = attribution.pnl[..., layer_idx]
+    terms = attribution.terms
+    move = sum(pnl[terms.index(t)] for t in MARKET_MOVE_TERMS)
+    notional = attribution.vega_notional[..., layer_idx]
+    counterfactual = notional * dcore[..., None]
+    daily = np.empty((len(PARTS), n_days, n_paths, len(layers)))
+    daily[0] = -(pnl[terms.index("theta")] + pnl[terms.index("carry")]) * to_bp
+    daily[1] = (counterfactual - move) * to_bp
+    daily[2] = -pnl[terms.index("costs")] * to_bp
+    daily[3] = -pnl[terms.index("financing")] * to_bp
+
+    maturity = decorrelation = None
+    if effective_vega is not None:
+        ev = np.asarray(effective_vega, dtype=float)
+        if ev.shape != (n_days, n_paths, n_groups) or not np.isfinite(ev).all():
+            raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
+                             expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}")
+        ev = ev[..., layer_idx]
+        maturity = (notional - ev) * dcore[..., None] * to_bp
+        decorrelation = (ev * dcore[..., None] - move) * to_bp
+    labels = {layer: "unknown" for layer in layers}
+    if instruments is not None:
+        unknown = set(instruments) - set(layers)
+        if unknown:
+            raise InputError(f"layers {sorted(unknown)} are not in the attribution", argument="instruments",
+                             expected=f"keys among {layers}")
+        labels.update(instruments)
+    return Drag(layers=layers, instruments=labels, dates=dates, daily=daily, maturity=maturity,
+                decorrelation=decorrelation, core_vol_change=dcore, core_vol_source=from_core,
+                counterfactual=counterfactual)
+
+
+def _month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
+    periods = dates.to_period("M")
+    codes = np.asarray(periods.year * 12 + periods.month)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    counts = np.diff(np.r_[starts, len(codes)])
+    return periods[starts], starts, counts
+
+
+def monthly_drag(drag: Drag) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
+    """Drag per calendar month in bp: months, sums ``(n_parts+1, n_months, n_paths, n_layers+1)``, day counts.
+
+    The last part is ``total``; the last layer is the sum of all layers ("all").
+    """
+    months, starts, counts = _month_bounds(drag.dates)
+    parts = np.concatenate([drag.daily, drag.daily.sum(axis=0, keepdims=True)], axis=0)
+    parts = np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1)
+    sums = np.add.reduceat(parts, starts, axis=1)
+    return months, sums, counts
+
+
+def contango_share(dates: pd.DatetimeIndex, front_vx: np.ndarray, vix: np.ndarray) -> pd.Series:
+    """Share of each calendar month's trading days with front VX settle > spot VIX close.
+
+    Parameters
+    ----------
+    front_vx, vix : ndarray, shape (n_days,)
+        Points on the same trading days as ``dates`` (historical curve).
+
+    Raises
+    ------
+    InputError
+        On length mismatch or NaN (a gap must be filled or cut before, not skipped silently).
+    """
+    dates = _check_dates(dates, len(dates))
+    fv, vx = np.asarray(front_vx, float), np.asarray(vix, float)
+    for name, arr in (("front_vx", fv), ("vix", vx)):
+        if arr.shape != (len(dates),):
+            raise InputError(f"shape {arr.shape}", argument=name, expected=f"shape ({len(dates)},)")
+        if not np.isfinite(arr).all():
+            bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise InputError(f"non-finite value on {dates[bad].date()}", argument=name,
+                             expected="a finite value on every trading day")
+    months, starts, counts = _month_bounds(dates)
+    share = np.add.reduceat((fv > vx).astype(float), starts) / counts
+    return pd.Series(share, index=months, name="contango_share")
+
+
+def monthly_drag_table(drag: Drag, *, contango: pd.Series | None = None) -> pd.DataFrame:
+    """Per calendar month and layer, the drag parts in bp of capital (mean over paths).
+
+    Returns
+    -------
+    DataFrame
+        Columns: month, layer ("all" = every layer), instrument, n_days, carry, correlation,
+        costs, financing, total, and contango_share when ``contango`` is given.
+    """
+    months, sums, counts = monthly_drag(drag)
+    names = list(drag.layers) + ["all"]
+    mean = sums.mean(axis=2)  # (parts, months, layers)
+    rows = {
+        "month": np.repeat(np.asarray(months.astype(str)), len(names)),
+        "layer": np.tile(names, len(months)),
+        "instrument": np.tile([drag.instruments.get(n, "all") if n != "all" else
+                               "+".join(sorted(set(drag.instruments.values()))) for n in names], len(months)),
+        "n_days": np.repeat(counts, len(names)),
+    }
+    for j, part in enumerate(PARTS + ("total",)):
+        rows[part] = mean[j].reshape(-1)
+    table = pd.DataFrame(rows)
+    if contango is not None:
+        share = contango.reindex(months)
+        if share.isna().any():
+            raise InputError("contango share is missing for some months", argument="contango",
+                             expected="a share for every month of the drag")
+        table["contango_share"] = np.repeat(share.to_numpy(), len(names))
+    return table
+
+
+def drag_distribution(
+    drag: Drag,
+    contango: pd.Series,
+    *,
+    threshold: float = CONTANGO_HEAVY_SHARE,
+    min_days: int = 15,
+    quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
+) -> pd.DataFrame:
+    """Quantiles of the monthly drag, overall and in contango-heavy months.
+
+    A month is contango-heavy when at least ``threshold`` (default 0.8) of its
+    trading days have the front VX settle above spot VIX. Months with fewer
+    than ``min_days`` trading days in the run (a partial first or last month)
+    are left out. Every (month, path) is one observation.
+
+    Returns
+    -------
+    DataFrame
+        Index (subset, layer, part) with subset in {"all_months", "contango_heavy",
+        "not_contango_heavy"}; columns n_months, mean, and one per quantile (bp/month).
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise InputError(f"threshold {threshold}", argument="threshold", expected="0 < threshold <= 1")
+    months, sums, counts = monthly_drag(drag)
+    share = contango.reindex(months)
+    if share.isna().any():
+        missing = [str(m) for m in months[share.isna().to_numpy()]][:3]
+        raise InputError(f"contango share missing for months {missing}", argument="contango",
+                         expected="a share for every month of the drag")
+    full = counts >= min_days
+    heavy = share.to_numpy() >= threshold
+    names = list(drag.layers) + ["all"]
+    part_names = PARTS + ("total",)
+    records = []
+    for subset, mask in (("all_months", full), ("contango_heavy", full & heavy),
+                         ("not_contango_heavy", full & ~heavy)):
+        sel = sums[:, mask]  # (parts, m, paths, layers)
+        for li, layer in enumerate(names):
+            for pj, part in enumerate(part_names):
+                values = sel[pj, :, :, li].reshape(-1)
+                row = {"subset": subset, "layer": layer, "part": part, "n_months": int(mask.sum()),
+                       "n_obs": int(values.size)}
+                if values.size:
+                    row["mean"] = float(values.mean())
+                    for q, v in zip(quantiles, np.quantile(values, quantiles)):
+                        row[f"q{q:g}"] = float(v)
+                else:
+                    row["mean"] = np.nan
+                    for q in quantiles:
+                        row[f"q{q:g}"] = np.nan
+                records.append(row)
+    return pd.DataFrame(records).set_index(["subset", "layer", "part"])
+
+
+def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: float = CONTANGO_HEAVY_SHARE,
+                 min_days: int = 15) -> dict:
+    """A JSON-ready dict of the headline drag for summary.json (bp of capital per month).
+
+    bp per month = the run's total bp / the number of calendar months spanned,
+    averaged over paths. With ``contango`` the monthly median and mean in
+    contango-heavy months are added next to the seed's 18-35 bp claim.
+    """
+    per_path_total = drag.daily.sum(axis=1)  # (parts, paths, layers)
+    n_months = drag.n_months
+    per_month = per_path_total.mean(axis=1) / n_months  # (parts, layers)
+    out: dict = {
+        "definition": "docs/drag.md; positive bp = cost of the hedge; per month = run total / calendar months",
+        "unit": "bp of capital per month",
+        "n_months": n_months,
+        "n_paths": int(drag.daily.shape[2]),
+        "instruments": dict(drag.instruments),
+        "total_drag_bp_per_month": float(per_month.sum()),
+        "split_bp_per_month": {p: float(per_month[j].sum()) for j, p in enumerate(PARTS)},
+        "per_layer_drag_bp_per_month": {layer: float(per_month[:, i].sum()) for i, layer in enumerate(drag.layers)},
+        "per_layer_split_bp_per_month": {layer: {p: float(per_month[j, i]) for j, p in enumerate(PARTS)}
+                                         for i, layer in enumerate(drag.layers)},
+        "core_vol_change_source": {"core_iv_days": int(drag.core_vol_source[:, 0].sum()),
+                                   "spot_vix_days": int((~drag.core_vol_source[:, 0]).sum())},
+    }
+    if drag.maturity is not None and drag.decorrelation is not None:
+        out["correlation_split_bp_per_month"] = {
+            "maturity": float(drag.maturity.sum(axis=0).mean(axis=0).sum() / n_months),
+            "decorrelation": float(drag.decorrelation.sum(axis=0).mean(axis=0).sum() / n_months),
+        }
+    if contango is not None:
+        dist = drag_distribution(drag, contango, threshold=threshold, min_days=min_days)
+        block = {}
+        for subset in ("all_months", "contango_heavy"):
+            row = dist.loc[(subset, "all", "total")]
+            block[subset] = {"n_months": int(row["n_months"]), "mean": _json_float(row["mean"]),
+                             "median": _json_float(row["q0.5"]), "q05": _json_float(row["q0.05"]),
+                             "q95": _json_float(row["q0.95"])}
+        block["contango_heavy_definition"] = f">= {threshold:.0%} of the month's trading days with front VX > VIX"
+        block["seed_claim_bp_per_month"] = list(SEED_CLAIM_BP_PER_MONTH)
+        out["monthly_total_drag_bp"] = block
+    return out
+
+
+def _json_float(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)

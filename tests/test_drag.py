@@ -1,0 +1,171 @@
+"""Vega correlation drag: identities, hand-computed cases, monthly tables against
+pandas group-bys, the contango-heavy classification, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_attribution import _single, make_records
+
+from alvh.analytics.attribution import attribute
+from alvh.analytics.drag import (
+    PARTS,
+    compute_drag,
+    contango_share,
+    core_vol_change,
+    drag_distribution,
+    drag_summary,
+    layer_instruments,
+    monthly_drag_table,
+)
+from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
+from alvh.errors import InputError
+
+CAPITAL = 1e6
+
+
+def _dates(n: int, start: str = "2020-01-02") -> pd.DatetimeIndex:
+    return pd.bdate_range(start, periods=n)
+
+
+def _core_plus_future(dsig_core_pts: float, froll: float, f1: float, qty: float = 2.0) -> PositionRecords:
+    """Day 1: a core SPX put (vol moves by dsig) and a VX future layer (F0 = 20)."""
+    core = _single(InstrumentKind.SPX_OPTION, call=False, k=3800.0, t0=30 / 365, t1=29 / 365, u0=4000.0, u1=4000.0,
+                   s0=0.20, s1=0.20 + dsig_core_pts / 100, p0=10.0, p1=10.0, qty=-1.0)
+    fut = _single(InstrumentKind.VX_FUTURE, u0=20.0, ur=froll, u1=f1, p0=20.0, p1=f1, qty=qty, mult=1000.0)
+    fields = {name: np.concatenate([getattr(core, name), getattr(fut, name)], axis=2)
+              for name in ("kind", "quantity", "is_call", "strike", "t_prev", "t_now", "underlying_prev",
+                           "underlying_now", "underlying_rolldown", "vol_prev", "vol_now", "rate_prev", "div_prev",
+                           "price_prev", "price_now")}
+    return PositionRecords(slots=SlotInfo(names=("core.put", "short.vx"), component=("core", "short"),
+                                          multiplier=np.array([100.0, 1000.0])), **fields)
+
+
+def test_hedge_moving_one_for_one_with_core_iv_has_zero_correlation_drag():
+    rec = _core_plus_future(dsig_core_pts=1.5, froll=20.0, f1=21.5)
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]))
+    assert drag.core_vol_change[1, 0] == pytest.approx(1.5)
+    assert drag.part("correlation")[1, 0, 0] == pytest.approx(0.0, abs=1e-12)
+    assert drag.part("carry")[1, 0, 0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_hand_computed_carry_and_correlation_drag():
+    # 2 futures x $1000: roll-down 20 -> 19.9 costs $200 = 2 bp of $1M; curve move +0.6 vs core +1.5 pts:
+    # shortfall = 2000 * (1.5 - 0.6) = $1800 = 18 bp
+    rec = _core_plus_future(dsig_core_pts=1.5, froll=19.9, f1=20.5)
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]),
+                        instruments=layer_instruments(rec, ("short",)))
+    assert drag.part("carry")[1, 0, 0] == pytest.approx(2.0)
+    assert drag.part("correlation")[1, 0, 0] == pytest.approx(18.0)
+    assert drag.part("total")[1, 0, 0] == pytest.approx(20.0)
+    assert drag.instruments == {"short": "futures"}
+
+
+def test_total_drag_is_counterfactual_minus_layer_pnl_and_maturity_split_is_exact():
+    rec = make_records(seed=7, n_days=50, n_paths=3, layer_kind="calls", mark_noise=0.02)
+    rng = np.random.default_rng(0)
+    att = attribute(rec, capital=CAPITAL, cost_pnl=-rng.random((50, 3, 4)), financing_pnl=-rng.random((50, 3, 4)))
+    ev = att.vega_notional * 0.6
+    drag = compute_drag(att, dates=_dates(50), vix=20 + rng.random(50), effective_vega=ev)
+    layer_pnl = att.total[..., 1:]
+    expected = (drag.counterfactual - layer_pnl) / CAPITAL * 1e4
+    np.testing.assert_allclose(drag.part("total"), expected, atol=1e-10)
+    np.testing.assert_allclose(drag.maturity + drag.decorrelation, drag.part("correlation"), atol=1e-10)
+    np.testing.assert_allclose(drag.cumulative()[-1], drag.part("total").sum(axis=0))
+
+
+def test_core_flat_days_fall_back_to_spot_vix_change():
+    rec = make_records(seed=2, n_days=8, n_paths=1, flat_core_days=(3, 4))
+    att = attribute(rec, capital=CAPITAL)
+    vix = np.array([20.0, 21.0, 19.0, 18.5, 22.0, 21.0, 21.0, 20.0])
+    change, from_core = core_vol_change(att, vix)
+    assert not from_core[3, 0] and not from_core[4, 0] and from_core[5, 0]
+    assert change[3, 0] == pytest.approx(-0.5) and change[4, 0] == pytest.approx(3.5)
+    # elsewhere: the |q m vega|-weighted mean of the legs' IV changes, recomputed by hand
+    d = 5
+    legs = slice(0, 4)
+    from test_attribution import ref_bsm
+    w = np.array([abs(rec.quantity[d, 0, j] * 100 * ref_bsm(rec.underlying_prev[d, 0, j], rec.strike[d, 0, j],
+                                                            rec.t_now[d, 0, j], rec.vol_prev[d, 0, j], 0.03, 0.015,
+                                                            rec.is_call[d, 0, j])["vega"]) for j in range(4)])
+    dsig = (rec.vol_now[d, 0, legs] - rec.vol_prev[d, 0, legs]) * 100
+    assert change[d, 0] == pytest.approx((w * dsig).sum() / w.sum(), rel=1e-9)
+    with pytest.raises(InputError, match="vix"):
+        core_vol_change(att, np.r_[vix[:-1], np.nan])
+
+
+def test_monthly_table_equals_pandas_groupby_reference():
+    n = 90
+    rec = make_records(seed=4, n_days=n, n_paths=2)
+    dates = _dates(n, "2021-01-15")
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=dates, vix=np.full(n, 20.0))
+    table = monthly_drag_table(drag)
+    for li, layer in enumerate(drag.layers):
+        frame = pd.DataFrame(drag.part("correlation")[:, :, li].mean(axis=1), index=dates)
+        ref = frame.groupby(dates.to_period("M")).sum()[0]
+        got = table[table.layer == layer].set_index("month")["correlation"]
+        np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), atol=1e-10)
+    alls = table[table.layer == "all"]
+    np.testing.assert_allclose(alls[list(PARTS)].sum(axis=1), alls["total"], atol=1e-10)
+    assert table.groupby("month")["n_days"].first().sum() == n
+
+
+def test_contango_share_and_heavy_months():
+    dates = pd.DatetimeIndex(["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08",
+                              "2020-02-03", "2020-02-04"])
+    front = np.array([21, 21, 21, 21, 19, 21, 19], dtype=float)
+    vix = np.full(7, 20.0)
+    share = contango_share(dates, front, vix)
+    assert share.to_dict() == {pd.Period("2020-01"): 0.8, pd.Period("2020-02"): 0.5}
+    rec = make_records(seed=9, n_days=7, n_paths=1)
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=dates, vix=vix)
+    dist = drag_distribution(drag, share, min_days=1)
+    assert dist.loc[("contango_heavy", "all", "total"), "n_months"] == 1
+    jan = drag.part("total")[:5, 0, :].sum()
+    assert dist.loc[("contango_heavy", "all", "total"), "mean"] == pytest.approx(jan)
+    assert dist.loc[("not_contango_heavy", "all", "total"), "n_months"] == 1
+    assert drag_distribution(drag, share, min_days=1, threshold=0.81).loc[
+        ("contango_heavy", "all", "total"), "n_months"] == 0
+    with pytest.raises(InputError, match="front_vx"):
+        contango_share(dates, np.r_[front[:-1], np.nan], vix)
+    with pytest.raises(InputError, match="dates"):
+        contango_share(dates[::-1], front, vix)
+
+
+def test_summary_dict_is_json_ready_and_consistent():
+    n = 60
+    rec = make_records(seed=12, n_days=n, n_paths=2, layer_kind="futures")
+    dates = _dates(n, "2022-03-01")
+    att = attribute(rec, capital=CAPITAL)
+    drag = compute_drag(att, dates=dates, vix=np.full(n, 20.0), instruments=layer_instruments(rec, ("short", "mid",
+                                                                                                       "long")),
+                        effective_vega=att.vega_notional * 0.5)
+    share = contango_share(dates, np.full(n, 21.0), np.full(n, 20.0))
+    out = drag_summary(drag, contango=share)
+    json.dumps(out)
+    assert out["n_months"] == 3
+    total_bp = drag.part("total").sum(axis=(0, 2)).mean()
+    assert out["total_drag_bp_per_month"] == pytest.approx(total_bp / 3)
+    assert out["total_drag_bp_per_month"] == pytest.approx(sum(out["split_bp_per_month"].values()))
+    assert out["total_drag_bp_per_month"] == pytest.approx(sum(out["per_layer_drag_bp_per_month"].values()))
+    assert out["instruments"] == {"short": "futures", "mid": "futures", "long": "futures"}
+    split = out["correlation_split_bp_per_month"]
+    assert split["maturity"] + split["decorrelation"] == pytest.approx(out["split_bp_per_month"]["correlation"])
+    assert out["monthly_total_drag_bp"]["contango_heavy"]["n_months"] == 3
+    assert out["monthly_total_drag_bp"]["seed_claim_bp_per_month"] == [18.0, 35.0]
+
+
+def test_bad_drag_inputs():
+    rec = make_records(seed=1, n_days=5, n_paths=1)
+    att = attribute(rec, capital=CAPITAL)
+    with pytest.raises(InputError, match="dates"):
+        compute_drag(att, dates=_dates(4), vix=np.full(5, 20.0))
+    with pytest.raises(InputError, match="vix"):
+        compute_drag(att, dates=_dates(5), vix=np.full(4, 20.0))
+    with pytest.raises(InputError, match="instruments"):
+        compute_drag(att, dates=_dates(5), vix=np.full(5, 20.0), instruments={"nope": "futures"})
+    with pytest.raises(InputError, match="effective_vega"):
+        compute_drag(att, dates=_dates(5), vix=np.full(5, 20.0), effective_vega=np.zeros((5, 1, 3)))
