@@ -35,3 +35,42 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "alvh-data"
     monkeypatch.setenv("ALVH_DATA_DIR", str(path))
     return path
+
+
+#: Real shared files imported by ``real_store_dir`` (kind, path under ../shared/data, events label).
+REAL_IMPORTS: tuple[tuple[str, str, str | None], ...] = (
+    ("spx", "spx/SPX_daily.csv", None),
+    ("vix", "vix_index/VIX_History.csv", None),
+    ("vix9d", "vix_index/VIX9D_History.csv", None),
+    ("vix3m", "vix_index/VIX3M_History.csv", None),
+    ("vix6m", "vix_index/VIX6M_History.csv", None),
+    ("vvix", "vix_index/VVIX_History.csv", None),
+    ("skew", "vix_index/SKEW_History.csv", None),
+    ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz", None),
+    ("breadth", "breadth/nyse_adv_decl_unch_daily.csv", None),
+    ("events", "calendars/cpi_release_dates_2015_2026.csv", "cpi"),
+)
+
+
+@pytest.fixture(scope="session")
+def real_store_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private alvh store holding every real shared series (imported once per session, ~4 s).
+
+    SPX 1927-2026, VIX 1990-2026, VIX9D/3M/6M, VVIX, SKEW, VX 2004-2025 (44k rows),
+    NYSE breadth and the shared CPI release dates. Treat it as read-only.
+    """
+    from alvh.data.store import Store
+
+    path = tmp_path_factory.mktemp("alvh-real-store")
+    with Store.open(path) as store:
+        for kind, rel, label in REAL_IMPORTS:
+            store.import_files(kind, [shared_data / rel], name=label)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_market_data(real_store_dir: Path):  # -> alvh.data.MarketData
+    """``MarketData.from_store`` over the real shared data (1990-2026, VX 2004-2025); read-only, shared."""
+    from alvh.data import MarketData
+
+    return MarketData.from_store(real_store_dir)

@@ -1,0 +1,54 @@
+"""Market data: strict importers, the local DuckDB store, and :class:`MarketData`.
+
+``MarketData.default()`` needs no download (datasets bundled in ``arch``);
+``MarketData.from_store()`` reads what ``alvh data import`` stored. See
+docs/data.md for every source format and validation.
+"""
+
+from alvh.data.importers import (
+    INDEX_NAMES,
+    PUBLISHED_EXCEPTIONS,
+    VX_FRAME_COLUMNS,
+    VX_RESCALE_DATE,
+    read_breadth,
+    read_events,
+    read_index_csv,
+    read_rate,
+    read_series,
+    read_spx_csv,
+    read_vx,
+    read_vx_cboe,
+    read_vx_cfe_legacy,
+    read_vx_long,
+)
+from alvh.data.market_data import DEFAULT_MAX_GAP, DEFAULT_RATE, INDEX_COLUMNS, MarketData, align_rate
+from alvh.data.store import KINDS, Conflict, ImportReport, Store, default_data_dir
+from alvh.data.vxpanel import VXPanel
+
+__all__ = [
+    "DEFAULT_MAX_GAP",
+    "DEFAULT_RATE",
+    "INDEX_COLUMNS",
+    "INDEX_NAMES",
+    "KINDS",
+    "PUBLISHED_EXCEPTIONS",
+    "VX_FRAME_COLUMNS",
+    "VX_RESCALE_DATE",
+    "Conflict",
+    "ImportReport",
+    "MarketData",
+    "Store",
+    "VXPanel",
+    "align_rate",
+    "default_data_dir",
+    "read_breadth",
+    "read_events",
+    "read_index_csv",
+    "read_rate",
+    "read_series",
+    "read_spx_csv",
+    "read_vx",
+    "read_vx_cboe",
+    "read_vx_cfe_legacy",
+    "read_vx_long",
+]

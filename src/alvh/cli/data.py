@@ -1,0 +1,157 @@
+"""``alvh data``: import market data into the local store, summarize it, check it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alvh.data.market_data import DEFAULT_MAX_GAP
+from alvh.data.store import DB_NAME, KINDS, Store, default_data_dir
+
+app = typer.Typer(
+    name="data",
+    help="Market data: import files into the local store (DuckDB), show what is there, check it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_DATA_DIR_HELP = "Store folder (default: $ALVH_DATA_DIR, else the user data home, e.g. ~/.local/share/alvh)."
+
+
+def _resolve_dir(data_dir: Path | None) -> Path:
+    return data_dir.expanduser() if data_dir is not None else default_data_dir()
+
+
+@app.command("import")
+def import_cmd(
+    kind: str = typer.Argument(..., help="One of: " + ", ".join(KINDS) + "."),
+    paths: list[Path] = typer.Argument(..., help="Files to import (all validated before anything is written)."),
+    name: str | None = typer.Option(None, "--name", help="Label for events (fomc/cpi/ppi/...) or a series name."),
+    on_conflict: str = typer.Option("error", "--on-conflict",
+                                    help="When a stored row differs: error (default, nothing written), "
+                                         "keep (stored values) or replace (new values); conflicts are always listed."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
+) -> None:
+    """Validate and import KIND files into the store; importing the same file twice changes nothing."""
+    folder = _resolve_dir(data_dir)
+    with Store.open(folder) as store:
+        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    out = Console()
+    state = "changed" if report.changed else "unchanged (everything already stored)"
+    out.print(f"{kind}: {report.rows_in} row(s) read, {report.rows_new} new, {report.rows_same} already stored; "
+              f"store {state} ({folder / DB_NAME})", highlight=False, markup=False)
+    for c in report.conflicts:
+        out.print(f"  conflict ({report.on_conflict}): {c}", highlight=False, markup=False)
+    for n in report.notes:
+        out.print(f"  note: {n}", highlight=False, markup=False)
+
+
+def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
+    if not (folder / DB_NAME).is_file():
+        from alvh.data.market_data import MarketData
+
+        md = MarketData.default()
+        info = md.info(max_gap)
+        return {"source": "embedded default (nothing imported; store "
+                          f"{folder / DB_NAME} does not exist)", "market_data": info, "store": None}
+    with Store.open(folder, read_only=True) as store:
+        summary = store.summary(max_gap)
+        try:
+            info: dict[str, Any] | None = store.market_data().info(max_gap)
+            problem = None
+        except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
+            info, problem = None, str(exc)
+    return {"source": f"store {folder / DB_NAME}", "store": summary, "market_data": info,
+            "market_data_error": problem}
+
+
+@app.command("info")
+def info_cmd(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
+    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0,
+                                help="Report runs of more than this many missing trading sessions."),
+    as_json: bool = typer.Option(False, "--json", help="Print the same information as JSON."),
+) -> None:
+    """Spans, row counts, gaps and the VX contango share per year (embedded default if nothing imported)."""
+    payload = _info_payload(_resolve_dir(data_dir), max_gap)
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2, default=str))
+        return
+    out = Console()
+    out.print(f"[bold]alvh market data[/]: {payload['source']}", highlight=False)
+    md = payload["market_data"]
+    store = payload["store"]
+    t = Table(title="series")
+    for col in ("series", "first", "last", "rows"):
+        t.add_column(col)
+    rows = store["series"] if store else md["series"]
+    for nm, r in rows.items():
+        t.add_row(nm, str(r["first"]), str(r["last"]), str(r["rows"]))
+    out.print(t)
+    if md is not None:
+        out.print(f"aligned trading days (SPX and VIX): {md['span'][0]} .. {md['span'][1]}, "
+                  f"{md['trading_days']} days", highlight=False, markup=False)
+        if isinstance(md["vx"], str):
+            out.print(f"VX futures: {md['vx']}", highlight=False, markup=False)
+        else:
+            ct = Table(title="VX contango share (front future settle > VIX close)")
+            for col in ("year", "days", "share"):
+                ct.add_column(col, justify="right")
+            for y, r in md["contango_share_by_year"].items():
+                ct.add_row(str(y), str(r["days"]), f"{r['share']:.1%}")
+            out.print(ct)
+        if store is None:
+            for k, v in md["provenance"].items():
+                out.print(f"  {k}: {v}", highlight=False, markup=False)
+    elif payload.get("market_data_error"):
+        out.print(f"MarketData not available: {payload['market_data_error']}", highlight=False, markup=False)
+    gaps = (store or md)["gaps"]
+    out.print(f"gaps longer than {max_gap} sessions: {len(gaps)}", highlight=False, markup=False)
+    for g in gaps:
+        out.print(f"  {g['series']}: {g['missing_sessions']} missing between {g['after']} and {g['before']}",
+                  highlight=False, markup=False)
+
+
+@app.command("check")
+def check_cmd(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
+    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, help="Largest tolerated run of missing sessions."),
+    fail_on_gaps: bool = typer.Option(False, "--fail-on-gaps", help="Treat gaps longer than --max-gap as failures."),
+    as_json: bool = typer.Option(False, "--json", help="Print failures and warnings as JSON."),
+) -> None:
+    """Run every validation on the stored data; exit 1 on any failure."""
+    folder = _resolve_dir(data_dir)
+    if not (folder / DB_NAME).is_file():
+        from alvh.data.market_data import MarketData
+
+        md = MarketData.default()  # validates on construction
+        result = {"failures": [], "warnings": [f"gap: {g}" for g in md.gaps(max_gap)]}
+        source = "embedded default"
+    else:
+        with Store.open(folder, read_only=True) as store:
+            result = store.check(max_gap)
+        source = str(folder / DB_NAME)
+    if fail_on_gaps:
+        result = {"failures": result["failures"] + result["warnings"], "warnings": []}
+    if as_json:
+        typer.echo(json.dumps({"source": source, **result}, indent=2))
+    else:
+        out = Console()
+        for f in result["failures"]:
+            out.print(f"FAIL {f}", highlight=False, markup=False)
+        for w in result["warnings"]:
+            out.print(f"warn {w}", highlight=False, markup=False)
+        out.print(f"{source}: {len(result['failures'])} failure(s), {len(result['warnings'])} warning(s)",
+                  highlight=False, markup=False)
+    if result["failures"]:
+        raise typer.Exit(1)
