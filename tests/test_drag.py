@@ -16,6 +16,7 @@ from alvh.analytics.drag import (
     compute_drag,
     contango_share,
     core_vol_change,
+    drag_analysis,
     drag_distribution,
     drag_summary,
     layer_instruments,
@@ -169,3 +170,22 @@ def test_bad_drag_inputs():
         compute_drag(att, dates=_dates(5), vix=np.full(5, 20.0), instruments={"nope": "futures"})
     with pytest.raises(InputError, match="effective_vega"):
         compute_drag(att, dates=_dates(5), vix=np.full(5, 20.0), effective_vega=np.zeros((5, 1, 3)))
+
+
+def test_drag_analysis_one_call_matches_the_parts():
+    n = 45
+    rec = make_records(seed=21, n_days=n, n_paths=2, layer_kind="calls")
+    dates = _dates(n, "2023-05-01")
+    vix = 20 + np.cumsum(np.random.default_rng(1).normal(0, 0.5, n))
+    front = vix + np.where(np.arange(n) < 25, 1.0, -1.0)
+    out = drag_analysis(rec, dates=dates, capital=CAPITAL, vix=vix, front_vx=front,
+                        sensitivity=lambda dte: np.exp(-np.asarray(dte, float) / 60))
+    att = attribute(rec, capital=CAPITAL)
+    direct = compute_drag(att, dates=dates, vix=vix)
+    np.testing.assert_allclose(out.drag.daily, direct.daily, atol=1e-12)
+    assert out.drag.instruments == {"short": "calls", "mid": "calls", "long": "calls"}
+    assert set(out.decay) == {"short", "mid", "long"}
+    assert out.distribution is not None and out.summary["monthly_total_drag_bp"]["contango_heavy"]["n_months"] == 1
+    json.dumps(out.summary)
+    assert out.summary["attribution_bp"]["all"]["total"] == pytest.approx(
+        att.total.sum(axis=(0, 2)).mean() / CAPITAL * 1e4)

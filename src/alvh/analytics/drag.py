@@ -25,7 +25,7 @@ holds no option, the change of spot VIX (the 30-day index) in points.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -404,3 +404,89 @@ def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: fl
 
 def _json_float(x: float) -> float | None:
     return None if not np.isfinite(x) else float(x)
+
+
+@dataclass(frozen=True)
+class DragAnalysis:
+    """Everything the backtest result needs from attribution, exposure and drag, in one object.
+
+    Attributes
+    ----------
+    attribution : Attribution
+    drag : Drag
+    exposure : EffectiveVega or None
+        None when no sensitivity was given.
+    monthly : DataFrame
+        :func:`monthly_drag_table` (with contango_share when the front VX was given).
+    distribution : DataFrame or None
+        :func:`drag_distribution`; None without a front VX series.
+    decay : dict of str to DataFrame
+        :func:`alvh.analytics.exposure.decay_curve` per layer (empty without a sensitivity).
+    summary : dict
+        :func:`drag_summary` plus ``attribution_bp`` (whole-run bp per group and term): JSON-ready.
+    """
+
+    attribution: Attribution
+    drag: Drag
+    exposure: object | None
+    monthly: pd.DataFrame
+    distribution: pd.DataFrame | None
+    decay: dict
+    summary: dict
+
+
+def drag_analysis(
+    records: PositionRecords,
+    *,
+    dates: pd.DatetimeIndex,
+    capital: float | np.ndarray,
+    vix: np.ndarray,
+    front_vx: np.ndarray | None = None,
+    cost_pnl: np.ndarray | None = None,
+    financing_pnl: np.ndarray | None = None,
+    sensitivity: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
+) -> DragAnalysis:
+    """One call from the engine's output to the drag tables and the summary.json block.
+
+    Parameters
+    ----------
+    records : PositionRecords
+        The engine's records.
+    dates : DatetimeIndex
+        The n_days trading days.
+    capital : float or ndarray (n_paths,)
+        Dollars.
+    vix : ndarray, shape (n_days,) or (n_days, n_paths)
+        Spot VIX close (points): the core's vol change on days it is flat.
+    front_vx : ndarray, shape (n_days,), optional
+        Front VX settle on the same days (historical runs): enables the
+        contango-heavy distribution. Simulated runs may pass None.
+    cost_pnl, financing_pnl : ndarray, shape (n_days, n_paths, n_groups), optional
+        Signed dollars per group from the engine's ledger and cash (see :func:`attribute`).
+    sensitivity : ndarray or callable, optional
+        dF/dVIX per slot or by DTE (market module); enables effective vega, the
+        maturity/decorrelation split and the decay curves.
+
+    Returns
+    -------
+    DragAnalysis
+    """
+    from alvh.analytics.attribution import attribute
+    from alvh.analytics.exposure import decay_curve, effective_vega
+
+    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl)
+    layers = tuple(g for g in att.groups if g != "core")
+    exposure = effective_vega(records, sensitivity) if sensitivity is not None else None
+    drag = compute_drag(att, dates=dates, vix=vix, instruments=layer_instruments(records, layers),
+                        effective_vega=None if exposure is None else exposure.per_group)
+    share = None
+    if front_vx is not None:
+        vix_arr = np.asarray(vix, dtype=float)
+        share = contango_share(drag.dates, front_vx, vix_arr if vix_arr.ndim == 1 else vix_arr[:, 0])
+    summary = drag_summary(drag, contango=share)
+    bp = att.totals("bp")
+    summary["attribution_bp"] = {group: {col: float(bp.loc[group, col]) for col in bp.columns} for group in bp.index}
+    decay = {} if exposure is None else {layer: decay_curve(records, exposure, layer) for layer in layers}
+    return DragAnalysis(attribution=att, drag=drag, exposure=exposure, monthly=monthly_drag_table(drag, contango=share),
+                        distribution=None if share is None else drag_distribution(drag, share), decay=decay,
+                        summary=summary)
