@@ -1,0 +1,90 @@
+"""Drag on real data (../shared/data through the data engineer's store).
+
+Checks that do not depend on our own drag code: the monthly contango share
+summed back to years equals MarketData.contango_share (the data layer's
+yearly count); a front-month VX future held through 2019 attributes exactly to
+its settlement changes (carry + curve move), its carry is the roll-down along
+yesterday's curve (interpolated here with pandas) and is a loss in that contango
+year; and the contango-heavy months classify as the share says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh.analytics.attribution import attribute
+from alvh.analytics.drag import CONTANGO_HEAVY_SHARE, compute_drag, contango_share, drag_distribution
+from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
+
+
+@pytest.fixture(scope="module")
+def md_2006_2025(real_market_data):
+    md = real_market_data.slice("2006-01-03", "2025-06-18")
+    return md
+
+
+def test_monthly_contango_share_adds_up_to_the_data_layers_yearly_count(md_2006_2025):
+    md = md_2006_2025
+    front = md.vx.front(min_dte=1)["settle"].to_numpy()
+    vix = md.vix["close"].to_numpy()
+    ok = np.isfinite(front)
+    dates = md.dates[ok]
+    share = contango_share(dates, front[ok], vix[ok])
+    months = share.index
+    days = pd.Series(np.ones(len(dates)), index=dates).groupby(dates.to_period("M")).sum().reindex(months)
+    contango_days = (share * days).groupby(months.year).sum()
+    yearly = md.contango_share()
+    np.testing.assert_allclose(contango_days.to_numpy(), yearly.loc[contango_days.index, "contango_days"].to_numpy(),
+                               atol=1e-9)
+    # the VIX futures curve is in contango on most days (about 80% over 2006-2025)
+    assert 0.7 < yearly["contango_days"].sum() / yearly["days"].sum() < 0.9
+
+
+def test_front_vx_held_in_2019_attributes_to_settlement_changes_and_rolldown(md_2006_2025):
+    md = md_2006_2025.slice("2019-01-02", "2019-12-31")
+    panel = md.vx
+    front = panel.front(min_dte=1)
+    n = len(md.dates)
+    # hold, each day, yesterday's front contract (the column that was front at the previous close)
+    col_prev = np.array([int(np.flatnonzero(panel.contracts == c)[0]) for c in front["contract"]])
+    shape = (n, 1, 1)
+    fields = {k: np.full(shape, np.nan) for k in ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
+                                                  "underlying_rolldown", "vol_prev", "vol_now", "rate_prev",
+                                                  "div_prev", "price_prev", "price_now")}
+    qty = np.zeros(shape)
+    kind = np.zeros(shape, np.int8)
+    vix = md.vix["close"].to_numpy()
+    expected_roll = np.zeros(n)
+    for d in range(1, n):
+        c = col_prev[d - 1]
+        f0, f1 = panel.settle[d - 1, c], panel.settle[d, c]
+        dte_now = max(int(panel.dte[d, c]), 0)
+        # yesterday's curve (spot VIX at DTE 0 and the listed settles), linear in DTE, at today's DTE
+        curve = pd.Series(np.r_[vix[d - 1], panel.settle[d - 1]], index=np.r_[0, panel.dte[d - 1]]).dropna()
+        curve = curve[curve.index >= 0].sort_index()
+        roll = float(np.interp(dte_now, curve.index.to_numpy(float), curve.to_numpy()))
+        expected_roll[d] = roll - f0
+        for k, v in dict(t_prev=panel.dte[d - 1, c] / 365, t_now=dte_now / 365, underlying_prev=f0,
+                         underlying_now=f1, underlying_rolldown=roll, price_prev=f0, price_now=f1).items():
+            fields[k][d, 0, 0] = v
+        qty[d, 0, 0] = 1.0
+        kind[d, 0, 0] = InstrumentKind.VX_FUTURE
+    rec = PositionRecords(slots=SlotInfo(names=("short.vx",), component=("short",), multiplier=np.array([1000.0])),
+                          kind=kind, quantity=qty, is_call=np.zeros(shape, bool), **fields)
+    att = attribute(rec, capital=1e6)
+    settle_change = np.r_[0.0, [panel.settle[d, col_prev[d - 1]] - panel.settle[d - 1, col_prev[d - 1]]
+                                for d in range(1, n)]]
+    np.testing.assert_allclose(att.total[:, 0, 0], 1000 * settle_change, atol=1e-9)
+    np.testing.assert_allclose(att.term("carry")[:, 0, 0], 1000 * expected_roll, atol=1e-9)
+    assert att.sum_error() < 1e-9
+    # 2019 was a contango year: a long front future lost on roll-down overall
+    assert att.term("carry").sum() < 0
+    drag = compute_drag(att, dates=md.dates, vix=vix)
+    share = contango_share(md.dates, front["settle"].to_numpy(), vix)
+    dist = drag_distribution(drag, share)
+    heavy = int((share[share.index.isin(md.dates.to_period("M").unique())] >= CONTANGO_HEAVY_SHARE).sum())
+    assert dist.loc[("contango_heavy", "all", "total"), "n_months"] == heavy
+    # carry drag over the year is the negated roll-down P&L in bp
+    assert drag.part("carry").sum() == pytest.approx(-att.term("carry").sum() / 1e6 * 1e4)
