@@ -1,0 +1,9 @@
+"""Pure numerical tools: rolling regression from running sums, the beta-ratio trigger, IRR.
+
+Imports nothing from alvh except :mod:`alvh.errors`, so the engine may call it in its day loop.
+"""
+
+from alvh.stats.rolling_beta import RollingBeta, beta_ratio, trigger
+from alvh.stats.rolling_ols import RollingOLSResult, rolling_ols
+
+__all__ = ["RollingBeta", "RollingOLSResult", "beta_ratio", "rolling_ols", "trigger"]
