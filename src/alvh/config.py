@@ -1,0 +1,323 @@
+"""The rules file: validated pydantic models, :func:`load_rules`, :func:`config_hash`.
+
+Every threshold, weight and rule of a backtest lives in one TOML file (the
+default, with a comment on every key, is ``alvh/resources/default_rules.toml``;
+``alvh rules init`` writes it). Unknown keys are errors; every error names the
+dotted key and what was expected (:class:`alvh.errors.ConfigError`).
+
+Only structural checks live here (types, ranges, weights within budget,
+buckets ordered, layer names that exist). Checks that need market data (a DTE
+bucket no listed contract can fill, a delta with no listed strike) are done by
+:func:`alvh.engine.prepare.prepare` before the run starts. docs/rules.md
+describes every key with its default and source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from alvh.errors import ConfigError
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+Pos = Annotated[float, Field(gt=0)]
+NonNeg = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class General(BaseModel):
+    """Run-wide settings."""
+
+    model_config = _STRICT
+    capital: Pos = 1_000_000.0
+    rate_source: Literal["data", "constant"] = "data"
+    constant_rate: float = Field(0.02, ge=-0.05, le=0.5)
+    contracts: Literal["whole", "fractional"] = "whole"
+    sizing_capital: Literal["nav", "initial"] = "nav"
+    seed: int = Field(0, ge=0)
+
+
+class Costs(BaseModel):
+    """Cost model parameters (points are index points per unit; dollars per contract)."""
+
+    model_config = _STRICT
+    spx_half_spread: NonNeg = 0.50
+    spx_commission: NonNeg = 1.00
+    spx_slippage_per_extra_leg: NonNeg = 0.05
+    vx_tick: Pos = 0.05
+    vx_slippage_ticks: NonNeg = 1.0
+    vx_commission: NonNeg = 2.00
+    vix_option_half_spread: NonNeg = 0.05
+    vix_option_commission: NonNeg = 1.00
+
+
+class Exits(BaseModel):
+    """Exit rules of the core (each optional; the first that fires closes the condor)."""
+
+    model_config = _STRICT
+    take_profit: Annotated[float, Field(gt=0, le=1)] | None = None
+    stop_loss: Pos | None = None
+    close_at_dte: Annotated[int, Field(ge=0)] | None = None
+
+
+class Core(BaseModel):
+    """The SPX iron condor core."""
+
+    model_config = _STRICT
+    enabled: bool = True
+    entry: Literal["third_friday", "target_dte"] = "third_friday"
+    target_dte: Annotated[int, Field(ge=1, le=365)] = 30
+    strike_mode: Literal["delta", "width"] = "delta"
+    short_put_delta: Annotated[float, Field(gt=0, lt=0.5)] = 0.20
+    short_call_delta: Annotated[float, Field(gt=0, lt=0.5)] = 0.20
+    long_put_delta: Annotated[float, Field(gt=0, lt=0.5)] = 0.05
+    long_call_delta: Annotated[float, Field(gt=0, lt=0.5)] = 0.05
+    short_put_offset: Pos = 100.0
+    short_call_offset: Pos = 100.0
+    put_wing_width: Pos = 50.0
+    call_wing_width: Pos = 50.0
+    strike_increment: Pos = 5.0
+    dividend_yield: float = Field(0.015, ge=0, le=0.2)
+    max_loss_fraction: Annotated[float, Field(gt=0, le=1)] = 0.10
+    exits: Exits = Exits()
+
+    @model_validator(mode="after")
+    def _wings_outside(self) -> Core:
+        if self.long_put_delta >= self.short_put_delta:
+            raise ValueError("core.long_put_delta: must be below core.short_put_delta (the wing is further out)")
+        if self.long_call_delta >= self.short_call_delta:
+            raise ValueError("core.long_call_delta: must be below core.short_call_delta (the wing is further out)")
+        return self
+
+
+class Roll(BaseModel):
+    """Time-shifting roll rule, as data: triggers and the contract rolled into."""
+
+    model_config = _STRICT
+    extrinsic_below: Annotated[float, Field(gt=0, lt=1)] | None = None
+    into: Literal["far_end", "near_end"] = "far_end"
+
+
+class Layer(BaseModel):
+    """One hedge layer."""
+
+    model_config = _STRICT
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    weight: Fraction
+    min_dte: Annotated[int, Field(ge=0)]
+    max_dte: Annotated[int, Field(ge=1)]
+    instrument: Literal["vx_future", "vix_call"] = "vx_future"
+    call_strike_mode: Literal["moneyness", "delta"] = "moneyness"
+    call_moneyness: Pos = 1.0
+    call_delta: Annotated[float, Field(gt=0, lt=1)] = 0.30
+    call_strike_increment: Pos = 1.0
+    sizing: Literal["notional", "premium", "effective_vega"] = "notional"
+    roll: Roll = Roll()
+
+    @model_validator(mode="after")
+    def _bucket(self) -> Layer:
+        if self.max_dte <= self.min_dte:
+            raise ValueError("max_dte: must be above min_dte")
+        if self.roll.extrinsic_below is not None and self.instrument != "vix_call":
+            raise ValueError("roll.extrinsic_below: only for instrument = 'vix_call' (a future has no extrinsic value)")
+        return self
+
+
+class ScheduleStep(BaseModel):
+    """Up to and including ``upper`` (index points or label), the total hedge weight is ``weight``."""
+
+    model_config = _STRICT
+    upper: float | None = None
+    label: Literal["contango", "backwardation"] | None = None
+    weight: Fraction
+
+
+class Adaptive(BaseModel):
+    """Adaptive total hedge weight (layers keep their relative weights)."""
+
+    model_config = _STRICT
+    enabled: bool = False
+    basis: Literal["vix", "vx_front", "regime"] = "vix"
+    schedule: list[ScheduleStep] = Field(default_factory=lambda: [
+        ScheduleStep(upper=15.0, weight=0.0), ScheduleStep(upper=30.0, weight=0.01),
+        ScheduleStep(upper=50.0, weight=0.005), ScheduleStep(upper=None, weight=0.0)])
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Adaptive:
+        if not self.schedule:
+            raise ValueError("schedule: at least one step")
+        if self.basis == "regime":
+            labels = [s.label for s in self.schedule]
+            if None in labels or len(set(labels)) != len(labels):
+                raise ValueError("schedule: with basis 'regime' each step needs a distinct label")
+            return self
+        uppers = [s.upper for s in self.schedule]
+        if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
+            raise ValueError("schedule: every step but the last needs 'upper'; the last has none (open-ended)")
+        finite = [u for u in uppers if u is not None]
+        if finite != sorted(finite) or len(set(finite)) != len(finite):
+            raise ValueError("schedule: 'upper' must increase strictly")
+        return self
+
+
+class Rebalance(BaseModel):
+    """The 1.4 beta-ratio rebalance rule."""
+
+    model_config = _STRICT
+    enabled: bool = True
+    window: Annotated[int, Field(ge=10)] = 90
+    min_nobs: Annotated[int, Field(ge=3)] = 60
+    threshold: Pos = 1.4
+    short_layer: str = "short"
+    long_layer: str = "long"
+    basis: Literal["raw", "normalized"] = "raw"
+    action: Literal["restore_weights", "shift"] = "restore_weights"
+    shift_fraction: Annotated[float, Field(gt=0, le=1)] = 0.25
+    cooldown_days: Annotated[int, Field(ge=1)] = 21
+
+    @model_validator(mode="after")
+    def _nobs(self) -> Rebalance:
+        if self.min_nobs > self.window:
+            raise ValueError("min_nobs: must not exceed window")
+        return self
+
+
+class Financing(BaseModel):
+    """Financing leg: borrowed fraction of capital at a rate."""
+
+    model_config = _STRICT
+    enabled: bool = False
+    fraction: NonNeg = 0.0
+    rate_source: Literal["constant", "data_plus_spread"] = "constant"
+    rate: float = Field(0.06, ge=0, le=1)
+    spread: float = Field(0.02, ge=0, le=1)
+
+
+class ConstantMaturity(BaseModel):
+    """Constant-maturity VX futures mode (S&P VIX futures index style)."""
+
+    model_config = _STRICT
+    enabled: bool = False
+    target_days: Annotated[int, Field(ge=1, le=300)] = 30
+    weight: Annotated[float, Field(gt=0, le=10)] = 1.0
+    schedule: Literal["sp_roll", "calendar"] = "sp_roll"
+
+
+class Rules(BaseModel):
+    """A complete rules file."""
+
+    model_config = _STRICT
+    general: General = General()
+    costs: Costs = Costs()
+    core: Core = Core()
+    layers: list[Layer] = Field(default_factory=lambda: [
+        Layer(name="short", weight=0.04, min_dte=0, max_dte=30),
+        Layer(name="medium", weight=0.04, min_dte=30, max_dte=90),
+        Layer(name="long", weight=0.02, min_dte=90, max_dte=180)])
+    adaptive: Adaptive = Adaptive()
+    rebalance: Rebalance = Rebalance()
+    financing: Financing = Financing()
+    constant_maturity: ConstantMaturity = ConstantMaturity()
+
+    @model_validator(mode="after")
+    def _cross(self) -> Rules:
+        names = [layer.name for layer in self.layers]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"layers: duplicate layer name(s) {sorted(dup)}")
+        total = sum(layer.weight for layer in self.layers) + (self.constant_maturity.weight
+                                                              if self.constant_maturity.enabled else 0.0)
+        if total > 1.0 + 1e-12:
+            raise ValueError(f"layers: weights sum to {total:.4f} (> 100% of capital)")
+        if self.rebalance.enabled and self.layers:
+            for key in ("short_layer", "long_layer"):
+                if getattr(self.rebalance, key) not in names:
+                    raise ValueError(f"rebalance.{key}: {getattr(self.rebalance, key)!r} is not a layer name {names}")
+            if self.rebalance.short_layer == self.rebalance.long_layer:
+                raise ValueError("rebalance.long_layer: must differ from short_layer")
+        return self
+
+
+def _key(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p not in ("function-after",)) or "<root>"
+
+
+def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
+    """Validate a parsed rules mapping; raise :class:`ConfigError` naming the first bad key."""
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _key(tuple(err.get("loc", ())))
+        msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            raise ConfigError("unknown key", key=key, expected="one of the documented keys (see docs/rules.md)",
+                              file=source) from None
+        if err.get("type") == "value_error":
+            text = msg.removeprefix("Value error, ")
+            sub, _, rest = text.partition(": ")
+            if rest and " " not in sub:
+                prefix = f"{key}." if key != "<root>" else ""
+                key = sub if sub.startswith(("core.", "rebalance.", "layers")) else prefix + sub
+                text = rest
+            raise ConfigError(text, key=key, expected="a consistent value (see docs/rules.md)", file=source) from None
+        got = err.get("input")
+        raise ConfigError(f"{msg} (got {got!r})", key=key, expected=_expected(err), file=source) from None
+
+
+def _expected(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    t = err.get("type", "")
+    if "expected" in ctx:
+        return f"one of {ctx['expected']}"
+    for bound, word in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        if bound in ctx:
+            return f"a number {word} {ctx[bound]}"
+    if "pattern" in ctx:
+        return f"text matching {ctx['pattern']}"
+    return t.replace("_", " ")
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate a TOML rules file.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, has an unknown key, or a value out of
+        range; the message names the dotted key and what was expected.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the rules file: {exc.strerror}", key=None, file=p,
+                          expected="a readable TOML file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=p, expected="TOML syntax") from None
+    return rules_from_dict(data, source=p)
+
+
+def default_rules_text() -> str:
+    """The default rules file, with a comment on every key."""
+    return resources.files("alvh.resources").joinpath("default_rules.toml").read_text(encoding="utf-8")
+
+
+def default_rules() -> Rules:
+    """The default rules (parsed from the shipped file, so file and models cannot drift apart)."""
+    return rules_from_dict(tomllib.loads(default_rules_text()), source="default_rules.toml")
+
+
+def config_hash(rules: Rules) -> str:
+    """Stable sha256 (hex) of the rules' canonical JSON (sorted keys, no whitespace, defaults filled)."""
+    canonical = json.dumps(rules.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
