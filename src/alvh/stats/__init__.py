@@ -3,7 +3,8 @@
 Imports nothing from alvh except :mod:`alvh.errors`, so the engine may call it in its day loop.
 """
 
+from alvh.stats.irr import IRRResult, irr
 from alvh.stats.rolling_beta import RollingBeta, beta_ratio, trigger
 from alvh.stats.rolling_ols import RollingOLSResult, rolling_ols
 
-__all__ = ["RollingBeta", "RollingOLSResult", "beta_ratio", "rolling_ols", "trigger"]
+__all__ = ["IRRResult", "RollingBeta", "RollingOLSResult", "beta_ratio", "irr", "rolling_ols", "trigger"]
