@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,4 +155,6 @@ def check_cmd(
         out.print(f"{source}: {len(result['failures'])} failure(s), {len(result['warnings'])} warning(s)",
                   highlight=False, markup=False)
     if result["failures"]:
-        raise typer.Exit(1)
+        # SystemExit, not typer.Exit: the root runs click with standalone_mode=False, where click turns
+        # typer.Exit into a return value that alvh.cli.main does not propagate as the exit status.
+        sys.exit(1)
