@@ -267,7 +267,7 @@ def test_ok_fixture_parses(tmp_path: Path) -> None:
 def test_unsorted_dates(tmp_path: Path) -> None:
     text = VIX_OK.replace("01/03/2020", "12/31/2019")
     expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="DATE",
-                 match="comes after")
+                 match="is earlier than")
 
 
 def test_duplicate_dates(tmp_path: Path) -> None:

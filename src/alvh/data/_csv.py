@@ -70,7 +70,7 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
     except pd.errors.ParserError as exc:
         m = _PARSER_LINE_RE.search(str(exc))
         row = int(m.group(1)) + preamble if m else None
-        raise DataError(f"malformed CSV ({exc})", file=p, row=row,
+        raise DataError(f"malformed CSV ({str(exc).strip()})", file=p, row=row,
                         expected="the same number of fields on every line as in the header") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"truncated or corrupt gzip file ({exc})", file=p,
@@ -157,7 +157,7 @@ def check_sorted_unique(days: np.ndarray, raw: RawTable, column: str, *,
         if dup[i - 1]:
             raise DataError(f"duplicate date {days[i]}", file=raw.path, row=raw.line(i), column=column,
                             expected="each date once")
-        raise DataError(f"date {days[i]} comes after {days[i - 1]} on the previous line", file=raw.path,
+        raise DataError(f"date {days[i]} is earlier than {days[i - 1]} on the previous line", file=raw.path,
                         row=raw.line(i), column=column, expected="dates in ascending order")
 
 
