@@ -77,6 +77,16 @@ def test_conflict_inside_one_batch(tmp_path: Path, data_dir: Path) -> None:
     assert counts(data_dir)["index_daily"] == 0
 
 
+def test_identical_overlap_inside_one_batch(tmp_path: Path, data_dir: Path) -> None:
+    a = write(tmp_path / "a.csv", VIX)
+    b = write(tmp_path / "b.csv", VIX.replace("01/06/2020,15.45,16.39,13.54,13.85\n", "")
+              + "01/06/2020,15.45,16.39,13.54,13.85\n01/07/2020,13.5,13.9,13.1,13.45\n")
+    with Store.open(data_dir) as st:
+        r = st.import_files("vix", [a, b])
+        assert r.rows_in == 7 and r.rows_new == 4 and not r.conflicts
+        assert len(st.index_frame("vix")) == 4
+
+
 def test_bad_file_in_batch_writes_nothing(tmp_path: Path, data_dir: Path) -> None:
     good = write(tmp_path / "good.csv", VIX)
     bad = write(tmp_path / "bad.csv", VIX.replace("13.85", "."))

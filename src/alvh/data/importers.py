@@ -24,7 +24,6 @@ Formats (see docs/data.md for examples of each):
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Final, Literal

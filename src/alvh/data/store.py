@@ -293,22 +293,31 @@ class Store:
         return report
 
     def _dedupe_batch(self, incoming: pd.DataFrame, table: _Table, report: ImportReport) -> pd.DataFrame:
-        """Rows repeated across the files of one import: identical ones collapse, different ones conflict."""
+        """Rows repeated across the files of one import: identical ones collapse, different ones conflict.
+
+        Vectorized: the later occurrences are merged on the key with the first one and compared column
+        by column; Python only touches the conflicting rows, to word the report.
+        """
         keys = list(table.keys)
         dup = incoming.duplicated(keys, keep=False).to_numpy()
         if not dup.any():
             return incoming
         d = incoming[dup]
-        first = d.drop_duplicates(keys, keep="first").set_index(keys)
-        for _, row in d.iterrows():  # only the duplicated rows (an overlap), not the whole import
-            ref = first.loc[tuple(row[k] for k in keys)]
-            if ref["_file"] == row["_file"]:
-                continue
-            for col in table.values:
-                a, b = ref[col], row[col]
-                if not _same(a, b):
-                    report.conflicts.append(Conflict(table.name, {k: _fmt(row[k]) for k in keys}, col,
-                                                     _plain(a), _plain(b), f"{ref['_file']} vs {row['_file']}"))
+        is_first = ~d.duplicated(keys, keep="first").to_numpy()
+        m = d[~is_first].merge(d[is_first], on=keys, suffixes=("", "_ref"))
+        for col in table.values:
+            a, b = m[f"{col}_ref"], m[col]
+            if col in table.text_values:
+                differ = (a != b).to_numpy()
+            else:
+                av, bv = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+                both_nan = np.isnan(av) & np.isnan(bv)
+                close = np.abs(av - bv) <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(av)))
+                differ = ~(both_nan | close)
+            for row in m[differ].to_dict("records"):
+                report.conflicts.append(Conflict(table.name, {k: _fmt(row[k]) for k in keys}, col,
+                                                 _plain(row[f"{col}_ref"]), _plain(row[col]),
+                                                 f"{row['_file_ref']} vs {row['_file']}"))
         if report.conflicts and report.on_conflict == "error":
             raise _conflict_error(report)
         keep = "last" if report.on_conflict == "replace" else "first"
