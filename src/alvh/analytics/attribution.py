@@ -302,24 +302,40 @@ def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray]) -> tuple[dict[
     delta, gamma = np.asarray(g.delta), np.asarray(g.gamma)
     vega, vanna, volga = np.asarray(g.vega), np.asarray(g.vanna), np.asarray(g.volga)
 
-    out = {name: np.zeros_like(u0) for name in TERMS[:8]}
-    out["theta"] = np.where(live, v1_old - v0, _intrinsic(u0, k, cp) - v0)
+    zero = np.zeros_like(u0)
+    out = {name: zero for name in TERMS[:8]}
+    out["theta"] = v1_old - v0
     move = a + du
     if kind == InstrumentKind.SPX_OPTION:
-        out["delta"] = np.where(live, delta * du, _intrinsic(u1, k, cp) - _intrinsic(u0, k, cp))
-        out["gamma"] = np.where(live, 0.5 * gamma * du * du, 0.0)
-        out["vega"] = np.where(live, vega * dsig, 0.0)
-        out["volga"] = np.where(live, 0.5 * volga * dsig * dsig, 0.0)
-        out["vanna"] = np.where(live, vanna * du * dsig, 0.0)
-        notional = np.where(live, vega, 0.0)
+        out["delta"] = delta * du
+        out["gamma"] = 0.5 * gamma * du * du
+        out["vega"] = vega * dsig
+        out["volga"] = 0.5 * volga * dsig * dsig
+        out["vanna"] = vanna * du * dsig
+        notional = vega
     else:
-        ur = f["underlying_rolldown"]
-        out["carry"] = np.where(live, delta * a + 0.5 * gamma * a * a, _intrinsic(ur, k, cp) - _intrinsic(u0, k, cp))
-        out["vega"] = np.where(live, delta * du, _intrinsic(u1, k, cp) - _intrinsic(ur, k, cp))
-        out["volga"] = np.where(live, 0.5 * gamma * (move * move - a * a), 0.0)
-        out["vol_of_vol"] = np.where(live, vega * dsig + 0.5 * volga * dsig * dsig, 0.0)
-        out["vanna"] = np.where(live, vanna * move * dsig, 0.0)
-        notional = np.where(live, delta, 0.0)
+        out["carry"] = delta * a + 0.5 * gamma * a * a
+        out["vega"] = delta * du
+        out["volga"] = 0.5 * gamma * (move * move - a * a)
+        out["vol_of_vol"] = vega * dsig + 0.5 * volga * dsig * dsig
+        out["vanna"] = vanna * move * dsig
+        notional = delta
+    settled = ~live
+    if settled.any():
+        # settlement day: intrinsic values replace the Taylor terms (greeks are undefined at t = 0)
+        out = {name: np.array(v, dtype=float, copy=True) for name, v in out.items()}
+        notional = np.where(live, notional, 0.0)
+        i0 = _intrinsic(u0[settled], k[settled], cp[settled])
+        i1 = _intrinsic(u1[settled], k[settled], cp[settled])
+        for name in TERMS[:8]:
+            out[name][settled] = 0.0
+        out["theta"][settled] = i0 - v0[settled]
+        if kind == InstrumentKind.SPX_OPTION:
+            out["delta"][settled] = i1 - i0
+        else:
+            ir = _intrinsic(f["underlying_rolldown"][settled], k[settled], cp[settled])
+            out["carry"][settled] = ir - i0
+            out["vega"][settled] = i1 - ir
     return out, notional
 
 
@@ -394,33 +410,39 @@ def attribute(
         held = qm != 0
         dprice = np.where(held, np.asarray(records.price_now[sl], float) - np.asarray(records.price_prev[sl], float),
                           0.0)
-        unit = np.zeros((8,) + kind.shape)  # per-unit points of the 8 model terms
+        # dollars of the 8 model terms, filled through flat indices of the held positions
+        # (gathers/scatters on 1-D index arrays are much cheaper than n-d boolean masks)
+        dollars = np.zeros((8,) + kind.shape)
+        dollars2d = dollars.reshape(8, -1)
         unit_notional = np.zeros(kind.shape)
+        notional1d = unit_notional.reshape(-1)
+        kind1d = kind.reshape(-1)
+        qm1d = qm.reshape(-1)
+        held_idx = np.flatnonzero(held)
+        held_kind = kind1d[held_idx]
 
-        fut = held & (kind == InstrumentKind.VX_FUTURE)
-        if fut.any():
-            up = np.asarray(records.underlying_prev[sl], float)[fut]
-            ur = np.asarray(records.underlying_rolldown[sl], float)[fut]
-            un = np.asarray(records.underlying_now[sl], float)[fut]
-            unit[TERMS.index("carry")][fut] = ur - up
-            unit[TERMS.index("vega")][fut] = un - ur
-            unit_notional[fut] = 1.0
+        def gather(name: str, idx: np.ndarray) -> np.ndarray:
+            return np.asarray(getattr(records, name)[sl]).reshape(-1)[idx]
+
+        fut_idx = held_idx[held_kind == InstrumentKind.VX_FUTURE]
+        if fut_idx.size:
+            up, ur, un = (gather(n, fut_idx).astype(float) for n in ("underlying_prev", "underlying_rolldown",
+                                                                      "underlying_now"))
+            dollars2d[TERMS.index("carry"), fut_idx] = (ur - up) * qm1d[fut_idx]
+            dollars2d[TERMS.index("vega"), fut_idx] = (un - ur) * qm1d[fut_idx]
+            notional1d[fut_idx] = 1.0
 
         for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
-            sel = held & (kind == k)
-            if not sel.any():
+            idx = held_idx[held_kind == k]
+            if not idx.size:
                 continue
-            flat = {name: np.asarray(getattr(records, name)[sl])[sel] for name in fields}
-            flat["is_call"] = flat["is_call"].astype(bool)
-            for name in fields:
-                if name != "is_call":
-                    flat[name] = flat[name].astype(float)
+            flat = {name: gather(name, idx).astype(bool if name == "is_call" else float) for name in fields}
             terms_k, notional_k = _option_terms(k, flat)
+            q_k = qm1d[idx]
             for j, name in enumerate(TERMS[:8]):
-                unit[j][sel] = terms_k[name]
-            unit_notional[sel] = notional_k
+                dollars2d[j, idx] = terms_k[name] * q_k
+            notional1d[idx] = notional_k
 
-        dollars = unit * qm  # (8, d, p, s)
         explained = dollars.sum(axis=0)
         residual = qm * dprice - explained
         pnl[:8, sl] = dollars @ onehot
