@@ -1,0 +1,327 @@
+"""Steward analytics: per-layer IRR, regressions on SPX returns and the variance risk premium,
+and the core iron condor's break-even points as implied volatility rises.
+
+Definitions, defaults and their sources: docs/analytics.md, section "Steward analytics".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from numpy.typing import ArrayLike, NDArray
+
+from alvh.errors import InputError
+from alvh.pricing import bsm_price
+from alvh.stats.irr import irr
+
+__all__ = [
+    "BreakEvenResult",
+    "break_even_expansion",
+    "layer_irr",
+    "realized_variance",
+    "steward_regression",
+    "variance_risk_premium",
+]
+
+TRADING_DAYS_PER_YEAR = 252
+
+
+def _dated(s: pd.Series, name: str) -> pd.Series:
+    if not isinstance(s, pd.Series) or not isinstance(s.index, pd.DatetimeIndex):
+        raise InputError(f"got {type(s).__name__}", argument=name, expected="a pandas Series indexed by dates")
+    if s.index.has_duplicates or not s.index.is_monotonic_increasing:
+        raise InputError("dates unsorted or repeated", argument=name, expected="sorted unique trading days")
+    return s.astype(np.float64)
+
+
+# ------------------------------------------------------------------------------ IRR
+def layer_irr(cash_flows: pd.DataFrame) -> pd.DataFrame:
+    """Annualized money-weighted return (IRR) of each layer's dated cash flows.
+
+    Parameters
+    ----------
+    cash_flows : DataFrame
+        Index: dates (ACT/365 times from the first row); one column per layer; dollars from the
+        trader's side (negative = paid: purchases, costs, margin posted; positive = received:
+        sales, settlements) and the last row must include the mark of positions still held.
+
+    Returns
+    -------
+    DataFrame indexed by layer: ``irr`` (decimal per year), ``reason`` ("" or why NaN),
+    ``sign_changes``, ``paid`` and ``received`` (dollar totals).
+    """
+    if not isinstance(cash_flows, pd.DataFrame) or not isinstance(cash_flows.index, pd.DatetimeIndex):
+        raise InputError("not a DataFrame with a DatetimeIndex", argument="cash_flows",
+                         expected="dates x layers DataFrame of dollars")
+    values = cash_flows.to_numpy(dtype=np.float64)
+    res = irr(values, cash_flows.index)
+    return pd.DataFrame({"irr": res.rate, "reason": res.reason, "sign_changes": res.sign_changes,
+                         "paid": np.where(values < 0, values, 0.0).sum(axis=0),
+                         "received": np.where(values > 0, values, 0.0).sum(axis=0)},
+                        index=pd.Index([str(c) for c in cash_flows.columns], name="layer"))
+
+
+# ---------------------------------------------------------------------------- VRP
+def realized_variance(spx_close: pd.Series, window: int = 21) -> pd.Series:
+    r"""Trailing annualized realized variance of SPX log returns.
+
+    :math:`RV_t = \frac{252}{w} \sum_{s=t-w+1}^{t} r_s^2`, :math:`r_s = \ln(S_s / S_{s-1})`
+    (no mean subtracted, the convention of variance swaps and of Carr & Wu 2009). Uses closes up
+    to and including day t only. NaN for the first ``window`` rows; a missing close raises.
+    """
+    s = _dated(spx_close, "spx_close")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
+        raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
+    if len(s) <= window:
+        raise InputError(f"{len(s)} closes for a {window}-day window", argument="spx_close",
+                         expected=f"more than {window} closes")
+    x = s.to_numpy()
+    if not (np.isfinite(x) & (x > 0)).all():
+        bad = s.index[int(np.flatnonzero(~(np.isfinite(x) & (x > 0)))[0])]
+        raise InputError(f"missing or non-positive close on {bad.date()}", argument="spx_close",
+                         expected="a positive close on every trading day")
+    r = np.r_[np.nan, np.diff(np.log(x))]
+    rv = pd.Series(r * r, index=s.index).rolling(window, min_periods=window).sum() * (TRADING_DAYS_PER_YEAR / window)
+    return rv.rename(f"rv{window}")
+
+
+def variance_risk_premium(vix: pd.Series, spx_close: pd.Series, window: int = 21) -> pd.Series:
+    r"""Variance risk premium :math:`VRP_t = (VIX_t/100)^2 - RV_t` (annualized variance, decimal^2).
+
+    Both terms are known at the close of day t (VIX close, trailing realized variance), so the
+    series has no look-ahead. Note the horizons differ: VIX^2 prices the next 30 calendar days,
+    RV is the past ``window`` trading days (the "backward" VRP proxy; Bollerslev, Tauchen & Zhou
+    2009 use the same construction with high-frequency RV).
+    """
+    v = _dated(vix, "vix")
+    rv = realized_variance(spx_close, window)
+    if not v.index.equals(rv.index):
+        raise InputError("index differs from spx_close's", argument="vix", expected="the same trading days")
+    return ((v / 100.0) ** 2 - rv).rename("vrp")
+
+
+def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: pd.Series, *,
+                       rv_window: int = 21, vrp_lag: int = 1, cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
+                       hac_maxlags: int | None = None, missing: Literal["raise", "drop"] = "raise") -> pd.DataFrame:
+    r"""Per-layer OLS: :math:`y_t = \alpha + \beta_{spx} r^{spx}_t + \beta_{vrp} VRP_{t-L} + \varepsilon_t`.
+
+    Parameters
+    ----------
+    layer_returns : DataFrame
+        Dates x layers: each layer's daily return (e.g. P&L in dollars / capital, decimal).
+    spx_close, vix : Series
+        On the same dates. :math:`r^{spx}_t = S_t/S_{t-1} - 1` (simple daily return).
+    rv_window : int
+        Trailing window of the realized variance in the VRP (21 trading days ~ one month).
+    vrp_lag : int
+        ``L``: 1 (default) uses the VRP at the previous close, known before the day's return
+        (a conditioning state, no look-ahead); 0 regresses on the same day's VRP.
+    cov_type : {"nonrobust", "HAC"}
+        Classical OLS standard errors or Newey-West HAC (statsmodels) with ``hac_maxlags``
+        (default ``floor(4 (n/100)^{2/9})``, Newey & West 1994's rule of thumb).
+    missing : {"raise", "drop"}
+        A NaN in a layer's returns or a regressor on a used day raises (naming layer and date),
+        or with "drop" the day is left out of that layer's regression.
+
+    Returns
+    -------
+    DataFrame indexed by layer: ``alpha`` (per day), ``alpha_annual`` (x252), ``beta_spx``,
+    ``beta_vrp``, ``se_*`` and ``t_*`` for the three, ``r2``, ``nobs``, ``cov_type``.
+    """
+    if not isinstance(layer_returns, pd.DataFrame):
+        raise InputError(f"got {type(layer_returns).__name__}", argument="layer_returns",
+                         expected="a dates x layers DataFrame")
+    if cov_type not in ("nonrobust", "HAC"):
+        raise InputError(f"got {cov_type!r}", argument="cov_type", expected="'nonrobust' or 'HAC'")
+    if missing not in ("raise", "drop"):
+        raise InputError(f"got {missing!r}", argument="missing", expected="'raise' or 'drop'")
+    if isinstance(vrp_lag, bool) or not isinstance(vrp_lag, (int, np.integer)) or vrp_lag < 0:
+        raise InputError(f"got {vrp_lag!r}", argument="vrp_lag", expected="an integer >= 0")
+    s = _dated(spx_close, "spx_close")
+    if not layer_returns.index.equals(s.index):
+        raise InputError("index differs from spx_close's", argument="layer_returns",
+                         expected="the same trading days as spx_close and vix")
+    vrp = variance_risk_premium(vix, s, rv_window).shift(vrp_lag)
+    spx_ret = s.pct_change()
+    regs = pd.DataFrame({"spx_ret": spx_ret, "vrp": vrp})
+    usable = regs.notna().all(axis=1)  # warm-up rows of RV and the lag are dropped explicitly
+    first_usable = int(np.argmax(usable.to_numpy())) if usable.any() else len(s)
+    gap = ~usable.iloc[first_usable:]
+    if gap.any():
+        raise InputError(f"regressor missing on {gap.index[gap.to_numpy()][0].date()} after the warm-up",
+                         argument="spx_close", expected="SPX and VIX on every trading day")
+    rows = []
+    for layer in layer_returns.columns:
+        y = layer_returns[layer].astype(np.float64).iloc[first_usable:]
+        x = regs.iloc[first_usable:]
+        bad = ~np.isfinite(y.to_numpy())
+        if bad.any():
+            if missing == "raise":
+                raise InputError(f"layer {layer!r} has no return on {y.index[bad][0].date()}",
+                                 argument="layer_returns", expected="a return every day, or missing='drop'")
+            y, x = y[~bad], x[~bad]
+        n = len(y)
+        if n <= 3:
+            raise InputError(f"layer {layer!r} has {n} usable days", argument="layer_returns",
+                             expected="more than 3 days after the realized-variance warm-up")
+        model = sm.OLS(y.to_numpy(), sm.add_constant(x.to_numpy(), has_constant="add"))
+        if cov_type == "HAC":
+            lags = hac_maxlags if hac_maxlags is not None else int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
+            fit = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        else:
+            fit = model.fit()
+        p, se, t = fit.params, fit.bse, fit.tvalues
+        rows.append({"layer": str(layer), "alpha": p[0], "alpha_annual": p[0] * TRADING_DAYS_PER_YEAR,
+                     "beta_spx": p[1], "beta_vrp": p[2], "se_alpha": se[0], "se_spx": se[1], "se_vrp": se[2],
+                     "t_alpha": t[0], "t_spx": t[1], "t_vrp": t[2], "r2": fit.rsquared, "nobs": int(fit.nobs),
+                     "cov_type": cov_type})
+    return pd.DataFrame(rows).set_index("layer")
+
+
+# ---------------------------------------------------------------------- break-even
+@dataclass(frozen=True)
+class BreakEvenResult:
+    """Break-even spots of a short iron condor (index points), broadcast over the inputs.
+
+    Attributes
+    ----------
+    lower, upper : ndarray
+        Spot levels at which the mark-to-model P&L (credit received + position value) is zero on
+        the put side and on the call side; NaN where none exists (see ``reason``).
+    width : ndarray
+        ``upper - lower`` (points): the profit zone.
+    credit : ndarray
+        Entry credit per condor (index points).
+    expiry_lower, expiry_upper : ndarray
+        ``short_put - credit`` and ``short_call + credit``: the break-evens at expiry.
+    reason : ndarray of str
+        "" or why a break-even is NaN.
+    """
+
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    width: NDArray[np.float64]
+    credit: NDArray[np.float64]
+    expiry_lower: NDArray[np.float64]
+    expiry_upper: NDArray[np.float64]
+    reason: NDArray[np.str_]
+
+
+def _condor_value(spot, strikes, t, vols, rate, div):
+    lp, sp, sc, lc = strikes
+    vlp, vsp, vsc, vlc = vols
+    return (bsm_price(spot, lp, t, vlp, rate, div, False, validate=False)
+            - bsm_price(spot, sp, t, vsp, rate, div, False, validate=False)
+            - bsm_price(spot, sc, t, vsc, rate, div, True, validate=False)
+            + bsm_price(spot, lc, t, vlc, rate, div, True, validate=False))
+
+
+def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_call: ArrayLike,
+                         long_call: ArrayLike, t_remaining: ArrayLike, iv: ArrayLike | Sequence[ArrayLike],
+                         iv_shift: ArrayLike = 0.0, rate: ArrayLike = 0.0, div: ArrayLike = 0.0,
+                         credit: ArrayLike | None = None, spot_entry: ArrayLike | None = None,
+                         t_entry: ArrayLike | None = None, max_iter: int = 200) -> BreakEvenResult:
+    r"""Break-even points of the core short iron condor after an implied-volatility shift.
+
+    The position (strikes and entry credit ``C``, index points per condor) is fixed. At a horizon
+    with ``t_remaining`` years to expiry and every leg's implied vol raised by ``iv_shift``
+    (decimal, 0.05 = +5 vol points), the mark-to-model P&L at spot ``S`` is
+
+    .. math:: PnL(S) = C + P(S,K_{lp}) - P(S,K_{sp}) - C(S,K_{sc}) + C(S,K_{lc})
+
+    (Black-Scholes-Merton, :func:`alvh.pricing.bsm_price`). The lower break-even is the root of
+    ``PnL`` between ``long_put / 4`` and the centre ``sqrt(short_put * short_call)``; the upper one
+    between the centre and ``4 * long_call``. At ``t_remaining = 0`` they are exactly
+    ``short_put - C`` and ``short_call + C``. A rise in IV moves both toward the centre: the profit
+    zone shrinks (the "break-even expansion" of the losing region).
+
+    Parameters
+    ----------
+    long_put, short_put, short_call, long_call : array_like
+        Strikes in index points, ``long_put < short_put <= short_call < long_call``.
+    t_remaining : array_like
+        Years (ACT/365) to expiry at the horizon, >= 0.
+    iv : array_like or 4-sequence of array_like
+        Decimal implied vol before the shift: one for all legs, or per leg
+        ``(long_put, short_put, short_call, long_call)`` (keeps the skew).
+    iv_shift : array_like
+        Decimal vol added to every leg (broadcasts, e.g. a grid ``np.linspace(0, 0.2, 21)``).
+    rate, div : array_like
+        Decimal per year, continuously compounded.
+    credit : array_like, optional
+        Entry credit per condor (points). If None, priced at ``spot_entry``, ``t_entry`` and the
+        unshifted ``iv``.
+    max_iter : int
+        Bisection steps (each halves the bracket; 200 reaches machine precision).
+
+    Returns
+    -------
+    BreakEvenResult
+    """
+    strikes = [np.asarray(k, dtype=np.float64) for k in (long_put, short_put, short_call, long_call)]
+    lp, sp, sc, lc = strikes
+    if not (np.all(lp > 0) and np.all(lp < sp) and np.all(sp <= sc) and np.all(sc < lc)):
+        raise InputError("strikes not ordered", argument="short_put",
+                         expected="0 < long_put < short_put <= short_call < long_call")
+    t_rem = np.asarray(t_remaining, dtype=np.float64)
+    if not np.all(np.isfinite(t_rem) & (t_rem >= 0)):
+        raise InputError("negative or non-finite", argument="t_remaining", expected="years >= 0")
+    if isinstance(iv, (list, tuple)):
+        if len(iv) != 4:
+            raise InputError(f"{len(iv)} vols", argument="iv", expected="one vol or 4 (one per leg)")
+        base = [np.asarray(v, dtype=np.float64) for v in iv]
+    else:
+        base = [np.asarray(iv, dtype=np.float64)] * 4
+    shift = np.asarray(iv_shift, dtype=np.float64)
+    vols = [b + shift for b in base]
+    for v in vols:
+        if not np.all(np.isfinite(v) & (v > 0)):
+            raise InputError("iv + iv_shift not positive", argument="iv_shift", expected="iv + iv_shift > 0")
+    if credit is None:
+        if spot_entry is None or t_entry is None:
+            raise InputError("neither credit nor (spot_entry, t_entry) given", argument="credit",
+                             expected="the entry credit, or spot_entry and t_entry to price it")
+        cr = -_condor_value(np.asarray(spot_entry, float), strikes, np.asarray(t_entry, float), base, rate, div)
+    else:
+        cr = np.asarray(credit, dtype=np.float64)
+    if not np.all(np.isfinite(cr) & (cr > 0)):
+        raise InputError("credit not positive", argument="credit", expected="a positive credit (points)")
+    shape = np.broadcast_shapes(cr.shape, t_rem.shape, shift.shape, *(k.shape for k in strikes),
+                                *(b.shape for b in base), np.shape(rate), np.shape(div))
+
+    def pnl(spot: NDArray) -> NDArray:
+        return cr + _condor_value(spot, strikes, t_rem, vols, rate, div)
+
+    centre = np.broadcast_to(np.sqrt(sp * sc), shape)
+    p_centre = pnl(centre)
+
+    def solve(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
+        fa, fb = pnl(a), pnl(b)
+        ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) * np.sign(fb) <= 0)
+        lo, hi = a.copy(), b.copy()
+        f_lo = fa
+        for _ in range(max_iter):  # bisection: the loop is over iterations, vectorized over cases
+            mid = 0.5 * (lo + hi)
+            fm = pnl(mid)
+            left = np.sign(fm) == np.sign(f_lo)
+            lo = np.where(left, mid, lo)
+            f_lo = np.where(left, fm, f_lo)
+            hi = np.where(left, hi, mid)
+            if np.all(np.abs(hi - lo) <= 1e-12 * np.maximum(1.0, np.abs(lo))):
+                break
+        return np.where(ok, 0.5 * (lo + hi), np.nan), ok
+
+    lower, ok_lo = solve(np.broadcast_to(lp / 4.0, shape).astype(float), centre.astype(float))
+    upper, ok_hi = solve(centre.astype(float), np.broadcast_to(lc * 4.0, shape).astype(float))
+    reason = np.where(p_centre <= 0, "P&L at the centre is not positive: no profit zone",
+                      np.where(~(ok_lo & ok_hi), "no sign change of P&L on a wing (credit >= wing width?)", ""))
+    lower = np.where(p_centre > 0, lower, np.nan)
+    upper = np.where(p_centre > 0, upper, np.nan)
+    return BreakEvenResult(lower=lower, upper=upper, width=upper - lower, credit=np.broadcast_to(cr, shape).copy(),
+                           expiry_lower=np.broadcast_to(sp - cr, shape).copy(),
+                           expiry_upper=np.broadcast_to(sc + cr, shape).copy(), reason=reason.astype(str))

@@ -1,0 +1,168 @@
+"""alvh.analytics.steward: VRP, per-layer regressions, IRR per layer, iron condor break-evens."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import brentq
+
+from alvh.analytics.steward import (
+    break_even_expansion,
+    layer_irr,
+    realized_variance,
+    steward_regression,
+    variance_risk_premium,
+)
+from alvh.errors import InputError
+
+
+def _synthetic(n=800, seed=51):
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    idx = pd.bdate_range("2015-01-01", periods=n)
+    spx = pd.Series(4000.0 * np.exp(np.cumsum(rng.normal(0, 0.01, n))), index=idx)
+    vix = pd.Series(np.clip(18 + np.cumsum(rng.normal(0, 0.5, n)) * 0.2, 9, 60), index=idx)
+    return rng, idx, spx, vix
+
+
+def test_realized_variance_and_vrp_vs_slow_loop():
+    _, idx, spx, vix = _synthetic(200)
+    rv = realized_variance(spx, 21)
+    closes = spx.to_numpy()
+    for t in (21, 50, 199):
+        r2 = [math.log(closes[s] / closes[s - 1]) ** 2 for s in range(t - 20, t + 1)]
+        assert rv.iloc[t] == pytest.approx(252.0 / 21.0 * sum(r2), rel=1e-12)
+    assert rv.iloc[:21].isna().all()
+    vrp = variance_risk_premium(vix, spx, 21)
+    assert vrp.iloc[100] == pytest.approx((vix.iloc[100] / 100) ** 2 - rv.iloc[100], rel=1e-12)
+    # no look-ahead: changing a future close does not change today's VRP
+    spx2 = spx.copy()
+    spx2.iloc[150:] *= 1.2
+    pd.testing.assert_series_equal(variance_risk_premium(vix, spx2, 21).iloc[:150], vrp.iloc[:150])
+    with pytest.raises(InputError, match="2015-02-"):
+        gap = spx.copy()
+        gap.iloc[30] = np.nan
+        realized_variance(gap)
+
+
+def test_vrp_on_real_data_is_positive_on_average(real_market_data):
+    # Carr & Wu (2009), Bollerslev et al. (2009): implied variance exceeds realized on average.
+    md = real_market_data.slice("1990-01-01", "2025-12-31")
+    vrp = variance_risk_premium(md.vix["close"], md.spx["close"]).dropna()
+    assert vrp.mean() > 0 and (vrp > 0).mean() > 0.6
+    assert vrp.loc["2008-10-01":"2008-11-30"].min() < 0  # realized above implied in the crash
+
+
+def test_regression_matches_lstsq_and_recovers_betas():
+    rng, idx, spx, vix = _synthetic()
+    vrp_lag = variance_risk_premium(vix, spx).shift(1)
+    spx_ret = spx.pct_change()
+    y = pd.DataFrame({"short": 1e-4 + 0.8 * spx_ret + 0.3 * vrp_lag + rng.normal(0, 1e-3, len(idx)),
+                      "long": -2e-4 - 0.2 * spx_ret + rng.normal(0, 1e-3, len(idx))}, index=idx)
+    res = steward_regression(y, spx, vix)
+    ok = vrp_lag.notna() & spx_ret.notna()
+    assert ok.sum() == len(idx) - 22 and (res["nobs"] == ok.sum()).all()
+    X = np.column_stack([np.ones(ok.sum()), spx_ret[ok], vrp_lag[ok]])
+    for layer in ("short", "long"):
+        yy = y.loc[ok, layer].to_numpy()
+        coef, *_ = np.linalg.lstsq(X, yy, rcond=None)
+        resid = yy - X @ coef
+        s2 = resid @ resid / (len(yy) - 3)
+        se = np.sqrt(np.diag(s2 * np.linalg.inv(X.T @ X)))
+        row = res.loc[layer]
+        np.testing.assert_allclose(row[["alpha", "beta_spx", "beta_vrp"]].to_numpy(float), coef, rtol=1e-8)
+        np.testing.assert_allclose(row[["t_alpha", "t_spx", "t_vrp"]].to_numpy(float), coef / se, rtol=1e-8)
+        # Newey-West by hand: Bartlett weights 1 - l/(L+1), no small-sample correction
+        lags = 3
+        xu = X * resid[:, None]
+        s = xu.T @ xu
+        for lag in range(1, lags + 1):
+            g = xu[lag:].T @ xu[:-lag]
+            s += (1 - lag / (lags + 1)) * (g + g.T)
+        bread = np.linalg.inv(X.T @ X)
+        se_hac = np.sqrt(np.diag(bread @ s @ bread))
+        hac = steward_regression(y, spx, vix, cov_type="HAC", hac_maxlags=lags).loc[layer]
+        np.testing.assert_allclose(hac[["se_alpha", "se_spx", "se_vrp"]].to_numpy(float), se_hac, rtol=1e-8)
+    assert res.loc["short", "beta_spx"] == pytest.approx(0.8, abs=0.02)
+    assert res.loc["short", "beta_vrp"] == pytest.approx(0.3, abs=0.1)
+    assert abs(res.loc["long", "t_vrp"]) < 4
+
+
+def test_regression_missing_policy():
+    rng, idx, spx, vix = _synthetic(300)
+    y = pd.DataFrame({"mid": rng.normal(0, 1e-3, 300)}, index=idx)
+    y.iloc[100, 0] = np.nan
+    with pytest.raises(InputError, match="'mid'.*2015-05-21"):
+        steward_regression(y, spx, vix)
+    assert steward_regression(y, spx, vix, missing="drop").loc["mid", "nobs"] == 300 - 22 - 1
+    with pytest.raises(InputError, match="layer_returns"):
+        steward_regression(y.iloc[1:], spx, vix)
+
+
+def test_layer_irr_hand_values():
+    idx = pd.to_datetime(["2024-01-02", "2024-07-02", "2025-01-01"])
+    flows = pd.DataFrame({"short": [-100.0, 0.0, 110.0], "long": [-100.0, -100.0, 150.0]}, index=idx)
+    res = layer_irr(flows)
+    t = (idx - idx[0]).days.to_numpy() / 365.0
+    assert res.loc["short", "irr"] == pytest.approx(1.1 ** (1 / t[2]) - 1, rel=1e-12)
+    ref = brentq(lambda r: -100 - 100 / (1 + r) ** t[1] + 150 / (1 + r) ** t[2], -0.99, 10, xtol=1e-15)
+    assert res.loc["long", "irr"] == pytest.approx(ref, rel=1e-10)
+    assert res.loc["long", "paid"] == -200 and res.loc["long", "received"] == 150
+
+
+def _bs(spot, strike, t, vol, r, q, call):
+    """Reference BSM with math.erf (scalar), independent of alvh.pricing."""
+    if t <= 0:
+        return max(spot - strike, 0.0) if call else max(strike - spot, 0.0)
+    n = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    d1 = (math.log(spot / strike) + (r - q + 0.5 * vol * vol) * t) / (vol * math.sqrt(t))
+    d2 = d1 - vol * math.sqrt(t)
+    if call:
+        return spot * math.exp(-q * t) * n(d1) - strike * math.exp(-r * t) * n(d2)
+    return strike * math.exp(-r * t) * n(-d2) - spot * math.exp(-q * t) * n(-d1)
+
+
+def test_break_even_at_expiry_and_vs_brentq_reference():
+    k = dict(long_put=4500.0, short_put=4700.0, short_call=5300.0, long_call=5500.0)
+    shifts = np.array([0.0, 0.02, 0.05, 0.10])
+    t_rem = np.array([[0.0], [5 / 365], [20 / 365]])
+    vols = (0.22, 0.19, 0.13, 0.12)  # skew: puts richer
+    res = break_even_expansion(**k, t_remaining=t_rem, iv=vols, iv_shift=shifts, credit=35.0, rate=0.04, div=0.013)
+    np.testing.assert_allclose(res.lower[0], 4700 - 35.0, rtol=1e-12)
+    np.testing.assert_allclose(res.upper[0], 5300 + 35.0, rtol=1e-12)
+    for i in (1, 2):
+        for j, dv in enumerate(shifts):
+            t = float(t_rem[i, 0])
+
+            def pnl(s):
+                return (35.0 + _bs(s, 4500, t, vols[0] + dv, 0.04, 0.013, False)
+                        - _bs(s, 4700, t, vols[1] + dv, 0.04, 0.013, False)
+                        - _bs(s, 5300, t, vols[2] + dv, 0.04, 0.013, True)
+                        + _bs(s, 5500, t, vols[3] + dv, 0.04, 0.013, True))
+            centre = math.sqrt(4700 * 5300)
+            if pnl(centre) <= 0:
+                assert np.isnan(res.lower[i, j]) and res.reason[i, j] != ""
+                continue
+            assert res.lower[i, j] == pytest.approx(brentq(pnl, 4500 / 4, centre, xtol=1e-10), rel=1e-9)
+            assert res.upper[i, j] == pytest.approx(brentq(pnl, centre, 5500 * 4, xtol=1e-10), rel=1e-9)
+    # rising IV narrows the profit zone (both break-evens move toward the centre)
+    w = res.width[1]
+    assert np.all(np.diff(w[np.isfinite(w)]) < 0)
+
+
+def test_break_even_credit_from_entry_and_bad_input():
+    k = dict(long_put=4500.0, short_put=4700.0, short_call=5300.0, long_call=5500.0)
+    res = break_even_expansion(**k, t_remaining=0.0, iv=0.15, spot_entry=5000.0, t_entry=45 / 365, rate=0.04, div=0.01)
+    credit = -(_bs(5000, 4500, 45 / 365, 0.15, 0.04, 0.01, False) - _bs(5000, 4700, 45 / 365, 0.15, 0.04, 0.01, False)
+               - _bs(5000, 5300, 45 / 365, 0.15, 0.04, 0.01, True) + _bs(5000, 5500, 45 / 365, 0.15, 0.04, 0.01, True))
+    assert float(res.credit) == pytest.approx(credit, rel=1e-10)
+    assert float(res.lower) == pytest.approx(4700 - credit, rel=1e-12)
+    with pytest.raises(InputError, match="short_put"):
+        break_even_expansion(long_put=4800.0, short_put=4700.0, short_call=5300.0, long_call=5500.0,
+                             t_remaining=0.0, iv=0.15, credit=10.0)
+    with pytest.raises(InputError, match="t_remaining"):
+        break_even_expansion(**k, t_remaining=-1.0, iv=0.15, credit=10.0)
+    with pytest.raises(InputError, match="credit"):
+        break_even_expansion(**k, t_remaining=0.0, iv=0.15)
