@@ -401,3 +401,15 @@ def test_bad_inputs_raise_clear_errors():
         attribute(rec, capital=1e6, cost_pnl=np.zeros((5, 1, 2)))
     with pytest.raises(InputError, match="unknown attribution term"):
         attribute(rec, capital=1e6).term("rho")
+
+
+def test_financing_per_path_becomes_its_own_group():
+    rec = make_records(seed=8, n_days=6, n_paths=2)
+    fin = -np.arange(12, dtype=float).reshape(6, 2)
+    att = attribute(rec, capital=1e6, financing_pnl=fin)
+    assert att.groups == ("core", "short", "mid", "long", "financing")
+    np.testing.assert_array_equal(att.total[..., -1], fin)
+    np.testing.assert_array_equal(att.term("financing")[..., -1], fin)
+    assert (att.pnl[:, ..., -1].sum(axis=0) == fin).all()
+    assert att.sum_error() <= 1e-9
+    np.testing.assert_allclose(att.total[..., :4], attribute(rec, capital=1e6).total, atol=0)

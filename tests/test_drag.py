@@ -189,3 +189,15 @@ def test_drag_analysis_one_call_matches_the_parts():
     json.dumps(out.summary)
     assert out.summary["attribution_bp"]["all"]["total"] == pytest.approx(
         att.total.sum(axis=(0, 2)).mean() / CAPITAL * 1e4)
+
+
+def test_separate_financing_group_is_not_a_layer():
+    n = 30
+    rec = make_records(seed=22, n_days=n, n_paths=1)
+    att = attribute(rec, capital=CAPITAL, financing_pnl=np.full((n, 1), -10.0))
+    ev = np.ones((n, 1, 4))
+    drag = compute_drag(att, dates=_dates(n), vix=np.full(n, 20.0), effective_vega=ev)
+    assert drag.layers == ("short", "mid", "long")
+    out = drag_analysis(rec, dates=_dates(n), capital=CAPITAL, vix=np.full(n, 20.0),
+                        financing_pnl=np.full((n, 1), -10.0))
+    assert out.summary["attribution_bp"]["financing"]["total"] == pytest.approx(-10.0 * n / CAPITAL * 1e4)

@@ -64,6 +64,10 @@ TERMS: tuple[str, ...] = (
 #: Terms that come from the market move of the positions (not time, not cash).
 MARKET_MOVE_TERMS: tuple[str, ...] = ("delta", "gamma", "vega", "vanna", "volga", "vol_of_vol", "residual")
 
+#: Group that holds a financing leg passed per (day, path) rather than per group.
+FINANCING_GROUP = "financing"
+#: Groups that are not hedge layers.
+NON_LAYER_GROUPS: tuple[str, ...] = ("core", FINANCING_GROUP)
 #: vol point per decimal vol
 _VOL_POINTS = 100.0
 #: Years to expiry below which a position is treated as at settlement (about 1 second).
@@ -359,8 +363,10 @@ def attribute(
     cost_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
         Signed dollar P&L of trading costs per group (negative when paid), from
         the engine's ledger; groups in the order of :func:`slot_groups`.
-    financing_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
-        Signed dollar P&L of financing (negative when interest is paid).
+    financing_pnl : ndarray of shape (n_days, n_paths, n_groups) or (n_days, n_paths), optional
+        Signed dollar P&L of financing (negative when interest is paid). A 2-D
+        array (the engine's financing leg, not tied to a component) becomes its
+        own group named :data:`FINANCING_GROUP`, appended after the slot groups.
     day_chunk : int
         Days per vectorized chunk (memory bound only; results do not depend on it).
     validate : bool
@@ -386,7 +392,13 @@ def attribute(
     n_groups = len(groups)
     cap = _capital_array(capital, n_paths)
     costs = _as_group_array(cost_pnl, (n_days, n_paths, n_groups), "cost_pnl")
-    financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
+    separate_financing = financing_pnl is not None and np.ndim(financing_pnl) == 2
+    if separate_financing:
+        financing_leg = _as_group_array(np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1),
+                                        "financing_pnl")
+        financing = np.zeros((n_days, n_paths, n_groups))
+    else:
+        financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
 
     # one-hot slot -> group matrix: aggregation is a matmul over the slot axis
     onehot = np.zeros((n_slots, n_groups))
@@ -466,6 +478,12 @@ def attribute(
     # the residual was computed per slot; re-close on the aggregated total so the
     # identity holds to float rounding of the group sums as well
     pnl[TERMS.index("residual")] += total - pnl.sum(axis=0)
+    if separate_financing:
+        groups = groups + (FINANCING_GROUP,)
+        pnl = np.concatenate([pnl, np.zeros((n_terms, n_days, n_paths, 1))], axis=-1)
+        pnl[TERMS.index("financing"), ..., -1] = financing_leg[..., 0]
+        total = np.concatenate([total, financing_leg], axis=-1)
+        vega_notional = np.concatenate([vega_notional, np.zeros((n_days, n_paths, 1))], axis=-1)
     return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap,
                        vega_notional=vega_notional, core_iv_change=core_iv_change,
                        meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",

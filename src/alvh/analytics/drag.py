@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.attribution import MARKET_MOVE_TERMS, Attribution
+from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 
@@ -51,7 +51,7 @@ class Drag:
     Attributes
     ----------
     layers : tuple of str
-        Hedge layer names (the attribution groups other than "core").
+        Hedge layer names (the attribution groups other than "core" and "financing").
     instruments : dict
         Layer name -> "futures", "calls", "futures+calls" or "none": what each number refers to.
     dates : DatetimeIndex
@@ -189,7 +189,7 @@ def compute_drag(
     """
     n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
     dates = _check_dates(dates, n_days)
-    layer_idx = [i for i, g in enumerate(attribution.groups) if g != "core"]
+    layer_idx = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
     layers = tuple(attribution.groups[i] for i in layer_idx)
     dcore, from_core = core_vol_change(attribution, vix)
     to_bp = _BP / attribution.capital[None, :, None]
@@ -208,7 +208,9 @@ def compute_drag(
     maturity = decorrelation = None
     if effective_vega is not None:
         ev = np.asarray(effective_vega, dtype=float)
-        if ev.shape != (n_days, n_paths, n_groups) or not np.isfinite(ev).all():
+        # the exposure has no group for a separate financing leg (always appended last)
+        n_ev = n_groups - 1 if attribution.groups[-1] == NON_LAYER_GROUPS[1] else n_groups
+        if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
             raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
                              expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}")
         ev = ev[..., layer_idx]
@@ -461,8 +463,10 @@ def drag_analysis(
     front_vx : ndarray, shape (n_days,), optional
         Front VX settle on the same days (historical runs): enables the
         contango-heavy distribution. Simulated runs may pass None.
-    cost_pnl, financing_pnl : ndarray, shape (n_days, n_paths, n_groups), optional
-        Signed dollars per group from the engine's ledger and cash (see :func:`attribute`).
+    cost_pnl : ndarray, shape (n_days, n_paths, n_groups), optional
+        Signed dollars per group from the engine's ledger (negative when paid; see :func:`attribute`).
+    financing_pnl : ndarray, shape (n_days, n_paths, n_groups) or (n_days, n_paths), optional
+        Signed dollars; a 2-D array becomes its own "financing" group.
     sensitivity : ndarray or callable, optional
         dF/dVIX per slot or by DTE (market module); enables effective vega, the
         maturity/decorrelation split and the decay curves.
@@ -475,7 +479,7 @@ def drag_analysis(
     from alvh.analytics.exposure import decay_curve, effective_vega
 
     att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl)
-    layers = tuple(g for g in att.groups if g != "core")
+    layers = tuple(g for g in att.groups if g not in NON_LAYER_GROUPS)
     exposure = effective_vega(records, sensitivity) if sensitivity is not None else None
     drag = compute_drag(att, dates=dates, vix=vix, instruments=layer_instruments(records, layers),
                         effective_vega=None if exposure is None else exposure.per_group)
