@@ -1,0 +1,204 @@
+"""BacktestResult: the frozen output of a run, with ``summary()``, ``to_frame()`` and exports.
+
+Everything is arrays with the day axis first, then paths (a historical backtest has one
+path). Dollars throughout; greeks per component in dollars (delta per SPX point, gamma per
+SPX point squared, vega per vol point for the core and per VIX point for VIX products,
+theta per calendar day).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alvh import __version__
+from alvh.config import config_hash
+from alvh.engine.records import PositionRecords
+from alvh.errors import InputError
+
+GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Daily NAV by component, positions (records), trades, greeks, break-evens, events, metadata.
+
+    Attributes
+    ----------
+    dates : DatetimeIndex (n_days)
+    components : tuple of str, ``("core", <layer names>..., ["cm"])``
+    nav, cash, financing, collateral : (n_days, n_paths) dollars; ``financing`` is the day's
+        interest (negative = paid); NAV = cash + positions' value - debt
+    value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
+        positions at the close, its mark-to-market P&L over the day (before costs), its costs
+    greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
+    break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat
+    trades : DataFrame (date, path, slot, component, instrument, contract, strike, quantity, price, cost, reason)
+    records : :class:`~alvh.engine.records.PositionRecords`
+    events : counted data-dependent events (name -> count); event_log: DataFrame (date, event, count)
+    rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
+    rebalance_ratio : (n_days, n_paths) beta ratio each day (NaN before min_nobs)
+    metadata : config hash, data span, alvh version, seed, provenance
+    """
+
+    dates: pd.DatetimeIndex
+    components: tuple[str, ...]
+    nav: np.ndarray
+    cash: np.ndarray
+    financing: np.ndarray
+    collateral: np.ndarray
+    value: np.ndarray
+    pnl: np.ndarray
+    costs: np.ndarray
+    greeks: np.ndarray
+    break_evens: np.ndarray
+    trades: pd.DataFrame
+    records: PositionRecords
+    events: dict[str, int]
+    event_log: pd.DataFrame
+    rebalance_log: pd.DataFrame
+    rebalance_ratio: np.ndarray
+    capital: float
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_paths(self) -> int:
+        return self.nav.shape[1]
+
+    def component_nav(self) -> np.ndarray:
+        """(n_days, n_paths, n_components) cumulative P&L net of costs of each component, dollars."""
+        return np.cumsum(self.pnl - self.costs, axis=0)
+
+    def to_frame(self, path: int = 0) -> pd.DataFrame:
+        """Daily table of one path: NAV, cash, financing, per component value/P&L/costs/NAV/greeks, break-evens."""
+        if not 0 <= path < self.n_paths:
+            raise InputError(f"path {path}", argument="path", expected=f"0..{self.n_paths - 1}")
+        cols: dict[str, np.ndarray] = {"nav": self.nav[:, path], "cash": self.cash[:, path],
+                                       "financing": self.financing[:, path],
+                                       "financing_nav": np.cumsum(self.financing[:, path])}
+        cn = self.component_nav()
+        for k, c in enumerate(self.components):
+            cols[f"{c}_value"] = self.value[:, path, k]
+            cols[f"{c}_pnl"] = self.pnl[:, path, k]
+            cols[f"{c}_costs"] = self.costs[:, path, k]
+            cols[f"{c}_nav"] = cn[:, path, k]
+            for g, name in enumerate(GREEKS):
+                cols[f"{c}_{name}"] = self.greeks[:, path, k, g]
+        cols["core_breakeven_low"] = self.break_evens[:, path, 0]
+        cols["core_breakeven_high"] = self.break_evens[:, path, 1]
+        cols["core_collateral"] = self.collateral[:, path]
+        cols["rebalance_ratio"] = self.rebalance_ratio[:, path]
+        return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
+
+    def summary_dict(self, path: int = 0) -> dict[str, object]:
+        """Headline figures of one path (JSON-ready)."""
+        nav = self.nav[:, path]
+        years = max((self.dates[-1] - self.dates[0]).days / 365.25, 1e-9)
+        total = nav[-1] / self.capital - 1.0
+        ret = np.diff(nav) / nav[:-1] if len(nav) > 1 else np.zeros(0)
+        peak = np.maximum.accumulate(nav)
+        cn = self.component_nav()[-1, path]
+        out: dict[str, object] = {
+            "metadata": self.metadata,
+            "start": str(self.dates[0].date()), "end": str(self.dates[-1].date()), "n_days": len(self.dates),
+            "capital": self.capital, "final_nav": float(nav[-1]), "total_return": float(total),
+            "cagr": float((nav[-1] / self.capital) ** (1.0 / years) - 1.0) if nav[-1] > 0 else None,
+            "annual_vol": float(np.std(ret, ddof=1) * np.sqrt(252.0)) if len(ret) > 2 else None,
+            "max_drawdown": float(np.min(nav / peak - 1.0)),
+            "component_pnl_net": {c: float(cn[k]) for k, c in enumerate(self.components)},
+            "component_costs": {c: float(self.costs[:, path, k].sum()) for k, c in enumerate(self.components)},
+            "financing": float(self.financing[:, path].sum()),
+            "n_trades": int((self.trades["path"] == path).sum()) if len(self.trades) else 0,
+            "trades_by_reason": ({str(k): int(v) for k, v in self.trades.loc[self.trades["path"] == path, "reason"]
+                                  .value_counts().items()} if len(self.trades) else {}),
+            "events": dict(self.events),
+            "rebalance_firings": int((self.rebalance_log["path"] == path).sum()) if len(self.rebalance_log) else 0,
+        }
+        return out
+
+    def summary(self, path: int = 0) -> str:
+        """Plain-text summary with the metadata header."""
+        s = self.summary_dict(path)
+        m = self.metadata
+        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  seed {m.get('seed')}",
+                 f"data {s['start']} .. {s['end']} ({s['n_days']} days, {self.n_paths} path(s)); path {path}",
+                 f"capital {self.capital:,.0f}  final NAV {s['final_nav']:,.0f}  total return {s['total_return']:.2%}"
+                 + (f"  CAGR {s['cagr']:.2%}" if s["cagr"] is not None else "")
+                 + f"  max drawdown {s['max_drawdown']:.2%}"]
+        for c in self.components:
+            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}")
+        lines.append(f"  financing  {s['financing']:>14,.0f}")
+        lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
+        ev = {k: v for k, v in s["events"].items() if v}
+        lines.append("events: " + (", ".join(f"{k}={v}" for k, v in sorted(ev.items())) or "none"))
+        return "\n".join(lines)
+
+    def to_parquet(self, folder: str | Path, path: int = 0) -> None:
+        """Write ``daily.parquet`` (to_frame), ``trades.parquet`` and ``summary.json`` into folder."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        self.to_frame(path).to_parquet(out / "daily.parquet")
+        self.trades.to_parquet(out / "trades.parquet", index=False)
+        (out / "summary.json").write_text(json.dumps(self.summary_dict(path), indent=2, default=str))
+
+    def to_csv(self, folder: str | Path, path: int = 0) -> None:
+        """Write ``daily.csv``, ``trades.csv``, ``events.csv`` and ``rebalance.csv`` into folder."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        self.to_frame(path).to_csv(out / "daily.csv")
+        self.trades.to_csv(out / "trades.csv", index=False)
+        self.event_log.to_csv(out / "events.csv", index=False)
+        self.rebalance_log.to_csv(out / "rebalance.csv", index=False)
+
+
+def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engine internals
+    """Assemble the frozen result from the engine's state (called by run_engine)."""
+    from alvh.engine.records import InstrumentKind
+    from alvh.engine.simulate import REASONS
+
+    mp = prep.paths
+    led = sim.ledger.arrays()
+    slot = led["slot"].astype(int)
+    names = np.array(sim.slots.names, dtype=object)
+    comp = np.array(sim.slots.component, dtype=object)
+    kinds = np.array([InstrumentKind(int(k)).name.lower() for k in sim.slot_kind], dtype=object)
+    codes = np.array(list(mp.vx_codes) + [""], dtype=object)
+    con = led["contract"].astype(int)
+    trades = pd.DataFrame({
+        "date": mp.dates[led["day"].astype(int)] if len(slot) else pd.DatetimeIndex([]),
+        "path": led["path"].astype(int), "slot": names[slot] if len(slot) else [],
+        "component": comp[slot] if len(slot) else [], "instrument": kinds[slot] if len(slot) else [],
+        "contract": codes[np.where(con >= 0, con, -1)] if len(slot) else [],
+        "strike": led["strike"], "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
+        "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if len(slot) else []})
+    rec = sim.rec
+    records = PositionRecords(slots=sim.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],
+                              strike=rec["strike"], t_prev=rec["t_prev"], t_now=rec["t_now"],
+                              underlying_prev=rec["underlying_prev"], underlying_now=rec["underlying_now"],
+                              underlying_rolldown=rec["underlying_rolldown"], vol_prev=rec["vol_prev"],
+                              vol_now=rec["vol_now"], rate_prev=rec["rate_prev"], div_prev=rec["div_prev"],
+                              price_prev=rec["price_prev"], price_now=rec["price_now"])
+    fd, fp = np.nonzero(sim.reb_fired)
+    reb = pd.DataFrame({"date": mp.dates[fd], "path": fp, "beta_short": sim.reb_beta[fd, fp, 0],
+                        "beta_long": sim.reb_beta[fd, fp, 1], "ratio": sim.reb_ratio[fd, fp],
+                        "contracts_traded": sim.reb_trades[fd, fp], "cost": sim.reb_cost[fd, fp]})
+    elog = pd.DataFrame(sim.event_log, columns=["day", "event", "count"])
+    elog.insert(0, "date", mp.dates[elog["day"].to_numpy(dtype=int)] if len(elog) else pd.DatetimeIndex([]))
+    elog = elog.drop(columns="day")
+    rules = prep.rules
+    meta = {"config_hash": config_hash(rules), "data_start": str(mp.dates[0].date()),
+            "data_end": str(mp.dates[-1].date()), "n_days": mp.n_days, "n_paths": mp.n_paths,
+            "alvh_version": __version__, "seed": seed, "python": platform.python_version(),
+            "provenance": dict(mp.provenance),
+            "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
+                          "(SOQ proxy)"}
+    return BacktestResult(dates=mp.dates, components=tuple(sim.components), nav=sim.nav, cash=sim.cash_hist,
+                          financing=sim.fin, collateral=sim.coll, value=sim.value, pnl=sim.pnl, costs=sim.cost,
+                          greeks=sim.greeks, break_evens=sim.be, trades=trades, records=records,
+                          events=dict(sim.events), event_log=elog, rebalance_log=reb,
+                          rebalance_ratio=sim.reb_ratio, capital=rules.general.capital, metadata=meta)

@@ -1,0 +1,130 @@
+"""Hedge layers as data: bucket contract choice, roll triggers, adaptive weights, constant maturity.
+
+Everything here is computed once per run on the contract calendar (path-invariant:
+all paths share the same listed contracts and expiries), or vectorized over paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alvh.config import Adaptive, Layer
+
+
+@dataclass(frozen=True)
+class BucketPlan:
+    """Per day, the contract a layer rolls into, and whether it came from inside the bucket.
+
+    ``contract`` (n_days,) int: column index into the VX contracts, -1 if nothing is listed;
+    ``in_bucket`` (n_days,) bool: False where no listed contract fills the bucket and the
+    nearest one above it was used instead (a counted ``bucket_unfilled`` event).
+    """
+
+    contract: np.ndarray
+    in_bucket: np.ndarray
+
+
+def bucket_plan(layer: Layer, dte: np.ndarray, listed: np.ndarray) -> BucketPlan:
+    """Contract to roll into on each day.
+
+    ``far_end`` (default): the listed contract with the largest DTE inside
+    ``[min_dte, max_dte]`` (the time-shifting rule: enter at the far end, hold while it
+    ages through the bucket); ``near_end``: the smallest DTE inside. A contract expiring
+    today (DTE 0) is never entered. If none is inside, the listed contract with the smallest
+    DTE above ``max_dte`` (the nearest that keeps the layer's maturity), flagged.
+
+    Parameters
+    ----------
+    dte : (n_days, n_contracts) calendar days; listed : (n_days, n_contracts) bool, a price exists.
+    """
+    ok = listed & (dte > 0)
+    inside = ok & (dte >= layer.min_dte) & (dte <= layer.max_dte)
+    big = np.iinfo(np.int64).max // 4
+    if layer.roll.into == "far_end":
+        score = np.where(inside, dte, -1)
+        best = np.argmax(score, axis=1)
+    else:
+        score = np.where(inside, dte, big)
+        best = np.argmin(score, axis=1)
+    has_inside = inside.any(axis=1)
+    above = ok & (dte > layer.max_dte)
+    nearest_above = np.argmin(np.where(above, dte, big), axis=1)
+    has_above = above.any(axis=1)
+    contract = np.where(has_inside, best, np.where(has_above, nearest_above, -1))
+    return BucketPlan(contract=contract.astype(np.int64), in_bucket=has_inside)
+
+
+def adaptive_total_weight(adaptive: Adaptive, level: np.ndarray | None = None,
+                          contango: np.ndarray | None = None) -> np.ndarray:
+    """Total hedge weight from the schedule, elementwise over ``level`` (or regime labels).
+
+    Level basis: the weight of the first step whose ``upper`` is at or above the level
+    (``upper`` inclusive, as VXTH: "0% at or below 15"); the last step is open-ended.
+    NaN levels give NaN (the engine then keeps the previous weight and counts an event).
+    """
+    if adaptive.basis == "regime":
+        by = {s.label: s.weight for s in adaptive.schedule}
+        c = np.asarray(contango)
+        out = np.where(c, by.get("contango", np.nan), by.get("backwardation", np.nan))
+        return out.astype(float)
+    lv = np.asarray(level, dtype=float)
+    uppers = np.array([s.upper for s in adaptive.schedule[:-1]], dtype=float)
+    weights = np.array([s.weight for s in adaptive.schedule], dtype=float)
+    idx = np.searchsorted(uppers, np.where(np.isfinite(lv), lv, 0.0), side="left")
+    return np.where(np.isfinite(lv), weights[idx], np.nan)
+
+
+def cm_weights(dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndarray, n_days: int,
+               target_days: int, schedule: str) -> tuple[np.ndarray, np.ndarray]:
+    """Contract pair and weights of the constant-maturity mix for each day.
+
+    Returns ``(contracts (n_days, 2) int, weights (n_days, 2) float)``; weights are unit
+    weights (S&P's CRW): the position holds contracts in proportion to them.
+
+    ``sp_roll`` (S&P VIX Futures Indices methodology, short-term index): the roll period runs
+    from the business day before one VX expiry to the business day before the next; during it
+    the first month is the contract expiring at the period's end + 1 month... in index terms:
+    on day ``t`` in the period ``[b_k, b_{k+1})`` (``b_k`` = the trading day before expiry
+    ``E_k``), first = ``E_{k+1}``, second = ``E_{k+2}``, ``CRW1 = dr/dt`` with
+    ``dt = b_{k+1} - b_k`` and ``dr = b_{k+1} - t`` trading days. ``calendar``: the pair
+    bracketing ``target_days`` with ``w1 = (tau2 - target)/(tau2 - tau1)``.
+    For target_days other than 30 with ``sp_roll`` the pair is shifted by
+    ``round(target_days/30) - 1`` months (the mid-term index uses months 4-7; only 30 is tested).
+    """
+    n_c = dte.shape[1]
+    pair = np.full((n_days, 2), -1, dtype=np.int64)
+    w = np.zeros((n_days, 2))
+    if schedule == "calendar":
+        ok = listed & (dte > 0)
+        below = ok & (dte <= target_days)
+        above = ok & (dte > target_days)
+        big = 10 ** 9
+        c1 = np.argmax(np.where(below, dte, -1), axis=1)
+        c2 = np.argmin(np.where(above, dte, big), axis=1)
+        has = below.any(axis=1) & above.any(axis=1)
+        rows = np.arange(n_days)
+        t1 = dte[rows, c1].astype(float)
+        t2 = dte[rows, c2].astype(float)
+        w1 = np.where(has, (t2 - target_days) / np.where(has, t2 - t1, 1.0), np.nan)
+        pair[:, 0] = np.where(has, c1, -1)
+        pair[:, 1] = np.where(has, c2, -1)
+        w[:, 0] = w1
+        w[:, 1] = 1.0 - w1
+        return pair, w
+    shift = max(int(round(target_days / 30.0)) - 1, 0)
+    # b_k: trading day before each expiry (expiry day index - 1)
+    b = day_index_of_expiry - 1
+    for t in range(n_days):
+        k = int(np.searchsorted(b, t, side="right")) - 1  # b_k <= t < b_{k+1}
+        if k < 0 or k + 1 >= len(b):
+            continue
+        first, second = k + 1 + shift, k + 2 + shift
+        if second >= n_c:
+            continue
+        dt = b[k + 1] - b[k]
+        dr = b[k + 1] - t
+        pair[t] = (first, second)
+        w[t] = (dr / dt, 1.0 - dr / dt)
+    return pair, w

@@ -1,0 +1,92 @@
+"""The iron condor core as struct-of-arrays: strike selection, sizing, collateral, break-evens.
+
+Legs are always in the order ``LEG_NAMES``; arrays have shape ``(n_paths, 4)``.
+Strikes are rounded to the listed SPX strike increment (5 points by default:
+the finest increment Cboe lists across the SPX monthly chain near the money;
+far wings may only list 25-point strikes, which the rules file can set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alvh.config import Core
+from alvh.strategy.kernels import strike_for_delta
+
+LEG_NAMES: tuple[str, ...] = ("long_put", "short_put", "short_call", "long_call")
+LEG_SIGN = np.array([1.0, -1.0, -1.0, 1.0])  #: contracts per condor (negative = short)
+LEG_IS_CALL = np.array([False, False, True, True])
+
+
+@dataclass(frozen=True)
+class StrikeChoice:
+    """Strikes ``(n_paths, 4)`` and a mask of paths where no valid condor exists."""
+
+    strikes: np.ndarray
+    invalid: np.ndarray
+
+
+def _round(k: np.ndarray, inc: float) -> np.ndarray:
+    return np.round(k / inc) * inc
+
+
+def _order(strikes: np.ndarray, inc: float) -> StrikeChoice:
+    # After rounding, a wing may land on its short strike: move it one increment out (a listed strike).
+    s = strikes.copy()
+    s[:, 0] = np.minimum(s[:, 0], s[:, 1] - inc)
+    s[:, 3] = np.maximum(s[:, 3], s[:, 2] + inc)
+    invalid = ~np.all(np.isfinite(s), axis=1) | (s[:, 1] >= s[:, 2]) | (s[:, 0] <= 0)
+    return StrikeChoice(strikes=s, invalid=invalid)
+
+
+def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray, iv, n_iter: int = 6) -> StrikeChoice:
+    """Choose the four strikes per path.
+
+    ``strike_mode = "delta"``: the strike whose Black-Scholes delta (forward, undiscounted
+    ``N(d1)``) equals the target at the smile vol of that strike, found by fixed-point
+    iteration ``K <- K(delta, sigma(ln K/F))`` (converges in a few steps for a smooth smile),
+    then rounded to the listed increment. ``"width"``: spot -/+ offsets, wings at fixed width.
+
+    Parameters
+    ----------
+    spot : (n_paths,) SPX close; t : years to expiry; rate : (n_paths,) decimal;
+    iv : callable ``iv(k, t) -> (n_paths, m)`` implied vol at log-moneyness ``k = ln(K/F)``.
+    """
+    inc = core.strike_increment
+    fwd = spot * np.exp((rate - core.dividend_yield) * t)
+    if core.strike_mode == "width":
+        sp = _round(spot - core.short_put_offset, inc)
+        sc = _round(spot + core.short_call_offset, inc)
+        raw = np.stack([sp - core.put_wing_width, sp, sc, sc + core.call_wing_width], axis=1)
+        return _order(_round(raw, inc), inc)
+    deltas = np.array([-core.long_put_delta, -core.short_put_delta, core.short_call_delta, core.long_call_delta])
+    k = np.broadcast_to(fwd[:, None], (len(spot), 4)).copy()
+    for _ in range(n_iter):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vol = iv(np.log(k / fwd[:, None]), t)
+        k = strike_for_delta(deltas[None, :], fwd[:, None], t, vol, rate[:, None], LEG_IS_CALL[None, :])
+    return _order(_round(k, inc), inc)
+
+
+def max_loss_per_condor(strikes: np.ndarray, credit: np.ndarray) -> np.ndarray:
+    """Maximum loss in points per condor: the wider wing minus the credit.
+
+    Only one side can finish in the money, so the loss is bounded by the wider of the two
+    wings (not the put wing, Lean's open bug #9775), less the credit collected.
+    """
+    put_w = strikes[:, 1] - strikes[:, 0]
+    call_w = strikes[:, 3] - strikes[:, 2]
+    return np.maximum(put_w, call_w) - credit
+
+
+def collateral(strikes: np.ndarray, credit: np.ndarray, condors: np.ndarray, multiplier: float) -> np.ndarray:
+    """Defined-risk collateral in dollars: (wider wing - credit) x 100 x condors (0 where flat)."""
+    ml = np.where(condors != 0, max_loss_per_condor(strikes, credit), 0.0)
+    return np.maximum(ml, 0.0) * multiplier * np.abs(condors)
+
+
+def break_evens(strikes: np.ndarray, credit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expiry break-evens in SPX points: short put - credit, short call + credit."""
+    return strikes[:, 1] - credit, strikes[:, 2] + credit
