@@ -6,3 +6,31 @@ Formulas, defaults and the measured fit: docs/model.md.
 from alvh.market.surface import SpxSmileDay, SpxSurface, cboe_sums, solve_theta30, ssvi_total_variance
 
 __all__ = ["SpxSmileDay", "SpxSurface", "cboe_sums", "solve_theta30", "ssvi_total_variance"]
+
+from alvh.market.vx import (  # noqa: E402
+    DEFAULT_VEGA_BUCKETS,
+    LongFactorMap,
+    VXCurve,
+    VXModelParams,
+    effective_vega_model,
+    estimate_effective_vega,
+    fit_long_factor,
+    long_factor_from_indices,
+    model_futures,
+    vix_option_settlement,
+    vix_option_vol,
+)
+
+__all__ += [
+    "DEFAULT_VEGA_BUCKETS",
+    "LongFactorMap",
+    "VXCurve",
+    "VXModelParams",
+    "effective_vega_model",
+    "estimate_effective_vega",
+    "fit_long_factor",
+    "long_factor_from_indices",
+    "model_futures",
+    "vix_option_settlement",
+    "vix_option_vol",
+]
