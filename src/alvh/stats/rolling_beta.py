@@ -169,6 +169,18 @@ class RollingBeta:
         return self.beta()
 
     def _add(self, x: NDArray, y: NDArray, valid: NDArray) -> None:
+        if valid.all():  # fast path (no NaN today): same algebra without the masks
+            self._n = self._n + 1.0
+            inv_n = 1.0 / self._n
+            dx = x - self._mx
+            dy = y - self._my
+            self._mx = self._mx + dx * inv_n
+            self._my = self._my + dy * inv_n
+            ry = y - self._my
+            self._cxy = self._cxy + dx * ry
+            self._mxx = self._mxx + dx * (x - self._mx)
+            self._myy = self._myy + dy * ry
+            return
         n_new = self._n + valid
         inv_n = np.divide(1.0, n_new, out=np.zeros(self.shape), where=valid)
         xv = np.where(valid, x, self._mx)  # invalid -> zero increments
@@ -184,6 +196,20 @@ class RollingBeta:
 
     def _remove(self, slot: int) -> None:
         valid = self._valid_buf[slot]
+        if valid.all() and (self._n > 1.0).all():  # fast path: a valid leaver, window stays non-empty
+            x = self._x_buf[slot]
+            y = self._y_buf[slot]
+            self._n = self._n - 1.0
+            inv = 1.0 / self._n
+            dx = x - self._mx
+            dy = y - self._my
+            self._mx = self._mx - dx * inv
+            self._my = self._my - dy * inv
+            ry = y - self._my
+            self._cxy = self._cxy - dx * ry
+            self._mxx = np.maximum(self._mxx - dx * (x - self._mx), 0.0)
+            self._myy = np.maximum(self._myy - dy * ry, 0.0)
+            return
         x = np.where(valid, self._x_buf[slot], self._mx)
         y = np.where(valid, self._y_buf[slot], self._my)
         n_new = self._n - valid

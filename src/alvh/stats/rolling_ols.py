@@ -196,32 +196,42 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
                          expected="no NaN/inf (fill the gap, or pass missing='drop' or 'skip')")
 
     m = k + 1
+    all_valid = bool(valid.all())
     s_n = np.zeros((n, *batch))
     s_1 = np.zeros((n, *batch, m))
     s_2 = np.zeros((n, *batch, m, m))
     n_bad = np.zeros((n, *batch))
     centre = np.zeros((n, *batch, m))
-    for b0 in range(0, n, window):
+    iu = np.triu_indices(m)
+    for b0 in range(0, n, window):  # loop over blocks of `window` end rows (n / window steps)
         b1 = min(b0 + window, n)
         seg0 = max(0, b0 - window + 1)
         v = valid[seg0:b1]
-        zs = np.where(v[..., None], z[seg0:b1], 0.0)
+        zs = z[seg0:b1] if all_valid else np.where(v[..., None], z[seg0:b1], 0.0)
         cnt = v.sum(axis=0)
         c = np.divide(zs.sum(axis=0), cnt[..., None], out=np.zeros(zs.shape[1:]), where=cnt[..., None] > 0)
-        zc = np.where(v[..., None], zs - c, 0.0)
-        cum_n = np.concatenate([np.zeros((1, *batch)), np.cumsum(v, axis=0, dtype=np.float64)])
-        cum_1 = np.concatenate([np.zeros((1, *zc.shape[1:])), np.cumsum(zc, axis=0)])
-        cum_2 = np.concatenate([np.zeros((1, *batch, m, m)),
-                                np.cumsum(zc[..., :, None] * zc[..., None, :], axis=0)])
-        cum_bad = np.concatenate([np.zeros((1, *batch)), np.cumsum(~v, axis=0, dtype=np.float64)])
-        ends = np.arange(b0, b1)
-        starts = np.maximum(ends - window + 1, 0)
-        hi = ends - seg0 + 1
-        lo = starts - seg0
-        s_n[b0:b1] = cum_n[hi] - cum_n[lo]
-        s_1[b0:b1] = cum_1[hi] - cum_1[lo]
-        s_2[b0:b1] = cum_2[hi] - cum_2[lo]
-        n_bad[b0:b1] = cum_bad[hi] - cum_bad[lo]
+        zc = zs - c if all_valid else np.where(v[..., None], zs - c, 0.0)
+        # upper triangle of z z' only (symmetric)
+        zz = zc[..., iu[0]] * zc[..., iu[1]]
+        # window ending at row e covers rows max(e-window+1, 0)..e; as offsets into the segment
+        # the ends are the contiguous range hi0..hi1 and the starts lo0..lo1 (all 0 in block 0)
+        hi0, hi1 = b0 - seg0 + 1, b1 - seg0 + 1
+        if b0 == 0:
+            def wsum(a: NDArray) -> NDArray:
+                return np.cumsum(a, axis=0)[hi0 - 1: hi1 - 1]
+        else:
+            def wsum(a: NDArray) -> NDArray:
+                cum = np.cumsum(a, axis=0)
+                out = cum[hi0 - 1: hi1 - 1].copy()
+                out[:] -= np.concatenate([np.zeros((1, *a.shape[1:])), cum[: hi1 - hi0 - 1]])
+                return out
+        s_n[b0:b1] = wsum(v.astype(np.float64))
+        s_1[b0:b1] = wsum(zc)
+        tri = wsum(zz)
+        s_2[b0:b1, ..., iu[0], iu[1]] = tri
+        s_2[b0:b1, ..., iu[1], iu[0]] = tri
+        if not all_valid:
+            n_bad[b0:b1] = wsum((~v).astype(np.float64))
         centre[b0:b1] = c
 
     nobs = np.rint(s_n).astype(np.int64)
@@ -241,21 +251,24 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
     a = mom[..., :k, :k]
     rhs = mom[..., :k, k]
     syy = mom[..., k, k]
-    diag = np.diagonal(a, axis1=-2, axis2=-1)
-    scale_ok = np.all(diag > 0, axis=-1) & est
-    d = np.sqrt(np.where(scale_ok[..., None], diag, 1.0))
-    a_scaled = a / (d[..., :, None] * d[..., None, :])
-    eye = np.eye(k)
-    a_scaled = np.where(scale_ok[..., None, None], a_scaled, eye)
-    if k == 1:
-        ok = scale_ok
+    if k == 1:  # one regressor: scalar algebra, no batched linalg
+        a00 = a[..., 0, 0]
+        ok = est & (a00 > 0)
+        inv00 = np.divide(1.0, a00, out=np.zeros(a00.shape), where=ok)
+        a_inv = inv00[..., None, None]
+        slopes = rhs * inv00[..., None]
     else:
+        diag = np.diagonal(a, axis1=-2, axis2=-1)
+        scale_ok = np.all(diag > 0, axis=-1) & est
+        d = np.sqrt(np.where(scale_ok[..., None], diag, 1.0))
+        a_scaled = a / (d[..., :, None] * d[..., None, :])
+        eye = np.eye(k)
+        a_scaled = np.where(scale_ok[..., None, None], a_scaled, eye)
         eig = np.linalg.eigvalsh(a_scaled)
         ok = scale_ok & (eig[..., 0] > 1e-12 * eig[..., -1])
-    a_scaled = np.where(ok[..., None, None], a_scaled, eye)
-    inv_scaled = np.linalg.inv(a_scaled)
-    a_inv = inv_scaled / (d[..., :, None] * d[..., None, :])
-    slopes = np.einsum("...ij,...j->...i", a_inv, rhs)
+        a_scaled = np.where(ok[..., None, None], a_scaled, eye)
+        a_inv = np.linalg.inv(a_scaled) / (d[..., :, None] * d[..., None, :])
+        slopes = np.einsum("...ij,...j->...i", a_inv, rhs)
     ssr = np.maximum(syy - np.einsum("...i,...i->...", slopes, rhs), 0.0)
     df = s_n - p
     has_df = ok & (df > 0)
