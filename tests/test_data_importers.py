@@ -143,12 +143,13 @@ def test_yahoo_layout(shared_data: Path) -> None:
 
 def test_real_vx_long_matches_reference(shared_data: Path, vx_long_lines: list[str]) -> None:
     vx = read_vx_long(shared_data / VX_LONG)
-    assert len(vx) == 44422
+    assert len(vx) == 44422 - 2  # the two known publisher errors (KNOWN_BAD_SETTLES) are dropped
     assert vx["contract"].nunique() == 258
     assert vx["trade_date"].iloc[0] == pd.Timestamp("2004-03-26")
     assert vx["trade_date"].iloc[-1] == pd.Timestamp("2025-06-18")
     # slow reference: every row parsed with the csv module
-    ref = list(csv.DictReader(vx_long_lines))
+    ref = [r for r in csv.DictReader(vx_long_lines)
+           if not (r["trade_date"] == "2008-04-21" and r["contract"] in ("F09", "G09"))]
     np.testing.assert_array_equal(vx["settle"].to_numpy(), [float(r["settle"]) for r in ref])
     assert list(vx["contract"]) == [r["contract"] for r in ref]
     assert [d.date().isoformat() for d in vx["expiry"]] == [r["expiry"] for r in ref]
@@ -447,7 +448,24 @@ def test_vx_low_above_high_on_a_complete_quote(tmp_path: Path, vx_long_lines: li
 def test_vx_zero_ohlc_rows_kept(shared_data: Path) -> None:
     vx = read_vx_long(shared_data / VX_LONG)
     z = (vx[["open", "high", "low", "close"]] == 0).all(axis=1)
-    assert int(z.sum()) == 1397 and (vx.loc[z, "settle"] > 0).all()
+    assert int(z.sum()) == 1397 - 1 and (vx.loc[z, "settle"] > 0).all()  # minus F09 2008-04-21 (known bad)
+
+
+def test_vx_known_publisher_errors_dropped(shared_data: Path) -> None:
+    vx = read_vx_long(shared_data / VX_LONG)
+    day = vx[vx["trade_date"] == "2008-04-21"]
+    assert not day["contract"].isin(["F09", "G09"]).any()
+    assert sum("known publisher error" in n for n in vx.attrs["notes"]) == 2
+    assert vx["settle"].min() >= 5.0
+
+
+def test_vx_implausible_settle_rejected(tmp_path: Path, vx_long_lines: list[str]) -> None:
+    """A pre-2007 legacy file whose prices were already divided by 10 would be rescaled twice."""
+    rows = real_rows(vx_long_lines, "K04")
+    body = [to_cfe_line(r, legacy=False, label="K (May 04)").replace(r["trade_date"], "{}/{}/{}".format(
+        int(r["trade_date"][5:7]), int(r["trade_date"][8:]), r["trade_date"][:4])) for r in rows]
+    path = write(tmp_path / "CFE_K04_VX.csv", "\n".join([CFE_HEADER] + body) + "\n")
+    expect_error(read_vx_cfe_legacy, path, row=2, column="Settle", match="implausible VX settle 2.032")
 
 
 def test_vx_settle_zero_dropped(tmp_path: Path, vx_long_lines: list[str]) -> None:

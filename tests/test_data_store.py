@@ -176,7 +176,7 @@ def test_check_and_summary_on_real_store(real_store_dir: Path) -> None:
         assert any("vvix" in w for w in res["warnings"])  # VVIX's sparse 2006 start (SOURCE.md)
         s = summary["series"]
         assert s["spx"]["first"] == "1927-12-30" and s["vix"]["first"] == "1990-01-02"
-        assert s["vx"]["rows"] == 44422 and s["vx"]["contracts"] == 258
+        assert s["vx"]["rows"] == 44420 and s["vx"]["contracts"] == 258
         assert len(st.summary(max_gap=30)["gaps"]) < len(summary["gaps"])
 
 

@@ -25,7 +25,7 @@ def test_pivot_equals_per_row_reference(vx_long, panel) -> None:
     ref: dict[tuple[pd.Timestamp, str], float] = {}
     for td, code, s in zip(vx_long["trade_date"], vx_long["contract"], vx_long["settle"]):  # slow reference
         ref[(td, code)] = s
-    assert int((~np.isnan(panel.settle)).sum()) == len(ref) == 44422
+    assert int((~np.isnan(panel.settle)).sum()) == len(ref) == 44420
     col = {c: j for j, c in enumerate(panel.contracts)}
     rng = np.random.default_rng(np.random.SeedSequence(20260))
     for k in rng.choice(len(vx_long), size=2000, replace=False):

@@ -7,6 +7,7 @@ docs/data.md for every source format and validation.
 
 from alvh.data.importers import (
     INDEX_NAMES,
+    KNOWN_BAD_SETTLES,
     PUBLISHED_EXCEPTIONS,
     VX_FRAME_COLUMNS,
     VX_RESCALE_DATE,
@@ -31,6 +32,7 @@ __all__ = [
     "INDEX_COLUMNS",
     "INDEX_NAMES",
     "KINDS",
+    "KNOWN_BAD_SETTLES",
     "PUBLISHED_EXCEPTIONS",
     "VX_FRAME_COLUMNS",
     "VX_RESCALE_DATE",

@@ -77,6 +77,20 @@ PUBLISHED_EXCEPTIONS: Final[dict[tuple[str, ...], tuple[dict[str, float], str]]]
                                   "(a shortened CFE session)"),
 }
 
+#: Settlements in Cboe's files that are publisher errors, keyed by (ISO trade date, contract) with the
+#: exact published value: such a row is dropped (counted in the notes), never used. Evidence: on
+#: 2008-04-21 the legacy files give F09 (its first listed day, no trade) and G09 a settle of 1.00
+#: while G09 traded at 22.67 that day; F09 settled 23.70 the next day, G09 23.55 before and 23.48 after.
+KNOWN_BAD_SETTLES: Final[dict[tuple[str, str], tuple[float, str]]] = {
+    ("2008-04-21", "F09"): (1.0, "settle 1.00 on F09's first listed day; 23.70 the next day"),
+    ("2008-04-21", "G09"): (1.0, "settle 1.00 on a day G09 traded at 22.67; 23.55 before, 23.48 after"),
+}
+
+#: Plausible range of a VX settlement in VIX points after the 2007 rescale. VIX has never closed
+#: below 9 or above 83 (Cboe VIX history 1990-2026); a value outside [5, 150] means wrong units
+#: (e.g. a pre-2007 file already divided by 10, or a 10x price left unscaled).
+VX_PLAUSIBLE: Final[tuple[float, float]] = (5.0, 150.0)
+
 _CBOE_OHLC: Final[list[str]] = ["DATE", "OPEN", "HIGH", "LOW", "CLOSE"]
 _PLAIN_OHLC: Final[list[str]] = ["Date", "Open", "High", "Low", "Close"]
 _OHLC_LAYOUTS: Final[list[tuple[list[str], str, str]]] = [
@@ -255,7 +269,21 @@ def _validate_vx_rows(raw: RawTable, *, days: np.ndarray, contracts: np.ndarray,
     if zero_settle.any():
         notes.append(f"vx: {int(zero_settle.sum())} row(s) with settle = 0 dropped (contract listed but not "
                      f"quoted), first on line {raw.line(int(np.argmax(zero_settle)))}")
-    return ~zero_settle, notes
+    known_bad = np.zeros(days.size, dtype=bool)
+    for (day, code), (value, why) in KNOWN_BAD_SETTLES.items():
+        m = (days == np.datetime64(day, "D")) & (contracts == code) & np.isclose(settle, value, rtol=0, atol=1e-9)
+        if m.any():
+            known_bad |= m
+            notes.append(f"vx: {code} {day} dropped: known publisher error ({why})")
+    lo_ok, hi_ok = VX_PLAUSIBLE
+    odd = ~zero_settle & ~known_bad & ((settle < lo_ok) | (settle > hi_ok))
+    if odd.any():
+        i = int(np.argmax(odd))
+        raise DataError(f"implausible VX settle {settle[i]:g} for {contracts[i]} on {days[i]}", file=raw.path,
+                        row=raw.line(i), column=names["settle"],
+                        expected=f"a settle in VIX points within [{lo_ok:g}, {hi_ok:g}] (prices before "
+                                 f"{VX_RESCALE_DATE} are 10x in Cboe's per-contract files; check the units)")
+    return ~zero_settle & ~known_bad, notes
 
 
 def _vx_frame(days: np.ndarray, contracts: np.ndarray, expiries: np.ndarray, cols: dict[str, np.ndarray],
