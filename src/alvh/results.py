@@ -38,7 +38,7 @@ class BacktestResult:
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
     break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat
-    trades : DataFrame (date, path, slot, component, instrument, contract, strike, quantity, price, cost, reason)
+    trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost, reason)
     records : :class:`~alvh.engine.records.PositionRecords`
     events : counted data-dependent events (name -> count); event_log: DataFrame (date, event, count)
     rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
@@ -174,7 +174,8 @@ def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engi
         "path": led["path"].astype(int), "slot": names[slot] if len(slot) else [],
         "component": comp[slot] if len(slot) else [], "instrument": kinds[slot] if len(slot) else [],
         "contract": codes[np.where(con >= 0, con, -1)] if len(slot) else [],
-        "strike": led["strike"], "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
+        "strike": led["strike"],
+        "expiry": led["expiry"].astype("datetime64[D]") if len(slot) else pd.DatetimeIndex([]), "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
         "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if len(slot) else []})
     rec = sim.rec
     records = PositionRecords(slots=sim.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],

@@ -113,17 +113,18 @@ class _Ledger:
         self.parts: list[tuple[np.ndarray, ...]] = []
 
     def add(self, day: int, paths: np.ndarray, slot: int, qty: np.ndarray, price: np.ndarray, cost: np.ndarray,
-            reason: str, contract: np.ndarray, strike: np.ndarray) -> None:
+            reason: str, contract: np.ndarray, strike: np.ndarray, expiry: np.ndarray) -> None:
         m = qty != 0
         if not m.any():
             return
         k = int(m.sum())
         self.parts.append((np.full(k, day, np.int32), paths[m].astype(np.int32), np.full(k, slot, np.int16),
                            qty[m].astype(float), price[m].astype(float), cost[m].astype(float),
-                           np.full(k, _R[reason], np.int8), contract[m].astype(np.int32), strike[m].astype(float)))
+                           np.full(k, _R[reason], np.int8), contract[m].astype(np.int32), strike[m].astype(float),
+                           expiry[m].astype(np.int64)))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        names = ("day", "path", "slot", "quantity", "price", "cost", "reason", "contract", "strike")
+        names = ("day", "path", "slot", "quantity", "price", "cost", "reason", "contract", "strike", "expiry")
         if not self.parts:
             return {k: np.empty(0) for k in names}
         return {k: np.concatenate([p[i] for p in self.parts]) for i, k in enumerate(names)}
@@ -282,7 +283,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         c = np.where(trade, cost, 0.0)
         self.cash -= dq * self.mult[s] * px + c
         self.cost[d, :, self.slot_comp[s]] += c
-        self.ledger.add(d, self.arP, s, dq, px, c, reason, self.contract[:, s], self.strike[:, s])
+        self.ledger.add(d, self.arP, s, dq, px, c, reason, self.contract[:, s], self.strike[:, s],
+                        self.exp_ord[:, s])
 
     # ------------------------------------------------------------------ day loop
     def run(self) -> None:

@@ -1,0 +1,213 @@
+"""Engine: cash conservation, a slow per-path per-position reference, records, bad input.
+
+The reference (:func:`_replay_nav`) shares no code with the engine: it reprices every open
+position of one path each day with scalar math (``math.erf`` Black-Scholes / Black-76), replays the
+trades ledger into cash, and rebuilds the NAV; it also checks every trade price against its own
+scalar mark (or settlement value).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh.config import rules_from_dict
+from alvh.engine import MarketPaths, prepare, run_engine, synthetic_paths
+from alvh.engine.inputs import FALLBACK_SKEW
+from alvh.errors import ConfigError
+
+FULL = {
+    "general": {"contracts": "fractional"},
+    "core": {"exits": {"take_profit": 0.5, "stop_loss": 2.0, "close_at_dte": 5}},
+    "layers": [
+        {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
+        {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90, "instrument": "vix_call",
+         "call_moneyness": 1.1, "roll": {"extrinsic_below": 0.4}},
+        {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
+    ],
+    "adaptive": {"enabled": True},
+    "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5},
+    "financing": {"enabled": True, "fraction": 0.25, "rate": 0.07},
+}
+
+
+def _ncdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _black(f: float, k: float, t: float, vol: float, r: float, call: bool) -> float:
+    if t <= 0:
+        return max(f - k, 0.0) if call else max(k - f, 0.0)
+    sd = vol * math.sqrt(t)
+    d1 = (math.log(f / k) + 0.5 * sd * sd) / sd
+    d2 = d1 - sd
+    c = math.exp(-r * t) * (f * _ncdf(d1) - k * _ncdf(d2))
+    return c if call else c - math.exp(-r * t) * (f - k)
+
+
+def _spx_mark(mp: MarketPaths, d: int, p: int, k: float, t: float, call: bool, r: float, q: float) -> float:
+    if t <= 0:
+        s = mp.spx_open[d, p]
+        return max(s - k, 0.0) if call else max(k - s, 0.0)
+    s = mp.spx_close[d, p]
+    f = s * math.exp((r - q) * t)
+    atm = mp.vix_close[d, p] / 100.0
+    vol = atm * min(max(1.0 - FALLBACK_SKEW * math.log(k / f) / math.sqrt(max(t, 1 / 365)), 0.5), 3.0)
+    return _black(f, k, t, vol, r, call)
+
+
+def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
+    c = mp.vx_codes.index(code)
+    exp = mp.vx_expiry[c]
+    if mp.dates[d].to_datetime64().astype("datetime64[D]") >= exp:
+        return float(mp.vix_open[d, p])
+    return float(mp.vx_price[d, p, c])
+
+
+def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
+    """Slow reference: per day, per open position, scalar marks; cash from the ledger."""
+    r = rules.general.constant_rate
+    q = rules.core.dividend_yield
+    tr = res.trades[res.trades["path"] == p]
+    debt = rules.financing.fraction * rules.general.capital if rules.financing.enabled else 0.0
+    cash = rules.general.capital + debt
+    book: dict[tuple, float] = {}
+    nav = np.zeros(mp.n_days)
+    by_day = {d: g for d, g in tr.groupby("date")}
+    for d, date in enumerate(mp.dates):
+        if d > 0 and debt:
+            cash -= debt * rules.financing.rate * (date - mp.dates[d - 1]).days / 365.0
+        for row in (by_day[date].itertuples() if date in by_day else ()):
+            t = (pd.Timestamp(row.expiry) - date).days / 365.0
+            if row.instrument == "spx_option":
+                mark = _spx_mark(mp, d, p, row.strike, t, "call" in row.slot, r, q)
+                mult = 100.0
+            elif row.instrument == "vx_future":
+                mark = _vx_mark(mp, d, p, row.contract)
+                mult = 1000.0
+            else:
+                f = _vx_mark(mp, d, p, row.contract)
+                mark = _black(f, row.strike, max(t, 0.0), mp.vix_option_vol[d, p], r, True)
+                mult = 100.0
+            assert row.price == pytest.approx(mark, rel=1e-9, abs=1e-9), (row, mark)
+            cash -= row.quantity * mult * row.price + row.cost
+            key = (row.slot, row.instrument, row.contract, row.strike, pd.Timestamp(row.expiry), mult)
+            book[key] = book.get(key, 0.0) + row.quantity
+        value = 0.0
+        for (slot, inst, code, k, exp, mult), qty in book.items():
+            if abs(qty) < 1e-12:
+                continue
+            t = (exp - date).days / 365.0
+            if inst == "spx_option":
+                value += qty * mult * _spx_mark(mp, d, p, k, t, "call" in slot, r, q)
+            elif inst == "vx_future":
+                value += qty * mult * _vx_mark(mp, d, p, code)
+            else:
+                value += qty * mult * _black(_vx_mark(mp, d, p, code), k, t, mp.vix_option_vol[d, p], r, True)
+        nav[d] = cash + value - debt
+    return nav
+
+
+@pytest.fixture(scope="module")
+def small():
+    rules = rules_from_dict({**FULL, "general": {"contracts": "fractional", "rate_source": "constant"}})
+    mp = synthetic_paths(4, 160, seed=7)
+    return rules, mp, run_engine(rules, mp)
+
+
+def test_cash_conserved_every_day(small):
+    rules, mp, res = small
+    dnav = np.diff(res.nav, axis=0)
+    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
+    # and the first day: NAV = capital - first day's costs
+    np.testing.assert_allclose(res.nav[0], rules.general.capital - res.costs[0].sum(axis=1), rtol=0, atol=1e-6)
+    # the run exercised every feature
+    reasons = set(res.trades["reason"])
+    assert {"entry", "roll", "expiry", "exit"} <= reasons
+    assert (res.financing[1:] < 0).all()
+
+
+def test_vectorized_equals_slow_reference(small):
+    rules, mp, res = small
+    for p in range(mp.n_paths):
+        ref = _replay_nav(res, mp, rules, p)
+        np.testing.assert_allclose(res.nav[:, p], ref, rtol=1e-10, atol=1e-6)
+
+
+def test_paths_are_independent(small):
+    # broadcasting bugs show up as one path's state leaking into another's
+    rules, mp, res = small
+    p = 2
+    one = MarketPaths(dates=mp.dates, spx_open=mp.spx_open[:, p:p + 1], spx_close=mp.spx_close[:, p:p + 1],
+                      vix_open=mp.vix_open[:, p:p + 1], vix_close=mp.vix_close[:, p:p + 1],
+                      vx_price=mp.vx_price[:, p:p + 1], vx_expiry=mp.vx_expiry, vx_codes=mp.vx_codes,
+                      rate=mp.rate, surface=type(mp.surface)(mp.surface.atm[:, p:p + 1]),
+                      vix_option_vol=mp.vix_option_vol[:, p:p + 1], kappa=mp.kappa)
+    res1 = run_engine(rules, one)
+    np.testing.assert_allclose(res1.nav[:, 0], res.nav[:, p], rtol=1e-12, atol=1e-7)
+
+
+def test_records_reproduce_pnl(small):
+    _, _, res = small
+    rec = res.records
+    slot_pnl = rec.quantity * rec.slots.multiplier * (rec.price_now - rec.price_prev)
+    comp = np.array(rec.slots.component)
+    for k, c in enumerate(res.components):
+        np.testing.assert_allclose(slot_pnl[:, :, comp == c].sum(axis=2), res.pnl[:, :, k], atol=1e-8)
+    held = rec.quantity != 0
+    assert (rec.kind[held] > 0).all() and (rec.kind[~held] == 0).all()
+    assert (rec.t_prev[held] > 0).all() and (rec.t_now[held] >= 0).all()
+    assert np.all(rec.quantity[0] == 0)
+
+
+def test_records_feed_attribution(small):
+    from alvh.analytics.attribution import attribute
+
+    rules, _, res = small
+    att = attribute(res.records, capital=rules.general.capital)
+    assert att.sum_error() < 1e-6
+
+
+def test_rebalance_logged(small):
+    _, _, res = small
+    log = res.rebalance_log
+    assert len(log) > 0
+    assert (log["ratio"] > 1.4).all()
+    assert set(res.trades.loc[res.trades["reason"] == "rebalance", "component"]) <= {"short", "medium", "long"}
+
+
+def test_bucket_no_contract_can_fill_is_an_error_before_the_run():
+    mp = synthetic_paths(1, 30, seed=1)
+    rules = rules_from_dict({"layers": [{"name": "far", "weight": 0.02, "min_dte": 400, "max_dte": 500}],
+                             "rebalance": {"enabled": False}})
+    with pytest.raises(ConfigError) as exc:
+        prepare(rules, mp)
+    assert exc.value.key == "layers.0.max_dte"
+
+
+def test_window_longer_than_run_is_an_error():
+    mp = synthetic_paths(1, 30, seed=1)
+    with pytest.raises(ConfigError) as exc:
+        prepare(rules_from_dict({}), mp)
+    assert exc.value.key == "rebalance.min_nobs"
+
+
+def test_unfilled_bucket_days_are_counted_events():
+    # 0-30 days: just after a VX expiry the next contract can be 35 days out
+    mp = synthetic_paths(1, 120, seed=3)
+    res = run_engine(rules_from_dict({"core": {"enabled": False}, "rebalance": {"enabled": False}}), mp)
+    assert res.events["bucket_unfilled_days.short"] > 0
+    assert len(res.event_log) > 0
+
+
+def test_whole_contracts_and_collateral_wider_wing():
+    from alvh.strategy.legs import collateral, max_loss_per_condor
+
+    strikes = np.array([[3800.0, 3900.0, 4100.0, 4125.0]])
+    credit = np.array([10.0])
+    assert max_loss_per_condor(strikes, credit)[0] == 90.0  # the 100-point put wing, not the call wing
+    assert collateral(strikes, credit, np.array([3.0]), 100.0)[0] == 27000.0
