@@ -16,8 +16,12 @@ from alvh.pricing.black import (
     bsm_price_delta_vega,
     strike_from_delta,
 )
+from alvh.pricing.implied_vol import ImpliedVolResult, IVReason, implied_vol
 
 __all__ = [
+    "IVReason",
+    "ImpliedVolResult",
+    "implied_vol",
     "NUMBA_AUTO_MIN_SIZE",
     "Greeks",
     "black76_greeks",
