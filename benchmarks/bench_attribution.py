@@ -282,17 +282,131 @@ def synthetic_section(n_days: int, n_paths: int) -> float:
     return t_att + t_drag
 
 
+# ------------------------------------------------------------------ the engine's runs
+REAL_IMPORTS = (("spx", "spx/SPX_daily.csv"), ("vix", "vix_index/VIX_History.csv"),
+                ("vvix", "vix_index/VVIX_History.csv"), ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz"))
+
+
+def _group_costs(result, groups) -> np.ndarray:
+    """The engine's costs (positive = paid) as signed P&L in the attribution's group order."""
+    index = {c: k for k, c in enumerate(result.components)}
+    return np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
+
+
+def nav_prev_close(result) -> np.ndarray:
+    """(n_days, n_paths) NAV at the previous close (the starting capital on day 0): the bp denominator."""
+    nav = np.asarray(result.nav, dtype=float)
+    return np.concatenate([np.full((1, nav.shape[1]), float(result.capital)), nav[:-1]], axis=0)
+
+
+def engine_analytics(result, *, vix, front_vx, sensitivity, capital=None):
+    """The one call the results owner makes: drag_analysis on the engine's output.
+
+    bp are of the NAV at the previous close by default (the engine sizes layers on NAV).
+    """
+    from alvh.analytics.attribution import slot_groups
+    from alvh.analytics.drag import drag_analysis
+
+    groups, _ = slot_groups(result.records)
+    cap = nav_prev_close(result) if capital is None else capital
+    return drag_analysis(result.records, dates=result.dates, capital=cap, vix=vix, front_vx=front_vx,
+                         cost_pnl=_group_costs(result, groups), financing_pnl=result.financing,
+                         sensitivity=sensitivity)
+
+
+def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18") -> None:
+    import tempfile
+
+    from alvh.config import default_rules
+    from alvh.data import MarketData
+    from alvh.data.store import Store
+    from alvh.engine import paths_from_market_data, run_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with Store.open(tmp) as store:
+            for kind, rel in REAL_IMPORTS:
+                store.import_files(kind, [DATA / rel])
+        md = MarketData.from_store(tmp).slice(start, end)
+    paths = paths_from_market_data(md)
+    rules = default_rules()
+    t0 = time.perf_counter()
+    result = run_engine(rules, paths)
+    t_engine = time.perf_counter() - t0
+    vix = paths.vix_close[:, 0]
+    front = md.vx.front(min_dte=1)["settle"].to_numpy()
+    dates, spot, settle, dte = md.dates, vix, np.asarray(md.vx.settle, float), np.asarray(md.vx.dte)
+    sens = empirical_sensitivity(dates, spot, settle, dte)
+    t0 = time.perf_counter()
+    out = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens)
+    t_analytics = time.perf_counter() - t0
+    att = out.attribution
+    fixed = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens, capital=result.capital)
+    print(f"ENGINE REAL DATA {md.dates[0].date()} .. {md.dates[-1].date()}, default rules "
+          f"(layers: {', '.join(f'{la.name} {la.weight:.0%} {la.instrument}' for la in rules.layers)}; "
+          f"core on; rebalance {'on' if rules.rebalance.enabled else 'off'})")
+    print(f"  engine {t_engine:.2f} s; attribution+exposure+drag+tables {t_analytics:.2f} s "
+          f"= {t_analytics / t_engine:.1%} of the engine (target <= 50%); sum error {att.sum_error():.2e} $")
+    engine_total = result.pnl.sum(axis=(0, 2))[0] - result.costs.sum(axis=(0, 2))[0] + result.financing.sum()
+    print(f"  attribution total {att.total.sum():,.2f} $ vs engine P&L - costs + financing {engine_total:,.2f} $")
+    residual = np.abs(att.term('residual')).sum(axis=(0, 1))
+    explained = sum(np.abs(att.term(t)).sum(axis=(0, 1)) for t in ("delta", "gamma", "vega", "theta", "carry"))
+    print("  |residual| / |delta+gamma+vega+theta+carry| by group: "
+          + ", ".join(f"{g} {r / e:.2%}" for g, r, e in zip(att.groups, residual, explained) if e > 0))
+    print("  whole-run attribution, bp (sum of daily bp of the previous close's NAV):")
+    print("    " + att.totals("bp").round(1).to_string().replace("\n", "\n    "))
+    print_distribution(out.distribution, out.drag.layers)
+    summ = out.summary
+    print(f"  headline: total drag {summ['total_drag_bp_per_month']:.1f} bp/month "
+          f"({summ['instruments']}); split {({k: round(v, 1) for k, v in summ['split_bp_per_month'].items()})}; "
+          f"correlation = {({k: round(v, 1) for k, v in summ.get('correlation_split_bp_per_month', {}).items()})}")
+    print(f"  (bp of the NAV at the previous close; NAV {result.nav[0, 0]:,.0f} -> {result.nav[-1, 0]:,.0f} $. "
+          f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
+          f"bp/month, contango-heavy median "
+          f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})")
+    print(f"  contango-heavy months: {summ['monthly_total_drag_bp']['contango_heavy']}; "
+          f"seed claim {SEED_CLAIM_BP_PER_MONTH}")
+
+
+def engine_synthetic_section(n_days: int, n_paths: int) -> None:
+    from alvh.config import default_rules
+    from alvh.engine import run_engine, synthetic_paths
+
+    t0 = time.perf_counter()
+    paths = synthetic_paths(n_paths, n_days, seed=7)
+    t_paths = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = run_engine(default_rules(), paths)
+    t_engine = time.perf_counter() - t0
+    kappa = paths.kappa
+    t0 = time.perf_counter()
+    out = engine_analytics(result, vix=paths.vix_close, front_vx=None,
+                           sensitivity=lambda dte: np.exp(-kappa * np.asarray(dte, float) / 365.0))
+    t_analytics = time.perf_counter() - t0
+    print(f"ENGINE SYNTHETIC {n_days} days x {n_paths} paths (default rules): paths {t_paths:.2f} s, "
+          f"engine {t_engine:.2f} s, analytics {t_analytics:.2f} s = {t_analytics / t_engine:.1%} of the engine "
+          f"(target <= 50%); sum error {out.attribution.sum_error():.2e} $; "
+          f"total drag {out.summary['total_drag_bp_per_month']:.1f} bp/month")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=252)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--records-only", action="store_true",
+                        help="synthetic: time the analytics on benchmark-built records (no engine run)")
+    parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args(argv)
     if not args.skip_real:
         real_data_section()
+        if not args.skip_engine:
+            engine_real_section()
     if not args.skip_synthetic:
-        synthetic_section(args.days, args.paths)
+        if args.records_only or args.skip_engine:
+            synthetic_section(args.days, args.paths)
+        else:
+            engine_synthetic_section(args.days, args.paths)
     return 0
 
 

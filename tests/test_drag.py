@@ -201,3 +201,18 @@ def test_separate_financing_group_is_not_a_layer():
     out = drag_analysis(rec, dates=_dates(n), capital=CAPITAL, vix=np.full(n, 20.0),
                         financing_pnl=np.full((n, 1), -10.0))
     assert out.summary["attribution_bp"]["financing"]["total"] == pytest.approx(-10.0 * n / CAPITAL * 1e4)
+
+
+def test_capital_per_day_divides_each_day():
+    n = 20
+    rec = make_records(seed=30, n_days=n, n_paths=2)
+    nav = 1e6 * (1 + 0.01 * np.arange(n))[:, None] * np.array([1.0, 2.0])
+    att = attribute(rec, capital=nav)
+    fixed = attribute(rec, capital=1e6)
+    np.testing.assert_allclose(att.totals("bp")["total"].to_numpy()[:-1],
+                               ((fixed.total / nav[..., None]).sum(axis=0) * 1e4).mean(axis=0))
+    drag = compute_drag(att, dates=_dates(n), vix=np.full(n, 20.0))
+    drag_fixed = compute_drag(fixed, dates=_dates(n), vix=np.full(n, 20.0))
+    np.testing.assert_allclose(drag.daily, drag_fixed.daily * 1e6 / nav[None, :, :, None])
+    with pytest.raises(InputError, match="capital"):
+        attribute(rec, capital=np.ones((n - 1, 2)))

@@ -91,8 +91,9 @@ class Attribution:
         Dollars per term. ``pnl.sum(axis=0) == total`` to rounding (1e-9).
     total : ndarray, shape (n_days, n_paths, n_groups)
         Dollars: the engine's mark-to-market change plus costs plus financing.
-    capital : ndarray, shape (n_paths,)
-        Dollars; the denominator of every basis-point figure.
+    capital : ndarray, shape (n_days, n_paths)
+        Dollars; the denominator of each day's basis-point figures (a fixed
+        capital, or e.g. the NAV at the previous close, as passed in).
     vega_notional : ndarray, shape (n_days, n_paths, n_groups)
         Dollars per point of each position's own volatility underlying, held
         over the day: SPX options ``q*m*vega`` (per SPX IV point), VX futures
@@ -135,7 +136,8 @@ class Attribution:
         Parameters
         ----------
         unit : {"usd", "bp"}
-            Dollars, or basis points of each path's capital.
+            Dollars, or basis points: the sum over days of each day's dollars
+            over that day's capital.
 
         Returns
         -------
@@ -144,11 +146,12 @@ class Attribution:
         """
         if unit not in ("usd", "bp"):
             raise InputError(f"unknown unit {unit!r}", argument="unit", expected='"usd" or "bp"')
-        per_path = self.pnl.sum(axis=1)  # (n_terms, n_paths, n_groups)
-        total = self.total.sum(axis=0)  # (n_paths, n_groups)
         if unit == "bp":
-            per_path = per_path / self.capital[None, :, None] * 1e4
-            total = total / self.capital[:, None] * 1e4
+            per_path = (self.pnl / self.capital[None, :, :, None]).sum(axis=1) * 1e4
+            total = (self.total / self.capital[:, :, None]).sum(axis=0) * 1e4
+        else:
+            per_path = self.pnl.sum(axis=1)  # (n_terms, n_paths, n_groups)
+            total = self.total.sum(axis=0)  # (n_paths, n_groups)
         table = pd.DataFrame(per_path.mean(axis=1).T, index=list(self.groups), columns=list(self.terms))
         table["total"] = total.mean(axis=0)
         table.loc["all"] = table.sum(axis=0)
@@ -195,12 +198,14 @@ def _as_group_array(value: np.ndarray | None, shape: tuple[int, int, int], argum
     return arr
 
 
-def _capital_array(capital: float | np.ndarray, n_paths: int) -> np.ndarray:
-    cap = np.broadcast_to(np.asarray(capital, dtype=float), (n_paths,)).copy() if np.ndim(capital) <= 1 else None
-    if cap is None or not (np.isfinite(cap).all() and (cap > 0).all()):
-        raise InputError(f"capital {capital!r}", argument="capital",
-                         expected=f"positive finite dollars, scalar or shape ({n_paths},)")
-    return cap
+def _capital_array(capital: float | np.ndarray, n_days: int, n_paths: int) -> np.ndarray:
+    """Capital as (n_days, n_paths) dollars from a scalar, (n_paths,) or (n_days, n_paths)."""
+    arr = np.asarray(capital, dtype=float)
+    shapes = {0: (), 1: (n_paths,), 2: (n_days, n_paths)}
+    if arr.ndim not in shapes or arr.shape != shapes[arr.ndim] or not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise InputError(f"capital of shape {arr.shape} with values {arr.ravel()[:3]}...", argument="capital",
+                         expected=f"positive finite dollars: scalar, shape ({n_paths},) or ({n_days}, {n_paths})")
+    return np.broadcast_to(arr, (n_days, n_paths)).copy()
 
 
 _REQUIRED: dict[InstrumentKind, tuple[str, ...]] = {
@@ -358,8 +363,9 @@ def attribute(
     ----------
     records : PositionRecords
         The engine's per (day, path, slot) holding-period states.
-    capital : float or ndarray of shape (n_paths,)
-        Dollars; basis points are of this capital.
+    capital : float or ndarray of shape (n_paths,) or (n_days, n_paths)
+        Dollars; each day's basis points are of that day's capital (pass the
+        NAV at the previous close when positions are sized on NAV).
     cost_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
         Signed dollar P&L of trading costs per group (negative when paid), from
         the engine's ledger; groups in the order of :func:`slot_groups`.
@@ -390,7 +396,7 @@ def attribute(
         raise InputError(f"day_chunk {day_chunk!r}", argument="day_chunk", expected="a positive integer")
     groups, group_of_slot = slot_groups(records)
     n_groups = len(groups)
-    cap = _capital_array(capital, n_paths)
+    cap = _capital_array(capital, n_days, n_paths)
     costs = _as_group_array(cost_pnl, (n_days, n_paths, n_groups), "cost_pnl")
     separate_financing = financing_pnl is not None and np.ndim(financing_pnl) == 2
     if separate_financing:

@@ -192,7 +192,7 @@ def compute_drag(
     layer_idx = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
     layers = tuple(attribution.groups[i] for i in layer_idx)
     dcore, from_core = core_vol_change(attribution, vix)
-    to_bp = _BP / attribution.capital[None, :, None]
+    to_bp = _BP / attribution.capital[:, :, None]
 
     pnl = attribution.pnl[..., layer_idx]
     terms = attribution.terms
@@ -456,8 +456,8 @@ def drag_analysis(
         The engine's records.
     dates : DatetimeIndex
         The n_days trading days.
-    capital : float or ndarray (n_paths,)
-        Dollars.
+    capital : float or ndarray (n_paths,) or (n_days, n_paths)
+        Dollars; each day's bp are of that day's capital (e.g. the NAV at the previous close).
     vix : ndarray, shape (n_days,) or (n_days, n_paths)
         Spot VIX close (points): the core's vol change on days it is flat.
     front_vx : ndarray, shape (n_days,), optional
