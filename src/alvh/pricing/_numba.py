@@ -45,7 +45,7 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         ti = t[i * ts]
         vi = vol[i * vs]
         ri = r[i * rs]
-        qi = 0.0 if carry_zero else q[i * qs]
+        qi = q[i * qs]
         omega = 1.0 if cp[i * cs] else -1.0
         valid = (si > 0.0 and ki > 0.0 and vi > 0.0 and ti >= 0.0 and math.isfinite(si) and math.isfinite(ki)
                  and math.isfinite(vi) and math.isfinite(ti) and math.isfinite(ri) and math.isfinite(qi))
@@ -61,7 +61,7 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
                 for j in range(2, out.shape[0]):
                     out[j, i] = 0.0
             continue
-        b = ri - qi
+        b = 0.0 if carry_zero else ri - qi  # Black-76: the forward has no drift
         sqrt_t = math.sqrt(ti)
         sig_rt = vi * sqrt_t
         d1 = (math.log(si / ki) + (b + 0.5 * vi * vi) * ti) / sig_rt
