@@ -225,3 +225,18 @@ def test_rolling_ols_pandas_names_gap_and_bad_arguments():
         rolling_ols(y, xf, 20, missing="ignore")
     with pytest.raises(InputError, match="min_nobs"):
         rolling_ols(y, xf, 20, min_nobs=2)
+
+
+def test_rolling_beta_on_real_vix_vs_spx_against_lstsq_sample(real_market_data):
+    # real data: daily VIX change (points) on SPX daily return, 2006-2025, window 90
+    md = real_market_data.slice("2006-01-01", "2025-12-31")
+    spx_ret = md.spx["close"].pct_change().to_numpy()[1:]
+    dvix = md.vix["close"].diff().to_numpy()[1:]
+    rb = RollingBeta(90, 90, (1,))
+    betas = np.array([rb.update(dvix[t : t + 1], spx_ret[t : t + 1])[0] for t in range(len(dvix))])
+    rng = np.random.default_rng(np.random.SeedSequence(24))
+    for t in rng.choice(np.arange(89, len(dvix)), size=25, replace=False):
+        coef, _ = _lstsq_window(dvix[t - 89 : t + 1], spx_ret[t - 89 : t + 1])
+        assert betas[t] == pytest.approx(coef[1], rel=1e-9)
+    # VIX falls when SPX rises: the rolling beta is negative on (almost) every day
+    assert np.mean(betas[89:] < 0) > 0.99
