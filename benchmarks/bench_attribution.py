@@ -314,7 +314,17 @@ def engine_analytics(result, *, vix, front_vx, sensitivity, capital=None):
                          sensitivity=sensitivity)
 
 
-def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18") -> None:
+def _variants(rules):
+    """(label, rules) pairs: the default rules, and the seed's unadjusted layers with futures and with calls."""
+    unadjusted = rules.model_copy(update={"rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+                                          "adaptive": rules.adaptive.model_copy(update={"enabled": False})})
+    calls = unadjusted.model_copy(update={"layers": [la.model_copy(update={"instrument": "vix_call"})
+                                                     for la in unadjusted.layers]})
+    return (("default rules (beta-ratio rebalance on)", rules), ("unadjusted futures layers", unadjusted),
+            ("unadjusted VIX-call layers", calls))
+
+
+def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", variants: str = "all") -> None:
     import tempfile
 
     from alvh.config import default_rules
@@ -328,43 +338,51 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18") -> N
                 store.import_files(kind, [DATA / rel])
         md = MarketData.from_store(tmp).slice(start, end)
     paths = paths_from_market_data(md)
-    rules = default_rules()
-    t0 = time.perf_counter()
-    result = run_engine(rules, paths)
-    t_engine = time.perf_counter() - t0
     vix = paths.vix_close[:, 0]
     front = md.vx.front(min_dte=1)["settle"].to_numpy()
-    dates, spot, settle, dte = md.dates, vix, np.asarray(md.vx.settle, float), np.asarray(md.vx.dte)
-    sens = empirical_sensitivity(dates, spot, settle, dte)
-    t0 = time.perf_counter()
-    out = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens)
-    t_analytics = time.perf_counter() - t0
-    att = out.attribution
-    fixed = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens, capital=result.capital)
-    print(f"ENGINE REAL DATA {md.dates[0].date()} .. {md.dates[-1].date()}, default rules "
-          f"(layers: {', '.join(f'{la.name} {la.weight:.0%} {la.instrument}' for la in rules.layers)}; "
-          f"core on; rebalance {'on' if rules.rebalance.enabled else 'off'})")
-    print(f"  engine {t_engine:.2f} s; attribution+exposure+drag+tables {t_analytics:.2f} s "
-          f"= {t_analytics / t_engine:.1%} of the engine (target <= 50%); sum error {att.sum_error():.2e} $")
-    engine_total = result.pnl.sum(axis=(0, 2))[0] - result.costs.sum(axis=(0, 2))[0] + result.financing.sum()
-    print(f"  attribution total {att.total.sum():,.2f} $ vs engine P&L - costs + financing {engine_total:,.2f} $")
-    residual = np.abs(att.term('residual')).sum(axis=(0, 1))
-    explained = sum(np.abs(att.term(t)).sum(axis=(0, 1)) for t in ("delta", "gamma", "vega", "theta", "carry"))
-    print("  |residual| / |delta+gamma+vega+theta+carry| by group: "
-          + ", ".join(f"{g} {r / e:.2%}" for g, r, e in zip(att.groups, residual, explained) if e > 0))
-    print("  whole-run attribution, bp (sum of daily bp of the previous close's NAV):")
-    print("    " + att.totals("bp").round(1).to_string().replace("\n", "\n    "))
-    print_distribution(out.distribution, out.drag.layers)
-    summ = out.summary
-    print(f"  headline: total drag {summ['total_drag_bp_per_month']:.1f} bp/month "
-          f"({summ['instruments']}); split {({k: round(v, 1) for k, v in summ['split_bp_per_month'].items()})}; "
-          f"correlation = {({k: round(v, 1) for k, v in summ.get('correlation_split_bp_per_month', {}).items()})}")
-    print(f"  (bp of the NAV at the previous close; NAV {result.nav[0, 0]:,.0f} -> {result.nav[-1, 0]:,.0f} $. "
-          f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
-          f"bp/month, contango-heavy median "
-          f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})")
-    print(f"  contango-heavy months: {summ['monthly_total_drag_bp']['contango_heavy']}; "
-          f"seed claim {SEED_CLAIM_BP_PER_MONTH}")
+    sens = empirical_sensitivity(md.dates, vix, np.asarray(md.vx.settle, float), np.asarray(md.vx.dte))
+    chosen = _variants(default_rules())
+    if variants == "default":
+        chosen = chosen[:1]
+    for label, rules in chosen:
+        t0 = time.perf_counter()
+        result = run_engine(rules, paths)
+        t_engine = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens)
+        t_analytics = time.perf_counter() - t0
+        att = out.attribution
+        fixed = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens, capital=result.capital)
+        print(f"ENGINE REAL DATA {md.dates[0].date()} .. {md.dates[-1].date()}, {label} "
+              f"(layers: {', '.join(f'{la.name} {la.weight:.0%} {la.instrument}' for la in rules.layers)}; core on)")
+        print(f"  engine {t_engine:.2f} s; attribution+exposure+drag+tables {t_analytics:.2f} s "
+              f"= {t_analytics / t_engine:.1%} of the engine (target <= 50%); sum error {att.sum_error():.2e} $")
+        engine_total = result.pnl.sum() - result.costs.sum() + result.financing.sum()
+        print(f"  attribution total {att.total.sum():,.2f} $ vs engine P&L - costs + financing {engine_total:,.2f} $")
+        residual = np.abs(att.term("residual")).sum(axis=(0, 1))
+        explained = sum(np.abs(att.term(t)).sum(axis=(0, 1)) for t in ("delta", "gamma", "vega", "theta", "carry"))
+        print("  |residual| / |delta+gamma+vega+theta+carry| by group: "
+              + ", ".join(f"{g} {r / e:.2%}" for g, r, e in zip(att.groups, residual, explained) if e > 0))
+        print("  whole-run attribution, bp (sum of daily bp of the previous close's NAV):")
+        print("    " + att.totals("bp").round(1).to_string().replace("\n", "\n    "))
+        print_distribution(out.distribution, out.drag.layers)
+        summ = out.summary
+        print(f"  headline: total drag {summ['total_drag_bp_per_month']:.1f} bp/month "
+              f"({summ['instruments']}); split {({k: round(v, 1) for k, v in summ['split_bp_per_month'].items()})}; "
+              f"correlation = {({k: round(v, 1) for k, v in summ.get('correlation_split_bp_per_month', {}).items()})}")
+        print(f"  (bp of the NAV at the previous close; NAV {result.nav[0, 0]:,.0f} -> {result.nav[-1, 0]:,.0f} $. "
+              f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
+              f"bp/month, contango-heavy median "
+              f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})")
+        ch = summ["monthly_total_drag_bp"]["contango_heavy"]
+        print(f"  contango-heavy months: n {ch['n_months']}, mean {ch['mean']:.1f}, median {ch['median']:.1f}, "
+              f"5-95% {ch['q05']:.1f}..{ch['q95']:.1f} bp/month; seed claim {SEED_CLAIM_BP_PER_MONTH}")
+        for layer in out.drag.layers:
+            curve = out.decay[layer]
+            picks = [h for h in (0, 5, 10, 20, 40, 60) if h in curve.index]
+            print(f"  decay {layer}: effective vega $/VIX pt by days held "
+                  + ", ".join(f"{h}:{curve.loc[h, 'effective_vega']:,.0f}" for h in picks)
+                  + "; relative " + ", ".join(f"{h}:{curve.loc[h, 'relative']:.2f}" for h in picks))
 
 
 def engine_synthetic_section(n_days: int, n_paths: int) -> None:
@@ -397,11 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records-only", action="store_true",
                         help="synthetic: time the analytics on benchmark-built records (no engine run)")
     parser.add_argument("--skip-engine", action="store_true")
+    parser.add_argument("--variants", choices=("all", "default"), default="all")
     args = parser.parse_args(argv)
     if not args.skip_real:
         real_data_section()
         if not args.skip_engine:
-            engine_real_section()
+            engine_real_section(variants=args.variants)
     if not args.skip_synthetic:
         if args.records_only or args.skip_engine:
             synthetic_section(args.days, args.paths)
