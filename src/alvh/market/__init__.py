@@ -34,3 +34,7 @@ __all__ += [
     "vix_option_settlement",
     "vix_option_vol",
 ]
+
+from alvh.market.chain import ChainDay, SsviFit, chain_day, fit_ssvi  # noqa: E402
+
+__all__ += ["ChainDay", "SsviFit", "chain_day", "fit_ssvi"]
