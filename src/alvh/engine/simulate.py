@@ -93,7 +93,8 @@ def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
     exp = spx_expiries_between(paths.dates[0], paths.dates[-1] + pd.Timedelta(days=800))
     spx_settle = np.searchsorted(d64, exp, side="left")
     ok = listed & (dte > 0)
-    front = np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1)
+    front = (np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1) if ok.shape[1]
+             else np.full(n, -1, dtype=np.int64))
     cm_pair = cm_w = None
     if rules.constant_maturity.enabled:
         if listed.shape[1] < 2:
