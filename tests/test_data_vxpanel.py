@@ -91,3 +91,12 @@ def test_bad_shapes_rejected() -> None:
         VXPanel(dates=pd.DatetimeIndex(["2020-01-02"]), contracts=np.array(["F20"]),
                 expiries=np.array(["2020-01-22"], dtype="datetime64[D]"), settle=np.zeros((2, 1)),
                 dte=np.zeros((1, 1), dtype="int64"))
+
+
+def test_inconsistent_code_expiry_pairs_rejected(vx_long) -> None:
+    from alvh.errors import DataError
+
+    bad = vx_long.copy()
+    bad.loc[5, "contract"] = "Z99"  # a second code for K04's expiry
+    with pytest.raises(DataError, match="one-to-one"):
+        VXPanel.from_long(bad)

@@ -170,10 +170,14 @@ def parse_numbers(raw: RawTable, column: str, *, required: bool = True, what: st
     requirement to a boolean mask of rows.
     """
     text = raw.frame[column]
-    try:  # fast path: Arrow's C parser; any odd cell sends us to the locating slow path
-        values = pc.cast(pa.array(text.to_numpy(dtype=object), type=pa.string()),
-                         pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    try:  # fast path: Arrow's C parser (empty cells -> null -> NaN); any odd cell falls back below
+        arr = pa.array(text)  # zero-copy for pandas' Arrow-backed str dtype
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = arr.cast(pa.string())
+        arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if not required:

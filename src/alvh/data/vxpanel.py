@@ -83,7 +83,8 @@ class VXPanel:
         expiries, first, col = np.unique(ex, return_index=True, return_inverse=True)
         contracts = codes[first].astype(str)
         # a code must map to a single expiry (and back), else the long frame was inconsistent
-        if np.unique(codes).size != expiries.size:
+        n_pairs = len(pd.MultiIndex.from_arrays([frame["contract"], col]).unique())
+        if frame["contract"].nunique() != expiries.size or n_pairs != expiries.size:
             raise DataError("contract codes and expiries do not pair one-to-one", column="contract",
                             expected="one expiry per contract code")
         row = np.searchsorted(day_arr, td)
