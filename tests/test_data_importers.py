@@ -141,6 +141,16 @@ def test_yahoo_layout(shared_data: Path) -> None:
     assert len(f) == 2637 and f.index[0] == pd.Timestamp("2006-07-17")
 
 
+def test_spx_yahoo_layout(tmp_path: Path) -> None:
+    text = ("Date,Open,High,Low,Close,Adj Close,Volume\n"
+            "2020-01-02,3244.67,3258.14,3235.53,3257.85,3257.85,3459930000\n"
+            "2020-01-03,3226.36,3246.15,3222.34,3234.85,3234.85,3484700000\n")
+    spx = read_spx_csv(write(tmp_path / "GSPC.csv", text))
+    assert spx["close"].tolist() == [3257.85, 3234.85] and list(spx.columns) == ["open", "high", "low", "close"]
+    expect_error(read_spx_csv, write(tmp_path / "bad.csv", text.replace("3484700000", "x")), row=3,
+                 column="Volume", match="'x' is not a finite number")
+
+
 def test_real_vx_long_matches_reference(shared_data: Path, vx_long_lines: list[str]) -> None:
     vx = read_vx_long(shared_data / VX_LONG)
     assert len(vx) == 44422 - 2  # the two known publisher errors (KNOWN_BAD_SETTLES) are dropped
