@@ -100,3 +100,14 @@ def test_exposure_bad_inputs():
     with pytest.raises(InputError, match="layer"):
         decay_curve(rec, effective_vega(rec, _sens), "nope")
     assert rec.kind[2, 0, 5] == InstrumentKind.VX_FUTURE
+
+
+def test_held_vix_option_without_a_delta_is_an_error():
+    rec = make_records(seed=4, n_days=5, n_paths=1, layer_kind="calls")
+    vol = rec.vol_prev.copy()
+    vol[3, 0, 6] = -0.5
+    from alvh.engine.records import PositionRecords
+
+    bad = PositionRecords(**{**rec.__dict__, "vol_prev": vol})
+    with pytest.raises(InputError, match=r"\(3, 0, 6\)"):
+        effective_vega(bad, np.full(rec.quantity.shape, 0.5))

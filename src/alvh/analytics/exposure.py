@@ -105,6 +105,10 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity) -> Effect
                                    np.asarray(records.vol_prev, float)[opt], np.asarray(records.rate_prev, float)[opt],
                                    np.asarray(records.is_call)[opt].astype(bool), validate=False)
         dv_df[opt] = np.asarray(g.delta)
+        if not np.isfinite(dv_df[opt]).all():
+            where = tuple(int(b) for b in np.argwhere(opt & ~np.isfinite(dv_df))[0])
+            raise InputError(f"no Black-76 delta for a held VIX option at (day, path, slot) = {where}",
+                             argument="records", expected="t_prev > 0, vol_prev > 0 and finite inputs for held options")
     per_contract = np.where(vix_product, dv_df * np.where(vix_product, sens, 0.0), np.nan)
     per_slot = np.where(vix_product, qm * np.nan_to_num(per_contract), 0.0)
     groups, group_of_slot = slot_groups(records)
