@@ -6,6 +6,6 @@ Imports nothing from alvh except :mod:`alvh.errors`, so the engine may call it i
 from alvh.stats.irr import IRRResult, irr
 from alvh.stats.rolling_beta import RollingBeta, beta_ratio, trigger
 from alvh.stats.rolling_ols import RollingOLSResult, rolling_ols
-from alvh.stats.trigger import beta_trigger
+from alvh.stats.trigger_history import beta_trigger
 
 __all__ = ["IRRResult", "RollingBeta", "RollingOLSResult", "beta_ratio", "beta_trigger", "irr", "rolling_ols", "trigger"]
