@@ -301,7 +301,7 @@ class MarketData:
             "span": [str(self.dates[0].date()), str(self.dates[-1].date())],
             "trading_days": len(self.dates),
             "series": series,
-            "vx": ("none: no VX futures data loaded; " + self.provenance.get("vx", "")) if self.vx is None else {
+            "vx": ("none: " + self.provenance.get("vx", "no VX futures data loaded")) if self.vx is None else {
                 "contracts": len(self.vx.contracts), "source": self.vx.source},
             "contango_share_by_year": {int(y): {"days": int(r["days"]), "share": round(float(r["share"]), 4)}
                                        for y, r in cs.iterrows()},
