@@ -67,11 +67,12 @@ def _npdf(x: np.ndarray) -> np.ndarray:
     return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
 
 
-def _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks: bool):
+def _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks: str | bool):
     """Generalized BSM on broadcast float arrays; ``bad`` marks invalid elements (or None).
 
     Invalid and expired elements are computed on harmless stand-in values (so no
-    RuntimeWarning can arise) and overwritten at the end.
+    RuntimeWarning can arise) and overwritten at the end. ``greeks``: False = price only,
+    ``"pdv"`` = price, delta, vega; True = all seven outputs.
     """
     s, k, t, vol, r, b, cp = np.broadcast_arrays(s, k, t, vol, r, b, cp)
     expired = t == 0.0
@@ -100,6 +101,9 @@ def _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks: bool):
         pdf1 = _npdf(d1)
         delta = omega * carry_df * n1
         vega1 = s_fwd * pdf1 * sqrt_t  # per 1.0 vol
+        if greeks == "pdv":
+            out.update(delta=delta, vega=vega1 * VEGA_PER_POINT)
+            return out
         gamma = carry_df * pdf1 / (s * sig_rt)
         theta_year = (-s_fwd * pdf1 * vol / (2.0 * sqrt_t)
                       - omega * (b - r) * s_fwd * n1 - omega * r * k_df * n2)
@@ -166,7 +170,7 @@ def _gbs(named, cp, validate: bool, backend: Backend, what: str, carry_is_zero: 
 
         return _numba.gbs(s, k, t, vol, r, q, cp, shape, what, carry_is_zero)
     b = np.zeros_like(r) if carry_is_zero else r - q  # NaN only where `bad`
-    out = _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks=what != "price")
+    out = _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks="pdv" if what == "pdv" else what == "greeks")
     out = _finish_expired(out, s, k, t, cp, bad)
     if what == "pdv":
         return out["price"], out["delta"], out["vega"]
