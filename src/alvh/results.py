@@ -178,11 +178,19 @@ def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engi
         "expiry": led["expiry"].astype("datetime64[D]") if len(slot) else pd.DatetimeIndex([]), "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
         "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if len(slot) else []})
     rec = sim.rec
+    n, P, S = rec["quantity"].shape
+    # rate_prev: every held position was last marked at the previous close, at that day's rate, so the
+    # field is one number per day (a read-only broadcast view, no memory); div_prev: the SPX dividend
+    # yield on SPX option slots, 0 elsewhere (also a view).
+    rates = np.array([sim._rate(d) for d in range(n)])
+    rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))
+    div = np.where(sim.slot_kind == InstrumentKind.SPX_OPTION, prep.rules.core.dividend_yield, 0.0)
+    div_prev = np.broadcast_to(div[None, None, :], (n, P, S))
     records = PositionRecords(slots=sim.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],
                               strike=rec["strike"], t_prev=rec["t_prev"], t_now=rec["t_now"],
                               underlying_prev=rec["underlying_prev"], underlying_now=rec["underlying_now"],
                               underlying_rolldown=rec["underlying_rolldown"], vol_prev=rec["vol_prev"],
-                              vol_now=rec["vol_now"], rate_prev=rec["rate_prev"], div_prev=rec["div_prev"],
+                              vol_now=rec["vol_now"], rate_prev=rate_prev, div_prev=div_prev,
                               price_prev=rec["price_prev"], price_now=rec["price_now"])
     fd, fp = np.nonzero(sim.reb_fired)
     reb = pd.DataFrame({"date": mp.dates[fd], "path": fp, "beta_short": sim.reb_beta[fd, fp, 0],

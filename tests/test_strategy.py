@@ -1,0 +1,77 @@
+"""Strategy pieces: strike selection (vs QuantLib deltas), costs, buckets, adaptive schedule (VXTH)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alvh.config import Adaptive, Core, Costs, Layer
+from alvh.strategy.costs import CostModel
+from alvh.strategy.kernels import bsm_greeks, strike_for_delta
+from alvh.strategy.layers import adaptive_total_weight, bucket_plan
+from alvh.strategy.legs import select_strikes
+
+ql = pytest.importorskip("QuantLib")
+
+
+def test_delta_strikes_hit_the_targets_on_a_smile():
+    core = Core(strike_increment=0.01)  # no rounding: check the fixed point itself
+    spot = np.array([4000.0, 5000.0])
+    rate = np.array([0.03, 0.03])
+    atm = np.array([0.15, 0.30])
+
+    def iv(k, t):
+        return atm[:, None] * np.clip(1 - 0.3 * k / np.sqrt(t), 0.5, 3)
+
+    t = 30 / 365
+    ch = select_strikes(core, spot, t, rate, iv)
+    fwd = spot * np.exp((0.03 - core.dividend_yield) * t)
+    vol = iv(np.log(ch.strikes / fwd[:, None]), t)
+    g = bsm_greeks(spot[:, None], ch.strikes, t, vol, 0.03, core.dividend_yield, np.array([False, False, True, True]))
+    # forward delta = spot delta * exp(q t)
+    fdelta = g.delta * np.exp(core.dividend_yield * t)
+    np.testing.assert_allclose(fdelta, np.array([[-0.05, -0.20, 0.20, 0.05]] * 2), atol=2e-3)
+    assert not ch.invalid.any()
+
+
+def test_strike_rounding_and_wings_never_collapse():
+    core = Core()
+    ch = select_strikes(core, np.array([4003.0]), 2 / 365, np.array([0.0]), lambda k, t: np.full(k.shape, 0.05))
+    s = ch.strikes[0]
+    assert np.all(s % 5 == 0)
+    assert s[0] < s[1] < s[2] < s[3]
+
+
+def test_strike_for_delta_vs_quantlib():
+    f, t, vol = 100.0, 0.25, 0.3
+    k = float(strike_for_delta(0.25, f, t, vol, 0.0, True))
+    payoff = ql.PlainVanillaPayoff(ql.Option.Call, k)
+    calc = ql.BlackCalculator(payoff, f, vol * np.sqrt(t), 1.0)
+    assert calc.deltaForward() == pytest.approx(0.25, abs=1e-10)
+
+
+def test_costs():
+    cm = CostModel(Costs())
+    assert cm.spx(np.array([-3.0]), 4)[0] == pytest.approx(3 * (100 * (0.5 + 0.05 * 3) + 1.0))
+    assert cm.vx(np.array([2.0]))[0] == pytest.approx(2 * (1000 * 0.05 + 2.0))
+    assert cm.vix_option(np.array([10.0]))[0] == pytest.approx(10 * (100 * 0.05 + 1.0))
+
+
+def test_vxth_schedule():
+    w = adaptive_total_weight(Adaptive(enabled=True), level=np.array([12, 15, 15.01, 30, 30.5, 50, 51, np.nan]))
+    np.testing.assert_array_equal(w[:7], [0, 0, 0.01, 0.01, 0.005, 0.005, 0])
+    assert np.isnan(w[7])
+
+
+def test_bucket_plan_far_end_and_fallback():
+    dte = np.array([[5, 33, 61, 96, 124], [0, 28, 56, 91, 119]])
+    listed = np.ones_like(dte, dtype=bool)
+    short = bucket_plan(Layer(name="s", weight=0.04, min_dte=0, max_dte=30), dte, listed)
+    assert list(short.contract) == [0, 1] and list(short.in_bucket) == [True, True]
+    medium = bucket_plan(Layer(name="m", weight=0.04, min_dte=30, max_dte=90), dte, listed)
+    assert list(medium.contract) == [2, 2]
+    # day 0 of a 0-30 bucket without the 5-day contract: nothing inside, nearest above is used and flagged
+    listed2 = listed.copy()
+    listed2[0, 0] = False
+    p = bucket_plan(Layer(name="s", weight=0.04, min_dte=0, max_dte=30), dte, listed2)
+    assert p.contract[0] == 1 and not p.in_bucket[0]
