@@ -240,3 +240,17 @@ def test_rolling_beta_on_real_vix_vs_spx_against_lstsq_sample(real_market_data):
         assert betas[t] == pytest.approx(coef[1], rel=1e-9)
     # VIX falls when SPX rises: the rolling beta is negative on (almost) every day
     assert np.mean(betas[89:] < 0) > 0.99
+
+
+@pytest.mark.parametrize("expanding", [False, True])
+def test_one_regressor_fast_path_with_gaps_matches_statsmodels(expanding):
+    y, x = _data(seed=25)
+    x1 = x[:, :1].copy()
+    y[[40, 41, 200]] = np.nan
+    x1[120] = np.nan
+    kw = dict(missing="drop", expanding=expanding, min_nobs=30)
+    got = rolling_ols(y, x1, 60, **kw)
+    ref = RollingOLS(y, sm.add_constant(x1), 60, **kw).fit()
+    for name in ("params", "bse", "tvalues"):
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-9, equal_nan=True, err_msg=name)
+    np.testing.assert_allclose(got.rsquared, ref.rsquared, rtol=1e-9, equal_nan=True)

@@ -199,10 +199,10 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
     all_valid = bool(valid.all())
     s_n = np.zeros((n, *batch))
     s_1 = np.zeros((n, *batch, m))
-    s_2 = np.zeros((n, *batch, m, m))
+    iu = np.triu_indices(m)
+    s_tri = np.zeros((n, *batch, len(iu[0])))  # window sums of z z', upper triangle
     n_bad = np.zeros((n, *batch))
     centre = np.zeros((n, *batch, m))
-    iu = np.triu_indices(m)
     for b0 in range(0, n, window):  # loop over blocks of `window` end rows (n / window steps)
         b1 = min(b0 + window, n)
         seg0 = max(0, b0 - window + 1)
@@ -227,9 +227,7 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
                 return out
         s_n[b0:b1] = wsum(v.astype(np.float64))
         s_1[b0:b1] = wsum(zc)
-        tri = wsum(zz)
-        s_2[b0:b1, ..., iu[0], iu[1]] = tri
-        s_2[b0:b1, ..., iu[1], iu[0]] = tri
+        s_tri[b0:b1] = wsum(zz)
         if not all_valid:
             n_bad[b0:b1] = wsum((~v).astype(np.float64))
         centre[b0:b1] = c
@@ -240,6 +238,12 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
         est[: window - 1] = False
     if missing == "skip":
         est &= n_bad == 0
+    if k == 1 and add_constant:
+        return _finish_one_regressor(s_n, s_1, s_tri, centre, est, nobs, param_names, index)
+    s_2 = np.zeros((n, *batch, m, m))
+    s_2[..., iu[0], iu[1]] = s_tri
+    s_2[..., iu[1], iu[0]] = s_tri
+    del s_tri
     n_safe = np.where(est, s_n, 1.0)[..., None]
     mean_c = s_1 / n_safe  # window mean minus centre
     if add_constant:
@@ -290,5 +294,36 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
     rsq = np.full(ssr.shape, np.nan)
     np.divide(ssr, syy, out=rsq, where=ok & (syy > 0))
     rsq = np.where(ok & (syy > 0), 1.0 - rsq, np.nan)
+    return RollingOLSResult(params=params, bse=bse, tvalues=tvalues, rsquared=rsq,
+                            nobs=np.where(est | (nobs > 0), nobs, 0), param_names=param_names, index=index)
+
+
+def _finish_one_regressor(s_n: NDArray, s_1: NDArray, s_tri: NDArray, centre: NDArray, est: NDArray,
+                          nobs: NDArray, param_names: tuple[str, ...], index: pd.Index | None) -> RollingOLSResult:
+    """The general formulas of :func:`rolling_ols` written out for y = const + b x (no batched linalg)."""
+    nn = np.where(est, s_n, 1.0)
+    sx, sy = s_1[..., 0], s_1[..., 1]
+    a = s_tri[..., 0] - sx * sx / nn  # Mxx
+    rhs = s_tri[..., 1] - sx * sy / nn  # Mxy
+    syy = s_tri[..., 2] - sy * sy / nn  # Myy
+    ok = est & (a > 0)
+    inv = np.divide(1.0, a, out=np.zeros(a.shape), where=ok)
+    slope = rhs * inv
+    ssr = np.maximum(syy - slope * rhs, 0.0)
+    df = s_n - 2.0
+    has_df = ok & (df > 0)
+    sigma2 = np.divide(ssr, df, out=np.full(ssr.shape, np.nan), where=has_df)
+    xbar = centre[..., 0] + sx / nn
+    ybar = centre[..., 1] + sy / nn
+    const = ybar - xbar * slope
+    params = np.stack([const, slope], axis=-1)
+    params[~ok] = np.nan
+    var = np.stack([sigma2 * (1.0 / nn + xbar * xbar * inv), sigma2 * inv], axis=-1)
+    bse = np.sqrt(np.where(has_df[..., None] & (var >= 0), var, np.nan))
+    tvalues = np.divide(params, bse, out=np.full(params.shape, np.nan), where=has_df[..., None] & (bse > 0))
+    good = ok & (syy > 0)
+    rsq = np.full(ssr.shape, np.nan)
+    np.divide(ssr, syy, out=rsq, where=good)
+    rsq = np.where(good, 1.0 - rsq, np.nan)
     return RollingOLSResult(params=params, bse=bse, tvalues=tvalues, rsquared=rsq,
                             nobs=np.where(est | (nobs > 0), nobs, 0), param_names=param_names, index=index)
