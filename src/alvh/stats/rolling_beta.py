@@ -235,20 +235,29 @@ class RollingBeta:
         """Recompute count, means and co-moments from the ring buffer (two-pass, exact)."""
         filled = min(self._count, self.window)
         valid = self._valid_buf[:filled]
-        xb = np.where(valid, self._x_buf[:filled], 0.0)
-        yb = np.where(valid, self._y_buf[:filled], 0.0)
-        n = valid.sum(axis=0).astype(np.float64)
-        has = n > 0
-        mx = np.divide(xb.sum(axis=0), n, out=np.zeros(self.shape), where=has)
-        my = np.divide(yb.sum(axis=0), n, out=np.zeros(self.shape), where=has)
-        dx = np.where(valid, xb - mx, 0.0)
-        dy = np.where(valid, yb - my, 0.0)
+        xb = self._x_buf[:filled]
+        yb = self._y_buf[:filled]
+        if valid.all():  # common case: no masks, sums of products without temporaries
+            n = np.full(self.shape, float(filled))
+            mx = xb.sum(axis=0) / filled
+            my = yb.sum(axis=0) / filled
+            dx = xb - mx
+            dy = yb - my
+        else:
+            xb = np.where(valid, xb, 0.0)
+            yb = np.where(valid, yb, 0.0)
+            n = valid.sum(axis=0).astype(np.float64)
+            has = n > 0
+            mx = np.divide(xb.sum(axis=0), n, out=np.zeros(self.shape), where=has)
+            my = np.divide(yb.sum(axis=0), n, out=np.zeros(self.shape), where=has)
+            dx = np.where(valid, xb - mx, 0.0)
+            dy = np.where(valid, yb - my, 0.0)
         self._n = n
         self._mx = mx
         self._my = my
-        self._mxx = (dx * dx).sum(axis=0)
-        self._myy = (dy * dy).sum(axis=0)
-        self._cxy = (dx * dy).sum(axis=0)
+        self._mxx = np.einsum("i...,i...->...", dx, dx)
+        self._myy = np.einsum("i...,i...->...", dy, dy)
+        self._cxy = np.einsum("i...,i...->...", dx, dy)
 
 
 def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) -> NDArray[np.float64]:
