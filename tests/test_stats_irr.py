@@ -74,3 +74,11 @@ def test_iteration_cap_gives_nan_with_reason():
     assert np.isnan(res.rate) and "did not converge" in str(res.reason)
     full = irr([-110.0, -5.0, 21.0], [0.0, 1.0, 2.4])
     assert float(full.rate) == pytest.approx(_brentq_irr(np.array([-110.0, -5.0, 21.0]), np.array([0, 1, 2.4])), rel=1e-10)
+
+
+def test_rate_beyond_float_range_is_nan_with_reason():
+    # x10 in one day: ln(1 + r) = 365 ln 10 = 840 > 709, so (1 + r) is not representable
+    res = irr([-1.0, 10.0], ["2024-03-01", "2024-03-02"])
+    assert np.isnan(res.rate) and "float64" in str(res.reason)
+    ok = irr([-1.0, 2.0], ["2024-03-01", "2024-03-02"])  # x2 in a day: 2^365 - 1 ~ 7.5e109
+    assert float(ok.rate) == pytest.approx(2.0 ** 365 - 1, rel=1e-9)

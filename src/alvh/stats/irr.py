@@ -27,6 +27,8 @@ __all__ = ["IRRResult", "irr"]
 REASON_NO_SIGN_CHANGE = "cash flows do not change sign (no inflow or no outflow)"
 REASON_NO_ROOT_IN_BRACKET = "NPV does not change sign between the bracket's lowest and highest rate"
 REASON_NOT_CONVERGED = "solver did not converge within max_iter iterations"
+REASON_OVERFLOW = "annualized rate exceeds float64 range (ln(1 + r) > 709)"
+_LOG_MAX = 709.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,10 @@ def irr(cash_flows: ArrayLike, dates: ArrayLike, *, max_iter: int = 200, tol: fl
         g = np.where(active, g_new, g)
         active &= ~done
     converged = bracketed & ~active
-    rate = np.where(converged, np.expm1(np.where(converged, g, 0.0)), np.nan)
+    overflow = converged & (g > _LOG_MAX)
+    good = converged & ~overflow
+    rate = np.where(good, np.expm1(np.where(good, g, 0.0)), np.nan)
     reason = np.where(~defined, REASON_NO_SIGN_CHANGE,
-                      np.where(~bracketed, REASON_NO_ROOT_IN_BRACKET, np.where(active, REASON_NOT_CONVERGED, "")))
+                      np.where(~bracketed, REASON_NO_ROOT_IN_BRACKET,
+                               np.where(active, REASON_NOT_CONVERGED, np.where(overflow, REASON_OVERFLOW, ""))))
     return IRRResult(rate=rate, reason=reason.astype(str), sign_changes=changes)
