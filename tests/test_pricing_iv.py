@@ -149,3 +149,19 @@ def test_round_trip_property(s, m, t, vol, r, q, is_call):
     assert res.reason in (IVReason.OK, IVReason.AT_INTRINSIC)
     if res.reason == IVReason.OK:
         _assert_reprices(np.atleast_1d(price), np.atleast_1d(pricing.bsm_price(s, k, t, res.vol, r, q, is_call)), s)
+
+
+def test_large_random_batch_all_solved_or_at_intrinsic():
+    """200k random SPX-like options, ITM and OTM: the solver's stopping rule must not stall in rounding noise."""
+    rng = np.random.default_rng(np.random.SeedSequence(1))
+    n, s = 200_000, 4500.0
+    k = s * np.exp(rng.uniform(-0.8, 0.5, n))
+    t = rng.integers(1, 731, n) / 365.0
+    v = rng.uniform(0.03, 2.0, n)
+    c = rng.random(n) < 0.5
+    price = pricing.bsm_price(s, k, t, v, 0.03, 0.013, c)
+    res = implied_vol(price, s, k, t, 0.03, 0.013, c)
+    assert set(np.unique(res.reason)) <= {IVReason.OK, IVReason.AT_INTRINSIC}
+    assert res.ok.mean() > 0.98
+    ok = res.ok
+    _assert_reprices(price[ok], pricing.bsm_price(s, k[ok], t[ok], res.vol[ok], 0.03, 0.013, c[ok]), s)

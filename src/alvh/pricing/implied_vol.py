@@ -18,7 +18,7 @@ Algorithm (docs/pricing.md, "Implied volatility"):
    right it overshoots at most once. ``b`` is evaluated through ``erfcx`` when ``x/s + s/2 <= 0``
    so its logarithm stays finite for prices far below 1e-300. The start is the larger of the
    inflection point ``sqrt(2|x|)`` and the exact at-the-money inverse ``2 N^{-1}((1+beta)/2)``.
-5. Iterate until the step is below 1e-15 relative (at most ``MAX_ITER`` steps); elements whose
+5. Iterate until the Newton step is below 4e-15 relative or ``|ln b - ln beta| <= 1e-13 max(1, |ln beta|)`` (at most ``MAX_ITER`` steps); elements whose
    repriced normalized value misses by more than ``ACCEPT_REL`` = 1e-10 relative get ``NO_CONVERGENCE`` and NaN.
 
 Accuracy (tests/test_pricing_iv.py): the returned vol reprices to within 1e-10 relative (or
@@ -39,6 +39,8 @@ from alvh.errors import InputError
 from alvh.pricing import _validate as v
 
 MAX_ITER: int = 60
+#: stop when ln b is within this times max(1, |ln beta|) of ln beta (one more Newton step is taken)
+_LOG_RESIDUAL_TOL: float = 1e-13
 #: a solution is accepted when it reprices the normalized OTM value to this relative accuracy
 #: (so the full price, intrinsic plus OTM part, is within it too)
 ACCEPT_REL: float = 1e-10
@@ -93,13 +95,15 @@ def _log_b(x: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return log_b, slope
 
 
-def normalized_black_inverse(x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve ``b(x, s) = beta`` for ``s = sigma sqrt(t)``; requires x <= 0 and 0 < beta < e^{x/2}.
+def normalized_black_inverse(x: np.ndarray, log_beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``ln b(x, s) = log_beta`` for ``s = sigma sqrt(t)``; requires x <= 0 and 0 < beta < e^{x/2}.
 
+    ``log_beta`` is passed as a logarithm so normalized prices below the smallest double
+    (e.g. an OTM price of 1e-320 divided by sqrt(F K) = 4500) still have a root.
     Returns ``(s, converged)``. Vectorized over 1-D arrays; loops over iterations only.
     """
     x = np.asarray(x, dtype=float)
-    log_beta = np.log(beta)
+    beta = np.exp(log_beta)
     s_atm = 2.0 * ndtri(0.5 + 0.5 * np.minimum(beta, 1.0 - 1e-16))
     s = np.maximum(np.sqrt(-2.0 * x), s_atm)
     s = np.where(s > 0.0, s, 1e-3)
@@ -118,12 +122,14 @@ def normalized_black_inverse(x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarra
         hi_a = np.where(below, hi[active], np.minimum(hi[active], sa))
         step = g / slope
         s_new = sa - step
-        outside = ~((s_new > lo_a) & (s_new < hi_a))
+        # converged on the Newton step itself (a step below the ulp of s leaves s_new == lo or hi,
+        # which must not trigger a bisection towards a stale bracket end)
+        # ln b carries rounding of order eps |ln beta| (ln beta reaches -700 for deep OTM prices)
+        done = (np.abs(step) <= 4e-15 * sa) | (np.abs(g) <= _LOG_RESIDUAL_TOL * np.maximum(1.0, np.abs(lb)))
+        outside = ~done & ((s_new <= 0.0) | (s_new < lo_a) | (s_new > hi_a))
         bisect = np.where(np.isfinite(hi_a), 0.5 * (lo_a + hi_a), 2.0 * sa)
         s_new = np.where(outside, bisect, s_new)
-        s_new = np.where(g == 0.0, sa, s_new)  # exact root: keep it (the bracket test above excludes it)
         lo[active], hi[active], s[active] = lo_a, hi_a, s_new
-        done = (np.abs(s_new - sa) <= 1e-15 * sa) | (g == 0.0)
         converged[active[done]] = True
         active = active[~done]
     return s, converged
@@ -191,13 +197,14 @@ def implied_vol(price, spot_or_forward, strike, t, rate, div, is_call,
         code[(code == 0) & (c >= upper)] = IVReason.ABOVE_UPPER_BOUND
         code[(code == 0) & ((otm <= noise) & ((otm <= 0.0) | (intrinsic > 0.0)))] = IVReason.AT_INTRINSIC
         x = -np.abs(np.log(fwd / ki))
-        beta = otm / np.sqrt(fwd * ki)
-        code[(code == 0) & (beta >= np.exp(0.5 * x))] = IVReason.ABOVE_UPPER_BOUND  # rounding at the bound
+        # ln(otm / sqrt(F K)) without underflow; otm > 0 wherever code is still 0
+        log_beta = np.log(np.where(otm > 0.0, otm, 1.0)) - 0.5 * (np.log(fwd) + np.log(ki))
+        code[(code == 0) & (log_beta >= 0.5 * x)] = IVReason.ABOVE_UPPER_BOUND  # rounding at the bound
         solve = np.flatnonzero(code == 0)
         if solve.size:
-            s, conv = normalized_black_inverse(x[solve], beta[solve])
+            s, conv = normalized_black_inverse(x[solve], log_beta[solve])
             log_b, _ = _log_b(x[solve], s)
-            good = conv & (np.abs(np.expm1(log_b - np.log(beta[solve]))) <= ACCEPT_REL) & np.isfinite(s) & (s > 0.0)
+            good = conv & (np.abs(np.expm1(log_b - log_beta[solve])) <= ACCEPT_REL) & np.isfinite(s) & (s > 0.0)
             code[solve[~good]] = IVReason.NO_CONVERGENCE
             sig = np.full(idx.size, np.nan)
             sig[solve[good]] = s[good] / np.sqrt(ti[solve[good]])
