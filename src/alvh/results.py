@@ -119,6 +119,14 @@ class BacktestResult:
             "events": dict(self.events),
             "rebalance_firings": int((self.rebalance_log["path"] == path).sum()) if len(self.rebalance_log) else 0,
         }
+        ratio = self.rebalance_ratio[:, path]
+        thr = self.metadata.get("rebalance_threshold")
+        if thr is not None and np.isfinite(ratio).any():
+            share = float(np.mean(ratio[np.isfinite(ratio)] > float(thr)))
+            out["rebalance_ratio_above_threshold_share"] = share
+            out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
+                                     + ("; the trigger fires most days (raw ratio mostly measures layer size and "
+                                        "maturity), the cooldown limits the trades" if share > 0.5 else ""))
         return out
 
     def summary(self, path: int = 0) -> str:
@@ -134,6 +142,8 @@ class BacktestResult:
             lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}")
         lines.append(f"  financing  {s['financing']:>14,.0f}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
+        if "rebalance_note" in s:
+            lines.append(str(s["rebalance_note"]))
         ev = {k: v for k, v in s["events"].items() if v}
         lines.append("events: " + (", ".join(f"{k}={v}" for k, v in sorted(ev.items())) or "none"))
         return "\n".join(lines)
@@ -204,6 +214,7 @@ def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engi
             "data_end": str(mp.dates[-1].date()), "n_days": mp.n_days, "n_paths": mp.n_paths,
             "alvh_version": __version__, "seed": seed, "python": platform.python_version(),
             "provenance": dict(mp.provenance),
+            "rebalance_threshold": rules.rebalance.threshold if sim.rb is not None else None,
             "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
                           "(SOQ proxy)"}
     return BacktestResult(dates=mp.dates, components=tuple(sim.components), nav=sim.nav, cash=sim.cash_hist,

@@ -29,6 +29,7 @@ def backtest(
     res = run_backtest(r, md, start, end)
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
+    summary["drag"] = _drag_block(res, md)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     res.to_frame().to_parquet(out / "daily.parquet")
     res.trades.to_csv(out / "trades.csv", index=False)
@@ -48,9 +49,30 @@ def backtest(
     cagr = summary["cagr"]
     con.print(f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
               + (f"  CAGR {cagr:.2%}" if cagr is not None else "") + f"  max drawdown {summary['max_drawdown']:.2%}")
+    dr = summary["drag"]
+    split = ", ".join(f"{k} {v:.1f}" for k, v in dr["split_bp_per_month"].items())
+    con.print(f"hedge drag {dr['total_drag_bp_per_month']:.1f} bp of capital per month ({split}); instruments "
+              + ", ".join(f"{k}: {v}" for k, v in dr["instruments"].items()) + " (docs/drag.md)")
+    if "rebalance_note" in summary:
+        con.print(str(summary["rebalance_note"]))
     con.print(f"trades {summary['n_trades']}  rebalance firings {summary['rebalance_firings']}  "
               f"events {sum(v for v in summary['events'].values())} (see events.csv)")
     con.print(f"wrote {out}/summary.json, daily.parquet, trades.csv, events.csv, rebalance.csv")
+
+
+def _drag_block(res, md) -> dict:  # noqa: ANN001
+    """The analytics layer's drag summary (alvh.analytics.drag.drag_analysis) for summary.json."""
+    import numpy as np
+
+    from alvh.analytics.drag import drag_analysis
+
+    vix = md.vix["close"].reindex(res.dates).to_numpy(dtype=float)
+    front = md.vx.front().reindex(res.dates)["settle"].to_numpy(dtype=float) if md.vx is not None else None
+    nav_prev = np.vstack([np.full((1, res.n_paths), res.capital), res.nav[:-1]])
+    cost = -res.costs  # groups of the attribution = the engine's components, same order
+    da = drag_analysis(res.records, dates=res.dates, capital=nav_prev, vix=vix, front_vx=front, cost_pnl=cost,
+                       financing_pnl=res.financing)
+    return da.summary
 
 
 def register(app: typer.Typer) -> None:

@@ -158,6 +158,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
         comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
+        self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
         names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] \
             + (["cm.first", "cm.second"] if self.cm else [])
         mult = np.array([SPX_MULTIPLIER] * 4 + [VX_MULTIPLIER if la.instrument == "vx_future"
@@ -250,22 +251,24 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         """VX price of contract c (P,) on day d; VIX open on its settlement day; NaN where none."""
         mp = self.prep.paths
         cc = np.maximum(c, 0)
-        px = mp.vx_price[d, self.arP, cc]
+        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
+        px = mp.vx_price[d, ar, cc]
         settling = self.prep.vx_settle_day[cc] == d
-        px = np.where(settling, mp.vix_open[d], px)
+        px = np.where(settling, mp.vix_open[d][col], px)
         return np.where(c >= 0, px, np.nan)
 
     def _rolldown(self, d: int, c: np.ndarray, tau_now: np.ndarray) -> np.ndarray:
         """Yesterday's curve (VIX close at DTE 0, listed VX) linearly interpolated at today's DTE."""
         mp, prep = self.prep.paths, self.prep
         cc = np.maximum(c, 0)
+        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
         lo = np.maximum(cc - 1, 0)
-        f_c = mp.vx_price[d - 1, self.arP, cc]
+        f_c = mp.vx_price[d - 1, ar, cc]
         t_c = prep.vx_dte[d - 1, cc].astype(float)
-        f_lo = mp.vx_price[d - 1, self.arP, lo]
+        f_lo = mp.vx_price[d - 1, ar, lo]
         t_lo = prep.vx_dte[d - 1, lo].astype(float)
         use_lo = (cc >= 1) & np.isfinite(f_lo) & (t_lo > 0) & (t_lo <= tau_now)
-        f0 = np.where(use_lo, f_lo, mp.vix_close[d - 1])
+        f0 = np.where(use_lo, f_lo, mp.vix_close[d - 1][col])
         t0 = np.where(use_lo, t_lo, 0.0)
         span = np.where(t_c > t0, t_c - t0, 1.0)
         w = np.clip((tau_now - t0) / span, 0.0, 1.0)
@@ -337,39 +340,40 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             live = h & ~expiring
             for gi, arr in enumerate((g.delta, g.gamma, g.vega, g.theta)):
                 g_core[:, 0, gi] = np.where(live, qm * arr, 0.0).sum(axis=1)
-        # VIX products
-        for s in range(4, S):
-            h = held[:, s]
-            if not h.any():
-                continue
-            c = self.contract[:, s]
+        # VIX products: every VX / VIX-option slot at once, (P, n_vix) blocks
+        if S > 4 and held[:, 4:].any():
+            vs = slice(4, S)
+            h = held[:, vs]
+            c = self.contract[:, vs]
             f = self._vx_px(d, c)
             stale = h & ~np.isfinite(f)
             if stale.any():
                 self._event(d, "stale_vx_mark", int(stale.sum()))
-            f = np.where(np.isfinite(f), f, self.und_last[:, s])
-            tau = (self.exp_ord[:, s] - self.d_ord[d]).astype(float)
+            f = np.where(np.isfinite(f), f, self.und_last[:, vs])
+            tau = (self.exp_ord[:, vs] - self.d_ord[d]).astype(float)
             rd = self._rolldown(d, c, tau) if d > 0 else f
-            rd = np.where(np.isfinite(rd), rd, self.und_last[:, s])
-            settle[:, s] = h & (prep.vx_settle_day[np.maximum(c, 0)] <= d)
-            comp = self.slot_comp[s]
+            rd = np.where(np.isfinite(rd), rd, self.und_last[:, vs])
+            st = h & (prep.vx_settle_day[np.maximum(c, 0)] <= d)
+            settle[:, vs] = st
             sens = self._sens(tau)
-            if self.slot_kind[s] == InstrumentKind.VX_FUTURE:
-                price_now[:, s] = np.where(h, f, self.price_last[:, s])
-                delta_now[:, s] = 1.0
-                g_core[:, comp, 2] += np.where(h & ~settle[:, s], self.qty[:, s] * VX_MULTIPLIER * sens, 0.0)
-            else:
-                vv = np.where(settle[:, s], self.vol_last[:, s], mp.vix_option_vol[d])
-                gb = kernels.black_greeks(f, self.strike[:, s], t_now[:, s], vv, rate, True)
-                price_now[:, s] = np.where(h, gb.price, self.price_last[:, s])
-                vol_now[:, s] = np.where(h, vv, self.vol_last[:, s])
-                delta_now[:, s] = gb.delta
-                qm = self.qty[:, s] * VIX_OPTION_MULTIPLIER
-                live = h & ~settle[:, s]
-                g_core[:, comp, 2] += np.where(live, qm * gb.delta * sens, 0.0)
-                g_core[:, comp, 3] += np.where(live, qm * gb.theta, 0.0)
-            und_now[:, s] = np.where(h, f, self.und_last[:, s])
-            und_rd[:, s] = np.where(h, rd, self.und_last[:, s])
+            fut = self.slot_kind[vs] == InstrumentKind.VX_FUTURE
+            px = f
+            dl = np.ones_like(f)
+            vega_unit = np.where(fut, sens, 0.0)
+            if not fut.all():
+                vv = np.where(st, self.vol_last[:, vs], mp.vix_option_vol[d][:, None])
+                gb = kernels.black_greeks(f, self.strike[:, vs], t_now[:, vs], vv, rate, True)
+                px = np.where(fut, f, gb.price)
+                dl = np.where(fut, 1.0, gb.delta)
+                vol_now[:, vs] = np.where(h & ~fut, vv, self.vol_last[:, vs])
+                vega_unit = np.where(fut, sens, gb.delta * sens)
+                theta = np.where(h & ~st & ~fut, self.qty[:, vs] * self.mult[vs] * gb.theta, 0.0)
+                g_core[:, :, 3] += theta @ self.onehot[vs]
+            price_now[:, vs] = np.where(h, px, self.price_last[:, vs])
+            delta_now[:, vs] = dl
+            g_core[:, :, 2] += np.where(h & ~st, self.qty[:, vs] * self.mult[vs] * vega_unit, 0.0) @ self.onehot[vs]
+            und_now[:, vs] = np.where(h, f, self.und_last[:, vs])
+            und_rd[:, vs] = np.where(h, rd, self.und_last[:, vs])
         # records row d (holding period d-1 -> d)
         rec = self.rec
         rec["quantity"][d] = self.qty
@@ -386,21 +390,18 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         rec["price_prev"][d] = np.where(held, self.price_last, 0.0)
         rec["price_now"][d] = np.where(held, price_now, 0.0)
         slot_pnl = self.qty * self.mult[None, :] * (price_now - self.price_last)
-        for k in range(len(self.components)):
-            self.pnl[d, :, k] = slot_pnl[:, self.slot_comp == k].sum(axis=1)
-        # layer vega P&L for the rebalance regression (holding period)
-        vega_pnl = np.full((P, max(self.L, 1)), np.nan)
-        vega_norm = np.full((P, max(self.L, 1)), np.nan)
-        for j in range(self.L):
-            s = 4 + j
-            h = held[:, s]
-            dF = und_now[:, s] - und_rd[:, s]
-            dlt = np.where(self.slot_kind[s] == InstrumentKind.VX_FUTURE, 1.0, self.delta_last[:, s])
-            v = self.qty[:, s] * self.mult[s] * dlt * dF
-            ev = np.abs(self.qty[:, s]) * self.mult[s] * dlt * self._sens(self.t_last[:, s] * 365.0)
-            vega_pnl[:, j] = np.where(h, v, 0.0)
+        self.pnl[d] = slot_pnl @ self.onehot
+        # layer vega P&L for the rebalance regression (holding period), all layers at once
+        vega_pnl = vega_norm = None
+        if self.rb is not None:
+            ls = slice(4, 4 + self.L)
+            h = held[:, ls]
+            dlt = np.where(self.slot_kind[ls] == InstrumentKind.VX_FUTURE, 1.0, self.delta_last[:, ls])
+            v = self.qty[:, ls] * self.mult[ls] * dlt * (und_now[:, ls] - und_rd[:, ls])
+            ev = np.abs(self.qty[:, ls]) * self.mult[ls] * dlt * self._sens(self.t_last[:, ls] * 365.0)
+            vega_pnl = np.where(h, v, 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                vega_norm[:, j] = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
+                vega_norm = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
         # roll the marks forward
         self.price_last = np.where(held, price_now, self.price_last)
         self.und_last = np.where(held, und_now, self.und_last)
@@ -436,8 +437,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             self._cm(d, nav_pre)
         # 5. NAV and per-component values/greeks
         mv = self.qty * self.mult[None, :] * self.price_last
-        for k in range(len(self.components)):
-            self.value[d, :, k] = mv[:, self.slot_comp == k].sum(axis=1)
+        self.value[d] = mv @ self.onehot
         self.nav[d] = self.cash + mv.sum(axis=1) - self.debt
         self.cash_hist[d] = self.cash
         self.greeks[d] = g_core
