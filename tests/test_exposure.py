@@ -111,3 +111,8 @@ def test_held_vix_option_without_a_delta_is_an_error():
     bad = PositionRecords(**{**rec.__dict__, "vol_prev": vol})
     with pytest.raises(InputError, match=r"\(3, 0, 6\)"):
         effective_vega(bad, np.full(rec.quantity.shape, 0.5))
+
+
+def test_days_since_roll_on_a_subset_of_slots_equals_the_full_computation():
+    rec = make_records(seed=6, n_days=50, n_paths=2, layer_kind="futures")
+    np.testing.assert_array_equal(days_since_roll(rec, [6, 4]), days_since_roll(rec)[..., [6, 4]])

@@ -406,9 +406,6 @@ def attribute(
     else:
         financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
 
-    # one-hot slot -> group matrix: aggregation is a matmul over the slot axis
-    onehot = np.zeros((n_slots, n_groups))
-    onehot[np.arange(n_slots), group_of_slot] = 1.0
     is_core_slot = np.array([c == "core" for c in records.slots.component])
     mult = np.asarray(records.slots.multiplier, dtype=float)
 
@@ -419,64 +416,67 @@ def attribute(
     core_iv_change = np.full((n_days, n_paths), np.nan)
     fields = ("strike", "is_call", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
               "vol_prev", "vol_now", "rate_prev", "div_prev")
+    i_carry, i_vega = TERMS.index("carry"), TERMS.index("vega")
 
     for start in range(0, n_days, day_chunk):
         stop = min(start + day_chunk, n_days)
         sl = slice(start, stop)
-        kind = np.asarray(records.kind[sl])
-        qm = np.asarray(records.quantity[sl], dtype=float) * mult  # dollars per point per unit
-        held = qm != 0
-        dprice = np.where(held, np.asarray(records.price_now[sl], float) - np.asarray(records.price_prev[sl], float),
-                          0.0)
-        # dollars of the 8 model terms, filled through flat indices of the held positions
-        # (gathers/scatters on 1-D index arrays are much cheaper than n-d boolean masks)
-        dollars = np.zeros((8,) + kind.shape)
-        dollars2d = dollars.reshape(8, -1)
-        unit_notional = np.zeros(kind.shape)
-        notional1d = unit_notional.reshape(-1)
-        kind1d = kind.reshape(-1)
-        qm1d = qm.reshape(-1)
-        held_idx = np.flatnonzero(held)
-        held_kind = kind1d[held_idx]
+        n_cd = stop - start
+        # everything below works on the held positions only, as flat 1-D arrays; the sums per
+        # (day, path, group) are one np.bincount each (no dense (terms, days, paths, slots) array)
+        kind1d = np.asarray(records.kind[sl]).reshape(-1)
+        qty1d = np.asarray(records.quantity[sl], dtype=float).reshape(-1)
+        held_idx = np.flatnonzero(qty1d)
+        slot_of = held_idx % n_slots
+        dp_of = held_idx // n_slots  # flat (day, path) index inside the chunk
+        target = dp_of * n_groups + group_of_slot[slot_of]
+        n_bins = n_cd * n_paths * n_groups
+        qm_h = qty1d[held_idx] * mult[slot_of]
+        kind_h = kind1d[held_idx]
 
         def gather(name: str, idx: np.ndarray) -> np.ndarray:
             return np.asarray(getattr(records, name)[sl]).reshape(-1)[idx]
 
-        fut_idx = held_idx[held_kind == InstrumentKind.VX_FUTURE]
-        if fut_idx.size:
-            up, ur, un = (gather(n, fut_idx).astype(float) for n in ("underlying_prev", "underlying_rolldown",
-                                                                      "underlying_now"))
-            dollars2d[TERMS.index("carry"), fut_idx] = (ur - up) * qm1d[fut_idx]
-            dollars2d[TERMS.index("vega"), fut_idx] = (un - ur) * qm1d[fut_idx]
-            notional1d[fut_idx] = 1.0
-
+        unit = np.zeros((8, held_idx.size))  # per-unit points of the 8 model terms
+        unit_notional = np.zeros(held_idx.size)
+        fut = np.flatnonzero(kind_h == InstrumentKind.VX_FUTURE)
+        if fut.size:
+            up, ur, un = (gather(n, held_idx[fut]).astype(float) for n in ("underlying_prev", "underlying_rolldown",
+                                                                            "underlying_now"))
+            unit[i_carry, fut] = ur - up
+            unit[i_vega, fut] = un - ur
+            unit_notional[fut] = 1.0
         for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
-            idx = held_idx[held_kind == k]
-            if not idx.size:
+            pos = np.flatnonzero(kind_h == k)
+            if not pos.size:
                 continue
+            idx = held_idx[pos]
             flat = {name: gather(name, idx).astype(bool if name == "is_call" else float) for name in fields}
             terms_k, notional_k = _option_terms(k, flat)
-            q_k = qm1d[idx]
             for j, name in enumerate(TERMS[:8]):
-                dollars2d[j, idx] = terms_k[name] * q_k
-            notional1d[idx] = notional_k
+                unit[j, pos] = terms_k[name]
+            unit_notional[pos] = notional_k
 
-        explained = dollars.sum(axis=0)
-        residual = qm * dprice - explained
-        pnl[:8, sl] = dollars @ onehot
-        pnl[TERMS.index("residual"), sl] = residual @ onehot
-        market[sl] = (qm * dprice) @ onehot
-        vega_notional[sl] = (qm * unit_notional) @ onehot
+        dollars = unit * qm_h
+        market_h = qm_h * (gather("price_now", held_idx).astype(float) - gather("price_prev", held_idx).astype(float))
+        residual_h = market_h - dollars.sum(axis=0)
+        shape_c = (n_cd, n_paths, n_groups)
+        for j in range(8):
+            pnl[j, sl] = np.bincount(target, weights=dollars[j], minlength=n_bins).reshape(shape_c)
+        pnl[TERMS.index("residual"), sl] = np.bincount(target, weights=residual_h, minlength=n_bins).reshape(shape_c)
+        market[sl] = np.bincount(target, weights=market_h, minlength=n_bins).reshape(shape_c)
+        vega_notional[sl] = np.bincount(target, weights=qm_h * unit_notional, minlength=n_bins).reshape(shape_c)
 
         # core implied-vol change: |q*m*vega|-weighted mean of the core legs' IV changes, in vol points
-        core_sel = held & (kind == InstrumentKind.SPX_OPTION) & is_core_slot
-        if core_sel.any():
-            w = np.where(core_sel, np.abs(qm * unit_notional), 0.0)
-            dsig = np.where(core_sel, (np.asarray(records.vol_now[sl], float)
-                                       - np.asarray(records.vol_prev[sl], float)) * _VOL_POINTS, 0.0)
-            wsum = w.sum(axis=2)
-            num = (w * dsig).sum(axis=2)
-            core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan)
+        core = np.flatnonzero((kind_h == InstrumentKind.SPX_OPTION) & is_core_slot[slot_of])
+        if core.size:
+            w = np.abs(qm_h[core] * unit_notional[core])
+            dsig = (gather("vol_now", held_idx[core]).astype(float)
+                    - gather("vol_prev", held_idx[core]).astype(float)) * _VOL_POINTS
+            wsum = np.bincount(dp_of[core], weights=w, minlength=n_cd * n_paths)
+            num = np.bincount(dp_of[core], weights=w * dsig, minlength=n_cd * n_paths)
+            core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan).reshape(n_cd,
+                                                                                                         n_paths)
 
     pnl[TERMS.index("costs")] = costs
     pnl[TERMS.index("financing")] = financing

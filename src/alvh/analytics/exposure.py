@@ -16,7 +16,7 @@ been held (0 on the first day after the roll), averaged over every roll cycle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,20 +117,23 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity) -> Effect
     return EffectiveVega(groups=groups, per_slot=per_slot, per_group=per_slot @ onehot, per_contract=per_contract)
 
 
-def days_since_roll(records: PositionRecords) -> np.ndarray:
+def days_since_roll(records: PositionRecords, slots: Sequence[int] | None = None) -> np.ndarray:
     """Trading days each slot's current contract has been held (0 on its first day), -1 where empty.
+
+    ``slots`` restricts the computation to those slot columns (in that order).
 
     A new cycle starts on a day when the slot holds a position and did not the
     day before, holds another kind, another strike, or a contract whose time to
     expiry at the previous close differs from yesterday's ``t_now`` (a roll: the
     record shows the new contract from the day after the trade).
     """
-    kind = np.asarray(records.kind)
-    held = (np.asarray(records.quantity) != 0) & (kind != InstrumentKind.NONE)
+    cols = slice(None) if slots is None else list(slots)
+    kind = np.asarray(records.kind)[..., cols]
+    held = (np.asarray(records.quantity)[..., cols] != 0) & (kind != InstrumentKind.NONE)
     n_days = kind.shape[0]
-    t_prev = np.asarray(records.t_prev, float)
-    t_now = np.asarray(records.t_now, float)
-    strike = np.asarray(records.strike, float)
+    t_prev = np.asarray(records.t_prev, float)[..., cols]
+    t_now = np.asarray(records.t_now, float)[..., cols]
+    strike = np.asarray(records.strike, float)[..., cols]
     start = held.copy()
     if n_days > 1:
         same_contract = (held[1:] & held[:-1] & (kind[1:] == kind[:-1])
@@ -166,7 +169,7 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     if layer not in exposure.groups:
         raise InputError(f"unknown layer {layer!r}", argument="layer", expected=f"one of {exposure.groups}")
     cols = [i for i, c in enumerate(records.slots.component) if c == layer]
-    held_days = days_since_roll(records)[..., cols]
+    held_days = days_since_roll(records, cols)
     ev = exposure.per_slot[..., cols]
     unit = exposure.per_contract[..., cols]
     n_days = held_days.shape[0]
