@@ -92,12 +92,25 @@ def test_breadth_divergence_and_topping_constructed():
     assert (div.iloc[:19] == "n/a").all()
     assert (div.iloc[-5:] == "bearish").all()  # SPX at 20-day highs, AD line falling
     assert (div.iloc[19 : n - 5] == "none").all()
-    top = rg.topping(spx, breadth_div=div, near_high=0.03, high_window=30, memory=3)
-    assert (top.iloc[:29] == "n/a").all()
-    assert (top.iloc[-5:] == "topping").all() and (top.iloc[29 : n - 5] == "none").all()
-    # SPX 10% below its high: no topping even with the divergence
-    low = _s(np.r_[np.linspace(100, 120, n - 5), [108, 108, 108, 108, 108]])
-    assert (rg.topping(low, breadth_div=div, high_window=30).iloc[-5:] == "none").all()
+    # topping also needs momentum rolled over (MACD below signal): a decelerating rise does that
+    n2 = 100
+    slow = _s(np.r_[np.linspace(100, 160, 80), 160 + 0.05 * np.arange(1, 21)])
+    m = rg.macd(slow)
+    assert (m["state"].iloc[80:] == "bearish").all() and (m["state"].iloc[60:80] == "bullish").all()
+    rising_ad = _s(np.arange(n2, dtype=float))  # breadth confirms: no breadth divergence
+    flat_breadth = rg.breadth_divergence(slow, rising_ad, 20)
+    assert (flat_breadth.iloc[19:] == "none").all()
+    top = rg.topping(slow, macd_frame=m, breadth_div=flat_breadth, high_window=30, lookback=20, memory=21)
+    assert (top.iloc[:33] == "n/a").all()
+    # days 80+: within 3% of the high, MACD bearish, and a momentum divergence (new 20-day highs
+    # while the MACD line is below its 20-day high)
+    assert (top.iloc[82:] == "topping").all() and (top.iloc[33:80] == "none").all()
+    # a steady exponential rise keeps MACD bullish: never topping
+    steady = _s(100 * 1.004 ** np.arange(n2))
+    assert (rg.topping(steady, high_window=30).iloc[33:] == "none").all()
+    # 10% below the high: no topping even with the divergence and a bearish MACD
+    low = _s(np.r_[np.linspace(100, 160, 80), np.full(20, 140.0)])
+    assert (rg.topping(low, high_window=30).iloc[-15:] == "none").all()
 
 
 def test_term_structure_front_second_and_contango_months(real_market_data):
@@ -179,7 +192,7 @@ def test_insufficient_data_and_gaps_raise():
     with pytest.raises(InputError, match="RSI"):
         rg.rsi(_s(np.arange(10.0)))
     with pytest.raises(InputError, match="252-day"):
-        rg.topping(_s(np.arange(100.0)), macd_line=_s(np.arange(100.0)))
+        rg.topping(_s(np.arange(100.0)))
     gappy = _s(np.r_[np.arange(50.0), np.nan, np.arange(20.0)])
     with pytest.raises(InputError, match="2024-03-12"):
         rg.macd(gappy)

@@ -305,37 +305,44 @@ def breadth_divergence(spx_close: pd.Series, ad_line: pd.Series, lookback: int =
     return pd.Series(lab, index=s.index, name="breadth_divergence")
 
 
-def topping(spx_close: pd.Series, *, macd_line: pd.Series | None = None,
+def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
             breadth_div: pd.Series | None = None, near_high: float = 0.03, high_window: int = 252,
             lookback: int = 63, memory: int = 21) -> pd.Series:
-    """A "topping" label: SPX near its high while breadth or momentum diverges.
+    """A "topping" label: SPX near its high while momentum has rolled over and breadth or momentum diverges.
 
-    Day t is ``"topping"`` when (i) ``close_t >= (1 - near_high) * max(close over the last
-    high_window days)`` (within 3% of its 252-day high by default) and (ii) within the last
-    ``memory`` days (21, about a month) there was a bearish divergence of breadth
-    (:func:`breadth_divergence` == "bearish") or of momentum: SPX at its ``lookback``-day
-    high while the MACD line is below its own ``lookback``-day high. ``"none"`` otherwise;
-    ``"n/a"`` until ``high_window`` days (and the MACD warm-up) have passed.
+    Day t is ``"topping"`` when all of:
+
+    (i) ``close_t >= (1 - near_high) * max(close over the last high_window days)`` (within 3% of
+        its 252-day high by default);
+    (ii) momentum has rolled over: MACD state is ``"bearish"`` (MACD line below its signal) on day t;
+    (iii) within the last ``memory`` days (21, about a month) there was a bearish divergence of
+        breadth (:func:`breadth_divergence` == "bearish", when given) or of momentum (SPX at its
+        ``lookback``-day closing high while the MACD line is below its own ``lookback``-day high).
+
+    ``"none"`` otherwise; ``"n/a"`` until ``high_window`` days and the MACD warm-up have passed.
+    On SPX 2006-2025 with NYSE breadth this labels about 21% of days (docs/analytics.md); without
+    condition (ii) it was 44%, too common to call a top.
     """
     if not 0 < near_high < 1:
         raise InputError(f"got {near_high!r}", argument="near_high", expected="a fraction in (0, 1)")
     high_window = _check_int(high_window, "high_window", 2)
     lookback = _check_int(lookback, "lookback", 2)
     memory = _check_int(memory, "memory")
-    if macd_line is None and breadth_div is None:
-        raise InputError("neither macd_line nor breadth_div given", argument="macd_line",
-                         expected="at least one divergence source")
     s = _series(spx_close, "spx_close")
+    if macd_frame is None:
+        macd_frame = macd(s)
+    if not isinstance(macd_frame, pd.DataFrame) or not {"macd", "state"} <= set(macd_frame.columns) \
+            or not macd_frame.index.equals(s.index):
+        raise InputError("not a macd() frame on spx_close's dates", argument="macd_frame",
+                         expected="the DataFrame returned by macd(spx_close)")
     _require_length(len(s), high_window, "spx_close", f"a {high_window}-day high")
     hi = s.rolling(high_window, min_periods=high_window).max()
     near = (s >= (1.0 - near_high) * hi).to_numpy()
-    ok = hi.notna().to_numpy().copy()
-    div = np.zeros(len(s), dtype=bool)
-    if macd_line is not None:
-        m = _series(macd_line, "macd_line", s.index)
-        ok = ok & m.notna().to_numpy()
-        m_hi = m.rolling(lookback, min_periods=lookback).max()
-        div |= _at_rolling_high(s, lookback) & (m < m_hi).to_numpy()
+    line = macd_frame["macd"].astype(np.float64)
+    ok = hi.notna().to_numpy() & line.notna().to_numpy()
+    rolled_over = (macd_frame["state"] == "bearish").to_numpy()
+    line_hi = line.rolling(lookback, min_periods=lookback).max()
+    div = _at_rolling_high(s, lookback) & (line < line_hi).to_numpy()
     if breadth_div is not None:
         if not breadth_div.index.equals(s.index):
             raise InputError("index differs from spx_close's", argument="breadth_div",
@@ -343,7 +350,7 @@ def topping(spx_close: pd.Series, *, macd_line: pd.Series | None = None,
         div |= (breadth_div == "bearish").to_numpy()
     recent = pd.Series(div, index=s.index).rolling(memory, min_periods=1).max().to_numpy() > 0
     lab = np.where(ok, "none", NA).astype(object)
-    lab[ok & near & recent] = "topping"
+    lab[ok & near & rolled_over & recent] = "topping"
     return pd.Series(lab, index=s.index, name="topping")
 
 
@@ -399,7 +406,7 @@ def regime_labels(spx_close: pd.Series, *, vix: pd.Series | None = None, vx_fron
         ad = advance_decline_line(breadth["advancing"], breadth["declining"])
         bdiv = breadth_divergence(s, ad, divergence_lookback)
         out["breadth_divergence"] = bdiv
-    out["topping"] = topping(s, macd_line=m["macd"], breadth_div=bdiv, near_high=near_high,
+    out["topping"] = topping(s, macd_frame=m, breadth_div=bdiv, near_high=near_high,
                              lookback=divergence_lookback)
     frame = pd.DataFrame(out, index=s.index)
     if events:
