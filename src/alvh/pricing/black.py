@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from alvh.errors import InputError
@@ -194,7 +195,8 @@ def _b76_args(forward, strike, t, vol, rate, is_call, validate):
     return named, v.as_flag("is_call", is_call, validate)
 
 
-def bsm_price(spot, strike, t, vol, rate, div, is_call, *, validate: bool = True,
+def bsm_price(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
+              is_call: ArrayLike, *, validate: bool = True,
               backend: Backend = "auto") -> np.ndarray:
     """Black-Scholes-Merton price of European options on a dividend-paying index (SPX).
 
@@ -223,7 +225,8 @@ def bsm_price(spot, strike, t, vol, rate, div, is_call, *, validate: bool = True
     return _gbs(named, cp, validate, backend, "price", carry_is_zero=False)
 
 
-def bsm_greeks(spot, strike, t, vol, rate, div, is_call, *, validate: bool = True,
+def bsm_greeks(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
+               is_call: ArrayLike, *, validate: bool = True,
                backend: Backend = "auto") -> Greeks:
     """Black-Scholes-Merton price and greeks (:class:`Greeks`; units in its docstring).
 
@@ -235,14 +238,16 @@ def bsm_greeks(spot, strike, t, vol, rate, div, is_call, *, validate: bool = Tru
     return _gbs(named, cp, validate, backend, "greeks", carry_is_zero=False)
 
 
-def bsm_price_delta_vega(spot, strike, t, vol, rate, div, is_call, *, validate: bool = True,
+def bsm_price_delta_vega(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
+                         div: ArrayLike, is_call: ArrayLike, *, validate: bool = True,
                          backend: Backend = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Price, delta and vega (per vol point) in one fused pass; parameters as :func:`bsm_price`."""
     named, cp = _bsm_args(spot, strike, t, vol, rate, div, is_call, validate)
     return _gbs(named, cp, validate, backend, "pdv", carry_is_zero=False)
 
 
-def black76_price(forward, strike, t, vol, rate, is_call, *, validate: bool = True,
+def black76_price(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
+                  is_call: ArrayLike, *, validate: bool = True,
                   backend: Backend = "auto") -> np.ndarray:
     """Black-76 price of European options on a future (VIX options on the VX future).
 
@@ -254,21 +259,24 @@ def black76_price(forward, strike, t, vol, rate, is_call, *, validate: bool = Tr
     return _gbs(named, cp, validate, backend, "price", carry_is_zero=True)
 
 
-def black76_greeks(forward, strike, t, vol, rate, is_call, *, validate: bool = True,
+def black76_greeks(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
+                   is_call: ArrayLike, *, validate: bool = True,
                    backend: Backend = "auto") -> Greeks:
     """Black-76 price and greeks; delta = dPrice/dForward, gamma = d2Price/dForward2, theta with the forward fixed."""
     named, cp = _b76_args(forward, strike, t, vol, rate, is_call, validate)
     return _gbs(named, cp, validate, backend, "greeks", carry_is_zero=True)
 
 
-def black76_price_delta_vega(forward, strike, t, vol, rate, is_call, *, validate: bool = True,
+def black76_price_delta_vega(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
+                             is_call: ArrayLike, *, validate: bool = True,
                              backend: Backend = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Black-76 price, delta (dV/dF) and vega (per vol point) in one fused pass."""
     named, cp = _b76_args(forward, strike, t, vol, rate, is_call, validate)
     return _gbs(named, cp, validate, backend, "pdv", carry_is_zero=True)
 
 
-def strike_from_delta(spot, t, vol, rate, div, delta, is_call, *, validate: bool = True) -> np.ndarray:
+def strike_from_delta(spot: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
+                      delta: ArrayLike, is_call: ArrayLike, *, validate: bool = True) -> np.ndarray:
     r"""Strike whose BSM **spot delta** equals ``delta`` at a fixed volatility.
 
     Spot delta (the delta of :func:`bsm_greeks`): call ``e^{-qt} N(d1)``, put ``-e^{-qt} N(-d1)``,

@@ -13,13 +13,18 @@ Algorithm (docs/pricing.md, "Implied volatility"):
    .. math:: \beta = b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2),\quad x = -|\ln(F/K)|,\ s = \sigma\sqrt t
 
    which increases from 0 to ``e^{x/2}`` in ``s``.
-4. Solve ``ln b(x, s) = ln beta`` by Newton's method, safeguarded by a bracket. ``ln b`` is
-   concave in ``s``, so from the left Newton approaches the root monotonically and from the
-   right it overshoots at most once. ``b`` is evaluated through ``erfcx`` when ``x/s + s/2 <= 0``
-   so its logarithm stays finite for prices far below 1e-300. The start is the larger of the
-   inflection point ``sqrt(2|x|)`` and the exact at-the-money inverse ``2 N^{-1}((1+beta)/2)``.
-5. Iterate until the Newton step is below 4e-15 relative or ``|ln b - ln beta| <= 1e-13 max(1, |ln beta|)`` (at most ``MAX_ITER`` steps); elements whose
-   repriced normalized value misses by more than ``ACCEPT_REL`` = 1e-10 relative get ``NO_CONVERGENCE`` and NaN.
+4. Solve ``ln b(x, s) = ln beta`` by Newton's method, safeguarded by a bracket of the
+   iterates (a step leaving it is replaced by bisection, or doubling while no upper end is
+   known). ``ln b`` behaves like ``-x^2 / (2 s^2)`` for small ``s`` and flattens towards ``x/2``,
+   so from the left Newton approaches the root monotonically (about 1.5x per step while far)
+   and a step from the right that overshoots below 0 is caught by the bracket. ``b`` is evaluated
+   through ``erfcx`` when ``x/s + s/2 <= 0`` so its logarithm stays finite for prices far below
+   1e-300. The start is the larger of the inflection point ``sqrt(2|x|)`` and the exact
+   at-the-money inverse ``2 N^{-1}((1+beta)/2)``.
+5. Iterate until the Newton step is below 4e-15 relative or
+   ``|ln b - ln beta| <= 1e-13 max(1, |ln beta|)`` (the rounding of ``ln b``), at most
+   ``MAX_ITER`` steps; elements whose repriced normalized value misses by more than
+   ``ACCEPT_REL`` = 1e-10 relative get ``NO_CONVERGENCE`` and NaN.
 
 Accuracy (tests/test_pricing_iv.py): the returned vol reprices to within 1e-10 relative (or
 1e-13 absolute per unit of the underlying) on a grid of deep ITM/OTM strikes, 1 day to 5 years and
@@ -33,6 +38,7 @@ from enum import IntEnum
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import erfcx, ndtr, ndtri
 
 from alvh.errors import InputError
@@ -135,8 +141,8 @@ def normalized_black_inverse(x: np.ndarray, log_beta: np.ndarray) -> tuple[np.nd
     return s, converged
 
 
-def implied_vol(price, spot_or_forward, strike, t, rate, div, is_call,
-                model: Literal["bsm", "black76"] = "bsm") -> ImpliedVolResult:
+def implied_vol(price: ArrayLike, spot_or_forward: ArrayLike, strike: ArrayLike, t: ArrayLike, rate: ArrayLike,
+                div: ArrayLike, is_call: ArrayLike, model: Literal["bsm", "black76"] = "bsm") -> ImpliedVolResult:
     """Implied volatility of European option prices, vectorized, NaN plus a reason code on bad elements.
 
     Parameters
@@ -160,7 +166,7 @@ def implied_vol(price, spot_or_forward, strike, t, rate, div, is_call,
         Only for an unknown ``model``, non-numeric arguments or shapes that do not broadcast;
         never because of the values of individual elements.
     """
-    if model not in ("bsm", "black76"):
+    if not isinstance(model, str) or model not in ("bsm", "black76"):
         raise InputError(f"unknown model {model!r}", argument="model", expected="'bsm' or 'black76'")
     names = ("price", "spot_or_forward", "strike", "t", "rate", "div")
     arrays = [v.as_float(n, a) for n, a in zip(names, (price, spot_or_forward, strike, t, rate, div))]
