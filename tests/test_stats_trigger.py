@@ -62,3 +62,16 @@ def test_bad_layer_names_gaps_and_short_history():
         beta_trigger(pnl, spx, "L1", "L3", window=121)
     with pytest.raises(InputError, match="notional"):
         beta_trigger(pnl, spx, "L1", "L3", use="normalized")
+
+
+def test_exogenous_regressor_and_its_gap():
+    spx, pnl = _layers(200)
+    rng = np.random.default_rng(np.random.SeedSequence(62))
+    exog = pd.DataFrame({"rate_diff": rng.normal(0, 1, 200)}, index=pnl.index)
+    out = beta_trigger(pnl, spx, "L1", "L3", window=90, exog=exog)
+    design = sm.add_constant(np.column_stack([spx.to_numpy(), exog.to_numpy()]))
+    ref = RollingOLS(pnl["L1"].to_numpy(), design, 90).fit().params[:, 1]
+    np.testing.assert_allclose(out["beta_short"], ref, rtol=1e-9, equal_nan=True)
+    exog.iloc[120, 0] = np.nan
+    with pytest.raises(InputError, match="'rate_diff'.*row 120"):
+        beta_trigger(pnl, spx, "L1", "L3", window=90, exog=exog)

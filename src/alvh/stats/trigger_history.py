@@ -21,7 +21,7 @@ __all__ = ["beta_trigger"]
 def beta_trigger(vega_pnl: pd.DataFrame, spx_return: pd.Series, short: str, long: str, *, window: int = 90,
                  min_nobs: int | None = None, threshold: float = 1.4, notional: pd.DataFrame | None = None,
                  use: Literal["raw", "normalized"] = "raw", missing: MissingPolicy = "raise",
-                 eps: float = 1e-12) -> pd.DataFrame:
+                 eps: float = 1e-12, exog: pd.DataFrame | None = None) -> pd.DataFrame:
     r"""Rolling betas of two layers' daily vega P&L on SPX returns, their ratio and the trigger.
 
     Parameters
@@ -44,6 +44,10 @@ def beta_trigger(vega_pnl: pd.DataFrame, spx_return: pd.Series, short: str, long
         Which ratio drives ``fires`` (raw by default, as the seed states it).
     missing : {"raise", "drop", "skip"}
         Passed to :func:`alvh.stats.rolling_ols`.
+    exog : DataFrame, optional
+        Extra regressors on the same dates (e.g. ``MarketData.exog`` series); the betas reported
+        stay the SPX-return coefficients, now conditional on the extra regressors. A gap in an
+        extra series raises naming it (``missing="raise"``).
 
     Returns
     -------
@@ -66,10 +70,16 @@ def beta_trigger(vega_pnl: pd.DataFrame, spx_return: pd.Series, short: str, long
                          expected="each layer's effective vega notional (dates x layers)")
     if min_nobs is None:
         min_nobs = window
+    regressors: pd.Series | pd.DataFrame = spx_return.rename("spx_return")
+    if exog is not None:
+        if not isinstance(exog, pd.DataFrame) or not exog.index.equals(vega_pnl.index):
+            raise InputError("not a DataFrame on vega_pnl's dates", argument="exog",
+                             expected="a dates x series DataFrame with the same index as vega_pnl")
+        regressors = pd.concat([regressors, exog], axis=1)
     # per layer through the pandas route, so a gap is reported with the series name and date
     betas = {}
     for key, layer in (("short", short), ("long", long)):
-        r = rolling_ols(vega_pnl[layer].rename(str(layer)), spx_return.rename("spx_return"), window,
+        r = rolling_ols(vega_pnl[layer].rename(str(layer)), regressors, window,
                         min_nobs=min_nobs, missing=missing)
         betas[key] = r.params[:, 1]
     out = pd.DataFrame({"beta_short": betas["short"], "beta_long": betas["long"]}, index=vega_pnl.index)
@@ -91,7 +101,7 @@ def beta_trigger(vega_pnl: pd.DataFrame, spx_return: pd.Series, short: str, long
                 raise InputError(f"notional of layer {layer!r} is zero or missing on {bad.date()}",
                                  argument="notional", expected="a non-zero notional every day, or missing='drop'")
             r = rolling_ols(pd.Series(per_unit, index=vega_pnl.index, name=f"{layer}_per_notional"),
-                            spx_return.rename("spx_return"), window, min_nobs=min_nobs, missing=missing)
+                            regressors, window, min_nobs=min_nobs, missing=missing)
             out[f"beta_{key}_norm"] = r.params[:, 1]
         out["ratio_normalized"] = beta_ratio(out["beta_short_norm"], out["beta_long_norm"], eps)
     out["fires"] = trigger(out["ratio_raw" if use == "raw" else "ratio_normalized"].to_numpy(), threshold)
