@@ -312,3 +312,18 @@ def test_monotone_convex_and_within_bounds_in_strike(s, t, vol, r, q, is_call, m
     lower = np.maximum(fwd_pv - k_pv, 0.0) if is_call else np.maximum(k_pv - fwd_pv, 0.0)
     upper = fwd_pv if is_call else k_pv
     assert np.all(p >= lower - tol) and np.all(p <= upper + tol)
+
+
+def test_scalar_inputs_give_zero_dim_arrays():
+    for backend in ("numpy", "numba"):
+        price = pricing.bsm_price(100.0, 100.0, 1.0, 0.2, 0.05, 0.0, True, backend=backend)
+        assert isinstance(price, np.ndarray) and price.shape == ()
+        assert float(price) == pytest.approx(10.450583572185565, rel=1e-14)  # regression value (QuantLib-checked grid)
+        # Hull, Options, Futures and Other Derivatives, BSM worked example: S=42, K=40, r=10%, sigma=20%,
+        # T=0.5 gives c = 4.76 and p = 0.81 (quoted to the cent)
+        hull = pricing.bsm_price(42.0, 40.0, 0.5, 0.2, 0.1, 0.0, np.array([True, False]), backend=backend)
+        np.testing.assert_allclose(hull, [4.76, 0.81], atol=0.005)
+        g = pricing.black76_greeks(20.0, 22.0, 0.1, 0.9, 0.03, True, backend=backend)
+        assert all(isinstance(getattr(g, n), np.ndarray) and getattr(g, n).shape == () for n in GREEKS)
+    k = pricing.strike_from_delta(100.0, 1.0, 0.2, 0.0, 0.0, 0.3, True)
+    assert isinstance(k, np.ndarray) and k.shape == ()

@@ -40,7 +40,7 @@ NUMBA_AUTO_MIN_SIZE: int = 20_000
 _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: comparing arrays elementwise has no single truth value
 class Greeks:
     """Price and greeks, each an ndarray of the broadcast shape of the inputs.
 
@@ -173,6 +173,7 @@ def _gbs(named, cp, validate: bool, backend: Backend, what: str, carry_is_zero: 
     b = np.zeros_like(r) if carry_is_zero else r - q  # NaN only where `bad`
     out = _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks="pdv" if what == "pdv" else what == "greeks")
     out = _finish_expired(out, s, k, t, cp, bad)
+    out = {name: np.asarray(value, dtype=np.float64) for name, value in out.items()}  # 0-d arrays, never scalars
     if what == "pdv":
         return out["price"], out["delta"], out["vega"]
     if what == "greeks":
@@ -330,4 +331,4 @@ def strike_from_delta(spot: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: Array
     strike = s * np.exp(-d1 * sig * sqrt_t + (r - q + 0.5 * sig * sig) * tt)
     if bad is not None:
         strike = np.where(bad, np.nan, strike)
-    return strike
+    return np.asarray(strike, dtype=np.float64)

@@ -70,7 +70,7 @@ class IVReason(IntEnum):
     NO_CONVERGENCE = 7       #: the solver did not reprice to ACCEPT_REL (not seen on the test grid)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ImpliedVolResult:
     """Implied vols (decimal, NaN where not ``OK``) and an ``IVReason`` code per element (int8)."""
 
