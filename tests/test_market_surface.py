@@ -216,3 +216,38 @@ def test_from_market_uses_indices(real_market_data) -> None:
     var, _ = surf.vix_check()
     assert np.abs(var[:, 0] - (md.vix["close"].to_numpy() / 100) ** 2).max() < 1e-6
     assert not surf.term_default.any()  # 2019 has VIX9D, VIX3M and VIX6M
+
+
+def test_per_day_inputs_broadcast_over_paths() -> None:
+    vix = np.array([[15.0, 25.0], [18.0, 30.0], [20.0, 22.0]])
+    per_day_skew = np.array([120.0, 125.0, 118.0])
+    a = SpxSurface.from_vix(vix, skew=per_day_skew, vix3m=np.array([16.0, 20.0, 21.0]))
+    b = SpxSurface.from_vix(vix, skew=np.repeat(per_day_skew[:, None], 2, axis=1),
+                            vix3m=np.array([[16.0, 16.0], [20.0, 20.0], [21.0, 21.0]]))
+    np.testing.assert_array_equal(a.rho, b.rho)
+    np.testing.assert_array_equal(a.term_ratio, b.term_ratio)
+    with pytest.raises(InputError, match="'skew'"):
+        SpxSurface.from_vix(vix, skew=np.ones(4) * 120)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(vix=st.floats(5.0, 150.0), skew=st.floats(100.0, 160.0), vix3m_ratio=st.floats(0.6, 1.6),
+       days=st.sampled_from([1, 7, 30, 90, 365]))
+def test_property_smile_free_of_static_arbitrage(vix: float, skew: float, vix3m_ratio: float, days: int) -> None:
+    """Any VIX/SKEW/term input gives call prices decreasing and convex in strike, and VIX reproduced."""
+    from alvh.pricing import black76_price
+
+    surf = SpxSurface.from_vix(np.array([[vix]]), skew=np.array([[skew]]), vix3m=np.array([[vix * vix3m_ratio]]))
+    var, _ = surf.vix_check()
+    assert abs(var[0, 0] - (vix / 100) ** 2) < 1e-6
+    x = np.linspace(0.3, 2.5, 441)
+    t = days / 365
+    call = black76_price(1.0, x, t, surf.day(0).iv(np.log(x)[None, :], t)[0], 0.0, True)
+    assert (np.diff(call) <= 1e-15).all()
+    assert (call[2:] - 2 * call[1:-1] + call[:-2]).min() > -1e-12
+    w = np.stack([surf.day(0).total_variance(np.log(x)[None, :], d / 365)[0] for d in (1, 9, 30, 93, 184, 400)])
+    assert (np.diff(w, axis=0) >= -1e-15).all()

@@ -232,6 +232,24 @@ def _theta_column(eta: float, gamma: float, rho: float) -> CubicSpline:
     return CubicSpline(np.log(var), log_th)
 
 
+def as_cells(arr: np.ndarray | float, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Broadcast a per-cell input to ``shape`` = (n_days, n_paths); a 1-D array of length n_days is per day.
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` when the shapes do not broadcast.
+    """
+    a = np.asarray(arr, dtype=float)
+    if a.ndim == 1 and len(shape) == 2 and a.shape[0] == shape[0] and shape[1] != shape[0]:
+        a = a[:, None]
+    try:
+        return np.broadcast_to(a, shape)
+    except ValueError:
+        raise InputError(f"shape {a.shape} does not broadcast to {shape}", argument=name,
+                         expected="(n_days, n_paths), (n_days, 1), (n_days,) or a scalar") from None
+
+
 def _check_positive(name: str, arr: np.ndarray) -> None:
     bad = ~np.isfinite(arr) | (arr <= 0.0)
     if bad.any():
@@ -275,7 +293,7 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, eta: float
     rho = np.full(flat_t.shape, DEFAULT_RHO)
     clipped = np.zeros(flat_t.shape, dtype=bool)
     if skew is not None:
-        s = np.broadcast_to(np.asarray(skew, dtype=float), v.shape).ravel()
+        s = as_cells(skew, v.shape, "skew").ravel()
         given = np.isfinite(s)
         if (given & (s <= 0)).any():
             raise InputError("non-positive SKEW", argument="skew", expected="SKEW index values > 0 (or NaN)")
@@ -321,7 +339,7 @@ def _term_ratio(vix: np.ndarray, vix9d: np.ndarray | None, vix3m: np.ndarray | N
         if arr is None:
             level = np.full(shape, np.nan)
         else:
-            level = np.broadcast_to(np.asarray(arr, dtype=float), shape)
+            level = as_cells(arr, shape, name)
             if (np.isfinite(level) & (level <= 0)).any():
                 raise InputError(f"non-positive {name}", argument=name, expected="index points > 0 (or NaN)")
         miss = ~np.isfinite(level)

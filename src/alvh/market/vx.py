@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from alvh.errors import ConfigError, InputError
+from alvh.market.surface import as_cells
 
 if TYPE_CHECKING:
     from alvh.data import MarketData, VXPanel
@@ -230,8 +231,8 @@ def long_factor_from_indices(vix: np.ndarray, params: VXModelParams, *, vix3m: n
         raise InputError("VIX must be finite and > 0 on every day", argument="vix", expected="index points > 0")
     feats = {"vix": v, "vix_ewma": ewma(v, params.ewma_halflife)}
     nan = np.full(v.shape, np.nan)
-    feats["vix3m"] = nan if vix3m is None else np.broadcast_to(np.asarray(vix3m, dtype=float), v.shape)
-    feats["vix6m"] = nan if vix6m is None else np.broadcast_to(np.asarray(vix6m, dtype=float), v.shape)
+    feats["vix3m"] = nan if vix3m is None else as_cells(vix3m, v.shape, "vix3m")
+    feats["vix6m"] = nan if vix6m is None else as_cells(vix6m, v.shape, "vix6m")
     out = np.full(v.shape, np.nan)
     source = np.full(v.shape, "", dtype=object)
     for name in ("vix3m_vix6m", "vix3m", "vix6m", "ewma"):  # most informative first
@@ -309,7 +310,7 @@ class VXCurve:
         if long_factor is None:
             lf, _src = long_factor_from_indices(v, p, vix3m=vix3m, vix6m=vix6m)
         else:
-            lf = np.broadcast_to(np.asarray(long_factor, dtype=float), v.shape)
+            lf = as_cells(long_factor, v.shape, "long_factor")
             if not np.isfinite(lf).all():
                 raise InputError("long factor has NaN", argument="long_factor", expected="finite VIX points")
         return cls(kind="model", params=p, vix=v, long_factor=np.asarray(lf))
