@@ -165,3 +165,19 @@ def test_large_random_batch_all_solved_or_at_intrinsic():
     assert res.ok.mean() > 0.98
     ok = res.ok
     _assert_reprices(price[ok], pricing.bsm_price(s, k[ok], t[ok], res.vol[ok], 0.03, 0.013, c[ok]), s)
+
+
+_IV_ARGS = ["price", "spot_or_forward", "strike", "t", "rate", "div"]
+
+
+@pytest.mark.parametrize("model,position,name", [("bsm", i, n) for i, n in enumerate(_IV_ARGS)]
+                         + [("black76", i, n) for i, n in enumerate(_IV_ARGS[:-1])])  # Black-76 ignores div
+def test_each_nan_argument_gives_nan_input_without_touching_neighbours(model, position, name):
+    args = [np.full(3, 8.0), np.full(3, 100.0), np.full(3, 100.0), np.full(3, 0.5), np.full(3, 0.03), np.full(3, 0.01)]
+    args[position][1] = np.nan
+    res = implied_vol(*args, np.array([True, True, True]), model=model)
+    assert res.reason.tolist() == [IVReason.OK, IVReason.NAN_INPUT, IVReason.OK], name
+    assert np.isnan(res.vol[1]) and np.isfinite(res.vol[[0, 2]]).all()
+    if name in ("spot_or_forward", "strike"):
+        args[position][1] = 0.0
+        assert implied_vol(*args, True, model=model).reason[1] == IVReason.NONPOSITIVE_INPUT
