@@ -158,6 +158,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
         comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
+        self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
+        self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
         names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] \
             + (["cm.first", "cm.second"] if self.cm else [])
@@ -208,6 +210,9 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
         self.be = np.full((n, P, 2), np.nan)
         self.coll = np.zeros((n, P))
+        self.snap_strikes = np.full((n, P, 4), np.nan)
+        self.snap_credit = np.zeros((n, P))
+        self.snap_condors = np.zeros((n, P))
         self.reb_fired = np.zeros((n, P), dtype=bool)
         self.reb_beta = np.full((n, P, 2), np.nan)
         self.reb_ratio = np.full((n, P), np.nan)
@@ -295,6 +300,26 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
     def run(self) -> None:
         for d in range(self.n):
             self._day(d)
+        self.finish_records()
+        on = self.snap_condors != 0
+        st = self.snap_strikes.reshape(-1, 4)
+        cr = self.snap_credit.reshape(-1)
+        lo, hi = break_evens(st, cr)
+        self.be[..., 0] = np.where(on, lo.reshape(on.shape), np.nan)
+        self.be[..., 1] = np.where(on, hi.reshape(on.shape), np.nan)
+        self.coll = collateral(st, cr, self.snap_condors.reshape(-1), SPX_MULTIPLIER).reshape(on.shape)
+
+    def finish_records(self) -> None:
+        """Blank the record fields of slots not held (in place: no second copy of the big arrays)."""
+        rec = self.rec
+        empty = rec["quantity"] == 0
+        rec["kind"][empty] = InstrumentKind.NONE
+        rec["is_call"][empty] = False
+        for k in ("strike", "vol_prev", "vol_now"):
+            rec[k][empty] = np.nan
+        for k in ("t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "price_prev",
+                  "price_now"):
+            rec[k][empty] = 0.0
 
     def _day(self, d: int) -> None:  # noqa: PLR0915 - one trading day, in order
         r, mp, prep = self.prep.rules, self.prep.paths, self.prep
@@ -376,19 +401,20 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             und_rd[:, vs] = np.where(h, rd, self.und_last[:, vs])
         # records row d (holding period d-1 -> d)
         rec = self.rec
+        # raw copies; slots not held are blanked once after the loop (_Simulation.finish_records)
         rec["quantity"][d] = self.qty
-        rec["kind"][d] = np.where(held, self.slot_kind[None, :], InstrumentKind.NONE)
-        rec["is_call"][d] = self.is_call & held
-        rec["strike"][d] = np.where(held, self.strike, np.nan)
-        rec["t_prev"][d] = np.where(held, self.t_last, 0.0)
-        rec["t_now"][d] = np.where(held, t_now, 0.0)
-        rec["underlying_prev"][d] = np.where(held, self.und_last, 0.0)
-        rec["underlying_now"][d] = np.where(held, und_now, 0.0)
-        rec["underlying_rolldown"][d] = np.where(held, und_rd, 0.0)
-        rec["vol_prev"][d] = np.where(held, self.vol_last, np.nan)
-        rec["vol_now"][d] = np.where(held, vol_now, np.nan)
-        rec["price_prev"][d] = np.where(held, self.price_last, 0.0)
-        rec["price_now"][d] = np.where(held, price_now, 0.0)
+        rec["kind"][d] = self.slot_kind
+        rec["is_call"][d] = self.is_call
+        rec["strike"][d] = self.strike
+        rec["t_prev"][d] = self.t_last
+        rec["t_now"][d] = t_now
+        rec["underlying_prev"][d] = self.und_last
+        rec["underlying_now"][d] = und_now
+        rec["underlying_rolldown"][d] = und_rd
+        rec["vol_prev"][d] = self.vol_last
+        rec["vol_now"][d] = vol_now
+        rec["price_prev"][d] = self.price_last
+        rec["price_now"][d] = price_now
         slot_pnl = self.qty * self.mult[None, :] * (price_now - self.price_last)
         self.pnl[d] = slot_pnl @ self.onehot
         # layer vega P&L for the rebalance regression (holding period), all layers at once
@@ -402,15 +428,16 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             vega_pnl = np.where(h, v, 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 vega_norm = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
-        # roll the marks forward
-        self.price_last = np.where(held, price_now, self.price_last)
-        self.und_last = np.where(held, und_now, self.und_last)
-        self.vol_last = np.where(held, vol_now, self.vol_last)
-        self.t_last = np.where(held, t_now, self.t_last)
-        self.rate_last = np.where(held, rate, self.rate_last)
-        self.delta_last = np.where(held, delta_now, self.delta_last)
+        # roll the marks forward (the *_now arrays already carry the old values where nothing is held;
+        # t and delta of empty slots are never read before an entry sets them)
+        self.price_last = price_now
+        self.und_last = und_now
+        self.vol_last = vol_now
+        self.t_last = t_now
+        self.rate_last = np.full((P, S), rate)
+        self.delta_last = delta_now
         # 3. settle expiries
-        for s in range(S):
+        for s in (np.nonzero(settle.any(axis=0))[0] if settle.any() else ()):
             m = settle[:, s]
             if m.any():
                 dq = np.where(m, -self.qty[:, s], 0.0)
@@ -441,12 +468,10 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.nav[d] = self.cash + mv.sum(axis=1) - self.debt
         self.cash_hist[d] = self.cash
         self.greeks[d] = g_core
-        core_on = self.qty[:, 1] != 0
-        lo, hi = break_evens(self.core_strikes, self.credit)
-        self.be[d, :, 0] = np.where(core_on, lo, np.nan)
-        self.be[d, :, 1] = np.where(core_on, hi, np.nan)
-        self.coll[d] = collateral(self.core_strikes, self.credit, np.where(core_on, np.abs(self.qty[:, 1]), 0.0),
-                                  SPX_MULTIPLIER)
+        # core snapshot; break-evens and collateral are computed for all days at once after the loop
+        self.snap_strikes[d] = self.core_strikes
+        self.snap_credit[d] = self.credit
+        self.snap_condors[d] = np.abs(self.qty[:, 1])
 
     # ------------------------------------------------------------------ core
     def _core(self, d: int, rate: float, q: float, cap: np.ndarray) -> None:
@@ -582,6 +607,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         scale = self._scale(d)
         changed = np.isfinite(self.prev_scale) & (scale != self.prev_scale)
         self.prev_scale = scale
+        ls = slice(4, 4 + self.L)
+        q_l = self.qty[:, ls]
+        due = (q_l == 0) | ((self.exp_ord[:, ls] - self.d_ord[d]) < self.min_dte_l)
+        if not (due.any() or changed.any() or self.any_extrinsic):
+            return
         for j, la in enumerate(r.layers):
             s = 4 + j
             c_old = self.contract[:, s]

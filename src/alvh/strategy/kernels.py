@@ -46,9 +46,8 @@ def black_greeks(forward, strike, t, vol, rate, is_call, *, spot_scale=None) -> 
     ``spot_scale`` = dF/dS (``exp((r-q)t)`` for an option on spot): delta and gamma are then
     with respect to spot (BSM); ``None`` = with respect to the forward (Black-76).
     """
-    f, k, t, vol, rate, is_call = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in
-                                                       (forward, strike, t, vol, rate, is_call)))
-    is_call = is_call.astype(bool)
+    f, k, t, vol, rate = (np.asarray(a, dtype=float) for a in (forward, strike, t, vol, rate))
+    is_call = np.asarray(is_call, dtype=bool)
     live = t > 0
     tt = np.where(live, t, 1.0)
     vv = np.where(live, vol, 0.2)
@@ -65,12 +64,12 @@ def black_greeks(forward, strike, t, vol, rate, is_call, *, spot_scale=None) -> 
     # theta per calendar day of the option on a forward held fixed: dV/dt = -(f pdf sigma / (2 sqrt t)) disc + r V
     theta = (-disc * f * pdf1 * vv / (2.0 * np.sqrt(tt)) + rate * price) / 365.0
     if spot_scale is not None:
-        sc = np.broadcast_to(np.asarray(spot_scale, dtype=float), f.shape)
+        sc = np.asarray(spot_scale, dtype=float)
         dF = dF * sc
         gF = gF * sc * sc
     intrinsic = np.where(is_call, np.maximum(f - k, 0.0), np.maximum(k - f, 0.0))
     idelta = np.where(is_call, (f > k).astype(float), -(f < k).astype(float))
-    zero = np.zeros_like(f)
+    zero = 0.0
     return Greeks(price=np.where(live, price, intrinsic), delta=np.where(live, dF, idelta),
                   gamma=np.where(live, gF, zero), vega=np.where(live, vega, zero),
                   theta=np.where(live, theta, zero))
