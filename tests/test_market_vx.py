@@ -239,3 +239,21 @@ def test_refit_reproduces_shipped_parameters(real: dict, params: VXModelParams) 
     for key in ("kappa_s", "kappa_l", "theta", "beta_long"):
         assert getattr(fit.params, key) == pytest.approx(getattr(params, key), rel=1e-4), key
     assert isinstance(fit.long_factor, pd.Series)
+
+
+def test_history_sensitivity_interpolator(real: dict) -> None:
+    from alvh.market.vx import effective_vega_history
+
+    panel, vix = real["panel"], real["vix"]
+    table = estimate_effective_vega(panel, vix)
+    fn = effective_vega_history(table)
+    mids = table["dte_mean"].to_numpy()
+    np.testing.assert_allclose(fn(mids), table["beta"].to_numpy())
+    assert fn(np.array([0.0]))[0] == pytest.approx(table["beta"].iloc[0])
+    assert fn(np.array([400.0]))[0] == pytest.approx(table["beta"].iloc[-1])
+    half = 0.5 * (mids[2] + mids[3])
+    assert fn(np.array([half]))[0] == pytest.approx(0.5 * (table["beta"].iloc[2] + table["beta"].iloc[3]))
+    curve = VXCurve.from_panel(panel, vix, sensitivity=fn)
+    np.testing.assert_allclose(curve.sensitivity(np.full((curve.n_days, 1), 45.0)), fn(np.array(45.0)))
+    with pytest.raises(InputError, match="'dte'"):
+        fn(np.array([-3.0]))

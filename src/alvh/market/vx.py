@@ -28,6 +28,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -263,16 +264,18 @@ class VXCurve:
     node_price: np.ndarray | None = None  # (n_days, n_nodes)
     vix: np.ndarray | None = None  # (n_days, n_paths) for the model
     long_factor: np.ndarray | None = None  # (n_days, n_paths)
+    sensitivity_fn: Callable[[np.ndarray], np.ndarray] | None = None  # dte -> dF/dVIX; None = the model's
 
     @classmethod
     def from_panel(cls, panel: VXPanel, vix: np.ndarray, params: VXModelParams | None = None,
-                   min_dte: int = 1) -> VXCurve:
+                   min_dte: int = 1, sensitivity: Callable[[np.ndarray], np.ndarray] | None = None) -> VXCurve:
         """Curve from real settlements: nodes are spot VIX at dte 0 and every contract listed with dte >= min_dte.
 
         ``price(dte)`` is linear in dte between nodes and flat beyond the last listed contract (flagged
         by :meth:`extrapolated`). ``vix`` is the spot VIX close on ``panel.dates`` (n_days,).
         ``sensitivity(dte)`` is the model's :func:`effective_vega_model` (settlements give prices,
-        not sensitivities).
+        not sensitivities) unless ``sensitivity`` (a callable of dte, e.g.
+        :func:`effective_vega_history` of :func:`estimate_effective_vega`) is given.
         """
         v = np.asarray(vix, dtype=float)
         if v.shape != (len(panel.dates),) or not np.isfinite(v).all() or (v <= 0).any():
@@ -287,7 +290,7 @@ class VXCurve:
         node_dte = np.concatenate([np.zeros((v.size, 1)), dte_sorted], axis=1)
         node_price = np.concatenate([v[:, None], price_sorted], axis=1)
         return cls(kind="settlements", params=params if params is not None else VXModelParams.default(),
-                   node_dte=node_dte, node_price=node_price, vix=v[:, None])
+                   node_dte=node_dte, node_price=node_price, vix=v[:, None], sensitivity_fn=sensitivity)
 
     @classmethod
     def from_model(cls, vix: np.ndarray, long_factor: np.ndarray | None = None, params: VXModelParams | None = None,
@@ -377,8 +380,11 @@ class VXCurve:
         return np.zeros(d.shape, dtype=bool)
 
     def sensitivity(self, dte: np.ndarray) -> np.ndarray:
-        """dF/dVIX at ``dte`` (points per VIX point): the model's :func:`effective_vega_model`."""
+        """dF/dVIX at ``dte`` (points per VIX point): the model's :func:`effective_vega_model`, or the
+        callable given at construction."""
         d = self._check_dte(dte)
+        if self.sensitivity_fn is not None:
+            return np.asarray(self.sensitivity_fn(d), dtype=float)
         return effective_vega_model(d, self.params)
 
 
@@ -435,6 +441,31 @@ def estimate_effective_vega(vx_panel: VXPanel, vix: np.ndarray | pd.Series,
     out = pd.DataFrame(rows, columns=["dte_lo", "dte_hi", "dte_mean", "beta", "se", "r2", "n_obs"])
     out.index = [f"{lo}-{hi}" for lo, hi in buckets]
     return out
+
+
+def effective_vega_history(table: pd.DataFrame) -> Callable[[np.ndarray], np.ndarray]:
+    """dF/dVIX as a function of dte from an :func:`estimate_effective_vega` table.
+
+    Linear in dte between the buckets' mean dte, flat outside (the first bucket's beta below its mean
+    dte, the last's above). Returns a callable usable as ``sensitivity`` in
+    :func:`alvh.analytics.exposure.effective_vega` or :meth:`VXCurve.from_panel`.
+    """
+    ok = table["beta"].notna().to_numpy()
+    x = table["dte_mean"].to_numpy(dtype=float)[ok]
+    y = table["beta"].to_numpy(dtype=float)[ok]
+    if x.size == 0:
+        raise InputError("no bucket with a slope", argument="table", expected="an estimate_effective_vega table")
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+
+    def sensitivity(dte: np.ndarray) -> np.ndarray:
+        d = np.asarray(dte, dtype=float)
+        if not np.isfinite(d).all() or (d < 0).any():
+            raise InputError("days to expiry must be finite and >= 0", argument="dte",
+                             expected="calendar days >= 0")
+        return np.interp(d, x, y)
+
+    return sensitivity
 
 
 # ---------------------------------------------------------------- VIX options
