@@ -211,3 +211,41 @@ def test_whole_contracts_and_collateral_wider_wing():
     credit = np.array([10.0])
     assert max_loss_per_condor(strikes, credit)[0] == 90.0  # the 100-point put wing, not the call wing
     assert collateral(strikes, credit, np.array([3.0]), 100.0)[0] == 27000.0
+
+
+@pytest.mark.parametrize("variant", [
+    {"rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "action": "shift", "basis": "normalized",
+                   "threshold": 0.5}},
+    {"adaptive": {"enabled": True, "basis": "regime",
+                  "schedule": [{"label": "contango", "weight": 0.05}, {"label": "backwardation", "weight": 0.15}]},
+     "core": {"entry": "target_dte", "target_dte": 45, "strike_mode": "width"}},
+    {"general": {"contracts": "whole", "sizing_capital": "initial"},
+     "financing": {"enabled": True, "fraction": 0.5, "rate_source": "data_plus_spread"}},
+])
+def test_variants_conserve_cash_and_match_reference(variant):
+    data = {**FULL, **variant}
+    data["general"] = {**FULL["general"], "rate_source": "constant", **variant.get("general", {})}
+    rules = rules_from_dict(data)
+    mp = synthetic_paths(2, 130, seed=11)
+    res = run_engine(rules, mp)
+    dnav = np.diff(res.nav, axis=0)
+    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
+    if rules.financing.rate_source == "constant":
+        for p in range(mp.n_paths):
+            np.testing.assert_allclose(res.nav[:, p], _replay_nav(res, mp, rules, p), rtol=1e-10, atol=1e-6)
+    if variant.get("rebalance", {}).get("action") == "shift":
+        assert len(res.rebalance_log) > 0
+        reb = res.trades[res.trades["reason"] == "rebalance"]
+        # shift: the short layer sells, the long layer buys
+        assert (reb.loc[reb["component"] == "short", "quantity"] < 0).all()
+        assert (reb.loc[reb["component"] == "long", "quantity"] > 0).all()
+    if variant.get("adaptive"):
+        # first short-layer entry: notional = 4% x (regime total / 10% base) x (capital + borrowed)
+        first = res.trades[(res.trades["component"] == "short")].iloc[0]
+        d0 = list(mp.dates).index(first["date"])
+        front = mp.vx_price[d0, first["path"], np.nanargmax(np.isfinite(mp.vx_price[d0, first["path"]]))]
+        total = 0.05 if front > mp.vix_close[d0, first["path"]] else 0.15
+        nav_before = res.nav[d0 - 1, first["path"]] if d0 > 0 else rules.general.capital
+        cap = nav_before + rules.financing.fraction * rules.general.capital
+        assert first["quantity"] * 1000 * first["price"] == pytest.approx(0.04 * total / 0.10 * cap, rel=1e-6)

@@ -14,6 +14,13 @@ Shapes: ``(n_days, n_paths, n_slots)`` unless stated. Day ``d`` describes the
 holding period from the close of day ``d-1`` to the close of day ``d`` (or to
 the settlement, if the position expires on day ``d``). Row 0 is all zero
 quantity by construction. Units follow docs/architecture.md.
+
+Fields of slots not held on a day are blank: kind NONE, quantity 0, strike and
+vols NaN, every other float 0. ``rate_prev`` and ``div_prev`` are one number per
+day (every held position was last marked at the previous close, at that day's
+rate) and per slot kind, so the engine stores them as read-only
+``numpy.broadcast_to`` views of shape ``(n_days, n_paths, n_slots)`` (no memory
+on 10,000-path runs); treat every field as read-only.
 """
 
 from __future__ import annotations
@@ -64,7 +71,7 @@ class PositionRecords:
     underlying_rolldown: np.ndarray  #: VX: previous day's curve evaluated at today's DTE; else = underlying_prev
     vol_prev: np.ndarray  #: implied vol used for the previous mark (decimal; NaN for futures)
     vol_now: np.ndarray  #: implied vol used for today's mark
-    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.)
-    div_prev: np.ndarray  #: dividend yield (SPX options; 0 otherwise)
+    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.); may be a read-only broadcast view
+    div_prev: np.ndarray  #: dividend yield (SPX options; 0 otherwise); may be a read-only broadcast view
     price_prev: np.ndarray  #: mark at the previous close, points per unit
     price_now: np.ndarray  #: mark today (or settlement value), points per unit
