@@ -257,3 +257,22 @@ def test_history_sensitivity_interpolator(real: dict) -> None:
     np.testing.assert_allclose(curve.sensitivity(np.full((curve.n_days, 1), 45.0)), fn(np.array(45.0)))
     with pytest.raises(InputError, match="'dte'"):
         fn(np.array([-3.0]))
+
+
+def test_params_map_inputs_validated(params: VXModelParams) -> None:
+    bad = params.to_json().replace('"vix_ewma"', '"vix_ema"')
+    with pytest.raises(ConfigError, match="long_maps.ewma.inputs"):
+        VXModelParams.from_json(bad)
+
+
+def test_fit_needs_a_term_structure(real: dict) -> None:
+    """One contract per day cannot separate two factors: a clear DataError, not silent parameters."""
+    from alvh.errors import DataError
+    from alvh.market.vx_fit import fit_vx_model
+
+    panel = real["panel"].slice("2019-01-01", "2019-12-31")
+    front = np.where(np.cumsum(np.isfinite(panel.settle) & (panel.dte >= 1), axis=1) == 1, panel.settle, np.nan)
+    one = VXPanel(dates=panel.dates, contracts=panel.contracts, expiries=panel.expiries, settle=front,
+                  dte=panel.dte, source="front-only")
+    with pytest.raises(DataError, match="separate"):
+        fit_vx_model(one, real["closes"]["vix"])

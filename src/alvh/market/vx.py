@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 #: Days to expiry in a year (ACT/365, docs/architecture.md).
 DAYS_PER_YEAR = 365.0
+#: Observable inputs a long-factor map may use.
+_MAP_INPUTS = ("vix", "vix3m", "vix6m", "vix_ewma")
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ class VXModelParams:
         for name, m in raw["long_maps"].items():
             if len(m.get("inputs", ())) != len(m.get("coef", ())):
                 raise ConfigError("inputs and coef differ in length", key=f"long_maps.{name}", file=source)
+            unknown = [i for i in m["inputs"] if i not in _MAP_INPUTS]
+            if unknown:
+                raise ConfigError(f"unknown input {unknown[0]!r}", key=f"long_maps.{name}.inputs", file=source,
+                                  expected=f"inputs among {_MAP_INPUTS}")
             maps[name] = LongFactorMap(inputs=tuple(m["inputs"]), intercept=float(m["intercept"]),
                                        coef=tuple(float(c) for c in m["coef"]), rmse=float(m.get("rmse", np.nan)),
                                        n_obs=int(m.get("n_obs", 0)))

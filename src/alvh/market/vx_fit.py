@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from alvh.errors import InputError
+from alvh.errors import DataError, InputError
 from alvh.market.vx import (
     LongFactorMap,
     VXModelParams,
@@ -72,6 +72,13 @@ def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m
     ok = np.isfinite(s) & (dte >= 1)
     day_ok = ok.any(axis=1)
     s, dte, v_f, ok = s[day_ok], dte[day_ok], v[day_ok], ok[day_ok]
+    # with one or two contracts a day the per-day long factor absorbs everything and the speeds are not
+    # identified: require a term structure on enough days
+    n_curve_days = int((ok.sum(axis=1) >= 3).sum())
+    if n_curve_days < 20:
+        raise DataError(f"only {n_curve_days} days list three or more contracts: the fit cannot separate a fast "
+                        "and a slow factor", file=panel.source or None, column="settle",
+                        expected="at least 20 days with >= 3 listed contracts (dte >= 1)")
     fdates = dates[day_ok]
 
     def residuals(z: np.ndarray) -> np.ndarray:
@@ -83,8 +90,10 @@ def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m
     best = least_squares(residuals, x0=np.array([np.log(8.0), np.log(0.5), 20.0]),
                          bounds=([np.log(0.5), np.log(0.01), 5.0], [np.log(100.0), np.log(5.0), 60.0]))
     ks, kl, th = float(np.exp(best.x[0])), float(np.exp(best.x[1])), float(best.x[2])
-    if ks <= kl:  # the model's factors are ordered (short faster than long); swap labels if the optimizer did not
-        ks, kl = kl, ks
+    if not ks > 1.5 * kl:
+        raise DataError(f"the fit did not separate a fast and a slow factor (kappa_s {ks:.4f}, kappa_l {kl:.4f})",
+                        file=panel.source or None, column="settle",
+                        expected="a VX history with several maturities per day (at least ~1 year of data)")
     lf = fit_long_factor(s, dte, v_f, (ks, kl, th))
     # co-move of the long factor with spot VIX (consecutive VX days only)
     consec = np.diff(np.flatnonzero(day_ok)) == 1
@@ -180,10 +189,13 @@ def fit_report(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factor
         for lo, hi in REPORT_BUCKETS:
             m = ok & (dte >= lo) & (dte < hi) & np.isfinite(err)
             e = err[m]
-            rows.append({"long_factor": label, "bucket": f"{lo}-{hi}" if hi < 10_000 else f">{lo}",
-                         "n": int(e.size), "mean_error": float(e.mean()), "mae": float(np.abs(e).mean()),
-                         "rmse": float(np.sqrt(np.mean(e ** 2))),
-                         "mae_pct_of_settle": float(np.mean(np.abs(e) / settle[m]) * 100)})
+            row = {"long_factor": label, "bucket": f"{lo}-{hi}" if hi < 10_000 else f">{lo}", "n": int(e.size),
+                   "mean_error": np.nan, "mae": np.nan, "rmse": np.nan, "mae_pct_of_settle": np.nan}
+            if e.size:  # an empty bucket (short user history) reports n = 0 and NaN
+                row.update(mean_error=float(e.mean()), mae=float(np.abs(e).mean()),
+                           rmse=float(np.sqrt(np.mean(e ** 2))),
+                           mae_pct_of_settle=float(np.mean(np.abs(e) / settle[m]) * 100))
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
