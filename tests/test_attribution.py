@@ -413,3 +413,16 @@ def test_financing_per_path_becomes_its_own_group():
     assert (att.pnl[:, ..., -1].sum(axis=0) == fin).all()
     assert att.sum_error() <= 1e-9
     np.testing.assert_allclose(att.total[..., :4], attribute(rec, capital=1e6).total, atol=0)
+
+
+def test_trust_marks_uses_model_marks_and_falls_back_when_they_are_not_the_model():
+    rec = make_records(seed=13, n_days=15, n_paths=3, layer_kind="calls", expiry_day=9)
+    full = attribute(rec, capital=1e6)
+    fast = attribute(rec, capital=1e6, trust_marks=True)
+    assert fast.meta["option_batches_using_marks"] > 0 and fast.meta["option_batches_repriced"] == 0
+    np.testing.assert_allclose(fast.pnl, full.pnl, rtol=0, atol=1e-8)
+    # marks that are not the model: every batch is re-priced, results equal the full revaluation
+    noisy = PositionRecords(**{**rec.__dict__, "price_prev": rec.price_prev + 0.05})
+    checked = attribute(noisy, capital=1e6, trust_marks=True)
+    assert checked.meta["option_batches_using_marks"] == 0
+    np.testing.assert_array_equal(checked.pnl, attribute(noisy, capital=1e6).pnl)

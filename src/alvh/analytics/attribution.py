@@ -284,8 +284,38 @@ def _intrinsic(u: np.ndarray, strike: np.ndarray, is_call: np.ndarray) -> np.nda
     return np.where(is_call, np.maximum(u - strike, 0.0), np.maximum(strike - u, 0.0))
 
 
-def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Per-unit (points) terms and the vega notional per unit for a flat batch of options of one kind."""
+#: Held option entries re-priced to check that the marks are the model (``trust_marks=True``).
+_MARK_CHECK_SAMPLE = 4096
+#: Tolerance of that check, relative to max(1, |mark|) in points.
+_MARK_CHECK_RTOL = 1e-8
+
+
+def _model_v0(kind: InstrumentKind, f: dict[str, np.ndarray], idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Model value at the previous close state, points per unit."""
+    from alvh import pricing
+
+    args = (f["underlying_prev"][idx], f["strike"][idx], f["t_prev"][idx], f["vol_prev"][idx], f["rate_prev"][idx])
+    if kind == InstrumentKind.SPX_OPTION:
+        return np.asarray(pricing.bsm_price(*args, f["div_prev"][idx], f["is_call"][idx], validate=False))
+    return np.asarray(pricing.black76_price(*args, f["is_call"][idx], validate=False))
+
+
+def _marks_are_model(kind: InstrumentKind, f: dict[str, np.ndarray]) -> bool:
+    """True when the previous marks equal the model on an evenly spaced sample of the batch."""
+    n = f["price_prev"].size
+    idx = np.unique(np.linspace(0, n - 1, min(n, _MARK_CHECK_SAMPLE)).astype(np.intp))
+    model = _model_v0(kind, f, idx)
+    mark = f["price_prev"][idx]
+    return bool(np.all(np.abs(model - mark) <= _MARK_CHECK_RTOL * np.maximum(1.0, np.abs(mark))))
+
+
+def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray],
+                  trust_marks: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray, bool]:
+    """Per-unit (points) terms, the vega notional per unit, and whether the marks were used as V0.
+
+    With ``trust_marks`` the previous mark stands in for ``V(U0, sigma0, t0)`` (one pricing call
+    fewer) when a sample of the batch shows the marks are the model prices.
+    """
     from alvh import pricing  # imported here: analytics sits right of pricing in the layering
 
     k, cp = f["strike"], f["is_call"]
@@ -296,14 +326,13 @@ def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray]) -> tuple[dict[
     r = f["rate_prev"]
     live = t1 > _T_SETTLED
     t1_live = np.where(live, t1, t0)  # any valid time; settled entries are overwritten below
+    used_marks = trust_marks and _marks_are_model(kind, f)
+    v0 = f["price_prev"] if used_marks else _model_v0(kind, f)
     if kind == InstrumentKind.SPX_OPTION:
-        q = f["div_prev"]
-        v0 = pricing.bsm_price(u0, k, t0, s0, r, q, cp, validate=False)
-        g = pricing.bsm_greeks(u0, k, t1_live, s0, r, q, cp, validate=False)
+        g = pricing.bsm_greeks(u0, k, t1_live, s0, r, f["div_prev"], cp, validate=False)
         du = u1 - u0
         a = np.zeros_like(du)
     else:
-        v0 = pricing.black76_price(u0, k, t0, s0, r, cp, validate=False)
         g = pricing.black76_greeks(u0, k, t1_live, s0, r, cp, validate=False)
         a = f["underlying_rolldown"] - u0
         du = u1 - f["underlying_rolldown"]
@@ -332,7 +361,8 @@ def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray]) -> tuple[dict[
     settled = ~live
     if settled.any():
         # settlement day: intrinsic values replace the Taylor terms (greeks are undefined at t = 0)
-        out = {name: np.array(v, dtype=float, copy=True) for name, v in out.items()}
+        # the live arrays are fresh results, except the shared zero: give those their own buffer
+        out = {name: (np.zeros_like(u0) if v is zero else v) for name, v in out.items()}
         notional = np.where(live, notional, 0.0)
         i0 = _intrinsic(u0[settled], k[settled], cp[settled])
         i1 = _intrinsic(u1[settled], k[settled], cp[settled])
@@ -345,7 +375,7 @@ def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray]) -> tuple[dict[
             ir = _intrinsic(f["underlying_rolldown"][settled], k[settled], cp[settled])
             out["carry"][settled] = ir - i0
             out["vega"][settled] = i1 - ir
-    return out, notional
+    return out, notional, used_marks
 
 
 def attribute(
@@ -356,6 +386,7 @@ def attribute(
     financing_pnl: np.ndarray | None = None,
     day_chunk: int = _DAY_CHUNK_DEFAULT,
     validate: bool = True,
+    trust_marks: bool = False,
 ) -> Attribution:
     """Attribute every day's P&L of the core and each hedge layer to its sources.
 
@@ -377,6 +408,12 @@ def attribute(
         Days per vectorized chunk (memory bound only; results do not depend on it).
     validate : bool
         Check shapes and finiteness of held positions first (see :func:`validate_records`).
+    trust_marks : bool
+        Use the previous mark as ``V(U0, sigma0, t0)`` instead of re-pricing it, for each batch
+        whose marks equal the model (within 1e-8 relative) on an evenly spaced sample of up to
+        4,096 held options; otherwise that batch is re-priced. Saves one pricing call per option
+        on engine output (whose marks are the model). Exactness of the sum is unaffected either
+        way; only a mark that is not the model would move from the residual into theta.
 
     Returns
     -------
@@ -402,9 +439,13 @@ def attribute(
     if separate_financing:
         financing_leg = _as_group_array(np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1),
                                         "financing_pnl")
-        financing = np.zeros((n_days, n_paths, n_groups))
+        financing = np.concatenate([np.zeros((n_days, n_paths, n_groups)), financing_leg], axis=-1)
+        costs = np.concatenate([costs, np.zeros((n_days, n_paths, 1))], axis=-1)
+        groups = groups + (FINANCING_GROUP,)
+        n_groups += 1  # the financing group holds no slot: bincount targets never reach it
     else:
         financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
+    marks_used = [0, 0]  # batches re-priced, batches that used the marks
 
     is_core_slot = np.array([c == "core" for c in records.slots.component])
     mult = np.asarray(records.slots.multiplier, dtype=float)
@@ -452,7 +493,9 @@ def attribute(
                 continue
             idx = held_idx[pos]
             flat = {name: gather(name, idx).astype(bool if name == "is_call" else float) for name in fields}
-            terms_k, notional_k = _option_terms(k, flat)
+            flat["price_prev"] = gather("price_prev", idx).astype(float)
+            terms_k, notional_k, used = _option_terms(k, flat, trust_marks)
+            marks_used[used] += 1
             for j, name in enumerate(TERMS[:8]):
                 unit[j, pos] = terms_k[name]
             unit_notional[pos] = notional_k
@@ -484,13 +527,8 @@ def attribute(
     # the residual was computed per slot; re-close on the aggregated total so the
     # identity holds to float rounding of the group sums as well
     pnl[TERMS.index("residual")] += total - pnl.sum(axis=0)
-    if separate_financing:
-        groups = groups + (FINANCING_GROUP,)
-        pnl = np.concatenate([pnl, np.zeros((n_terms, n_days, n_paths, 1))], axis=-1)
-        pnl[TERMS.index("financing"), ..., -1] = financing_leg[..., 0]
-        total = np.concatenate([total, financing_leg], axis=-1)
-        vega_notional = np.concatenate([vega_notional, np.zeros((n_days, n_paths, 1))], axis=-1)
     return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap,
                        vega_notional=vega_notional, core_iv_change=core_iv_change,
                        meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
-                             "day_chunk": int(day_chunk)})
+                             "day_chunk": int(day_chunk), "option_batches_repriced": marks_used[0],
+                             "option_batches_using_marks": marks_used[1]})

@@ -447,6 +447,7 @@ def drag_analysis(
     cost_pnl: np.ndarray | None = None,
     financing_pnl: np.ndarray | None = None,
     sensitivity: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
+    trust_marks: bool = True,
 ) -> DragAnalysis:
     """One call from the engine's output to the drag tables and the summary.json block.
 
@@ -470,6 +471,9 @@ def drag_analysis(
     sensitivity : ndarray or callable, optional
         dF/dVIX per slot or by DTE (market module); enables effective vega, the
         maturity/decorrelation split and the decay curves.
+    trust_marks : bool
+        Passed to :func:`attribute`: use the engine's previous marks as the starting model value
+        when a sample shows they are the model (default; it re-prices otherwise).
 
     Returns
     -------
@@ -478,7 +482,8 @@ def drag_analysis(
     from alvh.analytics.attribution import attribute
     from alvh.analytics.exposure import decay_curve, effective_vega
 
-    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl)
+    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl,
+                    trust_marks=trust_marks)
     layers = tuple(g for g in att.groups if g not in NON_LAYER_GROUPS)
     exposure = effective_vega(records, sensitivity) if sensitivity is not None else None
     drag = compute_drag(att, dates=dates, vix=vix, instruments=layer_instruments(records, layers),
