@@ -128,8 +128,12 @@ def model_vx_curve(vix: np.ndarray, tau_years: np.ndarray, kappa: float, theta: 
     return np.exp(mean + 0.5 * var)
 
 
-def paths_from_market_data(md, start=None, end=None) -> MarketPaths:  # noqa: ANN001 - MarketData
+def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi") -> MarketPaths:  # noqa: ANN001
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
+
+    ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
+    (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
+    ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (no market model needed).
 
     When ``md.vx`` is None the VX curve is the log-OU model curve (:func:`model_vx_curve`, kappa 3,
     theta 19.5, xi 0.9: the long-run VIX mean and vol of log VIX) on the real VX expiry calendar,
@@ -170,10 +174,20 @@ def paths_from_market_data(md, start=None, end=None) -> MarketPaths:  # noqa: AN
         vv = np.where(np.isfinite(vv), vv, FALLBACK_VIX_OPTION_VOL)
     else:
         vv = np.full(n, FALLBACK_VIX_OPTION_VOL)
+    if surface == "ssvi":
+        from alvh.market import SpxSurface
+
+        surf = SpxSurface.from_market(md)
+        prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
+    elif surface == "flat_skew":
+        surf = FlatSkewSurface(vixc[:, None] / 100.0)
+        prov["surface"] = f"FlatSkewSurface: VIX/100 x clip(1 - {FALLBACK_SKEW} k/sqrt(t), 0.5, 3)"
+    else:
+        raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
-                       rate=md.rate.to_numpy(dtype=float), surface=FlatSkewSurface(vixc[:, None] / 100.0),
+                       rate=md.rate.to_numpy(dtype=float), surface=surf,
                        vix_option_vol=vv[:, None], provenance=prov)
 
 

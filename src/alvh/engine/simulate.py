@@ -351,7 +351,10 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             und = np.where(expiring, mp.spx_open[d][:, None], spx_c[:, None])
             fwd = spx_c[:, None] * np.exp((rate - q) * tl)
             with np.errstate(divide="ignore", invalid="ignore"):
-                vol = np.asarray(mp.surface.day(d).iv(np.log(self.strike[:, :4] / fwd), np.maximum(tl, 1e-9)))
+                k = np.log(self.strike[:, :4] / fwd)
+            k = np.where(h0 := np.isfinite(k), k, 0.0)  # empty legs: any finite point (their vol is unused)
+            vol = np.asarray(mp.surface.day(d).iv(k, np.maximum(tl, 1e-9)))
+            vol = np.where(h0, vol, np.nan)
             vol = np.where(expiring, self.vol_last[:, :4], vol)
             g = kernels.bsm_greeks(und, self.strike[:, :4], tl, np.where(np.isfinite(vol), vol, 0.2), rate, q,
                                    LEG_IS_CALL[None, :])
@@ -519,7 +522,9 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         choice = select_strikes(r.core, spot, t, rates, lambda k, tt: np.asarray(sday.iv(k, tt)))
         fwd = spot * np.exp((rate - q) * t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            vol = np.asarray(sday.iv(np.log(choice.strikes / fwd[:, None]), t))
+            kk = np.log(choice.strikes / fwd[:, None])
+        ok_k = np.isfinite(kk)
+        vol = np.where(ok_k, np.asarray(sday.iv(np.where(ok_k, kk, 0.0), t)), np.nan)
         g = kernels.bsm_greeks(spot[:, None], choice.strikes, t, vol, rate, q, LEG_IS_CALL[None, :])
         credit = -(LEG_SIGN[None, :] * g.price).sum(axis=1)
         from alvh.strategy.legs import max_loss_per_condor

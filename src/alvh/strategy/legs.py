@@ -65,7 +65,8 @@ def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray, iv,
     k = np.broadcast_to(fwd[:, None], (len(spot), 4)).copy()
     for _ in range(n_iter):
         with np.errstate(divide="ignore", invalid="ignore"):
-            vol = iv(np.log(k / fwd[:, None]), t)
+            lk = np.log(k / fwd[:, None])
+        vol = iv(np.where(np.isfinite(lk), lk, 0.0), t)
         k = strike_for_delta(deltas[None, :], fwd[:, None], t, vol, rate[:, None], LEG_IS_CALL[None, :])
     return _order(_round(k, inc), inc)
 
