@@ -75,3 +75,28 @@ def test_bucket_plan_far_end_and_fallback():
     listed2[0, 0] = False
     p = bucket_plan(Layer(name="s", weight=0.04, min_dte=0, max_dte=30), dte, listed2)
     assert p.contract[0] == 1 and not p.in_bucket[0]
+
+
+def test_engine_kernels_equal_alvh_pricing():
+    from alvh import pricing
+    from alvh.strategy.kernels import black_greeks
+
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(5)))
+    n = 2000
+    s = rng.uniform(50, 150, n)
+    k = rng.uniform(50, 150, n)
+    t = rng.uniform(1 / 365, 2, n)
+    v = rng.uniform(0.05, 1.5, n)
+    r = rng.uniform(-0.01, 0.08, n)
+    q = rng.uniform(0, 0.04, n)
+    c = rng.uniform(size=n) < 0.5
+    mine = bsm_greeks(s, k, t, v, r, q, c)
+    ref = pricing.bsm_greeks(s, k, t, v, r, q, c)
+    for name in ("price", "delta", "gamma", "vega", "theta"):
+        np.testing.assert_allclose(getattr(mine, name), getattr(ref, name), rtol=1e-9, atol=1e-11, err_msg=name)
+    mine = black_greeks(s, k, t, v, r, c)
+    ref = pricing.black76_greeks(s, k, t, v, r, c)
+    for name in ("price", "delta", "gamma", "vega", "theta"):
+        np.testing.assert_allclose(getattr(mine, name), getattr(ref, name), rtol=1e-9, atol=1e-11, err_msg=name)
+    # at settlement the kernels give the intrinsic value
+    assert bsm_greeks(np.array(90.0), 100.0, 0.0, 0.2, 0.0, 0.0, False).price == 10.0

@@ -1,10 +1,11 @@
 """Closed-form option kernels for the engine's hot path (no validation, NaN-safe).
 
-The engine prices with :mod:`alvh.pricing` when it provides ``bsm_price``,
-``bsm_greeks``, ``black76_price`` and ``black76_greeks`` (the shared, QuantLib-tested
-implementation); these kernels are the fallback used when that module is absent,
-and are the same textbook formulas (Hull, *Options, Futures and Other
-Derivatives*, 10th ed., eq. 15.20 and 18.9). Units follow docs/architecture.md:
+The engine's day loop prices with these small kernels rather than :mod:`alvh.pricing`
+because it needs the settlement case built in (``t <= 0`` gives the intrinsic value and
+a step delta, no NaN) and no per-call validation or backend dispatch on tiny arrays.
+They are the same textbook formulas (Hull, *Options, Futures and Other Derivatives*,
+10th ed., eq. 15.20 and 18.9) and are asserted equal to :mod:`alvh.pricing` (itself
+tested against QuantLib) in tests/test_strategy.py. Units follow docs/architecture.md:
 vega per 1 vol point, theta per calendar day.
 """
 
