@@ -617,9 +617,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         due = (q_l == 0) | ((self.exp_ord[:, ls] - self.d_ord[d]) < self.min_dte_l)
         if not (due.any() or changed.any() or self.any_extrinsic):
             return
+        any_changed = bool(changed.any())
         for j, la in enumerate(r.layers):
             s = 4 + j
-            c_old = self.contract[:, s]
+            if not (any_changed or la.roll.extrinsic_below is not None or due[:, j].any()):
+                continue  # nothing can happen to this layer today
             held = self.qty[:, s] != 0
             dte_old = (self.exp_ord[:, s] - self.d_ord[d]).astype(float)
             roll = ~held | (held & (dte_old < la.min_dte))
