@@ -147,8 +147,10 @@ class Attribution:
         if unit not in ("usd", "bp"):
             raise InputError(f"unknown unit {unit!r}", argument="unit", expected='"usd" or "bp"')
         if unit == "bp":
-            per_path = (self.pnl / self.capital[None, :, :, None]).sum(axis=1) * 1e4
-            total = (self.total / self.capital[:, :, None]).sum(axis=0) * 1e4
+            inv = 1e4 / self.capital[:, :, None]
+            # one term at a time: no (terms, days, paths, groups) temporary
+            per_path = np.stack([(self.pnl[j] * inv).sum(axis=0) for j in range(len(self.terms))])
+            total = (self.total * inv).sum(axis=0)
         else:
             per_path = self.pnl.sum(axis=1)  # (n_terms, n_paths, n_groups)
             total = self.total.sum(axis=0)  # (n_paths, n_groups)
@@ -478,46 +480,66 @@ def attribute(
         def gather(name: str, idx: np.ndarray) -> np.ndarray:
             return np.asarray(getattr(records, name)[sl]).reshape(-1)[idx]
 
-        unit = np.zeros((8, held_idx.size))  # per-unit points of the 8 model terms
-        unit_notional = np.zeros(held_idx.size)
+        # per-group sums accumulate batch by batch (futures, SPX options, VIX options); each term
+        # that is structurally zero for a kind is skipped, and no (terms x positions) array is built
+        i_res = TERMS.index("residual")
+        acc = np.zeros((9, n_bins))  # the 8 model terms and the residual
+        market_acc = np.zeros(n_bins)
+        notional_acc = np.zeros(n_bins)
+        core_w = core_dsig = core_dp = None
+
+        def add(row: np.ndarray, tgt: np.ndarray, weights: np.ndarray) -> None:
+            row += np.bincount(tgt, weights=weights, minlength=n_bins)
+
         fut = np.flatnonzero(kind_h == InstrumentKind.VX_FUTURE)
         if fut.size:
-            up, ur, un = (gather(n, held_idx[fut]).astype(float) for n in ("underlying_prev", "underlying_rolldown",
-                                                                            "underlying_now"))
-            unit[i_carry, fut] = ur - up
-            unit[i_vega, fut] = un - ur
-            unit_notional[fut] = 1.0
+            idx, tgt, q_k = held_idx[fut], target[fut], qm_h[fut]
+            up, ur, un, pp, pn = (gather(n, idx).astype(float) for n in (
+                "underlying_prev", "underlying_rolldown", "underlying_now", "price_prev", "price_now"))
+            carry_d, vega_d, market_d = (ur - up) * q_k, (un - ur) * q_k, (pn - pp) * q_k
+            add(acc[i_carry], tgt, carry_d)
+            add(acc[i_vega], tgt, vega_d)
+            add(acc[i_res], tgt, market_d - carry_d - vega_d)
+            add(market_acc, tgt, market_d)
+            add(notional_acc, tgt, q_k)
         for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
             pos = np.flatnonzero(kind_h == k)
             if not pos.size:
                 continue
-            idx = held_idx[pos]
+            idx, tgt, q_k = held_idx[pos], target[pos], qm_h[pos]
             flat = {name: gather(name, idx).astype(bool if name == "is_call" else float) for name in fields}
             flat["price_prev"] = gather("price_prev", idx).astype(float)
             terms_k, notional_k, used = _option_terms(k, flat, trust_marks)
             marks_used[used] += 1
+            market_d = (gather("price_now", idx).astype(float) - flat["price_prev"]) * q_k
+            residual_d = market_d.copy()
             for j, name in enumerate(TERMS[:8]):
-                unit[j, pos] = terms_k[name]
-            unit_notional[pos] = notional_k
+                term_pts = terms_k[name]
+                if not term_pts.any():
+                    continue
+                dollars_d = term_pts * q_k
+                residual_d -= dollars_d
+                add(acc[j], tgt, dollars_d)
+            add(acc[i_res], tgt, residual_d)
+            add(market_acc, tgt, market_d)
+            add(notional_acc, tgt, q_k * notional_k)
+            if k == InstrumentKind.SPX_OPTION:
+                core = is_core_slot[slot_of[pos]]
+                if core.any():
+                    core_w = np.abs(q_k[core] * notional_k[core])
+                    core_dsig = (flat["vol_now"][core] - flat["vol_prev"][core]) * _VOL_POINTS
+                    core_dp = dp_of[pos[core]]
 
-        dollars = unit * qm_h
-        market_h = qm_h * (gather("price_now", held_idx).astype(float) - gather("price_prev", held_idx).astype(float))
-        residual_h = market_h - dollars.sum(axis=0)
         shape_c = (n_cd, n_paths, n_groups)
-        for j in range(8):
-            pnl[j, sl] = np.bincount(target, weights=dollars[j], minlength=n_bins).reshape(shape_c)
-        pnl[TERMS.index("residual"), sl] = np.bincount(target, weights=residual_h, minlength=n_bins).reshape(shape_c)
-        market[sl] = np.bincount(target, weights=market_h, minlength=n_bins).reshape(shape_c)
-        vega_notional[sl] = np.bincount(target, weights=qm_h * unit_notional, minlength=n_bins).reshape(shape_c)
+        pnl[:8, sl] = acc[:8].reshape((8,) + shape_c)
+        pnl[i_res, sl] = acc[8].reshape(shape_c)
+        market[sl] = market_acc.reshape(shape_c)
+        vega_notional[sl] = notional_acc.reshape(shape_c)
 
         # core implied-vol change: |q*m*vega|-weighted mean of the core legs' IV changes, in vol points
-        core = np.flatnonzero((kind_h == InstrumentKind.SPX_OPTION) & is_core_slot[slot_of])
-        if core.size:
-            w = np.abs(qm_h[core] * unit_notional[core])
-            dsig = (gather("vol_now", held_idx[core]).astype(float)
-                    - gather("vol_prev", held_idx[core]).astype(float)) * _VOL_POINTS
-            wsum = np.bincount(dp_of[core], weights=w, minlength=n_cd * n_paths)
-            num = np.bincount(dp_of[core], weights=w * dsig, minlength=n_cd * n_paths)
+        if core_w is not None:
+            wsum = np.bincount(core_dp, weights=core_w, minlength=n_cd * n_paths)
+            num = np.bincount(core_dp, weights=core_w * core_dsig, minlength=n_cd * n_paths)
             core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan).reshape(n_cd,
                                                                                                          n_paths)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,11 @@ class Drag:
     def cumulative(self, name: str = "total") -> np.ndarray:
         """Cumulative bp from the first day, shape ``(n_days, n_paths, n_layers)``."""
         return np.cumsum(self.part(name), axis=0)
+
+    @cached_property
+    def monthly_sums(self) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
+        """See :func:`monthly_drag` (computed once)."""
+        return _monthly_sums(self)
 
     @property
     def n_months(self) -> int:
@@ -191,19 +197,26 @@ def compute_drag(
     dates = _check_dates(dates, n_days)
     layer_idx = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
     layers = tuple(attribution.groups[i] for i in layer_idx)
+    if layer_idx and layer_idx == list(range(layer_idx[0], layer_idx[-1] + 1)):
+        layer_idx = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views instead of copies
     dcore, from_core = core_vol_change(attribution, vix)
     to_bp = _BP / attribution.capital[:, :, None]
 
-    pnl = attribution.pnl[..., layer_idx]
     terms = attribution.terms
-    move = sum(pnl[terms.index(t)] for t in MARKET_MOVE_TERMS)
+
+    def term(name: str) -> np.ndarray:
+        return attribution.pnl[terms.index(name)][..., layer_idx]
+
+    move = term(MARKET_MOVE_TERMS[0]).copy()
+    for name in MARKET_MOVE_TERMS[1:]:
+        move += term(name)
     notional = attribution.vega_notional[..., layer_idx]
     counterfactual = notional * dcore[..., None]
     daily = np.empty((len(PARTS), n_days, n_paths, len(layers)))
-    daily[0] = -(pnl[terms.index("theta")] + pnl[terms.index("carry")]) * to_bp
+    daily[0] = -(term("theta") + term("carry")) * to_bp
     daily[1] = (counterfactual - move) * to_bp
-    daily[2] = -pnl[terms.index("costs")] * to_bp
-    daily[3] = -pnl[terms.index("financing")] * to_bp
+    daily[2] = -term("costs") * to_bp
+    daily[3] = -term("financing") * to_bp
 
     maturity = decorrelation = None
     if effective_vega is not None:
@@ -239,8 +252,13 @@ def _month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, 
 def monthly_drag(drag: Drag) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
     """Drag per calendar month in bp: months, sums ``(n_parts+1, n_months, n_paths, n_layers+1)``, day counts.
 
-    The last part is ``total``; the last layer is the sum of all layers ("all").
+    The last part is ``total``; the last layer is the sum of all layers ("all"). Computed once
+    per Drag object (the result is cached on it; treat it as read-only).
     """
+    return drag.monthly_sums
+
+
+def _monthly_sums(drag: Drag) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
     months, starts, counts = _month_bounds(drag.dates)
     parts = np.concatenate([drag.daily, drag.daily.sum(axis=0, keepdims=True)], axis=0)
     parts = np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1)
