@@ -426,3 +426,24 @@ def test_trust_marks_uses_model_marks_and_falls_back_when_they_are_not_the_model
     checked = attribute(noisy, capital=1e6, trust_marks=True)
     assert checked.meta["option_batches_using_marks"] == 0
     np.testing.assert_array_equal(checked.pnl, attribute(noisy, capital=1e6).pnl)
+
+
+@pytest.mark.parametrize("layer_kind", ["futures", "calls"])
+def test_numba_backend_equals_numpy_backend(layer_kind):
+    from alvh.analytics.attribution import NUMBA_AVAILABLE
+
+    if not NUMBA_AVAILABLE:
+        pytest.skip("numba not installed")
+    rec = make_records(seed=17, n_days=14, n_paths=3, layer_kind=layer_kind, mark_noise=0.02, expiry_day=6,
+                       flat_core_days=(3,))
+    costs = -np.ones((14, 3, 4))
+    fin = -np.full((14, 3), 2.0)
+    a = attribute(rec, capital=1e6, cost_pnl=costs, financing_pnl=fin, backend="numpy", day_chunk=5)
+    b = attribute(rec, capital=1e6, cost_pnl=costs, financing_pnl=fin, backend="numba", day_chunk=5)
+    assert b.meta["backend"] == "numba" and a.meta["backend"] == "numpy"
+    np.testing.assert_allclose(b.pnl, a.pnl, rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(b.vega_notional, a.vega_notional, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.core_iv_change, a.core_iv_change, rtol=1e-9, atol=1e-12)
+    assert b.sum_error() <= 1e-9
+    with pytest.raises(InputError, match="backend"):
+        attribute(rec, capital=1e6, backend="gpu")

@@ -260,9 +260,10 @@ def monthly_drag(drag: Drag) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
 
 def _monthly_sums(drag: Drag) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
     months, starts, counts = _month_bounds(drag.dates)
-    parts = np.concatenate([drag.daily, drag.daily.sum(axis=0, keepdims=True)], axis=0)
-    parts = np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1)
-    sums = np.add.reduceat(parts, starts, axis=1)
+    # sums are linear: reduce the daily parts to months first, then add "total" and "all" at month size
+    by_month = np.add.reduceat(drag.daily, starts, axis=1)  # (parts, months, paths, layers)
+    parts = np.concatenate([by_month, by_month.sum(axis=0, keepdims=True)], axis=0)
+    sums = np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1)
     return months, sums, counts
 
 
