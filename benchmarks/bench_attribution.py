@@ -396,13 +396,16 @@ def engine_synthetic_section(n_days: int, n_paths: int) -> None:
     result = run_engine(default_rules(), paths)
     t_engine = time.perf_counter() - t0
     kappa = paths.kappa
-    t0 = time.perf_counter()
-    out = engine_analytics(result, vix=paths.vix_close, front_vx=None,
-                           sensitivity=lambda dte: np.exp(-kappa * np.asarray(dte, float) / 365.0))
-    t_analytics = time.perf_counter() - t0
+    times = []
+    for _ in range(2):  # the first call also loads (or compiles) the numba kernel
+        t0 = time.perf_counter()
+        out = engine_analytics(result, vix=paths.vix_close, front_vx=None,
+                               sensitivity=lambda dte: np.exp(-kappa * np.asarray(dte, float) / 365.0))
+        times.append(time.perf_counter() - t0)
     print(f"ENGINE SYNTHETIC {n_days} days x {n_paths} paths (default rules): paths {t_paths:.2f} s, "
-          f"engine {t_engine:.2f} s, analytics {t_analytics:.2f} s = {t_analytics / t_engine:.1%} of the engine "
-          f"(target <= 50%); sum error {out.attribution.sum_error():.2e} $; "
+          f"engine {t_engine:.2f} s, analytics first call {times[0]:.2f} s = {times[0] / t_engine:.1%}, "
+          f"second call {times[1]:.2f} s = {times[1] / t_engine:.1%} of the engine (target <= 50%; "
+          f"attribution backend {out.attribution.meta['backend']}); sum error {out.attribution.sum_error():.2e} $; "
           f"total drag {out.summary['total_drag_bp_per_month']:.1f} bp/month")
 
 

@@ -53,7 +53,7 @@ class EffectiveVega:
     per_contract: np.ndarray
 
 
-def _sensitivity_array(sensitivity: Sensitivity, dte: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _sensitivity_array(sensitivity: Sensitivity, dte: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
     if callable(sensitivity):
         sens = np.asarray(sensitivity(dte), dtype=float)
     else:
@@ -73,7 +73,8 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity) -> Effect
     sensitivity : ndarray of shape (n_days, n_paths, n_slots), or callable
         ``dF/dVIX`` of the VX future underlying each slot, at its DTE at the
         previous close; a callable receives the DTE in calendar days
-        (``round(t_prev * 365)``, same shape) and returns the sensitivity.
+        (``round(t_prev * 365)``) of the held VIX products as a 1-D array and
+        returns one sensitivity per entry.
 
     Returns
     -------
@@ -87,33 +88,52 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity) -> Effect
     from alvh import pricing  # analytics sits right of pricing in the layering
 
     kind = np.asarray(records.kind)
+    shape = kind.shape
     qm = np.asarray(records.quantity, dtype=float) * np.asarray(records.slots.multiplier, dtype=float)
-    vix_product = (qm != 0) & ((kind == InstrumentKind.VX_FUTURE) | (kind == InstrumentKind.VIX_OPTION))
-    t_prev = np.asarray(records.t_prev, dtype=float)
-    dte = np.where(np.isfinite(t_prev), np.rint(np.nan_to_num(t_prev) * 365.0), 0.0)
-    sens = _sensitivity_array(sensitivity, dte, kind.shape)
-    bad = vix_product & ~np.isfinite(sens)
-    if bad.any():
-        where = tuple(int(b) for b in np.argwhere(bad)[0])
-        raise InputError(f"non-finite sensitivity for a held VIX product at (day, path, slot) = {where}",
-                         argument="sensitivity", expected="finite dF/dVIX for every held VX future or VIX option")
-    dv_df = np.where(vix_product, 1.0, np.nan)
-    opt = vix_product & (kind == InstrumentKind.VIX_OPTION)
-    if opt.any():
-        g = pricing.black76_greeks(np.asarray(records.underlying_prev, float)[opt],
-                                   np.asarray(records.strike, float)[opt], t_prev[opt],
-                                   np.asarray(records.vol_prev, float)[opt], np.asarray(records.rate_prev, float)[opt],
-                                   np.asarray(records.is_call)[opt].astype(bool), validate=False)
+    # work on the held VIX products only, as flat 1-D arrays
+    idx = np.flatnonzero((qm != 0) & ((kind == InstrumentKind.VX_FUTURE) | (kind == InstrumentKind.VIX_OPTION)))
+
+    def flat(name: str) -> np.ndarray:
+        return np.asarray(getattr(records, name)).reshape(-1)[idx]
+
+    t_prev = flat("t_prev").astype(float)
+    if callable(sensitivity):
+        dte = np.where(np.isfinite(t_prev), np.rint(np.nan_to_num(t_prev) * 365.0), 0.0)
+        sens = np.asarray(sensitivity(dte), dtype=float)
+        if sens.shape != dte.shape:
+            raise InputError(f"the callable returned shape {sens.shape} for {dte.shape} DTEs", argument="sensitivity",
+                             expected="one dF/dVIX per DTE")
+    else:
+        sens = _sensitivity_array(sensitivity, None, shape).reshape(-1)[idx]
+    if not np.isfinite(sens).all():
+        where = np.unravel_index(idx[np.flatnonzero(~np.isfinite(sens))[0]], shape)
+        raise InputError(f"non-finite sensitivity for a held VIX product at (day, path, slot) = "
+                         f"{tuple(int(w) for w in where)}", argument="sensitivity",
+                         expected="finite dF/dVIX for every held VX future or VIX option")
+    dv_df = np.ones(idx.size)
+    opt = np.flatnonzero(flat("kind") == InstrumentKind.VIX_OPTION)
+    if opt.size:
+        sub = idx[opt]
+
+        def fo(name: str) -> np.ndarray:
+            return np.asarray(getattr(records, name)).reshape(-1)[sub]
+
+        g = pricing.black76_greeks(fo("underlying_prev").astype(float), fo("strike").astype(float), t_prev[opt],
+                                   fo("vol_prev").astype(float), fo("rate_prev").astype(float),
+                                   fo("is_call").astype(bool), validate=False)
         dv_df[opt] = np.asarray(g.delta)
         if not np.isfinite(dv_df[opt]).all():
-            where = tuple(int(b) for b in np.argwhere(opt & ~np.isfinite(dv_df))[0])
-            raise InputError(f"no Black-76 delta for a held VIX option at (day, path, slot) = {where}",
-                             argument="records", expected="t_prev > 0, vol_prev > 0 and finite inputs for held options")
-    per_contract = np.where(vix_product, dv_df * np.where(vix_product, sens, 0.0), np.nan)
-    per_slot = np.where(vix_product, qm * np.nan_to_num(per_contract), 0.0)
+            where = np.unravel_index(sub[np.flatnonzero(~np.isfinite(dv_df[opt]))[0]], shape)
+            raise InputError(f"no Black-76 delta for a held VIX option at (day, path, slot) = "
+                             f"{tuple(int(w) for w in where)}", argument="records",
+                             expected="t_prev > 0, vol_prev > 0 and finite inputs for held options")
+    per_contract = np.full(shape, np.nan)
+    per_contract.reshape(-1)[idx] = dv_df * sens
+    per_slot = np.zeros(shape)
+    per_slot.reshape(-1)[idx] = qm.reshape(-1)[idx] * dv_df * sens
     groups, group_of_slot = slot_groups(records)
-    onehot = np.zeros((kind.shape[2], len(groups)))
-    onehot[np.arange(kind.shape[2]), group_of_slot] = 1.0
+    onehot = np.zeros((shape[2], len(groups)))
+    onehot[np.arange(shape[2]), group_of_slot] = 1.0
     return EffectiveVega(groups=groups, per_slot=per_slot, per_group=per_slot @ onehot, per_contract=per_contract)
 
 
