@@ -151,9 +151,9 @@ class Attribution:
             raise InputError(f"unknown unit {unit!r}", argument="unit", expected='"usd" or "bp"')
         if unit == "bp":
             inv = 1e4 / self.capital[:, :, None]
-            # one term at a time: no (terms, days, paths, groups) temporary
-            per_path = np.stack([(self.pnl[j] * inv).sum(axis=0) for j in range(len(self.terms))])
-            total = (self.total * inv).sum(axis=0)
+            # einsum: no (terms, days, paths, groups) temporary
+            per_path = np.einsum("tdpg,dp->tpg", self.pnl, inv[..., 0])
+            total = np.einsum("dpg,dp->pg", self.total, inv[..., 0])
         else:
             per_path = self.pnl.sum(axis=1)  # (n_terms, n_paths, n_groups)
             total = self.total.sum(axis=0)  # (n_paths, n_groups)
