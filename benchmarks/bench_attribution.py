@@ -374,6 +374,13 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
               f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
               f"bp/month, contango-heavy median "
               f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})")
+        legs = compute_drag(att, dates=result.dates, vix=vix, core_vol="legs")
+        dcore = att.core_iv_change[:, 0]
+        held = np.isfinite(dcore)
+        print(f"  core vol source: spot VIX (default). With the core legs' own IV changes instead: total drag "
+              f"{drag_summary(legs)['total_drag_bp_per_month']:.1f} bp/month; legs' IV change mean "
+              f"{dcore[held].mean():+.3f} pts/day vs VIX {np.diff(vix, prepend=vix[0])[held].mean():+.3f}, "
+              f"correlation {np.corrcoef(dcore[held], np.diff(vix, prepend=vix[0])[held])[0, 1]:.2f}")
         ch = summ["monthly_total_drag_bp"]["contango_heavy"]
         print(f"  contango-heavy months: n {ch['n_months']}, mean {ch['mean']:.1f}, median {ch['median']:.1f}, "
               f"5-95% {ch['q05']:.1f}..{ch['q95']:.1f} bp/month; seed claim {SEED_CLAIM_BP_PER_MONTH}")

@@ -47,7 +47,7 @@ def _core_plus_future(dsig_core_pts: float, froll: float, f1: float, qty: float 
 
 def test_hedge_moving_one_for_one_with_core_iv_has_zero_correlation_drag():
     rec = _core_plus_future(dsig_core_pts=1.5, froll=20.0, f1=21.5)
-    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]))
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]), core_vol="legs")
     assert drag.core_vol_change[1, 0] == pytest.approx(1.5)
     assert drag.part("correlation")[1, 0, 0] == pytest.approx(0.0, abs=1e-12)
     assert drag.part("carry")[1, 0, 0] == pytest.approx(0.0, abs=1e-12)
@@ -58,7 +58,11 @@ def test_hand_computed_carry_and_correlation_drag():
     # shortfall = 2000 * (1.5 - 0.6) = $1800 = 18 bp
     rec = _core_plus_future(dsig_core_pts=1.5, froll=19.9, f1=20.5)
     drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]),
-                        instruments=layer_instruments(rec, ("short",)))
+                        instruments=layer_instruments(rec, ("short",)), core_vol="legs")
+    # with the default source (spot VIX, +1.0 point) the shortfall is 2000 * (1.0 - 0.6) = $800 = 8 bp
+    by_vix = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]))
+    assert by_vix.part("correlation")[1, 0, 0] == pytest.approx(8.0)
+    assert not by_vix.core_vol_source.any()
     assert drag.part("carry")[1, 0, 0] == pytest.approx(2.0)
     assert drag.part("correlation")[1, 0, 0] == pytest.approx(18.0)
     assert drag.part("total")[1, 0, 0] == pytest.approx(20.0)
@@ -82,7 +86,7 @@ def test_core_flat_days_fall_back_to_spot_vix_change():
     rec = make_records(seed=2, n_days=8, n_paths=1, flat_core_days=(3, 4))
     att = attribute(rec, capital=CAPITAL)
     vix = np.array([20.0, 21.0, 19.0, 18.5, 22.0, 21.0, 21.0, 20.0])
-    change, from_core = core_vol_change(att, vix)
+    change, from_core = core_vol_change(att, vix, source="legs")
     assert not from_core[3, 0] and not from_core[4, 0] and from_core[5, 0]
     assert change[3, 0] == pytest.approx(-0.5) and change[4, 0] == pytest.approx(3.5)
     # elsewhere: the |q m vega|-weighted mean of the legs' IV changes, recomputed by hand
@@ -96,6 +100,9 @@ def test_core_flat_days_fall_back_to_spot_vix_change():
     assert change[d, 0] == pytest.approx((w * dsig).sum() / w.sum(), rel=1e-9)
     with pytest.raises(InputError, match="vix"):
         core_vol_change(att, np.r_[vix[:-1], np.nan])
+    with pytest.raises(InputError, match="core_vol"):
+        core_vol_change(att, vix, source="atm")
+    np.testing.assert_allclose(core_vol_change(att, vix)[0][1:, 0], np.diff(vix))
 
 
 def test_monthly_table_equals_pandas_groupby_reference():
