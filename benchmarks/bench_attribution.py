@@ -340,7 +340,13 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
     paths = paths_from_market_data(md)
     vix = paths.vix_close[:, 0]
     front = md.vx.front(min_dte=1)["settle"].to_numpy()
-    sens = empirical_sensitivity(md.dates, vix, np.asarray(md.vx.settle, float), np.asarray(md.vx.dte))
+    from alvh.market.vx import effective_vega_history, estimate_effective_vega
+
+    # the market module's dF/dVIX by DTE (OLS of daily settle changes on VIX changes per bucket)
+    table = estimate_effective_vega(md.vx, vix)
+    sens = effective_vega_history(table)
+    print("ENGINE: dF/dVIX from alvh.market.vx.estimate_effective_vega: "
+          + ", ".join(f"{k} {b:.2f}" for k, b in table["beta"].items()))
     chosen = _variants(default_rules())
     if variants == "default":
         chosen = chosen[:1]
