@@ -62,7 +62,10 @@ def main() -> None:
     _register()
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False returns typer.Exit's code instead of exiting: pass it on.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except AlvhError as exc:
         if _state["debug"]:
             raise
