@@ -22,7 +22,8 @@ Algorithm (docs/pricing.md, "Implied volatility"):
    1e-300. The start is the larger of the inflection point ``sqrt(2|x|)`` and the exact
    at-the-money inverse ``2 N^{-1}((1+beta)/2)``.
 5. Iterate until the Newton step is below 4e-15 relative or
-   ``|ln b - ln beta| <= 1e-13 max(1, |ln beta|)`` (the rounding of ``ln b``), at most
+   ``|ln b - ln beta| <= max(1e-13 max(1, |ln beta|), noise)`` where ``noise`` is the rounding of
+   ``ln b`` (its two terms cancel near the money at small ``s``), at most
    ``MAX_ITER`` steps; elements whose repriced normalized value misses by more than
    ``ACCEPT_REL`` = 1e-10 relative get ``NO_CONVERGENCE`` and NaN.
 
@@ -101,6 +102,22 @@ def _log_b(x: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return log_b, slope
 
 
+def _log_b_noise(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Rounding noise of :func:`_log_b`: both forms subtract two terms that nearly cancel when
+    ``s`` is small and the option is near the money (the difference is of order ``s`` while the
+    terms are of order 1), so ``ln b`` is only known to ``eps x (sum of terms) / difference``."""
+    d1 = x / s + 0.5 * s
+    d2 = x / s - 0.5 * s
+    left = d1 <= 0.0
+    a1 = erfcx(np.where(left, -d1, 0.0) / _SQRT2)
+    a2 = erfcx(np.where(left, -d2, 0.0) / _SQRT2)
+    terms_left = (a1 + a2) / np.maximum(np.abs(a1 - a2), np.finfo(float).tiny)
+    t1 = np.exp(0.5 * x) * ndtr(d1)
+    t2 = np.exp(-0.5 * x) * ndtr(d2)
+    terms_right = (t1 + t2) / np.maximum(np.abs(t1 - t2), np.finfo(float).tiny)
+    return 4.0 * np.finfo(float).eps * np.where(left, terms_left, terms_right)
+
+
 def normalized_black_inverse(x: np.ndarray, log_beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``ln b(x, s) = log_beta`` for ``s = sigma sqrt(t)``; requires x <= 0 and 0 < beta < e^{x/2}.
 
@@ -127,11 +144,18 @@ def normalized_black_inverse(x: np.ndarray, log_beta: np.ndarray) -> tuple[np.nd
         lo_a = np.where(below, np.maximum(lo[active], sa), lo[active])
         hi_a = np.where(below, hi[active], np.minimum(hi[active], sa))
         step = g / slope
-        s_new = sa - step
+        # a step from the right moves at most halfway to the bracket's lower end: ln b is so flat
+        # far right that a full step can land at a tiny s, where b's two terms cancel completely
+        s_new = np.maximum(sa - step, 0.5 * (lo_a + sa))
         # converged on the Newton step itself (a step below the ulp of s leaves s_new == lo or hi,
         # which must not trigger a bisection towards a stale bracket end)
         # ln b carries rounding of order eps |ln beta| (ln beta reaches -700 for deep OTM prices)
-        done = (np.abs(step) <= 4e-15 * sa) | (np.abs(g) <= _LOG_RESIDUAL_TOL * np.maximum(1.0, np.abs(lb)))
+        # near the money with a small s, ln b itself is noisy beyond 1e-13 (see _log_b_noise):
+        # below that floor Newton only chases rounding, so stop there
+        # (capped far below ACCEPT_REL: at a tiny s on the way in the noise is huge and must not stop)
+        noise = np.minimum(_log_b_noise(xa, sa), 0.1 * ACCEPT_REL)
+        tol = np.maximum(_LOG_RESIDUAL_TOL * np.maximum(1.0, np.abs(lb)), noise)
+        done = (np.abs(step) <= 4e-15 * sa) | (np.abs(g) <= tol)
         outside = ~done & ((s_new <= 0.0) | (s_new < lo_a) | (s_new > hi_a))
         bisect = np.where(np.isfinite(hi_a), 0.5 * (lo_a + hi_a), 2.0 * sa)
         s_new = np.where(outside, bisect, s_new)
