@@ -492,19 +492,7 @@ def read_vx_cfe_legacy(path: str | Path) -> pd.DataFrame:
     _parse_futures_label(raw, labels, code)
     year, month = parse_vx_contract(code)
     expiry = np.datetime64(vx_final_settlement(year, month), "D")
-    days = cols["days"]
-    n = days.size
-    contracts = np.full(n, code, dtype=object)
-    expiries = np.full(n, expiry)
-    notes: list[str] = []
-    _rescale_before_2007(cols, days, notes)
-    keep, more = _validate_vx_rows(raw, days=days, contracts=contracts, expiries=expiries, o=cols["open"],
-                                   h=cols["high"], lo=cols["low"], c=cols["close"], settle=cols["settle"],
-                                   volume=cols["volume"], oi=cols["oi"], names=_CFE_NAMES)
-    return _vx_frame(days, contracts, expiries, {"open": cols["open"], "high": cols["high"], "low": cols["low"],
-                                                 "close": cols["close"], "settle": cols["settle"],
-                                                 "volume": cols["volume"], "open_interest": cols["oi"]},
-                     keep, notes + more)
+    return _one_contract_frame(raw, cols, code, expiry)
 
 
 def read_vx_cboe(path: str | Path) -> pd.DataFrame:
@@ -557,19 +545,23 @@ def read_vx_cboe(path: str | Path) -> pd.DataFrame:
     else:
         y, mth = parse_vx_contract(code)
         expiry_day = vx_final_settlement(y, mth)
+    return _one_contract_frame(raw, cols, code, np.datetime64(expiry_day, "D"))
+
+
+def _one_contract_frame(raw: RawTable, cols: dict[str, np.ndarray], code: str, expiry: np.datetime64) -> pd.DataFrame:
+    """Rows of one per-contract CFE file (either layout): rescale pre-2007 prices, validate, normalize."""
     days = cols["days"]
     n = days.size
     contracts = np.full(n, code, dtype=object)
-    expiries = np.full(n, np.datetime64(expiry_day, "D"))
+    expiries = np.full(n, expiry)
     notes: list[str] = []
     _rescale_before_2007(cols, days, notes)
     keep, more = _validate_vx_rows(raw, days=days, contracts=contracts, expiries=expiries, o=cols["open"],
                                    h=cols["high"], lo=cols["low"], c=cols["close"], settle=cols["settle"],
                                    volume=cols["volume"], oi=cols["oi"], names=_CFE_NAMES)
-    return _vx_frame(days, contracts, expiries, {"open": cols["open"], "high": cols["high"], "low": cols["low"],
-                                                 "close": cols["close"], "settle": cols["settle"],
-                                                 "volume": cols["volume"], "open_interest": cols["oi"]},
-                     keep, notes + more)
+    prices = {"open": cols["open"], "high": cols["high"], "low": cols["low"], "close": cols["close"],
+              "settle": cols["settle"], "volume": cols["volume"], "open_interest": cols["oi"]}
+    return _vx_frame(days, contracts, expiries, prices, keep, notes + more)
 
 
 def _first_line(p: Path) -> str:
