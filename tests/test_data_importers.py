@@ -275,58 +275,25 @@ def test_ok_fixture_parses(tmp_path: Path) -> None:
     assert f["close"].tolist() == [12.47, 14.02, 13.85]
 
 
-def test_unsorted_dates(tmp_path: Path) -> None:
-    text = VIX_OK.replace("01/03/2020", "12/31/2019")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="DATE",
-                 match="is earlier than")
-
-
-def test_duplicate_dates(tmp_path: Path) -> None:
-    text = VIX_OK.replace("01/03/2020", "01/02/2020")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="DATE",
-                 match="duplicate date")
-
-
-def test_dot_value(tmp_path: Path) -> None:
-    text = VIX_OK.replace("14.02", ".")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="CLOSE",
-                 match="'.' is not a finite number")
-
-
-def test_nan_value(tmp_path: Path) -> None:
-    text = VIX_OK.replace("16.39", "NaN")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=4, column="HIGH",
-                 match="'NaN' is not a finite number")
-
-
-def test_empty_value(tmp_path: Path) -> None:
-    text = VIX_OK.replace("13.13", "")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="LOW",
-                 match="missing value")
-
-
-def test_non_positive_price(tmp_path: Path) -> None:
-    text = VIX_OK.replace("15.45", "-1.0")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=4, column="OPEN",
-                 match="non-positive price")
-
-
-def test_low_above_high(tmp_path: Path) -> None:
-    text = VIX_OK.replace("16.20,13.13", "16.20,16.30")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="LOW",
-                 match="above high")
-
-
-def test_close_outside_range(tmp_path: Path) -> None:
-    text = VIX_OK.replace("13.54,13.85", "13.54,17.00")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=4, column="CLOSE",
-                 match="outside")
-
-
-def test_first_offending_line_is_reported(tmp_path: Path) -> None:
-    text = VIX_OK.replace("14.02", "-1").replace("13.85", "-2")
-    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=3, column="CLOSE",
-                 match="non-positive")
+# Each case edits the valid fixture and expects the error to name the file's row and column.
+@pytest.mark.parametrize("edits,row,column,match", [
+    pytest.param([("01/03/2020", "12/31/2019")], 3, "DATE", "is earlier than", id="unsorted_dates"),
+    pytest.param([("01/03/2020", "01/02/2020")], 3, "DATE", "duplicate date", id="duplicate_dates"),
+    pytest.param([("14.02", ".")], 3, "CLOSE", "'.' is not a finite number", id="dot_value"),
+    pytest.param([("16.39", "NaN")], 4, "HIGH", "'NaN' is not a finite number", id="nan_value"),
+    pytest.param([("13.13", "")], 3, "LOW", "missing value", id="empty_value"),
+    pytest.param([("15.45", "-1.0")], 4, "OPEN", "non-positive price", id="non_positive_price"),
+    pytest.param([("16.20,13.13", "16.20,16.30")], 3, "LOW", "above high", id="low_above_high"),
+    pytest.param([("13.54,13.85", "13.54,17.00")], 4, "CLOSE", "outside", id="close_outside_range"),
+    pytest.param([("14.02", "-1"), ("13.85", "-2")], 3, "CLOSE", "non-positive", id="first_offending_line_is_reported"),
+])
+def test_bad_index_value_names_row_and_column(tmp_path: Path, edits: list[tuple[str, str]], row: int, column: str,
+                                              match: str) -> None:
+    text = VIX_OK
+    for old, new in edits:
+        assert old in text  # the edit must hit the fixture, or the case tests nothing
+        text = text.replace(old, new)
+    expect_error(read_index_csv, write(tmp_path / "v.csv", text), "vix", row=row, column=column, match=match)
 
 
 def test_unknown_column(tmp_path: Path) -> None:
