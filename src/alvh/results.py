@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,9 @@ class BacktestResult:
     rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
     rebalance_ratio : (n_days, n_paths) beta ratio each day (NaN before min_nobs)
     metadata : config hash, data span, alvh version, seed, provenance
+    analysis : optional :class:`alvh.analytics.HedgeAnalysis` (attach with :meth:`with_analysis`;
+        this module does not import analytics): ``summary_dict()`` then carries its figures under
+        ``"analysis"`` and ``summary()`` appends its text
     """
 
     dates: pd.DatetimeIndex
@@ -65,6 +68,17 @@ class BacktestResult:
     rebalance_ratio: np.ndarray
     capital: float
     metadata: dict[str, object] = field(default_factory=dict)
+    analysis: object | None = None
+
+    def with_analysis(self, analysis: object) -> BacktestResult:
+        """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).
+
+        Any object with ``summary_dict()`` and ``summary()`` methods; the result stays frozen.
+        """
+        if not (callable(getattr(analysis, "summary_dict", None)) and callable(getattr(analysis, "summary", None))):
+            raise InputError(f"got {type(analysis).__name__}", argument="analysis",
+                             expected="an analysis object with summary_dict() and summary() (alvh.analytics.analyze)")
+        return replace(self, analysis=analysis)
 
     @property
     def n_paths(self) -> int:
@@ -127,6 +141,9 @@ class BacktestResult:
             out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
                                      + ("; the trigger fires most days (raw ratio mostly measures layer size and "
                                         "maturity), the cooldown limits the trades" if share > 0.5 else ""))
+        if self.analysis is not None:
+            # drag, split, trigger count/share, regime table, steward figures (alvh.analytics.HedgeAnalysis)
+            out["analysis"] = self.analysis.summary_dict()
         return out
 
     def summary(self, path: int = 0) -> str:
@@ -146,6 +163,8 @@ class BacktestResult:
             lines.append(str(s["rebalance_note"]))
         ev = {k: v for k, v in s["events"].items() if v}
         lines.append("events: " + (", ".join(f"{k}={v}" for k, v in sorted(ev.items())) or "none"))
+        if self.analysis is not None:
+            lines.append(self.analysis.summary())
         return "\n".join(lines)
 
     def to_parquet(self, folder: str | Path, path: int = 0) -> None:
