@@ -541,3 +541,33 @@ def drag_analysis(
     return DragAnalysis(attribution=att, drag=drag, exposure=exposure, monthly=monthly_drag_table(drag, contango=share),
                         distribution=None if share is None else drag_distribution(drag, share), decay=decay,
                         summary=summary)
+
+
+def restrict_drag(drag: Drag, days: np.ndarray | slice) -> Drag:
+    """The same drag on a subset of its days (a boolean mask or a slice over the day axis).
+
+    Used to keep the contango-based tables on the days a VX curve covers when a run goes
+    past the VX data (docs/drag.md, "Runs past the VX data"). Monthly sums are recomputed
+    from the kept days only.
+    """
+    if isinstance(days, slice):
+        sel = days
+    else:
+        sel = np.asarray(days)
+        if sel.dtype != bool or sel.shape != (len(drag.dates),):
+            raise InputError(f"shape {sel.shape}, dtype {sel.dtype}", argument="days",
+                             expected=f"a boolean mask of length {len(drag.dates)} or a slice")
+        if not sel.any():
+            raise InputError("no day kept", argument="days", expected="at least one day")
+
+    def cut(a: np.ndarray | None, axis: int = 0) -> np.ndarray | None:
+        if a is None:
+            return None
+        index = [slice(None)] * a.ndim
+        index[axis] = sel
+        return a[tuple(index)]
+
+    return Drag(layers=drag.layers, instruments=dict(drag.instruments), dates=drag.dates[sel],
+                daily=cut(drag.daily, 1), maturity=cut(drag.maturity), decorrelation=cut(drag.decorrelation),
+                core_vol_change=cut(drag.core_vol_change), core_vol_source=cut(drag.core_vol_source),
+                counterfactual=cut(drag.counterfactual))

@@ -1,0 +1,736 @@
+"""One call from a backtest result to everything issue 5 reports: :func:`analyze` -> :class:`HedgeAnalysis`.
+
+It wires the analytics pieces (attribution, drag, exposure, regimes, the rolling betas and the
+trigger, steward analytics) on a :class:`~alvh.results.BacktestResult` and the
+:class:`~alvh.data.MarketData` it ran on. Definitions and defaults: docs/drag.md (drag, contango-heavy
+months, runs past the VX data) and docs/analytics.md (betas, regimes, steward, "What analyze()
+reports"). Everything here is a function of ``(result, market, rules)``: no global state.
+
+Units: drag in basis points of the NAV at the previous close (the capital the engine sizes on);
+effective vega in dollars per spot-VIX point; betas in dollars of daily vega P&L per unit of SPX
+daily return (raw) or per dollar of effective vega (normalized).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, slot_groups
+from alvh.analytics.drag import (
+    CONTANGO_HEAVY_SHARE,
+    PARTS,
+    SEED_CLAIM_BP_PER_MONTH,
+    DragAnalysis,
+    contango_share,
+    drag_analysis,
+    drag_distribution,
+    restrict_drag,
+)
+from alvh.engine.records import InstrumentKind
+from alvh.errors import InputError
+
+__all__ = ["HedgeAnalysis", "analyze", "TRADING_DAYS_PER_MONTH", "BREAK_EVEN_SHIFTS"]
+
+#: Trading days in a "month-equivalent" of the regime table: 252 / 12.
+TRADING_DAYS_PER_MONTH = 21.0
+#: Implied-vol rises (decimal) at which the core's break-evens are reported: 0, +5 and +10 vol points.
+BREAK_EVEN_SHIFTS: tuple[float, ...] = (0.0, 0.05, 0.10)
+#: Trading days of market history before the run used to warm the regime indicators up
+#: (252-day high of the topping label + the 33-day MACD warm-up + margin).
+LABEL_WARMUP_DAYS = 300
+#: Minimum run length for the steward regression (21-day realized variance, 1-day lag, a few points).
+_MIN_STEWARD_DAYS = 30
+#: Share of days above the threshold from which the summary says the trigger "fires most days".
+_MOST_DAYS = 0.5
+
+
+@dataclass(frozen=True)
+class HedgeAnalysis:
+    """Everything issue 5 reports on one backtest, with ``summary()`` and ``summary_dict()``.
+
+    Attributes
+    ----------
+    drag : DragAnalysis
+        Attribution, daily drag, exposure and decay curves over the whole run (docs/drag.md).
+    monthly : DataFrame
+        Per calendar month and layer ("all" = every layer): drag parts in bp; ``contango_share`` where
+        the VX curve covers the month (NaN otherwise).
+    contango : DataFrame or None
+        :func:`alvh.analytics.drag.drag_distribution` over the covered days (None without VX data).
+    coverage : dict
+        VX coverage of the run: first/last covered day, covered and uncovered days, a note.
+    labels : DataFrame
+        Regime labels on the run's dates (docs/analytics.md section 2; ``"n/a"`` where undefined).
+    regime_table : DataFrame
+        Index (regime, label): ``days``, ``share_of_days``, ``mean_daily_bp``, ``median_daily_bp``,
+        ``bp_per_month_equiv`` (= mean x 21), ``mean_daily_carry_bp``, ``mean_daily_correlation_bp``:
+        total drag of all layers (mean over paths) on the days with that label.
+    exposure : DataFrame
+        Per layer: instrument, days held, mean effective vega ($ per VIX point) when held, and the
+        decay-curve summary (mean E / E on the cycle's first day after 5, 10, 20 days held).
+    betas : DataFrame
+        Daily rolling betas (path ``path``): ``beta_<layer>`` (raw), ``beta_<layer>_norm`` (per dollar of
+        effective vega), ``ratio_raw``, ``ratio_normalized``, ``above`` (the rule's ratio > threshold).
+    trigger : dict
+        The rule compared, how often the ratio exceeds the threshold, how often the engine fired
+        (``result.rebalance_log``), and a plain sentence.
+    irr : DataFrame
+        :func:`alvh.analytics.steward.layer_irr` on each component's trade cash flows.
+    regression : DataFrame or None
+        :func:`alvh.analytics.steward.steward_regression` of each component's daily return (HAC).
+    break_even : DataFrame or None
+        Per IV shift: the core's break-evens while held (mean distance from spot, width, narrowing).
+    notes : tuple of str
+        Everything the analysis restricted, skipped or fell back on, in words.
+    metadata : dict
+        The run's metadata plus the analysis rules' hash and the effective-vega source.
+    """
+
+    drag: DragAnalysis
+    monthly: pd.DataFrame
+    contango: pd.DataFrame | None
+    coverage: dict
+    labels: pd.DataFrame
+    regime_table: pd.DataFrame
+    exposure: pd.DataFrame
+    betas: pd.DataFrame
+    trigger: dict
+    irr: pd.DataFrame
+    regression: pd.DataFrame | None
+    break_even: pd.DataFrame | None
+    notes: tuple[str, ...] = ()
+    metadata: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- JSON
+    def summary_dict(self) -> dict:
+        """JSON-ready headline figures (nested dicts of floats/ints/strings; None for NaN)."""
+        d = dict(self.drag.summary)
+        d.pop("monthly_total_drag_bp", None)
+        out: dict = {"drag": d, "coverage": _clean(self.coverage)}
+        if self.contango is not None:
+            out["contango_heavy_months"] = _contango_block(self.contango)
+        out["regime_table"] = _clean({f"{reg}={lab}": {k: row[k] for k in ("days", "mean_daily_bp",
+                                                                        "bp_per_month_equiv", "share_of_days")}
+                                      for (reg, lab), row in self.regime_table.iterrows()})
+        out["exposure"] = _clean(self.exposure.to_dict(orient="index"))
+        out["rebalance_trigger"] = _clean(self.trigger)
+        steward: dict = {"irr": _clean(self.irr[["irr", "reason", "paid", "received"]].to_dict(orient="index"))}
+        if self.regression is not None:
+            cols = ["alpha_annual", "t_alpha", "beta_spx", "t_spx", "beta_vrp", "t_vrp", "r2", "nobs", "cov_type"]
+            steward["regression"] = _clean(self.regression[cols].to_dict(orient="index"))
+        if self.break_even is not None:
+            steward["break_even"] = _clean(self.break_even.to_dict(orient="index"))
+        out["steward"] = steward
+        out["notes"] = list(self.notes)
+        out["analysis_metadata"] = _clean(self.metadata)
+        return out
+
+    # ---------------------------------------------------------------- text
+    def summary(self) -> str:
+        """Plain-text report: drag and split per layer, contango-heavy months vs the seed's claim,
+        effective vega, the trigger, regimes, steward figures, notes."""
+        s = self.drag.summary
+        lines = ["hedge drag (docs/drag.md), bp of capital per month; positive = cost"]
+        split = s["split_bp_per_month"]
+        lines.append(f"  all layers {s['total_drag_bp_per_month']:7.1f} = "
+                     + " + ".join(f"{k} {v:.1f}" for k, v in split.items()))
+        for layer, total in s["per_layer_drag_bp_per_month"].items():
+            ps = s["per_layer_split_bp_per_month"][layer]
+            lines.append(f"  {layer:<10} {total:7.1f}  ({s['instruments'][layer]}; "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in ps.items()) + ")")
+        if "correlation_split_bp_per_month" in s:
+            cs = s["correlation_split_bp_per_month"]
+            lines.append(f"  correlation = maturity {cs['maturity']:.1f} + decorrelation {cs['decorrelation']:.1f}")
+        if self.contango is not None:
+            b = _contango_block(self.contango)
+            lines.append("monthly total drag, bp (median, mean, 5-95%): "
+                         + "; ".join(f"{k} n={v['n_months']} {_f(v['median'])}, {_f(v['mean'])}, "
+                                     f"{_f(v['q05'])}..{_f(v['q95'])}"
+                                     for k, v in b.items() if isinstance(v, dict)))
+            lines.append(f"  contango-heavy = {b['definition']}; seed claim {b['seed_claim_bp_per_month'][0]:g}-"
+                         f"{b['seed_claim_bp_per_month'][1]:g} bp/month (a hypothesis, not a target)")
+        if len(self.exposure):
+            lines.append("effective vega ($ per VIX point, mean when held; x after 20 days held): "
+                         + ", ".join(f"{k} {_f(r['mean_effective_vega'], 0)} (x{_f(r['relative_20d'], 2)})"
+                                     for k, r in self.exposure.iterrows()))
+        lines.append(self.trigger["sentence"])
+        if len(self.regime_table):
+            lines.append("drag by regime (all layers): days, mean bp/day, bp per month-equivalent (x21)")
+            for (reg, lab), r in self.regime_table.iterrows():
+                lines.append(f"  {reg:<20} {lab:<14} {int(r['days']):>6} {_f(r['mean_daily_bp'], 2):>8} "
+                             f"{_f(r['bp_per_month_equiv'], 1):>8}")
+        lines.append("steward: IRR / alpha per year (t) / beta SPX (t) / beta VRP (t)")
+        for layer, r in self.irr.iterrows():
+            line = f"  {layer:<10} IRR {_pct(r['irr'])}" + (f" ({r['reason']})" if r["reason"] else "")
+            if self.regression is not None and layer in self.regression.index:
+                g = self.regression.loc[layer]
+                line += (f"  alpha {g['alpha_annual']:+.4f} ({g['t_alpha']:+.1f})  beta_spx {g['beta_spx']:+.4f} "
+                         f"({g['t_spx']:+.1f})  beta_vrp {g['beta_vrp']:+.4f} ({g['t_vrp']:+.1f})")
+            lines.append(line)
+        if self.break_even is not None and len(self.break_even):
+            lines.append("core break-evens while held, marked to model with the entry credit (docs/analytics.md 3.4): "
+                         "IV shift, mean distance below/above spot and width in % of spot (days with a profit zone), "
+                         "narrowing of the unshifted zone (a vanished zone = 100%)")
+            for k, r in self.break_even.iterrows():
+                lines.append(f"  {k:<8} -{_f(r['mean_lower_pct_spot'], 2)}% / +{_f(r['mean_upper_pct_spot'], 2)}%  "
+                             f"width {_f(r['mean_width_pct_spot'], 2)}%  narrowing {_f(r['mean_narrowing_pct'], 1)}%  "
+                             f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days)")
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def _f(x: object, nd: int = 1) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "n/a"
+    return f"{float(x):,.{nd}f}"
+
+
+def _pct(x: object) -> str:
+    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.2%}"
+
+
+def _clean(obj: object) -> object:
+    """JSON-ready: numpy scalars to Python, NaN/inf to None, keys to str."""
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, pd.Timestamp):
+        return str(obj.date())
+    return obj
+
+
+def _contango_block(dist: pd.DataFrame) -> dict:
+    out: dict = {}
+    for subset in ("all_months", "contango_heavy", "not_contango_heavy"):
+        row = dist.loc[(subset, "all", "total")]
+        out[subset] = _clean({"n_months": int(row["n_months"]), "mean": row["mean"], "median": row["q0.5"],
+                              "q05": row["q0.05"], "q25": row["q0.25"], "q75": row["q0.75"], "q95": row["q0.95"],
+                              "mean_carry": dist.loc[(subset, "all", "carry"), "mean"],
+                              "mean_correlation": dist.loc[(subset, "all", "correlation"), "mean"],
+                              "mean_costs": dist.loc[(subset, "all", "costs"), "mean"]})
+    out["definition"] = f">= {CONTANGO_HEAVY_SHARE:.0%} of the month's trading days with front VX settle > VIX close"
+    out["seed_claim_bp_per_month"] = list(SEED_CLAIM_BP_PER_MONTH)
+    return out
+
+
+# ====================================================================== helpers
+def _run_rows(result, market) -> np.ndarray:  # noqa: ANN001
+    """Rows of the market data holding each of the run's dates; every date must be there."""
+    rows = market.dates.get_indexer(result.dates)
+    if (rows < 0).any():
+        bad = result.dates[int(np.flatnonzero(rows < 0)[0])]
+        raise InputError(f"the run's day {bad.date()} is not in the market data", argument="market",
+                         expected="the MarketData the backtest ran on (covering every run date)")
+    return rows
+
+
+def _front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    from alvh.analytics.regimes import front_second
+
+    if market.vx is None:
+        nan = np.full(len(rows), np.nan)
+        return nan, nan.copy()
+    return front_second(np.asarray(market.vx.settle)[rows], np.asarray(market.vx.dte)[rows], min_dte=1)
+
+
+def _sensitivity(market, rows: np.ndarray, covered: np.ndarray) -> tuple[Callable, str]:  # noqa: ANN001
+    """dF/dVIX by DTE: the market module's historical estimate on the run's covered days, else the model."""
+    from alvh.market.vx import effective_vega_history, effective_vega_model, estimate_effective_vega
+
+    if market.vx is not None and covered.sum() >= 60:
+        lo, hi = rows[covered][0], rows[covered][-1]
+        sub = market.slice(market.dates[lo], market.dates[hi])
+        try:
+            table = estimate_effective_vega(sub.vx, sub.vix["close"].to_numpy(dtype=float))
+            fn = effective_vega_history(table)
+            desc = ", ".join(f"{k} {b:.2f}" for k, b in table["beta"].items() if np.isfinite(b))
+            return fn, (f"alvh.market.vx.estimate_effective_vega on {sub.dates[0].date()}..{sub.dates[-1].date()}: "
+                        + desc)
+        except InputError:
+            pass
+    return (lambda d: effective_vega_model(np.asarray(d, dtype=float)),
+            "alvh.market.vx.effective_vega_model (default fitted parameters; no usable VX history)")
+
+
+def _group_costs(result, groups: Sequence[str]) -> np.ndarray:  # noqa: ANN001
+    """The engine's costs (positive = paid) as signed P&L in the attribution's group order."""
+    index = {c: k for k, c in enumerate(result.components)}
+    return np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
+
+
+def _nav_prev(result) -> np.ndarray:  # noqa: ANN001
+    nav = np.asarray(result.nav, dtype=float)
+    return np.concatenate([np.full((1, nav.shape[1]), float(result.capital)), nav[:-1]], axis=0)
+
+
+# ---------------------------------------------------------------- drag, coverage
+def _coverage(dates: pd.DatetimeIndex, front: np.ndarray, has_vx: bool) -> dict:
+    ok = np.isfinite(front)
+    cov: dict = {"vx_data": has_vx, "run_days": len(dates), "covered_days": int(ok.sum()),
+                 "uncovered_days": int((~ok).sum())}
+    if ok.any():
+        cov["first_covered"] = str(dates[ok][0].date())
+        cov["last_covered"] = str(dates[ok][-1].date())
+    if not has_vx:
+        cov["note"] = ("no VX settlements in the market data: the layers traded the model VX curve; "
+                       "contango-heavy months and the term-structure regimes are not computed")
+    elif ok.all():
+        cov["note"] = "the VX data cover every day of the run"
+    else:
+        inner = int((~ok[np.flatnonzero(ok)[0]:np.flatnonzero(ok)[-1] + 1]).sum()) if ok.any() else 0
+        cov["note"] = (f"the VX data cover {int(ok.sum())} of the run's {len(dates)} days"
+                       + (f" ({cov['first_covered']}..{cov['last_covered']}" if ok.any() else "")
+                       + (f", {inner} uncovered days inside)" if inner else ")" if ok.any() else "")
+                       + ": contango-heavy months and the front/second regime labels use the covered days only; "
+                         "the layers can hold no VX future on the other days")
+    return cov
+
+
+def _monthly_with_share(da: DragAnalysis, share: pd.Series | None) -> pd.DataFrame:
+    table = da.monthly.copy()
+    if share is not None:
+        s = pd.Series(share.to_numpy(), index=[str(p) for p in share.index])
+        table["contango_share"] = table["month"].map(s).astype(float)
+    else:
+        table["contango_share"] = np.nan
+    return table
+
+
+# ---------------------------------------------------------------- regimes
+def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[str]) -> pd.DataFrame:  # noqa: ANN001
+    """Regime labels on the run's dates, computed on the market history from LABEL_WARMUP_DAYS before."""
+    from alvh.analytics import regimes as rg
+
+    i0 = max(0, int(rows[0]) - LABEL_WARMUP_DAYS)
+    i1 = int(rows[-1]) + 1
+    hist = market.dates[i0:i1]
+    spx = market.spx["close"].iloc[i0:i1].astype(float)
+    vix = market.vix["close"].iloc[i0:i1].astype(float)
+    n = len(hist)
+    cols: dict[str, pd.Series] = {}
+    if market.vx is not None:
+        front, second = _front_second(market, np.arange(i0, i1))
+        ts = rg.term_structure(vix, pd.Series(front, index=hist), pd.Series(second, index=hist))
+        cols["front_state"] = ts["front_state"]
+        cols["curve_state"] = ts["curve_state"]
+    m = None
+    if n >= 34:  # MACD(12,26,9) warm-up 33 rows
+        m = rg.macd(spx)
+        cols["macd_state"] = m["state"]
+    else:
+        notes.append(f"MACD/RSI labels skipped: {n} days of SPX history (MACD needs 34)")
+    if m is not None:
+        cols["rsi_band"] = rg.rsi_band(rg.rsi(spx))
+    bdiv = None
+    if market.breadth is not None and n >= 63:
+        b = market.breadth.iloc[i0:i1]
+        gaps = b[["advancing", "declining"]].isna().any(axis=1)
+        if gaps.any():
+            notes.append(f"breadth labels skipped: advancing/declining missing on {int(gaps.sum())} days of "
+                         f"{hist[0].date()}..{hist[-1].date()} (first {b.index[gaps.to_numpy()][0].date()}); the AD "
+                         "line cannot step over a gap")
+        else:
+            ad = rg.advance_decline_line(b["advancing"].astype(float), b["declining"].astype(float))
+            bdiv = rg.breadth_divergence(spx, ad)
+            cols["breadth_divergence"] = bdiv
+    elif market.breadth is None:
+        notes.append("no breadth data: breadth divergence not labelled; topping uses momentum divergence only")
+    if m is not None and n >= 252:
+        cols["topping"] = rg.topping(spx, macd_frame=m, breadth_div=bdiv)
+    elif m is not None:
+        notes.append(f"topping label skipped: {n} days of SPX history (a 252-day high is needed)")
+    frame = pd.DataFrame(cols, index=hist)
+    if market.events:
+        frame = frame.join(rg.event_windows(hist, market.events))
+        empty = [k for k, v in market.events.items() if len(v) == 0]
+        if empty:
+            notes.append(f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never "
+                         "'event')")
+    return frame.reindex(run_dates)
+
+
+def _regime_table(labels: pd.DataFrame, total: pd.Series, carry: pd.Series, corr: pd.Series) -> pd.DataFrame:
+    from alvh.analytics.regimes import regime_table
+
+    if labels.shape[1] == 0:
+        return pd.DataFrame(columns=["days", "share_of_days", "mean_daily_bp", "median_daily_bp",
+                                     "bp_per_month_equiv", "mean_daily_carry_bp", "mean_daily_correlation_bp"])
+    t = regime_table(total, labels)
+    out = pd.DataFrame({"days": t["count"], "share_of_days": t["share_of_days"], "mean_daily_bp": t["mean"],
+                        "median_daily_bp": t["median"]})
+    out["bp_per_month_equiv"] = out["mean_daily_bp"] * TRADING_DAYS_PER_MONTH
+    out["mean_daily_carry_bp"] = regime_table(carry, labels)["mean"]
+    out["mean_daily_correlation_bp"] = regime_table(corr, labels)["mean"]
+    return out
+
+
+# ---------------------------------------------------------------- betas and trigger
+def _rebalance_rule(rules, layers: Sequence[str], result, notes: list[str]):  # noqa: ANN001, ANN202
+    """The rule whose ratio is reported; explicit rules must name existing layers."""
+    from alvh.config import Rebalance, config_hash
+
+    if rules is None:
+        rb = Rebalance()
+        if rb.short_layer not in layers or rb.long_layer not in layers:
+            notes.append(f"no rules given and the default rebalance layers ({rb.short_layer!r}, {rb.long_layer!r}) "
+                         f"are not among {list(layers)}: no beta ratio reported")
+            return None
+        notes.append("no rules given: the beta ratio uses the default rebalance rule (window 90, threshold 1.4, "
+                     "short vs long, raw)")
+        return rb
+    rb = rules.rebalance
+    for key in ("short_layer", "long_layer"):
+        name = getattr(rb, key)
+        if name not in layers:
+            raise InputError(f"layer {name!r} does not exist in the result", argument=f"rules.rebalance.{key}",
+                             expected=f"one of {list(layers)}")
+    run_hash = result.metadata.get("config_hash")
+    if run_hash is not None and config_hash(rules) != run_hash:
+        notes.append(f"the analysis rules (config {config_hash(rules)[:12]}) differ from the run's "
+                     f"({str(run_hash)[:12]}): the trigger statistics use the analysis rules")
+    return rb
+
+
+def _regressors(result, market, rows: np.ndarray, exog: Sequence[str] | pd.DataFrame | None,  # noqa: ANN001
+                path: int) -> tuple[np.ndarray, list[str]]:
+    """SPX daily return (NaN on day 0, as the engine) plus exogenous series, gaps raised by name."""
+    spx = np.asarray(market.spx["close"].to_numpy(dtype=float)[rows])
+    x = np.full(len(rows), np.nan)
+    x[1:] = spx[1:] / spx[:-1] - 1.0
+    cols, names = [x], ["spx_return"]
+    if exog is not None:
+        if isinstance(exog, pd.DataFrame):
+            frame = exog
+        else:
+            missing = [k for k in exog if k not in market.exog]
+            if missing:
+                raise InputError(f"no exogenous series {missing}", argument="exog",
+                                 expected=f"names among {sorted(market.exog)}")
+            frame = pd.DataFrame({k: market.exog[k] for k in exog})
+        for name in frame.columns:
+            s = frame[name].reindex(result.dates).to_numpy(dtype=float)
+            bad = ~np.isfinite(s)
+            if bad.any():
+                raise InputError(f"series {name!r} has no value on {result.dates[int(np.flatnonzero(bad)[0])].date()} "
+                                 f"({int(bad.sum())} of {len(s)} run days missing)", argument="exog",
+                                 expected="a value on every trading day of the run (fill or resample it first)")
+            cols.append(s)
+            names.append(str(name))
+    bad = ~np.isfinite(x[1:])
+    if bad.any():
+        raise InputError(f"SPX return missing on {result.dates[1 + int(np.flatnonzero(bad)[0])].date()}",
+                         argument="market", expected="an SPX close on every run day")
+    return np.column_stack(cols), names
+
+
+def _betas(result, market, rows, da: DragAnalysis, layers: Sequence[str], rb, exog, path: int,  # noqa: ANN001
+           notes: list[str]) -> tuple[pd.DataFrame, dict]:
+    from alvh.stats import beta_ratio, rolling_ols
+
+    n = len(result.dates)
+    window = int(rb.window) if rb is not None else 90
+    min_nobs = int(rb.min_nobs) if rb is not None else 60
+    if min_nobs > n:
+        raise InputError(f"min_nobs {min_nobs} exceeds the run's {n} days: no beta could be computed",
+                         argument="rules.rebalance.min_nobs", expected=f"at most {n} (or a longer run)")
+    if window > n:
+        notes.append(f"regression window {window} is longer than the run ({n} days): betas use all days so far "
+                     f"(NaN until {min_nobs} valid days), as the engine's RollingBeta")
+    X, names = _regressors(result, market, rows, exog, path)
+    att = da.attribution
+    gi = [att.groups.index(g) for g in layers]
+    move = sum(att.term(t)[:, path][:, gi] for t in MARKET_MOVE_TERMS)  # (n, L) dollars: the layer's vega P&L
+    ev = (da.exposure.per_group[:, path][:, [da.exposure.groups.index(g) for g in layers]]
+          if da.exposure is not None else None)
+    # the engine's trigger: expanding until the window is full, NaN before min_nobs, NaN rows excluded
+    raw = rolling_ols(move, X, window, min_nobs=min_nobs, expanding=True, missing="drop")
+    out = {f"beta_{g}": raw.params[:, j, 1] for j, g in enumerate(layers)}
+    if ev is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_unit = np.where(ev > 0, move / np.where(ev > 0, ev, 1.0), np.nan)
+        norm = rolling_ols(per_unit, X, window, min_nobs=min_nobs, expanding=True, missing="drop")
+        out.update({f"beta_{g}_norm": norm.params[:, j, 1] for j, g in enumerate(layers)})
+    frame = pd.DataFrame(out, index=result.dates)
+    trig: dict = {"regressors": names, "window": window, "min_nobs": min_nobs}
+    if rb is None:
+        trig["sentence"] = "beta ratio: not reported (no rebalance rule applies to these layers)"
+        return frame, trig
+    s, lg = rb.short_layer, rb.long_layer
+    frame["ratio_raw"] = beta_ratio(frame[f"beta_{s}"].to_numpy(), frame[f"beta_{lg}"].to_numpy())
+    if ev is not None:
+        frame["ratio_normalized"] = beta_ratio(frame[f"beta_{s}_norm"].to_numpy(), frame[f"beta_{lg}_norm"].to_numpy())
+    col = "ratio_raw" if rb.basis == "raw" or ev is None else "ratio_normalized"
+    ratio = frame[col].to_numpy()
+    defined = np.isfinite(ratio)
+    frame["above"] = defined & (ratio > rb.threshold)
+    share = float(frame["above"].sum() / defined.sum()) if defined.any() else float("nan")
+    log = result.rebalance_log
+    fired = log[log["path"] == path] if len(log) else log
+    n_fired = int(len(fired))
+    traded = int((fired["contracts_traded"] > 0).sum()) if n_fired else 0
+    trig.update({"short_layer": s, "long_layer": lg, "basis": rb.basis, "threshold": float(rb.threshold),
+                 "enabled_in_run": bool(result.metadata.get("rebalance_threshold") is not None),
+                 "days_defined": int(defined.sum()), "days_above": int(frame["above"].sum()),
+                 "share_above": share,
+                 "share_above_raw": _share_above(frame["ratio_raw"].to_numpy(), rb.threshold),
+                 "share_above_normalized": (_share_above(frame["ratio_normalized"].to_numpy(), rb.threshold)
+                                            if "ratio_normalized" in frame else None),
+                 "median_ratio_raw": _nanmedian(frame["ratio_raw"].to_numpy()),
+                 "median_ratio_normalized": (_nanmedian(frame["ratio_normalized"].to_numpy())
+                                             if "ratio_normalized" in frame else None),
+                 "fired": n_fired, "fired_with_trades": traded,
+                 "fired_share_of_days": n_fired / n, "cooldown_days": int(rb.cooldown_days)})
+    eng = np.asarray(result.rebalance_ratio)[:, path]
+    if np.isfinite(eng).any():
+        trig["engine_share_above"] = float(np.mean(eng[np.isfinite(eng)] > rb.threshold))
+    head = (f"rebalance trigger ({s} vs {lg}, {rb.basis} betas, {window}-day window, threshold {rb.threshold:g}): "
+            f"the ratio is above the threshold on {_pct(share)} of the {int(defined.sum())} days it is defined "
+            f"(median raw ratio {_f(trig['median_ratio_raw'], 2)}); the engine fired {n_fired} times "
+            f"({n_fired / n:.1%} of days; {traded} with trades)")
+    held = {g: float(np.mean(np.asarray(result.records.quantity)[:, path][:, [i for i, c in
+                                                                            enumerate(result.records.slots.component)
+                                                                            if c == g]].any(axis=1)))
+            for g in (s, lg)}
+    trig["share_of_days_held"] = held
+    if defined.sum() < 0.5 * n:
+        head += (f"; the ratio is undefined on {n - int(defined.sum())} days (a beta of 0 or NaN: the {lg} layer is "
+                 f"held on {held[lg]:.0%} of days, the {s} layer on {held[s]:.0%})")
+    if defined.any() and share > _MOST_DAYS:
+        head += (f". The trigger condition holds most days: the {rb.basis} ratio mostly measures the layers' sizes "
+                 f"and maturities, not a regime signal; only the {rb.cooldown_days}-day cooldown and the rule that "
+                 "both layers be held keep the firings few")
+    trig["sentence"] = head + "."
+    return frame, trig
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if x.size else float("nan")
+
+
+def _share_above(ratio: np.ndarray, threshold: float) -> float | None:
+    ok = np.isfinite(ratio)
+    return float(np.mean(ratio[ok] > threshold)) if ok.any() else None
+
+
+def _nanmedian(x: np.ndarray) -> float | None:
+    ok = np.isfinite(x)
+    return float(np.median(x[ok])) if ok.any() else None
+
+
+# ---------------------------------------------------------------- exposure
+def _exposure_table(da: DragAnalysis, layers: Sequence[str], path: int) -> pd.DataFrame:
+    rows = {}
+    for g in layers:
+        row: dict = {"instrument": da.drag.instruments.get(g, "unknown")}
+        if da.exposure is not None:
+            e = da.exposure.per_group[:, path, da.exposure.groups.index(g)]
+            held = e != 0
+            row["days_held"] = int(held.sum())
+            row["mean_effective_vega"] = float(e[held].mean()) if held.any() else float("nan")
+            curve = da.decay.get(g)
+            row["cycles"] = int(curve.loc[0, "n_obs"]) if curve is not None and 0 in curve.index else 0
+            for k in (5, 10, 20):
+                row[f"relative_{k}d"] = (float(curve.loc[k, "relative"]) if curve is not None and k in curve.index
+                                         else float("nan"))
+        rows[g] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ---------------------------------------------------------------- steward
+def _cash_flows(result, path: int) -> pd.DataFrame:  # noqa: ANN001
+    """Dated cash flows per component from the trade ledger (trader's side) plus the final mark."""
+    mult = dict(zip(result.records.slots.names, np.asarray(result.records.slots.multiplier, dtype=float)))
+    t = result.trades[result.trades["path"] == path] if len(result.trades) else result.trades
+    last = result.dates[-1]
+    frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([last]), columns=list(result.components))
+    if len(t):
+        m = t["slot"].map(mult).to_numpy(dtype=float)
+        flow = -(t["quantity"].to_numpy(dtype=float) * t["price"].to_numpy(dtype=float) * m) \
+            - t["cost"].to_numpy(dtype=float)
+        f = pd.DataFrame({"date": pd.DatetimeIndex(t["date"]), "component": t["component"].to_numpy(), "flow": flow})
+        piv = f.pivot_table(index="date", columns="component", values="flow", aggfunc="sum", fill_value=0.0)
+        frame = piv.reindex(columns=list(result.components), fill_value=0.0).add(frame, fill_value=0.0).sort_index()
+    final = np.asarray(result.value)[-1, path]
+    frame.loc[last] = frame.loc[last] + final
+    return frame.fillna(0.0)
+
+
+def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # noqa: ANN001
+    """Break-evens of the held core condor each day, with its entry credit, at the IV shifts."""
+    from alvh.analytics.exposure import days_since_roll
+    from alvh.analytics.steward import break_even_expansion
+
+    rec = result.records
+    core = [i for i, c in enumerate(rec.slots.component) if c == "core"]
+    if len(core) != 4:
+        notes.append("break-even expansion skipped: the core does not have 4 option legs")
+        return None
+    kind = np.asarray(rec.kind)[:, path][:, core]
+    q = np.asarray(rec.quantity)[:, path][:, core]
+    held = (q != 0) & (kind == InstrumentKind.SPX_OPTION)
+    call = np.asarray(rec.is_call)[:, path][:, core]
+    roles = {"long_put": ~call & (q > 0), "short_put": ~call & (q < 0), "short_call": call & (q < 0),
+             "long_call": call & (q > 0)}
+    day_ok = held.all(axis=1) & np.all([r.sum(axis=1) == 1 for r in roles.values()], axis=0)
+    ds = days_since_roll(rec, core)[:, path]  # (n, 4)
+    t_now = np.asarray(rec.t_now, float)[:, path][:, core]
+    # the same condor on every leg, held at least one day (on a cycle's first day the P&L is 0 at entry spot)
+    day_ok &= (ds.min(axis=1) == ds.max(axis=1)) & (ds[:, 0] >= 1) & (np.ptp(t_now, axis=1) < 1e-9)
+    if not day_ok.any():
+        notes.append("break-even expansion skipped: the core condor is never held for more than a day")
+        return None
+    d = np.flatnonzero(day_ok)
+
+    def leg(field_name: str, at: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        a = np.asarray(getattr(rec, field_name), float)[:, path][:, core]
+        rows = d if at is None else at
+        return {k: a[rows, np.argmax(r[d], axis=1)] for k, r in roles.items()}
+
+    strikes = leg("strike")
+    vol = leg("vol_now")
+    spot = np.asarray(rec.underlying_now, float)[d, path, core[0]]
+    start = d - ds[d, 0]  # the cycle's first holding day: price_prev = the entry mark
+    entry_px = leg("price_prev", start)
+    credit = entry_px["short_put"] + entry_px["short_call"] - entry_px["long_put"] - entry_px["long_call"]
+    rate = np.asarray(rec.rate_prev, float)[d, path, core[0]]
+    div = np.asarray(rec.div_prev, float)[d, path, core[0]]
+    ok = (np.isfinite(spot) & (credit > 0) & np.all([np.isfinite(v) & (v > 0) for v in vol.values()], axis=0)
+          & np.all([np.isfinite(v) for v in strikes.values()], axis=0))
+    if not ok.any():
+        notes.append("break-even expansion skipped: no held day with a positive entry credit and finite vols")
+        return None
+    sel = lambda a: a[ok]  # noqa: E731
+    shifts = np.asarray(BREAK_EVEN_SHIFTS)[:, None]
+    with np.errstate(all="ignore"):
+        be = break_even_expansion(long_put=sel(strikes["long_put"]), short_put=sel(strikes["short_put"]),
+                                  short_call=sel(strikes["short_call"]), long_call=sel(strikes["long_call"]),
+                                  t_remaining=sel(t_now[d, 0]),
+                                  iv=[sel(vol[k]) for k in ("long_put", "short_put", "short_call", "long_call")],
+                                  iv_shift=shifts, rate=sel(rate), div=sel(div), credit=sel(credit))
+    s = sel(spot)
+    zone0 = np.isfinite(be.width[0]) & (be.width[0] > 0)
+    rows = {}
+    for i, sh in enumerate(BREAK_EVEN_SHIFTS):
+        w = be.width[i]
+        zone = np.isfinite(w)
+        # narrowing against the unshifted zone on days that have one; a zone that vanishes counts 100%
+        narrowing = np.where(zone[zone0], 1.0 - np.where(zone[zone0], w[zone0], 0.0) / be.width[0][zone0], 1.0)
+        rows[f"+{sh * 100:.0f}vol"] = {
+            "iv_shift": sh, "n_days": int(len(s)), "n_zone": int(zone.sum()), "n_no_zone": int((~zone).sum()),
+            "mean_lower_pct_spot": _mean((s[zone] - be.lower[i][zone]) / s[zone] * 100),
+            "mean_upper_pct_spot": _mean((be.upper[i][zone] - s[zone]) / s[zone] * 100),
+            "mean_width_pct_spot": _mean(w[zone] / s[zone] * 100),
+            "mean_narrowing_pct": _mean(narrowing * 100),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ====================================================================== entry point
+def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
+            exog: Sequence[str] | pd.DataFrame | None = None) -> HedgeAnalysis:
+    """Everything issue 5 reports on a backtest result, in one object.
+
+    Parameters
+    ----------
+    result : BacktestResult
+        From :func:`alvh.engine.run_backtest` / :func:`alvh.run`.
+    market : MarketData
+        The market data the run used (it must contain every run date; a longer history is used to
+        warm the regime indicators up).
+    rules : Rules, optional
+        The rules of the run: the rebalance rule's layers, window, min_nobs, threshold and basis
+        drive the reported beta ratio. Layers it names must exist in the result (else
+        :class:`InputError`). Without rules the default rule is used when its layers exist.
+    path : int
+        Path of the per-path pieces (betas, trigger, steward); drag figures average over paths.
+    exog : sequence of str or DataFrame, optional
+        Extra regressors of the rolling betas: names in ``market.exog`` or a dates x series frame.
+        Each needs a value on every run day; a gap raises :class:`InputError` naming the series.
+
+    Returns
+    -------
+    HedgeAnalysis
+
+    Notes
+    -----
+    bp are of the NAV at the previous close (the capital the engine sizes the layers on).
+    Runs that go past the VX data (real VX ends 2025-06-18) keep the drag of every day, but the
+    contango-heavy months and the front/second labels use the covered days only; ``coverage`` and
+    ``notes`` say so.
+    """
+    if not 0 <= path < result.n_paths:
+        raise InputError(f"path {path}", argument="path", expected=f"0..{result.n_paths - 1}")
+    notes: list[str] = []
+    rows = _run_rows(result, market)
+    dates = result.dates
+    vix = market.vix["close"].to_numpy(dtype=float)[rows]
+    front, _ = _front_second(market, rows)
+    covered = np.isfinite(front)
+    coverage = _coverage(dates, front, market.vx is not None)
+    if market.vx is not None and not covered.all():
+        notes.append(coverage["note"])
+    sens, sens_desc = _sensitivity(market, rows, covered)
+    groups, _ = slot_groups(result.records)
+    da = drag_analysis(result.records, dates=dates, capital=_nav_prev(result), vix=vix, front_vx=None,
+                       cost_pnl=_group_costs(result, groups), financing_pnl=result.financing, sensitivity=sens)
+    layers = da.drag.layers
+    share = None
+    contango = None
+    if covered.any():
+        share = contango_share(dates[covered], front[covered], vix[covered])
+        sub = restrict_drag(da.drag, covered)
+        contango = drag_distribution(sub, share)
+        if int(contango.loc[("all_months", "all", "total"), "n_months"]) == 0:
+            notes.append("no covered month has 15 or more trading days: no monthly drag distribution")
+            contango = None
+    monthly = _monthly_with_share(da, share)
+    labels = _labels(market, rows, dates, notes)
+    total = pd.Series(da.drag.part("total").sum(axis=-1).mean(axis=-1), index=dates)
+    carry = pd.Series(da.drag.part("carry").sum(axis=-1).mean(axis=-1), index=dates)
+    corr = pd.Series(da.drag.part("correlation").sum(axis=-1).mean(axis=-1), index=dates)
+    regimes = _regime_table(labels, total, carry, corr)
+    rb = _rebalance_rule(rules, layers, result, notes)
+    betas, trigger = _betas(result, market, rows, da, layers, rb, exog, path, notes)
+    exposure = _exposure_table(da, layers, path)
+
+    from alvh.analytics.steward import layer_irr, steward_regression
+
+    # per hedge layer: the core is a credit position whose flows hold no capital outlay (its collateral is
+    # not a cash flow), so a money-weighted return of its flows is not meaningful
+    flows = _cash_flows(result, path)
+    irr_table = layer_irr(flows[[c for c in flows.columns if c in layers]])
+    multi = [g for g, r in irr_table.iterrows() if r["sign_changes"] > 1 and np.isfinite(r["irr"])]
+    if multi:
+        notes.append(f"IRR of {', '.join(multi)}: the cash flows change sign more than once, the root reported may "
+                     "not be unique (Descartes' rule); read it with the paid/received totals")
+    regression = None
+    if len(dates) >= _MIN_STEWARD_DAYS:
+        att = da.attribution
+        comps = [g for g in att.groups if g not in NON_LAYER_GROUPS[1:]]
+        ret = pd.DataFrame({g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps},
+                           index=dates)
+        regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows], index=dates),
+                                        pd.Series(vix, index=dates), cov_type="HAC")
+    else:
+        notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
+    break_even = _break_even(result, path, notes)
+    from alvh.config import config_hash
+
+    meta = {k: result.metadata.get(k) for k in ("config_hash", "data_start", "data_end", "alvh_version", "seed")}
+    meta.update({"analysis_rules_hash": config_hash(rules) if rules is not None else None,
+                 "effective_vega_source": sens_desc, "capital_basis": "NAV at the previous close",
+                 "core_vol_change": "spot VIX daily change", "path": path, "parts": list(PARTS)})
+    return HedgeAnalysis(drag=da, monthly=monthly, contango=contango, coverage=coverage, labels=labels,
+                         regime_table=regimes, exposure=exposure, betas=betas, trigger=trigger, irr=irr_table,
+                         regression=regression, break_even=break_even, notes=tuple(notes), metadata=meta)
