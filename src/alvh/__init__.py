@@ -4,6 +4,8 @@ Data flows one way; nothing imports upward::
 
     errors, config -> calendar -> data -> pricing (kernels) -> market
         -> strategy / engine -> simulate -> analytics -> results -> report -> cli
+
+``alvh.run(rules, market, start, end)`` runs a backtest and attaches its analysis (:mod:`alvh.api`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,4 +15,12 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+
+def run(rules=None, market=None, start=None, end=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """Backtest plus analysis in one call; see :func:`alvh.api.run` (imported lazily: ``import alvh`` stays light)."""
+    from alvh.api import run as _run
+
+    return _run(rules, market, start, end, **kwargs)
+
+
+__all__ = ["__version__", "run"]

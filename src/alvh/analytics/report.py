@@ -678,7 +678,7 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     front, _ = _front_second(market, rows)
     covered = np.isfinite(front)
     coverage = _coverage(dates, front, market.vx is not None)
-    if market.vx is not None and not covered.all():
+    if market.vx is None or not covered.all():
         notes.append(coverage["note"])
     sens, sens_desc = _sensitivity(market, rows, covered)
     groups, _ = slot_groups(result.records)

@@ -11,6 +11,10 @@ from rich.table import Table
 
 from alvh.config import default_rules, load_rules
 
+#: Files written into --out (the order of the final "wrote" line).
+OUTPUTS: tuple[str, ...] = ("summary.json", "daily.parquet", "trades.csv", "events.csv", "rebalance.csv",
+                            "drag_monthly.csv", "regimes.csv")
+
 
 def backtest(
     rules: Path | None = typer.Option(None, "--rules", help="Rules file (TOML); default: the shipped 4/4/2 rules."),
@@ -18,23 +22,27 @@ def backtest(
     end: str | None = typer.Option(None, "--end", help="Last day (YYYY-MM-DD)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="alvh data store (from `alvh data import`); "
                                          "default: the embedded default data (SPX/VIX 2014-2018, model VX curve)."),
-    out: Path = typer.Option(..., "--out", help="Output folder: summary.json, daily.parquet, trades.csv."),
+    out: Path = typer.Option(..., "--out", help="Output folder: summary.json, daily.parquet, trades.csv, events.csv, "
+                             "rebalance.csv, drag_monthly.csv, regimes.csv."),
 ) -> None:
-    """Run the rules on market data; write summary.json, daily.parquet, trades.csv; print a summary table."""
+    """Run the rules on market data, analyse the hedge (alvh.analytics.analyze), write the outputs, print a summary."""
+    from alvh.api import run
     from alvh.data import MarketData
-    from alvh.engine import run_backtest
 
     r = load_rules(rules) if rules is not None else default_rules()
     md = MarketData.from_store(data_dir) if data_dir is not None else MarketData.default()
-    res = run_backtest(r, md, start, end)
+    res = run(r, md, start, end)
+    a = res.analysis
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
-    summary["drag"] = _drag_block(res, md)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     res.to_frame().to_parquet(out / "daily.parquet")
     res.trades.to_csv(out / "trades.csv", index=False)
     res.event_log.to_csv(out / "events.csv", index=False)
     res.rebalance_log.to_csv(out / "rebalance.csv", index=False)
+    a.monthly.to_csv(out / "drag_monthly.csv", index=False)
+    a.regime_table.reset_index().to_csv(out / "regimes.csv", index=False)
+
     con = Console()
     t = Table(title=f"alvh backtest {summary['start']} .. {summary['end']}  (config {str(res.metadata['config_hash'])[:12]})")
     t.add_column("component")
@@ -49,30 +57,53 @@ def backtest(
     cagr = summary["cagr"]
     con.print(f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
               + (f"  CAGR {cagr:.2%}" if cagr is not None else "") + f"  max drawdown {summary['max_drawdown']:.2%}")
-    dr = summary["drag"]
-    split = ", ".join(f"{k} {v:.1f}" for k, v in dr["split_bp_per_month"].items())
-    con.print(f"hedge drag {dr['total_drag_bp_per_month']:.1f} bp of capital per month ({split}); instruments "
-              + ", ".join(f"{k}: {v}" for k, v in dr["instruments"].items()) + " (docs/drag.md)")
-    if "rebalance_note" in summary:
-        con.print(str(summary["rebalance_note"]))
+    con.print(_drag_table(summary["analysis"]["drag"]))
+    ch = summary["analysis"].get("contango_heavy_months")
+    if ch is not None:
+        lo, hi = ch["seed_claim_bp_per_month"]
+        con.print("monthly total drag (bp): "
+                  + "; ".join(f"{name} median {_num(ch[key]['median'])}, mean {_num(ch[key]['mean'])} "
+                              f"({ch[key]['n_months']} months)"
+                              for key, name in (("all_months", "all months"), ("contango_heavy", "contango-heavy")))
+                  + f"; seed claim {lo:g}-{hi:g} bp/month for contango-heavy months ({ch['definition']})")
+    con.print(a.trigger["sentence"])
+    con.print(_regime_rich(a.regime_table))
+    for note in a.notes:
+        con.print(f"note: {note}", highlight=False)
     con.print(f"trades {summary['n_trades']}  rebalance firings {summary['rebalance_firings']}  "
               f"events {sum(v for v in summary['events'].values())} (see events.csv)")
-    con.print(f"wrote {out}/summary.json, daily.parquet, trades.csv, events.csv, rebalance.csv")
+    con.print(f"wrote {out}/" + ", ".join(OUTPUTS))
 
 
-def _drag_block(res, md) -> dict:  # noqa: ANN001
-    """The analytics layer's drag summary (alvh.analytics.drag.drag_analysis) for summary.json."""
-    import numpy as np
+def _num(x: object, nd: int = 1) -> str:
+    import math
 
-    from alvh.analytics.drag import drag_analysis
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"
 
-    vix = md.vix["close"].reindex(res.dates).to_numpy(dtype=float)
-    front = md.vx.front().reindex(res.dates)["settle"].to_numpy(dtype=float) if md.vx is not None else None
-    nav_prev = np.vstack([np.full((1, res.n_paths), res.capital), res.nav[:-1]])
-    cost = -res.costs  # groups of the attribution = the engine's components, same order
-    da = drag_analysis(res.records, dates=res.dates, capital=nav_prev, vix=vix, front_vx=front, cost_pnl=cost,
-                       financing_pnl=res.financing)
-    return da.summary
+
+def _drag_table(dr: dict) -> Table:
+    """Drag per layer and its split, bp of capital per month (docs/drag.md)."""
+    t = Table(title="hedge drag, bp of capital per month (positive = cost; docs/drag.md)")
+    for col in ("layer", "instrument", "total", "carry", "correlation", "costs", "financing"):
+        t.add_column(col, justify="left" if col in ("layer", "instrument") else "right")
+    for layer, total in dr["per_layer_drag_bp_per_month"].items():
+        sp = dr["per_layer_split_bp_per_month"][layer]
+        t.add_row(layer, dr["instruments"][layer], _num(total), *(_num(sp[k]) for k in ("carry", "correlation",
+                                                                                    "costs", "financing")))
+    sp = dr["split_bp_per_month"]
+    t.add_row("all", "", _num(dr["total_drag_bp_per_month"]),
+              *(_num(sp[k]) for k in ("carry", "correlation", "costs", "financing")))
+    return t
+
+
+def _regime_rich(table) -> Table:  # noqa: ANN001
+    t = Table(title="drag by regime, all layers: bp of capital per day (mean) and per month-equivalent (x21); "
+                    "carry/correlation split in regimes.csv")
+    for col in ("regime", "label", "days", "bp/day", "bp/month"):
+        t.add_column(col, justify="left" if col in ("regime", "label") else "right", no_wrap=True)
+    for (reg, lab), r in table.iterrows():
+        t.add_row(str(reg), str(lab), f"{int(r['days'])}", _num(r["mean_daily_bp"], 2), _num(r["bp_per_month_equiv"]))
+    return t
 
 
 def register(app: typer.Typer) -> None:
