@@ -1,0 +1,201 @@
+"""alvh.analytics.analyze / alvh.run: the wiring from a backtest result to what users get.
+
+Oracles that do not go through the analytics code: total drag rebuilt from the engine's own arrays
+(vega notional x VIX change minus the layer's net P&L), the layers' cash flows summed back to the
+engine's net P&L, the engine's own beta ratio, pandas groupby for the regime table.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import alvh
+from alvh.analytics import HedgeAnalysis, analyze
+from alvh.config import default_rules
+from alvh.data import MarketData
+from alvh.engine.records import InstrumentKind
+from alvh.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def default_md():
+    return MarketData.default()
+
+
+@pytest.fixture(scope="module")
+def run_2016(default_md):
+    """Default rules on the embedded default data (model VX curve), 2016-01 .. 2017-06."""
+    return alvh.run(default_rules(), default_md, "2016-01-01", "2017-06-30")
+
+
+def _independent_total_drag_bp(res, vix: np.ndarray) -> np.ndarray:
+    """Daily total drag of all layers (bp of the NAV at the previous close) from the engine's arrays only:
+    sum over VX-future layers of q x 1000 x dVIX minus the layer's P&L net of costs (docs/drag.md, total row)."""
+    rec = res.records
+    layer_cols = [i for i, c in enumerate(rec.slots.component) if c != "core"]
+    assert (np.asarray(rec.kind)[..., layer_cols][np.asarray(rec.quantity)[..., layer_cols] != 0]
+            == InstrumentKind.VX_FUTURE).all()
+    notional = (np.asarray(rec.quantity)[:, 0, layer_cols] * np.asarray(rec.slots.multiplier)[layer_cols]).sum(axis=1)
+    dvix = np.r_[0.0, np.diff(vix)]
+    k = [res.components.index(c) for c in res.components if c != "core"]
+    net = (res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1)
+    nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
+    return (notional * dvix - net) / nav_prev * 1e4
+
+
+def test_run_attaches_analysis_and_summary_is_strict_json(run_2016):
+    res = run_2016
+    a = res.analysis
+    assert isinstance(a, HedgeAnalysis)
+    s = res.summary_dict()
+    text = json.dumps(s, default=str, allow_nan=False)  # the analysis block has no NaN
+    an = json.loads(text)["analysis"]
+    for key in ("drag", "coverage", "regime_table", "exposure", "rebalance_trigger", "steward", "notes"):
+        assert key in an
+    assert set(an["drag"]["split_bp_per_month"]) == {"carry", "correlation", "costs", "financing"}
+    assert an["drag"]["instruments"] == {"short": "futures", "medium": "futures", "long": "futures"}
+    assert an["rebalance_trigger"]["fired"] == len(res.rebalance_log)
+    assert set(an["steward"]["regression"]) == {"core", "short", "medium", "long"}
+    assert "hedge drag" in res.summary() and "rebalance trigger" in res.summary()
+    # the default data have no VX settlements: said, and no contango table
+    assert an["coverage"]["vx_data"] is False and a.contango is None
+    assert any("no VX settlements" in n for n in a.notes)
+
+
+def test_total_drag_matches_the_engines_arrays(run_2016, default_md):
+    res, a = run_2016, run_2016.analysis
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    daily = _independent_total_drag_bp(res, vix)
+    np.testing.assert_allclose(a.drag.drag.part("total").sum(axis=-1)[:, 0], daily, atol=1e-7)
+    n_months = res.dates.to_period("M").nunique()
+    assert a.summary_dict()["drag"]["total_drag_bp_per_month"] == pytest.approx(daily.sum() / n_months, abs=1e-8)
+    # the monthly table's "all" rows add up to the same total
+    allrows = a.monthly[a.monthly["layer"] == "all"]
+    assert allrows["total"].sum() == pytest.approx(daily.sum(), abs=1e-7)
+
+
+def test_regime_table_vs_groupby(run_2016, default_md):
+    res, a = run_2016, run_2016.analysis
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    daily = pd.Series(_independent_total_drag_bp(res, vix), index=res.dates)
+    assert a.labels.index.equals(res.dates)
+    for regime in ("macd_state", "rsi_band", "event_fomc", "topping"):
+        ref = daily.groupby(a.labels[regime]).agg(["mean", "size"])
+        got = a.regime_table.loc[regime]
+        np.testing.assert_allclose(got.loc[ref.index, "mean_daily_bp"], ref["mean"], atol=1e-8)
+        np.testing.assert_array_equal(got.loc[ref.index, "days"], ref["size"])
+        assert got["days"].sum() == len(res.dates)
+    np.testing.assert_allclose(a.regime_table["bp_per_month_equiv"], 21 * a.regime_table["mean_daily_bp"])
+    # MACD labels on the run are those of the full SPX history (warm-up taken before the run's start)
+    from alvh.analytics.regimes import macd
+
+    full = macd(default_md.spx["close"])["state"].reindex(res.dates)
+    assert (a.labels["macd_state"] == full).all() and (full != "n/a").all()
+
+
+def test_recomputed_beta_ratio_is_the_engines(run_2016):
+    res, a = run_2016, run_2016.analysis
+    eng = res.rebalance_ratio[:, 0]
+    mine = a.betas["ratio_raw"].to_numpy()
+    both = np.isfinite(eng) & np.isfinite(mine)
+    assert both.sum() > 100
+    np.testing.assert_allclose(mine[both], eng[both], rtol=1e-6)
+    t = a.trigger
+    assert t["share_above"] == pytest.approx(np.mean(mine[np.isfinite(mine)] > 1.4))
+    assert t["fired"] == len(res.rebalance_log) and t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
+    # the raw ratio is above 1.4 most days here: the summary says so in words
+    assert t["share_above"] > 0.5 and "holds most days" in t["sentence"]
+    # normalized betas: per dollar of effective vega, so the ratio is of order one, not of the sizes
+    assert abs(np.log(t["median_ratio_normalized"])) < abs(np.log(t["median_ratio_raw"]))
+
+
+def test_layer_cash_flows_add_up_to_net_pnl(run_2016):
+    from alvh.analytics.report import _cash_flows
+
+    res, a = run_2016, run_2016.analysis
+    flows = _cash_flows(res, 0)
+    net = res.summary_dict()["component_pnl_net"]
+    for c in res.components:
+        assert flows[c].sum() == pytest.approx(net[c], abs=1e-6)
+    assert list(a.irr.index) == ["short", "medium", "long"]
+    paid = flows[["short", "medium", "long"]].clip(upper=0).sum()
+    np.testing.assert_allclose(a.irr["paid"].to_numpy(), paid.to_numpy())
+
+
+def test_break_even_narrows_as_iv_rises(run_2016):
+    be = run_2016.analysis.break_even
+    assert list(be["iv_shift"]) == [0.0, 0.05, 0.10]
+    assert be["mean_narrowing_pct"].iloc[0] == 0.0
+    assert be["mean_narrowing_pct"].is_monotonic_increasing and be["mean_narrowing_pct"].iloc[-1] > 5
+    assert be["n_zone"].is_monotonic_decreasing and (be["n_zone"] + be["n_no_zone"] == be["n_days"]).all()
+
+
+# ------------------------------------------------------------------------- bad input (issue 5)
+def test_rebalance_layer_that_does_not_exist(run_2016, default_md):
+    r = default_rules()
+    bad = r.model_copy(update={"rebalance": r.rebalance.model_copy(update={"long_layer": "longest"})})
+    with pytest.raises(InputError) as e:
+        analyze(run_2016, default_md, bad)
+    assert e.value.argument == "rules.rebalance.long_layer" and "longest" in str(e.value)
+
+
+def test_window_longer_than_the_data(run_2016, default_md):
+    r = default_rules()
+    n = len(run_2016.dates)
+    too_long = r.model_copy(update={"rebalance": r.rebalance.model_copy(update={"min_nobs": n + 1, "window": n + 5})})
+    with pytest.raises(InputError) as e:
+        analyze(run_2016, default_md, too_long)
+    assert e.value.argument == "rules.rebalance.min_nobs"
+    # a window longer than the run but min_nobs inside it: explicit NaN period, then expanding betas, and a note
+    long_window = r.model_copy(update={"rebalance": r.rebalance.model_copy(update={"window": n + 5, "min_nobs": 60})})
+    a = analyze(run_2016, default_md, long_window)
+    beta = a.betas["beta_short"].to_numpy()
+    assert np.isnan(beta[:60]).all() and np.isfinite(beta[200:]).all()
+    assert any("longer than the run" in note for note in a.notes)
+    assert any("differ from the run's" in note for note in a.notes)
+
+
+def test_regressor_with_gaps_raises_naming_it(run_2016, default_md):
+    dates = run_2016.dates
+    ok = pd.DataFrame({"reer": np.linspace(1.0, 2.0, len(dates))}, index=dates)
+    a = analyze(run_2016, default_md, default_rules(), exog=ok)
+    assert a.trigger["regressors"] == ["spx_return", "reer"]
+    gappy = ok.copy()
+    gappy.iloc[100, 0] = np.nan
+    with pytest.raises(InputError, match=r"'reer' has no value on " + str(dates[100].date())):
+        analyze(run_2016, default_md, default_rules(), exog=gappy)
+    with pytest.raises(InputError) as e:
+        analyze(run_2016, default_md, default_rules(), exog=["pe_ratio"])
+    assert e.value.argument == "exog"
+
+
+def test_market_not_covering_the_run_and_bad_attach(run_2016, default_md):
+    with pytest.raises(InputError) as e:
+        analyze(run_2016, default_md.slice("2016-06-01", "2018-01-01"))
+    assert e.value.argument == "market"
+    with pytest.raises(InputError):
+        run_2016.with_analysis(object())
+
+
+# ------------------------------------------------------------------------- real data past the VX coverage
+def test_run_past_the_vx_data_is_restricted_and_said(real_market_data):
+    md = real_market_data.slice("2023-06-01", "2025-12-31")
+    res = alvh.run(default_rules(), md, "2025-01-02", "2025-12-31")
+    a = res.analysis
+    last_vx = pd.Timestamp("2025-06-18")
+    cov = a.coverage
+    assert cov["last_covered"] == "2025-06-18" and cov["uncovered_days"] == int((res.dates > last_vx).sum()) > 100
+    assert any("cover" in n and "2025-06-18" in n for n in a.notes)
+    after = a.labels.index > last_vx
+    assert (a.labels.loc[after, "front_state"] == "n/a").all()
+    assert (a.labels.loc[~after, "front_state"] != "n/a").all()
+    # contango-heavy months only from covered days; months after June 2025 have no contango share
+    m = a.monthly[a.monthly["layer"] == "all"].set_index("month")
+    assert m.loc["2025-07":, "contango_share"].isna().all() and m.loc[:"2025-05", "contango_share"].notna().all()
+    dist = a.contango.loc[("all_months", "all", "total")]
+    assert dist["n_months"] == 5  # Jan-May 2025; June has 12 covered days (< 15)
+    json.dumps(res.summary_dict()["analysis"], allow_nan=False)
