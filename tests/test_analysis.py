@@ -108,7 +108,7 @@ def test_recomputed_beta_ratio_is_the_engines(run_2016):
     assert t["share_above"] == pytest.approx(np.mean(mine[np.isfinite(mine)] > 1.4))
     assert t["fired"] == len(res.rebalance_log) and t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
     # the raw ratio is above 1.4 most days here: the summary says so in words
-    assert t["share_above"] > 0.5 and "holds most days" in t["sentence"]
+    assert t["share_above"] > 0.5 and "holds on most days" in t["sentence"]
     # normalized betas: per dollar of effective vega, so the ratio is of order one, not of the sizes
     assert abs(np.log(t["median_ratio_normalized"])) < abs(np.log(t["median_ratio_raw"]))
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from alvh.config import config_hash, default_rules
 
@@ -36,3 +37,47 @@ def test_backtest_bad_rules_file(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "core.short_put_delta" in r.stderr
+
+
+def test_backtest_summary_carries_the_analysis_and_writes_tables(tmp_path):
+    out = tmp_path / "out"
+    r = subprocess.run([*RUN, "backtest", "--start", "2016-01-01", "--end", "2017-06-30", "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "summary.json").read_text())
+    an = s["analysis"]
+    dr = an["drag"]
+    assert set(dr["per_layer_drag_bp_per_month"]) == {"short", "medium", "long"}
+    assert dr["total_drag_bp_per_month"] == pytest.approx(sum(dr["split_bp_per_month"].values()))
+    assert an["rebalance_trigger"]["fired"] == s["rebalance_firings"]
+    monthly = pd.read_csv(out / "drag_monthly.csv")
+    allrows = monthly[monthly["layer"] == "all"]
+    assert allrows["total"].sum() / len(allrows) == pytest.approx(dr["total_drag_bp_per_month"])
+    regimes = pd.read_csv(out / "regimes.csv")
+    assert {"regime", "label", "days", "mean_daily_bp", "bp_per_month_equiv"} <= set(regimes.columns)
+    assert (regimes.groupby("regime")["days"].sum() == s["n_days"]).all()
+    assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"])) == set(an["regime_table"])
+    for text in ("hedge drag", "correlation", "rebalance trigger", "drag by regime", "macd_state"):
+        assert text in r.stdout
+    assert f"{dr['total_drag_bp_per_month']:.1f}" in r.stdout
+
+
+def test_backtest_past_the_vx_data_says_so(tmp_path, real_store_dir):
+    out = tmp_path / "out"
+    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
+                        "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "summary.json").read_text())
+    cov = s["analysis"]["coverage"]
+    assert cov["last_covered"] == "2025-06-18" and cov["uncovered_days"] > 0
+    assert "contango_heavy_months" in s["analysis"]
+    assert "2025-06-18" in " ".join(r.stdout.split())  # the note, however rich wraps it
+
+
+def test_backtest_rebalance_layer_that_does_not_exist(tmp_path):
+    bad = tmp_path / "r.toml"
+    bad.write_text('[rebalance]\nshort_layer = "front"\n')
+    r = subprocess.run([*RUN, "backtest", "--rules", str(bad), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "rebalance.short_layer" in r.stderr and "front" in r.stderr

@@ -21,6 +21,7 @@ from alvh.analytics.drag import (
     drag_summary,
     layer_instruments,
     monthly_drag_table,
+    restrict_drag,
 )
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 from alvh.errors import InputError
@@ -223,3 +224,23 @@ def test_capital_per_day_divides_each_day():
     np.testing.assert_allclose(drag.daily, drag_fixed.daily * 1e6 / nav[None, :, :, None])
     with pytest.raises(InputError, match="capital"):
         attribute(rec, capital=np.ones((n - 1, 2)))
+
+
+def test_restrict_drag_keeps_the_chosen_days_and_recomputes_months():
+    n = 70
+    rec = make_records(seed=7, n_days=n, n_paths=2)
+    dates = _dates(n, "2021-03-10")
+    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=dates, vix=np.linspace(18.0, 25.0, n))
+    keep = np.ones(n, dtype=bool)
+    keep[40:] = False  # e.g. the VX data end on day 39
+    sub = restrict_drag(drag, keep)
+    assert sub.dates.equals(dates[:40]) and sub.daily.shape == (len(PARTS), 40, 2, len(drag.layers))
+    np.testing.assert_array_equal(sub.part("total"), drag.part("total")[:40])
+    ref = pd.DataFrame(drag.part("total")[:40].sum(axis=-1).mean(axis=1), index=dates[:40])
+    ref = ref.groupby(dates[:40].to_period("M")).sum()[0]
+    got = monthly_drag_table(sub).query("layer == 'all'")["total"]
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), atol=1e-10)
+    with pytest.raises(InputError):
+        restrict_drag(drag, np.zeros(n, dtype=bool))
+    with pytest.raises(InputError):
+        restrict_drag(drag, np.ones(n - 1, dtype=bool))

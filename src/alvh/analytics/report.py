@@ -494,10 +494,14 @@ def _betas(result, market, rows, da: DragAnalysis, layers: Sequence[str], rb, ex
     eng = np.asarray(result.rebalance_ratio)[:, path]
     if np.isfinite(eng).any():
         trig["engine_share_above"] = float(np.mean(eng[np.isfinite(eng)] > rb.threshold))
+    enabled = trig["enabled_in_run"]
     head = (f"rebalance trigger ({s} vs {lg}, {rb.basis} betas, {window}-day window, threshold {rb.threshold:g}): "
             f"the ratio is above the threshold on {_pct(share)} of the {int(defined.sum())} days it is defined "
-            f"(median raw ratio {_f(trig['median_ratio_raw'], 2)}); the engine fired {n_fired} times "
-            f"({n_fired / n:.1%} of days; {traded} with trades)")
+            f"(median raw ratio {_f(trig['median_ratio_raw'], 2)}"
+            + (f", normalized {_f(trig['median_ratio_normalized'], 2)}" if trig["median_ratio_normalized"] is not None
+               else "") + "); "
+            + (f"the engine fired {n_fired} times ({n_fired / n:.1%} of days; {traded} with trades)" if enabled
+               else "the rebalance rule was disabled in this run, so nothing fired"))
     held = {g: float(np.mean(np.asarray(result.records.quantity)[:, path][:, [i for i, c in
                                                                             enumerate(result.records.slots.component)
                                                                             if c == g]].any(axis=1)))
@@ -507,9 +511,10 @@ def _betas(result, market, rows, da: DragAnalysis, layers: Sequence[str], rb, ex
         head += (f"; the ratio is undefined on {n - int(defined.sum())} days (a beta of 0 or NaN: the {lg} layer is "
                  f"held on {held[lg]:.0%} of days, the {s} layer on {held[s]:.0%})")
     if defined.any() and share > _MOST_DAYS:
-        head += (f". The trigger condition holds most days: the {rb.basis} ratio mostly measures the layers' sizes "
-                 f"and maturities, not a regime signal; only the {rb.cooldown_days}-day cooldown and the rule that "
-                 "both layers be held keep the firings few")
+        head += (f". The trigger condition holds on most days where the ratio is defined: the {rb.basis} ratio "
+                 "mostly measures the layers' sizes and maturities, not a regime signal"
+                 + (f"; only the {rb.cooldown_days}-day cooldown and the rule that both layers be held keep the "
+                    "firings few" if enabled else ""))
     trig["sentence"] = head + "."
     return frame, trig
 
