@@ -11,7 +11,8 @@ import pytest
 from alvh.calendar import trading_days
 from alvh.config import rules_from_dict
 from alvh.engine import MarketPaths, run_backtest, run_engine
-from alvh.engine.inputs import FlatSkewSurface
+from alvh.engine.inputs import FlatSkewSurface, VixOptionVol
+from alvh.market import VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 
 ql = pytest.importorskip("QuantLib")
 
@@ -45,7 +46,7 @@ def test_hand_computed_month():
     mp = MarketPaths(dates=dates, spx_open=opn[:, None], spx_close=close[:, None], vix_open=vix, vix_close=vix,
                      vx_price=np.zeros((n, 1, 0)), vx_expiry=np.zeros(0, dtype="datetime64[D]"), vx_codes=(),
                      rate=np.full(n, 0.05), surface=FlatSkewSurface(vix / 100.0, skew=0.0),
-                     vix_option_vol=np.full((n, 1), 0.9))
+                     vix_option_vol=VixOptionVol(vix, np.full((n, 1), np.nan), VXModelParams.default()))
     rules = rules_from_dict({
         "general": {"rate_source": "data"},
         "costs": {"spx_half_spread": 0.1, "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
@@ -92,6 +93,72 @@ def test_constant_maturity_weights_sp_roll():
     assert tuple(pair[19]) == (1, 2) and w[19, 0] == pytest.approx(10 / 20)
     assert tuple(pair[29]) == (2, 3) and w[29, 0] == 1.0
     np.testing.assert_allclose(w.sum(axis=1)[9:69], 1.0)  # needs a third contract after
+
+
+@pytest.fixture(scope="module")
+def default_md():
+    from alvh.data import MarketData
+
+    return MarketData.default().slice("2016-01-01", "2016-12-31")
+
+
+def _dte(dates, trades):
+    return (pd.to_datetime(trades["expiry"]).to_numpy() - trades["date"].to_numpy()).astype("timedelta64[D]").astype(float)
+
+
+def test_default_data_vx_prices_are_the_two_factor_model(default_md):
+    # MarketData.default() has no VX: every VX trade is at VXCurve.from_model at that contract's DTE
+    rules = rules_from_dict({"general": {"contracts": "fractional"}, "core": {"enabled": False},
+                             "rebalance": {"enabled": False}})
+    res = run_backtest(rules, default_md)
+    assert "VXCurve.from_model" in res.metadata["provenance"]["vx"]
+    assert "effective_vega_model" in res.metadata["provenance"]["sensitivity"]
+    curve = VXCurve.from_market(default_md)
+    tr = res.trades[res.trades["reason"].isin(["entry", "roll"]) & (res.trades["quantity"] > 0)]
+    assert len(tr) > 20
+    day = default_md.dates.get_indexer(tr["date"])
+    dte = _dte(default_md.dates, tr)
+    q = np.zeros((len(default_md.dates), len(tr)))  # day axis first: each trade's DTE on its own day
+    q[day, np.arange(len(tr))] = dte
+    expected = curve.price(q)[day, np.arange(len(tr))]
+    np.testing.assert_allclose(tr["price"].to_numpy(), expected, rtol=1e-12)
+    # and not the old log-OU placeholder: the two-factor curve differs from it by more than rounding
+    lo = np.exp(np.log(19.5) + (np.log(default_md.vix["close"].to_numpy()[day]) - np.log(19.5)) * np.exp(-3 * dte / 365)
+                + 0.81 * (1 - np.exp(-6 * dte / 365)) / 12)
+    assert np.abs(lo - tr["price"].to_numpy()).max() > 0.5
+
+
+def test_vix_calls_marked_with_tenor_vol_and_effective_vega_sizing(default_md):
+    from alvh.pricing import black76_price
+
+    rules = rules_from_dict({
+        "general": {"contracts": "fractional", "rate_source": "constant"}, "core": {"enabled": False},
+        "layers": [{"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_call"},
+                   {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"}],
+        "rebalance": {"enabled": False}})
+    res = run_backtest(rules, default_md)
+    assert "vix_option_vol" in res.metadata["provenance"]["vix_option_vol"]
+    curve = VXCurve.from_market(default_md)
+    vix = default_md.vix["close"].to_numpy()
+    calls = res.trades[(res.trades["component"] == "short") & (res.trades["reason"] != "expiry")]
+    day = default_md.dates.get_indexer(calls["date"])
+    dte = _dte(default_md.dates, calls)
+    live = dte > 0
+    q = np.zeros((len(vix), live.sum()))
+    q[day[live], np.arange(live.sum())] = dte[live]
+    f = curve.price(q)[day[live], np.arange(live.sum())]
+    vol = vix_option_vol(dte[live], vix[day[live]])  # VVIX absent on the default data: the VIX-level function
+    ref = black76_price(f, calls["strike"].to_numpy()[live], dte[live] / 365, vol, 0.02, True)
+    np.testing.assert_allclose(calls["price"].to_numpy()[live], ref, rtol=1e-9)
+    # a flat 30-day vol would misprice the longer-dated calls by more than that
+    assert np.abs(vix_option_vol(dte[live], vix[day[live]]) - vix_option_vol(30.0, vix[day[live]])).max() > 0.02
+    # effective-vega sizing: contracts x 1000 x F x dF/dVIX = 2% of the capital at entry (first trade)
+    first = res.trades[(res.trades["component"] == "long")].iloc[0]
+    dte0 = (pd.Timestamp(first["expiry"]) - first["date"]).days
+    d0 = default_md.dates.get_loc(first["date"])
+    nav_before = res.nav[d0 - 1, 0] if d0 > 0 else 1e6
+    unit = 1000 * first["price"] * float(effective_vega_model(dte0))
+    assert first["quantity"] * unit == pytest.approx(0.02 * nav_before, rel=1e-9)
 
 
 @pytest.mark.slow

@@ -1,10 +1,15 @@
 """Engine input: :class:`MarketPaths`, every market series as arrays with a leading day axis then paths.
 
 A historical backtest is the one-path case: :func:`paths_from_market_data` wraps a
-:class:`~alvh.data.MarketData`; :func:`synthetic_paths` draws seeded synthetic
-paths (SPX geometric Brownian motion with VIX-driven vol, VIX a mean-reverting
-log process, the VX curve from that process's expectation) for the
-many-path benchmark until the Monte Carlo simulator feeds the same object.
+:class:`~alvh.data.MarketData`; :func:`synthetic_paths` draws seeded synthetic SPX/VIX
+paths for the many-path benchmark until the Monte Carlo simulator feeds the same object.
+
+Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the SSVI
+:class:`~alvh.market.SpxSurface` solved to VIX (and SKEW, VIX9D/3M/6M where present); without VX
+settlements the VX curve is the fitted two-factor :class:`~alvh.market.VXCurve` evaluated at each
+listed contract's days to expiry on the real VX expiry calendar; VIX-option vol is
+:func:`~alvh.market.vix_option_vol` at each contract's tenor; dF/dVIX is
+:func:`~alvh.market.effective_vega_model`. ``MarketPaths.provenance`` records each choice.
 """
 
 from __future__ import annotations
@@ -17,28 +22,30 @@ import pandas as pd
 
 from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
+from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 
-#: Fallback SPX smile when no surface is supplied: sigma(k, t) = sigma_atm * (1 - SKEW * k / sqrt(t)),
-#: floored at half and capped at three times sigma_atm, with sigma_atm = VIX / 100. VIX is the 30-day
-#: variance-swap rate, a few points above at-the-money implied vol: the delta-selected short put then
-#: sits a little further out than with a market surface. SKEW 0.3 puts the 0.20-delta put about 10%
-#: above ATM vol at one month, in line with typical SPX one-month skews (docs/engine.md).
-FALLBACK_SKEW = 0.3
-#: Fallback VIX-option implied vol (decimal) when VVIX is absent: VVIX's 2007-2025 median is about 88.
-FALLBACK_VIX_OPTION_VOL = 0.88
-#: Mean-reversion speed (per year) of VIX used for dF/dVIX = exp(-kappa tau) when no market model is given.
-FALLBACK_KAPPA = 3.0
+#: Days to expiry up to which a model VX contract counts as listed: Cboe lists VX about nine
+#: monthly contracts out (the real panel's longest DTE is 2xx-2yy days; docs/engine.md).
+MODEL_LISTING_DAYS = 270
 
 
 @dataclass(frozen=True)
 class FlatSkewSurface:
-    """Smile sigma(k, t) = atm * clip(1 - skew * k / sqrt(t), 0.5, 3) with atm (n_days, n_paths)."""
+    """Explicit opt-in smile ``sigma(k, t) = atm * clip(1 - skew * k / sqrt(t), 0.5, 3)``, atm (n_days, n_paths).
+
+    Not a default anywhere: the engine uses :class:`alvh.market.SpxSurface`. Kept for tests that
+    need a known flat vol (``skew=0``: the hand-computed month priced with QuantLib) and for
+    ``paths_from_market_data(..., surface="flat_skew")`` sensitivity runs.
+    """
 
     atm: np.ndarray
-    skew: float = FALLBACK_SKEW
+    skew: float = 0.3
 
     def day(self, i: int) -> _SurfaceDay:
         return _SurfaceDay(self.atm[i], self.skew)
+
+    def take_paths(self, sel: slice) -> FlatSkewSurface:
+        return FlatSkewSurface(self.atm[:, sel], self.skew)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,29 @@ class _SurfaceDay:
 
 
 @dataclass(frozen=True)
+class VixOptionVol:
+    """VIX-option Black-76 vol by tenor: :func:`alvh.market.vix_option_vol` per day, path and contract.
+
+    ``vix`` (n_days, n_paths) spot VIX; ``vvix`` (n_days, n_paths) VVIX in points, NaN where absent
+    (then the documented VIX-level function ``vvix_intercept + vvix_slope ln VIX`` is used).
+    ``vol(d, dte)`` returns the vol for ``dte`` calendar days (> 0) of shape ``(n_paths, m)``.
+    """
+
+    vix: np.ndarray
+    vvix: np.ndarray
+    params: VXModelParams
+
+    def vol(self, d: int, dte: np.ndarray) -> np.ndarray:
+        dd = np.asarray(dte, dtype=float)
+        extra = (1,) * max(dd.ndim - 1, 0)
+        return vix_option_vol(dd, self.vix[d].reshape(self.vix[d].shape + extra), self.params,
+                              vvix=self.vvix[d].reshape(self.vvix[d].shape + extra))
+
+    def take_paths(self, sel: slice) -> VixOptionVol:
+        return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
+
+
+@dataclass(frozen=True)
 class MarketPaths:
     """Market inputs of one run: day axis first, then paths.
 
@@ -64,9 +94,9 @@ class MarketPaths:
     vx_price : (n_days, n_paths, n_contracts) VX settlement, NaN where not listed
     vx_expiry : (n_contracts,) datetime64[D], ascending; vx_codes : contract codes
     rate : (n_days,) decimal per year, continuously compounded
-    surface : object with ``.day(i).iv(k, t) -> (n_paths, m)``
-    vix_option_vol : (n_days, n_paths) implied vol of VIX options (decimal)
-    kappa : mean-reversion speed used for the VX sensitivity dF/dVIX = exp(-kappa tau)
+    surface : object with ``.day(i).iv(k, t) -> (n_paths, m)`` (:class:`alvh.market.SpxSurface`)
+    vix_option_vol : :class:`VixOptionVol`, ``.vol(d, dte) -> (n_paths, m)`` decimal vol by tenor
+    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`)
     provenance : where each input came from
     """
 
@@ -80,15 +110,19 @@ class MarketPaths:
     vx_codes: tuple[str, ...]
     rate: np.ndarray
     surface: object
-    vix_option_vol: np.ndarray
-    kappa: float = FALLBACK_KAPPA
+    vix_option_vol: VixOptionVol
+    sensitivity: Callable[[np.ndarray], np.ndarray] = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n, p = self.spx_close.shape
-        for name in ("spx_open", "vix_open", "vix_close", "vix_option_vol"):
+        for name in ("spx_open", "vix_open", "vix_close"):
             if getattr(self, name).shape != (n, p):
                 raise InputError(f"shape {getattr(self, name).shape}", argument=name, expected=f"({n}, {p})")
+        vv = self.vix_option_vol
+        if not callable(getattr(vv, "vol", None)):
+            raise InputError(f"got {type(vv).__name__}", argument="vix_option_vol",
+                             expected="an object with .vol(day, dte) (alvh.engine.inputs.VixOptionVol)")
         if self.vx_price.shape[:2] != (n, p) or self.vx_price.shape[2] != len(self.vx_expiry):
             raise InputError(f"shape {self.vx_price.shape}", argument="vx_price",
                              expected=f"({n}, {p}, {len(self.vx_expiry)})")
@@ -101,6 +135,20 @@ class MarketPaths:
                 d = int(np.argwhere(bad)[0][0])
                 raise DataError(f"{name} is missing or not positive on {self.dates[d].date()}", column=name,
                                 expected="positive finite prices every day")
+
+    def take_paths(self, sel: slice) -> MarketPaths:
+        """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
+        s = self.surface
+        if isinstance(s, SpxSurface):
+            s = SpxSurface(theta30=s.theta30[:, sel], rho=s.rho[:, sel], term_ratio=s.term_ratio[:, sel], eta=s.eta,
+                           gamma=s.gamma)
+        else:
+            s = s.take_paths(sel)
+        return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
+                           vix_open=self.vix_open[:, sel], vix_close=self.vix_close[:, sel],
+                           vx_price=self.vx_price[:, sel], vx_expiry=self.vx_expiry, vx_codes=self.vx_codes,
+                           rate=self.rate, surface=s, vix_option_vol=self.vix_option_vol.take_paths(sel),
+                           sensitivity=self.sensitivity, provenance=dict(self.provenance))
 
     @property
     def n_days(self) -> int:
@@ -116,34 +164,39 @@ class MarketPaths:
         return (self.vx_expiry[None, :] - d[:, None]).astype(np.int64)
 
 
-def model_vx_curve(vix: np.ndarray, tau_years: np.ndarray, kappa: float, theta: float, xi: float) -> np.ndarray:
-    """Expected VIX at horizon tau under a log-OU process: the synthetic VX futures price.
-
-    ``ln V_T ~ N(ln theta + (ln V - ln theta) e^{-kappa tau}, xi^2 (1 - e^{-2 kappa tau}) / (2 kappa))``,
-    so ``F = exp(mean + var / 2)``. Contango below ``theta``, backwardation above.
-    """
-    e = np.exp(-kappa * tau_years)
-    mean = np.log(theta) + (np.log(vix) - np.log(theta)) * e
-    var = xi * xi * (1.0 - e * e) / (2.0 * kappa)
-    return np.exp(mean + 0.5 * var)
+def _model_vx_prices(curve: VXCurve, dates: pd.DatetimeIndex, expiry: np.ndarray) -> np.ndarray:
+    """(n_days, n_paths, n_contracts) model price of each contract at its DTE; NaN where not listed."""
+    d = dates.values.astype("datetime64[D]")
+    dte = (expiry[None, :] - d[:, None]).astype(float)  # (n_days, n_contracts)
+    listed = (dte > 0) & (dte <= MODEL_LISTING_DAYS)
+    price = curve.price(np.maximum(dte, 0.0)[:, None, :])  # day axis first, broadcast over paths
+    return np.where(listed[:, None, :], price, np.nan)
 
 
-def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi") -> MarketPaths:  # noqa: ANN001
+def _model_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
+    expiry = vx_expiries_between(dates[0] - pd.Timedelta(days=40), dates[-1] + pd.Timedelta(days=MODEL_LISTING_DAYS + 30))
+    codes = tuple(vx_contract_code(int(str(e)[:4]), int(str(e)[5:7])) for e in expiry)
+    return expiry, codes
+
+
+def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
+                           params: VXModelParams | None = None) -> MarketPaths:  # noqa: ANN001
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
     ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
     (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
-    ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (no market model needed).
+    ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (explicit opt-in).
 
-    When ``md.vx`` is None the VX curve is the log-OU model curve (:func:`model_vx_curve`, kappa 3,
-    theta 19.5, xi 0.9: the long-run VIX mean and vol of log VIX) on the real VX expiry calendar,
-    and :attr:`MarketPaths.provenance` says so. The SPX smile is :class:`FlatSkewSurface` on VIX.
-    VIX option vol: VVIX / 100 where present, else :data:`FALLBACK_VIX_OPTION_VOL`.
+    When ``md.vx`` is None (e.g. ``MarketData.default()``) the VX prices are the fitted two-factor
+    model (:meth:`alvh.market.VXCurve.from_model`, long factor from VIX3M/VIX6M where present, else
+    the VIX EWMA map) at each contract's DTE on the real VX expiry calendar (listed up to
+    :data:`MODEL_LISTING_DAYS` days); the provenance says so. VIX-option vol: :class:`VixOptionVol`
+    (VVIX where present, else the VIX-level function). dF/dVIX: :func:`alvh.market.effective_vega_model`.
     """
     if start is not None or end is not None:
         md = md.slice(start, end)
+    p = params if params is not None else VXModelParams.default()
     dates = md.dates
-    n = len(dates)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
     spx_open = md.spx["open"].to_numpy(dtype=float)
@@ -153,59 +206,69 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi") -
         spx_open = np.where(no_open, spx_close, spx_open)
         prov["spx_open"] = f"close used as open on {int(no_open.sum())} days"
     vixc = md.vix["close"].to_numpy(dtype=float)
+    idx = md.indices
+    get = (lambda name: idx[name].to_numpy(dtype=float) if idx is not None and name in idx.columns else None)
     if md.vx is not None:
         expiry = np.asarray(md.vx.expiries).astype("datetime64[D]")
         price = np.asarray(md.vx.settle, dtype=float)[:, None, :]
         codes = tuple(str(c) for c in md.vx.contracts)
         prov["vx"] = f"VX settlements ({md.vx.source or 'MarketData.vx'})"
     else:
-        lo = dates[0] - pd.Timedelta(days=40)
-        hi = dates[-1] + pd.Timedelta(days=300)
-        expiry = vx_expiries_between(lo, hi)
-        codes = tuple(vx_contract_code(int(str(e)[:4]), int(str(e)[5:7])) for e in expiry)
-        d = dates.values.astype("datetime64[D]")
-        dte = (expiry[None, :] - d[:, None]).astype(float)
-        listed = (dte > 0) & (dte <= 270)
-        curve = model_vx_curve(vixc[:, None], np.maximum(dte, 0) / 365.0, FALLBACK_KAPPA, 19.5, 0.9)
-        price = np.where(listed, curve, np.nan)[:, None, :]
-        prov["vx"] = "model curve: log-OU expectation (kappa 3, theta 19.5, xi 0.9) on the VX expiry calendar"
-    if md.indices is not None and "vvix" in md.indices.columns:
-        vv = md.indices["vvix"].to_numpy(dtype=float) / 100.0
-        vv = np.where(np.isfinite(vv), vv, FALLBACK_VIX_OPTION_VOL)
-    else:
-        vv = np.full(n, FALLBACK_VIX_OPTION_VOL)
+        expiry, codes = _model_calendar(dates)
+        v3, v6 = get("vix3m"), get("vix6m")
+        curve = VXCurve.from_model(vixc, params=p, vix3m=v3, vix6m=v6)
+        price = _model_vx_prices(curve, dates, expiry)
+        have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
+        prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
+                      "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
+                      "DTE on the VX expiry calendar, listed up to {} days"
+                      .format(p.kappa_s, p.kappa_l, p.theta, "/".join(have) or "no index", MODEL_LISTING_DAYS))
+    vvix = get("vvix")
+    n_vvix = 0 if vvix is None else int(np.isfinite(vvix).sum())
+    vvix = np.full(len(dates), np.nan) if vvix is None else vvix
+    prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
+                              f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
+    prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
     if surface == "ssvi":
-        from alvh.market import SpxSurface
-
         surf = SpxSurface.from_market(md)
         prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
     elif surface == "flat_skew":
         surf = FlatSkewSurface(vixc[:, None] / 100.0)
-        prov["surface"] = f"FlatSkewSurface: VIX/100 x clip(1 - {FALLBACK_SKEW} k/sqrt(t), 0.5, 3)"
+        prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
         raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
                        rate=md.rate.to_numpy(dtype=float), surface=surf,
-                       vix_option_vol=vv[:, None], provenance=prov)
+                       vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
+                       sensitivity=lambda dte: effective_vega_model(dte, p), provenance=prov)
 
 
 def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2025-01-02", spx0: float = 5000.0,
-                    vix0: float = 16.0, kappa: float = FALLBACK_KAPPA, theta: float = 19.5, xi: float = 0.9,
-                    rho: float = -0.7, rate: float = 0.03, mu: float = 0.06) -> MarketPaths:
+                    vix0: float = 16.0, kappa: float = 3.0, theta: float = 19.5, xi: float = 0.9,
+                    rho: float = -0.7, rate: float = 0.03, mu: float = 0.06,
+                    params: VXModelParams | None = None) -> MarketPaths:
     """Seeded synthetic paths through the same interface (for the many-path benchmark).
 
-    VIX: ``d ln V = kappa (ln theta - ln V) dt + xi dW_v`` (exact OU step); SPX: GBM with
-    instantaneous vol ``0.85 V/100`` (ATM vol below VIX, its variance-swap rate) and
-    ``corr(dW_s, dW_v) = rho``. A third of each day's variance is overnight (open vs previous
-    close). VX curve: :func:`model_vx_curve` on the real VX expiry calendar. One
-    ``numpy.random.Generator`` from ``SeedSequence(seed)``.
+    Paths (real-world measure, a stand-in for the Monte Carlo simulator): VIX
+    ``d ln V = kappa (ln theta - ln V) dt + xi dW_v`` (exact OU step; kappa 3/yr, theta 19.5,
+    xi 0.9: round numbers near the long-run mean and vol of log VIX), SPX GBM with instantaneous
+    vol ``0.85 V/100`` (ATM vol below VIX, its variance-swap rate) and ``corr(dW_s, dW_v) = rho``.
+    A third of each day's variance is overnight (open vs previous close).
+
+    Market model on each path, the same as on history (:mod:`alvh.market`): VX prices from
+    :meth:`VXCurve.from_model` (long factor from the VIX EWMA map) at each contract's DTE on the
+    real VX expiry calendar; the SPX smile :meth:`SpxSurface.from_vix` (no SKEW: the median-SKEW
+    rho; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
+    function; dF/dVIX :func:`effective_vega_model`. One ``numpy.random.Generator`` from
+    ``SeedSequence(seed)``.
     """
     if n_paths < 1 or n_days < 2:
         raise InputError(f"n_paths={n_paths}, n_days={n_days}", argument="n_paths", expected=">= 1 path, >= 2 days")
     from alvh.calendar import trading_days
 
+    p = params if params is not None else VXModelParams.default()
     dates = trading_days(pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=int(n_days * 1.6) + 30))
     dates = dates[:n_days]
     if len(dates) < n_days:
@@ -232,16 +295,20 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
                 out["so"][d], out["vo"][d] = np.exp(ls), np.exp(lv)
             else:
                 out["sc"][d], out["vc"][d] = np.exp(ls), np.exp(lv)
-    expiry = vx_expiries_between(dates[0] - pd.Timedelta(days=40), dates[-1] + pd.Timedelta(days=300))
-    codes = tuple(vx_contract_code(int(str(e)[:4]), int(str(e)[5:7])) for e in expiry)
-    dd = dates.values.astype("datetime64[D]")
-    dte = (expiry[None, :] - dd[:, None]).astype(float)
-    listed = (dte > 0) & (dte <= 270)
-    price = model_vx_curve(out["vc"][:, :, None], np.maximum(dte, 0)[:, None, :] / 365.0, kappa, theta, xi)
-    price = np.where(listed[:, None, :], price, np.nan)
+    del z
+    expiry, codes = _model_calendar(dates)
+    price = _model_vx_prices(VXCurve.from_model(out["vc"], params=p), dates, expiry)
+    vc = out["vc"]
     return MarketPaths(dates=dates, spx_open=out["so"], spx_close=out["sc"], vix_open=out["vo"],
-                       vix_close=out["vc"], vx_price=price, vx_expiry=expiry, vx_codes=codes,
-                       rate=np.full(n_days, rate), surface=FlatSkewSurface(out["vc"] / 100.0),
-                       vix_option_vol=np.full((n_days, n_paths), FALLBACK_VIX_OPTION_VOL), kappa=kappa,
+                       vix_close=vc, vx_price=price, vx_expiry=expiry, vx_codes=codes,
+                       rate=np.full(n_days, rate), surface=SpxSurface.from_vix(vc),
+                       vix_option_vol=VixOptionVol(vc, np.full(vc.shape, np.nan), p),
+                       sensitivity=lambda dte: effective_vega_model(dte, p),
                        provenance={"paths": f"synthetic: seed {seed}, log-OU VIX (kappa {kappa}, theta {theta}, "
-                                   f"xi {xi}), GBM SPX (rho {rho}), model VX curve"})
+                                   f"xi {xi}), GBM SPX (rho {rho})",
+                                   "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
+                                         f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
+                                   "surface": "alvh.market.SpxSurface.from_vix (SSVI to VIX, default rho and term)",
+                                   "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
+                                                     "function",
+                                   "sensitivity": "alvh.market.effective_vega_model"})

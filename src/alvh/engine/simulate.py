@@ -281,7 +281,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         return np.where(np.isfinite(out), out, f_c)
 
     def _sens(self, tau_days: np.ndarray) -> np.ndarray:
-        return np.exp(-self.prep.paths.kappa * np.maximum(tau_days, 0.0) / 365.0)
+        """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model)."""
+        return np.asarray(self.prep.paths.sensitivity(np.maximum(tau_days, 0.0)), dtype=float)
 
     def _trade(self, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
         """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books."""
@@ -389,7 +390,9 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             dl = np.ones_like(f)
             vega_unit = np.where(fut, sens, 0.0)
             if not fut.all():
-                vv = np.where(st, self.vol_last[:, vs], mp.vix_option_vol[d][:, None])
+                # VIX-option vol at each held contract's tenor; a settling option keeps its last vol (unused:
+                # the settlement is intrinsic), as do futures slots (vol not used)
+                vv = np.where(st | fut | ~h, self.vol_last[:, vs], mp.vix_option_vol.vol(d, np.maximum(tau, 1.0)))
                 gb = kernels.black_greeks(f, self.strike[:, vs], t_now[:, vs], vv, rate, True)
                 px = np.where(fut, f, gb.price)
                 dl = np.where(fut, 1.0, gb.delta)
@@ -589,7 +592,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         if la.instrument == "vx_future":
             return f, np.full(self.P, np.nan), np.ones(self.P), np.zeros(self.P), np.full(self.P, np.nan)
         t = tau / 365.0
-        vol = mp.vix_option_vol[d]
+        vol = mp.vix_option_vol.vol(d, np.full(self.P, tau))  # tenor of the contract entered
         inc = la.call_strike_increment
         if la.call_strike_mode == "moneyness":
             k = np.round(la.call_moneyness * f / inc) * inc
