@@ -199,3 +199,18 @@ def test_run_past_the_vx_data_is_restricted_and_said(real_market_data):
     dist = a.contango.loc[("all_months", "all", "total")]
     assert dist["n_months"] == 5  # Jan-May 2025; June has 12 covered days (< 15)
     json.dumps(res.summary_dict()["analysis"], allow_nan=False)
+
+
+def test_daily_and_cumulative_drag_table(run_2016, default_md):
+    res, a = run_2016, run_2016.analysis
+    table = a.daily_drag()
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    np.testing.assert_allclose(table["all_total"], _independent_total_drag_bp(res, vix), atol=1e-7)
+    np.testing.assert_allclose(table["all_cumulative"].iloc[-1], table["all_total"].sum())
+    parts = ["carry", "correlation", "costs", "financing"]
+    for layer in ("short", "medium", "long"):
+        np.testing.assert_allclose(table[[f"{layer}_{p}" for p in parts]].sum(axis=1), table[f"{layer}_total"],
+                                   atol=1e-10)
+    months = table.groupby(table.index.to_period("M"))["short_total"].sum()
+    got = a.monthly[a.monthly["layer"] == "short"]["total"].to_numpy()
+    np.testing.assert_allclose(got, months.to_numpy(), atol=1e-9)

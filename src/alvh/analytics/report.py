@@ -105,6 +105,26 @@ class HedgeAnalysis:
     notes: tuple[str, ...] = ()
     metadata: dict = field(default_factory=dict)
 
+    # ---------------------------------------------------------------- tables
+    def daily_drag(self) -> pd.DataFrame:
+        """Daily drag in bp of capital (mean over paths), per layer and part, and cumulative.
+
+        Columns ``<layer>_<part>`` for each layer and part in carry, correlation, costs, financing,
+        total; ``all_<part>`` summed over layers; ``<layer>_cumulative`` and ``all_cumulative`` (bp
+        since the first day). Index: the run's dates.
+        """
+        dr = self.drag.drag
+        cols: dict[str, np.ndarray] = {}
+        names = list(dr.layers)
+        for part in PARTS + ("total",):
+            x = dr.part(part).mean(axis=1)  # (days, layers)
+            for j, layer in enumerate(names):
+                cols[f"{layer}_{part}"] = x[:, j]
+            cols[f"all_{part}"] = x.sum(axis=1)
+        for layer in names + ["all"]:
+            cols[f"{layer}_cumulative"] = np.cumsum(cols[f"{layer}_total"])
+        return pd.DataFrame(cols, index=pd.Index(dr.dates, name="date"))
+
     # ---------------------------------------------------------------- JSON
     def summary_dict(self) -> dict:
         """JSON-ready headline figures (nested dicts of floats/ints/strings; None for NaN)."""
