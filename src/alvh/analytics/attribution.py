@@ -106,6 +106,12 @@ class Attribution:
         The core's implied-vol change in vol points: the mean of its legs'
         ``100*(vol_now - vol_prev)`` weighted by ``|q*m*vega|``; NaN on days the
         core holds no option (see :func:`alvh.analytics.drag.core_vol_change`).
+    meta : dict
+        Backend, chunking, how the marks were used.
+    path_sums : ndarray or None, shape (2, n_terms + 1, n_paths, n_groups)
+        Per path, the dollars (row 0) and bp of each day's capital (row 1) of every term (and the
+        total, last) summed over days; the numba backend fills it in its pass so that
+        :meth:`totals` needs no second pass over ``pnl``. None: :meth:`totals` computes from ``pnl``.
     """
 
     terms: tuple[str, ...]
@@ -116,6 +122,7 @@ class Attribution:
     vega_notional: np.ndarray
     core_iv_change: np.ndarray
     meta: dict = field(default_factory=dict)
+    path_sums: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def term(self, name: str) -> np.ndarray:
         """Dollars of one term, shape ``(n_days, n_paths, n_groups)``."""
@@ -149,7 +156,10 @@ class Attribution:
         """
         if unit not in ("usd", "bp"):
             raise InputError(f"unknown unit {unit!r}", argument="unit", expected='"usd" or "bp"')
-        if unit == "bp":
+        if self.path_sums is not None:
+            sums = self.path_sums[0 if unit == "usd" else 1]
+            per_path, total = sums[:-1], sums[-1]
+        elif unit == "bp":
             inv = 1e4 / self.capital[:, :, None]
             # einsum: no (terms, days, paths, groups) temporary
             per_path = np.einsum("tdpg,dp->tpg", self.pnl, inv[..., 0])
@@ -230,6 +240,12 @@ def validate_records(records: PositionRecords) -> None:
     InputError
         Naming the field and the first offending (day, path, slot).
     """
+    _validate_structure(records)
+    _validate_cells(records)
+
+
+def _validate_structure(records: PositionRecords) -> None:
+    """Shapes of every field and the slots' description (cheap; no per-cell work)."""
     shape = np.shape(records.quantity)
     if len(shape) != 3:
         raise InputError(f"quantity has shape {shape}", argument="records.quantity",
@@ -244,6 +260,14 @@ def validate_records(records: PositionRecords) -> None:
         if np.shape(getattr(records, name)) != shape:
             raise InputError(f"shape {np.shape(getattr(records, name))}", argument=f"records.{name}",
                              expected=f"shape {shape}")
+    mult = np.asarray(records.slots.multiplier, dtype=float)
+    if not (np.isfinite(mult).all() and (mult > 0).all()):
+        raise InputError(f"multipliers {mult}", argument="records.slots.multiplier", expected="positive finite")
+
+
+def _validate_cells(records: PositionRecords) -> None:
+    """Per (day, path, slot) checks; the numba backend runs the same checks inside its pass
+    and calls this only to name the first offending cell."""
     kind = np.asarray(records.kind)
     valid = np.isin(kind, [int(k) for k in InstrumentKind])
     if not valid.all():
@@ -261,9 +285,6 @@ def validate_records(records: PositionRecords) -> None:
         bad = np.argwhere(held_none)[0]
         raise InputError(f"non-zero quantity in an empty slot at (day, path, slot) = {tuple(int(b) for b in bad)}",
                          argument="records.kind", expected="a kind for every held position")
-    mult = np.asarray(records.slots.multiplier, dtype=float)
-    if not (np.isfinite(mult).all() and (mult > 0).all()):
-        raise InputError(f"multipliers {mult}", argument="records.slots.multiplier", expected="positive finite")
     for k, fields in _REQUIRED.items():
         held = (kind == k) & (qty != 0)
         if not held.any():
@@ -437,9 +458,17 @@ def attribute(
     Tested against QuantLib revaluation and finite differences on single
     instruments and against a per-position reference loop (tests/test_attribution.py).
     """
+    if backend not in ("auto", "numpy", "numba"):
+        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
+    if backend == "numba" and not NUMBA_AVAILABLE:
+        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
     if validate:
-        validate_records(records)
+        _validate_structure(records)
     n_days, n_paths, n_slots = np.shape(records.quantity)
+    use_numba = NUMBA_AVAILABLE and (backend == "numba"
+                                     or (backend == "auto" and n_days * n_paths * n_slots >= _NUMBA_AUTO_CELLS))
+    if validate and not use_numba:
+        _validate_cells(records)  # the numba pass runs the same checks inside
     if not isinstance(day_chunk, (int, np.integer)) or day_chunk < 1:
         raise InputError(f"day_chunk {day_chunk!r}", argument="day_chunk", expected="a positive integer")
     groups, group_of_slot = slot_groups(records)
@@ -457,15 +486,12 @@ def attribute(
     else:
         financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
     marks_used = [0, 0]  # batches re-priced, batches that used the marks
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
-    use_numba = NUMBA_AVAILABLE and (backend == "numba"
-                                     or (backend == "auto" and n_days * n_paths * n_slots >= _NUMBA_AUTO_CELLS))
-
     is_core_slot = np.array([c == "core" for c in records.slots.component])
     mult = np.asarray(records.slots.multiplier, dtype=float)
+    if use_numba:
+        return _attribute_numba(records, groups=groups, group_of_slot=group_of_slot, is_core_slot=is_core_slot,
+                                mult=mult, cap=cap, costs=costs, financing=financing, trust_marks=trust_marks,
+                                validate=validate)
 
     n_terms = len(TERMS)
     pnl = np.zeros((n_terms, n_days, n_paths, n_groups))
@@ -480,29 +506,6 @@ def attribute(
         stop = min(start + day_chunk, n_days)
         sl = slice(start, stop)
         n_cd = stop - start
-        if use_numba:
-            def view(name: str, dtype: type) -> np.ndarray:
-                return np.ascontiguousarray(np.asarray(getattr(records, name)[sl]), dtype=dtype).reshape(-1)
-
-            n_bins = n_cd * n_paths * n_groups
-            acc = np.zeros((9, n_bins))
-            market_acc, notional_acc = np.zeros(n_bins), np.zeros(n_bins)
-            core_wsum, core_num = np.zeros(n_cd * n_paths), np.zeros(n_cd * n_paths)
-            _fused_chunk_compiled(
-                n_cd, n_paths, n_slots, n_groups, view("kind", np.int8), view("quantity", np.float64),
-                view("is_call", np.bool_), *(view(name, np.float64) for name in (
-                    "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
-                    "vol_prev", "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")),
-                mult, group_of_slot.astype(np.int64), is_core_slot, _T_SETTLED, acc, market_acc, notional_acc,
-                core_wsum, core_num)
-            shape_c = (n_cd, n_paths, n_groups)
-            pnl[:9, sl] = acc.reshape((9,) + shape_c)
-            market[sl] = market_acc.reshape(shape_c)
-            vega_notional[sl] = notional_acc.reshape(shape_c)
-            core_iv_change[sl] = np.where(core_wsum > 0, core_num / np.where(core_wsum > 0, core_wsum, 1.0),
-                                          np.nan).reshape(n_cd, n_paths)
-            marks_used[0] += 1
-            continue
         # everything below works on the held positions only, as flat 1-D arrays; the sums per
         # (day, path, group) are one np.bincount each (no dense (terms, days, paths, slots) array)
         kind1d = np.asarray(records.kind[sl]).reshape(-1)
@@ -590,27 +593,48 @@ def attribute(
     return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap,
                        vega_notional=vega_notional, core_iv_change=core_iv_change,
                        meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
-                             "day_chunk": int(day_chunk), "backend": "numba" if use_numba else "numpy",
+                             "day_chunk": int(day_chunk), "backend": "numpy",
                              "option_batches_repriced": marks_used[0],
                              "option_batches_using_marks": marks_used[1]})
 
 
 # ---------------------------------------------------------------------------------------------
-# Optional fused numba path (``backend="numba"``): the same formulas as the numpy path above,
-# one pass per position without temporaries, parallel over days (each day owns its output bins,
-# so there are no write races). tests/test_attribution.py asserts equality with the numpy path.
-# Closed forms as in alvh.pricing (generalized Black-Scholes, b = r - q for BSM, b = 0 for
-# Black-76; N(x) = erfc(-x / sqrt 2) / 2); the numpy path calls alvh.pricing itself.
+# Fused numba path (``backend="numba"``): the same formulas as the numpy path above in one
+# compiled pass per (day, path, slot), parallel over blocks of paths (each block owns its paths'
+# output cells and per-path sums, so there are no write races). The pass writes the result
+# arrays directly (terms, costs, financing, the re-closed residual, total, vega notional, the
+# core's IV change), runs the per-cell input checks of :func:`_validate_cells`, and sums each
+# path's dollars and bp over days for :meth:`Attribution.totals`. tests/test_attribution.py
+# asserts equality with the numpy path. Closed forms as in alvh.pricing (generalized
+# Black-Scholes, b = r - q for BSM, b = 0 for Black-76; N(x) = erfc(-x / sqrt 2) / 2); the numpy
+# path calls alvh.pricing itself.
 _INV_SQRT_2PI = 0.3989422804014327
 _INV_SQRT_2 = 0.7071067811865476
+#: Paths per parallel work item of the numba pass (and at least 8 items when there are enough paths).
+_PATH_BLOCK = 128
+#: Days sampled (evenly spaced) to check that the marks are the model, numba path (``trust_marks``).
+_MARK_CHECK_DAYS = 16
 
 
-def _gbs_scalar(s, k, t, vol, r, b, call):  # pragma: no cover - compiled
-    """(price, delta, gamma, vega/pt, vanna/pt, volga/pt^2) of the generalized Black-Scholes formula."""
+def _gbs_price(s, k, t, vol, r, b, call, ln_sk):  # pragma: no cover - compiled
+    """Generalized Black-Scholes price (intrinsic value at t <= 0); ``ln_sk = log(s / k)``."""
+    omega = 1.0 if call else -1.0
+    if t <= 0.0:
+        m = omega * (s - k)
+        return m if m > 0.0 else 0.0
+    sig_rt = vol * math.sqrt(t)
+    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
+    d2 = d1 - sig_rt
+    return omega * (s * math.exp((b - r) * t) * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
+                    - k * math.exp(-r * t) * 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2))
+
+
+def _gbs_greeks(s, k, t, vol, r, b, call, ln_sk):  # pragma: no cover - compiled
+    """(price, delta, gamma, vega/pt, vanna/pt, volga/pt^2) of the generalized Black-Scholes formula, t > 0."""
     omega = 1.0 if call else -1.0
     sqrt_t = math.sqrt(t)
     sig_rt = vol * sqrt_t
-    d1 = (math.log(s / k) + (b + 0.5 * vol * vol) * t) / sig_rt
+    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
     d2 = d1 - sig_rt
     carry_df = math.exp((b - r) * t)
     n1 = 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
@@ -622,111 +646,246 @@ def _gbs_scalar(s, k, t, vol, r, b, call):  # pragma: no cover - compiled
             -carry_df * pdf1 * d2 / vol * 0.01, vega1 * d1 * d2 / vol * 1e-4)
 
 
-def _gbs_price(s, k, t, vol, r, b, call):  # pragma: no cover - compiled
-    omega = 1.0 if call else -1.0
-    if t <= 0.0:
-        m = omega * (s - k)
-        return m if m > 0.0 else 0.0
-    sig_rt = vol * math.sqrt(t)
-    d1 = (math.log(s / k) + (b + 0.5 * vol * vol) * t) / sig_rt
-    d2 = d1 - sig_rt
-    return omega * (s * math.exp((b - r) * t) * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-                    - k * math.exp(-r * t) * 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2))
+def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,
+                 price_prev, price_now, mult, group_of_slot, is_core, t_settled, use_marks, costs, financing, cap,
+                 path_block, pnl, total, notional_out, core_iv, path_sums, first_bad,
+                 held_count):  # pragma: no cover - compiled
+    """One pass over (day, path, slot), parallel over blocks of ``path_block`` paths.
+
+    Inputs are the records' (n_days, n_paths, n_slots) arrays with any strides (broadcast views
+    too). Writes ``pnl`` (terms, days, paths, groups), ``total``, ``notional_out`` (days, paths,
+    groups), ``core_iv`` (days, paths), ``path_sums`` (2, terms + 1, paths, groups: dollars and
+    bp summed over days, the last row the total), per block the flat index of the first cell that
+    fails an input check (-1 if none) and the held cells per kind.
+    """
+    n_days, n_paths, n_slots = qty.shape
+    n_groups = total.shape[2]
+    n_blocks = first_bad.shape[0]
+    for blk in _prange(n_blocks):
+        p_lo = blk * path_block
+        p_hi = min(p_lo + path_block, n_paths)
+        # rows 0-8: the 8 model terms and the residual (TERMS order); 9: market move; 10: vega notional
+        acc = np.empty((11, n_groups))
+        bad = -1
+        for d in range(n_days):
+            for p in range(p_lo, p_hi):
+                acc[:, :] = 0.0
+                core_w = 0.0
+                core_n = 0.0
+                for s in range(n_slots):
+                    q = qty[d, p, s]
+                    kd = kind[d, p, s]
+                    if kd < 0 or kd > 3 or not math.isfinite(q) or (q != 0.0 and kd == 0):
+                        if bad < 0:
+                            bad = (d * n_paths + p) * n_slots + s
+                        continue
+                    if q == 0.0:
+                        continue
+                    held_count[blk, kd] += 1
+                    qm = q * mult[s]
+                    g = group_of_slot[s]
+                    u0 = u_prev[d, p, s]
+                    u1 = u_now[d, p, s]
+                    p0 = price_prev[d, p, s]
+                    p1 = price_now[d, p, s]
+                    market = qm * (p1 - p0)
+                    acc[9, g] += market
+                    if kd == 2:  # VX future
+                        ur = u_roll[d, p, s]
+                        if bad < 0 and not (math.isfinite(u0) and math.isfinite(u1) and math.isfinite(ur)
+                                            and math.isfinite(p0) and math.isfinite(p1)):
+                            bad = (d * n_paths + p) * n_slots + s
+                        carry = qm * (ur - u0)
+                        vega = qm * (u1 - ur)
+                        acc[7, g] += carry
+                        acc[2, g] += vega
+                        acc[8, g] += market - carry - vega
+                        acc[10, g] += qm
+                        continue
+                    spx = kd == 1
+                    kk = strike[d, p, s]
+                    cp = is_call[d, p, s]
+                    t0 = t_prev[d, p, s]
+                    t1 = t_now[d, p, s]
+                    s0 = vol_prev[d, p, s]
+                    s1 = vol_now[d, p, s]
+                    r = rate[d, p, s]
+                    q_div = div[d, p, s] if spx else 0.0
+                    ur = u0 if spx else u_roll[d, p, s]
+                    if bad < 0 and not (math.isfinite(kk) and math.isfinite(t0) and math.isfinite(t1)
+                                        and math.isfinite(u0) and math.isfinite(u1) and math.isfinite(ur)
+                                        and math.isfinite(s0) and math.isfinite(s1) and math.isfinite(r)
+                                        and math.isfinite(q_div) and math.isfinite(p0) and math.isfinite(p1)
+                                        and t1 >= 0.0 and t0 > 0.0 and s0 > 0.0):
+                        bad = (d * n_paths + p) * n_slots + s
+                    b = r - q_div if spx else 0.0  # Black-76 on the future: no carry
+                    dsig = (s1 - s0) * 100.0
+                    ln_sk = math.log(u0 / kk)
+                    v0 = p0 if use_marks[kd] else _gbs_price(u0, kk, t0, s0, r, b, cp, ln_sk)
+                    omega = 1.0 if cp else -1.0
+                    # terms in points per unit: delta, gamma, vega, vanna, volga, vol_of_vol, theta, carry
+                    x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = 0.0
+                    notional = 0.0
+                    if t1 > t_settled:
+                        v1, dl, gm, vg, va, vo = _gbs_greeks(u0, kk, t1, s0, r, b, cp, ln_sk)
+                        x6 = v1 - v0
+                        if spx:
+                            du = u1 - u0
+                            x0 = dl * du
+                            x1 = 0.5 * gm * du * du
+                            x2 = vg * dsig
+                            x3 = va * du * dsig
+                            x4 = 0.5 * vo * dsig * dsig
+                            notional = vg
+                            if is_core[s]:
+                                w = abs(qm * vg)
+                                core_w += w
+                                core_n += w * dsig
+                        else:
+                            a = ur - u0
+                            bb = u1 - ur
+                            mv = a + bb
+                            x7 = dl * a + 0.5 * gm * a * a
+                            x2 = dl * bb
+                            x4 = 0.5 * gm * (mv * mv - a * a)
+                            x5 = vg * dsig + 0.5 * vo * dsig * dsig
+                            x3 = va * mv * dsig
+                            notional = dl
+                    else:  # settlement: intrinsic values (greeks undefined at t = 0)
+                        i0 = max(omega * (u0 - kk), 0.0)
+                        i1 = max(omega * (u1 - kk), 0.0)
+                        x6 = i0 - v0
+                        if spx:
+                            x0 = i1 - i0
+                        else:
+                            ir = max(omega * (ur - kk), 0.0)
+                            x7 = ir - i0
+                            x2 = i1 - ir
+                    y0, y1, y2, y3 = qm * x0, qm * x1, qm * x2, qm * x3
+                    y4, y5, y6, y7 = qm * x4, qm * x5, qm * x6, qm * x7
+                    acc[0, g] += y0
+                    acc[1, g] += y1
+                    acc[2, g] += y2
+                    acc[3, g] += y3
+                    acc[4, g] += y4
+                    acc[5, g] += y5
+                    acc[6, g] += y6
+                    acc[7, g] += y7
+                    acc[8, g] += market - (y0 + y1 + y2 + y3 + y4 + y5 + y6 + y7)
+                    acc[10, g] += qm * notional
+                core_iv[d, p] = core_n / core_w if core_w > 0.0 else np.nan
+                inv_bp = 1e4 / cap[d, p]
+                for g in range(n_groups):
+                    c = costs[d, p, g]
+                    f = financing[d, p, g]
+                    tot = acc[9, g] + c + f
+                    # re-close the residual on the group total (as the numpy path does)
+                    closing = c + f
+                    for j in range(9):
+                        closing += acc[j, g]
+                    acc[8, g] += tot - closing
+                    for j in range(9):
+                        pnl[j, d, p, g] = acc[j, g]
+                        path_sums[0, j, p, g] += acc[j, g]
+                        path_sums[1, j, p, g] += acc[j, g] * inv_bp
+                    pnl[9, d, p, g] = c
+                    pnl[10, d, p, g] = f
+                    path_sums[0, 9, p, g] += c
+                    path_sums[1, 9, p, g] += c * inv_bp
+                    path_sums[0, 10, p, g] += f
+                    path_sums[1, 10, p, g] += f * inv_bp
+                    total[d, p, g] = tot
+                    path_sums[0, 11, p, g] += tot
+                    path_sums[1, 11, p, g] += tot * inv_bp
+                    notional_out[d, p, g] = acc[10, g]
+        first_bad[blk] = bad
 
 
-def _fused_chunk(n_cd, n_paths, n_slots, n_groups, kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now,
-                 u_roll, vol_prev, vol_now, rate, div, price_prev, price_now, mult, group_of_slot, is_core,
-                 t_settled, acc, market_acc, notional_acc, core_wsum, core_num):  # pragma: no cover - compiled
-    for d in _prange(n_cd):
-        for p in range(n_paths):
-            dp = d * n_paths + p
-            for s in range(n_slots):
-                i = dp * n_slots + s
-                q = qty[i]
-                if q == 0.0:
-                    continue
-                qm = q * mult[s]
-                g = dp * n_groups + group_of_slot[s]
-                kd = kind[i]
-                market = qm * (price_now[i] - price_prev[i])
-                market_acc[g] += market
-                if kd == 2:  # VX future
-                    carry = qm * (u_roll[i] - u_prev[i])
-                    vega = qm * (u_now[i] - u_roll[i])
-                    acc[7, g] += carry
-                    acc[2, g] += vega
-                    acc[8, g] += market - carry - vega
-                    notional_acc[g] += qm
-                    continue
-                if kd != 1 and kd != 3:
-                    continue
-                spx = kd == 1
-                kk, cp, t0, t1 = strike[i], is_call[i], t_prev[i], t_now[i]
-                u0, u1, s0, r = u_prev[i], u_now[i], vol_prev[i], rate[i]
-                b = r - div[i] if spx else 0.0
-                dsig = (vol_now[i] - s0) * 100.0
-                v0 = _gbs_price(u0, kk, t0, s0, r, b, cp)
-                omega = 1.0 if cp else -1.0
-                # terms in points per unit: delta, gamma, vega, vanna, volga, vol_of_vol, theta, carry
-                x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = 0.0
-                notional = 0.0
-                if t1 > t_settled:
-                    v1, dl, gm, vg, va, vo = _gbs_scalar(u0, kk, t1, s0, r, b, cp)
-                    x6 = v1 - v0
-                    if spx:
-                        du = u1 - u0
-                        x0 = dl * du
-                        x1 = 0.5 * gm * du * du
-                        x2 = vg * dsig
-                        x3 = va * du * dsig
-                        x4 = 0.5 * vo * dsig * dsig
-                        notional = vg
-                        if is_core[s]:
-                            w = abs(qm * vg)
-                            core_wsum[dp] += w
-                            core_num[dp] += w * dsig
-                    else:
-                        a = u_roll[i] - u0
-                        bb = u1 - u_roll[i]
-                        mv = a + bb
-                        x7 = dl * a + 0.5 * gm * a * a
-                        x2 = dl * bb
-                        x4 = 0.5 * gm * (mv * mv - a * a)
-                        x5 = vg * dsig + 0.5 * vo * dsig * dsig
-                        x3 = va * mv * dsig
-                        notional = dl
-                else:
-                    i0 = max(omega * (u0 - kk), 0.0)
-                    i1 = max(omega * (u1 - kk), 0.0)
-                    x6 = i0 - v0
-                    if spx:
-                        x0 = i1 - i0
-                    else:
-                        ir = max(omega * (u_roll[i] - kk), 0.0)
-                        x7 = ir - i0
-                        x2 = i1 - ir
-                acc[0, g] += qm * x0
-                acc[1, g] += qm * x1
-                acc[2, g] += qm * x2
-                acc[3, g] += qm * x3
-                acc[4, g] += qm * x4
-                acc[5, g] += qm * x5
-                acc[6, g] += qm * x6
-                acc[7, g] += qm * x7
-                explained = qm * x0 + qm * x1 + qm * x2 + qm * x3 + qm * x4 + qm * x5 + qm * x6 + qm * x7
-                acc[8, g] += market - explained
-                notional_acc[g] += qm * notional
+def _numba_arg(records: PositionRecords, name: str, dtype: type) -> np.ndarray:
+    """A record field for the compiled pass: as is when already of ``dtype`` (any strides), else converted."""
+    arr = np.asarray(getattr(records, name))
+    return arr if arr.dtype == dtype else arr.astype(dtype)
+
+
+def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind) -> bool | None:
+    """The numba path's mark check: None when no position of that kind is held, else whether the
+    previous marks equal the model on held positions of up to :data:`_MARK_CHECK_DAYS` evenly spaced
+    days (all days if those hold none), at most :data:`_MARK_CHECK_SAMPLE` of them."""
+    kind = np.asarray(records.kind)
+    n_days = kind.shape[0]
+    if not (kind == kind_code).any():
+        return None
+    qty = np.asarray(records.quantity)
+    for days in (np.unique(np.linspace(0, n_days - 1, min(n_days, _MARK_CHECK_DAYS)).astype(np.intp)),
+                 np.arange(n_days)):
+        held = np.nonzero((kind[days] == kind_code) & (qty[days] != 0))
+        if held[0].size:
+            break
+    else:
+        return None
+    pick = np.unique(np.linspace(0, held[0].size - 1, min(held[0].size, _MARK_CHECK_SAMPLE)).astype(np.intp))
+    cell = (days[held[0][pick]], held[1][pick], held[2][pick])
+    f = {name: np.asarray(getattr(records, name))[cell].astype(bool if name == "is_call" else float)
+         for name in ("underlying_prev", "strike", "t_prev", "vol_prev", "rate_prev", "div_prev", "is_call",
+                      "price_prev")}
+    return _marks_are_model(kind_code, f)
+
+
+def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group_of_slot: np.ndarray,
+                     is_core_slot: np.ndarray, mult: np.ndarray, cap: np.ndarray, costs: np.ndarray,
+                     financing: np.ndarray, trust_marks: bool, validate: bool) -> Attribution:
+    """:func:`attribute` with ``backend="numba"`` (arguments already checked and converted)."""
+    n_days, n_paths, n_slots = np.shape(records.quantity)
+    n_groups = len(groups)
+    use_marks = np.zeros(4, dtype=np.bool_)
+    batches = [0, 0]  # option kinds re-priced, option kinds that used the marks
+    if trust_marks:
+        for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
+            use_marks[int(k)] = bool(_sample_marks_are_model(records, k))
+    block = max(1, min(_PATH_BLOCK, -(-n_paths // 8)))
+    n_blocks = -(-n_paths // block)
+    pnl = np.empty((len(TERMS), n_days, n_paths, n_groups))
+    total = np.empty((n_days, n_paths, n_groups))
+    notional = np.empty((n_days, n_paths, n_groups))
+    core_iv = np.empty((n_days, n_paths))
+    path_sums = np.zeros((2, len(TERMS) + 1, n_paths, n_groups))
+    first_bad = np.full(n_blocks, -1, dtype=np.int64)
+    held_count = np.zeros((n_blocks, 4), dtype=np.int64)
+    floats = ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
+              "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")
+    _fused_paths_compiled(
+        _numba_arg(records, "kind", np.int8), _numba_arg(records, "quantity", np.float64),
+        _numba_arg(records, "is_call", np.bool_), *(_numba_arg(records, name, np.float64) for name in floats),
+        mult, group_of_slot.astype(np.int64), is_core_slot, _T_SETTLED, use_marks,
+        np.ascontiguousarray(costs), np.ascontiguousarray(financing), np.ascontiguousarray(cap), block,
+        pnl, total, notional, core_iv, path_sums, first_bad, held_count)
+    if validate and (first_bad >= 0).any():
+        _validate_cells(records)  # names the first offending cell
+        bad = np.unravel_index(int(first_bad[first_bad >= 0].min()), (n_days, n_paths, n_slots))
+        raise InputError(f"invalid inputs at (day, path, slot) = {tuple(int(b) for b in bad)}", argument="records",
+                         expected="a known kind, finite inputs, t_prev > 0, t_now >= 0, vol_prev > 0 for held options")
+    held = held_count.sum(axis=0)
+    for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
+        if held[int(k)]:
+            batches[int(use_marks[int(k)])] += 1
+    return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap, vega_notional=notional,
+                       core_iv_change=core_iv, path_sums=path_sums,
+                       meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
+                             "day_chunk": None, "backend": "numba", "path_block": int(block),
+                             "option_batches_repriced": batches[0], "option_batches_using_marks": batches[1],
+                             "held_cells": {k.name: int(held[int(k)]) for k in InstrumentKind
+                                            if k != InstrumentKind.NONE}})
 
 
 try:  # numba is a declared dependency; the numpy path covers its absence
     import numba as _nb
 
     _prange = _nb.prange
-    _gbs_scalar = _nb.njit(cache=True, nogil=True)(_gbs_scalar)
     _gbs_price = _nb.njit(cache=True, nogil=True)(_gbs_price)
-    _fused_chunk_compiled = _nb.njit(parallel=True, cache=True, nogil=True)(_fused_chunk)
+    _gbs_greeks = _nb.njit(cache=True, nogil=True)(_gbs_greeks)
+    _fused_paths_compiled = _nb.njit(parallel=True, cache=True, nogil=True)(_fused_paths)
     NUMBA_AVAILABLE = True
 except ImportError:  # pragma: no cover
     _prange = range
-    _fused_chunk_compiled = None
+    _fused_paths_compiled = None
     NUMBA_AVAILABLE = False
