@@ -179,6 +179,13 @@ def test_market_not_covering_the_run_and_bad_attach(run_2016, default_md):
     assert e.value.argument == "market"
     with pytest.raises(InputError):
         run_2016.with_analysis(object())
+    # a multi-path result cannot be read against one market history
+    from dataclasses import replace
+
+    two = replace(run_2016, nav=np.repeat(run_2016.nav, 2, axis=1))
+    with pytest.raises(InputError) as e:
+        analyze(two, default_md)
+    assert e.value.argument == "result"
 
 
 # ------------------------------------------------------------------------- real data past the VX coverage

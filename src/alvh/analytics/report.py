@@ -678,7 +678,8 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
         drive the reported beta ratio. Layers it names must exist in the result (else
         :class:`InputError`). Without rules the default rule is used when its layers exist.
     path : int
-        Path of the per-path pieces (betas, trigger, steward); drag figures average over paths.
+        0: a historical backtest has one path (a multi-path result raises: the regimes, betas and
+        steward regressions read the market's single history).
     exog : sequence of str or DataFrame, optional
         Extra regressors of the rolling betas: names in ``market.exog`` or a dates x series frame.
         Each needs a value on every run day; a gap raises :class:`InputError` naming the series.
@@ -694,8 +695,13 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     contango-heavy months and the front/second labels use the covered days only; ``coverage`` and
     ``notes`` say so.
     """
-    if not 0 <= path < result.n_paths:
-        raise InputError(f"path {path}", argument="path", expected=f"0..{result.n_paths - 1}")
+    if result.n_paths != 1:
+        # the regimes, betas and steward regressions read the market's one history of SPX and VIX
+        raise InputError(f"{result.n_paths} paths", argument="result",
+                         expected="a historical backtest (1 path); for simulated paths use "
+                                  "alvh.analytics.drag.drag_analysis on the records")
+    if path != 0:
+        raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
     notes: list[str] = []
     rows = _run_rows(result, market)
     dates = result.dates
