@@ -36,10 +36,10 @@ class General(BaseModel):
     """Run-wide settings."""
 
     model_config = _STRICT
-    capital: Pos = 1_000_000.0
+    capital: Pos = 10_000_000.0
     rate_source: Literal["data", "constant"] = "data"
     constant_rate: float = Field(0.02, ge=-0.05, le=0.5)
-    contracts: Literal["whole", "fractional"] = "whole"
+    contracts: Literal["whole", "nearest", "fractional"] = "nearest"
     sizing_capital: Literal["nav", "initial"] = "nav"
     seed: int = Field(0, ge=0)
 

@@ -141,9 +141,40 @@ class BacktestResult:
             out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
                                      + ("; the trigger fires most days (raw ratio mostly measures layer size and "
                                         "maturity), the cooldown limits the trades" if share > 0.5 else ""))
+        lw = self._layer_weights(path)
+        if lw:
+            out["layer_weights"] = lw
         if self.analysis is not None:
             # drag, split, trigger count/share, regime table, steward figures (alvh.analytics.HedgeAnalysis)
             out["analysis"] = self.analysis.summary_dict()
+        return out
+
+    def _layer_weights(self, path: int) -> dict[str, object]:
+        """Achieved hedge-layer weights next to the targets (engine metadata ``layer_targets``).
+
+        Per layer: ``target`` (rules weight, before any adaptive scaling), ``mean_weight`` = mean over
+        all days of contracts x multiplier x VX price / NAV (the contract's notional; for VIX calls the
+        notional of the underlying future), ``mean_weight_held`` the same over days held,
+        ``held_share`` the share of days the layer holds a position, ``mean_contracts_held``.
+        """
+        targets = self.metadata.get("layer_targets") or {}
+        if not targets:
+            return {}
+        rec = self.records
+        comp = np.array(rec.slots.component)
+        nav = self.nav[:, path]
+        out: dict[str, object] = {}
+        for name, tgt in targets.items():
+            s = np.flatnonzero(comp == name)
+            if s.size != 1:
+                continue
+            q = np.abs(rec.quantity[:, path, s[0]])
+            held = q != 0
+            w = q * float(rec.slots.multiplier[s[0]]) * rec.underlying_now[:, path, s[0]] / nav
+            out[name] = {**tgt, "mean_weight": float(w.mean()),
+                         "mean_weight_held": float(w[held].mean()) if held.any() else 0.0,
+                         "held_share": float(held.mean()),
+                         "mean_contracts_held": float(q[held].mean()) if held.any() else 0.0}
         return out
 
     def summary(self, path: int = 0) -> str:
@@ -161,6 +192,10 @@ class BacktestResult:
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
             lines.append(str(s["rebalance_note"]))
+        for name, lw in (s.get("layer_weights") or {}).items():
+            lines.append(f"  layer {name:<8} target {lw['weight']:.2%}  achieved {lw['mean_weight']:.2%} "
+                         f"({lw['mean_weight_held']:.2%} when held, held {lw['held_share']:.0%} of days, "
+                         f"{lw['mean_contracts_held']:.1f} contracts)")
         ev = {k: v for k, v in s["events"].items() if v}
         lines.append("events: " + (", ".join(f"{k}={v}" for k, v in sorted(ev.items())) or "none"))
         if self.analysis is not None:

@@ -22,7 +22,7 @@ is exactly the positions' mark-to-market P&L minus costs plus financing (tested 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -142,7 +142,12 @@ def run_engine(rules: Rules, paths: MarketPaths, cost_model: CostModel | None = 
     prep = prepare(rules, paths)
     sim = _Simulation(prep, cost_model or CostModel(rules.costs))
     sim.run()
-    return build_result(prep, sim, seed=rules.general.seed if seed is None else seed)
+    res = build_result(prep, sim, seed=rules.general.seed if seed is None else seed)
+    # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
+    targets = {la.name: {"weight": la.weight, "instrument": la.instrument, "sizing": la.sizing,
+                         "contracts": rules.general.contracts, "adaptive": rules.adaptive.enabled}
+               for la in rules.layers}
+    return replace(res, metadata={**res.metadata, "layer_targets": targets})
 
 
 class _Simulation:  # noqa: PLR0902 - state container of the day loop
@@ -538,8 +543,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self._event(d, "core_no_valid_condor", int((flat & bad).sum()))
         with np.errstate(divide="ignore", invalid="ignore"):
             n = np.where(go, r.core.max_loss_fraction * cap / np.where(ml > 0, ml * SPX_MULTIPLIER, 1.0), 0.0)
-        if r.general.contracts == "whole":
-            n = np.floor(n)
+        if r.general.contracts != "fractional":
+            n = np.floor(n)  # the core's max_loss_fraction is a risk cap: never round a condor count up
         zero = go & (n <= 0)
         self._event(d, "core_size_zero", int(zero.sum()))
         go &= n > 0
@@ -650,8 +655,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             unit = self._unit(la, f_new, price, delta, tau, self.mult[s])
             with np.errstate(divide="ignore", invalid="ignore"):
                 target = np.where(bad | ~(unit > 0), 0.0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0))
-            if r.general.contracts == "whole":
-                target = np.floor(target)
+            target = self._round_layer(target)
             act = roll & ~bad
             self._event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
             # close the old contract where rolling into a different one (or the same one, re-struck for calls)
@@ -678,6 +682,16 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             # resize in the held contract to the new adaptive weight
             if resize.any():
                 self._resize(d, j, resize, scale, cap, rate, "adaptive")
+
+    def _round_layer(self, target: np.ndarray) -> np.ndarray:
+        """Hedge contracts: "whole" = floor (never above the weight), "nearest" = round half up (the layer's
+        weight is hit on average, not under-shot by half a contract), "fractional" = exact."""
+        mode = self.prep.rules.general.contracts
+        if mode == "whole":
+            return np.floor(target)
+        if mode == "nearest":
+            return np.floor(target + 0.5)
+        return target
 
     def _cost(self, la, dq: np.ndarray) -> np.ndarray:
         return self.costs.vx(dq) if la.instrument == "vx_future" else self.costs.vix_option(dq)
@@ -709,8 +723,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
                 unit = self.mult[s] * f
             with np.errstate(divide="ignore", invalid="ignore"):
                 target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
-            if self.prep.rules.general.contracts == "whole":
-                target = np.floor(target)
+            target = self._round_layer(target)
         dq = np.where(m, target - self.qty[:, s], 0.0)
         cost = self._cost(la, dq)
         self._trade(d, s, dq, self.price_last[:, s], cost, reason)
@@ -744,8 +757,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             with np.errstate(divide="ignore", invalid="ignore"):
                 add_long = notional / (self.mult[sl] * self.und_last[:, sl] * np.maximum(self.delta_last[:, sl], 1e-12))
             new_s, new_l = self.qty[:, ss] - moved, self.qty[:, sl] + add_long
-            if self.prep.rules.general.contracts == "whole":
+            mode = self.prep.rules.general.contracts
+            if mode == "whole":
                 new_s, new_l = np.ceil(new_s), np.floor(new_l)
+            elif mode == "nearest":
+                new_s, new_l = np.floor(new_s + 0.5), np.floor(new_l + 0.5)
             cost += self._resize(d, js, fire, scale, cap, rate, "rebalance", target=new_s)
             cost += self._resize(d, jl, fire, scale, cap, rate, "rebalance", target=new_l)
         self.reb_fired[d] = fire
