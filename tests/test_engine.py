@@ -275,3 +275,19 @@ def test_variants_conserve_cash_and_match_reference(variant):
         nav_before = res.nav[d0 - 1, first["path"]] if d0 > 0 else rules.general.capital
         cap = nav_before + rules.financing.fraction * rules.general.capital
         assert first["quantity"] * 1000 * first["price"] == pytest.approx(0.04 * total / 0.10 * cap, rel=1e-6)
+
+
+def test_delta_target_with_no_strike_is_a_counted_event():
+    # a 1000-point strike grid: the 0.20-delta shorts (about 2-3% from SPX 5000) both round onto 5000, so
+    # no listed condor has the target deltas; each entry day is a counted event and no core trade happens
+    mp = synthetic_paths(2, 60, seed=5)
+    rules = rules_from_dict({"core": {"strike_increment": 1000.0}, "layers": [], "rebalance": {"enabled": False}})
+    res = run_engine(rules, mp)
+    entry_days = sum(1 for d in mp.dates if d.weekday() == 4 and 15 <= d.day <= 21)  # third Fridays in the run
+    assert entry_days >= 2
+    assert res.events["core_no_valid_condor"] == 2 * entry_days
+    assert set(res.event_log["event"]) == {"core_no_valid_condor"}
+    assert len(res.trades) == 0
+    # the same rules on the 5-point grid trade: the event is the strike grid, not the paths
+    ok = run_engine(rules_from_dict({"layers": [], "rebalance": {"enabled": False}}), mp)
+    assert ok.events.get("core_no_valid_condor", 0) == 0 and len(ok.trades) > 0
