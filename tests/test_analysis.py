@@ -221,3 +221,22 @@ def test_daily_and_cumulative_drag_table(run_2016, default_md):
     months = table.groupby(table.index.to_period("M"))["short_total"].sum()
     got = a.monthly[a.monthly["layer"] == "short"]["total"].to_numpy()
     np.testing.assert_allclose(got, months.to_numpy(), atol=1e-9)
+
+
+def test_vix_call_layers_are_labelled_and_analysed(default_md):
+    r = default_rules()
+    calls = r.model_copy(update={"layers": [la.model_copy(update={"instrument": "vix_call"}) for la in r.layers]})
+    res = alvh.run(calls, default_md, "2016-01-01", "2016-12-30")
+    s = json.loads(json.dumps(res.summary_dict()["analysis"], allow_nan=False))
+    assert s["drag"]["instruments"] == {"short": "calls", "medium": "calls", "long": "calls"}
+    assert set(s["exposure"]) == {"short", "medium", "long"}
+    assert all(v["instrument"] == "calls" for v in s["exposure"].values())
+    text = res.analysis.summary()
+    assert "(calls;" in text
+    # the layers' drag is their counterfactual minus their net P&L, whatever the instrument
+    a = res.analysis
+    k = [res.components.index(c) for c in ("short", "medium", "long")]
+    net = (res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1)
+    cf = a.drag.drag.counterfactual[:, 0].sum(axis=1)
+    nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
+    np.testing.assert_allclose(a.daily_drag()["all_total"], (cf - net) / nav_prev * 1e4, atol=1e-7)

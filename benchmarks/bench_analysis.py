@@ -1,0 +1,69 @@
+"""``alvh.analytics.analyze`` on real data: its time next to the engine's, and the headline figures.
+
+Run:  .venv/bin/python benchmarks/bench_analysis.py [--start 2006-01-03] [--end 2025-06-18] [--repeat 3]
+
+Imports every real series the test store holds (SPX, VIX, VIX9D/3M/6M, VVIX, SKEW, VX, NYSE breadth,
+CPI dates) from ../shared/data (or $ALVH_SHARED_DATA) into a temporary store, runs the default rules
+and the unadjusted futures layers, and prints per run: engine time, analyze() time (first call and
+the best of --repeat), the ratio, then the analysis text (drag and split, contango-heavy months next
+to the seed's 18-35 bp claim, trigger, regime table, steward). Every number is computed in this run;
+nothing is asserted. Timings on the shared 2-core machine vary with the other jobs' load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(os.environ.get("ALVH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+IMPORTS = (("spx", "spx/SPX_daily.csv", None), ("vix", "vix_index/VIX_History.csv", None),
+           ("vix9d", "vix_index/VIX9D_History.csv", None), ("vix3m", "vix_index/VIX3M_History.csv", None),
+           ("vix6m", "vix_index/VIX6M_History.csv", None), ("vvix", "vix_index/VVIX_History.csv", None),
+           ("skew", "vix_index/SKEW_History.csv", None), ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz", None),
+           ("breadth", "breadth/nyse_adv_decl_unch_daily.csv", None),
+           ("events", "calendars/cpi_release_dates_2015_2026.csv", "cpi"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--start", default="2006-01-03")
+    ap.add_argument("--end", default="2025-06-18")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    from alvh.analytics import analyze
+    from alvh.config import default_rules
+    from alvh.data import MarketData
+    from alvh.data.store import Store
+    from alvh.engine import run_backtest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with Store.open(tmp) as store:
+            for kind, rel, label in IMPORTS:
+                store.import_files(kind, [DATA / rel], name=label)
+        md = MarketData.from_store(tmp)
+    rules = default_rules()
+    unadjusted = rules.model_copy(update={"rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+                                          "adaptive": rules.adaptive.model_copy(update={"enabled": False})})
+    for label, r in (("default rules", rules), ("unadjusted futures layers", unadjusted)):
+        t0 = time.perf_counter()
+        res = run_backtest(r, md, args.start, args.end)
+        t_engine = time.perf_counter() - t0
+        times = []
+        for _ in range(max(args.repeat, 1)):
+            t0 = time.perf_counter()
+            a = analyze(res, md, r)
+            times.append(time.perf_counter() - t0)
+        best = min(times)
+        print(f"=== {label}, {res.dates[0].date()} .. {res.dates[-1].date()} ({len(res.dates)} days)")
+        print(f"engine {t_engine:.2f} s; analyze first call {times[0]:.2f} s, best of {len(times)} {best:.2f} s; "
+              f"analyze / engine = {best / t_engine:.0%} (first call {times[0] / t_engine:.0%})")
+        print(a.summary())
+        print()
+
+
+if __name__ == "__main__":
+    main()
