@@ -133,8 +133,9 @@ class HedgeAnalysis:
         out: dict = {"drag": d, "coverage": _clean(self.coverage)}
         if self.contango is not None:
             out["contango_heavy_months"] = _contango_block(self.contango)
-        out["regime_table"] = _clean({f"{reg}={lab}": {k: row[k] for k in ("days", "mean_daily_bp",
-                                                                        "bp_per_month_equiv", "share_of_days")}
+        keys = ("days", "share_of_days", "mean_daily_bp", "bp_per_month_equiv", "mean_daily_carry_bp",
+                "mean_daily_correlation_bp")
+        out["regime_table"] = _clean({f"{reg}={lab}": {k: row[k] for k in keys}
                                       for (reg, lab), row in self.regime_table.iterrows()})
         out["exposure"] = _clean(self.exposure.to_dict(orient="index"))
         out["rebalance_trigger"] = _clean(self.trigger)
