@@ -291,3 +291,31 @@ def test_delta_target_with_no_strike_is_a_counted_event():
     # the same rules on the 5-point grid trade: the event is the strike grid, not the paths
     ok = run_engine(rules_from_dict({"layers": [], "rebalance": {"enabled": False}}), mp)
     assert ok.events.get("core_no_valid_condor", 0) == 0 and len(ok.trades) > 0
+
+
+def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
+    # the SSVI solve tables (exact Cboe sums, ~1-3 s per process) are memoized on disk; a cached, a fresh and
+    # a rebuilt-after-corruption table must give the same surface to the last bit
+    from alvh.market import surface as sm
+
+    monkeypatch.setenv(sm.CACHE_ENV, str(tmp_path))
+    vix = np.array([[9.0, 17.5], [35.0, 80.0]])
+    skew = np.array([[115.0, np.nan], [130.0, 140.0]])
+
+    def solve():
+        sm._tables.cache_clear()
+        sm._theta_column.cache_clear()
+        return sm.solve_theta30(vix, skew, polish=False)
+
+    first = solve()
+    files = sorted(tmp_path.glob("ssvi_*.npz"))
+    assert [f.name.split("_")[1] for f in files] == ["column", "tables"]
+    again = solve()  # from the files
+    files[0].write_bytes(b"not an npz")  # the small column table: rebuilt (and rewritten) when unreadable
+    rebuilt = solve()
+    assert np.load(files[0])["var"].shape == (400,)
+    for other in (again, rebuilt):
+        for x, y in zip(first, other, strict=True):
+            assert np.array_equal(x, y)
+    sm._tables.cache_clear()
+    sm._theta_column.cache_clear()

@@ -24,8 +24,12 @@ and inverted with bicubic splines; a final Newton step on the exact sum
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -188,26 +192,87 @@ class _Tables:
     dlogvar_dlogtheta: RectBivariateSpline = field(repr=False)  # (log theta, rho) -> d log var / d log theta
 
 
+#: Environment variable naming the folder of the table cache (default ``$XDG_CACHE_HOME/alvh`` or
+#: ``~/.cache/alvh``); set it to an empty string to disable the cache.
+CACHE_ENV: Final[str] = "ALVH_CACHE_DIR"
+
+
+def _cache_file(tag: str, params: str) -> Path | None:
+    """Where an exact-sum table is memoized, keyed by everything it depends on (inputs and code)."""
+    env = os.environ.get(CACHE_ENV)
+    if env == "":
+        return None
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alvh"
+    src = "".join(inspect.getsource(f) for f in (ssvi_total_variance, _phi, cboe_sums, _otm_undiscounted,
+                                                 _chunked_sums, _tables_sums, _theta_inverse))
+    key = hashlib.sha256(f"{tag}|{params}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()).hexdigest()
+    return base / f"ssvi_{tag}_{key[:24]}.npz"
+
+
+def _disk_memo(tag: str, params: str, build) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """``build()`` (a dict of float arrays), memoized on disk: bit-identical arrays, no recomputation.
+
+    The exact sums behind the solve tables take 1-3 s per process (11 M Black prices); a missing,
+    unreadable or non-finite file is rebuilt; a cache folder that cannot be written is skipped.
+    """
+    path = _cache_file(tag, params)
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as z:
+                out = {k: z[k] for k in z.files}
+            if out and all(np.isfinite(v).all() for v in out.values()):
+                return out
+        except (OSError, ValueError, KeyError):
+            pass  # rebuilt below
+    out = build()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, **out)
+            os.replace(tmp, path)  # atomic: concurrent processes never read a half-written file
+        except OSError:
+            pass  # read-only cache folder: no cache, same results
+    return out
+
+
+def _tables_sums(eta: float, gamma: float, log_th: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two exact-sum tables: Cboe variance on the (theta, rho) grid, SKEW on the solved sub-grid."""
+    n_th, n_rho = log_th.size, rho.size
+    var, _skew = _chunked_sums(np.exp(log_th)[:, None] * np.ones((1, n_rho)), np.ones((n_th, 1)) * rho[None, :],
+                               eta, gamma)
+    lt_of, _lv_grid = _theta_inverse(np.log(var), log_th, rho)
+    lv_sub_n = lt_of[::4].shape[0]
+    _v, skew_sub = _chunked_sums(np.exp(lt_of[::4]), np.ones((lv_sub_n, 1)) * rho[None, :], eta, gamma)
+    return var, skew_sub
+
+
+def _theta_inverse(log_var: np.ndarray, log_th: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each rho column, log theta as a function of log var on a common 400-node grid."""
+    lv_grid = np.linspace(log_var[0].max(), log_var[-1].min(), 400)
+    lt_of = np.empty((lv_grid.size, rho.size))
+    for j in range(rho.size):  # 70 table columns, built once per (eta, gamma)
+        lt_of[:, j] = CubicSpline(log_var[:, j], log_th)(lv_grid)
+    return lt_of, lv_grid
+
+
 @lru_cache(maxsize=4)  # a memo of a pure function of (eta, gamma): not state that changes results
 def _tables(eta: float, gamma: float) -> _Tables:
     n_th, n_rho = 120, 70
     log_th = np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * 0.5), np.log((_VIX_HI / 100.0) ** 2 * T30 * 1.5), n_th)
     rho = np.linspace(RHO_MIN, RHO_MAX, n_rho)
-    var, skew = _chunked_sums(np.exp(log_th)[:, None] * np.ones((1, n_rho)), np.ones((n_th, 1)) * rho[None, :],
-                              eta, gamma)
+    z = _disk_memo("tables", f"{float(eta)!r}|{float(gamma)!r}|{n_th}|{n_rho}",
+                   lambda: dict(zip(("var", "skew_sub"), _tables_sums(eta, gamma, log_th, rho), strict=True)))
+    var, skew_sub = z["var"], z["skew_sub"]
     log_var = np.log(var)
     # inverse in theta: for each rho column, log theta as a function of log var on a common grid
-    lv_lo = log_var[0].max()
-    lv_hi = log_var[-1].min()
-    lv_grid = np.linspace(lv_lo, lv_hi, 400)
-    lt_of = np.empty((lv_grid.size, n_rho))
-    for j in range(n_rho):  # 90 table columns, built once per (eta, gamma)
-        lt_of[:, j] = CubicSpline(log_var[:, j], log_th)(lv_grid)
+    lt_of, lv_grid = _theta_inverse(log_var, log_th, rho)
+    lv_lo, lv_hi = lv_grid[0], lv_grid[-1]
     # inverse in rho at fixed VIX: on a sub-grid of log var, the SKEW each rho gives once theta is solved
-    # for that var (exact sums at (theta(var, rho), rho)); SKEW decreases as rho increases, and the
-    # reachable range depends on var, so rho is tabulated against u = (SKEW - min) / (max - min) in [0, 1]
+    # for that var (exact sums at (theta(var, rho), rho): skew_sub from _tables_sums); SKEW decreases as rho
+    # increases, and the reachable range depends on var, so rho is tabulated against
+    # u = (SKEW - min) / (max - min) in [0, 1]
     lv_sub = lv_grid[::4]
-    _v, skew_sub = _chunked_sums(np.exp(lt_of[::4]), np.ones((lv_sub.size, 1)) * rho[None, :], eta, gamma)
     s_lo = skew_sub.min(axis=1)
     s_hi = skew_sub.max(axis=1)
     u_grid = np.linspace(0.0, 1.0, 300)
@@ -228,8 +293,9 @@ def _tables(eta: float, gamma: float) -> _Tables:
 def _theta_column(eta: float, gamma: float, rho: float) -> CubicSpline:
     """log theta30 as a function of log variance at a fixed rho (exact sums on 400 theta nodes)."""
     log_th = np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * 0.5), np.log((_VIX_HI / 100.0) ** 2 * T30 * 1.5), 400)
-    var, _ = _chunked_sums(np.exp(log_th), np.full(log_th.size, rho), eta, gamma)
-    return CubicSpline(np.log(var), log_th)
+    z = _disk_memo("column", f"{float(eta)!r}|{float(gamma)!r}|{float(rho)!r}",
+                   lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, rho), eta, gamma)[0]})
+    return CubicSpline(np.log(z["var"]), log_th)
 
 
 def as_cells(arr: np.ndarray | float, shape: tuple[int, ...], name: str) -> np.ndarray:
