@@ -240,3 +240,31 @@ def test_vix_call_layers_are_labelled_and_analysed(default_md):
     cf = a.drag.drag.counterfactual[:, 0].sum(axis=1)
     nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
     np.testing.assert_allclose(a.daily_drag()["all_total"], (cf - net) / nav_prev * 1e4, atol=1e-7)
+
+
+@pytest.mark.parametrize("variant", ["no_core", "no_layers", "financing", "constant_maturity"])
+def test_rule_variants_analyse_without_silent_gaps(default_md, variant):
+    r = default_rules()
+    rules = {
+        "no_core": r.model_copy(update={"core": r.core.model_copy(update={"enabled": False})}),
+        "no_layers": r.model_copy(update={"layers": [], "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
+        "financing": r.model_copy(update={"financing": r.financing.model_copy(update={"enabled": True,
+                                                                                       "fraction": 0.5})}),
+        "constant_maturity": r.model_copy(update={"constant_maturity": r.constant_maturity.model_copy(
+            update={"enabled": True})}),
+    }[variant]
+    res = alvh.run(rules, default_md, "2016-01-01", "2016-12-30")
+    a = res.analysis
+    json.dumps(res.summary_dict()["analysis"], allow_nan=False)
+    if variant == "no_core":
+        assert a.break_even is None and "core" not in a.regression.index
+        assert any("core" in n for n in a.notes)
+    elif variant == "no_layers":
+        assert a.drag.drag.layers == () and len(a.exposure) == 0 and a.summary_dict()["drag"]["total_drag_bp_per_month"] == 0
+        assert "not reported" in a.trigger["sentence"] and any("no beta ratio" in n for n in a.notes)
+    elif variant == "financing":
+        assert res.financing.sum() < 0
+        # financing is its own group: not a layer, not in the layers' drag
+        assert "financing" not in a.drag.drag.layers and "financing" in a.drag.attribution.groups
+    else:
+        assert "cm" in a.drag.drag.layers and "cm" in a.summary_dict()["drag"]["per_layer_drag_bp_per_month"]

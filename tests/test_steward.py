@@ -99,6 +99,10 @@ def test_regression_missing_policy():
     assert steward_regression(y, spx, vix, missing="drop").loc["mid", "nobs"] == 300 - 22 - 1
     with pytest.raises(InputError, match="layer_returns"):
         steward_regression(y.iloc[1:], spx, vix)
+    # a layer never held (constant zero return) is an error naming it, not a 0/0 R^2
+    flat = y.assign(mid=0.0)
+    with pytest.raises(InputError, match="'mid' has a constant return"):
+        steward_regression(flat, spx, vix)
 
 
 def test_layer_irr_hand_values():

@@ -411,6 +411,11 @@ def _rebalance_rule(rules, layers: Sequence[str], result, notes: list[str]):  # 
                      "short vs long, raw)")
         return rb
     rb = rules.rebalance
+    missing = [getattr(rb, k) for k in ("short_layer", "long_layer") if getattr(rb, k) not in layers]
+    if missing and not rb.enabled:
+        notes.append(f"the (disabled) rebalance rule names layers {missing} that are not among {list(layers)}: "
+                     "no beta ratio reported")
+        return None
     for key in ("short_layer", "long_layer"):
         name = getattr(rb, key)
         if name not in layers:
@@ -752,8 +757,13 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
         comps = [g for g in att.groups if g not in NON_LAYER_GROUPS[1:]]
         ret = pd.DataFrame({g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps},
                            index=dates)
-        regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows], index=dates),
-                                        pd.Series(vix, index=dates), cov_type="HAC")
+        flat = [g for g in comps if np.ptp(ret[g].to_numpy()) == 0.0]  # e.g. a disabled core: no position
+        if flat:
+            notes.append(f"steward regression skips {flat}: a constant daily return (never held)")
+            ret = ret.drop(columns=flat)
+        if ret.shape[1]:
+            regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows],
+                                                           index=dates), pd.Series(vix, index=dates), cov_type="HAC")
     else:
         notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
     break_even = _break_even(result, path, notes)

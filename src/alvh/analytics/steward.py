@@ -166,6 +166,10 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
                                  argument="layer_returns", expected="a return every day, or missing='drop'")
             y, x = y[~bad], x[~bad]
         n = len(y)
+        if n > 3 and np.ptp(y.to_numpy()) == 0.0:
+            # a constant series (a layer never held) has no variance to explain: R^2 would be 0/0
+            raise InputError(f"layer {layer!r} has a constant return ({float(y.iloc[0])!r}) on every used day",
+                             argument="layer_returns", expected="a return series that varies (drop unheld layers)")
         if n <= 3:
             raise InputError(f"layer {layer!r} has {n} usable days", argument="layer_returns",
                              expected="more than 3 days after the realized-variance warm-up")
