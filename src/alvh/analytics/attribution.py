@@ -108,9 +108,9 @@ class Attribution:
         core holds no option (see :func:`alvh.analytics.drag.core_vol_change`).
     meta : dict
         Backend, chunking, how the marks were used.
-    path_sums : ndarray or None, shape (2, n_terms + 1, n_paths, n_groups)
-        Per path, the dollars (row 0) and bp of each day's capital (row 1) of every term (and the
-        total, last) summed over days; the numba backend fills it in its pass so that
+    path_sums : ndarray or None, shape (n_paths, n_groups, 2, n_terms + 1)
+        Per path and group, the dollars (``[..., 0, :]``) and bp of each day's capital
+        (``[..., 1, :]``) of every term (and the total, last) summed over days; the numba backend fills it in its pass so that
         :meth:`totals` needs no second pass over ``pnl``. None: :meth:`totals` computes from ``pnl``.
     """
 
@@ -157,7 +157,7 @@ class Attribution:
         if unit not in ("usd", "bp"):
             raise InputError(f"unknown unit {unit!r}", argument="unit", expected='"usd" or "bp"')
         if self.path_sums is not None:
-            sums = self.path_sums[0 if unit == "usd" else 1]
+            sums = np.moveaxis(self.path_sums[:, :, 0 if unit == "usd" else 1], -1, 0)  # (terms + 1, paths, groups)
             per_path, total = sums[:-1], sums[-1]
         elif unit == "bp":
             inv = 1e4 / self.capital[:, :, None]
@@ -616,30 +616,33 @@ _PATH_BLOCK = 128
 _MARK_CHECK_DAYS = 16
 
 
-def _gbs_price(s, k, t, vol, r, b, call, ln_sk):  # pragma: no cover - compiled
-    """Generalized Black-Scholes price (intrinsic value at t <= 0); ``ln_sk = log(s / k)``."""
+def _gbs_price(s, k, t, vol, b, call, ln_sk, sqrt_t, carry_df, df):  # pragma: no cover - compiled
+    """Generalized Black-Scholes price (intrinsic value at t <= 0).
+
+    ``ln_sk = log(s / k)``, ``sqrt_t = sqrt(t)``, ``carry_df = exp((b - r) t)``, ``df = exp(-r t)``
+    are passed in: the legs of one path and day share them, and the pass computes them once.
+    """
     omega = 1.0 if call else -1.0
     if t <= 0.0:
         m = omega * (s - k)
         return m if m > 0.0 else 0.0
-    sig_rt = vol * math.sqrt(t)
-    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
-    d2 = d1 - sig_rt
-    return omega * (s * math.exp((b - r) * t) * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-                    - k * math.exp(-r * t) * 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2))
-
-
-def _gbs_greeks(s, k, t, vol, r, b, call, ln_sk):  # pragma: no cover - compiled
-    """(price, delta, gamma, vega/pt, vanna/pt, volga/pt^2) of the generalized Black-Scholes formula, t > 0."""
-    omega = 1.0 if call else -1.0
-    sqrt_t = math.sqrt(t)
     sig_rt = vol * sqrt_t
     d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
     d2 = d1 - sig_rt
-    carry_df = math.exp((b - r) * t)
+    return omega * (s * carry_df * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
+                    - k * df * 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2))
+
+
+def _gbs_greeks(s, k, t, vol, b, call, ln_sk, sqrt_t, carry_df, df):  # pragma: no cover - compiled
+    """(price, delta, gamma, vega/pt, vanna/pt, volga/pt^2) of the generalized Black-Scholes formula, t > 0
+    (shared factors passed in as for :func:`_gbs_price`)."""
+    omega = 1.0 if call else -1.0
+    sig_rt = vol * sqrt_t
+    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
+    d2 = d1 - sig_rt
     n1 = 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
     n2 = 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2)
-    price = omega * (s * carry_df * n1 - k * math.exp(-r * t) * n2)
+    price = omega * (s * carry_df * n1 - k * df * n2)
     pdf1 = _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
     vega1 = s * carry_df * pdf1 * sqrt_t
     return (price, omega * carry_df * n1, carry_df * pdf1 / (s * sig_rt), vega1 * 0.01,
@@ -654,8 +657,8 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
 
     Inputs are the records' (n_days, n_paths, n_slots) arrays with any strides (broadcast views
     too). Writes ``pnl`` (terms, days, paths, groups), ``total``, ``notional_out`` (days, paths,
-    groups), ``core_iv`` (days, paths), ``path_sums`` (2, terms + 1, paths, groups: dollars and
-    bp summed over days, the last row the total), per block the flat index of the first cell that
+    groups), ``core_iv`` (days, paths), ``path_sums`` (paths, groups, 2, terms + 1: dollars and
+    bp summed over days, the last entry the total), per block the flat index of the first cell that
     fails an input check (-1 if none) and the held cells per kind.
     """
     n_days, n_paths, n_slots = qty.shape
@@ -667,6 +670,10 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
         # rows 0-8: the 8 model terms and the residual (TERMS order); 9: market move; 10: vega notional
         acc = np.empty((11, n_groups))
         bad = -1
+        # last (t, r, b) seen at the previous close (c0_) and at the new time (c1_), and their
+        # sqrt(t), exp((b - r) t), exp(-r t): legs of one path and day share them
+        c0_t = c0_r = c0_b = c1_t = c1_r = c1_b = np.nan
+        c0_sqrt = c0_carry = c0_df = c1_sqrt = c1_carry = c1_df = np.nan
         for d in range(n_days):
             for p in range(p_lo, p_hi):
                 acc[:, :] = 0.0
@@ -721,13 +728,22 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     b = r - q_div if spx else 0.0  # Black-76 on the future: no carry
                     dsig = (s1 - s0) * 100.0
                     ln_sk = math.log(u0 / kk)
-                    v0 = p0 if use_marks[kd] else _gbs_price(u0, kk, t0, s0, r, b, cp, ln_sk)
+                    if use_marks[kd]:
+                        v0 = p0
+                    else:
+                        if t0 != c0_t or r != c0_r or b != c0_b:  # time factors shared by the legs
+                            c0_t, c0_r, c0_b = t0, r, b
+                            c0_sqrt, c0_carry, c0_df = math.sqrt(t0), math.exp((b - r) * t0), math.exp(-r * t0)
+                        v0 = _gbs_price(u0, kk, t0, s0, b, cp, ln_sk, c0_sqrt, c0_carry, c0_df)
                     omega = 1.0 if cp else -1.0
                     # terms in points per unit: delta, gamma, vega, vanna, volga, vol_of_vol, theta, carry
                     x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = 0.0
                     notional = 0.0
                     if t1 > t_settled:
-                        v1, dl, gm, vg, va, vo = _gbs_greeks(u0, kk, t1, s0, r, b, cp, ln_sk)
+                        if t1 != c1_t or r != c1_r or b != c1_b:
+                            c1_t, c1_r, c1_b = t1, r, b
+                            c1_sqrt, c1_carry, c1_df = math.sqrt(t1), math.exp((b - r) * t1), math.exp(-r * t1)
+                        v1, dl, gm, vg, va, vo = _gbs_greeks(u0, kk, t1, s0, b, cp, ln_sk, c1_sqrt, c1_carry, c1_df)
                         x6 = v1 - v0
                         if spx:
                             du = u1 - u0
@@ -786,17 +802,17 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     acc[8, g] += tot - closing
                     for j in range(9):
                         pnl[j, d, p, g] = acc[j, g]
-                        path_sums[0, j, p, g] += acc[j, g]
-                        path_sums[1, j, p, g] += acc[j, g] * inv_bp
+                        path_sums[p, g, 0, j] += acc[j, g]
+                        path_sums[p, g, 1, j] += acc[j, g] * inv_bp
                     pnl[9, d, p, g] = c
                     pnl[10, d, p, g] = f
-                    path_sums[0, 9, p, g] += c
-                    path_sums[1, 9, p, g] += c * inv_bp
-                    path_sums[0, 10, p, g] += f
-                    path_sums[1, 10, p, g] += f * inv_bp
+                    path_sums[p, g, 0, 9] += c
+                    path_sums[p, g, 1, 9] += c * inv_bp
+                    path_sums[p, g, 0, 10] += f
+                    path_sums[p, g, 1, 10] += f * inv_bp
                     total[d, p, g] = tot
-                    path_sums[0, 11, p, g] += tot
-                    path_sums[1, 11, p, g] += tot * inv_bp
+                    path_sums[p, g, 0, 11] += tot
+                    path_sums[p, g, 1, 11] += tot * inv_bp
                     notional_out[d, p, g] = acc[10, g]
         first_bad[blk] = bad
 
@@ -848,7 +864,7 @@ def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group
     total = np.empty((n_days, n_paths, n_groups))
     notional = np.empty((n_days, n_paths, n_groups))
     core_iv = np.empty((n_days, n_paths))
-    path_sums = np.zeros((2, len(TERMS) + 1, n_paths, n_groups))
+    path_sums = np.zeros((n_paths, n_groups, 2, len(TERMS) + 1))  # each path's sums together: cache friendly
     first_bad = np.full(n_blocks, -1, dtype=np.int64)
     held_count = np.zeros((n_blocks, 4), dtype=np.int64)
     floats = ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
