@@ -246,6 +246,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.exp_ord_vx = mp.vx_expiry.astype("datetime64[D]").astype(np.int64)
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
+        span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
+        self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
 
     # ------------------------------------------------------------------ helpers
     def _event(self, d: int, name: str, count: int) -> None:
@@ -286,8 +288,13 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         return np.where(np.isfinite(out), out, f_c)
 
     def _sens(self, tau_days: np.ndarray) -> np.ndarray:
-        """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model)."""
-        return np.asarray(self.prep.paths.sensitivity(np.maximum(tau_days, 0.0)), dtype=float)
+        """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model).
+
+        Days to expiry are whole calendar days, so the callable is evaluated once on 0..max DTE of the run
+        (``self.sens_tab``) and looked up: the same numbers without a model call per day.
+        """
+        i = np.clip(np.rint(tau_days), 0, self.sens_tab.size - 1).astype(np.intp)
+        return self.sens_tab[i]
 
     def _trade(self, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
         """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books."""
