@@ -447,3 +447,98 @@ def test_numba_backend_equals_numpy_backend(layer_kind):
     assert b.sum_error() <= 1e-9
     with pytest.raises(InputError, match="backend"):
         attribute(rec, capital=1e6, backend="gpu")
+
+
+# ---------------------------------------------------------------- the numba pass: same numbers, same checks
+def _numba_or_skip():
+    from alvh.analytics.attribution import NUMBA_AVAILABLE
+
+    if not NUMBA_AVAILABLE:
+        pytest.skip("numba not installed")
+
+
+def _engine_like(rec: PositionRecords) -> PositionRecords:
+    """rate_prev and div_prev as the engine stores them: read-only broadcast views (one value per day / slot)."""
+    n_days, n_paths, n_slots = rec.quantity.shape
+    rate = np.broadcast_to(np.full((n_days, 1, 1), 0.03), (n_days, n_paths, n_slots))
+    div = np.broadcast_to(np.where(rec.slots.multiplier == 100.0, 0.015, 0.0)[None, None, :]
+                          * np.array([1.0, 1, 1, 1, 0, 0, 0]), (n_days, n_paths, n_slots))
+    return PositionRecords(**{**rec.__dict__, "rate_prev": rate, "div_prev": div})
+
+
+@pytest.mark.parametrize("layer_kind", ["futures", "calls"])
+def test_numba_pass_equals_reference_loop_over_many_path_blocks(layer_kind):
+    """20 paths: blocks of 3 paths, the last one short; broadcast rate/div views; against the slow loop."""
+    _numba_or_skip()
+    rec = _engine_like(make_records(seed=21, n_days=9, n_paths=20, layer_kind=layer_kind, mark_noise=0.01,
+                                    expiry_day=5, flat_core_days=(2,)))
+    assert not rec.rate_prev.flags.writeable and rec.rate_prev.strides[1] == 0
+    att = attribute(rec, capital=1e6, backend="numba")
+    assert att.meta["path_block"] == 3
+    groups, gi = slot_groups(rec)
+    np.testing.assert_allclose(att.pnl[:9], reference_attribution(rec) @ np.eye(len(groups))[gi], rtol=1e-9,
+                               atol=1e-7)
+    np.testing.assert_allclose(att.pnl, attribute(rec, capital=1e6, backend="numpy").pnl, rtol=1e-9, atol=1e-7)
+    assert att.sum_error() <= 1e-9
+
+
+@pytest.mark.parametrize("layer_kind", ["futures", "calls"])
+def test_numba_trust_marks_equals_numpy_trust_marks_and_falls_back(layer_kind):
+    _numba_or_skip()
+    rec = make_records(seed=23, n_days=15, n_paths=4, layer_kind=layer_kind, expiry_day=9)
+    a = attribute(rec, capital=1e6, trust_marks=True, backend="numpy")
+    b = attribute(rec, capital=1e6, trust_marks=True, backend="numba")
+    n_kinds = 2 if layer_kind == "calls" else 1
+    assert b.meta["option_batches_using_marks"] == n_kinds and b.meta["option_batches_repriced"] == 0
+    np.testing.assert_allclose(b.pnl, a.pnl, rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(b.pnl, attribute(rec, capital=1e6, backend="numba").pnl, rtol=0, atol=1e-8)
+    # marks that are not the model: the numba pass re-prices, like the numpy one
+    noisy = PositionRecords(**{**rec.__dict__, "price_prev": rec.price_prev + 0.05})
+    c = attribute(noisy, capital=1e6, trust_marks=True, backend="numba")
+    assert c.meta["option_batches_using_marks"] == 0 and c.meta["option_batches_repriced"] == n_kinds
+    np.testing.assert_allclose(c.pnl, attribute(noisy, capital=1e6, backend="numpy").pnl, rtol=1e-9, atol=1e-7)
+
+
+def test_numba_totals_from_its_per_path_sums_equal_the_sums_over_pnl():
+    import dataclasses
+
+    _numba_or_skip()
+    rec = make_records(seed=25, n_days=12, n_paths=5, layer_kind="calls", expiry_day=4)
+    rng = np.random.default_rng(25)
+    nav = 1e6 * (1 + 0.05 * rng.random((12, 5)))
+    att = attribute(rec, capital=nav, cost_pnl=-rng.random((12, 5, 4)), financing_pnl=-rng.random((12, 5)),
+                    backend="numba")
+    assert att.path_sums is not None and att.path_sums.shape == (5, 5, 2, len(TERMS) + 1)
+    plain = dataclasses.replace(att, path_sums=None)
+    for unit in ("usd", "bp"):
+        np.testing.assert_allclose(att.totals(unit).to_numpy(), plain.totals(unit).to_numpy(), rtol=1e-12, atol=1e-9)
+    # and against the numpy backend's tables (no per-path sums there)
+    np.testing.assert_allclose(att.totals("bp").to_numpy(),
+                               attribute(rec, capital=nav, cost_pnl=att.term("costs")[..., :4],
+                                         financing_pnl=att.term("financing")[..., 4],
+                                         backend="numpy").totals("bp").to_numpy(), rtol=1e-9, atol=1e-7)
+
+
+@pytest.mark.parametrize("field, index, value, message", [
+    ("vol_prev", (2, 0, 1), np.nan, r"non-finite vol_prev.*\(2, 0, 1\)"),
+    ("kind", (1, 0, 0), 9, "unknown instrument kind"),
+    ("quantity", (3, 0, 2), np.inf, r"non-finite quantity.*\(3, 0, 2\)"),
+    ("t_prev", (2, 0, 3), 0.0, r"t_prev <= 0.*\(2, 0, 3\)"),
+    ("underlying_rolldown", (4, 0, 5), np.nan, r"non-finite underlying_rolldown.*\(4, 0, 5\)"),
+])
+def test_numba_pass_raises_the_numpy_checks_errors(field, index, value, message):
+    _numba_or_skip()
+    rec = make_records(seed=1, n_days=5, n_paths=1)
+    arr = getattr(rec, field).copy()
+    arr[index] = value
+    bad = PositionRecords(**{**rec.__dict__, field: arr})
+    for backend in ("numpy", "numba"):
+        with pytest.raises(InputError, match=message):
+            attribute(bad, capital=1e6, backend=backend)
+    # a held position in an empty slot
+    kind = rec.kind.copy()
+    kind[2, 0, 4] = InstrumentKind.NONE
+    with pytest.raises(InputError, match="empty slot"):
+        attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6, backend="numba")
+    # validate=False skips the checks (and computes on)
+    attribute(bad, capital=1e6, backend="numba", validate=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_attribution import _ql_black, make_records
 
@@ -116,3 +117,85 @@ def test_held_vix_option_without_a_delta_is_an_error():
 def test_days_since_roll_on_a_subset_of_slots_equals_the_full_computation():
     rec = make_records(seed=6, n_days=50, n_paths=2, layer_kind="futures")
     np.testing.assert_array_equal(days_since_roll(rec, [6, 4]), days_since_roll(rec)[..., [6, 4]])
+
+
+# ---------------------------------------------------------------- the compiled pass: same numbers as the numpy path
+def _numba_or_skip():
+    from alvh.analytics.exposure import NUMBA_AVAILABLE
+
+    if not NUMBA_AVAILABLE:
+        pytest.skip("numba not installed")
+
+
+@pytest.mark.parametrize("kind", ["futures", "calls"])
+@pytest.mark.parametrize("dense", [False, True])
+def test_numba_effective_vega_and_days_held_equal_the_numpy_path(kind, dense):
+    _numba_or_skip()
+    rec = make_records(seed=9, n_days=70, n_paths=11, layer_kind=kind, expiry_day=30, flat_core_days=(5, 6))
+    # a layer that is empty on some days (a gap in a cycle) and a held SPX option in a layer column
+    qty = rec.quantity.copy()
+    qty[40:43, 2, 5] = 0.0
+    rec = type(rec)(**{**rec.__dict__, "quantity": qty})
+    sens = np.exp(-np.nan_to_num(rec.t_prev) * 365 / 45.0) if dense else _sens
+    a = effective_vega(rec, sens, backend="numpy")
+    b = effective_vega(rec, sens, backend="numba")
+    for name in ("per_slot", "per_group", "per_contract"):  # the delta's N(x): erfc here, ndtr there (1 ulp)
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-13, atol=0)
+        assert (np.isnan(getattr(b, name)) == np.isnan(getattr(a, name))).all()
+    assert a.days_held_slots == b.days_held_slots == (4, 5, 6)
+    np.testing.assert_array_equal(b.days_held, a.days_held)
+    np.testing.assert_array_equal(b.days_held, _reference_days_held(rec)[..., 4:])
+    for layer in ("short", "mid", "long"):
+        for max_days in (None, 12):
+            ref = decay_curve(rec, a, layer, max_days=max_days, backend="numpy")
+            got = decay_curve(rec, b, layer, max_days=max_days, backend="numba")
+            pd.testing.assert_frame_equal(got, decay_curve(rec, b, layer, max_days=max_days, backend="numpy"),
+                                          check_exact=False, rtol=1e-13)  # same terms, summed to rounding
+            pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12)
+            # without the cached days held (an EffectiveVega built elsewhere) the curve is the same
+            bare = type(b)(groups=b.groups, per_slot=b.per_slot, per_group=b.per_group, per_contract=b.per_contract)
+            pd.testing.assert_frame_equal(decay_curve(rec, bare, layer, max_days=max_days, backend="numba"), got,
+                                          check_exact=True)
+
+
+def test_sensitivity_callable_is_called_once_on_the_distinct_dtes():
+    _numba_or_skip()
+    rec = make_records(seed=12, n_days=40, n_paths=3, layer_kind="futures")
+    seen = []
+
+    def sens(dte):
+        seen.append(np.asarray(dte).copy())
+        return _sens(dte)
+
+    for backend in ("numpy", "numba"):
+        seen.clear()
+        ev = effective_vega(rec, sens, backend=backend)
+        assert len(seen) == 1
+        held = (rec.quantity[..., 4:] != 0)
+        expected = np.unique(np.rint(rec.t_prev[..., 4:][held] * 365))
+        np.testing.assert_array_equal(seen[0], expected)
+        d, p, s = 17, 2, 6
+        assert ev.per_slot[d, p, s] == pytest.approx(rec.quantity[d, p, s] * 1000 * _sens(round(rec.t_prev[d, p, s]
+                                                                                               * 365)))
+
+
+def test_numba_exposure_errors_and_long_dtes_match_the_numpy_path():
+    _numba_or_skip()
+    rec = make_records(seed=4, n_days=5, n_paths=1, layer_kind="calls")
+    vol = rec.vol_prev.copy()
+    vol[3, 0, 6] = -0.5
+    bad = type(rec)(**{**rec.__dict__, "vol_prev": vol})
+    with pytest.raises(InputError, match=r"no Black-76 delta.*\(3, 0, 6\)"):
+        effective_vega(bad, np.full(rec.quantity.shape, 0.5), backend="numba")
+    sens = np.full(rec.quantity.shape, 0.5)
+    sens[2, 0, 5] = np.inf
+    with pytest.raises(InputError, match=r"non-finite sensitivity.*\(2, 0, 5\)"):
+        effective_vega(rec, sens, backend="numba")
+    # a DTE beyond the compiled pass's table: handled by the numpy path, same numbers
+    t_prev = rec.t_prev.copy()
+    t_prev[2, 0, 6] = 30.0  # 10,950 days
+    far = type(rec)(**{**rec.__dict__, "t_prev": t_prev})
+    np.testing.assert_array_equal(effective_vega(far, _sens, backend="numba").per_slot,
+                                  effective_vega(far, _sens, backend="numpy").per_slot)
+    with pytest.raises(InputError, match="backend"):
+        effective_vega(rec, _sens, backend="gpu")

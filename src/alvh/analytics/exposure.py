@@ -253,8 +253,8 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     max_days : int, optional
         Drop days held beyond this.
     backend : {"auto", "numpy", "numba"}
-        "numba": one compiled serial pass summing by days held (same order as the numpy
-        ``bincount``s, so the same numbers); "auto": numba when installed and the layer spans at
+        "numba": one compiled serial pass summing by days held (the same terms as the numpy
+        ``bincount``s, equal to rounding); "auto": numba when installed and the layer spans at
         least 200,000 cells.
 
     Returns
