@@ -542,3 +542,14 @@ def test_numba_pass_raises_the_numpy_checks_errors(field, index, value, message)
         attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6, backend="numba")
     # validate=False skips the checks (and computes on)
     attribute(bad, capital=1e6, backend="numba", validate=False)
+
+
+def test_numba_pass_checks_kinds_given_as_wider_integers_before_casting():
+    _numba_or_skip()
+    rec = make_records(seed=2, n_days=4, n_paths=1)
+    kind = rec.kind.astype(np.int64)
+    np.testing.assert_allclose(attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6,
+                                         backend="numba").pnl, attribute(rec, capital=1e6, backend="numba").pnl)
+    kind[2, 0, 0] = 257  # would be 1 (an SPX option) after a cast to int8
+    with pytest.raises(InputError, match="unknown instrument kind 257"):
+        attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6, backend="numba")

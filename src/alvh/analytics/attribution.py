@@ -467,8 +467,10 @@ def attribute(
     n_days, n_paths, n_slots = np.shape(records.quantity)
     use_numba = NUMBA_AVAILABLE and (backend == "numba"
                                      or (backend == "auto" and n_days * n_paths * n_slots >= _NUMBA_AUTO_CELLS))
-    if validate and not use_numba:
-        _validate_cells(records)  # the numba pass runs the same checks inside
+    if validate and (not use_numba or np.asarray(records.kind).dtype != np.int8):
+        # the numba pass runs the same checks inside, on int8 kinds (other integer kinds are
+        # checked here first, so that no code is wrapped into a valid one by the cast)
+        _validate_cells(records)
     if not isinstance(day_chunk, (int, np.integer)) or day_chunk < 1:
         raise InputError(f"day_chunk {day_chunk!r}", argument="day_chunk", expected="a positive integer")
     groups, group_of_slot = slot_groups(records)
