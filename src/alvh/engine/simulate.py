@@ -442,10 +442,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             h = held[:, ls]
             dlt = np.where(self.slot_kind[ls] == InstrumentKind.VX_FUTURE, 1.0, self.delta_last[:, ls])
             v = self.qty[:, ls] * self.mult[ls] * dlt * (und_now[:, ls] - und_rd[:, ls])
-            ev = np.abs(self.qty[:, ls]) * self.mult[ls] * dlt * self._sens(self.t_last[:, ls] * 365.0)
             vega_pnl = np.where(h, v, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                vega_norm = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
+            if r.rebalance.basis == "normalized":  # per unit of effective vega notional (only then needed)
+                ev = np.abs(self.qty[:, ls]) * self.mult[ls] * dlt * self._sens(self.t_last[:, ls] * 365.0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    vega_norm = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
         # roll the marks forward (the *_now arrays already carry the old values where nothing is held;
         # t and delta of empty slots are never read before an entry sets them)
         self.price_last = price_now
