@@ -346,16 +346,22 @@ def test_vectorized_equals_per_position_reference_loop(layer_kind):
                                rtol=0, atol=1e-9)
 
 
+def _backends() -> list[str]:
+    from alvh.analytics.attribution import NUMBA_AVAILABLE
+
+    return ["numpy", "numba"] if NUMBA_AVAILABLE else ["numpy"]
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), noise=st.floats(0.0, 2.0), kind=st.sampled_from(["futures", "calls"]),
-       cost=st.floats(-500.0, 0.0), fin=st.floats(-50.0, 50.0))
-def test_components_sum_exactly_to_total(seed, noise, kind, cost, fin):
+       cost=st.floats(-500.0, 0.0), fin=st.floats(-50.0, 50.0), backend=st.sampled_from(_backends()))
+def test_components_sum_exactly_to_total(seed, noise, kind, cost, fin, backend):
     rec = make_records(seed=seed, n_days=6, n_paths=2, layer_kind=kind, mark_noise=noise, expiry_day=4)
     n_groups = len(slot_groups(rec)[0])
     rng = np.random.default_rng(seed)
     costs = cost * rng.random((6, 2, n_groups))
     financing = np.full((6, 2, n_groups), fin)
-    att = attribute(rec, capital=1e6, cost_pnl=costs, financing_pnl=financing)
+    att = attribute(rec, capital=1e6, cost_pnl=costs, financing_pnl=financing, backend=backend)
     qm = rec.quantity * rec.slots.multiplier
     market = np.where(qm != 0, qm * (np.nan_to_num(rec.price_now) - np.nan_to_num(rec.price_prev)), 0.0)
     expected_total = market @ np.eye(n_groups)[slot_groups(rec)[1]] + costs + financing
