@@ -319,3 +319,15 @@ def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
             assert np.array_equal(x, y)
     sm._tables.cache_clear()
     sm._theta_column.cache_clear()
+
+
+def test_bad_sensitivity_is_an_input_error():
+    from dataclasses import replace
+
+    from alvh.errors import InputError
+
+    mp = synthetic_paths(1, 30, seed=1)
+    bad = replace(mp, sensitivity=lambda dte: np.where(np.asarray(dte) > 100, np.nan, 0.5))
+    with pytest.raises(InputError) as exc:
+        run_engine(rules_from_dict({"rebalance": {"enabled": False}}), bad)
+    assert exc.value.argument == "sensitivity"

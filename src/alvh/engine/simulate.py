@@ -248,6 +248,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
         self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
+        if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
+            from alvh.errors import InputError
+
+            raise InputError("sensitivity(dte) must return one finite dF/dVIX per day to expiry",
+                             argument="sensitivity", expected=f"finite values for dte 0..{span - 1}")
 
     # ------------------------------------------------------------------ helpers
     def _event(self, d: int, name: str, count: int) -> None:
