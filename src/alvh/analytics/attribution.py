@@ -671,6 +671,7 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
         p_hi = min(p_lo + path_block, n_paths)
         # rows 0-8: the 8 model terms and the residual (TERMS order); 9: market move; 10: vega notional
         acc = np.empty((11, n_groups))
+        counts = np.zeros(4, dtype=np.int64)  # held cells per kind, written out once (no false sharing)
         bad = -1
         # last (t, r, b) seen at the previous close (c0_) and at the new time (c1_), and their
         # sqrt(t), exp((b - r) t), exp(-r t): legs of one path and day share them
@@ -690,7 +691,7 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                         continue
                     if q == 0.0:
                         continue
-                    held_count[blk, kd] += 1
+                    counts[kd] += 1
                     qm = q * mult[s]
                     g = group_of_slot[s]
                     u0 = u_prev[d, p, s]
@@ -817,6 +818,8 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     path_sums[p, g, 1, 11] += tot * inv_bp
                     notional_out[d, p, g] = acc[10, g]
         first_bad[blk] = bad
+        for kd in range(4):
+            held_count[blk, kd] = counts[kd]
 
 
 def _numba_arg(records: PositionRecords, name: str, dtype: type) -> np.ndarray:
