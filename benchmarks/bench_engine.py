@@ -61,8 +61,6 @@ def _breakdown(rules, mp) -> None:  # noqa: ANN001
 
         def inner(*a, **k):  # noqa: ANN002, ANN003, ANN202
             t = time.perf_counter()
-            if stack:
-                acc[stack[-1]] -= 0.0  # keep the key
             stack.append(label)
             try:
                 return fn(*a, **k)

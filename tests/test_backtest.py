@@ -102,7 +102,7 @@ def default_md():
     return MarketData.default().slice("2016-01-01", "2016-12-31")
 
 
-def _dte(dates, trades):
+def _dte(trades):
     return (pd.to_datetime(trades["expiry"]).to_numpy() - trades["date"].to_numpy()).astype("timedelta64[D]").astype(float)
 
 
@@ -117,7 +117,7 @@ def test_default_data_vx_prices_are_the_two_factor_model(default_md):
     tr = res.trades[res.trades["reason"].isin(["entry", "roll"]) & (res.trades["quantity"] > 0)]
     assert len(tr) > 20
     day = default_md.dates.get_indexer(tr["date"])
-    dte = _dte(default_md.dates, tr)
+    dte = _dte(tr)
     q = np.zeros((len(default_md.dates), len(tr)))  # day axis first: each trade's DTE on its own day
     q[day, np.arange(len(tr))] = dte
     expected = curve.price(q)[day, np.arange(len(tr))]
@@ -142,7 +142,7 @@ def test_vix_calls_marked_with_tenor_vol_and_effective_vega_sizing(default_md):
     vix = default_md.vix["close"].to_numpy()
     calls = res.trades[(res.trades["component"] == "short") & (res.trades["reason"] != "expiry")]
     day = default_md.dates.get_indexer(calls["date"])
-    dte = _dte(default_md.dates, calls)
+    dte = _dte(calls)
     live = dte > 0
     q = np.zeros((len(vix), live.sum()))
     q[day[live], np.arange(live.sum())] = dte[live]
