@@ -478,13 +478,12 @@ def attribute(
     cap = _capital_array(capital, n_days, n_paths)
     costs = _as_group_array(cost_pnl, (n_days, n_paths, n_groups), "cost_pnl")
     separate_financing = financing_pnl is not None and np.ndim(financing_pnl) == 2
+    financing_leg = None
     if separate_financing:
         financing_leg = _as_group_array(np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1),
-                                        "financing_pnl")
-        financing = np.concatenate([np.zeros((n_days, n_paths, n_groups)), financing_leg], axis=-1)
-        costs = np.concatenate([costs, np.zeros((n_days, n_paths, 1))], axis=-1)
+                                        "financing_pnl")[..., 0]
+        financing = np.zeros((n_days, n_paths, n_groups))
         groups = groups + (FINANCING_GROUP,)
-        n_groups += 1  # the financing group holds no slot: bincount targets never reach it
     else:
         financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
     marks_used = [0, 0]  # batches re-priced, batches that used the marks
@@ -492,8 +491,13 @@ def attribute(
     mult = np.asarray(records.slots.multiplier, dtype=float)
     if use_numba:
         return _attribute_numba(records, groups=groups, group_of_slot=group_of_slot, is_core_slot=is_core_slot,
-                                mult=mult, cap=cap, costs=costs, financing=financing, trust_marks=trust_marks,
-                                validate=validate)
+                                mult=mult, cap=cap, costs=costs, financing=financing, financing_leg=financing_leg,
+                                trust_marks=trust_marks, validate=validate)
+    if financing_leg is not None:
+        # the financing group is one more column holding only the financing leg
+        financing = np.concatenate([financing, financing_leg[..., None]], axis=-1)
+        costs = np.concatenate([costs, np.zeros((n_days, n_paths, 1))], axis=-1)
+        n_groups += 1  # the financing group holds no slot: bincount targets never reach it
 
     n_terms = len(TERMS)
     pnl = np.zeros((n_terms, n_days, n_paths, n_groups))
@@ -652,8 +656,8 @@ def _gbs_greeks(s, k, t, vol, b, call, ln_sk, sqrt_t, carry_df, df):  # pragma: 
 
 
 def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,
-                 price_prev, price_now, mult, group_of_slot, is_core, t_settled, use_marks, costs, financing, cap,
-                 path_block, pnl, total, notional_out, core_iv, path_sums, first_bad,
+                 price_prev, price_now, mult, group_of_slot, is_core, t_settled, use_marks, costs, financing,
+                 financing_leg, cap, path_block, pnl, total, notional_out, core_iv, path_sums, first_bad,
                  held_count):  # pragma: no cover - compiled
     """One pass over (day, path, slot), parallel over blocks of ``path_block`` paths.
 
@@ -665,6 +669,7 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
     """
     n_days, n_paths, n_slots = qty.shape
     n_groups = total.shape[2]
+    n_slot_groups = costs.shape[2]  # groups after these: the separate financing leg
     n_blocks = first_bad.shape[0]
     for blk in _prange(n_blocks):
         p_lo = blk * path_block
@@ -795,8 +800,12 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                 core_iv[d, p] = core_n / core_w if core_w > 0.0 else np.nan
                 inv_bp = 1e4 / cap[d, p]
                 for g in range(n_groups):
-                    c = costs[d, p, g]
-                    f = financing[d, p, g]
+                    if g < n_slot_groups:
+                        c = costs[d, p, g]
+                        f = financing[d, p, g]
+                    else:
+                        c = 0.0
+                        f = financing_leg[d, p]
                     tot = acc[9, g] + c + f
                     # re-close the residual on the group total (as the numpy path does)
                     closing = c + f
@@ -854,8 +863,13 @@ def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind)
 
 def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group_of_slot: np.ndarray,
                      is_core_slot: np.ndarray, mult: np.ndarray, cap: np.ndarray, costs: np.ndarray,
-                     financing: np.ndarray, trust_marks: bool, validate: bool) -> Attribution:
-    """:func:`attribute` with ``backend="numba"`` (arguments already checked and converted)."""
+                     financing: np.ndarray, financing_leg: np.ndarray | None, trust_marks: bool,
+                     validate: bool) -> Attribution:
+    """:func:`attribute` with ``backend="numba"`` (arguments already checked and converted).
+
+    ``costs`` and ``financing`` are per slot group; a separate financing leg (days, paths) is the
+    last group of ``groups`` and is read by the pass directly (no concatenated copies).
+    """
     n_days, n_paths, n_slots = np.shape(records.quantity)
     n_groups = len(groups)
     use_marks = np.zeros(4, dtype=np.bool_)
@@ -878,7 +892,8 @@ def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group
         _numba_arg(records, "kind", np.int8), _numba_arg(records, "quantity", np.float64),
         _numba_arg(records, "is_call", np.bool_), *(_numba_arg(records, name, np.float64) for name in floats),
         mult, group_of_slot.astype(np.int64), is_core_slot, _T_SETTLED, use_marks,
-        np.ascontiguousarray(costs), np.ascontiguousarray(financing), np.ascontiguousarray(cap), block,
+        costs, financing, np.zeros((1, 1)) if financing_leg is None else financing_leg, np.ascontiguousarray(cap),
+        block,
         pnl, total, notional, core_iv, path_sums, first_bad, held_count)
     if validate and (first_bad >= 0).any():
         _validate_cells(records)  # names the first offending cell
