@@ -44,16 +44,11 @@ def _root(
 
 def _register() -> None:
     """Attach the command groups; each module owns one group."""
+    from alvh.cli import backtest, market, rules
     from alvh.cli import data as data_cli
 
     app.add_typer(data_cli.app, name="data")
-    for optional in ("market", "rules", "backtest", "analyze", "simulate", "report"):
-        try:
-            module = __import__(f"alvh.cli.{optional}", fromlist=["register"])
-        except ModuleNotFoundError as exc:  # a group not built yet
-            if exc.name != f"alvh.cli.{optional}":
-                raise
-            continue
+    for module in (market, rules, backtest):
         module.register(app)
 
 
