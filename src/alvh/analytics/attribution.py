@@ -110,8 +110,9 @@ class Attribution:
         Backend, chunking, how the marks were used.
     path_sums : ndarray or None, shape (n_paths, n_groups, 2, n_terms + 1)
         Per path and group, the dollars (``[..., 0, :]``) and bp of each day's capital
-        (``[..., 1, :]``) of every term (and the total, last) summed over days; the numba backend fills it in its pass so that
-        :meth:`totals` needs no second pass over ``pnl``. None: :meth:`totals` computes from ``pnl``.
+        (``[..., 1, :]``) of every term (and the total, last) summed over days; the numba
+        backend fills it in its pass so that :meth:`totals` needs no second pass over ``pnl``.
+        None: :meth:`totals` computes from ``pnl``.
     """
 
     terms: tuple[str, ...]
