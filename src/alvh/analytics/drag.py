@@ -227,16 +227,22 @@ def compute_drag(
     def term(name: str) -> np.ndarray:
         return attribution.pnl[terms.index(name)][..., layer_idx]
 
-    move = term(MARKET_MOVE_TERMS[0]).copy()
-    for name in MARKET_MOVE_TERMS[1:]:
-        move += term(name)
+    # in-place ufuncs into preallocated outputs: the same operations in the same order as the
+    # expressions they replace (bit-identical), without a fresh temporary per operator
+    move = np.add(term(MARKET_MOVE_TERMS[0]), term(MARKET_MOVE_TERMS[1]))
+    for name in MARKET_MOVE_TERMS[2:]:
+        np.add(move, term(name), out=move)
     notional = attribution.vega_notional[..., layer_idx]
-    counterfactual = notional * dcore[..., None]
+    dc = dcore[..., None]
+    counterfactual = np.multiply(notional, dc)
     daily = np.empty((len(PARTS), n_days, n_paths, len(layers)))
-    daily[0] = -(term("theta") + term("carry")) * to_bp
-    daily[1] = (counterfactual - move) * to_bp
-    daily[2] = -term("costs") * to_bp
-    daily[3] = -term("financing") * to_bp
+    neg_bp = np.negative(to_bp)
+    np.add(term("theta"), term("carry"), out=daily[0])
+    np.multiply(daily[0], neg_bp, out=daily[0])  # -(a + b) * x == (a + b) * (-x) exactly
+    np.subtract(counterfactual, move, out=daily[1])
+    np.multiply(daily[1], to_bp, out=daily[1])
+    np.multiply(term("costs"), neg_bp, out=daily[2])
+    np.multiply(term("financing"), neg_bp, out=daily[3])
 
     maturity = decorrelation = None
     if effective_vega is not None:
@@ -247,8 +253,12 @@ def compute_drag(
             raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
                              expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}")
         ev = ev[..., layer_idx]
-        maturity = (notional - ev) * dcore[..., None] * to_bp
-        decorrelation = (ev * dcore[..., None] - move) * to_bp
+        maturity = np.subtract(notional, ev)
+        np.multiply(maturity, dc, out=maturity)
+        np.multiply(maturity, to_bp, out=maturity)
+        decorrelation = np.multiply(ev, dc)
+        np.subtract(decorrelation, move, out=decorrelation)
+        np.multiply(decorrelation, to_bp, out=decorrelation)
     labels = {layer: "unknown" for layer in layers}
     if instruments is not None:
         unknown = set(instruments) - set(layers)
