@@ -246,6 +246,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.exp_ord_vx = mp.vx_expiry.astype("datetime64[D]").astype(np.int64)
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
+        self._blk: tuple = (0, 0)  # current VX day block (first day, end, tables): see _vx_day
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
         self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
         if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
@@ -264,33 +265,48 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         g = self.prep.rules.general
         return float(self.prep.paths.rate[d]) if g.rate_source == "data" else g.constant_rate
 
-    def _vx_px(self, d: int, c: np.ndarray) -> np.ndarray:
-        """VX price of contract c (P,) on day d; VIX open on its settlement day; NaN where none."""
-        mp = self.prep.paths
-        cc = np.maximum(c, 0)
-        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
-        px = mp.vx_price[d, ar, cc]
-        settling = self.prep.vx_settle_day[cc] == d
-        px = np.where(settling, mp.vix_open[d][col], px)
-        return np.where(c >= 0, px, np.nan)
+    # day-block tables of every contract's mark, roll-down and dF/dVIX: they depend on the day and the
+    # contract only (a held VX slot's DTE is its contract's DTE), not on today's decisions, so they are
+    # computed for a block of days at once (bounded memory on many paths) and the loop only gathers.
+    _VX_BLOCK_CELLS = 1 << 21  # days x paths x contracts per block (16 MB per float table)
 
-    def _rolldown(self, d: int, c: np.ndarray, tau_now: np.ndarray) -> np.ndarray:
-        """Yesterday's curve (VIX close at DTE 0, listed VX) linearly interpolated at today's DTE."""
+    def _vx_day(self, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mark, roll-down, dF/dVIX) of every contract on day d: (P, C), (P, C), (C,)."""
+        if not self._blk[0] <= d < self._blk[1]:
+            C = self.prep.paths.vx_price.shape[2]
+            B = max(1, self._VX_BLOCK_CELLS // max(self.P * C, 1))
+            d1 = min(self.n, d + B)
+            self._blk = (d, d1, *self._vx_block(d, d1))
+        i = d - self._blk[0]
+        return self._blk[2][i], self._blk[3][i], self._blk[4][i]
+
+    def _vx_block(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tables of days d0..d1-1 (B, P, C): the VX price of each contract, the VIX open on its settlement
+        day (NaN where not listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
+        linearly interpolated at the contract's DTE today (day 0: unused); dF/dVIX at its DTE (B, C)."""
         mp, prep = self.prep.paths, self.prep
-        cc = np.maximum(c, 0)
-        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
+        days = np.arange(d0, d1)
+        C = mp.vx_price.shape[2]
+        mark = np.where((prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None],
+                        mp.vx_price[d0:d1])
+        tau_now = (self.exp_ord_vx[None, :] - self.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
+        sens = self._sens(tau_now)
+        prev = np.maximum(days - 1, 0)
+        cc = np.arange(C)
         lo = np.maximum(cc - 1, 0)
-        f_c = mp.vx_price[d - 1, ar, cc]
-        t_c = prep.vx_dte[d - 1, cc].astype(float)
-        f_lo = mp.vx_price[d - 1, ar, lo]
-        t_lo = prep.vx_dte[d - 1, lo].astype(float)
-        use_lo = (cc >= 1) & np.isfinite(f_lo) & (t_lo > 0) & (t_lo <= tau_now)
-        f0 = np.where(use_lo, f_lo, mp.vix_close[d - 1][col])
+        f_c = mp.vx_price[prev]  # (B, P, C)
+        t_c = prep.vx_dte[prev].astype(float)[:, None, :]
+        f_lo = f_c[:, :, lo]
+        t_lo = prep.vx_dte[prev][:, lo].astype(float)[:, None, :]
+        tn = tau_now[:, None, :]
+        use_lo = (cc >= 1) & np.isfinite(f_lo) & (t_lo > 0) & (t_lo <= tn)
+        f0 = np.where(use_lo, f_lo, mp.vix_close[prev][:, :, None])
         t0 = np.where(use_lo, t_lo, 0.0)
         span = np.where(t_c > t0, t_c - t0, 1.0)
-        w = np.clip((tau_now - t0) / span, 0.0, 1.0)
+        w = np.clip((tn - t0) / span, 0.0, 1.0)
         out = f0 + (f_c - f0) * w
-        return np.where(np.isfinite(out), out, f_c)
+        rd = np.where(np.isfinite(out), out, f_c)
+        return mark, rd, sens
 
     def _sens(self, tau_days: np.ndarray) -> np.ndarray:
         """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model).
@@ -390,18 +406,19 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         if S > 4 and held[:, 4:].any():
             vs = slice(4, S)
             h = held[:, vs]
-            c = self.contract[:, vs]
-            f = self._vx_px(d, c)
+            c = np.maximum(self.contract[:, vs], 0)  # empty slots (-1) read any contract: masked by h below
+            mark_d, rd_d, sens_d = self._vx_day(d)
+            f = mark_d[self.arP[:, None], c]
             stale = h & ~np.isfinite(f)
             if stale.any():
                 self._event(d, "stale_vx_mark", int(stale.sum()))
             f = np.where(np.isfinite(f), f, self.und_last[:, vs])
             tau = (self.exp_ord[:, vs] - self.d_ord[d]).astype(float)
-            rd = self._rolldown(d, c, tau) if d > 0 else f
+            rd = rd_d[self.arP[:, None], c] if d > 0 else f
             rd = np.where(np.isfinite(rd), rd, self.und_last[:, vs])
-            st = h & (prep.vx_settle_day[np.maximum(c, 0)] <= d)
+            st = h & (prep.vx_settle_day[c] <= d)
             settle[:, vs] = st
-            sens = self._sens(tau)
+            sens = sens_d[c]
             fut = self.slot_kind[vs] == InstrumentKind.VX_FUTURE
             px = f
             dl = np.ones_like(f)
