@@ -331,3 +331,34 @@ def test_bad_sensitivity_is_an_input_error():
     with pytest.raises(InputError) as exc:
         run_engine(rules_from_dict({"rebalance": {"enabled": False}}), bad)
     assert exc.value.argument == "sensitivity"
+
+
+@pytest.mark.parametrize("variant", [{}, {"general": {"contracts": "nearest", "rate_source": "constant"}},
+                                     {"core": {"entry": "target_dte", "target_dte": 45}}])
+def test_numba_and_numpy_backends_agree(variant):
+    # the compiled day kernels (default "auto") and the pure-numpy path: same trades, marks and NAV to rounding
+    from alvh.pricing import _numba
+
+    if not _numba.AVAILABLE:
+        pytest.skip("numba not installed")
+    data = {**FULL, **variant}
+    data["general"] = {**FULL["general"], "rate_source": "constant", **variant.get("general", {})}
+    rules = rules_from_dict(data)
+    mp = synthetic_paths(3, 200, seed=13)
+    a = run_engine(rules, mp, backend="numpy")
+    b = run_engine(rules, mp, backend="numba")
+    np.testing.assert_allclose(b.nav, a.nav, rtol=1e-12, atol=1e-6)
+    pd.testing.assert_frame_equal(b.trades, a.trades, check_exact=False, rtol=1e-10)
+    for k in ("quantity", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
+              "vol_prev", "vol_now", "price_prev", "price_now"):
+        np.testing.assert_allclose(getattr(b.records, k), getattr(a.records, k), rtol=1e-11, atol=1e-9, err_msg=k)
+    np.testing.assert_array_equal(b.records.kind, a.records.kind)
+    np.testing.assert_allclose(b.greeks, a.greeks, rtol=1e-5, atol=1e-3)  # float32 storage
+    assert b.summary_dict()["events"] == a.summary_dict()["events"]
+
+
+def test_unknown_backend_is_an_input_error():
+    from alvh.errors import InputError
+
+    with pytest.raises(InputError, match="backend"):
+        run_engine(rules_from_dict(FULL), synthetic_paths(1, 30, seed=1), backend="fortran")

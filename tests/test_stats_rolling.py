@@ -254,3 +254,28 @@ def test_one_regressor_fast_path_with_gaps_matches_statsmodels(expanding):
     for name in ("params", "bse", "tvalues"):
         np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-9, equal_nan=True, err_msg=name)
     np.testing.assert_allclose(got.rsquared, ref.rsquared, rtol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("recompute_every", [None, 7, 10**9])
+def test_rolling_beta_numba_backend_equals_numpy(recompute_every):
+    # the compiled update (the engine's one-path loop) against the numpy steps: NaN gaps, a window that
+    # empties (a valid leaver with no valid pair left), broadcast x, recomputes; state and betas equal
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(np.random.SeedSequence(21))
+    n, paths, layers, window, min_nobs = 150, 3, 2, 12, 5
+    x = rng.normal(0, 0.01, size=(n, paths, 1))
+    y = 40.0 * x + rng.normal(0, 0.2, size=(n, paths, layers))
+    y[rng.random(y.shape) < 0.1] = np.nan
+    x[60:80, 2] = np.nan  # longer than the window: path 2 empties completely
+    a = RollingBeta(window, min_nobs, (paths, layers), recompute_every=recompute_every)
+    b = RollingBeta(window, min_nobs, (paths, layers), recompute_every=recompute_every, backend="numba")
+    for t in range(n):
+        ga, gb = a.update(y[t], x[t]), b.update(y[t], x[t])
+        np.testing.assert_allclose(gb, ga, rtol=1e-12, atol=1e-15, equal_nan=True)
+    np.testing.assert_array_equal(b.nobs, a.nobs)
+    np.testing.assert_allclose(b.alpha(), a.alpha(), rtol=1e-12, equal_nan=True)
+    assert np.isnan(a.beta()[2]).all() == np.isnan(b.beta()[2]).all()
+    with pytest.raises(InputError, match="'x'"):
+        b.update(np.zeros((paths, layers)), np.zeros(4))
+    with pytest.raises(InputError, match="backend"):
+        RollingBeta(5, 3, (2,), backend="cuda")

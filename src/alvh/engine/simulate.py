@@ -32,6 +32,7 @@ from alvh.config import Rules
 from alvh.engine.inputs import MarketPaths
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 from alvh.errors import ConfigError
+from alvh.market.surface import _TERM_T, SpxSurface
 from alvh.strategy import kernels
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
 from alvh.strategy.layers import BucketPlan, adaptive_total_weight, bucket_plan, cm_weights
@@ -132,15 +133,17 @@ class _Ledger:
 
 
 def run_engine(rules: Rules, paths: MarketPaths, cost_model: CostModel | None = None, *,
-               seed: int | None = None):  # -> BacktestResult
+               seed: int | None = None, backend: str = "auto"):  # -> BacktestResult
     """Run the rules on the market paths; return a :class:`~alvh.results.BacktestResult`.
 
     One loop over trading days; every operation inside is vectorized over paths (and slots).
+    ``backend``: ``"numpy"``, ``"numba"`` (fused compiled kernels for the SPX leg marks; same numbers
+    to floating rounding, tested) or ``"auto"`` (numba when installed).
     """
     from alvh.results import build_result
 
     prep = prepare(rules, paths)
-    sim = _Simulation(prep, cost_model or CostModel(rules.costs))
+    sim = _Simulation(prep, cost_model or CostModel(rules.costs), backend=backend)
     sim.run()
     res = build_result(prep, sim, seed=rules.general.seed if seed is None else seed)
     # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
@@ -150,10 +153,23 @@ def run_engine(rules: Rules, paths: MarketPaths, cost_model: CostModel | None = 
     return replace(res, metadata={**res.metadata, "layer_targets": targets})
 
 
+def _numba_kernels(backend: str):  # -> module | None
+    """The compiled day kernels (alvh.pricing._numba) for ``backend``, or None for the numpy path."""
+    from alvh.errors import InputError
+    from alvh.pricing import _numba
+
+    if backend not in ("auto", "numpy", "numba"):
+        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
+    if backend == "numba" and not _numba.AVAILABLE:
+        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    return _numba if backend != "numpy" and _numba.AVAILABLE else None
+
+
 class _Simulation:  # noqa: PLR0902 - state container of the day loop
-    def __init__(self, prep: Prepared, costs: CostModel) -> None:
+    def __init__(self, prep: Prepared, costs: CostModel, backend: str = "auto") -> None:
         self.prep = prep
         self.costs = costs
+        self.nb = _numba_kernels(backend)
         r = prep.rules
         mp = prep.paths
         self.n, self.P = mp.n_days, mp.n_paths
@@ -240,7 +256,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
 
             names_l = [la.name for la in r.layers]
             self.reb_idx = (names_l.index(r.rebalance.short_layer), names_l.index(r.rebalance.long_layer))
-            self.rb = RollingBeta(window=r.rebalance.window, min_nobs=r.rebalance.min_nobs, shape=(P, 2))
+            self.rb = RollingBeta(window=r.rebalance.window, min_nobs=r.rebalance.min_nobs, shape=(P, 2),
+                                  backend="numpy" if self.nb is None else "numba")
         self.arP = np.arange(P)
         self.d_ord = mp.dates.values.astype("datetime64[D]").astype(np.int64)
         self.exp_ord_vx = mp.vx_expiry.astype("datetime64[D]").astype(np.int64)
@@ -379,7 +396,15 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         settle = np.zeros((P, S), dtype=bool)
         spx_c = mp.spx_close[d]
         # SPX legs (always computed: cheap, also gives the greeks)
-        if held[:, :4].any():
+        surf = mp.surface
+        if held[:, :4].any() and self.nb is not None and isinstance(surf, SpxSurface):
+            # one compiled pass: smile vol, BSM price and greeks of the 4 legs (same formulas as below)
+            self.nb.spx_marks(spx_c, mp.spx_open[d], self.strike[:, :4], t_now[:, :4], surf.theta30[d], surf.rho[d],
+                              surf.term_ratio[d], _TERM_T, float(surf.eta), float(surf.gamma), float(rate), float(q),
+                              LEG_IS_CALL, self.qty[:, :4], SPX_MULTIPLIER, self.vol_last[:, :4],
+                              self.price_last[:, :4], self.und_last[:, :4], price_now[:, :4], und_now[:, :4],
+                              vol_now[:, :4], settle[:, :4], g_core[:, 0, :])
+        elif held[:, :4].any():
             tl = t_now[:, :4]
             expiring = tl <= 0
             und = np.where(expiring, mp.spx_open[d][:, None], spx_c[:, None])

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - numba is a declared dependency; the nu
 
 _INV_SQRT_2PI = 0.3989422804014327
 _INV_SQRT_2 = 0.7071067811865476
+_SQRT_2PI = math.sqrt(2.0 * math.pi)  # as strategy.kernels (divided by, not multiplied by its inverse)
 _DAYS = 365.0
 _PT = 0.01
 
@@ -124,3 +125,115 @@ def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
     if code == _PDV:
         return res[0], res[1], res[2]
     return Greeks(*res)
+
+
+# ---------------------------------------------------------------- engine: one day's SPX leg marks
+def _ndtr_py(x):  # pragma: no cover - compiled
+    return 0.5 * math.erfc(-x * _INV_SQRT_2)
+
+
+_ndtr = _nb.njit(cache=True, inline="always")(_ndtr_py) if AVAILABLE else _ndtr_py
+
+
+def _spx_marks_kernel(spot, spot_open, strike, t, theta30, rho, ratio, term_t, eta, gamma, rate, q, is_call,
+                      qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
+                      greeks_out):  # pragma: no cover - compiled
+    """SSVI smile vol and Black-Scholes-Merton marks of the (P, L) SPX legs on one day, in one pass.
+
+    The same formulas, in the same order, as the engine's numpy path (``SpxSmileDay.iv`` with the
+    piecewise-linear term ratio, ``strategy.kernels.bsm_greeks``): a leg expiring today (t <= 0) is
+    its intrinsic value on the open with its last vol kept; an empty leg (qty 0) keeps its last marks.
+    ``greeks_out[p]`` = sum over live legs of qty x mult x (delta, gamma, vega, theta).
+    """
+    P, L = strike.shape
+    for p in range(P):
+        s = spot[p]
+        g0 = 0.0
+        g1 = 0.0
+        g2 = 0.0
+        g3 = 0.0
+        for j in range(L):
+            held = qty[p, j] != 0.0
+            tl = t[p, j]
+            k_ = strike[p, j]
+            expiring = tl <= 0.0
+            und = spot_open[p] if expiring else s
+            # smile vol at ln(K/F), F = S exp((r - q) t)
+            kk = math.log(k_ / (s * math.exp((rate - q) * tl)))
+            if math.isfinite(kk):
+                ts = tl if tl > 1e-9 else 1e-9
+                if ts <= term_t[0]:
+                    rr = ratio[p, 0] * ts / term_t[0]
+                elif ts <= term_t[1]:
+                    rr = ratio[p, 0] + (ratio[p, 1] - ratio[p, 0]) * (ts - term_t[0]) / (term_t[1] - term_t[0])
+                elif ts <= term_t[2]:
+                    rr = ratio[p, 1] + (ratio[p, 2] - ratio[p, 1]) * (ts - term_t[1]) / (term_t[2] - term_t[1])
+                elif ts <= term_t[3]:
+                    rr = ratio[p, 2] + (ratio[p, 3] - ratio[p, 2]) * (ts - term_t[2]) / (term_t[3] - term_t[2])
+                else:
+                    rr = ratio[p, 3] * ts / term_t[3]
+                th = theta30[p] * rr
+                phi = eta / (th ** gamma * (1.0 + th) ** (1.0 - gamma))
+                pk = phi * kk
+                rh = rho[p]
+                w = 0.5 * th * (1.0 + rh * pk + math.sqrt((pk + rh) ** 2 + 1.0 - rh * rh))
+                vol = math.sqrt(w / ts)
+            else:
+                vol = np.nan
+            if expiring:
+                vol = vol_last[p, j]
+            # Black-Scholes-Merton as Black-76 on the forward with spot scaling (kernels.bsm_greeks)
+            call = is_call[j]
+            if tl > 0.0:
+                vv = vol if math.isfinite(vol) else 0.2
+                growth = math.exp((rate - q) * tl)
+                f = und * growth
+                sd = vv * math.sqrt(tl)
+                d1 = (math.log(f / k_) + 0.5 * sd * sd) / sd
+                d2 = d1 - sd
+                disc = math.exp(-rate * tl)
+                nd1 = _ndtr(d1)
+                nd2 = _ndtr(d2)
+                if call:
+                    price = disc * (f * nd1 - k_ * nd2)
+                    dF = disc * nd1
+                else:
+                    price = disc * (k_ * (1.0 - nd2) - f * (1.0 - nd1))
+                    dF = disc * (nd1 - 1.0)
+                pdf1 = math.exp(-0.5 * d1 * d1) / _SQRT_2PI
+                gF = disc * pdf1 / (f * sd)
+                vega = disc * f * pdf1 * math.sqrt(tl) / 100.0
+                theta = (-disc * f * pdf1 * vv / (2.0 * math.sqrt(tl)) + rate * price) / 365.0
+                delta = dF * growth
+                gamma_ = gF * growth * growth
+                theta = theta - (rate - q) * f * (delta / growth) / 365.0
+            else:
+                price = max(und - k_, 0.0) if call else max(k_ - und, 0.0)
+                delta = gamma_ = vega = theta = 0.0
+            if held:
+                price_out[p, j] = price
+                und_out[p, j] = und
+                vol_out[p, j] = vol
+                settle_out[p, j] = expiring
+                if not expiring:
+                    qm = qty[p, j] * mult
+                    g0 += qm * delta
+                    g1 += qm * gamma_
+                    g2 += qm * vega
+                    g3 += qm * theta
+            else:
+                price_out[p, j] = price_last[p, j]
+                und_out[p, j] = und_last[p, j]
+                vol_out[p, j] = vol_last[p, j]
+                settle_out[p, j] = False
+        greeks_out[p, 0] = g0
+        greeks_out[p, 1] = g1
+        greeks_out[p, 2] = g2
+        greeks_out[p, 3] = g3
+
+
+if AVAILABLE:
+    # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
+    spx_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
+else:  # pragma: no cover
+    spx_marks = None

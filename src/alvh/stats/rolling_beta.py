@@ -43,6 +43,9 @@ class RollingBeta:
     recompute_every : int, optional
         Recompute the moments from the buffer (two-pass) every this many updates; default
         ``window`` (amortized cost equal to one extra update).
+    backend : {"numpy", "numba"}
+        ``"numba"`` runs each update as one compiled pass (the engine's one-path day loop, where
+        ~40 numpy calls on a handful of numbers cost more than the arithmetic); same results.
 
     Notes
     -----
@@ -63,7 +66,12 @@ class RollingBeta:
     """
 
     def __init__(self, window: int, min_nobs: int, shape: tuple[int, ...],
-                 recompute_every: int | None = None) -> None:
+                 recompute_every: int | None = None, backend: str = "numpy") -> None:
+        if backend not in ("numpy", "numba"):
+            raise InputError(f"got {backend!r}", argument="backend", expected='"numpy" or "numba"')
+        # "numba": one compiled pass per update (remove, add, beta) instead of ~40 numpy calls on tiny
+        # arrays; same algebra in the same order (tests/test_stats_rolling.py asserts equal betas)
+        self._kernel = _compiled_update() if backend == "numba" else None
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
             raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
         if (isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer))
@@ -95,6 +103,7 @@ class RollingBeta:
         self._cxy = np.zeros(shape)
         self._myy = np.zeros(shape)
         self._count = 0  # updates so far
+        self._flat: tuple | None = None  # flat views of the state for the compiled update
 
     # ------------------------------------------------------------------ state
     @property
@@ -150,6 +159,8 @@ class RollingBeta:
         y_arr = np.asarray(y, dtype=np.float64)
         if y_arr.shape != self.shape:
             raise InputError(f"shape {y_arr.shape}", argument="y", expected=f"shape {self.shape}")
+        if self._kernel is not None:
+            return self._update_compiled(y_arr, x)
         try:
             x_arr = np.broadcast_to(np.asarray(x, dtype=np.float64), self.shape)
         except ValueError as exc:
@@ -167,6 +178,30 @@ class RollingBeta:
         if self._count % self.recompute_every == 0:
             self.recompute()
         return self.beta()
+
+    def _update_compiled(self, y: NDArray, x: ArrayLike) -> NDArray[np.float64]:
+        """:meth:`update` as one compiled pass on flat views of the state (which it updates in place)."""
+        xf = np.empty(self.shape)
+        try:
+            xf[...] = x  # broadcast by assignment (np.broadcast_to costs more than the update on one path)
+        except ValueError as exc:
+            raise InputError(f"shape {np.shape(x)} does not broadcast to {self.shape}",
+                             argument="x", expected=f"an array broadcastable to {self.shape}") from exc
+        m = xf.size
+        if self._flat is None:
+            self._flat = tuple(a.reshape(m) for a in (self._n, self._mx, self._my, self._mxx, self._cxy, self._myy)) \
+                + tuple(b.reshape(self.window, m) for b in (self._x_buf, self._y_buf, self._valid_buf))
+        n, mx, my, mxx, cxy, myy, xb, yb, vb = self._flat
+        out = np.empty(self.shape)
+        self._kernel(xf.reshape(m), np.ascontiguousarray(y).reshape(m), xb, yb, vb, self._count % self.window,
+                     self._count >= self.window, n, mx, my, mxx, cxy, myy, float(self.min_nobs), _EPS,
+                     out.reshape(m))
+        self._count += 1
+        if self._count % self.recompute_every == 0:
+            self.recompute()
+            self._flat = None  # new state arrays
+            return self.beta()
+        return out
 
     def _add(self, x: NDArray, y: NDArray, valid: NDArray) -> None:
         if valid.all():  # fast path (no NaN today): same algebra without the masks
@@ -252,12 +287,76 @@ class RollingBeta:
             my = np.divide(yb.sum(axis=0), n, out=np.zeros(self.shape), where=has)
             dx = np.where(valid, xb - mx, 0.0)
             dy = np.where(valid, yb - my, 0.0)
-        self._n = n
-        self._mx = mx
-        self._my = my
-        self._mxx = np.einsum("i...,i...->...", dx, dx)
-        self._myy = np.einsum("i...,i...->...", dy, dy)
-        self._cxy = np.einsum("i...,i...->...", dx, dy)
+        # contiguous arrays of their own: the compiled update writes into them in place
+        self._n = np.ascontiguousarray(n, dtype=np.float64)
+        self._mx = np.ascontiguousarray(mx)
+        self._my = np.ascontiguousarray(my)
+        self._mxx = np.ascontiguousarray(np.einsum("i...,i...->...", dx, dx))
+        self._myy = np.ascontiguousarray(np.einsum("i...,i...->...", dy, dy))
+        self._cxy = np.ascontiguousarray(np.einsum("i...,i...->...", dx, dy))
+
+
+def _update_kernel(x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, min_nobs, eps, out):  # pragma: no cover
+    """Compiled :meth:`RollingBeta.update` on flat arrays: remove the leaver in ``slot`` (when the window
+    is full), store and add the new pair, write the beta. Per element exactly the numpy steps
+    ``_remove``, ``_add`` and ``beta`` (an invalid pair changes nothing; the masked and fast numpy
+    paths are the same arithmetic on valid elements)."""
+    for i in range(x.size):
+        if remove and vb[slot, i]:
+            xo = xb[slot, i]
+            yo = yb[slot, i]
+            nn = n[i] - 1.0
+            if nn > 0.0:
+                inv = 1.0 / nn
+                dx = xo - mx[i]
+                dy = yo - my[i]
+                mx[i] = mx[i] - dx * inv
+                my[i] = my[i] - dy * inv
+                ry = yo - my[i]
+                cxy[i] = cxy[i] - dx * ry
+                mxx[i] = max(mxx[i] - dx * (xo - mx[i]), 0.0)
+                myy[i] = max(myy[i] - dy * ry, 0.0)
+            else:
+                mx[i] = 0.0
+                my[i] = 0.0
+                cxy[i] = 0.0
+                mxx[i] = 0.0
+                myy[i] = 0.0
+            n[i] = nn
+        xi = x[i]
+        yi = y[i]
+        valid = np.isfinite(xi) and np.isfinite(yi)
+        xb[slot, i] = xi
+        yb[slot, i] = yi
+        vb[slot, i] = valid
+        if valid:
+            nn = n[i] + 1.0
+            inv_n = 1.0 / nn
+            dx = xi - mx[i]
+            dy = yi - my[i]
+            mx[i] = mx[i] + dx * inv_n
+            my[i] = my[i] + dy * inv_n
+            ry = yi - my[i]
+            cxy[i] = cxy[i] + dx * ry
+            mxx[i] = mxx[i] + dx * (xi - mx[i])
+            myy[i] = myy[i] + dy * ry
+            n[i] = nn
+        floor = n[i] * (4.0 * max(n[i], 1.0) * eps * abs(mx[i])) ** 2
+        out[i] = cxy[i] / mxx[i] if (n[i] >= min_nobs and mxx[i] > floor) else np.nan
+
+
+_COMPILED: list = []
+
+
+def _compiled_update():  # -> numba dispatcher
+    """The compiled update (numba imported on first use only; cached on disk like alvh.pricing._numba)."""
+    if not _COMPILED:
+        try:
+            import numba
+        except ImportError as exc:  # pragma: no cover - numba is a declared dependency
+            raise InputError("numba is not installed", argument="backend", expected='"numpy"') from exc
+        _COMPILED.append(numba.njit(cache=True, nogil=True, error_model="numpy")(_update_kernel))
+    return _COMPILED[0]
 
 
 def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) -> NDArray[np.float64]:
@@ -280,7 +379,8 @@ def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) 
         raise InputError(f"got {eps!r}", argument="eps", expected="a finite number >= 0")
     bs = np.abs(np.asarray(beta_short, dtype=np.float64))
     bl = np.abs(np.asarray(beta_long, dtype=np.float64))
-    bs, bl = np.broadcast_arrays(bs, bl)
+    if bs.shape != bl.shape:
+        bs, bl = np.broadcast_arrays(bs, bl)
     ok = np.isfinite(bs) & np.isfinite(bl) & (bl > eps)
     out = np.full(bs.shape, np.nan)
     np.divide(bs, bl, out=out, where=ok)
