@@ -333,8 +333,18 @@ def test_bad_sensitivity_is_an_input_error():
     assert exc.value.argument == "sensitivity"
 
 
-@pytest.mark.parametrize("variant", [{}, {"general": {"contracts": "nearest", "rate_source": "constant"}},
-                                     {"core": {"entry": "target_dte", "target_dte": 45}}])
+_FUTURES_LAYERS = [{"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
+                   {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90},
+                   {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"}]
+
+
+@pytest.mark.parametrize("variant", [
+    {},  # a VIX-call layer: the VX slots take the numpy path, the SPX legs the compiled one
+    {"general": {"contracts": "nearest", "rate_source": "constant"}},
+    {"core": {"entry": "target_dte", "target_dte": 45}},
+    {"layers": _FUTURES_LAYERS},  # all futures: the compiled VX marks
+    {"layers": _FUTURES_LAYERS, "constant_maturity": {"enabled": True, "weight": 0.5}, "general": {"contracts": "nearest"}},
+])
 def test_numba_and_numpy_backends_agree(variant):
     # the compiled day kernels (default "auto") and the pure-numpy path: same trades, marks and NAV to rounding
     from alvh.pricing import _numba

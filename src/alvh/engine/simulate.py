@@ -180,6 +180,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
         self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
+        self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
         names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] \
@@ -428,7 +429,17 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             for gi, arr in enumerate((g.delta, g.gamma, g.vega, g.theta)):
                 g_core[:, 0, gi] = np.where(live, qm * arr, 0.0).sum(axis=1)
         # VIX products: every VX / VIX-option slot at once, (P, n_vix) blocks
-        if S > 4 and held[:, 4:].any():
+        if S > 4 and self.nb is not None and self.all_futures and held[:, 4:].any():
+            # one compiled pass over the futures slots (same steps as the numpy block below)
+            vs = slice(4, S)
+            mark_d, rd_d, sens_d = self._vx_day(d)
+            stale = self.nb.vx_futures_marks(d, mark_d, rd_d, sens_d, prep.vx_settle_day, self.contract[:, vs],
+                                             self.qty[:, vs], self.mult[vs], self.slot_comp[vs],
+                                             self.price_last[:, vs], self.und_last[:, vs], price_now[:, vs],
+                                             und_now[:, vs], und_rd[:, vs], delta_now[:, vs], settle[:, vs],
+                                             g_core[:, :, 2])
+            self._event(d, "stale_vx_mark", stale)
+        elif S > 4 and held[:, 4:].any():
             vs = slice(4, S)
             h = held[:, vs]
             c = np.maximum(self.contract[:, vs], 0)  # empty slots (-1) read any contract: masked by h below

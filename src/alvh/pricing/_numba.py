@@ -237,3 +237,51 @@ if AVAILABLE:
     spx_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
 else:  # pragma: no cover
     spx_marks = None
+
+
+# ---------------------------------------------------------------- engine: one day's VX futures marks
+def _vx_futures_marks_kernel(d, mark, rolldown, sens, settle_day, contract, qty, mult, comp, price_last, und_last,
+                             price_out, und_out, rd_out, delta_out, settle_out, vega_out):  # pragma: no cover
+    """Marks of the (P, V) VX-futures slots on day d from the day's per-contract tables, in one pass.
+
+    The engine's numpy steps for slots that are all futures: the held contract's mark (its last
+    mark where the day has none: returned count of such stale marks), roll-down (day 0: the mark),
+    settlement flag, delta 1, and dollar dF/dVIX exposure added to ``vega_out[p, comp[v]]``.
+    Empty slots keep their last marks.
+    """
+    P, V = contract.shape
+    stale = 0
+    for p in range(P):
+        for v in range(V):
+            c = contract[p, v]
+            if c < 0:
+                c = 0
+            held = qty[p, v] != 0.0
+            f = mark[p, c]
+            if not math.isfinite(f):
+                if held:
+                    stale += 1
+                f = und_last[p, v]
+            rd = rolldown[p, c] if d > 0 else f
+            if not math.isfinite(rd):
+                rd = und_last[p, v]
+            st = held and settle_day[c] <= d
+            settle_out[p, v] = st
+            delta_out[p, v] = 1.0
+            if held:
+                price_out[p, v] = f
+                und_out[p, v] = f
+                rd_out[p, v] = rd
+                if not st:
+                    vega_out[p, comp[v]] += qty[p, v] * mult[v] * sens[c]
+            else:
+                price_out[p, v] = price_last[p, v]
+                und_out[p, v] = und_last[p, v]
+                rd_out[p, v] = und_last[p, v]
+    return stale
+
+
+if AVAILABLE:
+    vx_futures_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_vx_futures_marks_kernel)
+else:  # pragma: no cover
+    vx_futures_marks = None
