@@ -218,6 +218,10 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
         self.prev_scale = np.full(P, np.nan)
+        self._ones = np.ones(P)  # read-only constants of _layers
+        self._no = np.zeros(P, dtype=bool)
+        self._ones.flags.writeable = False
+        self._no.flags.writeable = False
         self.cooldown = np.zeros(P, dtype=np.int64)
         self.ever_held = np.zeros((P, S), dtype=bool)
         # outputs
@@ -265,6 +269,14 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         self._blk: tuple = (0, 0)  # current VX day block (first day, end, tables): see _vx_day
+        g = r.general
+        self.rates = (np.asarray(mp.rate, dtype=float) if g.rate_source == "data"
+                      else np.full(n, float(g.constant_rate)))
+        # constant per slot: written into every records row once here, not each day
+        self.rec["kind"][:] = self.slot_kind
+        self.rec["is_call"][:] = self.is_call
+        self.layer_fut = self.slot_kind[4:4 + self.L] == InstrumentKind.VX_FUTURE
+        self.reb_cols = np.array(self.reb_idx) if self.rb is not None else None
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
         self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
         if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
@@ -280,13 +292,12 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             self.event_log.append((d, name, int(count)))
 
     def _rate(self, d: int) -> float:
-        g = self.prep.rules.general
-        return float(self.prep.paths.rate[d]) if g.rate_source == "data" else g.constant_rate
+        return float(self.rates[d])
 
     # day-block tables of every contract's mark, roll-down and dF/dVIX: they depend on the day and the
     # contract only (a held VX slot's DTE is its contract's DTE), not on today's decisions, so they are
     # computed for a block of days at once (bounded memory on many paths) and the loop only gathers.
-    _VX_BLOCK_CELLS = 1 << 21  # days x paths x contracts per block (16 MB per float table)
+    _VX_BLOCK_CELLS = 1 << 19  # days x paths x contracts per block (4 MB per float table, ~10 temporaries)
 
     def _vx_day(self, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mark, roll-down, dF/dVIX) of every contract on day d: (P, C), (P, C), (C,)."""
@@ -478,9 +489,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         # records row d (holding period d-1 -> d)
         rec = self.rec
         # raw copies; slots not held are blanked once after the loop (_Simulation.finish_records)
-        rec["quantity"][d] = self.qty
-        rec["kind"][d] = self.slot_kind
-        rec["is_call"][d] = self.is_call
+        rec["quantity"][d] = self.qty  # (kind and is_call are per slot: written before the loop)
         rec["strike"][d] = self.strike
         rec["t_prev"][d] = self.t_last
         rec["t_now"][d] = t_now
@@ -498,7 +507,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         if self.rb is not None:
             ls = slice(4, 4 + self.L)
             h = held[:, ls]
-            dlt = np.where(self.slot_kind[ls] == InstrumentKind.VX_FUTURE, 1.0, self.delta_last[:, ls])
+            dlt = np.where(self.layer_fut, 1.0, self.delta_last[:, ls])
             v = self.qty[:, ls] * self.mult[ls] * dlt * (und_now[:, ls] - und_rd[:, ls])
             vega_pnl = np.where(h, v, 0.0)
             if r.rebalance.basis == "normalized":  # per unit of effective vega notional (only then needed)
@@ -511,7 +520,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.und_last = und_now
         self.vol_last = vol_now
         self.t_last = t_now
-        self.rate_last = np.full((P, S), rate)
+        self.rate_last.fill(rate)
         self.delta_last = delta_now
         # 3. settle expiries
         for s in (np.nonzero(settle.any(axis=0))[0] if settle.any() else ()):
@@ -530,7 +539,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             self._layers(d, rate, cap)
         # 4c. rebalance
         if self.rb is not None:
-            y = (vega_pnl if r.rebalance.basis == "raw" else vega_norm)[:, list(self.reb_idx)]
+            y = (vega_pnl if r.rebalance.basis == "raw" else vega_norm)[:, self.reb_cols]
             x = (mp.spx_close[d] / mp.spx_close[d - 1] - 1.0) if d > 0 else np.full(P, np.nan)
             if d == 0:
                 y = np.full_like(y, np.nan)
@@ -683,15 +692,19 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
 
     def _layers(self, d: int, rate: float, cap: np.ndarray) -> None:
         r, prep = self.prep.rules, self.prep
-        scale = self._scale(d)
-        changed = np.isfinite(self.prev_scale) & (scale != self.prev_scale)
-        self.prev_scale = scale
         ls = slice(4, 4 + self.L)
-        q_l = self.qty[:, ls]
-        due = (q_l == 0) | ((self.exp_ord[:, ls] - self.d_ord[d]) < self.min_dte_l)
-        if not (due.any() or changed.any() or self.any_extrinsic):
+        due = (self.qty[:, ls] == 0) | ((self.exp_ord[:, ls] - self.d_ord[d]) < self.min_dte_l)
+        if r.adaptive.enabled:
+            scale = self._scale(d)
+            changed = np.isfinite(self.prev_scale) & (scale != self.prev_scale)
+            any_changed = bool(changed.any())
+        else:  # fixed weights: scale 1, never changes (no per-day arrays)
+            scale = self._ones
+            changed = self._no
+            any_changed = False
+        self.prev_scale = scale
+        if not (any_changed or self.any_extrinsic or due.any()):
             return
-        any_changed = bool(changed.any())
         for j, la in enumerate(r.layers):
             s = 4 + j
             if not (any_changed or la.roll.extrinsic_below is not None or due[:, j].any()):
@@ -797,7 +810,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         return np.where(dq != 0, cost, 0.0)
 
     def _rebalance(self, d: int, beta: np.ndarray, rate: float, cap: np.ndarray) -> None:
-        from alvh.stats.rolling_beta import beta_ratio, trigger
+        from alvh.stats.rolling_beta import beta_ratio
 
         rb = self.prep.rules.rebalance
         ratio = beta_ratio(beta[:, 0], beta[:, 1])
@@ -805,7 +818,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.reb_ratio[d] = ratio
         js, jl = self.reb_idx
         both = (self.qty[:, 4 + js] != 0) & (self.qty[:, 4 + jl] != 0)
-        fire = trigger(ratio, rb.threshold) & (self.cooldown <= 0) & both
+        fire = (ratio > rb.threshold) & (self.cooldown <= 0) & both  # = stats.trigger (False where NaN)
         self.cooldown -= 1
         if not fire.any():
             return
