@@ -372,3 +372,14 @@ def test_unknown_backend_is_an_input_error():
 
     with pytest.raises(InputError, match="backend"):
         run_engine(rules_from_dict(FULL), synthetic_paths(1, 30, seed=1), backend="fortran")
+
+
+def test_surface_term_ratio_scalar_t_equals_array_form():
+    # the engine's condor entry asks the smile at one t for every path; that shortcut picks the segment once
+    from alvh.market.surface import _TERM_T, _interp_ratio
+
+    ratio = np.sort(np.random.default_rng(1).uniform(0.3, 1.6, (5, 1, 4)), axis=-1)
+    for t in [1e-9, 0.01, _TERM_T[0], 0.05, _TERM_T[1], 0.1, _TERM_T[2], 0.3, _TERM_T[3], 0.9, 3.0, np.nan]:
+        got = _interp_ratio(np.asarray(t), ratio)
+        ref = _interp_ratio(np.full((5, 1), t), ratio)
+        np.testing.assert_array_equal(got, ref)

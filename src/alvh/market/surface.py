@@ -426,6 +426,18 @@ def _interp_ratio(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """Piecewise-linear total-variance ratio R(t): through (0, 0) and the nodes; beyond 184 days, flat variance rate."""
     # the node values are per cell (ratio[..., 4]); t broadcasts against ratio[..., 0]
     r0 = ratio[..., 0]
+    if np.ndim(t) == 0:  # one t for every cell (a new condor's expiry): pick the segment once, same arithmetic
+        tf = float(t)
+        if tf <= _TERM_T[0]:
+            return r0 * t / _TERM_T[0]
+        for j in range(3):
+            a, b = _TERM_T[j], _TERM_T[j + 1]
+            if a < tf <= b:
+                ra, rb = ratio[..., j], ratio[..., j + 1]
+                return ra + (rb - ra) * (t - a) / (b - a)
+        if tf > _TERM_T[-1]:
+            return ratio[..., 3] * t / _TERM_T[-1]
+        return np.zeros(r0.shape)  # NaN t: as the masked form below
     out = np.where(t <= _TERM_T[0], r0 * t / _TERM_T[0], 0.0)
     for j in range(3):  # 3 node intervals, not a loop over data
         a, b = _TERM_T[j], _TERM_T[j + 1]
