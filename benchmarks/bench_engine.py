@@ -7,9 +7,13 @@ engine's methods with timers in a separate run, so the timed runs carry no instr
 many-path case runs in a child process so its peak RSS is its own.
 
 The SSVI solve tables are memoized on disk (``ALVH_CACHE_DIR``, default ~/.cache/alvh); the first
-run on a machine builds them (a few seconds, printed as "table build").
+run on a machine builds them (a few seconds, printed as "table build"). The engine's default backend
+("auto") runs its hot per-day pieces as numba kernels cached on disk: the first run in a process pays
+the numba import and the cached kernels' load (printed apart); ``--backend numpy`` times the pure-numpy
+path (one run of it is printed for comparison anyway).
 
-Usage: ``.venv/bin/python benchmarks/bench_engine.py [--data-dir STORE] [--paths 10000] [--days 252] [--repeat 3]``
+Usage: ``.venv/bin/python benchmarks/bench_engine.py [--data-dir STORE] [--paths 10000] [--days 252] [--repeat 3]
+[--backend auto|numpy|numba]``
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 
 
-def _many(n_paths: int, n_days: int) -> None:
+def _many(n_paths: int, n_days: int, backend: str) -> None:
     from alvh.config import default_rules
     from alvh.engine import run_engine, synthetic_paths
     from alvh.market import surface as sm
@@ -38,18 +42,19 @@ def _many(n_paths: int, n_days: int) -> None:
     t1 = time.perf_counter()
     mp = synthetic_paths(n_paths, n_days, seed=2026)
     t2 = time.perf_counter()
-    res = run_engine(default_rules(), mp)
+    res = run_engine(default_rules(), mp, backend=backend)
     t3 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # KiB -> GiB
     print(f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; SSVI surface, two-factor VX curve, "
-          f"tenor VIX-option vol; default rules): engine {t3 - t2:.1f} s (+ paths and market model {t2 - t1:.1f} s, "
+          f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s (+ paths and market model {t2 - t1:.1f} s, "
           f"+ surface tables {t1 - t0:.1f} s), peak RSS {rss:.2f} GiB; {len(res.trades):,} trades, "
           f"mean final NAV {res.nav[-1].mean():,.0f}")
 
 
-def _breakdown(rules, mp) -> None:  # noqa: ANN001
+def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
     """One instrumented run: wall-clock per engine part (wrapping methods; nested parts are not double-counted)."""
     from alvh.engine import run_engine, simulate
+    from alvh.pricing import _numba
     from alvh.stats import rolling_beta
     from alvh.strategy import kernels
 
@@ -77,8 +82,8 @@ def _breakdown(rules, mp) -> None:  # noqa: ANN001
     sim = simulate._Simulation
     targets = [(sim, "_day", "day: marks, records, NAV (rest)"), (sim, "_core", "core rules (exits, entry, strikes)"),
                (sim, "_layers", "layer rolls / resizes"), (sim, "_rebalance", "rebalance decision and trades"),
-               (sim, "_rolldown", "VX roll-down (records)"), (sim, "_vx_px", "VX prices of held slots"),
-               (sim, "_trade", "trade booking and ledger"),
+               (sim, "_vx_day", "VX day tables (marks, roll-downs)"), (sim, "_trade", "trade booking and ledger"),
+               (_numba, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
                (rolling_beta.RollingBeta, "update", "rolling beta update"),
                (kernels, "bsm_greeks", "BSM greeks (SPX legs)"), (kernels, "black_greeks", "Black-76 greeks"),
                (sim, "finish_records", "after the loop: records, break-evens")]
@@ -87,7 +92,7 @@ def _breakdown(rules, mp) -> None:  # noqa: ANN001
     saved.append((day_of, "iv", wrap(day_of, "iv", "SPX smile iv (SSVI)")))
     try:
         t = time.perf_counter()
-        run_engine(rules, mp)
+        run_engine(rules, mp, backend=backend)
         total = time.perf_counter() - t
     finally:
         for o, n, fn in saved:
@@ -107,9 +112,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--many-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--real-only", action="store_true")
+    ap.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba"))
     a = ap.parse_args()
     if a.many_only:
-        _many(a.paths, a.days)
+        _many(a.paths, a.days, a.backend)
         return
     from alvh.config import default_rules
     from alvh.data import MarketData
@@ -134,19 +140,28 @@ def main() -> None:
     t1 = time.perf_counter()
     mp = paths_from_market_data(md, "2006-01-01", "2025-12-31")
     t2 = time.perf_counter()
+    t3 = time.perf_counter()
+    run_engine(rules, mp, backend=a.backend)  # first run: + numba import and cached-kernel load (auto/numba)
+    first = time.perf_counter() - t3
     loops = []
     for _ in range(a.repeat):
         t3 = time.perf_counter()
-        res = run_engine(rules, mp)
+        res = run_engine(rules, mp, backend=a.backend)
         loops.append(time.perf_counter() - t3)
     print(f"real data {res.dates[0].date()}..{res.dates[-1].date()} ({len(res.dates)} days, default rules: 4/4/2 VX "
-          f"layers + CNDR core + rebalance): engine {' / '.join(f'{x:.2f}' for x in loops)} s over {a.repeat} runs "
-          f"(+ inputs {t2 - t1:.2f} s: SSVI surface, VX, vols; + surface tables {t1 - t0:.2f} s, one-off per "
-          f"process, from the disk cache after the first run); {len(res.trades)} trades")
-    _breakdown(rules, mp)
+          f"layers + CNDR core + rebalance; backend {a.backend}): engine {' / '.join(f'{x:.2f}' for x in loops)} s "
+          f"over {a.repeat} runs, min {min(loops):.2f} s (first run in the process {first:.2f} s, incl. numba import "
+          f"and kernel cache load; + inputs {t2 - t1:.2f} s: SSVI surface, VX, vols; + surface tables "
+          f"{t1 - t0:.2f} s, one-off per process, from the disk cache after the first run); {len(res.trades)} trades")
+    if a.backend != "numpy":
+        t3 = time.perf_counter()
+        ref = run_engine(rules, mp, backend="numpy")
+        print(f"  the same on the pure-numpy path: {time.perf_counter() - t3:.2f} s (one run); max |NAV difference| "
+              f"{abs(ref.nav - res.nav).max():.2e} $")
+    _breakdown(rules, mp, a.backend)
     if not a.real_only:
-        subprocess.run([sys.executable, __file__, "--many-only", "--paths", str(a.paths), "--days", str(a.days)],
-                       check=True)
+        subprocess.run([sys.executable, __file__, "--many-only", "--paths", str(a.paths), "--days", str(a.days),
+                        "--backend", a.backend], check=True)
 
 
 if __name__ == "__main__":

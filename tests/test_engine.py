@@ -383,3 +383,24 @@ def test_surface_term_ratio_scalar_t_equals_array_form():
         got = _interp_ratio(np.asarray(t), ratio)
         ref = _interp_ratio(np.full((5, 1), t), ratio)
         np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("layers", [None, _FUTURES_LAYERS])
+def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
+    # few paths: marks/roll-downs gathered from per-day tables of every contract; many paths: the held slots
+    # marked directly. Same arithmetic, so the same numbers to the last bit
+    from alvh.engine import simulate
+
+    data = {**FULL, "general": {**FULL["general"], "rate_source": "constant"}}
+    if layers is not None:
+        data["layers"] = layers
+    rules = rules_from_dict(data)
+    mp = synthetic_paths(3, 160, seed=17)
+    for backend in ("numpy", "numba"):
+        a = run_engine(rules, mp, backend=backend)
+        with monkeypatch.context() as m:
+            m.setattr(simulate._Simulation, "VX_TABLE_MAX_CELLS", 0)
+            b = run_engine(rules, mp, backend=backend)
+        np.testing.assert_array_equal(b.nav, a.nav)
+        for k in ("underlying_now", "underlying_rolldown", "price_now"):
+            np.testing.assert_array_equal(getattr(b.records, k), getattr(a.records, k))

@@ -156,10 +156,13 @@ def run_engine(rules: Rules, paths: MarketPaths, cost_model: CostModel | None = 
 def _numba_kernels(backend: str):  # -> module | None
     """The compiled day kernels (alvh.pricing._numba) for ``backend``, or None for the numpy path."""
     from alvh.errors import InputError
-    from alvh.pricing import _numba
 
     if backend not in ("auto", "numpy", "numba"):
         raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
+    if backend == "numpy":
+        return None  # without importing numba (~0.3 s and ~60 MB of resident memory)
+    from alvh.pricing import _numba
+
     if backend == "numba" and not _numba.AVAILABLE:
         raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
     return _numba if backend != "numpy" and _numba.AVAILABLE else None
@@ -269,6 +272,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         self._blk: tuple = (0, 0)  # current VX day block (first day, end, tables): see _vx_day
+        self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = (np.asarray(mp.rate, dtype=float) if g.rate_source == "data"
                       else np.full(n, float(g.constant_rate)))
@@ -296,7 +300,11 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
 
     # day-block tables of every contract's mark, roll-down and dF/dVIX: they depend on the day and the
     # contract only (a held VX slot's DTE is its contract's DTE), not on today's decisions, so they are
-    # computed for a block of days at once (bounded memory on many paths) and the loop only gathers.
+    # computed for a block of days at once and the loop only gathers. Worth it when the cost per day is
+    # numpy's per-call overhead (few paths); on many paths it would compute every listed contract
+    # (23 on the model calendar) instead of the 3-5 held slots, so the day's held slots are marked
+    # directly (_vx_px, _rolldown: the same arithmetic, tested equal).
+    VX_TABLE_MAX_CELLS = 1 << 16  # paths x contracts up to which the tables are used
     _VX_BLOCK_CELLS = 1 << 19  # days x paths x contracts per block (4 MB per float table, ~10 temporaries)
 
     def _vx_day(self, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -336,6 +344,34 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         out = f0 + (f_c - f0) * w
         rd = np.where(np.isfinite(out), out, f_c)
         return mark, rd, sens
+
+    def _vx_px(self, d: int, c: np.ndarray) -> np.ndarray:
+        """VX price of contract c (P,) on day d; VIX open on its settlement day; NaN where none."""
+        mp = self.prep.paths
+        cc = np.maximum(c, 0)
+        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
+        px = mp.vx_price[d, ar, cc]
+        settling = self.prep.vx_settle_day[cc] == d
+        px = np.where(settling, mp.vix_open[d][col], px)
+        return np.where(c >= 0, px, np.nan)
+
+    def _rolldown(self, d: int, c: np.ndarray, tau_now: np.ndarray) -> np.ndarray:
+        """Yesterday's curve (VIX close at DTE 0, listed VX) linearly interpolated at today's DTE."""
+        mp, prep = self.prep.paths, self.prep
+        cc = np.maximum(c, 0)
+        ar, col = (self.arP[:, None], (slice(None), None)) if c.ndim == 2 else (self.arP, slice(None))
+        lo = np.maximum(cc - 1, 0)
+        f_c = mp.vx_price[d - 1, ar, cc]
+        t_c = prep.vx_dte[d - 1, cc].astype(float)
+        f_lo = mp.vx_price[d - 1, ar, lo]
+        t_lo = prep.vx_dte[d - 1, lo].astype(float)
+        use_lo = (cc >= 1) & np.isfinite(f_lo) & (t_lo > 0) & (t_lo <= tau_now)
+        f0 = np.where(use_lo, f_lo, mp.vix_close[d - 1][col])
+        t0 = np.where(use_lo, t_lo, 0.0)
+        span = np.where(t_c > t0, t_c - t0, 1.0)
+        w = np.clip((tau_now - t0) / span, 0.0, 1.0)
+        out = f0 + (f_c - f0) * w
+        return np.where(np.isfinite(out), out, f_c)
 
     def _sens(self, tau_days: np.ndarray) -> np.ndarray:
         """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model).
@@ -440,7 +476,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             for gi, arr in enumerate((g.delta, g.gamma, g.vega, g.theta)):
                 g_core[:, 0, gi] = np.where(live, qm * arr, 0.0).sum(axis=1)
         # VIX products: every VX / VIX-option slot at once, (P, n_vix) blocks
-        if S > 4 and self.nb is not None and self.all_futures and held[:, 4:].any():
+        if S > 4 and self.nb is not None and self.all_futures and self.vx_tables and held[:, 4:].any():
             # one compiled pass over the futures slots (same steps as the numpy block below)
             vs = slice(4, S)
             mark_d, rd_d, sens_d = self._vx_day(d)
@@ -454,18 +490,24 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             vs = slice(4, S)
             h = held[:, vs]
             c = np.maximum(self.contract[:, vs], 0)  # empty slots (-1) read any contract: masked by h below
-            mark_d, rd_d, sens_d = self._vx_day(d)
-            f = mark_d[self.arP[:, None], c]
+            tau = (self.exp_ord[:, vs] - self.d_ord[d]).astype(float)
+            if self.vx_tables:
+                mark_d, rd_d, sens_d = self._vx_day(d)
+                f = mark_d[self.arP[:, None], c]
+            else:
+                f = self._vx_px(d, c)
             stale = h & ~np.isfinite(f)
             if stale.any():
                 self._event(d, "stale_vx_mark", int(stale.sum()))
             f = np.where(np.isfinite(f), f, self.und_last[:, vs])
-            tau = (self.exp_ord[:, vs] - self.d_ord[d]).astype(float)
-            rd = rd_d[self.arP[:, None], c] if d > 0 else f
+            if d == 0:
+                rd = f
+            else:
+                rd = rd_d[self.arP[:, None], c] if self.vx_tables else self._rolldown(d, c, tau)
             rd = np.where(np.isfinite(rd), rd, self.und_last[:, vs])
             st = h & (prep.vx_settle_day[c] <= d)
             settle[:, vs] = st
-            sens = sens_d[c]
+            sens = sens_d[c] if self.vx_tables else self._sens(tau)
             fut = self.slot_kind[vs] == InstrumentKind.VX_FUTURE
             px = f
             dl = np.ones_like(f)
