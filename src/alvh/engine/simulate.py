@@ -281,6 +281,9 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.rec["is_call"][:] = self.is_call
         self.layer_fut = self.slot_kind[4:4 + self.L] == InstrumentKind.VX_FUTURE
         self.reb_cols = np.array(self.reb_idx) if self.rb is not None else None
+        # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
+        c = mp.spx_close
+        self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
         self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
         if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
@@ -549,7 +552,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         if self.rb is not None:
             ls = slice(4, 4 + self.L)
             h = held[:, ls]
-            dlt = np.where(self.layer_fut, 1.0, self.delta_last[:, ls])
+            dlt = 1.0 if self.all_futures else np.where(self.layer_fut, 1.0, self.delta_last[:, ls])
             v = self.qty[:, ls] * self.mult[ls] * dlt * (und_now[:, ls] - und_rd[:, ls])
             vega_pnl = np.where(h, v, 0.0)
             if r.rebalance.basis == "normalized":  # per unit of effective vega notional (only then needed)
@@ -582,10 +585,9 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         # 4c. rebalance
         if self.rb is not None:
             y = (vega_pnl if r.rebalance.basis == "raw" else vega_norm)[:, self.reb_cols]
-            x = (mp.spx_close[d] / mp.spx_close[d - 1] - 1.0) if d > 0 else np.full(P, np.nan)
             if d == 0:
                 y = np.full_like(y, np.nan)
-            beta = self.rb.update(y, x[:, None])
+            beta = self.rb.update(y, self.spx_ret[d])
             self._rebalance(d, beta, rate, cap)
         # 4d. constant maturity
         if self.cm:

@@ -14,6 +14,8 @@ while the window's ``x`` has (numerically) zero variance.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -375,7 +377,7 @@ def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) 
     ndarray
         The ratio; NaN where either beta is NaN or ``|beta_long| <= eps``.
     """
-    if not np.isfinite(eps) or eps < 0:
+    if not math.isfinite(eps) or eps < 0:
         raise InputError(f"got {eps!r}", argument="eps", expected="a finite number >= 0")
     bs = np.abs(np.asarray(beta_short, dtype=np.float64))
     bl = np.abs(np.asarray(beta_long, dtype=np.float64))
