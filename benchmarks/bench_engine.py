@@ -46,7 +46,8 @@ def _many(n_paths: int, n_days: int, backend: str) -> None:
     t3 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # KiB -> GiB
     print(f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; SSVI surface, two-factor VX curve, "
-          f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s (+ paths and market model {t2 - t1:.1f} s, "
+          f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s "
+          f"(+ paths and market model {t2 - t1:.1f} s, "
           f"+ surface tables {t1 - t0:.1f} s), peak RSS {rss:.2f} GiB; {len(res.trades):,} trades, "
           f"mean final NAV {res.nav[-1].mean():,.0f}")
 

@@ -343,7 +343,8 @@ _FUTURES_LAYERS = [{"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30
     {"general": {"contracts": "nearest", "rate_source": "constant"}},
     {"core": {"entry": "target_dte", "target_dte": 45}},
     {"layers": _FUTURES_LAYERS},  # all futures: the compiled VX marks
-    {"layers": _FUTURES_LAYERS, "constant_maturity": {"enabled": True, "weight": 0.5}, "general": {"contracts": "nearest"}},
+    {"layers": _FUTURES_LAYERS, "constant_maturity": {"enabled": True, "weight": 0.5},
+     "general": {"contracts": "nearest"}},
 ])
 def test_numba_and_numpy_backends_agree(variant):
     # the compiled day kernels (default "auto") and the pure-numpy path: same trades, marks and NAV to rounding
