@@ -61,9 +61,30 @@ def test_run_attaches_analysis_and_summary_is_strict_json(run_2016):
     assert an["rebalance_trigger"]["fired"] == len(res.rebalance_log)
     assert set(an["steward"]["regression"]) == {"core", "short", "medium", "long"}
     assert "hedge drag" in res.summary() and "rebalance trigger" in res.summary()
-    # the default data have no VX settlements: said, and no contango table
-    assert an["coverage"]["vx_data"] is False and a.contango is None
-    assert any("no VX settlements" in n for n in a.notes)
+    # the default data have no VX settlements: said, and the contango pieces use the model curve traded
+    assert an["coverage"]["vx_data"] is False and a.contango is not None
+    assert any("no VX settlements" in n and "model" in n for n in a.notes)
+
+
+def test_default_data_contango_from_the_curve_the_engine_traded(run_2016, default_md):
+    """Without settlements the front VX of the contango labels is the engine's own model mark of the
+    first contract with >= 1 day to expiry (an independent read of the engine's input arrays)."""
+    from alvh.engine.inputs import paths_from_market_data
+
+    res, a = run_2016, run_2016.analysis
+    mp = paths_from_market_data(default_md, res.dates[0], res.dates[-1])
+    dte = mp.vx_dte()
+    price = mp.vx_price[:, 0, :]
+    front = np.array([price[i, np.flatnonzero(dte[i] >= 1)[0]] for i in range(len(res.dates))])
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    expected = np.select([front > vix, front < vix], ["contango", "backwardation"], "flat")
+    got = a.labels["front_state"].to_numpy()
+    assert (got == expected).all()
+    months = res.dates.to_period("M")
+    share = pd.Series(front > vix, index=res.dates).groupby(months).mean()
+    np.testing.assert_allclose(a.monthly.loc[a.monthly["layer"] == "all", "contango_share"].to_numpy(),
+                               share.to_numpy())
+    assert 0.5 < share.mean() < 1.0  # 2016-17 sat mostly in contango, with the Brexit/election spikes
 
 
 def test_total_drag_matches_the_engines_arrays(run_2016, default_md):

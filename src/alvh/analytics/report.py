@@ -260,9 +260,28 @@ def _front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  #
     from alvh.analytics.regimes import front_second
 
     if market.vx is None:
-        nan = np.full(len(rows), np.nan)
-        return nan, nan.copy()
+        return _model_front_second(market, rows)
     return front_second(np.asarray(market.vx.settle)[rows], np.asarray(market.vx.dte)[rows], min_dte=1)
+
+
+def _model_front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Front and second VX from the model curve the engine traded when the market has no settlements.
+
+    The same curve and calendar as the engine's inputs (``VXCurve.from_market`` at each monthly
+    contract's days to expiry, contracts with ``dte >= 1`` as in :func:`front_second`), so the
+    contango labels describe the curve the layers actually rolled down.
+    """
+    from alvh.calendar import vx_expiries_between
+    from alvh.market import VXCurve
+
+    curve = VXCurve.from_market(market)
+    days = market.dates.values.astype("datetime64[D]")
+    expiry = vx_expiries_between(market.dates[0], market.dates[-1] + pd.Timedelta(days=120))
+    dte = (expiry[None, :] - days[:, None]).astype(np.int64)
+    first = np.argmax(dte >= 1, axis=1)  # expiries are sorted; the padded calendar always has two ahead
+    two = np.stack([dte[np.arange(len(days)), first], dte[np.arange(len(days)), first + 1]], axis=1)
+    price = curve.price(two.astype(float)).reshape(len(days), 2)
+    return price[rows, 0], price[rows, 1]
 
 
 def _sensitivity(market, rows: np.ndarray, covered: np.ndarray) -> tuple[Callable, str]:  # noqa: ANN001
@@ -304,8 +323,9 @@ def _coverage(dates: pd.DatetimeIndex, front: np.ndarray, has_vx: bool) -> dict:
         cov["first_covered"] = str(dates[ok][0].date())
         cov["last_covered"] = str(dates[ok][-1].date())
     if not has_vx:
-        cov["note"] = ("no VX settlements in the market data: the layers traded the model VX curve; "
-                       "contango-heavy months and the term-structure regimes are not computed")
+        cov["note"] = ("no VX settlements in the market data: the layers traded the model VX curve "
+                       "(alvh.market.VXCurve.from_market); contango-heavy months and the term-structure regimes "
+                       "use that model curve's front and second contracts")
     elif ok.all():
         cov["note"] = "the VX data cover every day of the run"
     else:
@@ -340,11 +360,11 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
     vix = market.vix["close"].iloc[i0:i1].astype(float)
     n = len(hist)
     cols: dict[str, pd.Series] = {}
-    if market.vx is not None:
-        front, second = _front_second(market, np.arange(i0, i1))
-        ts = rg.term_structure(vix, pd.Series(front, index=hist), pd.Series(second, index=hist))
-        cols["front_state"] = ts["front_state"]
-        cols["curve_state"] = ts["curve_state"]
+    # settlements, or the model curve the engine traded when there are none
+    front, second = _front_second(market, np.arange(i0, i1))
+    ts = rg.term_structure(vix, pd.Series(front, index=hist), pd.Series(second, index=hist))
+    cols["front_state"] = ts["front_state"]
+    cols["curve_state"] = ts["curve_state"]
     m = None
     if n >= 34:  # MACD(12,26,9) warm-up 33 rows
         m = rg.macd(spx)

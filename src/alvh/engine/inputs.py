@@ -194,6 +194,8 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
     :data:`MODEL_LISTING_DAYS` days); the provenance says so. VIX-option vol: :class:`VixOptionVol`
     (VVIX where present, else the VIX-level function). dF/dVIX: :func:`alvh.market.effective_vega_model`.
     """
+    full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
+    # run's VX prices do not depend on where it starts
     if start is not None or end is not None:
         md = md.slice(start, end)
     p = params if params is not None else VXModelParams.default()
@@ -217,7 +219,9 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
     else:
         expiry, codes = _model_calendar(dates)
         v3, v6 = get("vix3m"), get("vix6m")
-        curve = VXCurve.from_model(vixc, params=p, vix3m=v3, vix6m=v6)
+        full_curve = VXCurve.from_market(full, params=p)
+        rows = np.flatnonzero(full.dates.isin(dates))
+        curve = VXCurve.from_model(vixc, full_curve.long_factor[rows, 0], params=p)
         price = _model_vx_prices(curve, dates, expiry)
         have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
         prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
