@@ -203,8 +203,11 @@ def _cache_file(tag: str, params: str) -> Path | None:
     if env == "":
         return None
     base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alvh"
-    src = "".join(inspect.getsource(f) for f in (ssvi_total_variance, _phi, cboe_sums, _otm_undiscounted,
-                                                 _chunked_sums, _tables_sums, _theta_inverse))
+    try:
+        src = "".join(inspect.getsource(f) for f in (ssvi_total_variance, _phi, cboe_sums, _otm_undiscounted,
+                                                     _chunked_sums, _tables_sums, _theta_inverse))
+    except (OSError, TypeError):  # installed without sources: the code cannot be keyed, so no cache
+        return None
     key = hashlib.sha256(f"{tag}|{params}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()).hexdigest()
     return base / f"ssvi_{tag}_{key[:24]}.npz"
 
