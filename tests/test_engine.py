@@ -390,7 +390,7 @@ def test_surface_term_ratio_scalar_t_equals_array_form():
 def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     # few paths: marks/roll-downs gathered from per-day tables of every contract; many paths: the held slots
     # marked directly. Same arithmetic, so the same numbers to the last bit
-    from alvh.engine import simulate
+    from alvh.engine.state import EngineState
 
     data = {**FULL, "general": {**FULL["general"], "rate_source": "constant"}}
     if layers is not None:
@@ -400,7 +400,7 @@ def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     for backend in ("numpy", "numba"):
         a = run_engine(rules, mp, backend=backend)
         with monkeypatch.context() as m:
-            m.setattr(simulate._Simulation, "VX_TABLE_MAX_CELLS", 0)
+            m.setattr(EngineState, "VX_TABLE_MAX_CELLS", 0)
             b = run_engine(rules, mp, backend=backend)
         np.testing.assert_array_equal(b.nav, a.nav)
         for k in ("underlying_now", "underlying_rolldown", "price_now"):

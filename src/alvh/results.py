@@ -9,15 +9,12 @@ theta per calendar day).
 from __future__ import annotations
 
 import json
-import platform
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from alvh import __version__
-from alvh.config import config_hash
 from alvh.engine.records import PositionRecords
 from alvh.errors import InputError
 
@@ -218,61 +215,3 @@ class BacktestResult:
         self.trades.to_csv(out / "trades.csv", index=False)
         self.event_log.to_csv(out / "events.csv", index=False)
         self.rebalance_log.to_csv(out / "rebalance.csv", index=False)
-
-
-def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engine internals
-    """Assemble the frozen result from the engine's state (called by run_engine)."""
-    from alvh.engine.records import InstrumentKind
-    from alvh.engine.simulate import REASONS
-
-    mp = prep.paths
-    led = sim.ledger.arrays()
-    slot = led["slot"].astype(int)
-    names = np.array(sim.slots.names, dtype=object)
-    comp = np.array(sim.slots.component, dtype=object)
-    kinds = np.array([InstrumentKind(int(k)).name.lower() for k in sim.slot_kind], dtype=object)
-    codes = np.array(list(mp.vx_codes) + [""], dtype=object)
-    con = led["contract"].astype(int)
-    trades = pd.DataFrame({
-        "date": mp.dates[led["day"].astype(int)] if len(slot) else pd.DatetimeIndex([]),
-        "path": led["path"].astype(int), "slot": names[slot] if len(slot) else [],
-        "component": comp[slot] if len(slot) else [], "instrument": kinds[slot] if len(slot) else [],
-        "contract": codes[np.where(con >= 0, con, -1)] if len(slot) else [],
-        "strike": led["strike"],
-        "expiry": led["expiry"].astype("datetime64[D]") if len(slot) else pd.DatetimeIndex([]), "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
-        "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if len(slot) else []})
-    rec = sim.rec
-    n, P, S = rec["quantity"].shape
-    # rate_prev: every held position was last marked at the previous close, at that day's rate, so the
-    # field is one number per day (a read-only broadcast view, no memory); div_prev: the SPX dividend
-    # yield on SPX option slots, 0 elsewhere (also a view).
-    rates = np.array([sim._rate(d) for d in range(n)])
-    rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))
-    div = np.where(sim.slot_kind == InstrumentKind.SPX_OPTION, prep.rules.core.dividend_yield, 0.0)
-    div_prev = np.broadcast_to(div[None, None, :], (n, P, S))
-    records = PositionRecords(slots=sim.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],
-                              strike=rec["strike"], t_prev=rec["t_prev"], t_now=rec["t_now"],
-                              underlying_prev=rec["underlying_prev"], underlying_now=rec["underlying_now"],
-                              underlying_rolldown=rec["underlying_rolldown"], vol_prev=rec["vol_prev"],
-                              vol_now=rec["vol_now"], rate_prev=rate_prev, div_prev=div_prev,
-                              price_prev=rec["price_prev"], price_now=rec["price_now"])
-    fd, fp = np.nonzero(sim.reb_fired)
-    reb = pd.DataFrame({"date": mp.dates[fd], "path": fp, "beta_short": sim.reb_beta[fd, fp, 0],
-                        "beta_long": sim.reb_beta[fd, fp, 1], "ratio": sim.reb_ratio[fd, fp],
-                        "contracts_traded": sim.reb_trades[fd, fp], "cost": sim.reb_cost[fd, fp]})
-    elog = pd.DataFrame(sim.event_log, columns=["day", "event", "count"])
-    elog.insert(0, "date", mp.dates[elog["day"].to_numpy(dtype=int)] if len(elog) else pd.DatetimeIndex([]))
-    elog = elog.drop(columns="day")
-    rules = prep.rules
-    meta = {"config_hash": config_hash(rules), "data_start": str(mp.dates[0].date()),
-            "data_end": str(mp.dates[-1].date()), "n_days": mp.n_days, "n_paths": mp.n_paths,
-            "alvh_version": __version__, "seed": seed, "python": platform.python_version(),
-            "provenance": dict(mp.provenance),
-            "rebalance_threshold": rules.rebalance.threshold if sim.rb is not None else None,
-            "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-                          "(SOQ proxy)"}
-    return BacktestResult(dates=mp.dates, components=tuple(sim.components), nav=sim.nav, cash=sim.cash_hist,
-                          financing=sim.fin, collateral=sim.coll, value=sim.value, pnl=sim.pnl, costs=sim.cost,
-                          greeks=sim.greeks, break_evens=sim.be, trades=trades, records=records,
-                          events=dict(sim.events), event_log=elog, rebalance_log=reb,
-                          rebalance_ratio=sim.reb_ratio, capital=rules.general.capital, metadata=meta)
