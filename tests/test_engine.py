@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from alvh.config import rules_from_dict
-from alvh.engine import MarketPaths, prepare, run_engine, synthetic_paths
+from alvh.engine import MarketPaths, prepare, run_engine
 from alvh.errors import ConfigError
 from alvh.market import VXModelParams
+from alvh.simulate import synthetic_paths
 
 FULL = {
     "general": {"contracts": "fractional"},
@@ -75,7 +76,10 @@ _P = VXModelParams.default()
 def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float) -> float:
     """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX."""
     vvix = _P.vvix_intercept + _P.vvix_slope * math.log(mp.vix_close[d, p])
-    scale = (lambda tau: math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau)))
+
+    def scale(tau: float) -> float:
+        return math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau))
+
     return vvix / 100 / scale(30 / 365) * scale(dte / 365)
 
 

@@ -2,8 +2,10 @@
 
 Data flows one way; nothing imports upward::
 
-    errors, config -> calendar -> data -> pricing (kernels) -> market
-        -> strategy / engine -> simulate -> analytics -> results -> report -> cli
+    errors, config -> calendar -> data -> pricing, stats (kernels) -> market
+        -> strategy -> engine, results -> simulate -> analytics -> report -> api, cli
+
+(docs/architecture.md; tests/test_architecture.py checks it).
 
 ``alvh.run(rules, market, start, end)`` runs a backtest and attaches its analysis (:mod:`alvh.api`).
 """

@@ -67,5 +67,5 @@ def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
         m = settle[:, s]
         if m.any():
             dq = np.where(m, -st.qty[:, s], 0.0)
-            trade(st, d, s, dq, st.price_last[:, s], np.zeros(st.P), "expiry")
+            trade(st, d, int(s), dq, st.price_last[:, s], np.zeros(st.P), "expiry")
             st.qty[:, s] = np.where(m, 0.0, st.qty[:, s])

@@ -71,7 +71,7 @@ class PositionRecords:
     underlying_rolldown: np.ndarray  #: VX: previous day's curve evaluated at today's DTE; else = underlying_prev
     vol_prev: np.ndarray  #: implied vol used for the previous mark (decimal; NaN for futures)
     vol_now: np.ndarray  #: implied vol used for today's mark
-    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.); may be a read-only broadcast view
+    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.); may be a broadcast view
     div_prev: np.ndarray  #: dividend yield (SPX options; 0 otherwise); may be a read-only broadcast view
     price_prev: np.ndarray  #: mark at the previous close, points per unit
     price_now: np.ndarray  #: mark today (or settlement value), points per unit

@@ -54,7 +54,7 @@ def bucket_plan(layer: Layer, dte: np.ndarray, listed: np.ndarray) -> BucketPlan
     nearest_above = np.argmin(np.where(above, dte, big), axis=1)
     has_above = above.any(axis=1)
     contract = np.where(has_inside, best, np.where(has_above, nearest_above, -1))
-    return BucketPlan(contract=contract.astype(np.int64), in_bucket=has_inside)
+    return BucketPlan(contract=contract.astype(np.int64), in_bucket=np.asarray(has_inside))
 
 
 def adaptive_total_weight(adaptive: Adaptive, level: np.ndarray | None = None,

@@ -8,6 +8,7 @@ far wings may only list 25-point strikes, which the rules file can set).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,8 @@ def _order(strikes: np.ndarray, inc: float) -> StrikeChoice:
     return StrikeChoice(strikes=s, invalid=invalid)
 
 
-def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray, iv, n_iter: int = 6) -> StrikeChoice:
+def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray,
+                   iv: Callable[[np.ndarray, float], np.ndarray], n_iter: int = 6) -> StrikeChoice:
     """Choose the four strikes per path.
 
     ``strike_mode = "delta"``: the strike whose Black-Scholes delta (forward, undiscounted
