@@ -409,3 +409,35 @@ def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
         np.testing.assert_array_equal(b.nav, a.nav)
         for k in ("underlying_now", "underlying_rolldown", "price_now"):
             np.testing.assert_array_equal(getattr(b.records, k), getattr(a.records, k))
+
+
+def test_result_objects_read_alike():
+    # BacktestResult, PositionRecords and MarketPaths: summary() text, summary_dict()/to_dict() for JSON,
+    # a one-line repr that never prints arrays, an HTML view for notebooks
+    import json
+
+    mp = synthetic_paths(2, 60, seed=5)
+    res = run_engine(rules_from_dict(FULL), mp)
+    for obj, name in ((res, "BacktestResult"), (res.records, "PositionRecords"), (mp, "MarketPaths")):
+        r = repr(obj)
+        assert r.startswith(name + "(") and "\n" not in r and len(r) < 400, r
+        assert "array([" not in r and "[[" not in r
+        text = obj.summary()
+        assert isinstance(text, str) and text.count("\n") >= 1
+        d = obj.to_dict()
+        assert d == obj.summary_dict()
+        json.dumps(d, default=str)
+        h = obj._repr_html_()
+        assert h.startswith("<div>") and "<table>" in h and "summary()" in h
+    assert "60 days x 2 path(s)" in res.records.summary() and "core.short_put" in res.records.summary()
+    assert f"final NAV {res.nav[-1, 0]:,.0f}" in res.summary()
+    assert res.records.summary_dict()["slots"]["core.short_put"]["held_share"] == pytest.approx(
+        float((res.records.quantity[:, :, 1] != 0).mean()))
+    assert "days=60" in repr(res) and "paths=2" in repr(res)
+
+
+def test_html_view_escapes_text():
+    from alvh._display import html_view
+
+    h = html_view("a<b", {"k": "[/]<script>"}, "x < y & z")
+    assert "<script>" not in h and "&lt;script&gt;" in h and "x &lt; y &amp; z" in h and "a&lt;b" in h

@@ -11,17 +11,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
 
+from alvh._display import concise_repr, html_view
 from alvh.engine.records import PositionRecords
 from alvh.errors import InputError
 
 GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
 
 
-@dataclass(frozen=True)
+class Analysis(Protocol):
+    """What :meth:`BacktestResult.with_analysis` accepts (e.g. :class:`alvh.analytics.HedgeAnalysis`)."""
+
+    def summary_dict(self) -> dict[str, object]: ...
+
+    def summary(self) -> str: ...
+
+
+@dataclass(frozen=True, repr=False)
 class BacktestResult:
     """Daily NAV by component, positions (records), trades, greeks, break-evens, events, metadata.
 
@@ -35,7 +45,8 @@ class BacktestResult:
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
     break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat
-    trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost, reason)
+    trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost,
+        reason)
     records : :class:`~alvh.engine.records.PositionRecords`
     events : counted data-dependent events (name -> count); event_log: DataFrame (date, event, count)
     rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
@@ -65,7 +76,7 @@ class BacktestResult:
     rebalance_ratio: np.ndarray
     capital: float
     metadata: dict[str, object] = field(default_factory=dict)
-    analysis: object | None = None
+    analysis: Analysis | None = None
 
     def with_analysis(self, analysis: object) -> BacktestResult:
         """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).
@@ -75,7 +86,7 @@ class BacktestResult:
         if not (callable(getattr(analysis, "summary_dict", None)) and callable(getattr(analysis, "summary", None))):
             raise InputError(f"got {type(analysis).__name__}", argument="analysis",
                              expected="an analysis object with summary_dict() and summary() (alvh.analytics.analyze)")
-        return replace(self, analysis=analysis)
+        return replace(self, analysis=cast(Analysis, analysis))
 
     @property
     def n_paths(self) -> int:
@@ -133,7 +144,7 @@ class BacktestResult:
         ratio = self.rebalance_ratio[:, path]
         thr = self.metadata.get("rebalance_threshold")
         if thr is not None and np.isfinite(ratio).any():
-            share = float(np.mean(ratio[np.isfinite(ratio)] > float(thr)))
+            share = float(np.mean(ratio[np.isfinite(ratio)] > float(cast(float, thr))))
             out["rebalance_ratio_above_threshold_share"] = share
             out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
                                      + ("; the trigger fires most days (raw ratio mostly measures layer size and "
@@ -154,7 +165,7 @@ class BacktestResult:
         notional of the underlying future), ``mean_weight_held`` the same over days held,
         ``held_share`` the share of days the layer holds a position, ``mean_contracts_held``.
         """
-        targets = self.metadata.get("layer_targets") or {}
+        targets = cast(dict[str, dict[str, object]], self.metadata.get("layer_targets") or {})
         if not targets:
             return {}
         rec = self.records
@@ -176,15 +187,17 @@ class BacktestResult:
 
     def summary(self, path: int = 0) -> str:
         """Plain-text summary with the metadata header."""
-        s = self.summary_dict(path)
+        s: dict[str, Any] = self.summary_dict(path)
         m = self.metadata
-        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  seed {m.get('seed')}",
+        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  "
+                 f"seed {m.get('seed')}",
                  f"data {s['start']} .. {s['end']} ({s['n_days']} days, {self.n_paths} path(s)); path {path}",
                  f"capital {self.capital:,.0f}  final NAV {s['final_nav']:,.0f}  total return {s['total_return']:.2%}"
                  + (f"  CAGR {s['cagr']:.2%}" if s["cagr"] is not None else "")
                  + f"  max drawdown {s['max_drawdown']:.2%}"]
         for c in self.components:
-            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}")
+            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  "
+                         f"costs {s['component_costs'][c]:>12,.0f}")
         lines.append(f"  financing  {s['financing']:>14,.0f}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
@@ -198,6 +211,25 @@ class BacktestResult:
         if self.analysis is not None:
             lines.append(self.analysis.summary())
         return "\n".join(lines)
+
+    def to_dict(self, path: int = 0) -> dict[str, object]:
+        """JSON-ready figures of one path: the same as :meth:`summary_dict` (what ``summary.json`` holds)."""
+        return self.summary_dict(path)
+
+    def _headline(self) -> dict[str, object]:
+        m = self.metadata
+        return {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}", "days": len(self.dates),
+                "paths": self.n_paths, "components": self.components, "capital": self.capital,
+                "final_nav (path 0)": round(float(self.nav[-1, 0]), 2), "trades": len(self.trades),
+                "rebalance_firings": len(self.rebalance_log), "config": str(m.get("config_hash"))[:12],
+                "seed": m.get("seed"), "analysis": type(self.analysis).__name__ if self.analysis is not None else None}
+
+    def __repr__(self) -> str:
+        """One line: span, size, components, final NAV of path 0, trades, config hash (never the arrays)."""
+        return concise_repr("BacktestResult", self._headline())
+
+    def _repr_html_(self) -> str:
+        return html_view("alvh BacktestResult", self._headline(), self.summary())
 
     def to_parquet(self, folder: str | Path, path: int = 0) -> None:
         """Write ``daily.parquet`` (to_frame), ``trades.parquet`` and ``summary.json`` into folder."""

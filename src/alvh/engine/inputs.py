@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
@@ -88,7 +89,7 @@ class VixOptionVol:
         return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MarketPaths:
     """Market inputs of one run: day axis first, then paths.
 
@@ -162,6 +163,33 @@ class MarketPaths:
     @property
     def n_paths(self) -> int:
         return self.spx_close.shape[1]
+
+    def summary_dict(self) -> dict[str, object]:
+        """JSON-ready description: span, paths, VX contracts, the surface's type and the provenance."""
+        return {"start": str(self.dates[0].date()), "end": str(self.dates[-1].date()), "n_days": self.n_days,
+                "n_paths": self.n_paths, "n_vx_contracts": len(self.vx_codes),
+                "surface": type(self.surface).__name__, "provenance": dict(self.provenance)}
+
+    def to_dict(self) -> dict[str, object]:
+        """Same as :meth:`summary_dict`."""
+        return self.summary_dict()
+
+    def summary(self) -> str:
+        """Plain text: span and size, then where each input came from."""
+        lines = [f"MarketPaths: {self.dates[0].date()}..{self.dates[-1].date()}, {self.n_days} days x "
+                 f"{self.n_paths} path(s), {len(self.vx_codes)} VX contracts, surface {type(self.surface).__name__}"]
+        lines += [f"  {k}: {v}" for k, v in self.provenance.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return concise_repr("MarketPaths", {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}",
+                                            "days": self.n_days, "paths": self.n_paths,
+                                            "vx_contracts": len(self.vx_codes),
+                                            "surface": type(self.surface).__name__})
+
+    def _repr_html_(self) -> str:
+        return html_view("alvh MarketPaths", {k: v for k, v in self.summary_dict().items() if k != "provenance"},
+                         self.summary())
 
     def vx_dte(self) -> np.ndarray:
         """(n_days, n_contracts) calendar days to each contract's expiry."""
