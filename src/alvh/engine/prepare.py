@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alvh._display import concise_repr
 from alvh.calendar import spx_expiries_between
 from alvh.config import Rules
 from alvh.engine.inputs import MarketPaths
@@ -19,7 +20,7 @@ from alvh.errors import ConfigError
 from alvh.strategy.layers import BucketPlan, bucket_plan, cm_weights
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Prepared:
     """Everything derived from rules + market before the loop (validated)."""
 
@@ -35,6 +36,11 @@ class Prepared:
     cm_pair: np.ndarray | None
     cm_w: np.ndarray | None
     events: dict[str, int] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return concise_repr("Prepared", {"paths": self.paths, "layers": len(self.plans),
+                                         "spx_expiries": len(self.spx_expiry),
+                                         "constant_maturity": self.cm_pair is not None, "events": self.events})
 
 
 def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
