@@ -346,7 +346,7 @@ class Store:
                                    f"ORDER BY {', '.join('i.' + k for k in table.keys)}").fetchall()
                 for r in rows:
                     nk = len(table.keys)
-                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk])},
+                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
                                                      col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
             if report.conflicts and report.on_conflict == "error":
                 raise _conflict_error(report)
@@ -365,7 +365,7 @@ class Store:
                     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 [next_id, kind, label, str(p.resolve()), _sha256(p), report.rows_in,
                                  report.rows_new, report.rows_same, len(report.conflicts), report.on_conflict,
-                                 json.dumps(report.notes), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                                 json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
                     next_id += 1
         finally:
             con.unregister("incoming_df")
@@ -538,7 +538,7 @@ class Store:
         vx = self.vx_frame()
         if len(vx):
             pairs = vx.drop_duplicates("contract")
-            for code, exp in zip(pairs["contract"], pairs["expiry"]):
+            for code, exp in zip(pairs["contract"], pairs["expiry"], strict=True):
                 try:
                     check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
                 except DataError as exc:
