@@ -47,7 +47,7 @@ import pandas as pd
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 from alvh.pricing import _scalar as _sc
-from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINT
+from alvh.pricing.units import BP_PER_UNIT, DAYS_PER_YEAR, SECONDS_PER_DAY, VOL_POINTS_PER_UNIT
 
 #: Attribution terms, in the order they are stored and reported.
 TERMS: tuple[str, ...] = (
@@ -72,9 +72,9 @@ FINANCING_GROUP = "financing"
 #: Groups that are not hedge layers.
 NON_LAYER_GROUPS: tuple[str, ...] = ("core", FINANCING_GROUP)
 #: vol points per 1.0 of decimal vol
-_VOL_POINTS = 1.0 / VOL_POINT
+_VOL_POINTS = VOL_POINTS_PER_UNIT
 #: Years to expiry below which a position is treated as at settlement (about 1 second).
-_T_SETTLED = 1.0 / (DAYS_PER_YEAR * 86400.0)
+_T_SETTLED = 1.0 / (DAYS_PER_YEAR * SECONDS_PER_DAY)
 #: (day, path, slot) cells from which backend="auto" uses the fused numba pass.
 _NUMBA_AUTO_CELLS = 200_000
 #: Days processed per chunk (bounds temporary memory on 10,000-path runs).
@@ -163,7 +163,7 @@ class Attribution:
             sums = np.moveaxis(self.path_sums[:, :, 0 if unit == "usd" else 1], -1, 0)  # (terms + 1, paths, groups)
             per_path, total = sums[:-1], sums[-1]
         elif unit == "bp":
-            inv = 1e4 / self.capital[:, :, None]
+            inv = BP_PER_UNIT / self.capital[:, :, None]
             # einsum: no (terms, days, paths, groups) temporary
             per_path = np.einsum("tdpg,dp->tpg", self.pnl, inv[..., 0])
             total = np.einsum("dpg,dp->pg", self.total, inv[..., 0])
@@ -769,7 +769,7 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     acc[8, g] += market - (y0 + y1 + y2 + y3 + y4 + y5 + y6 + y7)
                     acc[10, g] += qm * notional
                 core_iv[d, p] = core_n / core_w if core_w > 0.0 else np.nan
-                inv_bp = 1e4 / cap[d, p]
+                inv_bp = BP_PER_UNIT / cap[d, p]
                 for g in range(n_groups):
                     if g < n_slot_groups:
                         c = costs[d, p, g]
