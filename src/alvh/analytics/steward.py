@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
 from alvh.pricing import bsm_price
+from alvh.pricing.units import VOL_POINTS_PER_UNIT
 from alvh.stats.irr import irr
 
 __all__ = [
@@ -103,7 +104,7 @@ def variance_risk_premium(vix: pd.Series, spx_close: pd.Series, window: int = 21
     rv = realized_variance(spx_close, window)
     if not v.index.equals(rv.index):
         raise InputError("index differs from spx_close's", argument="vix", expected="the same trading days")
-    return ((v / 100.0) ** 2 - rv).rename("vrp")
+    return ((v / VOL_POINTS_PER_UNIT) ** 2 - rv).rename("vrp")
 
 
 def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: pd.Series, *,

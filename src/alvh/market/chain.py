@@ -25,6 +25,7 @@ from scipy.optimize import least_squares
 
 from alvh.errors import InputError
 from alvh.market.surface import DEFAULT_GAMMA, ssvi_total_variance
+from alvh.pricing.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
     dropped = 0
     for e in expiries:  # one pass per listed expiry
         sub = rows[rows["expiry"] == e]
-        t = (pd.Timestamp(e) - d).days / 365.0
+        t = (pd.Timestamp(e) - d).days / DAYS_PER_YEAR
         calls = sub[sub["is_call"]].set_index("strike")["mid"]
         puts = sub[~sub["is_call"]].set_index("strike")["mid"]
         both = calls.index.intersection(puts.index)
