@@ -4,8 +4,8 @@ A historical backtest is the one-path case: :func:`paths_from_market_data` wraps
 :class:`~alvh.data.MarketData`; :func:`synthetic_paths` draws seeded synthetic SPX/VIX
 paths for the many-path benchmark until the Monte Carlo simulator feeds the same object.
 
-Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the SSVI
-:class:`~alvh.market.SpxSurface` solved to VIX (and SKEW, VIX9D/3M/6M where present); without VX
+Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the tail-weight
+:class:`~alvh.market.SpxSurface` solved to VIX and SKEW (VIX9D/3M/6M where present); without VX
 settlements the VX curve is the fitted two-factor :class:`~alvh.market.VXCurve` evaluated at each
 listed contract's days to expiry on the real VX expiry calendar; VIX-option vol is
 :func:`~alvh.market.vix_option_vol` at each contract's tenor; dF/dVIX is
@@ -141,8 +141,7 @@ class MarketPaths:
         """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
         s = self.surface
         if isinstance(s, SpxSurface):
-            s = SpxSurface(theta30=s.theta30[:, sel], rho=s.rho[:, sel], term_ratio=s.term_ratio[:, sel], eta=s.eta,
-                           gamma=s.gamma)
+            s = SpxSurface(theta30=s.theta30[:, sel], tail=s.tail[:, sel], term_ratio=s.term_ratio[:, sel])
         else:
             s = s.take_paths(sel)
         return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
@@ -180,11 +179,11 @@ def _model_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...
     return expiry, codes
 
 
-def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
+def paths_from_market_data(md, start=None, end=None, *, surface: str = "vix_skew",
                            params: VXModelParams | None = None) -> MarketPaths:  # noqa: ANN001
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
-    ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
+    ``surface="vix_skew"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
     (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
     ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (explicit opt-in).
 
@@ -234,14 +233,14 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
     prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
                               f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
-    if surface == "ssvi":
+    if surface == "vix_skew":
         surf = SpxSurface.from_market(md)
-        prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
+        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
     elif surface == "flat_skew":
         surf = FlatSkewSurface(vixc[:, None] / 100.0)
         prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
-        raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
+        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
@@ -265,7 +264,7 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
     Market model on each path, the same as on history (:mod:`alvh.market`): VX prices from
     :meth:`VXCurve.from_model` (long factor from the VIX EWMA map) at each contract's DTE on the
     real VX expiry calendar; the SPX smile :meth:`SpxSurface.from_vix` (no SKEW: the median-SKEW
-    rho; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
+    tail weight; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
     function; dF/dVIX :func:`effective_vega_model`. One ``numpy.random.Generator`` from
     ``SeedSequence(seed)``.
     """
@@ -306,11 +305,11 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
     vc = out["vc"]
     full = SpxSurface.from_vix(vc)
     # no term indices on these paths: every cell has the default term ratios, so one row viewed over all
-    # cells (80 MB less at 10,000 x 252); the engine reads theta30, rho and term_ratio only
+    # cells (80 MB less at 10,000 x 252); the engine reads theta30, tail and term_ratio only
     ratio = full.term_ratio
     if (ratio == ratio[:1, :1]).all():
         ratio = np.broadcast_to(ratio[:1, :1], ratio.shape)
-    surf = SpxSurface(theta30=full.theta30, rho=full.rho, term_ratio=ratio, eta=full.eta, gamma=full.gamma)
+    surf = SpxSurface(theta30=full.theta30, tail=full.tail, term_ratio=ratio)
     del full
     return MarketPaths(dates=dates, spx_open=out["so"], spx_close=out["sc"], vix_open=out["vo"],
                        vix_close=vc, vx_price=price, vx_expiry=expiry, vx_codes=codes,
@@ -321,7 +320,7 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
                                    f"xi {xi}), GBM SPX (rho {rho})",
                                    "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
                                          f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
-                                   "surface": "alvh.market.SpxSurface.from_vix (SSVI to VIX, default rho and term)",
+                                   "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile, default tail and term)",
                                    "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
                                                      "function",
                                    "sensitivity": "alvh.market.effective_vega_model"})

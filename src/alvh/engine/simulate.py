@@ -32,6 +32,7 @@ from alvh.config import Rules
 from alvh.engine.inputs import MarketPaths
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 from alvh.errors import ConfigError
+from alvh.market._spx_kernel import spx_marks
 from alvh.market.surface import _TERM_T, SpxSurface
 from alvh.strategy import kernels
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
@@ -450,11 +451,10 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         surf = mp.surface
         if held[:, :4].any() and self.nb is not None and isinstance(surf, SpxSurface):
             # one compiled pass: smile vol, BSM price and greeks of the 4 legs (same formulas as below)
-            self.nb.spx_marks(spx_c, mp.spx_open[d], self.strike[:, :4], t_now[:, :4], surf.theta30[d], surf.rho[d],
-                              surf.term_ratio[d], _TERM_T, float(surf.eta), float(surf.gamma), float(rate), float(q),
-                              LEG_IS_CALL, self.qty[:, :4], SPX_MULTIPLIER, self.vol_last[:, :4],
-                              self.price_last[:, :4], self.und_last[:, :4], price_now[:, :4], und_now[:, :4],
-                              vol_now[:, :4], settle[:, :4], g_core[:, 0, :])
+            spx_marks(spx_c, mp.spx_open[d], self.strike[:, :4], t_now[:, :4], surf.theta30[d], surf.tail[d],
+                      surf.term_ratio[d], _TERM_T, float(rate), float(q), LEG_IS_CALL, self.qty[:, :4], SPX_MULTIPLIER,
+                      self.vol_last[:, :4], self.price_last[:, :4], self.und_last[:, :4], price_now[:, :4],
+                      und_now[:, :4], vol_now[:, :4], settle[:, :4], g_core[:, 0, :])
         elif held[:, :4].any():
             tl = t_now[:, :4]
             expiring = tl <= 0
