@@ -66,7 +66,7 @@ DEFAULT_TAIL: Final[float] = 0.4215
 #: call wing's total variance is never below 1 + 1.2 x H(+inf) = 25% of ATM (IV 50% of ATM) and the
 #: model's SKEW reaches about 220 at VIX 11 and 160 at VIX 80 (docs/model.md 1.2).
 TAIL_MIN: Final[float] = 0.0
-TAIL_MAX: Final[float] = 1.2
+TAIL_MAX: Final[float] = 1.0
 
 #: Term nodes (calendar days) of VIX9D, VIX, VIX3M, VIX6M (Cboe: 9 days, 30 days,
 #: 3 months = 93 days, 6 months = 184 days... per each index's methodology).
