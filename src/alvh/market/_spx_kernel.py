@@ -75,9 +75,9 @@ _INV_SQRT_2 = 0.7071067811865476
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
-def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, rate, q, is_call,
+def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, rate, q, is_call,  # noqa: PLR0915
                       qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
-                      greeks_out):  # noqa: PLR0915  # pragma: no cover - compiled
+                      greeks_out):  # pragma: no cover - compiled
     """Smile vol and Black-Scholes-Merton marks of the (P, L) SPX legs on one day, in one pass.
 
     The same formulas, in the same order, as the engine's numpy path (``SpxSmileDay.iv``: the

@@ -343,7 +343,7 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bo
         if (given & (s <= 0)).any():
             raise InputError("non-positive SKEW", argument="skew", expected="SKEW index values > 0 (or NaN)")
     else:
-        s = None
+        s = np.full(flat_t.shape, np.nan)
         given = np.zeros(flat_t.shape, dtype=bool)
     # constant tail (no SKEW): one 1-D spline column is enough and ~10x faster than the 2-D spline
     log_theta = _theta_column(DEFAULT_TAIL)(flat_t)
@@ -492,7 +492,7 @@ class SpxSurface:
     @property
     def shape(self) -> tuple[int, int]:
         """(n_days, n_paths)."""
-        return self.theta30.shape  # type: ignore[return-value]
+        return self.theta30.shape
 
     def day(self, i: int) -> SpxSmileDay:
         """The smile of day ``i`` for every path."""
@@ -532,6 +532,9 @@ class SpxSurface:
     def from_market(cls, market: MarketData, *, use_skew: bool = True) -> SpxSurface:
         """Historical surface (n_paths = 1) from MarketData's VIX close and any of VIX9D/3M/6M, SKEW."""
         idx = market.indices
-        get = (lambda name: idx[name].to_numpy(dtype=float) if name in idx.columns else None)
+
+        def get(name: str) -> np.ndarray | None:
+            return idx[name].to_numpy(dtype=float) if name in idx.columns else None
+
         return cls.from_vix(market.vix["close"].to_numpy(dtype=float), vix9d=get("vix9d"), vix3m=get("vix3m"),
                             vix6m=get("vix6m"), skew=get("skew") if use_skew else None)
