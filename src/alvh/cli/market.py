@@ -57,7 +57,7 @@ def surface_cmd(
     typer.echo(f"{md.dates[i].date()}  VIX {vix:.2f}  Cboe VIX of the model {100 * np.sqrt(var[0, 0]):.6f}  "
                f"model SKEW {skew[0, 0]:.2f}" + ("  (SKEW clipped to the reachable range)"
                                                   if surf.skew_clipped[0, 0] else ""))
-    typer.echo(f"theta30 {surf.theta30[0, 0]:.6f}  rho {surf.rho[0, 0]:.4f}  eta {surf.eta}  gamma {surf.gamma}  "
+    typer.echo(f"theta30 {surf.theta30[0, 0]:.6f}  tail {surf.tail[0, 0]:.4f}  "
                f"term defaults used (9d/3m/6m): {surf.term_default[0, 0].tolist()}")
     ks = np.array([-0.30, -0.20, -0.10, -0.05, 0.0, 0.05, 0.10])
     typer.echo("implied vol (%) by k = ln(K/F) (columns) and tenor in days (rows)")

@@ -4,8 +4,8 @@ A historical backtest is the one-path case: :func:`paths_from_market_data` wraps
 :class:`~alvh.data.MarketData`; simulated paths (:func:`alvh.simulate.synthetic_paths`, and the
 Monte Carlo model next) feed the same object.
 
-Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the SSVI
-:class:`~alvh.market.SpxSurface` solved to VIX (and SKEW, VIX9D/3M/6M where present); without VX
+Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the tail-weight
+:class:`~alvh.market.SpxSurface` solved to VIX and SKEW (VIX9D/3M/6M where present); without VX
 settlements the VX curve is the fitted two-factor :class:`~alvh.market.VXCurve` evaluated at each
 listed contract's days to expiry on the real VX expiry calendar; VIX-option vol is
 :func:`~alvh.market.vix_option_vol` at each contract's tenor; dF/dVIX is
@@ -146,8 +146,7 @@ class MarketPaths:
         """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
         s = self.surface
         if isinstance(s, SpxSurface):
-            s = SpxSurface(theta30=s.theta30[:, sel], rho=s.rho[:, sel], term_ratio=s.term_ratio[:, sel], eta=s.eta,
-                           gamma=s.gamma)
+            s = SpxSurface(theta30=s.theta30[:, sel], tail=s.tail[:, sel], term_ratio=s.term_ratio[:, sel])
         else:
             s = s.take_paths(sel)  # type: ignore[attr-defined]  # any other surface must provide it
         return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
@@ -214,11 +213,11 @@ def model_vx_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, .
     return expiry, codes
 
 
-def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "ssvi",
+def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
                            params: VXModelParams | None = None) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
-    ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
+    ``surface="vix_skew"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
     (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
     ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (explicit opt-in).
 
@@ -275,14 +274,14 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
                               f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
     surf: SpxSurface | FlatSkewSurface
-    if surface == "ssvi":
+    if surface == "vix_skew":
         surf = SpxSurface.from_market(md)
-        prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
+        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
     elif surface == "flat_skew":
         surf = FlatSkewSurface(vixc[:, None] / 100.0)
         prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
-        raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
+        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
