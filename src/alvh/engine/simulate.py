@@ -588,7 +588,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             if d == 0:
                 y = np.full_like(y, np.nan)
             beta = self.rb.update(y, self.spx_ret[d])
-            self._rebalance(d, beta, rate, cap)
+            self._rebalance(d, beta, self.rb.scale(), rate, cap)
         # 4d. constant maturity
         if self.cm:
             self._cm(d, nav_pre)
@@ -853,11 +853,12 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         self.qty[:, s] += dq
         return np.where(dq != 0, cost, 0.0)
 
-    def _rebalance(self, d: int, beta: np.ndarray, rate: float, cap: np.ndarray) -> None:
+    def _rebalance(self, d: int, beta: np.ndarray, scale: np.ndarray, rate: float, cap: np.ndarray) -> None:
         from alvh.stats.rolling_beta import beta_ratio
 
         rb = self.prep.rules.rebalance
-        ratio = beta_ratio(beta[:, 0], beta[:, 1])
+        # a beta is undefined relative to its data's scale sd(y)/sd(x) (docs/analytics.md 1.2), not an absolute eps
+        ratio = beta_ratio(beta[:, 0], beta[:, 1], scale_short=scale[:, 0], scale_long=scale[:, 1])
         self.reb_beta[d] = beta
         self.reb_ratio[d] = ratio
         js, jl = self.reb_idx
