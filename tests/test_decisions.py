@@ -137,3 +137,132 @@ def test_backends_take_the_same_decisions(variant):
     pd.testing.assert_frame_equal(lb[["date", "path", "contracts_traded"]], la[["date", "path", "contracts_traded"]])
     pd.testing.assert_frame_equal(lb, la, check_exact=False, rtol=1e-6)  # betas: P&L rounding differs in last bits
     assert_same_summary(b.summary_dict(), a.summary_dict(), rtol=1e-9)
+
+
+# ---------------------------------------------------------------- decisions against the rules-and-market reference
+def _decision_rules(**over):
+    data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **over}
+    return rules_from_dict(data)
+
+
+_DECISION_CASES = {
+    # adaptive weights (VXTH schedule: resizes, layers closed at weight 0 and reopened), DTE exits, width strikes,
+    # a rebalance that fires (threshold 1.0, 5-day cooldown), fractional contracts
+    "adaptive_exits_width": dict(core={"strike_mode": "width", "exits": {"close_at_dte": 5}}),
+    # CNDR entry on each expiry held to settlement, delta strikes, near-end rolls, nearest whole contracts at $10M
+    "third_friday_near_end": dict(
+        core={}, general={"contracts": "nearest", "rate_source": "constant"}, adaptive={"enabled": False},
+        layers=[{**la, "roll": {"into": "near_end"}} for la in FUTURES_LAYERS],
+        rebalance={"window": 40, "min_nobs": 30, "cooldown_days": 8, "threshold": 1.0}),
+    # target-DTE entry: re-entered the day after each DTE exit
+    "target_dte": dict(core={"entry": "target_dte", "target_dte": 45, "strike_mode": "width",
+                             "exits": {"close_at_dte": 10}}),
+}
+
+
+def _check(rules, mp, res) -> dict:
+    from reference_decisions import compare, derive, engine_decisions
+
+    for ev in ("core_no_valid_condor", "core_size_zero"):
+        assert res.events.get(ev, 0) == 0, ev  # decisions the reference does not model
+    assert not any(k.startswith("layer_size_zero") and v for k, v in res.events.items())
+    ref = derive(rules, mp, res.trades)
+    eng = engine_decisions(res)
+    diff = compare(ref, eng)
+    assert not diff, "\n".join(diff[:30])
+    return ref
+
+
+@pytest.mark.parametrize("case", sorted(_DECISION_CASES))
+def test_decisions_equal_the_reference_on_synthetic_paths(case):
+    from reference_decisions import core_strikes_width
+
+    rules = _decision_rules(**_DECISION_CASES[case])
+    mp = synthetic_paths(3, 220, seed=13)
+    res = run_engine(rules, mp)
+    ref = _check(rules, mp, res)
+    # the comparison is not vacuous: every kind of decision happens on these paths
+    core, lay = ref["core"], ref["layers"]
+    assert (core["reason"] == "entry").sum() >= 3 * 6
+    assert {"roll", "roll_close", "expiry", "entry"} <= set(lay["reason"])
+    assert len(ref["rebalance"]) >= 3
+    if rules.adaptive.enabled:
+        assert (lay["reason"] == "adaptive").sum() >= 5
+    if rules.core.exits.close_at_dte is not None:
+        assert (core["reason"] == "exit").sum() >= 3 * 4
+    if rules.core.strike_mode == "width":
+        want = core_strikes_width(rules, mp, core[core["reason"] == "entry"]).sort_values(["date", "path"])
+        tr = res.trades[res.trades["reason"] == "entry"].sort_values(["date", "path"], kind="stable")
+        for leg in ("long_put", "short_put", "short_call", "long_call"):
+            got = tr[tr["slot"] == f"core.{leg}"]
+            np.testing.assert_array_equal(got["strike"].to_numpy(), want[leg].to_numpy(), err_msg=leg)
+
+
+def _real_case(real_market_data, start: str, end: str):
+    from alvh.config import default_rules
+    from alvh.engine import paths_from_market_data
+
+    rules = default_rules()
+    mp = paths_from_market_data(real_market_data, start, end)
+    return rules, mp, run_engine(rules, mp)
+
+
+def test_decisions_equal_the_reference_on_real_data_2015_2019(real_market_data):
+    # default rules (CNDR entries, 4/4/2 far-end VX layers, the 1.4 beta-ratio rule with a 21-day cooldown)
+    rules, mp, res = _real_case(real_market_data, "2015-01-01", "2019-12-31")
+    ref = _check(rules, mp, res)
+    assert (ref["core"]["reason"] == "entry").sum() == 60
+    assert len(ref["rebalance"]) > 10
+
+
+@pytest.mark.slow
+def test_decisions_equal_the_reference_on_real_data_2006_2025(real_market_data):
+    rules, mp, res = _real_case(real_market_data, "2006-01-01", "2025-12-31")
+    ref = _check(rules, mp, res)
+    assert len(ref["rebalance"]) == len(res.rebalance_log) > 100
+
+
+_MUTANT = r'''
+import importlib, pickle, pkgutil, sys
+import alvh.engine, alvh.strategy
+sys.path.insert(0, {tests!r})
+from reference_decisions import late_roll_source
+n = 0
+for pkg in (alvh.engine, alvh.strategy):
+    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        src, k = late_roll_source(mod)
+        if k:  # re-run the module's body with the mutated trigger, in its own namespace
+            exec(compile(src, mod.__file__, "exec"), mod.__dict__)
+            n += k
+from alvh.config import rules_from_dict
+from alvh.engine import run_engine, synthetic_paths
+res = run_engine(rules_from_dict(pickle.loads({rules!r})), synthetic_paths(3, 220, seed=13))
+sys.stdout.buffer.write(pickle.dumps((n, res.trades, res.rebalance_log)))
+'''
+
+
+def test_late_roll_mutation_fails_the_reference():
+    # The engine with every layer roll trigger "DTE < min_dte" made "DTE < min_dte - 3" (in a subprocess, so this
+    # process keeps the real engine): its decisions must differ from the reference's.
+    import pickle
+    import subprocess
+    import sys
+    import types
+    from pathlib import Path
+
+    from reference_decisions import compare, derive, engine_decisions
+
+    data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **_DECISION_CASES["adaptive_exits_width"]}
+    rules = rules_from_dict(data)
+    script = _MUTANT.format(tests=str(Path(__file__).parent), rules=pickle.dumps(data))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=600).stdout
+    n_sites, trades, reb_log = pickle.loads(out)
+    assert n_sites >= 1, "no layer roll trigger found in alvh.engine / alvh.strategy: update ROLL_TRIGGER"
+    mp = synthetic_paths(3, 220, seed=13)
+    mutant = types.SimpleNamespace(trades=trades, rebalance_log=reb_log)
+    diff = compare(derive(rules, mp, trades), engine_decisions(mutant))
+    late = [line for line in diff if line.startswith("layers:") and "reason=roll" in line]
+    assert late, "the late-roll mutation went unnoticed"
+    # the unmutated engine agrees (same rules and paths as the first synthetic case)
+    assert not compare(derive(rules, mp, run_engine(rules, mp).trades), engine_decisions(run_engine(rules, mp)))
