@@ -15,9 +15,10 @@ What it derives (per path):
   04-17); an expiry settles on the first trading day on or after it (AM settlement). ``third_friday``:
   on each settlement day, when flat, open the condor on the next monthly expiry after today.
   ``target_dte``: whenever flat, the expiry whose calendar DTE is closest to ``target_dte`` (the
-  earlier on a tie). Exits by ``close_at_dte`` (DTE <= N). Strikes for ``strike_mode = "width"``
-  (spot -/+ offsets rounded to the increment, wings at the widths). Take-profit and stop exits need
-  the condor's marks: not derived here (tests/test_engine.py's reference checks marks).
+  earlier on a tie). Strikes: by delta (the fixed point on the SSVI smile, written out here from the
+  surface's solved parameters) or by width, rounded to the increment. Exits: take profit / stop on the
+  buy-back cost (legs marked with scalar Black-Scholes-Merton on that smile) against the entry credit,
+  and ``close_at_dte`` (DTE <= N).
 * **Layers** (VX futures): on each day, a held contract settles on the first trading day on or after
   its expiry (reason ``expiry``); a layer is due when flat or when the held contract's DTE is below
   ``min_dte``; it rolls (``roll``, or ``entry`` the first time) into the listed contract with the
@@ -40,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -78,6 +80,89 @@ def settle_index(dates: list[dt.date], day: dt.date) -> int:
         if d >= day:
             return i
     return len(dates)
+
+
+_NORM = NormalDist()
+#: SSVI term nodes (9, 30, 93, 184 days, docs/model.md 1.4) of ``surface.term_ratio``.
+_NODES = (9 / 365, 30 / 365, 93 / 365, 184 / 365)
+_LEGS = (("long_put", False, 1.0), ("short_put", False, -1.0), ("short_call", True, -1.0), ("long_call", True, 1.0))
+
+
+def ssvi_iv(surface, d: int, p: int, k: float, t: float) -> float:
+    """SSVI (Gatheral-Jacquier 2014 eq. 4.1, power-law phi) of day d, path p at log-moneyness k, t years.
+
+    ATM total variance ``theta(t) = theta30 x R(t)``, R piecewise linear through (0, 0) and the term nodes,
+    a flat variance rate beyond the last node.
+    """
+    th30, rho = float(surface.theta30[d, p]), float(surface.rho[d, p])
+    ratio = [float(x) for x in surface.term_ratio[d, p]]
+    if t <= _NODES[0]:
+        r = ratio[0] * t / _NODES[0]
+    elif t > _NODES[-1]:
+        r = ratio[-1] * t / _NODES[-1]
+    else:
+        j = max(i for i in range(3) if t > _NODES[i])
+        r = ratio[j] + (ratio[j + 1] - ratio[j]) * (t - _NODES[j]) / (_NODES[j + 1] - _NODES[j])
+    theta = th30 * r
+    phi = surface.eta / (theta ** surface.gamma * (1 + theta) ** (1 - surface.gamma))
+    w = 0.5 * theta * (1 + rho * phi * k + math.sqrt((phi * k + rho) ** 2 + 1 - rho * rho))
+    return math.sqrt(w / t)
+
+
+def _cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def bsm(s: float, k: float, t: float, vol: float, r: float, q: float, call: bool) -> float:
+    """Black-Scholes-Merton price (Hull eq. 15.20), ``math.erf`` normal CDF."""
+    sd = vol * math.sqrt(t)
+    d1 = (math.log(s / k) + (r - q) * t + 0.5 * sd * sd) / sd
+    d2 = d1 - sd
+    c = s * math.exp(-q * t) * _cdf(d1) - k * math.exp(-r * t) * _cdf(d2)
+    return c if call else c - s * math.exp(-q * t) + k * math.exp(-r * t)
+
+
+def _rate(rules, mp, i: int) -> float:
+    return float(rules.general.constant_rate) if rules.general.rate_source == "constant" else float(mp.rate[i])
+
+
+def leg_mark(rules, mp, i: int, p: int, k: float, t: float, call: bool) -> float:
+    """Close mark of one SPX leg with t > 0 years left: BSM at the smile vol of its log-moneyness."""
+    r, q = _rate(rules, mp, i), rules.core.dividend_yield
+    s = float(mp.spx_close[i, p])
+    f = s * math.exp((r - q) * t)
+    return bsm(s, k, t, ssvi_iv(mp.surface, i, p, math.log(k / f), t), r, q, call)
+
+
+def core_strikes(rules, mp, i: int, p: int, t: float) -> tuple[float, float, float, float]:
+    """The condor's strikes (long put, short put, short call, long call) entered at day i's close.
+
+    ``delta``: for each leg the fixed point ``K <- F exp(-sigma(K) sqrt(t) N^-1(delta_c) + sigma(K)^2 t / 2)``
+    (forward delta; ``delta_c = delta`` for calls, ``1 - |delta|`` for puts), six steps from K = F, rounded
+    to the increment; ``width``: spot -/+ offsets rounded, wings at the widths. A wing that rounds onto
+    its short moves one increment out.
+    """
+    c = rules.core
+    inc = c.strike_increment
+    s = float(mp.spx_close[i, p])
+    if c.strike_mode == "width":
+        sp = round((s - c.short_put_offset) / inc) * inc
+        sc = round((s + c.short_call_offset) / inc) * inc
+        raw = [sp - c.put_wing_width, sp, sc, sc + c.call_wing_width]
+    else:
+        f = s * math.exp((_rate(rules, mp, i) - c.dividend_yield) * t)
+        targets = (c.long_put_delta, c.short_put_delta, c.short_call_delta, c.long_call_delta)
+        raw = []
+        for (_, call, _), delta in zip(_LEGS, targets, strict=True):
+            dc = delta if call else 1.0 - delta
+            k = f
+            for _ in range(6):
+                vol = ssvi_iv(mp.surface, i, p, math.log(k / f), t)
+                sd = vol * math.sqrt(t)
+                k = f * math.exp(-sd * _NORM.inv_cdf(dc) + 0.5 * sd * sd)
+            raw.append(k)
+    lp, sp, sc, lc = (round(k / inc) * inc for k in raw)
+    return min(lp, sp - inc), sp, sc, max(lc, sc + inc)
 
 
 @dataclass
@@ -119,7 +204,7 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
     vx_settle = [settle_index(dates, e) for e in vx_exp]
     spx_exp = spx_monthly_expiries(dates)
     spx_settle_days = {settle_index(dates, e) for e in spx_exp}
-    core_rows, layer_rows, reb_rows = [], [], []
+    core_rows, layer_rows, reb_rows, strike_rows = [], [], [], []
     layers = list(rules.layers)
     targets = [[_bucket_target(la, dte[i], listed[i]) for i in range(n)] for la in layers]
     base = sum(la.weight for la in layers)
@@ -131,14 +216,25 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
     for p in range(n_paths):
         # ------------------------------------------------------------ core
         core_exp: dt.date | None = None
+        strikes: tuple[float, float, float, float] = (math.nan,) * 4
+        credit = math.nan
+        ex = rules.core.exits
         for i, d in enumerate(dates):
             if core_exp is not None and core_exp <= d:
                 core_rows.append((d, p, "expiry", core_exp))
                 core_exp = None
-            ex = rules.core.exits
-            if core_exp is not None and ex.close_at_dte is not None and (core_exp - d).days <= ex.close_at_dte:
-                core_rows.append((d, p, "exit", core_exp))
-                core_exp = None
+            if core_exp is not None:
+                t = (core_exp - d).days / 365.0
+                hit = ex.close_at_dte is not None and (core_exp - d).days <= ex.close_at_dte
+                if ex.take_profit or ex.stop_loss:
+                    marks = [leg_mark(rules, mp, i, p, k, t, call) for k, (_, call, _) in zip(strikes, _LEGS,
+                                                                                              strict=True)]
+                    buy_back = marks[1] + marks[2] - marks[0] - marks[3]  # points per condor
+                    hit |= bool(ex.take_profit) and buy_back <= (1.0 - ex.take_profit) * credit
+                    hit |= bool(ex.stop_loss) and buy_back >= ex.stop_loss * credit
+                if hit:
+                    core_rows.append((d, p, "exit", core_exp))
+                    core_exp = None
             if not rules.core.enabled or core_exp is not None:
                 continue
             later = [e for e in spx_exp if e > d]
@@ -150,7 +246,12 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
                 if not later:
                     continue
                 core_exp = min(later, key=lambda e: (abs((e - d).days - rules.core.target_dte), e))
+            t = (core_exp - d).days / 365.0
+            strikes = core_strikes(rules, mp, i, p, t)
+            marks = [leg_mark(rules, mp, i, p, k, t, call) for k, (_, call, _) in zip(strikes, _LEGS, strict=True)]
+            credit = marks[1] + marks[2] - marks[0] - marks[3]
             core_rows.append((d, p, "entry", core_exp))
+            strike_rows.append((d, p, *strikes))
         # ------------------------------------------------------------ layers and rebalance inputs
         state = [_Layer() for _ in layers]
         prev_scale = math.nan
@@ -196,6 +297,7 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
         "core": pd.DataFrame(core_rows, columns=["date", "path", "reason", "expiry"]),
         "layers": pd.DataFrame(layer_rows, columns=["date", "path", "layer", "reason", "contract"]),
         "rebalance": pd.DataFrame(reb_rows, columns=["date", "path", "ratio"]),
+        "strikes": pd.DataFrame(strike_rows, columns=["date", "path", *(leg for leg, _, _ in _LEGS)]),
     }
 
 
@@ -283,27 +385,17 @@ def engine_decisions(res) -> dict[str, pd.DataFrame]:
                            "reason": reason, "contract": lay["contract"]})
     rl = res.rebalance_log
     reb = pd.DataFrame({"date": pd.to_datetime(rl["date"]).dt.date, "path": rl["path"], "ratio": rl["ratio"]})
-    return {"core": core, "layers": layers, "rebalance": reb}
-
-
-def core_strikes_width(rules, mp, entries: pd.DataFrame) -> pd.DataFrame:
-    """``strike_mode = "width"`` strikes of each entry: spot -/+ offsets rounded to the increment, wings out."""
-    c = rules.core
-    inc = c.strike_increment
-    day = {pd.Timestamp(x).date(): i for i, x in enumerate(mp.dates)}
-    rows = []
-    for r in entries.itertuples():
-        s = float(mp.spx_close[day[r.date], r.path])
-        sp = round((s - c.short_put_offset) / inc) * inc
-        sc = round((s + c.short_call_offset) / inc) * inc
-        rows.append((r.date, r.path, sp - c.put_wing_width, sp, sc, sc + c.call_wing_width))
-    return pd.DataFrame(rows, columns=["date", "path", "long_put", "short_put", "short_call", "long_call"])
+    ent = tr[(tr["component"] == "core") & (tr["reason"] == "entry")]
+    strikes = ent.pivot_table(index=["date", "path"], columns="slot", values="strike", aggfunc="first")
+    strikes = strikes.rename(columns=lambda c: c.split(".", 1)[1]).reset_index()[["date", "path", *(leg for leg, _, _ in
+                                                                                                  _LEGS)]]
+    return {"core": core, "layers": layers, "rebalance": reb, "strikes": strikes}
 
 
 def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[str]:
     """Differences between two sets of decisions, as readable lines (empty when they agree)."""
     out = []
-    for key in ("core", "layers", "rebalance"):
+    for key in ("core", "layers", "rebalance", "strikes"):
         cols = [c for c in ref[key].columns if c != "ratio"]
         a = ref[key][cols].astype(str).sort_values(cols).drop_duplicates()
         b = eng[key][cols].astype(str).sort_values(cols).drop_duplicates()
