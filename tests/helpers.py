@@ -252,3 +252,45 @@ def ql_black76(f, k, t, vol, r, call):
     payoff = ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k)
     calc = ql.BlackCalculator(payoff, f, vol * math.sqrt(t), math.exp(-r * t))
     return calc.value(), calc.delta(f), calc.gamma(f), calc.vega(t)
+
+
+# ---------------------------------------------------------------- engine rules with every feature on
+#: Rules with every engine feature on (exits, a VIX-call layer with the extrinsic roll, effective-vega
+#: sizing, adaptive weights, a rebalance that fires on synthetic paths, financing). Threshold 1.0: on
+#: synthetic paths the two-factor model curve gives raw ratios of 0.55-1.46, so 1.4 would rarely fire.
+ENGINE_RULES: dict = {
+    "general": {"contracts": "fractional", "rate_source": "constant"},
+    "core": {"exits": {"take_profit": 0.5, "stop_loss": 2.0, "close_at_dte": 5}},
+    "layers": [
+        {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
+        {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90, "instrument": "vix_call",
+         "call_moneyness": 1.1, "roll": {"extrinsic_below": 0.4}},
+        {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
+    ],
+    "adaptive": {"enabled": True},
+    "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "threshold": 1.0},
+    "financing": {"enabled": True, "fraction": 0.25, "rate": 0.07},
+}
+
+#: The default 4/4/2 layers as VX futures (the long one sized by effective vega): the compiled VX marks.
+FUTURES_LAYERS: list = [
+    {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
+    {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90},
+    {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
+]
+
+
+def assert_same_summary(a: object, b: object, rtol: float = 1e-9, path: str = "summary") -> None:
+    """Nested ``summary_dict()`` equality: keys, strings, ints and bools exact; floats to ``rtol``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), (path, sorted(set(a) ^ set(b)))
+        for k in a:
+            assert_same_summary(a[k], b[k], rtol, f"{path}.{k}")
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_summary(x, y, rtol, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=1e-9), (path, a, b)
+    else:
+        assert type(a) is type(b) and a == b, (path, a, b)
