@@ -623,7 +623,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             if hit.any():
                 for s in range(4):
                     dq = np.where(hit, -self.qty[:, s], 0.0)
-                    self._trade(d, s, dq, self.price_last[:, s], self.costs.spx(dq, 4), "exit")
+                    self._trade(d, s, dq, self.price_last[:, s], self.costs.spx(dq, 4, self.price_last[:, s]), "exit")
                     self.qty[:, s] = np.where(hit, 0.0, self.qty[:, s])
                 self.credit = np.where(hit, 0.0, self.credit)
                 self.core_strikes[hit] = np.nan
@@ -674,7 +674,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             self.exp_ord[:, s] = np.where(go, exp, self.exp_ord[:, s])
             dq = np.where(go, LEG_SIGN[s] * n, 0.0)
             self.qty[:, s] += dq
-            self._trade(d, s, dq, g.price[:, s], self.costs.spx(dq, 4), "entry")
+            self._trade(d, s, dq, g.price[:, s], self.costs.spx(dq, 4, g.price[:, s]), "entry")
             self.price_last[:, s] = np.where(go, g.price[:, s], self.price_last[:, s])
             self.und_last[:, s] = np.where(go, spot, self.und_last[:, s])
             self.vol_last[:, s] = np.where(go, vol[:, s], self.vol_last[:, s])
@@ -785,7 +785,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             close = act & held
             if close.any():
                 dq = np.where(close, -self.qty[:, s], 0.0)
-                cost = self._cost(la, dq)
+                cost = self._cost(la, dq, self.price_last[:, s])
                 self._trade(d, s, dq, self.price_last[:, s], cost, "roll")
                 self.qty[:, s] = np.where(close, 0.0, self.qty[:, s])
             opening = act & (target > 0)
@@ -797,7 +797,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
                 for reason, m in (("entry", reason_first), ("roll", opening & ~reason_first)):
                     if m.any():
                         dq = np.where(m, target, 0.0)
-                        self._trade(d, s, dq, price, self._cost(la, dq), reason)
+                        self._trade(d, s, dq, price, self._cost(la, dq, price), reason)
                 self.qty[:, s] = np.where(opening, target, self.qty[:, s])
                 self.ever_held[:, s] |= opening
                 self._set_marks(s, opening, price, f_new, vol, tau / 365.0, rate, delta)
@@ -816,8 +816,8 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             return np.floor(target + 0.5)
         return target
 
-    def _cost(self, la, dq: np.ndarray) -> np.ndarray:
-        return self.costs.vx(dq) if la.instrument == "vx_future" else self.costs.vix_option(dq)
+    def _cost(self, la, dq: np.ndarray, price: np.ndarray) -> np.ndarray:
+        return self.costs.vx(dq) if la.instrument == "vx_future" else self.costs.vix_option(dq, price)
 
     def _set_marks(self, s: int, m: np.ndarray, price, und, vol, t: float, rate: float, delta) -> None:
         self.price_last[:, s] = np.where(m, price, self.price_last[:, s])
@@ -848,7 +848,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
                 target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
             target = self._round_layer(target)
         dq = np.where(m, target - self.qty[:, s], 0.0)
-        cost = self._cost(la, dq)
+        cost = self._cost(la, dq, self.price_last[:, s])
         self._trade(d, s, dq, self.price_last[:, s], cost, reason)
         self.qty[:, s] += dq
         return np.where(dq != 0, cost, 0.0)
