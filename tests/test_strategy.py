@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import QuantLib as ql
 
 from alvh.config import Adaptive, Core, Costs, Layer
 from alvh.strategy.costs import CostModel
 from alvh.strategy.kernels import bsm_greeks, strike_for_delta
 from alvh.strategy.layers import adaptive_total_weight, bucket_plan
 from alvh.strategy.legs import select_strikes
-
-ql = pytest.importorskip("QuantLib")
 
 
 def test_delta_strikes_hit_the_targets_on_a_smile():
