@@ -33,6 +33,7 @@ from alvh.engine.inputs import MarketPaths
 from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import ConfigError
 from alvh.market.surface import _TERM_T, SpxSurface
+from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.pricing.backend import resolve_backend
 from alvh.strategy import kernels
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
@@ -280,8 +281,21 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         c = mp.spx_close
         self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
-        self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
-        if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
+        self._today = 0  # the day being simulated: the row of a per-day dF/dVIX table (set by _day)
+        if isinstance(mp.sensitivity, ExpandingDfdvix):
+            # known at each close (no look-ahead): (n, W); DTEs beyond W-1 read at W-1 (the estimate is flat there)
+            est = mp.sensitivity
+            if len(est.dates) != n or not (est.dates == mp.dates).all():
+                from alvh.errors import InputError
+
+                raise InputError(f"{len(est.dates)} estimate days against {n} run days", argument="sensitivity",
+                                 expected="an ExpandingDfdvix on the run's dates (ExpandingDfdvix.take)")
+            self.sens_tab = est.close_table(min(span, SENSITIVITY_MAX_DTE))
+            want: tuple[int, ...] = (n, min(span, SENSITIVITY_MAX_DTE))
+        else:
+            self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
+            want = (span,)
+        if self.sens_tab.shape != want or not np.isfinite(self.sens_tab).all():
             from alvh.errors import InputError
 
             raise InputError("sensitivity(dte) must return one finite dF/dVIX per day to expiry",
@@ -325,7 +339,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         mark = np.where((prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None],
                         mp.vx_price[d0:d1])
         tau_now = (self.exp_ord_vx[None, :] - self.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
-        sens = self._sens(tau_now)
+        sens = self._sens(tau_now, days[:, None])
         prev = np.maximum(days - 1, 0)
         cc = np.arange(C)
         lo = np.maximum(cc - 1, 0)
@@ -371,14 +385,19 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
         out = f0 + (f_c - f0) * w
         return np.where(np.isfinite(out), out, f_c)
 
-    def _sens(self, tau_days: np.ndarray) -> np.ndarray:
-        """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model).
+    def _sens(self, tau_days: np.ndarray, day: int | np.ndarray | None = None) -> np.ndarray:
+        """dF/dVIX at tau_days calendar days, known at the close of ``day`` (default: the day simulated).
 
-        Days to expiry are whole calendar days, so the callable is evaluated once on 0..max DTE of the run
-        (``self.sens_tab``) and looked up: the same numbers without a model call per day.
+        ``MarketPaths.sensitivity``: an :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` (real VX data:
+        the expanding estimate known at each close, a (n_days, W) table) or a callable of DTE (the model,
+        :func:`alvh.market.effective_vega_model`, a (span,) table). Days to expiry are whole calendar days,
+        so the table is computed once and looked up: the same numbers without a model call per day.
         """
-        i = np.clip(np.rint(tau_days), 0, self.sens_tab.size - 1).astype(np.intp)
-        return self.sens_tab[i]
+        tab = self.sens_tab
+        i = np.clip(np.rint(tau_days), 0, tab.shape[-1] - 1).astype(np.intp)
+        if tab.ndim == 1:
+            return tab[i]
+        return tab[self._today if day is None else day, i]
 
     def _trade(self, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
         """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books."""
@@ -420,6 +439,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
 
     def _day(self, d: int) -> None:  # noqa: PLR0915 - one trading day, in order
         r, mp, prep = self.prep.rules, self.prep.paths, self.prep
+        self._today = d
         P, S = self.P, self.S
         rate = self._rate(d)
         q = r.core.dividend_yield
@@ -551,7 +571,7 @@ class _Simulation:  # noqa: PLR0902 - state container of the day loop
             v = self.qty[:, ls] * self.mult[ls] * dlt * (und_now[:, ls] - und_rd[:, ls])
             vega_pnl = np.where(h, v, 0.0)
             if r.rebalance.basis == "normalized":  # per unit of effective vega notional (only then needed)
-                ev = np.abs(self.qty[:, ls]) * self.mult[ls] * dlt * self._sens(self.t_last[:, ls] * 365.0)
+                ev = np.abs(self.qty[:, ls]) * self.mult[ls] * dlt * self._sens(self.t_last[:, ls] * 365.0, max(d - 1, 0))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     vega_norm = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
         # roll the marks forward (the *_now arrays already carry the old values where nothing is held;
