@@ -116,6 +116,17 @@ def test_synthetic_slopes_recovered_and_warm_up_uses_the_model():
                                model(np.array([5.0, 50.0, 200.0])))
     assert est.at(np.array([first + 1]), np.array([5.0]))[0] == pytest.approx(
         est.at_close(np.array([first]), np.array([5.0]))[0])
+    # a day on which some buckets are warm and others not: a cold bucket stands at the model at its mid DTE
+    part = np.flatnonzero(np.isfinite(est.beta_close).any(axis=1) & ~np.isfinite(est.beta_close).all(axis=1))
+    assert part.size
+    row = int(part[0])
+    cold = [j for j in range(len(DEFAULT_VEGA_BUCKETS)) if not np.isfinite(est.beta_close[row, j])]
+    warm = [j for j in range(len(DEFAULT_VEGA_BUCKETS)) if np.isfinite(est.beta_close[row, j])]
+    mids = np.array([sum(DEFAULT_VEGA_BUCKETS[j]) / 2.0 for j in cold])
+    np.testing.assert_allclose(est.at_close(np.full(mids.size, row), mids), model(mids), rtol=1e-12)
+    at_mean = est.dte_mean_close[row, warm]
+    np.testing.assert_allclose(est.at_close(np.full(at_mean.size, row), at_mean), est.beta_close[row, warm],
+                               rtol=1e-12)
     tab = est.close_table(300)
     assert tab.shape == (len(dates), 300)
     np.testing.assert_allclose(tab[0], model(np.arange(300.0)))

@@ -20,9 +20,10 @@ The slope used for a position **held from close d-1 to close d** is the one know
 (``beta_close``): the same number the analytics then use for the holding day ``d -> d+1``.
 
 Warm-up: a bucket is used once it holds ``min_obs`` pairs (default :data:`MIN_OBS` = 250, about a
-year of one contract in the bucket). At any ``tau`` the estimate is the linear interpolation in DTE
-between the warm buckets' mean DTEs (flat outside them); on a day with no warm bucket it is the
-model's :func:`alvh.market.vx.effective_vega_model` (or the ``model`` given). Runs without VX
+year of one contract in the bucket); before that the bucket stands at the model's value
+(:func:`alvh.market.vx.effective_vega_model`, or the ``model`` given) at its mid DTE. At any ``tau``
+the estimate is the linear interpolation in DTE between the buckets' knots (a warm bucket at its
+pairs' mean DTE and slope), flat outside them; on a day with no warm bucket it is the model itself. Runs without VX
 settlements (the model curve, synthetic paths) use the model directly: there the model *is* the
 curve the layers trade.
 
@@ -51,10 +52,8 @@ SENSITIVITY_MAX_DTE = 400
 
 
 def _interp_rows(xs: np.ndarray, ys: np.ndarray, d: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(ys)
-    x, y = xs[ok], ys[ok]
-    order = np.argsort(x)
-    return np.interp(d, x[order], y[order])
+    order = np.argsort(xs)
+    return np.interp(d, xs[order], ys[order])
 
 
 @dataclass(frozen=True)
@@ -95,6 +94,14 @@ class ExpandingDfdvix:
 
         return fallback or self.model or effective_vega_model
 
+    def _knots(self, beta: np.ndarray, dmean: np.ndarray,
+               fb: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Interpolation knots of one day: a warm bucket at (its pairs' mean DTE, its slope), a bucket
+        still warming up at (its mid DTE, the model there)."""
+        mids = np.array([(lo + hi) / 2.0 for lo, hi in self.buckets])
+        warm = np.isfinite(beta)
+        return np.where(warm, dmean, mids), np.where(warm, beta, np.asarray(fb(mids), dtype=float))
+
     def _lookup(self, beta: np.ndarray, dmean: np.ndarray, day: np.ndarray, dte: np.ndarray,
                 fallback: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
         fb = self._fallback(fallback)
@@ -113,7 +120,7 @@ class ExpandingDfdvix:
             if not np.isfinite(beta[row]).any():
                 out[m] = np.asarray(fb(d[m]), dtype=float)
             else:
-                out[m] = _interp_rows(dmean[row], beta[row], d[m])
+                out[m] = _interp_rows(*self._knots(beta[row], dmean[row], fb), d[m])
         return out
 
     def at(self, day: np.ndarray, dte: np.ndarray,
@@ -137,7 +144,8 @@ class ExpandingDfdvix:
         out = np.empty((len(self.dates), int(width)))
         for d in range(len(self.dates)):
             b = self.beta_close[d]
-            out[d] = cold if not np.isfinite(b).any() else _interp_rows(self.dte_mean_close[d], b, grid)
+            out[d] = cold if not np.isfinite(b).any() else _interp_rows(*self._knots(b, self.dte_mean_close[d], fb),
+                                                                        grid)
         return out
 
     def take(self, rows: np.ndarray) -> ExpandingDfdvix:
