@@ -45,17 +45,57 @@ class General(BaseModel):
 
 
 class Costs(BaseModel):
-    """Cost model parameters (points are index points per unit; dollars per contract)."""
+    """Cost model parameters (points are index points per unit; dollars per contract).
+
+    Option half-spreads depend on the option's price ``p`` (points):
+    ``clip(fraction * p, floor_ticks * tick(p), cap)`` with ``tick(p) = tick_small`` below
+    ``tick_threshold`` and ``tick_large`` at or above it (Cboe's SPX and VIX option ticks).
+    docs/rules.md gives every default with its source.
+    """
 
     model_config = _STRICT
-    spx_half_spread: NonNeg = 0.50
+    spx_half_spread_fraction: Fraction = 0.04
+    spx_half_spread_floor_ticks: NonNeg = 1.0
+    spx_half_spread_cap: NonNeg = 1.00
+    spx_tick_small: Pos = 0.05
+    spx_tick_large: Pos = 0.10
+    spx_tick_threshold: Pos = 3.0
     spx_commission: NonNeg = 1.00
     spx_slippage_per_extra_leg: NonNeg = 0.05
     vx_tick: Pos = 0.05
     vx_slippage_ticks: NonNeg = 1.0
     vx_commission: NonNeg = 2.00
-    vix_option_half_spread: NonNeg = 0.05
+    vix_option_half_spread_fraction: Fraction = 0.03
+    vix_option_half_spread_floor_ticks: NonNeg = 1.0
+    vix_option_half_spread_cap: NonNeg = 0.50
+    vix_option_tick_small: Pos = 0.05
+    vix_option_tick_large: Pos = 0.10
+    vix_option_tick_threshold: Pos = 3.0
     vix_option_commission: NonNeg = 1.00
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for old, pre in (("spx_half_spread", "spx"), ("vix_option_half_spread", "vix_option")):
+                if old in data:
+                    raise ValueError(f"{old}: a flat half-spread is no longer a key; the half-spread is "
+                                     f"clip({pre}_half_spread_fraction x premium, {pre}_half_spread_floor_ticks x "
+                                     f"tick, {pre}_half_spread_cap): see docs/rules.md")
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Costs:
+        for pre in ("spx", "vix_option"):
+            small, large = getattr(self, f"{pre}_tick_small"), getattr(self, f"{pre}_tick_large")
+            if large < small:
+                raise ValueError(f"{pre}_tick_large: {large} is below {pre}_tick_small {small}")
+            floor = getattr(self, f"{pre}_half_spread_floor_ticks") * large
+            cap = getattr(self, f"{pre}_half_spread_cap")
+            if cap < floor:
+                raise ValueError(f"{pre}_half_spread_cap: {cap} is below the floor {floor:g} points "
+                                 f"({pre}_half_spread_floor_ticks x {pre}_tick_large)")
+        return self
 
 
 class Exits(BaseModel):
