@@ -23,3 +23,7 @@ def run_backtest(rules: Rules, market_data: MarketData, start: object = None, en
     """Run ``rules`` (:class:`alvh.config.Rules`) on :class:`alvh.data.MarketData`; returns a BacktestResult."""
     return run_engine(rules, paths_from_market_data(market_data, start, end))
 
+
+
+__all__ = ["InstrumentKind", "MarketPaths", "PositionRecords", "SlotInfo", "paths_from_market_data", "prepare",
+           "run_backtest", "run_engine"]
