@@ -25,6 +25,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+import time
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 import duckdb
@@ -33,34 +35,46 @@ import pandas as pd
 
 from alvh.calendar import check_vx_expiry, load_event_calendar, sessions_between
 from alvh.data import importers as imp
+from alvh.data import plausible as pl
 from alvh.data._csv import find_gaps
 from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
 DB_NAME: Final[str] = "alvh.duckdb"
-SCHEMA_VERSION: Final[str] = "1"
+SCHEMA_VERSION: Final[str] = "2"
 ENV_VAR: Final[str] = "ALVH_DATA_DIR"
 
 #: ``alvh data import KIND``: every kind the store accepts.
-KINDS: Final[tuple[str, ...]] = (*imp.INDEX_NAMES, "vx", "breadth", "events", "series")
+KINDS: Final[tuple[str, ...]] = (*imp.INDEX_NAMES, "vx", "breadth", "events", "series", "rate")
+
+#: Seconds :meth:`Store.open` waits for a store locked by another process (``--lock-timeout``).
+DEFAULT_LOCK_TIMEOUT: Final[float] = 30.0
 
 OnConflict = Literal["error", "keep", "replace"]
 
+_DATA_TABLES: Final[dict[str, str]] = {
+    "index_daily": """series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE""",
+    "vx_daily": """trade_date DATE, contract VARCHAR, expiry DATE, open DOUBLE, high DOUBLE, low DOUBLE,
+       close DOUBLE, settle DOUBLE, volume DOUBLE, open_interest DOUBLE""",
+    "breadth": "date DATE, advancing DOUBLE, declining DOUBLE, unchanged DOUBLE",
+    "events": "kind VARCHAR, date DATE",
+    "series": "name VARCHAR, date DATE, value DOUBLE",
+}
+_KEYS: Final[dict[str, str]] = {"index_daily": "series, date", "vx_daily": "trade_date, contract",
+                                "breadth": "date", "events": "kind, date", "series": "name, date"}
+
+# Every data row carries the id of the import that wrote it; a row an import replaced is kept in
+# <table>_replaced with the id of the import that replaced it, so that removing that import restores it.
 _SCHEMA: Final[list[str]] = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-    """CREATE TABLE IF NOT EXISTS index_daily (series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE,
-       close DOUBLE, PRIMARY KEY (series, date))""",
-    """CREATE TABLE IF NOT EXISTS vx_daily (trade_date DATE, contract VARCHAR, expiry DATE, open DOUBLE,
-       high DOUBLE, low DOUBLE, close DOUBLE, settle DOUBLE, volume DOUBLE, open_interest DOUBLE,
-       PRIMARY KEY (trade_date, contract))""",
-    """CREATE TABLE IF NOT EXISTS breadth (date DATE PRIMARY KEY, advancing DOUBLE, declining DOUBLE,
-       unchanged DOUBLE)""",
-    "CREATE TABLE IF NOT EXISTS events (kind VARCHAR, date DATE, PRIMARY KEY (kind, date))",
-    "CREATE TABLE IF NOT EXISTS series (name VARCHAR, date DATE, value DOUBLE, PRIMARY KEY (name, date))",
-    """CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, kind VARCHAR, name VARCHAR, path VARCHAR,
+    *(f"CREATE TABLE IF NOT EXISTS {t} ({cols}, import_id INTEGER, PRIMARY KEY ({_KEYS[t]}))"
+      for t, cols in _DATA_TABLES.items()),
+    *(f"CREATE TABLE IF NOT EXISTS {t}_replaced ({cols}, import_id INTEGER, replaced_by INTEGER)"
+      for t, cols in _DATA_TABLES.items()),
+    """CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, kind VARCHAR, name VARCHAR, paths VARCHAR,
        sha256 VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_same BIGINT, rows_conflict BIGINT,
-       on_conflict VARCHAR, notes VARCHAR, imported_at TIMESTAMP)""",
+       rows_replaced BIGINT, on_conflict VARCHAR, notes VARCHAR, imported_at TIMESTAMP)""",
 ]
 
 
@@ -80,6 +94,7 @@ _TABLES: Final[dict[str, _Table]] = {
     "breadth": _Table("breadth", ("date",), ("advancing", "declining", "unchanged")),
     "events": _Table("events", ("kind", "date"), ()),
     "series": _Table("series", ("name", "date"), ("value",)),
+    "rate": _Table("series", ("name", "date"), ("value",)),
 }
 
 
@@ -127,6 +142,7 @@ class ImportReport:
     conflicts: list[Conflict] = field(default_factory=list)
     on_conflict: str = "error"
     notes: list[str] = field(default_factory=list)
+    import_id: int | None = None
 
     @property
     def changed(self) -> bool:
@@ -137,7 +153,8 @@ class ImportReport:
         """JSON-ready form."""
         return {"kind": self.kind, "files": self.files, "rows_in": self.rows_in, "rows_new": self.rows_new,
                 "rows_same": self.rows_same, "conflicts": [str(c) for c in self.conflicts],
-                "on_conflict": self.on_conflict, "changed": self.changed, "notes": self.notes}
+                "on_conflict": self.on_conflict, "changed": self.changed, "notes": self.notes,
+                "import_id": self.import_id}
 
 
 def _sha256(path: Path) -> str:
@@ -148,9 +165,17 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None) -> pd.DataFrame:
-    """Parse one file for ``kind`` into the store's row layout (validated; raises DataError)."""
+def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None, percent: bool = False) -> pd.DataFrame:
+    """Parse one file for ``kind`` into the store's row layout (validated; raises DataError).
+
+    ``percent`` is for ``rate``: a plain ``date,value`` file in percent (FRED discount series are always
+    percent and converted, see :func:`alvh.data.importers.read_rate`).
+    """
     p = Path(path)
+    if name is not None:
+        problem = pl.check_name(name)
+        if problem is not None:
+            raise InputError(problem, argument="--name", expected="a printable label like 'fomc' or 'eurusd'")
     if kind in imp.INDEX_NAMES:
         f = imp.read_index_csv(p, kind)
         out = f.reset_index()
@@ -168,10 +193,18 @@ def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None) -> p
         out = pd.DataFrame({"kind": name, "date": cal.dates.to_numpy()})
         out.attrs["notes"] = [f"events {name}: {len(cal.dates)} dates, known {cal.known_from}..{cal.known_to}"]
         return out
+    elif kind == "rate":
+        if name not in (None, "rate"):
+            raise InputError(f"a rate is stored as 'rate', not {name!r}", argument="--name",
+                             expected="no --name (or 'rate') for kind rate; use kind series for other names")
+        s = imp.read_rate(p, percent=percent)
+        out = pd.DataFrame({"name": "rate", "date": s.index.to_numpy(), "value": s.to_numpy()})
+        out.attrs["notes"] = list(s.attrs.get("notes", []))
+        return out
     elif kind == "series":
         s = imp.read_series(p, name)
         out = pd.DataFrame({"name": s.name, "date": s.index.to_numpy(), "value": s.to_numpy()})
-        out.attrs["notes"] = []
+        out.attrs["notes"] = list(s.attrs.get("notes", []))
         return out
     else:
         raise InputError(f"unknown kind {kind!r}", argument="kind", expected="one of " + ", ".join(KINDS))
@@ -188,40 +221,52 @@ class Store:
         self.read_only = read_only
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, *, read_only: bool = False) -> Store:
+    def open(cls, data_dir: str | Path | None = None, *, read_only: bool = False,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT, on_wait: Callable[[str], None] | None = None) -> Store:
         """Open (creating when writable) the store in ``data_dir`` (default :func:`default_data_dir`).
+
+        Parameters
+        ----------
+        lock_timeout : float
+            Seconds to wait while another process holds the store's lock (DuckDB allows one writer,
+            or any number of readers); ``0`` fails at once.
+        on_wait : callable, optional
+            Called once with a message when the store is locked and the wait begins (the CLI prints it).
 
         Raises
         ------
         DataError
-            ``read_only`` and no store exists there yet, or the file is not an
-            alvh store.
+            ``read_only`` and no store exists there yet, the file is not an alvh store of this
+            schema, or the lock was not released within ``lock_timeout`` seconds.
         """
         folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
         db = folder / DB_NAME
+        if folder.exists() and not folder.is_dir():
+            raise DataError("the store folder is a file", file=folder, expected="a folder for the store")
         if read_only and not db.is_file():
             raise DataError("no market-data store here yet", file=db,
                             expected="an import first: alvh data import KIND PATH")
         if not read_only:
             folder.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = duckdb.connect(str(db), read_only=read_only)
-        except duckdb.Error as exc:
-            raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+        conn = _connect(db, read_only, lock_timeout, on_wait)
         store = cls(conn, db, read_only)
+        try:
+            ver = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except duckdb.Error:
+            ver = None
+        if ver is not None and ver[0] != SCHEMA_VERSION:
+            conn.close()
+            raise DataError(f"a store of schema {ver[0]}; this alvh reads schema {SCHEMA_VERSION} (import ids)",
+                            file=db, expected="a store written by this alvh version: move the file aside and "
+                                              "re-import your files")
         if not read_only:
             for stmt in _SCHEMA:
                 conn.execute(stmt)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        else:
-            try:
-                ver = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            except duckdb.Error:
-                ver = None
-            if ver is None or ver[0] != SCHEMA_VERSION:
-                conn.close()
-                raise DataError(f"not an alvh store of schema {SCHEMA_VERSION}", file=db,
-                                expected="a store written by this alvh version")
+        elif ver is None:
+            conn.close()
+            raise DataError(f"not an alvh store of schema {SCHEMA_VERSION}", file=db,
+                            expected="a store written by this alvh version")
         return store
 
     def close(self) -> None:
@@ -237,7 +282,7 @@ class Store:
     # ------------------------------------------------------------ import
 
     def import_files(self, kind: str, paths: list[str | Path], *, name: str | None = None,
-                     on_conflict: OnConflict = "error") -> ImportReport:
+                     on_conflict: OnConflict = "error", percent: bool = False) -> ImportReport:
         """Validate ``paths`` as ``kind`` and write them in one transaction.
 
         Parameters
@@ -251,10 +296,13 @@ class Store:
             series name for ``series`` (default its value column).
         on_conflict : {"error", "keep", "replace"}
             What to do when a stored row differs (see the module docstring).
+        percent : bool
+            ``rate`` only: a plain ``date,value`` file holds percent.
 
         Returns
         -------
         ImportReport
+            With ``import_id`` set when the store changed (:meth:`remove` undoes it).
 
         Raises
         ------
@@ -273,7 +321,7 @@ class Store:
         frames = []
         report = ImportReport(kind=kind, files=[str(Path(p)) for p in paths], on_conflict=on_conflict)
         for p in paths:
-            f = parse_for_kind(kind, p, name=name)
+            f = parse_for_kind(kind, p, name=name, percent=percent)
             f["_file"] = str(Path(p))
             report.notes += [f"{Path(p).name}: {n}" for n in f.attrs.get("notes", [])]
             frames.append(f)
@@ -331,10 +379,11 @@ class Store:
         for c in data.columns:
             if c in ("date", "trade_date", "expiry"):
                 data[c] = pd.to_datetime(data[c]).dt.date
+        import_id = int(_one(con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports"))[0])
         con.register("incoming_df", data)
         try:
             join = " AND ".join(f"t.{k} = i.{k}" for k in table.keys)
-            exists = con.execute(f"SELECT count(*) FROM incoming_df i JOIN {table.name} t ON {join}").fetchone()[0]
+            exists = int(_one(con.execute(f"SELECT count(*) FROM incoming_df i JOIN {table.name} t ON {join}"))[0])
             for col in table.values:
                 if col in table.text_values:
                     differ = f"t.{col} IS DISTINCT FROM i.{col}"
@@ -344,31 +393,108 @@ class Store:
                 rows = con.execute(f"SELECT {', '.join('i.' + k for k in table.keys)}, t.{col}, i.{col}, i._file "
                                    f"FROM incoming_df i JOIN {table.name} t ON {join} WHERE {differ} "
                                    f"ORDER BY {', '.join('i.' + k for k in table.keys)}").fetchall()
+                nk = len(table.keys)
                 for r in rows:
-                    nk = len(table.keys)
-                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
+                    report.conflicts.append(Conflict(table.name,
+                                                     {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
                                                      col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
             if report.conflicts and report.on_conflict == "error":
                 raise _conflict_error(report)
-            n_conf_keys = len({tuple(c.key.items()) for c in report.conflicts if c.table == table.name})
-            con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)} FROM incoming_df i "
-                        f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
-            report.rows_new = len(data) - int(exists)
-            report.rows_same = int(exists) - n_conf_keys
+            conflict_keys = {tuple(c.key.items()) for c in report.conflicts if c.table == table.name}
+            con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)}, {import_id} "
+                        f"FROM incoming_df i WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
+            report.rows_new = len(data) - exists
+            report.rows_same = exists - len(conflict_keys)
+            n_replaced = 0
             if report.on_conflict == "replace" and report.conflicts and table.values:
+                # keep what is overwritten, so that removing this import restores it
+                differ_any = " OR ".join(
+                    f"t.{c} IS DISTINCT FROM i.{c}" if c in table.text_values else
+                    f"NOT ((t.{c} IS NULL AND i.{c} IS NULL) OR abs(t.{c} - i.{c}) <= 1e-9 * greatest(1.0, abs(t.{c})))"
+                    for c in table.values)
+                all_cols = ", ".join(f"t.{c}" for c in [*cols, "import_id"])
+                con.execute(f"INSERT INTO {table.name}_replaced SELECT {all_cols}, {import_id} FROM {table.name} t "
+                            f"JOIN incoming_df i ON {join} WHERE {differ_any}")
+                n_replaced = int(_one(con.execute(f"SELECT count(*) FROM {table.name}_replaced "
+                                                  f"WHERE replaced_by = {import_id}"))[0])
                 sets = ", ".join(f"{c} = i.{c}" for c in table.values)
-                con.execute(f"UPDATE {table.name} t SET {sets} FROM incoming_df i WHERE {join}")
+                con.execute(f"UPDATE {table.name} t SET {sets}, import_id = {import_id} FROM incoming_df i "
+                            f"WHERE {join} AND ({differ_any})")
             if report.changed:
-                next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()[0]
-                label = name or (kind if kind in imp.INDEX_NAMES else None)
-                for p in paths:
-                    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [next_id, kind, label, str(p.resolve()), _sha256(p), report.rows_in,
-                                 report.rows_new, report.rows_same, len(report.conflicts), report.on_conflict,
-                                 json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
-                    next_id += 1
+                label = name or (kind if kind in imp.INDEX_NAMES or kind == "rate" else None)
+                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [import_id, kind, label, json.dumps([str(p.resolve()) for p in paths]),
+                             json.dumps([_sha256(p) for p in paths]), report.rows_in, report.rows_new,
+                             report.rows_same, len(report.conflicts), n_replaced, report.on_conflict,
+                             json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+                report.import_id = import_id
         finally:
             con.unregister("incoming_df")
+
+    # ------------------------------------------------------------ history and undo
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every import still in the store, oldest first: id, kind, name, files, row counts, when."""
+        out = []
+        for r in self.conn.execute("SELECT id, kind, name, paths, sha256, rows_in, rows_new, rows_same, "
+                                   "rows_conflict, rows_replaced, on_conflict, imported_at FROM imports "
+                                   "ORDER BY id").fetchall():
+            out.append({"id": int(r[0]), "kind": r[1], "name": r[2], "files": json.loads(r[3]),
+                        "sha256": json.loads(r[4]), "rows_in": int(r[5]), "rows_new": int(r[6]),
+                        "rows_same": int(r[7]), "rows_conflict": int(r[8]), "rows_replaced": int(r[9]),
+                        "on_conflict": r[10], "imported_at": str(r[11])[:19],
+                        "rows_now": self._rows_owned(int(r[0]))})
+        return out
+
+    def _rows_owned(self, import_id: int) -> int:
+        return sum(int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]))[0])
+                   for t in _DATA_TABLES)
+
+    def remove(self, import_id: int) -> dict[str, int]:
+        """Undo one import: delete the rows it wrote and restore the rows it replaced.
+
+        Rows that the import found already stored (identical) belong to the earlier import and stay.
+        Rows it replaced come back with their earlier import id. A row it wrote that a later import
+        replaced is gone with it (the later import's value stays); the copy the later import kept of it
+        is dropped, since restoring it would bring back the removed import.
+
+        Returns
+        -------
+        dict
+            ``{"removed": rows deleted, "restored": rows restored}``.
+
+        Raises
+        ------
+        DataError
+            No import with that id.
+        """
+        if self.read_only:
+            raise InputError("store opened read-only", argument="read_only", expected="a writable store")
+        known = [int(r[0]) for r in self.conn.execute("SELECT id FROM imports ORDER BY id").fetchall()]
+        if import_id not in known:
+            raise DataError(f"no import with id {import_id}", file=self.path, column="id",
+                            expected=f"one of {known} (alvh data history)" if known else "an import id "
+                                                                                          "(the store has none)")
+        removed = restored = 0
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            for t, cols in _DATA_TABLES.items():
+                names = ", ".join(c.split()[0] for c in cols.replace("\n", " ").split(",")) + ", import_id"
+                removed += int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?",
+                                                      [import_id]))[0])
+                self.conn.execute(f"DELETE FROM {t} WHERE import_id = ?", [import_id])
+                restored += int(_one(self.conn.execute(f"SELECT count(*) FROM {t}_replaced WHERE replaced_by = ?",
+                                                       [import_id]))[0])
+                self.conn.execute(f"INSERT INTO {t} SELECT {names} FROM {t}_replaced WHERE replaced_by = ?",
+                                  [import_id])
+                self.conn.execute(f"DELETE FROM {t}_replaced WHERE replaced_by = ? OR import_id = ?",
+                                  [import_id, import_id])
+            self.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return {"removed": removed, "restored": restored}
 
     # ------------------------------------------------------------ reading
 
@@ -424,8 +550,9 @@ class Store:
         for nm in ("spx", "vix", *INDEX_COLUMNS, "vx", "breadth"):
             rows = log[log["kind"] == nm]
             if len(rows):
-                prov[nm] = "; ".join(f"{r.path} (sha256 {r.sha256[:12]}, imported {r.imported_at:%Y-%m-%d})"
-                                     for r in rows.itertuples())
+                prov[nm] = "; ".join(f"import {r.id}: {path} (sha256 {sha[:12]}, imported {r.imported_at:%Y-%m-%d})"
+                                     for r in rows.itertuples()
+                                     for path, sha in zip(json.loads(r.paths), json.loads(r.sha256), strict=True))
         prov["alignment"] = (f"days with both SPX and VIX: {dates[0].date()}..{dates[-1].date()}; "
                              f"{len(spx) - len(dates)} SPX-only and {len(vix) - len(dates)} VIX-only day(s) "
                              "not used")
@@ -565,6 +692,31 @@ class Store:
         return {"failures": failures, "warnings": warnings}
 
 
+def _connect(db: Path, read_only: bool, lock_timeout: float,
+             on_wait: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting up to ``lock_timeout`` s (polling every 0.2 s) while another process holds the lock."""
+    deadline = time.monotonic() + max(0.0, lock_timeout)
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            locked = "lock" in str(exc).lower()
+            if not locked:
+                raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+            if time.monotonic() >= deadline:
+                raise DataError(f"the store is locked by another process and was not released within "
+                                f"{lock_timeout:g} s", file=db,
+                                expected="the other alvh command to finish (or a larger --lock-timeout)") from None
+            if not told and on_wait is not None:
+                on_wait(f"store {db} is in use by another process; waiting up to {lock_timeout:g} s "
+                        "(--lock-timeout) ...")
+                told = True
+            time.sleep(0.2)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+
+
 def _gaps(name: str, days: np.ndarray, exchange: str, max_gap: int) -> list[dict[str, Any]]:
     if days.size < 2:
         return []
@@ -581,6 +733,13 @@ def _span_sql(q: str, args: list[Any], col: str, start: object, end: object) -> 
         q += f" AND {col} <= ?"
         args.append(pd.Timestamp(end).date())
     return q, args
+
+
+def _one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    rows = cur.fetchall()  # fetch to the end: DuckDB refuses other work on a half-read result
+    if not rows:  # pragma: no cover - aggregate queries always return a row
+        raise DataError("the store returned no row for an aggregate query", expected="a DuckDB result row")
+    return tuple(rows[0])
 
 
 def _same(a: Any, b: Any) -> bool:
