@@ -21,8 +21,8 @@ from typing import Any, Final, Self
 import numpy as np
 import pandas as pd
 
-from alvh.calendar import sessions_between
 from alvh.data._csv import find_gaps
+from alvh.data.plausible import sessions_clipped
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
@@ -194,7 +194,7 @@ class MarketFrame:
         """
         if max_gap < 0:
             raise InputError(f"max_gap {max_gap}", argument="max_gap", expected="an integer >= 0")
-        sessions = sessions_between(self.dates[0], self.dates[-1], "NYSE")
+        sessions = sessions_clipped(self.dates[0], self.dates[-1], "NYSE")
         out: list[dict[str, Any]] = []
         series: dict[str, pd.Series] = {"dates": pd.Series(1.0, index=self.dates)}
         for c in self.indices.columns:

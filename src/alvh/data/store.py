@@ -636,52 +636,80 @@ class Store:
         return out
 
     def check(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, list[str]]:
-        """Re-run every validation on the stored rows.
+        """Re-run every validation on the stored rows, naming each offending row and its import.
 
         Returns
         -------
         dict
-            ``{"failures": [...], "warnings": [...]}``: failures are broken
-            rules (missing/non-positive closes, OHLC order outside the
-            documented exceptions, VX expiries off the Cboe rule, VX trade dates
-            after expiry or off the CFE calendar, a MarketData that cannot be
-            built); warnings are gaps longer than ``max_gap`` sessions.
+            ``{"failures": [...], "warnings": [...]}``. Failures: the importers' plausibility checks
+            (:mod:`alvh.data.plausible`: ranges, sessions, date windows, counts) on every stored
+            series, missing/non-positive closes, OHLC order outside the documented exceptions, VX
+            expiries off the Cboe rule, VX trade dates after expiry or off the CFE calendar, a
+            MarketFrame that cannot be built. Warnings: suspicious one-day jumps and gaps longer than
+            ``max_gap`` sessions. Each names the series, the date and ``import N``
+            (``alvh data remove N`` undoes it).
         """
         failures: list[str] = []
         warnings: list[str] = []
-        for nm in [r[0] for r in self.conn.execute("SELECT DISTINCT series FROM index_daily").fetchall()]:
-            f = self.index_frame(nm)
-            c = f["close"].to_numpy()
+
+        def add(findings: list[pl.Finding], ids: np.ndarray) -> None:
+            for f in findings:
+                text = f"{f} [import {int(ids[f.index])}]" if ids.size else str(f)
+                (failures if f.level == "error" else warnings).append(text)
+
+        for nm in [r[0] for r in self.conn.execute("SELECT DISTINCT series FROM index_daily ORDER BY 1").fetchall()]:
+            f = self._table_rows("index_daily", "series = ?", [nm], "date")
+            days = f["date"].to_numpy().astype("datetime64[D]")
+            ids = f["import_id"].to_numpy()
+            cols = {k: f[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")}
+            findings = pl.check_window(nm, days, "date")
+            for key in ("close", "high", "low", "open"):
+                findings += pl.check_range(nm, days, cols[key], key, upper_only=key == "open", floors=key == "close")
+            ses, _off = pl.check_sessions(nm, days, "date", "NYSE")
+            findings += ses
+            findings += pl.check_jumps(nm, days, cols["close"], "close")
+            add(findings, ids)
+            c = cols["close"]
             if np.isnan(c).any() or (c <= 0).any():
-                failures.append(f"{nm}: missing or non-positive close")
-            full = f.dropna(subset=["high", "low"])
-            days = full.index.to_numpy().astype("datetime64[D]")
-            vals = {k: full[k].to_numpy() for k in ("open", "high", "low", "close")}
-            exempt = imp._exempt_mask(nm, days, vals)
-            bad = ~exempt & ((vals["low"] > vals["high"]) | (vals["close"] < vals["low"])
-                             | (vals["close"] > vals["high"]))
+                i = int(np.argmax(np.isnan(c) | (c <= 0)))
+                failures.append(f"{nm} on {days[i]}: missing or non-positive close [import {int(ids[i])}]")
+            full = ~np.isnan(cols["high"]) & ~np.isnan(cols["low"])
+            exempt = imp._exempt_mask(nm, days, cols)
+            bad = full & ~exempt & ((cols["low"] > cols["high"]) | (c < cols["low"]) | (c > cols["high"]))
             if bad.any():
-                failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[bad][0]}")
-        vx = self.vx_frame()
-        if len(vx):
-            pairs = vx.drop_duplicates("contract")
-            for code, exp in zip(pairs["contract"], pairs["expiry"], strict=True):
-                try:
-                    check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
-                except DataError as exc:
-                    failures.append(f"vx: {exc}")
-            if (vx["trade_date"] > vx["expiry"]).any():
-                failures.append("vx: trade dates after expiry")
-            if (vx["settle"].isna() | (vx["settle"] <= 0)).any():
-                failures.append("vx: missing or non-positive settle")
-            td = vx["trade_date"].to_numpy().astype("datetime64[D]")
-            sessions = sessions_between(td.min(), td.max(), "CFE")
-            if (~np.isin(td, sessions)).any():
-                failures.append("vx: trade dates that are not CFE sessions")
+                i = int(np.argmax(bad))
+                failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} "
+                                f"[import {int(ids[i])}]")
+        self._check_vx(failures, add)
+        b = self._table_rows("breadth", "true", [], "date")
+        if len(b):
+            days = b["date"].to_numpy().astype("datetime64[D]")
+            ids = b["import_id"].to_numpy()
+            findings = pl.check_window("breadth", days, "date") + pl.check_sessions("breadth", days, "date")[0]
+            for col in ("advancing", "declining", "unchanged"):
+                v = b[col].to_numpy(dtype=float)
+                findings += pl.check_range("breadth", days, v, col) + pl.check_counts("breadth", days, v, col)
+            add(findings, ids)
+        for nm in self.series_names():
+            sr = self._table_rows("series", "name = ?", [nm], "date")
+            days = sr["date"].to_numpy().astype("datetime64[D]")
+            findings = pl.check_window("series", days, "date")
+            if nm == "rate":
+                findings += pl.check_range("rate", days, sr["value"].to_numpy(dtype=float), "value")
+            add([pl.Finding(f.level, f"series:{nm}", f.index, f.date, f.column, f.message, f.expected)
+                 for f in findings], sr["import_id"].to_numpy())
+        ev = self._table_rows("events", "true", [], "kind, date")
+        for kind, g in ev.groupby("kind"):
+            days = g["date"].to_numpy().astype("datetime64[D]")
+            bad_name = pl.check_name(str(kind))
+            if bad_name:
+                failures.append(f"events: {bad_name} [import {int(g['import_id'].iloc[0])}]")
+            add([pl.Finding(f.level, f"events:{kind}", f.index, f.date, f.column, f.message, f.expected)
+                 for f in pl.check_window("events", days, "date")], g["import_id"].to_numpy())
         try:
             md = self.market_frame()
-        except DataError as exc:
-            warnings.append(f"MarketData: {exc}")
+        except (DataError, InputError) as exc:
+            warnings.append(f"MarketFrame: {exc}")
         else:
             if md.vx is not None:
                 listed = ~np.isnan(md.vx.settle)
@@ -690,6 +718,44 @@ class Store:
         warnings += [f"gap in {g['series']}: {g['missing_sessions']} session(s) missing between {g['after']} and "
                      f"{g['before']}" for g in self.summary(max_gap)["gaps"]]
         return {"failures": failures, "warnings": warnings}
+
+    def _table_rows(self, table: str, where: str, args: list[Any], order: str) -> pd.DataFrame:
+        df = self.conn.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", args).df()
+        for c in ("date", "trade_date", "expiry"):
+            if c in df.columns:
+                df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+        return df
+
+    def _check_vx(self, failures: list[str], add: Callable[[list[pl.Finding], np.ndarray], None]) -> None:
+        vx = self._table_rows("vx_daily", "true", [], "trade_date, expiry")
+        if not len(vx):
+            return
+        td = vx["trade_date"].to_numpy().astype("datetime64[D]")
+        ids = vx["import_id"].to_numpy()
+        settle = vx["settle"].to_numpy(dtype=float)
+        findings = pl.check_window("vx", td, "trade_date") + pl.check_range("vx", td, settle, "settle")
+        for col in ("volume", "open_interest"):
+            findings += pl.check_counts("vx", td, vx[col].to_numpy(dtype=float), col)
+        add(findings, ids)
+        pairs = vx.drop_duplicates("contract")
+        for code, exp in zip(pairs["contract"], pairs["expiry"], strict=True):
+            try:
+                check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
+            except DataError as exc:
+                failures.append(f"vx: {exc}")
+        after = (vx["trade_date"] > vx["expiry"]).to_numpy()
+        if after.any():
+            i = int(np.argmax(after))
+            failures.append(f"vx: trade date {td[i]} after the expiry of {vx['contract'].iloc[i]} [import {ids[i]}]")
+        bad = np.isnan(settle) | (settle <= 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            failures.append(f"vx on {td[i]}: missing or non-positive settle [import {ids[i]}]")
+        sessions = pl.sessions_clipped(td.min(), td.max(), "CFE")
+        off = ~np.isin(td, sessions)
+        if off.any():
+            i = int(np.argmax(off))
+            failures.append(f"vx on {td[i]}: {pl.closed_reason(td[i], 'CFE')}, not a CFE session [import {ids[i]}]")
 
 
 def _connect(db: Path, read_only: bool, lock_timeout: float,
@@ -720,7 +786,7 @@ def _connect(db: Path, read_only: bool, lock_timeout: float,
 def _gaps(name: str, days: np.ndarray, exchange: str, max_gap: int) -> list[dict[str, Any]]:
     if days.size < 2:
         return []
-    sessions = sessions_between(days[0], days[-1], exchange)  # type: ignore[arg-type]
+    sessions = pl.sessions_clipped(days[0], days[-1], exchange)
     return [{"series": name, "after": str(a), "before": str(b), "missing_sessions": n}
             for a, b, n in find_gaps(days, sessions, max_gap)]
 
