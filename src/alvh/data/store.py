@@ -367,7 +367,7 @@ class Store:
                                                  _plain(row[f"{col}_ref"]), _plain(row[col]),
                                                  f"{row['_file_ref']} vs {row['_file']}"))
         if report.conflicts and report.on_conflict == "error":
-            raise _conflict_error(report)
+            raise _conflict_error(report, self.path.parent)
         keep = "last" if report.on_conflict == "replace" else "first"
         return incoming.drop_duplicates(keys, keep=keep).reset_index(drop=True)
 
@@ -399,7 +399,7 @@ class Store:
                                                      {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
                                                      col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
             if report.conflicts and report.on_conflict == "error":
-                raise _conflict_error(report)
+                raise _conflict_error(report, self.path.parent)
             conflict_keys = {tuple(c.key.items()) for c in report.conflicts if c.table == table.name}
             con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)}, {import_id} "
                         f"FROM incoming_df i WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
@@ -833,10 +833,47 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _conflict_error(report: ImportReport) -> DataError:
+#: Conflicts shown in a message or on screen; the rest go to a CSV (:func:`write_conflicts_csv`).
+CONFLICTS_SHOWN: Final[int] = 10
+
+
+def format_conflicts(conflicts: list[Conflict], limit: int = CONFLICTS_SHOWN) -> str:
+    """The first ``limit`` conflicts as an aligned text table (key columns, column, stored, new, file)."""
+    shown = conflicts[:limit]
+    keys = list(shown[0].key) if shown else []
+    header = [*keys, "column", "stored", "new", "file"]
+    rows = [[*(c.key[k] for k in keys), c.column, _cell(c.stored), _cell(c.new), Path(c.file.split(" vs ")[-1]).name]
+            for c in shown]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    return "\n".join("  " + ln for ln in lines)
+
+
+def _cell(v: Any) -> str:
+    return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def write_conflicts_csv(conflicts: list[Conflict], folder: Path) -> Path:
+    """Every conflict as CSV in ``folder/conflicts/conflicts-<UTC time>.csv``; returns the path."""
+    out = folder / "conflicts"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = out / f"conflicts-{stamp}.csv"
+    rows = [{"table": c.table, **{f"key_{k}": v for k, v in c.key.items()}, "column": c.column,
+             "stored": c.stored, "new": c.new, "file": c.file} for c in conflicts]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _conflict_error(report: ImportReport, folder: Path | None = None) -> DataError:
     first = report.conflicts[0]
-    listing = "; ".join(str(c) for c in report.conflicts[:20])
-    more = f" ... and {len(report.conflicts) - 20} more" if len(report.conflicts) > 20 else ""
-    return DataError(f"{len(report.conflicts)} conflict(s) with stored data, nothing written: {listing}{more}",
+    n = len(report.conflicts)
+    table = format_conflicts(report.conflicts)
+    more = ""
+    if n > CONFLICTS_SHOWN:
+        more = f"\n  ... and {n - CONFLICTS_SHOWN} more"
+        if folder is not None:
+            more += f"; all {n} in {write_conflicts_csv(report.conflicts, folder)}"
+    return DataError(f"{n} conflict(s) with stored data, nothing written:\n{table}{more}\n",
                      file=first.file, column=first.column,
                      expected="the same values as stored (or --on-conflict keep/replace to choose)")
