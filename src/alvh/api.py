@@ -48,6 +48,29 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     r = rules if rules is not None else default_rules()
     md = market if market is not None else MarketData.default()
     result = run_backtest(r, md, start, end)
+    check_traded(result, r)
     if not analysis:
         return result
     return result.with_analysis(analyze(result, md, r, exog=exog))
+
+
+def check_traded(result, rules) -> None:  # noqa: ANN001
+    """Refuse a run in which the rules could not trade at all (e.g. capital too small for one contract).
+
+    Checked on the engine's records before any analysis: zero trades while the core or a layer is
+    enabled. The message counts the days on which each sized to zero contracts (the engine's
+    ``core_size_zero`` / ``layer_size_zero.*`` events) and names ``general.capital``.
+    """
+    from alvh.errors import ConfigError
+
+    if len(result.trades) or not (rules.core.enabled or rules.layers):
+        return
+    log = result.event_log
+    counts = log.groupby("event")["count"].sum() if len(log) else {}
+    zero = {k: int(v) for k, v in dict(counts).items() if "size_zero" in str(k)}
+    span = f"{result.dates[0].date()}..{result.dates[-1].date()}" if len(result.dates) else "the span"
+    detail = ", ".join(f"{k} on {v} day(s)" for k, v in sorted(zero.items())) or "no entry signal"
+    raise ConfigError(f"the rules never traded in {span} ({detail}): capital ${rules.general.capital:,.0f} is too "
+                      "small for one contract", key="general.capital",
+                      expected="enough capital for one condor / one contract per layer (or "
+                               "general.contracts = 'fractional')")

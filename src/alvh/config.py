@@ -20,9 +20,9 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from alvh.errors import ConfigError, path_problem
 
@@ -229,6 +229,27 @@ class Rules(BaseModel):
     financing: Financing = Financing()
     constant_maturity: ConstantMaturity = ConstantMaturity()
 
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _core_only(cls, data: Any) -> Any:
+        """``layers = []`` (a core-only baseline) turns the rebalance rule off unless it was asked for."""
+        if isinstance(data, dict) and data.get("layers") == []:
+            reb = data.get("rebalance", {})
+            if isinstance(reb, dict) and "enabled" not in reb:
+                return {**data, "rebalance": {**reb, "enabled": False}}
+        return data
+
+    def model_post_init(self, context: Any, /) -> None:  # noqa: D102 - pydantic hook
+        if not self.layers:
+            self._notes.append("layers = []: a core-only run; the rebalance rule (which compares two layers) is off")
+
+    @property
+    def notes(self) -> list[str]:
+        """Sentences about how the rules were read (e.g. the rebalance rule turned off for ``layers = []``)."""
+        return list(self._notes)
+
     @model_validator(mode="after")
     def _cross(self) -> Rules:
         names = [layer.name for layer in self.layers]
@@ -239,6 +260,9 @@ class Rules(BaseModel):
                                                               if self.constant_maturity.enabled else 0.0)
         if total > 1.0 + 1e-12:
             raise ValueError(f"layers: weights sum to {total:.4f} (> 100% of capital)")
+        if self.rebalance.enabled and not self.layers:
+            raise ValueError("rebalance.enabled: the rebalance rule compares two layers and there are none "
+                             "(layers = []); set it to false or leave it out")
         if self.rebalance.enabled and self.layers:
             for key in ("short_layer", "long_layer"):
                 if getattr(self.rebalance, key) not in names:
