@@ -19,7 +19,8 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     rules : alvh.config.Rules, optional
         Default: the shipped 4/4/2 rules (:func:`alvh.config.default_rules`).
     market : alvh.data.MarketData, optional
-        Default: the embedded default data (:meth:`MarketData.default`).
+        Default: :func:`alvh.data.source.resolve_data_source` (``ALVH_DATA_DIR``, else the user data
+        home when it holds a store, else the embedded default :meth:`MarketData.default`).
     start, end : date-like, optional
         Inclusive span of the backtest (the analysis may read the market history before ``start``
         to warm up its regime indicators).
@@ -42,11 +43,11 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     """
     from alvh.analytics import analyze
     from alvh.config import default_rules
-    from alvh.data import MarketData
+    from alvh.data.source import resolve_data_source
     from alvh.engine import run_backtest
 
     r = rules if rules is not None else default_rules()
-    md = market if market is not None else MarketData.default()
+    md = market if market is not None else resolve_data_source().load()
     result = run_backtest(r, md, start, end)
     check_traded(result, r)
     if not analysis:
