@@ -331,3 +331,39 @@ def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: 
     np.add.at(marks, np.minimum(pos + after + 1, n), -1)
     mask[:] = np.cumsum(marks[:n]) > 0
     return mask
+
+
+#: Label of a day outside an event calendar's known span: the calendar cannot say whether there was an event.
+UNKNOWN_LABEL: Final[str] = "n/a"
+
+
+def event_window_labels(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray,
+                        before: int, after: int, *, known_from: dt.date | None = None,
+                        known_to: dt.date | None = None, known: bool = True) -> np.ndarray:
+    """``"event"``, ``"none"`` or ``"n/a"`` per trading day.
+
+    ``"event"`` within ``[-before, +after]`` trading days of an event (:func:`event_window_mask`);
+    ``"n/a"`` on days outside the calendar's known span ``[known_from, known_to]`` (e.g. 2006-2014
+    for the shipped CPI calendar, which is known from 2015) and on every day when ``known`` is
+    False (the shipped PPI calendar, which has no dates): an absent date there means "unknown",
+    not "no event". ``known_from``/``known_to`` of ``None`` leave that side open.
+
+    >>> days = pd.bdate_range("2014-12-29", "2015-01-21")
+    >>> lab = event_window_labels(days, pd.DatetimeIndex(["2015-01-16"]), 0, 0,
+    ...                           known_from=dt.date(2015, 1, 1))
+    >>> list(lab[:4]), lab[days.get_loc("2015-01-16")], lab[-1]
+    (['n/a', 'n/a', 'n/a', 'none'], 'event', 'none')
+    """
+    days = np.asarray(trading_days, dtype="datetime64[D]")
+    mask = event_window_mask(trading_days, event_dates, before, after)
+    out = np.where(mask, "event", "none").astype(object)
+    if not known:
+        out[:] = UNKNOWN_LABEL
+        return out
+    outside = np.zeros(days.size, dtype=bool)
+    if known_from is not None:
+        outside |= days < np.datetime64(known_from, "D")
+    if known_to is not None:
+        outside |= days > np.datetime64(known_to, "D")
+    out[outside & ~mask] = UNKNOWN_LABEL
+    return out

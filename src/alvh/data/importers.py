@@ -744,8 +744,11 @@ def discount_to_cc(d_percent: np.ndarray, days: int) -> np.ndarray:
     With d = quote/100 and t = ``days``, the price per 1 face is P = 1 - d t / 360 and the
     continuously compounded rate is r = -ln(P) 365 / t (../shared/data/rates/SOURCE.md).
 
+    A 5.25% discount quote over 91 days: P = 0.98672917, r = 5.3586% (the bond-equivalent
+    yield (1/P - 1) 365/91 = 5.39% of SOURCE.md is the simple-interest form of the same price):
+
     >>> round(float(discount_to_cc(np.array([5.25]), 91)[0]), 6)
-    0.05389
+    0.053586
     """
     p = 1.0 - d_percent / 100.0 * days / 360.0
     return -np.log(p) * 365.0 / days

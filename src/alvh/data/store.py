@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from alvh.calendar import check_vx_expiry, load_event_calendar, sessions_between
+from alvh.calendar import EventCalendar, check_vx_expiry, load_event_calendar
 from alvh.data import importers as imp
 from alvh.data import plausible as pl
 from alvh.data._csv import find_gaps
@@ -577,15 +577,31 @@ class Store:
             breadth = b.set_index("date")[["advancing", "declining", "unchanged"]].reindex(dates)
         events: dict[str, pd.DatetimeIndex] = {}
         ev_notes = []
+        known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
+        cals: dict[str, EventCalendar] = {}
         for kind in ("fomc", "cpi", "ppi"):
             cal = load_event_calendar(kind)  # type: ignore[arg-type]
-            events[kind] = cal.dates
+            cals[kind] = cal
             ev_notes.append(f"{kind}: shipped ({cal.provenance})")
         ev = self.conn.execute("SELECT kind, date FROM events ORDER BY kind, date").df()
         for kind, g in ev.groupby("kind"):
             user = pd.DatetimeIndex(pd.to_datetime(g["date"]).astype("datetime64[ns]"), name="date")
-            events[str(kind)] = events.get(str(kind), pd.DatetimeIndex([], name="date")).union(user)
+            k = str(kind)
+            mine = EventCalendar(k, user, "imported", user[0].date(), user[-1].date())
+            if k in cals and not cals[k].is_empty:
+                try:
+                    cals[k] = cals[k].merge(mine)
+                except InputError:  # spans with a gap: keep the dates, claim only the shipped span
+                    cals[k] = EventCalendar(k, cals[k].dates.union(user), cals[k].provenance, cals[k].known_from,
+                                            cals[k].known_to)
+                    ev_notes.append(f"{k}: imported dates leave a gap with the shipped span; known span kept "
+                                    f"{cals[k].known_from}..{cals[k].known_to}")
+            else:
+                cals[k] = mine
             ev_notes.append(f"{kind}: {len(user)} imported date(s) merged")
+        for k, cal in cals.items():
+            events[k] = cal.dates
+            known[k] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
         prov["events"] = " | ".join(ev_notes)
         exog: dict[str, pd.Series] = {}
         rate_series = None
@@ -600,7 +616,8 @@ class Store:
         rate_s, prov["rate"] = align_rate(rate, dates)
         return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
                           vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
-                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov)
+                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov,
+                           event_known=known)
 
     # ------------------------------------------------------------ info and check
 
