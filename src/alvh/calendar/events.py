@@ -33,6 +33,7 @@ _RESOURCE_FILES: Final[dict[str, str]] = {
 }
 _COLUMNS: Final[list[str]] = ["date", "kind", "scheduled", "reference_period", "note"]
 _ISO_RE: Final[re.Pattern[str]] = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,11 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
         raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
                         expected="a UTF-8 CSV file") from None
     lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _CONTROL_RE.search(line)
+        if m:
+            raise DataError(f"line holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}",
+                            file=p, row=i + 1, expected="printable text (no terminal escapes or NUL)")
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
