@@ -395,7 +395,7 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
         notes.append(f"topping label skipped: {n} days of SPX history (a 252-day high is needed)")
     frame = pd.DataFrame(cols, index=hist)
     if market.events:
-        frame = frame.join(rg.event_windows(hist, market.events))
+        frame = frame.join(rg.event_windows(hist, market.events, known=getattr(market, "event_known", None)))
         empty = [k for k, v in market.events.items() if len(v) == 0]
         if empty:
             notes.append(f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never "

@@ -21,17 +21,23 @@ def backtest(
     start: str | None = typer.Option(None, "--start", help="First day (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", help="Last day (YYYY-MM-DD)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="alvh data store (from `alvh data import`); "
-                                         "default: the embedded default data (SPX/VIX 2014-2018, model VX curve)."),
+                                         "default: $ALVH_DATA_DIR, else the user data home if it holds a "
+                                         "store, else the embedded default (SPX/VIX 2014-2018, model VX curve)."),
     out: Path = typer.Option(..., "--out", help="Output folder: summary.json, daily.parquet, trades.csv, events.csv, "
                              "rebalance.csv, drag_monthly.csv, regimes.csv."),
 ) -> None:
     """Run the rules on market data, analyse the hedge (alvh.analytics.analyze), write the outputs, print a summary."""
     from alvh.api import run
-    from alvh.data import MarketData
+    from alvh.data.source import resolve_data_source, resolve_span
 
     r = load_rules(rules) if rules is not None else default_rules()
-    md = MarketData.from_store(data_dir) if data_dir is not None else MarketData.default()
-    res = run(r, md, start, end)
+    src = resolve_data_source(data_dir)
+    md = src.load()
+    first, last, how = resolve_span(md, r, start, end)
+    typer.echo(f"data: {src.description}; {how}")
+    for note in r.notes:
+        typer.echo(f"note: {note}")
+    res = run(r, md, first, last)
     a = res.analysis
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
