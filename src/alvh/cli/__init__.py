@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 #: The command groups: name -> (module, short help shown by ``alvh --help``). The short help is
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
@@ -52,10 +52,62 @@ _EXAMPLES = """Examples:
 """
 
 
+#: Readable metavars for typer's type labels (``<str>`` -> TEXT, ``<list[Path]>`` -> PATH...).
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER", "float range": "NUMBER",
+             "path": "PATH", "Path": "PATH", "file": "FILE", "directory": "DIR", "datetime": "DATE"}
+
+
+def _readable_type(param: Any, ctx: Any) -> str:
+    """The metavar a parameter shows in help: its own, else a readable name of its type."""
+    if param.metavar is not None:
+        return str(param.metavar)
+    inner = str(param.display_type(ctx)).strip("<>")
+    many = inner.startswith("list[") and inner.endswith("]")
+    if many:
+        inner = inner[len("list["):-1]
+    text = f"[{inner}]" if "|" in inner else _METAVARS.get(inner, inner.upper())
+    return text + ("..." if many or param.nargs != 1 else "")
+
+
+class _ReadableArgument(TyperArgument):
+    """An argument shown as ``NAME`` (required), ``[NAME]`` (optional), ``NAME...``; no type label."""
+
+    def _name(self) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        name = (self.name or "arg").upper()
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self) -> str:
+        return self._name()
+
+    def _usage_display_name(self) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        name = (self.name or "arg").upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return ""
+
+
+class _ReadableOption(TyperOption):
+    """An option shown as ``--name METAVAR`` with a readable metavar (choices as ``[a|b|c]``)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return _readable_type(self, ctx)
+
+
 def _plain(cmd: Any) -> Any:
-    """Plain-text help (no rich markup) on a click command and every command below it."""
+    """Plain-text help (no rich markup) and readable metavars on a command and every command below it."""
     if hasattr(cmd, "rich_markup_mode"):
         cmd.rich_markup_mode = None
+    for param in getattr(cmd, "params", ()):
+        if type(param) is TyperArgument:
+            param.__class__ = _ReadableArgument
+        elif type(param) is TyperOption:
+            param.__class__ = _ReadableOption
     for sub in getattr(cmd, "commands", {}).values():
         _plain(sub)
     return cmd
