@@ -205,12 +205,29 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _usage_line(exc: Any) -> str:
+def _context_for(args: Sequence[str]) -> Any:
+    """A context of the deepest command named by ``args`` (for errors click raised without one)."""
+    cmd = typer.main.get_command(app)
+    ctx = typer.Context(cmd, info_name="alvh")
+    for word in args:
+        if word.startswith("-") or not hasattr(cmd, "get_command"):
+            break
+        sub = cmd.get_command(ctx, word)
+        if sub is None:
+            break
+        cmd, ctx = sub, typer.Context(sub, info_name=word, parent=ctx)
+    return ctx
+
+
+def _usage_line(exc: Any, args: Sequence[str]) -> str:
     """``error: <what>; usage: alvh cmd [OPTIONS] ...; see 'alvh cmd -h'`` for a click usage error."""
     what = _one_line(exc.format_message()).rstrip(".")
     ctx = getattr(exc, "ctx", None)
     if ctx is None:
-        return f"error: {what}"
+        try:
+            ctx = _context_for([a for a in args if a != "--debug"])
+        except Exception:  # noqa: BLE001 - the usage is a courtesy; the message itself is printed regardless
+            return f"error: {what}"
     usage = _one_line(ctx.get_usage())
     if usage.lower().startswith("usage:"):
         usage = usage[len("usage:"):].strip()
@@ -250,10 +267,10 @@ def run(argv: Sequence[str] | None = None) -> int:
             pass
         return 141
     except Exception as exc:  # noqa: BLE001 - the one place every error ends up; it must not crash
-        return _report(exc, debug or _state["debug"])
+        return _report(exc, debug or _state["debug"], args)
 
 
-def _report(exc: Exception, debug: bool) -> int:
+def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
     """Print ``exc`` as one line and return its exit code (a traceback first with ``--debug``)."""
     from alvh.errors import AlvhError
 
@@ -262,7 +279,7 @@ def _report(exc: Exception, debug: bool) -> int:
             _say(exc.format_message())  # type: ignore[attr-defined]
             return 2
         if _is(exc, "UsageError"):
-            _say(_usage_line(exc))
+            _say(_usage_line(exc, args))
             return int(getattr(exc, "exit_code", 2))
         if _is(exc, "Abort"):
             _say("aborted")

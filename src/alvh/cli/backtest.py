@@ -14,14 +14,28 @@ OUTPUTS: tuple[str, ...] = ("summary.json", "daily.parquet", "trades.csv", "even
                             "drag_monthly.csv", "regimes.csv")
 
 
+def _date(value: str | None) -> str | None:
+    """Check a --start/--end value before anything is loaded: a usage error names it."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+    return value
+
+
 def backtest(
     rules: Path | None = typer.Option(None, "--rules", metavar="FILE", exists=True, dir_okay=False, readable=True,
                                       help="Rules file (TOML, see 'alvh rules init'); default: the shipped 4/4/2 "
                                            "rules."),
-    start: str | None = typer.Option(None, "--start", metavar="DATE", help="First day (YYYY-MM-DD)."),
-    end: str | None = typer.Option(None, "--end", metavar="DATE", help="Last day (YYYY-MM-DD)."),
+    start: str | None = typer.Option(None, "--start", metavar="DATE", callback=_date,
+                                     help="First day (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", metavar="DATE", callback=_date, help="Last day (YYYY-MM-DD)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False,
-                                         help="alvh data store (from 'alvh data import'); default: the embedded "
+                                         help="Data store folder (from 'alvh data import'); default: the embedded "
                                               "default data (SPX/VIX 2014-2018, model VX curve)."),
     vx_model: Path | None = typer.Option(None, "--vx-model", metavar="FILE", exists=True, dir_okay=False,
                                          readable=True,
