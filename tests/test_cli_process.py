@@ -366,3 +366,39 @@ def test_help_imports_nothing_heavy():
             f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.splitlines()[-1] == "0 []", r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------ fit-vx -> backtest --vx-model
+
+def test_fitted_vx_model_drives_a_backtest(shared_data, tmp_path):
+    import json
+
+    import pandas as pd
+
+    long = pd.read_csv(shared_data / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz")
+    long[(long["trade_date"] >= "2016-01-01") & (long["trade_date"] < "2018-01-01")].to_csv(tmp_path / "vx.csv",
+                                                                                              index=False)
+    params = tmp_path / "[fit] vx model.json"
+    r = alvh("market", "fit-vx", "--vx", str(tmp_path / "vx.csv"),
+             "--vix", str(shared_data / "vix_index" / "VIX_History.csv"), "--out", str(params))
+    assert r.returncode == 0, r.stderr
+    assert f"alvh backtest --vx-model {params}" in r.stdout
+    fitted = json.loads(params.read_text())
+    span = ["--start", "2016-01-04", "--end", "2016-09-30"]
+    r = alvh("backtest", *span, "--vx-model", str(params), "--out", str(tmp_path / "fit"))
+    assert r.returncode == 0, r.stderr
+    r0 = alvh("backtest", *span, "--out", str(tmp_path / "shipped"))
+    assert r0.returncode == 0, r0.stderr
+    s = json.loads((tmp_path / "fit" / "summary.json").read_text())
+    s0 = json.loads((tmp_path / "shipped" / "summary.json").read_text())
+    prov = s["metadata"]["provenance"]
+    assert f"kappa_s {fitted['kappa_s']:.4f}" in prov["vx_model"] and f"kappa_s {fitted['kappa_s']:.4f}" in prov["vx"]
+    assert "vx_model" not in s0["metadata"]["provenance"]
+    assert s["final_nav"] != s0["final_nav"]  # the embedded data has no VX settlements: the model prices the layers
+    # a file that is not a parameter file: alvh's error naming it and the key, exit 2
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({k: v for k, v in fitted.items() if k != "theta"}))
+    r = alvh("backtest", *span, "--vx-model", str(bad), "--out", str(tmp_path / "bad"))
+    assert r.returncode == 2
+    line = one_line_error(r)
+    assert str(bad) in line and "'theta'" in line
