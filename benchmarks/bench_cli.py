@@ -12,7 +12,10 @@ of the child, from ``getrusage``) and the machine's load average, so a figure me
 machine can be read as such; then the peer/alvh ratios (wall and CPU). With ``--imports`` it also
 prints the slowest top-level imports of the backtest process (``python -X importtime``).
 
-Usage: ``.venv/bin/python benchmarks/bench_cli.py [--data-dir STORE] [--repeat 5] [--imports]``
+With ``--breakdown`` it runs the backtest's stages in one process and prints the CPU time of each
+(imports, loading the store, the market inputs, the engine, the analysis, the outputs).
+
+Usage: ``.venv/bin/python benchmarks/bench_cli.py [--data-dir STORE] [--repeat 5] [--imports] [--breakdown]``
 (without ``--data-dir`` a temporary store is built from ../shared/data first, not timed).
 """
 
@@ -80,11 +83,61 @@ def _imports(cmd: list[str], top: int = 12) -> None:
         print(f"  {sec:6.3f}  {mod}")
 
 
+_BREAKDOWN = r"""
+import sys, time, json, tempfile
+from pathlib import Path
+clock = time.process_time
+marks = []
+t = clock()
+seen = {m.split(".")[0] for m in sys.modules}
+NOTABLE = {"numpy", "pandas", "scipy", "numba", "duckdb", "pyarrow", "pydantic", "pandas_market_calendars",
+           "statsmodels", "rich", "typer", "arch", "matplotlib", "exchange_calendars"}
+def mark(label):
+    global t, seen
+    now = clock()
+    top = {m.split(".")[0] for m in sys.modules}
+    new = sorted((top - seen) & NOTABLE)
+    seen = top
+    marks.append((label + (f" [imports {', '.join(new)}]" if new else ""), now - t))
+    t = now
+import typer  # noqa: F401
+mark("import typer (the CLI root)")
+import pandas, numpy  # noqa: F401,E401
+mark("import numpy, pandas")
+from alvh.data import MarketData
+mark("import alvh.data")
+from alvh.config import default_rules
+from alvh.engine import paths_from_market_data, run_engine
+mark("import alvh.engine")
+from alvh.analytics import analyze
+mark("import alvh.analytics")
+md = MarketData.from_store(sys.argv[1])
+mark("MarketData.from_store")
+rules = default_rules()
+paths = paths_from_market_data(md, sys.argv[2], sys.argv[3])
+mark("market inputs: SPX surface solve (SSVI to VIX/SKEW), VX curve")
+res = run_engine(rules, paths)
+mark("engine: the day loop (incl. loading the cached numba kernels)")
+res = res.with_analysis(analyze(res, md, rules))
+mark("analysis (drag, betas, regimes, steward)")
+out = Path(tempfile.mkdtemp())
+(out / "summary.json").write_text(json.dumps(res.summary_dict(), default=str))
+res.to_frame().to_parquet(out / "daily.parquet")
+res.trades.to_csv(out / "trades.csv", index=False)
+mark("outputs (summary.json, parquet, CSV)")
+total = sum(s for _, s in marks)
+for label, sec in marks:
+    print(f"  {sec:6.3f} s  {sec / total:5.1%}  {label}")
+print(f"  {total:6.3f} s  total CPU (process_time) of the stages above")
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--imports", action="store_true")
+    ap.add_argument("--breakdown", action="store_true", help="CPU time of the backtest's stages, in one process")
     a = ap.parse_args()
     if not ALVH.is_file():
         raise SystemExit(f"no alvh console script next to {sys.executable}: pip install -e '.[test]'")
@@ -111,6 +164,11 @@ def main() -> None:
     p = _row("peer pandas loop (process)", peer, None)
     print(f"peer / alvh backtest: wall (min) {p['min'] / b['min']:.2f}x, wall (median) "
           f"{p['median'] / b['median']:.2f}x, CPU {p['cpu'] / b['cpu']:.2f}x  (target >= 5x)")
+    if a.breakdown:
+        print(f"where the backtest's time goes (CPU seconds of one process, stage by stage; load "
+              f"{os.getloadavg()[0]:.2f}):")
+        r = subprocess.run([sys.executable, "-c", _BREAKDOWN, str(store), START, END], capture_output=True, text=True)
+        print(r.stdout.rstrip() or r.stderr[-2000:])
     if a.imports:
         _imports(["backtest", "--data-dir", str(store), "--start", START, "--end", END, "--out", str(out)])
         _imports(["data", "info", "--data-dir", str(store)])
