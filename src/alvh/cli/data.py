@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from alvh.data.frame import DEFAULT_MAX_GAP
@@ -51,24 +52,33 @@ def _open(folder: Path, *, read_only: bool = False, lock_timeout: float = DEFAUL
 
 @app.command("import")
 def import_cmd(
-    kind: str = typer.Argument(..., help="One of: " + ", ".join(KINDS) + "."),
-    paths: list[Path] = typer.Argument(..., help="Files to import (all validated before anything is written)."),
-    name: str | None = typer.Option(None, "--name", help="Label for events (fomc/cpi/ppi/...) or a series name."),
-    on_conflict: str = typer.Option("error", "--on-conflict",
+    kind: str = typer.Argument(..., metavar="KIND", help="One of: " + ", ".join(KINDS) + "."),
+    paths: list[Path] = typer.Argument(..., metavar="FILE...",
+                                       help="Files to import (all validated before anything is written)."),
+    name: str | None = typer.Option(None, "--name", metavar="NAME",
+                                    help="Label for events (fomc/cpi/ppi/...) or a series name."),
+    on_conflict: Literal["error", "keep", "replace"] = typer.Option("error", "--on-conflict",
                                     help="When a stored row differs: error (default, nothing written), "
                                          "keep (stored values) or replace (new values); conflicts are always listed."),
     percent: bool = typer.Option(False, "--percent",
                                  help="rate only: the date,value file holds percent (5.0 = 5%); FRED T-bill "
                                       "files (DTB3 ...) are recognised and converted without it."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
-    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, help=_LOCK_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
+    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", metavar="SECONDS", min=0,
+                                      help=_LOCK_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
-    """Validate and import KIND files into the store; importing the same file twice changes nothing."""
+    """Validate and import KIND files into the store; importing the same file twice changes nothing.
+
+    Examples:
+
+    \b
+      alvh data import vix VIX_History.csv
+      alvh data import vx ../shared/data/vx/*.csv --on-conflict keep
+    """
     folder = _resolve_dir(data_dir)
     with _open(folder, lock_timeout=lock_timeout) as store:
-        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict,  # type: ignore[arg-type]
-                                    percent=percent)
+        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict, percent=percent)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
@@ -93,9 +103,8 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
         from alvh.data.market_data import MarketData
 
         md = MarketData.default()
-        info = md.info(max_gap)
         return {"source": "embedded default (nothing imported; store "
-                          f"{folder / DB_NAME} does not exist)", "market_data": info, "store": None}
+                          f"{folder / DB_NAME} does not exist)", "market_data": md.info(max_gap), "store": None}
     with _open(folder, read_only=True) as store:
         summary = store.summary(max_gap)
         try:
@@ -109,18 +118,24 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
 
 @app.command("info")
 def info_cmd(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
-    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0,
+    data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
+    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N",
                                 help="Report runs of more than this many missing trading sessions."),
     as_json: bool = typer.Option(False, "--json", help="Print the same information as JSON."),
 ) -> None:
-    """Spans, row counts, gaps and the VX contango share per year (embedded default if nothing imported)."""
+    """Spans, row counts, gaps and the VX contango share per year (embedded default if nothing imported).
+
+    Example:
+
+    \b
+      alvh data info --data-dir ~/alvh-data
+    """
     payload = _info_payload(_resolve_dir(data_dir), max_gap)
     if as_json:
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
     out = Console()
-    out.print(f"[bold]alvh market data[/]: {payload['source']}", highlight=False)
+    out.print(f"[bold]alvh market data[/]: {escape(str(payload['source']))}", highlight=False)
     md = payload["market_data"]
     store = payload["store"]
     t = Table(title="series")
@@ -156,12 +171,19 @@ def info_cmd(
 
 @app.command("check")
 def check_cmd(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
-    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, help="Largest tolerated run of missing sessions."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
+    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N",
+                                help="Largest tolerated run of missing sessions."),
     fail_on_gaps: bool = typer.Option(False, "--fail-on-gaps", help="Treat gaps longer than --max-gap as failures."),
     as_json: bool = typer.Option(False, "--json", help="Print failures and warnings as JSON."),
 ) -> None:
-    """Run every validation on the stored data; exit 1 on any failure."""
+    """Run every validation on the stored data; exit 1 on any failure.
+
+    Example:
+
+    \b
+      alvh data check --fail-on-gaps
+    """
     folder = _resolve_dir(data_dir)
     if not (folder / DB_NAME).is_file():
         from alvh.data.market_data import MarketData
