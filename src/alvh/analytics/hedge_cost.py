@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
+from alvh.analytics.attribution import NON_LAYER_GROUPS, Attribution
 from alvh.errors import InputError
 
 #: Hedge-cost terms, in the order stored; the total is their sum.
@@ -124,7 +124,8 @@ class HedgeCost:
         elif term in TERMS:
             usd = self.pnl_usd[TERMS.index(term)]
         else:
-            raise InputError(f"unknown hedge-cost term {term!r}", argument="term", expected=f"one of {TERMS + ('total',)}")
+            raise InputError(f"unknown hedge-cost term {term!r}", argument="term",
+                             expected=f"one of {TERMS + ('total',)}")
         return usd * (-_BP / self.basis_usd[:, :, None])
 
     def decomposition_error_bp(self) -> float:
@@ -345,7 +346,9 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
     out: dict = {
         "unit": "hedge ratio: layers' effective vega ($/VIX pt) / |core vega| ($/vol pt); P&L in bp of the basis",
         "days_core_has_vega": int(ok.sum()),
-        "hedge_ratio_mean": _nan_none(ratio[ok].mean() if ok.any() else np.nan),
+        # the mean of daily ratios is dominated by days the core is nearly flat: ratio of means instead
+        "hedge_ratio_of_means": _nan_none(d["layers_effective_vega"][ok, path].mean()
+                                          / np.abs(hc.core_vega[ok, path]).mean() if ok.any() else np.nan),
         "hedge_ratio_median": _nan_none(np.median(ratio[ok]) if ok.any() else np.nan),
         "hedge_ratio_p10_p90": [_nan_none(np.quantile(ratio[ok], q)) if ok.any() else None for q in (0.1, 0.9)],
         "core_vega_mean_usd_per_vol_pt": float(hc.core_vega[:, path].mean()),
