@@ -149,7 +149,9 @@ class HedgeCost:
 
     def to_frame(self, path: int = 0) -> pd.DataFrame:
         """Daily decomposition of one path: ``hedge_cost_<layer>_<term>_bp`` (terms and total, layers and
-        "all"), effective vega, core vega and vol P&L, hedge ratio and hedge error. Index: dates."""
+        "all"), ``effective_vega_<layer>`` ($/VIX pt), ``hedge_core_vega`` ($/vol pt),
+        ``hedge_layers_effective_vega``, ``hedge_ratio``, ``hedge_core_vol_pnl``, ``hedge_layers_move_pnl``,
+        ``hedge_error`` (dollars) and ``hedge_dvix`` (points). Index: dates."""
         if not 0 <= path < self.n_paths:
             raise InputError(f"path {path}", argument="path", expected=f"0..{self.n_paths - 1}")
         cols: dict[str, np.ndarray] = {}
@@ -164,8 +166,8 @@ class HedgeCost:
         vs = against_core_daily(self)
         for k in ("core_vega", "layers_effective_vega", "hedge_ratio", "core_vol_pnl", "layers_move_pnl",
                   "hedge_error"):
-            cols[k] = vs[k][:, path]
-        cols["dvix"] = self.dvix[:, path]
+            cols[k if k.startswith("hedge_") else f"hedge_{k}"] = vs[k][:, path]
+        cols["hedge_dvix"] = self.dvix[:, path]
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
 
 
@@ -447,16 +449,16 @@ def block_bootstrap_mean(x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: in
 
     Blocks of ``block`` consecutive months (wrapping around) are drawn with replacement until
     the series' length; one ``numpy.random.Generator`` from ``SeedSequence(seed)``.
-    Returns ``(mean, lo, hi)``; NaN interval for fewer than 2 observations.
+    Returns ``(mean, lo, hi)``; NaN interval (reported "n/a") for fewer than two blocks of data.
     """
     x = np.asarray(x, dtype=float)
     n = x.size
     if n == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())
-    if n < 2:
+    L = max(1, int(block))
+    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
         return m, float("nan"), float("nan")
-    L = max(1, min(int(block), n))
     k = -(-n // L)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     start = rng.integers(0, n, size=(n_boot, k))
@@ -521,8 +523,8 @@ def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.
                      "median": _nan_none(np.median(total[mask]) if mask.any() else np.nan)}
     ch = out["contango_heavy"]
     lo, hi = ch["ci95"]
-    if ch["n_months"] < 2 or lo is None or hi is None:
-        verdict = "n/a: fewer than 2 contango-heavy months"
+    if lo is None or hi is None:
+        verdict = f"n/a: {ch['n_months']} contango-heavy months, too few for an interval"
     elif hi < lo_c:
         verdict = f"below the claim: the interval {lo:.1f}..{hi:.1f} lies under {lo_c:g}-{hi_c:g}"
     elif lo > hi_c:

@@ -70,8 +70,9 @@ def bought_lines(b: dict | str) -> list[str]:
                  f"({fmt(b['es95_reduction_pp'], 2)} pp); n/a = the hedge did not reduce it")
     worst = b.get("core_worst_months") or []
     if worst:
-        lines.append(f"  layers in the core's {len(worst)} worst months: {fmt(b['layers_bp_in_core_worst_months_total'], 0)}"
-                     f" bp against the core's {fmt(b['core_bp_in_core_worst_months_total'], 0)} bp ("
+        lines.append(f"  layers in the core's {len(worst)} worst months: "
+                     f"{fmt(b['layers_bp_in_core_worst_months_total'], 0)} bp against the core's "
+                     f"{fmt(b['core_bp_in_core_worst_months_total'], 0)} bp (core/layers: "
                      + ", ".join(f"{w['month']} {fmt(w['core_bp'], 0)}/{fmt(w['layers_bp'], 0)}" for w in worst[:5])
                      + (", ..." if len(worst) > 5 else "") + ")")
     return lines
@@ -84,8 +85,9 @@ def seed_lines(c: dict | str) -> list[str]:
     lo, hi = c["claim_bp_per_month"]
     ch, other = c["contango_heavy"], c["other_months"]
     lines = [f"SEED CLAIM ({lo:g}-{hi:g} bp/month, unadjusted layers, contango-heavy months): {c['verdict']}",
-             f"  contango-heavy: mean {fmt(ch['mean'], 1)} bp/month 95% CI {_ci(ch['ci95'])} ({ch['n_months']} months);"
-             f" other months {fmt(other['mean'], 1)} {_ci(other['ci95'])} ({other['n_months']})",
+             f"  contango-heavy: mean {fmt(ch['mean'], 1)} bp/month 95% CI {_ci(ch['ci95'])} "
+             f"({ch['n_months']} months); other months {fmt(other['mean'], 1)} {_ci(other['ci95'])} "
+             f"({other['n_months']})",
              f"  {c['definition']}; {c['interval']}"]
     if "note" in c:
         lines.append(f"  note: {c['note']}")
@@ -101,9 +103,11 @@ def regime_lines(rows: dict) -> list[str]:
     for key, r in rows.items():
         reg, _, lab = key.partition("=")
         mark = "*" if r["small_sample"] else " "
+        day_ci = _ci([r["ci95_lo_daily_bp"], r["ci95_hi_daily_bp"]], 2)
+        month_ci = _ci([r["ci95_lo_month_equiv"], r["ci95_hi_month_equiv"]])
         lines.append(f" {mark}{reg:<20} {lab:<14} {int(r['n_days']):>6} {int(r['n_months']):>4} "
-                     f"{fmt(r['mean_daily_bp'], 2):>7} {_ci([r['ci95_lo_daily_bp'], r['ci95_hi_daily_bp']], 2):>16} "
-                     f"{fmt(r['bp_per_month_equiv'], 1):>7} {_ci([r['ci95_lo_month_equiv'], r['ci95_hi_month_equiv']]):>16}")
+                     f"{fmt(r['mean_daily_bp'], 2):>7} {day_ci:>16} {fmt(r['bp_per_month_equiv'], 1):>7} "
+                     f"{month_ci:>16}")
     return lines
 
 
@@ -112,13 +116,14 @@ def core_lines(v: dict | str) -> list[str]:
     if isinstance(v, str):
         return [f"against the core: {v}"]
     p10, p90 = v["hedge_ratio_p10_p90"]
-    return [f"against the core: hedge ratio (layers' effective vega / |core vega|) median {fmt(v['hedge_ratio_median'], 2)}"
-            f" (10-90% {fmt(p10, 2)}..{fmt(p90, 2)}; ratio of means {fmt(v['hedge_ratio_of_means'], 2)}); "
+    return [f"against the core: hedge ratio (layers' effective vega / |core vega|) median "
+            f"{fmt(v['hedge_ratio_median'], 2)} (10-90% {fmt(p10, 2)}..{fmt(p90, 2)}; ratio of means "
+            f"{fmt(v['hedge_ratio_of_means'], 2)}); "
             f"core vol P&L {fmt(v['core_vol_pnl_bp_per_month'], 1)} bp/month beside the layers' market-move P&L "
             f"{fmt(v['layers_move_pnl_bp_per_month'], 1)}; daily sd: core vol P&L "
             f"{fmt(v['core_vol_pnl_daily_sd_bp'], 1)} bp, hedge error {fmt(v['hedge_error_daily_sd_bp'], 1)} bp; "
-            f"correlation {fmt(v['correlation_layers_move_vs_core_vol'], 2)} (rolling {fmt(v.get('rolling_63d_correlation_median'), 2)}"
-            " median, 63 days)"]
+            f"correlation {fmt(v['correlation_layers_move_vs_core_vol'], 2)} (rolling 63-day median "
+            f"{fmt(v.get('rolling_63d_correlation_median'), 2)})"]
 
 
 def analysis_text(analysis: Any) -> str:
