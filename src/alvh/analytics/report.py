@@ -203,11 +203,11 @@ class HedgeAnalysis:
 def _f(x: object, nd: int = 1) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "n/a"
-    return f"{float(x):,.{nd}f}"
+    return f"{float(x):,.{nd}f}"  # type: ignore[arg-type]
 
 
 def _pct(x: object) -> str:
-    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.2%}"
+    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.2%}"  # type: ignore[arg-type]
 
 
 def _clean(obj: object) -> object:
@@ -584,7 +584,7 @@ def _exposure_table(da: DragAnalysis, layers: Sequence[str], path: int) -> pd.Da
 # ---------------------------------------------------------------- steward
 def _cash_flows(result, path: int) -> pd.DataFrame:  # noqa: ANN001
     """Dated cash flows per component from the trade ledger (trader's side) plus the final mark."""
-    mult = dict(zip(result.records.slots.names, np.asarray(result.records.slots.multiplier, dtype=float)))
+    mult = dict(zip(result.records.slots.names, np.asarray(result.records.slots.multiplier, dtype=float), strict=True))
     t = result.trades[result.trades["path"] == path] if len(result.trades) else result.trades
     last = result.dates[-1]
     frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([last]), columns=list(result.components))

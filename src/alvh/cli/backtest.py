@@ -77,7 +77,7 @@ def backtest(
 def _num(x: object, nd: int = 1) -> str:
     import math
 
-    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"  # type: ignore[arg-type]
 
 
 def _cost_table(hc: dict) -> Table | str:
