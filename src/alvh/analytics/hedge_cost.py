@@ -540,7 +540,10 @@ def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.
 def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame:
     """Hedge cost by regime label: mean bp/day with n_days, n_months and a 95% interval.
 
-    The interval resamples the label's calendar months (:func:`cluster_bootstrap_mean`);
+    The interval is a month-cluster bootstrap: the run's calendar months are drawn with replacement
+    (one draw shared by every row, :data:`N_BOOT` resamples, seed :data:`BOOT_SEED`), and each
+    resample's row mean is the drawn months' sum of the label's days' cost over their count of such
+    days (resamples holding none of the label's days are skipped); "n/a" with fewer than 2 months.
     ``bp_per_month_equiv`` and its interval are the daily figures x 21. Rows with fewer than
     :data:`MIN_REGIME_MONTHS` months or :data:`MIN_REGIME_DAYS` days are marked ``small_sample``.
     Undefined labels are the row "n/a"; a label with no day has no row.
@@ -553,20 +556,42 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
     if not np.isfinite(x).all():
         raise InputError("non-finite daily hedge cost", argument="daily_bp", expected="finite bp on every day")
     month = np.asarray(daily_bp.index.to_period("M").astype(str))
-    rows = {}
+    codes, m_of_day = np.unique(month, return_inverse=True)
+    n_m = codes.size
+    keys: list[tuple[str, str]] = []
+    masks = []
     for reg in labels.columns:
         lab = labels[reg].reindex(daily_bp.index)
         lab = lab.astype(object).where(lab.notna(), "n/a").to_numpy()
         for value in sorted(pd.unique(lab), key=str):
-            m = lab == value
-            n = int(m.sum())
-            if n == 0:
-                continue
-            mean, lo, hi = cluster_bootstrap_mean(x[m], month[m])
-            nm = int(np.unique(month[m]).size)
-            rows[(reg, str(value))] = [n, nm, n / len(x), mean, lo, hi, mean * TRADING_DAYS_PER_MONTH,
-                                       lo * TRADING_DAYS_PER_MONTH, hi * TRADING_DAYS_PER_MONTH,
-                                       nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS]
+            keys.append((str(reg), str(value)))
+            masks.append(lab == value)
+    if not keys:
+        return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
+    mask = np.stack(masks, axis=1)  # (days, rows)
+    # per month and row: the sum of the label's days' cost and their count
+    s_m = np.zeros((n_m, len(keys)))
+    c_m = np.zeros((n_m, len(keys)))
+    np.add.at(s_m, m_of_day, mask * x[:, None])
+    np.add.at(c_m, m_of_day, mask.astype(float))
+    # month-cluster bootstrap, one draw of months for every row: W[b, m] = times month m is drawn
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(BOOT_SEED)))
+    draws = rng.integers(0, n_m, size=(N_BOOT, n_m))
+    W = np.zeros((N_BOOT, n_m))
+    np.add.at(W, (np.repeat(np.arange(N_BOOT), n_m), draws.ravel()), 1.0)
+    num, den = W @ s_m, W @ c_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    rows = {}
+    for k, key in enumerate(keys):
+        n = int(mask[:, k].sum())
+        nm = int((c_m[:, k] > 0).sum())
+        mean = float(x[mask[:, k]].mean())
+        b = boot[:, k][np.isfinite(boot[:, k])]
+        lo, hi = (np.quantile(b, [0.025, 0.975]) if nm >= 2 and b.size else (np.nan, np.nan))
+        rows[key] = [n, nm, n / len(x), mean, float(lo), float(hi), mean * TRADING_DAYS_PER_MONTH,
+                     float(lo) * TRADING_DAYS_PER_MONTH, float(hi) * TRADING_DAYS_PER_MONTH,
+                     nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
     frame.index = pd.MultiIndex.from_tuples(frame.index, names=["regime", "label"])
     return frame

@@ -83,15 +83,27 @@ class ExpandingDfdvix:
         if not np.isfinite(d).all() or (d < 0).any():
             raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
         out = np.empty(d.shape)
-        for row in np.unique(day):  # a few thousand distinct days at most
-            m = day == row
-            ok = np.isfinite(self.beta[row])
-            if not ok.any():
-                out[m] = fb(d[m])
-                continue
-            x, y = self.dte_mean[row, ok], self.beta[row, ok]
-            order = np.argsort(x)
-            out[m] = np.interp(d[m], x[order], y[order])
+        rows, inv = np.unique(day, return_inverse=True)
+        warm = np.isfinite(self.beta[rows]).any(axis=1)
+        cold = ~warm[inv]
+        if cold.any():
+            out[cold] = fb(d[cold])
+        if warm.any():
+            # one interpolation table per distinct day on integer DTEs 0..max (flat beyond its ends)
+            top = int(np.ceil(d.max())) + 1
+            grid = np.arange(top, dtype=float)
+            table = np.empty((rows.size, top))
+            for i in np.flatnonzero(warm):
+                ok = np.isfinite(self.beta[rows[i]])
+                x, y = self.dte_mean[rows[i], ok], self.beta[rows[i], ok]
+                order = np.argsort(x)
+                table[i] = np.interp(grid, x[order], y[order])
+            hot = ~cold
+            lo = np.floor(d[hot]).astype(np.intp)
+            hi = np.minimum(lo + 1, top - 1)
+            w = d[hot] - lo  # 0 for the integer DTEs the analytics pass; exact linear interpolation otherwise
+            r = inv[hot]
+            out[hot] = table[r, lo] * (1.0 - w) + table[r, hi] * w
         return out
 
 
@@ -134,23 +146,26 @@ def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates
         raise InputError(f"non-finite VIX on {pd.DatetimeIndex(dates)[bad].date()}", argument="vix",
                          expected="a finite spot VIX close on every panel day")
     nb = len(b)
-    # per pair-end day e (1..n-1) and bucket: n, sum x, sum y, sum xy, sum xx, sum dte
-    sums = np.zeros((6, n, nb))
+    if nb == 0 or any(lo >= hi for lo, hi in b) or any(b[k][1] > b[k + 1][0] for k in range(nb - 1)):
+        raise InputError(f"buckets {b}", argument="buckets",
+                         expected="(lo, hi) DTE buckets with lo < hi, sorted and not overlapping")
+    # per pair-end day e (1..n-1) and bucket: n, sum x, sum y, sum xy, sum xx, sum dte, from the valid
+    # pairs only (one bincount each over the flat (day, bucket) index)
     dy = s[1:] - s[:-1]
-    dx = np.broadcast_to((v[1:] - v[:-1])[:, None], dy.shape)
     d0 = t[:-1]
     ok = np.isfinite(dy) & (t[1:] >= 1)
-    for j, (lo, hi) in enumerate(b):
-        m = ok & (d0 >= lo) & (d0 < hi)
-        w = m.astype(float)
-        x = np.where(m, dx, 0.0)
-        y = np.where(m, dy, 0.0)
-        sums[0, 1:, j] = w.sum(axis=1)
-        sums[1, 1:, j] = x.sum(axis=1)
-        sums[2, 1:, j] = y.sum(axis=1)
-        sums[3, 1:, j] = (x * y).sum(axis=1)
-        sums[4, 1:, j] = (x * x).sum(axis=1)
-        sums[5, 1:, j] = np.where(m, d0, 0.0).sum(axis=1)
+    lo_edges = np.array([lo for lo, _ in b], dtype=float)
+    hi_edges = np.array([hi for _, hi in b], dtype=float)
+    e_idx, c_idx = np.nonzero(ok)
+    dte0 = d0[e_idx, c_idx]
+    j = np.searchsorted(lo_edges, dte0, side="right") - 1
+    inb = (j >= 0) & (dte0 < hi_edges[np.maximum(j, 0)])
+    e_idx, c_idx, dte0, j = e_idx[inb], c_idx[inb], dte0[inb], j[inb]
+    x = (v[1:] - v[:-1])[e_idx]
+    y = dy[e_idx, c_idx]
+    flat = (e_idx + 1) * nb + j
+    sums = np.stack([np.bincount(flat, weights=w, minlength=n * nb) for w in
+                     (np.ones_like(x), x, y, x * y, x * x, dte0)]).reshape(6, n, nb)
     # row d uses the pairs that ended on or before d-1: cumulative sums shifted by one day
     cum = np.zeros_like(sums)
     np.cumsum(sums[:, :-1], axis=1, out=cum[:, 1:])
