@@ -153,7 +153,8 @@ def test_recomputed_beta_ratio_is_the_engines(run_2016):
     np.testing.assert_allclose(mine[both], eng[both], rtol=1e-6)
     t = a.trigger
     assert t["share_above"] == pytest.approx(np.mean(mine[np.isfinite(mine)] > 1.4))
-    assert t["fired"] == len(res.rebalance_log) and t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
+    assert t["fired"] == len(res.rebalance_log)
+    assert t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
     # the raw ratio is above 1.4 most days here: the summary says so in words
     assert t["share_above"] > 0.5 and "holds on most days" in t["sentence"]
     # normalized betas: per dollar of effective vega, so the ratio is of order one, not of the sizes
@@ -161,7 +162,7 @@ def test_recomputed_beta_ratio_is_the_engines(run_2016):
 
 
 def test_layer_cash_flows_add_up_to_net_pnl(run_2016):
-    from alvh.analytics.report import _cash_flows
+    from alvh.analytics.analysis import _cash_flows
 
     res, a = run_2016, run_2016.analysis
     flows = _cash_flows(res, 0)
@@ -299,7 +300,8 @@ def test_rule_variants_analyse_without_silent_gaps(default_md, variant):
     r = default_rules()
     rules = {
         "no_core": r.model_copy(update={"core": r.core.model_copy(update={"enabled": False})}),
-        "no_layers": r.model_copy(update={"layers": [], "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
+        "no_layers": r.model_copy(update={"layers": [],
+                                          "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
         "financing": r.model_copy(update={"financing": r.financing.model_copy(update={"enabled": True,
                                                                                        "fraction": 0.5})}),
         "constant_maturity": r.model_copy(update={"constant_maturity": r.constant_maturity.model_copy(

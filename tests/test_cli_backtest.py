@@ -46,7 +46,7 @@ def test_backtest_default_data(tmp_path):
     assert {"regime", "label", "n_days", "n_months", "mean_daily_bp", "ci95_lo_daily_bp", "ci95_hi_daily_bp",
             "bp_per_month_equiv", "small_sample"} <= set(regimes.columns)
     assert (regimes.groupby("regime")["n_days"].sum() == s["n_days"]).all()
-    assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"])) == set(an["regime_table"])
+    assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"], strict=True)) == set(an["regime_table"])
     for text in ("WHAT THE HEDGE COST", "WHAT IT BOUGHT", "SEED CLAIM", "hedge cost by regime", "95% CI",
                  "rebalance trigger", "macd_state", "against the core"):
         assert text in r.stdout

@@ -1,14 +1,17 @@
-"""One call from a backtest result to everything issue 5 reports: :func:`analyze` -> :class:`HedgeAnalysis`.
+"""One call from a backtest result to everything reported on it: :func:`analyze` -> :class:`HedgeAnalysis`.
 
-It wires the analytics pieces (attribution, drag, exposure, regimes, the rolling betas and the
-trigger, steward analytics) on a :class:`~alvh.results.BacktestResult` and the
-:class:`~alvh.data.MarketData` it ran on. Definitions and defaults: docs/drag.md (drag, contango-heavy
-months, runs past the VX data) and docs/analytics.md (betas, regimes, steward, "What analyze()
-reports"). Everything here is a function of ``(result, market, rules)``: no global state.
+It wires the analytics pieces (attribution, exposure with dF/dVIX without look-ahead, the hedge
+cost and its decomposition, what the hedge buys, regimes with intervals, the rolling betas and the
+trigger, steward analytics, the spot-VIX diagnostic) on a :class:`~alvh.results.BacktestResult` and
+the :class:`~alvh.data.MarketData` it ran on. Definitions: docs/drag.md (hedge cost, intervals,
+contango-heavy months, runs past the VX data) and docs/analytics.md (betas, regimes, steward,
+"What analyze() reports"). Everything here is a function of ``(result, market, rules)``: no global
+state. The text rendering is :mod:`alvh.report.text`.
 
-Units: drag in basis points of the NAV at the previous close (the capital the engine sizes on);
-effective vega in dollars per spot-VIX point; betas in dollars of daily vega P&L per unit of SPX
-daily return (raw) or per dollar of effective vega (normalized).
+Units: hedge cost in basis points of the stated basis (the fixed initial capital by default);
+the diagnostic shortfall in bp of the NAV at the previous close; effective vega in dollars per
+spot-VIX point; betas in dollars of daily vega P&L per unit of SPX daily return (raw) or per dollar
+of effective vega (normalized).
 """
 
 from __future__ import annotations
