@@ -27,7 +27,7 @@ layer (to float rounding; ``curve`` closes the identity, so it also holds the Ta
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,20 +130,40 @@ class HedgeCost:
 
     def decomposition_error_bp(self) -> float:
         """Largest ``|sum of the terms' cost - total cost|`` in bp over every day, path and layer."""
-        terms = self.pnl_usd.sum(axis=0)
-        return float(np.max(np.abs(terms - self.total_usd) * (_BP / self.basis_usd[:, :, None]), initial=0.0))
+        err = self.pnl_usd.sum(axis=0)
+        np.subtract(err, self.total_usd, out=err)
+        np.abs(err, out=err)
+        np.multiply(err, (_BP / self.basis_usd)[:, :, None], out=err)
+        return float(np.max(err, initial=0.0))
 
     @property
     def n_months(self) -> int:
         return int(self.dates.to_period("M").nunique())
 
+    @property
+    def fixed_basis(self) -> bool:
+        """True when every day of a path has the same basis (the initial capital)."""
+        return self.basis == "initial"
+
+    def path_sums_bp(self) -> tuple[np.ndarray, np.ndarray]:
+        """Run totals in bp per path and layer: the terms ``(n_terms, n_paths, n_layers)`` and the total
+        ``(n_paths, n_layers)``, without a full-size temporary."""
+        inv = _BP / self.basis_usd
+        if self.fixed_basis:
+            return -self.pnl_usd.sum(axis=1) * inv[0][None, :, None], -self.total_usd.sum(axis=0) * inv[0][:, None]
+        return (-np.einsum("tdpl,dp->tpl", self.pnl_usd, inv), -np.einsum("dpl,dp->pl", self.total_usd, inv))
+
     def monthly(self) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
         """Months, bp sums ``(n_terms + 1, n_months, n_paths, n_layers + 1)`` (last term total, last
         layer "all") and day counts."""
         months, starts, counts = month_bounds(self.dates)
-        cost = self.pnl_usd * (-_BP / self.basis_usd[None, :, :, None])
-        by_month = np.add.reduceat(cost, starts, axis=1)
-        total = np.add.reduceat(self.cost_bp("total"), starts, axis=0)[None]
+        if self.fixed_basis:  # sum dollars first, then one scale per path
+            scale = (-_BP / self.basis_usd[0])[None, None, :, None]
+            by_month = np.add.reduceat(self.pnl_usd, starts, axis=1) * scale
+            total = np.add.reduceat(self.total_usd, starts, axis=0)[None] * scale
+        else:
+            by_month = np.stack([np.add.reduceat(self.cost_bp(t), starts, axis=0) for t in TERMS])
+            total = np.add.reduceat(self.cost_bp("total"), starts, axis=0)[None]
         parts = np.concatenate([by_month, total], axis=0)
         return months, np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1), counts
 
@@ -251,26 +271,33 @@ def hedge_cost(attribution: Attribution, effective_vega: np.ndarray, *, dates: p
     if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
         raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
                          expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_ev)}")
-    ev = ev[..., layer_idx]
+    if layer_idx == list(range(layer_idx[0], layer_idx[-1] + 1)):
+        sel: slice | list[int] = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views, not copies
+    else:
+        sel = layer_idx
+    ev = ev[..., sel]
     terms = attribution.terms
 
-    def term(name: str, idx: Sequence[int] | int = layer_idx) -> np.ndarray:
-        return attribution.pnl[terms.index(name)][..., idx]
+    def term(name: str) -> np.ndarray:
+        return attribution.pnl[terms.index(name)][..., sel]
 
-    total = attribution.total[..., layer_idx]
+    total = attribution.total[..., sel]
     pnl = np.empty((len(TERMS), n_days, n_paths, len(layers)))
-    pnl[0] = term("theta") + term("carry")
-    pnl[1] = ev * dvix[..., None]
+    # written in place (no temporaries of the full size): 10,000-path runs hold ~10^8 cells here
+    np.add(term("theta"), term("carry"), out=pnl[0])
+    np.multiply(ev, dvix[..., None], out=pnl[1])
     pnl[3] = term("vol_of_vol")
     pnl[4] = term("costs")
     pnl[5] = term("financing")
     # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
-    pnl[2] = total - pnl[0] - pnl[1] - pnl[3] - pnl[4] - pnl[5]
+    np.subtract(total, pnl[0], out=pnl[2])
+    for k in (1, 3, 4, 5):
+        np.subtract(pnl[2], pnl[k], out=pnl[2])
     core = attribution.groups.index("core") if "core" in attribution.groups else None
     zeros = np.zeros((n_days, n_paths))
     if core is not None:
         core_vega = attribution.vega_notional[..., core]
-        core_vol = sum(term(t, core) for t in _VOL_TERMS)
+        core_vol = sum(attribution.pnl[terms.index(t)][..., core] for t in _VOL_TERMS)
         core_total = attribution.total[..., core]
     else:
         core_vega, core_vol, core_total = zeros, zeros, zeros
@@ -417,7 +444,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
                 "mean_month_pct": float(np.mean(m.mean(axis=0)))}
 
     a, b = stats(mc, core), stats(mh, hedged)
-    cost_m = float(hc.cost_bp("total").sum(axis=(0, 2)).mean() / hc.n_months)
+    cost_m = float(hc.path_sums_bp()[1].sum(axis=-1).mean() / hc.n_months)
     dd_red = b["max_drawdown_pct"] - a["max_drawdown_pct"]  # drawdowns are negative: > 0 = reduced
     es_red = b["es95_monthly_pct"] - a["es95_monthly_pct"]
     out: dict = {
@@ -625,8 +652,9 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
     """Headline: hedge cost per layer and in total, bp of the basis per month (run total over the
     calendar months spanned, mean over paths), with its decomposition; JSON-ready."""
     n_m = hc.n_months
-    per_term = np.stack([hc.cost_bp(t).sum(axis=0).mean(axis=0) for t in TERMS])  # (terms, layers)
-    total = hc.cost_bp("total").sum(axis=0).mean(axis=0)
+    terms_pp, total_pp = hc.path_sums_bp()
+    per_term = terms_pp.mean(axis=1)  # (terms, layers)
+    total = total_pp.mean(axis=0)
     usd = -hc.total_usd.sum(axis=0).mean(axis=0)
     return {
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
