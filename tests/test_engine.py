@@ -52,10 +52,10 @@ def _black(f: float, k: float, t: float, vol: float, r: float, call: bool) -> fl
     return c if call else c - math.exp(-r * t) * (f - k)
 
 
-def _ssvi_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
-    """Scalar SSVI (GJ 2014 eq. 4.1, power-law phi) with theta(t) piecewise linear in t (docs/model.md 1.4)."""
+def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
+    """Scalar tail-weight smile (docs/model.md 1.1) with theta(t) piecewise linear in t (docs/model.md 1.4)."""
     s = mp.surface
-    th30, rho, ratio = float(s.theta30[d, p]), float(s.rho[d, p]), [float(x) for x in s.term_ratio[d, p]]
+    th30, tail, ratio = float(s.theta30[d, p]), float(s.tail[d, p]), [float(x) for x in s.term_ratio[d, p]]
     nodes = [9 / 365, 30 / 365, 93 / 365, 184 / 365]
     if t <= nodes[0]:
         r = ratio[0] * t / nodes[0]
@@ -65,8 +65,10 @@ def _ssvi_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
         j = max(i for i in range(3) if t > nodes[i])
         r = ratio[j] + (ratio[j + 1] - ratio[j]) * (t - nodes[j]) / (nodes[j + 1] - nodes[j])
     theta = th30 * r
-    phi = s.eta / (theta ** s.gamma * (1 + theta) ** (1 - s.gamma))
-    w = 0.5 * theta * (1 + rho * phi * k + math.sqrt((phi * k + rho) ** 2 + 1 - rho * rho))
+    z = k / math.sqrt(theta)
+    sp = (lambda x: math.log1p(math.exp(x)) if x < 30 else x)  # noqa: E731 - softplus ln(1 + e^x)
+    h = 0.5 * (sp(-z / 0.5) - math.log(2)) + 2.0 * 1.5 * (sp((-3.5 - z) / 1.5) - sp(-3.5 / 1.5))
+    w = theta * (1 + tail * h)
     return math.sqrt(w / t)
 
 
@@ -89,7 +91,7 @@ def _spx_mark(mp: MarketPaths, d: int, p: int, k: float, t: float, call: bool, r
         return max(s - k, 0.0) if call else max(k - s, 0.0)
     s = mp.spx_close[d, p]
     f = s * math.exp((r - q) * t)
-    return _black(f, k, t, _ssvi_iv(mp, d, p, math.log(k / f), t), r, call)
+    return _black(f, k, t, _smile_iv(mp, d, p, math.log(k / f), t), r, call)
 
 
 def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
@@ -298,7 +300,7 @@ def test_delta_target_with_no_strike_is_a_counted_event():
 
 
 def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
-    # the SSVI solve tables (exact Cboe sums, ~1-3 s per process) are memoized on disk; a cached, a fresh and
+    # the smile solve tables (exact Cboe sums, a few s per process) are memoized on disk; a cached, a fresh and
     # a rebuilt-after-corruption table must give the same surface to the last bit
     from alvh.market import surface as sm
 
@@ -312,7 +314,7 @@ def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
         return sm.solve_theta30(vix, skew, polish=False)
 
     first = solve()
-    files = sorted(tmp_path.glob("ssvi_*.npz"))
+    files = sorted(tmp_path.glob("tailsmile_*.npz"))
     assert [f.name.split("_")[1] for f in files] == ["column", "tables"]
     again = solve()  # from the files
     files[0].write_bytes(b"not an npz")  # the small column table: rebuilt (and rewritten) when unreadable

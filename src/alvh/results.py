@@ -44,7 +44,8 @@ class BacktestResult:
     value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
-    break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat
+    break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat; -inf / +inf on
+        a side whose wing is narrower than the credit (that side cannot lose at expiry)
     trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost,
         reason)
     records : :class:`~alvh.engine.records.PositionRecords`

@@ -4,8 +4,8 @@ A historical backtest is the one-path case: :func:`paths_from_market_data` wraps
 :class:`~alvh.data.MarketData`; simulated paths (:func:`alvh.simulate.synthetic_paths`, and the
 Monte Carlo model next) feed the same object.
 
-Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the SSVI
-:class:`~alvh.market.SpxSurface` solved to VIX (and SKEW, VIX9D/3M/6M where present); without VX
+Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the tail-weight
+:class:`~alvh.market.SpxSurface` solved to VIX and SKEW (VIX9D/3M/6M where present); without VX
 settlements the VX curve is the fitted two-factor :class:`~alvh.market.VXCurve` evaluated at each
 listed contract's days to expiry on the real VX expiry calendar; VIX-option vol is
 :func:`~alvh.market.vix_option_vol` at each contract's tenor; dF/dVIX is
@@ -25,6 +25,7 @@ from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
 
 if TYPE_CHECKING:
     from alvh.data import MarketData
@@ -102,7 +103,9 @@ class MarketPaths:
     rate : (n_days,) decimal per year, continuously compounded
     surface : object with ``.day(i).iv(k, t) -> (n_paths, m)`` (:class:`alvh.market.SpxSurface`)
     vix_option_vol : :class:`VixOptionVol`, ``.vol(d, dte) -> (n_paths, m)`` decimal vol by tenor
-    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`)
+    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`), or an
+        :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
+        no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
     """
 
@@ -117,7 +120,7 @@ class MarketPaths:
     rate: np.ndarray
     surface: object
     vix_option_vol: VixOptionVol
-    sensitivity: Callable[[np.ndarray], np.ndarray] = effective_vega_model
+    sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -146,8 +149,7 @@ class MarketPaths:
         """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
         s = self.surface
         if isinstance(s, SpxSurface):
-            s = SpxSurface(theta30=s.theta30[:, sel], rho=s.rho[:, sel], term_ratio=s.term_ratio[:, sel], eta=s.eta,
-                           gamma=s.gamma)
+            s = SpxSurface(theta30=s.theta30[:, sel], tail=s.tail[:, sel], term_ratio=s.term_ratio[:, sel])
         else:
             s = s.take_paths(sel)  # type: ignore[attr-defined]  # any other surface must provide it
         return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
@@ -214,11 +216,35 @@ def model_vx_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, .
     return expiry, codes
 
 
-def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "ssvi",
+def _first_settlement(vx) -> str:  # noqa: ANN001
+    rows = np.flatnonzero(np.isfinite(np.asarray(vx.settle, dtype=float)).any(axis=1))
+    return str(vx.dates[rows[0]].date()) if rows.size else "none"
+
+
+def _expanding_sensitivity(full, dates: pd.DatetimeIndex,  # noqa: ANN001
+                           model: Callable[[np.ndarray], np.ndarray]) -> ExpandingDfdvix:
+    """The expanding dF/dVIX on ``full``'s VX history up to the run's last day, restricted to ``dates``."""
+    vx = full.vx
+    last = int(np.searchsorted(vx.dates, dates[-1], side="right"))
+    vix = full.vix["close"].reindex(vx.dates[:last]).to_numpy(dtype=float)
+    if not np.isfinite(vix).all():
+        bad = vx.dates[:last][~np.isfinite(vix)][0]
+        raise DataError(f"no VIX close on {bad.date()}, a VX panel day", column="vix.close",
+                        expected="a VIX close on every day with VX settlements (dF/dVIX regression)")
+    est = expanding_dfdvix(np.asarray(vx.settle, dtype=float)[:last], np.asarray(vx.dte, dtype=float)[:last], vix,
+                           vx.dates[:last], model=model)
+    rows = vx.dates.get_indexer(dates)
+    if (rows < 0).any():
+        raise DataError(f"run day {dates[rows < 0][0].date()} is not a VX panel day", column="vx.date",
+                        expected="a VX panel row on every run day")
+    return est.take(rows)
+
+
+def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
                            params: VXModelParams | None = None) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
-    ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
+    ``surface="vix_skew"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
     (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
     ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (explicit opt-in).
 
@@ -226,7 +252,10 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     model (:meth:`alvh.market.VXCurve.from_model`, long factor from VIX3M/VIX6M where present, else
     the VIX EWMA map) at each contract's DTE on the real VX expiry calendar (listed up to
     :data:`MODEL_LISTING_DAYS` days); the provenance says so. VIX-option vol: :class:`VixOptionVol`
-    (VVIX where present, else the VIX-level function). dF/dVIX: :func:`alvh.market.effective_vega_model`.
+    (VVIX where present, else the VIX-level function). dF/dVIX: with VX settlements, the expanding
+    no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
+    the run's end, so the run's first day already knows the years before it; the model during its
+    warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -273,19 +302,29 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     vvix = np.full(len(dates), np.nan) if vvix is None else vvix
     prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
                               f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
+    def model_sens(dte: np.ndarray) -> np.ndarray:
+        return effective_vega_model(dte, p)
+
+    sens: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = model_sens
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
+    if md.vx is not None and full.vx is not None and len(dates):
+        sens = _expanding_sensitivity(full, dates, model_sens)
+        prov["sensitivity"] = ("dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
+                               "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
+                               f"from {_first_settlement(full.vx)}); the model before a bucket is warm")
     surf: SpxSurface | FlatSkewSurface
-    if surface == "ssvi":
+    if surface == "vix_skew":
         surf = SpxSurface.from_market(md)
-        prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
+        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
     elif surface == "flat_skew":
         surf = FlatSkewSurface(vixc[:, None] / 100.0)
         prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
-        raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
+        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
                        rate=md.rate.to_numpy(dtype=float), surface=surf,
                        vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
-                       sensitivity=lambda dte: effective_vega_model(dte, p), provenance=prov)
+                       sensitivity=sens, provenance=prov)
+

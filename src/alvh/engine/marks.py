@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alvh.engine.records import InstrumentKind
+from alvh.market._spx_kernel import spx_marks
 from alvh.market.surface import _TERM_T, SpxSurface
 from alvh.strategy import kernels
 from alvh.strategy.costs import SPX_MULTIPLIER
@@ -63,11 +64,10 @@ def mark_spx_legs(st: EngineState, d: int, m: DayMarks, rate: float, q: float) -
     spx_c = mp.spx_close[d]
     surf = mp.surface
     if st.nb is not None and isinstance(surf, SpxSurface):
-        st.nb.spx_marks(spx_c, mp.spx_open[d], st.strike[:, :4], m.t_now[:, :4], surf.theta30[d], surf.rho[d],
-                        surf.term_ratio[d], _TERM_T, float(surf.eta), float(surf.gamma), float(rate), float(q),
-                        LEG_IS_CALL, st.qty[:, :4], SPX_MULTIPLIER, st.vol_last[:, :4],
-                        st.price_last[:, :4], st.und_last[:, :4], m.price_now[:, :4], m.und_now[:, :4],
-                        m.vol_now[:, :4], m.settle[:, :4], m.greeks[:, 0, :])
+        spx_marks(spx_c, mp.spx_open[d], st.strike[:, :4], m.t_now[:, :4], surf.theta30[d], surf.tail[d],
+                  surf.term_ratio[d], _TERM_T, float(rate), float(q), LEG_IS_CALL, st.qty[:, :4], SPX_MULTIPLIER,
+                  st.vol_last[:, :4], st.price_last[:, :4], st.und_last[:, :4], m.price_now[:, :4],
+                  m.und_now[:, :4], m.vol_now[:, :4], m.settle[:, :4], m.greeks[:, 0, :])
         return
     tl = m.t_now[:, :4]
     expiring = tl <= 0
@@ -175,7 +175,7 @@ def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray
     mark = np.where((prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None],
                     mp.vx_price[d0:d1])
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
-    sens = st.sens(tau_now)
+    sens = st.sens(tau_now, days[:, None])
     prev = np.maximum(days - 1, 0)
     cc = np.arange(C)
     lo = np.maximum(cc - 1, 0)

@@ -33,7 +33,7 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     if r.rebalance.basis == "raw":
         y = np.where(h, v, 0.0)
     else:  # per unit of effective vega notional
-        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * 365.0)
+        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * 365.0, max(st.today - 1, 0))
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
     return y[:, st.reb_cols]
@@ -48,7 +48,9 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
         y = np.full_like(y, np.nan)
     beta = rbeta.update(y, st.spx_ret[d])
     rb = st.prep.rules.rebalance
-    ratio = beta_ratio(beta[:, 0], beta[:, 1])
+    # a beta is undefined relative to its data's scale sd(y)/sd(x) (docs/analytics.md 1.2), not an absolute eps
+    scale = rbeta.scale()
+    ratio = beta_ratio(beta[:, 0], beta[:, 1], scale_short=scale[:, 0], scale_long=scale[:, 1])
     st.reb_beta[d] = beta
     st.reb_ratio[d] = ratio
     js, jl = st.reb_idx

@@ -33,7 +33,7 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
     Market model on each path, the same as on history (:mod:`alvh.market`): VX prices from
     :meth:`VXCurve.from_model` (long factor from the VIX EWMA map) at each contract's DTE on the
     real VX expiry calendar; the SPX smile :meth:`SpxSurface.from_vix` (no SKEW: the median-SKEW
-    rho; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
+    tail weight; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
     function; dF/dVIX :func:`effective_vega_model`. One ``numpy.random.Generator`` from
     ``SeedSequence(seed)``.
     """
@@ -72,11 +72,11 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
     vc = out["vc"]
     full = SpxSurface.from_vix(vc)
     # no term indices on these paths: every cell has the default term ratios, so one row viewed over all
-    # cells (80 MB less at 10,000 x 252); the engine reads theta30, rho and term_ratio only
+    # cells (80 MB less at 10,000 x 252); the engine reads theta30, tail and term_ratio only
     ratio = full.term_ratio
     if (ratio == ratio[:1, :1]).all():
         ratio = np.broadcast_to(ratio[:1, :1], ratio.shape)
-    surf = SpxSurface(theta30=full.theta30, rho=full.rho, term_ratio=ratio, eta=full.eta, gamma=full.gamma)
+    surf = SpxSurface(theta30=full.theta30, tail=full.tail, term_ratio=ratio)
     del full
     return MarketPaths(dates=dates, spx_open=out["so"], spx_close=out["sc"], vix_open=out["vo"],
                        vix_close=vc, vx_price=price, vx_expiry=expiry, vx_codes=codes,
@@ -87,7 +87,7 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
                                    f"xi {xi}), GBM SPX (rho {rho})",
                                    "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
                                          f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
-                                   "surface": "alvh.market.SpxSurface.from_vix (SSVI to VIX, default rho and term)",
+                                   "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
                                    "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
                                                      "function",
                                    "sensitivity": "alvh.market.effective_vega_model"})

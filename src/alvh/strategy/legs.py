@@ -92,8 +92,17 @@ def collateral(strikes: np.ndarray, credit: np.ndarray, condors: np.ndarray, mul
 
 
 def break_evens(strikes: np.ndarray, credit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expiry break-evens in SPX points: short put - credit, short call + credit."""
-    return strikes[:, 1] - credit, strikes[:, 2] + credit
+    """Expiry break-evens in SPX points: short put - credit, short call + credit.
+
+    Where the credit is at least a wing's width that side never loses at expiry (the P&L beyond the
+    long strike is ``credit - wing > 0``): its break-even is ``-inf`` (put side) or ``+inf`` (call side).
+    The roots of the expiry payoff, as :func:`alvh.analytics.steward.break_even_expansion` finds them.
+    """
+    put_w = strikes[:, 1] - strikes[:, 0]
+    call_w = strikes[:, 3] - strikes[:, 2]
+    lo = np.where(credit < put_w, strikes[:, 1] - credit, -np.inf)
+    hi = np.where(credit < call_w, strikes[:, 2] + credit, np.inf)
+    return lo, hi
 
 
 def net_credit(prices: np.ndarray) -> np.ndarray:
