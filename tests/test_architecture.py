@@ -37,7 +37,12 @@ RANK = {part: i for i, parts in enumerate(LAYERS) for part in parts}
 #: Known cycles, each with its reason (none: issue 9.2 removed the last ones).
 KNOWN_CYCLES: tuple[frozenset[str], ...] = ()
 #: Known upward edges (importer, imported), each with its reason.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {
+    # HedgeAnalysis.summary() renders its text with alvh.report.text (a function-level import; issue 9.5 moved
+    # the text to report/ while 9.6 asks for summary() on the result): to be removed by the lead, e.g. by
+    # rendering through report/ at the call sites (cli, BacktestResult.summary takes the text as data)
+    ("alvh.analytics.analysis", "alvh.report.text"): "HedgeAnalysis.summary() -> report.text.analysis_text",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -182,6 +187,13 @@ def test_known_cycles_are_still_cycles() -> None:
     stale = [sorted(c) for c in KNOWN_CYCLES if c not in found]
     if stale:
         pytest.fail(f"fixed, remove from KNOWN_CYCLES: {stale}")
+
+
+def test_known_upward_edges_still_exist() -> None:
+    g = import_graph()
+    stale = [edge for edge in KNOWN_UPWARD if edge[1] not in g.get(edge[0], set())]
+    if stale:
+        pytest.fail(f"fixed, remove from KNOWN_UPWARD: {stale}")
 
 
 def test_nothing_imports_upward() -> None:

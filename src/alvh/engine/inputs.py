@@ -240,6 +240,52 @@ def _expanding_sensitivity(full, dates: pd.DatetimeIndex,  # noqa: ANN001
     return est.take(rows)
 
 
+def _vx_inputs(md: MarketData, full: MarketData, p: VXModelParams,
+               prov: dict[str, str]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """VX expiries, prices (n_days, 1, n_contracts) and codes: the settlements, or the model curve."""
+    dates = md.dates
+    vixc = md.vix["close"].to_numpy(dtype=float)
+    idx = md.indices
+
+    def get(name: str) -> np.ndarray | None:
+        return idx[name].to_numpy(dtype=float) if idx is not None and name in idx.columns else None
+
+    if md.vx is not None:
+        expiry = np.asarray(md.vx.expiries).astype("datetime64[D]")
+        price = np.asarray(md.vx.settle, dtype=float)[:, None, :]
+        codes = tuple(str(c) for c in md.vx.contracts)
+        prov["vx"] = f"VX settlements ({md.vx.source or 'MarketData.vx'})"
+    else:
+        expiry, codes = model_vx_calendar(dates)
+        v3, v6 = get("vix3m"), get("vix6m")
+        full_curve = VXCurve.from_market(full, params=p)
+        rows = np.flatnonzero(full.dates.isin(dates))
+        long_factor = full_curve.long_factor
+        if long_factor is None:  # from_market always fits the long factor
+            raise InputError("the model VX curve has no long factor", argument="md", expected="VIX history")
+        curve = VXCurve.from_model(vixc, long_factor[rows, 0], params=p)
+        price = model_vx_prices(curve, dates, expiry)
+        have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
+        prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
+                      "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
+                      "DTE on the VX expiry calendar, listed up to {} days"
+                      .format(p.kappa_s, p.kappa_l, p.theta, "/".join(have) or "no index", MODEL_LISTING_DAYS))
+    return expiry, price, codes
+
+
+def _surface(md: MarketData, surface: str, prov: dict[str, str]) -> SpxSurface | FlatSkewSurface:
+    """The SPX smile of the run (see paths_from_market_data)."""
+    if surface == "vix_skew":
+        surf: SpxSurface | FlatSkewSurface = SpxSurface.from_market(md)
+        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
+    elif surface == "flat_skew":
+        surf = FlatSkewSurface(md.vix["close"].to_numpy(dtype=float)[:, None] / 100.0)
+        prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
+    else:
+        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
+    return surf
+
+
 def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
                            params: VXModelParams | None = None) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
@@ -277,26 +323,7 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     def get(name: str) -> np.ndarray | None:
         return idx[name].to_numpy(dtype=float) if idx is not None and name in idx.columns else None
 
-    if md.vx is not None:
-        expiry = np.asarray(md.vx.expiries).astype("datetime64[D]")
-        price = np.asarray(md.vx.settle, dtype=float)[:, None, :]
-        codes = tuple(str(c) for c in md.vx.contracts)
-        prov["vx"] = f"VX settlements ({md.vx.source or 'MarketData.vx'})"
-    else:
-        expiry, codes = model_vx_calendar(dates)
-        v3, v6 = get("vix3m"), get("vix6m")
-        full_curve = VXCurve.from_market(full, params=p)
-        rows = np.flatnonzero(full.dates.isin(dates))
-        long_factor = full_curve.long_factor
-        if long_factor is None:  # from_market always fits the long factor
-            raise InputError("the model VX curve has no long factor", argument="md", expected="VIX history")
-        curve = VXCurve.from_model(vixc, long_factor[rows, 0], params=p)
-        price = model_vx_prices(curve, dates, expiry)
-        have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
-        prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
-                      "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
-                      "DTE on the VX expiry calendar, listed up to {} days"
-                      .format(p.kappa_s, p.kappa_l, p.theta, "/".join(have) or "no index", MODEL_LISTING_DAYS))
+    expiry, price, codes = _vx_inputs(md, full, p, prov)
     vvix = get("vvix")
     n_vvix = 0 if vvix is None else int(np.isfinite(vvix).sum())
     vvix = np.full(len(dates), np.nan) if vvix is None else vvix
@@ -312,15 +339,7 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
         prov["sensitivity"] = ("dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
                                "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
                                f"from {_first_settlement(full.vx)}); the model before a bucket is warm")
-    surf: SpxSurface | FlatSkewSurface
-    if surface == "vix_skew":
-        surf = SpxSurface.from_market(md)
-        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
-    elif surface == "flat_skew":
-        surf = FlatSkewSurface(vixc[:, None] / 100.0)
-        prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
-    else:
-        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
+    surf = _surface(md, surface, prov)
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,

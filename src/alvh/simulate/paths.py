@@ -87,7 +87,8 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
                                    f"xi {xi}), GBM SPX (rho {rho})",
                                    "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
                                          f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
-                                   "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
+                                   "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW "
+                                              "tail, default term)",
                                    "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
                                                      "function",
                                    "sensitivity": "alvh.market.effective_vega_model"})
