@@ -10,7 +10,9 @@ The normal CDF is ``0.5 * erfc(-x / sqrt 2)`` (C library erfc), accurate in the 
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from typing import Any
 
 import numpy as np
 
@@ -18,13 +20,10 @@ from alvh.pricing._scalar import bsm_greeks as _bsm_scalar
 from alvh.pricing._scalar import gbs_factors, gbs_greeks, gbs_price, intrinsic, step_delta
 from alvh.pricing.greeks import Greeks
 
-try:
+#: numba is a declared dependency; without it the numpy paths are used
+AVAILABLE: bool = importlib.util.find_spec("numba") is not None
+if AVAILABLE:
     import numba as _nb
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path covers its absence
-    _nb = None
-    AVAILABLE = False
 
 # what codes
 _PRICE, _PDV, _GREEKS = 0, 1, 2
@@ -79,6 +78,8 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         out[5, i] = vanna
         out[6, i] = volga
 
+_prange: Any
+_compiled: Any
 if AVAILABLE:
     _prange = _nb.prange
     _compiled = _nb.njit(parallel=True, cache=True, fastmath=False, nogil=True)(_kernel)
@@ -96,7 +97,8 @@ def _flat(a: np.ndarray, shape: tuple[int, ...], n: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(n)
 
 
-def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
+def gbs(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, r: np.ndarray, q: np.ndarray, cp: np.ndarray,
+        shape: tuple[int, ...], what: str, carry_is_zero: bool) -> Any:  # as black._gbs
     """Run the fused kernel; returns what :func:`alvh.pricing.black._gbs` returns."""
     n = int(np.prod(shape))
     code = {"price": _PRICE, "pdv": _PDV, "greeks": _GREEKS}[what]
@@ -192,6 +194,7 @@ def _spx_marks_kernel(spot, spot_open, strike, t, theta30, rho, ratio, term_t, e
         greeks_out[p, 3] = g3
 
 
+spx_marks: Any
 if AVAILABLE:
     # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
     spx_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
@@ -241,6 +244,7 @@ def _vx_futures_marks_kernel(d, mark, rolldown, sens, settle_day, contract, qty,
     return stale
 
 
+vx_futures_marks: Any
 if AVAILABLE:
     vx_futures_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_vx_futures_marks_kernel)
 else:  # pragma: no cover
