@@ -48,6 +48,7 @@ import pandas as pd
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 from alvh.pricing import _scalar as _sc
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import BP_PER_UNIT, DAYS_PER_YEAR, SECONDS_PER_DAY, VOL_POINTS_PER_UNIT
 
 #: Attribution terms, in the order they are stored and reported.
@@ -462,15 +463,11 @@ def attribute(
     Tested against QuantLib revaluation and finite differences on single
     instruments and against a per-position reference loop (tests/test_attribution.py).
     """
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     if validate:
         _validate_structure(records)
     n_days, n_paths, n_slots = np.shape(records.quantity)
-    use_numba = NUMBA_AVAILABLE and (backend == "numba"
-                                     or (backend == "auto" and n_days * n_paths * n_slots >= _NUMBA_AUTO_CELLS))
+    use_numba = resolve_backend(backend, size=n_days * n_paths * n_slots, auto_min_size=_NUMBA_AUTO_CELLS).compiled
     if validate and (not use_numba or np.asarray(records.kind).dtype != np.int8):
         # the numba pass runs the same checks inside, on int8 kinds (other integer kinds are
         # checked here first, so that no code is wrapped into a valid one by the cast)

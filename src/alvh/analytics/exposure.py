@@ -28,6 +28,7 @@ from alvh.analytics.attribution import slot_groups
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 from alvh.pricing import _scalar as _sc
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import DAYS_PER_YEAR
 
 Sensitivity = np.ndarray | Callable[[np.ndarray], np.ndarray]
@@ -133,17 +134,14 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
     """
     from alvh import pricing  # analytics sits right of pricing in the layering
 
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     kind = np.asarray(records.kind)
     shape = kind.shape
     mult = np.asarray(records.slots.multiplier, dtype=float)
     qty = np.asarray(records.quantity)
     # only the slot columns that ever hold a VIX product are worked on (the layers; never the core)
     cols = np.flatnonzero(((kind == _VIX_KINDS[0]) | (kind == _VIX_KINDS[1])).any(axis=(0, 1)))
-    if NUMBA_AVAILABLE and (backend == "numba" or (backend == "auto" and kind.size >= _NUMBA_AUTO_CELLS)):
+    if resolve_backend(backend, size=kind.size, auto_min_size=_NUMBA_AUTO_CELLS).compiled:
         out = _effective_vega_numba(records, sensitivity, cols)
         if out is not None:
             return out
@@ -269,17 +267,14 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     if layer not in exposure.groups:
         raise InputError(f"unknown layer {layer!r}", argument="layer", expected=f"one of {exposure.groups}")
     cols = [i for i, c in enumerate(records.slots.component) if c == layer]
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     cached = {c: j for j, c in enumerate(exposure.days_held_slots)}
     if exposure.days_held is not None and all(c in cached for c in cols):
         all_held, held_cols = exposure.days_held, [cached[c] for c in cols]  # computed with the exposure
     else:
         all_held, held_cols = days_since_roll(records, cols), list(range(len(cols)))
     n_cells = all_held.shape[0] * all_held.shape[1] * len(cols)
-    if NUMBA_AVAILABLE and (backend == "numba" or (backend == "auto" and n_cells >= _NUMBA_AUTO_CELLS)):
+    if resolve_backend(backend, size=n_cells, auto_min_size=_NUMBA_AUTO_CELLS).compiled:
         n_days = all_held.shape[0]
         sums = np.zeros((5, n_days))  # count, sum E, sum per-contract, count relative, sum relative
         _decay_sums_compiled(all_held, np.asarray(held_cols, dtype=np.int64), np.asarray(cols, dtype=np.int64),

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from alvh.pricing._scalar import bsm_greeks as _bsm_scalar
 from alvh.pricing._scalar import gbs_factors, gbs_greeks, gbs_price, intrinsic, step_delta
 from alvh.pricing.greeks import Greeks
 
@@ -78,6 +77,7 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         out[5, i] = vanna
         out[6, i] = volga
 
+
 _prange: Any
 _compiled: Any
 if AVAILABLE:
@@ -116,90 +116,7 @@ def gbs(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, r: np.ndar
     return Greeks(*res)
 
 
-# ---------------------------------------------------------------- engine: one day's SPX leg marks
-def _spx_marks_kernel(spot, spot_open, strike, t, theta30, rho, ratio, term_t, eta, gamma, rate, q, is_call,
-                      qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
-                      greeks_out):  # pragma: no cover - compiled
-    """SSVI smile vol and Black-Scholes-Merton marks of the (P, L) SPX legs on one day, in one pass.
-
-    The same formulas, in the same order, as the engine's numpy path (``SpxSmileDay.iv`` with the
-    piecewise-linear term ratio, ``strategy.kernels.bsm_greeks``): a leg expiring today (t <= 0) is
-    its intrinsic value on the open with its last vol kept; an empty leg (qty 0) keeps its last marks.
-    ``greeks_out[p]`` = sum over live legs of qty x mult x (delta, gamma, vega, theta).
-    """
-    P, L = strike.shape
-    for p in range(P):
-        s = spot[p]
-        g0 = 0.0
-        g1 = 0.0
-        g2 = 0.0
-        g3 = 0.0
-        for j in range(L):
-            held = qty[p, j] != 0.0
-            tl = t[p, j]
-            k_ = strike[p, j]
-            expiring = tl <= 0.0
-            und = spot_open[p] if expiring else s
-            # smile vol at ln(K/F), F = S exp((r - q) t)
-            kk = math.log(k_ / (s * math.exp((rate - q) * tl)))
-            if math.isfinite(kk):
-                ts = tl if tl > 1e-9 else 1e-9
-                if ts <= term_t[0]:
-                    rr = ratio[p, 0] * ts / term_t[0]
-                elif ts <= term_t[1]:
-                    rr = ratio[p, 0] + (ratio[p, 1] - ratio[p, 0]) * (ts - term_t[0]) / (term_t[1] - term_t[0])
-                elif ts <= term_t[2]:
-                    rr = ratio[p, 1] + (ratio[p, 2] - ratio[p, 1]) * (ts - term_t[1]) / (term_t[2] - term_t[1])
-                elif ts <= term_t[3]:
-                    rr = ratio[p, 2] + (ratio[p, 3] - ratio[p, 2]) * (ts - term_t[2]) / (term_t[3] - term_t[2])
-                else:
-                    rr = ratio[p, 3] * ts / term_t[3]
-                th = theta30[p] * rr
-                phi = eta / (th ** gamma * (1.0 + th) ** (1.0 - gamma))
-                pk = phi * kk
-                rh = rho[p]
-                w = 0.5 * th * (1.0 + rh * pk + math.sqrt((pk + rh) ** 2 + 1.0 - rh * rh))
-                vol = math.sqrt(w / ts)
-            else:
-                vol = np.nan
-            if expiring:
-                vol = vol_last[p, j]
-            # Black-Scholes-Merton: the shared scalar kernel (alvh.pricing._scalar), as kernels.bsm_greeks
-            call = is_call[j]
-            if tl > 0.0:
-                vv = vol if math.isfinite(vol) else 0.2
-                price, delta, gamma_, vega, theta, _, _ = _bsm_scalar(und, k_, tl, vv, rate, q, 1.0 if call else -1.0)
-            else:
-                price = max(und - k_, 0.0) if call else max(k_ - und, 0.0)
-                delta = gamma_ = vega = theta = 0.0
-            if held:
-                price_out[p, j] = price
-                und_out[p, j] = und
-                vol_out[p, j] = vol
-                settle_out[p, j] = expiring
-                if not expiring:
-                    qm = qty[p, j] * mult
-                    g0 += qm * delta
-                    g1 += qm * gamma_
-                    g2 += qm * vega
-                    g3 += qm * theta
-            else:
-                price_out[p, j] = price_last[p, j]
-                und_out[p, j] = und_last[p, j]
-                vol_out[p, j] = vol_last[p, j]
-                settle_out[p, j] = False
-        greeks_out[p, 0] = g0
-        greeks_out[p, 1] = g1
-        greeks_out[p, 2] = g2
-        greeks_out[p, 3] = g3
-
-
-spx_marks: Any
-if AVAILABLE:
-    # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
-    spx_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
-else:  # pragma: no cover
-    spx_marks = None
+# The engine's SPX leg marks kernel lives beside the smile it evaluates: alvh.market._spx_kernel.spx_marks.
 
 
 # ---------------------------------------------------------------- engine: one day's VX futures marks

@@ -28,6 +28,7 @@ from scipy.special import ndtr
 
 from alvh.errors import InputError
 from alvh.pricing import _validate as v
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.greeks import Greeks
 from alvh.pricing.units import THETA_PER_DAY, VANNA_PER_POINT, VEGA_PER_POINT, VOLGA_PER_POINT2
 
@@ -122,17 +123,7 @@ def _finish_expired(out, s_in, k_in, t_in, cp, bad):
 
 
 def _resolve_backend(backend: str, size: int) -> str:
-    if backend == "numpy":
-        return "numpy"
-    if backend not in ("auto", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected="'auto', 'numpy' or 'numba'")
-    from alvh.pricing import _numba
-
-    if backend == "numba":
-        if not _numba.AVAILABLE:
-            raise InputError("numba is not installed", argument="backend", expected="'auto' or 'numpy'")
-        return "numba"
-    return "numba" if (_numba.AVAILABLE and size >= NUMBA_AUTO_MIN_SIZE) else "numpy"
+    return resolve_backend(backend, size=size, auto_min_size=NUMBA_AUTO_MIN_SIZE).name
 
 
 def _gbs(named: list[tuple[str, np.ndarray, str]], cp: np.ndarray, validate: bool, backend: Backend, what: str,
