@@ -202,7 +202,10 @@ def test_pricing_imports_no_cycle_and_nothing_above_it():
 #: unit factors that belong to alvh.pricing.units (vol point, days per year, bp, seconds per day)
 _UNIT_LITERALS = {"100", "100.0", "0.01", "1e-4", "365", "365.0", "1e4", "86400", "86400.0", "10000"}
 _FORMULA_MODULES = ("pricing/black.py", "pricing/_numba.py", "pricing/_scalar.py", "pricing/implied_vol.py",
-                    "pricing/greeks.py", "strategy/kernels.py", "analytics/attribution.py", "analytics/exposure.py")
+                    "pricing/greeks.py", "strategy/kernels.py", "analytics/attribution.py", "analytics/exposure.py",
+                    "market/_spx_kernel.py", "engine/marks.py", "engine/core_rules.py", "engine/layer_rules.py",
+                    "engine/rebalance.py", "engine/simulate.py", "engine/inputs.py", "simulate/paths.py",
+                    "analytics/sensitivity.py", "analytics/drag.py", "market/vx.py", "market/chain.py", "stats/irr.py")
 
 
 @pytest.mark.parametrize("module", _FORMULA_MODULES)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -881,6 +882,8 @@ def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group
                                             if k != InstrumentKind.NONE}})
 
 
+_prange: Any
+_fused_paths_compiled: Any
 try:  # numba is a declared dependency; the numpy path covers its absence
     import numba as _nb
 

@@ -37,6 +37,7 @@ from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attr
 from alvh.analytics.exposure import EffectiveVega
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
+from alvh.pricing.units import BP_PER_UNIT
 
 #: Drag parts, in the order stored; ``total`` is their sum.
 PARTS: tuple[str, ...] = ("carry", "correlation", "costs", "financing")
@@ -44,7 +45,7 @@ PARTS: tuple[str, ...] = ("carry", "correlation", "costs", "financing")
 CONTANGO_HEAVY_SHARE = 0.8
 #: The seed text's claim for unadjusted layers in contango-heavy months (bp of capital per month).
 SEED_CLAIM_BP_PER_MONTH = (18.0, 35.0)
-_BP = 1e4
+_BP = BP_PER_UNIT
 
 
 @dataclass(frozen=True)

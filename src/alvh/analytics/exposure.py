@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -503,6 +504,7 @@ def _effective_vega_numba(records: PositionRecords, sensitivity: Sensitivity, co
                          days_held=days_held if cols.size else None, days_held_slots=tuple(int(c) for c in cols))
 
 
+_prange: Any
 try:  # numba is a declared dependency; the numpy path covers its absence
     import numba as _nb
 

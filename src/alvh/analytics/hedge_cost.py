@@ -35,6 +35,7 @@ import pandas as pd
 
 from alvh.analytics.attribution import NON_LAYER_GROUPS, Attribution
 from alvh.errors import InputError
+from alvh.pricing.units import BP_PER_UNIT
 
 #: Hedge-cost terms, in the order stored; the total is their sum.
 TERMS: tuple[str, ...] = ("carry", "spot_vix", "curve", "option_vol", "costs", "financing")
@@ -57,7 +58,7 @@ N_WORST = 10
 ES_LEVEL = 0.05
 #: The seed's claim for unadjusted layers in contango-heavy months, bp of capital per month.
 SEED_CLAIM_BP_PER_MONTH = (18.0, 35.0)
-_BP = 1e4
+_BP = BP_PER_UNIT
 _VOL_TERMS = ("vega", "volga")
 
 

@@ -36,11 +36,12 @@ from alvh.errors import InputError
 # The estimator lives in the market layer, shared with the engine (one estimate: sizing, the normalized
 # trigger and the analytics read the same numbers); re-exported here for the analytics' callers.
 from alvh.market.vx_sensitivity import MIN_OBS, ExpandingDfdvix, expanding_dfdvix
+from alvh.pricing.units import DAYS_PER_YEAR
 
 __all__ = ["MIN_OBS", "ExpandingDfdvix", "expanding_dfdvix", "records_sensitivity"]
 
 #: Calendar days per year used to turn ``t_prev`` (years) into DTE (as :mod:`alvh.analytics.exposure`).
-_DAYS_PER_YEAR = 365.0
+_DAYS_PER_YEAR = DAYS_PER_YEAR
 
 
 def records_sensitivity(records: PositionRecords, *, estimate: ExpandingDfdvix | None = None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alvh.engine import fills
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy import kernels
 from alvh.strategy.legs import (
     LEG_IS_CALL,
@@ -65,7 +66,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     if expiry is None:
         st.event(d, "core_no_expiry", int(flat.sum()))
         return
-    t = (expiry - today) / 365.0
+    t = (expiry - today) / DAYS_PER_YEAR
     spot = mp.spx_close[d]
     rates = np.full(P, rate)
     sday = mp.surface.day(d)  # type: ignore[attr-defined]

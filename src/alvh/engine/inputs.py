@@ -26,6 +26,7 @@ from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
+from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
 if TYPE_CHECKING:
     from alvh.data import MarketData
@@ -63,7 +64,7 @@ class _SurfaceDay:
     def iv(self, k: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         k = np.asarray(k, dtype=float)
         a = self.atm.reshape(self.atm.shape + (1,) * max(k.ndim - 1, 0)) if k.ndim > 1 else self.atm
-        tt = np.maximum(np.asarray(t, dtype=float), 1.0 / 365.0)
+        tt = np.maximum(np.asarray(t, dtype=float), 1.0 / DAYS_PER_YEAR)
         return a * np.clip(1.0 - self.skew * k / np.sqrt(tt), 0.5, 3.0)
 
 
@@ -279,7 +280,7 @@ def _surface(md: MarketData, surface: str, prov: dict[str, str]) -> SpxSurface |
         surf: SpxSurface | FlatSkewSurface = SpxSurface.from_market(md)
         prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
     elif surface == "flat_skew":
-        surf = FlatSkewSurface(md.vix["close"].to_numpy(dtype=float)[:, None] / 100.0)
+        surf = FlatSkewSurface(md.vix["close"].to_numpy(dtype=float)[:, None] / VOL_POINTS_PER_UNIT)
         prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
         raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")

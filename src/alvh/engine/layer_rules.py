@@ -16,6 +16,7 @@ import numpy as np
 
 from alvh.config import Layer
 from alvh.engine import fills
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy import kernels
 from alvh.strategy.costs import VX_MULTIPLIER
 from alvh.strategy.layers import (
@@ -59,7 +60,7 @@ def _quote(st: EngineState, d: int, la: Layer, c_new: int, rate: float) -> tuple
     tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
     if la.instrument == "vx_future":
         return f, np.full(st.P, np.nan), np.ones(st.P), np.zeros(st.P), np.full(st.P, np.nan)
-    t = tau / 365.0
+    t = tau / DAYS_PER_YEAR
     vol = st.prep.paths.vix_option_vol.vol(d, np.full(st.P, tau))  # tenor of the contract entered
     k = call_strike(la, f, t, vol)
     gb = kernels.black_greeks(f, k, t, vol, rate, True)
@@ -152,7 +153,7 @@ def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndar
                 fills.trade(st, d, s, dq, price, layer_cost(st, la, dq, price), reason)
         st.qty[:, s] = np.where(opening, target, st.qty[:, s])
         st.ever_held[:, s] |= opening
-        set_marks(st, s, opening, price, f_new, vol, tau / 365.0, rate, delta)
+        set_marks(st, s, opening, price, f_new, vol, tau / DAYS_PER_YEAR, rate, delta)
         st.entry_extrinsic[:, s] = np.where(opening, extrinsic, st.entry_extrinsic[:, s])
     # resize in the held contract to the new adaptive weight
     if resize_m.any():
@@ -216,5 +217,5 @@ def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> Non
         fills.trade(st, d, s, dq, f[:, i], st.costs.vx(dq), reason)
         st.qty[:, s] = target
         st.ever_held[:, s] |= target != 0
-        tau = float(st.exp_ord_vx[c] - st.d_ord[d]) / 365.0
+        tau = float(st.exp_ord_vx[c] - st.d_ord[d]) / DAYS_PER_YEAR
         set_marks(st, s, np.ones(st.P, dtype=bool), f[:, i], f[:, i], np.nan, tau, st.rate(d), 1.0)

@@ -18,6 +18,7 @@ import numpy as np
 from alvh.engine.records import InstrumentKind
 from alvh.market._spx_kernel import spx_marks
 from alvh.market.surface import _TERM_T, SpxSurface
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy import kernels
 from alvh.strategy.costs import SPX_MULTIPLIER
 from alvh.strategy.legs import LEG_IS_CALL
@@ -47,7 +48,7 @@ class DayMarks:
 def mark_day(st: EngineState, d: int, rate: float, q: float) -> DayMarks:
     """Mark every held slot on day d (the state's positions are read, not changed)."""
     P, S = st.P, st.S
-    m = DayMarks(held=st.qty != 0, t_now=np.maximum((st.exp_ord - st.d_ord[d]) / 365.0, 0.0),
+    m = DayMarks(held=st.qty != 0, t_now=np.maximum((st.exp_ord - st.d_ord[d]) / DAYS_PER_YEAR, 0.0),
                  price_now=st.price_last.copy(), und_now=st.und_last.copy(), und_rd=st.und_last.copy(),
                  vol_now=st.vol_last.copy(), delta_now=np.zeros((P, S)),
                  greeks=np.zeros((P, len(st.components), 4)), settle=np.zeros((P, S), dtype=bool))

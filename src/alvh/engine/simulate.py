@@ -33,6 +33,7 @@ from alvh.engine.inputs import MarketPaths
 from alvh.engine.prepare import Prepared, prepare
 from alvh.engine.state import EngineState
 from alvh.pricing.backend import resolve_backend
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.results import BacktestResult
 from alvh.strategy.costs import CostModel
 
@@ -77,7 +78,7 @@ def _financing(st: EngineState, d: int) -> None:
         fin, mp = st.prep.rules.financing, st.prep.paths
         days = float(st.d_ord[d] - st.d_ord[d - 1])
         fr = fin.rate if fin.rate_source == "constant" else float(mp.rate[d - 1]) + fin.spread
-        interest = st.debt * fr * days / 365.0
+        interest = st.debt * fr * days / DAYS_PER_YEAR
         st.cash -= interest
         st.fin[d] = -interest
 

@@ -37,6 +37,7 @@ from scipy.interpolate import CubicSpline, RectBivariateSpline
 from alvh.errors import InputError
 from alvh.market import _spx_kernel
 from alvh.market._spx_kernel import total_variance
+from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
 if TYPE_CHECKING:
     from alvh.data import MarketData
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 #: is available at any maturity, so no interpolation is needed).
 VIX_DAYS: Final[int] = 30
 #: 30 days in years (ACT/365, docs/architecture.md).
-T30: Final[float] = VIX_DAYS / 365.0
+T30: Final[float] = VIX_DAYS / DAYS_PER_YEAR
 
 #: Strike grid of the Cboe sums in units of the forward, x = K / F: 0.20 .. 2.00
 #: step 0.0025 (721 strikes, x = 1 exactly is a node so K0 = F and the
@@ -208,7 +209,8 @@ def _disk_memo(tag: str, params: str, build) -> dict[str, np.ndarray]:  # noqa: 
 
 
 def _log_theta_nodes(n: int) -> np.ndarray:
-    return np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * _TH_LO), np.log((_VIX_HI / 100.0) ** 2 * T30 * _TH_HI), n)
+    return np.linspace(np.log((_VIX_LO / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_LO),
+                       np.log((_VIX_HI / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_HI), n)
 
 
 def _tables_sums(log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,7 +335,7 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bo
         raise InputError(f"VIX {v[where]} at {where} outside the solvable range", argument="vix",
                          expected=f"VIX in [{_VIX_LO}, {_VIX_HI}] index points")
     tab = _tables()
-    target = np.log((v / 100.0) ** 2)
+    target = np.log((v / VOL_POINTS_PER_UNIT) ** 2)
     flat_t = target.ravel()
     tail = np.full(flat_t.shape, DEFAULT_TAIL)
     clipped = np.zeros(flat_t.shape, dtype=bool)
@@ -398,7 +400,7 @@ def _term_ratio(vix: np.ndarray, vix9d: np.ndarray | None, vix3m: np.ndarray | N
     return out, used_default
 
 
-_TERM_T: Final[np.ndarray] = np.array(TERM_DAYS, dtype=float) / 365.0
+_TERM_T: Final[np.ndarray] = np.array(TERM_DAYS, dtype=float) / DAYS_PER_YEAR
 
 
 def _interp_ratio(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:

@@ -10,20 +10,19 @@ The normal CDF is ``0.5 * erfc(-x / sqrt 2)`` (C library erfc), accurate in the 
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from typing import Any
 
 import numpy as np
 
 from alvh.pricing._scalar import gbs_factors, gbs_greeks, gbs_price, intrinsic, step_delta
 from alvh.pricing.greeks import Greeks
 
-try:
+#: numba is a declared dependency; without it the numpy paths are used
+AVAILABLE: bool = importlib.util.find_spec("numba") is not None
+if AVAILABLE:
     import numba as _nb
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path covers its absence
-    _nb = None
-    AVAILABLE = False
 
 # what codes
 _PRICE, _PDV, _GREEKS = 0, 1, 2
@@ -78,6 +77,9 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         out[5, i] = vanna
         out[6, i] = volga
 
+
+_prange: Any
+_compiled: Any
 if AVAILABLE:
     _prange = _nb.prange
     _compiled = _nb.njit(parallel=True, cache=True, fastmath=False, nogil=True)(_kernel)
@@ -95,7 +97,8 @@ def _flat(a: np.ndarray, shape: tuple[int, ...], n: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(n)
 
 
-def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
+def gbs(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, r: np.ndarray, q: np.ndarray, cp: np.ndarray,
+        shape: tuple[int, ...], what: str, carry_is_zero: bool) -> Any:  # as black._gbs
     """Run the fused kernel; returns what :func:`alvh.pricing.black._gbs` returns."""
     n = int(np.prod(shape))
     code = {"price": _PRICE, "pdv": _PDV, "greeks": _GREEKS}[what]
@@ -158,6 +161,7 @@ def _vx_futures_marks_kernel(d, mark, rolldown, sens, settle_day, contract, qty,
     return stale
 
 
+vx_futures_marks: Any
 if AVAILABLE:
     vx_futures_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_vx_futures_marks_kernel)
 else:  # pragma: no cover

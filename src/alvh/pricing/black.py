@@ -20,7 +20,7 @@ At ``t == 0`` the price is the intrinsic value; delta is the step ``omega * 1{om
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -45,7 +45,8 @@ def _npdf(x: np.ndarray) -> np.ndarray:
     return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
 
 
-def _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks: str | bool):
+def _gbs_numpy(s: ArrayLike, k: ArrayLike, t: ArrayLike, vol: ArrayLike, r: ArrayLike, b: ArrayLike, cp: ArrayLike,
+               bad: np.ndarray | None, greeks: str | bool) -> dict[str, np.ndarray]:
     """Generalized BSM on broadcast float arrays; ``bad`` marks invalid elements (or None).
 
     The numpy reference of the formulas; the compiled passes use the scalar kernels of
@@ -125,7 +126,8 @@ def _resolve_backend(backend: str, size: int) -> str:
     return resolve_backend(backend, size=size, auto_min_size=NUMBA_AUTO_MIN_SIZE).name
 
 
-def _gbs(named, cp, validate: bool, backend: Backend, what: str, carry_is_zero: bool):
+def _gbs(named: list[tuple[str, np.ndarray, str]], cp: np.ndarray, validate: bool, backend: Backend, what: str,
+         carry_is_zero: bool) -> Any:  # an array, a (price, delta, vega) tuple or Greeks, by `what`
     """Shared driver: validate, pick the backend, compute ``what`` in ('price', 'pdv', 'greeks')."""
     s, k, t, vol, r, q = (a for _, a, _ in named)
     try:

@@ -193,7 +193,7 @@ def implied_vol(price: ArrayLike, spot_or_forward: ArrayLike, strike: ArrayLike,
     if not isinstance(model, str) or model not in ("bsm", "black76"):
         raise InputError(f"unknown model {model!r}", argument="model", expected="'bsm' or 'black76'")
     names = ("price", "spot_or_forward", "strike", "t", "rate", "div")
-    arrays = [v.as_float(n, a) for n, a in zip(names, (price, spot_or_forward, strike, t, rate, div))]
+    arrays = [v.as_float(n, a) for n, a in zip(names, (price, spot_or_forward, strike, t, rate, div), strict=True)]
     cp = v.as_flag("is_call", is_call, validate=True)
     try:
         p, u, k, tt, r, q, cp = np.broadcast_arrays(*arrays, cp)

@@ -16,6 +16,7 @@ from alvh.calendar import trading_days
 from alvh.engine.inputs import MODEL_LISTING_DAYS, MarketPaths, VixOptionVol, model_vx_calendar, model_vx_prices
 from alvh.errors import InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model
+from alvh.pricing.units import VOL_POINTS_PER_UNIT
 
 
 def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2025-01-02", spx0: float = 5000.0,
@@ -59,7 +60,7 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
             sd_v = xi * np.sqrt((1.0 - e * e) / (2.0 * kappa))
             zs = z[d, h, 0]
             zv = rho * zs + np.sqrt(1.0 - rho * rho) * z[d, h, 1]
-            vol_s = 0.85 * np.exp(lv) / 100.0
+            vol_s = 0.85 * np.exp(lv) / VOL_POINTS_PER_UNIT
             ls = ls + (mu - 0.5 * vol_s * vol_s) * h_dt + vol_s * np.sqrt(h_dt) * zs
             lv = lt + (lv - lt) * e + sd_v * zv
             if h == 0:
