@@ -41,10 +41,10 @@ class General(BaseModel):
     model_config = _STRICT
     capital: Pos = 10_000_000.0
     rate_source: Literal["data", "constant"] = "data"
-    constant_rate: float = Field(0.02, ge=-0.05, le=0.5)
+    constant_rate: float = Field(default=0.02, ge=-0.05, le=0.5)
     contracts: Literal["whole", "nearest", "fractional"] = "nearest"
     sizing_capital: Literal["nav", "initial"] = "nav"
-    seed: int = Field(0, ge=0)
+    seed: int = Field(default=0, ge=0)
 
 
 class Costs(BaseModel):
@@ -87,7 +87,7 @@ class Core(BaseModel):
     put_wing_width: Pos = 50.0
     call_wing_width: Pos = 50.0
     strike_increment: Pos = 5.0
-    dividend_yield: float = Field(0.015, ge=0, le=0.2)
+    dividend_yield: float = Field(default=0.015, ge=0, le=0.2)
     max_loss_fraction: Annotated[float, Field(gt=0, le=1)] = 0.10
     exits: Exits = Exits()
 
@@ -199,8 +199,8 @@ class Financing(BaseModel):
     enabled: bool = False
     fraction: NonNeg = 0.0
     rate_source: Literal["constant", "data_plus_spread"] = "constant"
-    rate: float = Field(0.06, ge=0, le=1)
-    spread: float = Field(0.02, ge=0, le=1)
+    rate: float = Field(default=0.06, ge=0, le=1)
+    spread: float = Field(default=0.02, ge=0, le=1)
 
 
 class ConstantMaturity(BaseModel):
