@@ -37,7 +37,7 @@ def test_backtest_default_data(tmp_path):
     monthly = pd.read_csv(out / "drag_monthly.csv")
     allrows = monthly[monthly["layer"] == "all"]
     assert allrows["total"].sum() / len(allrows) == pytest.approx(dr["total_drag_bp_per_month"])
-    regimes = pd.read_csv(out / "regimes.csv")
+    regimes = pd.read_csv(out / "regimes.csv", keep_default_na=False)  # "n/a" is a label (unknown event days)
     assert {"regime", "label", "days", "mean_daily_bp", "bp_per_month_equiv"} <= set(regimes.columns)
     assert (regimes.groupby("regime")["days"].sum() == s["n_days"]).all()
     assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"])) == set(an["regime_table"])
@@ -62,12 +62,17 @@ def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
 
 @pytest.mark.slow
 def test_backtest_past_the_vx_data_says_so(tmp_path, real_store_dir):
+    # issue 14 item 4: an --end past the VX data is an error naming the available span; without --end
+    # the run ends on the last day every needed series has data (2025-06-18, the last VX settlement)
     out = tmp_path / "out"
     r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
                         "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "2025-12-31 is after the data" in r.stderr and "2004-03-26..2025-06-18" in r.stderr
+    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
+                        "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
-    cov = s["analysis"]["coverage"]
-    assert cov["last_covered"] == "2025-06-18" and cov["uncovered_days"] > 0
+    assert s["end"] == "2025-06-18"
     assert "contango_heavy_months" in s["analysis"]
-    assert "2025-06-18" in " ".join(r.stdout.split())  # the note, however rich wraps it
+    assert "end 2025-06-18 (last day with spx, vix, vx)" in " ".join(r.stdout.split())
