@@ -55,3 +55,25 @@ def test_default_end_is_the_last_vx_day_and_outside_is_an_error(real_market_data
     core_only = rules_from_dict({"layers": []})
     assert needed_series(core_only, md) == ["spx", "vix"]
     assert resolve_span(md, core_only, None, None)[1] == md.dates[-1]
+
+
+def test_exog_regressors_from_the_rules_file() -> None:
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    import alvh
+    from alvh.data import MarketData
+
+    md = MarketData.default().slice("2016-01-01", "2016-12-31")
+    rng = np.random.default_rng(0)
+    fx = pd.Series(1.1 + np.cumsum(rng.normal(0, 0.005, len(md.dates))), index=md.dates, name="eurusd")
+    md = dataclasses.replace(md, exog={"eurusd": fx})
+    res = alvh.run(rules_from_dict({"analysis": {"exog": ["eurusd"]}}), md)
+    assert "eurusd" in res.analysis.trigger["regressors"]
+    base = alvh.run(default_rules(), md)
+    assert "eurusd" not in base.analysis.trigger["regressors"]
+    assert not np.allclose(res.analysis.betas["beta_short"].dropna(), base.analysis.betas["beta_short"].dropna())
+    with pytest.raises(InputError, match="no exogenous series"):
+        alvh.run(rules_from_dict({"analysis": {"exog": ["gbpusd"]}}), md)

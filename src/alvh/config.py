@@ -213,6 +213,13 @@ class ConstantMaturity(BaseModel):
     schedule: Literal["sp_roll", "calendar"] = "sp_roll"
 
 
+class Analysis(BaseModel):
+    """Inputs of the hedge analysis (alvh.analytics.analyze)."""
+
+    model_config = _STRICT
+    exog: list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]] = Field(default_factory=list)
+
+
 class Rules(BaseModel):
     """A complete rules file."""
 
@@ -228,6 +235,7 @@ class Rules(BaseModel):
     rebalance: Rebalance = Rebalance()
     financing: Financing = Financing()
     constant_maturity: ConstantMaturity = ConstantMaturity()
+    analysis: Analysis = Analysis()
 
     _notes: list[str] = PrivateAttr(default_factory=list)
 
