@@ -74,7 +74,8 @@ def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_en
     r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
                         "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
-    assert "2025-12-31" in r.stderr and "2025-06-18" in r.stderr and "Traceback" not in r.stderr
+    assert "2025-12-31 is after the data" in r.stderr and "2004-03-26..2025-06-18" in r.stderr
+    assert "Traceback" not in r.stderr
     assert not (out / "summary.json").exists()
     # without --end the run ends on the last day every series the rules need has data, and says so
     r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
@@ -82,4 +83,4 @@ def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_en
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["end"].startswith("2025-06-18")
-    assert "2025-06-18" in " ".join(r.stdout.split())
+    assert "end 2025-06-18 (last day with spx, vix, vx)" in " ".join(r.stdout.split())

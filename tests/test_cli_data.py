@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 VIX = "DATE,OPEN,HIGH,LOW,CLOSE\n01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n"
 SPX = "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n" \
       "2020-01-03,3226.36,3246.15,3222.34,3234.85\n"
@@ -96,7 +95,8 @@ def test_conflict_exits_non_zero_and_lists_values(tmp_path: Path) -> None:
     r = alvh("data", "import", "vix", str(tmp_path / "b.csv"), data_dir=store)
     assert r.returncode == 2 and "14.02" in r.stderr and "14.5" in r.stderr and "2020-01-03" in r.stderr
     r = run("data", "import", "vix", str(tmp_path / "b.csv"), "--on-conflict", "keep", data_dir=store)
-    assert r.returncode == 0 and "conflict (keep)" in r.stdout
+    assert r.returncode == 0 and "resolved with --on-conflict keep" in r.stdout
+    assert "vix     2020-01-03  close" in r.stdout  # a table row: series, date, column, stored, new, file
 
 
 def test_check_fails_on_a_broken_store(tmp_path: Path) -> None:

@@ -70,7 +70,6 @@ def to_cfe_line(r: dict[str, str], *, legacy: bool, label: str) -> str:
 def legacy_file(tmp_path: Path, lines: list[str], code: str, *, disclaimer: bool = True,
                 extra: list[str] | None = None, name: str | None = None) -> tuple[Path, list[dict[str, str]]]:
     rows = real_rows(lines, code)
-    year = 2000 + int(code[1:])
     month = "FGHJKMNQUVXZ".index(code[0]) + 1
     label = f"{code[0]} ({MONTHS[month - 1]} {code[1:]})"
     body = [to_cfe_line(r, legacy=True, label=label) for r in rows] + (extra or [])

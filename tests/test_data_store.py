@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from alvh.data import MarketData, Store, default_data_dir
@@ -52,7 +53,8 @@ def test_conflict_reported_and_nothing_written(tmp_path: Path, data_dir: Path) -
     with Store.open(data_dir) as st, pytest.raises(DataError) as info:
         st.import_files("vix", [write(tmp_path / "b.csv", changed)])
     msg = str(info.value)
-    assert "1 conflict(s)" in msg and "date=2020-01-03" in msg and "14.02" in msg and "14.05" in msg
+    assert "1 conflict(s)" in msg and "14.02" in msg and "14.05" in msg
+    assert any(line.split()[:3] == ["vix", "2020-01-03", "close"] for line in msg.splitlines())  # a table row
     assert info.value.column == "close"
     assert counts(data_dir) == before  # the new 01/07 and 01/08 rows were not written either
 
@@ -117,7 +119,7 @@ def test_vx_overlap_between_layouts_reconciled(tmp_path: Path, data_dir: Path, s
         text[5] = ",".join(cells)
         (tmp_path / "edited").mkdir()
         bad = write(tmp_path / "edited" / "VX_2016-01-20.csv", "\n".join(text) + "\n")
-        with pytest.raises(DataError, match="contract=F16.*settle"):
+        with pytest.raises(DataError, match=r"2015-04-24\s+F16\s+settle\s+19.175\s+19.225"):
             st.import_files("vx", [bad])
 
 
@@ -193,3 +195,25 @@ def test_read_only_store_refuses_import(tmp_path: Path, data_dir: Path) -> None:
         st.import_files("vix", [write(tmp_path / "v.csv", VIX)])
     with Store.open(data_dir, read_only=True) as st, pytest.raises(InputError):
         st.import_files("vix", [tmp_path / "v.csv"])
+
+
+def test_many_conflicts_table_count_and_csv(tmp_path: Path, data_dir: Path) -> None:
+    from alvh.calendar import sessions_between
+
+    days = [str(d) for d in sessions_between("2020-01-02", "2020-02-28")][:15]
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    head = "DATE,OPEN,HIGH,LOW,CLOSE\n"
+    fmt = lambda d: f"{d[5:7]}/{d[8:10]}/{d[:4]}"  # noqa: E731
+    a.write_text(head + "".join(f"{fmt(d)},14,15,13,14.5\n" for d in days))
+    b.write_text(head + "".join(f"{fmt(d)},14,15,13,14.6\n" for d in days))
+    with Store.open(data_dir) as st:
+        st.import_files("vix", [a])
+        with pytest.raises(DataError) as exc:
+            st.import_files("vix", [b])
+    msg = str(exc.value)
+    rows = [ln for ln in msg.splitlines() if ln.strip().startswith("vix ")]
+    assert "15 conflict(s)" in msg and len(rows) == 10 and "... and 5 more; all 15 in" in msg
+    csv_path = Path(msg.split("all 15 in ")[1].split()[0])
+    full = pd.read_csv(csv_path)
+    assert len(full) == 15 and set(full["new"]) == {14.6} and set(full["stored"]) == {14.5}

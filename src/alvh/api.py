@@ -32,7 +32,8 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     analysis : bool
         Attach the analysis (default); False returns the engine's result only.
     exog : sequence of str or DataFrame, optional
-        Extra regressors of the rolling betas (see :func:`alvh.analytics.analyze`).
+        Extra regressors of the rolling betas (see :func:`alvh.analytics.analyze`); default the rules'
+        ``[analysis] exog`` names (series in ``market.exog``).
     vx_params : alvh.market.VXModelParams, optional
         VX curve model parameters, e.g. ``VXModelParams.load(path)`` of a file written by
         ``alvh market fit-vx``: the model VX curve (when the data has no VX settlements), the
@@ -73,6 +74,8 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     check_traded(result, r)
     if not analysis:
         return result
+    if exog is None and r.analysis.exog:
+        exog = list(r.analysis.exog)  # the rules file's [analysis] exog
     return result.with_analysis(analyze(result, md, r, exog=exog))
 
 

@@ -41,10 +41,10 @@ class General(BaseModel):
     model_config = _STRICT
     capital: Pos = 10_000_000.0
     rate_source: Literal["data", "constant"] = "data"
-    constant_rate: float = Field(0.02, ge=-0.05, le=0.5)
+    constant_rate: float = Field(default=0.02, ge=-0.05, le=0.5)
     contracts: Literal["whole", "nearest", "fractional"] = "nearest"
     sizing_capital: Literal["nav", "initial"] = "nav"
-    seed: int = Field(0, ge=0)
+    seed: int = Field(default=0, ge=0)
 
 
 class Costs(BaseModel):
@@ -127,7 +127,7 @@ class Core(BaseModel):
     put_wing_width: Pos = 50.0
     call_wing_width: Pos = 50.0
     strike_increment: Pos = 5.0
-    dividend_yield: float = Field(0.015, ge=0, le=0.2)
+    dividend_yield: float = Field(default=0.015, ge=0, le=0.2)
     max_loss_fraction: Annotated[float, Field(gt=0, le=1)] = 0.10
     exits: Exits = Exits()
 
@@ -239,8 +239,8 @@ class Financing(BaseModel):
     enabled: bool = False
     fraction: NonNeg = 0.0
     rate_source: Literal["constant", "data_plus_spread"] = "constant"
-    rate: float = Field(0.06, ge=0, le=1)
-    spread: float = Field(0.02, ge=0, le=1)
+    rate: float = Field(default=0.06, ge=0, le=1)
+    spread: float = Field(default=0.02, ge=0, le=1)
 
 
 class ConstantMaturity(BaseModel):
@@ -251,6 +251,13 @@ class ConstantMaturity(BaseModel):
     target_days: Annotated[int, Field(ge=1, le=300)] = 30
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
     schedule: Literal["sp_roll", "calendar"] = "sp_roll"
+
+
+class Analysis(BaseModel):
+    """Inputs of the hedge analysis (alvh.analytics.analyze)."""
+
+    model_config = _STRICT
+    exog: list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]] = Field(default_factory=list)
 
 
 class Rules(BaseModel):
@@ -268,6 +275,7 @@ class Rules(BaseModel):
     rebalance: Rebalance = Rebalance()
     financing: Financing = Financing()
     constant_maturity: ConstantMaturity = ConstantMaturity()
+    analysis: Analysis = Analysis()
 
     _notes: list[str] = PrivateAttr(default_factory=list)
 

@@ -87,13 +87,14 @@ def import_cmd(
     out.print(f"{kind}: {report.rows_in} row(s) read, {report.rows_new} new, {report.rows_same} already stored; "
               f"store {state} ({folder / DB_NAME})", highlight=False, markup=False)
     if report.conflicts:
-        n = len(report.conflicts)
-        out.print(f"{n} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False,
+        n_conf = len(report.conflicts)
+        out.print(f"{n_conf} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False,
                   markup=False)
         out.print(format_conflicts(report.conflicts), highlight=False, markup=False)
-        if n > CONFLICTS_SHOWN:
+        if n_conf > CONFLICTS_SHOWN:
             path = write_conflicts_csv(report.conflicts, folder)
-            out.print(f"  ... and {n - CONFLICTS_SHOWN} more; all {n} in {path}", highlight=False, markup=False)
+            out.print(f"  ... and {n_conf - CONFLICTS_SHOWN} more; all {n_conf} in {path}", highlight=False,
+                      markup=False)
     for n in report.notes:
         out.print(f"  note: {n}", highlight=False, markup=False)
 

@@ -148,7 +148,7 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
     event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
     ev_notes = []
     for kind in ("fomc", "cpi", "ppi"):
-        cal = load_event_calendar(kind)  # type: ignore[arg-type]
+        cal = load_event_calendar(kind)
         events[kind] = cal.dates
         event_known[kind] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
         ev_notes.append(f"{kind}: {cal.provenance}; known {cal.known_from}..{cal.known_to}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -612,7 +612,7 @@ def _first_line(p: Path) -> str:
     check_readable(p)
     opener = gzip.open if p.name.endswith(".gz") else open
     try:
-        with opener(p, "rt", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+        with opener(p, "rt", encoding="utf-8-sig") as fh:
             return fh.readline()
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read ({exc})", file=p, expected="a readable CSV file") from None

@@ -128,8 +128,10 @@ def sessions_clipped(lo: object, hi: object, exchange: str = "NYSE") -> np.ndarr
     Used by gap reports so that a stored row dated 1800 or 2300 (reported by :func:`check_window`)
     does not make the whole report fail.
     """
-    a = max(np.datetime64(lo, "D"), np.datetime64(f"{MIN_YEAR}-01-01", "D"))
-    b = min(np.datetime64(hi, "D"), np.datetime64(f"{MAX_YEAR}-12-31", "D"))
+    a = max(np.datetime64(pd.Timestamp(lo).date(), "D"),
+            np.datetime64(f"{MIN_YEAR}-01-01", "D"))
+    b = min(np.datetime64(pd.Timestamp(hi).date(), "D"),
+            np.datetime64(f"{MAX_YEAR}-12-31", "D"))
     if a > b:
         return np.array([], dtype="datetime64[D]")
     return sessions_between(a, b, exchange)  # type: ignore[arg-type]
@@ -193,7 +195,7 @@ def closed_reason(day: np.datetime64, exchange: str = "NYSE") -> str:
     if ts.day_of_week >= 5:
         return f"a {ts.day_name()}"
     y = ts.year
-    name = _holiday_names(exchange, y, y).get(np.datetime64(day, "D"))
+    name = _holiday_names(exchange, y, y).get(np.datetime64(ts.date(), "D"))
     if name == "a special closure":
         return f"an {exchange} special closure"
     return f"an {exchange} holiday ({name})" if name else f"a day without an {exchange} session"

@@ -131,7 +131,7 @@ def resolve_span(md: MarketData, rules: Any, start: object = None,
         if v is None:
             return None
         try:
-            ts = pd.Timestamp(v)  # type: ignore[arg-type]
+            ts = pd.Timestamp(v)
         except (ValueError, TypeError):
             raise InputError(f"{v!r} is not a date", argument=arg, expected="a date YYYY-MM-DD") from None
         if ts is pd.NaT:

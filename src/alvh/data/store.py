@@ -23,10 +23,10 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import duckdb
@@ -575,12 +575,33 @@ class Store:
         if len(b):
             b["date"] = pd.to_datetime(b["date"]).astype("datetime64[ns]")
             breadth = b.set_index("date")[["advancing", "declining", "unchanged"]].reindex(dates)
+        events, known, ev_notes = self._events()
+        prov["events"] = " | ".join(ev_notes)
+        exog: dict[str, pd.Series] = {}
+        rate_series = None
+        for nm in self.series_names():
+            s = self.series(nm, start, end)
+            if nm == "rate":
+                rate_series = self.series(nm, None, end)
+            else:
+                exog[nm] = s
+        if rate is None and rate_series is not None:
+            rate = rate_series
+        rate_s, prov["rate"] = align_rate(rate, dates)
+        return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
+                          vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
+                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov,
+                           event_known=known)
+
+    def _events(self) -> tuple[dict[str, pd.DatetimeIndex], dict[str, tuple[dt.date | None, dt.date | None] | None],
+                                list[str]]:
+        """Shipped calendars merged with imported dates: dates, known spans, provenance notes."""
         events: dict[str, pd.DatetimeIndex] = {}
-        ev_notes = []
+        ev_notes: list[str] = []
         known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
         cals: dict[str, EventCalendar] = {}
         for kind in ("fomc", "cpi", "ppi"):
-            cal = load_event_calendar(kind)  # type: ignore[arg-type]
+            cal = load_event_calendar(kind)
             cals[kind] = cal
             ev_notes.append(f"{kind}: shipped ({cal.provenance})")
         ev = self.conn.execute("SELECT kind, date FROM events ORDER BY kind, date").df()
@@ -602,22 +623,7 @@ class Store:
         for k, cal in cals.items():
             events[k] = cal.dates
             known[k] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
-        prov["events"] = " | ".join(ev_notes)
-        exog: dict[str, pd.Series] = {}
-        rate_series = None
-        for nm in self.series_names():
-            s = self.series(nm, start, end)
-            if nm == "rate":
-                rate_series = self.series(nm, None, end)
-            else:
-                exog[nm] = s
-        if rate is None and rate_series is not None:
-            rate = rate_series
-        rate_s, prov["rate"] = align_rate(rate, dates)
-        return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
-                          vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
-                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov,
-                           event_known=known)
+        return events, known, ev_notes
 
     # ------------------------------------------------------------ info and check
 
@@ -630,15 +636,15 @@ class Store:
             out["series"][nm] = {"first": str(lo), "last": str(hi), "rows": int(n)}
             days = self.index_frame(nm).index.to_numpy().astype("datetime64[D]")
             out["gaps"] += _gaps(nm, days, "NYSE", max_gap)
-        r = self.conn.execute("SELECT min(trade_date), max(trade_date), count(*), count(DISTINCT contract), "
-                              "count(DISTINCT trade_date) FROM vx_daily").fetchone()
+        r = _one(self.conn.execute("SELECT min(trade_date), max(trade_date), count(*), count(DISTINCT contract), "
+                                   "count(DISTINCT trade_date) FROM vx_daily"))
         if r[2]:
             out["series"]["vx"] = {"first": str(r[0]), "last": str(r[1]), "rows": int(r[2]),
                                    "contracts": int(r[3]), "days": int(r[4])}
             days = np.array(self.conn.execute("SELECT DISTINCT trade_date FROM vx_daily ORDER BY 1").df()
                             .iloc[:, 0].to_numpy(), dtype="datetime64[D]")
             out["gaps"] += _gaps("vx", days, "CFE", max_gap)
-        r = self.conn.execute("SELECT min(date), max(date), count(*) FROM breadth").fetchone()
+        r = _one(self.conn.execute("SELECT min(date), max(date), count(*) FROM breadth"))
         if r[2]:
             out["series"]["breadth"] = {"first": str(r[0]), "last": str(r[1]), "rows": int(r[2])}
             days = np.array(self.conn.execute("SELECT date FROM breadth ORDER BY 1").df().iloc[:, 0].to_numpy(),
@@ -675,28 +681,7 @@ class Store:
                 (failures if f.level == "error" else warnings).append(text)
 
         for nm in [r[0] for r in self.conn.execute("SELECT DISTINCT series FROM index_daily ORDER BY 1").fetchall()]:
-            f = self._table_rows("index_daily", "series = ?", [nm], "date")
-            days = f["date"].to_numpy().astype("datetime64[D]")
-            ids = f["import_id"].to_numpy()
-            cols = {k: f[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")}
-            findings = pl.check_window(nm, days, "date")
-            for key in ("close", "high", "low", "open"):
-                findings += pl.check_range(nm, days, cols[key], key, upper_only=key == "open", floors=key == "close")
-            ses, _off = pl.check_sessions(nm, days, "date", "NYSE")
-            findings += ses
-            findings += pl.check_jumps(nm, days, cols["close"], "close")
-            add(findings, ids)
-            c = cols["close"]
-            if np.isnan(c).any() or (c <= 0).any():
-                i = int(np.argmax(np.isnan(c) | (c <= 0)))
-                failures.append(f"{nm} on {days[i]}: missing or non-positive close [import {int(ids[i])}]")
-            full = ~np.isnan(cols["high"]) & ~np.isnan(cols["low"])
-            exempt = imp._exempt_mask(nm, days, cols)
-            bad = full & ~exempt & ((cols["low"] > cols["high"]) | (c < cols["low"]) | (c > cols["high"]))
-            if bad.any():
-                i = int(np.argmax(bad))
-                failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} "
-                                f"[import {int(ids[i])}]")
+            self._check_index(nm, failures, add)
         self._check_vx(failures, add)
         b = self._table_rows("breadth", "true", [], "date")
         if len(b):
@@ -735,6 +720,31 @@ class Store:
         warnings += [f"gap in {g['series']}: {g['missing_sessions']} session(s) missing between {g['after']} and "
                      f"{g['before']}" for g in self.summary(max_gap)["gaps"]]
         return {"failures": failures, "warnings": warnings}
+
+    def _check_index(self, nm: str, failures: list[str],
+                     add: Callable[[list[pl.Finding], np.ndarray], None]) -> None:
+        f = self._table_rows("index_daily", "series = ?", [nm], "date")
+        days = f["date"].to_numpy().astype("datetime64[D]")
+        ids = f["import_id"].to_numpy()
+        cols = {k: f[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")}
+        findings = pl.check_window(nm, days, "date")
+        for key in ("close", "high", "low", "open"):
+            findings += pl.check_range(nm, days, cols[key], key, upper_only=key == "open", floors=key == "close")
+        ses, _off = pl.check_sessions(nm, days, "date", "NYSE")
+        findings += ses
+        findings += pl.check_jumps(nm, days, cols["close"], "close")
+        add(findings, ids)
+        c = cols["close"]
+        if np.isnan(c).any() or (c <= 0).any():
+            i = int(np.argmax(np.isnan(c) | (c <= 0)))
+            failures.append(f"{nm} on {days[i]}: missing or non-positive close [import {int(ids[i])}]")
+        full = ~np.isnan(cols["high"]) & ~np.isnan(cols["low"])
+        exempt = imp._exempt_mask(nm, days, cols)
+        bad = full & ~exempt & ((cols["low"] > cols["high"]) | (c < cols["low"]) | (c > cols["high"]))
+        if bad.any():
+            i = int(np.argmax(bad))
+            failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} "
+                            f"[import {int(ids[i])}]")
 
     def _table_rows(self, table: str, where: str, args: list[Any], order: str) -> pd.DataFrame:
         df = self.conn.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", args).df()
