@@ -407,17 +407,22 @@ def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[
     return out
 
 
-# ---------------------------------------------------------------- the "roll 3 days late" mutation
-#: The layer roll trigger as the engine writes it ("the held contract's DTE is below min_dte"), wherever
-#: it lives in alvh.engine / alvh.strategy: ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test,
-#: which is ``>= ... min_dte``).
-ROLL_TRIGGER = r"<\s*(la|layer|lay)\.min_dte\b"
+# ---------------------------------------------------------------- mutations the reference must catch
+#: (name, regex over the source of alvh.engine.* / alvh.strategy.*, replacement, frame that must differ).
+#: "late_roll": the layer roll trigger as the engine writes it ("the held contract's DTE is below
+#: min_dte"), ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test, ``>= ... min_dte``), made
+#: 3 days late. "long_cooldown": one more day of rebalance cooldown. "strict_dte_exit": the DTE exit
+#: at ``DTE < N`` instead of ``DTE <= N``.
+MUTATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("late_roll", r"<\s*(la|layer|lay)\.min_dte\b", r"< (\1.min_dte - 3)", "layers"),
+    ("long_cooldown", r"\b(rb|reb|rebalance)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
+    ("strict_dte_exit", r"<=\s*(ex|exits)\.close_at_dte\b", r"< \1.close_at_dte", "core"),
+)
 
 
-def late_roll_source(module, days: int = 3) -> tuple[str, int]:
-    """``module``'s source with every roll trigger ``dte < min_dte`` turned into ``dte < min_dte - days``."""
+def mutated_source(module, pattern: str, repl: str) -> tuple[str, int]:
+    """``module``'s source with ``pattern`` replaced by ``repl``, and the number of replacements."""
     import inspect
     import re
 
-    src = inspect.getsource(module)
-    return re.subn(ROLL_TRIGGER, lambda m: f"< ({m.group(1)}.min_dte - {days})", src)
+    return re.subn(pattern, repl, inspect.getsource(module))
