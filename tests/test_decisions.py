@@ -228,13 +228,22 @@ sys.path.insert(0, {tests!r})
 from reference_decisions import mutated_source
 pattern, repl = pickle.loads({mutation!r})
 n = 0
-for pkg in (alvh.engine, alvh.strategy):
-    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
-        mod = importlib.import_module(info.name)
-        src, k = mutated_source(mod, pattern, repl)
-        if k:  # re-run the module's body with the mutation, in its own namespace
-            exec(compile(src, mod.__file__, "exec"), mod.__dict__)
-            n += k
+mods = [importlib.import_module(info.name) for pkg in (alvh.engine, alvh.strategy)
+        for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
+for mod in mods:
+    src, k = mutated_source(mod, pattern, repl)
+    if k:  # re-run the module's body with the mutation, in its own namespace
+        old = dict(mod.__dict__)
+        exec(compile(src, mod.__file__, "exec"), mod.__dict__)
+        n += k
+        # names other modules imported from it ("from alvh.strategy.layers import roll_mask") get the mutant too
+        swap = {id(v): mod.__dict__[name] for name, v in old.items()
+                if callable(v) and getattr(v, "__module__", None) == mod.__name__ and mod.__dict__.get(name) is not v}
+        for other in list(sys.modules.values()):
+            if getattr(other, "__name__", "").startswith("alvh.") and other is not mod:
+                for name, v in list(vars(other).items()):
+                    if id(v) in swap:
+                        setattr(other, name, swap[id(v)])
 from alvh.config import rules_from_dict
 from alvh.engine import run_engine, synthetic_paths
 res = run_engine(rules_from_dict(pickle.loads({rules!r})), synthetic_paths(3, 220, seed=13))
