@@ -2,18 +2,26 @@
 
 Data flows one way; nothing imports upward::
 
-    errors, config -> calendar -> data -> pricing (kernels) -> market
-        -> strategy / engine -> simulate -> analytics -> results -> report -> cli
+    errors, config -> calendar -> data -> pricing, stats (kernels) -> market
+        -> strategy -> engine, results -> simulate -> analytics -> report -> api, cli
+
+(docs/architecture.md; tests/test_architecture.py checks it).
 
 ``alvh.run(rules, market, start, end)`` runs a backtest and attaches its analysis (:mod:`alvh.api`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("alvh")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``alvh.__version__``, read from the installed metadata on first use (importlib.metadata costs
+    ~0.05 s of start-up: ``import alvh`` and ``alvh --help`` do not pay it); :mod:`alvh._version` holds it."""
+    if name != "__version__":
+        raise AttributeError(f"module 'alvh' has no attribute {name!r}")
+    from alvh._version import __version__
+
+    globals()["__version__"] = __version__
+    return __version__
 
 
 def run(rules=None, market=None, start=None, end=None, **kwargs):  # noqa: ANN001, ANN003, ANN201

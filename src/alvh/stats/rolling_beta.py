@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
+from alvh.pricing.backend import resolve_backend
 
 __all__ = ["BETA_TOL", "RollingBeta", "beta_ratio", "trigger"]
 
@@ -50,9 +51,10 @@ class RollingBeta:
     recompute_every : int, optional
         Recompute the moments from the buffer (two-pass) every this many updates; default
         ``window`` (amortized cost equal to one extra update).
-    backend : {"numpy", "numba"}
+    backend : {"numpy", "numba", "auto"}
         ``"numba"`` runs each update as one compiled pass (the engine's one-path day loop, where
-        ~40 numpy calls on a handful of numbers cost more than the arithmetic); same results.
+        ~40 numpy calls on a handful of numbers cost more than the arithmetic); same results;
+        ``"auto"``: numba when installed (:func:`alvh.pricing.backend.resolve_backend`).
 
     Notes
     -----
@@ -74,11 +76,9 @@ class RollingBeta:
 
     def __init__(self, window: int, min_nobs: int, shape: tuple[int, ...],
                  recompute_every: int | None = None, backend: str = "numpy") -> None:
-        if backend not in ("numpy", "numba"):
-            raise InputError(f"got {backend!r}", argument="backend", expected='"numpy" or "numba"')
         # "numba": one compiled pass per update (remove, add, beta) instead of ~40 numpy calls on tiny
         # arrays; same algebra in the same order (tests/test_stats_rolling.py asserts equal betas)
-        self._kernel = _compiled_update() if backend == "numba" else None
+        self._kernel = _compiled_update() if resolve_backend(backend).compiled else None
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
             raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
         if (isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer))
