@@ -16,8 +16,8 @@ import pytest
 
 from alvh.config import rules_from_dict
 from alvh.engine import run_engine
-from alvh.simulate import synthetic_paths
 from alvh.errors import InputError
+from alvh.simulate import synthetic_paths
 from alvh.stats import RollingBeta, beta_ratio
 from alvh.stats.rolling_beta import BETA_TOL
 from helpers import ENGINE_RULES, FUTURES_LAYERS, assert_same_summary
@@ -238,8 +238,8 @@ for mod in mods:
         exec(compile(src, mod.__file__, "exec"), mod.__dict__)
         n += k
         # names other modules imported from it ("from alvh.strategy.layers import roll_mask") get the mutant too
-        swap = {id(v): mod.__dict__[name] for name, v in old.items()
-                if callable(v) and getattr(v, "__module__", None) == mod.__name__ and mod.__dict__.get(name) is not v}
+        swap = {{id(v): mod.__dict__[name] for name, v in old.items()
+                if callable(v) and getattr(v, "__module__", None) == mod.__name__ and mod.__dict__.get(name) is not v}}
         for other in list(sys.modules.values()):
             if getattr(other, "__name__", "").startswith("alvh.") and other is not mod:
                 for name, v in list(vars(other).items()):
