@@ -11,20 +11,27 @@ volga per vol point squared.
 * ``make_records`` / ``single_record``: synthetic, internally consistent ``PositionRecords``.
 * ``ql_european`` / ``ql_black76``: QuantLib oracles (QuantLib is a test dependency: imported
   plainly, never skipped).
+* ``ENGINE_RULES`` / ``FUTURES_LAYERS`` / ``assert_same_summary``: engine rules with every feature on.
+* ``current_file`` / ``real_rows`` / ``to_cfe_line``: Cboe CFE VX files written from the real long table.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import QuantLib as ql
 
+from alvh.calendar import vx_final_settlement
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 
 __all__ = [
-    "CORE_SLOTS", "black76_scalar", "bsm_scalar", "intrinsic", "make_records", "norm_cdf", "norm_pdf",
-    "ql", "ql_black76", "ql_european", "ref_black76", "ref_bsm", "single_record",
+    "CFE_HEADER", "CORE_SLOTS", "ENGINE_RULES", "FUTURES_LAYERS", "MONTHS", "assert_same_summary", "black76_scalar",
+    "bsm_scalar", "current_file", "intrinsic", "make_records", "norm_cdf", "norm_pdf", "ql", "ql_black76",
+    "ql_european", "real_rows", "ref_black76", "ref_bsm", "single_record", "to_cfe_line",
 ]
 
 
@@ -294,3 +301,39 @@ def assert_same_summary(a: object, b: object, rtol: float = 1e-9, path: str = "s
         assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=1e-9), (path, a, b)
     else:
         assert type(a) is type(b) and a == b, (path, a, b)
+
+
+# ---------------------------------------------------------------- Cboe CFE VX files written from the real long table
+CFE_HEADER = "Trade Date,Futures,Open,High,Low,Close,Settle,Change,Total Volume,EFP,Open Interest"
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def real_rows(lines: list[str], contract: str) -> list[dict[str, str]]:
+    return [r for r in csv.DictReader(lines) if r["contract"] == contract]
+
+
+def to_cfe_line(r: dict[str, str], *, legacy: bool, label: str) -> str:
+    """One real long-table row written back in Cboe's per-contract layout (legacy: 10x before 2007-03-26)."""
+    day = dt.date.fromisoformat(r["trade_date"])
+    scale = 10.0 if (legacy and day < dt.date(2007, 3, 26)) else 1.0
+    px = [r[k] for k in ("open", "high", "low", "close", "settle", "change")]
+    px = [v if (v == "" or scale == 1.0) else repr(round(float(v) * scale, 6)) for v in px]
+    date = f"{day.month}/{day.day}/{day.year}" if legacy else day.isoformat()
+    return ",".join([date, label, *px, r["volume"], r["efp"], r["open_interest"]])
+
+
+def current_file(tmp_path: Path, lines: list[str], code: str, *, iso_label: bool = False,
+                 name: str | None = None) -> tuple[Path, list[dict[str, str]]]:
+    """Contract ``code``'s real long-table rows written as Cboe's current per-contract file ``VX_<expiry>.csv``."""
+    rows = real_rows(lines, code)
+    year = 2000 + int(code[1:])
+    month = "FGHJKMNQUVXZ".index(code[0]) + 1
+    expiry = vx_final_settlement(year, month).isoformat()
+    label = expiry if iso_label else f"{code[0]} ({MONTHS[month - 1]} {year})"
+    body = [to_cfe_line(r, legacy=False, label=label) for r in rows]
+    return _write(tmp_path / (name or f"VX_{expiry}.csv"), "\n".join([CFE_HEADER] + body) + "\n"), rows

@@ -15,10 +15,10 @@ What it derives (per path):
   04-17); an expiry settles on the first trading day on or after it (AM settlement). ``third_friday``:
   on each settlement day, when flat, open the condor on the next monthly expiry after today.
   ``target_dte``: whenever flat, the expiry whose calendar DTE is closest to ``target_dte`` (the
-  earlier on a tie). Strikes: by delta (the fixed point on the SSVI smile, written out here from the
-  surface's solved parameters) or by width, rounded to the increment. Exits: take profit / stop on the
-  buy-back cost (legs marked with scalar Black-Scholes-Merton on that smile) against the entry credit,
-  and ``close_at_dte`` (DTE <= N).
+  earlier on a tie). Strikes: by delta (the fixed point on the market's SPX smile,
+  ``MarketPaths.surface``) or by width, rounded to the increment. Exits: take profit / stop on the
+  buy-back cost (legs marked with scalar Black-Scholes-Merton at that smile's vol) against the entry
+  credit, and ``close_at_dte`` (DTE <= N).
 * **Layers** (VX futures): on each day, a held contract settles on the first trading day on or after
   its expiry (reason ``expiry``); a layer is due when flat or when the held contract's DTE is below
   ``min_dte``; it rolls (``roll``, or ``entry`` the first time) into the listed contract with the
@@ -83,30 +83,16 @@ def settle_index(dates: list[dt.date], day: dt.date) -> int:
 
 
 _NORM = NormalDist()
-#: SSVI term nodes (9, 30, 93, 184 days, docs/model.md 1.4) of ``surface.term_ratio``.
-_NODES = (9 / 365, 30 / 365, 93 / 365, 184 / 365)
 _LEGS = (("long_put", False, 1.0), ("short_put", False, -1.0), ("short_call", True, -1.0), ("long_call", True, 1.0))
 
 
-def ssvi_iv(surface, d: int, p: int, k: float, t: float) -> float:
-    """SSVI (Gatheral-Jacquier 2014 eq. 4.1, power-law phi) of day d, path p at log-moneyness k, t years.
+def smile_iv(surface, d: int, p: int, k: float, t: float) -> float:
+    """The market input's SPX smile (``MarketPaths.surface``) of day d, path p at log-moneyness k, t years.
 
-    ATM total variance ``theta(t) = theta30 x R(t)``, R piecewise linear through (0, 0) and the term nodes,
-    a flat variance rate beyond the last node.
+    The smile is market data here, not re-derived (tests/test_engine.py's slow reference writes the
+    smile model out): this reference checks the decision logic built on it.
     """
-    th30, rho = float(surface.theta30[d, p]), float(surface.rho[d, p])
-    ratio = [float(x) for x in surface.term_ratio[d, p]]
-    if t <= _NODES[0]:
-        r = ratio[0] * t / _NODES[0]
-    elif t > _NODES[-1]:
-        r = ratio[-1] * t / _NODES[-1]
-    else:
-        j = max(i for i in range(3) if t > _NODES[i])
-        r = ratio[j] + (ratio[j + 1] - ratio[j]) * (t - _NODES[j]) / (_NODES[j + 1] - _NODES[j])
-    theta = th30 * r
-    phi = surface.eta / (theta ** surface.gamma * (1 + theta) ** (1 - surface.gamma))
-    w = 0.5 * theta * (1 + rho * phi * k + math.sqrt((phi * k + rho) ** 2 + 1 - rho * rho))
-    return math.sqrt(w / t)
+    return float(np.asarray(surface.day(d).iv(np.full((surface.theta30.shape[1], 1), k), t))[p, 0])
 
 
 def _cdf(x: float) -> float:
@@ -131,11 +117,11 @@ def leg_mark(rules, mp, i: int, p: int, k: float, t: float, call: bool) -> float
     r, q = _rate(rules, mp, i), rules.core.dividend_yield
     s = float(mp.spx_close[i, p])
     f = s * math.exp((r - q) * t)
-    return bsm(s, k, t, ssvi_iv(mp.surface, i, p, math.log(k / f), t), r, q, call)
+    return bsm(s, k, t, smile_iv(mp.surface, i, p, math.log(k / f), t), r, q, call)
 
 
 def core_strikes(rules, mp, i: int, p: int, t: float) -> tuple[float, float, float, float]:
-    """The condor's strikes (long put, short put, short call, long call) entered at day i's close.
+    """The condor's strikes (long put, short put, short call, long call) entered at day i's close (scalar loop).
 
     ``delta``: for each leg the fixed point ``K <- F exp(-sigma(K) sqrt(t) N^-1(delta_c) + sigma(K)^2 t / 2)``
     (forward delta; ``delta_c = delta`` for calls, ``1 - |delta|`` for puts), six steps from K = F, rounded
@@ -157,7 +143,7 @@ def core_strikes(rules, mp, i: int, p: int, t: float) -> tuple[float, float, flo
             dc = delta if call else 1.0 - delta
             k = f
             for _ in range(6):
-                vol = ssvi_iv(mp.surface, i, p, math.log(k / f), t)
+                vol = smile_iv(mp.surface, i, p, math.log(k / f), t)
                 sd = vol * math.sqrt(t)
                 k = f * math.exp(-sd * _NORM.inv_cdf(dc) + 0.5 * sd * sd)
             raw.append(k)
@@ -407,17 +393,22 @@ def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[
     return out
 
 
-# ---------------------------------------------------------------- the "roll 3 days late" mutation
-#: The layer roll trigger as the engine writes it ("the held contract's DTE is below min_dte"), wherever
-#: it lives in alvh.engine / alvh.strategy: ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test,
-#: which is ``>= ... min_dte``).
-ROLL_TRIGGER = r"<\s*(la|layer|lay)\.min_dte\b"
+# ---------------------------------------------------------------- mutations the reference must catch
+#: (name, regex over the source of alvh.engine.* / alvh.strategy.*, replacement, frame that must differ).
+#: "late_roll": the layer roll trigger as the engine writes it ("the held contract's DTE is below
+#: min_dte"), ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test, ``>= ... min_dte``), made
+#: 3 days late. "long_cooldown": one more day of rebalance cooldown. "strict_dte_exit": the DTE exit
+#: at ``DTE < N`` instead of ``DTE <= N``.
+MUTATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("late_roll", r"<\s*(la|layer|lay)\.min_dte\b", r"< (\1.min_dte - 3)", "layers"),
+    ("long_cooldown", r"\b(rb|reb|rebalance)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
+    ("strict_dte_exit", r"<=\s*(ex|exits)\.close_at_dte\b", r"< \1.close_at_dte", "core"),
+)
 
 
-def late_roll_source(module, days: int = 3) -> tuple[str, int]:
-    """``module``'s source with every roll trigger ``dte < min_dte`` turned into ``dte < min_dte - days``."""
+def mutated_source(module, pattern: str, repl: str) -> tuple[str, int]:
+    """``module``'s source with ``pattern`` replaced by ``repl``, and the number of replacements."""
     import inspect
     import re
 
-    src = inspect.getsource(module)
-    return re.subn(ROLL_TRIGGER, lambda m: f"< ({m.group(1)}.min_dte - {days})", src)
+    return re.subn(pattern, repl, inspect.getsource(module))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gzip
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.calendar import vx_final_settlement
 from alvh.data import (
     read_breadth,
     read_events,
@@ -25,12 +23,11 @@ from alvh.data import (
     read_vx_long,
 )
 from alvh.errors import DataError
+from helpers import CFE_HEADER, MONTHS, current_file, real_rows, to_cfe_line
 
 VX_LONG = "vix_futures/vx_contracts_daily_2004_2025.csv.gz"
-CFE_HEADER = "Trade Date,Futures,Open,High,Low,Close,Settle,Change,Total Volume,EFP,Open Interest"
 DISCLAIMER = ("CFE data is compiled for the convenience of site visitors and is furnished without responsibility "
               "for accuracy.")
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 # ------------------------------------------------------------------ helpers
@@ -53,20 +50,6 @@ def long_subset(lines: list[str], rows: list[int]) -> str:
     return "\n".join([lines[0]] + [lines[i + 1] for i in rows]) + "\n"
 
 
-def real_rows(lines: list[str], contract: str) -> list[dict[str, str]]:
-    return [r for r in csv.DictReader(lines) if r["contract"] == contract]
-
-
-def to_cfe_line(r: dict[str, str], *, legacy: bool, label: str) -> str:
-    """One real long-table row written back in Cboe's per-contract layout (legacy: 10x before 2007-03-26)."""
-    day = dt.date.fromisoformat(r["trade_date"])
-    scale = 10.0 if (legacy and day < dt.date(2007, 3, 26)) else 1.0
-    px = [r[k] for k in ("open", "high", "low", "close", "settle", "change")]
-    px = [v if (v == "" or scale == 1.0) else repr(round(float(v) * scale, 6)) for v in px]
-    date = f"{day.month}/{day.day}/{day.year}" if legacy else day.isoformat()
-    return ",".join([date, label, *px, r["volume"], r["efp"], r["open_interest"]])
-
-
 def legacy_file(tmp_path: Path, lines: list[str], code: str, *, disclaimer: bool = True,
                 extra: list[str] | None = None, name: str | None = None) -> tuple[Path, list[dict[str, str]]]:
     rows = real_rows(lines, code)
@@ -75,17 +58,6 @@ def legacy_file(tmp_path: Path, lines: list[str], code: str, *, disclaimer: bool
     body = [to_cfe_line(r, legacy=True, label=label) for r in rows] + (extra or [])
     text = ([DISCLAIMER] if disclaimer else []) + [CFE_HEADER] + body
     return write(tmp_path / (name or f"CFE_{code}_VX.csv"), "\n".join(text) + "\n\n"), rows
-
-
-def current_file(tmp_path: Path, lines: list[str], code: str, *, iso_label: bool = False,
-                 name: str | None = None) -> tuple[Path, list[dict[str, str]]]:
-    rows = real_rows(lines, code)
-    year = 2000 + int(code[1:])
-    month = "FGHJKMNQUVXZ".index(code[0]) + 1
-    expiry = vx_final_settlement(year, month).isoformat()
-    label = expiry if iso_label else f"{code[0]} ({MONTHS[month - 1]} {year})"
-    body = [to_cfe_line(r, legacy=False, label=label) for r in rows]
-    return write(tmp_path / (name or f"VX_{expiry}.csv"), "\n".join([CFE_HEADER] + body) + "\n"), rows
 
 
 def expect_error(fn, *args, row: int | None, column: str | None, match: str, **kw) -> DataError:

@@ -101,7 +101,7 @@ def test_vx_overlap_between_layouts_reconciled(tmp_path: Path, data_dir: Path, s
     """The real long table, then the same contract again in Cboe's current layout: all rows already stored."""
     import gzip
 
-    from test_data_importers import current_file  # the fixture writer of the importer tests
+    from helpers import current_file  # writes a real contract in Cboe's current layout
 
     with gzip.open(shared_data / "vix_futures/vx_contracts_daily_2004_2025.csv.gz", "rt") as fh:
         lines = fh.read().splitlines()

@@ -16,8 +16,8 @@ import pytest
 
 from alvh.config import rules_from_dict
 from alvh.engine import run_engine
-from alvh.simulate import synthetic_paths
 from alvh.errors import InputError
+from alvh.simulate import synthetic_paths
 from alvh.stats import RollingBeta, beta_ratio
 from alvh.stats.rolling_beta import BETA_TOL
 from helpers import ENGINE_RULES, FUTURES_LAYERS, assert_same_summary
@@ -226,15 +226,25 @@ _MUTANT = r'''
 import importlib, pickle, pkgutil, sys
 import alvh.engine, alvh.strategy
 sys.path.insert(0, {tests!r})
-from reference_decisions import late_roll_source
+from reference_decisions import mutated_source
+pattern, repl = pickle.loads({mutation!r})
 n = 0
-for pkg in (alvh.engine, alvh.strategy):
-    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
-        mod = importlib.import_module(info.name)
-        src, k = late_roll_source(mod)
-        if k:  # re-run the module's body with the mutated trigger, in its own namespace
-            exec(compile(src, mod.__file__, "exec"), mod.__dict__)
-            n += k
+mods = [importlib.import_module(info.name) for pkg in (alvh.engine, alvh.strategy)
+        for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
+for mod in mods:
+    src, k = mutated_source(mod, pattern, repl)
+    if k:  # re-run the module's body with the mutation, in its own namespace
+        old = dict(mod.__dict__)
+        exec(compile(src, mod.__file__, "exec"), mod.__dict__)
+        n += k
+        # names other modules imported from it ("from alvh.strategy.layers import roll_mask") get the mutant too
+        swap = {{id(v): mod.__dict__[name] for name, v in old.items()
+                if callable(v) and getattr(v, "__module__", None) == mod.__name__ and mod.__dict__.get(name) is not v}}
+        for other in list(sys.modules.values()):
+            if getattr(other, "__name__", "").startswith("alvh.") and other is not mod:
+                for name, v in list(vars(other).items()):
+                    if id(v) in swap:
+                        setattr(other, name, swap[id(v)])
 from alvh.config import rules_from_dict
 from alvh.engine import run_engine
 from alvh.simulate import synthetic_paths
@@ -243,9 +253,17 @@ sys.stdout.buffer.write(pickle.dumps((n, res.trades, res.rebalance_log)))
 '''
 
 
-def test_late_roll_mutation_fails_the_reference():
-    # The engine with every layer roll trigger "DTE < min_dte" made "DTE < min_dte - 3" (in a subprocess, so this
-    # process keeps the real engine): its decisions must differ from the reference's.
+def _mutations():
+    from reference_decisions import MUTATIONS
+
+    return [pytest.param(m, id=m[0]) for m in MUTATIONS]
+
+
+@pytest.mark.parametrize("mutation", _mutations())
+def test_mutated_engine_fails_the_reference(mutation):
+    # The engine with one decision rule changed (in a subprocess, so this process keeps the real engine): its
+    # decisions must differ from the reference's in the frame that rule drives. "late_roll" is issue 9's case:
+    # every layer roll trigger "DTE < min_dte" made "DTE < min_dte - 3".
     import pickle
     import subprocess
     import sys
@@ -254,16 +272,17 @@ def test_late_roll_mutation_fails_the_reference():
 
     from reference_decisions import compare, derive, engine_decisions
 
-    data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **_DECISION_CASES["adaptive_exits_width"]}
+    name, pattern, repl, frame = mutation
+    # close_at_dte 5 never meets DTE 5 (a Sunday before a Friday expiry): "<" and "<=" agree there; 10 (a Tuesday)
+    case = "target_dte" if name == "strict_dte_exit" else "adaptive_exits_width"
+    data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **_DECISION_CASES[case]}
     rules = rules_from_dict(data)
-    script = _MUTANT.format(tests=str(Path(__file__).parent), rules=pickle.dumps(data))
+    script = _MUTANT.format(tests=str(Path(__file__).parent), rules=pickle.dumps(data),
+                            mutation=pickle.dumps((pattern, repl)))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=600).stdout
     n_sites, trades, reb_log = pickle.loads(out)
-    assert n_sites >= 1, "no layer roll trigger found in alvh.engine / alvh.strategy: update ROLL_TRIGGER"
+    assert n_sites >= 1, f"{name}: {pattern!r} matches nothing in alvh.engine / alvh.strategy: update MUTATIONS"
     mp = synthetic_paths(3, 220, seed=13)
     mutant = types.SimpleNamespace(trades=trades, rebalance_log=reb_log)
     diff = compare(derive(rules, mp, trades), engine_decisions(mutant))
-    late = [line for line in diff if line.startswith("layers:") and "reason=roll" in line]
-    assert late, "the late-roll mutation went unnoticed"
-    # the unmutated engine agrees (same rules and paths as the first synthetic case)
-    assert not compare(derive(rules, mp, run_engine(rules, mp).trades), engine_decisions(run_engine(rules, mp)))
+    assert any(line.startswith(f"{frame}:") for line in diff), f"{name}: the mutation went unnoticed"

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import QuantLib as ql
 from scipy.optimize import brentq
 
 from alvh.analytics.steward import (
@@ -254,7 +255,6 @@ def test_no_profit_zone_is_nan_with_a_reason():
 
 
 def test_break_evens_against_quantlib_revaluation_on_a_spot_grid():
-    ql = pytest.importorskip("QuantLib")
     today = ql.Date(2, 1, 2024)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
