@@ -63,8 +63,9 @@ DX: Final[float] = 1.0 / 400.0
 DEFAULT_TAIL: Final[float] = 0.4339
 #: Bounds of the tail weight in the SKEW solve (SKEW outside the reachable range is clipped to it and
 #: counted in :attr:`SpxSurface.skew_clipped`). 0 is a flat smile (SKEW about 100); at TAIL_MAX the
-#: call wing's total variance is never below 1 + 1.2 x H(+inf) = 25% of ATM (IV 50% of ATM) and the
-#: model's SKEW reaches about 220 at VIX 11 and 160 at VIX 80 (docs/model.md 1.2).
+#: call wing's total variance is never below 1 + H(+inf) = 38% of ATM (IV 61% of ATM) and the model's
+#: SKEW reaches 186-187 at VIX 8-16, 166 at VIX 50 (docs/model.md 1.3); above about 1.05 the butterfly
+#: condition fails.
 TAIL_MIN: Final[float] = 0.0
 TAIL_MAX: Final[float] = 1.0
 
