@@ -33,8 +33,9 @@ SHARED = REPO.parent / "shared" / "data"
 
 def _many(n_paths: int, n_days: int, backend: str) -> None:
     from alvh.config import default_rules
-    from alvh.engine import run_engine, synthetic_paths
+    from alvh.engine import run_engine
     from alvh.market import surface as sm
+    from alvh.simulate import synthetic_paths
 
     t0 = time.perf_counter()
     sm._tables()  # table build or disk-cache load, timed apart
@@ -54,7 +55,7 @@ def _many(n_paths: int, n_days: int, backend: str) -> None:
 
 def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
     """One instrumented run: wall-clock per engine part (wrapping methods; nested parts are not double-counted)."""
-    from alvh.engine import run_engine, simulate
+    from alvh.engine import core_rules, fills, layer_rules, marks, rebalance, recording, run_engine, simulate
     from alvh.pricing import _numba
     from alvh.stats import rolling_beta
     from alvh.strategy import kernels
@@ -80,14 +81,19 @@ def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
         setattr(owner, name, inner)
         return fn
 
-    sim = simulate._Simulation
-    targets = [(sim, "_day", "day: marks, records, NAV (rest)"), (sim, "_core", "core rules (exits, entry, strikes)"),
-               (sim, "_layers", "layer rolls / resizes"), (sim, "_rebalance", "rebalance decision and trades"),
-               (sim, "_vx_day", "VX day tables (marks, roll-downs)"), (sim, "_trade", "trade booking and ledger"),
-               (simulate, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
+    # the day's stages (module functions, called through their module so that wrapping them here times them)
+    targets = [(simulate, "day", "day loop: financing, stage calls (rest)"),
+               (marks, "mark_day", "market marks (rest)"), (marks, "vx_day", "VX day tables (marks, roll-downs)"),
+               (recording, "write_row", "records row and slot P&L"), (recording, "close_day", "NAV, greeks, snapshot"),
+               (fills, "settle_expiries", "settle expiries (rest)"), (fills, "trade", "trade booking and ledger"),
+               (core_rules, "apply_core", "core rules (exits, entry, strikes)"),
+               (layer_rules, "apply_layers", "layer rolls / resizes"),
+               (rebalance, "layer_vega_pnl", "rebalance: layer vega P&L"),
+               (rebalance, "apply_rebalance", "rebalance decision and trades"),
+               (marks, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
                (rolling_beta.RollingBeta, "update", "rolling beta update"),
                (kernels, "bsm_greeks", "BSM greeks (SPX legs)"), (kernels, "black_greeks", "Black-76 greeks"),
-               (sim, "finish_records", "after the loop: records, break-evens")]
+               (recording, "finish", "after the loop: records, break-evens")]
     saved = [(o, n, wrap(o, n, lab)) for o, n, lab in targets]
     day_of = type(mp.surface.day(0))
     saved.append((day_of, "iv", wrap(day_of, "iv", "SPX smile iv")))
@@ -125,9 +131,8 @@ def main() -> None:
 
     if a.data_dir is None:
         sys.path.insert(0, str(REPO / "tests"))
-        from conftest import REAL_IMPORTS
-
         from alvh.data.store import Store
+        from conftest import REAL_IMPORTS
 
         a.data_dir = Path(tempfile.mkdtemp(prefix="alvh-bench-"))
         with Store.open(a.data_dir) as store:

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from alvh.config import rules_from_dict
-from alvh.engine import MarketPaths, prepare, run_engine, synthetic_paths
+from alvh.engine import MarketPaths, prepare, run_engine
 from alvh.errors import ConfigError
 from alvh.market import VXModelParams
+from alvh.simulate import synthetic_paths
 
 FULL = {
     "general": {"contracts": "fractional"},
@@ -77,7 +78,10 @@ _P = VXModelParams.default()
 def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float) -> float:
     """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX."""
     vvix = _P.vvix_intercept + _P.vvix_slope * math.log(mp.vix_close[d, p])
-    scale = (lambda tau: math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau)))
+
+    def scale(tau: float) -> float:
+        return math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau))
+
     return vvix / 100 / scale(30 / 365) * scale(dte / 365)
 
 
@@ -392,7 +396,7 @@ def test_surface_term_ratio_scalar_t_equals_array_form():
 def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     # few paths: marks/roll-downs gathered from per-day tables of every contract; many paths: the held slots
     # marked directly. Same arithmetic, so the same numbers to the last bit
-    from alvh.engine import simulate
+    from alvh.engine.state import EngineState
 
     data = {**FULL, "general": {**FULL["general"], "rate_source": "constant"}}
     if layers is not None:
@@ -402,8 +406,40 @@ def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     for backend in ("numpy", "numba"):
         a = run_engine(rules, mp, backend=backend)
         with monkeypatch.context() as m:
-            m.setattr(simulate._Simulation, "VX_TABLE_MAX_CELLS", 0)
+            m.setattr(EngineState, "VX_TABLE_MAX_CELLS", 0)
             b = run_engine(rules, mp, backend=backend)
         np.testing.assert_array_equal(b.nav, a.nav)
         for k in ("underlying_now", "underlying_rolldown", "price_now"):
             np.testing.assert_array_equal(getattr(b.records, k), getattr(a.records, k))
+
+
+def test_result_objects_read_alike():
+    # BacktestResult, PositionRecords and MarketPaths: summary() text, summary_dict()/to_dict() for JSON,
+    # a one-line repr that never prints arrays, an HTML view for notebooks
+    import json
+
+    mp = synthetic_paths(2, 60, seed=5)
+    res = run_engine(rules_from_dict(FULL), mp)
+    for obj, name in ((res, "BacktestResult"), (res.records, "PositionRecords"), (mp, "MarketPaths")):
+        r = repr(obj)
+        assert r.startswith(name + "(") and "\n" not in r and len(r) < 400, r
+        assert "array([" not in r and "[[" not in r
+        text = obj.summary()
+        assert isinstance(text, str) and text.count("\n") >= 1
+        d = obj.to_dict()
+        assert d == obj.summary_dict()
+        json.dumps(d, default=str)
+        h = obj._repr_html_()
+        assert h.startswith("<div>") and "<table>" in h and "summary()" in h
+    assert "60 days x 2 path(s)" in res.records.summary() and "core.short_put" in res.records.summary()
+    assert f"final NAV {res.nav[-1, 0]:,.0f}" in res.summary()
+    assert res.records.summary_dict()["slots"]["core.short_put"]["held_share"] == pytest.approx(
+        float((res.records.quantity[:, :, 1] != 0).mean()))
+    assert "days=60" in repr(res) and "paths=2" in repr(res)
+
+
+def test_html_view_escapes_text():
+    from alvh._display import html_view
+
+    h = html_view("a<b", {"k": "[/]<script>"}, "x < y & z")
+    assert "<script>" not in h and "&lt;script&gt;" in h and "x &lt; y &amp; z" in h and "a&lt;b" in h

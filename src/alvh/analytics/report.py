@@ -194,12 +194,14 @@ class HedgeAnalysis:
             lines.append(line)
         if self.break_even is not None and len(self.break_even):
             lines.append("core break-evens while held, marked to model with the entry credit (docs/analytics.md 3.4): "
-                         "IV shift, mean distance below/above spot and width in % of spot (days with a profit zone), "
+                         "IV shift, mean distance below/above spot and width in % of spot (days with a finite "
+                         "break-even), "
                          "narrowing of the unshifted zone (a vanished zone = 100%)")
             for k, r in self.break_even.iterrows():
                 lines.append(f"  {k:<8} -{_f(r['mean_lower_pct_spot'], 2)}% / +{_f(r['mean_upper_pct_spot'], 2)}%  "
                              f"width {_f(r['mean_width_pct_spot'], 2)}%  narrowing {_f(r['mean_narrowing_pct'], 1)}%  "
-                             f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days)")
+                             f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days, "
+                             f"{int(r.get('n_one_sided', 0))} of them one-sided)")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -670,19 +672,23 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
                                   iv=[sel(vol[k]) for k in ("long_put", "short_put", "short_call", "long_call")],
                                   iv_shift=shifts, rate=sel(rate), div=sel(div), credit=sel(credit))
     s = sel(spot)
-    zone0 = np.isfinite(be.width[0]) & (be.width[0] > 0)
+    # a zone: peak P&L > 0 (one-sided when a break-even is -inf/+inf: that wing is narrower than the credit left)
+    both0 = np.isfinite(be.width[0])
     rows = {}
     for i, sh in enumerate(BREAK_EVEN_SHIFTS):
         w = be.width[i]
-        zone = np.isfinite(w)
-        # narrowing against the unshifted zone on days that have one; a zone that vanishes counts 100%
-        narrowing = np.where(zone[zone0], 1.0 - np.where(zone[zone0], w[zone0], 0.0) / be.width[0][zone0], 1.0)
+        zone = be.peak_pnl[i] > 0
+        lo_ok, hi_ok, both = np.isfinite(be.lower[i]), np.isfinite(be.upper[i]), np.isfinite(w)
+        # narrowing against the unshifted bounded zone; a zone that vanishes counts 100%
+        narrowing = np.where(both[both0], 1.0 - np.where(both[both0], w[both0], 0.0) / be.width[0][both0],
+                             np.where(zone[both0], np.nan, 1.0))
         rows[f"+{sh * 100:.0f}vol"] = {
             "iv_shift": sh, "n_days": int(len(s)), "n_zone": int(zone.sum()), "n_no_zone": int((~zone).sum()),
-            "mean_lower_pct_spot": _mean((s[zone] - be.lower[i][zone]) / s[zone] * 100),
-            "mean_upper_pct_spot": _mean((be.upper[i][zone] - s[zone]) / s[zone] * 100),
-            "mean_width_pct_spot": _mean(w[zone] / s[zone] * 100),
-            "mean_narrowing_pct": _mean(narrowing * 100),
+            "n_one_sided": int((zone & ~both).sum()),
+            "mean_lower_pct_spot": _mean((s[lo_ok] - be.lower[i][lo_ok]) / s[lo_ok] * 100),
+            "mean_upper_pct_spot": _mean((be.upper[i][hi_ok] - s[hi_ok]) / s[hi_ok] * 100),
+            "mean_width_pct_spot": _mean(w[both] / s[both] * 100),
+            "mean_narrowing_pct": _mean(narrowing[np.isfinite(narrowing)] * 100),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 from alvh.errors import InputError
+from alvh.pricing.units import DAYS_PER_YEAR
 
 app = typer.Typer(name="market", help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -62,7 +63,7 @@ def surface_cmd(
     typer.echo("implied vol (%) by k = ln(K/F) (columns) and tenor in days (rows)")
     typer.echo("days " + " ".join(f"{k:>7.2f}" for k in ks))
     for d in _TENORS:
-        iv = smile.iv(ks[None, :], d / 365.0)[0]
+        iv = smile.iv(ks[None, :], d / DAYS_PER_YEAR)[0]
         typer.echo(f"{d:>4d} " + " ".join(f"{100 * v:7.2f}" for v in iv))
 
 

@@ -72,10 +72,6 @@ def total_variance(k, theta, tail):  # noqa: ANN001, ANN201 - arrays or scalars 
     return theta * (1.0 + tail / (1.0 + TAIL_DAMP * tail * sq) * h)
 
 
-_INV_SQRT_2 = 0.7071067811865476
-_SQRT_2PI = math.sqrt(2.0 * math.pi)
-
-
 def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, rate, q, is_call,  # noqa: PLR0915
                       qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
                       greeks_out):  # pragma: no cover - compiled
@@ -120,31 +116,11 @@ def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, 
                 vol = np.nan
             if expiring:
                 vol = vol_last[p, j]
-            # Black-Scholes-Merton as Black-76 on the forward with spot scaling (kernels.bsm_greeks)
+            # Black-Scholes-Merton: the shared scalar kernel (alvh.pricing._scalar), as kernels.bsm_greeks
             call = is_call[j]
             if tl > 0.0:
                 vv = vol if math.isfinite(vol) else 0.2
-                growth = math.exp((rate - q) * tl)
-                f = und * growth
-                sd = vv * math.sqrt(tl)
-                d1 = (math.log(f / k_) + 0.5 * sd * sd) / sd
-                d2 = d1 - sd
-                disc = math.exp(-rate * tl)
-                nd1 = 0.5 * math.erfc(-d1 * _INV_SQRT_2)
-                nd2 = 0.5 * math.erfc(-d2 * _INV_SQRT_2)
-                if call:
-                    price = disc * (f * nd1 - k_ * nd2)
-                    dF = disc * nd1
-                else:
-                    price = disc * (k_ * (1.0 - nd2) - f * (1.0 - nd1))
-                    dF = disc * (nd1 - 1.0)
-                pdf1 = math.exp(-0.5 * d1 * d1) / _SQRT_2PI
-                gF = disc * pdf1 / (f * sd)
-                vega = disc * f * pdf1 * math.sqrt(tl) / 100.0
-                theta = (-disc * f * pdf1 * vv / (2.0 * math.sqrt(tl)) + rate * price) / 365.0
-                delta = dF * growth
-                gamma_ = gF * growth * growth
-                theta = theta - (rate - q) * f * (delta / growth) / 365.0
+                price, delta, gamma_, vega, theta, _, _ = _bsm(und, k_, tl, vv, rate, q, 1.0 if call else -1.0)
             else:
                 price = max(und - k_, 0.0) if call else max(k_ - und, 0.0)
                 delta = gamma_ = vega = theta = 0.0
@@ -171,13 +147,17 @@ def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, 
 
 
 _tv = total_variance  # rebound to the compiled smile inside _compiled() (numba resolves globals at compile time)
+_bsm = None  # the compiled alvh.pricing._scalar.bsm_greeks, bound inside _compiled()
 
 
 @lru_cache(maxsize=1)
 def _compiled():  # noqa: ANN202 - numba dispatcher
     import numba as nb
 
-    global _tv  # noqa: PLW0603 - the compiled kernel reads the compiled smile from this module's globals
+    from alvh.pricing import _scalar  # compiles its scalar kernels: imported only when marks are compiled
+
+    global _tv, _bsm  # noqa: PLW0603 - the compiled kernel reads its compiled helpers from this module's globals
+    _bsm = _scalar.bsm_greeks
     _tv = nb.njit(cache=True, inline="always", fastmath=False, error_model="numpy")(total_variance)
     # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
     return nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)

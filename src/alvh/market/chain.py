@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from alvh.errors import InputError
+from alvh.pricing.units import DAYS_PER_YEAR
 
 #: SSVI power-law exponent of the chain fit (GJ 2014 Remark 4.4 range (0, 1/2]).
 DEFAULT_GAMMA = 0.5
@@ -119,7 +120,7 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
     dropped = 0
     for e in expiries:  # one pass per listed expiry
         sub = rows[rows["expiry"] == e]
-        t = (pd.Timestamp(e) - d).days / 365.0
+        t = (pd.Timestamp(e) - d).days / DAYS_PER_YEAR
         calls = sub[sub["is_call"]].set_index("strike")["mid"]
         puts = sub[~sub["is_call"]].set_index("strike")["mid"]
         both = calls.index.intersection(puts.index)

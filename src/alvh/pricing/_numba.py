@@ -2,8 +2,9 @@
 
 One pass per element computes d1, d2, the two normal CDFs and the requested outputs,
 without the dozen full-size temporaries of the numpy path. Parallel over elements with
-``prange``. Semantics are those of :mod:`alvh.pricing.black` exactly (t == 0 limits, NaN
-for invalid elements); tests/test_pricing_numba.py asserts equality with the numpy path.
+``prange``. The formulas are the scalar kernels of :mod:`alvh.pricing._scalar` (written once,
+inlined here); the semantics are those of :mod:`alvh.pricing.black` exactly (t == 0 limits,
+NaN for invalid elements); tests/test_pricing_numba.py asserts equality with the numpy path.
 The normal CDF is ``0.5 * erfc(-x / sqrt 2)`` (C library erfc), accurate in the lower tail.
 """
 
@@ -13,6 +14,9 @@ import math
 
 import numpy as np
 
+from alvh.pricing._scalar import gbs_factors, gbs_greeks, gbs_price, intrinsic, step_delta
+from alvh.pricing.greeks import Greeks
+
 try:
     import numba as _nb
 
@@ -20,12 +24,6 @@ try:
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path covers its absence
     _nb = None
     AVAILABLE = False
-
-_INV_SQRT_2PI = 0.3989422804014327
-_INV_SQRT_2 = 0.7071067811865476
-_SQRT_2PI = math.sqrt(2.0 * math.pi)  # as strategy.kernels (divided by, not multiplied by its inverse)
-_DAYS = 365.0
-_PT = 0.01
 
 # what codes
 _PRICE, _PDV, _GREEKS = 0, 1, 2
@@ -55,40 +53,30 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
                 out[j, i] = np.nan
             continue
         if ti == 0.0:
-            m = omega * (si - ki)
-            out[0, i] = m if m > 0.0 else 0.0
+            out[0, i] = intrinsic(si, ki, omega)
             if what != _PRICE:
-                out[1, i] = omega if m > 0.0 else (0.5 * omega if m == 0.0 else 0.0)
+                out[1, i] = step_delta(si, ki, omega)
                 for j in range(2, out.shape[0]):
                     out[j, i] = 0.0
             continue
         b = 0.0 if carry_zero else ri - qi  # Black-76: the forward has no drift
-        sqrt_t = math.sqrt(ti)
-        sig_rt = vi * sqrt_t
-        d1 = (math.log(si / ki) + (b + 0.5 * vi * vi) * ti) / sig_rt
-        d2 = d1 - sig_rt
-        carry_df = math.exp((b - ri) * ti)
-        df = math.exp(-ri * ti)
-        n1 = 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-        n2 = 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2)
-        s_fwd = si * carry_df
-        k_df = ki * df
-        out[0, i] = omega * (s_fwd * n1 - k_df * n2)
+        sqrt_t, carry_df, df = gbs_factors(ti, ri, b)
+        ln_sk = math.log(si / ki)
         if what == _PRICE:
+            out[0, i] = gbs_price(si, ki, ti, vi, b, omega, ln_sk, sqrt_t, carry_df, df)
             continue
-        pdf1 = _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
-        vega1 = s_fwd * pdf1 * sqrt_t
-        out[1, i] = omega * carry_df * n1
+        price, delta, gamma, vega, theta, vanna, volga = gbs_greeks(si, ki, ti, vi, ri, b, omega, ln_sk, sqrt_t,
+                                                                    carry_df, df)
+        out[0, i] = price
+        out[1, i] = delta
         if what == _PDV:
-            out[2, i] = vega1 * _PT
+            out[2, i] = vega
             continue
-        out[2, i] = carry_df * pdf1 / (si * sig_rt)
-        out[3, i] = vega1 * _PT
-        out[4, i] = (-s_fwd * pdf1 * vi / (2.0 * sqrt_t) - omega * (b - ri) * s_fwd * n1
-                     - omega * ri * k_df * n2) / _DAYS
-        out[5, i] = -carry_df * pdf1 * d2 / vi * _PT
-        out[6, i] = vega1 * d1 * d2 / vi * (_PT * _PT)
-
+        out[2, i] = gamma
+        out[3, i] = vega
+        out[4, i] = theta
+        out[5, i] = vanna
+        out[6, i] = volga
 
 if AVAILABLE:
     _prange = _nb.prange
@@ -109,8 +97,6 @@ def _flat(a: np.ndarray, shape: tuple[int, ...], n: int) -> np.ndarray:
 
 def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
     """Run the fused kernel; returns what :func:`alvh.pricing.black._gbs` returns."""
-    from alvh.pricing.black import Greeks
-
     n = int(np.prod(shape))
     code = {"price": _PRICE, "pdv": _PDV, "greeks": _GREEKS}[what]
     rows = {_PRICE: 1, _PDV: 3, _GREEKS: 7}[code]
