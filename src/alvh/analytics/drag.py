@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
+from alvh.analytics.exposure import EffectiveVega
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 
@@ -399,7 +400,7 @@ def drag_distribution(
                        "n_obs": int(values.size)}
                 if values.size:
                     row["mean"] = float(values.mean())
-                    for q, v in zip(quantiles, np.quantile(values, quantiles)):
+                    for q, v in zip(quantiles, np.quantile(values, quantiles), strict=True):
                         row[f"q{q:g}"] = float(v)
                 else:
                     row["mean"] = np.nan
@@ -479,7 +480,7 @@ class DragAnalysis:
 
     attribution: Attribution
     drag: Drag
-    exposure: object | None
+    exposure: EffectiveVega | None
     monthly: pd.DataFrame
     distribution: pd.DataFrame | None
     decay: dict

@@ -27,13 +27,13 @@ layer (to float rounding; ``curve`` closes the identity, so it also holds the Ta
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
+from alvh.analytics.attribution import NON_LAYER_GROUPS, Attribution
 from alvh.errors import InputError
 
 #: Hedge-cost terms, in the order stored; the total is their sum.
@@ -124,31 +124,54 @@ class HedgeCost:
         elif term in TERMS:
             usd = self.pnl_usd[TERMS.index(term)]
         else:
-            raise InputError(f"unknown hedge-cost term {term!r}", argument="term", expected=f"one of {TERMS + ('total',)}")
+            raise InputError(f"unknown hedge-cost term {term!r}", argument="term",
+                             expected=f"one of {TERMS + ('total',)}")
         return usd * (-_BP / self.basis_usd[:, :, None])
 
     def decomposition_error_bp(self) -> float:
         """Largest ``|sum of the terms' cost - total cost|`` in bp over every day, path and layer."""
-        terms = self.pnl_usd.sum(axis=0)
-        return float(np.max(np.abs(terms - self.total_usd) * (_BP / self.basis_usd[:, :, None]), initial=0.0))
+        err = self.pnl_usd.sum(axis=0)
+        np.subtract(err, self.total_usd, out=err)
+        np.abs(err, out=err)
+        np.multiply(err, (_BP / self.basis_usd)[:, :, None], out=err)
+        return float(np.max(err, initial=0.0))
 
     @property
     def n_months(self) -> int:
         return int(self.dates.to_period("M").nunique())
 
+    @property
+    def fixed_basis(self) -> bool:
+        """True when every day of a path has the same basis (the initial capital)."""
+        return self.basis == "initial"
+
+    def path_sums_bp(self) -> tuple[np.ndarray, np.ndarray]:
+        """Run totals in bp per path and layer: the terms ``(n_terms, n_paths, n_layers)`` and the total
+        ``(n_paths, n_layers)``, without a full-size temporary."""
+        inv = _BP / self.basis_usd
+        if self.fixed_basis:
+            return -self.pnl_usd.sum(axis=1) * inv[0][None, :, None], -self.total_usd.sum(axis=0) * inv[0][:, None]
+        return (-np.einsum("tdpl,dp->tpl", self.pnl_usd, inv), -np.einsum("dpl,dp->pl", self.total_usd, inv))
+
     def monthly(self) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
         """Months, bp sums ``(n_terms + 1, n_months, n_paths, n_layers + 1)`` (last term total, last
         layer "all") and day counts."""
         months, starts, counts = month_bounds(self.dates)
-        cost = self.pnl_usd * (-_BP / self.basis_usd[None, :, :, None])
-        by_month = np.add.reduceat(cost, starts, axis=1)
-        total = np.add.reduceat(self.cost_bp("total"), starts, axis=0)[None]
+        if self.fixed_basis:  # sum dollars first, then one scale per path
+            scale = (-_BP / self.basis_usd[0])[None, None, :, None]
+            by_month = np.add.reduceat(self.pnl_usd, starts, axis=1) * scale
+            total = np.add.reduceat(self.total_usd, starts, axis=0)[None] * scale
+        else:
+            by_month = np.stack([np.add.reduceat(self.cost_bp(t), starts, axis=0) for t in TERMS])
+            total = np.add.reduceat(self.cost_bp("total"), starts, axis=0)[None]
         parts = np.concatenate([by_month, total], axis=0)
         return months, np.concatenate([parts, parts.sum(axis=-1, keepdims=True)], axis=-1), counts
 
     def to_frame(self, path: int = 0) -> pd.DataFrame:
         """Daily decomposition of one path: ``hedge_cost_<layer>_<term>_bp`` (terms and total, layers and
-        "all"), effective vega, core vega and vol P&L, hedge ratio and hedge error. Index: dates."""
+        "all"), ``effective_vega_<layer>`` ($/VIX pt), ``hedge_core_vega`` ($/vol pt),
+        ``hedge_layers_effective_vega``, ``hedge_ratio``, ``hedge_core_vol_pnl``, ``hedge_layers_move_pnl``,
+        ``hedge_error`` (dollars) and ``hedge_dvix`` (points). Index: dates."""
         if not 0 <= path < self.n_paths:
             raise InputError(f"path {path}", argument="path", expected=f"0..{self.n_paths - 1}")
         cols: dict[str, np.ndarray] = {}
@@ -163,8 +186,8 @@ class HedgeCost:
         vs = against_core_daily(self)
         for k in ("core_vega", "layers_effective_vega", "hedge_ratio", "core_vol_pnl", "layers_move_pnl",
                   "hedge_error"):
-            cols[k] = vs[k][:, path]
-        cols["dvix"] = self.dvix[:, path]
+            cols[k if k.startswith("hedge_") else f"hedge_{k}"] = vs[k][:, path]
+        cols["hedge_dvix"] = self.dvix[:, path]
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
 
 
@@ -248,26 +271,33 @@ def hedge_cost(attribution: Attribution, effective_vega: np.ndarray, *, dates: p
     if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
         raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
                          expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_ev)}")
-    ev = ev[..., layer_idx]
+    if layer_idx == list(range(layer_idx[0], layer_idx[-1] + 1)):
+        sel: slice | list[int] = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views, not copies
+    else:
+        sel = layer_idx
+    ev = ev[..., sel]
     terms = attribution.terms
 
-    def term(name: str, idx: Sequence[int] | int = layer_idx) -> np.ndarray:
-        return attribution.pnl[terms.index(name)][..., idx]
+    def term(name: str) -> np.ndarray:
+        return attribution.pnl[terms.index(name)][..., sel]
 
-    total = attribution.total[..., layer_idx]
+    total = attribution.total[..., sel]
     pnl = np.empty((len(TERMS), n_days, n_paths, len(layers)))
-    pnl[0] = term("theta") + term("carry")
-    pnl[1] = ev * dvix[..., None]
+    # written in place (no temporaries of the full size): 10,000-path runs hold ~10^8 cells here
+    np.add(term("theta"), term("carry"), out=pnl[0])
+    np.multiply(ev, dvix[..., None], out=pnl[1])
     pnl[3] = term("vol_of_vol")
     pnl[4] = term("costs")
     pnl[5] = term("financing")
     # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
-    pnl[2] = total - pnl[0] - pnl[1] - pnl[3] - pnl[4] - pnl[5]
+    np.subtract(total, pnl[0], out=pnl[2])
+    for k in (1, 3, 4, 5):
+        np.subtract(pnl[2], pnl[k], out=pnl[2])
     core = attribution.groups.index("core") if "core" in attribution.groups else None
     zeros = np.zeros((n_days, n_paths))
     if core is not None:
         core_vega = attribution.vega_notional[..., core]
-        core_vol = sum(term(t, core) for t in _VOL_TERMS)
+        core_vol = sum(attribution.pnl[terms.index(t)][..., core] for t in _VOL_TERMS)
         core_total = attribution.total[..., core]
     else:
         core_vega, core_vol, core_total = zeros, zeros, zeros
@@ -345,7 +375,9 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
     out: dict = {
         "unit": "hedge ratio: layers' effective vega ($/VIX pt) / |core vega| ($/vol pt); P&L in bp of the basis",
         "days_core_has_vega": int(ok.sum()),
-        "hedge_ratio_mean": _nan_none(ratio[ok].mean() if ok.any() else np.nan),
+        # the mean of daily ratios is dominated by days the core is nearly flat: ratio of means instead
+        "hedge_ratio_of_means": _nan_none(d["layers_effective_vega"][ok, path].mean()
+                                          / np.abs(hc.core_vega[ok, path]).mean() if ok.any() else np.nan),
         "hedge_ratio_median": _nan_none(np.median(ratio[ok]) if ok.any() else np.nan),
         "hedge_ratio_p10_p90": [_nan_none(np.quantile(ratio[ok], q)) if ok.any() else None for q in (0.1, 0.9)],
         "core_vega_mean_usd_per_vol_pt": float(hc.core_vega[:, path].mean()),
@@ -412,7 +444,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
                 "mean_month_pct": float(np.mean(m.mean(axis=0)))}
 
     a, b = stats(mc, core), stats(mh, hedged)
-    cost_m = float(hc.cost_bp("total").sum(axis=(0, 2)).mean() / hc.n_months)
+    cost_m = float(hc.path_sums_bp()[1].sum(axis=-1).mean() / hc.n_months)
     dd_red = b["max_drawdown_pct"] - a["max_drawdown_pct"]  # drawdowns are negative: > 0 = reduced
     es_red = b["es95_monthly_pct"] - a["es95_monthly_pct"]
     out: dict = {
@@ -444,16 +476,16 @@ def block_bootstrap_mean(x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: in
 
     Blocks of ``block`` consecutive months (wrapping around) are drawn with replacement until
     the series' length; one ``numpy.random.Generator`` from ``SeedSequence(seed)``.
-    Returns ``(mean, lo, hi)``; NaN interval for fewer than 2 observations.
+    Returns ``(mean, lo, hi)``; NaN interval (reported "n/a") for fewer than two blocks of data.
     """
     x = np.asarray(x, dtype=float)
     n = x.size
     if n == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())
-    if n < 2:
+    L = max(1, int(block))
+    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
         return m, float("nan"), float("nan")
-    L = max(1, min(int(block), n))
     k = -(-n // L)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     start = rng.integers(0, n, size=(n_boot, k))
@@ -518,8 +550,8 @@ def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.
                      "median": _nan_none(np.median(total[mask]) if mask.any() else np.nan)}
     ch = out["contango_heavy"]
     lo, hi = ch["ci95"]
-    if ch["n_months"] < 2 or lo is None or hi is None:
-        verdict = "n/a: fewer than 2 contango-heavy months"
+    if lo is None or hi is None:
+        verdict = f"n/a: {ch['n_months']} contango-heavy months, too few for an interval"
     elif hi < lo_c:
         verdict = f"below the claim: the interval {lo:.1f}..{hi:.1f} lies under {lo_c:g}-{hi_c:g}"
     elif lo > hi_c:
@@ -535,7 +567,10 @@ def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.
 def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame:
     """Hedge cost by regime label: mean bp/day with n_days, n_months and a 95% interval.
 
-    The interval resamples the label's calendar months (:func:`cluster_bootstrap_mean`);
+    The interval is a month-cluster bootstrap: the run's calendar months are drawn with replacement
+    (one draw shared by every row, :data:`N_BOOT` resamples, seed :data:`BOOT_SEED`), and each
+    resample's row mean is the drawn months' sum of the label's days' cost over their count of such
+    days (resamples holding none of the label's days are skipped); "n/a" with fewer than 2 months.
     ``bp_per_month_equiv`` and its interval are the daily figures x 21. Rows with fewer than
     :data:`MIN_REGIME_MONTHS` months or :data:`MIN_REGIME_DAYS` days are marked ``small_sample``.
     Undefined labels are the row "n/a"; a label with no day has no row.
@@ -548,20 +583,42 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
     if not np.isfinite(x).all():
         raise InputError("non-finite daily hedge cost", argument="daily_bp", expected="finite bp on every day")
     month = np.asarray(daily_bp.index.to_period("M").astype(str))
-    rows = {}
+    codes, m_of_day = np.unique(month, return_inverse=True)
+    n_m = codes.size
+    keys: list[tuple[str, str]] = []
+    masks = []
     for reg in labels.columns:
         lab = labels[reg].reindex(daily_bp.index)
         lab = lab.astype(object).where(lab.notna(), "n/a").to_numpy()
         for value in sorted(pd.unique(lab), key=str):
-            m = lab == value
-            n = int(m.sum())
-            if n == 0:
-                continue
-            mean, lo, hi = cluster_bootstrap_mean(x[m], month[m])
-            nm = int(np.unique(month[m]).size)
-            rows[(reg, str(value))] = [n, nm, n / len(x), mean, lo, hi, mean * TRADING_DAYS_PER_MONTH,
-                                       lo * TRADING_DAYS_PER_MONTH, hi * TRADING_DAYS_PER_MONTH,
-                                       nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS]
+            keys.append((str(reg), str(value)))
+            masks.append(lab == value)
+    if not keys:
+        return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
+    mask = np.stack(masks, axis=1)  # (days, rows)
+    # per month and row: the sum of the label's days' cost and their count
+    s_m = np.zeros((n_m, len(keys)))
+    c_m = np.zeros((n_m, len(keys)))
+    np.add.at(s_m, m_of_day, mask * x[:, None])
+    np.add.at(c_m, m_of_day, mask.astype(float))
+    # month-cluster bootstrap, one draw of months for every row: W[b, m] = times month m is drawn
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(BOOT_SEED)))
+    draws = rng.integers(0, n_m, size=(N_BOOT, n_m))
+    W = np.zeros((N_BOOT, n_m))
+    np.add.at(W, (np.repeat(np.arange(N_BOOT), n_m), draws.ravel()), 1.0)
+    num, den = W @ s_m, W @ c_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    rows = {}
+    for k, key in enumerate(keys):
+        n = int(mask[:, k].sum())
+        nm = int((c_m[:, k] > 0).sum())
+        mean = float(x[mask[:, k]].mean())
+        b = boot[:, k][np.isfinite(boot[:, k])]
+        lo, hi = (np.quantile(b, [0.025, 0.975]) if nm >= 2 and b.size else (np.nan, np.nan))
+        rows[key] = [n, nm, n / len(x), mean, float(lo), float(hi), mean * TRADING_DAYS_PER_MONTH,
+                     float(lo) * TRADING_DAYS_PER_MONTH, float(hi) * TRADING_DAYS_PER_MONTH,
+                     nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
     frame.index = pd.MultiIndex.from_tuples(frame.index, names=["regime", "label"])
     return frame
@@ -595,8 +652,9 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
     """Headline: hedge cost per layer and in total, bp of the basis per month (run total over the
     calendar months spanned, mean over paths), with its decomposition; JSON-ready."""
     n_m = hc.n_months
-    per_term = np.stack([hc.cost_bp(t).sum(axis=0).mean(axis=0) for t in TERMS])  # (terms, layers)
-    total = hc.cost_bp("total").sum(axis=0).mean(axis=0)
+    terms_pp, total_pp = hc.path_sums_bp()
+    per_term = terms_pp.mean(axis=1)  # (terms, layers)
+    total = total_pp.mean(axis=0)
     usd = -hc.total_usd.sum(axis=0).mean(axis=0)
     return {
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
