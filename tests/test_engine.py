@@ -68,7 +68,7 @@ def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
     z = k / math.sqrt(theta)
     sp = (lambda x: math.log1p(math.exp(x)) if x < 30 else x)  # noqa: E731 - softplus ln(1 + e^x)
     h = 0.5 * (sp(-z / 0.5) - math.log(2)) + 2.0 * 1.5 * (sp((-3.5 - z) / 1.5) - sp(-3.5 / 1.5))
-    w = theta * (1 + tail * h)
+    w = theta * (1 + tail / (1 + 1.5 * tail * math.sqrt(theta)) * h)
     return math.sqrt(w / t)
 
 

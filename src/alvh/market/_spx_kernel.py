@@ -8,13 +8,13 @@ docs/model.md section 1.
 
 Smile (total implied variance, decimal variance x years, ``k = ln(K/F)``)::
 
-    w(k, T) = theta(T) * (1 + tail * H(z)),   z = k / sqrt(theta(T))
+    w(k, T) = theta(T) * (1 + s(theta) * H(z)),   z = k / sqrt(theta(T)),   s = tail / (1 + DAMP tail sqrt(theta))
     H(z) = LAM (sp(-z/LAM) - ln 2) + FAR (LAMF sp((ZF - z)/LAMF) - LAMF sp(ZF/LAMF)),   sp(x) = ln(1 + e^x)
 
 ``H(0) = 0`` (theta is the ATM total variance); H is convex and decreasing, bounded above 0 on the
 call side (``H(+inf) = -LAM ln 2 - FAR LAMF sp(ZF/LAMF) = -0.624``) and rising linearly on the put
 side (slope ``-(1 + FAR)`` in z far out): ``tail`` >= 0 lifts the put wing and lowers the call wing
-to at least ``1 - 0.624 tail`` of the ATM total variance.
+to at least ``1 - 0.624 s`` (``s <= tail``) of the ATM total variance.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ TAIL_LAM: Final[float] = 0.5
 TAIL_FAR: Final[float] = 2.0
 TAIL_ZF: Final[float] = -3.5
 TAIL_LAMF: Final[float] = 1.5
+#: Damping of the tail weight with the ATM standard deviation: the smile uses ``tail / (1 + DAMP tail sqrt(theta))``,
+#: so the put wing's slope in k, ``3 tail sqrt(theta) / (1 + DAMP tail sqrt(theta))``, stays below 2 (Lee's
+#: moment bound) at any maturity and level; 1.5 is the smallest round value that keeps the butterfly
+#: condition for every tail in [0, 1] and theta up to 10 (1.0 does not: theta 3, tail 1).
+TAIL_DAMP: Final[float] = 1.5
 _LN2: Final[float] = math.log(2.0)
 _SP_ZF: Final[float] = math.log1p(math.exp(TAIL_ZF / TAIL_LAMF))  # sp(ZF / LAMF), so that H(0) = 0
 #: ``H(+inf)``: the deepest the call wing's total variance falls, as a multiple of ``tail`` x theta.
@@ -57,18 +62,14 @@ def total_variance(k, theta, tail):  # noqa: ANN001, ANN201 - arrays or scalars 
     >>> bool(total_variance(-0.1, 0.01, 0.8) > 0.01 > total_variance(0.05, 0.01, 0.8))
     True
     """
-    z = k / np.sqrt(theta)
+    sq = np.sqrt(theta)
+    z = k / sq
     x1 = -z / TAIL_LAM
     x2 = (TAIL_ZF - z) / TAIL_LAMF
     sp1 = np.maximum(x1, 0.0) + np.log1p(np.exp(-np.abs(x1)))
     sp2 = np.maximum(x2, 0.0) + np.log1p(np.exp(-np.abs(x2)))
     h = TAIL_LAM * (sp1 - _LN2) + TAIL_FAR * TAIL_LAMF * (sp2 - _SP_ZF)
-    return theta * (1.0 + tail * h)
-
-
-def tail_shape(z):  # noqa: ANN001, ANN201
-    """``H(z)``: :func:`total_variance` at ``theta = 1``, ``tail = 1`` minus 1."""
-    return total_variance(np.asarray(z, dtype=float), 1.0, 1.0) - 1.0
+    return theta * (1.0 + tail / (1.0 + TAIL_DAMP * tail * sq) * h)
 
 
 def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, rate, q, is_call,  # noqa: PLR0915

@@ -61,11 +61,12 @@ DX: Final[float] = 1.0 / 400.0
 #: Tail weight when no SKEW is given: the tail at which the model's Cboe SKEW equals the median real
 #: SKEW 1990-2026 (119.86) at the median real VIX (17.61); recomputed in tests/test_market_surface.py
 #: from ../shared/data.
-DEFAULT_TAIL: Final[float] = 0.4215
+DEFAULT_TAIL: Final[float] = 0.4339
 #: Bounds of the tail weight in the SKEW solve (SKEW outside the reachable range is clipped to it and
 #: counted in :attr:`SpxSurface.skew_clipped`). 0 is a flat smile (SKEW about 100); at TAIL_MAX the
-#: call wing's total variance is never below 1 + 1.2 x H(+inf) = 25% of ATM (IV 50% of ATM) and the
-#: model's SKEW reaches about 220 at VIX 11 and 160 at VIX 80 (docs/model.md 1.2).
+#: call wing's total variance is never below 1 + H(+inf) = 38% of ATM (IV 61% of ATM) and the model's
+#: SKEW reaches 186-187 at VIX 8-16, 166 at VIX 50 (docs/model.md 1.3); above about 1.05 the butterfly
+#: condition fails.
 TAIL_MIN: Final[float] = 0.0
 TAIL_MAX: Final[float] = 1.0
 
@@ -175,7 +176,8 @@ def _cache_file(tag: str, params: str) -> Path | None:
                                                      cboe.skewness_from_strips, cboe.strike_steps))
     except (OSError, TypeError):  # installed without sources: the code cannot be keyed, so no cache
         return None
-    consts = repr((_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF))
+    consts = repr((_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF,
+                   _spx_kernel.TAIL_DAMP))
     key = hashlib.sha256(f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()
                          ).hexdigest()
     return base / f"tailsmile_{tag}_{key[:24]}.npz"

@@ -1,7 +1,7 @@
 """Path generation: seeded synthetic SPX/VIX paths as :class:`~alvh.engine.inputs.MarketPaths`.
 
 :func:`synthetic_paths` is the stand-in for the Monte Carlo simulator (the many-path benchmark, the engine
-tests): a log-OU VIX and a GBM SPX, with the same market model on top as on history (VX curve, SSVI
+tests): a log-OU VIX and a GBM SPX, with the same market model on top as on history (VX curve, tail-weight
 smile, VIX-option vol, dF/dVIX from :mod:`alvh.market`). One ``numpy.random.Generator`` from
 ``SeedSequence(seed)``, never the global RNG. Moved here from ``alvh.engine.inputs`` (``alvh.engine``
 still re-exports it).
