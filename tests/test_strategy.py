@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import QuantLib as ql
 
 from alvh.config import Adaptive, Core, Costs, Layer
 from alvh.strategy.costs import CostModel
 from alvh.strategy.kernels import bsm_greeks, strike_for_delta
 from alvh.strategy.layers import adaptive_total_weight, bucket_plan
 from alvh.strategy.legs import select_strikes
-
-ql = pytest.importorskip("QuantLib")
 
 
 def test_delta_strikes_hit_the_targets_on_a_smile():
@@ -100,3 +99,13 @@ def test_engine_kernels_equal_alvh_pricing():
         np.testing.assert_allclose(getattr(mine, name), getattr(ref, name), rtol=1e-9, atol=1e-11, err_msg=name)
     # at settlement the kernels give the intrinsic value
     assert bsm_greeks(np.array(90.0), 100.0, 0.0, 0.2, 0.0, 0.0, False).price == 10.0
+
+
+def test_expiry_break_evens_infinite_where_the_credit_covers_a_wing():
+    from alvh.strategy.legs import break_evens
+
+    strikes = np.array([[4600.0, 4700.0, 5000.0, 5100.0], [4900.0, 5000.0, 5100.0, 5105.0],
+                        [4995.0, 5000.0, 5100.0, 5300.0]])
+    lo, hi = break_evens(strikes, np.array([20.0, 8.0, 6.0]))
+    np.testing.assert_array_equal(lo, [4680.0, 4992.0, -np.inf])
+    np.testing.assert_array_equal(hi, [5020.0, np.inf, 5106.0])

@@ -2,18 +2,15 @@
 
 Data flows one way; nothing imports upward::
 
-    errors, config -> calendar -> data -> pricing (kernels) -> market
-        -> strategy / engine -> simulate -> analytics -> results -> report -> cli
+    errors, config -> calendar -> data -> pricing, stats (kernels) -> market
+        -> strategy -> engine, results -> simulate -> analytics -> report -> api, cli
+
+(docs/architecture.md; tests/test_architecture.py checks it).
 
 ``alvh.run(rules, market, start, end)`` runs a backtest and attaches its analysis (:mod:`alvh.api`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("alvh")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from alvh._version import __version__
 
 
 def run(rules=None, market=None, start=None, end=None, **kwargs):  # noqa: ANN001, ANN003, ANN201

@@ -156,7 +156,7 @@ def core_vol_change(attribution: Attribution, vix: np.ndarray,
         "vix" (default): the daily change of spot VIX, the 30-day SPX implied vol, on every
         day. "legs": the core legs' ``|q*m*vega|``-weighted IV change, with the VIX change on
         days the core is flat. A leg's recorded IV change also holds its slide along the smile
-        and term structure as it ages (on the 2006-2025 real run with the engine's SSVI surface
+        and term structure as it ages (on the 2006-2025 real run with the engine's earlier SSVI surface
         it averaged +0.39 vol points a day against +0.02 for VIX, correlation 0.44), which is
         not a market vol move; docs/drag.md explains why VIX is the default.
 

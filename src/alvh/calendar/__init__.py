@@ -2,8 +2,8 @@
 
 from alvh.calendar.expiries import (
     MONTH_CODES,
-    VX_SETTLEMENT_EXCEPTIONS,
     VX_RULE_TEXT,
+    VX_SETTLEMENT_EXCEPTIONS,
     check_vx_expiries,
     check_vx_expiry,
     parse_vx_contract,

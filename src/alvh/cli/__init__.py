@@ -1,27 +1,116 @@
 """The ``alvh`` command line: thin wrappers that parse, call the library and print.
 
-Each command group lives in its own module and registers a ``typer.Typer``
-here. Errors that alvh raises on purpose (:class:`alvh.errors.AlvhError`) are
-printed as one line on stderr with exit code 2; a traceback only with
-``--debug``.
+Each command group lives in its own module (``alvh.cli.data``, ``.market``, ``.rules``,
+``.backtest``) and is imported only when that command runs, so ``alvh --help`` imports typer
+and nothing of the library.
+
+Exit codes and messages (docs/cli.md):
+
+* ``0`` success; ``-h``/``--help`` on any command prints its help.
+* ``2`` a usage error (unknown command or option, a missing or bad argument): one line on stderr
+  naming what was wrong, then the usage and where to find help.
+* alvh's own errors (:class:`alvh.errors.AlvhError`): one line ``error: ...`` naming the file,
+  row, column, key or argument; exit code ``exc.exit_code`` (2 unless a subclass says otherwise).
+* ``1`` anything unexpected: one line with the exception's type and message; the traceback only
+  with ``alvh --debug ...``.
+* ``130`` interrupted (Ctrl-C).
+
+Everything here is printed as plain text: nothing a user typed is interpreted as rich markup.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
-from rich.console import Console
+from typer.core import TyperGroup
 
-from alvh import __version__
-from alvh.errors import AlvhError
+#: The command groups: name -> (module, short help shown by ``alvh --help``). The short help is
+#: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
+    "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, "
+                              "check it."),
+    "market": ("alvh.cli.market", "SPX surface, VX curve and VIX-option vol: inspect, refit the VX model."),
+    "rules": ("alvh.cli.rules", "Write and check rules files (TOML)."),
+}
+
+#: ``-h`` and ``--help`` on every command (click passes the setting down to sub-contexts).
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+_EXAMPLES = """Examples:
+
+\b
+  alvh backtest --out out/                      the 4/4/2 rules on the embedded data
+  alvh data import vix VIX_History.csv          import Cboe's VIX history into the store
+  alvh rules init my_rules.toml                 write the default rules, every key commented
+  alvh backtest --rules my_rules.toml --data-dir ~/alvh-data --out out/
+"""
+
+
+def _plain(cmd: Any) -> Any:
+    """Plain-text help (no rich markup) on a click command and every command below it."""
+    if hasattr(cmd, "rich_markup_mode"):
+        cmd.rich_markup_mode = None
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain(sub)
+    return cmd
+
+
+class LazyGroup(TyperGroup):
+    """The root group: imports a command's module only when that command is used.
+
+    ``alvh --help`` lists :data:`COMMANDS` without importing them (their short help is stored here).
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        cmd = _plain(typer.main.get_command(module.app))
+        cmd.name = cmd_name
+        self.commands[cmd_name] = cmd
+        return cmd
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        formatter.write_paragraph()
+        formatter.write_text(f"Run 'alvh COMMAND -h' for a command's options. {_EXAMPLES}")
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            from difflib import get_close_matches
+
+            msg = getattr(exc, "message", None)
+            if args and isinstance(msg, str) and "Did you mean" not in msg:
+                close = get_close_matches(args[0], list(COMMANDS))
+                if close:
+                    exc.message = msg.rstrip(".") + ". Did you mean " + ", ".join(map(repr, close)) + "?"  # type: ignore[attr-defined]
+            raise
+
 
 app = typer.Typer(
     name="alvh",
+    cls=LazyGroup,
     help="Measure what a layered VIX hedge (4/4/2 ALVH) costs an SPX iron condor.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 _state = {"debug": False}
@@ -29,56 +118,127 @@ _state = {"debug": False}
 
 def _version_callback(value: bool) -> None:
     if value:
+        from alvh import __version__
+
         typer.echo(f"alvh {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an unexpected error."),
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     _state["debug"] = debug
 
 
-def _register() -> None:
-    """Attach the command groups; each module owns one group."""
-    from alvh.cli import backtest, market, rules
-    from alvh.cli import data as data_cli
+def _printable(text: str) -> str:
+    """``text`` with control characters (terminal escapes) shown as escapes, newlines kept."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
 
-    app.add_typer(data_cli.app, name="data")
-    for module in (market, rules, backtest):
-        module.register(app)
+
+def _say(line: str) -> None:
+    """Write one message to stderr as plain text (never markup), surviving a closed stream."""
+    try:
+        sys.stderr.write(_printable(line).rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: nothing more can be said
+        pass
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _usage_line(exc: Any) -> str:
+    """``error: <what>; usage: alvh cmd [OPTIONS] ...; see 'alvh cmd -h'`` for a click usage error."""
+    what = _one_line(exc.format_message()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return f"error: {what}"
+    usage = _one_line(ctx.get_usage())
+    if usage.lower().startswith("usage:"):
+        usage = usage[len("usage:"):].strip()
+    return f"error: {what}; usage: {usage}; see '{ctx.command_path} -h'"
+
+
+def _is(exc: BaseException, name: str) -> bool:
+    """Whether a class named ``name`` is in ``exc``'s MRO (click's classes, vendored by typer or not)."""
+    return any(c.__name__ == name for c in type(exc).__mro__)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); returns the exit code, never raises.
+
+    ``SystemExit`` raised by a command is passed on as its code.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]
+    try:
+        cmd = typer.main.get_command(app)
+        rv = cmd.main(args=args, prog_name="alvh", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except SystemExit as exc:
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return code or 0
+        _say(str(code))
+        return 1
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:
+        # the reader went away (``alvh --help | head -1``): no message, stop writing to stdout
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces a dead stream until exit
+        except OSError:
+            pass
+        return 141
+    except Exception as exc:  # noqa: BLE001 - the one place every error ends up; it must not crash
+        return _report(exc, debug or _state["debug"])
+
+
+def _report(exc: Exception, debug: bool) -> int:
+    """Print ``exc`` as one line and return its exit code (a traceback first with ``--debug``)."""
+    from alvh.errors import AlvhError
+
+    try:
+        if _is(exc, "NoArgsIsHelpError"):  # ``alvh`` or ``alvh data`` alone: the help, as click does
+            _say(exc.format_message())  # type: ignore[attr-defined]
+            return 2
+        if _is(exc, "UsageError"):
+            _say(_usage_line(exc))
+            return int(getattr(exc, "exit_code", 2))
+        if _is(exc, "Abort"):
+            _say("aborted")
+            return 130
+        if _is(exc, "ClickException"):
+            _say(f"error: {_one_line(exc.format_message())}")  # type: ignore[attr-defined]
+            return int(getattr(exc, "exit_code", 1))
+        if isinstance(exc, AlvhError):
+            if debug:
+                import traceback
+
+                traceback.print_exception(exc)
+            _say(f"error: {exc}")
+            code = getattr(exc, "exit_code", 2)
+            return code if isinstance(code, int) and code > 0 else 2
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc)
+        text = _one_line(str(exc))
+        _say(f"error: {type(exc).__name__}" + (f": {text}" if text else "")
+             + ("" if debug else " (run 'alvh --debug ...' for a traceback)"))
+        return 1
+    except Exception:  # noqa: BLE001 - printing the error failed: still one line, still exit 1
+        _say(f"error: {type(exc).__name__} (and printing its message failed)")
+        return 1
 
 
 def main() -> None:
-    """Console entry point."""
-    _register()
-    err = Console(stderr=True)
-    try:
-        # standalone_mode=False returns typer.Exit's code instead of exiting: pass it on.
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except AlvhError as exc:
-        if _state["debug"]:
-            raise
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code or 0)
-    except Exception as exc:  # noqa: BLE001 - last-resort message, traceback with --debug
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if _state["debug"]:
-            raise
-        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for a traceback)",
-                  highlight=False, soft_wrap=True)
-        sys.exit(1)
+    """Console entry point (``alvh``)."""
+    sys.exit(run())

@@ -110,6 +110,11 @@ def _regime_rich(table) -> Table:  # noqa: ANN001
     return t
 
 
-def register(app: typer.Typer) -> None:
-    """Attach ``alvh backtest`` to the root app."""
-    app.command("backtest")(backtest)
+#: ``alvh backtest`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).
+app = typer.Typer(name="backtest", add_completion=False)
+app.command("backtest")(backtest)
+
+
+def register(root: typer.Typer) -> None:
+    """Attach ``alvh backtest`` to another app (the root CLI loads :data:`app` lazily instead)."""
+    root.command("backtest")(backtest)

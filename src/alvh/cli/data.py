@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alvh.data.market_data import DEFAULT_MAX_GAP
+from alvh.data.frame import DEFAULT_MAX_GAP
 from alvh.data.store import DB_NAME, KINDS, Store, default_data_dir
 
 app = typer.Typer(
@@ -68,7 +68,7 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
     with Store.open(folder, read_only=True) as store:
         summary = store.summary(max_gap)
         try:
-            info: dict[str, Any] | None = store.market_data().info(max_gap)
+            info: dict[str, Any] | None = store.market_frame().info(max_gap)
             problem = None
         except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
             info, problem = None, str(exc)

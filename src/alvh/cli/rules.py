@@ -10,7 +10,8 @@ from rich.console import Console
 from alvh.config import config_hash, default_rules_text, load_rules
 from alvh.errors import InputError
 
-rules_app = typer.Typer(help="Write and check rules files (TOML).", no_args_is_help=True)
+app = typer.Typer(name="rules", help="Write and check rules files (TOML).", no_args_is_help=True, add_completion=False)
+rules_app = app  # the name used before the CLI loaded groups lazily
 
 
 @rules_app.command("init")

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from alvh.errors import DataError
+from alvh.errors import DataError, check_readable
 
 _PARSER_LINE_RE = re.compile(r"line (\d+)")
 
@@ -57,9 +57,7 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
         Missing, empty, truncated or unparseable file; a blank line inside the
         data; a row with more fields than the header.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError("file not found", file=p, expected="an existing CSV file")
+    p = check_readable(path, expected="a readable CSV file")
     if p.stat().st_size == 0:
         raise DataError("empty file", file=p, row=1, expected="a header line and data rows")
     try:
@@ -238,7 +236,8 @@ def check_ohlc(o: np.ndarray | None, h: np.ndarray, lo: np.ndarray, c: np.ndarra
                             row=raw.line(i), column=n_o, expected=f"{n_l} <= {n_o} <= {n_h}")
 
 
-def find_gaps(observed: np.ndarray, sessions: np.ndarray, max_gap: int) -> list[tuple[np.datetime64, np.datetime64, int]]:
+def find_gaps(observed: np.ndarray, sessions: np.ndarray,
+              max_gap: int) -> list[tuple[np.datetime64, np.datetime64, int]]:
     """Runs of more than ``max_gap`` consecutive expected sessions missing from ``observed``.
 
     Parameters

@@ -37,7 +37,7 @@ from alvh.data._csv import (
     parse_numbers,
     read_raw,
 )
-from alvh.data.market_data import MarketData, align_rate
+from alvh.data.frame import MarketFrame, align_rate
 from alvh.errors import DataError
 
 
@@ -123,7 +123,7 @@ def read_arch_vix(path: Path | None = None) -> tuple[pd.Series, list[str]]:
     return s, [str(d) for d in days[dot]]
 
 
-def build_default(rate: float | pd.Series | None = None) -> MarketData:
+def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
     """Assemble :meth:`MarketData.default` (see the module docstring)."""
     spx_all = read_arch_sp500()
     vix_close, holidays = read_arch_vix()
@@ -169,7 +169,7 @@ def build_default(rate: float | pd.Series | None = None) -> MarketData:
         "events": "shipped calendars: " + " | ".join(ev_notes),
         "breadth": "none in the embedded default",
     }
-    return MarketData(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
+    return MarketFrame(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
                       indices=pd.DataFrame(index=dates, columns=[], dtype=float), vx=None, rate=rate_s,
                       events=events, breadth=None, exog={}, provenance=provenance)
 

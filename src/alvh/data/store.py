@@ -31,10 +31,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from alvh.calendar import load_event_calendar, sessions_between
+from alvh.calendar import check_vx_expiry, load_event_calendar, sessions_between
 from alvh.data import importers as imp
 from alvh.data._csv import find_gaps
-from alvh.data.market_data import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketData, align_rate
+from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
@@ -346,7 +346,7 @@ class Store:
                                    f"ORDER BY {', '.join('i.' + k for k in table.keys)}").fetchall()
                 for r in rows:
                     nk = len(table.keys)
-                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk])},
+                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
                                                      col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
             if report.conflicts and report.on_conflict == "error":
                 raise _conflict_error(report)
@@ -365,7 +365,7 @@ class Store:
                     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 [next_id, kind, label, str(p.resolve()), _sha256(p), report.rows_in,
                                  report.rows_new, report.rows_same, len(report.conflicts), report.on_conflict,
-                                 json.dumps(report.notes), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                                 json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
                     next_id += 1
         finally:
             con.unregister("incoming_df")
@@ -405,9 +405,9 @@ class Store:
         """The import log (one row per file and import)."""
         return self.conn.execute("SELECT * FROM imports ORDER BY id").df()
 
-    def market_data(self, start: object = None, end: object = None,
-                    rate: float | pd.Series | None = None) -> MarketData:
-        """Build :class:`MarketData` from the store (see :meth:`MarketData.from_store`)."""
+    def market_frame(self, start: object = None, end: object = None,
+                    rate: float | pd.Series | None = None) -> MarketFrame:
+        """Build a :class:`MarketFrame` from the store (see :meth:`MarketData.from_store`)."""
         spx = self.index_frame("spx", start, end)
         vix = self.index_frame("vix", start, end)
         for nm, f in (("spx", spx), ("vix", vix)):
@@ -471,7 +471,7 @@ class Store:
         if rate is None and rate_series is not None:
             rate = rate_series
         rate_s, prov["rate"] = align_rate(rate, dates)
-        return MarketData(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
+        return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
                           vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
                           rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov)
 
@@ -538,9 +538,7 @@ class Store:
         vx = self.vx_frame()
         if len(vx):
             pairs = vx.drop_duplicates("contract")
-            from alvh.calendar import check_vx_expiry
-
-            for code, exp in zip(pairs["contract"], pairs["expiry"]):
+            for code, exp in zip(pairs["contract"], pairs["expiry"], strict=True):
                 try:
                     check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
                 except DataError as exc:
@@ -554,7 +552,7 @@ class Store:
             if (~np.isin(td, sessions)).any():
                 failures.append("vx: trade dates that are not CFE sessions")
         try:
-            md = self.market_data()
+            md = self.market_frame()
         except DataError as exc:
             warnings.append(f"MarketData: {exc}")
         else:

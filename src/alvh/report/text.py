@@ -149,12 +149,13 @@ def analysis_text(analysis: Any) -> str:
         lines.append(line)
     if analysis.break_even is not None and len(analysis.break_even):
         lines.append("core break-evens while held, marked to model with the entry credit (docs/analytics.md 3.4): "
-                     "IV shift, mean distance below/above spot and width in % of spot (days with a profit zone), "
-                     "narrowing of the unshifted zone (a vanished zone = 100%)")
+                     "IV shift, mean distance below/above spot and width in % of spot (days with a finite "
+                     "break-even), narrowing of the unshifted zone (a vanished zone = 100%)")
         for k, r in analysis.break_even.iterrows():
             lines.append(f"  {k:<8} -{fmt(r['mean_lower_pct_spot'], 2)}% / +{fmt(r['mean_upper_pct_spot'], 2)}%  "
                          f"width {fmt(r['mean_width_pct_spot'], 2)}%  narrowing {fmt(r['mean_narrowing_pct'], 1)}%  "
-                         f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days)")
+                         f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days, "
+                         f"{int(r.get('n_one_sided', 0))} of them one-sided)")
     diag = d["diagnostics"]["spot_vix_shortfall"]
     if diag.get("total_drag_bp_per_month") is not None:
         lines.append(f"diagnostic (not a cost): shortfall against a spot-VIX position of the layers' own notional "
