@@ -484,7 +484,8 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
 
 def engine_synthetic_section(n_days: int, n_paths: int) -> tuple[float, float]:
     from alvh.config import default_rules
-    from alvh.engine import run_engine, synthetic_paths
+    from alvh.engine import run_engine
+    from alvh.simulate import synthetic_paths
 
     t0 = time.perf_counter()
     paths = synthetic_paths(n_paths, n_days, seed=7)

@@ -34,18 +34,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 RANK = {part: i for i, parts in enumerate(LAYERS) for part in parts}
 
-#: Known cycles owned by other work in progress (issue 9.2), to be removed by the lead once fixed there.
-KNOWN_CYCLES: tuple[frozenset[str], ...] = (
-    # data: MarketData constructors import back (helper "data")
-    frozenset({"alvh.data.market_data", "alvh.data.default", "alvh.data.store"}),
-    # pricing: the compiled kernels and black.py import each other (helper "formulas")
-    frozenset({"alvh.pricing._numba", "alvh.pricing.black"}),
-)
+#: Known cycles, each with its reason (none: issue 9.2 removed the last ones).
+KNOWN_CYCLES: tuple[frozenset[str], ...] = ()
 #: Known upward edges (importer, imported), each with its reason.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    # compatibility alias: synthetic_paths moved to alvh.simulate; alvh.engine.synthetic_paths still resolves
-    # (lazily, module __getattr__) so that callers outside this repository keep working
-    ("alvh.engine", "alvh.simulate"): "alias of alvh.simulate.synthetic_paths",
     # the result object prints itself (STYLE idiom 1) while its words live in report/ (issue 9.5): one
     # lazy import inside HedgeAnalysis.summary(), never at module import
     ("alvh.analytics.analysis", "alvh.report.text"): "HedgeAnalysis.summary() renders with alvh.report.text",

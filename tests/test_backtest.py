@@ -48,7 +48,8 @@ def test_hand_computed_month():
                      vix_option_vol=VixOptionVol(vix, np.full((n, 1), np.nan), VXModelParams.default()))
     rules = rules_from_dict({
         "general": {"rate_source": "data", "capital": 1e6},
-        "costs": {"spx_half_spread": 0.1, "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
+        "costs": {"spx_half_spread_fraction": 0.0, "spx_half_spread_floor_ticks": 1.0, "spx_tick_small": 0.1,
+                  "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
         "core": {"strike_mode": "width", "short_put_offset": 200, "short_call_offset": 200,
                  "put_wing_width": 50, "call_wing_width": 50, "dividend_yield": 0.0},
         "layers": [], "rebalance": {"enabled": False}})

@@ -118,6 +118,20 @@ def test_trading_days_cached_result_cannot_be_mutated() -> None:
 
 
 # ---------------------------------------------------------------- VX rule
+@pytest.mark.parametrize("exchange", ["NYSE", "CFE", "CBOE"])
+def test_multi_year_spans_equal_the_year_by_year_sessions(exchange) -> None:
+    """sessions_between over many years (one valid_days call) == the per-year sessions joined."""
+    from alvh.calendar import trading
+
+    y0, y1 = 1885, 2200
+    joined = np.concatenate([trading._year_sessions(exchange, y) for y in range(y0, y1 + 1)])
+    np.testing.assert_array_equal(trading.sessions_between(f"{y0}-01-01", f"{y1}-12-31", exchange), joined)
+    for lo, hi in (("1927-12-30", "2026-07-22"), ("2014-12-31", "2015-01-02"), ("2004-03-26", "2025-06-18")):
+        got = trading.sessions_between(lo, hi, exchange)
+        want = joined[(joined >= np.datetime64(lo)) & (joined <= np.datetime64(hi))]
+        np.testing.assert_array_equal(got, want)
+
+
 def test_all_258_vx_expiries_reproduced(vx_expiries: dict[str, dt.date]) -> None:
     assert len(vx_expiries) == 258
     wrong = {c: (e, vx_final_settlement(*parse_vx_contract(c)))

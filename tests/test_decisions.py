@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from alvh.config import rules_from_dict
-from alvh.engine import run_engine, synthetic_paths
+from alvh.engine import run_engine
+from alvh.simulate import synthetic_paths
 from alvh.errors import InputError
 from alvh.stats import RollingBeta, beta_ratio
 from alvh.stats.rolling_beta import BETA_TOL
@@ -235,7 +236,8 @@ for pkg in (alvh.engine, alvh.strategy):
             exec(compile(src, mod.__file__, "exec"), mod.__dict__)
             n += k
 from alvh.config import rules_from_dict
-from alvh.engine import run_engine, synthetic_paths
+from alvh.engine import run_engine
+from alvh.simulate import synthetic_paths
 res = run_engine(rules_from_dict(pickle.loads({rules!r})), synthetic_paths(3, 220, seed=13))
 sys.stdout.buffer.write(pickle.dumps((n, res.trades, res.rebalance_log)))
 '''

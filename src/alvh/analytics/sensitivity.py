@@ -20,163 +20,27 @@ warm buckets' mean DTEs (flat outside them); on days with no warm bucket it is t
 parameters). Runs without VX settlements (the model curve, synthetic paths) use the model
 directly: there the model *is* the curve the layers trade.
 
-The helper "costs" is building the shared no-look-ahead estimator in ``alvh.market``; this
-module is the single place the analytics read dF/dVIX from (:func:`records_sensitivity`), so it
-can be pointed there in one edit.
+The estimator is :func:`alvh.market.vx_sensitivity.expanding_dfdvix` (the engine uses the same
+one); this module is the single place the analytics read dF/dVIX from (:func:`records_sensitivity`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 
-#: Pairs a DTE bucket needs before its expanding slope is used (about one year of daily changes).
-MIN_OBS = 250
+# The estimator lives in the market layer, shared with the engine (one estimate: sizing, the normalized
+# trigger and the analytics read the same numbers); re-exported here for the analytics' callers.
+from alvh.market.vx_sensitivity import MIN_OBS, ExpandingDfdvix, expanding_dfdvix
+
+__all__ = ["MIN_OBS", "ExpandingDfdvix", "expanding_dfdvix", "records_sensitivity"]
+
 #: Calendar days per year used to turn ``t_prev`` (years) into DTE (as :mod:`alvh.analytics.exposure`).
 _DAYS_PER_YEAR = 365.0
-
-
-@dataclass(frozen=True)
-class ExpandingDfdvix:
-    """Expanding dF/dVIX by DTE bucket, each row known at the previous close.
-
-    Attributes
-    ----------
-    dates : DatetimeIndex, length n_days
-        The VX panel's days.
-    buckets : tuple of (int, int)
-        DTE buckets ``[lo, hi)`` (calendar days).
-    beta : ndarray, shape (n_days, n_buckets)
-        Row ``d``: the OLS slope from the pairs that ended on or before ``d-1``; NaN while the
-        bucket holds fewer than ``min_obs`` pairs.
-    dte_mean : ndarray, shape (n_days, n_buckets)
-        Mean DTE (at ``e-1``) of those pairs (NaN where ``beta`` is NaN).
-    n_obs : ndarray of int, shape (n_days, n_buckets)
-        Pairs behind each row.
-    min_obs : int
-    """
-
-    dates: pd.DatetimeIndex
-    buckets: tuple[tuple[int, int], ...]
-    beta: np.ndarray
-    dte_mean: np.ndarray
-    n_obs: np.ndarray
-    min_obs: int
-
-    def at(self, day: np.ndarray, dte: np.ndarray,
-           fallback: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
-        """dF/dVIX for positions held over day ``day`` (row index) with ``dte`` calendar days at the
-        previous close; the model (or ``fallback``) on days with no warm bucket."""
-        from alvh.market.vx import effective_vega_model
-
-        fb = fallback if fallback is not None else effective_vega_model
-        day = np.asarray(day, dtype=np.intp)
-        d = np.asarray(dte, dtype=float)
-        if day.shape != d.shape:
-            raise InputError(f"shapes {day.shape} and {d.shape}", argument="dte", expected="one DTE per day index")
-        if not np.isfinite(d).all() or (d < 0).any():
-            raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
-        out = np.empty(d.shape)
-        rows, inv = np.unique(day, return_inverse=True)
-        warm = np.isfinite(self.beta[rows]).any(axis=1)
-        cold = ~warm[inv]
-        if cold.any():
-            out[cold] = fb(d[cold])
-        if warm.any():
-            # one interpolation table per distinct day on integer DTEs 0..max (flat beyond its ends)
-            top = int(np.ceil(d.max())) + 1
-            grid = np.arange(top, dtype=float)
-            table = np.empty((rows.size, top))
-            for i in np.flatnonzero(warm):
-                ok = np.isfinite(self.beta[rows[i]])
-                x, y = self.dte_mean[rows[i], ok], self.beta[rows[i], ok]
-                order = np.argsort(x)
-                table[i] = np.interp(grid, x[order], y[order])
-            hot = ~cold
-            lo = np.floor(d[hot]).astype(np.intp)
-            hi = np.minimum(lo + 1, top - 1)
-            w = d[hot] - lo  # 0 for the integer DTEs the analytics pass; exact linear interpolation otherwise
-            r = inv[hot]
-            out[hot] = table[r, lo] * (1.0 - w) + table[r, hi] * w
-        return out
-
-
-def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates: pd.DatetimeIndex, *,
-                     buckets: tuple[tuple[int, int], ...] | None = None, min_obs: int = MIN_OBS) -> ExpandingDfdvix:
-    """The expanding, no-look-ahead dF/dVIX by DTE bucket (module docstring).
-
-    Parameters
-    ----------
-    settle, dte : ndarray, shape (n_days, n_contracts)
-        VX settlements (points, NaN where not listed) and calendar days to expiry
-        (:class:`alvh.data.VXPanel`).
-    vix : ndarray, shape (n_days,)
-        Spot VIX close, finite on every day.
-    dates : DatetimeIndex
-    buckets : tuple of (lo, hi), optional
-        Default :data:`alvh.market.vx.DEFAULT_VEGA_BUCKETS`.
-    min_obs : int
-        Warm-up: pairs a bucket needs before it is used (default :data:`MIN_OBS`).
-
-    Notes
-    -----
-    Tested against :func:`alvh.market.vx.estimate_effective_vega` run on the panel cut at
-    ``d-1`` (the same OLS, refit from scratch) on real data (tests/test_drag_hedge_cost.py).
-    """
-    from alvh.market.vx import DEFAULT_VEGA_BUCKETS
-
-    b = tuple(buckets) if buckets is not None else DEFAULT_VEGA_BUCKETS
-    if not isinstance(min_obs, (int, np.integer)) or min_obs < 3:
-        raise InputError(f"min_obs {min_obs!r}", argument="min_obs", expected="an integer >= 3")
-    s = np.asarray(settle, dtype=float)
-    t = np.asarray(dte, dtype=float)
-    v = np.asarray(vix, dtype=float)
-    n = s.shape[0]
-    if t.shape != s.shape or v.shape != (n,) or len(dates) != n:
-        raise InputError(f"settle {s.shape}, dte {t.shape}, vix {v.shape}, {len(dates)} dates", argument="vix",
-                         expected="settle and dte (n_days, n_contracts), vix and dates (n_days,)")
-    if not np.isfinite(v).all():
-        bad = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise InputError(f"non-finite VIX on {pd.DatetimeIndex(dates)[bad].date()}", argument="vix",
-                         expected="a finite spot VIX close on every panel day")
-    nb = len(b)
-    if nb == 0 or any(lo >= hi for lo, hi in b) or any(b[k][1] > b[k + 1][0] for k in range(nb - 1)):
-        raise InputError(f"buckets {b}", argument="buckets",
-                         expected="(lo, hi) DTE buckets with lo < hi, sorted and not overlapping")
-    # per pair-end day e (1..n-1) and bucket: n, sum x, sum y, sum xy, sum xx, sum dte, from the valid
-    # pairs only (one bincount each over the flat (day, bucket) index)
-    dy = s[1:] - s[:-1]
-    d0 = t[:-1]
-    ok = np.isfinite(dy) & (t[1:] >= 1)
-    lo_edges = np.array([lo for lo, _ in b], dtype=float)
-    hi_edges = np.array([hi for _, hi in b], dtype=float)
-    e_idx, c_idx = np.nonzero(ok)
-    dte0 = d0[e_idx, c_idx]
-    j = np.searchsorted(lo_edges, dte0, side="right") - 1
-    inb = (j >= 0) & (dte0 < hi_edges[np.maximum(j, 0)])
-    e_idx, c_idx, dte0, j = e_idx[inb], c_idx[inb], dte0[inb], j[inb]
-    x = (v[1:] - v[:-1])[e_idx]
-    y = dy[e_idx, c_idx]
-    flat = (e_idx + 1) * nb + j
-    sums = np.stack([np.bincount(flat, weights=w, minlength=n * nb) for w in
-                     (np.ones_like(x), x, y, x * y, x * x, dte0)]).reshape(6, n, nb)
-    # row d uses the pairs that ended on or before d-1: cumulative sums shifted by one day
-    cum = np.zeros_like(sums)
-    np.cumsum(sums[:, :-1], axis=1, out=cum[:, 1:])
-    cnt, sx, sy, sxy, sxx, sd = cum
-    with np.errstate(divide="ignore", invalid="ignore"):
-        varx = sxx - sx * sx / cnt
-        beta = (sxy - sx * sy / cnt) / varx
-        dmean = sd / cnt
-    warm = (cnt >= min_obs) & (varx > 0)
-    return ExpandingDfdvix(dates=pd.DatetimeIndex(dates), buckets=b, beta=np.where(warm, beta, np.nan),
-                           dte_mean=np.where(warm, dmean, np.nan), n_obs=cnt.astype(np.int64), min_obs=int(min_obs))
 
 
 def records_sensitivity(records: PositionRecords, *, estimate: ExpandingDfdvix | None = None,

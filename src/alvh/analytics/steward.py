@@ -12,7 +12,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
@@ -107,6 +106,41 @@ def variance_risk_premium(vix: pd.Series, spx_close: pd.Series, window: int = 21
     return ((v / VOL_POINTS_PER_UNIT) ** 2 - rv).rename("vrp")
 
 
+def _ols(y: NDArray[np.float64], design: NDArray[np.float64], *,
+         hac_lags: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """OLS coefficients, standard errors and R^2: statsmodels' ``OLS(y, X).fit()`` in plain numpy.
+
+    The same operations in the same order as statsmodels 0.14/0.15 (``method="pinv"``): the SVD
+    pseudo-inverse ``P`` of ``X`` (singular values below ``1e-15 * max`` dropped), ``b = P y``,
+    the normalized covariance ``P P'``; classical errors ``P P' * ssr / (n - rank)``, or Newey-West
+    HAC with Bartlett weights ``1 - l/(L+1)`` and no small-sample correction (statsmodels'
+    ``cov_type="HAC"`` default): ``(P P') S (P P')'`` with ``S = sum_l w_l (G_l + G_l')`` of the
+    scores ``x_t u_t``. R^2 is ``1 - ssr / centered tss`` (``X`` holds a constant).
+    Tested equal to statsmodels in tests/test_steward.py (statsmodels is no longer imported here:
+    its import alone cost a backtest process about 1.8 s).
+    """
+    u, sv, vt = np.linalg.svd(design, False)
+    cutoff = 1e-15 * np.maximum.reduce(sv)
+    inv = np.where(sv > cutoff, 1.0 / np.where(sv > cutoff, sv, 1.0), 0.0)
+    pinv = np.dot(np.transpose(vt), np.multiply(inv[:, np.newaxis], np.transpose(u)))
+    norm_cov = np.dot(pinv, np.transpose(pinv))
+    params = np.dot(pinv, y)
+    resid = y - np.dot(design, params)
+    ssr = float(np.dot(resid, resid))
+    if hac_lags is None:
+        rank = int(np.linalg.matrix_rank(np.diag(sv)))
+        cov = norm_cov * (ssr / (design.shape[0] - rank))
+    else:
+        xu = design * resid[:, None]
+        s_hac = 1.0 * np.dot(xu.T, xu)
+        for lag in range(1, hac_lags + 1):
+            g = np.dot(xu[lag:].T, xu[:-lag])
+            s_hac += (1 - lag / (hac_lags + 1.0)) * (g + g.T)
+        cov = np.dot(np.dot(norm_cov, s_hac), norm_cov.T)
+    centered = y - y.mean()
+    return params, np.sqrt(np.diag(cov)), 1 - ssr / float(np.dot(centered, centered))
+
+
 def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: pd.Series, *,
                        rv_window: int = 21, vrp_lag: int = 1, cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
                        hac_maxlags: int | None = None, missing: Literal["raise", "drop"] = "raise") -> pd.DataFrame:
@@ -124,7 +158,7 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
         ``L``: 1 (default) uses the VRP at the previous close, known before the day's return
         (a conditioning state, no look-ahead); 0 regresses on the same day's VRP.
     cov_type : {"nonrobust", "HAC"}
-        Classical OLS standard errors or Newey-West HAC (statsmodels) with ``hac_maxlags``
+        Classical OLS standard errors or Newey-West HAC (as statsmodels computes them) with ``hac_maxlags``
         (default ``floor(4 (n/100)^{2/9})``, Newey & West 1994's rule of thumb).
     missing : {"raise", "drop"}
         A NaN in a layer's returns or a regressor on a used day raises (naming layer and date),
@@ -175,16 +209,16 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
         if n <= 3:
             raise InputError(f"layer {layer!r} has {n} usable days", argument="layer_returns",
                              expected="more than 3 days after the realized-variance warm-up")
-        model = sm.OLS(y.to_numpy(), sm.add_constant(x.to_numpy(), has_constant="add"))
+        xc = x.to_numpy()
+        design = np.column_stack([np.ones(xc.shape[0]), xc])  # statsmodels' add_constant(has_constant="add")
+        lags = None
         if cov_type == "HAC":
             lags = hac_maxlags if hac_maxlags is not None else int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
-            fit = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-        else:
-            fit = model.fit()
-        p, se, t = fit.params, fit.bse, fit.tvalues
+        p, se, r2 = _ols(y.to_numpy(), design, hac_lags=lags)
+        t = p / se
         rows.append({"layer": str(layer), "alpha": p[0], "alpha_annual": p[0] * TRADING_DAYS_PER_YEAR,
                      "beta_spx": p[1], "beta_vrp": p[2], "se_alpha": se[0], "se_spx": se[1], "se_vrp": se[2],
-                     "t_alpha": t[0], "t_spx": t[1], "t_vrp": t[2], "r2": fit.rsquared, "nobs": int(fit.nobs),
+                     "t_alpha": t[0], "t_spx": t[1], "t_vrp": t[2], "r2": r2, "nobs": n,
                      "cov_type": cov_type})
     return pd.DataFrame(rows).set_index("layer")
 

@@ -48,9 +48,10 @@ __all__ = [
 
 from alvh.calendar.events import (  # noqa: E402
     EventCalendar,
+    event_window_labels,
     event_window_mask,
     load_event_calendar,
     read_event_dates,
 )
 
-__all__ += ["EventCalendar", "event_window_mask", "load_event_calendar", "read_event_dates"]
+__all__ += ["EventCalendar", "event_window_labels", "event_window_mask", "load_event_calendar", "read_event_dates"]

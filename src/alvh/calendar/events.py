@@ -33,6 +33,7 @@ _RESOURCE_FILES: Final[dict[str, str]] = {
 }
 _COLUMNS: Final[list[str]] = ["date", "kind", "scheduled", "reference_period", "note"]
 _ISO_RE: Final[re.Pattern[str]] = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,11 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
         raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
                         expected="a UTF-8 CSV file") from None
     lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _CONTROL_RE.search(line)
+        if m:
+            raise DataError(f"line holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}",
+                            file=p, row=i + 1, expected="printable text (no terminal escapes or NUL)")
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
@@ -331,3 +337,39 @@ def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: 
     np.add.at(marks, np.minimum(pos + after + 1, n), -1)
     mask[:] = np.cumsum(marks[:n]) > 0
     return mask
+
+
+#: Label of a day outside an event calendar's known span: the calendar cannot say whether there was an event.
+UNKNOWN_LABEL: Final[str] = "n/a"
+
+
+def event_window_labels(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray,
+                        before: int, after: int, *, known_from: dt.date | None = None,
+                        known_to: dt.date | None = None, known: bool = True) -> np.ndarray:
+    """``"event"``, ``"none"`` or ``"n/a"`` per trading day.
+
+    ``"event"`` within ``[-before, +after]`` trading days of an event (:func:`event_window_mask`);
+    ``"n/a"`` on days outside the calendar's known span ``[known_from, known_to]`` (e.g. 2006-2014
+    for the shipped CPI calendar, which is known from 2015) and on every day when ``known`` is
+    False (the shipped PPI calendar, which has no dates): an absent date there means "unknown",
+    not "no event". ``known_from``/``known_to`` of ``None`` leave that side open.
+
+    >>> days = pd.bdate_range("2014-12-29", "2015-01-21")
+    >>> lab = event_window_labels(days, pd.DatetimeIndex(["2015-01-16"]), 0, 0,
+    ...                           known_from=dt.date(2015, 1, 1))
+    >>> list(lab[:4]), lab[days.get_loc("2015-01-16")], lab[-1]
+    (['n/a', 'n/a', 'n/a', 'none'], 'event', 'none')
+    """
+    days = np.asarray(trading_days, dtype="datetime64[D]")
+    mask = event_window_mask(trading_days, event_dates, before, after)
+    out = np.where(mask, "event", "none").astype(object)
+    if not known:
+        out[:] = UNKNOWN_LABEL
+        return out
+    outside = np.zeros(days.size, dtype=bool)
+    if known_from is not None:
+        outside |= days < np.datetime64(known_from, "D")
+    if known_to is not None:
+        outside |= days > np.datetime64(known_to, "D")
+    out[outside & ~mask] = UNKNOWN_LABEL
+    return out

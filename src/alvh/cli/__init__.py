@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 #: The command groups: name -> (module, short help shown by ``alvh --help``). The short help is
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
@@ -52,10 +52,62 @@ _EXAMPLES = """Examples:
 """
 
 
+#: Readable metavars for typer's type labels (``<str>`` -> TEXT, ``<list[Path]>`` -> PATH...).
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER", "float range": "NUMBER",
+             "path": "PATH", "Path": "PATH", "file": "FILE", "directory": "DIR", "datetime": "DATE"}
+
+
+def _readable_type(param: Any, ctx: Any) -> str:
+    """The metavar a parameter shows in help: its own, else a readable name of its type."""
+    if param.metavar is not None:
+        return str(param.metavar)
+    inner = str(param.display_type(ctx)).strip("<>")
+    many = inner.startswith("list[") and inner.endswith("]")
+    if many:
+        inner = inner[len("list["):-1]
+    text = f"[{inner}]" if "|" in inner else _METAVARS.get(inner, inner.upper())
+    return text + ("..." if many or param.nargs != 1 else "")
+
+
+class _ReadableArgument(TyperArgument):
+    """An argument shown as ``NAME`` (required), ``[NAME]`` (optional), ``NAME...``; no type label."""
+
+    def _name(self) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        name = (self.name or "arg").upper()
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self) -> str:
+        return self._name()
+
+    def _usage_display_name(self) -> str:
+        if self.metavar is not None:
+            return str(self.metavar)
+        name = (self.name or "arg").upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return ""
+
+
+class _ReadableOption(TyperOption):
+    """An option shown as ``--name METAVAR`` with a readable metavar (choices as ``[a|b|c]``)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return _readable_type(self, ctx)
+
+
 def _plain(cmd: Any) -> Any:
-    """Plain-text help (no rich markup) on a click command and every command below it."""
+    """Plain-text help (no rich markup) and readable metavars on a command and every command below it."""
     if hasattr(cmd, "rich_markup_mode"):
         cmd.rich_markup_mode = None
+    for param in getattr(cmd, "params", ()):
+        if type(param) is TyperArgument:
+            param.__class__ = _ReadableArgument
+        elif type(param) is TyperOption:
+            param.__class__ = _ReadableOption
     for sub in getattr(cmd, "commands", {}).values():
         _plain(sub)
     return cmd
@@ -153,12 +205,29 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _usage_line(exc: Any) -> str:
+def _context_for(args: Sequence[str]) -> Any:
+    """A context of the deepest command named by ``args`` (for errors click raised without one)."""
+    cmd = typer.main.get_command(app)
+    ctx = typer.Context(cmd, info_name="alvh")
+    for word in args:
+        if word.startswith("-") or not hasattr(cmd, "get_command"):
+            break
+        sub = cmd.get_command(ctx, word)
+        if sub is None:
+            break
+        cmd, ctx = sub, typer.Context(sub, info_name=word, parent=ctx)
+    return ctx
+
+
+def _usage_line(exc: Any, args: Sequence[str]) -> str:
     """``error: <what>; usage: alvh cmd [OPTIONS] ...; see 'alvh cmd -h'`` for a click usage error."""
     what = _one_line(exc.format_message()).rstrip(".")
     ctx = getattr(exc, "ctx", None)
     if ctx is None:
-        return f"error: {what}"
+        try:
+            ctx = _context_for([a for a in args if a != "--debug"])
+        except Exception:  # noqa: BLE001 - the usage is a courtesy; the message itself is printed regardless
+            return f"error: {what}"
     usage = _one_line(ctx.get_usage())
     if usage.lower().startswith("usage:"):
         usage = usage[len("usage:"):].strip()
@@ -198,10 +267,10 @@ def run(argv: Sequence[str] | None = None) -> int:
             pass
         return 141
     except Exception as exc:  # noqa: BLE001 - the one place every error ends up; it must not crash
-        return _report(exc, debug or _state["debug"])
+        return _report(exc, debug or _state["debug"], args)
 
 
-def _report(exc: Exception, debug: bool) -> int:
+def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
     """Print ``exc`` as one line and return its exit code (a traceback first with ``--debug``)."""
     from alvh.errors import AlvhError
 
@@ -210,7 +279,7 @@ def _report(exc: Exception, debug: bool) -> int:
             _say(exc.format_message())  # type: ignore[attr-defined]
             return 2
         if _is(exc, "UsageError"):
-            _say(_usage_line(exc))
+            _say(_usage_line(exc, args))
             return int(getattr(exc, "exit_code", 2))
         if _is(exc, "Abort"):
             _say("aborted")

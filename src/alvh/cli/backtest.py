@@ -1,4 +1,4 @@
-"""``alvh backtest [--rules FILE] [--start D] [--end D] [--data-dir D] --out DIR``."""
+"""``alvh backtest [--rules FILE] [--start DATE] [--end DATE] [--data-dir DIR] [--vx-model FILE] --out DIR``."""
 
 from __future__ import annotations
 
@@ -9,29 +9,71 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alvh.config import default_rules, load_rules
-
 #: Files written into --out (the order of the final "wrote" line).
 OUTPUTS: tuple[str, ...] = ("summary.json", "daily.parquet", "trades.csv", "events.csv", "rebalance.csv",
                             "drag_monthly.csv", "regimes.csv")
 
 
+def _date(value: str | None) -> str | None:
+    """Check a --start/--end value before anything is loaded: a usage error names it."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+    return value
+
+
 def backtest(
-    rules: Path | None = typer.Option(None, "--rules", help="Rules file (TOML); default: the shipped 4/4/2 rules."),
-    start: str | None = typer.Option(None, "--start", help="First day (YYYY-MM-DD)."),
-    end: str | None = typer.Option(None, "--end", help="Last day (YYYY-MM-DD)."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="alvh data store (from `alvh data import`); "
-                                         "default: the embedded default data (SPX/VIX 2014-2018, model VX curve)."),
-    out: Path = typer.Option(..., "--out", help="Output folder: summary.json, daily.parquet, trades.csv, events.csv, "
-                             "rebalance.csv, drag_monthly.csv, regimes.csv."),
+    rules: Path | None = typer.Option(None, "--rules", metavar="FILE", exists=True, dir_okay=False, readable=True,
+                                      help="Rules file (TOML, see 'alvh rules init'); default: the shipped 4/4/2 "
+                                           "rules."),
+    start: str | None = typer.Option(None, "--start", metavar="DATE", callback=_date,
+                                     help="First day (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--end", metavar="DATE", callback=_date, help="Last day (YYYY-MM-DD)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False,
+                                         help="Data store folder (from 'alvh data import'); default: the embedded "
+                                              "default data (SPX/VIX 2014-2018, model VX curve)."),
+    vx_model: Path | None = typer.Option(None, "--vx-model", metavar="FILE", exists=True, dir_okay=False,
+                                         readable=True,
+                                         help="VX model parameters (JSON) written by 'alvh market fit-vx'; "
+                                              "default: the shipped fit."),
+    out: Path = typer.Option(..., "--out", metavar="DIR", file_okay=False,
+                             help="Output folder (created if missing): summary.json, daily.parquet, trades.csv, "
+                                  "events.csv, rebalance.csv, drag_monthly.csv, regimes.csv."),
 ) -> None:
-    """Run the rules on market data, analyse the hedge (alvh.analytics.analyze), write the outputs, print a summary."""
+    """Run the rules on market data, analyse the hedge, write the outputs.
+
+    Analysis: alvh.analytics.analyze (docs/drag.md); prints a summary.
+
+    Examples:
+
+    \b
+      alvh backtest --out out/
+      alvh backtest --rules rules.toml --data-dir ~/alvh-data --start 2006-01-03 --end 2025-06-18 --out out/
+      alvh market fit-vx --vx vx.csv --vix VIX_History.csv --out vx_model.json
+      alvh backtest --vx-model vx_model.json --out out/
+    """
     from alvh.api import run
-    from alvh.data import MarketData
+    from alvh.config import default_rules, load_rules
+    from alvh.data.source import resolve_data_source, resolve_span
 
     r = load_rules(rules) if rules is not None else default_rules()
-    md = MarketData.from_store(data_dir) if data_dir is not None else MarketData.default()
-    res = run(r, md, start, end)
+    src = resolve_data_source(data_dir)
+    md = src.load()
+    first, last, how = resolve_span(md, r, start, end)
+    typer.echo(f"data: {src.description}; {how}")
+    for note in r.notes:
+        typer.echo(f"note: {note}")
+    if vx_model is not None:
+        from alvh.market import VXModelParams
+
+        res = run(r, md, first, last, vx_params=VXModelParams.load(vx_model))
+    else:
+        res = run(r, md, first, last)
     a = res.analysis
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
@@ -44,7 +86,7 @@ def backtest(
     a.monthly.to_csv(out / "drag_monthly.csv", index=False)
     a.regime_table.reset_index().to_csv(out / "regimes.csv", index=False)
 
-    con = Console()
+    con = Console(markup=False, highlight=False)  # user text (paths, values) printed verbatim
     t = Table(title=f"alvh backtest {summary['start']} .. {summary['end']}  "
                     f"(config {str(res.metadata['config_hash'])[:12]})")
     t.add_column("component")
@@ -74,7 +116,7 @@ def backtest(
     con.print(f"wrote {out}/" + ", ".join(OUTPUTS))
 
 
-def _num(x: object, nd: int = 1) -> str:
+def _num(x: float | None, nd: int = 1) -> str:
     import math
 
     return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ their common days, 2014-01-03 .. 2018-12-31.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from importlib import metadata
 from pathlib import Path
@@ -144,10 +145,12 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
                         "close": vix_close.loc[dates].to_numpy()}, index=dates)
     rate_s, rate_note = align_rate(rate, dates)
     events = {}
+    event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
     ev_notes = []
     for kind in ("fomc", "cpi", "ppi"):
         cal = load_event_calendar(kind)  # type: ignore[arg-type]
         events[kind] = cal.dates
+        event_known[kind] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
         ev_notes.append(f"{kind}: {cal.provenance}; known {cal.known_from}..{cal.known_to}")
     provenance = {
         "source": "embedded default (arch package datasets, no download)",
@@ -171,7 +174,8 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
     }
     return MarketFrame(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
                       indices=pd.DataFrame(index=dates, columns=[], dtype=float), vx=None, rate=rate_s,
-                      events=events, breadth=None, exog={}, provenance=provenance)
+                      events=events, breadth=None, exog={}, provenance=provenance,
+                       event_known=event_known)
 
 
 def _arch_version() -> str:

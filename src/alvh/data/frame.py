@@ -15,14 +15,15 @@ coverage, reported by :meth:`MarketFrame.coverage`) or kept on its own dates
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Self
 
 import numpy as np
 import pandas as pd
 
-from alvh.calendar import sessions_between
 from alvh.data._csv import find_gaps
+from alvh.data.plausible import sessions_clipped
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
@@ -90,6 +91,10 @@ class MarketFrame:
         fundamentals), restricted to the span.
     provenance : dict of str to str
         For each component, where it came from and what was done to it.
+    event_known : dict of str to (date, date) or None
+        Per event kind, the span over which its dates are complete (``None``: nothing known, e.g.
+        the shipped PPI calendar). Outside it an event-window label is ``"n/a"``, not ``"none"``
+        (:func:`alvh.calendar.event_window_labels`). A kind missing here is taken as complete.
     """
 
     dates: pd.DatetimeIndex
@@ -102,6 +107,7 @@ class MarketFrame:
     breadth: pd.DataFrame | None = None
     exog: dict[str, pd.Series] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
+    event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         d = self.dates
@@ -194,7 +200,7 @@ class MarketFrame:
         """
         if max_gap < 0:
             raise InputError(f"max_gap {max_gap}", argument="max_gap", expected="an integer >= 0")
-        sessions = sessions_between(self.dates[0], self.dates[-1], "NYSE")
+        sessions = sessions_clipped(self.dates[0], self.dates[-1], "NYSE")
         out: list[dict[str, Any]] = []
         series: dict[str, pd.Series] = {"dates": pd.Series(1.0, index=self.dates)}
         for c in self.indices.columns:

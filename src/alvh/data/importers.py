@@ -626,6 +626,13 @@ def read_vx(path: str | Path) -> pd.DataFrame:
     first = _first_line(p).strip().lstrip("\ufeff")
     if first.startswith("Trade Date"):
         return read_vx_cboe(p)
+    if first.startswith("trade_date,tenor_monthly"):
+        raise DataError("a constant-tenor table (one settle per trade date and tenor, contracts unnamed), not "
+                        "per-contract settlements", file=p, row=1, column="tenor_monthly",
+                        expected="per-contract VX files (the consolidated long table, Cboe's CFE_<M><YY>_VX.csv "
+                                 "or VX_<YYYY-MM-DD>.csv); the tenor table in ../shared/data mixes in weekly "
+                                 "contracts and has 10x settles on 2007-03-26 (its SOURCE.md)")
+    return read_vx_long(p)
     return read_vx_long(p)
 
 
@@ -728,6 +735,9 @@ def read_series(path: str | Path, name: str | None = None) -> pd.Series:
     pandas.Series
         Float values (all finite: a missing value is an error), index ``date``.
     """
+    first = _first_line(Path(path)).strip().lstrip("\ufeff").split(",")
+    if [c.strip() for c in first[:5]] == _PLAIN_OHLC:
+        return _series_from_ohlc(path, name)
     raw, days, values, notes = _read_date_value(path)
     label = name or str(raw.frame.columns[1])
     problem = pl.check_name(label)
@@ -738,13 +748,39 @@ def read_series(path: str | Path, name: str | None = None) -> pd.Series:
     return s
 
 
+def _series_from_ohlc(path: str | Path, name: str | None) -> pd.Series:
+    """The close of a Yahoo-style ``Date,Open,High,Low,Close[,Volume][,Adj Close]`` file (e.g. VXX) as a series."""
+    if not name:
+        raise InputError("an OHLC file needs a series name", argument="--name", expected="e.g. --name vxx")
+    raw = read_raw(path)
+    header = check_columns(raw, [lay for lay, _, _ in _OHLC_LAYOUTS[1:]], what="OHLC series")
+    days = parse_dates(raw, "Date", "%Y-%m-%d", shown="YYYY-MM-DD")
+    check_sorted_unique(days, raw, "Date")
+    vals = {c: parse_numbers(raw, c, what="a number") for c in header[1:]}
+    for c in ("Open", "High", "Low", "Close"):
+        check_positive(vals[c], raw, c)
+    check_ohlc(None, vals["High"], vals["Low"], vals["Close"], raw, ("Open", "High", "Low", "Close"))
+    notes: list[str] = []
+    findings = pl.check_window("series", days, "Date") + pl.check_sessions("series", days, "Date")[0]
+    if "Volume" in vals:
+        findings += pl.check_counts(name, days, vals["Volume"], "Volume")
+    findings += pl.check_jumps(name, days, vals["Close"], "Close")
+    raise_findings(raw, findings, notes)
+    notes.append(f"{name}: the Close column of an OHLC file"
+                 + ("; Adj Close (split/dividend adjusted by the publisher) not used" if "Adj Close" in vals else ""))
+    s = pd.Series(vals["Close"], index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"), name=name)
+    s.attrs["notes"] = notes
+    return s
+
+
 def discount_to_cc(d_percent: np.ndarray, days: int) -> np.ndarray:
     """Continuously compounded decimal rate from a T-bill discount rate in percent.
 
     With d = quote/100 and t = ``days``, the price per 1 face is P = 1 - d t / 360 and the
     continuously compounded rate is r = -ln(P) 365 / t (../shared/data/rates/SOURCE.md).
 
-    By hand for 5.25 % and 91 days: P = 1 - 0.0525 x 91/360 = 0.9867292, r = 0.0133597 x 365/91 = 0.053586.
+    A 5.25% discount quote over 91 days: P = 0.98672917, r = 5.3586% (the bond-equivalent
+    yield (1/P - 1) 365/91 = 5.39% of SOURCE.md is the simple-interest form of the same price):
 
     >>> round(float(discount_to_cc(np.array([5.25]), 91)[0]), 6)
     0.053586

@@ -122,6 +122,19 @@ def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
+def sessions_clipped(lo: object, hi: object, exchange: str = "NYSE") -> np.ndarray:
+    """Exchange sessions in ``[lo, hi]`` clipped to the calendar's supported years (empty if none).
+
+    Used by gap reports so that a stored row dated 1800 or 2300 (reported by :func:`check_window`)
+    does not make the whole report fail.
+    """
+    a = max(np.datetime64(lo, "D"), np.datetime64(f"{MIN_YEAR}-01-01", "D"))
+    b = min(np.datetime64(hi, "D"), np.datetime64(f"{MAX_YEAR}-12-31", "D"))
+    if a > b:
+        return np.array([], dtype="datetime64[D]")
+    return sessions_between(a, b, exchange)  # type: ignore[arg-type]
+
+
 def check_printable(text: str, *, what: str) -> str | None:
     """A message if ``text`` holds control characters (terminal escapes, NUL, bidi overrides), else None."""
     m = _CONTROL_RE.search(text)
@@ -325,4 +338,4 @@ def warnings(findings: list[Finding]) -> list[Finding]:
 
 __all__ = ["BOUNDS", "FIRST_DAY", "JUMP_LOG", "SPX_FLOORS", "VOL_INDICES", "Finding", "check_counts",
            "check_index_rows", "check_jumps", "check_name", "check_printable", "check_range", "check_sessions",
-           "check_window", "closed_reason", "errors", "replace_index", "today", "warnings"]
+           "check_window", "closed_reason", "sessions_clipped", "errors", "replace_index", "today", "warnings"]

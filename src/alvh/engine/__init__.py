@@ -24,15 +24,6 @@ def run_backtest(rules: Rules, market_data: MarketData, start: object = None, en
     return run_engine(rules, paths_from_market_data(market_data, start, end))
 
 
-def __getattr__(name: str) -> object:
-    # compatibility: synthetic_paths moved to alvh.simulate (path generation sits above the engine, so this
-    # alias is the one upward import, listed in tests/test_architecture.py; import it from alvh.simulate)
-    if name == "synthetic_paths":
-        from alvh.simulate import synthetic_paths
-
-        return synthetic_paths
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = ["InstrumentKind", "MarketPaths", "PositionRecords", "SlotInfo", "paths_from_market_data", "prepare",
            "run_backtest", "run_engine"]

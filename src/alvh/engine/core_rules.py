@@ -49,7 +49,7 @@ def _exits(st: EngineState, d: int) -> None:
     if hit.any():
         for s in range(4):
             dq = np.where(hit, -st.qty[:, s], 0.0)
-            fills.trade(st, d, s, dq, st.price_last[:, s], st.costs.spx(dq, 4), "exit")
+            fills.trade(st, d, s, dq, st.price_last[:, s], st.costs.spx(dq, 4, st.price_last[:, s]), "exit")
             st.qty[:, s] = np.where(hit, 0.0, st.qty[:, s])
         st.credit = np.where(hit, 0.0, st.credit)
         st.core_strikes[hit] = np.nan
@@ -92,7 +92,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
         st.exp_ord[:, s] = np.where(go, expiry, st.exp_ord[:, s])
         dq = np.where(go, LEG_SIGN[s] * n, 0.0)
         st.qty[:, s] += dq
-        fills.trade(st, d, s, dq, g.price[:, s], st.costs.spx(dq, 4), "entry")
+        fills.trade(st, d, s, dq, g.price[:, s], st.costs.spx(dq, 4, g.price[:, s]), "entry")
         st.price_last[:, s] = np.where(go, g.price[:, s], st.price_last[:, s])
         st.und_last[:, s] = np.where(go, spot, st.und_last[:, s])
         st.vol_last[:, s] = np.where(go, vol[:, s], st.vol_last[:, s])

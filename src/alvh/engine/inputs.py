@@ -25,6 +25,7 @@ from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
 
 if TYPE_CHECKING:
     from alvh.data import MarketData
@@ -102,7 +103,9 @@ class MarketPaths:
     rate : (n_days,) decimal per year, continuously compounded
     surface : object with ``.day(i).iv(k, t) -> (n_paths, m)`` (:class:`alvh.market.SpxSurface`)
     vix_option_vol : :class:`VixOptionVol`, ``.vol(d, dte) -> (n_paths, m)`` decimal vol by tenor
-    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`)
+    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`), or an
+        :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
+        no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
     """
 
@@ -117,7 +120,7 @@ class MarketPaths:
     rate: np.ndarray
     surface: object
     vix_option_vol: VixOptionVol
-    sensitivity: Callable[[np.ndarray], np.ndarray] = effective_vega_model
+    sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -213,6 +216,30 @@ def model_vx_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, .
     return expiry, codes
 
 
+def _first_settlement(vx) -> str:  # noqa: ANN001
+    rows = np.flatnonzero(np.isfinite(np.asarray(vx.settle, dtype=float)).any(axis=1))
+    return str(vx.dates[rows[0]].date()) if rows.size else "none"
+
+
+def _expanding_sensitivity(full, dates: pd.DatetimeIndex,  # noqa: ANN001
+                           model: Callable[[np.ndarray], np.ndarray]) -> ExpandingDfdvix:
+    """The expanding dF/dVIX on ``full``'s VX history up to the run's last day, restricted to ``dates``."""
+    vx = full.vx
+    last = int(np.searchsorted(vx.dates, dates[-1], side="right"))
+    vix = full.vix["close"].reindex(vx.dates[:last]).to_numpy(dtype=float)
+    if not np.isfinite(vix).all():
+        bad = vx.dates[:last][~np.isfinite(vix)][0]
+        raise DataError(f"no VIX close on {bad.date()}, a VX panel day", column="vix.close",
+                        expected="a VIX close on every day with VX settlements (dF/dVIX regression)")
+    est = expanding_dfdvix(np.asarray(vx.settle, dtype=float)[:last], np.asarray(vx.dte, dtype=float)[:last], vix,
+                           vx.dates[:last], model=model)
+    rows = vx.dates.get_indexer(dates)
+    if (rows < 0).any():
+        raise DataError(f"run day {dates[rows < 0][0].date()} is not a VX panel day", column="vx.date",
+                        expected="a VX panel row on every run day")
+    return est.take(rows)
+
+
 def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
                            params: VXModelParams | None = None) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
@@ -225,7 +252,10 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     model (:meth:`alvh.market.VXCurve.from_model`, long factor from VIX3M/VIX6M where present, else
     the VIX EWMA map) at each contract's DTE on the real VX expiry calendar (listed up to
     :data:`MODEL_LISTING_DAYS` days); the provenance says so. VIX-option vol: :class:`VixOptionVol`
-    (VVIX where present, else the VIX-level function). dF/dVIX: :func:`alvh.market.effective_vega_model`.
+    (VVIX where present, else the VIX-level function). dF/dVIX: with VX settlements, the expanding
+    no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
+    the run's end, so the run's first day already knows the years before it; the model during its
+    warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -272,7 +302,16 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     vvix = np.full(len(dates), np.nan) if vvix is None else vvix
     prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
                               f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
+    def model_sens(dte: np.ndarray) -> np.ndarray:
+        return effective_vega_model(dte, p)
+
+    sens: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = model_sens
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
+    if md.vx is not None and full.vx is not None and len(dates):
+        sens = _expanding_sensitivity(full, dates, model_sens)
+        prov["sensitivity"] = ("dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
+                               "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
+                               f"from {_first_settlement(full.vx)}); the model before a bucket is warm")
     surf: SpxSurface | FlatSkewSurface
     if surface == "vix_skew":
         surf = SpxSurface.from_market(md)
@@ -287,4 +326,5 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
                        rate=md.rate.to_numpy(dtype=float), surface=surf,
                        vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
-                       sensitivity=lambda dte: effective_vega_model(dte, p), provenance=prov)
+                       sensitivity=sens, provenance=prov)
+

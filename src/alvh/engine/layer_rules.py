@@ -66,9 +66,9 @@ def _quote(st: EngineState, d: int, la: Layer, c_new: int, rate: float) -> tuple
     return gb.price, k, gb.delta, extrinsic_value(gb.price, f, k, rate, t), vol
 
 
-def layer_cost(st: EngineState, la: Layer, dq: np.ndarray) -> np.ndarray:
+def layer_cost(st: EngineState, la: Layer, dq: np.ndarray, price: np.ndarray) -> np.ndarray:
     """Dollars to trade dq contracts of the layer's instrument (the cost model)."""
-    return st.costs.vx(dq) if la.instrument == "vx_future" else st.costs.vix_option(dq)
+    return st.costs.vx(dq) if la.instrument == "vx_future" else st.costs.vix_option(dq, price)
 
 
 def set_marks(st: EngineState, s: int, m: np.ndarray, price: np.ndarray | float, und: np.ndarray | float,
@@ -138,7 +138,7 @@ def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndar
     close = act & held
     if close.any():
         dq = np.where(close, -st.qty[:, s], 0.0)
-        fills.trade(st, d, s, dq, st.price_last[:, s], layer_cost(st, la, dq), "roll")
+        fills.trade(st, d, s, dq, st.price_last[:, s], layer_cost(st, la, dq, st.price_last[:, s]), "roll")
         st.qty[:, s] = np.where(close, 0.0, st.qty[:, s])
     opening = act & (target > 0)
     if opening.any():
@@ -149,7 +149,7 @@ def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndar
         for reason, m in (("entry", reason_first), ("roll", opening & ~reason_first)):
             if m.any():
                 dq = np.where(m, target, 0.0)
-                fills.trade(st, d, s, dq, price, layer_cost(st, la, dq), reason)
+                fills.trade(st, d, s, dq, price, layer_cost(st, la, dq, price), reason)
         st.qty[:, s] = np.where(opening, target, st.qty[:, s])
         st.ever_held[:, s] |= opening
         set_marks(st, s, opening, price, f_new, vol, tau / 365.0, rate, delta)
@@ -176,7 +176,7 @@ def resize(st: EngineState, d: int, j: int, m: np.ndarray, scale: np.ndarray, ca
             target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
         target = round_contracts(target, st.prep.rules.general.contracts)
     dq = np.where(m, target - st.qty[:, s], 0.0)
-    cost = layer_cost(st, la, dq)
+    cost = layer_cost(st, la, dq, st.price_last[:, s])
     fills.trade(st, d, s, dq, st.price_last[:, s], cost, reason)
     st.qty[:, s] += dq
     return np.where(dq != 0, cost, 0.0)

@@ -175,7 +175,7 @@ def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray
     mark = np.where((prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None],
                     mp.vx_price[d0:d1])
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
-    sens = st.sens(tau_now)
+    sens = st.sens(tau_now, days[:, None])
     prev = np.maximum(days - 1, 0)
     cc = np.arange(C)
     lo = np.maximum(cc - 1, 0)

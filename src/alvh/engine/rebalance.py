@@ -33,7 +33,7 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     if r.rebalance.basis == "raw":
         y = np.where(h, v, 0.0)
     else:  # per unit of effective vega notional
-        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * 365.0)
+        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * 365.0, max(st.today - 1, 0))
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
     return y[:, st.reb_cols]

@@ -84,6 +84,7 @@ def _financing(st: EngineState, d: int) -> None:
 
 def day(st: EngineState, d: int) -> None:
     """One trading day d, at the close, in the order of docs/engine.md."""
+    st.today = d  # the row of a per-day dF/dVIX table (EngineState.sens)
     r = st.prep.rules
     rate = st.rate(d)
     q = r.core.dividend_yield

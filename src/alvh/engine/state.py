@@ -17,6 +17,7 @@ from alvh.engine.fills import Ledger
 from alvh.engine.prepare import Prepared
 from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import InputError
+from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
 
@@ -161,8 +162,20 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         c = mp.spx_close
         self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
         span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
-        self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
-        if self.sens_tab.shape != (span,) or not np.isfinite(self.sens_tab).all():
+        self.today = 0  # the day being simulated: the row of a per-day dF/dVIX table (set by simulate.day)
+        want: tuple[int, ...]
+        if isinstance(mp.sensitivity, ExpandingDfdvix):
+            # known at each close (no look-ahead): (n, W); DTEs beyond W-1 read at W-1 (the estimate is flat there)
+            est = mp.sensitivity
+            if len(est.dates) != n or not (est.dates == mp.dates).all():
+                raise InputError(f"{len(est.dates)} estimate days against {n} run days", argument="sensitivity",
+                                 expected="an ExpandingDfdvix on the run's dates (ExpandingDfdvix.take)")
+            self.sens_tab = est.close_table(min(span, SENSITIVITY_MAX_DTE))
+            want = (n, min(span, SENSITIVITY_MAX_DTE))
+        else:
+            self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
+            want = (span,)
+        if self.sens_tab.shape != want or not np.isfinite(self.sens_tab).all():
             raise InputError("sensitivity(dte) must return one finite dF/dVIX per day to expiry",
                              argument="sensitivity", expected=f"finite values for dte 0..{span - 1}")
 
@@ -177,11 +190,16 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""
         return float(self.rates[d])
 
-    def sens(self, tau_days: np.ndarray) -> np.ndarray:
-        """dF/dVIX at tau_days calendar days: MarketPaths.sensitivity (alvh.market.effective_vega_model).
+    def sens(self, tau_days: np.ndarray, day: int | np.ndarray | None = None) -> np.ndarray:
+        """dF/dVIX at tau_days calendar days, known at the close of ``day`` (default: the day simulated).
 
-        Days to expiry are whole calendar days, so the callable is evaluated once on 0..max DTE of the run
-        (``self.sens_tab``) and looked up: the same numbers without a model call per day.
+        ``MarketPaths.sensitivity``: an :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` (real VX data:
+        the expanding estimate known at each close, a (n_days, W) table) or a callable of DTE (the model,
+        :func:`alvh.market.effective_vega_model`, a (span,) table). Days to expiry are whole calendar days,
+        so the table is computed once and looked up: the same numbers without a model call per day.
         """
-        i = np.clip(np.rint(tau_days), 0, self.sens_tab.size - 1).astype(np.intp)
-        return self.sens_tab[i]
+        tab = self.sens_tab
+        i = np.clip(np.rint(tau_days), 0, tab.shape[-1] - 1).astype(np.intp)
+        if tab.ndim == 1:
+            return tab[i]
+        return tab[self.today if day is None else day, i]
