@@ -349,6 +349,23 @@ def _monthly_cost(hc: HedgeCost | None, share: pd.Series | None) -> pd.DataFrame
     return table
 
 
+def _cost_results(hc: HedgeCost | None, labels: pd.DataFrame, share: pd.Series | None, rules,  # noqa: ANN001
+                  path: int) -> tuple[pd.DataFrame, dict | None, dict | None, dict | None]:
+    """The regime table with intervals, what the hedge buys, the core comparison and the seed's
+    claim, from the hedge cost (an empty table and None without layers)."""
+    if hc is None:
+        return regime_cost_table(pd.Series(np.zeros(0), index=pd.DatetimeIndex([])), labels.iloc[:0]), None, None, None
+    daily_total = pd.Series(hc.cost_bp("total")[:, path].sum(axis=-1), index=hc.dates)
+    seed = None
+    if share is not None:
+        seed = seed_claim_test(hc, share, threshold=CONTANGO_HEAVY_SHARE, path=path)
+        if rules is not None and getattr(rules.rebalance, "enabled", False):
+            seed["note"] = ("the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
+                            "so its layers were adjusted")
+    return (regime_cost_table(daily_total, labels), what_it_buys(hc), against_core_summary(hc, labels, path=path),
+            seed)
+
+
 # ---------------------------------------------------------------- regimes
 def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[str]) -> pd.DataFrame:  # noqa: ANN001
     """Regime labels on the run's dates, computed on the market history from LABEL_WARMUP_DAYS before."""
@@ -673,6 +690,38 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _steward(result, market, rows: np.ndarray, da: DragAnalysis, vix: np.ndarray,  # noqa: ANN001
+             layers: Sequence[str], path: int, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Each hedge layer's IRR of its trade cash flows and each component's steward regression (HAC)."""
+    dates = result.dates
+    from alvh.analytics.steward import layer_irr, steward_regression
+
+    # per hedge layer: the core is a credit position whose flows hold no capital outlay (its collateral is
+    # not a cash flow), so a money-weighted return of its flows is not meaningful
+    flows = _cash_flows(result, path)
+    irr_table = layer_irr(flows[[c for c in flows.columns if c in layers]])
+    multi = [g for g, r in irr_table.iterrows() if r["sign_changes"] > 1 and np.isfinite(r["irr"])]
+    if multi:
+        notes.append(f"IRR of {', '.join(multi)}: the cash flows change sign more than once, the root reported may "
+                     "not be unique (Descartes' rule); read it with the paid/received totals")
+    regression = None
+    if len(dates) >= _MIN_STEWARD_DAYS:
+        att = da.attribution
+        comps = [g for g in att.groups if g not in NON_LAYER_GROUPS[1:]]
+        ret = pd.DataFrame({g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps},
+                           index=dates)
+        flat = [g for g in comps if np.ptp(ret[g].to_numpy()) == 0.0]  # e.g. a disabled core: no position
+        if flat:
+            notes.append(f"steward regression skips {flat}: a constant daily return (never held)")
+            ret = ret.drop(columns=flat)
+        if ret.shape[1]:
+            regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows],
+                                                           index=dates), pd.Series(vix, index=dates), cov_type="HAC")
+    else:
+        notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
+    return irr_table, regression
+
+
 # ====================================================================== entry point
 def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
             exog: Sequence[str] | pd.DataFrame | None = None, basis: str = "initial") -> HedgeAnalysis:
@@ -737,9 +786,8 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
                        cost_pnl=_group_costs(result, groups), financing_pnl=result.financing, sensitivity=sens)
     layers = da.drag.layers
     hc = None
-    if layers:
-        ev = da.exposure.per_group  # type: ignore[union-attr]  # a sensitivity array is always passed
-        hc = hedge_cost(da.attribution, ev, dates=dates, vix=vix, capital=float(result.capital),
+    if layers and da.exposure is not None:  # a sensitivity array is always passed: the exposure is there
+        hc = hedge_cost(da.attribution, da.exposure.per_group, dates=dates, vix=vix, capital=float(result.capital),
                         basis=basis, nav_prev=nav_prev, instruments=da.drag.instruments)
         cost_summary = hedge_cost_summary(hc)
     else:
@@ -756,48 +804,12 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
             contango = None
     labels = _labels(market, rows, dates, notes)
     monthly = _monthly_cost(hc, share)
-    seed = bought = vs_core = None
-    if hc is not None:
-        daily_total = pd.Series(hc.cost_bp("total")[:, path].sum(axis=-1), index=dates)
-        regimes = regime_cost_table(daily_total, labels)
-        bought = what_it_buys(hc)
-        vs_core = against_core_summary(hc, labels, path=path)
-        if share is not None:
-            seed = seed_claim_test(hc, share, threshold=CONTANGO_HEAVY_SHARE, path=path)
-            if rules is not None and getattr(rules.rebalance, "enabled", False):
-                seed["note"] = ("the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
-                                "so its layers were adjusted")
-    else:
-        regimes = regime_cost_table(pd.Series(np.zeros(0), index=pd.DatetimeIndex([])), labels.iloc[:0])
+    regimes, bought, vs_core, seed = _cost_results(hc, labels, share, rules, path)
     rb = _rebalance_rule(rules, layers, result, notes)
     betas, trigger = _betas(result, market, rows, da, layers, rb, exog, path, notes)
     exposure = _exposure_table(da, layers, path)
 
-    from alvh.analytics.steward import layer_irr, steward_regression
-
-    # per hedge layer: the core is a credit position whose flows hold no capital outlay (its collateral is
-    # not a cash flow), so a money-weighted return of its flows is not meaningful
-    flows = _cash_flows(result, path)
-    irr_table = layer_irr(flows[[c for c in flows.columns if c in layers]])
-    multi = [g for g, r in irr_table.iterrows() if r["sign_changes"] > 1 and np.isfinite(r["irr"])]
-    if multi:
-        notes.append(f"IRR of {', '.join(multi)}: the cash flows change sign more than once, the root reported may "
-                     "not be unique (Descartes' rule); read it with the paid/received totals")
-    regression = None
-    if len(dates) >= _MIN_STEWARD_DAYS:
-        att = da.attribution
-        comps = [g for g in att.groups if g not in NON_LAYER_GROUPS[1:]]
-        ret = pd.DataFrame({g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps},
-                           index=dates)
-        flat = [g for g in comps if np.ptp(ret[g].to_numpy()) == 0.0]  # e.g. a disabled core: no position
-        if flat:
-            notes.append(f"steward regression skips {flat}: a constant daily return (never held)")
-            ret = ret.drop(columns=flat)
-        if ret.shape[1]:
-            regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows],
-                                                           index=dates), pd.Series(vix, index=dates), cov_type="HAC")
-    else:
-        notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
+    irr_table, regression = _steward(result, market, rows, da, vix, layers, path, notes)
     break_even = _break_even(result, path, notes)
     from alvh.config import config_hash
 

@@ -150,8 +150,7 @@ def analysis_text(analysis: Any) -> str:
     if analysis.break_even is not None and len(analysis.break_even):
         lines.append("core break-evens while held, marked to model with the entry credit (docs/analytics.md 3.4): "
                      "IV shift, mean distance below/above spot and width in % of spot (days with a finite "
-                     "break-even), "
-                     "narrowing of the unshifted zone (a vanished zone = 100%)")
+                     "break-even), narrowing of the unshifted zone (a vanished zone = 100%)")
         for k, r in analysis.break_even.iterrows():
             lines.append(f"  {k:<8} -{fmt(r['mean_lower_pct_spot'], 2)}% / +{fmt(r['mean_upper_pct_spot'], 2)}%  "
                          f"width {fmt(r['mean_width_pct_spot'], 2)}%  narrowing {fmt(r['mean_narrowing_pct'], 1)}%  "
