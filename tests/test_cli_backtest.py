@@ -42,7 +42,7 @@ def test_backtest_default_data(tmp_path):
     monthly = pd.read_csv(out / "drag_monthly.csv")
     allrows = monthly[monthly["layer"] == "all"]
     assert allrows["total_bp"].sum() / len(allrows) == pytest.approx(hc["total_bp_per_month"])
-    regimes = pd.read_csv(out / "regimes.csv")
+    regimes = pd.read_csv(out / "regimes.csv", keep_default_na=False)  # the label "n/a" is text, not a missing value
     assert {"regime", "label", "n_days", "n_months", "mean_daily_bp", "ci95_lo_daily_bp", "ci95_hi_daily_bp",
             "bp_per_month_equiv", "small_sample"} <= set(regimes.columns)
     assert (regimes.groupby("regime")["n_days"].sum() == s["n_days"]).all()
@@ -68,13 +68,18 @@ def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
 
 
 @pytest.mark.slow
-def test_backtest_past_the_vx_data_says_so(tmp_path, real_store_dir):
+def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_end(tmp_path, real_store_dir):
+    # asking for days past the VX data is an error naming the available span; nothing is written
     out = tmp_path / "out"
     r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
                         "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "2025-12-31" in r.stderr and "2025-06-18" in r.stderr and "Traceback" not in r.stderr
+    assert not (out / "summary.json").exists()
+    # without --end the run ends on the last day every series the rules need has data, and says so
+    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
+                        "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
-    cov = s["analysis"]["coverage"]
-    assert cov["last_covered"] == "2025-06-18" and cov["uncovered_days"] > 0
-    assert s["analysis"]["seed_claim"]["contango_heavy"]["n_months"] >= 1
-    assert "2025-06-18" in " ".join(r.stdout.split())  # the note, however rich wraps it
+    assert s["end"].startswith("2025-06-18")
+    assert "2025-06-18" in " ".join(r.stdout.split())
