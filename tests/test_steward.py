@@ -289,3 +289,21 @@ def test_break_evens_against_quantlib_revaluation_on_a_spot_grid():
     assert float(res.lower) == pytest.approx(ql_lo, abs=1e-6)
     assert float(res.upper) == pytest.approx(ql_hi, abs=1e-6)
     assert float(res.peak_pnl) == pytest.approx(vals.max(), abs=1e-3)
+
+
+def test_a_zone_narrower_than_the_search_grid_is_found():
+    k = dict(long_put=4500.0, short_put=4700.0, short_call=5300.0, long_call=5500.0)
+    t, vol, r = 30 / 365, 0.6, 0.04
+    first = break_even_expansion(**k, t_remaining=t, iv=vol, credit=5.0, rate=r)
+    assert float(first.peak_pnl) < 0
+    credit = 5.0 - float(first.peak_pnl) + 0.002  # the peak now clears zero by 0.002 points
+
+    def pnl(s):
+        return (credit + _bs(s, 4500, t, vol, r, 0.0, False) - _bs(s, 4700, t, vol, r, 0.0, False)
+                - _bs(s, 5300, t, vol, r, 0.0, True) + _bs(s, 5500, t, vol, r, 0.0, True))
+    res = break_even_expansion(**k, t_remaining=t, iv=vol, credit=credit, rate=r)
+    assert float(res.peak_pnl) > 0 and res.reason == ""
+    lo, hi, peak = float(res.lower), float(res.upper), float(res.peak_spot)
+    assert lo < peak < hi and hi - lo < 0.0055 * peak  # narrower than the grid's spacing
+    assert lo == pytest.approx(brentq(pnl, lo - 5.0, peak), rel=1e-10)
+    assert hi == pytest.approx(brentq(pnl, peak, hi + 5.0), rel=1e-10)

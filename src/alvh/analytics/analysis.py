@@ -673,19 +673,23 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
                                   iv=[sel(vol[k]) for k in ("long_put", "short_put", "short_call", "long_call")],
                                   iv_shift=shifts, rate=sel(rate), div=sel(div), credit=sel(credit))
     s = sel(spot)
-    zone0 = np.isfinite(be.width[0]) & (be.width[0] > 0)
+    # a zone: peak P&L > 0 (one-sided when a break-even is -inf/+inf: that wing is narrower than the credit left)
+    both0 = np.isfinite(be.width[0])
     rows = {}
     for i, sh in enumerate(BREAK_EVEN_SHIFTS):
         w = be.width[i]
-        zone = np.isfinite(w)
-        # narrowing against the unshifted zone on days that have one; a zone that vanishes counts 100%
-        narrowing = np.where(zone[zone0], 1.0 - np.where(zone[zone0], w[zone0], 0.0) / be.width[0][zone0], 1.0)
+        zone = be.peak_pnl[i] > 0
+        lo_ok, hi_ok, both = np.isfinite(be.lower[i]), np.isfinite(be.upper[i]), np.isfinite(w)
+        # narrowing against the unshifted bounded zone; a zone that vanishes counts 100%
+        narrowing = np.where(both[both0], 1.0 - np.where(both[both0], w[both0], 0.0) / be.width[0][both0],
+                             np.where(zone[both0], np.nan, 1.0))
         rows[f"+{sh * 100:.0f}vol"] = {
             "iv_shift": sh, "n_days": int(len(s)), "n_zone": int(zone.sum()), "n_no_zone": int((~zone).sum()),
-            "mean_lower_pct_spot": _mean((s[zone] - be.lower[i][zone]) / s[zone] * 100),
-            "mean_upper_pct_spot": _mean((be.upper[i][zone] - s[zone]) / s[zone] * 100),
-            "mean_width_pct_spot": _mean(w[zone] / s[zone] * 100),
-            "mean_narrowing_pct": _mean(narrowing * 100),
+            "n_one_sided": int((zone & ~both).sum()),
+            "mean_lower_pct_spot": _mean((s[lo_ok] - be.lower[i][lo_ok]) / s[lo_ok] * 100),
+            "mean_upper_pct_spot": _mean((be.upper[i][hi_ok] - s[hi_ok]) / s[hi_ok] * 100),
+            "mean_width_pct_spot": _mean(w[both] / s[both] * 100),
+            "mean_narrowing_pct": _mean(narrowing[np.isfinite(narrowing)] * 100),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 

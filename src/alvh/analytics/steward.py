@@ -224,9 +224,11 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
 
 
 # ---------------------------------------------------------------------- break-even
-#: Spot grid of the profit-zone search, per case: points in [K_lp/4, K_lp), [K_lp, K_lc], (K_lc, 4 K_lc],
-#: log-spaced. The inner 241 points are 0.11% of spot apart for K_lc/K_lp = 1.3 (a 20/5-delta condor).
-_GRID_OUTER, _GRID_INNER = 24, 241
+#: Spot grid of the profit-zone search at the current mark, per case: points in [K_lp/4, K_lp),
+#: [K_lp, K_lc], (K_lc, 4 K_lc], log-spaced. The inner 49 points are 0.55% of spot apart for
+#: K_lc/K_lp = 1.3 (a 20/5-delta condor); the maximum is refined between grid points and the roots
+#: are bracketed from it, so a zone narrower than the spacing is still found.
+_GRID_OUTER, _GRID_INNER = 6, 49
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,7 @@ def _condor_value(spot, strikes, t, vols, rate, div):
 
 
 def _spot_grid(lp: NDArray, lc: NDArray) -> NDArray:
-    """(..., n) log-spaced spots: coarse below K_lp and above K_lc, fine between the wings."""
+    """(..., n) log-spaced spots: coarse below K_lp and above K_lc, finer between the wings."""
     u = np.linspace(0.0, 1.0, _GRID_OUTER, endpoint=False)
     v = np.linspace(0.0, 1.0, _GRID_INNER)
     llp, llc = np.log(lp)[..., None], np.log(lc)[..., None]
@@ -284,72 +286,108 @@ def _spot_grid(lp: NDArray, lc: NDArray) -> NDArray:
     return np.exp(np.concatenate([lo, mid, hi], axis=-1))
 
 
-def profit_zone(pnl: Callable[[NDArray], NDArray], lp: NDArray, lc: NDArray, *, max_iter: int = 200
+def _knot_grid(strikes: Sequence[NDArray]) -> NDArray:
+    """(..., 6) spots at which the expiry P&L (piecewise linear, kinks at the strikes) can turn:
+    ``K_lp/4, K_lp, K_sp, K_sc, K_lc, 4 K_lc``."""
+    lp, sp, sc, lc = strikes
+    return np.stack([lp / 4.0, lp, sp, sc, lc, 4.0 * lc], axis=-1)
+
+
+def _chord(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray) -> NDArray:
+    fa, fb = pnl(a), pnl(b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = a - fa * (b - a) / (fb - fa)
+    return np.where(np.isfinite(x), x, a)
+
+
+def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: NDArray, max_iter: int) -> NDArray:
+    """Root of ``pnl`` in ``[a, b]`` where ``valid`` (a sign change), vectorized: regula falsi with the
+    Illinois modification (superlinear; the bracket always holds the root), to 1e-12 relative in the
+    step or the bracket. Cases not ``valid`` are not iterated (their result is meaningless)."""
+    fa, fb = pnl(a), pnl(b)
+    x = 0.5 * (a + b)
+    side = np.zeros(a.shape, dtype=np.int8)  # which end was kept last: halve its value if kept twice
+    done = ~np.asarray(valid, dtype=bool)
+    for _ in range(max_iter):
+        if np.all(done):
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = (a * fb - b * fa) / (fb - fa)
+        xn = np.where(np.isfinite(xn) & (xn >= np.minimum(a, b)) & (xn <= np.maximum(a, b)), xn, 0.5 * (a + b))
+        done |= np.abs(xn - x) <= 1e-12 * np.maximum(1.0, np.abs(xn))
+        x = xn
+        fx = pnl(x)
+        same_a = np.sign(fx) == np.sign(fa)
+        a, fa = np.where(same_a, x, a), np.where(same_a, fx, fa)
+        b, fb = np.where(same_a, b, x), np.where(same_a, fb, fx)
+        fb = np.where(same_a & (side == 1), 0.5 * fb, fb)  # a moved again: b kept twice
+        fa = np.where(~same_a & (side == -1), 0.5 * fa, fa)  # b moved again: a kept twice
+        side = np.where(same_a, 1, -1).astype(np.int8)
+        done |= (fx == 0) | (np.abs(b - a) <= 1e-12 * np.maximum(1.0, np.abs(x)))
+    return x
+
+
+def profit_zone(pnl: Callable[[NDArray], NDArray], grid: NDArray, *, refine: bool = True, max_iter: int = 200
                 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     r"""Lower and upper roots of ``pnl(S)`` around its maximum, vectorized over cases.
 
-    ``pnl`` maps spots of the cases' shape (or with a trailing grid axis) to P&L. Steps: evaluate
-    ``pnl`` on :func:`_spot_grid` (between ``K_lp / 4`` and ``4 K_lc``); refine the grid's maximum by
-    golden-section search between its two neighbours; the lower break-even is bracketed by the last
-    grid point below the maximum with ``pnl <= 0`` and the next one, the upper by the first such point
-    above it and the previous one; each bracket is bisected to 1e-12 relative. A root that is not
-    bracketed because ``pnl > 0`` down to the grid's end is ``-inf`` (``+inf`` above); no zone
+    ``pnl`` maps spots of the cases' shape (or with a trailing grid axis) to P&L; ``grid`` is
+    ``(..., n)`` ascending spots per case. Steps: evaluate ``pnl`` on the grid; with ``refine``,
+    refine the grid's maximum by golden-section search between its two neighbours (so a peak between
+    grid points is found); the lower break-even is bracketed by the last grid point below the peak
+    with ``pnl <= 0`` and the next grid point or the peak, whichever is nearer; the upper one alike
+    above the peak; each bracket is solved by regula falsi with the Illinois modification to 1e-12
+    relative (without ``refine``, the grid being the kinks of a piecewise-linear P&L, by the linear
+    interpolation in the bracket, which is then exact). A root not bracketed because
+    ``pnl > 0`` down to the grid's first point is ``-inf`` (``+inf`` beyond its last); no zone
     (``max pnl <= 0``) is NaN on both sides.
 
     Returns
     -------
     lower, upper, peak_spot, peak_pnl : ndarray (cases' shape)
     """
-    grid = _spot_grid(lp, lc)
     f = pnl(grid)
     f = np.where(np.isfinite(f), f, -np.inf)
     n = grid.shape[-1]
     im = np.argmax(f, axis=-1)
     take = lambda a, i: np.take_along_axis(a, np.clip(i, 0, n - 1)[..., None], axis=-1)[..., 0]  # noqa: E731
-    # golden-section refinement of the maximum between the grid neighbours
-    a, b = take(grid, im - 1), take(grid, im + 1)
-    g = (np.sqrt(5.0) - 1.0) / 2.0
-    x1, x2 = b - g * (b - a), a + g * (b - a)
-    f1, f2 = pnl(x1), pnl(x2)
-    for _ in range(60):
-        left = f1 >= f2
-        b = np.where(left, x2, b)
-        a = np.where(left, a, x1)
-        x2n = np.where(left, x1, a + g * (b - a))
-        x1n = np.where(left, b - g * (b - a), x2)
-        fn = pnl(np.where(left, x1n, x2n))
-        f2, f1 = np.where(left, f1, fn), np.where(left, fn, f2)
-        x1, x2 = x1n, x2n
-        if np.all(b - a <= 1e-10 * b):
-            break
-    xm = 0.5 * (a + b)
-    fm = pnl(xm)
-    better = fm > take(f, im)
-    peak_s = np.where(better, xm, take(grid, im))
-    peak_f = np.where(better, fm, take(f, im))
-    idx = np.arange(n)
-    nonpos = f <= 0
-    below = nonpos & (idx <= im[..., None])
-    above = nonpos & (idx > im[..., None])
-    j = np.where(below.any(axis=-1), n - 1 - np.argmax(below[..., ::-1], axis=-1), -1)  # last <= 0 below
-    k = np.where(above.any(axis=-1), np.argmax(above, axis=-1), n)  # first <= 0 above
-
-    def bisect(lo: NDArray, hi: NDArray, f_lo_pos: bool) -> NDArray:
-        # invariant: pnl(lo) > 0 >= pnl(hi) if f_lo_pos, else pnl(lo) <= 0 < pnl(hi)
-        for _ in range(max_iter):
-            mid = 0.5 * (lo + hi)
-            pos = pnl(mid) > 0
-            move_lo = pos if f_lo_pos else ~pos
-            lo, hi = np.where(move_lo, mid, lo), np.where(move_lo, hi, mid)
-            if np.all(np.abs(hi - lo) <= 1e-12 * np.maximum(1.0, np.abs(lo))):
+    peak_s, peak_f = take(grid, im), take(f, im)
+    if refine:  # golden-section refinement of the maximum between the grid neighbours
+        a, b = take(grid, im - 1), take(grid, im + 1)
+        g = (np.sqrt(5.0) - 1.0) / 2.0
+        x1, x2 = b - g * (b - a), a + g * (b - a)
+        f1, f2 = pnl(x1), pnl(x2)
+        for _ in range(60):
+            left = f1 >= f2
+            b = np.where(left, x2, b)
+            a = np.where(left, a, x1)
+            x2n = np.where(left, x1, a + g * (b - a))
+            x1n = np.where(left, b - g * (b - a), x2)
+            fn = pnl(np.where(left, x1n, x2n))
+            f2, f1 = np.where(left, f1, fn), np.where(left, fn, f2)
+            x1, x2 = x1n, x2n
+            if np.all(b - a <= 1e-5 * b):  # the peak only needs P&L > 0 to bracket the roots
                 break
-        return 0.5 * (lo + hi)
+        xm = 0.5 * (a + b)
+        fm = pnl(xm)
+        better = fm > peak_f
+        peak_s, peak_f = np.where(better, xm, peak_s), np.where(better, fm, peak_f)
+    nonpos = f <= 0
+    below = nonpos & (grid < peak_s[..., None])
+    above = nonpos & (grid > peak_s[..., None])
+    j = np.where(below.any(axis=-1), n - 1 - np.argmax(below[..., ::-1], axis=-1), -1)  # last <= 0 below the peak
+    k = np.where(above.any(axis=-1), np.argmax(above, axis=-1), n)  # first <= 0 above it
 
-    # brackets (when there is a zone, f[im] > 0 so j < im < k): pnl(grid[j]) <= 0 < pnl(grid[j+1]) and
-    # pnl(grid[k-1]) > 0 >= pnl(grid[k])
-    lower = bisect(take(grid, j), take(grid, j + 1), f_lo_pos=False)
-    upper = bisect(take(grid, k - 1), take(grid, k), f_lo_pos=True)
+    # brackets: every grid point strictly between grid[j] and the peak is > 0 (j is the last <= 0 below it),
+    # as is the peak when there is a zone, so pnl(grid[j]) <= 0 < pnl(min(grid[j+1], peak)); alike above
+    lo_a, lo_b = take(grid, j), np.minimum(take(grid, j + 1), peak_s)
+    up_a, up_b = np.maximum(take(grid, k - 1), peak_s), take(grid, k)
     zone = peak_f > 0
+    if refine:
+        lower = _illinois(pnl, lo_a, lo_b, zone & (j >= 0), max_iter)
+        upper = _illinois(pnl, up_a, up_b, zone & (k < n), max_iter)
+    else:  # grid = the kinks of a piecewise-linear P&L: the root is the linear interpolation in its bracket
+        lower, upper = _chord(pnl, lo_a, lo_b), _chord(pnl, up_a, up_b)
     lower = np.where(zone, np.where(j >= 0, lower, -np.inf), np.nan)
     upper = np.where(zone, np.where(k < n, upper, np.inf), np.nan)
     return lower, upper, peak_s, peak_f
@@ -446,8 +484,13 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
             return ax(cr_b) + _condor_value(spot, [ax(k) for k in k_b], ax(t), [ax(v) for v in v_b], ax(r_b), ax(q_b))
         return pnl
 
-    lower, upper, peak_s, peak_f = profit_zone(pnl_at(t_b), k_b[0], k_b[3], max_iter=max_iter)
-    e_lo, e_hi, _, _ = profit_zone(pnl_at(np.zeros(shape)), k_b[0], k_b[3], max_iter=max_iter)
+    lower, upper, peak_s, peak_f = profit_zone(pnl_at(t_b), _spot_grid(k_b[0], k_b[3]), max_iter=max_iter)
+    # at expiry the P&L is piecewise linear with kinks at the strikes: those knots bracket it exactly
+    e_lo, e_hi, e_peak_s, e_peak_f = profit_zone(pnl_at(np.zeros(shape)), _knot_grid(k_b), refine=False,
+                                                 max_iter=max_iter)
+    at_expiry = t_b == 0  # the current mark is the expiry payoff: its knots give the exact answer
+    lower, upper = np.where(at_expiry, e_lo, lower), np.where(at_expiry, e_hi, upper)
+    peak_s, peak_f = np.where(at_expiry, e_peak_s, peak_s), np.where(at_expiry, e_peak_f, peak_f)
     reason = np.where(~(peak_f > 0), "P&L <= 0 at every spot: no profit zone",
                       np.where(np.isinf(lower) | np.isinf(upper),
                                "P&L > 0 however far the spot moves on one side (credit above that wing's loss)",
