@@ -17,7 +17,8 @@ from alvh.data.store import DB_NAME, KINDS, Store, default_data_dir
 
 app = typer.Typer(
     name="data",
-    help="Market data: import files into the local store (DuckDB), show what is there, check it.",
+    help="Market data: import files into the local store (DuckDB), show what is there, check it.\n\n"
+         "Example:\n\n\b\n  alvh data import vix VIX_History.csv\n  alvh data info",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
