@@ -401,3 +401,23 @@ def test_fitted_vx_model_drives_a_backtest(shared_data, tmp_path):
     assert r.returncode == 2
     line = one_line_error(r)
     assert str(bad) in line and "'theta'" in line
+
+
+@pytest.mark.parametrize("args,absent", [
+    (["data", "info", "--data-dir", "{tmp}"], ("scipy", "numba", "statsmodels", "arch", "matplotlib")),
+    (["rules", "init", "{tmp}/r.toml"], ("scipy", "numba", "statsmodels", "duckdb", "pandas")),
+], ids=["data-info", "rules-init"])
+def test_commands_import_only_what_they_use(args, absent, tmp_path):
+    code = ("import sys; from alvh.cli import run; rc = run(sys.argv[1:]); "
+            f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({absent!r})))")
+    r = subprocess.run([sys.executable, "-c", code, *(a.format(tmp=tmp_path) for a in args)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.stdout.splitlines()[-1] == "0 []", r.stdout + r.stderr
+
+
+def test_a_backtest_does_not_import_statsmodels():
+    """statsmodels.api cost every backtest process 1.8 s for one OLS (now numpy, tests/test_steward.py)."""
+    code = ("import sys; import alvh.api, alvh.analytics, alvh.engine, alvh.cli.backtest; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'statsmodels'))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.stdout.strip() == "[]", r.stdout + r.stderr
