@@ -1,12 +1,12 @@
 """Engine speed: the full real-data 2006-2025 backtest with the 4/4/2 layers, and 10,000 paths x 252 days.
 
 Targets (issue 4): real data under 2 s; 10,000 x 252 under 30 s and 4 GB. Prints measured figures only:
-the input build (market model: SSVI surface, VX curve) and the day loop separately, the loop over
+the input build (market model: SPX smile surface, VX curve) and the day loop separately, the loop over
 ``--repeat`` runs, and where the loop's time goes (wall-clock of each part, measured by wrapping the
 engine's methods with timers in a separate run, so the timed runs carry no instrumentation). The
 many-path case runs in a child process so its peak RSS is its own.
 
-The SSVI solve tables are memoized on disk (``ALVH_CACHE_DIR``, default ~/.cache/alvh); the first
+The smile solve tables are memoized on disk (``ALVH_CACHE_DIR``, default ~/.cache/alvh); the first
 run on a machine builds them (a few seconds, printed as "table build"). The engine's default backend
 ("auto") runs its hot per-day pieces as numba kernels cached on disk: the first run in a process pays
 the numba import and the cached kernels' load (printed apart); ``--backend numpy`` times the pure-numpy
@@ -33,19 +33,20 @@ SHARED = REPO.parent / "shared" / "data"
 
 def _many(n_paths: int, n_days: int, backend: str) -> None:
     from alvh.config import default_rules
-    from alvh.engine import run_engine, synthetic_paths
+    from alvh.engine import run_engine
     from alvh.market import surface as sm
+    from alvh.simulate import synthetic_paths
 
     t0 = time.perf_counter()
-    sm._tables(sm.DEFAULT_ETA, sm.DEFAULT_GAMMA)  # table build or disk-cache load, timed apart
-    sm._theta_column(sm.DEFAULT_ETA, sm.DEFAULT_GAMMA, sm.DEFAULT_RHO)
+    sm._tables()  # table build or disk-cache load, timed apart
+    sm._theta_column(sm.DEFAULT_TAIL)
     t1 = time.perf_counter()
     mp = synthetic_paths(n_paths, n_days, seed=2026)
     t2 = time.perf_counter()
     res = run_engine(default_rules(), mp, backend=backend)
     t3 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # KiB -> GiB
-    print(f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; SSVI surface, two-factor VX curve, "
+    print(f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; tail-weight smile, two-factor VX curve, "
           f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s "
           f"(+ paths and market model {t2 - t1:.1f} s, "
           f"+ surface tables {t1 - t0:.1f} s), peak RSS {rss:.2f} GiB; {len(res.trades):,} trades, "
@@ -54,7 +55,7 @@ def _many(n_paths: int, n_days: int, backend: str) -> None:
 
 def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
     """One instrumented run: wall-clock per engine part (wrapping methods; nested parts are not double-counted)."""
-    from alvh.engine import run_engine, simulate
+    from alvh.engine import core_rules, fills, layer_rules, marks, rebalance, recording, run_engine, simulate
     from alvh.pricing import _numba
     from alvh.stats import rolling_beta
     from alvh.strategy import kernels
@@ -80,17 +81,22 @@ def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
         setattr(owner, name, inner)
         return fn
 
-    sim = simulate._Simulation
-    targets = [(sim, "_day", "day: marks, records, NAV (rest)"), (sim, "_core", "core rules (exits, entry, strikes)"),
-               (sim, "_layers", "layer rolls / resizes"), (sim, "_rebalance", "rebalance decision and trades"),
-               (sim, "_vx_day", "VX day tables (marks, roll-downs)"), (sim, "_trade", "trade booking and ledger"),
-               (_numba, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
+    # the day's stages (module functions, called through their module so that wrapping them here times them)
+    targets = [(simulate, "day", "day loop: financing, stage calls (rest)"),
+               (marks, "mark_day", "market marks (rest)"), (marks, "vx_day", "VX day tables (marks, roll-downs)"),
+               (recording, "write_row", "records row and slot P&L"), (recording, "close_day", "NAV, greeks, snapshot"),
+               (fills, "settle_expiries", "settle expiries (rest)"), (fills, "trade", "trade booking and ledger"),
+               (core_rules, "apply_core", "core rules (exits, entry, strikes)"),
+               (layer_rules, "apply_layers", "layer rolls / resizes"),
+               (rebalance, "layer_vega_pnl", "rebalance: layer vega P&L"),
+               (rebalance, "apply_rebalance", "rebalance decision and trades"),
+               (marks, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
                (rolling_beta.RollingBeta, "update", "rolling beta update"),
                (kernels, "bsm_greeks", "BSM greeks (SPX legs)"), (kernels, "black_greeks", "Black-76 greeks"),
-               (sim, "finish_records", "after the loop: records, break-evens")]
+               (recording, "finish", "after the loop: records, break-evens")]
     saved = [(o, n, wrap(o, n, lab)) for o, n, lab in targets]
     day_of = type(mp.surface.day(0))
-    saved.append((day_of, "iv", wrap(day_of, "iv", "SPX smile iv (SSVI)")))
+    saved.append((day_of, "iv", wrap(day_of, "iv", "SPX smile iv")))
     try:
         t = time.perf_counter()
         run_engine(rules, mp, backend=backend)
@@ -125,9 +131,8 @@ def main() -> None:
 
     if a.data_dir is None:
         sys.path.insert(0, str(REPO / "tests"))
-        from conftest import REAL_IMPORTS
-
         from alvh.data.store import Store
+        from conftest import REAL_IMPORTS
 
         a.data_dir = Path(tempfile.mkdtemp(prefix="alvh-bench-"))
         with Store.open(a.data_dir) as store:
@@ -136,8 +141,8 @@ def main() -> None:
     md = MarketData.from_store(a.data_dir)
     rules = default_rules()
     t0 = time.perf_counter()
-    sm._tables(sm.DEFAULT_ETA, sm.DEFAULT_GAMMA)
-    sm._theta_column(sm.DEFAULT_ETA, sm.DEFAULT_GAMMA, sm.DEFAULT_RHO)
+    sm._tables()
+    sm._theta_column(sm.DEFAULT_TAIL)
     t1 = time.perf_counter()
     mp = paths_from_market_data(md, "2006-01-01", "2025-12-31")
     t2 = time.perf_counter()
@@ -152,7 +157,7 @@ def main() -> None:
     print(f"real data {res.dates[0].date()}..{res.dates[-1].date()} ({len(res.dates)} days, default rules: 4/4/2 VX "
           f"layers + CNDR core + rebalance; backend {a.backend}): engine {' / '.join(f'{x:.2f}' for x in loops)} s "
           f"over {a.repeat} runs, min {min(loops):.2f} s (first run in the process {first:.2f} s, incl. numba import "
-          f"and kernel cache load; + inputs {t2 - t1:.2f} s: SSVI surface, VX, vols; + surface tables "
+          f"and kernel cache load; + inputs {t2 - t1:.2f} s: smile surface, VX, vols; + surface tables "
           f"{t1 - t0:.2f} s, one-off per process, from the disk cache after the first run); {len(res.trades)} trades")
     if a.backend != "numpy":
         t3 = time.perf_counter()

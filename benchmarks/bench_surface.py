@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/bench_surface.py [--days 5000] [--paths 1000]
 Simulated inputs (log-normal VIX around 18, SKEW 105-150, VIX3M/VIX6M ratios around their medians),
 then SpxSurface.from_vix in three configurations: VIX only; VIX + term indices; VIX + term + SKEW.
 Accuracy: the exact Cboe sums (strike by strike on the 721-point grid) recomputed on 2,000 random
-cells, max |sigma^2 - (VIX/100)^2|. The one-off table build (per eta, gamma) is timed separately.
+cells, max |sigma^2 - (VIX/100)^2|. The one-off table build is timed separately.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def main() -> None:
     cells = vix.size
 
     t0 = time.perf_counter()
-    surf_mod._tables(surf_mod.DEFAULT_ETA, surf_mod.DEFAULT_GAMMA)
-    print(f"one-off table build (exact Cboe sums on 120 x 70 (theta, rho) nodes x 721 strikes): "
+    surf_mod._tables()
+    print(f"one-off table build (exact Cboe sums on 120 x 70 (theta, tail) nodes x 721 strikes): "
           f"{time.perf_counter() - t0:.2f} s")
     print(f"surface solve, {args.days:,} days x {args.paths:,} paths = {cells:,} cells:")
     for label, kwargs in (("VIX only", {}), ("VIX + VIX3M/VIX6M", {"vix3m": vix3m, "vix6m": vix6m}),
@@ -47,7 +47,7 @@ def main() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         idx = rng.choice(cells, size=2000, replace=False)
-        var, sk = cboe_sums(s.theta30.ravel()[idx], s.rho.ravel()[idx])
+        var, sk = cboe_sums(s.theta30.ravel()[idx], s.tail.ravel()[idx])
         err = np.abs(var - (vix.ravel()[idx] / 100.0) ** 2).max()
         line = (f"  {label:26s} {dt:7.2f} s  ({cells / dt / 1e6:5.2f} M cells/s)  peak numpy memory "
                 f"{peak / 2**20:7.0f} MiB  max |var err| on 2,000 cells {err:.1e}")

@@ -1,6 +1,7 @@
 """alvh.analytics.analyze / alvh.run: the wiring from a backtest result to what users get.
 
-Oracles that do not go through the analytics code: total drag rebuilt from the engine's own arrays
+Oracles that do not go through the analytics code: the hedge cost rebuilt from the engine's own arrays
+(minus the layers' P&L net of costs, bp of the initial capital), the diagnostic spot-VIX shortfall
 (vega notional x VIX change minus the layer's net P&L), the layers' cash flows summed back to the
 engine's net P&L, the engine's own beta ratio, pandas groupby for the regime table.
 """
@@ -54,13 +55,22 @@ def test_run_attaches_analysis_and_summary_is_strict_json(run_2016):
     s = res.summary_dict()
     text = json.dumps(s, default=str, allow_nan=False)  # the analysis block has no NaN
     an = json.loads(text)["analysis"]
-    for key in ("drag", "coverage", "regime_table", "exposure", "rebalance_trigger", "steward", "notes"):
+    # answers first: what the hedge cost, what it bought, the seed's claim
+    assert list(an)[:3] == ["hedge_cost", "what_it_bought", "seed_claim"]
+    for key in ("regime_table", "against_core", "coverage", "exposure", "rebalance_trigger", "steward", "notes",
+                "diagnostics"):
         assert key in an
-    assert set(an["drag"]["split_bp_per_month"]) == {"carry", "correlation", "costs", "financing"}
-    assert an["drag"]["instruments"] == {"short": "futures", "medium": "futures", "long": "futures"}
+    hc = an["hedge_cost"]
+    assert set(hc["split_bp_per_month"]) == {"carry", "spot_vix", "curve", "option_vol", "costs", "financing"}
+    assert hc["instruments"] == {"short": "futures", "medium": "futures", "long": "futures"}
+    assert hc["basis"] == "initial capital (fixed)"
+    assert hc["total_bp_per_month"] == pytest.approx(sum(hc["split_bp_per_month"].values()), abs=1e-9)
+    assert "DIAGNOSTIC" in an["diagnostics"]["spot_vix_shortfall"]["label"]
     assert an["rebalance_trigger"]["fired"] == len(res.rebalance_log)
     assert set(an["steward"]["regression"]) == {"core", "short", "medium", "long"}
-    assert "hedge drag" in res.summary() and "rebalance trigger" in res.summary()
+    text = res.summary()
+    assert "WHAT THE HEDGE COST" in text and "WHAT IT BOUGHT" in text and "rebalance trigger" in text
+    assert text.index("WHAT THE HEDGE COST") < text.index("WHAT IT BOUGHT") < text.index("SEED CLAIM")
     # the default data have no VX settlements: said, and the contango pieces use the model curve traded
     assert an["coverage"]["vx_data"] is False and a.contango is not None
     assert any("no VX settlements" in n and "model" in n for n in a.notes)
@@ -87,30 +97,46 @@ def test_default_data_contango_from_the_curve_the_engine_traded(run_2016, defaul
     assert 0.5 < share.mean() < 1.0  # 2016-17 sat mostly in contango, with the Brexit/election spikes
 
 
-def test_total_drag_matches_the_engines_arrays(run_2016, default_md):
+def _independent_cost_bp(res) -> np.ndarray:
+    """Daily hedge cost of all layers, bp of the initial capital, from the engine's arrays only."""
+    k = [res.components.index(c) for c in res.components if c != "core"]
+    return -(res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1) / res.capital * 1e4
+
+
+def test_hedge_cost_and_diagnostic_match_the_engines_arrays(run_2016, default_md):
     res, a = run_2016, run_2016.analysis
-    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
-    daily = _independent_total_drag_bp(res, vix)
-    np.testing.assert_allclose(a.drag.drag.part("total").sum(axis=-1)[:, 0], daily, atol=1e-7)
+    cost = _independent_cost_bp(res)
+    np.testing.assert_allclose(a.cost.cost_bp("total").sum(axis=-1)[:, 0], cost, atol=1e-9)
     n_months = res.dates.to_period("M").nunique()
-    assert a.summary_dict()["drag"]["total_drag_bp_per_month"] == pytest.approx(daily.sum() / n_months, abs=1e-8)
-    # the monthly table's "all" rows add up to the same total
+    assert a.summary_dict()["hedge_cost"]["total_bp_per_month"] == pytest.approx(cost.sum() / n_months, abs=1e-9)
     allrows = a.monthly[a.monthly["layer"] == "all"]
-    assert allrows["total"].sum() == pytest.approx(daily.sum(), abs=1e-7)
+    assert allrows["total_bp"].sum() == pytest.approx(cost.sum(), abs=1e-8)
+    # the old shortfall against spot VIX survives only as a diagnostic
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    np.testing.assert_allclose(a.drag.drag.part("total").sum(axis=-1)[:, 0], _independent_total_drag_bp(res, vix),
+                               atol=1e-7)
+    assert "correlation_bp" not in a.monthly.columns and "correlation" not in a.monthly.columns
 
 
 def test_regime_table_vs_groupby(run_2016, default_md):
     res, a = run_2016, run_2016.analysis
-    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
-    daily = pd.Series(_independent_total_drag_bp(res, vix), index=res.dates)
+    daily = pd.Series(_independent_cost_bp(res), index=res.dates)
     assert a.labels.index.equals(res.dates)
     for regime in ("macd_state", "rsi_band", "event_fomc", "topping"):
         ref = daily.groupby(a.labels[regime]).agg(["mean", "size"])
+        months = pd.Series(res.dates.to_period("M"), index=res.dates).groupby(a.labels[regime]).nunique()
         got = a.regime_table.loc[regime]
-        np.testing.assert_allclose(got.loc[ref.index, "mean_daily_bp"], ref["mean"], atol=1e-8)
-        np.testing.assert_array_equal(got.loc[ref.index, "days"], ref["size"])
-        assert got["days"].sum() == len(res.dates)
+        np.testing.assert_allclose(got.loc[ref.index, "mean_daily_bp"], ref["mean"], atol=1e-9)
+        np.testing.assert_array_equal(got.loc[ref.index, "n_days"], ref["size"])
+        np.testing.assert_array_equal(got.loc[ref.index, "n_months"], months.loc[ref.index])
+        assert got["n_days"].sum() == len(res.dates)
+        ok = got["n_months"] >= 2
+        assert (got.loc[ok, "ci95_lo_daily_bp"] <= got.loc[ok, "mean_daily_bp"]).all()
+        assert (got.loc[ok, "mean_daily_bp"] <= got.loc[ok, "ci95_hi_daily_bp"]).all()
+        # rows with under 12 months or 63 days are marked (an 18-month run has some of each)
+        np.testing.assert_array_equal(got["small_sample"], (got["n_months"] < 12) | (got["n_days"] < 63))
     np.testing.assert_allclose(a.regime_table["bp_per_month_equiv"], 21 * a.regime_table["mean_daily_bp"])
+    np.testing.assert_allclose(a.regime_table["ci95_hi_month_equiv"], 21 * a.regime_table["ci95_hi_daily_bp"])
     # MACD labels on the run are those of the full SPX history (warm-up taken before the run's start)
     from alvh.analytics.regimes import macd
 
@@ -127,7 +153,8 @@ def test_recomputed_beta_ratio_is_the_engines(run_2016):
     np.testing.assert_allclose(mine[both], eng[both], rtol=1e-6)
     t = a.trigger
     assert t["share_above"] == pytest.approx(np.mean(mine[np.isfinite(mine)] > 1.4))
-    assert t["fired"] == len(res.rebalance_log) and t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
+    assert t["fired"] == len(res.rebalance_log)
+    assert t["fired_share_of_days"] == pytest.approx(t["fired"] / len(res.dates))
     # the raw ratio is above 1.4 most days here: the summary says so in words
     assert t["share_above"] > 0.5 and "holds on most days" in t["sentence"]
     # normalized betas: per dollar of effective vega, so the ratio is of order one, not of the sizes
@@ -135,7 +162,7 @@ def test_recomputed_beta_ratio_is_the_engines(run_2016):
 
 
 def test_layer_cash_flows_add_up_to_net_pnl(run_2016):
-    from alvh.analytics.report import _cash_flows
+    from alvh.analytics.analysis import _cash_flows
 
     res, a = run_2016, run_2016.analysis
     flows = _cash_flows(res, 0)
@@ -229,19 +256,21 @@ def test_run_past_the_vx_data_is_restricted_and_said(real_market_data):
     json.dumps(res.summary_dict()["analysis"], allow_nan=False)
 
 
-def test_daily_and_cumulative_drag_table(run_2016, default_md):
+def test_daily_decomposition_table(run_2016, default_md):
     res, a = run_2016, run_2016.analysis
-    table = a.daily_drag()
-    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
-    np.testing.assert_allclose(table["all_total"], _independent_total_drag_bp(res, vix), atol=1e-7)
-    np.testing.assert_allclose(table["all_cumulative"].iloc[-1], table["all_total"].sum())
-    parts = ["carry", "correlation", "costs", "financing"]
-    for layer in ("short", "medium", "long"):
-        np.testing.assert_allclose(table[[f"{layer}_{p}" for p in parts]].sum(axis=1), table[f"{layer}_total"],
-                                   atol=1e-10)
-    months = table.groupby(table.index.to_period("M"))["short_total"].sum()
-    got = a.monthly[a.monthly["layer"] == "short"]["total"].to_numpy()
+    table = a.daily_hedge_cost()
+    np.testing.assert_allclose(table["hedge_cost_all_total_bp"], _independent_cost_bp(res), atol=1e-9)
+    terms = ["carry", "spot_vix", "curve", "option_vol", "costs", "financing"]
+    for layer in ("short", "medium", "long", "all"):
+        np.testing.assert_allclose(table[[f"hedge_cost_{layer}_{t}_bp" for t in terms]].sum(axis=1),
+                                   table[f"hedge_cost_{layer}_total_bp"], atol=1e-9)
+    months = table.groupby(table.index.to_period("M"))["hedge_cost_short_total_bp"].sum()
+    got = a.monthly[a.monthly["layer"] == "short"]["total_bp"].to_numpy()
     np.testing.assert_allclose(got, months.to_numpy(), atol=1e-9)
+    # the diagnostic's daily table is still there, labelled, and adds up
+    diag = a.daily_spot_vix_shortfall()
+    vix = default_md.vix["close"].reindex(res.dates).to_numpy()
+    np.testing.assert_allclose(diag["all_total"], _independent_total_drag_bp(res, vix), atol=1e-7)
 
 
 def test_vix_call_layers_are_labelled_and_analysed(default_md):
@@ -249,7 +278,9 @@ def test_vix_call_layers_are_labelled_and_analysed(default_md):
     calls = r.model_copy(update={"layers": [la.model_copy(update={"instrument": "vix_call"}) for la in r.layers]})
     res = alvh.run(calls, default_md, "2016-01-01", "2016-12-30")
     s = json.loads(json.dumps(res.summary_dict()["analysis"], allow_nan=False))
-    assert s["drag"]["instruments"] == {"short": "calls", "medium": "calls", "long": "calls"}
+    assert s["hedge_cost"]["instruments"] == {"short": "calls", "medium": "calls", "long": "calls"}
+    # calls have theta in carry and their own implied-vol move in option_vol
+    assert s["hedge_cost"]["split_bp_per_month"]["option_vol"] != 0
     assert set(s["exposure"]) == {"short", "medium", "long"}
     assert all(v["instrument"] == "calls" for v in s["exposure"].values())
     text = res.analysis.summary()
@@ -260,7 +291,8 @@ def test_vix_call_layers_are_labelled_and_analysed(default_md):
     net = (res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1)
     cf = a.drag.drag.counterfactual[:, 0].sum(axis=1)
     nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
-    np.testing.assert_allclose(a.daily_drag()["all_total"], (cf - net) / nav_prev * 1e4, atol=1e-7)
+    np.testing.assert_allclose(a.daily_spot_vix_shortfall()["all_total"], (cf - net) / nav_prev * 1e4, atol=1e-7)
+    np.testing.assert_allclose(a.daily_hedge_cost()["hedge_cost_all_total_bp"], -net / res.capital * 1e4, atol=1e-9)
 
 
 @pytest.mark.parametrize("variant", ["no_core", "no_layers", "financing", "constant_maturity"])
@@ -268,7 +300,8 @@ def test_rule_variants_analyse_without_silent_gaps(default_md, variant):
     r = default_rules()
     rules = {
         "no_core": r.model_copy(update={"core": r.core.model_copy(update={"enabled": False})}),
-        "no_layers": r.model_copy(update={"layers": [], "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
+        "no_layers": r.model_copy(update={"layers": [],
+                                          "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
         "financing": r.model_copy(update={"financing": r.financing.model_copy(update={"enabled": True,
                                                                                        "fraction": 0.5})}),
         "constant_maturity": r.model_copy(update={"constant_maturity": r.constant_maturity.model_copy(
@@ -281,11 +314,15 @@ def test_rule_variants_analyse_without_silent_gaps(default_md, variant):
         assert a.break_even is None and "core" not in a.regression.index
         assert any("core" in n for n in a.notes)
     elif variant == "no_layers":
-        assert a.drag.drag.layers == () and len(a.exposure) == 0 and a.summary_dict()["drag"]["total_drag_bp_per_month"] == 0
+        assert a.drag.drag.layers == () and len(a.exposure) == 0 and a.cost is None
+        sd = a.summary_dict()
+        assert sd["hedge_cost"]["statement"].startswith("there is no hedge to cost")
+        assert sd["what_it_bought"].startswith("n/a") and sd["seed_claim"].startswith("n/a")
+        assert "there is no hedge to cost" in res.summary() and len(a.regime_table) == 0
         assert "not reported" in a.trigger["sentence"] and any("no beta ratio" in n for n in a.notes)
     elif variant == "financing":
         assert res.financing.sum() < 0
         # financing is its own group: not a layer, not in the layers' drag
         assert "financing" not in a.drag.drag.layers and "financing" in a.drag.attribution.groups
     else:
-        assert "cm" in a.drag.drag.layers and "cm" in a.summary_dict()["drag"]["per_layer_drag_bp_per_month"]
+        assert "cm" in a.drag.drag.layers and "cm" in a.summary_dict()["hedge_cost"]["per_layer_bp_per_month"]

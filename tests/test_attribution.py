@@ -3,13 +3,10 @@ exact summation (hypothesis), and the vectorized pass against a slow
 per-position reference loop written independently here (closed forms with
 math.erf, not alvh.pricing).
 
-Also holds ``make_records``, the synthetic PositionRecords builder shared by
-tests/test_drag.py and tests/test_exposure.py.
+The synthetic PositionRecords builder ``make_records`` lives in tests/helpers.py.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
@@ -17,58 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alvh.analytics.attribution import TERMS, attribute, slot_groups
-from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
+from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
-
-ql = pytest.importorskip("QuantLib")
-
-
-# ---------------------------------------------------------------- reference closed forms (scalar, math only)
-def _n(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-
-
-def _cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def ref_bsm(s, k, t, vol, r, q, call):
-    """Price and greeks per the architecture's units (vega per vol point, vanna/volga per point)."""
-    sq = vol * math.sqrt(t)
-    d1 = (math.log(s / k) + (r - q + 0.5 * vol * vol) * t) / sq
-    d2 = d1 - sq
-    dq, dr = math.exp(-q * t), math.exp(-r * t)
-    if call:
-        price = s * dq * _cdf(d1) - k * dr * _cdf(d2)
-        delta = dq * _cdf(d1)
-    else:
-        price = k * dr * _cdf(-d2) - s * dq * _cdf(-d1)
-        delta = dq * (_cdf(d1) - 1.0)
-    gamma = dq * _n(d1) / (s * sq)
-    vega1 = s * dq * _n(d1) * math.sqrt(t)
-    return dict(price=price, delta=delta, gamma=gamma, vega=vega1 / 100, vanna=-dq * _n(d1) * d2 / vol / 100,
-                volga=vega1 * d1 * d2 / vol / 1e4)
-
-
-def ref_black76(f, k, t, vol, r, call):
-    sq = vol * math.sqrt(t)
-    d1 = (math.log(f / k) + 0.5 * vol * vol * t) / sq
-    d2 = d1 - sq
-    dr = math.exp(-r * t)
-    if call:
-        price = dr * (f * _cdf(d1) - k * _cdf(d2))
-        delta = dr * _cdf(d1)
-    else:
-        price = dr * (k * _cdf(-d2) - f * _cdf(-d1))
-        delta = dr * (_cdf(d1) - 1.0)
-    gamma = dr * _n(d1) / (f * sq)
-    vega1 = dr * f * _n(d1) * math.sqrt(t)
-    return dict(price=price, delta=delta, gamma=gamma, vega=vega1 / 100, vanna=-dr * _n(d1) * d2 / vol / 100,
-                volga=vega1 * d1 * d2 / vol / 1e4)
-
-
-def _intrinsic(u, k, call):
-    return max(u - k, 0.0) if call else max(k - u, 0.0)
+from helpers import (
+    intrinsic,
+    make_records,
+    ql_black76,
+    ql_european,
+    ref_black76,
+    ref_bsm,
+    single_record,
+)
 
 
 def reference_terms(kind, call, k, t0, t1, u0, u1, ur, s0, s1, r, q, p0, p1):
@@ -82,12 +38,12 @@ def reference_terms(kind, call, k, t0, t1, u0, u1, ur, s0, s1, r, q, p0, p1):
         v0 = ref_bsm(u0, k, t0, s0, r, q, call)["price"] if spx else ref_black76(u0, k, t0, s0, r, call)["price"]
         dsig = (s1 - s0) * 100
         if t1 <= 0:
-            out["theta"] = _intrinsic(u0, k, call) - v0
+            out["theta"] = intrinsic(u0, k, call) - v0
             if spx:
-                out["delta"] = _intrinsic(u1, k, call) - _intrinsic(u0, k, call)
+                out["delta"] = intrinsic(u1, k, call) - intrinsic(u0, k, call)
             else:
-                out["carry"] = _intrinsic(ur, k, call) - _intrinsic(u0, k, call)
-                out["vega"] = _intrinsic(u1, k, call) - _intrinsic(ur, k, call)
+                out["carry"] = intrinsic(ur, k, call) - intrinsic(u0, k, call)
+                out["vega"] = intrinsic(u1, k, call) - intrinsic(ur, k, call)
         else:
             g = ref_bsm(u0, k, t1, s0, r, q, call) if spx else ref_black76(u0, k, t1, s0, r, call)
             out["theta"] = g["price"] - v0
@@ -107,94 +63,6 @@ def reference_terms(kind, call, k, t0, t1, u0, u1, ur, s0, s1, r, q, p0, p1):
                 out["vanna"] = g["vanna"] * (a + b) * dsig
     out["residual"] = (p1 - p0) - sum(out[name] for name in TERMS[:8])
     return out
-
-
-# ---------------------------------------------------------------- synthetic records
-CORE_SLOTS = ("core.short_put", "core.long_put", "core.short_call", "core.long_call")
-
-
-def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: str = "futures",
-                 mark_noise: float = 0.0, expiry_day: int | None = None,
-                 flat_core_days: tuple[int, ...] = ()) -> PositionRecords:
-    """Random but internally consistent records: an iron condor core and three hedge layers.
-
-    Marks are full revaluations with the reference closed forms (plus optional
-    noise, so the residual also carries a mark mismatch). Each layer slot
-    rolls to a new contract every ``20 + 10*layer`` days.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    layers = ("short", "mid", "long")
-    names = CORE_SLOTS + tuple(f"{layer}.vx" for layer in layers)
-    component = ("core",) * 4 + layers
-    mult = np.array([100.0] * 4 + ([1000.0] * 3 if layer_kind == "futures" else [100.0] * 3))
-    shape = (n_days, n_paths, len(names))
-    f = {name: np.full(shape, np.nan) for name in (
-        "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
-        "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")}
-    kind = np.zeros(shape, dtype=np.int8)
-    qty = np.zeros(shape)
-    is_call = np.zeros(shape, dtype=bool)
-    spot = 4000.0 * np.exp(np.cumsum(rng.normal(0, 0.012, (n_days, n_paths)), axis=0))
-    ivs = np.clip(0.18 + np.cumsum(rng.normal(0, 0.008, (n_days, n_paths)), axis=0), 0.08, 0.8)
-    vix = ivs * 100
-    for d in range(1, n_days):
-        for p in range(n_paths):
-            # core: 4 legs
-            age = (d - 1) % 40  # a new condor every 40 days, entered at 45 DTE
-            t0, t1 = (45 - age) / 365, (44 - age) / 365
-            if d == expiry_day:
-                t1 = 0.0
-            s0, s1 = spot[d - 1, p], spot[d, p]
-            for j, (k_rel, call, q) in enumerate(((0.92, False, -1), (0.88, False, 1), (1.06, True, -1),
-                                                  (1.10, True, 1))):
-                if d in flat_core_days:
-                    continue
-                k = round(4000 * k_rel, 0)
-                skew = 0.02 * (1 - k_rel) * 10
-                v0 = ivs[d - 1, p] + skew + rng.normal(0, 0.001)
-                v1 = ivs[d, p] + skew + rng.normal(0, 0.001)
-                p0 = ref_bsm(s0, k, t0, v0, 0.03, 0.015, call)["price"]
-                p1 = (ref_bsm(s1, k, t1, v1, 0.03, 0.015, call)["price"] if t1 > 0 else _intrinsic(s1, k, call))
-                p1 += mark_noise * rng.normal()
-                row = dict(strike=k, t_prev=t0, t_now=t1, underlying_prev=s0, underlying_now=s1,
-                           underlying_rolldown=s0, vol_prev=v0, vol_now=v1, rate_prev=0.03, div_prev=0.015,
-                           price_prev=p0, price_now=p1)
-                for name, value in row.items():
-                    f[name][d, p, j] = value
-                kind[d, p, j] = InstrumentKind.SPX_OPTION
-                qty[d, p, j] = q * 3
-                is_call[d, p, j] = call
-            for li, (base_dte, cycle) in enumerate(((25, 20), (75, 30), (140, 40))):
-                j = 4 + li
-                age = (d - 1) % cycle
-                dte0 = base_dte - age
-                dte1 = dte0 - 1
-                slope = 0.05 * (1 if rng.random() < 0.8 else -1)  # contango most days
-                beta = math.exp(-dte0 / 60)
-                f0 = vix[d - 1, p] + slope * dte0 * (1 - 0.3 * beta)
-                froll = vix[d - 1, p] + slope * dte1 * (1 - 0.3 * beta)
-                f1 = froll + beta * (vix[d, p] - vix[d - 1, p]) + rng.normal(0, 0.2)
-                if layer_kind == "futures":
-                    kind[d, p, j] = InstrumentKind.VX_FUTURE
-                    row = dict(t_prev=dte0 / 365, t_now=dte1 / 365, underlying_prev=f0, underlying_now=f1,
-                               underlying_rolldown=froll, price_prev=f0, price_now=f1, rate_prev=0.03, div_prev=0.0)
-                    qty[d, p, j] = (2, 2, 1)[li]
-                else:
-                    kind[d, p, j] = InstrumentKind.VIX_OPTION
-                    k = 20.0 + 5 * li
-                    sv0 = 0.9 - 0.1 * li + rng.normal(0, 0.02)
-                    sv1 = sv0 + rng.normal(0, 0.03)
-                    p0 = ref_black76(f0, k, dte0 / 365, sv0, 0.03, True)["price"]
-                    p1 = ref_black76(f1, k, dte1 / 365, sv1, 0.03, True)["price"]
-                    row = dict(strike=k, t_prev=dte0 / 365, t_now=dte1 / 365, underlying_prev=f0,
-                               underlying_now=f1, underlying_rolldown=froll, vol_prev=sv0, vol_now=sv1,
-                               rate_prev=0.03, div_prev=0.0, price_prev=p0, price_now=p1 + mark_noise * rng.normal())
-                    is_call[d, p, j] = True
-                    qty[d, p, j] = (20, 20, 10)[li]
-                for name, value in row.items():
-                    f[name][d, p, j] = value
-    return PositionRecords(slots=SlotInfo(names=names, component=component, multiplier=mult), kind=kind,
-                           quantity=qty, is_call=is_call, **f)
 
 
 def reference_attribution(rec: PositionRecords) -> np.ndarray:
@@ -218,52 +86,15 @@ def reference_attribution(rec: PositionRecords) -> np.ndarray:
     return out
 
 
-def _single(kind, *, call=True, k=np.nan, t0=np.nan, t1=np.nan, u0, u1, ur=None, s0=np.nan, s1=np.nan, r=0.0,
-            q=0.0, p0, p1, qty=1.0, mult=100.0) -> PositionRecords:
-    """Records of one slot held on day 1."""
-    vals = dict(strike=k, t_prev=t0, t_now=t1, underlying_prev=u0, underlying_now=u1,
-                underlying_rolldown=u0 if ur is None else ur, vol_prev=s0, vol_now=s1, rate_prev=r, div_prev=q,
-                price_prev=p0, price_now=p1)
-    arrays = {name: np.array([np.nan, v], dtype=float).reshape(2, 1, 1) for name, v in vals.items()}
-    return PositionRecords(
-        slots=SlotInfo(names=("x",), component=("core",) if kind == InstrumentKind.SPX_OPTION else ("layer",),
-                       multiplier=np.array([mult])),
-        kind=np.array([0, int(kind)], dtype=np.int8).reshape(2, 1, 1),
-        quantity=np.array([0.0, qty]).reshape(2, 1, 1), is_call=np.array([False, call]).reshape(2, 1, 1), **arrays)
-
-
-# ---------------------------------------------------------------- QuantLib oracles
-def _ql_european(s, k, t_days, vol, r, q, call):
-    """QuantLib analytic European option (price, delta, gamma, vega per 1.0 vol) on an ACT/365 clock."""
-    today = ql.Date(2, 1, 2024)
-    ql.Settings.instance().evaluationDate = today
-    dc = ql.Actual365Fixed()
-    spot = ql.SimpleQuote(s)
-    process = ql.BlackScholesMertonProcess(
-        ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
-        ql.YieldTermStructureHandle(ql.FlatForward(today, r, dc)),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)))
-    option = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k),
-                               ql.EuropeanExercise(today + int(t_days)))
-    option.setPricingEngine(ql.AnalyticEuropeanEngine(process))
-    return option.NPV(), option.delta(), option.gamma(), option.vega()
-
-
-def _ql_black(f, k, t, vol, r, call):
-    payoff = ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k)
-    calc = ql.BlackCalculator(payoff, f, vol * math.sqrt(t), math.exp(-r * t))
-    return calc.value(), calc.delta(f), calc.gamma(f), calc.vega(t)
-
-
 def test_spx_option_against_quantlib_revaluation_and_greeks():
     s0, s1, k, d0, sig0, sig1, r, q = 4000.0, 3960.0, 3800.0, 30, 0.20, 0.215, 0.04, 0.015
-    p0 = _ql_european(s0, k, d0, sig0, r, q, False)[0]
-    p1 = _ql_european(s1, k, d0 - 1, sig1, r, q, False)[0]
-    rec = _single(InstrumentKind.SPX_OPTION, call=False, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=s0, u1=s1,
+    p0 = ql_european(s0, k, d0, sig0, r, q, False)[0]
+    p1 = ql_european(s1, k, d0 - 1, sig1, r, q, False)[0]
+    rec = single_record(InstrumentKind.SPX_OPTION, call=False, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=s0, u1=s1,
                   s0=sig0, s1=sig1, r=r, q=q, p0=p0, p1=p1, qty=-2.0)
     att = attribute(rec, capital=1e6)
     term = {name: att.term(name)[1, 0, 0] / (-2.0 * 100) for name in TERMS}
-    v_t1 = _ql_european(s0, k, d0 - 1, sig0, r, q, False)
+    v_t1 = ql_european(s0, k, d0 - 1, sig0, r, q, False)
     # theta = QuantLib's revaluation at the new time, old market
     assert term["theta"] == pytest.approx(v_t1[0] - p0, rel=1e-9, abs=1e-9)
     # Taylor terms with QuantLib's greeks at (S0, sigma0, t1); vega per vol point = QuantLib vega / 100
@@ -273,7 +104,7 @@ def test_spx_option_against_quantlib_revaluation_and_greeks():
     assert term["vega"] == pytest.approx(v_t1[3] / 100 * dsig, rel=1e-8)
     # vanna and volga against finite differences of QuantLib delta and vega
     h = 1e-4
-    up, dn = _ql_european(s0, k, d0 - 1, sig0 + h, r, q, False), _ql_european(s0, k, d0 - 1, sig0 - h, r, q, False)
+    up, dn = ql_european(s0, k, d0 - 1, sig0 + h, r, q, False), ql_european(s0, k, d0 - 1, sig0 - h, r, q, False)
     vanna_pt = (up[1] - dn[1]) / (2 * h) / 100
     volga_pt = (up[3] - dn[3]) / (2 * h) / 1e4
     assert term["vanna"] == pytest.approx(vanna_pt * ds * dsig, rel=1e-5)
@@ -287,20 +118,20 @@ def test_spx_option_against_quantlib_revaluation_and_greeks():
 
 def test_vix_option_on_future_against_quantlib_black_calculator():
     f0, froll, f1, k, d0, sig0, sig1, r = 21.0, 20.8, 23.5, 22.0, 40, 0.85, 0.80, 0.03
-    p0 = _ql_black(f0, k, d0 / 365, sig0, r, True)[0]
-    p1 = _ql_black(f1, k, (d0 - 1) / 365, sig1, r, True)[0]
-    rec = _single(InstrumentKind.VIX_OPTION, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=f0, u1=f1, ur=froll,
+    p0 = ql_black76(f0, k, d0 / 365, sig0, r, True)[0]
+    p1 = ql_black76(f1, k, (d0 - 1) / 365, sig1, r, True)[0]
+    rec = single_record(InstrumentKind.VIX_OPTION, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=f0, u1=f1, ur=froll,
                   s0=sig0, s1=sig1, r=r, p0=p0, p1=p1, qty=10.0)
     att = attribute(rec, capital=1e6)
     term = {name: att.term(name)[1, 0, 0] / 1000.0 for name in TERMS}
-    v, delta, gamma, vega = _ql_black(f0, k, (d0 - 1) / 365, sig0, r, True)
+    v, delta, gamma, vega = ql_black76(f0, k, (d0 - 1) / 365, sig0, r, True)
     a, b = froll - f0, f1 - froll
     assert term["theta"] == pytest.approx(v - p0, rel=1e-9)
     assert term["carry"] == pytest.approx(delta * a + 0.5 * gamma * a * a, rel=1e-8)
     assert term["vega"] == pytest.approx(delta * b, rel=1e-8)
     assert term["volga"] == pytest.approx(0.5 * gamma * ((a + b) ** 2 - a * a), rel=1e-8)
     h = 1e-4
-    vu, vd = _ql_black(f0, k, (d0 - 1) / 365, sig0 + h, r, True), _ql_black(f0, k, (d0 - 1) / 365, sig0 - h, r, True)
+    vu, vd = ql_black76(f0, k, (d0 - 1) / 365, sig0 + h, r, True), ql_black76(f0, k, (d0 - 1) / 365, sig0 - h, r, True)
     volga_pt = (vu[3] - vd[3]) / (2 * h) / 1e4
     dsig = (sig1 - sig0) * 100
     assert term["vol_of_vol"] == pytest.approx(vega / 100 * dsig + 0.5 * volga_pt * dsig * dsig, rel=1e-5)
@@ -311,7 +142,7 @@ def test_vix_option_on_future_against_quantlib_black_calculator():
 
 
 def test_vx_future_carry_and_curve_move_exact():
-    rec = _single(InstrumentKind.VX_FUTURE, u0=18.0, ur=17.9, u1=19.25, p0=18.0, p1=19.25, qty=-3.0, mult=1000.0)
+    rec = single_record(InstrumentKind.VX_FUTURE, u0=18.0, ur=17.9, u1=19.25, p0=18.0, p1=19.25, qty=-3.0, mult=1000.0)
     att = attribute(rec, capital=1e6)
     assert att.term("carry")[1, 0, 0] == pytest.approx(-3000 * (17.9 - 18.0), abs=1e-9)
     assert att.term("vega")[1, 0, 0] == pytest.approx(-3000 * (19.25 - 17.9), abs=1e-9)
@@ -322,8 +153,8 @@ def test_vx_future_carry_and_curve_move_exact():
 
 def test_expiry_day_puts_time_value_in_theta_and_payoff_in_delta():
     s0, s1, k = 4000.0, 3950.0, 3975.0
-    p0 = _ql_european(s0, k, 1, 0.25, 0.03, 0.0, False)[0]
-    rec = _single(InstrumentKind.SPX_OPTION, call=False, k=k, t0=1 / 365, t1=0.0, u0=s0, u1=s1, s0=0.25, s1=0.3,
+    p0 = ql_european(s0, k, 1, 0.25, 0.03, 0.0, False)[0]
+    rec = single_record(InstrumentKind.SPX_OPTION, call=False, k=k, t0=1 / 365, t1=0.0, u0=s0, u1=s1, s0=0.25, s1=0.3,
                   r=0.03, p0=p0, p1=max(k - s1, 0.0), qty=1.0)
     att = attribute(rec, capital=1e6)
     assert att.term("theta")[1, 0, 0] == pytest.approx(100 * (0.0 - p0), rel=1e-12)

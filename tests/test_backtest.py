@@ -7,14 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import QuantLib as ql
 
 from alvh.calendar import trading_days
 from alvh.config import rules_from_dict
 from alvh.engine import MarketPaths, run_backtest, run_engine
 from alvh.engine.inputs import FlatSkewSurface, VixOptionVol
 from alvh.market import VXCurve, VXModelParams, effective_vega_model, vix_option_vol
-
-ql = pytest.importorskip("QuantLib")
 
 
 def _ql_price(spot: float, strike: float, days: int, vol: float, rate: float, call: bool) -> float:
@@ -49,7 +48,8 @@ def test_hand_computed_month():
                      vix_option_vol=VixOptionVol(vix, np.full((n, 1), np.nan), VXModelParams.default()))
     rules = rules_from_dict({
         "general": {"rate_source": "data", "capital": 1e6},
-        "costs": {"spx_half_spread": 0.1, "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
+        "costs": {"spx_half_spread_fraction": 0.0, "spx_half_spread_floor_ticks": 1.0, "spx_tick_small": 0.1,
+                  "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
         "core": {"strike_mode": "width", "short_put_offset": 200, "short_call_offset": 200,
                  "put_wing_width": 50, "call_wing_width": 50, "dividend_yield": 0.0},
         "layers": [], "rebalance": {"enabled": False}})
@@ -57,7 +57,7 @@ def test_hand_computed_month():
     # entry at the close of 19 Jan: 28 days to 16 Feb
     legs = [(4550, False, 1), (4600, False, -1), (5000, True, -1), (5050, True, 1)]
     p0 = [_ql_price(4800.0, k, 28, 0.16, 0.05, c) for k, c, _ in legs]
-    credit = -sum(s * p for (_, _, s), p in zip(legs, p0))
+    credit = -sum(s * p for (_, _, s), p in zip(legs, p0, strict=True))
     contracts = math.floor(0.10 * 1e6 / ((50.0 - credit) * 100.0))
     cost_per_option = 0.1 * 100 + 1.0
     entry_cost = 4 * contracts * cost_per_option
@@ -71,7 +71,7 @@ def test_hand_computed_month():
     assert res.collateral[0, 0] == pytest.approx((50 - credit) * 100 * contracts)
     # a mark in the middle: 1 Feb, SPX 4700, 15 days left
     pm = [_ql_price(4700.0, k, 15, 0.16, 0.05, c) for k, c, _ in legs]
-    value = sum(s * p for (_, _, s), p in zip(legs, pm)) * 100 * contracts
+    value = sum(s * p for (_, _, s), p in zip(legs, pm, strict=True)) * 100 * contracts
     assert res.nav[mid, 0] == pytest.approx(1e6 - entry_cost + credit * 100 * contracts + value, abs=1e-6)
     # expiry: settle at the open (4580): the put spread pays 20 points per condor against us
     exp = tr[(tr["date"] == dates[-1]) & (tr["reason"] == "expiry")].sort_values("strike")
@@ -103,7 +103,8 @@ def default_md():
 
 
 def _dte(trades):
-    return (pd.to_datetime(trades["expiry"]).to_numpy() - trades["date"].to_numpy()).astype("timedelta64[D]").astype(float)
+    days = pd.to_datetime(trades["expiry"]).to_numpy() - trades["date"].to_numpy()
+    return days.astype("timedelta64[D]").astype(float)
 
 
 def test_default_data_vx_prices_are_the_two_factor_model(default_md):

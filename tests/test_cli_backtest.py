@@ -30,20 +30,27 @@ def test_backtest_default_data(tmp_path):
     assert "final NAV" in r.stdout and "core" in r.stdout
     # the analysis (alvh.analytics.analyze): summary.json keys, the two tables, the printed summary
     an = s["analysis"]
-    dr = an["drag"]
-    assert set(dr["per_layer_drag_bp_per_month"]) == {"short", "medium", "long"}
-    assert dr["total_drag_bp_per_month"] == pytest.approx(sum(dr["split_bp_per_month"].values()))
+    hc = an["hedge_cost"]
+    assert set(hc["per_layer_bp_per_month"]) == {"short", "medium", "long"}
+    assert hc["total_bp_per_month"] == pytest.approx(sum(hc["split_bp_per_month"].values()))
     assert an["rebalance_trigger"]["fired"] == s["rebalance_firings"]
+    # daily.parquet carries the daily decomposition per layer
+    for layer in ("short", "medium", "long", "all"):
+        assert {f"hedge_cost_{layer}_{t}_bp" for t in hc["split_bp_per_month"]} <= set(daily.columns)
+    assert daily["hedge_cost_all_total_bp"].sum() / daily.index.to_period("M").nunique() == pytest.approx(
+        hc["total_bp_per_month"])
     monthly = pd.read_csv(out / "drag_monthly.csv")
     allrows = monthly[monthly["layer"] == "all"]
-    assert allrows["total"].sum() / len(allrows) == pytest.approx(dr["total_drag_bp_per_month"])
-    regimes = pd.read_csv(out / "regimes.csv")
-    assert {"regime", "label", "days", "mean_daily_bp", "bp_per_month_equiv"} <= set(regimes.columns)
-    assert (regimes.groupby("regime")["days"].sum() == s["n_days"]).all()
-    assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"])) == set(an["regime_table"])
-    for text in ("hedge drag", "correlation", "rebalance trigger", "drag by regime", "macd_state"):
+    assert allrows["total_bp"].sum() / len(allrows) == pytest.approx(hc["total_bp_per_month"])
+    regimes = pd.read_csv(out / "regimes.csv", keep_default_na=False)  # the label "n/a" is text, not a missing value
+    assert {"regime", "label", "n_days", "n_months", "mean_daily_bp", "ci95_lo_daily_bp", "ci95_hi_daily_bp",
+            "bp_per_month_equiv", "small_sample"} <= set(regimes.columns)
+    assert (regimes.groupby("regime")["n_days"].sum() == s["n_days"]).all()
+    assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"], strict=True)) == set(an["regime_table"])
+    for text in ("WHAT THE HEDGE COST", "WHAT IT BOUGHT", "SEED CLAIM", "hedge cost by regime", "95% CI",
+                 "rebalance trigger", "macd_state", "against the core"):
         assert text in r.stdout
-    assert f"{dr['total_drag_bp_per_month']:.1f}" in r.stdout
+    assert f"{hc['total_bp_per_month']:.2f}" in r.stdout
 
 
 @pytest.mark.parametrize("toml,named", [
@@ -61,13 +68,18 @@ def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
 
 
 @pytest.mark.slow
-def test_backtest_past_the_vx_data_says_so(tmp_path, real_store_dir):
+def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_end(tmp_path, real_store_dir):
+    # asking for days past the VX data is an error naming the available span; nothing is written
     out = tmp_path / "out"
     r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
                         "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "2025-12-31" in r.stderr and "2025-06-18" in r.stderr and "Traceback" not in r.stderr
+    assert not (out / "summary.json").exists()
+    # without --end the run ends on the last day every series the rules need has data, and says so
+    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
+                        "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
-    cov = s["analysis"]["coverage"]
-    assert cov["last_covered"] == "2025-06-18" and cov["uncovered_days"] > 0
-    assert "contango_heavy_months" in s["analysis"]
-    assert "2025-06-18" in " ".join(r.stdout.split())  # the note, however rich wraps it
+    assert s["end"].startswith("2025-06-18")
+    assert "2025-06-18" in " ".join(r.stdout.split())

@@ -93,3 +93,36 @@ def test_cli_rules_init_and_check(tmp_path):
     path.write_text(path.read_text().replace("weight = 0.02", "weight = 0.95"))
     r = subprocess.run([*run, "rules", "check", str(path)], capture_output=True, text=True)
     assert r.returncode == 2 and "'layers'" in r.stderr and "100%" in r.stderr
+
+
+@pytest.mark.parametrize("text,key,match", [
+    ("[[layers]]\nname = 'short'\nwieght = 0.04\nmin_dte = 0\nmax_dte = 30\n", "layers.0.wieght",
+     "did you mean 'weight'"),
+    ("[general]\ncapitl = 1e7\n", "general.capitl", "did you mean 'capital'"),
+    ("[rebalanse]\nenabled = false\n", "rebalanse", "did you mean 'rebalance'"),
+    ("[[layers]]\nname = 'short'\nweight = '0.04'\nmin_dte = 0\nmax_dte = 30\n", "layers.0.weight",
+     "text '0.04'; write it without quotes"),
+    ("[rebalance]\nenabled = 1\n", "rebalance.enabled", "valid boolean"),
+    ("[rebalance]\nwindow = 90.5\n", "rebalance.window", "valid integer"),
+    ("[[layers]]\nname = 'short'\nmin_dte = 0\nmax_dte = 30\n", "layers.0.weight", "required key missing"),
+])
+def test_rules_errors_name_the_key_and_suggest(tmp_path, text, key, match):
+    f = tmp_path / "r.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=match) as exc:
+        load_rules(f)
+    assert exc.value.key == key
+    assert "{" not in str(exc.value)  # never the whole parsed table
+
+
+def test_rules_bom_and_crlf_accepted(tmp_path):
+    f = tmp_path / "r.toml"
+    f.write_bytes(b"\xef\xbb\xbf[general]\r\ncapital = 2e7\r\n")
+    assert load_rules(f).general.capital == 2e7
+
+
+@pytest.mark.parametrize("target,match", [("dir", "a directory"), ("/dev/null", "a device")])
+def test_rules_path_named_as_what_it_is(tmp_path, target, match):
+    path = tmp_path if target == "dir" else target
+    with pytest.raises(ConfigError, match=match):
+        load_rules(path)

@@ -113,7 +113,7 @@ def test_real_spx_matches_source_md(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("name,rows,first,last", [
-    ("vix", 9234, "1990-01-02", "2026-07-22"),
+    ("vix", 9234 - 33, "1990-01-02", "2026-07-22"),  # 33 rows on NYSE holidays dropped (noted)
     ("vix3m", 4235, "2009-09-18", "2026-07-22"),
     ("vix9d", 3909, "2011-01-04", "2026-07-22"),
     ("vix6m", 4607, "2008-01-02", "2026-04-24"),
@@ -126,7 +126,10 @@ def test_real_cboe_indices(shared_data: Path, name: str, rows: int, first: str, 
     assert list(f.columns) == ["open", "high", "low", "close"]
     # slow reference: csv module, float() per cell
     with open(shared_data / f"vix_index/{name.upper()}_History.csv", newline="") as fh:
-        ref = [float(r[-1]) for r in list(csv.reader(fh))[1:]]
+        body = list(csv.reader(fh))[1:]
+    keep = set(f.index.strftime("%m/%d/%Y"))
+    ref = [float(r[-1]) for r in body if r[0] in keep]
+    assert len(body) - len(ref) == (33 if name == "vix" else 0)
     np.testing.assert_array_equal(f["close"].to_numpy(), np.array(ref))
 
 
@@ -138,7 +141,10 @@ def test_real_vix6m_published_exception_is_noted(shared_data: Path) -> None:
 
 def test_yahoo_layout(shared_data: Path) -> None:
     f = read_index_csv(shared_data / "vix_index/VXV_yahoo_2006_2017.csv", "vix3m")
-    assert len(f) == 2637 and f.index[0] == pd.Timestamp("2006-07-17")
+    # 2637 rows; Yahoo's 2014-02-17 row (Presidents Day, NYSE closed) is dropped and noted
+    assert len(f) == 2636 and f.index[0] == pd.Timestamp("2006-07-17")
+    assert pd.Timestamp("2014-02-17") not in f.index
+    assert any("2014-02-17 (an NYSE holiday (Presidents Day))" in n for n in f.attrs["notes"])
 
 
 def test_spx_yahoo_layout(tmp_path: Path) -> None:
@@ -488,7 +494,7 @@ def test_breadth_fractional_count(tmp_path: Path) -> None:
 def test_series_and_rate(tmp_path: Path) -> None:
     s = read_series(write(tmp_path / "fx.csv", "date,eurusd\n2020-01-02,1.12\n2020-01-03,1.11\n"))
     assert s.name == "eurusd" and s.tolist() == [1.12, 1.11]
-    r = read_rate(write(tmp_path / "r.csv", "date,value\n2020-01-02,1.5\n"), unit="percent")
+    r = read_rate(write(tmp_path / "r.csv", "date,value\n2020-01-02,1.5\n"), percent=True)
     assert r.iloc[0] == pytest.approx(0.015)
     expect_error(read_rate, tmp_path / "r.csv", row=2, column="value", match="implausible")
 

@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_attribution import _single, make_records
 
 from alvh.analytics.attribution import attribute
 from alvh.analytics.drag import (
@@ -25,6 +24,7 @@ from alvh.analytics.drag import (
 )
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 from alvh.errors import InputError
+from helpers import make_records, single_record
 
 CAPITAL = 1e6
 
@@ -35,9 +35,9 @@ def _dates(n: int, start: str = "2020-01-02") -> pd.DatetimeIndex:
 
 def _core_plus_future(dsig_core_pts: float, froll: float, f1: float, qty: float = 2.0) -> PositionRecords:
     """Day 1: a core SPX put (vol moves by dsig) and a VX future layer (F0 = 20)."""
-    core = _single(InstrumentKind.SPX_OPTION, call=False, k=3800.0, t0=30 / 365, t1=29 / 365, u0=4000.0, u1=4000.0,
-                   s0=0.20, s1=0.20 + dsig_core_pts / 100, p0=10.0, p1=10.0, qty=-1.0)
-    fut = _single(InstrumentKind.VX_FUTURE, u0=20.0, ur=froll, u1=f1, p0=20.0, p1=f1, qty=qty, mult=1000.0)
+    core = single_record(InstrumentKind.SPX_OPTION, call=False, k=3800.0, t0=30 / 365, t1=29 / 365, u0=4000.0,
+                         u1=4000.0, s0=0.20, s1=0.20 + dsig_core_pts / 100, p0=10.0, p1=10.0, qty=-1.0)
+    fut = single_record(InstrumentKind.VX_FUTURE, u0=20.0, ur=froll, u1=f1, p0=20.0, p1=f1, qty=qty, mult=1000.0)
     fields = {name: np.concatenate([getattr(core, name), getattr(fut, name)], axis=2)
               for name in ("kind", "quantity", "is_call", "strike", "t_prev", "t_now", "underlying_prev",
                            "underlying_now", "underlying_rolldown", "vol_prev", "vol_now", "rate_prev", "div_prev",
@@ -93,7 +93,7 @@ def test_core_flat_days_fall_back_to_spot_vix_change():
     # elsewhere: the |q m vega|-weighted mean of the legs' IV changes, recomputed by hand
     d = 5
     legs = slice(0, 4)
-    from test_attribution import ref_bsm
+    from helpers import ref_bsm
     w = np.array([abs(rec.quantity[d, 0, j] * 100 * ref_bsm(rec.underlying_prev[d, 0, j], rec.strike[d, 0, j],
                                                             rec.t_now[d, 0, j], rec.vol_prev[d, 0, j], 0.03, 0.015,
                                                             rec.is_call[d, 0, j])["vega"]) for j in range(4)])

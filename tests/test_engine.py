@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from alvh.config import rules_from_dict
-from alvh.engine import MarketPaths, prepare, run_engine, synthetic_paths
+from alvh.engine import MarketPaths, prepare, run_engine
 from alvh.errors import ConfigError
 from alvh.market import VXModelParams
+from alvh.simulate import synthetic_paths
 
 FULL = {
     "general": {"contracts": "fractional"},
@@ -51,10 +52,10 @@ def _black(f: float, k: float, t: float, vol: float, r: float, call: bool) -> fl
     return c if call else c - math.exp(-r * t) * (f - k)
 
 
-def _ssvi_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
-    """Scalar SSVI (GJ 2014 eq. 4.1, power-law phi) with theta(t) piecewise linear in t (docs/model.md 1.4)."""
+def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
+    """Scalar tail-weight smile (docs/model.md 1.1) with theta(t) piecewise linear in t (docs/model.md 1.4)."""
     s = mp.surface
-    th30, rho, ratio = float(s.theta30[d, p]), float(s.rho[d, p]), [float(x) for x in s.term_ratio[d, p]]
+    th30, tail, ratio = float(s.theta30[d, p]), float(s.tail[d, p]), [float(x) for x in s.term_ratio[d, p]]
     nodes = [9 / 365, 30 / 365, 93 / 365, 184 / 365]
     if t <= nodes[0]:
         r = ratio[0] * t / nodes[0]
@@ -64,8 +65,10 @@ def _ssvi_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
         j = max(i for i in range(3) if t > nodes[i])
         r = ratio[j] + (ratio[j + 1] - ratio[j]) * (t - nodes[j]) / (nodes[j + 1] - nodes[j])
     theta = th30 * r
-    phi = s.eta / (theta ** s.gamma * (1 + theta) ** (1 - s.gamma))
-    w = 0.5 * theta * (1 + rho * phi * k + math.sqrt((phi * k + rho) ** 2 + 1 - rho * rho))
+    z = k / math.sqrt(theta)
+    sp = (lambda x: math.log1p(math.exp(x)) if x < 30 else x)  # noqa: E731 - softplus ln(1 + e^x)
+    h = 0.5 * (sp(-z / 0.5) - math.log(2)) + 2.0 * 1.5 * (sp((-3.5 - z) / 1.5) - sp(-3.5 / 1.5))
+    w = theta * (1 + tail * h)
     return math.sqrt(w / t)
 
 
@@ -75,7 +78,10 @@ _P = VXModelParams.default()
 def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float) -> float:
     """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX."""
     vvix = _P.vvix_intercept + _P.vvix_slope * math.log(mp.vix_close[d, p])
-    scale = (lambda tau: math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau)))
+
+    def scale(tau: float) -> float:
+        return math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau))
+
     return vvix / 100 / scale(30 / 365) * scale(dte / 365)
 
 
@@ -85,7 +91,7 @@ def _spx_mark(mp: MarketPaths, d: int, p: int, k: float, t: float, call: bool, r
         return max(s - k, 0.0) if call else max(k - s, 0.0)
     s = mp.spx_close[d, p]
     f = s * math.exp((r - q) * t)
-    return _black(f, k, t, _ssvi_iv(mp, d, p, math.log(k / f), t), r, call)
+    return _black(f, k, t, _smile_iv(mp, d, p, math.log(k / f), t), r, call)
 
 
 def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
@@ -294,7 +300,7 @@ def test_delta_target_with_no_strike_is_a_counted_event():
 
 
 def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
-    # the SSVI solve tables (exact Cboe sums, ~1-3 s per process) are memoized on disk; a cached, a fresh and
+    # the smile solve tables (exact Cboe sums, a few s per process) are memoized on disk; a cached, a fresh and
     # a rebuilt-after-corruption table must give the same surface to the last bit
     from alvh.market import surface as sm
 
@@ -308,7 +314,7 @@ def test_surface_table_disk_cache_is_bit_identical(tmp_path, monkeypatch):
         return sm.solve_theta30(vix, skew, polish=False)
 
     first = solve()
-    files = sorted(tmp_path.glob("ssvi_*.npz"))
+    files = sorted(tmp_path.glob("tailsmile_*.npz"))
     assert [f.name.split("_")[1] for f in files] == ["column", "tables"]
     again = solve()  # from the files
     files[0].write_bytes(b"not an npz")  # the small column table: rebuilt (and rewritten) when unreadable
@@ -390,7 +396,7 @@ def test_surface_term_ratio_scalar_t_equals_array_form():
 def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     # few paths: marks/roll-downs gathered from per-day tables of every contract; many paths: the held slots
     # marked directly. Same arithmetic, so the same numbers to the last bit
-    from alvh.engine import simulate
+    from alvh.engine.state import EngineState
 
     data = {**FULL, "general": {**FULL["general"], "rate_source": "constant"}}
     if layers is not None:
@@ -400,8 +406,40 @@ def test_vx_day_tables_equal_direct_marks(monkeypatch, layers):
     for backend in ("numpy", "numba"):
         a = run_engine(rules, mp, backend=backend)
         with monkeypatch.context() as m:
-            m.setattr(simulate._Simulation, "VX_TABLE_MAX_CELLS", 0)
+            m.setattr(EngineState, "VX_TABLE_MAX_CELLS", 0)
             b = run_engine(rules, mp, backend=backend)
         np.testing.assert_array_equal(b.nav, a.nav)
         for k in ("underlying_now", "underlying_rolldown", "price_now"):
             np.testing.assert_array_equal(getattr(b.records, k), getattr(a.records, k))
+
+
+def test_result_objects_read_alike():
+    # BacktestResult, PositionRecords and MarketPaths: summary() text, summary_dict()/to_dict() for JSON,
+    # a one-line repr that never prints arrays, an HTML view for notebooks
+    import json
+
+    mp = synthetic_paths(2, 60, seed=5)
+    res = run_engine(rules_from_dict(FULL), mp)
+    for obj, name in ((res, "BacktestResult"), (res.records, "PositionRecords"), (mp, "MarketPaths")):
+        r = repr(obj)
+        assert r.startswith(name + "(") and "\n" not in r and len(r) < 400, r
+        assert "array([" not in r and "[[" not in r
+        text = obj.summary()
+        assert isinstance(text, str) and text.count("\n") >= 1
+        d = obj.to_dict()
+        assert d == obj.summary_dict()
+        json.dumps(d, default=str)
+        h = obj._repr_html_()
+        assert h.startswith("<div>") and "<table>" in h and "summary()" in h
+    assert "60 days x 2 path(s)" in res.records.summary() and "core.short_put" in res.records.summary()
+    assert f"final NAV {res.nav[-1, 0]:,.0f}" in res.summary()
+    assert res.records.summary_dict()["slots"]["core.short_put"]["held_share"] == pytest.approx(
+        float((res.records.quantity[:, :, 1] != 0).mean()))
+    assert "days=60" in repr(res) and "paths=2" in repr(res)
+
+
+def test_html_view_escapes_text():
+    from alvh._display import html_view
+
+    h = html_view("a<b", {"k": "[/]<script>"}, "x < y & z")
+    assert "<script>" not in h and "&lt;script&gt;" in h and "x &lt; y &amp; z" in h and "a&lt;b" in h

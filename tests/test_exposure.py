@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from test_attribution import _ql_black, make_records
 
 from alvh.analytics.exposure import days_since_roll, decay_curve, effective_vega
 from alvh.engine.records import InstrumentKind
 from alvh.errors import InputError
+from helpers import make_records, ql_black76
 
 
 def _sens(dte: np.ndarray) -> np.ndarray:
@@ -35,7 +35,7 @@ def test_vix_option_effective_vega_uses_black76_delta_from_quantlib():
     ev = effective_vega(rec, sens)
     d, s = 3, 6
     idx = (d, 0, s)
-    _, delta, _, _ = _ql_black(rec.underlying_prev[idx], rec.strike[idx], rec.t_prev[idx], rec.vol_prev[idx],
+    _, delta, _, _ = ql_black76(rec.underlying_prev[idx], rec.strike[idx], rec.t_prev[idx], rec.vol_prev[idx],
                                rec.rate_prev[idx], True)
     assert ev.per_slot[idx] == pytest.approx(rec.quantity[idx] * 100 * delta * 0.7, rel=1e-9)
     assert ev.per_contract[idx] == pytest.approx(delta * 0.7, rel=1e-9)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from alvh import pricing
 from alvh.errors import InputError
-from tests._pricing_reference import black76_scalar, bsm_scalar
+from helpers import black76_scalar, bsm_scalar
 
 GREEKS = ("price", "delta", "gamma", "vega", "theta", "vanna", "volga")
 
@@ -33,7 +33,7 @@ SPOTS = (100.0, 4500.0)
 
 def _grid():
     rows = list(itertools.product(SPOTS, MONEYNESS, TENORS, VOLS, RATES, DIVS, (True, False)))
-    s, m, t, v, r, q, c = (np.array(x) for x in zip(*rows))
+    s, m, t, v, r, q, c = (np.array(x) for x in zip(*rows, strict=True))
     return s, s * m, t, v, r, q, c.astype(bool)
 
 

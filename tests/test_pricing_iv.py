@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from alvh import pricing
 from alvh.errors import InputError
 from alvh.pricing import IVReason, implied_vol
-from tests._pricing_reference import bsm_scalar
+from helpers import bsm_scalar
 
 MONEYNESS = (0.2, 0.5, 0.8, 0.95, 1.0, 1.05, 1.3, 2.0, 4.0)
 TENORS = (1 / 365, 7 / 365, 30 / 365, 1.0, 2.0, 5.0)
@@ -23,7 +23,7 @@ VOLS = (0.01, 0.05, 0.2, 1.0, 2.0, 5.0)
 
 def _grid(spot):
     rows = list(itertools.product(MONEYNESS, TENORS, VOLS, (True, False)))
-    m, t, v, c = (np.array(a) for a in zip(*rows))
+    m, t, v, c = (np.array(a) for a in zip(*rows, strict=True))
     return spot * m, t, v, c.astype(bool)
 
 

@@ -200,3 +200,20 @@ def test_insufficient_data_and_gaps_raise():
         rg.term_structure(_s([1, 2, 3]), _s([1, 2, 3], start="2023-01-02"))
     with pytest.raises(InputError, match="fast"):
         rg.macd(_s(np.arange(100.0)), fast=30, slow=26)
+
+
+def test_event_labels_na_outside_the_known_span():
+    # the shipped CPI calendar is known from 2015: 2014 days are "n/a", not "none" (issue 14 item 8)
+    from alvh.calendar import load_event_calendar
+
+    cpi = load_event_calendar("cpi")
+    days = pd.bdate_range("2014-12-01", "2015-02-27")
+    lab = rg.event_windows(days, {"cpi": cpi.dates, "ppi": []},
+                           known={"cpi": (cpi.known_from, cpi.known_to), "ppi": None})
+    assert (lab.loc[:"2014-12-31", "event_cpi"] == "n/a").all()
+    assert set(lab.loc["2015-01-01":, "event_cpi"]) == {"event", "none"}
+    assert lab.loc["2015-01-16", "event_cpi"] == "event"  # BLS release of December 2014 CPI
+    assert (lab["event_ppi"] == "n/a").all()  # nothing known: never "none"
+    # event_any leaves out a kind with nothing known, and is n/a where a known kind is unknown
+    assert (lab.loc[:"2014-12-31", "event_any"] == "n/a").all()
+    assert set(lab.loc["2015-01-01":, "event_any"]) == {"event", "none"}

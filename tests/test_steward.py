@@ -168,17 +168,18 @@ def test_break_even_at_expiry_and_vs_brentq_reference():
         for j, dv in enumerate(shifts):
             t = float(t_rem[i, 0])
 
-            def pnl(s):
+            def pnl(s, t=t, dv=dv):
                 return (35.0 + _bs(s, 4500, t, vols[0] + dv, 0.04, 0.013, False)
                         - _bs(s, 4700, t, vols[1] + dv, 0.04, 0.013, False)
                         - _bs(s, 5300, t, vols[2] + dv, 0.04, 0.013, True)
                         + _bs(s, 5500, t, vols[3] + dv, 0.04, 0.013, True))
-            centre = math.sqrt(4700 * 5300)
-            if pnl(centre) <= 0:
+            peak = float(res.peak_spot[i, j])
+            if res.peak_pnl[i, j] <= 0:
+                assert max(pnl(s) for s in np.linspace(4400, 5600, 2401)) <= 0
                 assert np.isnan(res.lower[i, j]) and res.reason[i, j] != ""
                 continue
-            assert res.lower[i, j] == pytest.approx(brentq(pnl, 4500 / 4, centre, xtol=1e-10), rel=1e-9)
-            assert res.upper[i, j] == pytest.approx(brentq(pnl, centre, 5500 * 4, xtol=1e-10), rel=1e-9)
+            assert res.lower[i, j] == pytest.approx(brentq(pnl, 4500 / 4, peak, xtol=1e-10), rel=1e-9)
+            assert res.upper[i, j] == pytest.approx(brentq(pnl, peak, 5500 * 4, xtol=1e-10), rel=1e-9)
     # rising IV narrows the profit zone (both break-evens move toward the centre)
     w = res.width[1]
     assert np.all(np.diff(w[np.isfinite(w)]) < 0)
@@ -198,3 +199,93 @@ def test_break_even_credit_from_entry_and_bad_input():
         break_even_expansion(**k, t_remaining=-1.0, iv=0.15, credit=10.0)
     with pytest.raises(InputError, match="credit"):
         break_even_expansion(**k, t_remaining=0.0, iv=0.15)
+
+
+# ---------------------------------------------------------------- break-evens by root finding (issue 8 item 3)
+def test_expiry_break_evens_hand_computed_condors():
+    # (lp, sp, sc, lc, credit): expected expiry (lower, upper) worked out by hand from the payoff
+    #   P&L(S) = C - max(sp - S, 0) + max(lp - S, 0) - max(S - sc, 0) + max(S - lc, 0)
+    cases = [
+        (4500.0, 4700.0, 5300.0, 5500.0, 35.0, 4665.0, 5335.0),  # both wings wider than the credit
+        (4900.0, 5000.0, 5100.0, 5105.0, 8.0, 4992.0, np.inf),   # 5-pt call wing < 8 credit: no upper loss
+        (4995.0, 5000.0, 5100.0, 5300.0, 6.0, -np.inf, 5106.0),  # 5-pt put wing < 6 credit: no lower loss
+        (4990.0, 5000.0, 5000.0, 5010.0, 2.5, 4997.5, 5002.5),   # short straddle body
+    ]
+    for lp, sp, sc, lc, c, lo, hi in cases:
+        res = break_even_expansion(long_put=lp, short_put=sp, short_call=sc, long_call=lc, t_remaining=0.0,
+                                   iv=0.2, credit=c)
+        for got in (res.lower, res.expiry_lower):
+            assert float(got) == (pytest.approx(lo, rel=1e-12) if np.isfinite(lo) else lo)
+        for got in (res.upper, res.expiry_upper):
+            assert float(got) == (pytest.approx(hi, rel=1e-12) if np.isfinite(hi) else hi)
+        assert float(res.peak_pnl) == pytest.approx(c, abs=1e-6)  # the most a condor can make is its credit
+        assert sp - 1e-6 <= float(res.peak_spot) <= sc + 1e-6
+        assert (res.reason != "") == (not (np.isfinite(lo) and np.isfinite(hi)))
+
+
+def test_profit_zone_found_away_from_the_strikes_centre():
+    # Put legs' vols far above the call legs' (sticky strike, 10 days left): the P&L at the geometric
+    # mean of the short strikes is negative, yet a profit zone exists above it.
+    k = dict(long_put=4300.0, short_put=4500.0, short_call=5100.0, long_call=5200.0)
+    vols, t = (0.40, 0.36, 0.10, 0.09), 10 / 365
+    res = break_even_expansion(**k, t_remaining=t, iv=vols, credit=10.0, rate=0.04, div=0.013)
+
+    def pnl(s):
+        return (10.0 + _bs(s, 4300, t, 0.40, 0.04, 0.013, False) - _bs(s, 4500, t, 0.36, 0.04, 0.013, False)
+                - _bs(s, 5100, t, 0.10, 0.04, 0.013, True) + _bs(s, 5200, t, 0.09, 0.04, 0.013, True))
+    assert pnl(math.sqrt(4500 * 5100)) < 0  # the old one-point test reported no zone here
+    grid = np.linspace(4000, 5500, 15001)
+    vals = np.array([pnl(s) for s in grid])
+    pos = grid[vals > 0]
+    assert pos.size > 0 and np.all(np.diff(np.flatnonzero(vals > 0)) == 1)  # one zone
+    assert float(res.lower) == pytest.approx(brentq(pnl, pos[0] - 0.2, pos[0]), rel=1e-10)
+    assert float(res.upper) == pytest.approx(brentq(pnl, pos[-1], pos[-1] + 0.2), rel=1e-10)
+    assert float(res.peak_pnl) == pytest.approx(vals.max(), abs=1e-4)
+    assert res.reason == ""
+
+
+def test_no_profit_zone_is_nan_with_a_reason():
+    k = dict(long_put=4500.0, short_put=4700.0, short_call=5300.0, long_call=5500.0)
+    res = break_even_expansion(**k, t_remaining=30 / 365, iv=0.6, credit=5.0, rate=0.04)
+    assert np.isnan(res.lower) and np.isnan(res.upper) and float(res.peak_pnl) < 0
+    assert "no profit zone" in str(res.reason)
+    # at expiry the same position still has its zone: sp - C, sc + C
+    assert (float(res.expiry_lower), float(res.expiry_upper)) == (pytest.approx(4695.0), pytest.approx(5305.0))
+
+
+def test_break_evens_against_quantlib_revaluation_on_a_spot_grid():
+    ql = pytest.importorskip("QuantLib")
+    today = ql.Date(2, 1, 2024)
+    ql.Settings.instance().evaluationDate = today
+    dc = ql.Actual365Fixed()
+    spot = ql.SimpleQuote(5000.0)
+    r, q, days = 0.045, 0.014, 17
+    legs = [(4550.0, 0.27, False, 1.0), (4800.0, 0.21, False, -1.0), (5150.0, 0.12, True, -1.0),
+            (5250.0, 0.115, True, 1.0)]
+    options = []
+    for k, vol, call, sign in legs:
+        proc = ql.BlackScholesMertonProcess(
+            ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
+            ql.YieldTermStructureHandle(ql.FlatForward(today, r, dc)),
+            ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)))
+        opt = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k),
+                                ql.EuropeanExercise(today + days))
+        opt.setPricingEngine(ql.AnalyticEuropeanEngine(proc))
+        options.append((sign, opt))
+    credit = 24.0
+
+    def ql_pnl(s):
+        spot.setValue(float(s))
+        return credit + sum(sign * o.NPV() for sign, o in options)
+
+    grid = np.arange(4400.0, 5400.0, 0.5)
+    vals = np.array([ql_pnl(s) for s in grid])
+    cross = np.flatnonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))
+    assert cross.size == 2  # one profit zone, bounded on both sides
+    ql_lo = brentq(ql_pnl, grid[cross[0]], grid[cross[0] + 1], xtol=1e-9)
+    ql_hi = brentq(ql_pnl, grid[cross[1]], grid[cross[1] + 1], xtol=1e-9)
+    res = break_even_expansion(long_put=4550.0, short_put=4800.0, short_call=5150.0, long_call=5250.0,
+                               t_remaining=days / 365, iv=[v for _, v, _, _ in legs], credit=credit, rate=r, div=q)
+    assert float(res.lower) == pytest.approx(ql_lo, abs=1e-6)
+    assert float(res.upper) == pytest.approx(ql_hi, abs=1e-6)
+    assert float(res.peak_pnl) == pytest.approx(vals.max(), abs=1e-3)

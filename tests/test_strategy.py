@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import QuantLib as ql
 
 from alvh.config import Adaptive, Core, Costs, Layer
 from alvh.strategy.costs import CostModel
 from alvh.strategy.kernels import bsm_greeks, strike_for_delta
 from alvh.strategy.layers import adaptive_total_weight, bucket_plan
 from alvh.strategy.legs import select_strikes
-
-ql = pytest.importorskip("QuantLib")
 
 
 def test_delta_strikes_hit_the_targets_on_a_smile():
@@ -50,11 +49,56 @@ def test_strike_for_delta_vs_quantlib():
     assert calc.deltaForward() == pytest.approx(0.25, abs=1e-10)
 
 
-def test_costs():
+def test_costs_hand_computed():
     cm = CostModel(Costs())
-    assert cm.spx(np.array([-3.0]), 4)[0] == pytest.approx(3 * (100 * (0.5 + 0.05 * 3) + 1.0))
+    # SPX defaults: clip(0.04 p, 1 tick, 1.00); tick 0.05 below 3.00, 0.10 at or above
+    #   p = 0.80 -> 0.032 -> floor 0.05;  p = 3.00 -> 0.12 (tick 0.10, floor 0.10) -> 0.12
+    #   p = 2.00 -> 0.08 (tick 0.05) -> 0.08; p = 18 -> 0.72; p = 40 -> 1.60 -> cap 1.00
+    px = np.array([0.80, 2.00, 3.00, 18.0, 40.0])
+    np.testing.assert_allclose(cm.spx_half_spread(px), [0.05, 0.08, 0.12, 0.72, 1.00], rtol=1e-12)
+    np.testing.assert_allclose(cm.spx_half_spread([2.9, 2.99]), [0.116, 0.1196], rtol=1e-12)
+    np.testing.assert_allclose(cm.spx_half_spread([1.0, 2.6, 2.5]), [0.05, 0.104, 0.10], rtol=1e-12)
+    # per contract: 100 x (h + 0.05 x 3 extra legs) + $1, times |contracts|
+    got = cm.spx(np.array([-3.0, 0.0, 2.0]), 4, np.array([18.0, np.nan, 0.80]))
+    np.testing.assert_allclose(got, [3 * (100 * (0.72 + 0.15) + 1.0), 0.0, 2 * (100 * (0.05 + 0.15) + 1.0)])
     assert cm.vx(np.array([2.0]))[0] == pytest.approx(2 * (1000 * 0.05 + 2.0))
-    assert cm.vix_option(np.array([10.0]))[0] == pytest.approx(10 * (100 * 0.05 + 1.0))
+    # VIX options: clip(0.03 p, 1 tick, 0.50): p = 1.20 -> 0.036 -> 0.05; p = 4.0 -> 0.12; p = 20 -> 0.60 -> 0.50
+    np.testing.assert_allclose(cm.vix_option(np.array([10.0, -1.0, 1.0]), np.array([1.20, 4.0, 20.0])),
+                               [10 * (100 * 0.05 + 1.0), 100 * 0.12 + 1.0, 100 * 0.50 + 1.0])
+
+
+def test_costs_vectorized_equal_a_per_element_reference():
+    c = Costs(spx_half_spread_fraction=0.05, spx_half_spread_cap=0.8, spx_half_spread_floor_ticks=2.0)
+    cm = CostModel(c)
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    q = rng.integers(-20, 21, size=(50, 4)).astype(float)
+    p = rng.lognormal(1.0, 1.2, size=(50, 4))
+    got = cm.spx(q, 4, p)
+    for i in range(50):
+        for j in range(4):
+            tick = 0.05 if p[i, j] < 3.0 else 0.10
+            h = min(max(0.05 * p[i, j], 2.0 * tick), 0.8)
+            assert got[i, j] == pytest.approx(abs(q[i, j]) * (100 * (h + 0.05 * 3) + 1.0), rel=1e-12)
+
+
+def test_costs_bad_price_and_bad_keys():
+    from alvh.config import rules_from_dict
+    from alvh.errors import ConfigError, InputError
+
+    cm = CostModel(Costs())
+    with pytest.raises(InputError, match="SPX option price"):
+        cm.spx(np.array([1.0, 2.0]), 4, np.array([5.0, np.nan]))
+    with pytest.raises(InputError, match="VIX option price"):
+        cm.vix_option(np.array([1.0]), np.array([-0.5]))
+    for costs, key in (({"spx_half_spread": 0.5}, "costs.spx_half_spread"),
+                       ({"vix_option_half_spread": 0.05}, "costs.vix_option_half_spread"),
+                       ({"spx_half_spread_cap": 0.05}, "costs.spx_half_spread_cap"),
+                       ({"vix_option_tick_large": 0.01}, "costs.vix_option_tick_large"),
+                       ({"spx_half_spread_fraction": 1.5}, "costs.spx_half_spread_fraction"),
+                       ({"spx_tick_small": 0.0}, "costs.spx_tick_small")):
+        with pytest.raises(ConfigError) as err:
+            rules_from_dict({"costs": costs})
+        assert err.value.key == key, (costs, err.value)
 
 
 def test_vxth_schedule():
@@ -100,3 +144,13 @@ def test_engine_kernels_equal_alvh_pricing():
         np.testing.assert_allclose(getattr(mine, name), getattr(ref, name), rtol=1e-9, atol=1e-11, err_msg=name)
     # at settlement the kernels give the intrinsic value
     assert bsm_greeks(np.array(90.0), 100.0, 0.0, 0.2, 0.0, 0.0, False).price == 10.0
+
+
+def test_expiry_break_evens_infinite_where_the_credit_covers_a_wing():
+    from alvh.strategy.legs import break_evens
+
+    strikes = np.array([[4600.0, 4700.0, 5000.0, 5100.0], [4900.0, 5000.0, 5100.0, 5105.0],
+                        [4995.0, 5000.0, 5100.0, 5300.0]])
+    lo, hi = break_evens(strikes, np.array([20.0, 8.0, 6.0]))
+    np.testing.assert_array_equal(lo, [4680.0, 4992.0, -np.inf])
+    np.testing.assert_array_equal(hi, [5020.0, np.inf, 5106.0])

@@ -2,8 +2,10 @@
 
 Data flows one way; nothing imports upward::
 
-    errors, config -> calendar -> data -> pricing (kernels) -> market
-        -> strategy / engine -> simulate -> analytics -> results -> report -> cli
+    errors, config -> calendar -> data -> pricing, stats (kernels) -> market
+        -> strategy -> engine, results -> simulate -> analytics -> report -> api, cli
+
+(docs/architecture.md; tests/test_architecture.py checks it).
 
 ``alvh.run(rules, market, start, end)`` runs a backtest and attaches its analysis (:mod:`alvh.api`).
 """
@@ -13,17 +15,13 @@ from __future__ import annotations
 
 def __getattr__(name: str) -> str:
     """``alvh.__version__``, read from the installed metadata on first use (importlib.metadata costs
-    ~0.05 s of start-up: ``import alvh`` and ``alvh --help`` do not pay it)."""
+    ~0.05 s of start-up: ``import alvh`` and ``alvh --help`` do not pay it); :mod:`alvh._version` holds it."""
     if name != "__version__":
         raise AttributeError(f"module 'alvh' has no attribute {name!r}")
-    from importlib.metadata import PackageNotFoundError, version
+    from alvh._version import __version__
 
-    try:
-        value = version("alvh")
-    except PackageNotFoundError:  # running from a source tree without installation
-        value = "0.0.0+unknown"
-    globals()["__version__"] = value
-    return value
+    globals()["__version__"] = __version__
+    return __version__
 
 
 def run(rules=None, market=None, start=None, end=None, **kwargs):  # noqa: ANN001, ANN003, ANN201

@@ -24,7 +24,8 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     rules : alvh.config.Rules, optional
         Default: the shipped 4/4/2 rules (:func:`alvh.config.default_rules`).
     market : alvh.data.MarketData, optional
-        Default: the embedded default data (:meth:`MarketData.default`).
+        Default: :func:`alvh.data.source.resolve_data_source` (``ALVH_DATA_DIR``, else the user data
+        home when it holds a store, else the embedded default :meth:`MarketData.default`).
     start, end : date-like, optional
         Inclusive span of the backtest (the analysis may read the market history before ``start``
         to warm up its regime indicators).
@@ -51,11 +52,11 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
     """
     from alvh.analytics import analyze
     from alvh.config import default_rules
-    from alvh.data import MarketData
+    from alvh.data.source import resolve_data_source
     from alvh.engine import run_backtest
 
     r = rules if rules is not None else default_rules()
-    md = market if market is not None else MarketData.default()
+    md = market if market is not None else resolve_data_source().load()
     if vx_params is None:
         result = run_backtest(r, md, start, end)
     else:
@@ -69,6 +70,29 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
             f"VXModelParams given by the caller (kappa_s {vx_params.kappa_s:.4f}, kappa_l {vx_params.kappa_l:.4f}, "
             f"theta {vx_params.theta:.3f}; fitted on {src})")})
         result = run_engine(r, paths)
+    check_traded(result, r)
     if not analysis:
         return result
     return result.with_analysis(analyze(result, md, r, exog=exog))
+
+
+def check_traded(result, rules) -> None:  # noqa: ANN001
+    """Refuse a run in which the rules could not trade at all (e.g. capital too small for one contract).
+
+    Checked on the engine's records before any analysis: zero trades while the core or a layer is
+    enabled. The message counts the days on which each sized to zero contracts (the engine's
+    ``core_size_zero`` / ``layer_size_zero.*`` events) and names ``general.capital``.
+    """
+    from alvh.errors import ConfigError
+
+    if len(result.trades) or not (rules.core.enabled or rules.layers):
+        return
+    log = result.event_log
+    counts = log.groupby("event")["count"].sum() if len(log) else {}
+    zero = {k: int(v) for k, v in dict(counts).items() if "size_zero" in str(k)}
+    span = f"{result.dates[0].date()}..{result.dates[-1].date()}" if len(result.dates) else "the span"
+    detail = ", ".join(f"{k} on {v} day(s)" for k, v in sorted(zero.items())) or "no entry signal"
+    raise ConfigError(f"the rules never traded in {span} ({detail}): capital ${rules.general.capital:,.0f} is too "
+                      "small for one contract", key="general.capital",
+                      expected="enough capital for one condor / one contract per layer (or "
+                               "general.contracts = 'fractional')")

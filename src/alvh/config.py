@@ -14,18 +14,21 @@ describes every key with its default and source.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from alvh.errors import ConfigError
+from alvh.errors import ConfigError, path_problem
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# strict: a value of the wrong type is refused even when it would convert ("0.04" for a weight,
+# 1 for a bool, 2.5 for a count); an int is still accepted where a float is expected.
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 Pos = Annotated[float, Field(gt=0)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -45,17 +48,57 @@ class General(BaseModel):
 
 
 class Costs(BaseModel):
-    """Cost model parameters (points are index points per unit; dollars per contract)."""
+    """Cost model parameters (points are index points per unit; dollars per contract).
+
+    Option half-spreads depend on the option's price ``p`` (points):
+    ``clip(fraction * p, floor_ticks * tick(p), cap)`` with ``tick(p) = tick_small`` below
+    ``tick_threshold`` and ``tick_large`` at or above it (Cboe's SPX and VIX option ticks).
+    docs/rules.md gives every default with its source.
+    """
 
     model_config = _STRICT
-    spx_half_spread: NonNeg = 0.50
+    spx_half_spread_fraction: Fraction = 0.04
+    spx_half_spread_floor_ticks: NonNeg = 1.0
+    spx_half_spread_cap: NonNeg = 1.00
+    spx_tick_small: Pos = 0.05
+    spx_tick_large: Pos = 0.10
+    spx_tick_threshold: Pos = 3.0
     spx_commission: NonNeg = 1.00
     spx_slippage_per_extra_leg: NonNeg = 0.05
     vx_tick: Pos = 0.05
     vx_slippage_ticks: NonNeg = 1.0
     vx_commission: NonNeg = 2.00
-    vix_option_half_spread: NonNeg = 0.05
+    vix_option_half_spread_fraction: Fraction = 0.03
+    vix_option_half_spread_floor_ticks: NonNeg = 1.0
+    vix_option_half_spread_cap: NonNeg = 0.50
+    vix_option_tick_small: Pos = 0.05
+    vix_option_tick_large: Pos = 0.10
+    vix_option_tick_threshold: Pos = 3.0
     vix_option_commission: NonNeg = 1.00
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for old, pre in (("spx_half_spread", "spx"), ("vix_option_half_spread", "vix_option")):
+                if old in data:
+                    raise ValueError(f"{old}: a flat half-spread is no longer a key; the half-spread is "
+                                     f"clip({pre}_half_spread_fraction x premium, {pre}_half_spread_floor_ticks x "
+                                     f"tick, {pre}_half_spread_cap): see docs/rules.md")
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Costs:
+        for pre in ("spx", "vix_option"):
+            small, large = getattr(self, f"{pre}_tick_small"), getattr(self, f"{pre}_tick_large")
+            if large < small:
+                raise ValueError(f"{pre}_tick_large: {large} is below {pre}_tick_small {small}")
+            floor = getattr(self, f"{pre}_half_spread_floor_ticks") * large
+            cap = getattr(self, f"{pre}_half_spread_cap")
+            if cap < floor:
+                raise ValueError(f"{pre}_half_spread_cap: {cap} is below the floor {floor:g} points "
+                                 f"({pre}_half_spread_floor_ticks x {pre}_tick_large)")
+        return self
 
 
 class Exits(BaseModel):
@@ -226,6 +269,27 @@ class Rules(BaseModel):
     financing: Financing = Financing()
     constant_maturity: ConstantMaturity = ConstantMaturity()
 
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _core_only(cls, data: Any) -> Any:
+        """``layers = []`` (a core-only baseline) turns the rebalance rule off unless it was asked for."""
+        if isinstance(data, dict) and data.get("layers") == []:
+            reb = data.get("rebalance", {})
+            if isinstance(reb, dict) and "enabled" not in reb:
+                return {**data, "rebalance": {**reb, "enabled": False}}
+        return data
+
+    def model_post_init(self, context: Any, /) -> None:  # noqa: D102 - pydantic hook
+        if not self.layers:
+            self._notes.append("layers = []: a core-only run; the rebalance rule (which compares two layers) is off")
+
+    @property
+    def notes(self) -> list[str]:
+        """Sentences about how the rules were read (e.g. the rebalance rule turned off for ``layers = []``)."""
+        return list(self._notes)
+
     @model_validator(mode="after")
     def _cross(self) -> Rules:
         names = [layer.name for layer in self.layers]
@@ -236,6 +300,9 @@ class Rules(BaseModel):
                                                               if self.constant_maturity.enabled else 0.0)
         if total > 1.0 + 1e-12:
             raise ValueError(f"layers: weights sum to {total:.4f} (> 100% of capital)")
+        if self.rebalance.enabled and not self.layers:
+            raise ValueError("rebalance.enabled: the rebalance rule compares two layers and there are none "
+                             "(layers = []); set it to false or leave it out")
         if self.rebalance.enabled and self.layers:
             for key in ("short_layer", "long_layer"):
                 if getattr(self.rebalance, key) not in names:
@@ -249,18 +316,69 @@ def _key(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("function-after",)) or "<root>"
 
 
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that holds the last key of ``loc`` (list indices skipped), or None."""
+    model: type[BaseModel] = Rules
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        ann = field.annotation
+        inner = getattr(ann, "__args__", None)
+        target = next((a for a in (inner or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if target is None:
+            return None
+        model = target
+    return model
+
+
+def _suggest(loc: tuple) -> str:
+    """', did you mean ...' for a misspelled key, or ''."""
+    model = _model_at(loc)
+    if model is None or not loc:
+        return ""
+    match = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
 def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
-    """Validate a parsed rules mapping; raise :class:`ConfigError` naming the first bad key."""
+    """Validate a parsed rules mapping; raise :class:`ConfigError` naming the first bad key.
+
+    A misspelled key is named with the closest valid one (``did you mean 'weight'?``); a value of
+    the wrong type (``weight = "0.04"``) is refused even when it would parse as a number.
+    """
     try:
         return Rules.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = _key(tuple(err.get("loc", ())))
+        errors = exc.errors()
+        # an unknown key explains a "missing" one next to it (a typo): report it first
+        extra = [e for e in errors if e.get("type") == "extra_forbidden"]
+        err = extra[0] if extra else errors[0]
+        loc = tuple(err.get("loc", ()))
+        key = _key(loc)
         msg = str(err.get("msg", "invalid"))
-        if err.get("type") == "extra_forbidden":
-            raise ConfigError("unknown key", key=key, expected="one of the documented keys (see docs/rules.md)",
+        typ = err.get("type", "")
+        if typ == "extra_forbidden":
+            raise ConfigError("unknown key" + _suggest(loc), key=key,
+                              expected="one of the documented keys (see docs/rules.md)", file=source) from None
+        if typ == "missing":
+            raise ConfigError("required key missing", key=key, expected="a value for it (see docs/rules.md)",
                               file=source) from None
-        if err.get("type") == "value_error":
+        if typ == "value_error":
             text = msg.removeprefix("Value error, ")
             sub, _, rest = text.partition(": ")
             if rest and " " not in sub:
@@ -269,7 +387,11 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
                 text = rest
             raise ConfigError(text, key=key, expected="a consistent value (see docs/rules.md)", file=source) from None
         got = err.get("input")
-        raise ConfigError(f"{msg} (got {got!r})", key=key, expected=_expected(err), file=source) from None
+        hint = ""
+        if isinstance(got, str) and typ in ("float_type", "int_type", "bool_type"):
+            hint = "; write it without quotes"
+        raise ConfigError(f"{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)),
+                          file=source) from None
 
 
 def _expected(err: dict) -> str:
@@ -295,11 +417,18 @@ def load_rules(path: str | Path) -> Rules:
         range; the message names the dotted key and what was expected.
     """
     p = Path(path)
+    problem = path_problem(p)
+    if problem is not None:
+        raise ConfigError(f"cannot read the rules file: {problem.removeprefix('is ')}", key=None, file=p,
+                          expected="a readable TOML file")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not TOML: dropped
     except OSError as exc:
         raise ConfigError(f"cannot read the rules file: {exc.strerror}", key=None, file=p,
                           expected="a readable TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
+                          expected="a UTF-8 TOML file") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

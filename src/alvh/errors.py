@@ -7,6 +7,8 @@ code. The CLI prints ``str(error)`` as one line on stderr and exits non-zero.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 
@@ -81,3 +83,43 @@ class InputError(AlvhError, ValueError):
         if expected is not None:
             text += f" (expected {expected})"
         super().__init__(text)
+
+
+def path_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as a data file, or None when it is a readable regular file.
+
+    Distinguishes a missing file, a directory, a device or other special file (``/dev/null``,
+    a FIFO, a socket) and a file without read permission, so that a message never says "file not
+    found" for a directory.
+
+    >>> path_problem("/")
+    'is a directory, not a file'
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return "file not found"
+    except PermissionError:
+        return "cannot be read (permission denied)"
+    except OSError as exc:
+        return f"cannot be accessed ({exc.strerror or exc})"
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory, not a file"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "is a device, not a regular file"
+    if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+        return "is a pipe or socket, not a regular file"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file"
+    if not os.access(p, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def check_readable(path: str | Path, *, expected: str = "a readable CSV file") -> Path:
+    """``path`` as a Path, or a :class:`DataError` saying what it is instead (see :func:`path_problem`)."""
+    problem = path_problem(path)
+    if problem is not None:
+        raise DataError(problem, file=path, expected=expected)
+    return Path(path)

@@ -9,22 +9,29 @@ theta per calendar day).
 from __future__ import annotations
 
 import json
-import platform
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
 
-from alvh import __version__
-from alvh.config import config_hash
+from alvh._display import concise_repr, html_view
 from alvh.engine.records import PositionRecords
 from alvh.errors import InputError
 
 GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
 
 
-@dataclass(frozen=True)
+class Analysis(Protocol):
+    """What :meth:`BacktestResult.with_analysis` accepts (e.g. :class:`alvh.analytics.HedgeAnalysis`)."""
+
+    def summary_dict(self) -> dict[str, object]: ...
+
+    def summary(self) -> str: ...
+
+
+@dataclass(frozen=True, repr=False)
 class BacktestResult:
     """Daily NAV by component, positions (records), trades, greeks, break-evens, events, metadata.
 
@@ -37,8 +44,10 @@ class BacktestResult:
     value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
-    break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat
-    trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost, reason)
+    break_evens : (n_days, n_paths, 2) SPX points at expiry (lower, upper); NaN when flat; -inf / +inf on
+        a side whose wing is narrower than the credit (that side cannot lose at expiry)
+    trades : DataFrame (date, path, slot, component, instrument, contract, strike, expiry, quantity, price, cost,
+        reason)
     records : :class:`~alvh.engine.records.PositionRecords`
     events : counted data-dependent events (name -> count); event_log: DataFrame (date, event, count)
     rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
@@ -68,7 +77,7 @@ class BacktestResult:
     rebalance_ratio: np.ndarray
     capital: float
     metadata: dict[str, object] = field(default_factory=dict)
-    analysis: object | None = None
+    analysis: Analysis | None = None
 
     def with_analysis(self, analysis: object) -> BacktestResult:
         """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).
@@ -78,7 +87,7 @@ class BacktestResult:
         if not (callable(getattr(analysis, "summary_dict", None)) and callable(getattr(analysis, "summary", None))):
             raise InputError(f"got {type(analysis).__name__}", argument="analysis",
                              expected="an analysis object with summary_dict() and summary() (alvh.analytics.analyze)")
-        return replace(self, analysis=analysis)
+        return replace(self, analysis=cast(Analysis, analysis))
 
     @property
     def n_paths(self) -> int:
@@ -136,7 +145,7 @@ class BacktestResult:
         ratio = self.rebalance_ratio[:, path]
         thr = self.metadata.get("rebalance_threshold")
         if thr is not None and np.isfinite(ratio).any():
-            share = float(np.mean(ratio[np.isfinite(ratio)] > float(thr)))
+            share = float(np.mean(ratio[np.isfinite(ratio)] > float(cast(float, thr))))
             out["rebalance_ratio_above_threshold_share"] = share
             out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
                                      + ("; the trigger fires most days (raw ratio mostly measures layer size and "
@@ -157,7 +166,7 @@ class BacktestResult:
         notional of the underlying future), ``mean_weight_held`` the same over days held,
         ``held_share`` the share of days the layer holds a position, ``mean_contracts_held``.
         """
-        targets = self.metadata.get("layer_targets") or {}
+        targets = cast(dict[str, dict[str, object]], self.metadata.get("layer_targets") or {})
         if not targets:
             return {}
         rec = self.records
@@ -179,15 +188,17 @@ class BacktestResult:
 
     def summary(self, path: int = 0) -> str:
         """Plain-text summary with the metadata header."""
-        s = self.summary_dict(path)
+        s: dict[str, Any] = self.summary_dict(path)
         m = self.metadata
-        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  seed {m.get('seed')}",
+        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  "
+                 f"seed {m.get('seed')}",
                  f"data {s['start']} .. {s['end']} ({s['n_days']} days, {self.n_paths} path(s)); path {path}",
                  f"capital {self.capital:,.0f}  final NAV {s['final_nav']:,.0f}  total return {s['total_return']:.2%}"
                  + (f"  CAGR {s['cagr']:.2%}" if s["cagr"] is not None else "")
                  + f"  max drawdown {s['max_drawdown']:.2%}"]
         for c in self.components:
-            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}")
+            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  "
+                         f"costs {s['component_costs'][c]:>12,.0f}")
         lines.append(f"  financing  {s['financing']:>14,.0f}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
@@ -201,6 +212,25 @@ class BacktestResult:
         if self.analysis is not None:
             lines.append(self.analysis.summary())
         return "\n".join(lines)
+
+    def to_dict(self, path: int = 0) -> dict[str, object]:
+        """JSON-ready figures of one path: the same as :meth:`summary_dict` (what ``summary.json`` holds)."""
+        return self.summary_dict(path)
+
+    def _headline(self) -> dict[str, object]:
+        m = self.metadata
+        return {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}", "days": len(self.dates),
+                "paths": self.n_paths, "components": self.components, "capital": self.capital,
+                "final_nav (path 0)": round(float(self.nav[-1, 0]), 2), "trades": len(self.trades),
+                "rebalance_firings": len(self.rebalance_log), "config": str(m.get("config_hash"))[:12],
+                "seed": m.get("seed"), "analysis": type(self.analysis).__name__ if self.analysis is not None else None}
+
+    def __repr__(self) -> str:
+        """One line: span, size, components, final NAV of path 0, trades, config hash (never the arrays)."""
+        return concise_repr("BacktestResult", self._headline())
+
+    def _repr_html_(self) -> str:
+        return html_view("alvh BacktestResult", self._headline(), self.summary())
 
     def to_parquet(self, folder: str | Path, path: int = 0) -> None:
         """Write ``daily.parquet`` (to_frame), ``trades.parquet`` and ``summary.json`` into folder."""
@@ -218,61 +248,3 @@ class BacktestResult:
         self.trades.to_csv(out / "trades.csv", index=False)
         self.event_log.to_csv(out / "events.csv", index=False)
         self.rebalance_log.to_csv(out / "rebalance.csv", index=False)
-
-
-def build_result(prep, sim, seed: int) -> BacktestResult:  # noqa: ANN001 - engine internals
-    """Assemble the frozen result from the engine's state (called by run_engine)."""
-    from alvh.engine.records import InstrumentKind
-    from alvh.engine.simulate import REASONS
-
-    mp = prep.paths
-    led = sim.ledger.arrays()
-    slot = led["slot"].astype(int)
-    names = np.array(sim.slots.names, dtype=object)
-    comp = np.array(sim.slots.component, dtype=object)
-    kinds = np.array([InstrumentKind(int(k)).name.lower() for k in sim.slot_kind], dtype=object)
-    codes = np.array(list(mp.vx_codes) + [""], dtype=object)
-    con = led["contract"].astype(int)
-    trades = pd.DataFrame({
-        "date": mp.dates[led["day"].astype(int)] if len(slot) else pd.DatetimeIndex([]),
-        "path": led["path"].astype(int), "slot": names[slot] if len(slot) else [],
-        "component": comp[slot] if len(slot) else [], "instrument": kinds[slot] if len(slot) else [],
-        "contract": codes[np.where(con >= 0, con, -1)] if len(slot) else [],
-        "strike": led["strike"],
-        "expiry": led["expiry"].astype("datetime64[D]") if len(slot) else pd.DatetimeIndex([]), "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
-        "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if len(slot) else []})
-    rec = sim.rec
-    n, P, S = rec["quantity"].shape
-    # rate_prev: every held position was last marked at the previous close, at that day's rate, so the
-    # field is one number per day (a read-only broadcast view, no memory); div_prev: the SPX dividend
-    # yield on SPX option slots, 0 elsewhere (also a view).
-    rates = np.array([sim._rate(d) for d in range(n)])
-    rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))
-    div = np.where(sim.slot_kind == InstrumentKind.SPX_OPTION, prep.rules.core.dividend_yield, 0.0)
-    div_prev = np.broadcast_to(div[None, None, :], (n, P, S))
-    records = PositionRecords(slots=sim.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],
-                              strike=rec["strike"], t_prev=rec["t_prev"], t_now=rec["t_now"],
-                              underlying_prev=rec["underlying_prev"], underlying_now=rec["underlying_now"],
-                              underlying_rolldown=rec["underlying_rolldown"], vol_prev=rec["vol_prev"],
-                              vol_now=rec["vol_now"], rate_prev=rate_prev, div_prev=div_prev,
-                              price_prev=rec["price_prev"], price_now=rec["price_now"])
-    fd, fp = np.nonzero(sim.reb_fired)
-    reb = pd.DataFrame({"date": mp.dates[fd], "path": fp, "beta_short": sim.reb_beta[fd, fp, 0],
-                        "beta_long": sim.reb_beta[fd, fp, 1], "ratio": sim.reb_ratio[fd, fp],
-                        "contracts_traded": sim.reb_trades[fd, fp], "cost": sim.reb_cost[fd, fp]})
-    elog = pd.DataFrame(sim.event_log, columns=["day", "event", "count"])
-    elog.insert(0, "date", mp.dates[elog["day"].to_numpy(dtype=int)] if len(elog) else pd.DatetimeIndex([]))
-    elog = elog.drop(columns="day")
-    rules = prep.rules
-    meta = {"config_hash": config_hash(rules), "data_start": str(mp.dates[0].date()),
-            "data_end": str(mp.dates[-1].date()), "n_days": mp.n_days, "n_paths": mp.n_paths,
-            "alvh_version": __version__, "seed": seed, "python": platform.python_version(),
-            "provenance": dict(mp.provenance),
-            "rebalance_threshold": rules.rebalance.threshold if sim.rb is not None else None,
-            "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-                          "(SOQ proxy)"}
-    return BacktestResult(dates=mp.dates, components=tuple(sim.components), nav=sim.nav, cash=sim.cash_hist,
-                          financing=sim.fin, collateral=sim.coll, value=sim.value, pnl=sim.pnl, costs=sim.cost,
-                          greeks=sim.greeks, break_evens=sim.be, trades=trades, records=records,
-                          events=dict(sim.events), event_log=elog, rebalance_log=reb,
-                          rebalance_ratio=sim.reb_ratio, capital=rules.general.capital, metadata=meta)

@@ -1,9 +1,13 @@
-"""Analytics on the engine's output: attribution, drag, exposure, regimes, steward figures.
+"""Analytics on the engine's output, split by job (docs/analytics.md, docs/drag.md).
 
-:func:`analyze` is the one entry point from a backtest result to everything issue 5 reports
-(:class:`HedgeAnalysis`); the modules hold the parts (docs/drag.md, docs/analytics.md).
+Kernels (per day, path, slot): ``attribution`` (exact P&L attribution, its input validation and
+its numba pass), ``exposure`` (effective vega, decay curves), ``sensitivity`` (dF/dVIX without
+look-ahead). Results: ``hedge_cost`` (the headline cost, its decomposition, what the hedge buys,
+the intervals), ``drag`` (the labelled spot-VIX diagnostic), ``regimes``, ``steward``.
+Wiring: ``analysis`` (:func:`analyze` -> :class:`HedgeAnalysis`, from a backtest result). The
+analysis' text rendering lives in :mod:`alvh.report.text`.
 """
 
-from alvh.analytics.report import HedgeAnalysis, analyze
+from alvh.analytics.analysis import HedgeAnalysis, analyze
 
 __all__ = ["HedgeAnalysis", "analyze"]

@@ -46,6 +46,9 @@ import pandas as pd
 
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
+from alvh.pricing import _scalar as _sc
+from alvh.pricing.backend import resolve_backend
+from alvh.pricing.units import BP_PER_UNIT, DAYS_PER_YEAR, SECONDS_PER_DAY, VOL_POINTS_PER_UNIT
 
 #: Attribution terms, in the order they are stored and reported.
 TERMS: tuple[str, ...] = (
@@ -69,10 +72,10 @@ MARKET_MOVE_TERMS: tuple[str, ...] = ("delta", "gamma", "vega", "vanna", "volga"
 FINANCING_GROUP = "financing"
 #: Groups that are not hedge layers.
 NON_LAYER_GROUPS: tuple[str, ...] = ("core", FINANCING_GROUP)
-#: vol point per decimal vol
-_VOL_POINTS = 100.0
+#: vol points per 1.0 of decimal vol
+_VOL_POINTS = VOL_POINTS_PER_UNIT
 #: Years to expiry below which a position is treated as at settlement (about 1 second).
-_T_SETTLED = 1.0 / (365.0 * 86400.0)
+_T_SETTLED = 1.0 / (DAYS_PER_YEAR * SECONDS_PER_DAY)
 #: (day, path, slot) cells from which backend="auto" uses the fused numba pass.
 _NUMBA_AUTO_CELLS = 200_000
 #: Days processed per chunk (bounds temporary memory on 10,000-path runs).
@@ -161,7 +164,7 @@ class Attribution:
             sums = np.moveaxis(self.path_sums[:, :, 0 if unit == "usd" else 1], -1, 0)  # (terms + 1, paths, groups)
             per_path, total = sums[:-1], sums[-1]
         elif unit == "bp":
-            inv = 1e4 / self.capital[:, :, None]
+            inv = BP_PER_UNIT / self.capital[:, :, None]
             # einsum: no (terms, days, paths, groups) temporary
             per_path = np.einsum("tdpg,dp->tpg", self.pnl, inv[..., 0])
             total = np.einsum("dpg,dp->pg", self.total, inv[..., 0])
@@ -459,15 +462,11 @@ def attribute(
     Tested against QuantLib revaluation and finite differences on single
     instruments and against a per-position reference loop (tests/test_attribution.py).
     """
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     if validate:
         _validate_structure(records)
     n_days, n_paths, n_slots = np.shape(records.quantity)
-    use_numba = NUMBA_AVAILABLE and (backend == "numba"
-                                     or (backend == "auto" and n_days * n_paths * n_slots >= _NUMBA_AUTO_CELLS))
+    use_numba = resolve_backend(backend, size=n_days * n_paths * n_slots, auto_min_size=_NUMBA_AUTO_CELLS).compiled
     if validate and (not use_numba or np.asarray(records.kind).dtype != np.int8):
         # the numba pass runs the same checks inside, on int8 kinds (other integer kinds are
         # checked here first, so that no code is wrapped into a valid one by the cast)
@@ -612,48 +611,13 @@ def attribute(
 # arrays directly (terms, costs, financing, the re-closed residual, total, vega notional, the
 # core's IV change), runs the per-cell input checks of :func:`_validate_cells`, and sums each
 # path's dollars and bp over days for :meth:`Attribution.totals`. tests/test_attribution.py
-# asserts equality with the numpy path. Closed forms as in alvh.pricing (generalized
-# Black-Scholes, b = r - q for BSM, b = 0 for Black-76; N(x) = erfc(-x / sqrt 2) / 2); the numpy
-# path calls alvh.pricing itself.
-_INV_SQRT_2PI = 0.3989422804014327
-_INV_SQRT_2 = 0.7071067811865476
+# asserts equality with the numpy path. The closed forms are alvh.pricing's scalar kernels
+# (alvh.pricing._scalar: generalized Black-Scholes, b = r - q for BSM, b = 0 for Black-76), inlined;
+# the numpy path calls alvh.pricing itself.
 #: Paths per parallel work item of the numba pass (and at least 8 items when there are enough paths).
 _PATH_BLOCK = 128
 #: Days sampled (evenly spaced) to check that the marks are the model, numba path (``trust_marks``).
 _MARK_CHECK_DAYS = 16
-
-
-def _gbs_price(s, k, t, vol, b, call, ln_sk, sqrt_t, carry_df, df):  # pragma: no cover - compiled
-    """Generalized Black-Scholes price (intrinsic value at t <= 0).
-
-    ``ln_sk = log(s / k)``, ``sqrt_t = sqrt(t)``, ``carry_df = exp((b - r) t)``, ``df = exp(-r t)``
-    are passed in: the legs of one path and day share them, and the pass computes them once.
-    """
-    omega = 1.0 if call else -1.0
-    if t <= 0.0:
-        m = omega * (s - k)
-        return m if m > 0.0 else 0.0
-    sig_rt = vol * sqrt_t
-    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
-    d2 = d1 - sig_rt
-    return omega * (s * carry_df * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-                    - k * df * 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2))
-
-
-def _gbs_greeks(s, k, t, vol, b, call, ln_sk, sqrt_t, carry_df, df):  # pragma: no cover - compiled
-    """(price, delta, gamma, vega/pt, vanna/pt, volga/pt^2) of the generalized Black-Scholes formula, t > 0
-    (shared factors passed in as for :func:`_gbs_price`)."""
-    omega = 1.0 if call else -1.0
-    sig_rt = vol * sqrt_t
-    d1 = (ln_sk + (b + 0.5 * vol * vol) * t) / sig_rt
-    d2 = d1 - sig_rt
-    n1 = 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-    n2 = 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2)
-    price = omega * (s * carry_df * n1 - k * df * n2)
-    pdf1 = _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
-    vega1 = s * carry_df * pdf1 * sqrt_t
-    return (price, omega * carry_df * n1, carry_df * pdf1 / (s * sig_rt), vega1 * 0.01,
-            -carry_df * pdf1 * d2 / vol * 0.01, vega1 * d1 * d2 / vol * 1e-4)
 
 
 def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,
@@ -735,24 +699,27 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                                         and t1 >= 0.0 and t0 > 0.0 and s0 > 0.0):
                         bad = (d * n_paths + p) * n_slots + s
                     b = r - q_div if spx else 0.0  # Black-76 on the future: no carry
-                    dsig = (s1 - s0) * 100.0
+                    dsig = (s1 - s0) * _VOL_POINTS
                     ln_sk = math.log(u0 / kk)
+                    omega = 1.0 if cp else -1.0
                     if use_marks[kd]:
                         v0 = p0
+                    elif t0 <= 0.0:  # an invalid cell (flagged above): any finite value
+                        v0 = _sc.intrinsic(u0, kk, omega)
                     else:
                         if t0 != c0_t or r != c0_r or b != c0_b:  # time factors shared by the legs
                             c0_t, c0_r, c0_b = t0, r, b
-                            c0_sqrt, c0_carry, c0_df = math.sqrt(t0), math.exp((b - r) * t0), math.exp(-r * t0)
-                        v0 = _gbs_price(u0, kk, t0, s0, b, cp, ln_sk, c0_sqrt, c0_carry, c0_df)
-                    omega = 1.0 if cp else -1.0
+                            c0_sqrt, c0_carry, c0_df = _sc.gbs_factors(t0, r, b)
+                        v0 = _sc.gbs_price(u0, kk, t0, s0, b, omega, ln_sk, c0_sqrt, c0_carry, c0_df)
                     # terms in points per unit: delta, gamma, vega, vanna, volga, vol_of_vol, theta, carry
                     x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = 0.0
                     notional = 0.0
                     if t1 > t_settled:
                         if t1 != c1_t or r != c1_r or b != c1_b:
                             c1_t, c1_r, c1_b = t1, r, b
-                            c1_sqrt, c1_carry, c1_df = math.sqrt(t1), math.exp((b - r) * t1), math.exp(-r * t1)
-                        v1, dl, gm, vg, va, vo = _gbs_greeks(u0, kk, t1, s0, b, cp, ln_sk, c1_sqrt, c1_carry, c1_df)
+                            c1_sqrt, c1_carry, c1_df = _sc.gbs_factors(t1, r, b)
+                        v1, dl, gm, vg, _, va, vo = _sc.gbs_greeks(u0, kk, t1, s0, r, b, omega, ln_sk, c1_sqrt,
+                                                                   c1_carry, c1_df)
                         x6 = v1 - v0
                         if spx:
                             du = u1 - u0
@@ -777,13 +744,13 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                             x3 = va * mv * dsig
                             notional = dl
                     else:  # settlement: intrinsic values (greeks undefined at t = 0)
-                        i0 = max(omega * (u0 - kk), 0.0)
-                        i1 = max(omega * (u1 - kk), 0.0)
+                        i0 = _sc.intrinsic(u0, kk, omega)
+                        i1 = _sc.intrinsic(u1, kk, omega)
                         x6 = i0 - v0
                         if spx:
                             x0 = i1 - i0
                         else:
-                            ir = max(omega * (ur - kk), 0.0)
+                            ir = _sc.intrinsic(ur, kk, omega)
                             x7 = ir - i0
                             x2 = i1 - ir
                     y0, y1, y2, y3 = qm * x0, qm * x1, qm * x2, qm * x3
@@ -799,7 +766,7 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     acc[8, g] += market - (y0 + y1 + y2 + y3 + y4 + y5 + y6 + y7)
                     acc[10, g] += qm * notional
                 core_iv[d, p] = core_n / core_w if core_w > 0.0 else np.nan
-                inv_bp = 1e4 / cap[d, p]
+                inv_bp = BP_PER_UNIT / cap[d, p]
                 for g in range(n_groups):
                     if g < n_slot_groups:
                         c = costs[d, p, g]
@@ -918,8 +885,6 @@ try:  # numba is a declared dependency; the numpy path covers its absence
     import numba as _nb
 
     _prange = _nb.prange
-    _gbs_price = _nb.njit(cache=True, nogil=True)(_gbs_price)
-    _gbs_greeks = _nb.njit(cache=True, nogil=True)(_gbs_greeks)
     _fused_paths_compiled = _nb.njit(parallel=True, cache=True, nogil=True)(_fused_paths)
     NUMBA_AVAILABLE = True
 except ImportError:  # pragma: no cover

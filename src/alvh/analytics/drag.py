@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
+from alvh.analytics.exposure import EffectiveVega
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 
@@ -155,7 +156,7 @@ def core_vol_change(attribution: Attribution, vix: np.ndarray,
         "vix" (default): the daily change of spot VIX, the 30-day SPX implied vol, on every
         day. "legs": the core legs' ``|q*m*vega|``-weighted IV change, with the VIX change on
         days the core is flat. A leg's recorded IV change also holds its slide along the smile
-        and term structure as it ages (on the 2006-2025 real run with the engine's SSVI surface
+        and term structure as it ages (on the 2006-2025 real run with the engine's earlier SSVI surface
         it averaged +0.39 vol points a day against +0.02 for VIX, correlation 0.44), which is
         not a market vol move; docs/drag.md explains why VIX is the default.
 
@@ -399,7 +400,7 @@ def drag_distribution(
                        "n_obs": int(values.size)}
                 if values.size:
                     row["mean"] = float(values.mean())
-                    for q, v in zip(quantiles, np.quantile(values, quantiles)):
+                    for q, v in zip(quantiles, np.quantile(values, quantiles), strict=True):
                         row[f"q{q:g}"] = float(v)
                 else:
                     row["mean"] = np.nan
@@ -479,7 +480,7 @@ class DragAnalysis:
 
     attribution: Attribution
     drag: Drag
-    exposure: object | None
+    exposure: EffectiveVega | None
     monthly: pd.DataFrame
     distribution: pd.DataFrame | None
     decay: dict

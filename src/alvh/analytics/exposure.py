@@ -17,7 +17,6 @@ been held (0 on the first day after the roll), averaged over every roll cycle
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +26,9 @@ import pandas as pd
 from alvh.analytics.attribution import slot_groups
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
+from alvh.pricing import _scalar as _sc
+from alvh.pricing.backend import resolve_backend
+from alvh.pricing.units import DAYS_PER_YEAR
 
 Sensitivity = np.ndarray | Callable[[np.ndarray], np.ndarray]
 #: Tolerance on "t_prev today equals t_now yesterday" (years): the same contract kept.
@@ -131,17 +133,14 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
     """
     from alvh import pricing  # analytics sits right of pricing in the layering
 
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     kind = np.asarray(records.kind)
     shape = kind.shape
     mult = np.asarray(records.slots.multiplier, dtype=float)
     qty = np.asarray(records.quantity)
     # only the slot columns that ever hold a VIX product are worked on (the layers; never the core)
     cols = np.flatnonzero(((kind == _VIX_KINDS[0]) | (kind == _VIX_KINDS[1])).any(axis=(0, 1)))
-    if NUMBA_AVAILABLE and (backend == "numba" or (backend == "auto" and kind.size >= _NUMBA_AUTO_CELLS)):
+    if resolve_backend(backend, size=kind.size, auto_min_size=_NUMBA_AUTO_CELLS).compiled:
         out = _effective_vega_numba(records, sensitivity, cols)
         if out is not None:
             return out
@@ -167,7 +166,7 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
 
     t_prev = flat("t_prev").astype(float)
     if callable(sensitivity):
-        dte = np.where(np.isfinite(t_prev), np.rint(np.nan_to_num(t_prev) * 365.0), 0.0)
+        dte = np.where(np.isfinite(t_prev), np.rint(np.nan_to_num(t_prev) * DAYS_PER_YEAR), 0.0)
         sens = _call_on_distinct(sensitivity, dte)
     else:
         sens = _sensitivity_array(sensitivity, None, shape).reshape(-1)[idx]
@@ -267,17 +266,14 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     if layer not in exposure.groups:
         raise InputError(f"unknown layer {layer!r}", argument="layer", expected=f"one of {exposure.groups}")
     cols = [i for i, c in enumerate(records.slots.component) if c == layer]
-    if backend not in ("auto", "numpy", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected='"auto", "numpy" or "numba"')
-    if backend == "numba" and not NUMBA_AVAILABLE:
-        raise InputError("numba is not installed", argument="backend", expected='"auto" or "numpy"')
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     cached = {c: j for j, c in enumerate(exposure.days_held_slots)}
     if exposure.days_held is not None and all(c in cached for c in cols):
         all_held, held_cols = exposure.days_held, [cached[c] for c in cols]  # computed with the exposure
     else:
         all_held, held_cols = days_since_roll(records, cols), list(range(len(cols)))
     n_cells = all_held.shape[0] * all_held.shape[1] * len(cols)
-    if NUMBA_AVAILABLE and (backend == "numba" or (backend == "auto" and n_cells >= _NUMBA_AUTO_CELLS)):
+    if resolve_backend(backend, size=n_cells, auto_min_size=_NUMBA_AUTO_CELLS).compiled:
         n_days = all_held.shape[0]
         sums = np.zeros((5, n_days))  # count, sum E, sum per-contract, count relative, sum relative
         _decay_sums_compiled(all_held, np.asarray(held_cols, dtype=np.int64), np.asarray(cols, dtype=np.int64),
@@ -332,9 +328,8 @@ def _decay_frame(count: np.ndarray, sum_ev: np.ndarray, sum_unit: np.ndarray, co
 # ---------------------------------------------------------------------------------------------
 # Compiled path (``backend="numba"``): effective vega and days held in one pass, parallel over
 # blocks of paths (each block owns its paths' cells: no write races). Same formulas as above:
-# the Black-76 delta as alvh.pricing computes it (NaN for invalid inputs, the step at t = 0),
+# the Black-76 delta of alvh.pricing._scalar (NaN for invalid inputs, the step at t = 0),
 # days held as in days_since_roll. tests/test_exposure.py asserts equality with the numpy path.
-_INV_SQRT_2 = 0.7071067811865476
 #: DTEs above this (or negative) send the run to the numpy path (the compiled one tabulates by DTE).
 _DTE_TABLE_MAX = 8192
 
@@ -353,7 +348,7 @@ def _held_dtes(kind, qty, t_prev, col_of_slot, path_block, present, out_of_range
                     if qty[d, p, s] == 0.0 or (kd != 2 and kd != 3):
                         continue
                     t = t_prev[d, p, s]
-                    dte = np.rint(t * 365.0) if math.isfinite(t) else 0.0
+                    dte = np.rint(t * DAYS_PER_YEAR) if math.isfinite(t) else 0.0
                     if dte < 0.0 or dte > cap:
                         out_of_range[blk] = True
                     else:
@@ -367,11 +362,9 @@ def _b76_delta(f, k, t, vol, r, call):  # pragma: no cover - compiled
         return np.nan
     omega = 1.0 if call else -1.0
     if t == 0.0:
-        m = omega * (f - k)
-        return omega if m > 0.0 else (0.5 * omega if m == 0.0 else 0.0)
-    sig_rt = vol * math.sqrt(t)
-    d1 = (math.log(f / k) + 0.5 * vol * vol * t) / sig_rt
-    return omega * math.exp(-r * t) * 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
+        return _sc.step_delta(f, k, omega)
+    sqrt_t, carry_df, _ = _sc.gbs_factors(t, r, 0.0)
+    return _sc.gbs_delta(t, vol, 0.0, omega, math.log(f / k), sqrt_t, carry_df)
 
 
 def _exposure_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, vol_prev, rate, mult, col_of_slot,
@@ -412,7 +405,7 @@ def _exposure_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, vol_prev,
                     if use_dense:
                         sens = sens_dense[d, p, s]
                     else:
-                        sens = sens_table[int(np.rint(t0 * 365.0)) if math.isfinite(t0) else 0]
+                        sens = sens_table[int(np.rint(t0 * DAYS_PER_YEAR)) if math.isfinite(t0) else 0]
                     flat = (d * n_paths + p) * n_slots + s
                     if not math.isfinite(sens) and bad_sens < 0:
                         bad_sens = flat

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from alvh.calendar.events import event_window_mask
+from alvh.calendar.events import event_window_labels
 from alvh.errors import InputError
 
 __all__ = [
@@ -356,19 +356,30 @@ def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
 
 # ------------------------------------------------------------------------- events
 def event_windows(dates: pd.DatetimeIndex, events: Mapping[str, ArrayLike], before: int = 1,
-                  after: int = 1) -> pd.DataFrame:
-    """``"event"``/``"none"`` per kind (e.g. cpi, ppi, fomc) for days within ``[-before, +after]``
-    trading days of an event (:func:`alvh.calendar.event_window_mask`; an event on a non-trading
-    day counts from the next trading day). Columns ``event_<kind>`` plus ``event_any``."""
+                  after: int = 1, known: Mapping[str, tuple | None] | None = None) -> pd.DataFrame:
+    """``"event"``/``"none"``/``"n/a"`` per kind (e.g. cpi, ppi, fomc) for days within ``[-before, +after]``
+    trading days of an event (:func:`alvh.calendar.event_window_labels`; an event on a non-trading
+    day counts from the next trading day). ``known`` maps a kind to its known span
+    ``(known_from, known_to)`` or ``None`` (nothing known): outside it the label is ``"n/a"``, not
+    ``"none"``; a kind absent from ``known`` is taken as complete. Columns ``event_<kind>`` plus
+    ``event_any`` ("event" if any kind has one; "n/a" if none has and a kind with a known span is
+    unknown that day; kinds with nothing known at all are left out of it)."""
     if not isinstance(dates, pd.DatetimeIndex):
         raise InputError(f"got {type(dates).__name__}", argument="dates", expected="a DatetimeIndex")
     cols: dict[str, NDArray] = {}
     any_mask = np.zeros(len(dates), dtype=bool)
+    any_unknown = np.zeros(len(dates), dtype=bool)
+    known = known or {}
     for kind, ev in events.items():
-        mask = event_window_mask(dates, pd.DatetimeIndex(ev), before, after)
-        cols[f"event_{kind}"] = np.where(mask, "event", "none").astype(object)
-        any_mask |= mask
-    cols["event_any"] = np.where(any_mask, "event", "none").astype(object)
+        span = known.get(kind, (None, None))
+        lab = event_window_labels(dates, pd.DatetimeIndex(ev), before, after,
+                                  known_from=None if span is None else span[0],
+                                  known_to=None if span is None else span[1], known=span is not None)
+        cols[f"event_{kind}"] = lab
+        any_mask |= lab == "event"
+        if span is not None:
+            any_unknown |= lab == "n/a"
+    cols["event_any"] = np.where(any_mask, "event", np.where(any_unknown, NA, "none")).astype(object)
     return pd.DataFrame(cols, index=dates)
 
 

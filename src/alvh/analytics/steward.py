@@ -6,7 +6,7 @@ Definitions, defaults and their sources: docs/analytics.md, section "Steward ana
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,11 +16,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
 from alvh.pricing import bsm_price
+from alvh.pricing.units import VOL_POINTS_PER_UNIT
 from alvh.stats.irr import irr
 
 __all__ = [
     "BreakEvenResult",
     "break_even_expansion",
+    "profit_zone",
     "layer_irr",
     "realized_variance",
     "steward_regression",
@@ -101,7 +103,7 @@ def variance_risk_premium(vix: pd.Series, spx_close: pd.Series, window: int = 21
     rv = realized_variance(spx_close, window)
     if not v.index.equals(rv.index):
         raise InputError("index differs from spx_close's", argument="vix", expected="the same trading days")
-    return ((v / 100.0) ** 2 - rv).rename("vrp")
+    return ((v / VOL_POINTS_PER_UNIT) ** 2 - rv).rename("vrp")
 
 
 def _ols(y: NDArray[np.float64], design: NDArray[np.float64], *,
@@ -222,6 +224,11 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
 
 
 # ---------------------------------------------------------------------- break-even
+#: Spot grid of the profit-zone search, per case: points in [K_lp/4, K_lp), [K_lp, K_lc], (K_lc, 4 K_lc],
+#: log-spaced. The inner 241 points are 0.11% of spot apart for K_lc/K_lp = 1.3 (a 20/5-delta condor).
+_GRID_OUTER, _GRID_INNER = 24, 241
+
+
 @dataclass(frozen=True)
 class BreakEvenResult:
     """Break-even spots of a short iron condor (index points), broadcast over the inputs.
@@ -230,20 +237,27 @@ class BreakEvenResult:
     ----------
     lower, upper : ndarray
         Spot levels at which the mark-to-model P&L (credit received + position value) is zero on
-        the put side and on the call side; NaN where none exists (see ``reason``).
+        the put side and on the call side, the roots adjacent to the P&L's maximum. NaN where there is
+        no profit zone (the P&L is <= 0 at every spot); ``-inf`` / ``+inf`` where the P&L stays
+        positive however far the spot moves on that side (the credit exceeds that wing's loss).
     width : ndarray
-        ``upper - lower`` (points): the profit zone.
+        ``upper - lower`` (points): the profit zone (``inf`` when one-sided, NaN when none).
+    peak_spot, peak_pnl : ndarray
+        Spot at which the P&L is highest, and that P&L (points per condor).
     credit : ndarray
         Entry credit per condor (index points).
     expiry_lower, expiry_upper : ndarray
-        ``short_put - credit`` and ``short_call + credit``: the break-evens at expiry.
+        The same roots of the P&L at expiry (intrinsic values): ``short_put - credit`` and
+        ``short_call + credit`` while the credit is below the wing's width, else -inf / +inf.
     reason : ndarray of str
-        "" or why a break-even is NaN.
+        "" or why a break-even is not a finite spot.
     """
 
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
     width: NDArray[np.float64]
+    peak_spot: NDArray[np.float64]
+    peak_pnl: NDArray[np.float64]
     credit: NDArray[np.float64]
     expiry_lower: NDArray[np.float64]
     expiry_upper: NDArray[np.float64]
@@ -259,12 +273,94 @@ def _condor_value(spot, strikes, t, vols, rate, div):
             + bsm_price(spot, lc, t, vlc, rate, div, True, validate=False))
 
 
+def _spot_grid(lp: NDArray, lc: NDArray) -> NDArray:
+    """(..., n) log-spaced spots: coarse below K_lp and above K_lc, fine between the wings."""
+    u = np.linspace(0.0, 1.0, _GRID_OUTER, endpoint=False)
+    v = np.linspace(0.0, 1.0, _GRID_INNER)
+    llp, llc = np.log(lp)[..., None], np.log(lc)[..., None]
+    lo = llp - np.log(4.0) * (1.0 - u)
+    mid = llp + (llc - llp) * v
+    hi = llc + np.log(4.0) * (1.0 - u[::-1])
+    return np.exp(np.concatenate([lo, mid, hi], axis=-1))
+
+
+def profit_zone(pnl: Callable[[NDArray], NDArray], lp: NDArray, lc: NDArray, *, max_iter: int = 200
+                ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    r"""Lower and upper roots of ``pnl(S)`` around its maximum, vectorized over cases.
+
+    ``pnl`` maps spots of the cases' shape (or with a trailing grid axis) to P&L. Steps: evaluate
+    ``pnl`` on :func:`_spot_grid` (between ``K_lp / 4`` and ``4 K_lc``); refine the grid's maximum by
+    golden-section search between its two neighbours; the lower break-even is bracketed by the last
+    grid point below the maximum with ``pnl <= 0`` and the next one, the upper by the first such point
+    above it and the previous one; each bracket is bisected to 1e-12 relative. A root that is not
+    bracketed because ``pnl > 0`` down to the grid's end is ``-inf`` (``+inf`` above); no zone
+    (``max pnl <= 0``) is NaN on both sides.
+
+    Returns
+    -------
+    lower, upper, peak_spot, peak_pnl : ndarray (cases' shape)
+    """
+    grid = _spot_grid(lp, lc)
+    f = pnl(grid)
+    f = np.where(np.isfinite(f), f, -np.inf)
+    n = grid.shape[-1]
+    im = np.argmax(f, axis=-1)
+    take = lambda a, i: np.take_along_axis(a, np.clip(i, 0, n - 1)[..., None], axis=-1)[..., 0]  # noqa: E731
+    # golden-section refinement of the maximum between the grid neighbours
+    a, b = take(grid, im - 1), take(grid, im + 1)
+    g = (np.sqrt(5.0) - 1.0) / 2.0
+    x1, x2 = b - g * (b - a), a + g * (b - a)
+    f1, f2 = pnl(x1), pnl(x2)
+    for _ in range(60):
+        left = f1 >= f2
+        b = np.where(left, x2, b)
+        a = np.where(left, a, x1)
+        x2n = np.where(left, x1, a + g * (b - a))
+        x1n = np.where(left, b - g * (b - a), x2)
+        fn = pnl(np.where(left, x1n, x2n))
+        f2, f1 = np.where(left, f1, fn), np.where(left, fn, f2)
+        x1, x2 = x1n, x2n
+        if np.all(b - a <= 1e-10 * b):
+            break
+    xm = 0.5 * (a + b)
+    fm = pnl(xm)
+    better = fm > take(f, im)
+    peak_s = np.where(better, xm, take(grid, im))
+    peak_f = np.where(better, fm, take(f, im))
+    idx = np.arange(n)
+    nonpos = f <= 0
+    below = nonpos & (idx <= im[..., None])
+    above = nonpos & (idx > im[..., None])
+    j = np.where(below.any(axis=-1), n - 1 - np.argmax(below[..., ::-1], axis=-1), -1)  # last <= 0 below
+    k = np.where(above.any(axis=-1), np.argmax(above, axis=-1), n)  # first <= 0 above
+
+    def bisect(lo: NDArray, hi: NDArray, f_lo_pos: bool) -> NDArray:
+        # invariant: pnl(lo) > 0 >= pnl(hi) if f_lo_pos, else pnl(lo) <= 0 < pnl(hi)
+        for _ in range(max_iter):
+            mid = 0.5 * (lo + hi)
+            pos = pnl(mid) > 0
+            move_lo = pos if f_lo_pos else ~pos
+            lo, hi = np.where(move_lo, mid, lo), np.where(move_lo, hi, mid)
+            if np.all(np.abs(hi - lo) <= 1e-12 * np.maximum(1.0, np.abs(lo))):
+                break
+        return 0.5 * (lo + hi)
+
+    # brackets (when there is a zone, f[im] > 0 so j < im < k): pnl(grid[j]) <= 0 < pnl(grid[j+1]) and
+    # pnl(grid[k-1]) > 0 >= pnl(grid[k])
+    lower = bisect(take(grid, j), take(grid, j + 1), f_lo_pos=False)
+    upper = bisect(take(grid, k - 1), take(grid, k), f_lo_pos=True)
+    zone = peak_f > 0
+    lower = np.where(zone, np.where(j >= 0, lower, -np.inf), np.nan)
+    upper = np.where(zone, np.where(k < n, upper, np.inf), np.nan)
+    return lower, upper, peak_s, peak_f
+
+
 def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_call: ArrayLike,
                          long_call: ArrayLike, t_remaining: ArrayLike, iv: ArrayLike | Sequence[ArrayLike],
                          iv_shift: ArrayLike = 0.0, rate: ArrayLike = 0.0, div: ArrayLike = 0.0,
                          credit: ArrayLike | None = None, spot_entry: ArrayLike | None = None,
                          t_entry: ArrayLike | None = None, max_iter: int = 200) -> BreakEvenResult:
-    r"""Break-even points of the core short iron condor after an implied-volatility shift.
+    r"""Break-even points of the core short iron condor, at the current mark and at expiry.
 
     The position (strikes and entry credit ``C``, index points per condor) is fixed. At a horizon
     with ``t_remaining`` years to expiry and every leg's implied vol raised by ``iv_shift``
@@ -272,10 +368,12 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
 
     .. math:: PnL(S) = C + P(S,K_{lp}) - P(S,K_{sp}) - C(S,K_{sc}) + C(S,K_{lc})
 
-    (Black-Scholes-Merton, :func:`alvh.pricing.bsm_price`). The lower break-even is the root of
-    ``PnL`` between ``long_put / 4`` and the centre ``sqrt(short_put * short_call)``; the upper one
-    between the centre and ``4 * long_call``. At ``t_remaining = 0`` they are exactly
-    ``short_put - C`` and ``short_call + C``. A rise in IV moves both toward the centre: the profit
+    (Black-Scholes-Merton, :func:`alvh.pricing.bsm_price`, each leg at its own vol: sticky strike).
+    The break-evens are the roots of ``PnL`` on either side of its maximum over ``S``, found by
+    :func:`profit_zone` (a spot grid, golden-section refinement of the maximum, bisection of each
+    bracket to 1e-12 relative). The same search on the P&L at expiry (intrinsic values) gives
+    ``expiry_lower``/``expiry_upper``, which equal ``short_put - C`` and ``short_call + C`` while
+    ``C`` is below the wing's width (tested). A rise in IV moves both toward the peak: the profit
     zone shrinks (the "break-even expansion" of the losing region).
 
     Parameters
@@ -300,6 +398,12 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
     Returns
     -------
     BreakEvenResult
+
+    Notes
+    -----
+    Tested against hand-computed expiry break-evens, scipy ``brentq`` on a ``math.erf``
+    Black-Scholes written in the test, and a QuantLib (``AnalyticEuropeanEngine``) revaluation of
+    the four legs on a grid of spots.
     """
     strikes = [np.asarray(k, dtype=np.float64) for k in (long_put, short_put, short_call, long_call)]
     lp, sp, sc, lc = strikes
@@ -331,35 +435,22 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
         raise InputError("credit not positive", argument="credit", expected="a positive credit (points)")
     shape = np.broadcast_shapes(cr.shape, t_rem.shape, shift.shape, *(k.shape for k in strikes),
                                 *(b.shape for b in base), np.shape(rate), np.shape(div))
+    bc = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), shape)  # noqa: E731
+    k_b = [bc(k) for k in strikes]
+    v_b = [bc(v) for v in vols]
+    cr_b, t_b, r_b, q_b = bc(cr), bc(t_rem), bc(rate), bc(div)
 
-    def pnl(spot: NDArray) -> NDArray:
-        return cr + _condor_value(spot, strikes, t_rem, vols, rate, div)
+    def pnl_at(t: NDArray) -> Callable[[NDArray], NDArray]:
+        def pnl(spot: NDArray) -> NDArray:
+            ax = (lambda a: a[..., None]) if spot.ndim > len(shape) else (lambda a: a)  # noqa: E731
+            return ax(cr_b) + _condor_value(spot, [ax(k) for k in k_b], ax(t), [ax(v) for v in v_b], ax(r_b), ax(q_b))
+        return pnl
 
-    centre = np.broadcast_to(np.sqrt(sp * sc), shape)
-    p_centre = pnl(centre)
-
-    def solve(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
-        fa, fb = pnl(a), pnl(b)
-        ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) * np.sign(fb) <= 0)
-        lo, hi = a.copy(), b.copy()
-        f_lo = fa
-        for _ in range(max_iter):  # bisection: the loop is over iterations, vectorized over cases
-            mid = 0.5 * (lo + hi)
-            fm = pnl(mid)
-            left = np.sign(fm) == np.sign(f_lo)
-            lo = np.where(left, mid, lo)
-            f_lo = np.where(left, fm, f_lo)
-            hi = np.where(left, hi, mid)
-            if np.all(np.abs(hi - lo) <= 1e-12 * np.maximum(1.0, np.abs(lo))):
-                break
-        return np.where(ok, 0.5 * (lo + hi), np.nan), ok
-
-    lower, ok_lo = solve(np.broadcast_to(lp / 4.0, shape).astype(float), centre.astype(float))
-    upper, ok_hi = solve(centre.astype(float), np.broadcast_to(lc * 4.0, shape).astype(float))
-    reason = np.where(p_centre <= 0, "P&L at the centre is not positive: no profit zone",
-                      np.where(~(ok_lo & ok_hi), "no sign change of P&L on a wing (credit >= wing width?)", ""))
-    lower = np.where(p_centre > 0, lower, np.nan)
-    upper = np.where(p_centre > 0, upper, np.nan)
-    return BreakEvenResult(lower=lower, upper=upper, width=upper - lower, credit=np.broadcast_to(cr, shape).copy(),
-                           expiry_lower=np.broadcast_to(sp - cr, shape).copy(),
-                           expiry_upper=np.broadcast_to(sc + cr, shape).copy(), reason=reason.astype(str))
+    lower, upper, peak_s, peak_f = profit_zone(pnl_at(t_b), k_b[0], k_b[3], max_iter=max_iter)
+    e_lo, e_hi, _, _ = profit_zone(pnl_at(np.zeros(shape)), k_b[0], k_b[3], max_iter=max_iter)
+    reason = np.where(~(peak_f > 0), "P&L <= 0 at every spot: no profit zone",
+                      np.where(np.isinf(lower) | np.isinf(upper),
+                               "P&L > 0 however far the spot moves on one side (credit above that wing's loss)",
+                               ""))
+    return BreakEvenResult(lower=lower, upper=upper, width=upper - lower, peak_spot=peak_s, peak_pnl=peak_f,
+                           credit=cr_b.copy(), expiry_lower=e_lo, expiry_upper=e_hi, reason=reason.astype(str))

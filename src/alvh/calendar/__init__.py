@@ -2,8 +2,8 @@
 
 from alvh.calendar.expiries import (
     MONTH_CODES,
-    VX_SETTLEMENT_EXCEPTIONS,
     VX_RULE_TEXT,
+    VX_SETTLEMENT_EXCEPTIONS,
     check_vx_expiries,
     check_vx_expiry,
     parse_vx_contract,
@@ -48,9 +48,10 @@ __all__ = [
 
 from alvh.calendar.events import (  # noqa: E402
     EventCalendar,
+    event_window_labels,
     event_window_mask,
     load_event_calendar,
     read_event_dates,
 )
 
-__all__ += ["EventCalendar", "event_window_mask", "load_event_calendar", "read_event_dates"]
+__all__ += ["EventCalendar", "event_window_labels", "event_window_mask", "load_event_calendar", "read_event_dates"]

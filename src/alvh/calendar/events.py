@@ -22,7 +22,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from alvh.errors import DataError, InputError
+from alvh.errors import DataError, InputError, check_readable
 
 EventKind = Literal["fomc", "cpi", "ppi"]
 
@@ -33,6 +33,7 @@ _RESOURCE_FILES: Final[dict[str, str]] = {
 }
 _COLUMNS: Final[list[str]] = ["date", "kind", "scheduled", "reference_period", "note"]
 _ISO_RE: Final[re.Pattern[str]] = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _parse_calendar_text(text: str, *, label: str, kind: str) -> EventCalendar:
     if not body or body[0].split(",") != _COLUMNS:
         raise DataError("bad header", file=label, row=n_header + 1, expected=",".join(_COLUMNS))
     days = _strict_dates([row.split(",", 1)[0] for row in body[1:]], file=label,
-                         first_line=n_header + 2, column="date")
+                         first_line=n_header + 2, column="date", iso_only=True)
     publisher = meta.get("publisher", ["?"])[0]
     source = meta.get("source", ["?"])[0]
     verified = meta.get("last_verified", ["?"])[0]
@@ -166,23 +167,46 @@ def _parse_calendar_text(text: str, *, label: str, kind: str) -> EventCalendar:
                          known_to=_opt_date(meta.get("known_to", [""])[0]))
 
 
-def _strict_dates(values: list[str], *, file: str, first_line: int, column: str) -> np.ndarray:
-    """Parse ISO dates; reject blanks, bad dates, unsorted and duplicate rows."""
+#: Date layouts an event file may use (one per file): ISO, compact YYYYMMDD and US M/D/YYYY (the FOMC
+#: compilations in ../shared/data/calendars use the last two).
+DATE_LAYOUTS: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = (
+    (_ISO_RE, "%Y-%m-%d", "YYYY-MM-DD"),
+    (re.compile(r"\d{8}"), "%Y%m%d", "YYYYMMDD"),
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%m/%d/%Y", "M/D/YYYY"),
+)
+
+
+def _layout(values: list[str], *, file: str, first_line: int, column: str) -> tuple[re.Pattern[str], str, str]:
+    """The one date layout of a file, chosen from its first non-empty value."""
+    first = next((v.strip() for v in values if v.strip()), "")
+    for pat, fmt, shown in DATE_LAYOUTS:
+        if pat.fullmatch(first):
+            return pat, fmt, shown
+    i = next((k for k, v in enumerate(values) if v.strip()), 0)
+    raise DataError(f"{first!r} is not a date", file=file, row=first_line + i, column=column,
+                    expected="dates as YYYY-MM-DD, YYYYMMDD or M/D/YYYY")
+
+
+def _strict_dates(values: list[str], *, file: str, first_line: int, column: str,
+                  iso_only: bool = False, same_day_ok: list[bool] | None = None) -> np.ndarray:
+    """Parse dates in one layout (ISO, YYYYMMDD or M/D/YYYY); reject blanks, bad dates, unsorted, duplicates."""
     out = np.empty(len(values), dtype="datetime64[D]")
+    pat, fmt, shown = DATE_LAYOUTS[0] if iso_only or not values else _layout(
+        values, file=file, first_line=first_line, column=column)
+    expected = f"a date {shown} (one layout per file)"
     for i, raw in enumerate(values):
         text = raw.strip()
         line = first_line + i
         if not text:
-            raise DataError("empty date", file=file, row=line, column=column, expected="an ISO date YYYY-MM-DD")
-        if _ISO_RE.fullmatch(text) is None:
-            raise DataError(f"{raw!r} is not a date", file=file, row=line, column=column,
-                            expected="an ISO date YYYY-MM-DD")
+            raise DataError("empty date", file=file, row=line, column=column, expected=expected)
+        if pat.fullmatch(text) is None:
+            raise DataError(f"{raw!r} is not a date", file=file, row=line, column=column, expected=expected)
         try:
-            out[i] = np.datetime64(dt.date.fromisoformat(text), "D")
+            out[i] = np.datetime64(dt.datetime.strptime(text, fmt).date(), "D")
         except ValueError:
             raise DataError(f"{raw!r} is not a calendar date", file=file, row=line, column=column,
-                            expected="an ISO date YYYY-MM-DD") from None
-        if i and out[i] == out[i - 1]:
+                            expected=expected) from None
+        if i and out[i] == out[i - 1] and not (same_day_ok is not None and same_day_ok[i]):
             raise DataError(f"duplicate date {text}", file=file, row=line, column=column,
                             expected="each date once")
         if i and out[i] < out[i - 1]:
@@ -203,7 +227,8 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
     kind : str
         Label of the events, e.g. ``"ppi"``.
     column : str
-        Name of the date column (ISO ``YYYY-MM-DD``).
+        Name of the date column: ISO ``YYYY-MM-DD``, ``YYYYMMDD`` or
+        ``M/D/YYYY`` (one layout per file, :data:`DATE_LAYOUTS`).
     known_from, known_to : datetime.date, optional
         The span over which the file is complete; default the first and last
         date in the file. Must contain every date of the file.
@@ -219,11 +244,18 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
         out-of-order date, or a row with a different number of fields; the
         message names the file, the 1-based line and the column.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError("file not found", file=p, expected="an existing CSV file")
-    text = p.read_text(encoding="utf-8-sig")
+    p = check_readable(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
+                        expected="a UTF-8 CSV file") from None
     lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _CONTROL_RE.search(line)
+        if m:
+            raise DataError(f"line holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}",
+                            file=p, row=i + 1, expected="printable text (no terminal escapes or NUL)")
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
@@ -241,7 +273,13 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
         if len(row) != len(header):
             raise DataError(f"{len(row)} fields, header has {len(header)}", file=p, row=skip + 2 + i,
                             expected=f"{len(header)} comma-separated fields")
-    days = _strict_dates([row[j] for row in rows[1:]], file=str(p), first_line=skip + 2, column=column)
+    body = rows[1:]
+    # several events on one day (the FOMC actions file lists a statement and minutes on 1994-02-04) are
+    # distinct rows: allowed and collapsed; a row repeated as a whole is still a duplicate
+    distinct = [i > 0 and body[i] != body[i - 1] for i in range(len(body))]
+    days = _strict_dates([row[j] for row in body], file=str(p), first_line=skip + 2, column=column,
+                         same_day_ok=distinct)
+    days = np.unique(days)
     first, last = days[0].astype(dt.date), days[-1].astype(dt.date)
     span_from = first if known_from is None else known_from
     span_to = last if known_to is None else known_to
@@ -299,3 +337,39 @@ def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: 
     np.add.at(marks, np.minimum(pos + after + 1, n), -1)
     mask[:] = np.cumsum(marks[:n]) > 0
     return mask
+
+
+#: Label of a day outside an event calendar's known span: the calendar cannot say whether there was an event.
+UNKNOWN_LABEL: Final[str] = "n/a"
+
+
+def event_window_labels(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray,
+                        before: int, after: int, *, known_from: dt.date | None = None,
+                        known_to: dt.date | None = None, known: bool = True) -> np.ndarray:
+    """``"event"``, ``"none"`` or ``"n/a"`` per trading day.
+
+    ``"event"`` within ``[-before, +after]`` trading days of an event (:func:`event_window_mask`);
+    ``"n/a"`` on days outside the calendar's known span ``[known_from, known_to]`` (e.g. 2006-2014
+    for the shipped CPI calendar, which is known from 2015) and on every day when ``known`` is
+    False (the shipped PPI calendar, which has no dates): an absent date there means "unknown",
+    not "no event". ``known_from``/``known_to`` of ``None`` leave that side open.
+
+    >>> days = pd.bdate_range("2014-12-29", "2015-01-21")
+    >>> lab = event_window_labels(days, pd.DatetimeIndex(["2015-01-16"]), 0, 0,
+    ...                           known_from=dt.date(2015, 1, 1))
+    >>> list(lab[:4]), lab[days.get_loc("2015-01-16")], lab[-1]
+    (['n/a', 'n/a', 'n/a', 'none'], 'event', 'none')
+    """
+    days = np.asarray(trading_days, dtype="datetime64[D]")
+    mask = event_window_mask(trading_days, event_dates, before, after)
+    out = np.where(mask, "event", "none").astype(object)
+    if not known:
+        out[:] = UNKNOWN_LABEL
+        return out
+    outside = np.zeros(days.size, dtype=bool)
+    if known_from is not None:
+        outside |= days < np.datetime64(known_from, "D")
+    if known_to is not None:
+        outside |= days > np.datetime64(known_to, "D")
+    out[outside & ~mask] = UNKNOWN_LABEL
+    return out

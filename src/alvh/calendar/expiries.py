@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
@@ -322,7 +322,7 @@ def _months_between(lo: np.datetime64, hi: np.datetime64, pad: int) -> range:
     return range(m0, m1 + 1)
 
 
-def _expiries_between(start: object, end: object, rule, pad: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _expiries_between(start: object, end: object, rule: Callable[[int, int], object], pad: int) -> np.ndarray:
     lo = _to_day(start, "start")
     hi = _to_day(end, "end")
     if lo > hi:

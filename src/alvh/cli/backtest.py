@@ -59,21 +59,27 @@ def backtest(
     """
     from alvh.api import run
     from alvh.config import default_rules, load_rules
-    from alvh.data import MarketData
+    from alvh.data.source import resolve_data_source, resolve_span
 
     r = load_rules(rules) if rules is not None else default_rules()
-    md = MarketData.from_store(data_dir) if data_dir is not None else MarketData.default()
+    src = resolve_data_source(data_dir)
+    md = src.load()
+    first, last, how = resolve_span(md, r, start, end)
+    typer.echo(f"data: {src.description}; {how}")
+    for note in r.notes:
+        typer.echo(f"note: {note}")
     if vx_model is not None:
         from alvh.market import VXModelParams
 
-        res = run(r, md, start, end, vx_params=VXModelParams.load(vx_model))
+        res = run(r, md, first, last, vx_params=VXModelParams.load(vx_model))
     else:
-        res = run(r, md, start, end)
+        res = run(r, md, first, last)
     a = res.analysis
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    res.to_frame().to_parquet(out / "daily.parquet")
+    # the engine's daily table joined with the hedge cost's daily decomposition per layer (bp of the basis)
+    res.to_frame().join(a.daily_hedge_cost()).to_parquet(out / "daily.parquet")
     res.trades.to_csv(out / "trades.csv", index=False)
     res.event_log.to_csv(out / "events.csv", index=False)
     res.rebalance_log.to_csv(out / "rebalance.csv", index=False)
@@ -95,15 +101,12 @@ def backtest(
     cagr = summary["cagr"]
     con.print(f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
               + (f"  CAGR {cagr:.2%}" if cagr is not None else "") + f"  max drawdown {summary['max_drawdown']:.2%}")
-    con.print(_drag_table(summary["analysis"]["drag"]))
-    ch = summary["analysis"].get("contango_heavy_months")
-    if ch is not None:
-        lo, hi = ch["seed_claim_bp_per_month"]
-        con.print("monthly total drag (bp): "
-                  + "; ".join(f"{name} median {_num(ch[key]['median'])}, mean {_num(ch[key]['mean'])} "
-                              f"({ch[key]['n_months']} months)"
-                              for key, name in (("all_months", "all months"), ("contango_heavy", "contango-heavy")))
-                  + f"; seed claim {lo:g}-{hi:g} bp/month for contango-heavy months ({ch['definition']})")
+    an = summary["analysis"]
+    con.print(_cost_table(an["hedge_cost"]))
+    from alvh.report.text import bought_lines, core_lines, seed_lines
+
+    for line in bought_lines(an["what_it_bought"]) + seed_lines(an["seed_claim"]) + core_lines(an["against_core"]):
+        con.print(line, highlight=False)
     con.print(a.trigger["sentence"])
     con.print(_regime_rich(a.regime_table))
     for note in a.notes:
@@ -116,31 +119,36 @@ def backtest(
 def _num(x: float | None, nd: int = 1) -> str:
     import math
 
-    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"  # type: ignore[arg-type]
 
 
-def _drag_table(dr: dict) -> Table:
-    """Drag per layer and its split, bp of capital per month (docs/drag.md)."""
-    t = Table(title="hedge drag, bp of capital per month (positive = cost; docs/drag.md)")
-    for col in ("layer", "instrument", "total", "carry", "correlation", "costs", "financing"):
+def _cost_table(hc: dict) -> Table | str:
+    """Hedge cost per layer and its split, bp of the basis per month (docs/drag.md)."""
+    if "total_bp_per_month" not in hc:
+        return f"hedge cost: {hc.get('statement', 'n/a')}"
+    terms = list(hc["split_bp_per_month"])
+    t = Table(title=f"WHAT THE HEDGE COST: bp of the {hc['basis']} per month (positive = cost, negative = the hedge "
+                    "paid; docs/drag.md)")
+    for col in ("layer", "instrument", "total", *terms):
         t.add_column(col, justify="left" if col in ("layer", "instrument") else "right")
-    for layer, total in dr["per_layer_drag_bp_per_month"].items():
-        sp = dr["per_layer_split_bp_per_month"][layer]
-        t.add_row(layer, dr["instruments"][layer], _num(total), *(_num(sp[k]) for k in ("carry", "correlation",
-                                                                                    "costs", "financing")))
-    sp = dr["split_bp_per_month"]
-    t.add_row("all", "", _num(dr["total_drag_bp_per_month"]),
-              *(_num(sp[k]) for k in ("carry", "correlation", "costs", "financing")))
+    for layer, total in hc["per_layer_bp_per_month"].items():
+        sp = hc["per_layer_split_bp_per_month"][layer]
+        t.add_row(layer, hc["instruments"][layer], _num(total, 2), *(_num(sp[k], 2) for k in terms))
+    sp = hc["split_bp_per_month"]
+    t.add_row("all", "", _num(hc["total_bp_per_month"], 2), *(_num(sp[k], 2) for k in terms))
     return t
 
 
 def _regime_rich(table) -> Table:  # noqa: ANN001
-    t = Table(title="drag by regime, all layers: bp of capital per day (mean) and per month-equivalent (x21); "
-                    "carry/correlation split in regimes.csv")
-    for col in ("regime", "label", "days", "bp/day", "bp/month"):
-        t.add_column(col, justify="left" if col in ("regime", "label") else "right", no_wrap=True)
+    t = Table(title="hedge cost by regime, all layers: bp of the basis per day and per month-equivalent (x21), 95% "
+                    "interval (month-cluster bootstrap; daily interval in regimes.csv); * = too few days or months",
+              box=None)
+    for col in ("regime=label", "days", "months", "bp/day", "bp/month", "95% CI"):
+        t.add_column(col, justify="left" if col == "regime=label" else "right", no_wrap=True)
     for (reg, lab), r in table.iterrows():
-        t.add_row(str(reg), str(lab), f"{int(r['days'])}", _num(r["mean_daily_bp"], 2), _num(r["bp_per_month_equiv"]))
+        t.add_row(("*" if r["small_sample"] else "") + f"{reg}={lab}", f"{int(r['n_days'])}", f"{int(r['n_months'])}",
+                  _num(r["mean_daily_bp"], 2), _num(r["bp_per_month_equiv"]),
+                  f"[{_num(r['ci95_lo_month_equiv'])}, {_num(r['ci95_hi_month_equiv'])}]")
     return t
 
 

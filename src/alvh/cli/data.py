@@ -12,8 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from alvh.data.market_data import DEFAULT_MAX_GAP
-from alvh.data.store import DB_NAME, KINDS, Store, default_data_dir
+from alvh.data.frame import DEFAULT_MAX_GAP
+from alvh.data.store import (
+    CONFLICTS_SHOWN,
+    DB_NAME,
+    DEFAULT_LOCK_TIMEOUT,
+    KINDS,
+    Store,
+    default_data_dir,
+    format_conflicts,
+    write_conflicts_csv,
+)
 
 app = typer.Typer(
     name="data",
@@ -27,8 +36,19 @@ app = typer.Typer(
 _DATA_DIR_HELP = "Store folder (default: $ALVH_DATA_DIR, else the user data home, e.g. ~/.local/share/alvh)."
 
 
+_LOCK_HELP = "Seconds to wait while another alvh process holds the store (0: fail at once)."
+
+
 def _resolve_dir(data_dir: Path | None) -> Path:
     return data_dir.expanduser() if data_dir is not None else default_data_dir()
+
+
+def _waiting(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _open(folder: Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Store:
+    return Store.open(folder, read_only=read_only, lock_timeout=lock_timeout, on_wait=_waiting)
 
 
 @app.command("import")
@@ -41,7 +61,12 @@ def import_cmd(
     on_conflict: Literal["error", "keep", "replace"] = typer.Option("error", "--on-conflict",
                                     help="When a stored row differs: error (default, nothing written), "
                                          "keep (stored values) or replace (new values); conflicts are always listed."),
+    percent: bool = typer.Option(False, "--percent",
+                                 help="rate only: the date,value file holds percent (5.0 = 5%); FRED T-bill "
+                                      "files (DTB3 ...) are recognised and converted without it."),
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
+    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", metavar="SECONDS", min=0,
+                                      help=_LOCK_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
     """Validate and import KIND files into the store; importing the same file twice changes nothing.
@@ -53,17 +78,23 @@ def import_cmd(
       alvh data import vx ../shared/data/vx/*.csv --on-conflict keep
     """
     folder = _resolve_dir(data_dir)
-    with Store.open(folder) as store:
-        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict)
+    with _open(folder, lock_timeout=lock_timeout) as store:
+        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict, percent=percent)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
     out = Console()
-    state = "changed" if report.changed else "unchanged (everything already stored)"
+    state = f"changed, import {report.import_id}" if report.changed else "unchanged (everything already stored)"
     out.print(f"{kind}: {report.rows_in} row(s) read, {report.rows_new} new, {report.rows_same} already stored; "
               f"store {state} ({folder / DB_NAME})", highlight=False, markup=False)
-    for c in report.conflicts:
-        out.print(f"  conflict ({report.on_conflict}): {c}", highlight=False, markup=False)
+    if report.conflicts:
+        n = len(report.conflicts)
+        out.print(f"{n} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False,
+                  markup=False)
+        out.print(format_conflicts(report.conflicts), highlight=False, markup=False)
+        if n > CONFLICTS_SHOWN:
+            path = write_conflicts_csv(report.conflicts, folder)
+            out.print(f"  ... and {n - CONFLICTS_SHOWN} more; all {n} in {path}", highlight=False, markup=False)
     for n in report.notes:
         out.print(f"  note: {n}", highlight=False, markup=False)
 
@@ -75,10 +106,10 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
         md = MarketData.default()
         return {"source": "embedded default (nothing imported; store "
                           f"{folder / DB_NAME} does not exist)", "market_data": md.info(max_gap), "store": None}
-    with Store.open(folder, read_only=True) as store:
+    with _open(folder, read_only=True) as store:
         summary = store.summary(max_gap)
         try:
-            info: dict[str, Any] | None = store.market_data().info(max_gap)
+            info: dict[str, Any] | None = store.market_frame().info(max_gap)
             problem = None
         except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
             info, problem = None, str(exc)
@@ -162,7 +193,7 @@ def check_cmd(
         result = {"failures": [], "warnings": [f"gap: {g}" for g in md.gaps(max_gap)]}
         source = "embedded default"
     else:
-        with Store.open(folder, read_only=True) as store:
+        with _open(folder, read_only=True) as store:
             result = store.check(max_gap)
         source = str(folder / DB_NAME)
     if fail_on_gaps:
@@ -181,3 +212,45 @@ def check_cmd(
         # SystemExit, not typer.Exit: the root runs click with standalone_mode=False, where click turns
         # typer.Exit into a return value that alvh.cli.main does not propagate as the exit status.
         sys.exit(1)
+
+
+@app.command("history")
+def history_cmd(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the imports as JSON."),
+) -> None:
+    """List every import in the store (id, kind, files, rows); `alvh data remove ID` undoes one."""
+    folder = _resolve_dir(data_dir)
+    with _open(folder, read_only=True) as store:
+        rows = store.history()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    header = ["id", "kind", "name", "rows_new", "rows_same", "replaced", "rows_now", "imported_utc", "files"]
+    body = [[str(r["id"]), r["kind"], r["name"] or "-", str(r["rows_new"]), str(r["rows_same"]),
+             str(r["rows_replaced"]), str(r["rows_now"]), r["imported_at"].replace(" ", "T"),
+             ", ".join(Path(f).name for f in r["files"])] for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(header, *body, strict=False)]
+    typer.echo(f"imports in {folder / DB_NAME} (oldest first; `alvh data remove ID` undoes one)")
+    for line in [header, *body]:
+        typer.echo("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    if not rows:
+        typer.echo("no imports yet")
+
+
+@app.command("remove")
+def remove_cmd(
+    import_id: int = typer.Argument(..., help="The import's id (see `alvh data history`)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
+    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, help=_LOCK_HELP),
+) -> None:
+    """Undo one import: delete exactly the rows it wrote and restore the rows it replaced."""
+    folder = _resolve_dir(data_dir)
+    with _open(folder, read_only=True) as ro:
+        known = {r["id"]: r for r in ro.history()}
+    with _open(folder, lock_timeout=lock_timeout) as store:
+        res = store.remove(import_id)
+    r = known.get(import_id)
+    what = f"{r['kind']} from {', '.join(Path(f).name for f in r['files'])}" if r else ""
+    typer.echo(f"removed import {import_id} ({what}): {res['removed']} row(s) deleted, {res['restored']} row(s) "
+               f"it had replaced restored")

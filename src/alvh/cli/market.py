@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 
 from alvh.errors import InputError
+from alvh.pricing.units import DAYS_PER_YEAR
 
 app = typer.Typer(name="market", help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.\n\n"
                   "Example:\n\n\b\n  alvh market vx --date 2020-03-16",
@@ -65,13 +66,13 @@ def surface_cmd(
     term_default = surf.term_default[0, 0].tolist() if surf.term_default is not None else "n/a"
     typer.echo(f"{md.dates[i].date()}  VIX {vix:.2f}  Cboe VIX of the model {100 * np.sqrt(var[0, 0]):.6f}  "
                f"model SKEW {skew[0, 0]:.2f}" + ("  (SKEW clipped to the reachable range)" if clipped else ""))
-    typer.echo(f"theta30 {surf.theta30[0, 0]:.6f}  rho {surf.rho[0, 0]:.4f}  eta {surf.eta}  gamma {surf.gamma}  "
+    typer.echo(f"theta30 {surf.theta30[0, 0]:.6f}  tail {surf.tail[0, 0]:.4f}  "
                f"term defaults used (9d/3m/6m): {term_default}")
     ks = np.array([-0.30, -0.20, -0.10, -0.05, 0.0, 0.05, 0.10])
     typer.echo("implied vol (%) by k = ln(K/F) (columns) and tenor in days (rows)")
     typer.echo("days " + " ".join(f"{k:>7.2f}" for k in ks))
     for d in _TENORS:
-        iv = smile.iv(ks[None, :], d / 365.0)[0]
+        iv = smile.iv(ks[None, :], d / DAYS_PER_YEAR)[0]
         typer.echo(f"{d:>4d} " + " ".join(f"{100 * v:7.2f}" for v in iv))
 
 

@@ -5,6 +5,7 @@
 docs/data.md for every source format and validation.
 """
 
+from alvh.data.frame import DEFAULT_MAX_GAP, DEFAULT_RATE, INDEX_COLUMNS, MarketFrame, align_rate
 from alvh.data.importers import (
     INDEX_NAMES,
     KNOWN_BAD_SETTLES,
@@ -22,7 +23,7 @@ from alvh.data.importers import (
     read_vx_cfe_legacy,
     read_vx_long,
 )
-from alvh.data.market_data import DEFAULT_MAX_GAP, DEFAULT_RATE, INDEX_COLUMNS, MarketData, align_rate
+from alvh.data.market_data import MarketData
 from alvh.data.store import KINDS, Conflict, ImportReport, Store, default_data_dir
 from alvh.data.vxpanel import VXPanel
 
@@ -39,6 +40,7 @@ __all__ = [
     "Conflict",
     "ImportReport",
     "MarketData",
+    "MarketFrame",
     "Store",
     "VXPanel",
     "align_rate",

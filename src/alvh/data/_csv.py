@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from alvh.errors import DataError
+from alvh.errors import DataError, check_readable
 
 _PARSER_LINE_RE = re.compile(r"line (\d+)")
 
@@ -57,9 +57,7 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
         Missing, empty, truncated or unparseable file; a blank line inside the
         data; a row with more fields than the header.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError("file not found", file=p, expected="an existing CSV file")
+    p = check_readable(path, expected="a readable CSV file")
     if p.stat().st_size == 0:
         raise DataError("empty file", file=p, row=1, expected="a header line and data rows")
     try:
@@ -79,6 +77,7 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
         raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
                         expected="a UTF-8 CSV file") from None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    _check_text(p, frame, preamble + 1)
     header_line = preamble + 1
     n = len(frame)
     lines = np.arange(header_line + 1, header_line + 1 + n)
@@ -99,6 +98,31 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
     if len(frame) == 0:
         raise DataError("no data rows", file=p, row=header_line + 1, expected="at least one data row")
     return RawTable(path=p, frame=frame.reset_index(drop=True), lines=lines, header_line=header_line)
+
+
+#: Characters no data cell may hold: C0/C1 controls (terminal escapes, NUL, a stray CR inside a
+#: field), zero-width and bidirectional overrides. Tabs are not data either. CRLF line ends are
+#: handled by the CSV reader and never reach a cell.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def _check_text(p: Path, frame: pd.DataFrame, header_line: int) -> None:
+    """Refuse control characters in the header or any cell, naming line and column."""
+    for j, c in enumerate(frame.columns):
+        m = _CONTROL_RE.search(str(c))
+        if m:
+            raise DataError(f"header field {j + 1} holds the control character U+{ord(m.group()):04X}", file=p,
+                            row=header_line, column=str(c).encode("unicode_escape").decode(),
+                            expected="printable text")
+    for c in frame.columns:
+        col = frame[c]
+        hit = col.str.contains(_CONTROL_RE, regex=True).to_numpy(dtype=bool)
+        if hit.any():
+            i = int(np.argmax(hit))
+            ch = _CONTROL_RE.search(col.iloc[i])
+            code = f"U+{ord(ch.group()):04X}" if ch else "a control character"
+            raise DataError(f"{col.iloc[i].encode('unicode_escape').decode()!r} holds the control character {code}",
+                            file=p, row=header_line + 1 + i, column=str(c), expected="printable text")
 
 
 def check_columns(raw: RawTable, allowed: list[list[str]], *, what: str) -> list[str]:
@@ -238,7 +262,8 @@ def check_ohlc(o: np.ndarray | None, h: np.ndarray, lo: np.ndarray, c: np.ndarra
                             row=raw.line(i), column=n_o, expected=f"{n_l} <= {n_o} <= {n_h}")
 
 
-def find_gaps(observed: np.ndarray, sessions: np.ndarray, max_gap: int) -> list[tuple[np.datetime64, np.datetime64, int]]:
+def find_gaps(observed: np.ndarray, sessions: np.ndarray,
+              max_gap: int) -> list[tuple[np.datetime64, np.datetime64, int]]:
     """Runs of more than ``max_gap`` consecutive expected sessions missing from ``observed``.
 
     Parameters

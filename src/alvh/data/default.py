@@ -20,6 +20,7 @@ their common days, 2014-01-03 .. 2018-12-31.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from importlib import metadata
 from pathlib import Path
@@ -37,7 +38,7 @@ from alvh.data._csv import (
     parse_numbers,
     read_raw,
 )
-from alvh.data.market_data import MarketData, align_rate
+from alvh.data.frame import MarketFrame, align_rate
 from alvh.errors import DataError
 
 
@@ -123,7 +124,7 @@ def read_arch_vix(path: Path | None = None) -> tuple[pd.Series, list[str]]:
     return s, [str(d) for d in days[dot]]
 
 
-def build_default(rate: float | pd.Series | None = None) -> MarketData:
+def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
     """Assemble :meth:`MarketData.default` (see the module docstring)."""
     spx_all = read_arch_sp500()
     vix_close, holidays = read_arch_vix()
@@ -144,10 +145,12 @@ def build_default(rate: float | pd.Series | None = None) -> MarketData:
                         "close": vix_close.loc[dates].to_numpy()}, index=dates)
     rate_s, rate_note = align_rate(rate, dates)
     events = {}
+    event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
     ev_notes = []
     for kind in ("fomc", "cpi", "ppi"):
         cal = load_event_calendar(kind)  # type: ignore[arg-type]
         events[kind] = cal.dates
+        event_known[kind] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
         ev_notes.append(f"{kind}: {cal.provenance}; known {cal.known_from}..{cal.known_to}")
     provenance = {
         "source": "embedded default (arch package datasets, no download)",
@@ -169,9 +172,10 @@ def build_default(rate: float | pd.Series | None = None) -> MarketData:
         "events": "shipped calendars: " + " | ".join(ev_notes),
         "breadth": "none in the embedded default",
     }
-    return MarketData(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
+    return MarketFrame(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
                       indices=pd.DataFrame(index=dates, columns=[], dtype=float), vx=None, rate=rate_s,
-                      events=events, breadth=None, exog={}, provenance=provenance)
+                      events=events, breadth=None, exog={}, provenance=provenance,
+                       event_known=event_known)
 
 
 def _arch_version() -> str:

@@ -42,7 +42,7 @@ from alvh.calendar import (
     vx_final_settlement,
 )
 from alvh.calendar.events import EventCalendar
-from alvh.errors import DataError, InputError
+from alvh.data import plausible as pl
 from alvh.data._csv import (
     RawTable,
     check_columns,
@@ -53,6 +53,7 @@ from alvh.data._csv import (
     parse_numbers,
     read_raw,
 )
+from alvh.errors import DataError, InputError, check_readable
 
 #: First trade date on which CFE quoted VX in today's units. Before it, Cboe's
 #: files show prices 10x larger (the contract was on 10x VIX with a $100
@@ -128,6 +129,30 @@ def _exempt_mask(series: str, days: np.ndarray, values: dict[str, np.ndarray],
     return out
 
 
+def raise_findings(raw: RawTable, findings: list[pl.Finding], notes: list[str]) -> None:
+    """Raise the first error-level finding as a DataError naming the file line; warnings go to ``notes``."""
+    errs = pl.errors(findings)
+    if errs:
+        f = errs[0]
+        raise DataError(f.message + (f" on {f.date}" if f.date and f.date not in f.message else ""),
+                        file=raw.path, row=raw.line(f.index), column=f.column, expected=f.expected)
+    for f in pl.warnings(findings):
+        notes.append(f"warning: line {raw.line(f.index)}, {f}")
+
+
+def _drop_rows(days: np.ndarray, cols: dict[str, np.ndarray], off: np.ndarray, raw: RawTable, name: str,
+               notes: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Drop weekday NYSE-holiday rows of a Cboe volatility index (counted in the notes)."""
+    if not off.any():
+        return days, cols
+    first = int(np.argmax(off))
+    notes.append(f"{name}: {int(off.sum())} row(s) on weekdays without an NYSE session dropped (Cboe publishes "
+                 f"values on some NYSE holidays; they are not SPX trading days), first {days[first]} "
+                 f"({pl.closed_reason(days[first])}) on line {raw.line(first)}")
+    keep = ~off
+    return days[keep], {k: v[keep] for k, v in cols.items()}
+
+
 def _index_frame(days: np.ndarray, cols: dict[str, np.ndarray]) -> pd.DataFrame:
     idx = pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date")
     return pd.DataFrame(cols, index=idx)
@@ -175,6 +200,11 @@ def read_index_csv(path: str | Path, name: str) -> pd.DataFrame:
         check_sorted_unique(days, raw, "DATE")
         close = parse_numbers(raw, two_col[1], what=f"the {name.upper()} level")
         check_positive(close, raw, two_col[1])
+        findings, off = pl.check_index_rows(name, days, {"close": close},
+                                            {"date": "DATE", "close": two_col[1]})
+        raise_findings(raw, findings, notes)
+        days, kept = _drop_rows(days, {"close": close}, off, raw, name, notes)
+        close = kept["close"]
         nan = np.full(days.size, np.nan)
         frame = _index_frame(days, {"open": nan, "high": nan.copy(), "low": nan.copy(), "close": close})
         notes.append(f"{name}: close only (no open/high/low in the source)")
@@ -192,8 +222,18 @@ def read_index_csv(path: str | Path, name: str) -> pd.DataFrame:
     c = parse_numbers(raw, c_col, what="a price")
     for v, col in ((o, o_col), (h, h_col), (lo, l_col), (c, c_col)):
         check_positive(v, raw, col)
-    for extra in header[5:]:  # Volume / Adj Close must still be numbers
-        parse_numbers(raw, extra, what="a number")
+    extras = {extra: parse_numbers(raw, extra, what="a number") for extra in header[5:]}  # Volume / Adj Close
+    cols = {"open": o, "high": h, "low": lo, "close": c}
+    names = {"date": d_col, "open": o_col, "high": h_col, "low": l_col, "close": c_col}
+    if "Volume" in extras:
+        cols["volume"], names["volume"] = extras["Volume"], "Volume"
+    findings, off = pl.check_index_rows(name, days, cols, names)
+    raise_findings(raw, findings, notes)
+    cols.pop("volume", None)
+    days, cols = _drop_rows(days, cols, off, raw, name, notes)
+    if off.any():
+        raw = RawTable(raw.path, raw.frame[~off].reset_index(drop=True), raw.lines[~off], raw.header_line)
+    o, h, lo, c = cols["open"], cols["high"], cols["low"], cols["close"]
     exempt = _exempt_mask(name, days, {"open": o, "high": h, "low": lo, "close": c})
     check_ohlc(None, h, lo, c, raw, (o_col, h_col, l_col, c_col), exempt=exempt)
     if exempt.any():
@@ -226,12 +266,14 @@ def _validate_vx_rows(raw: RawTable, *, days: np.ndarray, contracts: np.ndarray,
                       volume: np.ndarray, oi: np.ndarray, names: dict[str, str]) -> tuple[np.ndarray, list[str]]:
     """Checks shared by every VX layout; returns the mask of rows to keep and notes."""
     notes: list[str] = []
+    raise_findings(raw, pl.check_window("vx", days, names["date"]), notes)
     # trade dates are CFE sessions (alvh.calendar, pandas_market_calendars + Cboe's extra sessions)
     sessions = sessions_between(days.min(), days.max(), "CFE")
     off = ~np.isin(days, sessions)
     if off.any():
         i = int(np.argmax(off))
-        raise DataError(f"{days[i]} is not a CFE trading session", file=raw.path, row=raw.line(i),
+        raise DataError(f"{days[i]} is {pl.closed_reason(days[i], 'CFE')}, not a CFE trading session",
+                        file=raw.path, row=raw.line(i),
                         column=names["date"], expected="a CFE trading day")
     after = days > expiries
     if after.any():
@@ -567,8 +609,7 @@ def _one_contract_frame(raw: RawTable, cols: dict[str, np.ndarray], code: str, e
 def _first_line(p: Path) -> str:
     import gzip
 
-    if not p.is_file():
-        raise DataError("file not found", file=p, expected="an existing CSV file")
+    check_readable(p)
     opener = gzip.open if p.name.endswith(".gz") else open
     try:
         with opener(p, "rt", encoding="utf-8-sig") as fh:  # type: ignore[operator]
@@ -585,6 +626,13 @@ def read_vx(path: str | Path) -> pd.DataFrame:
     first = _first_line(p).strip().lstrip("\ufeff")
     if first.startswith("Trade Date"):
         return read_vx_cboe(p)
+    if first.startswith("trade_date,tenor_monthly"):
+        raise DataError("a constant-tenor table (one settle per trade date and tenor, contracts unnamed), not "
+                        "per-contract settlements", file=p, row=1, column="tenor_monthly",
+                        expected="per-contract VX files (the consolidated long table, Cboe's CFE_<M><YY>_VX.csv "
+                                 "or VX_<YYYY-MM-DD>.csv); the tenor table in ../shared/data mixes in weekly "
+                                 "contracts and has 10x settles on 2007-03-26 (its SOURCE.md)")
+    return read_vx_long(p)
     return read_vx_long(p)
 
 
@@ -608,7 +656,9 @@ def read_breadth(path: str | Path) -> pd.DataFrame:
     days = parse_dates(raw, "Date", "%Y-%m-%d", shown="YYYY-MM-DD")
     check_sorted_unique(days, raw, "Date")
     cols = {}
-    notes = []
+    notes: list[str] = []
+    findings = pl.check_window("breadth", days, "Date") + pl.check_sessions("breadth", days, "Date", "NYSE")[0]
+    raise_findings(raw, findings, notes)
     for src in ("Advancing", "Declining", "Unchanged"):
         v = parse_numbers(raw, src, required=False, what="an issue count or empty")
         bad = ~np.isnan(v) & ((v < 0) | (v != np.round(v)))
@@ -616,6 +666,7 @@ def read_breadth(path: str | Path) -> pd.DataFrame:
             i = int(np.argmax(bad))
             raise DataError(f"{v[i]:g} is not an issue count", file=raw.path, row=raw.line(i), column=src,
                             expected="a whole number >= 0")
+        raise_findings(raw, pl.check_range("breadth", days, v, src), notes)
         n_missing = int(np.isnan(v).sum())
         if n_missing:
             notes.append(f"breadth: {n_missing} missing {src} value(s) left as NaN")
@@ -625,14 +676,57 @@ def read_breadth(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+_DATE_HEADERS: Final[dict[str, tuple[str, str]]] = {
+    "date": ("%Y-%m-%d", "YYYY-MM-DD"), "Date": ("%Y-%m-%d", "YYYY-MM-DD"), "DATE": ("%m/%d/%Y", "MM/DD/YYYY"),
+    "observation_date": ("%Y-%m-%d", "YYYY-MM-DD"),  # FRED's CSV download
+}
+
+#: FRED Treasury-bill series quoted on a bank-discount basis (percent, actual/360) and their term in days.
+#: Source: FRED series notes (H.15 Selected Interest Rates); ../shared/data/rates/SOURCE.md for DTB3.
+FRED_DISCOUNT_SERIES: Final[dict[str, int]] = {"DTB4WK": 28, "DTB3": 91, "DTB6": 182, "DTB1YR": 364}
+
+
+def _read_date_value(path: str | Path) -> tuple[RawTable, np.ndarray, np.ndarray, list[str]]:
+    """A two-column ``date,value`` file; FRED's empty cells (market closed) dropped and counted."""
+    raw = read_raw(path)
+    header = list(raw.frame.columns)
+    if len(header) != 2 or header[0] not in _DATE_HEADERS:
+        bad = header[0] if header and header[0] not in _DATE_HEADERS else (
+            header[2] if len(header) > 2 else header[0])
+        raise DataError(f"header {header} is not date,value", file=raw.path, row=raw.header_line, column=bad,
+                        expected="two columns: date (or FRED's observation_date),<value name>")
+    fmt, shown = _DATE_HEADERS[header[0]]
+    days = parse_dates(raw, header[0], fmt, shown=shown)
+    check_sorted_unique(days, raw, header[0])
+    notes: list[str] = []
+    fred = header[0] == "observation_date"
+    if fred:  # FRED leaves the value empty (or '.') on days without an observation
+        text = raw.frame[header[1]].str.strip()
+        empty = ((text == "") | (text == ".")).to_numpy()
+        if empty.all():
+            raise DataError("no values (every cell is empty)", file=raw.path, row=raw.header_line + 1,
+                            column=header[1], expected="at least one observation")
+        if empty.any():
+            notes.append(f"{header[1]}: {int(empty.sum())} empty FRED value(s) (no observation that day) "
+                         f"dropped, first on line {raw.line(int(np.argmax(empty)))}")
+            raw = RawTable(raw.path, raw.frame[~empty].reset_index(drop=True), raw.lines[~empty],
+                           raw.header_line)
+            days = days[~empty]
+    values = parse_numbers(raw, header[1], what="a number")
+    raise_findings(raw, pl.check_window("series", days, header[0]), notes)
+    return raw, days, values, notes
+
+
 def read_series(path: str | Path, name: str | None = None) -> pd.Series:
     """Read a generic ``date,value`` series (exchange rate, rate differential, fundamentals ...).
 
     Parameters
     ----------
     path : str or Path
-        Two columns: a date column named ``date`` or ``Date`` (ISO) and one
-        value column (any name).
+        Two columns: a date column named ``date`` or ``Date`` (ISO), ``DATE``
+        (MM/DD/YYYY) or FRED's ``observation_date`` (ISO; FRED's empty cells
+        are days without an observation: dropped and counted), and one value
+        column (any name).
     name : str, optional
         The series name; default the value column's header.
 
@@ -641,44 +735,101 @@ def read_series(path: str | Path, name: str | None = None) -> pd.Series:
     pandas.Series
         Float values (all finite: a missing value is an error), index ``date``.
     """
-    raw = read_raw(path)
-    header = list(raw.frame.columns)
-    if len(header) != 2 or header[0] not in ("date", "Date", "DATE"):
-        bad = header[0] if header and header[0] not in ("date", "Date", "DATE") else (
-            header[2] if len(header) > 2 else header[0])
-        raise DataError(f"header {header} is not date,value", file=raw.path, row=raw.header_line, column=bad,
-                        expected="two columns: date,<value name>")
-    fmt, shown = ("%m/%d/%Y", "MM/DD/YYYY") if header[0] == "DATE" else ("%Y-%m-%d", "YYYY-MM-DD")
-    days = parse_dates(raw, header[0], fmt, shown=shown)
-    check_sorted_unique(days, raw, header[0])
-    values = parse_numbers(raw, header[1], what="a number")
-    label = name or header[1]
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", label):
-        raise InputError(f"{label!r} is not a usable series name", argument="name",
-                         expected="letters, digits and _ starting with a letter")
+    first = _first_line(Path(path)).strip().lstrip("\ufeff").split(",")
+    if [c.strip() for c in first[:5]] == _PLAIN_OHLC:
+        return _series_from_ohlc(path, name)
+    raw, days, values, notes = _read_date_value(path)
+    label = name or str(raw.frame.columns[1])
+    problem = pl.check_name(label)
+    if problem is not None:
+        raise InputError(problem, argument="name", expected="a printable series name like 'eurusd'")
     s = pd.Series(values, index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"), name=label)
-    s.attrs["notes"] = []
+    s.attrs["notes"] = notes
     return s
 
 
-def read_rate(path: str | Path, unit: Literal["decimal", "percent"] = "decimal") -> pd.Series:
-    """Read a risk-free rate series ``date,value``; returns decimal per year (0.05 = 5%).
+def _series_from_ohlc(path: str | Path, name: str | None) -> pd.Series:
+    """The close of a Yahoo-style ``Date,Open,High,Low,Close[,Volume][,Adj Close]`` file (e.g. VXX) as a series."""
+    if not name:
+        raise InputError("an OHLC file needs a series name", argument="--name", expected="e.g. --name vxx")
+    raw = read_raw(path)
+    header = check_columns(raw, [lay for lay, _, _ in _OHLC_LAYOUTS[1:]], what="OHLC series")
+    days = parse_dates(raw, "Date", "%Y-%m-%d", shown="YYYY-MM-DD")
+    check_sorted_unique(days, raw, "Date")
+    vals = {c: parse_numbers(raw, c, what="a number") for c in header[1:]}
+    for c in ("Open", "High", "Low", "Close"):
+        check_positive(vals[c], raw, c)
+    check_ohlc(None, vals["High"], vals["Low"], vals["Close"], raw, ("Open", "High", "Low", "Close"))
+    notes: list[str] = []
+    findings = pl.check_window("series", days, "Date") + pl.check_sessions("series", days, "Date")[0]
+    if "Volume" in vals:
+        findings += pl.check_counts(name, days, vals["Volume"], "Volume")
+    findings += pl.check_jumps(name, days, vals["Close"], "Close")
+    raise_findings(raw, findings, notes)
+    notes.append(f"{name}: the Close column of an OHLC file"
+                 + ("; Adj Close (split/dividend adjusted by the publisher) not used" if "Adj Close" in vals else ""))
+    s = pd.Series(vals["Close"], index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"), name=name)
+    s.attrs["notes"] = notes
+    return s
 
-    ``unit="percent"`` divides by 100. Values outside [-0.05, 0.25] after
-    conversion are rejected: they almost always mean the unit is wrong.
+
+def discount_to_cc(d_percent: np.ndarray, days: int) -> np.ndarray:
+    """Continuously compounded decimal rate from a T-bill discount rate in percent.
+
+    With d = quote/100 and t = ``days``, the price per 1 face is P = 1 - d t / 360 and the
+    continuously compounded rate is r = -ln(P) 365 / t (../shared/data/rates/SOURCE.md).
+
+    A 5.25% discount quote over 91 days: P = 0.98672917, r = 5.3586% (the bond-equivalent
+    yield (1/P - 1) 365/91 = 5.39% of SOURCE.md is the simple-interest form of the same price):
+
+    >>> round(float(discount_to_cc(np.array([5.25]), 91)[0]), 6)
+    0.053586
     """
-    if unit not in ("decimal", "percent"):
-        raise InputError(f"unknown unit {unit!r}", argument="unit", expected="'decimal' or 'percent'")
-    s = read_series(path, "rate")
-    if unit == "percent":
-        s = s / 100.0
-    bad = (s.to_numpy() < -0.05) | (s.to_numpy() > 0.25)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(f"rate {s.iloc[i]:g} on {s.index[i].date()} is implausible in {unit} units",
-                        file=Path(path), row=i + 2, column="value",
-                        expected="a decimal rate in [-0.05, 0.25] (use unit='percent' for 5.0 = 5%)")
-    return s.rename("rate")
+    p = 1.0 - d_percent / 100.0 * days / 360.0
+    return -np.log(p) * 365.0 / days
+
+
+def read_rate(path: str | Path, *, percent: bool = False) -> pd.Series:
+    """Read a risk-free rate series; returns a continuously compounded decimal rate per year.
+
+    Parameters
+    ----------
+    path : str or Path
+        Either FRED's download of a T-bill discount series (``observation_date,DTB3``; also DTB4WK,
+        DTB6, DTB1YR): percent on a bank-discount basis, converted with :func:`discount_to_cc`
+        (``-ln(1 - d t/360) 365/t``, t = 91 days for DTB3); or a plain ``date,value`` file holding a
+        continuously compounded rate, decimal (0.05 = 5%) or, with ``percent=True``, percent.
+    percent : bool
+        The plain file is in percent (5.0 = 5%); ignored for FRED discount series (always percent).
+
+    Raises
+    ------
+    DataError
+        A value outside [-0.05, 0.25] after conversion: in a plain decimal file a value like 1.5 is
+        refused as "looks like percent" (import with ``percent=True`` / ``--percent``), never used
+        as 150%.
+    """
+    raw, days, values, notes = _read_date_value(path)
+    col = str(raw.frame.columns[1])
+    if raw.frame.columns[0] == "observation_date" and col in FRED_DISCOUNT_SERIES:
+        t = FRED_DISCOUNT_SERIES[col]
+        low = values < -5.0
+        if low.any() or (values > 30).any():
+            i = int(np.argmax(low | (values > 30)))
+            raise DataError(f"{values[i]:g} is not a T-bill discount rate in percent", file=raw.path,
+                            row=raw.line(i), column=col, expected="percent within [-5, 30]")
+        rate = discount_to_cc(values, t)
+        notes.append(f"rate: FRED {col} (bank-discount basis, percent) converted to a continuously compounded "
+                     f"decimal rate, r = -ln(1 - d*{t}/360)*365/{t}")
+    elif percent:
+        rate = values / 100.0
+        notes.append("rate: percent divided by 100")
+    else:
+        rate = values
+    raise_findings(raw, pl.check_range("rate", days, rate, col), notes)
+    s = pd.Series(rate, index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"), name="rate")
+    s.attrs["notes"] = notes
+    return s
 
 
 def read_events(path: str | Path, kind: str) -> EventCalendar:

@@ -25,42 +25,56 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+import time
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from alvh.calendar import load_event_calendar, sessions_between
+from alvh.calendar import EventCalendar, check_vx_expiry, load_event_calendar
 from alvh.data import importers as imp
+from alvh.data import plausible as pl
 from alvh.data._csv import find_gaps
-from alvh.data.market_data import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketData, align_rate
+from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
 DB_NAME: Final[str] = "alvh.duckdb"
-SCHEMA_VERSION: Final[str] = "1"
+SCHEMA_VERSION: Final[str] = "2"
 ENV_VAR: Final[str] = "ALVH_DATA_DIR"
 
 #: ``alvh data import KIND``: every kind the store accepts.
-KINDS: Final[tuple[str, ...]] = (*imp.INDEX_NAMES, "vx", "breadth", "events", "series")
+KINDS: Final[tuple[str, ...]] = (*imp.INDEX_NAMES, "vx", "breadth", "events", "series", "rate")
+
+#: Seconds :meth:`Store.open` waits for a store locked by another process (``--lock-timeout``).
+DEFAULT_LOCK_TIMEOUT: Final[float] = 30.0
 
 OnConflict = Literal["error", "keep", "replace"]
 
+_DATA_TABLES: Final[dict[str, str]] = {
+    "index_daily": """series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE""",
+    "vx_daily": """trade_date DATE, contract VARCHAR, expiry DATE, open DOUBLE, high DOUBLE, low DOUBLE,
+       close DOUBLE, settle DOUBLE, volume DOUBLE, open_interest DOUBLE""",
+    "breadth": "date DATE, advancing DOUBLE, declining DOUBLE, unchanged DOUBLE",
+    "events": "kind VARCHAR, date DATE",
+    "series": "name VARCHAR, date DATE, value DOUBLE",
+}
+_KEYS: Final[dict[str, str]] = {"index_daily": "series, date", "vx_daily": "trade_date, contract",
+                                "breadth": "date", "events": "kind, date", "series": "name, date"}
+
+# Every data row carries the id of the import that wrote it; a row an import replaced is kept in
+# <table>_replaced with the id of the import that replaced it, so that removing that import restores it.
 _SCHEMA: Final[list[str]] = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-    """CREATE TABLE IF NOT EXISTS index_daily (series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE,
-       close DOUBLE, PRIMARY KEY (series, date))""",
-    """CREATE TABLE IF NOT EXISTS vx_daily (trade_date DATE, contract VARCHAR, expiry DATE, open DOUBLE,
-       high DOUBLE, low DOUBLE, close DOUBLE, settle DOUBLE, volume DOUBLE, open_interest DOUBLE,
-       PRIMARY KEY (trade_date, contract))""",
-    """CREATE TABLE IF NOT EXISTS breadth (date DATE PRIMARY KEY, advancing DOUBLE, declining DOUBLE,
-       unchanged DOUBLE)""",
-    "CREATE TABLE IF NOT EXISTS events (kind VARCHAR, date DATE, PRIMARY KEY (kind, date))",
-    "CREATE TABLE IF NOT EXISTS series (name VARCHAR, date DATE, value DOUBLE, PRIMARY KEY (name, date))",
-    """CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, kind VARCHAR, name VARCHAR, path VARCHAR,
+    *(f"CREATE TABLE IF NOT EXISTS {t} ({cols}, import_id INTEGER, PRIMARY KEY ({_KEYS[t]}))"
+      for t, cols in _DATA_TABLES.items()),
+    *(f"CREATE TABLE IF NOT EXISTS {t}_replaced ({cols}, import_id INTEGER, replaced_by INTEGER)"
+      for t, cols in _DATA_TABLES.items()),
+    """CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, kind VARCHAR, name VARCHAR, paths VARCHAR,
        sha256 VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_same BIGINT, rows_conflict BIGINT,
-       on_conflict VARCHAR, notes VARCHAR, imported_at TIMESTAMP)""",
+       rows_replaced BIGINT, on_conflict VARCHAR, notes VARCHAR, imported_at TIMESTAMP)""",
 ]
 
 
@@ -80,6 +94,7 @@ _TABLES: Final[dict[str, _Table]] = {
     "breadth": _Table("breadth", ("date",), ("advancing", "declining", "unchanged")),
     "events": _Table("events", ("kind", "date"), ()),
     "series": _Table("series", ("name", "date"), ("value",)),
+    "rate": _Table("series", ("name", "date"), ("value",)),
 }
 
 
@@ -127,6 +142,7 @@ class ImportReport:
     conflicts: list[Conflict] = field(default_factory=list)
     on_conflict: str = "error"
     notes: list[str] = field(default_factory=list)
+    import_id: int | None = None
 
     @property
     def changed(self) -> bool:
@@ -137,7 +153,8 @@ class ImportReport:
         """JSON-ready form."""
         return {"kind": self.kind, "files": self.files, "rows_in": self.rows_in, "rows_new": self.rows_new,
                 "rows_same": self.rows_same, "conflicts": [str(c) for c in self.conflicts],
-                "on_conflict": self.on_conflict, "changed": self.changed, "notes": self.notes}
+                "on_conflict": self.on_conflict, "changed": self.changed, "notes": self.notes,
+                "import_id": self.import_id}
 
 
 def _sha256(path: Path) -> str:
@@ -148,9 +165,17 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None) -> pd.DataFrame:
-    """Parse one file for ``kind`` into the store's row layout (validated; raises DataError)."""
+def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None, percent: bool = False) -> pd.DataFrame:
+    """Parse one file for ``kind`` into the store's row layout (validated; raises DataError).
+
+    ``percent`` is for ``rate``: a plain ``date,value`` file in percent (FRED discount series are always
+    percent and converted, see :func:`alvh.data.importers.read_rate`).
+    """
     p = Path(path)
+    if name is not None:
+        problem = pl.check_name(name)
+        if problem is not None:
+            raise InputError(problem, argument="--name", expected="a printable label like 'fomc' or 'eurusd'")
     if kind in imp.INDEX_NAMES:
         f = imp.read_index_csv(p, kind)
         out = f.reset_index()
@@ -168,10 +193,18 @@ def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None) -> p
         out = pd.DataFrame({"kind": name, "date": cal.dates.to_numpy()})
         out.attrs["notes"] = [f"events {name}: {len(cal.dates)} dates, known {cal.known_from}..{cal.known_to}"]
         return out
+    elif kind == "rate":
+        if name not in (None, "rate"):
+            raise InputError(f"a rate is stored as 'rate', not {name!r}", argument="--name",
+                             expected="no --name (or 'rate') for kind rate; use kind series for other names")
+        s = imp.read_rate(p, percent=percent)
+        out = pd.DataFrame({"name": "rate", "date": s.index.to_numpy(), "value": s.to_numpy()})
+        out.attrs["notes"] = list(s.attrs.get("notes", []))
+        return out
     elif kind == "series":
         s = imp.read_series(p, name)
         out = pd.DataFrame({"name": s.name, "date": s.index.to_numpy(), "value": s.to_numpy()})
-        out.attrs["notes"] = []
+        out.attrs["notes"] = list(s.attrs.get("notes", []))
         return out
     else:
         raise InputError(f"unknown kind {kind!r}", argument="kind", expected="one of " + ", ".join(KINDS))
@@ -188,40 +221,52 @@ class Store:
         self.read_only = read_only
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, *, read_only: bool = False) -> Store:
+    def open(cls, data_dir: str | Path | None = None, *, read_only: bool = False,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT, on_wait: Callable[[str], None] | None = None) -> Store:
         """Open (creating when writable) the store in ``data_dir`` (default :func:`default_data_dir`).
+
+        Parameters
+        ----------
+        lock_timeout : float
+            Seconds to wait while another process holds the store's lock (DuckDB allows one writer,
+            or any number of readers); ``0`` fails at once.
+        on_wait : callable, optional
+            Called once with a message when the store is locked and the wait begins (the CLI prints it).
 
         Raises
         ------
         DataError
-            ``read_only`` and no store exists there yet, or the file is not an
-            alvh store.
+            ``read_only`` and no store exists there yet, the file is not an alvh store of this
+            schema, or the lock was not released within ``lock_timeout`` seconds.
         """
         folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
         db = folder / DB_NAME
+        if folder.exists() and not folder.is_dir():
+            raise DataError("the store folder is a file", file=folder, expected="a folder for the store")
         if read_only and not db.is_file():
             raise DataError("no market-data store here yet", file=db,
                             expected="an import first: alvh data import KIND PATH")
         if not read_only:
             folder.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = duckdb.connect(str(db), read_only=read_only)
-        except duckdb.Error as exc:
-            raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+        conn = _connect(db, read_only, lock_timeout, on_wait)
         store = cls(conn, db, read_only)
+        try:
+            ver = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except duckdb.Error:
+            ver = None
+        if ver is not None and ver[0] != SCHEMA_VERSION:
+            conn.close()
+            raise DataError(f"a store of schema {ver[0]}; this alvh reads schema {SCHEMA_VERSION} (import ids)",
+                            file=db, expected="a store written by this alvh version: move the file aside and "
+                                              "re-import your files")
         if not read_only:
             for stmt in _SCHEMA:
                 conn.execute(stmt)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        else:
-            try:
-                ver = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            except duckdb.Error:
-                ver = None
-            if ver is None or ver[0] != SCHEMA_VERSION:
-                conn.close()
-                raise DataError(f"not an alvh store of schema {SCHEMA_VERSION}", file=db,
-                                expected="a store written by this alvh version")
+        elif ver is None:
+            conn.close()
+            raise DataError(f"not an alvh store of schema {SCHEMA_VERSION}", file=db,
+                            expected="a store written by this alvh version")
         return store
 
     def close(self) -> None:
@@ -237,7 +282,7 @@ class Store:
     # ------------------------------------------------------------ import
 
     def import_files(self, kind: str, paths: list[str | Path], *, name: str | None = None,
-                     on_conflict: OnConflict = "error") -> ImportReport:
+                     on_conflict: OnConflict = "error", percent: bool = False) -> ImportReport:
         """Validate ``paths`` as ``kind`` and write them in one transaction.
 
         Parameters
@@ -251,10 +296,13 @@ class Store:
             series name for ``series`` (default its value column).
         on_conflict : {"error", "keep", "replace"}
             What to do when a stored row differs (see the module docstring).
+        percent : bool
+            ``rate`` only: a plain ``date,value`` file holds percent.
 
         Returns
         -------
         ImportReport
+            With ``import_id`` set when the store changed (:meth:`remove` undoes it).
 
         Raises
         ------
@@ -273,7 +321,7 @@ class Store:
         frames = []
         report = ImportReport(kind=kind, files=[str(Path(p)) for p in paths], on_conflict=on_conflict)
         for p in paths:
-            f = parse_for_kind(kind, p, name=name)
+            f = parse_for_kind(kind, p, name=name, percent=percent)
             f["_file"] = str(Path(p))
             report.notes += [f"{Path(p).name}: {n}" for n in f.attrs.get("notes", [])]
             frames.append(f)
@@ -319,7 +367,7 @@ class Store:
                                                  _plain(row[f"{col}_ref"]), _plain(row[col]),
                                                  f"{row['_file_ref']} vs {row['_file']}"))
         if report.conflicts and report.on_conflict == "error":
-            raise _conflict_error(report)
+            raise _conflict_error(report, self.path.parent)
         keep = "last" if report.on_conflict == "replace" else "first"
         return incoming.drop_duplicates(keys, keep=keep).reset_index(drop=True)
 
@@ -331,10 +379,11 @@ class Store:
         for c in data.columns:
             if c in ("date", "trade_date", "expiry"):
                 data[c] = pd.to_datetime(data[c]).dt.date
+        import_id = int(_one(con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports"))[0])
         con.register("incoming_df", data)
         try:
             join = " AND ".join(f"t.{k} = i.{k}" for k in table.keys)
-            exists = con.execute(f"SELECT count(*) FROM incoming_df i JOIN {table.name} t ON {join}").fetchone()[0]
+            exists = int(_one(con.execute(f"SELECT count(*) FROM incoming_df i JOIN {table.name} t ON {join}"))[0])
             for col in table.values:
                 if col in table.text_values:
                     differ = f"t.{col} IS DISTINCT FROM i.{col}"
@@ -344,31 +393,108 @@ class Store:
                 rows = con.execute(f"SELECT {', '.join('i.' + k for k in table.keys)}, t.{col}, i.{col}, i._file "
                                    f"FROM incoming_df i JOIN {table.name} t ON {join} WHERE {differ} "
                                    f"ORDER BY {', '.join('i.' + k for k in table.keys)}").fetchall()
+                nk = len(table.keys)
                 for r in rows:
-                    nk = len(table.keys)
-                    report.conflicts.append(Conflict(table.name, {k: _fmt(v) for k, v in zip(table.keys, r[:nk])},
+                    report.conflicts.append(Conflict(table.name,
+                                                     {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
                                                      col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
             if report.conflicts and report.on_conflict == "error":
-                raise _conflict_error(report)
-            n_conf_keys = len({tuple(c.key.items()) for c in report.conflicts if c.table == table.name})
-            con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)} FROM incoming_df i "
-                        f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
-            report.rows_new = len(data) - int(exists)
-            report.rows_same = int(exists) - n_conf_keys
+                raise _conflict_error(report, self.path.parent)
+            conflict_keys = {tuple(c.key.items()) for c in report.conflicts if c.table == table.name}
+            con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)}, {import_id} "
+                        f"FROM incoming_df i WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
+            report.rows_new = len(data) - exists
+            report.rows_same = exists - len(conflict_keys)
+            n_replaced = 0
             if report.on_conflict == "replace" and report.conflicts and table.values:
+                # keep what is overwritten, so that removing this import restores it
+                differ_any = " OR ".join(
+                    f"t.{c} IS DISTINCT FROM i.{c}" if c in table.text_values else
+                    f"NOT ((t.{c} IS NULL AND i.{c} IS NULL) OR abs(t.{c} - i.{c}) <= 1e-9 * greatest(1.0, abs(t.{c})))"
+                    for c in table.values)
+                all_cols = ", ".join(f"t.{c}" for c in [*cols, "import_id"])
+                con.execute(f"INSERT INTO {table.name}_replaced SELECT {all_cols}, {import_id} FROM {table.name} t "
+                            f"JOIN incoming_df i ON {join} WHERE {differ_any}")
+                n_replaced = int(_one(con.execute(f"SELECT count(*) FROM {table.name}_replaced "
+                                                  f"WHERE replaced_by = {import_id}"))[0])
                 sets = ", ".join(f"{c} = i.{c}" for c in table.values)
-                con.execute(f"UPDATE {table.name} t SET {sets} FROM incoming_df i WHERE {join}")
+                con.execute(f"UPDATE {table.name} t SET {sets}, import_id = {import_id} FROM incoming_df i "
+                            f"WHERE {join} AND ({differ_any})")
             if report.changed:
-                next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()[0]
-                label = name or (kind if kind in imp.INDEX_NAMES else None)
-                for p in paths:
-                    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [next_id, kind, label, str(p.resolve()), _sha256(p), report.rows_in,
-                                 report.rows_new, report.rows_same, len(report.conflicts), report.on_conflict,
-                                 json.dumps(report.notes), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
-                    next_id += 1
+                label = name or (kind if kind in imp.INDEX_NAMES or kind == "rate" else None)
+                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [import_id, kind, label, json.dumps([str(p.resolve()) for p in paths]),
+                             json.dumps([_sha256(p) for p in paths]), report.rows_in, report.rows_new,
+                             report.rows_same, len(report.conflicts), n_replaced, report.on_conflict,
+                             json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+                report.import_id = import_id
         finally:
             con.unregister("incoming_df")
+
+    # ------------------------------------------------------------ history and undo
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every import still in the store, oldest first: id, kind, name, files, row counts, when."""
+        out = []
+        for r in self.conn.execute("SELECT id, kind, name, paths, sha256, rows_in, rows_new, rows_same, "
+                                   "rows_conflict, rows_replaced, on_conflict, imported_at FROM imports "
+                                   "ORDER BY id").fetchall():
+            out.append({"id": int(r[0]), "kind": r[1], "name": r[2], "files": json.loads(r[3]),
+                        "sha256": json.loads(r[4]), "rows_in": int(r[5]), "rows_new": int(r[6]),
+                        "rows_same": int(r[7]), "rows_conflict": int(r[8]), "rows_replaced": int(r[9]),
+                        "on_conflict": r[10], "imported_at": str(r[11])[:19],
+                        "rows_now": self._rows_owned(int(r[0]))})
+        return out
+
+    def _rows_owned(self, import_id: int) -> int:
+        return sum(int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]))[0])
+                   for t in _DATA_TABLES)
+
+    def remove(self, import_id: int) -> dict[str, int]:
+        """Undo one import: delete the rows it wrote and restore the rows it replaced.
+
+        Rows that the import found already stored (identical) belong to the earlier import and stay.
+        Rows it replaced come back with their earlier import id. A row it wrote that a later import
+        replaced is gone with it (the later import's value stays); the copy the later import kept of it
+        is dropped, since restoring it would bring back the removed import.
+
+        Returns
+        -------
+        dict
+            ``{"removed": rows deleted, "restored": rows restored}``.
+
+        Raises
+        ------
+        DataError
+            No import with that id.
+        """
+        if self.read_only:
+            raise InputError("store opened read-only", argument="read_only", expected="a writable store")
+        known = [int(r[0]) for r in self.conn.execute("SELECT id FROM imports ORDER BY id").fetchall()]
+        if import_id not in known:
+            raise DataError(f"no import with id {import_id}", file=self.path, column="id",
+                            expected=f"one of {known} (alvh data history)" if known else "an import id "
+                                                                                          "(the store has none)")
+        removed = restored = 0
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            for t, cols in _DATA_TABLES.items():
+                names = ", ".join(c.split()[0] for c in cols.replace("\n", " ").split(",")) + ", import_id"
+                removed += int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?",
+                                                      [import_id]))[0])
+                self.conn.execute(f"DELETE FROM {t} WHERE import_id = ?", [import_id])
+                restored += int(_one(self.conn.execute(f"SELECT count(*) FROM {t}_replaced WHERE replaced_by = ?",
+                                                       [import_id]))[0])
+                self.conn.execute(f"INSERT INTO {t} SELECT {names} FROM {t}_replaced WHERE replaced_by = ?",
+                                  [import_id])
+                self.conn.execute(f"DELETE FROM {t}_replaced WHERE replaced_by = ? OR import_id = ?",
+                                  [import_id, import_id])
+            self.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return {"removed": removed, "restored": restored}
 
     # ------------------------------------------------------------ reading
 
@@ -405,9 +531,9 @@ class Store:
         """The import log (one row per file and import)."""
         return self.conn.execute("SELECT * FROM imports ORDER BY id").df()
 
-    def market_data(self, start: object = None, end: object = None,
-                    rate: float | pd.Series | None = None) -> MarketData:
-        """Build :class:`MarketData` from the store (see :meth:`MarketData.from_store`)."""
+    def market_frame(self, start: object = None, end: object = None,
+                    rate: float | pd.Series | None = None) -> MarketFrame:
+        """Build a :class:`MarketFrame` from the store (see :meth:`MarketData.from_store`)."""
         spx = self.index_frame("spx", start, end)
         vix = self.index_frame("vix", start, end)
         for nm, f in (("spx", spx), ("vix", vix)):
@@ -424,8 +550,9 @@ class Store:
         for nm in ("spx", "vix", *INDEX_COLUMNS, "vx", "breadth"):
             rows = log[log["kind"] == nm]
             if len(rows):
-                prov[nm] = "; ".join(f"{r.path} (sha256 {r.sha256[:12]}, imported {r.imported_at:%Y-%m-%d})"
-                                     for r in rows.itertuples())
+                prov[nm] = "; ".join(f"import {r.id}: {path} (sha256 {sha[:12]}, imported {r.imported_at:%Y-%m-%d})"
+                                     for r in rows.itertuples()
+                                     for path, sha in zip(json.loads(r.paths), json.loads(r.sha256), strict=True))
         prov["alignment"] = (f"days with both SPX and VIX: {dates[0].date()}..{dates[-1].date()}; "
                              f"{len(spx) - len(dates)} SPX-only and {len(vix) - len(dates)} VIX-only day(s) "
                              "not used")
@@ -450,15 +577,31 @@ class Store:
             breadth = b.set_index("date")[["advancing", "declining", "unchanged"]].reindex(dates)
         events: dict[str, pd.DatetimeIndex] = {}
         ev_notes = []
+        known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
+        cals: dict[str, EventCalendar] = {}
         for kind in ("fomc", "cpi", "ppi"):
             cal = load_event_calendar(kind)  # type: ignore[arg-type]
-            events[kind] = cal.dates
+            cals[kind] = cal
             ev_notes.append(f"{kind}: shipped ({cal.provenance})")
         ev = self.conn.execute("SELECT kind, date FROM events ORDER BY kind, date").df()
         for kind, g in ev.groupby("kind"):
             user = pd.DatetimeIndex(pd.to_datetime(g["date"]).astype("datetime64[ns]"), name="date")
-            events[str(kind)] = events.get(str(kind), pd.DatetimeIndex([], name="date")).union(user)
+            k = str(kind)
+            mine = EventCalendar(k, user, "imported", user[0].date(), user[-1].date())
+            if k in cals and not cals[k].is_empty:
+                try:
+                    cals[k] = cals[k].merge(mine)
+                except InputError:  # spans with a gap: keep the dates, claim only the shipped span
+                    cals[k] = EventCalendar(k, cals[k].dates.union(user), cals[k].provenance, cals[k].known_from,
+                                            cals[k].known_to)
+                    ev_notes.append(f"{k}: imported dates leave a gap with the shipped span; known span kept "
+                                    f"{cals[k].known_from}..{cals[k].known_to}")
+            else:
+                cals[k] = mine
             ev_notes.append(f"{kind}: {len(user)} imported date(s) merged")
+        for k, cal in cals.items():
+            events[k] = cal.dates
+            known[k] = (cal.known_from, cal.known_to) if cal.known_from is not None else None
         prov["events"] = " | ".join(ev_notes)
         exog: dict[str, pd.Series] = {}
         rate_series = None
@@ -471,9 +614,10 @@ class Store:
         if rate is None and rate_series is not None:
             rate = rate_series
         rate_s, prov["rate"] = align_rate(rate, dates)
-        return MarketData(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
+        return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
                           vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
-                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov)
+                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov,
+                           event_known=known)
 
     # ------------------------------------------------------------ info and check
 
@@ -509,54 +653,80 @@ class Store:
         return out
 
     def check(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, list[str]]:
-        """Re-run every validation on the stored rows.
+        """Re-run every validation on the stored rows, naming each offending row and its import.
 
         Returns
         -------
         dict
-            ``{"failures": [...], "warnings": [...]}``: failures are broken
-            rules (missing/non-positive closes, OHLC order outside the
-            documented exceptions, VX expiries off the Cboe rule, VX trade dates
-            after expiry or off the CFE calendar, a MarketData that cannot be
-            built); warnings are gaps longer than ``max_gap`` sessions.
+            ``{"failures": [...], "warnings": [...]}``. Failures: the importers' plausibility checks
+            (:mod:`alvh.data.plausible`: ranges, sessions, date windows, counts) on every stored
+            series, missing/non-positive closes, OHLC order outside the documented exceptions, VX
+            expiries off the Cboe rule, VX trade dates after expiry or off the CFE calendar, a
+            MarketFrame that cannot be built. Warnings: suspicious one-day jumps and gaps longer than
+            ``max_gap`` sessions. Each names the series, the date and ``import N``
+            (``alvh data remove N`` undoes it).
         """
         failures: list[str] = []
         warnings: list[str] = []
-        for nm in [r[0] for r in self.conn.execute("SELECT DISTINCT series FROM index_daily").fetchall()]:
-            f = self.index_frame(nm)
-            c = f["close"].to_numpy()
-            if np.isnan(c).any() or (c <= 0).any():
-                failures.append(f"{nm}: missing or non-positive close")
-            full = f.dropna(subset=["high", "low"])
-            days = full.index.to_numpy().astype("datetime64[D]")
-            vals = {k: full[k].to_numpy() for k in ("open", "high", "low", "close")}
-            exempt = imp._exempt_mask(nm, days, vals)
-            bad = ~exempt & ((vals["low"] > vals["high"]) | (vals["close"] < vals["low"])
-                             | (vals["close"] > vals["high"]))
-            if bad.any():
-                failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[bad][0]}")
-        vx = self.vx_frame()
-        if len(vx):
-            pairs = vx.drop_duplicates("contract")
-            from alvh.calendar import check_vx_expiry
 
-            for code, exp in zip(pairs["contract"], pairs["expiry"]):
-                try:
-                    check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
-                except DataError as exc:
-                    failures.append(f"vx: {exc}")
-            if (vx["trade_date"] > vx["expiry"]).any():
-                failures.append("vx: trade dates after expiry")
-            if (vx["settle"].isna() | (vx["settle"] <= 0)).any():
-                failures.append("vx: missing or non-positive settle")
-            td = vx["trade_date"].to_numpy().astype("datetime64[D]")
-            sessions = sessions_between(td.min(), td.max(), "CFE")
-            if (~np.isin(td, sessions)).any():
-                failures.append("vx: trade dates that are not CFE sessions")
+        def add(findings: list[pl.Finding], ids: np.ndarray) -> None:
+            for f in findings:
+                text = f"{f} [import {int(ids[f.index])}]" if ids.size else str(f)
+                (failures if f.level == "error" else warnings).append(text)
+
+        for nm in [r[0] for r in self.conn.execute("SELECT DISTINCT series FROM index_daily ORDER BY 1").fetchall()]:
+            f = self._table_rows("index_daily", "series = ?", [nm], "date")
+            days = f["date"].to_numpy().astype("datetime64[D]")
+            ids = f["import_id"].to_numpy()
+            cols = {k: f[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")}
+            findings = pl.check_window(nm, days, "date")
+            for key in ("close", "high", "low", "open"):
+                findings += pl.check_range(nm, days, cols[key], key, upper_only=key == "open", floors=key == "close")
+            ses, _off = pl.check_sessions(nm, days, "date", "NYSE")
+            findings += ses
+            findings += pl.check_jumps(nm, days, cols["close"], "close")
+            add(findings, ids)
+            c = cols["close"]
+            if np.isnan(c).any() or (c <= 0).any():
+                i = int(np.argmax(np.isnan(c) | (c <= 0)))
+                failures.append(f"{nm} on {days[i]}: missing or non-positive close [import {int(ids[i])}]")
+            full = ~np.isnan(cols["high"]) & ~np.isnan(cols["low"])
+            exempt = imp._exempt_mask(nm, days, cols)
+            bad = full & ~exempt & ((cols["low"] > cols["high"]) | (c < cols["low"]) | (c > cols["high"]))
+            if bad.any():
+                i = int(np.argmax(bad))
+                failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} "
+                                f"[import {int(ids[i])}]")
+        self._check_vx(failures, add)
+        b = self._table_rows("breadth", "true", [], "date")
+        if len(b):
+            days = b["date"].to_numpy().astype("datetime64[D]")
+            ids = b["import_id"].to_numpy()
+            findings = pl.check_window("breadth", days, "date") + pl.check_sessions("breadth", days, "date")[0]
+            for col in ("advancing", "declining", "unchanged"):
+                v = b[col].to_numpy(dtype=float)
+                findings += pl.check_range("breadth", days, v, col) + pl.check_counts("breadth", days, v, col)
+            add(findings, ids)
+        for nm in self.series_names():
+            sr = self._table_rows("series", "name = ?", [nm], "date")
+            days = sr["date"].to_numpy().astype("datetime64[D]")
+            findings = pl.check_window("series", days, "date")
+            if nm == "rate":
+                findings += pl.check_range("rate", days, sr["value"].to_numpy(dtype=float), "value")
+            add([pl.Finding(f.level, f"series:{nm}", f.index, f.date, f.column, f.message, f.expected)
+                 for f in findings], sr["import_id"].to_numpy())
+        ev = self._table_rows("events", "true", [], "kind, date")
+        for kind, g in ev.groupby("kind"):
+            days = g["date"].to_numpy().astype("datetime64[D]")
+            bad_name = pl.check_name(str(kind))
+            if bad_name:
+                failures.append(f"events: {bad_name} [import {int(g['import_id'].iloc[0])}]")
+            add([pl.Finding(f.level, f"events:{kind}", f.index, f.date, f.column, f.message, f.expected)
+                 for f in pl.check_window("events", days, "date")], g["import_id"].to_numpy())
         try:
-            md = self.market_data()
-        except DataError as exc:
-            warnings.append(f"MarketData: {exc}")
+            md = self.market_frame()
+        except (DataError, InputError) as exc:
+            warnings.append(f"MarketFrame: {exc}")
         else:
             if md.vx is not None:
                 listed = ~np.isnan(md.vx.settle)
@@ -566,11 +736,74 @@ class Store:
                      f"{g['before']}" for g in self.summary(max_gap)["gaps"]]
         return {"failures": failures, "warnings": warnings}
 
+    def _table_rows(self, table: str, where: str, args: list[Any], order: str) -> pd.DataFrame:
+        df = self.conn.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", args).df()
+        for c in ("date", "trade_date", "expiry"):
+            if c in df.columns:
+                df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+        return df
+
+    def _check_vx(self, failures: list[str], add: Callable[[list[pl.Finding], np.ndarray], None]) -> None:
+        vx = self._table_rows("vx_daily", "true", [], "trade_date, expiry")
+        if not len(vx):
+            return
+        td = vx["trade_date"].to_numpy().astype("datetime64[D]")
+        ids = vx["import_id"].to_numpy()
+        settle = vx["settle"].to_numpy(dtype=float)
+        findings = pl.check_window("vx", td, "trade_date") + pl.check_range("vx", td, settle, "settle")
+        for col in ("volume", "open_interest"):
+            findings += pl.check_counts("vx", td, vx[col].to_numpy(dtype=float), col)
+        add(findings, ids)
+        pairs = vx.drop_duplicates("contract")
+        for code, exp in zip(pairs["contract"], pairs["expiry"], strict=True):
+            try:
+                check_vx_expiry(str(code), exp.date(), file=self.path, column="expiry")
+            except DataError as exc:
+                failures.append(f"vx: {exc}")
+        after = (vx["trade_date"] > vx["expiry"]).to_numpy()
+        if after.any():
+            i = int(np.argmax(after))
+            failures.append(f"vx: trade date {td[i]} after the expiry of {vx['contract'].iloc[i]} [import {ids[i]}]")
+        bad = np.isnan(settle) | (settle <= 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            failures.append(f"vx on {td[i]}: missing or non-positive settle [import {ids[i]}]")
+        sessions = pl.sessions_clipped(td.min(), td.max(), "CFE")
+        off = ~np.isin(td, sessions)
+        if off.any():
+            i = int(np.argmax(off))
+            failures.append(f"vx on {td[i]}: {pl.closed_reason(td[i], 'CFE')}, not a CFE session [import {ids[i]}]")
+
+
+def _connect(db: Path, read_only: bool, lock_timeout: float,
+             on_wait: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting up to ``lock_timeout`` s (polling every 0.2 s) while another process holds the lock."""
+    deadline = time.monotonic() + max(0.0, lock_timeout)
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            locked = "lock" in str(exc).lower()
+            if not locked:
+                raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+            if time.monotonic() >= deadline:
+                raise DataError(f"the store is locked by another process and was not released within "
+                                f"{lock_timeout:g} s", file=db,
+                                expected="the other alvh command to finish (or a larger --lock-timeout)") from None
+            if not told and on_wait is not None:
+                on_wait(f"store {db} is in use by another process; waiting up to {lock_timeout:g} s "
+                        "(--lock-timeout) ...")
+                told = True
+            time.sleep(0.2)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
+
 
 def _gaps(name: str, days: np.ndarray, exchange: str, max_gap: int) -> list[dict[str, Any]]:
     if days.size < 2:
         return []
-    sessions = sessions_between(days[0], days[-1], exchange)  # type: ignore[arg-type]
+    sessions = pl.sessions_clipped(days[0], days[-1], exchange)
     return [{"series": name, "after": str(a), "before": str(b), "missing_sessions": n}
             for a, b, n in find_gaps(days, sessions, max_gap)]
 
@@ -583,6 +816,13 @@ def _span_sql(q: str, args: list[Any], col: str, start: object, end: object) -> 
         q += f" AND {col} <= ?"
         args.append(pd.Timestamp(end).date())
     return q, args
+
+
+def _one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    rows = cur.fetchall()  # fetch to the end: DuckDB refuses other work on a half-read result
+    if not rows:  # pragma: no cover - aggregate queries always return a row
+        raise DataError("the store returned no row for an aggregate query", expected="a DuckDB result row")
+    return tuple(rows[0])
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -610,10 +850,47 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _conflict_error(report: ImportReport) -> DataError:
+#: Conflicts shown in a message or on screen; the rest go to a CSV (:func:`write_conflicts_csv`).
+CONFLICTS_SHOWN: Final[int] = 10
+
+
+def format_conflicts(conflicts: list[Conflict], limit: int = CONFLICTS_SHOWN) -> str:
+    """The first ``limit`` conflicts as an aligned text table (key columns, column, stored, new, file)."""
+    shown = conflicts[:limit]
+    keys = list(shown[0].key) if shown else []
+    header = [*keys, "column", "stored", "new", "file"]
+    rows = [[*(c.key[k] for k in keys), c.column, _cell(c.stored), _cell(c.new), Path(c.file.split(" vs ")[-1]).name]
+            for c in shown]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    return "\n".join("  " + ln for ln in lines)
+
+
+def _cell(v: Any) -> str:
+    return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def write_conflicts_csv(conflicts: list[Conflict], folder: Path) -> Path:
+    """Every conflict as CSV in ``folder/conflicts/conflicts-<UTC time>.csv``; returns the path."""
+    out = folder / "conflicts"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = out / f"conflicts-{stamp}.csv"
+    rows = [{"table": c.table, **{f"key_{k}": v for k, v in c.key.items()}, "column": c.column,
+             "stored": c.stored, "new": c.new, "file": c.file} for c in conflicts]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _conflict_error(report: ImportReport, folder: Path | None = None) -> DataError:
     first = report.conflicts[0]
-    listing = "; ".join(str(c) for c in report.conflicts[:20])
-    more = f" ... and {len(report.conflicts) - 20} more" if len(report.conflicts) > 20 else ""
-    return DataError(f"{len(report.conflicts)} conflict(s) with stored data, nothing written: {listing}{more}",
+    n = len(report.conflicts)
+    table = format_conflicts(report.conflicts)
+    more = ""
+    if n > CONFLICTS_SHOWN:
+        more = f"\n  ... and {n - CONFLICTS_SHOWN} more"
+        if folder is not None:
+            more += f"; all {n} in {write_conflicts_csv(report.conflicts, folder)}"
+    return DataError(f"{n} conflict(s) with stored data, nothing written:\n{table}{more}\n",
                      file=first.file, column=first.column,
                      expected="the same values as stored (or --on-conflict keep/replace to choose)")

@@ -1,11 +1,11 @@
 """Engine input: :class:`MarketPaths`, every market series as arrays with a leading day axis then paths.
 
 A historical backtest is the one-path case: :func:`paths_from_market_data` wraps a
-:class:`~alvh.data.MarketData`; :func:`synthetic_paths` draws seeded synthetic SPX/VIX
-paths for the many-path benchmark until the Monte Carlo simulator feeds the same object.
+:class:`~alvh.data.MarketData`; simulated paths (:func:`alvh.simulate.synthetic_paths`, and the
+Monte Carlo model next) feed the same object.
 
-Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the SSVI
-:class:`~alvh.market.SpxSurface` solved to VIX (and SKEW, VIX9D/3M/6M where present); without VX
+Every model input comes from :mod:`alvh.market` (docs/model.md): the SPX smile is the tail-weight
+:class:`~alvh.market.SpxSurface` solved to VIX and SKEW (VIX9D/3M/6M where present); without VX
 settlements the VX curve is the fitted two-factor :class:`~alvh.market.VXCurve` evaluated at each
 listed contract's days to expiry on the real VX expiry calendar; VIX-option vol is
 :func:`~alvh.market.vix_option_vol` at each contract's tenor; dF/dVIX is
@@ -16,13 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
+
+if TYPE_CHECKING:
+    from alvh.data import MarketData
 
 #: Days to expiry up to which a model VX contract counts as listed: Cboe lists about nine monthly VX
 #: contracts (the real panel's longest DTE per day has a median of 254 days in every year 2012-2024;
@@ -84,7 +90,7 @@ class VixOptionVol:
         return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MarketPaths:
     """Market inputs of one run: day axis first, then paths.
 
@@ -97,7 +103,9 @@ class MarketPaths:
     rate : (n_days,) decimal per year, continuously compounded
     surface : object with ``.day(i).iv(k, t) -> (n_paths, m)`` (:class:`alvh.market.SpxSurface`)
     vix_option_vol : :class:`VixOptionVol`, ``.vol(d, dte) -> (n_paths, m)`` decimal vol by tenor
-    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`)
+    sensitivity : callable ``dte -> dF/dVIX`` (default :func:`alvh.market.effective_vega_model`), or an
+        :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
+        no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
     """
 
@@ -112,7 +120,7 @@ class MarketPaths:
     rate: np.ndarray
     surface: object
     vix_option_vol: VixOptionVol
-    sensitivity: Callable[[np.ndarray], np.ndarray] = effective_vega_model
+    sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -141,10 +149,9 @@ class MarketPaths:
         """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
         s = self.surface
         if isinstance(s, SpxSurface):
-            s = SpxSurface(theta30=s.theta30[:, sel], rho=s.rho[:, sel], term_ratio=s.term_ratio[:, sel], eta=s.eta,
-                           gamma=s.gamma)
+            s = SpxSurface(theta30=s.theta30[:, sel], tail=s.tail[:, sel], term_ratio=s.term_ratio[:, sel])
         else:
-            s = s.take_paths(sel)
+            s = s.take_paths(sel)  # type: ignore[attr-defined]  # any other surface must provide it
         return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
                            vix_open=self.vix_open[:, sel], vix_close=self.vix_close[:, sel],
                            vx_price=self.vx_price[:, sel], vx_expiry=self.vx_expiry, vx_codes=self.vx_codes,
@@ -159,13 +166,40 @@ class MarketPaths:
     def n_paths(self) -> int:
         return self.spx_close.shape[1]
 
+    def summary_dict(self) -> dict[str, object]:
+        """JSON-ready description: span, paths, VX contracts, the surface's type and the provenance."""
+        return {"start": str(self.dates[0].date()), "end": str(self.dates[-1].date()), "n_days": self.n_days,
+                "n_paths": self.n_paths, "n_vx_contracts": len(self.vx_codes),
+                "surface": type(self.surface).__name__, "provenance": dict(self.provenance)}
+
+    def to_dict(self) -> dict[str, object]:
+        """Same as :meth:`summary_dict`."""
+        return self.summary_dict()
+
+    def summary(self) -> str:
+        """Plain text: span and size, then where each input came from."""
+        lines = [f"MarketPaths: {self.dates[0].date()}..{self.dates[-1].date()}, {self.n_days} days x "
+                 f"{self.n_paths} path(s), {len(self.vx_codes)} VX contracts, surface {type(self.surface).__name__}"]
+        lines += [f"  {k}: {v}" for k, v in self.provenance.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return concise_repr("MarketPaths", {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}",
+                                            "days": self.n_days, "paths": self.n_paths,
+                                            "vx_contracts": len(self.vx_codes),
+                                            "surface": type(self.surface).__name__})
+
+    def _repr_html_(self) -> str:
+        return html_view("alvh MarketPaths", {k: v for k, v in self.summary_dict().items() if k != "provenance"},
+                         self.summary())
+
     def vx_dte(self) -> np.ndarray:
         """(n_days, n_contracts) calendar days to each contract's expiry."""
         d = self.dates.values.astype("datetime64[D]")
         return (self.vx_expiry[None, :] - d[:, None]).astype(np.int64)
 
 
-def _model_vx_prices(curve: VXCurve, dates: pd.DatetimeIndex, expiry: np.ndarray) -> np.ndarray:
+def model_vx_prices(curve: VXCurve, dates: pd.DatetimeIndex, expiry: np.ndarray) -> np.ndarray:
     """(n_days, n_paths, n_contracts) model price of each contract at its DTE; NaN where not listed."""
     d = dates.values.astype("datetime64[D]")
     dte = (expiry[None, :] - d[:, None]).astype(float)  # (n_days, n_contracts)
@@ -174,17 +208,43 @@ def _model_vx_prices(curve: VXCurve, dates: pd.DatetimeIndex, expiry: np.ndarray
     return np.where(listed[:, None, :], price, np.nan)
 
 
-def _model_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
-    expiry = vx_expiries_between(dates[0] - pd.Timedelta(days=40), dates[-1] + pd.Timedelta(days=MODEL_LISTING_DAYS + 30))
+def model_vx_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
+    """VX expiries (and codes) listed at some point of ``dates`` on the real CFE calendar (model curve's contracts)."""
+    expiry = vx_expiries_between(dates[0] - pd.Timedelta(days=40),
+                                 dates[-1] + pd.Timedelta(days=MODEL_LISTING_DAYS + 30))
     codes = tuple(vx_contract_code(int(str(e)[:4]), int(str(e)[5:7])) for e in expiry)
     return expiry, codes
 
 
-def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
-                           params: VXModelParams | None = None) -> MarketPaths:  # noqa: ANN001
+def _first_settlement(vx) -> str:  # noqa: ANN001
+    rows = np.flatnonzero(np.isfinite(np.asarray(vx.settle, dtype=float)).any(axis=1))
+    return str(vx.dates[rows[0]].date()) if rows.size else "none"
+
+
+def _expanding_sensitivity(full, dates: pd.DatetimeIndex,  # noqa: ANN001
+                           model: Callable[[np.ndarray], np.ndarray]) -> ExpandingDfdvix:
+    """The expanding dF/dVIX on ``full``'s VX history up to the run's last day, restricted to ``dates``."""
+    vx = full.vx
+    last = int(np.searchsorted(vx.dates, dates[-1], side="right"))
+    vix = full.vix["close"].reindex(vx.dates[:last]).to_numpy(dtype=float)
+    if not np.isfinite(vix).all():
+        bad = vx.dates[:last][~np.isfinite(vix)][0]
+        raise DataError(f"no VIX close on {bad.date()}, a VX panel day", column="vix.close",
+                        expected="a VIX close on every day with VX settlements (dF/dVIX regression)")
+    est = expanding_dfdvix(np.asarray(vx.settle, dtype=float)[:last], np.asarray(vx.dte, dtype=float)[:last], vix,
+                           vx.dates[:last], model=model)
+    rows = vx.dates.get_indexer(dates)
+    if (rows < 0).any():
+        raise DataError(f"run day {dates[rows < 0][0].date()} is not a VX panel day", column="vx.date",
+                        expected="a VX panel row on every run day")
+    return est.take(rows)
+
+
+def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
+                           params: VXModelParams | None = None) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
-    ``surface="ssvi"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
+    ``surface="vix_skew"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
     (and SKEW, VIX9D/3M/6M where present) with Cboe's formulas (docs/model.md);
     ``surface="flat_skew"``: :class:`FlatSkewSurface` on VIX (explicit opt-in).
 
@@ -192,7 +252,10 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
     model (:meth:`alvh.market.VXCurve.from_model`, long factor from VIX3M/VIX6M where present, else
     the VIX EWMA map) at each contract's DTE on the real VX expiry calendar (listed up to
     :data:`MODEL_LISTING_DAYS` days); the provenance says so. VIX-option vol: :class:`VixOptionVol`
-    (VVIX where present, else the VIX-level function). dF/dVIX: :func:`alvh.market.effective_vega_model`.
+    (VVIX where present, else the VIX-level function). dF/dVIX: with VX settlements, the expanding
+    no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
+    the run's end, so the run's first day already knows the years before it; the model during its
+    warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -210,19 +273,25 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
         prov["spx_open"] = f"close used as open on {int(no_open.sum())} days"
     vixc = md.vix["close"].to_numpy(dtype=float)
     idx = md.indices
-    get = (lambda name: idx[name].to_numpy(dtype=float) if idx is not None and name in idx.columns else None)
+
+    def get(name: str) -> np.ndarray | None:
+        return idx[name].to_numpy(dtype=float) if idx is not None and name in idx.columns else None
+
     if md.vx is not None:
         expiry = np.asarray(md.vx.expiries).astype("datetime64[D]")
         price = np.asarray(md.vx.settle, dtype=float)[:, None, :]
         codes = tuple(str(c) for c in md.vx.contracts)
         prov["vx"] = f"VX settlements ({md.vx.source or 'MarketData.vx'})"
     else:
-        expiry, codes = _model_calendar(dates)
+        expiry, codes = model_vx_calendar(dates)
         v3, v6 = get("vix3m"), get("vix6m")
         full_curve = VXCurve.from_market(full, params=p)
         rows = np.flatnonzero(full.dates.isin(dates))
-        curve = VXCurve.from_model(vixc, full_curve.long_factor[rows, 0], params=p)
-        price = _model_vx_prices(curve, dates, expiry)
+        long_factor = full_curve.long_factor
+        if long_factor is None:  # from_market always fits the long factor
+            raise InputError("the model VX curve has no long factor", argument="md", expected="VIX history")
+        curve = VXCurve.from_model(vixc, long_factor[rows, 0], params=p)
+        price = model_vx_prices(curve, dates, expiry)
         have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
         prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
                       "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
@@ -233,95 +302,29 @@ def paths_from_market_data(md, start=None, end=None, *, surface: str = "ssvi",
     vvix = np.full(len(dates), np.nan) if vvix is None else vvix
     prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
                               f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
+    def model_sens(dte: np.ndarray) -> np.ndarray:
+        return effective_vega_model(dte, p)
+
+    sens: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = model_sens
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
-    if surface == "ssvi":
+    if md.vx is not None and full.vx is not None and len(dates):
+        sens = _expanding_sensitivity(full, dates, model_sens)
+        prov["sensitivity"] = ("dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
+                               "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
+                               f"from {_first_settlement(full.vx)}); the model before a bucket is warm")
+    surf: SpxSurface | FlatSkewSurface
+    if surface == "vix_skew":
         surf = SpxSurface.from_market(md)
-        prov["surface"] = "alvh.market.SpxSurface.from_market: SSVI solved to VIX (and SKEW, term indices)"
+        prov["surface"] = "alvh.market.SpxSurface.from_market: tail-weight smile solved to VIX and SKEW (term indices)"
     elif surface == "flat_skew":
         surf = FlatSkewSurface(vixc[:, None] / 100.0)
         prov["surface"] = "FlatSkewSurface (opt-in): VIX/100 x clip(1 - 0.3 k/sqrt(t), 0.5, 3)"
     else:
-        raise InputError(f"{surface!r}", argument="surface", expected="'ssvi' or 'flat_skew'")
+        raise InputError(f"{surface!r}", argument="surface", expected="'vix_skew' or 'flat_skew'")
     return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
                        vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
                        vx_price=price, vx_expiry=expiry, vx_codes=codes,
                        rate=md.rate.to_numpy(dtype=float), surface=surf,
                        vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
-                       sensitivity=lambda dte: effective_vega_model(dte, p), provenance=prov)
+                       sensitivity=sens, provenance=prov)
 
-
-def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2025-01-02", spx0: float = 5000.0,
-                    vix0: float = 16.0, kappa: float = 3.0, theta: float = 19.5, xi: float = 0.9,
-                    rho: float = -0.7, rate: float = 0.03, mu: float = 0.06,
-                    params: VXModelParams | None = None) -> MarketPaths:
-    """Seeded synthetic paths through the same interface (for the many-path benchmark).
-
-    Paths (real-world measure, a stand-in for the Monte Carlo simulator): VIX
-    ``d ln V = kappa (ln theta - ln V) dt + xi dW_v`` (exact OU step; kappa 3/yr, theta 19.5,
-    xi 0.9: round numbers near the long-run mean and vol of log VIX), SPX GBM with instantaneous
-    vol ``0.85 V/100`` (ATM vol below VIX, its variance-swap rate) and ``corr(dW_s, dW_v) = rho``.
-    A third of each day's variance is overnight (open vs previous close).
-
-    Market model on each path, the same as on history (:mod:`alvh.market`): VX prices from
-    :meth:`VXCurve.from_model` (long factor from the VIX EWMA map) at each contract's DTE on the
-    real VX expiry calendar; the SPX smile :meth:`SpxSurface.from_vix` (no SKEW: the median-SKEW
-    rho; default term ratios); VIX-option vol :func:`vix_option_vol` with VVIX from the VIX-level
-    function; dF/dVIX :func:`effective_vega_model`. One ``numpy.random.Generator`` from
-    ``SeedSequence(seed)``.
-    """
-    if n_paths < 1 or n_days < 2:
-        raise InputError(f"n_paths={n_paths}, n_days={n_days}", argument="n_paths", expected=">= 1 path, >= 2 days")
-    from alvh.calendar import trading_days
-
-    p = params if params is not None else VXModelParams.default()
-    dates = trading_days(pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=int(n_days * 1.6) + 30))
-    dates = dates[:n_days]
-    if len(dates) < n_days:
-        raise InputError("calendar too short", argument="n_days", expected="fewer days")
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    dt = 1.0 / 252.0
-    z = rng.standard_normal((n_days, 2, 2, n_paths))  # (day, overnight/intraday, spx/vix, path)
-    frac = np.array([1.0 / 3.0, 2.0 / 3.0])
-    lv = np.log(vix0) * np.ones(n_paths)
-    ls = np.log(spx0) * np.ones(n_paths)
-    out = {k: np.empty((n_days, n_paths)) for k in ("so", "sc", "vo", "vc")}
-    lt = np.log(theta)
-    for d in range(n_days):
-        for h in range(2):
-            h_dt = dt * frac[h]
-            e = np.exp(-kappa * h_dt)
-            sd_v = xi * np.sqrt((1.0 - e * e) / (2.0 * kappa))
-            zs = z[d, h, 0]
-            zv = rho * zs + np.sqrt(1.0 - rho * rho) * z[d, h, 1]
-            vol_s = 0.85 * np.exp(lv) / 100.0
-            ls = ls + (mu - 0.5 * vol_s * vol_s) * h_dt + vol_s * np.sqrt(h_dt) * zs
-            lv = lt + (lv - lt) * e + sd_v * zv
-            if h == 0:
-                out["so"][d], out["vo"][d] = np.exp(ls), np.exp(lv)
-            else:
-                out["sc"][d], out["vc"][d] = np.exp(ls), np.exp(lv)
-    del z
-    expiry, codes = _model_calendar(dates)
-    price = _model_vx_prices(VXCurve.from_model(out["vc"], params=p), dates, expiry)
-    vc = out["vc"]
-    full = SpxSurface.from_vix(vc)
-    # no term indices on these paths: every cell has the default term ratios, so one row viewed over all
-    # cells (80 MB less at 10,000 x 252); the engine reads theta30, rho and term_ratio only
-    ratio = full.term_ratio
-    if (ratio == ratio[:1, :1]).all():
-        ratio = np.broadcast_to(ratio[:1, :1], ratio.shape)
-    surf = SpxSurface(theta30=full.theta30, rho=full.rho, term_ratio=ratio, eta=full.eta, gamma=full.gamma)
-    del full
-    return MarketPaths(dates=dates, spx_open=out["so"], spx_close=out["sc"], vix_open=out["vo"],
-                       vix_close=vc, vx_price=price, vx_expiry=expiry, vx_codes=codes,
-                       rate=np.full(n_days, rate), surface=surf,
-                       vix_option_vol=VixOptionVol(vc, np.broadcast_to(np.nan, vc.shape), p),  # no VVIX: a view
-                       sensitivity=lambda dte: effective_vega_model(dte, p),
-                       provenance={"paths": f"synthetic: seed {seed}, log-OU VIX (kappa {kappa}, theta {theta}, "
-                                   f"xi {xi}), GBM SPX (rho {rho})",
-                                   "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
-                                         f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
-                                   "surface": "alvh.market.SpxSurface.from_vix (SSVI to VIX, default rho and term)",
-                                   "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
-                                                     "function",
-                                   "sensitivity": "alvh.market.effective_vega_model"})

@@ -30,6 +30,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from alvh._display import concise_repr, html_view
+
 
 class InstrumentKind(IntEnum):
     """What a slot holds on a given day."""
@@ -49,7 +51,7 @@ class SlotInfo:
     multiplier: np.ndarray  #: dollars per point per contract (100 SPX/VIX options, 1000 VX)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PositionRecords:
     """Per-day, per-path, per-slot state over each holding period.
 
@@ -71,7 +73,51 @@ class PositionRecords:
     underlying_rolldown: np.ndarray  #: VX: previous day's curve evaluated at today's DTE; else = underlying_prev
     vol_prev: np.ndarray  #: implied vol used for the previous mark (decimal; NaN for futures)
     vol_now: np.ndarray  #: implied vol used for today's mark
-    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.); may be a read-only broadcast view
+    rate_prev: np.ndarray  #: risk-free rate at the previous close (decimal, cont. comp.); may be a broadcast view
     div_prev: np.ndarray  #: dividend yield (SPX options; 0 otherwise); may be a read-only broadcast view
     price_prev: np.ndarray  #: mark at the previous close, points per unit
     price_now: np.ndarray  #: mark today (or settlement value), points per unit
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_days, n_paths, n_slots)``."""
+        n, p, k = np.shape(self.quantity)
+        return int(n), int(p), int(k)
+
+    def _slot_table(self) -> dict[str, dict[str, object]]:
+        held = np.asarray(self.quantity) != 0
+        share = held.mean(axis=(0, 1)) if held.size else np.zeros(len(self.slots.names))
+        return {name: {"component": comp, "multiplier": float(m), "held_share": float(sh)}
+                for name, comp, m, sh in zip(self.slots.names, self.slots.component, self.slots.multiplier, share,
+                                             strict=True)}
+
+    def summary_dict(self) -> dict[str, object]:
+        """JSON-ready description: shape, per slot its component, multiplier and the share of (day, path) cells
+        holding a position, and the memory the records own (broadcast views count nothing)."""
+        arrays = [np.asarray(getattr(self, f)) for f in self.__dataclass_fields__ if f != "slots"]
+        owned = sum(a.nbytes for a in arrays if a.flags.owndata)
+        n, p, k = self.shape
+        return {"n_days": n, "n_paths": p, "n_slots": k, "slots": self._slot_table(),
+                "megabytes": round(owned / 1e6, 1)}
+
+    def to_dict(self) -> dict[str, object]:
+        """Same as :meth:`summary_dict`."""
+        return self.summary_dict()
+
+    def summary(self) -> str:
+        """Plain text: shape and, per slot, component, multiplier and held share."""
+        s = self.summary_dict()
+        lines = [f"PositionRecords: {s['n_days']} days x {s['n_paths']} path(s) x {s['n_slots']} slots, "
+                 f"{s['megabytes']} MB"]
+        for name, v in self._slot_table().items():
+            lines.append(f"  {name:<22} {v['component']:<8} x{v['multiplier']:>6g}  held {v['held_share']:.0%}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        n, p, k = self.shape
+        return concise_repr("PositionRecords", {"days": n, "paths": p, "slots": self.slots.names})
+
+    def _repr_html_(self) -> str:
+        n, p, k = self.shape
+        return html_view("alvh PositionRecords", {"days": n, "paths": p, "slots": ", ".join(self.slots.names)},
+                         self.summary())

@@ -3,9 +3,9 @@
 Formulas, defaults and the measured fit: docs/model.md.
 """
 
-from alvh.market.surface import SpxSmileDay, SpxSurface, cboe_sums, solve_theta30, ssvi_total_variance
+from alvh.market.surface import SpxSmileDay, SpxSurface, cboe_sums, solve_theta30
 
-__all__ = ["SpxSmileDay", "SpxSurface", "cboe_sums", "solve_theta30", "ssvi_total_variance"]
+__all__ = ["SpxSmileDay", "SpxSurface", "cboe_sums", "solve_theta30"]
 
 from alvh.market.vx import (  # noqa: E402
     DEFAULT_VEGA_BUCKETS,
@@ -37,6 +37,6 @@ __all__ += [
     "vix_option_vol",
 ]
 
-from alvh.market.chain import ChainDay, SsviFit, chain_day, fit_ssvi  # noqa: E402
+from alvh.market.chain import ChainDay, SsviFit, chain_day, fit_ssvi, ssvi_total_variance  # noqa: E402
 
-__all__ += ["ChainDay", "SsviFit", "chain_day", "fit_ssvi"]
+__all__ += ["ChainDay", "SsviFit", "chain_day", "fit_ssvi", "ssvi_total_variance"]

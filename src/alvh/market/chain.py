@@ -10,7 +10,7 @@ For one date of a chain (:func:`alvh.data.chains.read_spx_chain`):
 - :class:`ChainDay` answers ``iv(k, t)``: linear in ``k = ln(K/F)`` within an expiry (flat beyond
   its lowest and highest strikes), linear in total variance between expiries at fixed ``k``, the
   nearest expiry's vol outside the listed range; and ``quote(...)`` returns the listed bid/ask/mid.
-- :func:`fit_ssvi` fits the SSVI surface of :mod:`alvh.market.surface` (theta per expiry,
+- :func:`fit_ssvi` fits an SSVI surface (Gatheral & Jacquier 2014, power-law phi; theta per expiry,
   non-decreasing; one rho and eta; gamma fixed) to the chain's implied vols by least squares with
   ``eta (1 + |rho|) <= 2`` built in (no static arbitrage).
 """
@@ -24,7 +24,18 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from alvh.errors import InputError
-from alvh.market.surface import DEFAULT_GAMMA, ssvi_total_variance
+from alvh.pricing.units import DAYS_PER_YEAR
+
+#: SSVI power-law exponent of the chain fit (GJ 2014 Remark 4.4 range (0, 1/2]).
+DEFAULT_GAMMA = 0.5
+
+
+def ssvi_total_variance(k: np.ndarray, theta: np.ndarray, rho: np.ndarray | float, eta: float,
+                        gamma: float = DEFAULT_GAMMA) -> np.ndarray:
+    """SSVI total implied variance (GJ 2014 eq. 4.1, power-law ``phi = eta / (theta^g (1+theta)^(1-g))``)."""
+    phi = eta / (np.power(theta, gamma) * np.power(1.0 + theta, 1.0 - gamma))
+    pk = phi * k
+    return 0.5 * theta * (1.0 + rho * pk + np.sqrt((pk + rho) ** 2 + 1.0 - rho * rho))
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,7 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
     dropped = 0
     for e in expiries:  # one pass per listed expiry
         sub = rows[rows["expiry"] == e]
-        t = (pd.Timestamp(e) - d).days / 365.0
+        t = (pd.Timestamp(e) - d).days / DAYS_PER_YEAR
         calls = sub[sub["is_call"]].set_index("strike")["mid"]
         puts = sub[~sub["is_call"]].set_index("strike")["mid"]
         both = calls.index.intersection(puts.index)

@@ -1,25 +1,24 @@
-"""SPX implied-volatility surface consistent with VIX, without an option chain.
+"""SPX implied-volatility surface consistent with VIX and SKEW, without an option chain.
 
-The smile is SSVI (Gatheral & Jacquier 2014, "Arbitrage-free SVI volatility
-surfaces", Quantitative Finance 14(1)) in total implied variance
-``w(k, T) = sigma_imp(k, T)**2 * T`` with ``k = ln(K / F)``::
+The smile is a per-day tail-weight smile in total implied variance ``w(k, T) = sigma_imp(k, T)**2 * T``
+with ``k = ln(K / F)``::
 
-    w(k, T) = theta(T) / 2 * (1 + rho*phi*k + sqrt((phi*k + rho)**2 + 1 - rho**2))
-    phi(theta) = eta / (theta**gamma * (1 + theta)**(1 - gamma))      (power law, GJ Remark 4.4)
+    w(k, T) = theta(T) * (1 + tail * H(z)),      z = k / sqrt(theta(T))
 
-``theta(T)`` is the ATM total variance. Its level at 30 days is solved per day
-and per path so that Cboe's discretized VIX formula, evaluated on the model's
-out-of-the-money option prices over a fixed strike grid at exactly 30 days,
-equals ``(VIX / 100)**2``. Its shape in T follows the variance-swap term
-structure given by VIX9D / VIX / VIX3M / VIX6M (medians of their real ratios
-when absent). ``rho`` is solved so that Cboe's SKEW formula on the same grid
-equals the SKEW index when it is given, else :data:`DEFAULT_RHO`.
-Every formula and default is derived in docs/model.md.
+``theta(T)`` is the ATM total variance and ``H`` a fixed smooth convex shape (zero at the money,
+decreasing, bounded on the call side, rising on the put side; :mod:`alvh.market._spx_kernel`, where
+the one implementation of the formula lives). Two numbers per day and path: ``theta30`` (theta at
+30 days) is solved so that Cboe's discretized VIX formula, evaluated on the model's out-of-the-money
+option prices over a fixed strike grid at exactly 30 days, equals ``(VIX / 100)**2``; ``tail`` is
+solved so that Cboe's SKEW formula on the same grid equals the SKEW index when it is given, else
+:data:`DEFAULT_TAIL`. theta's shape in T follows the variance-swap term structure given by VIX9D /
+VIX / VIX3M / VIX6M (medians of their real ratios when absent). Every formula and default is derived
+in docs/model.md section 1.
 
-The solve never loops over days or paths: the two 30-day sums (VIX and SKEW)
-are tabulated once on a (theta, rho) grid with the exact discretized formulas
-and inverted with bicubic splines; a final Newton step on the exact sum
-("polish") is applied when the problem is small enough (see :func:`solve_theta30`).
+The solve never loops over days or paths: the two 30-day sums (VIX and SKEW) are tabulated once on a
+(theta, tail) grid with the exact discretized formulas (:mod:`alvh.market.cboe`) and inverted with
+bicubic splines; a final Newton step on the exact sum ("polish") is applied when the problem is small
+enough (see :func:`solve_theta30`).
 """
 
 from __future__ import annotations
@@ -36,6 +35,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
 from alvh.errors import InputError
+from alvh.market import _spx_kernel
+from alvh.market._spx_kernel import total_variance
 
 if TYPE_CHECKING:
     from alvh.data import MarketData
@@ -56,22 +57,16 @@ T30: Final[float] = VIX_DAYS / 365.0
 X_GRID: Final[np.ndarray] = np.arange(80, 801, dtype=float) / 400.0
 DX: Final[float] = 1.0 / 400.0
 
-#: SSVI power-law exponent. 0.5 makes the ATM skew d(sigma)/dk proportional to
-#: T**-0.5 for small theta, the usual empirical SPX skew term structure, and is
-#: inside GJ's (0, 1/2] range for Remark 4.4.
-DEFAULT_GAMMA: Final[float] = 0.5
-#: SSVI eta. GJ Remark 4.4: the power law is free of static arbitrage when
-#: eta * (1 + |rho|) <= 2; eta = 1 is the largest value that satisfies it for
-#: every rho in [-1, 1], so any rho the SKEW solve returns stays arbitrage-free.
-DEFAULT_ETA: Final[float] = 1.0
-#: rho when no SKEW is given: the rho at which the model's Cboe SKEW equals the
-#: median real SKEW 1990-2026 (119.86) at the median real VIX (17.61); recomputed
-#: in tests/test_market_surface.py from ../shared/data.
-DEFAULT_RHO: Final[float] = -0.5363
-#: Bounds of rho in the SKEW solve (SKEW outside the reachable range is clipped
-#: and counted in :attr:`SpxSurface.skew_clipped`).
-RHO_MIN: Final[float] = -0.99
-RHO_MAX: Final[float] = 0.30
+#: Tail weight when no SKEW is given: the tail at which the model's Cboe SKEW equals the median real
+#: SKEW 1990-2026 (119.86) at the median real VIX (17.61); recomputed in tests/test_market_surface.py
+#: from ../shared/data.
+DEFAULT_TAIL: Final[float] = 0.4215
+#: Bounds of the tail weight in the SKEW solve (SKEW outside the reachable range is clipped to it and
+#: counted in :attr:`SpxSurface.skew_clipped`). 0 is a flat smile (SKEW about 100); at TAIL_MAX the
+#: call wing's total variance is never below 1 + 1.2 x H(+inf) = 25% of ATM (IV 50% of ATM) and the
+#: model's SKEW reaches about 220 at VIX 11 and 160 at VIX 80 (docs/model.md 1.2).
+TAIL_MIN: Final[float] = 0.0
+TAIL_MAX: Final[float] = 1.0
 
 #: Term nodes (calendar days) of VIX9D, VIX, VIX3M, VIX6M (Cboe: 9 days, 30 days,
 #: 3 months = 93 days, 6 months = 184 days... per each index's methodology).
@@ -83,30 +78,9 @@ DEFAULT_TERM_RATIO: Final[dict[str, float]] = {"vix9d": 0.9420, "vix3m": 1.1303,
 
 # ---------------------------------------------------------------- table ranges
 _VIX_LO, _VIX_HI = 2.0, 250.0  # VIX range the tables cover (index points)
-
-
-def _phi(theta: np.ndarray, eta: float, gamma: float) -> np.ndarray:
-    return eta / (np.power(theta, gamma) * np.power(1.0 + theta, 1.0 - gamma))
-
-
-def ssvi_total_variance(k: np.ndarray, theta: np.ndarray, rho: np.ndarray, eta: float = DEFAULT_ETA,
-                        gamma: float = DEFAULT_GAMMA) -> np.ndarray:
-    """SSVI total implied variance ``w(k)`` (decimal variance x years) for ATM total variance ``theta``.
-
-    Parameters
-    ----------
-    k : ndarray
-        Log-moneyness ``ln(K / F)``.
-    theta : ndarray
-        ATM total variance (> 0), broadcasting with ``k``.
-    rho : ndarray
-        SSVI correlation in (-1, 1), broadcasting with ``k``.
-    eta, gamma : float
-        Power-law parameters of ``phi``.
-    """
-    phi = _phi(theta, eta, gamma)
-    pk = phi * k
-    return 0.5 * theta * (1.0 + rho * pk + np.sqrt((pk + rho) ** 2 + 1.0 - rho * rho))
+#: theta30 range of the tables as multiples of (VIX/100)^2 x T30: a heavy put tail holds much of the
+#: VIX variance, so the ATM variance can be far below VIX^2 (0.25 x at TAIL_MAX and low VIX).
+_TH_LO, _TH_HI = 0.05, 1.5
 
 
 def _otm_undiscounted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -121,75 +95,64 @@ def _otm_undiscounted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.asarray(price, dtype=float)
 
 
-def cboe_sums(theta30: np.ndarray, rho: np.ndarray, eta: float = DEFAULT_ETA,
-              gamma: float = DEFAULT_GAMMA) -> tuple[np.ndarray, np.ndarray]:
+def cboe_sums(theta30: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cboe's 30-day VIX variance and SKEW index of the model smile, by the discretized formulas.
 
     Parameters
     ----------
     theta30 : ndarray
         ATM total variance at 30 days (decimal variance x years).
-    rho : ndarray
-        SSVI rho, broadcasting with ``theta30``.
+    tail : ndarray
+        Tail weight, broadcasting with ``theta30``.
 
     Returns
     -------
     (variance, skew) : tuple of ndarray
         ``variance`` is ``sigma**2`` of the VIX white paper (compare with
-        ``(VIX/100)**2``); ``skew`` is ``100 - 10 * S``.
+        ``(VIX/100)**2``); ``skew`` is ``100 - 10 * S`` (SKEW white paper).
 
     Notes
     -----
-    With the forward normalized to 1 (strikes ``x = K/F``), Q(K) the OTM
-    price, ``e^{RT} Q(K) = F * b(x)`` with ``b`` the undiscounted Black price
-    per unit forward, so rates cancel. On the grid :data:`X_GRID` (which holds
-    x = 1, so K0 = F and every epsilon correction of the SKEW paper is 0)::
-
-        sigma^2 = (2/T) * sum_i dx / x_i^2 * b_i - (1/T) * (F/K0 - 1)^2     (VIX white paper)
-        P1 = -sum dx/x^2 b,  P2 = sum 2/x^2 (1 - ln x) dx b,  P3 = sum 3/x^2 (2 ln x - ln^2 x) dx b
-        S  = (P3 - 3 P1 P2 + 2 P1^3) / (P2 - P1^2)^{3/2},  SKEW = 100 - 10 S  (SKEW white paper)
-
-    Memory is ``theta30.size * 721`` floats; call on chunks for large inputs.
+    With the forward normalized to 1 (strikes ``x = K/F``), ``e^{RT} Q(K) = F * b(x)`` with ``b`` the
+    undiscounted Black price per unit forward, so rates cancel: :func:`alvh.market.cboe.vix_variance`
+    and :func:`alvh.market.cboe.skew_index` at ``F = K0 = 1``, ``r = 0`` on :data:`X_GRID` (which holds
+    x = 1, so every epsilon correction of the SKEW paper is 0). Memory is ``theta30.size * 721``
+    floats; call on chunks for large inputs.
     """
+    from alvh.market import cboe
+
     th = np.asarray(theta30, dtype=float)[..., None]
-    rh = np.asarray(rho, dtype=float)[..., None]
-    x = X_GRID
-    lnx = np.log(x)
-    w = ssvi_total_variance(lnx, th, rh, eta, gamma)
-    b = _otm_undiscounted(x, w)
-    wx = DX / (x * x)
-    p1 = -(b * wx).sum(axis=-1)
-    p2 = (b * (wx * 2.0 * (1.0 - lnx))).sum(axis=-1)
-    p3 = (b * (wx * 3.0 * (2.0 * lnx - lnx * lnx))).sum(axis=-1)
-    var = 2.0 * (-p1) / T30
-    denom = np.maximum(p2 - p1 * p1, 1e-300)
-    s = (p3 - 3.0 * p1 * p2 + 2.0 * p1 ** 3) / denom ** 1.5
-    return var, 100.0 - 10.0 * s
+    tl = np.asarray(tail, dtype=float)[..., None]
+    b = _otm_undiscounted(X_GRID, total_variance(_LNX, th, tl))
+    p1, p2, p3 = cboe.log_moment_strips(X_GRID, b, 1.0, 1.0, T30)
+    return 2.0 * (-p1) / T30, 100.0 - 10.0 * cboe.skewness_from_strips(p1, p2, p3)
 
 
-def _chunked_sums(theta30: np.ndarray, rho: np.ndarray, eta: float, gamma: float,
-                  chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+_LNX: Final[np.ndarray] = np.log(X_GRID)
+
+
+def _chunked_sums(theta30: np.ndarray, tail: np.ndarray, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
     th = np.ravel(theta30)
-    rh = np.ravel(np.broadcast_to(rho, np.shape(theta30)))
+    tl = np.ravel(np.broadcast_to(tail, np.shape(theta30)))
     var = np.empty_like(th)
     skew = np.empty_like(th)
     for lo in range(0, th.size, chunk):  # chunks bound memory (chunk x 721 floats), not a loop over paths
-        var[lo:lo + chunk], skew[lo:lo + chunk] = cboe_sums(th[lo:lo + chunk], rh[lo:lo + chunk], eta, gamma)
+        var[lo:lo + chunk], skew[lo:lo + chunk] = cboe_sums(th[lo:lo + chunk], tl[lo:lo + chunk])
     return var.reshape(np.shape(theta30)), skew.reshape(np.shape(theta30))
 
 
 @dataclass(frozen=True)
 class _Tables:
-    """Inverse maps of the exact 30-day sums on a (theta, rho) grid."""
+    """Inverse maps of the exact 30-day sums on a (theta, tail) grid."""
 
-    log_theta_of: RectBivariateSpline  # (log variance, rho) -> log theta30
-    rho_of: RectBivariateSpline  # (log var, u = relative SKEW position in the reachable range) -> rho
+    log_theta_of: RectBivariateSpline  # (log variance, tail) -> log theta30
+    tail_of: RectBivariateSpline  # (log var, u = relative SKEW position in the reachable range) -> tail
     log_var_range: tuple[float, float]
     log_theta_range: tuple[float, float]
     skew_min: np.ndarray = field(repr=False)  # reachable SKEW per log-var node
     skew_max: np.ndarray = field(repr=False)
     log_var_nodes: np.ndarray = field(repr=False)
-    dlogvar_dlogtheta: RectBivariateSpline = field(repr=False)  # (log theta, rho) -> d log var / d log theta
+    dlogvar_dlogtheta: RectBivariateSpline = field(repr=False)  # (log theta, tail) -> d log var / d log theta
 
 
 #: Environment variable naming the folder of the table cache (default ``$XDG_CACHE_HOME/alvh`` or
@@ -203,13 +166,18 @@ def _cache_file(tag: str, params: str) -> Path | None:
     if env == "":
         return None
     base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alvh"
+    from alvh.market import cboe
+
     try:
-        src = "".join(inspect.getsource(f) for f in (ssvi_total_variance, _phi, cboe_sums, _otm_undiscounted,
-                                                     _chunked_sums, _tables_sums, _theta_inverse))
+        src = "".join(inspect.getsource(f) for f in (total_variance, cboe_sums, _otm_undiscounted, _chunked_sums,
+                                                     _tables_sums, _theta_inverse, cboe.log_moment_strips,
+                                                     cboe.skewness_from_strips, cboe.strike_steps))
     except (OSError, TypeError):  # installed without sources: the code cannot be keyed, so no cache
         return None
-    key = hashlib.sha256(f"{tag}|{params}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()).hexdigest()
-    return base / f"ssvi_{tag}_{key[:24]}.npz"
+    consts = repr((_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF))
+    key = hashlib.sha256(f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()
+                         ).hexdigest()
+    return base / f"tailsmile_{tag}_{key[:24]}.npz"
 
 
 def _disk_memo(tag: str, params: str, build) -> dict[str, np.ndarray]:  # noqa: ANN001
@@ -239,65 +207,73 @@ def _disk_memo(tag: str, params: str, build) -> dict[str, np.ndarray]:  # noqa: 
     return out
 
 
-def _tables_sums(eta: float, gamma: float, log_th: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The two exact-sum tables: Cboe variance on the (theta, rho) grid, SKEW on the solved sub-grid."""
-    n_th, n_rho = log_th.size, rho.size
-    var, _skew = _chunked_sums(np.exp(log_th)[:, None] * np.ones((1, n_rho)), np.ones((n_th, 1)) * rho[None, :],
-                               eta, gamma)
-    lt_of, _lv_grid = _theta_inverse(np.log(var), log_th, rho)
+def _log_theta_nodes(n: int) -> np.ndarray:
+    return np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * _TH_LO), np.log((_VIX_HI / 100.0) ** 2 * T30 * _TH_HI), n)
+
+
+def _tables_sums(log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two exact-sum tables: Cboe variance on the (theta, tail) grid, SKEW on the solved sub-grid."""
+    n_th, n_tail = log_th.size, tail.size
+    var, _skew = _chunked_sums(np.exp(log_th)[:, None] * np.ones((1, n_tail)), np.ones((n_th, 1)) * tail[None, :])
+    lt_of, _lv_grid = _theta_inverse(np.log(var), log_th, tail)
     lv_sub_n = lt_of[::4].shape[0]
-    _v, skew_sub = _chunked_sums(np.exp(lt_of[::4]), np.ones((lv_sub_n, 1)) * rho[None, :], eta, gamma)
+    _v, skew_sub = _chunked_sums(np.exp(lt_of[::4]), np.ones((lv_sub_n, 1)) * tail[None, :])
     return var, skew_sub
 
 
-def _theta_inverse(log_var: np.ndarray, log_th: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each rho column, log theta as a function of log var on a common 400-node grid."""
+def _theta_inverse(log_var: np.ndarray, log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each tail column, log theta as a function of log var on a common 400-node grid."""
     lv_grid = np.linspace(log_var[0].max(), log_var[-1].min(), 400)
-    lt_of = np.empty((lv_grid.size, rho.size))
-    for j in range(rho.size):  # 70 table columns, built once per (eta, gamma)
+    lt_of = np.empty((lv_grid.size, tail.size))
+    for j in range(tail.size):  # 70 table columns, built once
         lt_of[:, j] = CubicSpline(log_var[:, j], log_th)(lv_grid)
     return lt_of, lv_grid
 
 
-@lru_cache(maxsize=4)  # a memo of a pure function of (eta, gamma): not state that changes results
-def _tables(eta: float, gamma: float) -> _Tables:
-    n_th, n_rho = 120, 70
-    log_th = np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * 0.5), np.log((_VIX_HI / 100.0) ** 2 * T30 * 1.5), n_th)
-    rho = np.linspace(RHO_MIN, RHO_MAX, n_rho)
-    z = _disk_memo("tables", f"{float(eta)!r}|{float(gamma)!r}|{n_th}|{n_rho}",
-                   lambda: dict(zip(("var", "skew_sub"), _tables_sums(eta, gamma, log_th, rho), strict=True)))
+@lru_cache(maxsize=1)  # a memo of a pure function: not state that changes results
+def _tables() -> _Tables:
+    n_th, n_tail = 120, 70
+    log_th = _log_theta_nodes(n_th)
+    tail = np.linspace(TAIL_MIN, TAIL_MAX, n_tail)
+    z = _disk_memo("tables", f"{n_th}|{n_tail}|{TAIL_MIN!r}|{TAIL_MAX!r}|{_TH_LO!r}|{_TH_HI!r}",
+                   lambda: dict(zip(("var", "skew_sub"), _tables_sums(log_th, tail), strict=True)))
     var, skew_sub = z["var"], z["skew_sub"]
     log_var = np.log(var)
-    # inverse in theta: for each rho column, log theta as a function of log var on a common grid
-    lt_of, lv_grid = _theta_inverse(log_var, log_th, rho)
+    # inverse in theta: for each tail column, log theta as a function of log var on a common grid
+    lt_of, lv_grid = _theta_inverse(log_var, log_th, tail)
     lv_lo, lv_hi = lv_grid[0], lv_grid[-1]
-    # inverse in rho at fixed VIX: on a sub-grid of log var, the SKEW each rho gives once theta is solved
-    # for that var (exact sums at (theta(var, rho), rho): skew_sub from _tables_sums); SKEW decreases as rho
-    # increases, and the reachable range depends on var, so rho is tabulated against
-    # u = (SKEW - min) / (max - min) in [0, 1]
+    # inverse in tail at fixed VIX: on a sub-grid of log var, the SKEW each tail gives once theta is solved
+    # for that var (exact sums at (theta(var, tail), tail): skew_sub from _tables_sums). SKEW rises with the
+    # tail up to a peak (beyond it at extreme VIX the far tail leaves the strike grid): the rising branch is
+    # tabulated against u = (SKEW - min) / (max - min) in [0, 1]
     lv_sub = lv_grid[::4]
-    s_lo = skew_sub.min(axis=1)
-    s_hi = skew_sub.max(axis=1)
     u_grid = np.linspace(0.0, 1.0, 300)
-    rho_of = np.empty((lv_sub.size, u_grid.size))
-    for i in range(lv_sub.size):  # table rows, built once per (eta, gamma)
-        order = np.argsort(skew_sub[i])
-        u = (skew_sub[i][order] - s_lo[i]) / (s_hi[i] - s_lo[i])
-        rho_of[i] = CubicSpline(u, rho[order])(u_grid)
+    tail_of = np.empty((lv_sub.size, u_grid.size))
+    s_lo = np.empty(lv_sub.size)
+    s_hi = np.empty(lv_sub.size)
+    for i in range(lv_sub.size):  # table rows, built once
+        row = skew_sub[i]
+        top = int(np.argmax(row))
+        rising = np.concatenate([[True], np.diff(row[:top + 1]) > 0]).all()
+        if not rising or top < 3:
+            raise RuntimeError(f"model SKEW not increasing in the tail weight at table row {i}")  # a model bug
+        s_lo[i], s_hi[i] = row[0], row[top]
+        u = (row[:top + 1] - s_lo[i]) / (s_hi[i] - s_lo[i])
+        tail_of[i] = CubicSpline(u, tail[:top + 1])(u_grid)
     slope = np.gradient(log_var, log_th, axis=0)
-    return _Tables(log_theta_of=RectBivariateSpline(lv_grid, rho, lt_of, kx=3, ky=3),
-                   rho_of=RectBivariateSpline(lv_sub, u_grid, rho_of, kx=3, ky=3),
+    return _Tables(log_theta_of=RectBivariateSpline(lv_grid, tail, lt_of, kx=3, ky=3),
+                   tail_of=RectBivariateSpline(lv_sub, u_grid, tail_of, kx=3, ky=3),
                    log_var_range=(float(lv_lo), float(lv_hi)), log_theta_range=(float(log_th[0]), float(log_th[-1])),
                    skew_min=s_lo, skew_max=s_hi, log_var_nodes=lv_sub,
-                   dlogvar_dlogtheta=RectBivariateSpline(log_th, rho, slope, kx=3, ky=3))
+                   dlogvar_dlogtheta=RectBivariateSpline(log_th, tail, slope, kx=3, ky=3))
 
 
 @lru_cache(maxsize=8)  # pure function of its arguments
-def _theta_column(eta: float, gamma: float, rho: float) -> CubicSpline:
-    """log theta30 as a function of log variance at a fixed rho (exact sums on 400 theta nodes)."""
-    log_th = np.linspace(np.log((_VIX_LO / 100.0) ** 2 * T30 * 0.5), np.log((_VIX_HI / 100.0) ** 2 * T30 * 1.5), 400)
-    z = _disk_memo("column", f"{float(eta)!r}|{float(gamma)!r}|{float(rho)!r}",
-                   lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, rho), eta, gamma)[0]})
+def _theta_column(tail: float) -> CubicSpline:
+    """log theta30 as a function of log variance at a fixed tail weight (exact sums on 400 theta nodes)."""
+    log_th = _log_theta_nodes(400)
+    z = _disk_memo("column", f"{float(tail)!r}|{_TH_LO!r}|{_TH_HI!r}",
+                   lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, tail))[0]})
     return CubicSpline(np.log(z["var"]), log_th)
 
 
@@ -327,17 +303,16 @@ def _check_positive(name: str, arr: np.ndarray) -> None:
                          argument=name, expected="finite values > 0 in index points")
 
 
-def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, eta: float = DEFAULT_ETA,
-                  gamma: float = DEFAULT_GAMMA, polish: bool | None = None
+def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bool | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ATM 30-day total variance and rho so that the Cboe sums reproduce VIX (and SKEW).
+    """ATM 30-day total variance and tail weight so that the Cboe sums reproduce VIX (and SKEW).
 
     Parameters
     ----------
     vix : ndarray
         VIX in index points, any shape (e.g. (n_days, n_paths)); finite, in [2, 250].
     skew : ndarray, optional
-        SKEW index (same shape); NaN cells use :data:`DEFAULT_RHO`.
+        SKEW index (same shape); NaN cells use :data:`DEFAULT_TAIL`.
     polish : bool, optional
         Finish with two Newton steps on the exact discretized sum (cost
         ``vix.size * 721`` Black prices per step). Default: only when
@@ -346,9 +321,10 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, eta: float
 
     Returns
     -------
-    (theta30, rho, skew_clipped) : tuple of ndarray
+    (theta30, tail, skew_clipped) : tuple of ndarray
         Same shape as ``vix``; ``skew_clipped`` flags cells whose SKEW was
-        outside what the model reaches (clipped to the nearest reachable value).
+        outside what the model reaches (clipped to the nearest reachable value:
+        the tail weight sits at a bound of [TAIL_MIN, TAIL_MAX]).
     """
     v = np.asarray(vix, dtype=float)
     _check_positive("vix", v)
@@ -356,10 +332,10 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, eta: float
         where = tuple(int(i) for i in np.argwhere((v < _VIX_LO) | (v > _VIX_HI))[0])
         raise InputError(f"VIX {v[where]} at {where} outside the solvable range", argument="vix",
                          expected=f"VIX in [{_VIX_LO}, {_VIX_HI}] index points")
-    tab = _tables(float(eta), float(gamma))
+    tab = _tables()
     target = np.log((v / 100.0) ** 2)
     flat_t = target.ravel()
-    rho = np.full(flat_t.shape, DEFAULT_RHO)
+    tail = np.full(flat_t.shape, DEFAULT_TAIL)
     clipped = np.zeros(flat_t.shape, dtype=bool)
     if skew is not None:
         s = as_cells(skew, v.shape, "skew").ravel()
@@ -367,28 +343,28 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, eta: float
         if (given & (s <= 0)).any():
             raise InputError("non-positive SKEW", argument="skew", expected="SKEW index values > 0 (or NaN)")
     else:
-        s = None
+        s = np.full(flat_t.shape, np.nan)
         given = np.zeros(flat_t.shape, dtype=bool)
-    # constant rho (no SKEW): one 1-D spline column is enough and ~10x faster than the 2-D spline
-    log_theta = _theta_column(eta, gamma, DEFAULT_RHO)(flat_t)
+    # constant tail (no SKEW): one 1-D spline column is enough and ~10x faster than the 2-D spline
+    log_theta = _theta_column(DEFAULT_TAIL)(flat_t)
     if given.any():
         sg = s[given]
         tg = flat_t[given]
         lo = np.interp(tg, tab.log_var_nodes, tab.skew_min)
         hi = np.interp(tg, tab.log_var_nodes, tab.skew_max)
         sc = np.clip(sg, lo, hi)
-        rho[given] = np.clip(tab.rho_of.ev(tg, (sc - lo) / (hi - lo)), RHO_MIN, RHO_MAX)
-        log_theta[given] = tab.log_theta_of.ev(tg, rho[given])
+        tail[given] = np.clip(tab.tail_of.ev(tg, (sc - lo) / (hi - lo)), TAIL_MIN, TAIL_MAX)
+        log_theta[given] = tab.log_theta_of.ev(tg, tail[given])
         clipped[given] = sc != sg
     if polish is None:
         polish = v.size <= 5_000
     if polish:
         for _ in range(2):
-            var, _s = _chunked_sums(np.exp(log_theta), rho, eta, gamma)
-            slope = tab.dlogvar_dlogtheta.ev(log_theta, rho)
+            var, _s = _chunked_sums(np.exp(log_theta), tail)
+            slope = tab.dlogvar_dlogtheta.ev(log_theta, tail)
             log_theta = log_theta + (flat_t - np.log(var)) / slope
     shape = v.shape
-    return np.exp(log_theta).reshape(shape), rho.reshape(shape), clipped.reshape(shape)
+    return np.exp(log_theta).reshape(shape), tail.reshape(shape), clipped.reshape(shape)
 
 
 def _term_ratio(vix: np.ndarray, vix9d: np.ndarray | None, vix3m: np.ndarray | None,
@@ -460,25 +436,17 @@ class SpxSmileDay:
     """
 
     theta30: np.ndarray
-    rho: np.ndarray
+    tail: np.ndarray
     term_ratio: np.ndarray  # (n_paths, 4)
-    eta: float
-    gamma: float
-
-    def _params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # (n_paths, 1) so that k and t broadcast against (n_paths, m)
-        return self.theta30[:, None], self.rho[:, None], self.term_ratio[:, None, :]
 
     def atm_total_variance(self, t: np.ndarray | float) -> np.ndarray:
         """ATM total variance ``theta(t)`` (decimal variance x years); ``t`` broadcasts against (n_paths, m)."""
-        th, _rho, ratio = self._params()
-        return th * _interp_ratio(np.asarray(t, dtype=float), ratio)
+        # (n_paths, 1) so that k and t broadcast against (n_paths, m)
+        return self.theta30[:, None] * _interp_ratio(np.asarray(t, dtype=float), self.term_ratio[:, None, :])
 
     def total_variance(self, k: np.ndarray | float, t: np.ndarray | float) -> np.ndarray:
         """Total implied variance ``w(k, t)``; ``k`` and ``t`` broadcast against (n_paths, m)."""
-        _th, rho, _ratio = self._params()
-        return ssvi_total_variance(np.asarray(k, dtype=float), self.atm_total_variance(t), rho, self.eta,
-                                   self.gamma)
+        return total_variance(np.asarray(k, dtype=float), self.atm_total_variance(t), self.tail[:, None])
 
     def iv(self, k: np.ndarray | float, t: np.ndarray | float) -> np.ndarray:
         """Implied volatility (decimal) at log-moneyness ``k`` and time ``t`` years (> 0).
@@ -499,50 +467,45 @@ class SpxSmileDay:
 
 @dataclass(frozen=True)
 class SpxSurface:
-    """SSVI SPX surface per day and path, solved to reproduce VIX (and SKEW) with Cboe's formulas.
+    """Tail-weight SPX surface per day and path, solved to reproduce VIX (and SKEW) with Cboe's formulas.
 
     Attributes
     ----------
     theta30 : ndarray, shape (n_days, n_paths)
         ATM total implied variance at 30 days (decimal variance x years).
-    rho : ndarray, shape (n_days, n_paths)
-        SSVI rho (skew); from SKEW when given, else :data:`DEFAULT_RHO`.
+    tail : ndarray, shape (n_days, n_paths)
+        Tail weight (put wing up, call wing down); from SKEW when given, else :data:`DEFAULT_TAIL`.
     term_ratio : ndarray, shape (n_days, n_paths, 4)
         ATM total variance at 9, 30, 93, 184 days relative to 30 days.
-    eta, gamma : float
-        SSVI power-law parameters.
     skew_clipped : ndarray of bool, shape (n_days, n_paths)
-        SKEW outside the model's reachable range (clipped).
+        SKEW outside the model's reachable range (clipped; tail at a bound).
     term_default : ndarray of bool, shape (n_days, n_paths, 3)
         VIX9D / VIX3M / VIX6M absent (median ratio used).
     """
 
     theta30: np.ndarray
-    rho: np.ndarray
+    tail: np.ndarray
     term_ratio: np.ndarray
-    eta: float = DEFAULT_ETA
-    gamma: float = DEFAULT_GAMMA
     skew_clipped: np.ndarray | None = None
     term_default: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(n_days, n_paths)."""
-        return self.theta30.shape  # type: ignore[return-value]
+        return self.theta30.shape
 
     def day(self, i: int) -> SpxSmileDay:
         """The smile of day ``i`` for every path."""
-        return SpxSmileDay(theta30=self.theta30[i], rho=self.rho[i], term_ratio=self.term_ratio[i],
-                           eta=self.eta, gamma=self.gamma)
+        return SpxSmileDay(theta30=self.theta30[i], tail=self.tail[i], term_ratio=self.term_ratio[i])
 
     def vix_check(self) -> tuple[np.ndarray, np.ndarray]:
         """Cboe 30-day variance and SKEW recomputed from the solved smiles (exact sums, chunked)."""
-        return _chunked_sums(self.theta30, self.rho, self.eta, self.gamma)
+        return _chunked_sums(self.theta30, self.tail)
 
     @classmethod
     def from_vix(cls, vix: np.ndarray, *, vix9d: np.ndarray | None = None, vix3m: np.ndarray | None = None,
-                 vix6m: np.ndarray | None = None, skew: np.ndarray | None = None, eta: float = DEFAULT_ETA,
-                 gamma: float = DEFAULT_GAMMA, polish: bool | None = None) -> SpxSurface:
+                 vix6m: np.ndarray | None = None, skew: np.ndarray | None = None,
+                 polish: bool | None = None) -> SpxSurface:
         """Surface from (simulated or historical) VIX of shape (n_days, n_paths).
 
         Optional term indices and SKEW broadcast against ``vix``; NaN cells
@@ -561,16 +524,17 @@ class SpxSurface:
                                          for a in (vix9d, vix3m, vix6m, skew))
         if v.ndim != 2:
             raise InputError(f"shape {v.shape}", argument="vix", expected="an array of shape (n_days, n_paths)")
-        theta30, rho, clipped = solve_theta30(v, skew, eta=eta, gamma=gamma, polish=polish)
+        theta30, tail, clipped = solve_theta30(v, skew, polish=polish)
         ratio, used = _term_ratio(v, vix9d, vix3m, vix6m)
-        return cls(theta30=theta30, rho=rho, term_ratio=ratio, eta=eta, gamma=gamma, skew_clipped=clipped,
-                   term_default=used)
+        return cls(theta30=theta30, tail=tail, term_ratio=ratio, skew_clipped=clipped, term_default=used)
 
     @classmethod
-    def from_market(cls, market: MarketData, *, use_skew: bool = True, eta: float = DEFAULT_ETA,
-                    gamma: float = DEFAULT_GAMMA) -> SpxSurface:
+    def from_market(cls, market: MarketData, *, use_skew: bool = True) -> SpxSurface:
         """Historical surface (n_paths = 1) from MarketData's VIX close and any of VIX9D/3M/6M, SKEW."""
         idx = market.indices
-        get = (lambda name: idx[name].to_numpy(dtype=float) if name in idx.columns else None)
+
+        def get(name: str) -> np.ndarray | None:
+            return idx[name].to_numpy(dtype=float) if name in idx.columns else None
+
         return cls.from_vix(market.vix["close"].to_numpy(dtype=float), vix9d=get("vix9d"), vix3m=get("vix3m"),
-                            vix6m=get("vix6m"), skew=get("skew") if use_skew else None, eta=eta, gamma=gamma)
+                            vix6m=get("vix6m"), skew=get("skew") if use_skew else None)

@@ -25,10 +25,10 @@ docs/model.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,12 +36,11 @@ import pandas as pd
 
 from alvh.errors import ConfigError, InputError
 from alvh.market.surface import as_cells
+from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
 if TYPE_CHECKING:
     from alvh.data import MarketData, VXPanel
 
-#: Days to expiry in a year (ACT/365, docs/architecture.md).
-DAYS_PER_YEAR = 365.0
 #: Observable inputs a long-factor map may use.
 _MAP_INPUTS = ("vix", "vix3m", "vix6m", "vix_ewma")
 
@@ -510,7 +509,7 @@ def vix_option_vol(dte: np.ndarray, vix: np.ndarray, params: VXModelParams | Non
         x = 2.0 * p.kappa_s * tau
         return np.sqrt(-np.expm1(-x) / x)
 
-    sigma_v = level / 100.0 / scale(np.asarray(VVIX_DAYS / DAYS_PER_YEAR))
+    sigma_v = level / VOL_POINTS_PER_UNIT / scale(np.asarray(VVIX_DAYS / DAYS_PER_YEAR))
     return sigma_v * scale(d / DAYS_PER_YEAR)
 
 

@@ -7,7 +7,6 @@ point squared (:mod:`alvh.pricing.units`). Formulas and tests: docs/pricing.md.
 
 from alvh.pricing.black import (
     NUMBA_AUTO_MIN_SIZE,
-    Greeks,
     black76_greeks,
     black76_price,
     black76_price_delta_vega,
@@ -16,6 +15,7 @@ from alvh.pricing.black import (
     bsm_price_delta_vega,
     strike_from_delta,
 )
+from alvh.pricing.greeks import Greeks
 from alvh.pricing.implied_vol import ImpliedVolResult, IVReason, implied_vol
 
 __all__ = [

@@ -2,8 +2,9 @@
 
 One pass per element computes d1, d2, the two normal CDFs and the requested outputs,
 without the dozen full-size temporaries of the numpy path. Parallel over elements with
-``prange``. Semantics are those of :mod:`alvh.pricing.black` exactly (t == 0 limits, NaN
-for invalid elements); tests/test_pricing_numba.py asserts equality with the numpy path.
+``prange``. The formulas are the scalar kernels of :mod:`alvh.pricing._scalar` (written once,
+inlined here); the semantics are those of :mod:`alvh.pricing.black` exactly (t == 0 limits,
+NaN for invalid elements); tests/test_pricing_numba.py asserts equality with the numpy path.
 The normal CDF is ``0.5 * erfc(-x / sqrt 2)`` (C library erfc), accurate in the lower tail.
 """
 
@@ -13,6 +14,9 @@ import math
 
 import numpy as np
 
+from alvh.pricing._scalar import gbs_factors, gbs_greeks, gbs_price, intrinsic, step_delta
+from alvh.pricing.greeks import Greeks
+
 try:
     import numba as _nb
 
@@ -20,12 +24,6 @@ try:
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path covers its absence
     _nb = None
     AVAILABLE = False
-
-_INV_SQRT_2PI = 0.3989422804014327
-_INV_SQRT_2 = 0.7071067811865476
-_SQRT_2PI = math.sqrt(2.0 * math.pi)  # as strategy.kernels (divided by, not multiplied by its inverse)
-_DAYS = 365.0
-_PT = 0.01
 
 # what codes
 _PRICE, _PDV, _GREEKS = 0, 1, 2
@@ -55,40 +53,30 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
                 out[j, i] = np.nan
             continue
         if ti == 0.0:
-            m = omega * (si - ki)
-            out[0, i] = m if m > 0.0 else 0.0
+            out[0, i] = intrinsic(si, ki, omega)
             if what != _PRICE:
-                out[1, i] = omega if m > 0.0 else (0.5 * omega if m == 0.0 else 0.0)
+                out[1, i] = step_delta(si, ki, omega)
                 for j in range(2, out.shape[0]):
                     out[j, i] = 0.0
             continue
         b = 0.0 if carry_zero else ri - qi  # Black-76: the forward has no drift
-        sqrt_t = math.sqrt(ti)
-        sig_rt = vi * sqrt_t
-        d1 = (math.log(si / ki) + (b + 0.5 * vi * vi) * ti) / sig_rt
-        d2 = d1 - sig_rt
-        carry_df = math.exp((b - ri) * ti)
-        df = math.exp(-ri * ti)
-        n1 = 0.5 * math.erfc(-omega * d1 * _INV_SQRT_2)
-        n2 = 0.5 * math.erfc(-omega * d2 * _INV_SQRT_2)
-        s_fwd = si * carry_df
-        k_df = ki * df
-        out[0, i] = omega * (s_fwd * n1 - k_df * n2)
+        sqrt_t, carry_df, df = gbs_factors(ti, ri, b)
+        ln_sk = math.log(si / ki)
         if what == _PRICE:
+            out[0, i] = gbs_price(si, ki, ti, vi, b, omega, ln_sk, sqrt_t, carry_df, df)
             continue
-        pdf1 = _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
-        vega1 = s_fwd * pdf1 * sqrt_t
-        out[1, i] = omega * carry_df * n1
+        price, delta, gamma, vega, theta, vanna, volga = gbs_greeks(si, ki, ti, vi, ri, b, omega, ln_sk, sqrt_t,
+                                                                    carry_df, df)
+        out[0, i] = price
+        out[1, i] = delta
         if what == _PDV:
-            out[2, i] = vega1 * _PT
+            out[2, i] = vega
             continue
-        out[2, i] = carry_df * pdf1 / (si * sig_rt)
-        out[3, i] = vega1 * _PT
-        out[4, i] = (-s_fwd * pdf1 * vi / (2.0 * sqrt_t) - omega * (b - ri) * s_fwd * n1
-                     - omega * ri * k_df * n2) / _DAYS
-        out[5, i] = -carry_df * pdf1 * d2 / vi * _PT
-        out[6, i] = vega1 * d1 * d2 / vi * (_PT * _PT)
-
+        out[2, i] = gamma
+        out[3, i] = vega
+        out[4, i] = theta
+        out[5, i] = vanna
+        out[6, i] = volga
 
 if AVAILABLE:
     _prange = _nb.prange
@@ -109,8 +97,6 @@ def _flat(a: np.ndarray, shape: tuple[int, ...], n: int) -> np.ndarray:
 
 def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
     """Run the fused kernel; returns what :func:`alvh.pricing.black._gbs` returns."""
-    from alvh.pricing.black import Greeks
-
     n = int(np.prod(shape))
     code = {"price": _PRICE, "pdv": _PDV, "greeks": _GREEKS}[what]
     rows = {_PRICE: 1, _PDV: 3, _GREEKS: 7}[code]
@@ -127,116 +113,7 @@ def gbs(s, k, t, vol, r, q, cp, shape, what: str, carry_is_zero: bool):
     return Greeks(*res)
 
 
-# ---------------------------------------------------------------- engine: one day's SPX leg marks
-def _ndtr_py(x):  # pragma: no cover - compiled
-    return 0.5 * math.erfc(-x * _INV_SQRT_2)
-
-
-_ndtr = _nb.njit(cache=True, inline="always")(_ndtr_py) if AVAILABLE else _ndtr_py
-
-
-def _spx_marks_kernel(spot, spot_open, strike, t, theta30, rho, ratio, term_t, eta, gamma, rate, q, is_call,
-                      qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
-                      greeks_out):  # pragma: no cover - compiled
-    """SSVI smile vol and Black-Scholes-Merton marks of the (P, L) SPX legs on one day, in one pass.
-
-    The same formulas, in the same order, as the engine's numpy path (``SpxSmileDay.iv`` with the
-    piecewise-linear term ratio, ``strategy.kernels.bsm_greeks``): a leg expiring today (t <= 0) is
-    its intrinsic value on the open with its last vol kept; an empty leg (qty 0) keeps its last marks.
-    ``greeks_out[p]`` = sum over live legs of qty x mult x (delta, gamma, vega, theta).
-    """
-    P, L = strike.shape
-    for p in range(P):
-        s = spot[p]
-        g0 = 0.0
-        g1 = 0.0
-        g2 = 0.0
-        g3 = 0.0
-        for j in range(L):
-            held = qty[p, j] != 0.0
-            tl = t[p, j]
-            k_ = strike[p, j]
-            expiring = tl <= 0.0
-            und = spot_open[p] if expiring else s
-            # smile vol at ln(K/F), F = S exp((r - q) t)
-            kk = math.log(k_ / (s * math.exp((rate - q) * tl)))
-            if math.isfinite(kk):
-                ts = tl if tl > 1e-9 else 1e-9
-                if ts <= term_t[0]:
-                    rr = ratio[p, 0] * ts / term_t[0]
-                elif ts <= term_t[1]:
-                    rr = ratio[p, 0] + (ratio[p, 1] - ratio[p, 0]) * (ts - term_t[0]) / (term_t[1] - term_t[0])
-                elif ts <= term_t[2]:
-                    rr = ratio[p, 1] + (ratio[p, 2] - ratio[p, 1]) * (ts - term_t[1]) / (term_t[2] - term_t[1])
-                elif ts <= term_t[3]:
-                    rr = ratio[p, 2] + (ratio[p, 3] - ratio[p, 2]) * (ts - term_t[2]) / (term_t[3] - term_t[2])
-                else:
-                    rr = ratio[p, 3] * ts / term_t[3]
-                th = theta30[p] * rr
-                phi = eta / (th ** gamma * (1.0 + th) ** (1.0 - gamma))
-                pk = phi * kk
-                rh = rho[p]
-                w = 0.5 * th * (1.0 + rh * pk + math.sqrt((pk + rh) ** 2 + 1.0 - rh * rh))
-                vol = math.sqrt(w / ts)
-            else:
-                vol = np.nan
-            if expiring:
-                vol = vol_last[p, j]
-            # Black-Scholes-Merton as Black-76 on the forward with spot scaling (kernels.bsm_greeks)
-            call = is_call[j]
-            if tl > 0.0:
-                vv = vol if math.isfinite(vol) else 0.2
-                growth = math.exp((rate - q) * tl)
-                f = und * growth
-                sd = vv * math.sqrt(tl)
-                d1 = (math.log(f / k_) + 0.5 * sd * sd) / sd
-                d2 = d1 - sd
-                disc = math.exp(-rate * tl)
-                nd1 = _ndtr(d1)
-                nd2 = _ndtr(d2)
-                if call:
-                    price = disc * (f * nd1 - k_ * nd2)
-                    dF = disc * nd1
-                else:
-                    price = disc * (k_ * (1.0 - nd2) - f * (1.0 - nd1))
-                    dF = disc * (nd1 - 1.0)
-                pdf1 = math.exp(-0.5 * d1 * d1) / _SQRT_2PI
-                gF = disc * pdf1 / (f * sd)
-                vega = disc * f * pdf1 * math.sqrt(tl) / 100.0
-                theta = (-disc * f * pdf1 * vv / (2.0 * math.sqrt(tl)) + rate * price) / 365.0
-                delta = dF * growth
-                gamma_ = gF * growth * growth
-                theta = theta - (rate - q) * f * (delta / growth) / 365.0
-            else:
-                price = max(und - k_, 0.0) if call else max(k_ - und, 0.0)
-                delta = gamma_ = vega = theta = 0.0
-            if held:
-                price_out[p, j] = price
-                und_out[p, j] = und
-                vol_out[p, j] = vol
-                settle_out[p, j] = expiring
-                if not expiring:
-                    qm = qty[p, j] * mult
-                    g0 += qm * delta
-                    g1 += qm * gamma_
-                    g2 += qm * vega
-                    g3 += qm * theta
-            else:
-                price_out[p, j] = price_last[p, j]
-                und_out[p, j] = und_last[p, j]
-                vol_out[p, j] = vol_last[p, j]
-                settle_out[p, j] = False
-        greeks_out[p, 0] = g0
-        greeks_out[p, 1] = g1
-        greeks_out[p, 2] = g2
-        greeks_out[p, 3] = g3
-
-
-if AVAILABLE:
-    # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
-    spx_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
-else:  # pragma: no cover
-    spx_marks = None
+# The engine's SPX leg marks kernel lives beside the smile it evaluates: alvh.market._spx_kernel.spx_marks.
 
 
 # ---------------------------------------------------------------- engine: one day's VX futures marks

@@ -20,7 +20,6 @@ At ``t == 0`` the price is the intrinsic value; delta is the step ``omega * 1{om
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -29,6 +28,8 @@ from scipy.special import ndtr
 
 from alvh.errors import InputError
 from alvh.pricing import _validate as v
+from alvh.pricing.backend import resolve_backend
+from alvh.pricing.greeks import Greeks
 from alvh.pricing.units import THETA_PER_DAY, VANNA_PER_POINT, VEGA_PER_POINT, VOLGA_PER_POINT2
 
 Backend = Literal["auto", "numpy", "numba"]
@@ -37,31 +38,7 @@ Backend = Literal["auto", "numpy", "numba"]
 #: path is as fast and avoids first-call JIT compilation).
 NUMBA_AUTO_MIN_SIZE: int = 20_000
 
-_INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi)
-
-
-@dataclass(frozen=True, eq=False)  # eq=False: comparing arrays elementwise has no single truth value
-class Greeks:
-    """Price and greeks, each an ndarray of the broadcast shape of the inputs.
-
-    Attributes
-    ----------
-    price : option value in the units of the underlying (index points)
-    delta : dV/dS (BSM, spot) or dV/dF (Black-76, forward), per 1.0 of the underlying
-    gamma : d2V/dS2 (or d2V/dF2), per 1.0 of the underlying
-    vega : dV/dsigma per **1 vol point** (0.01 decimal vol)
-    theta : dV/d(calendar time) per **calendar day** (underlying held fixed), negative for a long option
-    vanna : d(delta)/dsigma per vol point
-    volga : d(vega per point)/dsigma per vol point (d2V/dsigma2 x 1e-4)
-    """
-
-    price: np.ndarray
-    delta: np.ndarray
-    gamma: np.ndarray
-    vega: np.ndarray
-    theta: np.ndarray
-    vanna: np.ndarray
-    volga: np.ndarray
+_INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi), as alvh.pricing._scalar.INV_SQRT_2PI
 
 
 def _npdf(x: np.ndarray) -> np.ndarray:
@@ -70,6 +47,9 @@ def _npdf(x: np.ndarray) -> np.ndarray:
 
 def _gbs_numpy(s, k, t, vol, r, b, cp, bad, greeks: str | bool):
     """Generalized BSM on broadcast float arrays; ``bad`` marks invalid elements (or None).
+
+    The numpy reference of the formulas; the compiled passes use the scalar kernels of
+    :mod:`alvh.pricing._scalar` (same expressions, same order; tested equal to a few ulp).
 
     Invalid and expired elements are computed on harmless stand-in values (so no
     RuntimeWarning can arise) and overwritten at the end. ``greeks``: False = price only,
@@ -142,17 +122,7 @@ def _finish_expired(out, s_in, k_in, t_in, cp, bad):
 
 
 def _resolve_backend(backend: str, size: int) -> str:
-    if backend == "numpy":
-        return "numpy"
-    if backend not in ("auto", "numba"):
-        raise InputError(f"unknown backend {backend!r}", argument="backend", expected="'auto', 'numpy' or 'numba'")
-    from alvh.pricing import _numba
-
-    if backend == "numba":
-        if not _numba.AVAILABLE:
-            raise InputError("numba is not installed", argument="backend", expected="'auto' or 'numpy'")
-        return "numba"
-    return "numba" if (_numba.AVAILABLE and size >= NUMBA_AUTO_MIN_SIZE) else "numpy"
+    return resolve_backend(backend, size=size, auto_min_size=NUMBA_AUTO_MIN_SIZE).name
 
 
 def _gbs(named, cp, validate: bool, backend: Backend, what: str, carry_is_zero: bool):

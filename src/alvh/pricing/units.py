@@ -1,4 +1,7 @@
-"""Greek units in one place (docs/architecture.md, "Conventions used everywhere").
+"""Greek units and unit factors in one place (docs/architecture.md, "Conventions used everywhere").
+
+Every conversion factor of alvh (vol points, calendar days per year, basis points) is
+defined here once; code elsewhere imports it rather than writing ``/ 100`` or ``/ 365``.
 
 Every kernel in :mod:`alvh.pricing` computes greeks in the natural calculus
 units (per 1.0 of decimal vol, per year) and converts them here, once:
@@ -20,8 +23,18 @@ from __future__ import annotations
 #: One vol point in decimal volatility (20 vol points = 0.20).
 VOL_POINT: float = 0.01
 
+#: Vol points per 1.0 of decimal vol (a VIX level of 20 is 20 / VOL_POINTS_PER_UNIT = 0.20 decimal vol).
+#: Exactly 100.0, so ``x / VOL_POINTS_PER_UNIT`` rounds as ``x / 100`` did.
+VOL_POINTS_PER_UNIT: float = 1.0 / VOL_POINT
+
 #: Calendar days per year of the ACT/365 time convention (``t = dte_days / 365``).
 DAYS_PER_YEAR: float = 365.0
+
+#: Seconds per calendar day.
+SECONDS_PER_DAY: float = 86400.0
+
+#: Basis points per 1.0 (P&L in bp of capital = dollars / capital x BP_PER_UNIT).
+BP_PER_UNIT: float = 1e4
 
 #: Multiply a vega per 1.0 of decimal vol by this to get vega per vol point.
 VEGA_PER_POINT: float = VOL_POINT

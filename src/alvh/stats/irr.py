@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
+from alvh.pricing.units import DAYS_PER_YEAR
 
 __all__ = ["IRRResult", "irr"]
 
@@ -62,7 +63,7 @@ def _times_in_years(dates: ArrayLike, n: int) -> NDArray[np.float64]:
         if d.hasnans:
             raise InputError("contains NaT", argument="dates", expected="no missing dates")
         days = (d - d[0]).days.to_numpy(dtype=np.float64)
-        t = days / 365.0
+        t = days / DAYS_PER_YEAR
     else:
         t = np.asarray(dates, dtype=np.float64)
         if t.ndim != 1:

@@ -15,15 +15,21 @@ while the window's ``x`` has (numerically) zero variance.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
+from alvh.pricing.backend import resolve_backend
 
-__all__ = ["RollingBeta", "beta_ratio", "trigger"]
+__all__ = ["BETA_TOL", "RollingBeta", "beta_ratio", "trigger"]
 
 _EPS = np.finfo(np.float64).eps
+
+#: Relative tolerance of :func:`beta_ratio`: a beta whose window correlation ``|beta| / (sd(y)/sd(x))``
+#: is at most this is undefined (no signal; rounding residue sits near 1e-8 and below).
+BETA_TOL = 1e-6
 
 
 class RollingBeta:
@@ -45,9 +51,10 @@ class RollingBeta:
     recompute_every : int, optional
         Recompute the moments from the buffer (two-pass) every this many updates; default
         ``window`` (amortized cost equal to one extra update).
-    backend : {"numpy", "numba"}
+    backend : {"numpy", "numba", "auto"}
         ``"numba"`` runs each update as one compiled pass (the engine's one-path day loop, where
-        ~40 numpy calls on a handful of numbers cost more than the arithmetic); same results.
+        ~40 numpy calls on a handful of numbers cost more than the arithmetic); same results;
+        ``"auto"``: numba when installed (:func:`alvh.pricing.backend.resolve_backend`).
 
     Notes
     -----
@@ -69,11 +76,9 @@ class RollingBeta:
 
     def __init__(self, window: int, min_nobs: int, shape: tuple[int, ...],
                  recompute_every: int | None = None, backend: str = "numpy") -> None:
-        if backend not in ("numpy", "numba"):
-            raise InputError(f"got {backend!r}", argument="backend", expected='"numpy" or "numba"')
         # "numba": one compiled pass per update (remove, add, beta) instead of ~40 numpy calls on tiny
         # arrays; same algebra in the same order (tests/test_stats_rolling.py asserts equal betas)
-        self._kernel = _compiled_update() if backend == "numba" else None
+        self._kernel = _compiled_update() if resolve_backend(backend).compiled else None
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
             raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
         if (isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer))
@@ -125,6 +130,17 @@ class RollingBeta:
         np.divide(self._cxy, self._mxx, out=out, where=ok)
         return out
 
+    def scale(self) -> NDArray[np.float64]:
+        r"""The data's own scale for the slope, :math:`sd(y)/sd(x) = \sqrt{M_{yy}/M_{xx}}`, shape ``shape``.
+
+        ``|beta| / scale`` is the window's absolute correlation; :func:`beta_ratio` declares a beta
+        undefined relative to this scale. NaN where :meth:`beta` is NaN.
+        """
+        ok = (self._n >= self.min_nobs) & (self._mxx > self._degenerate_floor())
+        out = np.full(self.shape, np.nan)
+        np.divide(self._myy, self._mxx, out=out, where=ok)
+        return np.sqrt(out, out=out)
+
     def alpha(self) -> NDArray[np.float64]:
         """Current intercept ``mean(y) - beta * mean(x)`` (same NaN rule as :meth:`beta`)."""
         return self._my - self.beta() * self._mx
@@ -162,7 +178,7 @@ class RollingBeta:
         if y_arr.shape != self.shape:
             raise InputError(f"shape {y_arr.shape}", argument="y", expected=f"shape {self.shape}")
         if self._kernel is not None:
-            return self._update_compiled(y_arr, x)
+            return self._update_compiled(self._kernel, y_arr, x)
         try:
             x_arr = np.broadcast_to(np.asarray(x, dtype=np.float64), self.shape)
         except ValueError as exc:
@@ -181,7 +197,7 @@ class RollingBeta:
             self.recompute()
         return self.beta()
 
-    def _update_compiled(self, y: NDArray, x: ArrayLike) -> NDArray[np.float64]:
+    def _update_compiled(self, kernel: Callable[..., None], y: NDArray, x: ArrayLike) -> NDArray[np.float64]:
         """:meth:`update` as one compiled pass on flat views of the state (which it updates in place)."""
         xf = np.empty(self.shape)
         try:
@@ -195,9 +211,9 @@ class RollingBeta:
                 + tuple(b.reshape(self.window, m) for b in (self._x_buf, self._y_buf, self._valid_buf))
         n, mx, my, mxx, cxy, myy, xb, yb, vb = self._flat
         out = np.empty(self.shape)
-        self._kernel(xf.reshape(m), np.ascontiguousarray(y).reshape(m), xb, yb, vb, self._count % self.window,
-                     self._count >= self.window, n, mx, my, mxx, cxy, myy, float(self.min_nobs), _EPS,
-                     out.reshape(m))
+        kernel(xf.reshape(m), np.ascontiguousarray(y).reshape(m), xb, yb, vb, self._count % self.window,
+               self._count >= self.window, n, mx, my, mxx, cxy, myy, float(self.min_nobs), _EPS,
+               out.reshape(m))
         self._count += 1
         if self._count % self.recompute_every == 0:
             self.recompute()
@@ -361,7 +377,9 @@ def _compiled_update():  # -> numba dispatcher
     return _COMPILED[0]
 
 
-def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) -> NDArray[np.float64]:
+def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12, *,
+               scale_short: ArrayLike | None = None, scale_long: ArrayLike | None = None,
+               tol: float = BETA_TOL) -> NDArray[np.float64]:
     r"""Trigger ratio :math:`|\beta_{short}| / |\beta_{long}|`, elementwise.
 
     Parameters
@@ -370,20 +388,59 @@ def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12) 
         Rolling betas of the short- and long-maturity layers (same units, e.g. dollars of
         vega P&L per unit SPX return; or per unit effective vega notional when normalized).
     eps : float
-        The ratio is NaN where ``|beta_long| <= eps`` (a zero denominator is no signal).
+        Without scales: the ratio is NaN where ``|beta_long| <= eps`` (an absolute floor, in the
+        betas' units).
+    scale_short, scale_long : array_like, optional
+        Each beta's data scale :math:`s = sd(y)/sd(x)` over its window (:meth:`RollingBeta.scale`).
+        Given both, a beta is **undefined** unless :math:`tol\,s < |\beta| \le (1 + tol)\,s`, and
+        the ratio is NaN where either beta is undefined (``eps`` is then not used).
+    tol : float
+        Relative tolerance, default ``BETA_TOL`` = 1e-6.
 
     Returns
     -------
     ndarray
-        The ratio; NaN where either beta is NaN or ``|beta_long| <= eps``.
+        The ratio; NaN where either beta is NaN or undefined.
+
+    Notes
+    -----
+    :math:`|\beta| / s` is the window's absolute correlation of ``y`` and ``x``. Below ``tol`` the
+    slope is no signal: it is rounding residue, e.g. ``y`` exactly 0 over the whole window (a layer
+    that was flat) leaves :math:`C_{xy}` at about :math:`\varepsilon` times the moments of the data
+    that left the window, a slope near 1e-11 whose sign and size depend on the last bits (the numpy
+    and numba backends differ there; with an absolute ``eps`` of 1e-12 one of them fired a rebalance
+    on such noise). Above ``1 + tol`` the Cauchy-Schwarz bound :math:`|C_{xy}| \le \sqrt{M_{xx}M_{yy}}`
+    is violated, which exact moments cannot do: the moments are such residue too (:math:`M_{yy}`
+    rounded to about 0 while :math:`C_{xy}` did not). A relative test scales with the data (dollars
+    of a $10M book or per-unit normalized betas alike); an absolute one does not.
+
+    Examples
+    --------
+    >>> float(beta_ratio(2.0, 1.0, scale_short=4.0, scale_long=2.0)[()])
+    2.0
+    >>> bool(np.isnan(beta_ratio(2e-11, 5e-12, scale_short=4e-13, scale_long=1e-2))[()])
+    True
     """
     if not math.isfinite(eps) or eps < 0:
         raise InputError(f"got {eps!r}", argument="eps", expected="a finite number >= 0")
+    if not math.isfinite(tol) or not 0 <= tol < 1:
+        raise InputError(f"got {tol!r}", argument="tol", expected="a finite number with 0 <= tol < 1")
+    if (scale_short is None) != (scale_long is None):
+        raise InputError("only one of scale_short, scale_long given", argument="scale_short",
+                         expected="both scales or neither")
     bs = np.abs(np.asarray(beta_short, dtype=np.float64))
     bl = np.abs(np.asarray(beta_long, dtype=np.float64))
-    if bs.shape != bl.shape:
-        bs, bl = np.broadcast_arrays(bs, bl)
-    ok = np.isfinite(bs) & np.isfinite(bl) & (bl > eps)
+    if scale_short is None or scale_long is None:
+        if bs.shape != bl.shape:
+            bs, bl = np.broadcast_arrays(bs, bl)
+        ok = np.isfinite(bs) & np.isfinite(bl) & (bl > eps)
+    else:
+        ss = np.asarray(scale_short, dtype=np.float64)
+        sl = np.asarray(scale_long, dtype=np.float64)
+        bs, bl, ss, sl = np.broadcast_arrays(bs, bl, ss, sl)
+        with np.errstate(invalid="ignore"):  # NaN betas or scales compare False: undefined
+            ok = ((bs > tol * ss) & (bs <= (1.0 + tol) * ss)
+                  & (bl > tol * sl) & (bl <= (1.0 + tol) * sl))
     out = np.full(bs.shape, np.nan)
     np.divide(bs, bl, out=out, where=ok)
     return out

@@ -9,6 +9,7 @@ defaults are in docs/analytics.md, section "Rolling regression and trigger".
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,7 +72,7 @@ class RollingOLSResult:
         return pd.DataFrame(cols, index=index)
 
 
-def _as_inputs(y, X) -> tuple[NDArray, NDArray, list[str], str, pd.Index | None]:
+def _as_inputs(y: object, X: object) -> tuple[NDArray, NDArray, list[str], str, pd.Index | None]:
     index = None
     y_name = "y"
     if isinstance(y, pd.DataFrame):
@@ -124,7 +125,21 @@ def _as_inputs(y, X) -> tuple[NDArray, NDArray, list[str], str, pd.Index | None]
     return y_arr, x_arr, names, y_name, index
 
 
-def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool = False,
+def _window_sums(a: NDArray, *, hi0: int, hi1: int, first_block: bool) -> NDArray:
+    """Sums of ``a`` over the windows ending at segment offsets ``hi0..hi1-1`` (running-sum differences).
+
+    In the first block every window starts at row 0, so the sums are the cumulative sums themselves; later,
+    the window ending at offset ``e`` starts at ``e - (hi0 - 1)`` and the cumulative sum before it is subtracted.
+    """
+    cum = np.cumsum(a, axis=0)
+    if first_block:
+        return cum[hi0 - 1: hi1 - 1]
+    out = cum[hi0 - 1: hi1 - 1].copy()
+    out[:] -= np.concatenate([np.zeros((1, *a.shape[1:])), cum[: hi1 - hi0 - 1]])
+    return out
+
+
+def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, expanding: bool = False,
                 missing: MissingPolicy = "raise", add_constant: bool = True) -> RollingOLSResult:
     r"""Rolling OLS of ``y`` on ``X`` (plus an intercept) over the last ``window`` rows.
 
@@ -216,15 +231,7 @@ def rolling_ols(y, X, window: int, min_nobs: int | None = None, expanding: bool 
         # window ending at row e covers rows max(e-window+1, 0)..e; as offsets into the segment
         # the ends are the contiguous range hi0..hi1 and the starts lo0..lo1 (all 0 in block 0)
         hi0, hi1 = b0 - seg0 + 1, b1 - seg0 + 1
-        if b0 == 0:
-            def wsum(a: NDArray) -> NDArray:
-                return np.cumsum(a, axis=0)[hi0 - 1: hi1 - 1]
-        else:
-            def wsum(a: NDArray) -> NDArray:
-                cum = np.cumsum(a, axis=0)
-                out = cum[hi0 - 1: hi1 - 1].copy()
-                out[:] -= np.concatenate([np.zeros((1, *a.shape[1:])), cum[: hi1 - hi0 - 1]])
-                return out
+        wsum = functools.partial(_window_sums, hi0=hi0, hi1=hi1, first_block=b0 == 0)
         s_n[b0:b1] = wsum(v.astype(np.float64))
         s_1[b0:b1] = wsum(zc)
         s_tri[b0:b1] = wsum(zz)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alvh.config import Adaptive, Layer
+from alvh.strategy.kernels import strike_for_delta
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def bucket_plan(layer: Layer, dte: np.ndarray, listed: np.ndarray) -> BucketPlan
     nearest_above = np.argmin(np.where(above, dte, big), axis=1)
     has_above = above.any(axis=1)
     contract = np.where(has_inside, best, np.where(has_above, nearest_above, -1))
-    return BucketPlan(contract=contract.astype(np.int64), in_bucket=has_inside)
+    return BucketPlan(contract=contract.astype(np.int64), in_bucket=np.asarray(has_inside))
 
 
 def adaptive_total_weight(adaptive: Adaptive, level: np.ndarray | None = None,
@@ -128,3 +129,62 @@ def cm_weights(dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndar
         pair[t] = (first, second)
         w[t] = (dr / dt, 1.0 - dr / dt)
     return pair, w
+
+
+def round_contracts(target: np.ndarray, mode: str) -> np.ndarray:
+    """Hedge contracts: ``"whole"`` = floor (never above the weight), ``"nearest"`` = round half up (the layer's
+    weight is hit on average, not under-shot by half a contract), ``"fractional"`` = exact."""
+    if mode == "whole":
+        return np.floor(target)
+    if mode == "nearest":
+        return np.floor(target + 0.5)
+    return target
+
+
+def sizing_unit(layer: Layer, mult: float, f: np.ndarray, price: np.ndarray, delta: np.ndarray,
+                sens: np.ndarray | float) -> np.ndarray:
+    """Dollars of the layer's sizing basis per contract: premium ``mult x price`` (calls), effective vega
+    ``mult x F x delta x dF/dVIX``, else notional ``mult x F``; contracts = weight x capital / unit."""
+    if layer.sizing == "premium" and layer.instrument == "vix_call":
+        return mult * price
+    if layer.sizing == "effective_vega":
+        return mult * f * delta * sens
+    return mult * f
+
+
+def extrinsic_value(price: np.ndarray, f: np.ndarray, strike: np.ndarray, rate: float,
+                    t: np.ndarray | float) -> np.ndarray:
+    """A VIX call's price less its discounted intrinsic value ``max(F - K, 0) exp(-r t)``, points."""
+    return price - np.maximum(f - strike, 0.0) * np.exp(-rate * t)
+
+
+def roll_mask(layer: Layer, held: np.ndarray, dte: np.ndarray, extrinsic: np.ndarray | None,
+              entry_extrinsic: np.ndarray) -> np.ndarray:
+    """Paths where the layer rolls today: flat, its contract's DTE below ``min_dte`` (or settled), or (calls)
+    extrinsic value below ``roll.extrinsic_below`` x the extrinsic value at entry."""
+    roll = ~held | (held & (dte < layer.min_dte))
+    if layer.roll.extrinsic_below is not None and extrinsic is not None:
+        roll |= held & (extrinsic < layer.roll.extrinsic_below * entry_extrinsic)
+    return roll
+
+
+def call_strike(layer: Layer, f: np.ndarray, t: float, vol: np.ndarray) -> np.ndarray:
+    """Strike of a new VIX call: ``round(moneyness x F / inc) x inc`` or the Black-76 delta strike, at least one
+    increment."""
+    inc = layer.call_strike_increment
+    if layer.call_strike_mode == "moneyness":
+        k = np.round(layer.call_moneyness * f / inc) * inc
+    else:
+        k = np.round(strike_for_delta(layer.call_delta, f, t, vol, 0.0, True) / inc) * inc
+    return np.maximum(k, inc)
+
+
+def layer_scale(total: np.ndarray, prev_scale: np.ndarray, base: float) -> tuple[np.ndarray, int]:
+    """Multiplier of every layer's base weight from the schedule's total weight; where the total is NaN
+    (level missing) the previous scale is kept (0 before any). Returns (scale, paths with a missing level)."""
+    nanm = ~np.isfinite(total)
+    n_missing = int(nanm.sum()) if nanm.any() else 0
+    if n_missing:
+        prev = np.where(np.isfinite(prev_scale), prev_scale * base, 0.0)
+        total = np.where(nanm, prev, total)
+    return (total / base if base > 0 else np.zeros(prev_scale.shape)), n_missing

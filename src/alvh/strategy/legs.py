@@ -8,11 +8,13 @@ far wings may only list 25-point strikes, which the rules file can set).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from alvh.config import Core
+from alvh.config import Core, Exits
+from alvh.strategy.costs import SPX_MULTIPLIER
 from alvh.strategy.kernels import strike_for_delta
 
 LEG_NAMES: tuple[str, ...] = ("long_put", "short_put", "short_call", "long_call")
@@ -41,7 +43,8 @@ def _order(strikes: np.ndarray, inc: float) -> StrikeChoice:
     return StrikeChoice(strikes=s, invalid=invalid)
 
 
-def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray, iv, n_iter: int = 6) -> StrikeChoice:
+def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray,
+                   iv: Callable[[np.ndarray, float], np.ndarray], n_iter: int = 6) -> StrikeChoice:
     """Choose the four strikes per path.
 
     ``strike_mode = "delta"``: the strike whose Black-Scholes delta (forward, undiscounted
@@ -89,5 +92,66 @@ def collateral(strikes: np.ndarray, credit: np.ndarray, condors: np.ndarray, mul
 
 
 def break_evens(strikes: np.ndarray, credit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expiry break-evens in SPX points: short put - credit, short call + credit."""
-    return strikes[:, 1] - credit, strikes[:, 2] + credit
+    """Expiry break-evens in SPX points: short put - credit, short call + credit.
+
+    Where the credit is at least a wing's width that side never loses at expiry (the P&L beyond the
+    long strike is ``credit - wing > 0``): its break-even is ``-inf`` (put side) or ``+inf`` (call side).
+    The roots of the expiry payoff, as :func:`alvh.analytics.steward.break_even_expansion` finds them.
+    """
+    put_w = strikes[:, 1] - strikes[:, 0]
+    call_w = strikes[:, 3] - strikes[:, 2]
+    lo = np.where(credit < put_w, strikes[:, 1] - credit, -np.inf)
+    hi = np.where(credit < call_w, strikes[:, 2] + credit, np.inf)
+    return lo, hi
+
+
+def net_credit(prices: np.ndarray) -> np.ndarray:
+    """Points per condor received for selling the 4 legs at ``prices`` (P, 4) (= the buy-back cost when held):
+    ``short put + short call - long put - long call``."""
+    return -(LEG_SIGN[None, :] * prices).sum(axis=1)
+
+
+def exit_mask(exits: Exits, buyback: np.ndarray, credit: np.ndarray, dte: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Paths whose held condor (``on``) exits today: take profit when ``B <= (1 - tp) credit``, stop when
+    ``B >= stop x credit``, close at ``DTE <= N`` (``B`` = buy-back cost in points per condor)."""
+    hit = np.zeros(on.shape, dtype=bool)
+    if exits.take_profit:
+        hit |= buyback <= (1.0 - exits.take_profit) * credit
+    if exits.stop_loss:
+        hit |= buyback >= exits.stop_loss * credit
+    if exits.close_at_dte is not None:
+        hit |= dte <= exits.close_at_dte
+    return hit & on
+
+
+def has_exit_rule(exits: Exits) -> bool:
+    """Whether any exit rule is set (else a held condor runs to its settlement)."""
+    return bool(exits.take_profit or exits.stop_loss or exits.close_at_dte is not None)
+
+
+def entry_expiry(core: Core, expiries: np.ndarray, today: int) -> int | None:
+    """The SPX expiry (days since epoch) a new condor opens on: the next one after today (``third_friday``)
+    or the one whose DTE is closest to ``target_dte`` (``target_dte``); None when none is later."""
+    later = expiries[expiries > today]
+    if core.entry != "third_friday":
+        later = later[np.argsort(np.abs((later - today) - core.target_dte), kind="stable")]
+    return int(later[0]) if len(later) else None
+
+
+def invalid_condor(choice: StrikeChoice, credit: np.ndarray, max_loss: np.ndarray, vol: np.ndarray) -> np.ndarray:
+    """Paths with no tradable condor: crossed or missing strikes, a credit that is not positive, no loss bound,
+    a leg without a smile vol."""
+    return (choice.invalid | ~np.isfinite(credit) | (credit <= 0) | ~(max_loss > 0)
+            | ~np.isfinite(vol).all(axis=1))
+
+
+def condor_count(core: Core, contracts: str, capital: np.ndarray, max_loss: np.ndarray,
+                 go: np.ndarray) -> np.ndarray:
+    """Condors to open where ``go``: ``max_loss_fraction x capital / (max loss x 100)``; floored unless
+    ``contracts = "fractional"`` (the fraction is a risk cap: never round a condor count up)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(go, core.max_loss_fraction * capital / np.where(max_loss > 0, max_loss * SPX_MULTIPLIER, 1.0),
+                     0.0)
+    if contracts != "fractional":
+        n = np.floor(n)
+    return n

@@ -1,19 +1,22 @@
-"""One call from a backtest result to everything issue 5 reports: :func:`analyze` -> :class:`HedgeAnalysis`.
+"""One call from a backtest result to everything reported on it: :func:`analyze` -> :class:`HedgeAnalysis`.
 
-It wires the analytics pieces (attribution, drag, exposure, regimes, the rolling betas and the
-trigger, steward analytics) on a :class:`~alvh.results.BacktestResult` and the
-:class:`~alvh.data.MarketData` it ran on. Definitions and defaults: docs/drag.md (drag, contango-heavy
-months, runs past the VX data) and docs/analytics.md (betas, regimes, steward, "What analyze()
-reports"). Everything here is a function of ``(result, market, rules)``: no global state.
+It wires the analytics pieces (attribution, exposure with dF/dVIX without look-ahead, the hedge
+cost and its decomposition, what the hedge buys, regimes with intervals, the rolling betas and the
+trigger, steward analytics, the spot-VIX diagnostic) on a :class:`~alvh.results.BacktestResult` and
+the :class:`~alvh.data.MarketData` it ran on. Definitions: docs/drag.md (hedge cost, intervals,
+contango-heavy months, runs past the VX data) and docs/analytics.md (betas, regimes, steward,
+"What analyze() reports"). Everything here is a function of ``(result, market, rules)``: no global
+state. The text rendering is :mod:`alvh.report.text`.
 
-Units: drag in basis points of the NAV at the previous close (the capital the engine sizes on);
-effective vega in dollars per spot-VIX point; betas in dollars of daily vega P&L per unit of SPX
-daily return (raw) or per dollar of effective vega (normalized).
+Units: hedge cost in basis points of the stated basis (the fixed initial capital by default);
+the diagnostic shortfall in bp of the NAV at the previous close; effective vega in dollars per
+spot-VIX point; betas in dollars of daily vega P&L per unit of SPX daily return (raw) or per dollar
+of effective vega (normalized).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +33,18 @@ from alvh.analytics.drag import (
     drag_distribution,
     restrict_drag,
 )
+from alvh.analytics.hedge_cost import (
+    BASES,
+    HedgeCost,
+    against_core_summary,
+    hedge_cost,
+    hedge_cost_summary,
+    monthly_table,
+    regime_cost_table,
+    seed_claim_test,
+    what_it_buys,
+)
+from alvh.analytics.hedge_cost import TERMS as COST_TERMS
 from alvh.engine.records import InstrumentKind
 from alvh.errors import InputError
 
@@ -50,25 +65,30 @@ _MOST_DAYS = 0.5
 
 @dataclass(frozen=True)
 class HedgeAnalysis:
-    """Everything issue 5 reports on one backtest, with ``summary()`` and ``summary_dict()``.
+    """Everything reported on one backtest, with ``summary()`` (text) and ``summary_dict()`` (JSON).
+
+    The headline is the hedge cost (docs/drag.md): what the layers cost, in bp of a stated capital
+    basis, its exact decomposition, what the hedge bought, the seed's claim tested with an interval.
 
     Attributes
     ----------
     drag : DragAnalysis
-        Attribution, daily drag, exposure and decay curves over the whole run (docs/drag.md).
+        Attribution, exposure and decay curves over the whole run; its ``drag`` is the old shortfall
+        against a spot-VIX position, kept only as a labelled diagnostic (docs/drag.md, "Diagnostic").
     monthly : DataFrame
-        Per calendar month and layer ("all" = every layer): drag parts in bp; ``contango_share`` where
-        the VX curve covers the month (NaN otherwise).
+        Hedge cost per calendar month and layer ("all" = every layer), bp of the basis, each term and
+        the total (:func:`alvh.analytics.hedge_cost.monthly_table`); ``contango_share`` where the VX
+        curve covers the month (NaN otherwise).
     contango : DataFrame or None
-        :func:`alvh.analytics.drag.drag_distribution` over the covered days (None without VX data).
+        Diagnostic: the spot-VIX shortfall's distribution over the covered months (None without VX).
     coverage : dict
         VX coverage of the run: first/last covered day, covered and uncovered days, a note.
     labels : DataFrame
         Regime labels on the run's dates (docs/analytics.md section 2; ``"n/a"`` where undefined).
     regime_table : DataFrame
-        Index (regime, label): ``days``, ``share_of_days``, ``mean_daily_bp``, ``median_daily_bp``,
-        ``bp_per_month_equiv`` (= mean x 21), ``mean_daily_carry_bp``, ``mean_daily_correlation_bp``:
-        total drag of all layers (mean over paths) on the days with that label.
+        Index (regime, label): hedge cost of all layers on the days with that label, with n_days,
+        n_months, the mean per day and its 95% interval (month-cluster bootstrap), the same x 21, and
+        ``small_sample`` (:func:`alvh.analytics.hedge_cost.regime_cost_table`).
     exposure : DataFrame
         Per layer: instrument, days held, mean effective vega ($ per VIX point) when held, and the
         decay-curve summary (mean E / E on the cycle's first day after 5, 10, 20 days held).
@@ -87,7 +107,17 @@ class HedgeAnalysis:
     notes : tuple of str
         Everything the analysis restricted, skipped or fell back on, in words.
     metadata : dict
-        The run's metadata plus the analysis rules' hash and the effective-vega source.
+        The run's metadata plus the analysis rules' hash, the capital basis and the dF/dVIX source.
+    cost : HedgeCost or None
+        The daily hedge cost and its decomposition; None when the run holds no layer.
+    cost_summary : dict
+        :func:`alvh.analytics.hedge_cost.hedge_cost_summary` (or the "no hedge to cost" statement).
+    bought : dict or None
+        :func:`alvh.analytics.hedge_cost.what_it_buys`: core alone against core + layers.
+    seed_claim : dict or None
+        :func:`alvh.analytics.hedge_cost.seed_claim_test` (None without a contango share).
+    vs_core : dict or None
+        :func:`alvh.analytics.hedge_cost.against_core_summary`: hedge ratio, hedge error, correlations.
     """
 
     drag: DragAnalysis
@@ -104,15 +134,22 @@ class HedgeAnalysis:
     break_even: pd.DataFrame | None
     notes: tuple[str, ...] = ()
     metadata: dict = field(default_factory=dict)
+    cost: HedgeCost | None = None
+    cost_summary: dict = field(default_factory=dict)
+    bought: dict | None = None
+    seed_claim: dict | None = None
+    vs_core: dict | None = None
 
     # ---------------------------------------------------------------- tables
-    def daily_drag(self) -> pd.DataFrame:
-        """Daily drag in bp of capital (mean over paths), per layer and part, and cumulative.
+    def daily_hedge_cost(self, path: int = 0) -> pd.DataFrame:
+        """The daily decomposition per layer (:meth:`HedgeCost.to_frame`); empty without layers."""
+        if self.cost is None:
+            return pd.DataFrame(index=pd.Index(self.labels.index, name="date"))
+        return self.cost.to_frame(path)
 
-        Columns ``<layer>_<part>`` for each layer and part in carry, correlation, costs, financing,
-        total; ``all_<part>`` summed over layers; ``<layer>_cumulative`` and ``all_cumulative`` (bp
-        since the first day). Index: the run's dates.
-        """
+    def daily_spot_vix_shortfall(self) -> pd.DataFrame:
+        """Diagnostic only: the old drag (shortfall against a spot-VIX position of the layer's own
+        notional, bp of the NAV at the previous close), per layer and part, and cumulative."""
         dr = self.drag.drag
         cols: dict[str, np.ndarray] = {}
         names = list(dr.layers)
@@ -127,16 +164,16 @@ class HedgeAnalysis:
 
     # ---------------------------------------------------------------- JSON
     def summary_dict(self) -> dict:
-        """JSON-ready headline figures (nested dicts of floats/ints/strings; None for NaN)."""
-        d = dict(self.drag.summary)
-        d.pop("monthly_total_drag_bp", None)
-        out: dict = {"drag": d, "coverage": _clean(self.coverage)}
-        if self.contango is not None:
-            out["contango_heavy_months"] = _contango_block(self.contango)
-        keys = ("days", "share_of_days", "mean_daily_bp", "bp_per_month_equiv", "mean_daily_carry_bp",
-                "mean_daily_correlation_bp")
-        out["regime_table"] = _clean({f"{reg}={lab}": {k: row[k] for k in keys}
-                                      for (reg, lab), row in self.regime_table.iterrows()})
+        """JSON-ready figures, answers first: what the hedge cost, what it bought, the seed's claim;
+        then the regime table with intervals, the core comparison, steward figures, diagnostics."""
+        out: dict = {"hedge_cost": _clean(self.cost_summary),
+                     "what_it_bought": _clean(self.bought) if self.bought is not None else "n/a: no hedge layer",
+                     "seed_claim": (_clean(self.seed_claim) if self.seed_claim is not None
+                                    else "n/a: no contango share (no VX curve) or no hedge layer"),
+                     "regime_table": _clean({f"{reg}={lab}": row.to_dict()
+                                             for (reg, lab), row in self.regime_table.iterrows()}),
+                     "against_core": _clean(self.vs_core) if self.vs_core is not None else "n/a: no hedge layer",
+                     "coverage": _clean(self.coverage)}
         out["exposure"] = _clean(self.exposure.to_dict(orient="index"))
         out["rebalance_trigger"] = _clean(self.trigger)
         steward: dict = {"irr": _clean(self.irr[["irr", "reason", "paid", "received"]].to_dict(orient="index"))}
@@ -146,72 +183,34 @@ class HedgeAnalysis:
         if self.break_even is not None:
             steward["break_even"] = _clean(self.break_even.to_dict(orient="index"))
         out["steward"] = steward
+        d = dict(self.drag.summary)
+        d.pop("monthly_total_drag_bp", None)
+        diag: dict = {"label": "DIAGNOSTIC, not a cost: shortfall against an untradable spot-VIX position of the "
+                               "layer's own notional, bp of the NAV at the previous close (docs/drag.md)",
+                      **_clean(d)}  # type: ignore[dict-item]
+        if self.contango is not None:
+            diag["contango_heavy_months"] = _contango_block(self.contango)
+        out["diagnostics"] = {"spot_vix_shortfall": diag}
         out["notes"] = list(self.notes)
         out["analysis_metadata"] = _clean(self.metadata)
         return out
 
     # ---------------------------------------------------------------- text
     def summary(self) -> str:
-        """Plain-text report: drag and split per layer, contango-heavy months vs the seed's claim,
-        effective vega, the trigger, regimes, steward figures, notes."""
-        s = self.drag.summary
-        lines = ["hedge drag (docs/drag.md), bp of capital per month; positive = cost"]
-        split = s["split_bp_per_month"]
-        lines.append(f"  all layers {s['total_drag_bp_per_month']:7.1f} = "
-                     + " + ".join(f"{k} {v:.1f}" for k, v in split.items()))
-        for layer, total in s["per_layer_drag_bp_per_month"].items():
-            ps = s["per_layer_split_bp_per_month"][layer]
-            lines.append(f"  {layer:<10} {total:7.1f}  ({s['instruments'][layer]}; "
-                         + ", ".join(f"{k} {v:.1f}" for k, v in ps.items()) + ")")
-        if "correlation_split_bp_per_month" in s:
-            cs = s["correlation_split_bp_per_month"]
-            lines.append(f"  correlation = maturity {cs['maturity']:.1f} + decorrelation {cs['decorrelation']:.1f}")
-        if self.contango is not None:
-            b = _contango_block(self.contango)
-            lines.append("monthly total drag, bp (median, mean, 5-95%): "
-                         + "; ".join(f"{k} n={v['n_months']} {_f(v['median'])}, {_f(v['mean'])}, "
-                                     f"{_f(v['q05'])}..{_f(v['q95'])}"
-                                     for k, v in b.items() if isinstance(v, dict)))
-            lines.append(f"  contango-heavy = {b['definition']}; seed claim {b['seed_claim_bp_per_month'][0]:g}-"
-                         f"{b['seed_claim_bp_per_month'][1]:g} bp/month (a hypothesis, not a target)")
-        if len(self.exposure):
-            lines.append("effective vega ($ per VIX point, mean when held; x after 20 days held): "
-                         + ", ".join(f"{k} {_f(r['mean_effective_vega'], 0)} (x{_f(r['relative_20d'], 2)})"
-                                     for k, r in self.exposure.iterrows()))
-        lines.append(self.trigger["sentence"])
-        if len(self.regime_table):
-            lines.append("drag by regime (all layers): days, mean bp/day, bp per month-equivalent (x21)")
-            for (reg, lab), r in self.regime_table.iterrows():
-                lines.append(f"  {reg:<20} {lab:<14} {int(r['days']):>6} {_f(r['mean_daily_bp'], 2):>8} "
-                             f"{_f(r['bp_per_month_equiv'], 1):>8}")
-        lines.append("steward: IRR / alpha per year (t) / beta SPX (t) / beta VRP (t)")
-        for layer, r in self.irr.iterrows():
-            line = f"  {layer:<10} IRR {_pct(r['irr'])}" + (f" ({r['reason']})" if r["reason"] else "")
-            if self.regression is not None and layer in self.regression.index:
-                g = self.regression.loc[layer]
-                line += (f"  alpha {g['alpha_annual']:+.4f} ({g['t_alpha']:+.1f})  beta_spx {g['beta_spx']:+.4f} "
-                         f"({g['t_spx']:+.1f})  beta_vrp {g['beta_vrp']:+.4f} ({g['t_vrp']:+.1f})")
-            lines.append(line)
-        if self.break_even is not None and len(self.break_even):
-            lines.append("core break-evens while held, marked to model with the entry credit (docs/analytics.md 3.4): "
-                         "IV shift, mean distance below/above spot and width in % of spot (days with a profit zone), "
-                         "narrowing of the unshifted zone (a vanished zone = 100%)")
-            for k, r in self.break_even.iterrows():
-                lines.append(f"  {k:<8} -{_f(r['mean_lower_pct_spot'], 2)}% / +{_f(r['mean_upper_pct_spot'], 2)}%  "
-                             f"width {_f(r['mean_width_pct_spot'], 2)}%  narrowing {_f(r['mean_narrowing_pct'], 1)}%  "
-                             f"(profit zone on {int(r['n_zone'])} of {int(r['n_days'])} days)")
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
+        """Plain-text report (rendered by :func:`alvh.report.text.analysis_text`)."""
+        from alvh.report.text import analysis_text  # the text lives in report/; imported on use
+
+        return analysis_text(self)
 
 
 def _f(x: object, nd: int = 1) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "n/a"
-    return f"{float(x):,.{nd}f}"
+    return f"{float(x):,.{nd}f}"  # type: ignore[arg-type]
 
 
 def _pct(x: object) -> str:
-    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.2%}"
+    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.2%}"  # type: ignore[arg-type]
 
 
 def _clean(obj: object) -> object:
@@ -284,23 +283,21 @@ def _model_front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return price[rows, 0], price[rows, 1]
 
 
-def _sensitivity(market, rows: np.ndarray, covered: np.ndarray) -> tuple[Callable, str]:  # noqa: ANN001
-    """dF/dVIX by DTE: the market module's historical estimate on the run's covered days, else the model."""
-    from alvh.market.vx import effective_vega_history, effective_vega_model, estimate_effective_vega
+def _sensitivity(market, rows: np.ndarray, records, notes: list[str]) -> tuple[np.ndarray, str]:  # noqa: ANN001
+    """dF/dVIX of every held VIX product without look-ahead (:mod:`alvh.analytics.sensitivity`)."""
+    from alvh.analytics.sensitivity import MIN_OBS, expanding_dfdvix, records_sensitivity
 
-    if market.vx is not None and covered.sum() >= 60:
-        lo, hi = rows[covered][0], rows[covered][-1]
-        sub = market.slice(market.dates[lo], market.dates[hi])
-        try:
-            table = estimate_effective_vega(sub.vx, sub.vix["close"].to_numpy(dtype=float))
-            fn = effective_vega_history(table)
-            desc = ", ".join(f"{k} {b:.2f}" for k, b in table["beta"].items() if np.isfinite(b))
-            return fn, (f"alvh.market.vx.estimate_effective_vega on {sub.dates[0].date()}..{sub.dates[-1].date()}: "
-                        + desc)
-        except InputError:
-            pass
-    return (lambda d: effective_vega_model(np.asarray(d, dtype=float)),
-            "alvh.market.vx.effective_vega_model (default fitted parameters; no usable VX history)")
+    if market.vx is None:
+        return (records_sensitivity(records),
+                "alvh.market.vx.effective_vega_model (no VX settlements: the model curve the layers traded)")
+    est = expanding_dfdvix(market.vx.settle, market.vx.dte, market.vix["close"].to_numpy(dtype=float), market.dates)
+    warm = np.isfinite(est.beta[rows]).any(axis=1)
+    if not warm.all():
+        notes.append(f"dF/dVIX: {int((~warm).sum())} of the run's {len(rows)} days fall before any DTE bucket holds "
+                     f"{MIN_OBS} daily changes; those days use the model's dF/dVIX")
+    return (records_sensitivity(records, estimate=est, rows=rows),
+            f"expanding OLS of VX on spot-VIX daily changes by DTE bucket, known at each previous close "
+            f"(warm-up {MIN_OBS} changes per bucket, model before), history from {market.dates[0].date()}")
 
 
 def _group_costs(result, groups: Sequence[str]) -> np.ndarray:  # noqa: ANN001
@@ -338,8 +335,12 @@ def _coverage(dates: pd.DatetimeIndex, front: np.ndarray, has_vx: bool) -> dict:
     return cov
 
 
-def _monthly_with_share(da: DragAnalysis, share: pd.Series | None) -> pd.DataFrame:
-    table = da.monthly.copy()
+def _monthly_cost(hc: HedgeCost | None, share: pd.Series | None) -> pd.DataFrame:
+    """The hedge cost's monthly table with the contango share (NaN in months the VX curve misses)."""
+    if hc is None:
+        return pd.DataFrame(columns=["month", "layer", "instrument", "n_days", "basis",
+                                     *(f"{t}_bp" for t in COST_TERMS), "total_bp", "contango_share"])
+    table = monthly_table(hc)
     if share is not None:
         s = pd.Series(share.to_numpy(), index=[str(p) for p in share.index])
         table["contango_share"] = table["month"].map(s).astype(float)
@@ -393,27 +394,12 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
         notes.append(f"topping label skipped: {n} days of SPX history (a 252-day high is needed)")
     frame = pd.DataFrame(cols, index=hist)
     if market.events:
-        frame = frame.join(rg.event_windows(hist, market.events))
+        frame = frame.join(rg.event_windows(hist, market.events, known=getattr(market, "event_known", None)))
         empty = [k for k, v in market.events.items() if len(v) == 0]
         if empty:
             notes.append(f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never "
                          "'event')")
     return frame.reindex(run_dates)
-
-
-def _regime_table(labels: pd.DataFrame, total: pd.Series, carry: pd.Series, corr: pd.Series) -> pd.DataFrame:
-    from alvh.analytics.regimes import regime_table
-
-    if labels.shape[1] == 0:
-        return pd.DataFrame(columns=["days", "share_of_days", "mean_daily_bp", "median_daily_bp",
-                                     "bp_per_month_equiv", "mean_daily_carry_bp", "mean_daily_correlation_bp"])
-    t = regime_table(total, labels)
-    out = pd.DataFrame({"days": t["count"], "share_of_days": t["share_of_days"], "mean_daily_bp": t["mean"],
-                        "median_daily_bp": t["median"]})
-    out["bp_per_month_equiv"] = out["mean_daily_bp"] * TRADING_DAYS_PER_MONTH
-    out["mean_daily_carry_bp"] = regime_table(carry, labels)["mean"]
-    out["mean_daily_correlation_bp"] = regime_table(corr, labels)["mean"]
-    return out
 
 
 # ---------------------------------------------------------------- betas and trigger
@@ -601,7 +587,7 @@ def _exposure_table(da: DragAnalysis, layers: Sequence[str], path: int) -> pd.Da
 # ---------------------------------------------------------------- steward
 def _cash_flows(result, path: int) -> pd.DataFrame:  # noqa: ANN001
     """Dated cash flows per component from the trade ledger (trader's side) plus the final mark."""
-    mult = dict(zip(result.records.slots.names, np.asarray(result.records.slots.multiplier, dtype=float)))
+    mult = dict(zip(result.records.slots.names, np.asarray(result.records.slots.multiplier, dtype=float), strict=True))
     t = result.trades[result.trades["path"] == path] if len(result.trades) else result.trades
     last = result.dates[-1]
     frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([last]), columns=list(result.components))
@@ -689,7 +675,7 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
 
 # ====================================================================== entry point
 def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
-            exog: Sequence[str] | pd.DataFrame | None = None) -> HedgeAnalysis:
+            exog: Sequence[str] | pd.DataFrame | None = None, basis: str = "initial") -> HedgeAnalysis:
     """Everything issue 5 reports on a backtest result, in one object.
 
     Parameters
@@ -709,6 +695,9 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     exog : sequence of str or DataFrame, optional
         Extra regressors of the rolling betas: names in ``market.exog`` or a dates x series frame.
         Each needs a value on every run day; a gap raises :class:`InputError` naming the series.
+    basis : {"initial", "nav"}
+        Capital basis of the hedge cost's bp: the initial capital (fixed, default) or the NAV at the
+        previous close (labelled as such in every output).
 
     Returns
     -------
@@ -716,7 +705,9 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
 
     Notes
     -----
-    bp are of the NAV at the previous close (the capital the engine sizes the layers on).
+    The hedge cost's bp are of ``basis`` (the fixed initial capital by default); the diagnostic
+    spot-VIX shortfall keeps the NAV at the previous close. dF/dVIX is estimated without look-ahead
+    (:mod:`alvh.analytics.sensitivity`).
     Runs that go past the VX data (real VX ends 2025-06-18) keep the drag of every day, but the
     contango-heavy months and the front/second labels use the covered days only; ``coverage`` and
     ``notes`` say so.
@@ -728,6 +719,8 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
                                   "alvh.analytics.drag.drag_analysis on the records")
     if path != 0:
         raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
+    if basis not in BASES:
+        raise InputError(f"unknown capital basis {basis!r}", argument="basis", expected=f"one of {sorted(BASES)}")
     notes: list[str] = []
     rows = _run_rows(result, market)
     dates = result.dates
@@ -737,11 +730,21 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     coverage = _coverage(dates, front, market.vx is not None)
     if market.vx is None or not covered.all():
         notes.append(coverage["note"])
-    sens, sens_desc = _sensitivity(market, rows, covered)
+    sens, sens_desc = _sensitivity(market, rows, result.records, notes)
     groups, _ = slot_groups(result.records)
-    da = drag_analysis(result.records, dates=dates, capital=_nav_prev(result), vix=vix, front_vx=None,
+    nav_prev = _nav_prev(result)
+    da = drag_analysis(result.records, dates=dates, capital=nav_prev, vix=vix, front_vx=None,
                        cost_pnl=_group_costs(result, groups), financing_pnl=result.financing, sensitivity=sens)
     layers = da.drag.layers
+    hc = None
+    if layers:
+        ev = da.exposure.per_group  # type: ignore[union-attr]  # a sensitivity array is always passed
+        hc = hedge_cost(da.attribution, ev, dates=dates, vix=vix, capital=float(result.capital),
+                        basis=basis, nav_prev=nav_prev, instruments=da.drag.instruments)
+        cost_summary = hedge_cost_summary(hc)
+    else:
+        cost_summary = {"statement": "there is no hedge to cost: the run holds no hedge layer (core only)"}
+        notes.append(cost_summary["statement"])
     share = None
     contango = None
     if covered.any():
@@ -751,12 +754,21 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
         if int(contango.loc[("all_months", "all", "total"), "n_months"]) == 0:
             notes.append("no covered month has 15 or more trading days: no monthly drag distribution")
             contango = None
-    monthly = _monthly_with_share(da, share)
     labels = _labels(market, rows, dates, notes)
-    total = pd.Series(da.drag.part("total").sum(axis=-1).mean(axis=-1), index=dates)
-    carry = pd.Series(da.drag.part("carry").sum(axis=-1).mean(axis=-1), index=dates)
-    corr = pd.Series(da.drag.part("correlation").sum(axis=-1).mean(axis=-1), index=dates)
-    regimes = _regime_table(labels, total, carry, corr)
+    monthly = _monthly_cost(hc, share)
+    seed = bought = vs_core = None
+    if hc is not None:
+        daily_total = pd.Series(hc.cost_bp("total")[:, path].sum(axis=-1), index=dates)
+        regimes = regime_cost_table(daily_total, labels)
+        bought = what_it_buys(hc)
+        vs_core = against_core_summary(hc, labels, path=path)
+        if share is not None:
+            seed = seed_claim_test(hc, share, threshold=CONTANGO_HEAVY_SHARE, path=path)
+            if rules is not None and getattr(rules.rebalance, "enabled", False):
+                seed["note"] = ("the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
+                                "so its layers were adjusted")
+    else:
+        regimes = regime_cost_table(pd.Series(np.zeros(0), index=pd.DatetimeIndex([])), labels.iloc[:0])
     rb = _rebalance_rule(rules, layers, result, notes)
     betas, trigger = _betas(result, market, rows, da, layers, rb, exog, path, notes)
     exposure = _exposure_table(da, layers, path)
@@ -791,8 +803,10 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
 
     meta = {k: result.metadata.get(k) for k in ("config_hash", "data_start", "data_end", "alvh_version", "seed")}
     meta.update({"analysis_rules_hash": config_hash(rules) if rules is not None else None,
-                 "effective_vega_source": sens_desc, "capital_basis": "NAV at the previous close",
-                 "core_vol_change": "spot VIX daily change", "path": path, "parts": list(PARTS)})
+                 "dfdvix_source": sens_desc, "capital_basis": BASES[basis],
+                 "diagnostic_capital_basis": "NAV at the previous close (spot-VIX shortfall only)",
+                 "path": path, "hedge_cost_terms": list(COST_TERMS)})
     return HedgeAnalysis(drag=da, monthly=monthly, contango=contango, coverage=coverage, labels=labels,
                          regime_table=regimes, exposure=exposure, betas=betas, trigger=trigger, irr=irr_table,
-                         regression=regression, break_even=break_even, notes=tuple(notes), metadata=meta)
+                         regression=regression, break_even=break_even, notes=tuple(notes), metadata=meta, cost=hc,
+                         cost_summary=cost_summary, bought=bought, seed_claim=seed, vs_core=vs_core)

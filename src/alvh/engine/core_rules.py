@@ -1,0 +1,102 @@
+"""Stage "core rules": the iron condor's exits, then its entry (docs/engine.md, day step 4a).
+
+:func:`apply_core` ``(state, d, rate, q, capital)``: the rules themselves (exit triggers, the entry
+expiry, strikes, validity, size) are :mod:`alvh.strategy.legs`; this stage prices the legs at today's
+marks and books the trades (:func:`alvh.engine.fills.trade`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from alvh.engine import fills
+from alvh.strategy import kernels
+from alvh.strategy.legs import (
+    LEG_IS_CALL,
+    LEG_SIGN,
+    condor_count,
+    entry_expiry,
+    exit_mask,
+    has_exit_rule,
+    invalid_condor,
+    max_loss_per_condor,
+    net_credit,
+    select_strikes,
+)
+
+if TYPE_CHECKING:
+    from alvh.engine.state import EngineState
+
+
+def apply_core(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray) -> None:
+    """Core exits at today's marks, then (where flat) the entry on the rules' expiry."""
+    _exits(st, d)
+    flat = st.qty[:, 1] == 0
+    if flat.any():
+        _entry(st, d, rate, q, cap, flat)
+
+
+def _exits(st: EngineState, d: int) -> None:
+    ex = st.prep.rules.core.exits
+    on = st.qty[:, 1] != 0
+    if not (on.any() and has_exit_rule(ex)):
+        return
+    buyback = net_credit(st.price_last[:, :4])  # points per condor
+    dte = (st.exp_ord[:, 1] - st.d_ord[d]).astype(float)
+    hit = exit_mask(ex, buyback, st.credit, dte, on)
+    if hit.any():
+        for s in range(4):
+            dq = np.where(hit, -st.qty[:, s], 0.0)
+            fills.trade(st, d, s, dq, st.price_last[:, s], st.costs.spx(dq, 4, st.price_last[:, s]), "exit")
+            st.qty[:, s] = np.where(hit, 0.0, st.qty[:, s])
+        st.credit = np.where(hit, 0.0, st.credit)
+        st.core_strikes[hit] = np.nan
+
+
+def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat: np.ndarray) -> None:
+    r, mp = st.prep.rules, st.prep.paths
+    P = st.P
+    today = st.d_ord[d]
+    if r.core.entry == "third_friday" and d not in st.core_entry_days:
+        return
+    expiry = entry_expiry(r.core, st.spx_exp_ord, today)
+    if expiry is None:
+        st.event(d, "core_no_expiry", int(flat.sum()))
+        return
+    t = (expiry - today) / 365.0
+    spot = mp.spx_close[d]
+    rates = np.full(P, rate)
+    sday = mp.surface.day(d)  # type: ignore[attr-defined]
+    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: np.asarray(sday.iv(k, tt)))
+    fwd = spot * np.exp((rate - q) * t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kk = np.log(choice.strikes / fwd[:, None])
+    ok_k = np.isfinite(kk)
+    vol = np.where(ok_k, np.asarray(sday.iv(np.where(ok_k, kk, 0.0), t)), np.nan)
+    g = kernels.bsm_greeks(spot[:, None], choice.strikes, t, vol, rate, q, LEG_IS_CALL[None, :])
+    credit = net_credit(g.price)
+    ml = max_loss_per_condor(choice.strikes, credit)
+    bad = invalid_condor(choice, credit, ml, vol)
+    go = flat & ~bad
+    st.event(d, "core_no_valid_condor", int((flat & bad).sum()))
+    n = condor_count(r.core, r.general.contracts, cap, ml, go)
+    zero = go & (n <= 0)
+    st.event(d, "core_size_zero", int(zero.sum()))
+    go &= n > 0
+    if not go.any():
+        return
+    for s in range(4):
+        st.strike[:, s] = np.where(go, choice.strikes[:, s], st.strike[:, s])
+        st.exp_ord[:, s] = np.where(go, expiry, st.exp_ord[:, s])
+        dq = np.where(go, LEG_SIGN[s] * n, 0.0)
+        st.qty[:, s] += dq
+        fills.trade(st, d, s, dq, g.price[:, s], st.costs.spx(dq, 4, g.price[:, s]), "entry")
+        st.price_last[:, s] = np.where(go, g.price[:, s], st.price_last[:, s])
+        st.und_last[:, s] = np.where(go, spot, st.und_last[:, s])
+        st.vol_last[:, s] = np.where(go, vol[:, s], st.vol_last[:, s])
+        st.t_last[:, s] = np.where(go, t, st.t_last[:, s])
+        st.rate_last[:, s] = np.where(go, rate, st.rate_last[:, s])
+    st.credit = np.where(go, credit, st.credit)
+    st.core_strikes = np.where(go[:, None], choice.strikes, st.core_strikes)

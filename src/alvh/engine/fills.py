@@ -1,0 +1,71 @@
+"""Stage "fills and ledger": every trade at the day's mark plus its cost, booked into cash, costs and the ledger.
+
+:func:`trade` is the only place cash moves for a position (financing aside): buying ``dq`` at ``price``
+pays ``dq x multiplier x price + cost``, so trading changes NAV only by its cost (the cash identity,
+docs/engine.md). :func:`settle_expiries` closes positions expiring today at their settlement value, no cost.
+The ledger keeps trades as arrays appended per day (no object per trade).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from alvh.engine.state import EngineState
+
+#: Trade reasons, in the order of their int8 code in the ledger.
+REASONS: tuple[str, ...] = ("entry", "roll", "rebalance", "exit", "expiry", "adaptive", "resize")
+_R = {r: i for i, r in enumerate(REASONS)}
+#: Ledger columns, in the order of :meth:`Ledger.arrays`.
+LEDGER_FIELDS: tuple[str, ...] = ("day", "path", "slot", "quantity", "price", "cost", "reason", "contract",
+                                  "strike", "expiry")
+
+
+class Ledger:
+    """Trades as arrays appended per day (no object per trade)."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, day: int, paths: np.ndarray, slot: int, qty: np.ndarray, price: np.ndarray, cost: np.ndarray,
+            reason: str, contract: np.ndarray, strike: np.ndarray, expiry: np.ndarray) -> None:
+        m = qty != 0
+        if not m.any():
+            return
+        k = int(m.sum())
+        self.parts.append((np.full(k, day, np.int32), paths[m].astype(np.int32), np.full(k, slot, np.int16),
+                           qty[m].astype(float), price[m].astype(float), cost[m].astype(float),
+                           np.full(k, _R[reason], np.int8), contract[m].astype(np.int32), strike[m].astype(float),
+                           expiry[m].astype(np.int64)))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every trade of the run: one array per :data:`LEDGER_FIELDS` name, in booking order."""
+        if not self.parts:
+            return {k: np.empty(0) for k in LEDGER_FIELDS}
+        return {k: np.concatenate([p[i] for p in self.parts]) for i, k in enumerate(LEDGER_FIELDS)}
+
+
+def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray,
+          reason: str) -> None:
+    """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books, ledger row."""
+    dq = np.where(np.isfinite(dq), dq, 0.0)
+    traded = dq != 0
+    if not traded.any():
+        return
+    px = np.where(traded, price, 0.0)
+    c = np.where(traded, cost, 0.0)
+    st.cash -= dq * st.mult[s] * px + c
+    st.cost[d, :, st.slot_comp[s]] += c
+    st.ledger.add(d, st.arP, s, dq, px, c, reason, st.contract[:, s], st.strike[:, s], st.exp_ord[:, s])
+
+
+def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
+    """Close every slot expiring today (``settle`` (P, S)) at its settlement mark, no cost (reason ``expiry``)."""
+    for s in (np.nonzero(settle.any(axis=0))[0] if settle.any() else ()):
+        m = settle[:, s]
+        if m.any():
+            dq = np.where(m, -st.qty[:, s], 0.0)
+            trade(st, d, int(s), dq, st.price_last[:, s], np.zeros(st.P), "expiry")
+            st.qty[:, s] = np.where(m, 0.0, st.qty[:, s])

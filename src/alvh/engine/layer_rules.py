@@ -1,0 +1,220 @@
+"""Stage "layer rules": hedge-layer rolls and adaptive resizes, and the constant-maturity mix (day steps 4b, 4d).
+
+:func:`apply_layers` ``(state, d, rate, capital)`` rolls each layer into its bucket's contract
+(:func:`alvh.strategy.layers.bucket_plan`, precomputed) when :func:`~alvh.strategy.layers.roll_mask` says
+so, sizes it with :func:`~alvh.strategy.layers.sizing_unit` and
+:func:`~alvh.strategy.layers.round_contracts`, and resizes held layers when the adaptive scale changes;
+:func:`resize` is shared with the rebalance stage. :func:`apply_constant_maturity` re-sets the two-contract
+mix every close. Trades go through :func:`alvh.engine.fills.trade`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+
+from alvh.config import Layer
+from alvh.engine import fills
+from alvh.strategy import kernels
+from alvh.strategy.costs import VX_MULTIPLIER
+from alvh.strategy.layers import (
+    adaptive_total_weight,
+    call_strike,
+    extrinsic_value,
+    layer_scale,
+    roll_mask,
+    round_contracts,
+    sizing_unit,
+)
+
+if TYPE_CHECKING:
+    from alvh.engine.state import EngineState
+
+
+def adaptive_scale(st: EngineState, d: int) -> np.ndarray:
+    """Multiplier of every layer's base weight (1 without adaptive weights), from VIX, the front VX or the regime."""
+    r, mp, prep = st.prep.rules, st.prep.paths, st.prep
+    ad = r.adaptive
+    if not ad.enabled:
+        return np.ones(st.P)
+    base = sum(la.weight for la in r.layers)
+    if ad.basis == "vix":
+        total = adaptive_total_weight(ad, level=mp.vix_close[d])
+    else:
+        f = prep.front[d]
+        front = mp.vx_price[d, :, f] if f >= 0 else np.full(st.P, np.nan)
+        if ad.basis == "vx_front":
+            total = adaptive_total_weight(ad, level=front)
+        else:
+            total = adaptive_total_weight(ad, contango=front > mp.vix_close[d])
+    scale, missing = layer_scale(total, st.prev_scale, base)
+    st.event(d, "adaptive_level_missing", missing)
+    return scale
+
+
+def _quote(st: EngineState, d: int, la: Layer, c_new: int, rate: float) -> tuple[np.ndarray, ...]:
+    """Price, strike, delta, extrinsic and vol of a fresh position of layer ``la`` in contract c_new."""
+    f = st.prep.paths.vx_price[d, :, c_new]
+    tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
+    if la.instrument == "vx_future":
+        return f, np.full(st.P, np.nan), np.ones(st.P), np.zeros(st.P), np.full(st.P, np.nan)
+    t = tau / 365.0
+    vol = st.prep.paths.vix_option_vol.vol(d, np.full(st.P, tau))  # tenor of the contract entered
+    k = call_strike(la, f, t, vol)
+    gb = kernels.black_greeks(f, k, t, vol, rate, True)
+    return gb.price, k, gb.delta, extrinsic_value(gb.price, f, k, rate, t), vol
+
+
+def layer_cost(st: EngineState, la: Layer, dq: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Dollars to trade dq contracts of the layer's instrument (the cost model)."""
+    return st.costs.vx(dq) if la.instrument == "vx_future" else st.costs.vix_option(dq, price)
+
+
+def set_marks(st: EngineState, s: int, m: np.ndarray, price: np.ndarray | float, und: np.ndarray | float,
+              vol: np.ndarray | float, t: float, rate: float, delta: np.ndarray | float) -> None:
+    """A new position's entry marks become slot s's last marks where m."""
+    st.price_last[:, s] = np.where(m, price, st.price_last[:, s])
+    st.und_last[:, s] = np.where(m, und, st.und_last[:, s])
+    st.vol_last[:, s] = np.where(m, vol, st.vol_last[:, s])
+    st.t_last[:, s] = np.where(m, t, st.t_last[:, s])
+    st.rate_last[:, s] = np.where(m, rate, st.rate_last[:, s])
+    st.delta_last[:, s] = np.where(m, delta, st.delta_last[:, s])
+
+
+def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
+    """Rolls and adaptive resizes of every hedge layer on day d."""
+    r = st.prep.rules
+    ls = slice(4, 4 + st.L)
+    due = (st.qty[:, ls] == 0) | ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
+    if r.adaptive.enabled:
+        scale = adaptive_scale(st, d)
+        changed = np.isfinite(st.prev_scale) & (scale != st.prev_scale)
+        any_changed = bool(changed.any())
+    else:  # fixed weights: scale 1, never changes (no per-day arrays)
+        scale = st.ones
+        changed = st.no
+        any_changed = False
+    st.prev_scale = scale
+    if not (any_changed or st.any_extrinsic or due.any()):
+        return
+    for j, la in enumerate(r.layers):
+        if not (any_changed or la.roll.extrinsic_below is not None or due[:, j].any()):
+            continue  # nothing can happen to this layer today
+        _layer(st, d, j, la, rate, cap, scale, changed)
+
+
+def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndarray, scale: np.ndarray,
+           changed: np.ndarray) -> None:
+    prep = st.prep
+    s = 4 + j
+    held = st.qty[:, s] != 0
+    dte_old = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
+    ext = (extrinsic_value(st.price_last[:, s], st.und_last[:, s], st.strike[:, s], rate, st.t_last[:, s])
+           if la.roll.extrinsic_below is not None else None)
+    roll = roll_mask(la, held, dte_old, ext, st.entry_extrinsic[:, s])
+    resize_m = held & ~roll & changed
+    c_new = int(prep.plans[j].contract[d])
+    if not (roll | resize_m).any():
+        return
+    if c_new < 0:
+        st.event(d, f"layer_no_contract.{la.name}", int(roll.sum()))
+        return
+    if roll.any() and not prep.plans[j].in_bucket[d]:
+        st.event(d, f"bucket_unfilled.{la.name}", int(roll.sum()))
+    price, k, delta, extrinsic, vol = _quote(st, d, la, c_new, rate)
+    bad = ~np.isfinite(price)
+    if (bad & roll).any():
+        st.event(d, f"layer_no_price.{la.name}", int((bad & roll).sum()))
+    tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
+    f_new = prep.paths.vx_price[d, :, c_new]
+    unit = sizing_unit(la, st.mult[s], f_new, price, delta, float(st.sens(np.array(tau))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target = np.where(bad | ~(unit > 0), 0.0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0))
+    target = round_contracts(target, prep.rules.general.contracts)
+    act = roll & ~bad
+    st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
+    # close the old contract where rolling into a different one (or the same one, re-struck for calls)
+    close = act & held
+    if close.any():
+        dq = np.where(close, -st.qty[:, s], 0.0)
+        fills.trade(st, d, s, dq, st.price_last[:, s], layer_cost(st, la, dq, st.price_last[:, s]), "roll")
+        st.qty[:, s] = np.where(close, 0.0, st.qty[:, s])
+    opening = act & (target > 0)
+    if opening.any():
+        st.contract[:, s] = np.where(opening, c_new, st.contract[:, s])
+        st.strike[:, s] = np.where(opening, k, st.strike[:, s])
+        st.exp_ord[:, s] = np.where(opening, st.exp_ord_vx[c_new], st.exp_ord[:, s])
+        reason_first = opening & ~st.ever_held[:, s]
+        for reason, m in (("entry", reason_first), ("roll", opening & ~reason_first)):
+            if m.any():
+                dq = np.where(m, target, 0.0)
+                fills.trade(st, d, s, dq, price, layer_cost(st, la, dq, price), reason)
+        st.qty[:, s] = np.where(opening, target, st.qty[:, s])
+        st.ever_held[:, s] |= opening
+        set_marks(st, s, opening, price, f_new, vol, tau / 365.0, rate, delta)
+        st.entry_extrinsic[:, s] = np.where(opening, extrinsic, st.entry_extrinsic[:, s])
+    # resize in the held contract to the new adaptive weight
+    if resize_m.any():
+        resize(st, d, j, resize_m, scale, cap, "adaptive")
+
+
+def resize(st: EngineState, d: int, j: int, m: np.ndarray, scale: np.ndarray, cap: np.ndarray, reason: str,
+           target: np.ndarray | None = None) -> np.ndarray:
+    """Trade layer j's held contract to its target size where m (default: its weight at today's marks);
+    returns the cost paid (P,)."""
+    la = st.prep.rules.layers[j]
+    s = 4 + j
+    m = m & (st.qty[:, s] != 0)
+    if not m.any():
+        return np.zeros(st.P)
+    if target is None:
+        tau = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
+        unit = sizing_unit(la, st.mult[s], st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s],
+                           st.sens(tau))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
+        target = round_contracts(target, st.prep.rules.general.contracts)
+    dq = np.where(m, target - st.qty[:, s], 0.0)
+    cost = layer_cost(st, la, dq, st.price_last[:, s])
+    fills.trade(st, d, s, dq, st.price_last[:, s], cost, reason)
+    st.qty[:, s] += dq
+    return np.where(dq != 0, cost, 0.0)
+
+
+def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> None:
+    """Re-set the constant-maturity mix: ``contracts_i = weight x NAV x CRW_i / (1000 x sum_j CRW_j F_j)``."""
+    prep, mp = st.prep, st.prep.paths
+    cmr = prep.rules.constant_maturity
+    pair, w = cast(np.ndarray, prep.cm_pair)[d], cast(np.ndarray, prep.cm_w)[d]  # set by prepare when enabled
+    slots = (st.S - 2, st.S - 1)
+    if pair[0] < 0 or not np.isfinite(w).all():
+        st.event(d, "cm_no_pair", st.P)
+        return
+    f = np.stack([mp.vx_price[d, :, pair[0]], mp.vx_price[d, :, pair[1]]], axis=1)  # (P, 2)
+    if not np.isfinite(f).all():
+        st.event(d, "cm_no_price", int((~np.isfinite(f).all(axis=1)).sum()))
+        return
+    notional = cmr.weight * nav_pre
+    denom = (w[None, :] * f).sum(axis=1) * VX_MULTIPLIER
+    units = notional / denom  # index units: contracts = units x CRW
+    for i, s in enumerate(slots):
+        target = units * w[i]
+        c = int(pair[i])
+        same = st.contract[:, s] == c
+        # close a slot holding another contract, then open the target
+        other = (st.qty[:, s] != 0) & ~same
+        if other.any():
+            dq = np.where(other, -st.qty[:, s], 0.0)
+            fills.trade(st, d, s, dq, st.price_last[:, s], st.costs.vx(dq), "roll")
+            st.qty[:, s] = np.where(other, 0.0, st.qty[:, s])
+        st.contract[:, s] = c
+        st.exp_ord[:, s] = st.exp_ord_vx[c]
+        dq = target - st.qty[:, s]
+        reason = "resize" if st.ever_held[:, s].any() and same.all() else (
+            "roll" if st.ever_held[:, s].any() else "entry")
+        fills.trade(st, d, s, dq, f[:, i], st.costs.vx(dq), reason)
+        st.qty[:, s] = target
+        st.ever_held[:, s] |= target != 0
+        tau = float(st.exp_ord_vx[c] - st.d_ord[d]) / 365.0
+        set_marks(st, s, np.ones(st.P, dtype=bool), f[:, i], f[:, i], np.nan, tau, st.rate(d), 1.0)

@@ -1,0 +1,90 @@
+"""Stage 1, prepare: validate the rules against the market paths and precompute the contract calendar.
+
+:func:`prepare` ``(rules, paths) -> Prepared`` runs once before the day loop (docs/engine.md, "Prepare"):
+each layer's roll target per day (:func:`alvh.strategy.layers.bucket_plan`), the SPX monthly expiries and
+the trading day each SPX and VX expiry settles on, the front contract, the constant-maturity pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alvh._display import concise_repr
+from alvh.calendar import spx_expiries_between
+from alvh.config import Rules
+from alvh.engine.inputs import MarketPaths
+from alvh.errors import ConfigError
+from alvh.strategy.layers import BucketPlan, bucket_plan, cm_weights
+
+
+@dataclass(frozen=True, repr=False)
+class Prepared:
+    """Everything derived from rules + market before the loop (validated)."""
+
+    rules: Rules
+    paths: MarketPaths
+    vx_dte: np.ndarray  #: (n_days, n_contracts)
+    vx_listed: np.ndarray  #: (n_days, n_contracts) bool (from path 0: all paths list the same contracts)
+    vx_settle_day: np.ndarray  #: (n_contracts,) trading-day index of each contract's settlement (n_days if later)
+    plans: tuple[BucketPlan, ...]
+    spx_expiry: np.ndarray  #: datetime64[D] monthly SPX expiries covering the run
+    spx_settle_day: np.ndarray  #: trading-day index of each
+    front: np.ndarray  #: (n_days,) front listed contract (DTE > 0), -1 if none
+    cm_pair: np.ndarray | None
+    cm_w: np.ndarray | None
+    events: dict[str, int] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return concise_repr("Prepared", {"paths": self.paths, "layers": len(self.plans),
+                                         "spx_expiries": len(self.spx_expiry),
+                                         "constant_maturity": self.cm_pair is not None, "events": self.events})
+
+
+def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
+    """Validate the rules against the data and precompute the contract calendar.
+
+    Raises
+    ------
+    ConfigError
+        A layer's DTE bucket that no listed contract fills on any day of the run; layers or a
+        constant-maturity mix with no VX contracts at all; a rebalance window longer than the run.
+    """
+    n = paths.n_days
+    dte = paths.vx_dte()
+    listed = np.isfinite(paths.vx_price[:, 0, :])
+    d64 = paths.dates.values.astype("datetime64[D]")
+    settle_day = np.searchsorted(d64, paths.vx_expiry, side="left")
+    plans = []
+    events: dict[str, int] = {}
+    for i, layer in enumerate(rules.layers):
+        if listed.shape[1] == 0:
+            raise ConfigError("no VX contracts in the data", key=f"layers.{i}", expected="VX data or no layers")
+        plan = bucket_plan(layer, dte, listed)
+        inside_days = int(plan.in_bucket.sum())
+        if inside_days == 0:
+            raise ConfigError(f"no listed VX contract has {layer.min_dte}-{layer.max_dte} days to expiry on any day "
+                              f"of {paths.dates[0].date()}..{paths.dates[-1].date()}", key=f"layers.{i}.max_dte",
+                              expected="a DTE bucket the listed contracts can fill")
+        events[f"bucket_unfilled_days.{layer.name}"] = n - inside_days
+        plans.append(plan)
+    if rules.rebalance.enabled and len(rules.layers) >= 2 and rules.rebalance.min_nobs > n:
+        raise ConfigError(f"min_nobs {rules.rebalance.min_nobs} exceeds the {n} days of the run",
+                          key="rebalance.min_nobs", expected="a window shorter than the data")
+    exp = spx_expiries_between(paths.dates[0], paths.dates[-1] + pd.Timedelta(days=800))
+    spx_settle = np.searchsorted(d64, exp, side="left")
+    ok = listed & (dte > 0)
+    front = (np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1) if ok.shape[1]
+             else np.full(n, -1, dtype=np.int64))
+    cm_pair = cm_w = None
+    if rules.constant_maturity.enabled:
+        if listed.shape[1] < 2:
+            raise ConfigError("constant maturity needs VX data", key="constant_maturity.enabled",
+                              expected="VX contracts in the data")
+        cm = rules.constant_maturity
+        cm_pair, cm_w = cm_weights(dte, listed, settle_day, n, cm.target_days, cm.schedule)
+    return Prepared(rules=rules, paths=paths, vx_dte=dte, vx_listed=listed, vx_settle_day=settle_day,
+                    plans=tuple(plans), spx_expiry=exp, spx_settle_day=spx_settle, front=front,
+                    cm_pair=cm_pair, cm_w=cm_w, events=events)

@@ -1,0 +1,78 @@
+"""Stage "rebalance": the layers' vega P&L, the rolling betas on SPX, the beta-ratio rule (day step 4c).
+
+:func:`layer_vega_pnl` ``(state, marks) -> (P, 2)`` is read from the holding period's marks (before the
+marks roll forward); :func:`apply_rebalance` updates :class:`alvh.stats.RollingBeta` with it and the SPX
+return, and where :func:`alvh.strategy.rebalance.fire_mask` fires trades the layers back to their target
+weights (``restore_weights``) or shifts notional from the short to the long layer (``shift``), via
+:func:`alvh.engine.layer_rules.resize`. Every firing is logged (BacktestResult.rebalance_log).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from alvh.engine import layer_rules
+from alvh.stats.rolling_beta import beta_ratio
+from alvh.strategy.rebalance import fire_mask, shift_targets
+
+if TYPE_CHECKING:
+    from alvh.engine.marks import DayMarks
+    from alvh.engine.state import EngineState
+
+
+def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
+    """The compared layers' vega P&L over the holding period, (P, 2): ``q x mult x delta x (F_now - F_rolldown)``
+    (``raw``), or per unit of effective vega notional (``normalized``); NaN on day 0 is set by the caller."""
+    r = st.prep.rules
+    ls = slice(4, 4 + st.L)
+    h = m.held[:, ls]
+    dlt = 1.0 if st.all_futures else np.where(st.layer_fut, 1.0, st.delta_last[:, ls])
+    v = st.qty[:, ls] * st.mult[ls] * dlt * (m.und_now[:, ls] - m.und_rd[:, ls])
+    if r.rebalance.basis == "raw":
+        y = np.where(h, v, 0.0)
+    else:  # per unit of effective vega notional
+        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * 365.0, max(st.today - 1, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
+    return y[:, st.reb_cols]
+
+
+def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> None:
+    """Update the rolling betas with today's (y, SPX return) and apply the rule where it fires."""
+    rbeta = st.rb
+    if rbeta is None:
+        return
+    if d == 0:
+        y = np.full_like(y, np.nan)
+    beta = rbeta.update(y, st.spx_ret[d])
+    rb = st.prep.rules.rebalance
+    # a beta is undefined relative to its data's scale sd(y)/sd(x) (docs/analytics.md 1.2), not an absolute eps
+    scale = rbeta.scale()
+    ratio = beta_ratio(beta[:, 0], beta[:, 1], scale_short=scale[:, 0], scale_long=scale[:, 1])
+    st.reb_beta[d] = beta
+    st.reb_ratio[d] = ratio
+    js, jl = st.reb_idx
+    both = (st.qty[:, 4 + js] != 0) & (st.qty[:, 4 + jl] != 0)
+    fire = fire_mask(rb, ratio, st.cooldown, both)  # = stats.trigger (False where NaN)
+    st.cooldown -= 1
+    if not fire.any():
+        return
+    st.cooldown = np.where(fire, rb.cooldown_days, st.cooldown)
+    cost = np.zeros(st.P)
+    before = st.qty.copy()
+    scale = st.prev_scale if np.isfinite(st.prev_scale).all() else np.ones(st.P)
+    if rb.action == "restore_weights":
+        for j in range(st.L):
+            cost += layer_rules.resize(st, d, j, fire, scale, cap, "rebalance")
+    else:
+        ss, sl = 4 + js, 4 + jl
+        new_s, new_l = shift_targets(rb, st.prep.rules.general.contracts, st.qty[:, ss], st.qty[:, sl],
+                                     st.mult[ss], st.mult[sl], st.und_last[:, ss], st.und_last[:, sl],
+                                     st.delta_last[:, ss], st.delta_last[:, sl])
+        cost += layer_rules.resize(st, d, js, fire, scale, cap, "rebalance", target=new_s)
+        cost += layer_rules.resize(st, d, jl, fire, scale, cap, "rebalance", target=new_l)
+    st.reb_fired[d] = fire
+    st.reb_cost[d] = cost
+    st.reb_trades[d] = np.abs(st.qty - before).sum(axis=1)

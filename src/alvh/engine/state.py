@@ -1,0 +1,205 @@
+"""The day loop's state: the slot layout, position arrays, the day's output arrays and the run's constants.
+
+One :class:`EngineState` per run, built from :class:`~alvh.engine.prepare.Prepared`. Every stage of the
+day (docs/engine.md, "One trading day") reads and updates it; nothing else is shared between stages.
+Arrays have the path axis first: positions ``(n_paths, n_slots)``, outputs ``(n_days, n_paths, ...)``.
+Slots: 4 core legs (:data:`alvh.strategy.legs.LEG_NAMES`), one per hedge layer, two for the
+constant-maturity mix.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from alvh.engine.fills import Ledger
+from alvh.engine.prepare import Prepared
+from alvh.engine.records import InstrumentKind, SlotInfo
+from alvh.errors import InputError
+from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
+from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
+from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
+
+#: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
+RECORD_FIELDS: tuple[str, ...] = ("quantity", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
+                                  "underlying_rolldown", "vol_prev", "vol_now", "price_prev", "price_now")
+
+
+class EngineState:  # noqa: PLR0902 - state container of the day loop
+    """Mutable state of one run (see the module docstring); ``nb`` is the compiled kernels module or None."""
+
+    #: paths x contracts up to which the VX day tables are used (alvh.engine.marks.vx_day)
+    VX_TABLE_MAX_CELLS = 1 << 16
+
+    def __init__(self, prep: Prepared, costs: CostModel, nb: ModuleType | None) -> None:
+        self.prep = prep
+        self.costs = costs
+        self.nb = nb
+        self._layout()
+        self._positions()
+        self._outputs()
+        self._constants()
+
+    def _layout(self) -> None:
+        r = self.prep.rules
+        mp = self.prep.paths
+        self.n, self.P = mp.n_days, mp.n_paths
+        self.L = len(r.layers)
+        self.cm = r.constant_maturity.enabled
+        self.S = 4 + self.L + (2 if self.cm else 0)
+        self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
+        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
+        self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
+        self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
+        self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
+        self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
+        self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
+        names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] \
+            + (["cm.first", "cm.second"] if self.cm else [])
+        mult = np.array([SPX_MULTIPLIER] * 4 + [VX_MULTIPLIER if la.instrument == "vx_future"
+                                                else VIX_OPTION_MULTIPLIER for la in r.layers]
+                        + ([VX_MULTIPLIER] * 2 if self.cm else []))
+        self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
+        self.mult = mult
+        self.slot_kind = np.array([InstrumentKind.SPX_OPTION] * 4 + [
+            InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
+            for la in r.layers] + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []), dtype=np.int8)
+        self.layer_fut = self.slot_kind[4:4 + self.L] == InstrumentKind.VX_FUTURE
+
+    def _positions(self) -> None:
+        r = self.prep.rules
+        P, S = self.P, self.S
+        self.qty = np.zeros((P, S))
+        self.strike = np.full((P, S), np.nan)
+        self.exp_ord = np.zeros((P, S), dtype=np.int64)  # expiry as days since epoch
+        self.contract = np.full((P, S), -1, dtype=np.int64)
+        self.is_call = np.zeros((P, S), dtype=bool)
+        self.is_call[:, :4] = LEG_IS_CALL
+        for j, la in enumerate(r.layers):
+            self.is_call[:, 4 + j] = la.instrument == "vix_call"
+        # marks at the last close (or at entry)
+        self.price_last = np.zeros((P, S))
+        self.und_last = np.zeros((P, S))
+        self.vol_last = np.full((P, S), np.nan)
+        self.t_last = np.zeros((P, S))
+        self.rate_last = np.zeros((P, S))
+        self.delta_last = np.zeros((P, S))
+        self.entry_extrinsic = np.zeros((P, S))
+        self.credit = np.zeros(P)
+        self.core_strikes = np.full((P, 4), np.nan)
+        self.cash = np.full(P, r.general.capital)
+        self.debt = 0.0
+        if r.financing.enabled and r.financing.fraction > 0:
+            self.debt = r.financing.fraction * r.general.capital
+            self.cash += self.debt
+        self.prev_scale = np.full(P, np.nan)
+        self.ones = np.ones(P)  # read-only constants of the layer rules
+        self.no = np.zeros(P, dtype=bool)
+        self.ones.flags.writeable = False
+        self.no.flags.writeable = False
+        self.cooldown = np.zeros(P, dtype=np.int64)
+        self.ever_held = np.zeros((P, S), dtype=bool)
+
+    def _outputs(self) -> None:
+        n, P, S = self.n, self.P, self.S
+        K = len(self.components)
+        self.nav = np.zeros((n, P))
+        self.cash_hist = np.zeros((n, P))
+        self.value = np.zeros((n, P, K))
+        self.pnl = np.zeros((n, P, K))
+        self.cost = np.zeros((n, P, K))
+        self.fin = np.zeros((n, P))
+        # delta, gamma, vega, theta in dollars; float32 (7 significant digits) to halve memory on 10,000 paths
+        self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
+        self.be = np.full((n, P, 2), np.nan)
+        self.coll = np.zeros((n, P))
+        self.snap_strikes = np.full((n, P, 4), np.nan)
+        self.snap_credit = np.zeros((n, P))
+        self.snap_condors = np.zeros((n, P))
+        self.reb_fired = np.zeros((n, P), dtype=bool)
+        self.reb_beta = np.full((n, P, 2), np.nan)
+        self.reb_ratio = np.full((n, P), np.nan)
+        self.reb_cost = np.zeros((n, P))
+        self.reb_trades = np.zeros((n, P))
+        self.ledger = Ledger()
+        self.events = dict(self.prep.events)
+        self.event_log: list[tuple[int, str, int]] = []
+        rec = {k: np.zeros((n, P, S)) for k in RECORD_FIELDS}
+        for k in ("strike", "vol_prev", "vol_now"):
+            rec[k][:] = np.nan
+        rec["kind"] = np.zeros((n, P, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, P, S), dtype=bool)
+        # constant per slot: written into every records row once here, not each day
+        rec["kind"][:] = self.slot_kind
+        rec["is_call"][:] = self.is_call
+        self.rec = rec
+
+    def _constants(self) -> None:
+        prep, r, mp = self.prep, self.prep.rules, self.prep.paths
+        n, P = self.n, self.P
+        self.rb = None
+        self.reb_idx = (0, 0)
+        if r.rebalance.enabled and self.L >= 2:
+            from alvh.stats import RollingBeta
+
+            names_l = [la.name for la in r.layers]
+            self.reb_idx = (names_l.index(r.rebalance.short_layer), names_l.index(r.rebalance.long_layer))
+            self.rb = RollingBeta(window=r.rebalance.window, min_nobs=r.rebalance.min_nobs, shape=(P, 2),
+                                  backend="numpy" if self.nb is None else "numba")
+        self.reb_cols = np.array(self.reb_idx) if self.rb is not None else None
+        self.arP = np.arange(P)
+        self.d_ord = mp.dates.values.astype("datetime64[D]").astype(np.int64)
+        self.exp_ord_vx = mp.vx_expiry.astype("datetime64[D]").astype(np.int64)
+        self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
+        self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
+        self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
+        self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
+        g = r.general
+        self.rates = (np.asarray(mp.rate, dtype=float) if g.rate_source == "data"
+                      else np.full(n, float(g.constant_rate)))
+        # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
+        c = mp.spx_close
+        self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
+        span = int(max(self.exp_ord_vx.max(initial=self.d_ord[-1]), self.d_ord[-1]) - self.d_ord[0]) + 2
+        self.today = 0  # the day being simulated: the row of a per-day dF/dVIX table (set by simulate.day)
+        want: tuple[int, ...]
+        if isinstance(mp.sensitivity, ExpandingDfdvix):
+            # known at each close (no look-ahead): (n, W); DTEs beyond W-1 read at W-1 (the estimate is flat there)
+            est = mp.sensitivity
+            if len(est.dates) != n or not (est.dates == mp.dates).all():
+                raise InputError(f"{len(est.dates)} estimate days against {n} run days", argument="sensitivity",
+                                 expected="an ExpandingDfdvix on the run's dates (ExpandingDfdvix.take)")
+            self.sens_tab = est.close_table(min(span, SENSITIVITY_MAX_DTE))
+            want = (n, min(span, SENSITIVITY_MAX_DTE))
+        else:
+            self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
+            want = (span,)
+        if self.sens_tab.shape != want or not np.isfinite(self.sens_tab).all():
+            raise InputError("sensitivity(dte) must return one finite dF/dVIX per day to expiry",
+                             argument="sensitivity", expected=f"finite values for dte 0..{span - 1}")
+
+    # ------------------------------------------------------------------ small shared helpers
+    def event(self, d: int, name: str, count: int) -> None:
+        """Count a data-dependent event on day d (never a silent skip)."""
+        if count:
+            self.events[name] = self.events.get(name, 0) + int(count)
+            self.event_log.append((d, name, int(count)))
+
+    def rate(self, d: int) -> float:
+        """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""
+        return float(self.rates[d])
+
+    def sens(self, tau_days: np.ndarray, day: int | np.ndarray | None = None) -> np.ndarray:
+        """dF/dVIX at tau_days calendar days, known at the close of ``day`` (default: the day simulated).
+
+        ``MarketPaths.sensitivity``: an :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` (real VX data:
+        the expanding estimate known at each close, a (n_days, W) table) or a callable of DTE (the model,
+        :func:`alvh.market.effective_vega_model`, a (span,) table). Days to expiry are whole calendar days,
+        so the table is computed once and looked up: the same numbers without a model call per day.
+        """
+        tab = self.sens_tab
+        i = np.clip(np.rint(tau_days), 0, tab.shape[-1] - 1).astype(np.intp)
+        if tab.ndim == 1:
+            return tab[i]
+        return tab[self.today if day is None else day, i]
