@@ -26,7 +26,8 @@ from alvh.data.store import (
 
 app = typer.Typer(
     name="data",
-    help="Market data: import files into the local store (DuckDB), show what is there, check it.",
+    help="Market data: import files into the local store (DuckDB), show what is there, check it.\n\n"
+         "Example:\n\n\b\n  alvh data import vix VIX_History.csv\n  alvh data info",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -219,7 +220,13 @@ def history_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the imports as JSON."),
 ) -> None:
-    """List every import in the store (id, kind, files, rows); `alvh data remove ID` undoes one."""
+    """List every import in the store (id, kind, files, rows); `alvh data remove ID` undoes one.
+
+    Example:
+
+    \b
+      alvh data history --data-dir ~/alvh-data
+    """
     folder = _resolve_dir(data_dir)
     with _open(folder, read_only=True) as store:
         rows = store.history()
@@ -240,11 +247,19 @@ def history_cmd(
 
 @app.command("remove")
 def remove_cmd(
-    import_id: int = typer.Argument(..., help="The import's id (see `alvh data history`)."),
+    import_id: int = typer.Argument(..., metavar="ID", help="The import's id (see `alvh data history`)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
-    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, help=_LOCK_HELP),
+    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, metavar="SECONDS",
+                                       help=_LOCK_HELP),
 ) -> None:
-    """Undo one import: delete exactly the rows it wrote and restore the rows it replaced."""
+    """Undo one import: delete exactly the rows it wrote and restore the rows it replaced.
+
+    Example:
+
+    \b
+      alvh data history          (find the import's id)
+      alvh data remove 3
+    """
     folder = _resolve_dir(data_dir)
     with _open(folder, read_only=True) as ro:
         known = {r["id"]: r for r in ro.history()}

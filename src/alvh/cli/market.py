@@ -15,7 +15,8 @@ import typer
 from alvh.errors import InputError
 from alvh.pricing.units import DAYS_PER_YEAR
 
-app = typer.Typer(name="market", help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.",
+app = typer.Typer(name="market", help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.\n\n"
+                  "Example:\n\n\b\n  alvh market vx --date 2020-03-16",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 _DATA_DIR_HELP = "Store folder (default: $ALVH_DATA_DIR, else the user data home)."

@@ -10,7 +10,9 @@ from rich.console import Console
 from alvh.config import config_hash, default_rules_text, load_rules
 from alvh.errors import InputError
 
-app = typer.Typer(name="rules", help="Write and check rules files (TOML).", no_args_is_help=True,
+app = typer.Typer(name="rules", help="Write and check rules files (TOML).\n\n"
+                  "Example:\n\n\b\n  alvh rules init my_rules.toml\n  alvh rules check my_rules.toml",
+                  no_args_is_help=True,
                   add_completion=False)
 rules_app = app  # the name used before the CLI loaded groups lazily
 
