@@ -125,7 +125,7 @@ def main() -> None:
     ok = iv.ok
     repriced = pricing.bsm_price(*(a[ok] for a in sub[:3]), iv.vol[ok], *(a[ok] for a in sub[4:]), validate=False)
     rel = np.abs(repriced - nb_out[0][:m][ok]) / np.maximum(nb_out[0][:m][ok], 1e-13 * sub[0][ok])
-    counts = {pricing.IVReason(c).name: int(n) for c, n in zip(*np.unique(iv.reason, return_counts=True))}
+    counts = {pricing.IVReason(c).name: int(n) for c, n in zip(*np.unique(iv.reason, return_counts=True), strict=True)}
     print(f"implied_vol: {t_iv:8.3f} s for {m:,} -> {m / t_iv:14,.0f} options/s; reasons {counts}; "
           f"max repricing error {rel.max():.1e} (relative, floor 1e-13 x spot)")
 

@@ -4,7 +4,8 @@ VXX tracked S&P's VIX Short-Term Futures Index Total Return less 0.89%/yr. We ru
 with only the constant-maturity mix (S&P roll schedule, notional = NAV, no costs) and compare
 daily and weekly (Friday-to-Friday) returns with VXX closes
 (../shared/data/benchmarks/VXX_yahoo_2009_2017.csv; its Close is not adjusted for VXX's reverse
-splits, Adj Close is, so we use Adj Close). Prints the correlations and the annual tracking difference; docs/engine.md explains the gap.
+splits, Adj Close is, so we use Adj Close). Prints the correlations and the annual tracking difference;
+docs/engine.md explains the gap.
 
 Usage: ``.venv/bin/python benchmarks/bench_vxx.py [--data-dir STORE]`` (default: a temporary store
 imported from ../shared/data).
@@ -65,9 +66,8 @@ def main() -> None:
     from alvh.data import MarketData
 
     if a.data_dir is None:
-        from conftest import REAL_IMPORTS
-
         from alvh.data.store import Store
+        from conftest import REAL_IMPORTS
 
         tmp = Path(tempfile.mkdtemp(prefix="alvh-vxx-"))
         with Store.open(tmp) as store:

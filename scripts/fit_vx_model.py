@@ -55,7 +55,8 @@ def main() -> None:
     for name, m in p.long_maps.items():
         terms = " + ".join(f"{c:.4f}*{i}" for i, c in zip(m.inputs, m.coef, strict=True))
         print(f"  L map {name:12s}: L = {m.intercept:.4f} + {terms}   (rmse {m.rmse:.3f}, n {m.n_obs})")
-    print(f"VVIX default = {p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX)  (rmse {p.provenance['vvix_map_rmse']:.2f})")
+    rmse = p.provenance["vvix_map_rmse"]
+    print(f"VVIX default = {p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX)  (rmse {rmse:.2f})")
     print("\nmodel minus real settlement by tenor bucket (points):")
     print(fit.errors.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     print("\ncontango share and slope F2 - F1 (points), real vs model:")

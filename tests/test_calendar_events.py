@@ -70,7 +70,6 @@ def test_fomc_before_1994_is_mp1_shifted_one_trading_day(mp1: pd.DataFrame) -> N
 
 def test_fomc_disagreements_with_jai_chau_are_all_explained(jai: set[pd.Timestamp], mp1: pd.DataFrame) -> None:
     ours = set(load_event_calendar("fomc").dates)
-    unsched = set(mp1.loc[mp1["Unscheduled"] == 1, "Date"])
     sched = set(mp1.loc[mp1["Unscheduled"] == 0, "Date"])
     # 2012..2023-09-20 (end of that file): every difference listed and explained
     lo, hi = _d("2012-01-01"), _d("2023-09-20")

@@ -18,7 +18,7 @@ def gaps_reference(observed: list[np.datetime64], sessions: list[np.datetime64],
     """Walk the sessions one by one, counting the missing run between consecutive observations."""
     out = []
     obs = set(observed)
-    for a, b in zip(observed[:-1], observed[1:]):
+    for a, b in zip(observed[:-1], observed[1:], strict=True):
         run = sum(1 for s in sessions if a < s < b and s not in obs)
         if run > max_gap:
             out.append((a, b, run))

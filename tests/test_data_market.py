@@ -152,7 +152,7 @@ def test_contango_share_against_reference(real_market_data: MarketData, shared_d
     md = real_market_data
     raw = pd.read_csv(shared_data / "vix_futures/vx_contracts_daily_2004_2025.csv.gz")
     vix = pd.read_csv(shared_data / "vix_index/VIX_History.csv")
-    vix_close = dict(zip(pd.to_datetime(vix["DATE"], format="%m/%d/%Y"), vix["CLOSE"]))
+    vix_close = dict(zip(pd.to_datetime(vix["DATE"], format="%m/%d/%Y"), vix["CLOSE"], strict=True))
     spx_days = set(md.dates)
     counts: dict[int, list[int]] = {}
     for day, g in raw.groupby("trade_date"):

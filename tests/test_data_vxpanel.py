@@ -23,7 +23,7 @@ def panel(vx_long):
 def test_pivot_equals_per_row_reference(vx_long, panel) -> None:
     """Every (day, contract) settle of the long table sits in its cell; every other cell is NaN."""
     ref: dict[tuple[pd.Timestamp, str], float] = {}
-    for td, code, s in zip(vx_long["trade_date"], vx_long["contract"], vx_long["settle"]):  # slow reference
+    for td, code, s in zip(vx_long["trade_date"], vx_long["contract"], vx_long["settle"], strict=True):  # reference
         ref[(td, code)] = s
     assert int((~np.isnan(panel.settle)).sum()) == len(ref) == 44420
     col = {c: j for j, c in enumerate(panel.contracts)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -59,7 +57,7 @@ def test_black76_and_fused_outputs_numba_equal_numpy():
                np.where(np.isfinite(s), s, 1.0))
     pdv_a = pricing.black76_price_delta_vega(s, k, t, v, r, c, validate=False, backend="numba")
     pdv_b = pricing.black76_price_delta_vega(s, k, t, v, r, c, validate=False, backend="numpy")
-    for x, y, sc in zip(pdv_a, pdv_b, (s, 1.0, s * 0.01)):
+    for x, y, sc in zip(pdv_a, pdv_b, (s, 1.0, s * 0.01), strict=True):
         _close(x, y, np.where(np.isfinite(s), sc, 1.0))
 
 

@@ -340,7 +340,7 @@ def _marks_are_model(kind: InstrumentKind, f: dict[str, np.ndarray]) -> bool:
     return bool(np.all(np.abs(model - mark) <= _MARK_CHECK_RTOL * np.maximum(1.0, np.abs(mark))))
 
 
-def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray],
+def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray],  # noqa: PLR0915 - one closed form per term, as docs/attribution.md
                   trust_marks: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray, bool]:
     """Per-unit (points) terms, the vega notional per unit, and whether the marks were used as V0.
 
@@ -409,7 +409,7 @@ def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray],
     return out, notional, used_marks
 
 
-def attribute(
+def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     records: PositionRecords,
     *,
     capital: float | np.ndarray,
@@ -525,7 +525,7 @@ def attribute(
         qm_h = qty1d[held_idx] * mult[slot_of]
         kind_h = kind1d[held_idx]
 
-        def gather(name: str, idx: np.ndarray) -> np.ndarray:
+        def gather(name: str, idx: np.ndarray, sl: slice = sl) -> np.ndarray:  # bound to this chunk
             return np.asarray(getattr(records, name)[sl]).reshape(-1)[idx]
 
         # per-group sums accumulate batch by batch (futures, SPX options, VIX options); each term
@@ -536,7 +536,7 @@ def attribute(
         notional_acc = np.zeros(n_bins)
         core_w = core_dsig = core_dp = None
 
-        def add(row: np.ndarray, tgt: np.ndarray, weights: np.ndarray) -> None:
+        def add(row: np.ndarray, tgt: np.ndarray, weights: np.ndarray, n_bins: int = n_bins) -> None:
             row += np.bincount(tgt, weights=weights, minlength=n_bins)
 
         fut = np.flatnonzero(kind_h == InstrumentKind.VX_FUTURE)
@@ -585,7 +585,7 @@ def attribute(
         vega_notional[sl] = notional_acc.reshape(shape_c)
 
         # core implied-vol change: |q*m*vega|-weighted mean of the core legs' IV changes, in vol points
-        if core_w is not None:
+        if core_w is not None and core_dp is not None and core_dsig is not None:
             wsum = np.bincount(core_dp, weights=core_w, minlength=n_cd * n_paths)
             num = np.bincount(core_dp, weights=core_w * core_dsig, minlength=n_cd * n_paths)
             core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan).reshape(n_cd,
@@ -621,10 +621,10 @@ _PATH_BLOCK = 128
 _MARK_CHECK_DAYS = 16
 
 
-def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,
+def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,  # noqa: PLR0915 - one fused pass per (day, path, slot)
                  price_prev, price_now, mult, group_of_slot, is_core, t_settled, use_marks, costs, financing,
                  financing_leg, cap, path_block, pnl, total, notional_out, core_iv, path_sums, first_bad,
-                 held_count):  # pragma: no cover - compiled
+                 held_count):# pragma: no cover - compiled: one fused pass per (day, path, slot)
     """One pass over (day, path, slot), parallel over blocks of ``path_block`` paths.
 
     Inputs are the records' (n_days, n_paths, n_slots) arrays with any strides (broadcast views

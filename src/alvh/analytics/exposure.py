@@ -67,6 +67,9 @@ class EffectiveVega:
 
 def _sensitivity_array(sensitivity: Sensitivity, dte: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
     if callable(sensitivity):
+        if dte is None:
+            raise InputError("a callable sensitivity needs days to expiry", argument="dte",
+                             expected="the held contracts' days to expiry")
         sens = np.asarray(sensitivity(dte), dtype=float)
     else:
         sens = np.asarray(sensitivity, dtype=float)
@@ -206,7 +209,7 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
                          days_held_slots=tuple(int(c) for c in cols))
 
 
-def days_since_roll(records: PositionRecords, slots: Sequence[int] | None = None) -> np.ndarray:
+def days_since_roll(records: PositionRecords, slots: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
     """Trading days each slot's current contract has been held (0 on its first day), -1 where empty.
 
     ``slots`` restricts the computation to those slot columns (in that order).

@@ -487,8 +487,8 @@ def contango_heavy_months(labels: pd.Series | pd.DataFrame, threshold: float = 0
     lab = s.astype(object).where(s.notna(), NA)
     frame = pd.DataFrame({"m": month, "lab": (lab != NA).to_numpy(), "con": (lab == "contango").to_numpy()})
     g = frame.groupby("m").agg(days=("lab", "size"), labelled_days=("lab", "sum"), contango_days=("con", "sum"))
-    g["share"] = np.where(g["labelled_days"] > 0, g["contango_days"] / g["labelled_days"].where(g["labelled_days"] > 0, 1),
-                          np.nan)
+    labelled = g["labelled_days"]
+    g["share"] = np.where(labelled > 0, g["contango_days"] / labelled.where(labelled > 0, 1), np.nan)
     g["n_na"] = g["days"] - g["labelled_days"]
     g["heavy"] = (g["share"] >= threshold) & (g["labelled_days"] > 0)
     g.index.name = "month"

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -157,7 +157,18 @@ def _loadings(tau: np.ndarray, kappa_s: float, kappa_l: float) -> tuple[np.ndarr
     return a, c
 
 
-def model_futures(vix: np.ndarray, long_factor: np.ndarray, dte: np.ndarray, params: VXModelParams) -> np.ndarray:
+class FactorKappas(Protocol):
+    """What :func:`model_futures` reads of its parameters (:class:`VXModelParams`, or a trial point of the fit)."""
+
+    @property
+    def kappa_s(self) -> float: ...
+    @property
+    def kappa_l(self) -> float: ...
+    @property
+    def theta(self) -> float: ...
+
+
+def model_futures(vix: np.ndarray, long_factor: np.ndarray, dte: np.ndarray, params: FactorKappas) -> np.ndarray:
     """Model VX future price (index points) for spot ``vix``, long factor and days to expiry (broadcast)."""
     tau = np.asarray(dte, dtype=float) / DAYS_PER_YEAR
     a, c = _loadings(tau, params.kappa_s, params.kappa_l)
@@ -330,12 +341,17 @@ class VXCurve:
         if market.vx is not None:
             return cls.from_panel(market.vx, vix, params)
         idx = market.indices
-        get = (lambda n: idx[n].to_numpy(dtype=float) if n in idx.columns else None)
+
+        def get(name: str) -> np.ndarray | None:
+            return idx[name].to_numpy(dtype=float) if name in idx.columns else None
+
         return cls.from_model(vix, params=params, vix3m=get("vix3m"), vix6m=get("vix6m"))
 
     @property
     def n_days(self) -> int:
         """Number of days (rows)."""
+        if self.vix is None:  # both constructors set it
+            raise InputError("a curve without its VIX rows", argument="vix", expected="VXCurve.from_panel/from_model")
         return int(self.vix.shape[0])
 
     def _check_dte(self, dte: np.ndarray) -> np.ndarray:
@@ -348,6 +364,8 @@ class VXCurve:
 
     def _node_interp(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nd, npx = self.node_dte, self.node_price
+        if nd is None or npx is None:  # a settlements curve is built with its nodes (from_panel)
+            raise InputError("a settlements curve without nodes", argument="node_dte", expected="VXCurve.from_panel")
         q = d.reshape(d.shape[0], -1)  # (n_days, Q)
         upper = (nd[:, None, :] < q[:, :, None]).sum(axis=-1)  # index of first node >= q
         n_listed = np.isfinite(nd).sum(axis=1)[:, None]
@@ -373,6 +391,9 @@ class VXCurve:
         if self.kind == "settlements":
             return self._node_interp(d)[0]
         extra = (1,) * max(d.ndim - 2, 0)
+        if self.long_factor is None or self.vix is None:  # a model curve is built with both (from_model)
+            raise InputError("a model curve without a long factor", argument="long_factor",
+                             expected="VXCurve.from_model")
         v = self.vix.reshape(self.vix.shape + extra)
         lf = self.long_factor.reshape(self.long_factor.shape + extra)
         return model_futures(v, lf, d if d.ndim >= 2 else d[:, None], self.params)

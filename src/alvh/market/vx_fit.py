@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 from alvh.market.vx import (
     LongFactorMap,
@@ -50,7 +51,8 @@ def _aligned(series: pd.Series | None, dates: pd.DatetimeIndex) -> np.ndarray:
     return series.reindex(dates).to_numpy(dtype=float)
 
 
-def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m: pd.Series | None = None,
+def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, then its maps and report, in order
+                 *, vix3m: pd.Series | None = None, vix6m: pd.Series | None = None,
                  vvix: pd.Series | None = None, script: str = "scripts/fit_vx_model.py",
                  data_files: dict[str, str] | None = None) -> VXFit:
     """Fit kappa_s, kappa_l, theta (long factor profiled out per day), then the long-factor maps and VVIX map.
@@ -115,7 +117,7 @@ def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m
                                        n_obs=int(m.sum()))
     # EWMA fallback: EWMA over the full VIX history (not just VX days), then sampled on VX days
     v_all = vix.dropna()
-    best_ewma = None
+    best_ewma: tuple[float, float, np.ndarray, float, int] | None = None
     for hl in EWMA_HALFLIVES:
         e = pd.Series(ewma(v_all.to_numpy(dtype=float), hl), index=v_all.index).reindex(fdates).to_numpy()
         x = np.column_stack([e, v_f])
@@ -123,6 +125,8 @@ def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m
         a, b, rmse = _ols(lf[m], x[m])
         if best_ewma is None or rmse < best_ewma[3]:
             best_ewma = (hl, a, b, rmse, int(m.sum()))
+    if best_ewma is None:  # EWMA_HALFLIVES is a non-empty constant
+        raise DataError("no EWMA half-life to fit", column="vix", expected="EWMA_HALFLIVES")
     hl, a, b, rmse, n = best_ewma
     maps["ewma"] = LongFactorMap(inputs=("vix_ewma", "vix"), intercept=a, coef=tuple(float(c) for c in b), rmse=rmse,
                                  n_obs=n)
@@ -131,8 +135,8 @@ def fit_vx_model(panel, vix: pd.Series, *, vix3m: pd.Series | None = None, vix6m
         vv = vvix.loc["2007-01-01":].dropna()
         vx_on = vix.reindex(vv.index)
         m = np.isfinite(vx_on.to_numpy())
-        vvix_a, vvix_b, vvix_rmse = _ols(vv.to_numpy()[m], np.log(vx_on.to_numpy()[m]))
-        vvix_b = float(vvix_b[0])
+        vvix_a, vvix_coef, vvix_rmse = _ols(vv.to_numpy()[m], np.log(vx_on.to_numpy()[m]))
+        vvix_b = float(vvix_coef[0])
         vvix_span = f"{vv.index[0].date()}..{vv.index[-1].date()}"
     else:
         vvix_a, vvix_b, vvix_rmse, vvix_span = 90.0, 0.0, float("nan"), "no VVIX given: constant 90"

@@ -79,7 +79,8 @@ def _times_in_years(dates: ArrayLike, n: int) -> NDArray[np.float64]:
     return t
 
 
-def irr(cash_flows: ArrayLike, dates: ArrayLike, *, max_iter: int = 200, tol: float = 1e-12) -> IRRResult:
+def irr(cash_flows: ArrayLike, dates: ArrayLike, *, max_iter: int = 200,  # noqa: PLR0915 - bracket, Newton, bisection
+        tol: float = 1e-12) -> IRRResult:
     r"""Annualized internal rate of return of each column of ``cash_flows``.
 
     Parameters

@@ -139,7 +139,7 @@ def _window_sums(a: NDArray, *, hi0: int, hi1: int, first_block: bool) -> NDArra
     return out
 
 
-def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, expanding: bool = False,
+def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, expanding: bool = False,  # noqa: PLR0915 - running sums, block by block
                 missing: MissingPolicy = "raise", add_constant: bool = True) -> RollingOLSResult:
     r"""Rolling OLS of ``y`` on ``X`` (plus an intercept) over the last ``window`` rows.
 
