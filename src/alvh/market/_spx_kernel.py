@@ -34,8 +34,8 @@ TAIL_ZF: Final[float] = -3.5
 TAIL_LAMF: Final[float] = 1.5
 #: Damping of the tail weight with the ATM standard deviation: the smile uses ``tail / (1 + DAMP tail sqrt(theta))``,
 #: so the put wing's slope in k, ``3 tail sqrt(theta) / (1 + DAMP tail sqrt(theta))``, stays below 2 (Lee's
-#: moment bound) at any maturity and level; 1.5 is the smallest round value that keeps the butterfly
-#: condition for every tail in [0, 1] and theta up to 10 (1.0 does not: theta 3, tail 1).
+#: moment bound) at any maturity and level; of the two values tried, 1.5 keeps the butterfly condition
+#: for every tail in [0, 1] and theta up to 10 and 1.0 does not (theta 3, tail 1).
 TAIL_DAMP: Final[float] = 1.5
 _LN2: Final[float] = math.log(2.0)
 _SP_ZF: Final[float] = math.log1p(math.exp(TAIL_ZF / TAIL_LAMF))  # sp(ZF / LAMF), so that H(0) = 0
