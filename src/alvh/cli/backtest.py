@@ -119,7 +119,7 @@ def backtest(
 def _num(x: float | None, nd: int = 1) -> str:
     import math
 
-    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"  # type: ignore[arg-type]
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"
 
 
 def _cost_table(hc: dict) -> Table | str:
