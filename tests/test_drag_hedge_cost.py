@@ -3,7 +3,7 @@
 * the ledger: minus each layer's P&L rebuilt from trades.csv (signed cash flows and costs) and the
   final marks equals the hedge cost, to 1e-9 bp;
 * the decomposition sums to the total on every day, path and layer (1e-9 bp) on the 2006-2025 real
-  run and on 1,000 synthetic paths (alvh.engine.synthetic_paths);
+  run and on 1,000 synthetic paths (alvh.simulate.synthetic_paths);
 * the expanding dF/dVIX equals alvh.market.vx.estimate_effective_vega refit on the panel cut at d-1;
 * the bootstrap intervals against hand cases; bad input raises, naming the argument.
 """
@@ -93,7 +93,8 @@ def test_decomposition_is_exact_every_day_on_real_data(real_run):
 @pytest.mark.slow
 def test_decomposition_is_exact_on_1000_synthetic_paths():
     from alvh.config import default_rules
-    from alvh.engine import run_engine, synthetic_paths
+    from alvh.engine import run_engine
+    from alvh.simulate import synthetic_paths
 
     mp = synthetic_paths(1000, 90, seed=2026)
     res = run_engine(default_rules(), mp)
@@ -166,7 +167,8 @@ def test_regime_table_hand_case_and_no_nan():
 
 def test_bad_inputs_name_the_argument():
     from alvh.config import default_rules
-    from alvh.engine import run_engine, synthetic_paths
+    from alvh.engine import run_engine
+    from alvh.simulate import synthetic_paths
 
     mp = synthetic_paths(2, 70, seed=3)
     res = run_engine(default_rules(), mp)
