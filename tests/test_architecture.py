@@ -37,12 +37,7 @@ RANK = {part: i for i, parts in enumerate(LAYERS) for part in parts}
 #: Known cycles, each with its reason (none: issue 9.2 removed the last ones).
 KNOWN_CYCLES: tuple[frozenset[str], ...] = ()
 #: Known upward edges (importer, imported), each with its reason.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    # HedgeAnalysis.summary() renders its text with alvh.report.text (a function-level import; issue 9.5 moved
-    # the text to report/ while 9.6 asks for summary() on the result): to be removed by the lead, e.g. by
-    # rendering through report/ at the call sites (cli, BacktestResult.summary takes the text as data)
-    ("alvh.analytics.analysis", "alvh.report.text"): "HedgeAnalysis.summary() -> report.text.analysis_text",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -5,7 +5,8 @@ its numba pass), ``exposure`` (effective vega, decay curves), ``sensitivity`` (d
 look-ahead). Results: ``hedge_cost`` (the headline cost, its decomposition, what the hedge buys,
 the intervals), ``drag`` (the labelled spot-VIX diagnostic), ``regimes``, ``steward``.
 Wiring: ``analysis`` (:func:`analyze` -> :class:`HedgeAnalysis`, from a backtest result). The
-analysis' text rendering lives in :mod:`alvh.report.text`.
+analysis' text rendering lives in :mod:`alvh.analytics.text`; documents built from results
+(the terminal screen, next the HTML report) in :mod:`alvh.report`.
 """
 
 from alvh.analytics.analysis import HedgeAnalysis, analyze

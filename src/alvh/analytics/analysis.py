@@ -6,7 +6,7 @@ trigger, steward analytics, the spot-VIX diagnostic) on a :class:`~alvh.results.
 the :class:`~alvh.data.MarketData` it ran on. Definitions: docs/drag.md (hedge cost, intervals,
 contango-heavy months, runs past the VX data) and docs/analytics.md (betas, regimes, steward,
 "What analyze() reports"). Everything here is a function of ``(result, market, rules)``: no global
-state. The text rendering is :mod:`alvh.report.text`.
+state. The text rendering is :mod:`alvh.analytics.text`.
 
 Units: hedge cost in basis points of the stated basis (the fixed initial capital by default);
 the diagnostic shortfall in bp of the NAV at the previous close; effective vega in dollars per
@@ -45,6 +45,7 @@ from alvh.analytics.hedge_cost import (
     what_it_buys,
 )
 from alvh.analytics.hedge_cost import TERMS as COST_TERMS
+from alvh.analytics.text import analysis_text
 from alvh.engine.records import InstrumentKind
 from alvh.errors import InputError
 
@@ -197,9 +198,7 @@ class HedgeAnalysis:
 
     # ---------------------------------------------------------------- text
     def summary(self) -> str:
-        """Plain-text report (rendered by :func:`alvh.report.text.analysis_text`)."""
-        from alvh.report.text import analysis_text  # the text lives in report/; imported on use
-
+        """Plain-text report (rendered by :func:`alvh.analytics.text.analysis_text`)."""
         return analysis_text(self)
 
 

@@ -1,5 +1,6 @@
-"""Plain-text rendering of :class:`alvh.analytics.HedgeAnalysis` (the analysis lives in analytics/,
-its words here). Reads the analysis' fields and ``summary_dict()`` only: no computation of figures.
+"""Plain-text rendering of :class:`alvh.analytics.HedgeAnalysis`: its ``summary()`` (the result prints itself,
+as statsmodels' and arch's results do). Reads the analysis' fields and ``summary_dict()`` only: no
+computation of figures. Documents built from results (the terminal screen, the report) are :mod:`alvh.report`.
 
 Order (docs/drag.md): what the hedge cost, what it bought, the seed's claim with its interval, the
 regime table with intervals, the core comparison, exposure, the trigger, steward figures, the
