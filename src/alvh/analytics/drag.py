@@ -217,10 +217,11 @@ def compute_drag(
     """
     n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
     dates = _check_dates(dates, n_days)
-    layer_idx = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
-    layers = tuple(attribution.groups[i] for i in layer_idx)
-    if layer_idx and layer_idx == list(range(layer_idx[0], layer_idx[-1] + 1)):
-        layer_idx = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views instead of copies
+    layer_list = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
+    layers = tuple(attribution.groups[i] for i in layer_list)
+    layer_idx: list[int] | slice = layer_list
+    if layer_list and layer_list == list(range(layer_list[0], layer_list[-1] + 1)):
+        layer_idx = slice(layer_list[0], layer_list[-1] + 1)  # contiguous: views instead of copies
     dcore, from_core = core_vol_change(attribution, vix, core_vol)
     to_bp = _BP / attribution.capital[:, :, None]
 
@@ -443,7 +444,7 @@ def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: fl
         }
     if contango is not None:
         dist = drag_distribution(drag, contango, threshold=threshold, min_days=min_days)
-        block = {}
+        block: dict[str, object] = {}
         for subset in ("all_months", "contango_heavy"):
             row = dist.loc[(subset, "all", "total")]
             block[subset] = {"n_months": int(row["n_months"]), "mean": _json_float(row["mean"]),
@@ -562,24 +563,26 @@ def restrict_drag(drag: Drag, days: np.ndarray | slice) -> Drag:
     past the VX data (docs/drag.md, "Runs past the VX data"). Monthly sums are recomputed
     from the kept days only.
     """
+    sel: np.ndarray | slice
     if isinstance(days, slice):
         sel = days
     else:
-        sel = np.asarray(days)
-        if sel.dtype != bool or sel.shape != (len(drag.dates),):
-            raise InputError(f"shape {sel.shape}, dtype {sel.dtype}", argument="days",
+        sel = mask = np.asarray(days)
+        if mask.dtype != bool or mask.shape != (len(drag.dates),):
+            raise InputError(f"shape {mask.shape}, dtype {mask.dtype}", argument="days",
                              expected=f"a boolean mask of length {len(drag.dates)} or a slice")
-        if not sel.any():
+        if not mask.any():
             raise InputError("no day kept", argument="days", expected="at least one day")
 
-    def cut(a: np.ndarray | None, axis: int = 0) -> np.ndarray | None:
-        if a is None:
-            return None
-        index = [slice(None)] * a.ndim
+    def cut(a: np.ndarray, axis: int = 0) -> np.ndarray:
+        index: list[slice | np.ndarray] = [slice(None)] * a.ndim
         index[axis] = sel
         return a[tuple(index)]
 
+    def cut_optional(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else cut(a)
+
     return Drag(layers=drag.layers, instruments=dict(drag.instruments), dates=drag.dates[sel],
-                daily=cut(drag.daily, 1), maturity=cut(drag.maturity), decorrelation=cut(drag.decorrelation),
-                core_vol_change=cut(drag.core_vol_change), core_vol_source=cut(drag.core_vol_source),
-                counterfactual=cut(drag.counterfactual))
+                daily=cut(drag.daily, 1), maturity=cut_optional(drag.maturity),
+                decorrelation=cut_optional(drag.decorrelation), core_vol_change=cut(drag.core_vol_change),
+                core_vol_source=cut(drag.core_vol_source), counterfactual=cut(drag.counterfactual))
