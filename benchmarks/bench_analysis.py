@@ -19,13 +19,18 @@ import time
 from pathlib import Path
 
 DATA = Path(os.environ.get("ALVH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-IMPORTS = (("spx", "spx/SPX_daily.csv", None), ("vix", "vix_index/VIX_History.csv", None),
-           ("vix9d", "vix_index/VIX9D_History.csv", None), ("vix3m", "vix_index/VIX3M_History.csv", None),
-           ("vix6m", "vix_index/VIX6M_History.csv", None), ("vvix", "vix_index/VVIX_History.csv", None),
-           ("skew", "vix_index/SKEW_History.csv", None),
-           ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz", None),
-           ("breadth", "breadth/nyse_adv_decl_unch_daily.csv", None),
-           ("events", "calendars/cpi_release_dates_2015_2026.csv", "cpi"))
+IMPORTS = (
+    ("spx", "spx/SPX_daily.csv", None),
+    ("vix", "vix_index/VIX_History.csv", None),
+    ("vix9d", "vix_index/VIX9D_History.csv", None),
+    ("vix3m", "vix_index/VIX3M_History.csv", None),
+    ("vix6m", "vix_index/VIX6M_History.csv", None),
+    ("vvix", "vix_index/VVIX_History.csv", None),
+    ("skew", "vix_index/SKEW_History.csv", None),
+    ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz", None),
+    ("breadth", "breadth/nyse_adv_decl_unch_daily.csv", None),
+    ("events", "calendars/cpi_release_dates_2015_2026.csv", "cpi"),
+)
 
 
 def main() -> None:
@@ -47,8 +52,12 @@ def main() -> None:
                 store.import_files(kind, [DATA / rel], name=label)
         md = MarketData.from_store(tmp)
     rules = default_rules()
-    unadjusted = rules.model_copy(update={"rebalance": rules.rebalance.model_copy(update={"enabled": False}),
-                                          "adaptive": rules.adaptive.model_copy(update={"enabled": False})})
+    unadjusted = rules.model_copy(
+        update={
+            "rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+            "adaptive": rules.adaptive.model_copy(update={"enabled": False}),
+        }
+    )
     for label, r in (("default rules", rules), ("unadjusted futures layers", unadjusted)):
         t0 = time.perf_counter()
         res = run_backtest(r, md, args.start, args.end)
@@ -60,8 +69,10 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         best = min(times)
         print(f"=== {label}, {res.dates[0].date()} .. {res.dates[-1].date()} ({len(res.dates)} days)")
-        print(f"engine {t_engine:.2f} s; analyze first call {times[0]:.2f} s, best of {len(times)} {best:.2f} s; "
-              f"analyze / engine = {best / t_engine:.0%} (first call {times[0] / t_engine:.0%})")
+        print(
+            f"engine {t_engine:.2f} s; analyze first call {times[0]:.2f} s, best of {len(times)} {best:.2f} s; "
+            f"analyze / engine = {best / t_engine:.0%} (first call {times[0] / t_engine:.0%})"
+        )
         print(a.summary())
         print()
 

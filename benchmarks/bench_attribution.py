@@ -57,8 +57,10 @@ LADDER = (("short", 0.04, 5, 35), ("mid", 0.04, 30, 90), ("long", 0.02, 90, 180)
 # ------------------------------------------------------------------ real data, read directly from the shared files
 def load_real(start: str = "2006-01-03", end: str = "2025-06-18"):
     """Trading days with a VX curve, spot VIX close, and the (day x contract) settle and DTE panels."""
-    vx = pd.read_csv(DATA / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz",
-                     usecols=["trade_date", "contract", "expiry", "settle", "dte_cal"])
+    vx = pd.read_csv(
+        DATA / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz",
+        usecols=["trade_date", "contract", "expiry", "settle", "dte_cal"],
+    )
     vx = vx[(vx.trade_date >= start) & (vx.trade_date <= end)]
     vix = pd.read_csv(DATA / "vix_index" / "VIX_History.csv")
     vix.index = pd.to_datetime(vix["DATE"], format="%m/%d/%Y")
@@ -92,9 +94,23 @@ def ladder_records(dates, spot, settle, dte) -> tuple[PositionRecords, np.ndarra
     """
     n_days, n_layers = len(dates), len(LADDER)
     shape = (n_days, 1, n_layers)
-    fields = {name: np.full(shape, np.nan) for name in (
-        "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
-        "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")}
+    fields = {
+        name: np.full(shape, np.nan)
+        for name in (
+            "strike",
+            "t_prev",
+            "t_now",
+            "underlying_prev",
+            "underlying_now",
+            "underlying_rolldown",
+            "vol_prev",
+            "vol_now",
+            "rate_prev",
+            "div_prev",
+            "price_prev",
+            "price_now",
+        )
+    }
     kind = np.zeros(shape, dtype=np.int8)
     qty = np.zeros(shape)
     front = np.empty(n_days)
@@ -111,9 +127,17 @@ def ladder_records(dates, spot, settle, dte) -> tuple[PositionRecords, np.ndarra
                     raise ValueError(f"held contract has no settle on {dates[d].date()}")
                 f0, f1 = settle[d - 1, c], settle[d, c]
                 roll = _curve_at(spot[d - 1], settle[d - 1], dte[d - 1], max(dte[d, c], 0))
-                row = dict(t_prev=dte[d - 1, c] / 365, t_now=max(dte[d, c], 0) / 365, underlying_prev=f0,
-                           underlying_now=f1, underlying_rolldown=roll if dte[d, c] > 0 else spot[d - 1],
-                           price_prev=f0, price_now=f1, rate_prev=0.0, div_prev=0.0)
+                row = dict(
+                    t_prev=dte[d - 1, c] / 365,
+                    t_now=max(dte[d, c], 0) / 365,
+                    underlying_prev=f0,
+                    underlying_now=f1,
+                    underlying_rolldown=roll if dte[d, c] > 0 else spot[d - 1],
+                    price_prev=f0,
+                    price_now=f1,
+                    rate_prev=0.0,
+                    div_prev=0.0,
+                )
                 for name, value in row.items():
                     fields[name][d, 0, li] = value
                 kind[d, 0, li] = InstrumentKind.VX_FUTURE
@@ -126,8 +150,11 @@ def ladder_records(dates, spot, settle, dte) -> tuple[PositionRecords, np.ndarra
                 c_new = int(inside[-1]) if inside.size else int(listed[0])
                 held[li] = c_new
                 size[li] = weight * CAPITAL / (settle[d, c_new] * VX_MULTIPLIER)
-    slots = SlotInfo(names=tuple(f"{n}.vx" for n, *_ in LADDER), component=tuple(n for n, *_ in LADDER),
-                     multiplier=np.full(n_layers, VX_MULTIPLIER))
+    slots = SlotInfo(
+        names=tuple(f"{n}.vx" for n, *_ in LADDER),
+        component=tuple(n for n, *_ in LADDER),
+        multiplier=np.full(n_layers, VX_MULTIPLIER),
+    )
     return PositionRecords(slots=slots, kind=kind, quantity=qty, is_call=np.zeros(shape, bool), **fields), front
 
 
@@ -161,10 +188,13 @@ def analyse(records, dates, vix, front, sens):
     """Attribution + exposure + drag: the analytics this benchmark times."""
     att = attribute(records, capital=CAPITAL)
     ev = effective_vega(records, sens)
-    drag = compute_drag(att, dates=dates, vix=vix, instruments=layer_instruments(records, att.groups[1:]
-                                                                                  if att.groups[0] == "core"
-                                                                                  else att.groups),
-                        effective_vega=ev.per_group)
+    drag = compute_drag(
+        att,
+        dates=dates,
+        vix=vix,
+        instruments=layer_instruments(records, att.groups[1:] if att.groups[0] == "core" else att.groups),
+        effective_vega=ev.per_group,
+    )
     share = contango_share(dates, front, vix)
     dist = drag_distribution(drag, share)
     return att, ev, drag, share, dist
@@ -191,23 +221,36 @@ def real_data_section() -> dict:
     t0 = time.perf_counter()
     att, ev, drag, share, dist = analyse(rec, dates, vix, front, sens)
     t_analytics = time.perf_counter() - t0
-    print(f"REAL DATA {dates[0].date()} .. {dates[-1].date()}: {len(dates)} days, "
-          f"{int((share >= 0.8).sum())}/{len(share)} months contango-heavy")
+    print(
+        f"REAL DATA {dates[0].date()} .. {dates[-1].date()}: {len(dates)} days, "
+        f"{int((share >= 0.8).sum())}/{len(share)} months contango-heavy"
+    )
     print(f"  standalone ladder (records, pure-python day loop): {t_ladder:.2f} s; load {t_load:.2f} s")
-    print(f"  attribution + exposure + drag + distribution: {t_analytics:.3f} s "
-          f"({t_analytics / t_ladder:.1%} of the ladder's time); sum error {att.sum_error():.2e} $")
-    print("  dF/dVIX by DTE bucket (benchmark estimate):",
-          ", ".join(f"{k}d {v:.2f}" for k, v in sens.table.items() if k in (0, 30, 60, 90, 150, 240)))
+    print(
+        f"  attribution + exposure + drag + distribution: {t_analytics:.3f} s "
+        f"({t_analytics / t_ladder:.1%} of the ladder's time); sum error {att.sum_error():.2e} $"
+    )
+    print(
+        "  dF/dVIX by DTE bucket (benchmark estimate):",
+        ", ".join(f"{k}d {v:.2f}" for k, v in sens.table.items() if k in (0, 30, 60, 90, 150, 240)),
+    )
     print_distribution(dist, drag.layers)
     summary = drag_summary(drag, contango=share)
-    print("  summary.json block:", summary["total_drag_bp_per_month"], summary["split_bp_per_month"],
-          summary.get("correlation_split_bp_per_month"))
+    print(
+        "  summary.json block:",
+        summary["total_drag_bp_per_month"],
+        summary["split_bp_per_month"],
+        summary.get("correlation_split_bp_per_month"),
+    )
     for layer in drag.layers:
         curve = decay_curve(rec, ev, layer, max_days=60)
         picks = [h for h in (0, 5, 10, 20, 40, 60) if h in curve.index]
-        print(f"  decay {layer}: dV/dVIX per contract by days held "
-              + ", ".join(f"{h}:{curve.loc[h, 'per_contract']:.2f}" for h in picks)
-              + "; relative " + ", ".join(f"{h}:{curve.loc[h, 'relative']:.2f}" for h in picks))
+        print(
+            f"  decay {layer}: dV/dVIX per contract by days held "
+            + ", ".join(f"{h}:{curve.loc[h, 'per_contract']:.2f}" for h in picks)
+            + "; relative "
+            + ", ".join(f"{h}:{curve.loc[h, 'relative']:.2f}" for h in picks)
+        )
     return {"summary": summary, "dist": dist, "t_analytics": t_analytics}
 
 
@@ -247,22 +290,48 @@ def synthetic_records(n_days: int, n_paths: int, seed: int = 20261126) -> tuple[
     beta = np.exp(-dte0 / 60)
     f0 = vix[:, :, None] - np.r_[np.zeros((1, n_paths)), np.diff(vix, axis=0)][:, :, None] + slope * dte0
     froll = f0 - slope
-    f1 = froll + beta * np.r_[np.zeros((1, n_paths)), np.diff(vix, axis=0)][:, :, None] \
+    f1 = (
+        froll
+        + beta * np.r_[np.zeros((1, n_paths)), np.diff(vix, axis=0)][:, :, None]
         + rng.normal(0, 0.15, (n_days, n_paths, 3))
-    for _name, arr, fut in (("t0", t0, dte0 / 365), ("t1", t1, (dte0 - 1) / 365), ("s0", s0, f0), ("s1", s1, f1),
-                           ("p0", p0, f0), ("p1", p1, f1)):
+    )
+    for _name, arr, fut in (
+        ("t0", t0, dte0 / 365),
+        ("t1", t1, (dte0 - 1) / 365),
+        ("s0", s0, f0),
+        ("s1", s1, f1),
+        ("p0", p0, f0),
+        ("p1", p1, f1),
+    ):
         arr[..., 4:] = fut
     ur = s0.copy()
     ur[..., 4:] = froll
     v0 = np.where(kind == InstrumentKind.SPX_OPTION, v0, np.nan)
     v1 = np.where(kind == InstrumentKind.SPX_OPTION, v1, np.nan)
     qty[0] = 0.0
-    slots = SlotInfo(names=("sp", "lp", "sc", "lc", "short.vx", "mid.vx", "long.vx"),
-                     component=("core",) * 4 + ("short", "mid", "long"),
-                     multiplier=np.array([100.0] * 4 + [1000.0] * 3))
-    rec = PositionRecords(slots=slots, kind=kind, quantity=qty, is_call=is_call, strike=strike, t_prev=t0, t_now=t1,
-                          underlying_prev=s0, underlying_now=s1, underlying_rolldown=ur, vol_prev=v0, vol_now=v1,
-                          rate_prev=r, div_prev=y, price_prev=p0, price_now=p1)
+    slots = SlotInfo(
+        names=("sp", "lp", "sc", "lc", "short.vx", "mid.vx", "long.vx"),
+        component=("core",) * 4 + ("short", "mid", "long"),
+        multiplier=np.array([100.0] * 4 + [1000.0] * 3),
+    )
+    rec = PositionRecords(
+        slots=slots,
+        kind=kind,
+        quantity=qty,
+        is_call=is_call,
+        strike=strike,
+        t_prev=t0,
+        t_now=t1,
+        underlying_prev=s0,
+        underlying_now=s1,
+        underlying_rolldown=ur,
+        vol_prev=v0,
+        vol_now=v1,
+        rate_prev=r,
+        div_prev=y,
+        price_prev=p0,
+        price_now=p1,
+    )
     front = vix + 1.0
     return rec, front
 
@@ -283,15 +352,21 @@ def synthetic_section(n_days: int, n_paths: int) -> float:
     drag_distribution(drag, share)
     drag_summary(drag, contango=share)
     t_drag = time.perf_counter() - t0
-    print(f"SYNTHETIC {n_days} days x {n_paths} paths x 7 slots: build {t_build:.2f} s, "
-          f"attribution {t_att:.2f} s, exposure+drag+distribution {t_drag:.2f} s, "
-          f"total analytics {t_att + t_drag:.2f} s; sum error {att.sum_error():.2e} $")
+    print(
+        f"SYNTHETIC {n_days} days x {n_paths} paths x 7 slots: build {t_build:.2f} s, "
+        f"attribution {t_att:.2f} s, exposure+drag+distribution {t_drag:.2f} s, "
+        f"total analytics {t_att + t_drag:.2f} s; sum error {att.sum_error():.2e} $"
+    )
     return t_att + t_drag
 
 
 # ------------------------------------------------------------------ the engine's runs
-REAL_IMPORTS = (("spx", "spx/SPX_daily.csv"), ("vix", "vix_index/VIX_History.csv"),
-                ("vvix", "vix_index/VVIX_History.csv"), ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz"))
+REAL_IMPORTS = (
+    ("spx", "spx/SPX_daily.csv"),
+    ("vix", "vix_index/VIX_History.csv"),
+    ("vvix", "vix_index/VVIX_History.csv"),
+    ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz"),
+)
 
 
 def _group_costs(result, groups) -> np.ndarray:
@@ -324,11 +399,25 @@ def engine_analytics(result, *, vix, front_vx, sensitivity, capital=None, estima
     cap = nav_prev if capital is None else capital
     if estimate is not None:
         sensitivity = records_sensitivity(result.records, estimate=estimate, rows=rows)
-    out = drag_analysis(result.records, dates=result.dates, capital=cap, vix=vix, front_vx=front_vx,
-                        cost_pnl=_group_costs(result, groups), financing_pnl=result.financing,
-                        sensitivity=sensitivity)
-    hc = hcm.hedge_cost(out.attribution, out.exposure.per_group, dates=result.dates, vix=vix,
-                        capital=float(result.capital), nav_prev=nav_prev, instruments=out.drag.instruments)
+    out = drag_analysis(
+        result.records,
+        dates=result.dates,
+        capital=cap,
+        vix=vix,
+        front_vx=front_vx,
+        cost_pnl=_group_costs(result, groups),
+        financing_pnl=result.financing,
+        sensitivity=sensitivity,
+    )
+    hc = hcm.hedge_cost(
+        out.attribution,
+        out.exposure.per_group,
+        dates=result.dates,
+        vix=vix,
+        capital=float(result.capital),
+        nav_prev=nav_prev,
+        instruments=out.drag.instruments,
+    )
     summary = hcm.hedge_cost_summary(hc)
     hcm.monthly_table(hc)
     summary["what_it_buys"] = hcm.what_it_buys(hc)
@@ -354,17 +443,42 @@ def analytics_breakdown(result, *, vix, front_vx, sensitivity) -> dict[str, floa
 
     rec = result.records
     groups, _ = slot_groups(rec)
-    att = timed("attribute", attribute, rec, capital=nav_prev_close(result), cost_pnl=_group_costs(result, groups),
-                financing_pnl=result.financing, trust_marks=True)
+    att = timed(
+        "attribute",
+        attribute,
+        rec,
+        capital=nav_prev_close(result),
+        cost_pnl=_group_costs(result, groups),
+        financing_pnl=result.financing,
+        trust_marks=True,
+    )
     layers = tuple(g for g in att.groups if g not in NON_LAYER_GROUPS)
     ev = timed("effective_vega", effective_vega, rec, sensitivity)
     instruments = timed("drag: layer_instruments", layer_instruments, rec, layers)
-    drag = timed("drag: compute_drag", compute_drag, att, dates=result.dates, vix=vix, instruments=instruments,
-                 effective_vega=ev.per_group)
-    share = None if front_vx is None else timed("drag: contango_share", contango_share, drag.dates, front_vx,
-                                                np.asarray(vix, float) if np.ndim(vix) == 1 else vix[:, 0])
-    timed("drag: summary + monthly table", lambda: (drag_summary(drag, contango=share),
-                                                   monthly_drag_table(drag, contango=share)))
+    drag = timed(
+        "drag: compute_drag",
+        compute_drag,
+        att,
+        dates=result.dates,
+        vix=vix,
+        instruments=instruments,
+        effective_vega=ev.per_group,
+    )
+    share = (
+        None
+        if front_vx is None
+        else timed(
+            "drag: contango_share",
+            contango_share,
+            drag.dates,
+            front_vx,
+            np.asarray(vix, float) if np.ndim(vix) == 1 else vix[:, 0],
+        )
+    )
+    timed(
+        "drag: summary + monthly table",
+        lambda: (drag_summary(drag, contango=share), monthly_drag_table(drag, contango=share)),
+    )
     if share is not None:
         timed("drag: distribution", drag_distribution, drag, share)
     timed("attribution.totals(bp)", att.totals, "bp")
@@ -375,18 +489,28 @@ def analytics_breakdown(result, *, vix, front_vx, sensitivity) -> dict[str, floa
 
 def print_breakdown(parts: dict[str, float], t_engine: float) -> None:
     total = sum(parts.values())
-    print(f"  where the analytics time goes (each part timed alone, sum {total:.2f} s = {total / t_engine:.1%} "
-          "of the engine): " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
+    print(
+        f"  where the analytics time goes (each part timed alone, sum {total:.2f} s = {total / t_engine:.1%} "
+        "of the engine): " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+    )
 
 
 def _variants(rules):
     """(label, rules) pairs: the default rules, and the seed's unadjusted layers with futures and with calls."""
-    unadjusted = rules.model_copy(update={"rebalance": rules.rebalance.model_copy(update={"enabled": False}),
-                                          "adaptive": rules.adaptive.model_copy(update={"enabled": False})})
-    calls = unadjusted.model_copy(update={"layers": [la.model_copy(update={"instrument": "vix_call"})
-                                                     for la in unadjusted.layers]})
-    return (("default rules (beta-ratio rebalance on)", rules), ("unadjusted futures layers", unadjusted),
-            ("unadjusted VIX-call layers", calls))
+    unadjusted = rules.model_copy(
+        update={
+            "rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+            "adaptive": rules.adaptive.model_copy(update={"enabled": False}),
+        }
+    )
+    calls = unadjusted.model_copy(
+        update={"layers": [la.model_copy(update={"instrument": "vix_call"}) for la in unadjusted.layers]}
+    )
+    return (
+        ("default rules (beta-ratio rebalance on)", rules),
+        ("unadjusted futures layers", unadjusted),
+        ("unadjusted VIX-call layers", calls),
+    )
 
 
 def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", variants: str = "all") -> dict:
@@ -412,8 +536,10 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
     # look-ahead; printed for comparison) and the analytics' no-look-ahead expanding estimate (used)
     table = estimate_effective_vega(md.vx, vix)
     sens = effective_vega_history(table)
-    print("ENGINE: whole-run dF/dVIX from alvh.market.vx.estimate_effective_vega (for comparison): "
-          + ", ".join(f"{k} {b:.2f}" for k, b in table["beta"].items()))
+    print(
+        "ENGINE: whole-run dF/dVIX from alvh.market.vx.estimate_effective_vega (for comparison): "
+        + ", ".join(f"{k} {b:.2f}" for k, b in table["beta"].items())
+    )
     from alvh.analytics.sensitivity import expanding_dfdvix
 
     est = expanding_dfdvix(full.vx.settle, full.vx.dte, full.vix["close"].to_numpy(float), full.dates)
@@ -431,18 +557,24 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
         t_analytics = time.perf_counter() - t0
         att = out.attribution
         fixed, _, _ = engine_analytics(result, vix=vix, front_vx=front, sensitivity=sens, capital=result.capital)
-        print(f"ENGINE REAL DATA {md.dates[0].date()} .. {md.dates[-1].date()}, {label} "
-              f"(layers: {', '.join(f'{la.name} {la.weight:.0%} {la.instrument}' for la in rules.layers)}; core on)")
-        print(f"  engine {t_engine:.2f} s; attribution+exposure+hedge cost+diagnostic+tables {t_analytics:.2f} s "
-              f"= {t_analytics / t_engine:.1%} of the engine (target <= 30%); sum error {att.sum_error():.2e} $")
+        print(
+            f"ENGINE REAL DATA {md.dates[0].date()} .. {md.dates[-1].date()}, {label} "
+            f"(layers: {', '.join(f'{la.name} {la.weight:.0%} {la.instrument}' for la in rules.layers)}; core on)"
+        )
+        print(
+            f"  engine {t_engine:.2f} s; attribution+exposure+hedge cost+diagnostic+tables {t_analytics:.2f} s "
+            f"= {t_analytics / t_engine:.1%} of the engine (target <= 30%); sum error {att.sum_error():.2e} $"
+        )
         bought = hsum["what_it_buys"]
-        print(f"  HEDGE COST: {hsum['total_bp_per_month']:.2f} bp/month of the {hsum['basis']} = "
-              + " + ".join(f"{k} {v:.2f}" for k, v in hsum["split_bp_per_month"].items())
-              + f"; decomposition max error {hsum['decomposition_max_error_bp']:.1e} bp; max drawdown core "
-              f"{bought['core_alone']['max_drawdown_pct']:.1f}% -> with layers "
-              f"{bought['core_plus_layers']['max_drawdown_pct']:.1f}%, "
-              f"ES95 {bought['core_alone']['es95_monthly_pct']:.2f}%"
-              f" -> {bought['core_plus_layers']['es95_monthly_pct']:.2f}%")
+        print(
+            f"  HEDGE COST: {hsum['total_bp_per_month']:.2f} bp/month of the {hsum['basis']} = "
+            + " + ".join(f"{k} {v:.2f}" for k, v in hsum["split_bp_per_month"].items())
+            + f"; decomposition max error {hsum['decomposition_max_error_bp']:.1e} bp; max drawdown core "
+            f"{bought['core_alone']['max_drawdown_pct']:.1f}% -> with layers "
+            f"{bought['core_plus_layers']['max_drawdown_pct']:.1f}%, "
+            f"ES95 {bought['core_alone']['es95_monthly_pct']:.2f}%"
+            f" -> {bought['core_plus_layers']['es95_monthly_pct']:.2f}%"
+        )
         overhead[label] = (t_engine, t_analytics)
         if label == chosen[0][0]:
             print_breakdown(analytics_breakdown(result, vix=vix, front_vx=front, sensitivity=sens), t_engine)
@@ -450,35 +582,48 @@ def engine_real_section(start: str = "2006-01-03", end: str = "2025-06-18", vari
         print(f"  attribution total {att.total.sum():,.2f} $ vs engine P&L - costs + financing {engine_total:,.2f} $")
         residual = np.abs(att.term("residual")).sum(axis=(0, 1))
         explained = sum(np.abs(att.term(t)).sum(axis=(0, 1)) for t in ("delta", "gamma", "vega", "theta", "carry"))
-        print("  |residual| / |delta+gamma+vega+theta+carry| by group: "
-              + ", ".join(f"{g} {r / e:.2%}" for g, r, e in zip(att.groups, residual, explained, strict=True) if e > 0))
+        print(
+            "  |residual| / |delta+gamma+vega+theta+carry| by group: "
+            + ", ".join(f"{g} {r / e:.2%}" for g, r, e in zip(att.groups, residual, explained, strict=True) if e > 0)
+        )
         print("  whole-run attribution, bp (sum of daily bp of the previous close's NAV):")
         print("    " + att.totals("bp").round(1).to_string().replace("\n", "\n    "))
         print_distribution(out.distribution, out.drag.layers)
         summ = out.summary
-        print(f"  headline: total drag {summ['total_drag_bp_per_month']:.1f} bp/month "
-              f"({summ['instruments']}); split {({k: round(v, 1) for k, v in summ['split_bp_per_month'].items()})}; "
-              f"correlation = {({k: round(v, 1) for k, v in summ.get('correlation_split_bp_per_month', {}).items()})}")
-        print(f"  (bp of the NAV at the previous close; NAV {result.nav[0, 0]:,.0f} -> {result.nav[-1, 0]:,.0f} $. "
-              f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
-              f"bp/month, contango-heavy median "
-              f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})")
+        print(
+            f"  headline: total drag {summ['total_drag_bp_per_month']:.1f} bp/month "
+            f"({summ['instruments']}); split { ({k: round(v, 1) for k, v in summ['split_bp_per_month'].items()}) }; "
+            f"correlation = { ({k: round(v, 1) for k, v in summ.get('correlation_split_bp_per_month', {}).items()}) }"
+        )
+        print(
+            f"  (bp of the NAV at the previous close; NAV {result.nav[0, 0]:,.0f} -> {result.nav[-1, 0]:,.0f} $. "
+            f"In bp of the fixed starting capital instead: total {fixed.summary['total_drag_bp_per_month']:.1f} "
+            f"bp/month, contango-heavy median "
+            f"{fixed.summary['monthly_total_drag_bp']['contango_heavy']['median']:.1f})"
+        )
         legs = compute_drag(att, dates=result.dates, vix=vix, core_vol="legs")
         dcore = att.core_iv_change[:, 0]
         held = np.isfinite(dcore)
-        print(f"  core vol source: spot VIX (default). With the core legs' own IV changes instead: total drag "
-              f"{drag_summary(legs)['total_drag_bp_per_month']:.1f} bp/month; legs' IV change mean "
-              f"{dcore[held].mean():+.3f} pts/day vs VIX {np.diff(vix, prepend=vix[0])[held].mean():+.3f}, "
-              f"correlation {np.corrcoef(dcore[held], np.diff(vix, prepend=vix[0])[held])[0, 1]:.2f}")
+        print(
+            f"  core vol source: spot VIX (default). With the core legs' own IV changes instead: total drag "
+            f"{drag_summary(legs)['total_drag_bp_per_month']:.1f} bp/month; legs' IV change mean "
+            f"{dcore[held].mean():+.3f} pts/day vs VIX {np.diff(vix, prepend=vix[0])[held].mean():+.3f}, "
+            f"correlation {np.corrcoef(dcore[held], np.diff(vix, prepend=vix[0])[held])[0, 1]:.2f}"
+        )
         ch = summ["monthly_total_drag_bp"]["contango_heavy"]
-        print(f"  contango-heavy months: n {ch['n_months']}, mean {ch['mean']:.1f}, median {ch['median']:.1f}, "
-              f"5-95% {ch['q05']:.1f}..{ch['q95']:.1f} bp/month; seed claim {SEED_CLAIM_BP_PER_MONTH}")
+        print(
+            f"  contango-heavy months: n {ch['n_months']}, mean {ch['mean']:.1f}, median {ch['median']:.1f}, "
+            f"5-95% {ch['q05']:.1f}..{ch['q95']:.1f} bp/month; seed claim {SEED_CLAIM_BP_PER_MONTH}"
+        )
         for layer in out.drag.layers:
             curve = out.decay[layer]
             picks = [h for h in (0, 5, 10, 20, 40, 60) if h in curve.index]
-            print(f"  decay {layer}: effective vega $/VIX pt by days held "
-                  + ", ".join(f"{h}:{curve.loc[h, 'effective_vega']:,.0f}" for h in picks)
-                  + "; relative " + ", ".join(f"{h}:{curve.loc[h, 'relative']:.2f}" for h in picks))
+            print(
+                f"  decay {layer}: effective vega $/VIX pt by days held "
+                + ", ".join(f"{h}:{curve.loc[h, 'effective_vega']:,.0f}" for h in picks)
+                + "; relative "
+                + ", ".join(f"{h}:{curve.loc[h, 'relative']:.2f}" for h in picks)
+            )
     return overhead
 
 
@@ -500,6 +645,7 @@ def engine_synthetic_section(n_days: int, n_paths: int) -> tuple[float, float]:
 
         def sens(dte):
             return np.exp(-kappa * np.asarray(dte, float) / 365.0)
+
     times = []
     out = None
     for _ in range(2):  # the first call also loads (or compiles) the numba kernel
@@ -507,12 +653,14 @@ def engine_synthetic_section(n_days: int, n_paths: int) -> tuple[float, float]:
         t0 = time.perf_counter()
         out, hc, hsum = engine_analytics(result, vix=paths.vix_close, front_vx=None, sensitivity=sens)
         times.append(time.perf_counter() - t0)
-    print(f"ENGINE SYNTHETIC {n_days} days x {n_paths} paths (default rules): paths {t_paths:.2f} s, "
-          f"engine {t_engine:.2f} s, analytics first call {times[0]:.2f} s = {times[0] / t_engine:.1%}, "
-          f"second call {times[1]:.2f} s = {times[1] / t_engine:.1%} of the engine (target <= 30%; "
-          f"attribution backend {out.attribution.meta['backend']}); sum error {out.attribution.sum_error():.2e} $; "
-          f"hedge cost {hsum['total_bp_per_month']:.1f} bp/month of the initial capital (decomposition max error "
-          f"{hsum['decomposition_max_error_bp']:.1e} bp); diagnostic {out.summary['total_drag_bp_per_month']:.1f}")
+    print(
+        f"ENGINE SYNTHETIC {n_days} days x {n_paths} paths (default rules): paths {t_paths:.2f} s, "
+        f"engine {t_engine:.2f} s, analytics first call {times[0]:.2f} s = {times[0] / t_engine:.1%}, "
+        f"second call {times[1]:.2f} s = {times[1] / t_engine:.1%} of the engine (target <= 30%; "
+        f"attribution backend {out.attribution.meta['backend']}); sum error {out.attribution.sum_error():.2e} $; "
+        f"hedge cost {hsum['total_bp_per_month']:.1f} bp/month of the initial capital (decomposition max error "
+        f"{hsum['decomposition_max_error_bp']:.1e} bp); diagnostic {out.summary['total_drag_bp_per_month']:.1f}"
+    )
     del out, hc, hsum  # the breakdown runs without the last call's arrays held, like the calls above
     print_breakdown(analytics_breakdown(result, vix=paths.vix_close, front_vx=None, sensitivity=sens), t_engine)
     return t_engine, times[1]
@@ -524,8 +672,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=252)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
-    parser.add_argument("--records-only", action="store_true",
-                        help="synthetic: time the analytics on benchmark-built records (no engine run)")
+    parser.add_argument(
+        "--records-only",
+        action="store_true",
+        help="synthetic: time the analytics on benchmark-built records (no engine run)",
+    )
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--variants", choices=("all", "default"), default="all")
     args = parser.parse_args(argv)
@@ -539,11 +690,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.records_only or args.skip_engine:
             synthetic_section(args.days, args.paths)
         else:
-            overhead[f"synthetic {args.days} days x {args.paths} paths (second call)"] = \
-                engine_synthetic_section(args.days, args.paths)
+            overhead[f"synthetic {args.days} days x {args.paths} paths (second call)"] = engine_synthetic_section(
+                args.days, args.paths
+            )
     if overhead:
-        print("OVERHEAD (attribution + exposure + hedge cost + diagnostic + tables, over the engine's time in the same "
-              "run; target <= 30%)")
+        print(
+            "OVERHEAD (attribution + exposure + hedge cost + diagnostic + tables, over the engine's time in the same "
+            "run; target <= 30%)"
+        )
         for label, (t_engine, t_analytics) in overhead.items():
             print(f"  {label}: engine {t_engine:.2f} s, analytics {t_analytics:.2f} s = {t_analytics / t_engine:.1%}")
     return 0

@@ -64,15 +64,26 @@ def _row(name: str, runs: list[tuple[float, float]], target: float | None) -> di
     walls, cpus = [w for w, _ in runs], [c for _, c in runs]
     out = {"min": min(walls), "median": statistics.median(walls), "cpu": min(cpus)}
     goal = f"  (target < {target:g} s)" if target is not None else ""
-    print(f"{name:<34} wall min {out['min']:7.3f} s  median {out['median']:7.3f} s  "
-          f"CPU min {out['cpu']:7.3f} s  n={len(runs)}{goal}")
+    print(
+        f"{name:<34} wall min {out['min']:7.3f} s  median {out['median']:7.3f} s  "
+        f"CPU min {out['cpu']:7.3f} s  n={len(runs)}{goal}"
+    )
     return out
 
 
 def _imports(cmd: list[str], top: int = 12) -> None:
-    r = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                        "import sys; from alvh.cli import run; sys.exit(run(sys.argv[1:]))", *cmd],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import sys; from alvh.cli import run; sys.exit(run(sys.argv[1:]))",
+            *cmd,
+        ],
+        capture_output=True,
+        text=True,
+    )
     rows = []
     for line in r.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
@@ -162,11 +173,15 @@ def main() -> None:
     _row("alvh data info (real store)", info, 0.6)
     b = _row(f"alvh backtest {START[:4]}-{END[:4]} (process)", bt, 2.0)
     p = _row("peer pandas loop (process)", peer, None)
-    print(f"peer / alvh backtest: wall (min) {p['min'] / b['min']:.2f}x, wall (median) "
-          f"{p['median'] / b['median']:.2f}x, CPU {p['cpu'] / b['cpu']:.2f}x  (target >= 5x)")
+    print(
+        f"peer / alvh backtest: wall (min) {p['min'] / b['min']:.2f}x, wall (median) "
+        f"{p['median'] / b['median']:.2f}x, CPU {p['cpu'] / b['cpu']:.2f}x  (target >= 5x)"
+    )
     if a.breakdown:
-        print(f"where the backtest's time goes (CPU seconds of one process, stage by stage; load "
-              f"{os.getloadavg()[0]:.2f}):")
+        print(
+            f"where the backtest's time goes (CPU seconds of one process, stage by stage; load "
+            f"{os.getloadavg()[0]:.2f}):"
+        )
         r = subprocess.run([sys.executable, "-c", _BREAKDOWN, str(store), START, END], capture_output=True, text=True)
         print(r.stdout.rstrip() or r.stderr[-2000:])
     if a.imports:

@@ -50,8 +50,7 @@ def main() -> None:
     first, warm = timed(lambda: read_vx_long(vx_csv), args.repeat)
     frame = read_vx_long(vx_csv)
     print(f"VX rows: {len(frame)}, contracts: {frame['contract'].nunique()}")
-    print(f"read_vx_long (parse + validate CSV): first {first:.3f} s (includes calendar cache), "
-          f"median {warm:.3f} s")
+    print(f"read_vx_long (parse + validate CSV): first {first:.3f} s (includes calendar cache), median {warm:.3f} s")
 
     with tempfile.TemporaryDirectory() as tmp:
         with Store.open(tmp) as store:
@@ -64,10 +63,13 @@ def main() -> None:
             _, both = timed(lambda: VXPanel.from_long(store.vx_frame()), args.repeat)
             panel = VXPanel.from_long(long)
         print(f"Store.vx_frame (DuckDB -> DataFrame): median {read:.3f} s")
-        print(f"VXPanel.from_long (pivot {panel.settle.shape[0]} days x {panel.settle.shape[1]} contracts): "
-              f"median {pivot:.4f} s")
-        print(f"load full VX history + build daily curve panel: median {both:.3f} s "
-              f"= {both / 1.0:.2f} x the 1 s target")
+        print(
+            f"VXPanel.from_long (pivot {panel.settle.shape[0]} days x {panel.settle.shape[1]} contracts): "
+            f"median {pivot:.4f} s"
+        )
+        print(
+            f"load full VX history + build daily curve panel: median {both:.3f} s = {both / 1.0:.2f} x the 1 s target"
+        )
         for kind, rel in (("spx", "spx/SPX_daily.csv"), ("vix", "vix_index/VIX_History.csv")):
             with Store.open(tmp) as store:
                 store.import_files(kind, [args.shared / rel])

@@ -45,15 +45,17 @@ def _many(n_paths: int, n_days: int, backend: str) -> None:
     t2 = time.perf_counter()
     res = run_engine(default_rules(), mp, backend=backend)
     t3 = time.perf_counter()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # KiB -> GiB
-    print(f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; tail-weight smile, two-factor VX curve, "
-          f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s "
-          f"(+ paths and market model {t2 - t1:.1f} s, "
-          f"+ surface tables {t1 - t0:.1f} s), peak RSS {rss:.2f} GiB; {len(res.trades):,} trades, "
-          f"mean final NAV {res.nav[-1].mean():,.0f}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+    print(
+        f"{n_paths:,} paths x {n_days} days (synthetic GBM SPX / log-OU VIX; tail-weight smile, two-factor VX curve, "
+        f"tenor VIX-option vol; default rules; backend {backend}): engine {t3 - t2:.1f} s "
+        f"(+ paths and market model {t2 - t1:.1f} s, "
+        f"+ surface tables {t1 - t0:.1f} s), peak RSS {rss:.2f} GiB; {len(res.trades):,} trades, "
+        f"mean final NAV {res.nav[-1].mean():,.0f}"
+    )
 
 
-def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
+def _breakdown(rules, mp, backend: str) -> None:
     """One instrumented run: wall-clock per engine part (wrapping methods; nested parts are not double-counted)."""
     from alvh.engine import core_rules, fills, layer_rules, marks, rebalance, recording, run_engine, simulate
     from alvh.pricing import _numba
@@ -63,10 +65,10 @@ def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
     acc: dict[str, float] = defaultdict(float)
     stack: list[str] = []
 
-    def wrap(owner, name: str, label: str):  # noqa: ANN001, ANN202
+    def wrap(owner, name: str, label: str):
         fn = getattr(owner, name)
 
-        def inner(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        def inner(*a, **k):
             t = time.perf_counter()
             stack.append(label)
             try:
@@ -82,18 +84,25 @@ def _breakdown(rules, mp, backend: str) -> None:  # noqa: ANN001
         return fn
 
     # the day's stages (module functions, called through their module so that wrapping them here times them)
-    targets = [(simulate, "day", "day loop: financing, stage calls (rest)"),
-               (marks, "mark_day", "market marks (rest)"), (marks, "vx_day", "VX day tables (marks, roll-downs)"),
-               (recording, "write_row", "records row and slot P&L"), (recording, "close_day", "NAV, greeks, snapshot"),
-               (fills, "settle_expiries", "settle expiries (rest)"), (fills, "trade", "trade booking and ledger"),
-               (core_rules, "apply_core", "core rules (exits, entry, strikes)"),
-               (layer_rules, "apply_layers", "layer rolls / resizes"),
-               (rebalance, "layer_vega_pnl", "rebalance: layer vega P&L"),
-               (rebalance, "apply_rebalance", "rebalance decision and trades"),
-               (marks, "spx_marks", "SPX leg marks (compiled)"), (_numba, "vx_futures_marks", "VX marks (compiled)"),
-               (rolling_beta.RollingBeta, "update", "rolling beta update"),
-               (kernels, "bsm_greeks", "BSM greeks (SPX legs)"), (kernels, "black_greeks", "Black-76 greeks"),
-               (recording, "finish", "after the loop: records, break-evens")]
+    targets = [
+        (simulate, "day", "day loop: financing, stage calls (rest)"),
+        (marks, "mark_day", "market marks (rest)"),
+        (marks, "vx_day", "VX day tables (marks, roll-downs)"),
+        (recording, "write_row", "records row and slot P&L"),
+        (recording, "close_day", "NAV, greeks, snapshot"),
+        (fills, "settle_expiries", "settle expiries (rest)"),
+        (fills, "trade", "trade booking and ledger"),
+        (core_rules, "apply_core", "core rules (exits, entry, strikes)"),
+        (layer_rules, "apply_layers", "layer rolls / resizes"),
+        (rebalance, "layer_vega_pnl", "rebalance: layer vega P&L"),
+        (rebalance, "apply_rebalance", "rebalance decision and trades"),
+        (marks, "spx_marks", "SPX leg marks (compiled)"),
+        (_numba, "vx_futures_marks", "VX marks (compiled)"),
+        (rolling_beta.RollingBeta, "update", "rolling beta update"),
+        (kernels, "bsm_greeks", "BSM greeks (SPX legs)"),
+        (kernels, "black_greeks", "Black-76 greeks"),
+        (recording, "finish", "after the loop: records, break-evens"),
+    ]
     saved = [(o, n, wrap(o, n, lab)) for o, n, lab in targets]
     day_of = type(mp.surface.day(0))
     saved.append((day_of, "iv", wrap(day_of, "iv", "SPX smile iv")))
@@ -154,20 +163,36 @@ def main() -> None:
         t3 = time.perf_counter()
         res = run_engine(rules, mp, backend=a.backend)
         loops.append(time.perf_counter() - t3)
-    print(f"real data {res.dates[0].date()}..{res.dates[-1].date()} ({len(res.dates)} days, default rules: 4/4/2 VX "
-          f"layers + CNDR core + rebalance; backend {a.backend}): engine {' / '.join(f'{x:.2f}' for x in loops)} s "
-          f"over {a.repeat} runs, min {min(loops):.2f} s (first run in the process {first:.2f} s, incl. numba import "
-          f"and kernel cache load; + inputs {t2 - t1:.2f} s: smile surface, VX, vols; + surface tables "
-          f"{t1 - t0:.2f} s, one-off per process, from the disk cache after the first run); {len(res.trades)} trades")
+    print(
+        f"real data {res.dates[0].date()}..{res.dates[-1].date()} ({len(res.dates)} days, default rules: 4/4/2 VX "
+        f"layers + CNDR core + rebalance; backend {a.backend}): engine {' / '.join(f'{x:.2f}' for x in loops)} s "
+        f"over {a.repeat} runs, min {min(loops):.2f} s (first run in the process {first:.2f} s, incl. numba import "
+        f"and kernel cache load; + inputs {t2 - t1:.2f} s: smile surface, VX, vols; + surface tables "
+        f"{t1 - t0:.2f} s, one-off per process, from the disk cache after the first run); {len(res.trades)} trades"
+    )
     if a.backend != "numpy":
         t3 = time.perf_counter()
         ref = run_engine(rules, mp, backend="numpy")
-        print(f"  the same on the pure-numpy path: {time.perf_counter() - t3:.2f} s (one run); max |NAV difference| "
-              f"{abs(ref.nav - res.nav).max():.2e} $")
+        print(
+            f"  the same on the pure-numpy path: {time.perf_counter() - t3:.2f} s (one run); max |NAV difference| "
+            f"{abs(ref.nav - res.nav).max():.2e} $"
+        )
     _breakdown(rules, mp, a.backend)
     if not a.real_only:
-        subprocess.run([sys.executable, __file__, "--many-only", "--paths", str(a.paths), "--days", str(a.days),
-                        "--backend", a.backend], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--many-only",
+                "--paths",
+                str(a.paths),
+                "--days",
+                str(a.days),
+                "--backend",
+                a.backend,
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,12 @@ def _quantlib_run(opts, idx):
         ti = float(t[i])
         s = float(spot[i])
         fwd = s * math.exp((rate[i] - div[i]) * ti)
-        calc = ql.BlackCalculator(ql.PlainVanillaPayoff(call if is_call[i] else put, float(strike[i])), fwd,
-                                  float(vol[i]) * math.sqrt(ti), math.exp(-rate[i] * ti))
+        calc = ql.BlackCalculator(
+            ql.PlainVanillaPayoff(call if is_call[i] else put, float(strike[i])),
+            fwd,
+            float(vol[i]) * math.sqrt(ti),
+            math.exp(-rate[i] * ti),
+        )
         res[0, j] = calc.value()
         res[1, j] = calc.delta(s)
         res[2, j] = calc.vega(ti) * 0.01  # QuantLib vega is per 1.0 of vol; alvh's per vol point
@@ -80,8 +84,10 @@ def main() -> None:
 
     import numba
 
-    print(f"cores (os.cpu_count): {os.cpu_count()}, usable (sched_getaffinity): {len(os.sched_getaffinity(0))}, "
-          f"numba threads: {numba.get_num_threads()}")
+    print(
+        f"cores (os.cpu_count): {os.cpu_count()}, usable (sched_getaffinity): {len(os.sched_getaffinity(0))}, "
+        f"numba threads: {numba.get_num_threads()}"
+    )
     opts = _options(args.n)
     print(f"options: {args.n:,} SPX-like (price + delta + vega each)")
 
@@ -126,8 +132,10 @@ def main() -> None:
     repriced = pricing.bsm_price(*(a[ok] for a in sub[:3]), iv.vol[ok], *(a[ok] for a in sub[4:]), validate=False)
     rel = np.abs(repriced - nb_out[0][:m][ok]) / np.maximum(nb_out[0][:m][ok], 1e-13 * sub[0][ok])
     counts = {pricing.IVReason(c).name: int(n) for c, n in zip(*np.unique(iv.reason, return_counts=True), strict=True)}
-    print(f"implied_vol: {t_iv:8.3f} s for {m:,} -> {m / t_iv:14,.0f} options/s; reasons {counts}; "
-          f"max repricing error {rel.max():.1e} (relative, floor 1e-13 x spot)")
+    print(
+        f"implied_vol: {t_iv:8.3f} s for {m:,} -> {m / t_iv:14,.0f} options/s; reasons {counts}; "
+        f"max repricing error {rel.max():.1e} (relative, floor 1e-13 x spot)"
+    )
 
 
 if __name__ == "__main__":

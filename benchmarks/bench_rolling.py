@@ -78,8 +78,10 @@ def main() -> None:
     ours = rolling_ols(y1, x1, w)
     max_diff = float(np.nanmax(np.abs(ours.params - ref.params)))
     series = p * k
-    print(f"  statsmodels RollingOLS, 1 series (params only): {t_sm:8.4f} s"
-          f"  -> x {series:,} series = {t_sm * series:8.1f} s (extrapolated)")
+    print(
+        f"  statsmodels RollingOLS, 1 series (params only): {t_sm:8.4f} s"
+        f"  -> x {series:,} series = {t_sm * series:8.1f} s (extrapolated)"
+    )
     print(f"  ratio statsmodels-extrapolated / RollingBeta:   {t_sm * series / t_inc:8.1f}x")
     print(f"  ratio statsmodels-extrapolated / rolling_ols:   {t_sm * series / t_batch:8.1f}x")
     print(f"  max |params - statsmodels| on the single series: {max_diff:.2e}   (checksum {checksum:.6g})")

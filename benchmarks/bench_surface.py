@@ -35,11 +35,16 @@ def main() -> None:
 
     t0 = time.perf_counter()
     surf_mod._tables()
-    print(f"one-off table build (exact Cboe sums on 120 x 70 (theta, tail) nodes x 721 strikes): "
-          f"{time.perf_counter() - t0:.2f} s")
+    print(
+        f"one-off table build (exact Cboe sums on 120 x 70 (theta, tail) nodes x 721 strikes): "
+        f"{time.perf_counter() - t0:.2f} s"
+    )
     print(f"surface solve, {args.days:,} days x {args.paths:,} paths = {cells:,} cells:")
-    for label, kwargs in (("VIX only", {}), ("VIX + VIX3M/VIX6M", {"vix3m": vix3m, "vix6m": vix6m}),
-                          ("VIX + VIX3M/VIX6M + SKEW", {"vix3m": vix3m, "vix6m": vix6m, "skew": skew})):
+    for label, kwargs in (
+        ("VIX only", {}),
+        ("VIX + VIX3M/VIX6M", {"vix3m": vix3m, "vix6m": vix6m}),
+        ("VIX + VIX3M/VIX6M + SKEW", {"vix3m": vix3m, "vix6m": vix6m, "skew": skew}),
+    ):
         tracemalloc.start()
         t0 = time.perf_counter()
         s = SpxSurface.from_vix(vix, **kwargs)
@@ -49,8 +54,10 @@ def main() -> None:
         idx = rng.choice(cells, size=2000, replace=False)
         var, sk = cboe_sums(s.theta30.ravel()[idx], s.tail.ravel()[idx])
         err = np.abs(var - (vix.ravel()[idx] / 100.0) ** 2).max()
-        line = (f"  {label:26s} {dt:7.2f} s  ({cells / dt / 1e6:5.2f} M cells/s)  peak numpy memory "
-                f"{peak / 2**20:7.0f} MiB  max |var err| on 2,000 cells {err:.1e}")
+        line = (
+            f"  {label:26s} {dt:7.2f} s  ({cells / dt / 1e6:5.2f} M cells/s)  peak numpy memory "
+            f"{peak / 2**20:7.0f} MiB  max |var err| on 2,000 cells {err:.1e}"
+        )
         if "skew" in kwargs:
             ok = ~s.skew_clipped.ravel()[idx]
             line += f"  max |SKEW err| {np.abs(sk[ok] - skew.ravel()[idx][ok]).max():.1e}"

@@ -25,10 +25,14 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 
-CM_RULES = {"general": {"contracts": "fractional", "rate_source": "data"},
-            "costs": {"vx_slippage_ticks": 0.0, "vx_commission": 0.0},
-            "core": {"enabled": False}, "layers": [], "rebalance": {"enabled": False},
-            "constant_maturity": {"enabled": True, "target_days": 30, "weight": 1.0, "schedule": "sp_roll"}}
+CM_RULES = {
+    "general": {"contracts": "fractional", "rate_source": "data"},
+    "costs": {"vx_slippage_ticks": 0.0, "vx_commission": 0.0},
+    "core": {"enabled": False},
+    "layers": [],
+    "rebalance": {"enabled": False},
+    "constant_maturity": {"enabled": True, "target_days": 30, "weight": 1.0, "schedule": "sp_roll"},
+}
 
 
 def vxx_comparison(md, vxx: pd.Series, start: str = "2009-01-30", end: str = "2017-01-03") -> dict[str, float]:
@@ -43,12 +47,19 @@ def vxx_comparison(md, vxx: pd.Series, start: str = "2009-01-30", end: str = "20
     weekly = both.resample("W-FRI").last().pct_change().dropna()
     years = (both.index[-1] - both.index[0]).days / 365.25
     ann = (both.iloc[-1] / both.iloc[0]) ** (1 / years) - 1
-    return {"days": len(daily), "weeks": len(weekly), "corr_daily": float(daily.corr().iloc[0, 1]),
-            "corr_weekly": float(weekly.corr().iloc[0, 1]), "ann_return_cm": float(ann["cm"]),
-            "ann_return_vxx": float(ann["vxx"]), "tracking_difference": float(ann["cm"] - ann["vxx"]),
-            "log_tracking_per_year": float(np.log(both["cm"].iloc[-1] / both["cm"].iloc[0]
-                                                  * both["vxx"].iloc[0] / both["vxx"].iloc[-1]) / years),
-            "events": sum(res.events.values())}
+    return {
+        "days": len(daily),
+        "weeks": len(weekly),
+        "corr_daily": float(daily.corr().iloc[0, 1]),
+        "corr_weekly": float(weekly.corr().iloc[0, 1]),
+        "ann_return_cm": float(ann["cm"]),
+        "ann_return_vxx": float(ann["vxx"]),
+        "tracking_difference": float(ann["cm"] - ann["vxx"]),
+        "log_tracking_per_year": float(
+            np.log(both["cm"].iloc[-1] / both["cm"].iloc[0] * both["vxx"].iloc[0] / both["vxx"].iloc[-1]) / years
+        ),
+        "events": sum(res.events.values()),
+    }
 
 
 def read_vxx(path: Path) -> pd.Series:
@@ -82,9 +93,11 @@ def main() -> None:
     print(f"  correlation of daily returns : {r['corr_daily']:.4f}")
     print(f"  correlation of weekly returns: {r['corr_weekly']:.4f}")
     print(f"  annualized return: engine {r['ann_return_cm']:.2%}, VXX {r['ann_return_vxx']:.2%}")
-    print(f"  annual tracking difference (engine - VXX): {r['tracking_difference']:.2%} "
-          f"(log: {r['log_tracking_per_year']:.2%}/yr; VXX charges 0.89%/yr; its index earns T-bill interest "
-          f"that the engine's idle cash does not: see docs/engine.md)")
+    print(
+        f"  annual tracking difference (engine - VXX): {r['tracking_difference']:.2%} "
+        f"(log: {r['log_tracking_per_year']:.2%}/yr; VXX charges 0.89%/yr; its index earns T-bill interest "
+        f"that the engine's idle cash does not: see docs/engine.md)"
+    )
     print(f"  engine events: {r['events']}")
 
 

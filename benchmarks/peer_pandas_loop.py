@@ -64,8 +64,9 @@ def load(start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     vix["DATE"] = pd.to_datetime(vix["DATE"], format="%m/%d/%Y")
     vix = vix.set_index("DATE")
     days = pd.DataFrame({"spx": spx["Close"], "vix": vix["CLOSE"]}).dropna().loc[start:end]
-    vx = pd.read_csv(SHARED / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz",
-                     parse_dates=["trade_date", "expiry"])
+    vx = pd.read_csv(
+        SHARED / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz", parse_dates=["trade_date", "expiry"]
+    )
     vx = vx[(vx["trade_date"] >= days.index[0]) & (vx["trade_date"] <= days.index[-1]) & (vx["settle"] > 0)]
     return days, vx
 
@@ -153,8 +154,12 @@ def main() -> None:
             sc = strike_for_delta(spot, t, vol, 0.20, True)
             lp = min(strike_for_delta(spot, t, vol, 0.05, False), sp - 5.0)
             lc = max(strike_for_delta(spot, t, vol, 0.05, True), sc + 5.0)
-            credit = (bs(spot, sp, t, vol, False) + bs(spot, sc, t, vol, True)
-                      - bs(spot, lp, t, vol, False) - bs(spot, lc, t, vol, True))
+            credit = (
+                bs(spot, sp, t, vol, False)
+                + bs(spot, sc, t, vol, True)
+                - bs(spot, lp, t, vol, False)
+                - bs(spot, lc, t, vol, True)
+            )
             risk = (max(sp - lp, lc - sc) - credit) * 100.0
             n = math.floor(0.10 * (cash + prev_core_value) / risk) if risk > 0 else 0
             if n > 0:
@@ -166,8 +171,7 @@ def main() -> None:
                 condor = {"expiry": exp, "legs": legs}
             entered = (day.year, day.month)
         t = 0.0 if condor is None else max((condor["expiry"] - day).days, 0) / 365.0
-        core_value = 0.0 if condor is None else sum(q * bs(spot, k, t, vol, c) * 100.0
-                                                    for k, c, q in condor["legs"])
+        core_value = 0.0 if condor is None else sum(q * bs(spot, k, t, vol, c) * 100.0 for k, c, q in condor["legs"])
         prev_core_value = core_value
         navs.append(cash + core_value)
 
@@ -175,16 +179,24 @@ def main() -> None:
     months = len(nav) / 21.0
     hedge = sum(pnl[name] for name, *_ in LAYERS)
     pnl["core"] = float(nav.iloc[-1] - CAPITAL - hedge)
-    summary = {"start": str(nav.index[0].date()), "end": str(nav.index[-1].date()), "final_nav": float(nav.iloc[-1]),
-               "total_return": float(nav.iloc[-1] / CAPITAL - 1), "max_drawdown": float((nav / nav.cummax() - 1).min()),
-               "component_pnl_net": pnl, "component_costs": costs,
-               "hedge_drag_bp_per_month": float(-hedge / CAPITAL * 1e4 / months)}
+    summary = {
+        "start": str(nav.index[0].date()),
+        "end": str(nav.index[-1].date()),
+        "final_nav": float(nav.iloc[-1]),
+        "total_return": float(nav.iloc[-1] / CAPITAL - 1),
+        "max_drawdown": float((nav / nav.cummax() - 1).min()),
+        "component_pnl_net": pnl,
+        "component_costs": costs,
+        "hedge_drag_bp_per_month": float(-hedge / CAPITAL * 1e4 / months),
+    }
     if a.out is not None:
         a.out.mkdir(parents=True, exist_ok=True)
         nav.to_frame().to_parquet(a.out / "daily.parquet")
         (a.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    print(f"peer {summary['start']} .. {summary['end']}: final NAV {summary['final_nav']:,.0f}  "
-          f"total return {summary['total_return']:.2%}  max drawdown {summary['max_drawdown']:.2%}")
+    print(
+        f"peer {summary['start']} .. {summary['end']}: final NAV {summary['final_nav']:,.0f}  "
+        f"total return {summary['total_return']:.2%}  max drawdown {summary['max_drawdown']:.2%}"
+    )
     print("P&L by component ($): " + ", ".join(f"{k} {v:,.0f}" for k, v in pnl.items()))
     print(f"hedge drag {summary['hedge_drag_bp_per_month']:.1f} bp of capital per month")
 

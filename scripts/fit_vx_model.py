@@ -41,17 +41,27 @@ def main() -> None:
     if not have.all():
         print(f"dropping {int((~have).sum())} VX days without a VIX close")
         panel = VXPanel.from_long(long, dates=panel.dates[have], source=str(vx_path.name))
-    fit = fit_vx_model(panel, vix, vix3m=closes.get("vix3m"), vix6m=closes.get("vix6m"), vvix=closes.get("vvix"),
-                       data_files={"vx": vx_path.name, **{n: p.name for n, p in files.items() if p.exists()}})
+    fit = fit_vx_model(
+        panel,
+        vix,
+        vix3m=closes.get("vix3m"),
+        vix6m=closes.get("vix6m"),
+        vvix=closes.get("vvix"),
+        data_files={"vx": vx_path.name, **{n: p.name for n, p in files.items() if p.exists()}},
+    )
     p = fit.params
     args.out.write_text(p.to_json() + "\n", encoding="utf-8")
     pd.set_option("display.width", 160)
     print(f"wrote {args.out}")
-    print(f"kappa_s = {p.kappa_s:.4f}/yr (half-life {np.log(2) / p.kappa_s * 365:.1f} d), "
-          f"kappa_l = {p.kappa_l:.4f}/yr (half-life {np.log(2) / p.kappa_l * 365:.0f} d), theta = {p.theta:.3f}")
+    print(
+        f"kappa_s = {p.kappa_s:.4f}/yr (half-life {np.log(2) / p.kappa_s * 365:.1f} d), "
+        f"kappa_l = {p.kappa_l:.4f}/yr (half-life {np.log(2) / p.kappa_l * 365:.0f} d), theta = {p.theta:.3f}"
+    )
     print(f"beta_long (dL/dVIX) = {p.beta_long:.4f}; EWMA half-life {p.ewma_halflife:g} trading days")
-    print(f"fit span {p.provenance['data_span']}, {p.provenance['n_settlements']} settlements, "
-          f"in-sample RMSE {p.provenance['rmse_in_sample_points']:.4f} points")
+    print(
+        f"fit span {p.provenance['data_span']}, {p.provenance['n_settlements']} settlements, "
+        f"in-sample RMSE {p.provenance['rmse_in_sample_points']:.4f} points"
+    )
     for name, m in p.long_maps.items():
         terms = " + ".join(f"{c:.4f}*{i}" for i, c in zip(m.inputs, m.coef, strict=True))
         print(f"  L map {name:12s}: L = {m.intercept:.4f} + {terms}   (rmse {m.rmse:.3f}, n {m.n_obs})")

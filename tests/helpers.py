@@ -29,9 +29,27 @@ from alvh.calendar import vx_final_settlement
 from alvh.engine.records import InstrumentKind, PositionRecords, SlotInfo
 
 __all__ = [
-    "CFE_HEADER", "CORE_SLOTS", "ENGINE_RULES", "FUTURES_LAYERS", "MONTHS", "assert_same_summary", "black76_scalar",
-    "bsm_scalar", "current_file", "intrinsic", "make_records", "norm_cdf", "norm_pdf", "ql", "ql_black76",
-    "ql_european", "real_rows", "ref_black76", "ref_bsm", "single_record", "to_cfe_line",
+    "CFE_HEADER",
+    "CORE_SLOTS",
+    "ENGINE_RULES",
+    "FUTURES_LAYERS",
+    "MONTHS",
+    "assert_same_summary",
+    "black76_scalar",
+    "bsm_scalar",
+    "current_file",
+    "intrinsic",
+    "make_records",
+    "norm_cdf",
+    "norm_pdf",
+    "ql",
+    "ql_black76",
+    "ql_european",
+    "real_rows",
+    "ref_black76",
+    "ref_bsm",
+    "single_record",
+    "to_cfe_line",
 ]
 
 
@@ -53,19 +71,28 @@ def bsm_scalar(s: float, k: float, t: float, vol: float, r: float, q: float, is_
     if is_call:
         price = s * eq * norm_cdf(d1) - k * er * norm_cdf(d2)
         delta = eq * norm_cdf(d1)
-        theta = (-s * eq * norm_pdf(d1) * vol / (2 * math.sqrt(t)) + q * s * eq * norm_cdf(d1)
-                 - r * k * er * norm_cdf(d2))
+        theta = (
+            -s * eq * norm_pdf(d1) * vol / (2 * math.sqrt(t)) + q * s * eq * norm_cdf(d1) - r * k * er * norm_cdf(d2)
+        )
     else:
         price = k * er * norm_cdf(-d2) - s * eq * norm_cdf(-d1)
         delta = -eq * norm_cdf(-d1)
-        theta = (-s * eq * norm_pdf(d1) * vol / (2 * math.sqrt(t)) - q * s * eq * norm_cdf(-d1)
-                 + r * k * er * norm_cdf(-d2))
+        theta = (
+            -s * eq * norm_pdf(d1) * vol / (2 * math.sqrt(t)) - q * s * eq * norm_cdf(-d1) + r * k * er * norm_cdf(-d2)
+        )
     gamma = eq * norm_pdf(d1) / (s * vol * math.sqrt(t))
     vega = s * eq * norm_pdf(d1) * math.sqrt(t)
     vanna = -eq * norm_pdf(d1) * d2 / vol
     volga = vega * d1 * d2 / vol
-    return {"price": price, "delta": delta, "gamma": gamma, "vega": vega * 0.01, "theta": theta / 365.0,
-            "vanna": vanna * 0.01, "volga": volga * 1e-4}
+    return {
+        "price": price,
+        "delta": delta,
+        "gamma": gamma,
+        "vega": vega * 0.01,
+        "theta": theta / 365.0,
+        "vanna": vanna * 0.01,
+        "volga": volga * 1e-4,
+    }
 
 
 def black76_scalar(f: float, k: float, t: float, vol: float, r: float, is_call: bool) -> dict[str, float]:
@@ -84,8 +111,15 @@ def black76_scalar(f: float, k: float, t: float, vol: float, r: float, is_call: 
     theta = r * price - df * f * norm_pdf(d1) * vol / (2 * math.sqrt(t))
     vanna = -df * norm_pdf(d1) * d2 / vol
     volga = vega * d1 * d2 / vol
-    return {"price": price, "delta": delta, "gamma": gamma, "vega": vega * 0.01, "theta": theta / 365.0,
-            "vanna": vanna * 0.01, "volga": volga * 1e-4}
+    return {
+        "price": price,
+        "delta": delta,
+        "gamma": gamma,
+        "vega": vega * 0.01,
+        "theta": theta / 365.0,
+        "vanna": vanna * 0.01,
+        "volga": volga * 1e-4,
+    }
 
 
 # ---------------------------------------------------------------- reference closed forms (scalar, math only)
@@ -111,8 +145,14 @@ def ref_bsm(s, k, t, vol, r, q, call):
         delta = dq * (_cdf(d1) - 1.0)
     gamma = dq * _n(d1) / (s * sq)
     vega1 = s * dq * _n(d1) * math.sqrt(t)
-    return dict(price=price, delta=delta, gamma=gamma, vega=vega1 / 100, vanna=-dq * _n(d1) * d2 / vol / 100,
-                volga=vega1 * d1 * d2 / vol / 1e4)
+    return dict(
+        price=price,
+        delta=delta,
+        gamma=gamma,
+        vega=vega1 / 100,
+        vanna=-dq * _n(d1) * d2 / vol / 100,
+        volga=vega1 * d1 * d2 / vol / 1e4,
+    )
 
 
 def ref_black76(f, k, t, vol, r, call):
@@ -128,8 +168,14 @@ def ref_black76(f, k, t, vol, r, call):
         delta = dr * (_cdf(d1) - 1.0)
     gamma = dr * _n(d1) / (f * sq)
     vega1 = dr * f * _n(d1) * math.sqrt(t)
-    return dict(price=price, delta=delta, gamma=gamma, vega=vega1 / 100, vanna=-dr * _n(d1) * d2 / vol / 100,
-                volga=vega1 * d1 * d2 / vol / 1e4)
+    return dict(
+        price=price,
+        delta=delta,
+        gamma=gamma,
+        vega=vega1 / 100,
+        vanna=-dr * _n(d1) * d2 / vol / 100,
+        volga=vega1 * d1 * d2 / vol / 1e4,
+    )
 
 
 def intrinsic(u, k, call):
@@ -140,9 +186,15 @@ def intrinsic(u, k, call):
 CORE_SLOTS = ("core.short_put", "core.long_put", "core.short_call", "core.long_call")
 
 
-def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: str = "futures",
-                 mark_noise: float = 0.0, expiry_day: int | None = None,
-                 flat_core_days: tuple[int, ...] = ()) -> PositionRecords:
+def make_records(
+    seed: int = 0,
+    n_days: int = 40,
+    n_paths: int = 3,
+    layer_kind: str = "futures",
+    mark_noise: float = 0.0,
+    expiry_day: int | None = None,
+    flat_core_days: tuple[int, ...] = (),
+) -> PositionRecords:
     """Random but internally consistent records: an iron condor core and three hedge layers.
 
     Marks are full revaluations with the reference closed forms (plus optional
@@ -155,9 +207,23 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
     component = ("core",) * 4 + layers
     mult = np.array([100.0] * 4 + ([1000.0] * 3 if layer_kind == "futures" else [100.0] * 3))
     shape = (n_days, n_paths, len(names))
-    f = {name: np.full(shape, np.nan) for name in (
-        "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
-        "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")}
+    f = {
+        name: np.full(shape, np.nan)
+        for name in (
+            "strike",
+            "t_prev",
+            "t_now",
+            "underlying_prev",
+            "underlying_now",
+            "underlying_rolldown",
+            "vol_prev",
+            "vol_now",
+            "rate_prev",
+            "div_prev",
+            "price_prev",
+            "price_now",
+        )
+    }
     kind = np.zeros(shape, dtype=np.int8)
     qty = np.zeros(shape)
     is_call = np.zeros(shape, dtype=bool)
@@ -172,8 +238,9 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
             if d == expiry_day:
                 t1 = 0.0
             s0, s1 = spot[d - 1, p], spot[d, p]
-            for j, (k_rel, call, q) in enumerate(((0.92, False, -1), (0.88, False, 1), (1.06, True, -1),
-                                                  (1.10, True, 1))):
+            for j, (k_rel, call, q) in enumerate(
+                ((0.92, False, -1), (0.88, False, 1), (1.06, True, -1), (1.10, True, 1))
+            ):
                 if d in flat_core_days:
                     continue
                 k = round(4000 * k_rel, 0)
@@ -181,11 +248,22 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
                 v0 = ivs[d - 1, p] + skew + rng.normal(0, 0.001)
                 v1 = ivs[d, p] + skew + rng.normal(0, 0.001)
                 p0 = ref_bsm(s0, k, t0, v0, 0.03, 0.015, call)["price"]
-                p1 = (ref_bsm(s1, k, t1, v1, 0.03, 0.015, call)["price"] if t1 > 0 else intrinsic(s1, k, call))
+                p1 = ref_bsm(s1, k, t1, v1, 0.03, 0.015, call)["price"] if t1 > 0 else intrinsic(s1, k, call)
                 p1 += mark_noise * rng.normal()
-                row = dict(strike=k, t_prev=t0, t_now=t1, underlying_prev=s0, underlying_now=s1,
-                           underlying_rolldown=s0, vol_prev=v0, vol_now=v1, rate_prev=0.03, div_prev=0.015,
-                           price_prev=p0, price_now=p1)
+                row = dict(
+                    strike=k,
+                    t_prev=t0,
+                    t_now=t1,
+                    underlying_prev=s0,
+                    underlying_now=s1,
+                    underlying_rolldown=s0,
+                    vol_prev=v0,
+                    vol_now=v1,
+                    rate_prev=0.03,
+                    div_prev=0.015,
+                    price_prev=p0,
+                    price_now=p1,
+                )
                 for name, value in row.items():
                     f[name][d, p, j] = value
                 kind[d, p, j] = InstrumentKind.SPX_OPTION
@@ -203,8 +281,17 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
                 f1 = froll + beta * (vix[d, p] - vix[d - 1, p]) + rng.normal(0, 0.2)
                 if layer_kind == "futures":
                     kind[d, p, j] = InstrumentKind.VX_FUTURE
-                    row = dict(t_prev=dte0 / 365, t_now=dte1 / 365, underlying_prev=f0, underlying_now=f1,
-                               underlying_rolldown=froll, price_prev=f0, price_now=f1, rate_prev=0.03, div_prev=0.0)
+                    row = dict(
+                        t_prev=dte0 / 365,
+                        t_now=dte1 / 365,
+                        underlying_prev=f0,
+                        underlying_now=f1,
+                        underlying_rolldown=froll,
+                        price_prev=f0,
+                        price_now=f1,
+                        rate_prev=0.03,
+                        div_prev=0.0,
+                    )
                     qty[d, p, j] = (2, 2, 1)[li]
                 else:
                     kind[d, p, j] = InstrumentKind.VIX_OPTION
@@ -213,29 +300,75 @@ def make_records(seed: int = 0, n_days: int = 40, n_paths: int = 3, layer_kind: 
                     sv1 = sv0 + rng.normal(0, 0.03)
                     p0 = ref_black76(f0, k, dte0 / 365, sv0, 0.03, True)["price"]
                     p1 = ref_black76(f1, k, dte1 / 365, sv1, 0.03, True)["price"]
-                    row = dict(strike=k, t_prev=dte0 / 365, t_now=dte1 / 365, underlying_prev=f0,
-                               underlying_now=f1, underlying_rolldown=froll, vol_prev=sv0, vol_now=sv1,
-                               rate_prev=0.03, div_prev=0.0, price_prev=p0, price_now=p1 + mark_noise * rng.normal())
+                    row = dict(
+                        strike=k,
+                        t_prev=dte0 / 365,
+                        t_now=dte1 / 365,
+                        underlying_prev=f0,
+                        underlying_now=f1,
+                        underlying_rolldown=froll,
+                        vol_prev=sv0,
+                        vol_now=sv1,
+                        rate_prev=0.03,
+                        div_prev=0.0,
+                        price_prev=p0,
+                        price_now=p1 + mark_noise * rng.normal(),
+                    )
                     is_call[d, p, j] = True
                     qty[d, p, j] = (20, 20, 10)[li]
                 for name, value in row.items():
                     f[name][d, p, j] = value
-    return PositionRecords(slots=SlotInfo(names=names, component=component, multiplier=mult), kind=kind,
-                           quantity=qty, is_call=is_call, **f)
+    return PositionRecords(
+        slots=SlotInfo(names=names, component=component, multiplier=mult), kind=kind, quantity=qty, is_call=is_call, **f
+    )
 
 
-def single_record(kind, *, call=True, k=np.nan, t0=np.nan, t1=np.nan, u0, u1, ur=None, s0=np.nan, s1=np.nan, r=0.0,
-            q=0.0, p0, p1, qty=1.0, mult=100.0) -> PositionRecords:
+def single_record(
+    kind,
+    *,
+    call=True,
+    k=np.nan,
+    t0=np.nan,
+    t1=np.nan,
+    u0,
+    u1,
+    ur=None,
+    s0=np.nan,
+    s1=np.nan,
+    r=0.0,
+    q=0.0,
+    p0,
+    p1,
+    qty=1.0,
+    mult=100.0,
+) -> PositionRecords:
     """Records of one slot held on day 1."""
-    vals = dict(strike=k, t_prev=t0, t_now=t1, underlying_prev=u0, underlying_now=u1,
-                underlying_rolldown=u0 if ur is None else ur, vol_prev=s0, vol_now=s1, rate_prev=r, div_prev=q,
-                price_prev=p0, price_now=p1)
+    vals = dict(
+        strike=k,
+        t_prev=t0,
+        t_now=t1,
+        underlying_prev=u0,
+        underlying_now=u1,
+        underlying_rolldown=u0 if ur is None else ur,
+        vol_prev=s0,
+        vol_now=s1,
+        rate_prev=r,
+        div_prev=q,
+        price_prev=p0,
+        price_now=p1,
+    )
     arrays = {name: np.array([np.nan, v], dtype=float).reshape(2, 1, 1) for name, v in vals.items()}
     return PositionRecords(
-        slots=SlotInfo(names=("x",), component=("core",) if kind == InstrumentKind.SPX_OPTION else ("layer",),
-                       multiplier=np.array([mult])),
+        slots=SlotInfo(
+            names=("x",),
+            component=("core",) if kind == InstrumentKind.SPX_OPTION else ("layer",),
+            multiplier=np.array([mult]),
+        ),
         kind=np.array([0, int(kind)], dtype=np.int8).reshape(2, 1, 1),
-        quantity=np.array([0.0, qty]).reshape(2, 1, 1), is_call=np.array([False, call]).reshape(2, 1, 1), **arrays)
+        quantity=np.array([0.0, qty]).reshape(2, 1, 1),
+        is_call=np.array([False, call]).reshape(2, 1, 1),
+        **arrays,
+    )
 
 
 # ---------------------------------------------------------------- QuantLib oracles
@@ -246,11 +379,14 @@ def ql_european(s, k, t_days, vol, r, q, call):
     dc = ql.Actual365Fixed()
     spot = ql.SimpleQuote(s)
     process = ql.BlackScholesMertonProcess(
-        ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
+        ql.QuoteHandle(spot),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
         ql.YieldTermStructureHandle(ql.FlatForward(today, r, dc)),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)))
-    option = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k),
-                               ql.EuropeanExercise(today + int(t_days)))
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)),
+    )
+    option = ql.EuropeanOption(
+        ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k), ql.EuropeanExercise(today + int(t_days))
+    )
     option.setPricingEngine(ql.AnalyticEuropeanEngine(process))
     return option.NPV(), option.delta(), option.gamma(), option.vega()
 
@@ -270,8 +406,15 @@ ENGINE_RULES: dict = {
     "core": {"exits": {"take_profit": 0.5, "stop_loss": 2.0, "close_at_dte": 5}},
     "layers": [
         {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
-        {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90, "instrument": "vix_call",
-         "call_moneyness": 1.1, "roll": {"extrinsic_below": 0.4}},
+        {
+            "name": "medium",
+            "weight": 0.04,
+            "min_dte": 30,
+            "max_dte": 90,
+            "instrument": "vix_call",
+            "call_moneyness": 1.1,
+            "roll": {"extrinsic_below": 0.4},
+        },
         {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
     ],
     "adaptive": {"enabled": True},
@@ -327,8 +470,9 @@ def to_cfe_line(r: dict[str, str], *, legacy: bool, label: str) -> str:
     return ",".join([date, label, *px, r["volume"], r["efp"], r["open_interest"]])
 
 
-def current_file(tmp_path: Path, lines: list[str], code: str, *, iso_label: bool = False,
-                 name: str | None = None) -> tuple[Path, list[dict[str, str]]]:
+def current_file(
+    tmp_path: Path, lines: list[str], code: str, *, iso_label: bool = False, name: str | None = None
+) -> tuple[Path, list[dict[str, str]]]:
     """Contract ``code``'s real long-table rows written as Cboe's current per-contract file ``VX_<expiry>.csv``."""
     rows = real_rows(lines, code)
     year = 2000 + int(code[1:])

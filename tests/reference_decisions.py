@@ -213,8 +213,9 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
                 t = (core_exp - d).days / 365.0
                 hit = ex.close_at_dte is not None and (core_exp - d).days <= ex.close_at_dte
                 if ex.take_profit or ex.stop_loss:
-                    marks = [leg_mark(rules, mp, i, p, k, t, call) for k, (_, call, _) in zip(strikes, _LEGS,
-                                                                                              strict=True)]
+                    marks = [
+                        leg_mark(rules, mp, i, p, k, t, call) for k, (_, call, _) in zip(strikes, _LEGS, strict=True)
+                    ]
                     buy_back = marks[1] + marks[2] - marks[0] - marks[3]  # points per condor
                     hit |= bool(ex.take_profit) and buy_back <= (1.0 - ex.take_profit) * credit
                     hit |= bool(ex.stop_loss) and buy_back >= ex.stop_loss * credit
@@ -277,8 +278,9 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
                             st.held = False
                 held_after[i, j] = st.held
         if do_reb:
-            reb_rows += _rebalance_path(rules, mp, trades, p, dates, dte, listed, vx_settle, contract_held,
-                                        held_after, (js, jl), names)
+            reb_rows += _rebalance_path(
+                rules, mp, trades, p, dates, dte, listed, vx_settle, contract_held, held_after, (js, jl), names
+            )
     return {
         "core": pd.DataFrame(core_rows, columns=["date", "path", "reason", "expiry"]),
         "layers": pd.DataFrame(layer_rows, columns=["date", "path", "layer", "reason", "contract"]),
@@ -290,8 +292,11 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
 def _rolldown(mp, i: int, p: int, c: int, tau_now: int, dte, listed) -> float:
     """Yesterday's curve (VIX close at DTE 0, every listed VX with DTE > 0) linear in DTE, at ``tau_now``."""
     pts = [(0.0, float(mp.vix_close[i - 1, p]))]
-    pts += [(float(dte[i - 1][k]), float(mp.vx_price[i - 1, p, k])) for k in range(len(dte[i - 1]))
-            if listed[i - 1][k] and dte[i - 1][k] > 0]
+    pts += [
+        (float(dte[i - 1][k]), float(mp.vx_price[i - 1, p, k]))
+        for k in range(len(dte[i - 1]))
+        if listed[i - 1][k] and dte[i - 1][k] > 0
+    ]
     pts.sort()
     hi = next((pt for pt in pts if pt[0] > tau_now), None)
     lo = max((pt for pt in pts if pt[0] <= tau_now), default=pts[0])
@@ -300,8 +305,9 @@ def _rolldown(mp, i: int, p: int, c: int, tau_now: int, dte, listed) -> float:
     return lo[1] + (hi[1] - lo[1]) * (tau_now - lo[0]) / (hi[0] - lo[0])
 
 
-def _rebalance_path(rules, mp, trades, p, dates, dte, listed, vx_settle, contract_held, held_after, pair,
-                    names) -> list[tuple]:
+def _rebalance_path(
+    rules, mp, trades, p, dates, dte, listed, vx_settle, contract_held, held_after, pair, names
+) -> list[tuple]:
     reb = rules.rebalance
     n = len(dates)
     # size held over (d-1, d] per compared layer: the ledger's position at the end of day d-1
@@ -339,7 +345,7 @@ def _rebalance_path(rules, mp, trades, p, dates, dte, listed, vx_settle, contrac
         lo = max(0, i - reb.window + 1)
         betas = []
         for k in range(2):
-            yy, xx = y[lo:i + 1, k], x[lo:i + 1]
+            yy, xx = y[lo : i + 1, k], x[lo : i + 1]
             ok = np.isfinite(yy) & np.isfinite(xx)
             if ok.sum() < reb.min_nobs or np.ptp(yy[ok]) == 0 or np.ptp(xx[ok]) == 0:
                 betas.append(math.nan)
@@ -362,19 +368,33 @@ def engine_decisions(res) -> dict[str, pd.DataFrame]:
     tr = res.trades.copy()
     tr["date"] = pd.to_datetime(tr["date"]).dt.date
     core = tr[tr["slot"] == "core.short_put"]
-    core = pd.DataFrame({"date": core["date"], "path": core["path"], "reason": core["reason"],
-                         "expiry": pd.to_datetime(core["expiry"]).dt.date})
+    core = pd.DataFrame(
+        {
+            "date": core["date"],
+            "path": core["path"],
+            "reason": core["reason"],
+            "expiry": pd.to_datetime(core["expiry"]).dt.date,
+        }
+    )
     lay = tr[tr["component"] != "core"]
     lay = lay[lay["reason"].isin(["entry", "roll", "expiry", "adaptive"]) & lay["slot"].str.endswith(".contract")]
     reason = np.where((lay["reason"] == "roll") & (lay["quantity"] < 0), "roll_close", lay["reason"])
-    layers = pd.DataFrame({"date": lay["date"], "path": lay["path"], "layer": lay["slot"].str[:-len(".contract")],
-                           "reason": reason, "contract": lay["contract"]})
+    layers = pd.DataFrame(
+        {
+            "date": lay["date"],
+            "path": lay["path"],
+            "layer": lay["slot"].str[: -len(".contract")],
+            "reason": reason,
+            "contract": lay["contract"],
+        }
+    )
     rl = res.rebalance_log
     reb = pd.DataFrame({"date": pd.to_datetime(rl["date"]).dt.date, "path": rl["path"], "ratio": rl["ratio"]})
     ent = tr[(tr["component"] == "core") & (tr["reason"] == "entry")]
     strikes = ent.pivot_table(index=["date", "path"], columns="slot", values="strike", aggfunc="first")
-    strikes = strikes.rename(columns=lambda c: c.split(".", 1)[1]).reset_index()[["date", "path", *(leg for leg, _, _ in
-                                                                                                  _LEGS)]]
+    strikes = strikes.rename(columns=lambda c: c.split(".", 1)[1]).reset_index()[
+        ["date", "path", *(leg for leg, _, _ in _LEGS)]
+    ]
     return {"core": core, "layers": layers, "rebalance": reb, "strikes": strikes}
 
 
@@ -388,8 +408,10 @@ def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[
         m = a.merge(b, how="outer", indicator=True)
         bad = m[m["_merge"] != "both"]
         side = {"left_only": "reference only", "right_only": "engine only"}
-        out += [f"{key}: {side[str(row.pop('_merge'))]}: " + " ".join(f"{c}={v}" for c, v in row.items())
-                for row in bad.to_dict("records")]
+        out += [
+            f"{key}: {side[str(row.pop('_merge'))]}: " + " ".join(f"{c}={v}" for c, v in row.items())
+            for row in bad.to_dict("records")
+        ]
     return out
 
 

@@ -38,8 +38,10 @@ def _independent_total_drag_bp(res, vix: np.ndarray) -> np.ndarray:
     sum over VX-future layers of q x 1000 x dVIX minus the layer's P&L net of costs (docs/drag.md, total row)."""
     rec = res.records
     layer_cols = [i for i, c in enumerate(rec.slots.component) if c != "core"]
-    assert (np.asarray(rec.kind)[..., layer_cols][np.asarray(rec.quantity)[..., layer_cols] != 0]
-            == InstrumentKind.VX_FUTURE).all()
+    assert (
+        np.asarray(rec.kind)[..., layer_cols][np.asarray(rec.quantity)[..., layer_cols] != 0]
+        == InstrumentKind.VX_FUTURE
+    ).all()
     notional = (np.asarray(rec.quantity)[:, 0, layer_cols] * np.asarray(rec.slots.multiplier)[layer_cols]).sum(axis=1)
     dvix = np.r_[0.0, np.diff(vix)]
     k = [res.components.index(c) for c in res.components if c != "core"]
@@ -57,8 +59,16 @@ def test_run_attaches_analysis_and_summary_is_strict_json(run_2016):
     an = json.loads(text)["analysis"]
     # answers first: what the hedge cost, what it bought, the seed's claim
     assert list(an)[:3] == ["hedge_cost", "what_it_bought", "seed_claim"]
-    for key in ("regime_table", "against_core", "coverage", "exposure", "rebalance_trigger", "steward", "notes",
-                "diagnostics"):
+    for key in (
+        "regime_table",
+        "against_core",
+        "coverage",
+        "exposure",
+        "rebalance_trigger",
+        "steward",
+        "notes",
+        "diagnostics",
+    ):
         assert key in an
     hc = an["hedge_cost"]
     assert set(hc["split_bp_per_month"]) == {"carry", "spot_vix", "curve", "option_vol", "costs", "financing"}
@@ -92,8 +102,9 @@ def test_default_data_contango_from_the_curve_the_engine_traded(run_2016, defaul
     assert (got == expected).all()
     months = res.dates.to_period("M")
     share = pd.Series(front > vix, index=res.dates).groupby(months).mean()
-    np.testing.assert_allclose(a.monthly.loc[a.monthly["layer"] == "all", "contango_share"].to_numpy(),
-                               share.to_numpy())
+    np.testing.assert_allclose(
+        a.monthly.loc[a.monthly["layer"] == "all", "contango_share"].to_numpy(), share.to_numpy()
+    )
     assert 0.5 < share.mean() < 1.0  # 2016-17 sat mostly in contango, with the Brexit/election spikes
 
 
@@ -113,8 +124,9 @@ def test_hedge_cost_and_diagnostic_match_the_engines_arrays(run_2016, default_md
     assert allrows["total_bp"].sum() == pytest.approx(cost.sum(), abs=1e-8)
     # the old shortfall against spot VIX survives only as a diagnostic
     vix = default_md.vix["close"].reindex(res.dates).to_numpy()
-    np.testing.assert_allclose(a.drag.drag.part("total").sum(axis=-1)[:, 0], _independent_total_drag_bp(res, vix),
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        a.drag.drag.part("total").sum(axis=-1)[:, 0], _independent_total_drag_bp(res, vix), atol=1e-7
+    )
     assert "correlation_bp" not in a.monthly.columns and "correlation" not in a.monthly.columns
 
 
@@ -262,8 +274,11 @@ def test_daily_decomposition_table(run_2016, default_md):
     np.testing.assert_allclose(table["hedge_cost_all_total_bp"], _independent_cost_bp(res), atol=1e-9)
     terms = ["carry", "spot_vix", "curve", "option_vol", "costs", "financing"]
     for layer in ("short", "medium", "long", "all"):
-        np.testing.assert_allclose(table[[f"hedge_cost_{layer}_{t}_bp" for t in terms]].sum(axis=1),
-                                   table[f"hedge_cost_{layer}_total_bp"], atol=1e-9)
+        np.testing.assert_allclose(
+            table[[f"hedge_cost_{layer}_{t}_bp" for t in terms]].sum(axis=1),
+            table[f"hedge_cost_{layer}_total_bp"],
+            atol=1e-9,
+        )
     months = table.groupby(table.index.to_period("M"))["hedge_cost_short_total_bp"].sum()
     got = a.monthly[a.monthly["layer"] == "short"]["total_bp"].to_numpy()
     np.testing.assert_allclose(got, months.to_numpy(), atol=1e-9)
@@ -300,12 +315,15 @@ def test_rule_variants_analyse_without_silent_gaps(default_md, variant):
     r = default_rules()
     rules = {
         "no_core": r.model_copy(update={"core": r.core.model_copy(update={"enabled": False})}),
-        "no_layers": r.model_copy(update={"layers": [],
-                                          "rebalance": r.rebalance.model_copy(update={"enabled": False})}),
-        "financing": r.model_copy(update={"financing": r.financing.model_copy(update={"enabled": True,
-                                                                                       "fraction": 0.5})}),
-        "constant_maturity": r.model_copy(update={"constant_maturity": r.constant_maturity.model_copy(
-            update={"enabled": True})}),
+        "no_layers": r.model_copy(
+            update={"layers": [], "rebalance": r.rebalance.model_copy(update={"enabled": False})}
+        ),
+        "financing": r.model_copy(
+            update={"financing": r.financing.model_copy(update={"enabled": True, "fraction": 0.5})}
+        ),
+        "constant_maturity": r.model_copy(
+            update={"constant_maturity": r.constant_maturity.model_copy(update={"enabled": True})}
+        ),
     }[variant]
     res = alvh.run(rules, default_md, "2016-01-01", "2016-12-30")
     a = res.analysis

@@ -54,7 +54,8 @@ def _modules() -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST, module: str, is_pkg: bool, known: set[str]) -> set[str]:
@@ -101,8 +102,10 @@ def import_graph() -> dict[str, set[str]]:
     """alvh module -> the alvh modules it imports."""
     mods = _modules()
     known = set(mods)
-    return {m: _imports(ast.parse(p.read_text(encoding="utf-8")), m, p.name == "__init__.py", known)
-            for m, p in mods.items()}
+    return {
+        m: _imports(ast.parse(p.read_text(encoding="utf-8")), m, p.name == "__init__.py", known)
+        for m, p in mods.items()
+    }
 
 
 def _rank(module: str) -> int:
@@ -211,16 +214,28 @@ def test_results_and_strategy_do_not_reach_into_engine_internals() -> None:
 
 def test_engine_stages_are_small() -> None:
     # issue 9.4: the engine as named stages, none over about 300 lines
-    stages = ("prepare.py", "state.py", "marks.py", "core_rules.py", "layer_rules.py", "rebalance.py", "fills.py",
-              "recording.py", "construct.py", "simulate.py")
+    stages = (
+        "prepare.py",
+        "state.py",
+        "marks.py",
+        "core_rules.py",
+        "layer_rules.py",
+        "rebalance.py",
+        "fills.py",
+        "recording.py",
+        "construct.py",
+        "simulate.py",
+    )
     sizes = {name: len((SRC / "engine" / name).read_text(encoding="utf-8").splitlines()) for name in stages}
     assert max(sizes.values()) <= 300, sizes
 
 
 def test_graph_reader_sees_function_level_and_relative_imports() -> None:
     # the reader itself: a function-level import and a relative import count, TYPE_CHECKING ones do not
-    src = ("from typing import TYPE_CHECKING\nfrom . import fills\nif TYPE_CHECKING:\n    import alvh.report\n"
-           "def f():\n    from alvh.analytics import drag\n")
+    src = (
+        "from typing import TYPE_CHECKING\nfrom . import fills\nif TYPE_CHECKING:\n    import alvh.report\n"
+        "def f():\n    from alvh.analytics import drag\n"
+    )
     known = {"alvh.engine", "alvh.engine.fills", "alvh.analytics", "alvh.analytics.drag", "alvh.report"}
     got = _imports(ast.parse(src), "alvh.engine.x", False, known)
     assert got == {"alvh.engine.fills", "alvh.analytics.drag"}

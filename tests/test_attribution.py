@@ -76,11 +76,22 @@ def reference_attribution(rec: PositionRecords) -> np.ndarray:
                 if qm == 0:
                     continue
                 idx = (d, p, s)
-                terms = reference_terms(InstrumentKind(rec.kind[idx]), bool(rec.is_call[idx]), rec.strike[idx],
-                                        rec.t_prev[idx], rec.t_now[idx], rec.underlying_prev[idx],
-                                        rec.underlying_now[idx], rec.underlying_rolldown[idx], rec.vol_prev[idx],
-                                        rec.vol_now[idx], rec.rate_prev[idx], rec.div_prev[idx],
-                                        rec.price_prev[idx], rec.price_now[idx])
+                terms = reference_terms(
+                    InstrumentKind(rec.kind[idx]),
+                    bool(rec.is_call[idx]),
+                    rec.strike[idx],
+                    rec.t_prev[idx],
+                    rec.t_now[idx],
+                    rec.underlying_prev[idx],
+                    rec.underlying_now[idx],
+                    rec.underlying_rolldown[idx],
+                    rec.vol_prev[idx],
+                    rec.vol_now[idx],
+                    rec.rate_prev[idx],
+                    rec.div_prev[idx],
+                    rec.price_prev[idx],
+                    rec.price_now[idx],
+                )
                 for j, name in enumerate(TERMS[:9]):
                     out[j, d, p, s] = qm * terms[name]
     return out
@@ -90,8 +101,22 @@ def test_spx_option_against_quantlib_revaluation_and_greeks():
     s0, s1, k, d0, sig0, sig1, r, q = 4000.0, 3960.0, 3800.0, 30, 0.20, 0.215, 0.04, 0.015
     p0 = ql_european(s0, k, d0, sig0, r, q, False)[0]
     p1 = ql_european(s1, k, d0 - 1, sig1, r, q, False)[0]
-    rec = single_record(InstrumentKind.SPX_OPTION, call=False, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=s0, u1=s1,
-                  s0=sig0, s1=sig1, r=r, q=q, p0=p0, p1=p1, qty=-2.0)
+    rec = single_record(
+        InstrumentKind.SPX_OPTION,
+        call=False,
+        k=k,
+        t0=d0 / 365,
+        t1=(d0 - 1) / 365,
+        u0=s0,
+        u1=s1,
+        s0=sig0,
+        s1=sig1,
+        r=r,
+        q=q,
+        p0=p0,
+        p1=p1,
+        qty=-2.0,
+    )
     att = attribute(rec, capital=1e6)
     term = {name: att.term(name)[1, 0, 0] / (-2.0 * 100) for name in TERMS}
     v_t1 = ql_european(s0, k, d0 - 1, sig0, r, q, False)
@@ -120,8 +145,21 @@ def test_vix_option_on_future_against_quantlib_black_calculator():
     f0, froll, f1, k, d0, sig0, sig1, r = 21.0, 20.8, 23.5, 22.0, 40, 0.85, 0.80, 0.03
     p0 = ql_black76(f0, k, d0 / 365, sig0, r, True)[0]
     p1 = ql_black76(f1, k, (d0 - 1) / 365, sig1, r, True)[0]
-    rec = single_record(InstrumentKind.VIX_OPTION, k=k, t0=d0 / 365, t1=(d0 - 1) / 365, u0=f0, u1=f1, ur=froll,
-                  s0=sig0, s1=sig1, r=r, p0=p0, p1=p1, qty=10.0)
+    rec = single_record(
+        InstrumentKind.VIX_OPTION,
+        k=k,
+        t0=d0 / 365,
+        t1=(d0 - 1) / 365,
+        u0=f0,
+        u1=f1,
+        ur=froll,
+        s0=sig0,
+        s1=sig1,
+        r=r,
+        p0=p0,
+        p1=p1,
+        qty=10.0,
+    )
     att = attribute(rec, capital=1e6)
     term = {name: att.term(name)[1, 0, 0] / 1000.0 for name in TERMS}
     v, delta, gamma, vega = ql_black76(f0, k, (d0 - 1) / 365, sig0, r, True)
@@ -154,8 +192,21 @@ def test_vx_future_carry_and_curve_move_exact():
 def test_expiry_day_puts_time_value_in_theta_and_payoff_in_delta():
     s0, s1, k = 4000.0, 3950.0, 3975.0
     p0 = ql_european(s0, k, 1, 0.25, 0.03, 0.0, False)[0]
-    rec = single_record(InstrumentKind.SPX_OPTION, call=False, k=k, t0=1 / 365, t1=0.0, u0=s0, u1=s1, s0=0.25, s1=0.3,
-                  r=0.03, p0=p0, p1=max(k - s1, 0.0), qty=1.0)
+    rec = single_record(
+        InstrumentKind.SPX_OPTION,
+        call=False,
+        k=k,
+        t0=1 / 365,
+        t1=0.0,
+        u0=s0,
+        u1=s1,
+        s0=0.25,
+        s1=0.3,
+        r=0.03,
+        p0=p0,
+        p1=max(k - s1, 0.0),
+        qty=1.0,
+    )
     att = attribute(rec, capital=1e6)
     assert att.term("theta")[1, 0, 0] == pytest.approx(100 * (0.0 - p0), rel=1e-12)
     assert att.term("delta")[1, 0, 0] == pytest.approx(100 * 25.0, rel=1e-12)
@@ -173,8 +224,9 @@ def test_vectorized_equals_per_position_reference_loop(layer_kind):
     ref_grouped = ref @ onehot
     np.testing.assert_allclose(att.pnl[:9], ref_grouped, rtol=1e-9, atol=1e-7)
     # and the chunking does not change anything
-    np.testing.assert_allclose(attribute(rec, capital=np.array([1e6, 2e6]), day_chunk=64).pnl, att.pnl,
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        attribute(rec, capital=np.array([1e6, 2e6]), day_chunk=64).pnl, att.pnl, rtol=0, atol=1e-9
+    )
 
 
 def _backends() -> list[str]:
@@ -184,8 +236,14 @@ def _backends() -> list[str]:
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), noise=st.floats(0.0, 2.0), kind=st.sampled_from(["futures", "calls"]),
-       cost=st.floats(-500.0, 0.0), fin=st.floats(-50.0, 50.0), backend=st.sampled_from(_backends()))
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    noise=st.floats(0.0, 2.0),
+    kind=st.sampled_from(["futures", "calls"]),
+    cost=st.floats(-500.0, 0.0),
+    fin=st.floats(-50.0, 50.0),
+    backend=st.sampled_from(_backends()),
+)
 def test_components_sum_exactly_to_total(seed, noise, kind, cost, fin, backend):
     rec = make_records(seed=seed, n_days=6, n_paths=2, layer_kind=kind, mark_noise=noise, expiry_day=4)
     n_groups = len(slot_groups(rec)[0])
@@ -271,8 +329,9 @@ def test_numba_backend_equals_numpy_backend(layer_kind):
 
     if not NUMBA_AVAILABLE:
         pytest.skip("numba not installed")
-    rec = make_records(seed=17, n_days=14, n_paths=3, layer_kind=layer_kind, mark_noise=0.02, expiry_day=6,
-                       flat_core_days=(3,))
+    rec = make_records(
+        seed=17, n_days=14, n_paths=3, layer_kind=layer_kind, mark_noise=0.02, expiry_day=6, flat_core_days=(3,)
+    )
     costs = -np.ones((14, 3, 4))
     fin = -np.full((14, 3), 2.0)
     a = attribute(rec, capital=1e6, cost_pnl=costs, financing_pnl=fin, backend="numpy", day_chunk=5)
@@ -298,8 +357,10 @@ def _engine_like(rec: PositionRecords) -> PositionRecords:
     """rate_prev and div_prev as the engine stores them: read-only broadcast views (one value per day / slot)."""
     n_days, n_paths, n_slots = rec.quantity.shape
     rate = np.broadcast_to(np.full((n_days, 1, 1), 0.03), (n_days, n_paths, n_slots))
-    div = np.broadcast_to(np.where(rec.slots.multiplier == 100.0, 0.015, 0.0)[None, None, :]
-                          * np.array([1.0, 1, 1, 1, 0, 0, 0]), (n_days, n_paths, n_slots))
+    div = np.broadcast_to(
+        np.where(rec.slots.multiplier == 100.0, 0.015, 0.0)[None, None, :] * np.array([1.0, 1, 1, 1, 0, 0, 0]),
+        (n_days, n_paths, n_slots),
+    )
     return PositionRecords(**{**rec.__dict__, "rate_prev": rate, "div_prev": div})
 
 
@@ -307,14 +368,16 @@ def _engine_like(rec: PositionRecords) -> PositionRecords:
 def test_numba_pass_equals_reference_loop_over_many_path_blocks(layer_kind):
     """20 paths: blocks of 3 paths, the last one short; broadcast rate/div views; against the slow loop."""
     _numba_or_skip()
-    rec = _engine_like(make_records(seed=21, n_days=9, n_paths=20, layer_kind=layer_kind, mark_noise=0.01,
-                                    expiry_day=5, flat_core_days=(2,)))
+    rec = _engine_like(
+        make_records(
+            seed=21, n_days=9, n_paths=20, layer_kind=layer_kind, mark_noise=0.01, expiry_day=5, flat_core_days=(2,)
+        )
+    )
     assert not rec.rate_prev.flags.writeable and rec.rate_prev.strides[1] == 0
     att = attribute(rec, capital=1e6, backend="numba")
     assert att.meta["path_block"] == 3
     groups, gi = slot_groups(rec)
-    np.testing.assert_allclose(att.pnl[:9], reference_attribution(rec) @ np.eye(len(groups))[gi], rtol=1e-9,
-                               atol=1e-7)
+    np.testing.assert_allclose(att.pnl[:9], reference_attribution(rec) @ np.eye(len(groups))[gi], rtol=1e-9, atol=1e-7)
     np.testing.assert_allclose(att.pnl, attribute(rec, capital=1e6, backend="numpy").pnl, rtol=1e-9, atol=1e-7)
     assert att.sum_error() <= 1e-9
 
@@ -343,26 +406,40 @@ def test_numba_totals_from_its_per_path_sums_equal_the_sums_over_pnl():
     rec = make_records(seed=25, n_days=12, n_paths=5, layer_kind="calls", expiry_day=4)
     rng = np.random.default_rng(25)
     nav = 1e6 * (1 + 0.05 * rng.random((12, 5)))
-    att = attribute(rec, capital=nav, cost_pnl=-rng.random((12, 5, 4)), financing_pnl=-rng.random((12, 5)),
-                    backend="numba")
+    att = attribute(
+        rec, capital=nav, cost_pnl=-rng.random((12, 5, 4)), financing_pnl=-rng.random((12, 5)), backend="numba"
+    )
     assert att.path_sums is not None and att.path_sums.shape == (5, 5, 2, len(TERMS) + 1)
     plain = dataclasses.replace(att, path_sums=None)
     for unit in ("usd", "bp"):
         np.testing.assert_allclose(att.totals(unit).to_numpy(), plain.totals(unit).to_numpy(), rtol=1e-12, atol=1e-9)
     # and against the numpy backend's tables (no per-path sums there)
-    np.testing.assert_allclose(att.totals("bp").to_numpy(),
-                               attribute(rec, capital=nav, cost_pnl=att.term("costs")[..., :4],
-                                         financing_pnl=att.term("financing")[..., 4],
-                                         backend="numpy").totals("bp").to_numpy(), rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(
+        att.totals("bp").to_numpy(),
+        attribute(
+            rec,
+            capital=nav,
+            cost_pnl=att.term("costs")[..., :4],
+            financing_pnl=att.term("financing")[..., 4],
+            backend="numpy",
+        )
+        .totals("bp")
+        .to_numpy(),
+        rtol=1e-9,
+        atol=1e-7,
+    )
 
 
-@pytest.mark.parametrize("field, index, value, message", [
-    ("vol_prev", (2, 0, 1), np.nan, r"non-finite vol_prev.*\(2, 0, 1\)"),
-    ("kind", (1, 0, 0), 9, "unknown instrument kind"),
-    ("quantity", (3, 0, 2), np.inf, r"non-finite quantity.*\(3, 0, 2\)"),
-    ("t_prev", (2, 0, 3), 0.0, r"t_prev <= 0.*\(2, 0, 3\)"),
-    ("underlying_rolldown", (4, 0, 5), np.nan, r"non-finite underlying_rolldown.*\(4, 0, 5\)"),
-])
+@pytest.mark.parametrize(
+    "field, index, value, message",
+    [
+        ("vol_prev", (2, 0, 1), np.nan, r"non-finite vol_prev.*\(2, 0, 1\)"),
+        ("kind", (1, 0, 0), 9, "unknown instrument kind"),
+        ("quantity", (3, 0, 2), np.inf, r"non-finite quantity.*\(3, 0, 2\)"),
+        ("t_prev", (2, 0, 3), 0.0, r"t_prev <= 0.*\(2, 0, 3\)"),
+        ("underlying_rolldown", (4, 0, 5), np.nan, r"non-finite underlying_rolldown.*\(4, 0, 5\)"),
+    ],
+)
 def test_numba_pass_raises_the_numpy_checks_errors(field, index, value, message):
     _numba_or_skip()
     rec = make_records(seed=1, n_days=5, n_paths=1)
@@ -385,8 +462,10 @@ def test_numba_pass_checks_kinds_given_as_wider_integers_before_casting():
     _numba_or_skip()
     rec = make_records(seed=2, n_days=4, n_paths=1)
     kind = rec.kind.astype(np.int64)
-    np.testing.assert_allclose(attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6,
-                                         backend="numba").pnl, attribute(rec, capital=1e6, backend="numba").pnl)
+    np.testing.assert_allclose(
+        attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6, backend="numba").pnl,
+        attribute(rec, capital=1e6, backend="numba").pnl,
+    )
     kind[2, 0, 0] = 257  # would be 1 (an SPX option) after a cast to int8
     with pytest.raises(InputError, match="unknown instrument kind 257"):
         attribute(PositionRecords(**{**rec.__dict__, "kind": kind}), capital=1e6, backend="numba")

@@ -31,8 +31,10 @@ def test_unknown_name_names_the_argument(bad: str) -> None:
 
 
 def test_numpy_does_not_import_numba() -> None:
-    code = ("import sys; from alvh.pricing.backend import resolve_backend; resolve_backend('numpy'); "
-            "print('numba' in sys.modules)")
+    code = (
+        "import sys; from alvh.pricing.backend import resolve_backend; resolve_backend('numpy'); "
+        "print('numba' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
 
@@ -42,8 +44,10 @@ def test_every_backend_argument_uses_the_resolver() -> None:
     from alvh.pricing import bsm_price
     from alvh.stats import RollingBeta
 
-    calls = [lambda: bsm_price(100.0, 100.0, 0.5, 0.2, 0.01, 0.0, True, backend="bogus"),
-             lambda: RollingBeta(window=5, min_nobs=3, shape=(1,), backend="bogus")]
+    calls = [
+        lambda: bsm_price(100.0, 100.0, 0.5, 0.2, 0.01, 0.0, True, backend="bogus"),
+        lambda: RollingBeta(window=5, min_nobs=3, shape=(1,), backend="bogus"),
+    ]
     for call in calls:
         with pytest.raises(InputError, match=r"unknown backend 'bogus' \(expected \"auto\", \"numpy\" or \"numba\"\)"):
             call()

@@ -21,13 +21,15 @@ def _ql_price(spot: float, strike: float, days: int, vol: float, rate: float, ca
     today = ql.Date(19, 1, 2024)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
-    opt = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, strike),
-                            ql.EuropeanExercise(today + days))
-    proc = ql.BlackScholesMertonProcess(ql.QuoteHandle(ql.SimpleQuote(spot)),
-                                        ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc)),
-                                        ql.YieldTermStructureHandle(ql.FlatForward(today, rate, dc)),
-                                        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(),
-                                                                                           vol, dc)))
+    opt = ql.EuropeanOption(
+        ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, strike), ql.EuropeanExercise(today + days)
+    )
+    proc = ql.BlackScholesMertonProcess(
+        ql.QuoteHandle(ql.SimpleQuote(spot)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, rate, dc)),
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)),
+    )
     opt.setPricingEngine(ql.AnalyticEuropeanEngine(proc))
     return opt.NPV()
 
@@ -42,17 +44,41 @@ def test_hand_computed_month():
     opn = close.copy()
     opn[-1] = 4580.0  # the AM settlement proxy: short put 4600 finishes 20 points in the money
     vix = np.full((n, 1), 16.0)
-    mp = MarketPaths(dates=dates, spx_open=opn[:, None], spx_close=close[:, None], vix_open=vix, vix_close=vix,
-                     vx_price=np.zeros((n, 1, 0)), vx_expiry=np.zeros(0, dtype="datetime64[D]"), vx_codes=(),
-                     rate=np.full(n, 0.05), surface=FlatSkewSurface(vix / 100.0, skew=0.0),
-                     vix_option_vol=VixOptionVol(vix, np.full((n, 1), np.nan), VXModelParams.default()))
-    rules = rules_from_dict({
-        "general": {"rate_source": "data", "capital": 1e6},
-        "costs": {"spx_half_spread_fraction": 0.0, "spx_half_spread_floor_ticks": 1.0, "spx_tick_small": 0.1,
-                  "spx_commission": 1.0, "spx_slippage_per_extra_leg": 0.0},
-        "core": {"strike_mode": "width", "short_put_offset": 200, "short_call_offset": 200,
-                 "put_wing_width": 50, "call_wing_width": 50, "dividend_yield": 0.0},
-        "layers": [], "rebalance": {"enabled": False}})
+    mp = MarketPaths(
+        dates=dates,
+        spx_open=opn[:, None],
+        spx_close=close[:, None],
+        vix_open=vix,
+        vix_close=vix,
+        vx_price=np.zeros((n, 1, 0)),
+        vx_expiry=np.zeros(0, dtype="datetime64[D]"),
+        vx_codes=(),
+        rate=np.full(n, 0.05),
+        surface=FlatSkewSurface(vix / 100.0, skew=0.0),
+        vix_option_vol=VixOptionVol(vix, np.full((n, 1), np.nan), VXModelParams.default()),
+    )
+    rules = rules_from_dict(
+        {
+            "general": {"rate_source": "data", "capital": 1e6},
+            "costs": {
+                "spx_half_spread_fraction": 0.0,
+                "spx_half_spread_floor_ticks": 1.0,
+                "spx_tick_small": 0.1,
+                "spx_commission": 1.0,
+                "spx_slippage_per_extra_leg": 0.0,
+            },
+            "core": {
+                "strike_mode": "width",
+                "short_put_offset": 200,
+                "short_call_offset": 200,
+                "put_wing_width": 50,
+                "call_wing_width": 50,
+                "dividend_yield": 0.0,
+            },
+            "layers": [],
+            "rebalance": {"enabled": False},
+        }
+    )
     res = run_engine(rules, mp)
     # entry at the close of 19 Jan: 28 days to 16 Feb
     legs = [(4550, False, 1), (4600, False, -1), (5000, True, -1), (5050, True, 1)]
@@ -109,8 +135,9 @@ def _dte(trades):
 
 def test_default_data_vx_prices_are_the_two_factor_model(default_md):
     # MarketData.default() has no VX: every VX trade is at VXCurve.from_model at that contract's DTE
-    rules = rules_from_dict({"general": {"contracts": "fractional"}, "core": {"enabled": False},
-                             "rebalance": {"enabled": False}})
+    rules = rules_from_dict(
+        {"general": {"contracts": "fractional"}, "core": {"enabled": False}, "rebalance": {"enabled": False}}
+    )
     res = run_backtest(rules, default_md)
     assert "VXCurve.from_model" in res.metadata["provenance"]["vx"]
     assert "effective_vega_model" in res.metadata["provenance"]["sensitivity"]
@@ -124,19 +151,28 @@ def test_default_data_vx_prices_are_the_two_factor_model(default_md):
     expected = curve.price(q)[day, np.arange(len(tr))]
     np.testing.assert_allclose(tr["price"].to_numpy(), expected, rtol=1e-12)
     # and not the old log-OU placeholder: the two-factor curve differs from it by more than rounding
-    lo = np.exp(np.log(19.5) + (np.log(default_md.vix["close"].to_numpy()[day]) - np.log(19.5)) * np.exp(-3 * dte / 365)
-                + 0.81 * (1 - np.exp(-6 * dte / 365)) / 12)
+    lo = np.exp(
+        np.log(19.5)
+        + (np.log(default_md.vix["close"].to_numpy()[day]) - np.log(19.5)) * np.exp(-3 * dte / 365)
+        + 0.81 * (1 - np.exp(-6 * dte / 365)) / 12
+    )
     assert np.abs(lo - tr["price"].to_numpy()).max() > 0.5
 
 
 def test_vix_calls_marked_with_tenor_vol_and_effective_vega_sizing(default_md):
     from alvh.pricing import black76_price
 
-    rules = rules_from_dict({
-        "general": {"contracts": "fractional", "rate_source": "constant"}, "core": {"enabled": False},
-        "layers": [{"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_call"},
-                   {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"}],
-        "rebalance": {"enabled": False}})
+    rules = rules_from_dict(
+        {
+            "general": {"contracts": "fractional", "rate_source": "constant"},
+            "core": {"enabled": False},
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_call"},
+                {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
+            ],
+            "rebalance": {"enabled": False},
+        }
+    )
     res = run_backtest(rules, default_md)
     assert "vix_option_vol" in res.metadata["provenance"]["vix_option_vol"]
     curve = VXCurve.from_market(default_md)
@@ -168,8 +204,12 @@ def test_summary_reports_achieved_layer_weights(default_md):
     base = default_rules()
     runs = {}
     for cap, mode in ((1e6, "whole"), (1e7, "nearest"), (1e6, "fractional")):
-        rules = base.model_copy(update={"general": base.general.model_copy(update={"capital": cap, "contracts": mode}),
-                                        "rebalance": base.rebalance.model_copy(update={"enabled": False})})
+        rules = base.model_copy(
+            update={
+                "general": base.general.model_copy(update={"capital": cap, "contracts": mode}),
+                "rebalance": base.rebalance.model_copy(update={"enabled": False}),
+            }
+        )
         runs[mode] = run_backtest(rules, default_md)
     # independent of the summary code: notional / NAV from the trades ledger replayed into positions
     res = runs["nearest"]

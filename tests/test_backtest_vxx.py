@@ -9,9 +9,14 @@ import pytest
 from alvh.config import rules_from_dict
 from alvh.engine import run_backtest
 
-CM_RULES = {"general": {"contracts": "fractional"}, "costs": {"vx_slippage_ticks": 0.0, "vx_commission": 0.0},
-            "core": {"enabled": False}, "layers": [], "rebalance": {"enabled": False},
-            "constant_maturity": {"enabled": True, "target_days": 30, "weight": 1.0, "schedule": "sp_roll"}}
+CM_RULES = {
+    "general": {"contracts": "fractional"},
+    "costs": {"vx_slippage_ticks": 0.0, "vx_commission": 0.0},
+    "core": {"enabled": False},
+    "layers": [],
+    "rebalance": {"enabled": False},
+    "constant_maturity": {"enabled": True, "target_days": 30, "weight": 1.0, "schedule": "sp_roll"},
+}
 
 
 @pytest.mark.slow

@@ -162,17 +162,20 @@ def test_read_event_dates_and_merge(tmp_path: Path) -> None:
     assert ppi.known_from == dt.date(2010, 1, 15) and len(ppi.dates) == 2
 
 
-@pytest.mark.parametrize(("text", "line", "column", "pattern"), [
-    ("date\n2020-01-02\n2020-01-01\n", 3, "date", "ascending"),
-    ("date\n2020-01-02\n2020-01-02\n", 3, "date", "duplicate"),
-    ("date\n2020-01-02\n2020/01/03\n", 3, "date", "not a date"),
-    ("date\n2020-01-02\n20268-03-18\n", 3, "date", "not a date"),
-    ("date\n2020-02-30\n", 2, "date", "calendar date"),
-    ("date,x\n2020-01-02,1\n,2\n", 3, "date", "empty date"),
-    ("day\n2020-01-02\n", 1, "date", "no column"),
-    ("date\n", 2, "date", "no data rows"),
-    ("date,x\n2020-01-02,1\n2020-01-03\n", 3, None, "fields"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "column", "pattern"),
+    [
+        ("date\n2020-01-02\n2020-01-01\n", 3, "date", "ascending"),
+        ("date\n2020-01-02\n2020-01-02\n", 3, "date", "duplicate"),
+        ("date\n2020-01-02\n2020/01/03\n", 3, "date", "not a date"),
+        ("date\n2020-01-02\n20268-03-18\n", 3, "date", "not a date"),
+        ("date\n2020-02-30\n", 2, "date", "calendar date"),
+        ("date,x\n2020-01-02,1\n,2\n", 3, "date", "empty date"),
+        ("day\n2020-01-02\n", 1, "date", "no column"),
+        ("date\n", 2, "date", "no data rows"),
+        ("date,x\n2020-01-02,1\n2020-01-03\n", 3, None, "fields"),
+    ],
+)
 def test_read_event_dates_rejects(tmp_path: Path, text: str, line: int, column: str | None, pattern: str) -> None:
     p = _write(tmp_path, text)
     with pytest.raises(DataError, match=pattern) as ei:

@@ -75,8 +75,21 @@ def test_nyse_days_equal_exchange_calendars_xnys() -> None:
     assert ours.equals(pd.DatetimeIndex(theirs.values.astype("datetime64[ns]"), name="date"))
 
 
-@pytest.mark.parametrize("day", ["2007-01-02", "2012-10-29", "2012-10-30", "2018-12-05", "2025-01-09",
-                                 "2024-06-19", "2008-03-21", "2015-04-03", "2004-06-11", "2022-06-20"])
+@pytest.mark.parametrize(
+    "day",
+    [
+        "2007-01-02",
+        "2012-10-29",
+        "2012-10-30",
+        "2018-12-05",
+        "2025-01-09",
+        "2024-06-19",
+        "2008-03-21",
+        "2015-04-03",
+        "2004-06-11",
+        "2022-06-20",
+    ],
+)
 def test_known_nyse_closures(day: str) -> None:
     # Ford funeral, Sandy x2, Bush and Carter mourning days, Juneteenth 2024 and
     # its first observance 2022, Good Fridays, Reagan funeral 2004.
@@ -134,14 +147,18 @@ def test_multi_year_spans_equal_the_year_by_year_sessions(exchange) -> None:
 
 def test_all_258_vx_expiries_reproduced(vx_expiries: dict[str, dt.date]) -> None:
     assert len(vx_expiries) == 258
-    wrong = {c: (e, vx_final_settlement(*parse_vx_contract(c)))
-             for c, e in vx_expiries.items() if vx_final_settlement(*parse_vx_contract(c)) != e}
+    wrong = {
+        c: (e, vx_final_settlement(*parse_vx_contract(c)))
+        for c, e in vx_expiries.items()
+        if vx_final_settlement(*parse_vx_contract(c)) != e
+    }
     assert wrong == {}
 
 
 def test_rule_without_exceptions_misses_exactly_the_documented_two(vx_expiries: dict[str, dt.date]) -> None:
-    misses = {parse_vx_contract(c) for c, e in vx_expiries.items()
-              if vx_final_settlement_rule(*parse_vx_contract(c)) != e}
+    misses = {
+        parse_vx_contract(c) for c, e in vx_expiries.items() if vx_final_settlement_rule(*parse_vx_contract(c)) != e
+    }
     assert misses == set(VX_SETTLEMENT_EXCEPTIONS) == {(2004, 7), (2004, 10)}
     for (y, m), (day, _why) in VX_SETTLEMENT_EXCEPTIONS.items():
         # both settled on the Wednesday before the contract month's 3rd Friday
@@ -156,14 +173,17 @@ def test_rule_equals_the_reworded_rule_everywhere() -> None:
             assert vx_final_settlement_rule(y, m) == _reference_vx_rule_brief(y, m), (y, m)
 
 
-@pytest.mark.parametrize(("code", "expiry", "why"), [
-    ("G08", dt.date(2008, 2, 19), "Good Friday 2008-03-21"),
-    ("H14", dt.date(2014, 3, 18), "Good Friday 2014-04-18"),
-    ("H19", dt.date(2019, 3, 19), "Good Friday 2019-04-19"),
-    ("H22", dt.date(2022, 3, 15), "Good Friday 2022-04-15"),
-    ("H25", dt.date(2025, 3, 18), "Good Friday 2025-04-18"),
-    ("M24", dt.date(2024, 6, 18), "Juneteenth on the Wednesday 2024-06-19"),
-])
+@pytest.mark.parametrize(
+    ("code", "expiry", "why"),
+    [
+        ("G08", dt.date(2008, 2, 19), "Good Friday 2008-03-21"),
+        ("H14", dt.date(2014, 3, 18), "Good Friday 2014-04-18"),
+        ("H19", dt.date(2019, 3, 19), "Good Friday 2019-04-19"),
+        ("H22", dt.date(2022, 3, 15), "Good Friday 2022-04-15"),
+        ("H25", dt.date(2025, 3, 18), "Good Friday 2025-04-18"),
+        ("M24", dt.date(2024, 6, 18), "Juneteenth on the Wednesday 2024-06-19"),
+    ],
+)
 def test_tuesday_expiries(code: str, expiry: dt.date, why: str, vx_expiries: dict[str, dt.date]) -> None:
     assert vx_expiries[code] == expiry, why  # the real data
     assert vx_final_settlement(*parse_vx_contract(code)) == expiry, why
@@ -277,17 +297,20 @@ def test_vx_expiries_between(vx_expiries: dict[str, dt.date]) -> None:
 
 
 # ---------------------------------------------------------------- SPX
-@pytest.mark.parametrize(("year", "month", "expiry"), [
-    (2024, 6, dt.date(2024, 6, 21)),
-    (2020, 3, dt.date(2020, 3, 20)),
-    (2015, 4, dt.date(2015, 4, 17)),
-    (2008, 3, dt.date(2008, 3, 20)),   # Good Friday 2008-03-21
-    (2014, 4, dt.date(2014, 4, 17)),   # Good Friday 2014-04-18
-    (2019, 4, dt.date(2019, 4, 18)),   # Good Friday 2019-04-19
-    (2022, 4, dt.date(2022, 4, 14)),   # Good Friday 2022-04-15
-    (2025, 4, dt.date(2025, 4, 17)),   # Good Friday 2025-04-18
-    (2026, 6, dt.date(2026, 6, 18)),   # Juneteenth 2026-06-19
-])
+@pytest.mark.parametrize(
+    ("year", "month", "expiry"),
+    [
+        (2024, 6, dt.date(2024, 6, 21)),
+        (2020, 3, dt.date(2020, 3, 20)),
+        (2015, 4, dt.date(2015, 4, 17)),
+        (2008, 3, dt.date(2008, 3, 20)),  # Good Friday 2008-03-21
+        (2014, 4, dt.date(2014, 4, 17)),  # Good Friday 2014-04-18
+        (2019, 4, dt.date(2019, 4, 18)),  # Good Friday 2019-04-19
+        (2022, 4, dt.date(2022, 4, 14)),  # Good Friday 2022-04-15
+        (2025, 4, dt.date(2025, 4, 17)),  # Good Friday 2025-04-18
+        (2026, 6, dt.date(2026, 6, 18)),  # Juneteenth 2026-06-19
+    ],
+)
 def test_spx_monthly_expiry_known_dates(year: int, month: int, expiry: dt.date) -> None:
     assert spx_monthly_expiry(year, month) == expiry
 

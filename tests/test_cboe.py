@@ -29,7 +29,7 @@ def _black_otm(k: np.ndarray, fwd: float, vol: float, t: float, r: float) -> np.
 
 def test_flat_smile_vix_and_log_skewness_zero() -> None:
     q = _black_otm(K, F, 0.25, T, R)
-    assert cboe.vix_variance(K, q, F, F, T, R) == pytest.approx(0.25 ** 2, rel=2e-4)
+    assert cboe.vix_variance(K, q, F, F, T, R) == pytest.approx(0.25**2, rel=2e-4)
     assert cboe.skew_index(K, q, F, F, T, R) == pytest.approx(100.0, abs=0.05)
 
 
@@ -39,7 +39,7 @@ def test_lognormal_price_skewness_textbook(vol: float) -> None:
     m2, m3 = cboe.price_moments(K, q, F, F, T, R)
     v = vol * vol * T
     var = m2 - 1.0
-    skew = (m3 - 3 * m2 + 2) / var ** 1.5  # E[X] = 1 for X = S_T / F
+    skew = (m3 - 3 * m2 + 2) / var**1.5  # E[X] = 1 for X = S_T / F
     assert var == pytest.approx(np.exp(v) - 1, rel=1e-4)
     assert skew == pytest.approx((np.exp(v) + 2) * np.sqrt(np.exp(v) - 1), rel=1e-3)
 
@@ -56,7 +56,7 @@ def test_mixture_log_skewness_gives_skew_index() -> None:
     e1 = (w * mu).sum()
     c2 = (w * (var + (mu - e1) ** 2)).sum()
     c3 = (w * ((mu - e1) ** 3 + 3 * (mu - e1) * var)).sum()
-    skew_true = c3 / c2 ** 1.5
+    skew_true = c3 / c2**1.5
     assert skew_true < -1.0  # a crash regime: strongly negative
     assert cboe.skew_index(K, q, F, F, T, R) == pytest.approx(100 - 10 * skew_true, abs=0.2)
 
@@ -71,7 +71,7 @@ def test_epsilon_terms_when_k0_below_forward() -> None:
     call = np.exp(-R * T) * (fwd * norm.cdf(d1) - K * norm.cdf(d2))
     put = np.exp(-R * T) * (K * norm.cdf(-d2) - fwd * norm.cdf(-d1))
     q = np.where(K < 100.0, put, np.where(K > 100.0, call, 0.5 * (put + call)))
-    assert cboe.vix_variance(K, q, fwd, 100.0, T, R) == pytest.approx(0.25 ** 2, rel=2e-4)
+    assert cboe.vix_variance(K, q, fwd, 100.0, T, R) == pytest.approx(0.25**2, rel=2e-4)
     assert cboe.skew_index(K, q, fwd, 100.0, T, R) == pytest.approx(100.0, abs=0.05)
 
 

@@ -29,7 +29,7 @@ class _Ssvi:
     rho, eta = -0.62, 1.1
 
     def atm_total_variance(self, t: np.ndarray) -> np.ndarray:
-        return np.atleast_2d(0.17 ** 2 * np.asarray(t, dtype=float) * (1 + 0.4 * np.asarray(t, dtype=float)))
+        return np.atleast_2d(0.17**2 * np.asarray(t, dtype=float) * (1 + 0.4 * np.asarray(t, dtype=float)))
 
     def iv(self, k: np.ndarray, t: float) -> np.ndarray:
         return np.sqrt(ssvi_total_variance(k, self.atm_total_variance(t), self.rho, self.eta) / t)
@@ -55,8 +55,18 @@ def _make_chain(tick: float | None = None, smile: object = None) -> tuple[pd.Dat
             if tick is not None:
                 bid, ask = np.floor(bid / tick) * tick, np.ceil(ask / tick) * tick
             for k, b, a in zip(strikes[keep], bid, ask, strict=True):
-                rows.append((DATE.date().isoformat(), (DATE + pd.Timedelta(days=days)).date().isoformat(), k,
-                             "C" if is_call else "P", round(b, 10), round(a, 10), "", SPOT))
+                rows.append(
+                    (
+                        DATE.date().isoformat(),
+                        (DATE + pd.Timedelta(days=days)).date().isoformat(),
+                        k,
+                        "C" if is_call else "P",
+                        round(b, 10),
+                        round(a, 10),
+                        "",
+                        SPOT,
+                    )
+                )
     frame = pd.DataFrame(rows, columns=["date", "expiry", "strike", "type", "bid", "ask", "iv", "underlying"])
     return frame, smile
 
@@ -156,9 +166,11 @@ def test_chain_day_errors(chain_file: Path) -> None:
         day.iv(np.nan, 0.1)
 
 
-GOOD = "date,expiry,strike,type,bid,ask,iv,underlying\n" \
-       "2024-03-15,2024-04-19,4500,C,90.1,91.1,0.15,4500\n" \
-       "2024-03-15,2024-04-19,4500,P,70.2,71.0,,4500\n"
+GOOD = (
+    "date,expiry,strike,type,bid,ask,iv,underlying\n"
+    "2024-03-15,2024-04-19,4500,C,90.1,91.1,0.15,4500\n"
+    "2024-03-15,2024-04-19,4500,P,70.2,71.0,,4500\n"
+)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -175,24 +187,38 @@ def test_good_minimal_file_and_optional_columns(tmp_path: Path) -> None:
     assert not c2["is_call"].iloc[0] and c2["mid"].iloc[0] == 4.5
 
 
-@pytest.mark.parametrize(("old", "new", "line", "column", "pattern"), [
-    ("date,expiry,strike,type,bid,ask,iv,underlying", "date,expiry,strike,type,bid,ask,vol,underlying", 1, "vol",
-     "unknown column"),
-    ("date,expiry,strike,type,bid,ask,iv,underlying", "date,expiry,strike,type,bid,iv,underlying", 1, "ask",
-     "missing column"),
-    ("2024-03-15,2024-04-19,4500,C", "03/15/2024,2024-04-19,4500,C", 2, "date", "not a date"),
-    ("2024-03-15,2024-04-19,4500,P", "2024-03-15,2024-03-14,4500,P", 3, "expiry", "before the trade date"),
-    ("2024-04-19,4500,C,", "2024-04-19,-5,C,", 2, "strike", "not positive"),
-    ("4500,P,70.2", "4500,X,70.2", 3, "type", "not C or P"),
-    ("P,70.2,71.0", "P,-0.1,71.0", 3, "bid", "negative"),
-    ("C,90.1,91.1", "C,90.1,89.0", 2, "ask", "below the bid"),
-    ("91.1,0.15,", "91.1,15,", 2, "iv", "outside"),
-    ("71.0,,4500\n", "71.0,,4501\n", 3, "underlying", "differs"),
-    ("4500,C,90.1,91.1,0.15", "4500,C,NaN,91.1,0.15", 2, "bid", "not a finite number"),
-    ("C,90.1,91.1,0.15,4500", "C,,91.1,0.15,4500", 2, "bid", "missing value"),
-])
-def test_bad_cells_name_file_line_column(tmp_path: Path, old: str, new: str, line: int, column: str,
-                                         pattern: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "line", "column", "pattern"),
+    [
+        (
+            "date,expiry,strike,type,bid,ask,iv,underlying",
+            "date,expiry,strike,type,bid,ask,vol,underlying",
+            1,
+            "vol",
+            "unknown column",
+        ),
+        (
+            "date,expiry,strike,type,bid,ask,iv,underlying",
+            "date,expiry,strike,type,bid,iv,underlying",
+            1,
+            "ask",
+            "missing column",
+        ),
+        ("2024-03-15,2024-04-19,4500,C", "03/15/2024,2024-04-19,4500,C", 2, "date", "not a date"),
+        ("2024-03-15,2024-04-19,4500,P", "2024-03-15,2024-03-14,4500,P", 3, "expiry", "before the trade date"),
+        ("2024-04-19,4500,C,", "2024-04-19,-5,C,", 2, "strike", "not positive"),
+        ("4500,P,70.2", "4500,X,70.2", 3, "type", "not C or P"),
+        ("P,70.2,71.0", "P,-0.1,71.0", 3, "bid", "negative"),
+        ("C,90.1,91.1", "C,90.1,89.0", 2, "ask", "below the bid"),
+        ("91.1,0.15,", "91.1,15,", 2, "iv", "outside"),
+        ("71.0,,4500\n", "71.0,,4501\n", 3, "underlying", "differs"),
+        ("4500,C,90.1,91.1,0.15", "4500,C,NaN,91.1,0.15", 2, "bid", "not a finite number"),
+        ("C,90.1,91.1,0.15,4500", "C,,91.1,0.15,4500", 2, "bid", "missing value"),
+    ],
+)
+def test_bad_cells_name_file_line_column(
+    tmp_path: Path, old: str, new: str, line: int, column: str, pattern: str
+) -> None:
     assert old in GOOD
     path = _write(tmp_path, GOOD.replace(old, new, 1))
     with pytest.raises(DataError, match=pattern) as info:

@@ -16,8 +16,11 @@ RUN = [sys.executable, "-c", "from alvh.cli import main; main()"]
 
 def test_backtest_default_data(tmp_path):
     out = tmp_path / "out"
-    r = subprocess.run([*RUN, "backtest", "--start", "2016-01-01", "--end", "2017-06-30", "--out", str(out)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [*RUN, "backtest", "--start", "2016-01-01", "--end", "2017-06-30", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["metadata"]["config_hash"] == config_hash(default_rules())
@@ -38,30 +41,53 @@ def test_backtest_default_data(tmp_path):
     for layer in ("short", "medium", "long", "all"):
         assert {f"hedge_cost_{layer}_{t}_bp" for t in hc["split_bp_per_month"]} <= set(daily.columns)
     assert daily["hedge_cost_all_total_bp"].sum() / daily.index.to_period("M").nunique() == pytest.approx(
-        hc["total_bp_per_month"])
+        hc["total_bp_per_month"]
+    )
     monthly = pd.read_csv(out / "drag_monthly.csv")
     allrows = monthly[monthly["layer"] == "all"]
     assert allrows["total_bp"].sum() / len(allrows) == pytest.approx(hc["total_bp_per_month"])
     regimes = pd.read_csv(out / "regimes.csv", keep_default_na=False)  # the label "n/a" is text, not a missing value
-    assert {"regime", "label", "n_days", "n_months", "mean_daily_bp", "ci95_lo_daily_bp", "ci95_hi_daily_bp",
-            "bp_per_month_equiv", "small_sample"} <= set(regimes.columns)
+    assert {
+        "regime",
+        "label",
+        "n_days",
+        "n_months",
+        "mean_daily_bp",
+        "ci95_lo_daily_bp",
+        "ci95_hi_daily_bp",
+        "bp_per_month_equiv",
+        "small_sample",
+    } <= set(regimes.columns)
     assert (regimes.groupby("regime")["n_days"].sum() == s["n_days"]).all()
     assert set(f"{a}={b}" for a, b in zip(regimes["regime"], regimes["label"], strict=True)) == set(an["regime_table"])
-    for text in ("WHAT THE HEDGE COST", "WHAT IT BOUGHT", "SEED CLAIM", "hedge cost by regime", "95% CI",
-                 "rebalance trigger", "macd_state", "against the core"):
+    for text in (
+        "WHAT THE HEDGE COST",
+        "WHAT IT BOUGHT",
+        "SEED CLAIM",
+        "hedge cost by regime",
+        "95% CI",
+        "rebalance trigger",
+        "macd_state",
+        "against the core",
+    ):
         assert text in r.stdout
     assert f"{hc['total_bp_per_month']:.2f}" in r.stdout
 
 
-@pytest.mark.parametrize("toml,named", [
-    ("[core]\nshort_put_delta = 2\n", ["core.short_put_delta"]),
-    ('[rebalance]\nshort_layer = "front"\n', ["rebalance.short_layer", "front"]),  # a layer that does not exist
-], ids=["delta_out_of_range", "rebalance_layer_missing"])
+@pytest.mark.parametrize(
+    "toml,named",
+    [
+        ("[core]\nshort_put_delta = 2\n", ["core.short_put_delta"]),
+        ('[rebalance]\nshort_layer = "front"\n', ["rebalance.short_layer", "front"]),  # a layer that does not exist
+    ],
+    ids=["delta_out_of_range", "rebalance_layer_missing"],
+)
 def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
     bad = tmp_path / "r.toml"
     bad.write_text(toml)
-    r = subprocess.run([*RUN, "backtest", "--rules", str(bad), "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [*RUN, "backtest", "--rules", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True
+    )
     assert r.returncode == 2
     for text in named:
         assert text in r.stderr
@@ -71,15 +97,32 @@ def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
 def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_end(tmp_path, real_store_dir):
     # asking for days past the VX data is an error naming the available span; nothing is written
     out = tmp_path / "out"
-    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
-                        "--end", "2025-12-31", "--out", str(out)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            *RUN,
+            "backtest",
+            "--data-dir",
+            str(real_store_dir),
+            "--start",
+            "2025-01-02",
+            "--end",
+            "2025-12-31",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2, r.stderr
     assert "2025-12-31 is after the data" in r.stderr and "2004-03-26..2025-06-18" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (out / "summary.json").exists()
     # without --end the run ends on the last day every series the rules need has data, and says so
-    r = subprocess.run([*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02",
-                        "--out", str(out)], capture_output=True, text=True)
+    r = subprocess.run(
+        [*RUN, "backtest", "--data-dir", str(real_store_dir), "--start", "2025-01-02", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["end"].startswith("2025-06-18")

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 VIX = "DATE,OPEN,HIGH,LOW,CLOSE\n01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n"
-SPX = "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n" \
-      "2020-01-03,3226.36,3246.15,3222.34,3234.85\n"
+SPX = (
+    "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n2020-01-03,3226.36,3246.15,3222.34,3234.85\n"
+)
 
 
 def alvh(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -19,8 +20,13 @@ def alvh(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProces
     if data_dir is not None:
         env["ALVH_DATA_DIR"] = str(data_dir)
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-c", "from alvh.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from alvh.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 class _Result:
@@ -36,8 +42,9 @@ def run(*args: str, data_dir: Path | None = None) -> _Result:
     from alvh.cli.data import app
 
     env = {"ALVH_DATA_DIR": str(data_dir)} if data_dir is not None else {}
-    r = CliRunner().invoke(app, list(args[1:]) if args and args[0] == "data" else list(args), env=env,
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        app, list(args[1:]) if args and args[0] == "data" else list(args), env=env, catch_exceptions=False
+    )
     return _Result(r.exit_code, r.stdout)
 
 

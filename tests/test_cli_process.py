@@ -31,13 +31,15 @@ if not ALVH.is_file():  # not installed into this interpreter's bin: the PATH's,
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
 
 
-def alvh(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-         exe: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def alvh(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, exe: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "100"}
     full_env.pop("NO_COLOR", None)
     full_env.update(env or {})
-    return subprocess.run([*(exe or [str(ALVH)]), *args], capture_output=True, text=True, cwd=cwd,
-                          env=full_env, timeout=300)
+    return subprocess.run(
+        [*(exe or [str(ALVH)]), *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=300
+    )
 
 
 def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
@@ -54,6 +56,7 @@ def test_the_console_script_is_installed():
 
 
 # ------------------------------------------------------------------ the command tree and its help
+
 
 def _tree() -> dict[tuple[str, ...], typer.core.TyperCommand | typer.core.TyperGroup]:
     """Every command path below ``alvh`` (loading each lazy group), root included as ()."""
@@ -87,8 +90,17 @@ def _help_text(path: tuple[str, ...]) -> str:
 
 
 def test_tree_has_the_commands():
-    assert {("backtest",), ("data", "import"), ("data", "info"), ("data", "check"), ("market", "surface"),
-            ("market", "vx"), ("market", "fit-vx"), ("rules", "init"), ("rules", "check")} <= set(PATHS)
+    assert {
+        ("backtest",),
+        ("data", "import"),
+        ("data", "info"),
+        ("data", "check"),
+        ("market", "surface"),
+        ("market", "vx"),
+        ("market", "fit-vx"),
+        ("rules", "init"),
+        ("rules", "check"),
+    } <= set(PATHS)
 
 
 @pytest.mark.parametrize("flag", ["-h", "--help"])
@@ -140,25 +152,32 @@ def test_version():
 
 # ------------------------------------------------------------------ usage errors
 
-@pytest.mark.parametrize("args,said", [
-    (["bactest"], "No such command 'bactest'. Did you mean 'backtest'?"),
-    (["nosuch"], "No such command 'nosuch'"),
-    (["data", "nosuch"], "No such command 'nosuch'"),
-    (["rules", "chek"], "Did you mean 'check'?"),
-    (["--bogus"], "No such option: --bogus"),
-    (["backtest", "--bogus"], "No such option: --bogus"),
-    (["backtest", "--strat", "2016-01-01"], "No such option: --strat"),
-    (["backtest"], "Missing option '--out'"),
-    (["backtest", "--out"], "Option '--out' requires an argument"),
-    (["rules", "check"], "Missing argument 'FILE'"),
-    (["data", "import", "vix"], "Missing argument 'FILE...'"),
-    (["market", "surface"], "Missing option '--date'"),
-    (["data", "info", "--max-gap", "x"], "Invalid value for '--max-gap'"),
-    (["data", "info", "--max-gap", "-1"], "--max-gap"),
-    (["data", "import", "--on-conflict", "replce", "vix", "f.csv"],
-     "'replce' is not one of 'error', 'keep', 'replace'"),
-    (["backtest", "--start", "2016-13-01", "--out", "o"], "'2016-13-01' is not a date (expected YYYY-MM-DD)"),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+
+@pytest.mark.parametrize(
+    "args,said",
+    [
+        (["bactest"], "No such command 'bactest'. Did you mean 'backtest'?"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["data", "nosuch"], "No such command 'nosuch'"),
+        (["rules", "chek"], "Did you mean 'check'?"),
+        (["--bogus"], "No such option: --bogus"),
+        (["backtest", "--bogus"], "No such option: --bogus"),
+        (["backtest", "--strat", "2016-01-01"], "No such option: --strat"),
+        (["backtest"], "Missing option '--out'"),
+        (["backtest", "--out"], "Option '--out' requires an argument"),
+        (["rules", "check"], "Missing argument 'FILE'"),
+        (["data", "import", "vix"], "Missing argument 'FILE...'"),
+        (["market", "surface"], "Missing option '--date'"),
+        (["data", "info", "--max-gap", "x"], "Invalid value for '--max-gap'"),
+        (["data", "info", "--max-gap", "-1"], "--max-gap"),
+        (
+            ["data", "import", "--on-conflict", "replce", "vix", "f.csv"],
+            "'replce' is not one of 'error', 'keep', 'replace'",
+        ),
+        (["backtest", "--start", "2016-13-01", "--out", "o"], "'2016-13-01' is not a date (expected YYYY-MM-DD)"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
 def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
     r = alvh(*args, cwd=tmp_path)
     assert r.returncode == 2, (r.returncode, r.stderr)
@@ -171,19 +190,24 @@ def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
 
 # ------------------------------------------------------------------ paths
 
+
 def test_missing_file_is_named(tmp_path):
     r = alvh("rules", "check", str(tmp_path / "nope.toml"))
     assert r.returncode == 2
     assert f"'{tmp_path / 'nope.toml'}' does not exist" in one_line_error(r)
 
 
-@pytest.mark.parametrize("args", [
-    ["rules", "check", "{dir}"],
-    ["backtest", "--rules", "{dir}", "--out", "{dir}/o"],
-    ["backtest", "--vx-model", "{dir}", "--out", "{dir}/o"],
-    ["rules", "init", "{dir}"],
-    ["market", "fit-vx", "--vx", "{dir}", "--vix", "{file}", "--out", "{dir}/p.json"],
-], ids=["rules-check", "backtest-rules", "backtest-vx-model", "rules-init", "fit-vx-vx"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rules", "check", "{dir}"],
+        ["backtest", "--rules", "{dir}", "--out", "{dir}/o"],
+        ["backtest", "--vx-model", "{dir}", "--out", "{dir}/o"],
+        ["rules", "init", "{dir}"],
+        ["market", "fit-vx", "--vx", "{dir}", "--vix", "{file}", "--out", "{dir}/p.json"],
+    ],
+    ids=["rules-check", "backtest-rules", "backtest-vx-model", "rules-init", "fit-vx-vx"],
+)
 def test_a_directory_given_as_a_file(tmp_path, args):
     (tmp_path / "f.csv").write_text("x\n")
     r = alvh(*(a.format(dir=tmp_path, file=tmp_path / "f.csv") for a in args))
@@ -191,11 +215,15 @@ def test_a_directory_given_as_a_file(tmp_path, args):
     assert f"'{tmp_path}' is a directory" in one_line_error(r)
 
 
-@pytest.mark.parametrize("args", [
-    ["backtest", "--out", "{file}"],
-    ["backtest", "--data-dir", "{file}", "--out", "{dir}/o"],
-    ["market", "fit-vx", "--vx", "{file}", "--vix", "{file}", "--out", "{dir}"],
-], ids=["backtest-out", "backtest-data-dir", "fit-vx-out-is-a-dir"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backtest", "--out", "{file}"],
+        ["backtest", "--data-dir", "{file}", "--out", "{dir}/o"],
+        ["market", "fit-vx", "--vx", "{file}", "--vix", "{file}", "--out", "{dir}"],
+    ],
+    ids=["backtest-out", "backtest-data-dir", "fit-vx-out-is-a-dir"],
+)
 def test_out_of_the_wrong_kind(tmp_path, args):
     f = tmp_path / "f.csv"
     f.write_text("x\n")
@@ -216,6 +244,7 @@ def test_unreadable_file(tmp_path):
 
 
 # ------------------------------------------------------------------ user text printed verbatim
+
 
 @pytest.mark.parametrize("value", ["[/]", "[low 13.54, high 16.39]", "[bold]x[/bold]", "[red"])
 def test_bracketed_values_verbatim(value, tmp_path):
@@ -309,7 +338,7 @@ def boom(what: str = typer.Argument(...)) -> None:
 def boom(tmp_path):
     """Run alvh's own ``main`` with one extra lazy command whose module raises on request."""
     (tmp_path / "boom_mod.py").write_text(textwrap.dedent(BOOM))
-    code = ("import alvh.cli as c; c.COMMANDS['boom'] = ('boom_mod', 'Raise on request.'); c.main()")
+    code = "import alvh.cli as c; c.COMMANDS['boom'] = ('boom_mod', 'Raise on request.'); c.main()"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return alvh(*args, exe=[sys.executable, "-c", code], env={"PYTHONPATH": str(tmp_path)})
@@ -320,8 +349,9 @@ def boom(tmp_path):
 def test_unexpected_error_one_line_exit_1(boom):
     r = boom("boom", "value")
     assert r.returncode == 1
-    assert one_line_error(r) == ("error: ValueError: bad [/] value [bold]x[/bold] second line "
-                                 "(run 'alvh --debug ...' for a traceback)")
+    assert one_line_error(r) == (
+        "error: ValueError: bad [/] value [bold]x[/bold] second line (run 'alvh --debug ...' for a traceback)"
+    )
 
 
 def test_unexpected_error_traceback_with_debug(boom):
@@ -358,18 +388,33 @@ def test_closed_stdout_is_not_a_traceback():
 
 # ------------------------------------------------------------------ start-up: what --help imports
 
-HEAVY = ("pandas", "numpy", "scipy", "statsmodels", "duckdb", "numba", "pydantic", "arch", "pyarrow", "rich",
-         "matplotlib", "pandas_market_calendars")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "duckdb",
+    "numba",
+    "pydantic",
+    "arch",
+    "pyarrow",
+    "rich",
+    "matplotlib",
+    "pandas_market_calendars",
+)
 
 
 def test_help_imports_nothing_heavy():
-    code = ("import sys; from alvh.cli import run; rc = run(['--help']); "
-            f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    code = (
+        "import sys; from alvh.cli import run; rc = run(['--help']); "
+        f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.splitlines()[-1] == "0 []", r.stdout + r.stderr
 
 
 # ------------------------------------------------------------------ fit-vx -> backtest --vx-model
+
 
 def test_fitted_vx_model_drives_a_backtest(shared_data, tmp_path):
     import json
@@ -377,11 +422,20 @@ def test_fitted_vx_model_drives_a_backtest(shared_data, tmp_path):
     import pandas as pd
 
     long = pd.read_csv(shared_data / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz")
-    long[(long["trade_date"] >= "2016-01-01") & (long["trade_date"] < "2018-01-01")].to_csv(tmp_path / "vx.csv",
-                                                                                              index=False)
+    long[(long["trade_date"] >= "2016-01-01") & (long["trade_date"] < "2018-01-01")].to_csv(
+        tmp_path / "vx.csv", index=False
+    )
     params = tmp_path / "[fit] vx model.json"
-    r = alvh("market", "fit-vx", "--vx", str(tmp_path / "vx.csv"),
-             "--vix", str(shared_data / "vix_index" / "VIX_History.csv"), "--out", str(params))
+    r = alvh(
+        "market",
+        "fit-vx",
+        "--vx",
+        str(tmp_path / "vx.csv"),
+        "--vix",
+        str(shared_data / "vix_index" / "VIX_History.csv"),
+        "--out",
+        str(params),
+    )
     assert r.returncode == 0, r.stderr
     assert f"alvh backtest --vx-model {params}" in r.stdout
     fitted = json.loads(params.read_text())
@@ -405,21 +459,33 @@ def test_fitted_vx_model_drives_a_backtest(shared_data, tmp_path):
     assert str(bad) in line and "'theta'" in line
 
 
-@pytest.mark.parametrize("args,absent", [
-    (["data", "info", "--data-dir", "{tmp}"], ("scipy", "numba", "statsmodels", "arch", "matplotlib")),
-    (["rules", "init", "{tmp}/r.toml"], ("scipy", "numba", "statsmodels", "duckdb", "pandas")),
-], ids=["data-info", "rules-init"])
+@pytest.mark.parametrize(
+    "args,absent",
+    [
+        (["data", "info", "--data-dir", "{tmp}"], ("scipy", "numba", "statsmodels", "arch", "matplotlib")),
+        (["rules", "init", "{tmp}/r.toml"], ("scipy", "numba", "statsmodels", "duckdb", "pandas")),
+    ],
+    ids=["data-info", "rules-init"],
+)
 def test_commands_import_only_what_they_use(args, absent, tmp_path):
-    code = ("import sys; from alvh.cli import run; rc = run(sys.argv[1:]); "
-            f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({absent!r})))")
-    r = subprocess.run([sys.executable, "-c", code, *(a.format(tmp=tmp_path) for a in args)], capture_output=True,
-                       text=True, timeout=300)
+    code = (
+        "import sys; from alvh.cli import run; rc = run(sys.argv[1:]); "
+        f"print(rc, sorted({{m.split('.')[0] for m in sys.modules}} & set({absent!r})))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, *(a.format(tmp=tmp_path) for a in args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.stdout.splitlines()[-1] == "0 []", r.stdout + r.stderr
 
 
 def test_a_backtest_does_not_import_statsmodels():
     """statsmodels.api cost every backtest process 1.8 s for one OLS (now numpy, tests/test_steward.py)."""
-    code = ("import sys; import alvh.api, alvh.analytics, alvh.engine, alvh.cli.backtest; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'statsmodels'))")
+    code = (
+        "import sys; import alvh.api, alvh.analytics, alvh.engine, alvh.cli.backtest; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'statsmodels'))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr

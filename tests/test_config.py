@@ -27,26 +27,43 @@ def test_every_key_in_default_file_is_commented():
             continue
         # a key is documented by a comment within the two lines above it, or named in a comment block
         key = m.group(1)
-        near = any(ln.startswith("#") for ln in lines[max(0, i - 2):i])
+        near = any(ln.startswith("#") for ln in lines[max(0, i - 2) : i])
         named = any(ln.startswith("#") and re.search(rf"\b{key}\b", ln) for ln in lines)
         assert near or named, f"key {key} on line {i + 1} has no comment"
 
 
-@pytest.mark.parametrize(("data", "key", "fragment"), [
-    ({"core": {"bogus": 1}}, "core.bogus", "unknown key"),
-    ({"general": {"capital": -1}}, "general.capital", "> 0"),
-    ({"core": {"strike_mode": "gamma"}}, "core.strike_mode", "delta"),
-    ({"layers": [{"name": "a", "weight": 0.7, "min_dte": 0, "max_dte": 30},
-                 {"name": "b", "weight": 0.5, "min_dte": 30, "max_dte": 60}]}, "layers", "100%"),
-    ({"layers": [{"name": "a", "weight": 0.1, "min_dte": 40, "max_dte": 30}]}, "layers.0.max_dte", "min_dte"),
-    ({"core": {"long_put_delta": 0.3}}, "core.long_put_delta", "short_put_delta"),
-    ({"rebalance": {"short_layer": "nope"}}, "rebalance.short_layer", "not a layer"),
-    ({"rebalance": {"window": 30, "min_nobs": 40}}, "rebalance.min_nobs", "window"),
-    ({"adaptive": {"schedule": [{"upper": 30, "weight": 0.01}, {"upper": 15, "weight": 0.0}, {"weight": 0}]}},
-     "adaptive.schedule", "increase"),
-    ({"layers": [{"name": "a", "weight": 0.1, "min_dte": 0, "max_dte": 30, "roll": {"extrinsic_below": 0.5}}]},
-     "layers.0.roll.extrinsic_below", "vix_call"),
-])
+@pytest.mark.parametrize(
+    ("data", "key", "fragment"),
+    [
+        ({"core": {"bogus": 1}}, "core.bogus", "unknown key"),
+        ({"general": {"capital": -1}}, "general.capital", "> 0"),
+        ({"core": {"strike_mode": "gamma"}}, "core.strike_mode", "delta"),
+        (
+            {
+                "layers": [
+                    {"name": "a", "weight": 0.7, "min_dte": 0, "max_dte": 30},
+                    {"name": "b", "weight": 0.5, "min_dte": 30, "max_dte": 60},
+                ]
+            },
+            "layers",
+            "100%",
+        ),
+        ({"layers": [{"name": "a", "weight": 0.1, "min_dte": 40, "max_dte": 30}]}, "layers.0.max_dte", "min_dte"),
+        ({"core": {"long_put_delta": 0.3}}, "core.long_put_delta", "short_put_delta"),
+        ({"rebalance": {"short_layer": "nope"}}, "rebalance.short_layer", "not a layer"),
+        ({"rebalance": {"window": 30, "min_nobs": 40}}, "rebalance.min_nobs", "window"),
+        (
+            {"adaptive": {"schedule": [{"upper": 30, "weight": 0.01}, {"upper": 15, "weight": 0.0}, {"weight": 0}]}},
+            "adaptive.schedule",
+            "increase",
+        ),
+        (
+            {"layers": [{"name": "a", "weight": 0.1, "min_dte": 0, "max_dte": 30, "roll": {"extrinsic_below": 0.5}}]},
+            "layers.0.roll.extrinsic_below",
+            "vix_call",
+        ),
+    ],
+)
 def test_errors_name_key(data, key, fragment):
     with pytest.raises(ConfigError) as exc:
         rules_from_dict(data)
@@ -95,17 +112,26 @@ def test_cli_rules_init_and_check(tmp_path):
     assert r.returncode == 2 and "'layers'" in r.stderr and "100%" in r.stderr
 
 
-@pytest.mark.parametrize("text,key,match", [
-    ("[[layers]]\nname = 'short'\nwieght = 0.04\nmin_dte = 0\nmax_dte = 30\n", "layers.0.wieght",
-     "did you mean 'weight'"),
-    ("[general]\ncapitl = 1e7\n", "general.capitl", "did you mean 'capital'"),
-    ("[rebalanse]\nenabled = false\n", "rebalanse", "did you mean 'rebalance'"),
-    ("[[layers]]\nname = 'short'\nweight = '0.04'\nmin_dte = 0\nmax_dte = 30\n", "layers.0.weight",
-     "text '0.04'; write it without quotes"),
-    ("[rebalance]\nenabled = 1\n", "rebalance.enabled", "valid boolean"),
-    ("[rebalance]\nwindow = 90.5\n", "rebalance.window", "valid integer"),
-    ("[[layers]]\nname = 'short'\nmin_dte = 0\nmax_dte = 30\n", "layers.0.weight", "required key missing"),
-])
+@pytest.mark.parametrize(
+    "text,key,match",
+    [
+        (
+            "[[layers]]\nname = 'short'\nwieght = 0.04\nmin_dte = 0\nmax_dte = 30\n",
+            "layers.0.wieght",
+            "did you mean 'weight'",
+        ),
+        ("[general]\ncapitl = 1e7\n", "general.capitl", "did you mean 'capital'"),
+        ("[rebalanse]\nenabled = false\n", "rebalanse", "did you mean 'rebalance'"),
+        (
+            "[[layers]]\nname = 'short'\nweight = '0.04'\nmin_dte = 0\nmax_dte = 30\n",
+            "layers.0.weight",
+            "text '0.04'; write it without quotes",
+        ),
+        ("[rebalance]\nenabled = 1\n", "rebalance.enabled", "valid boolean"),
+        ("[rebalance]\nwindow = 90.5\n", "rebalance.window", "valid integer"),
+        ("[[layers]]\nname = 'short'\nmin_dte = 0\nmax_dte = 30\n", "layers.0.weight", "required key missing"),
+    ],
+)
 def test_rules_errors_name_the_key_and_suggest(tmp_path, text, key, match):
     f = tmp_path / "r.toml"
     f.write_text(text)

@@ -36,8 +36,7 @@ def test_find_gaps_matches_reference(keep: list[bool], max_gap: int) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=1, max_size=30),
-       st.booleans())
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=1, max_size=30), st.booleans())
 def test_parse_numbers_matches_float(tmp_path_factory, values: list[float], padded: bool) -> None:
     """Arrow fast path and pandas fallback (padded cells) both equal Python's float() per cell."""
     path = tmp_path_factory.mktemp("csv") / "x.csv"

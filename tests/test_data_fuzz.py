@@ -38,8 +38,23 @@ SOURCES: tuple[tuple[str, str, str | None, str], ...] = (
     ("series", "benchmarks/VXX_yahoo_2009_2017.csv", "vxx", "vxx.csv"),
 )
 
-ALPHABET = list("0123456789.,-/: eE+") + ["NaN", ".", "", "\x1b[2J", "\x00", "\ufeff", '"', "\r", "\t", "1e308",
-                                           "99999999999999999999", "-1", "2031", "1800", "é"]
+ALPHABET = list("0123456789.,-/: eE+") + [
+    "NaN",
+    ".",
+    "",
+    "\x1b[2J",
+    "\x00",
+    "\ufeff",
+    '"',
+    "\r",
+    "\t",
+    "1e308",
+    "99999999999999999999",
+    "-1",
+    "2031",
+    "1800",
+    "é",
+]
 
 
 def _excerpt(shared: Path, rel: str, n: int = 25) -> list[str]:
@@ -53,16 +68,19 @@ def _excerpt(shared: Path, rel: str, n: int = 25) -> list[str]:
 def mutations(draw: st.DrawFn, lines: list[str]) -> str:
     out = list(lines)
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["replace", "delete", "insert", "dup_line", "drop_line", "swap", "truncate",
-                                   "bom", "crlf", "blank"]))
+        op = draw(
+            st.sampled_from(
+                ["replace", "delete", "insert", "dup_line", "drop_line", "swap", "truncate", "bom", "crlf", "blank"]
+            )
+        )
         i = draw(st.integers(0, len(out) - 1))
         line = out[i]
         j = draw(st.integers(0, max(len(line) - 1, 0)))
         tok = draw(st.sampled_from(ALPHABET))
         if op == "replace" and line:
-            out[i] = line[:j] + tok + line[j + 1:]
+            out[i] = line[:j] + tok + line[j + 1 :]
         elif op == "delete" and line:
-            out[i] = line[:j] + line[j + 1:]
+            out[i] = line[:j] + line[j + 1 :]
         elif op == "insert":
             out[i] = line[:j] + tok + line[j:]
         elif op == "dup_line":

@@ -43,8 +43,7 @@ def test_default_against_arch_loader(default: MarketData) -> None:
 def test_default_vix_against_cboe_history(default: MarketData, shared_data: Path) -> None:
     """arch's VIX (via FRED) equals Cboe's own VIX_History.csv closes on every default day."""
     cboe = read_index_csv(shared_data / "vix_index/VIX_History.csv", "vix")
-    np.testing.assert_allclose(default.vix["close"].to_numpy(), cboe.loc[default.dates, "close"].to_numpy(),
-                               atol=1e-9)
+    np.testing.assert_allclose(default.vix["close"].to_numpy(), cboe.loc[default.dates, "close"].to_numpy(), atol=1e-9)
 
 
 def test_default_spx_against_shared_yahoo_copy(default: MarketData, shared_data: Path) -> None:
@@ -108,15 +107,27 @@ def test_construction_rejects_bad_inputs(default: MarketData) -> None:
         dataclasses.replace(default, vix=vix)
     with pytest.raises(DataError, match="sorted"):
         d = default.dates[::-1]
-        dataclasses.replace(default, dates=d, spx=default.spx.iloc[::-1], vix=default.vix.iloc[::-1],
-                            indices=default.indices.iloc[::-1], rate=default.rate.iloc[::-1])
+        dataclasses.replace(
+            default,
+            dates=d,
+            spx=default.spx.iloc[::-1],
+            vix=default.vix.iloc[::-1],
+            indices=default.indices.iloc[::-1],
+            rate=default.rate.iloc[::-1],
+        )
 
 
 def test_gaps_configurable(default: MarketData) -> None:
     assert default.gaps(max_gap=0) == []
     holes = default.dates.delete(slice(100, 104))  # drop 4 consecutive sessions
-    md = dataclasses.replace(default, dates=holes, spx=default.spx.loc[holes], vix=default.vix.loc[holes],
-                             indices=default.indices.loc[holes], rate=default.rate.loc[holes])
+    md = dataclasses.replace(
+        default,
+        dates=holes,
+        spx=default.spx.loc[holes],
+        vix=default.vix.loc[holes],
+        indices=default.indices.loc[holes],
+        rate=default.rate.loc[holes],
+    )
     g = md.gaps(max_gap=3)
     assert len(g) == 1 and g[0]["missing_sessions"] == 4
     assert md.gaps(max_gap=4) == []

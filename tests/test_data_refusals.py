@@ -19,8 +19,7 @@ ALVH = str(Path(sys.executable).with_name("alvh"))
 VIX_HEAD = "DATE,OPEN,HIGH,LOW,CLOSE\n"
 VIX_OK = VIX_HEAD + "01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n"
 SPX_HEAD = "Date,Open,High,Low,Close,Volume\n"
-SPX_OK = (SPX_HEAD + "2020-01-02,3244.67,3258.14,3235.53,3257.85,100\n"
-          "2020-01-03,3226.36,3246.15,3222.34,3234.85,100\n")
+SPX_OK = SPX_HEAD + "2020-01-02,3244.67,3258.14,3235.53,3257.85,100\n2020-01-03,3226.36,3246.15,3222.34,3234.85,100\n"
 
 
 def alvh(*args: str, env_extra: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -41,36 +40,80 @@ def refused(r: subprocess.CompletedProcess[str], *needles: str) -> None:
 
 # (kind, file text, extra args, substrings of the one-line error)
 IMPORT_REFUSALS = {
-    "vix_1e300": ("vix", VIX_HEAD + "01/02/2020,13.46,13.72,12.42,1e300\n", [],
-                  ["line 2", "column 'CLOSE'", "implausible value 1e+300"]),
-    "vix_huge_int": ("vix", VIX_HEAD + "01/02/2020,13.46,13.72,12.42,99999999999999999999999\n", [],
-                     ["line 2", "implausible value 1e+23"]),
-    "vix_2031": ("vix", VIX_HEAD + "01/02/2031,13.46,13.72,12.42,12.47\n", [],
-                 ["line 2", "column 'DATE'", "2031-01-02 is in the future"]),
-    "vix_sunday": ("vix", VIX_HEAD + "01/05/2020,13.46,13.72,12.42,12.47\n", [],
-                   ["line 2", "2020-01-05 is a Sunday, not an NYSE session"]),
-    "vix_1800": ("vix", VIX_HEAD + "01/02/1800,13.46,13.72,12.42,12.47\n", [],
-                 ["line 2", "1800-01-02 is before vix could have data", "1990-01-02"]),
-    "spx_holiday": ("spx", SPX_HEAD + "2020-01-17,3323.66,3329.88,3318.86,3329.62,1\n"
-                    "2020-01-20,3323.66,3329.88,3318.86,3329.62,1\n", [],
-                    ["line 3", "NYSE holiday (Dr. Martin Luther King Jr. Day)"]),
-    "spx_negative_volume": ("spx", SPX_HEAD + "2020-01-02,3244.67,3258.14,3235.53,3257.85,-5\n", [],
-                            ["line 2", "column 'Volume'", "negative count -5"]),
-    "vix_file_as_spx": ("spx", "Date,Open,High,Low,Close\n2020-01-02,13.46,13.72,12.42,12.47\n"
-                        "2020-01-03,15.01,16.20,13.13,14.02\n", [],
-                        ["line 2", "look like a volatility index", "SPX >= 2200"]),
-    "spx_file_as_vix": ("vix", "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n", [],
-                        ["line 2", "look like an equity index"]),
-    "rate_in_percent": ("rate", "date,value\n2020-01-02,1.5\n", [],
-                        ["line 2", "looks like percent", "--percent"]),
-    "events_escape_cell": ("events", "date,note\n2020-01-29,\x1b[31mred\n", ["--name", "fomc"],
-                           ["line 2", "control character U+001B"]),
-    "events_escape_name": ("events", "date\n2020-01-29\n", ["--name", "fo\x1b[2Jmc"],
-                           ["'--name'", "control character U+001B"]),
-    "series_escape_cell": ("series", "date,value\n2020-01-02,1\x07\n", ["--name", "x"],
-                           ["line 2", "U+0007"]),
-    "vx_tenor_table": ("vx", "trade_date,tenor_monthly,tenor_days,tenor_trade_days,expiry,settle\n"
-                       "2004-03-26,1,53,38,2004-05-18,20.32\n", [], ["constant-tenor table"]),
+    "vix_1e300": (
+        "vix",
+        VIX_HEAD + "01/02/2020,13.46,13.72,12.42,1e300\n",
+        [],
+        ["line 2", "column 'CLOSE'", "implausible value 1e+300"],
+    ),
+    "vix_huge_int": (
+        "vix",
+        VIX_HEAD + "01/02/2020,13.46,13.72,12.42,99999999999999999999999\n",
+        [],
+        ["line 2", "implausible value 1e+23"],
+    ),
+    "vix_2031": (
+        "vix",
+        VIX_HEAD + "01/02/2031,13.46,13.72,12.42,12.47\n",
+        [],
+        ["line 2", "column 'DATE'", "2031-01-02 is in the future"],
+    ),
+    "vix_sunday": (
+        "vix",
+        VIX_HEAD + "01/05/2020,13.46,13.72,12.42,12.47\n",
+        [],
+        ["line 2", "2020-01-05 is a Sunday, not an NYSE session"],
+    ),
+    "vix_1800": (
+        "vix",
+        VIX_HEAD + "01/02/1800,13.46,13.72,12.42,12.47\n",
+        [],
+        ["line 2", "1800-01-02 is before vix could have data", "1990-01-02"],
+    ),
+    "spx_holiday": (
+        "spx",
+        SPX_HEAD + "2020-01-17,3323.66,3329.88,3318.86,3329.62,1\n2020-01-20,3323.66,3329.88,3318.86,3329.62,1\n",
+        [],
+        ["line 3", "NYSE holiday (Dr. Martin Luther King Jr. Day)"],
+    ),
+    "spx_negative_volume": (
+        "spx",
+        SPX_HEAD + "2020-01-02,3244.67,3258.14,3235.53,3257.85,-5\n",
+        [],
+        ["line 2", "column 'Volume'", "negative count -5"],
+    ),
+    "vix_file_as_spx": (
+        "spx",
+        "Date,Open,High,Low,Close\n2020-01-02,13.46,13.72,12.42,12.47\n2020-01-03,15.01,16.20,13.13,14.02\n",
+        [],
+        ["line 2", "look like a volatility index", "SPX >= 2200"],
+    ),
+    "spx_file_as_vix": (
+        "vix",
+        "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n",
+        [],
+        ["line 2", "look like an equity index"],
+    ),
+    "rate_in_percent": ("rate", "date,value\n2020-01-02,1.5\n", [], ["line 2", "looks like percent", "--percent"]),
+    "events_escape_cell": (
+        "events",
+        "date,note\n2020-01-29,\x1b[31mred\n",
+        ["--name", "fomc"],
+        ["line 2", "control character U+001B"],
+    ),
+    "events_escape_name": (
+        "events",
+        "date\n2020-01-29\n",
+        ["--name", "fo\x1b[2Jmc"],
+        ["'--name'", "control character U+001B"],
+    ),
+    "series_escape_cell": ("series", "date,value\n2020-01-02,1\x07\n", ["--name", "x"], ["line 2", "U+0007"]),
+    "vx_tenor_table": (
+        "vx",
+        "trade_date,tenor_monthly,tenor_days,tenor_trade_days,expiry,settle\n2004-03-26,1,53,38,2004-05-18,20.32\n",
+        [],
+        ["constant-tenor table"],
+    ),
 }
 
 
@@ -80,8 +123,11 @@ def test_import_refusal(tmp_path: Path, case: str) -> None:
     f = tmp_path / "in.csv"
     f.write_text(text)
     store = tmp_path / "store"
-    refused(alvh("data", "import", kind, str(f), *extra, "--data-dir", str(store)), str(f) if "name" not in case
-            else "--name", *needles)
+    refused(
+        alvh("data", "import", kind, str(f), *extra, "--data-dir", str(store)),
+        str(f) if "name" not in case else "--name",
+        *needles,
+    )
     if (store / "alvh.duckdb").exists():  # nothing was written
         r = alvh("data", "history", "--data-dir", str(store), "--json")
         assert r.returncode == 0 and r.stdout.strip() == "[]"
@@ -107,17 +153,29 @@ def test_rate_percent_flag_and_fred_dtb3(tmp_path: Path, shared_data: Path) -> N
     s = str(tmp_path / "s")
     r = alvh("data", "import", "rate", str(f), "--percent", "--data-dir", s)
     assert r.returncode == 0, r.stderr
-    r = alvh("data", "import", "rate", str(shared_data / "rates/DTB3_1990_2026.csv"), "--data-dir", s,
-             "--on-conflict", "replace")
+    r = alvh(
+        "data",
+        "import",
+        "rate",
+        str(shared_data / "rates/DTB3_1990_2026.csv"),
+        "--data-dir",
+        s,
+        "--on-conflict",
+        "replace",
+    )
     assert r.returncode == 0, r.stderr
     assert "-ln(1 - d*91/360)*365/91" in " ".join(r.stdout.split())
 
 
 RULES_REFUSALS = {
-    "weight_as_text": ("[[layers]]\nname = 'short'\nweight = \"0.04\"\nmin_dte = 0\nmax_dte = 30\n",
-                       ["key 'layers.0.weight'", "the text '0.04'"]),
-    "typo": ("[[layers]]\nname = 'short'\nwieght = 0.04\nmin_dte = 0\nmax_dte = 30\n",
-             ["key 'layers.0.wieght'", "did you mean 'weight'?"]),
+    "weight_as_text": (
+        "[[layers]]\nname = 'short'\nweight = \"0.04\"\nmin_dte = 0\nmax_dte = 30\n",
+        ["key 'layers.0.weight'", "the text '0.04'"],
+    ),
+    "typo": (
+        "[[layers]]\nname = 'short'\nwieght = 0.04\nmin_dte = 0\nmax_dte = 30\n",
+        ["key 'layers.0.wieght'", "did you mean 'weight'?"],
+    ),
     "rebalance_without_layers": ("layers = []\n[rebalance]\nenabled = true\n", ["key 'rebalance.enabled'"]),
 }
 
@@ -213,9 +271,17 @@ def test_store_with_an_out_of_range_row_opens_and_check_names_it(tmp_path: Path,
 
 
 def test_locked_store_waits_then_times_out(tmp_path: Path, small_store: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
-                               f"c = duckdb.connect({str(small_store / 'alvh.duckdb')!r}); print('ready', flush=True); "
-                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; "
+            f"c = duckdb.connect({str(small_store / 'alvh.duckdb')!r}); print('ready', flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         f = tmp_path / "v.csv"
@@ -232,17 +298,30 @@ def test_locked_store_waits_then_times_out(tmp_path: Path, small_store: Path) ->
 
 
 def test_backtest_store_default_and_span_errors(tmp_path: Path, small_store: Path) -> None:
-    refused(alvh("backtest", "--out", str(tmp_path / "o"), env_extra={"ALVH_DATA_DIR": str(tmp_path / "none")}),
-            "no market-data store in the folder given by ALVH_DATA_DIR")
-    r = alvh("backtest", "--out", str(tmp_path / "o"), "--start", "2019-12-02",
-             env_extra={"ALVH_DATA_DIR": str(small_store)})
+    refused(
+        alvh("backtest", "--out", str(tmp_path / "o"), env_extra={"ALVH_DATA_DIR": str(tmp_path / "none")}),
+        "no market-data store in the folder given by ALVH_DATA_DIR",
+    )
+    r = alvh(
+        "backtest", "--out", str(tmp_path / "o"), "--start", "2019-12-02", env_extra={"ALVH_DATA_DIR": str(small_store)}
+    )
     refused(r, "argument 'start'", "2019-12-02 is before the data", "2020-01-02..2020-01-03")
 
 
 def test_backtest_that_cannot_trade_is_an_error(tmp_path: Path) -> None:
     f = tmp_path / "rules.toml"
     f.write_text("[general]\ncapital = 1000.0\n")
-    r = alvh("backtest", "--rules", str(f), "--start", "2016-01-04", "--end", "2016-03-31",
-             "--out", str(tmp_path / "o"), env_extra={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    r = alvh(
+        "backtest",
+        "--rules",
+        str(f),
+        "--start",
+        "2016-01-04",
+        "--end",
+        "2016-03-31",
+        "--out",
+        str(tmp_path / "o"),
+        env_extra={"XDG_DATA_HOME": str(tmp_path / "xdg")},
+    )
     refused(r, "key 'general.capital'", "never traded", "too small for one contract")
     assert "data: embedded default" in r.stdout

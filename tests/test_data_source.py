@@ -40,7 +40,7 @@ def test_order_flag_env_home_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
         resolve_data_source()
 
 
-def test_default_end_is_the_last_vx_day_and_outside_is_an_error(real_market_data) -> None:  # noqa: ANN001
+def test_default_end_is_the_last_vx_day_and_outside_is_an_error(real_market_data) -> None:
     md = real_market_data
     rules = default_rules()
     assert needed_series(rules, md) == ["spx", "vix", "vx"]

@@ -12,10 +12,14 @@ from alvh.data import MarketData, Store, default_data_dir
 from alvh.data.store import DB_NAME
 from alvh.errors import DataError, InputError
 
-VIX = "DATE,OPEN,HIGH,LOW,CLOSE\n01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n" \
-      "01/06/2020,15.45,16.39,13.54,13.85\n"
-SPX = "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n" \
-      "2020-01-03,3226.36,3246.15,3222.34,3234.85\n2020-01-06,3217.55,3246.84,3214.64,3246.28\n"
+VIX = (
+    "DATE,OPEN,HIGH,LOW,CLOSE\n01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n"
+    "01/06/2020,15.45,16.39,13.54,13.85\n"
+)
+SPX = (
+    "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n"
+    "2020-01-03,3226.36,3246.15,3222.34,3234.85\n2020-01-06,3217.55,3246.84,3214.64,3246.28\n"
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -26,8 +30,9 @@ def write(path: Path, text: str) -> Path:
 def counts(folder: Path) -> dict[str, int]:
     con = duckdb.connect(str(folder / DB_NAME), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("index_daily", "vx_daily", "imports")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("index_daily", "vx_daily", "imports")
+        }
     finally:
         con.close()
 
@@ -81,8 +86,11 @@ def test_conflict_inside_one_batch(tmp_path: Path, data_dir: Path) -> None:
 
 def test_identical_overlap_inside_one_batch(tmp_path: Path, data_dir: Path) -> None:
     a = write(tmp_path / "a.csv", VIX)
-    b = write(tmp_path / "b.csv", VIX.replace("01/06/2020,15.45,16.39,13.54,13.85\n", "")
-              + "01/06/2020,15.45,16.39,13.54,13.85\n01/07/2020,13.5,13.9,13.1,13.45\n")
+    b = write(
+        tmp_path / "b.csv",
+        VIX.replace("01/06/2020,15.45,16.39,13.54,13.85\n", "")
+        + "01/06/2020,15.45,16.39,13.54,13.85\n01/07/2020,13.5,13.9,13.1,13.45\n",
+    )
     with Store.open(data_dir) as st:
         r = st.import_files("vix", [a, b])
         assert r.rows_in == 7 and r.rows_new == 4 and not r.conflicts

@@ -64,8 +64,7 @@ def test_front_skips_expiry_day(panel) -> None:
     assert f0.loc[day, "contract"] == "G18" and f0.loc[day, "dte"] == 0
     # reference: loop over days, nearest listed contract with dte >= 1
     for i in range(0, len(panel.dates), 97):
-        ok = [j for j in range(len(panel.contracts))
-              if not np.isnan(panel.settle[i, j]) and panel.dte[i, j] >= 1]
+        ok = [j for j in range(len(panel.contracts)) if not np.isnan(panel.settle[i, j]) and panel.dte[i, j] >= 1]
         j = min(ok, key=lambda j: panel.dte[i, j])
         assert f["contract"].iloc[i] == panel.contracts[j]
         assert f["settle"].iloc[i] == panel.settle[i, j]
@@ -88,9 +87,13 @@ def test_from_long_on_given_dates_drops_other_days(vx_long) -> None:
 
 def test_bad_shapes_rejected() -> None:
     with pytest.raises(InputError):
-        VXPanel(dates=pd.DatetimeIndex(["2020-01-02"]), contracts=np.array(["F20"]),
-                expiries=np.array(["2020-01-22"], dtype="datetime64[D]"), settle=np.zeros((2, 1)),
-                dte=np.zeros((1, 1), dtype="int64"))
+        VXPanel(
+            dates=pd.DatetimeIndex(["2020-01-02"]),
+            contracts=np.array(["F20"]),
+            expiries=np.array(["2020-01-22"], dtype="datetime64[D]"),
+            settle=np.zeros((2, 1)),
+            dte=np.zeros((1, 1), dtype="int64"),
+        )
 
 
 def test_inconsistent_code_expiry_pairs_rejected(vx_long) -> None:

@@ -110,8 +110,11 @@ _VARIANTS = [
     {"general": {"contracts": "nearest", "rate_source": "constant"}},
     {"core": {"entry": "target_dte", "target_dte": 45}},
     {"layers": FUTURES_LAYERS},  # all futures: the compiled VX marks
-    {"layers": FUTURES_LAYERS, "constant_maturity": {"enabled": True, "weight": 0.5},
-     "general": {"contracts": "nearest"}},
+    {
+        "layers": FUTURES_LAYERS,
+        "constant_maturity": {"enabled": True, "weight": 0.5},
+        "general": {"contracts": "nearest"},
+    },
 ]
 
 
@@ -152,14 +155,18 @@ _DECISION_CASES = {
     "adaptive_exits_width": dict(core={"strike_mode": "width", "exits": {"close_at_dte": 5}}),
     # CNDR entry on each expiry held to settlement, delta strikes, near-end rolls, nearest whole contracts at $10M
     "third_friday_near_end": dict(
-        core={}, general={"contracts": "nearest", "rate_source": "constant"}, adaptive={"enabled": False},
+        core={},
+        general={"contracts": "nearest", "rate_source": "constant"},
+        adaptive={"enabled": False},
         layers=[{**la, "roll": {"into": "near_end"}} for la in FUTURES_LAYERS],
-        rebalance={"window": 40, "min_nobs": 30, "cooldown_days": 8, "threshold": 1.0}),
+        rebalance={"window": 40, "min_nobs": 30, "cooldown_days": 8, "threshold": 1.0},
+    ),
     # take profit 50 %, stop at 2x the credit, close at 5 DTE (ENGINE_RULES' core), delta strikes
     "take_profit_stop": dict(),
     # target-DTE entry: re-entered the same day after each DTE exit
-    "target_dte": dict(core={"entry": "target_dte", "target_dte": 45, "strike_mode": "width",
-                             "exits": {"close_at_dte": 10}}),
+    "target_dte": dict(
+        core={"entry": "target_dte", "target_dte": 45, "strike_mode": "width", "exits": {"close_at_dte": 10}}
+    ),
 }
 
 
@@ -222,7 +229,7 @@ def test_decisions_equal_the_reference_on_real_data_2006_2025(real_market_data):
     assert len(ref["rebalance"]) == len(res.rebalance_log) > 100
 
 
-_MUTANT = r'''
+_MUTANT = r"""
 import importlib, pickle, pkgutil, sys
 import alvh.engine, alvh.strategy
 sys.path.insert(0, {tests!r})
@@ -250,7 +257,7 @@ from alvh.engine import run_engine
 from alvh.simulate import synthetic_paths
 res = run_engine(rules_from_dict(pickle.loads({rules!r})), synthetic_paths(3, 220, seed=13))
 sys.stdout.buffer.write(pickle.dumps((n, res.trades, res.rebalance_log)))
-'''
+"""
 
 
 def _mutations():
@@ -277,8 +284,9 @@ def test_mutated_engine_fails_the_reference(mutation):
     case = "target_dte" if name == "strict_dte_exit" else "adaptive_exits_width"
     data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **_DECISION_CASES[case]}
     rules = rules_from_dict(data)
-    script = _MUTANT.format(tests=str(Path(__file__).parent), rules=pickle.dumps(data),
-                            mutation=pickle.dumps((pattern, repl)))
+    script = _MUTANT.format(
+        tests=str(Path(__file__).parent), rules=pickle.dumps(data), mutation=pickle.dumps((pattern, repl))
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, timeout=600).stdout
     n_sites, trades, reb_log = pickle.loads(out)
     assert n_sites >= 1, f"{name}: {pattern!r} matches nothing in alvh.engine / alvh.strategy: update MUTATIONS"

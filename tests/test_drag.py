@@ -35,15 +35,47 @@ def _dates(n: int, start: str = "2020-01-02") -> pd.DatetimeIndex:
 
 def _core_plus_future(dsig_core_pts: float, froll: float, f1: float, qty: float = 2.0) -> PositionRecords:
     """Day 1: a core SPX put (vol moves by dsig) and a VX future layer (F0 = 20)."""
-    core = single_record(InstrumentKind.SPX_OPTION, call=False, k=3800.0, t0=30 / 365, t1=29 / 365, u0=4000.0,
-                         u1=4000.0, s0=0.20, s1=0.20 + dsig_core_pts / 100, p0=10.0, p1=10.0, qty=-1.0)
+    core = single_record(
+        InstrumentKind.SPX_OPTION,
+        call=False,
+        k=3800.0,
+        t0=30 / 365,
+        t1=29 / 365,
+        u0=4000.0,
+        u1=4000.0,
+        s0=0.20,
+        s1=0.20 + dsig_core_pts / 100,
+        p0=10.0,
+        p1=10.0,
+        qty=-1.0,
+    )
     fut = single_record(InstrumentKind.VX_FUTURE, u0=20.0, ur=froll, u1=f1, p0=20.0, p1=f1, qty=qty, mult=1000.0)
-    fields = {name: np.concatenate([getattr(core, name), getattr(fut, name)], axis=2)
-              for name in ("kind", "quantity", "is_call", "strike", "t_prev", "t_now", "underlying_prev",
-                           "underlying_now", "underlying_rolldown", "vol_prev", "vol_now", "rate_prev", "div_prev",
-                           "price_prev", "price_now")}
-    return PositionRecords(slots=SlotInfo(names=("core.put", "short.vx"), component=("core", "short"),
-                                          multiplier=np.array([100.0, 1000.0])), **fields)
+    fields = {
+        name: np.concatenate([getattr(core, name), getattr(fut, name)], axis=2)
+        for name in (
+            "kind",
+            "quantity",
+            "is_call",
+            "strike",
+            "t_prev",
+            "t_now",
+            "underlying_prev",
+            "underlying_now",
+            "underlying_rolldown",
+            "vol_prev",
+            "vol_now",
+            "rate_prev",
+            "div_prev",
+            "price_prev",
+            "price_now",
+        )
+    }
+    return PositionRecords(
+        slots=SlotInfo(
+            names=("core.put", "short.vx"), component=("core", "short"), multiplier=np.array([100.0, 1000.0])
+        ),
+        **fields,
+    )
 
 
 def test_hedge_moving_one_for_one_with_core_iv_has_zero_correlation_drag():
@@ -58,8 +90,13 @@ def test_hand_computed_carry_and_correlation_drag():
     # 2 futures x $1000: roll-down 20 -> 19.9 costs $200 = 2 bp of $1M; curve move +0.6 vs core +1.5 pts:
     # shortfall = 2000 * (1.5 - 0.6) = $1800 = 18 bp
     rec = _core_plus_future(dsig_core_pts=1.5, froll=19.9, f1=20.5)
-    drag = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]),
-                        instruments=layer_instruments(rec, ("short",)), core_vol="legs")
+    drag = compute_drag(
+        attribute(rec, capital=CAPITAL),
+        dates=_dates(2),
+        vix=np.array([20.0, 21.0]),
+        instruments=layer_instruments(rec, ("short",)),
+        core_vol="legs",
+    )
     # with the default source (spot VIX, +1.0 point) the shortfall is 2000 * (1.0 - 0.6) = $800 = 8 bp
     by_vix = compute_drag(attribute(rec, capital=CAPITAL), dates=_dates(2), vix=np.array([20.0, 21.0]))
     assert by_vix.part("correlation")[1, 0, 0] == pytest.approx(8.0)
@@ -94,9 +131,25 @@ def test_core_flat_days_fall_back_to_spot_vix_change():
     d = 5
     legs = slice(0, 4)
     from helpers import ref_bsm
-    w = np.array([abs(rec.quantity[d, 0, j] * 100 * ref_bsm(rec.underlying_prev[d, 0, j], rec.strike[d, 0, j],
-                                                            rec.t_now[d, 0, j], rec.vol_prev[d, 0, j], 0.03, 0.015,
-                                                            rec.is_call[d, 0, j])["vega"]) for j in range(4)])
+
+    w = np.array(
+        [
+            abs(
+                rec.quantity[d, 0, j]
+                * 100
+                * ref_bsm(
+                    rec.underlying_prev[d, 0, j],
+                    rec.strike[d, 0, j],
+                    rec.t_now[d, 0, j],
+                    rec.vol_prev[d, 0, j],
+                    0.03,
+                    0.015,
+                    rec.is_call[d, 0, j],
+                )["vega"]
+            )
+            for j in range(4)
+        ]
+    )
     dsig = (rec.vol_now[d, 0, legs] - rec.vol_prev[d, 0, legs]) * 100
     assert change[d, 0] == pytest.approx((w * dsig).sum() / w.sum(), rel=1e-9)
     with pytest.raises(InputError, match="vix"):
@@ -123,8 +176,9 @@ def test_monthly_table_equals_pandas_groupby_reference():
 
 
 def test_contango_share_and_heavy_months():
-    dates = pd.DatetimeIndex(["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08",
-                              "2020-02-03", "2020-02-04"])
+    dates = pd.DatetimeIndex(
+        ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08", "2020-02-03", "2020-02-04"]
+    )
     front = np.array([21, 21, 21, 21, 19, 21, 19], dtype=float)
     vix = np.full(7, 20.0)
     share = contango_share(dates, front, vix)
@@ -136,8 +190,10 @@ def test_contango_share_and_heavy_months():
     jan = drag.part("total")[:5, 0, :].sum()
     assert dist.loc[("contango_heavy", "all", "total"), "mean"] == pytest.approx(jan)
     assert dist.loc[("not_contango_heavy", "all", "total"), "n_months"] == 1
-    assert drag_distribution(drag, share, min_days=1, threshold=0.81).loc[
-        ("contango_heavy", "all", "total"), "n_months"] == 0
+    assert (
+        drag_distribution(drag, share, min_days=1, threshold=0.81).loc[("contango_heavy", "all", "total"), "n_months"]
+        == 0
+    )
     with pytest.raises(InputError, match="front_vx"):
         contango_share(dates, np.r_[front[:-1], np.nan], vix)
     with pytest.raises(InputError, match="dates"):
@@ -149,9 +205,13 @@ def test_summary_dict_is_json_ready_and_consistent():
     rec = make_records(seed=12, n_days=n, n_paths=2, layer_kind="futures")
     dates = _dates(n, "2022-03-01")
     att = attribute(rec, capital=CAPITAL)
-    drag = compute_drag(att, dates=dates, vix=np.full(n, 20.0), instruments=layer_instruments(rec, ("short", "mid",
-                                                                                                       "long")),
-                        effective_vega=att.vega_notional * 0.5)
+    drag = compute_drag(
+        att,
+        dates=dates,
+        vix=np.full(n, 20.0),
+        instruments=layer_instruments(rec, ("short", "mid", "long")),
+        effective_vega=att.vega_notional * 0.5,
+    )
     share = contango_share(dates, np.full(n, 21.0), np.full(n, 20.0))
     out = drag_summary(drag, contango=share)
     json.dumps(out)
@@ -186,8 +246,14 @@ def test_drag_analysis_one_call_matches_the_parts():
     dates = _dates(n, "2023-05-01")
     vix = 20 + np.cumsum(np.random.default_rng(1).normal(0, 0.5, n))
     front = vix + np.where(np.arange(n) < 25, 1.0, -1.0)
-    out = drag_analysis(rec, dates=dates, capital=CAPITAL, vix=vix, front_vx=front,
-                        sensitivity=lambda dte: np.exp(-np.asarray(dte, float) / 60))
+    out = drag_analysis(
+        rec,
+        dates=dates,
+        capital=CAPITAL,
+        vix=vix,
+        front_vx=front,
+        sensitivity=lambda dte: np.exp(-np.asarray(dte, float) / 60),
+    )
     att = attribute(rec, capital=CAPITAL)
     direct = compute_drag(att, dates=dates, vix=vix)
     np.testing.assert_allclose(out.drag.daily, direct.daily, atol=1e-12)
@@ -196,7 +262,8 @@ def test_drag_analysis_one_call_matches_the_parts():
     assert out.distribution is not None and out.summary["monthly_total_drag_bp"]["contango_heavy"]["n_months"] == 1
     json.dumps(out.summary)
     assert out.summary["attribution_bp"]["all"]["total"] == pytest.approx(
-        att.total.sum(axis=(0, 2)).mean() / CAPITAL * 1e4)
+        att.total.sum(axis=(0, 2)).mean() / CAPITAL * 1e4
+    )
 
 
 def test_separate_financing_group_is_not_a_layer():
@@ -206,8 +273,9 @@ def test_separate_financing_group_is_not_a_layer():
     ev = np.ones((n, 1, 4))
     drag = compute_drag(att, dates=_dates(n), vix=np.full(n, 20.0), effective_vega=ev)
     assert drag.layers == ("short", "mid", "long")
-    out = drag_analysis(rec, dates=_dates(n), capital=CAPITAL, vix=np.full(n, 20.0),
-                        financing_pnl=np.full((n, 1), -10.0))
+    out = drag_analysis(
+        rec, dates=_dates(n), capital=CAPITAL, vix=np.full(n, 20.0), financing_pnl=np.full((n, 1), -10.0)
+    )
     assert out.summary["attribution_bp"]["financing"]["total"] == pytest.approx(-10.0 * n / CAPITAL * 1e4)
 
 
@@ -217,8 +285,9 @@ def test_capital_per_day_divides_each_day():
     nav = 1e6 * (1 + 0.01 * np.arange(n))[:, None] * np.array([1.0, 2.0])
     att = attribute(rec, capital=nav)
     fixed = attribute(rec, capital=1e6)
-    np.testing.assert_allclose(att.totals("bp")["total"].to_numpy()[:-1],
-                               ((fixed.total / nav[..., None]).sum(axis=0) * 1e4).mean(axis=0))
+    np.testing.assert_allclose(
+        att.totals("bp")["total"].to_numpy()[:-1], ((fixed.total / nav[..., None]).sum(axis=0) * 1e4).mean(axis=0)
+    )
     drag = compute_drag(att, dates=_dates(n), vix=np.full(n, 20.0))
     drag_fixed = compute_drag(fixed, dates=_dates(n), vix=np.full(n, 20.0))
     np.testing.assert_allclose(drag.daily, drag_fixed.daily * 1e6 / nav[None, :, :, None])

@@ -30,12 +30,18 @@ def _group_costs(res, groups):
 
 def _hedge_cost_of(res, vix, sens=None, basis="initial"):
     groups, _ = slot_groups(res.records)
-    att = attribute(res.records, capital=res.capital, cost_pnl=_group_costs(res, groups),
-                    financing_pnl=res.financing, trust_marks=True)
+    att = attribute(
+        res.records,
+        capital=res.capital,
+        cost_pnl=_group_costs(res, groups),
+        financing_pnl=res.financing,
+        trust_marks=True,
+    )
     ev = effective_vega(res.records, sens if sens is not None else records_sensitivity(res.records))
     nav_prev = np.concatenate([np.full((1, res.nav.shape[1]), res.capital), res.nav[:-1]], axis=0)
-    return H.hedge_cost(att, ev.per_group, dates=res.dates, vix=vix, capital=float(res.capital), basis=basis,
-                        nav_prev=nav_prev)
+    return H.hedge_cost(
+        att, ev.per_group, dates=res.dates, vix=vix, capital=float(res.capital), basis=basis, nav_prev=nav_prev
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +86,15 @@ def test_decomposition_is_exact_every_day_on_real_data(real_run):
     # VX futures: carry is the roll-down along yesterday's curve (the attribution's carry), the calls'
     # own-vol term is zero, and spot_vix is E x dVIX with E from the no-look-ahead estimate
     assert np.all(hc.pnl_usd[H.TERMS.index("option_vol")] == 0)
-    np.testing.assert_allclose(hc.pnl_usd[H.TERMS.index("spot_vix")], hc.effective_vega * hc.dvix[..., None],
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        hc.pnl_usd[H.TERMS.index("spot_vix")], hc.effective_vega * hc.dvix[..., None], rtol=0, atol=1e-9
+    )
     # NAV basis: the same dollars, each day over the NAV at the previous close
     nav_hc = _hedge_cost_of(res, np.r_[0.0, np.cumsum(hc.dvix[1:, 0])], basis="nav")
     nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
-    np.testing.assert_allclose(nav_hc.cost_bp("total")[:, 0].sum(axis=-1),
-                               -nav_hc.total_usd[:, 0].sum(axis=-1) / nav_prev * 1e4, atol=TOL_BP)
+    np.testing.assert_allclose(
+        nav_hc.cost_bp("total")[:, 0].sum(axis=-1), -nav_hc.total_usd[:, 0].sum(axis=-1) / nav_prev * 1e4, atol=TOL_BP
+    )
     assert nav_hc.basis_label == "NAV at the previous close (moving)"
 
 
@@ -107,8 +115,9 @@ def test_decomposition_is_exact_on_1000_synthetic_paths():
     b = H.what_it_buys(hc)
     assert b["n_paths"] == 1000 and np.isfinite(b["core_plus_layers"]["max_drawdown_pct"])
     f = hc.to_frame(path=999)
-    np.testing.assert_allclose(f[[f"hedge_cost_all_{t}_bp" for t in H.TERMS]].sum(axis=1),
-                               f["hedge_cost_all_total_bp"], atol=TOL_BP)
+    np.testing.assert_allclose(
+        f[[f"hedge_cost_all_{t}_bp" for t in H.TERMS]].sum(axis=1), f["hedge_cost_all_total_bp"], atol=TOL_BP
+    )
 
 
 @pytest.mark.slow
@@ -127,7 +136,7 @@ def test_expanding_dfdvix_equals_a_refit_on_the_past_only(real_run):
         assert np.isnan(est.beta[d][~ok]).all()
     # the day-d estimate does not move when the future (d onward) is changed
     settle = md.vx.settle.copy()
-    settle[int(rows[100]):] *= 3.0
+    settle[int(rows[100]) :] *= 3.0
     other = expanding_dfdvix(settle, md.vx.dte, vix, md.dates)
     np.testing.assert_array_equal(other.beta[: int(rows[100]) + 1], est.beta[: int(rows[100]) + 1])
 
@@ -186,11 +195,13 @@ def test_bad_inputs_name_the_argument():
     assert e.value.argument == "nav_prev"
     # a run without layers: there is no hedge to cost
     r = default_rules()
-    core_only = run_engine(r.model_copy(update={"layers": [], "rebalance": r.rebalance.model_copy(
-        update={"enabled": False})}), mp)
+    core_only = run_engine(
+        r.model_copy(update={"layers": [], "rebalance": r.rebalance.model_copy(update={"enabled": False})}), mp
+    )
     with pytest.raises(InputError, match="there is no hedge to cost"):
         _hedge_cost_of(core_only, mp.vix_close)
     with pytest.raises(InputError) as e:
-        expanding_dfdvix(np.zeros((3, 2)), np.zeros((3, 2)), np.array([1.0, np.nan, 2.0]),
-                         pd.bdate_range("2020-01-01", periods=3))
+        expanding_dfdvix(
+            np.zeros((3, 2)), np.zeros((3, 2)), np.array([1.0, np.nan, 2.0]), pd.bdate_range("2020-01-01", periods=3)
+        )
     assert e.value.argument == "vix"

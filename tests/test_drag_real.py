@@ -36,8 +36,9 @@ def test_monthly_contango_share_adds_up_to_the_data_layers_yearly_count(md_2006_
     days = pd.Series(np.ones(len(dates)), index=dates).groupby(dates.to_period("M")).sum().reindex(months)
     contango_days = (share * days).groupby(months.year).sum()
     yearly = md.contango_share()
-    np.testing.assert_allclose(contango_days.to_numpy(), yearly.loc[contango_days.index, "contango_days"].to_numpy(),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        contango_days.to_numpy(), yearly.loc[contango_days.index, "contango_days"].to_numpy(), atol=1e-9
+    )
     # the VIX futures curve is in contango on most days (about 80% over 2006-2025)
     assert 0.7 < yearly["contango_days"].sum() / yearly["days"].sum() < 0.9
 
@@ -50,9 +51,23 @@ def test_front_vx_held_in_2019_attributes_to_settlement_changes_and_rolldown(md_
     # hold, each day, yesterday's front contract (the column that was front at the previous close)
     col_prev = np.array([int(np.flatnonzero(panel.contracts == c)[0]) for c in front["contract"]])
     shape = (n, 1, 1)
-    fields = {k: np.full(shape, np.nan) for k in ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
-                                                  "underlying_rolldown", "vol_prev", "vol_now", "rate_prev",
-                                                  "div_prev", "price_prev", "price_now")}
+    fields = {
+        k: np.full(shape, np.nan)
+        for k in (
+            "strike",
+            "t_prev",
+            "t_now",
+            "underlying_prev",
+            "underlying_now",
+            "underlying_rolldown",
+            "vol_prev",
+            "vol_now",
+            "rate_prev",
+            "div_prev",
+            "price_prev",
+            "price_now",
+        )
+    }
     qty = np.zeros(shape)
     kind = np.zeros(shape, np.int8)
     vix = md.vix["close"].to_numpy()
@@ -66,16 +81,29 @@ def test_front_vx_held_in_2019_attributes_to_settlement_changes_and_rolldown(md_
         curve = curve[curve.index >= 0].sort_index()
         roll = float(np.interp(dte_now, curve.index.to_numpy(float), curve.to_numpy()))
         expected_roll[d] = roll - f0
-        for k, v in dict(t_prev=panel.dte[d - 1, c] / 365, t_now=dte_now / 365, underlying_prev=f0,
-                         underlying_now=f1, underlying_rolldown=roll, price_prev=f0, price_now=f1).items():
+        for k, v in dict(
+            t_prev=panel.dte[d - 1, c] / 365,
+            t_now=dte_now / 365,
+            underlying_prev=f0,
+            underlying_now=f1,
+            underlying_rolldown=roll,
+            price_prev=f0,
+            price_now=f1,
+        ).items():
             fields[k][d, 0, 0] = v
         qty[d, 0, 0] = 1.0
         kind[d, 0, 0] = InstrumentKind.VX_FUTURE
-    rec = PositionRecords(slots=SlotInfo(names=("short.vx",), component=("short",), multiplier=np.array([1000.0])),
-                          kind=kind, quantity=qty, is_call=np.zeros(shape, bool), **fields)
+    rec = PositionRecords(
+        slots=SlotInfo(names=("short.vx",), component=("short",), multiplier=np.array([1000.0])),
+        kind=kind,
+        quantity=qty,
+        is_call=np.zeros(shape, bool),
+        **fields,
+    )
     att = attribute(rec, capital=1e6)
-    settle_change = np.r_[0.0, [panel.settle[d, col_prev[d - 1]] - panel.settle[d - 1, col_prev[d - 1]]
-                                for d in range(1, n)]]
+    settle_change = np.r_[
+        0.0, [panel.settle[d, col_prev[d - 1]] - panel.settle[d - 1, col_prev[d - 1]] for d in range(1, n)]
+    ]
     np.testing.assert_allclose(att.total[:, 0, 0], 1000 * settle_change, atol=1e-9)
     np.testing.assert_allclose(att.term("carry")[:, 0, 0], 1000 * expected_roll, atol=1e-9)
     assert att.sum_error() < 1e-9
@@ -100,9 +128,12 @@ def test_engine_on_real_2018_2020_attributes_exactly_to_the_nav_change(md_2006_2
     from alvh.engine import paths_from_market_data, run_engine
 
     rules = default_rules()
-    rules = rules.model_copy(update={
-        "rebalance": rules.rebalance.model_copy(update={"enabled": False}),
-        "layers": [la.model_copy(update={"instrument": instrument}) for la in rules.layers]})
+    rules = rules.model_copy(
+        update={
+            "rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+            "layers": [la.model_copy(update={"instrument": instrument}) for la in rules.layers],
+        }
+    )
     md = md_2006_2025.slice("2018-01-02", "2020-12-31")
     paths = paths_from_market_data(md)
     result = run_engine(rules, paths)
@@ -110,9 +141,15 @@ def test_engine_on_real_2018_2020_attributes_exactly_to_the_nav_change(md_2006_2
     index = {c: k for k, c in enumerate(result.components)}
     costs = np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
     nav_prev = np.r_[[[result.capital]], result.nav[:-1]]
-    out = drag_analysis(result.records, dates=result.dates, capital=nav_prev, vix=paths.vix_close[:, 0],
-                        front_vx=md.vx.front(min_dte=1)["settle"].to_numpy(), cost_pnl=costs,
-                        financing_pnl=result.financing)
+    out = drag_analysis(
+        result.records,
+        dates=result.dates,
+        capital=nav_prev,
+        vix=paths.vix_close[:, 0],
+        front_vx=md.vx.front(min_dte=1)["settle"].to_numpy(),
+        cost_pnl=costs,
+        financing_pnl=result.financing,
+    )
     att = out.attribution
     nav_change = np.diff(np.r_[[[result.capital]], result.nav], axis=0)
     np.testing.assert_allclose(att.total.sum(axis=-1), nav_change, atol=1e-6)
@@ -139,8 +176,12 @@ def test_real_2006_2025_hedge_cost_next_to_the_seed_claim(md_2006_2025):
     from alvh.engine import run_backtest
 
     rules = default_rules()
-    unadjusted = rules.model_copy(update={"rebalance": rules.rebalance.model_copy(update={"enabled": False}),
-                                          "adaptive": rules.adaptive.model_copy(update={"enabled": False})})
+    unadjusted = rules.model_copy(
+        update={
+            "rebalance": rules.rebalance.model_copy(update={"enabled": False}),
+            "adaptive": rules.adaptive.model_copy(update={"enabled": False}),
+        }
+    )
     for label, r in (("unadjusted futures layers", unadjusted), ("default rules", rules)):
         t0 = time.perf_counter()
         res = run_backtest(r, md_2006_2025)
@@ -151,13 +192,17 @@ def test_real_2006_2025_hedge_cost_next_to_the_seed_claim(md_2006_2025):
         s = a.summary_dict()
         hc, sc, diag = s["hedge_cost"], s["seed_claim"], s["diagnostics"]["spot_vix_shortfall"]
         print(f"\n{label}: engine {t_engine:.1f} s, analyze {t_analysis:.1f} s ({t_analysis / t_engine:.0%})")
-        print(f"  hedge cost {hc['total_bp_per_month']:.1f} bp/month of the {hc['basis']} = "
-              + " + ".join(f"{k} {v:.1f}" for k, v in hc["split_bp_per_month"].items()))
+        print(
+            f"  hedge cost {hc['total_bp_per_month']:.1f} bp/month of the {hc['basis']} = "
+            + " + ".join(f"{k} {v:.1f}" for k, v in hc["split_bp_per_month"].items())
+        )
         for key in ("all_months", "contango_heavy", "other_months"):
             b = sc[key]
             print(f"  {key:<15} n={b['n_months']:>3} mean {b['mean']:6.1f} 95% CI {b['ci95']} median {b['median']:.1f}")
-        print(f"  seed claim {sc['claim_bp_per_month']}: {sc['verdict']}; diagnostic spot-VIX shortfall "
-              f"{diag['total_drag_bp_per_month']:.1f} bp/month of the moving NAV")
+        print(
+            f"  seed claim {sc['claim_bp_per_month']}: {sc['verdict']}; diagnostic spot-VIX shortfall "
+            f"{diag['total_drag_bp_per_month']:.1f} bp/month of the moving NAV"
+        )
         assert set(hc["instruments"].values()) == {"futures"}
         assert sc["all_months"]["n_months"] == 233 and 120 <= sc["contango_heavy"]["n_months"] <= 140
         # what the data say (docs/drag.md): contango-heavy months cost more than the others (whose mean is a

@@ -26,8 +26,15 @@ FULL = {
     "core": {"exits": {"take_profit": 0.5, "stop_loss": 2.0, "close_at_dte": 5}},
     "layers": [
         {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
-        {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90, "instrument": "vix_call",
-         "call_moneyness": 1.1, "roll": {"extrinsic_below": 0.4}},
+        {
+            "name": "medium",
+            "weight": 0.04,
+            "min_dte": 30,
+            "max_dte": 90,
+            "instrument": "vix_call",
+            "call_moneyness": 1.1,
+            "roll": {"extrinsic_below": 0.4},
+        },
         {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
     ],
     "adaptive": {"enabled": True},
@@ -66,7 +73,7 @@ def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
         r = ratio[j] + (ratio[j + 1] - ratio[j]) * (t - nodes[j]) / (nodes[j + 1] - nodes[j])
     theta = th30 * r
     z = k / math.sqrt(theta)
-    sp = (lambda x: math.log1p(math.exp(x)) if x < 30 else x)  # noqa: E731 - softplus ln(1 + e^x)
+    sp = lambda x: math.log1p(math.exp(x)) if x < 30 else x  # noqa: E731 - softplus ln(1 + e^x)
     h = 0.5 * (sp(-z / 0.5) - math.log(2)) + 2.0 * 1.5 * (sp((-3.5 - z) / 1.5) - sp(-3.5 / 1.5))
     w = theta * (1 + tail / (1 + 1.5 * tail * math.sqrt(theta)) * h)
     return math.sqrt(w / t)
@@ -115,7 +122,7 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
     for d, date in enumerate(mp.dates):
         if d > 0 and debt:
             cash -= debt * rules.financing.rate * (date - mp.dates[d - 1]).days / 365.0
-        for row in (by_day[date].itertuples() if date in by_day else ()):
+        for row in by_day[date].itertuples() if date in by_day else ():
             t = (pd.Timestamp(row.expiry) - date).days / 365.0
             if row.instrument == "spx_option":
                 mark = _spx_mark(mp, d, p, row.strike, t, "call" in row.slot, r, q)
@@ -214,8 +221,9 @@ def test_rebalance_logged(small):
 
 def test_bucket_no_contract_can_fill_is_an_error_before_the_run():
     mp = synthetic_paths(1, 30, seed=1)
-    rules = rules_from_dict({"layers": [{"name": "far", "weight": 0.02, "min_dte": 400, "max_dte": 500}],
-                             "rebalance": {"enabled": False}})
+    rules = rules_from_dict(
+        {"layers": [{"name": "far", "weight": 0.02, "min_dte": 400, "max_dte": 500}], "rebalance": {"enabled": False}}
+    )
     with pytest.raises(ConfigError) as exc:
         prepare(rules, mp)
     assert exc.value.key == "layers.0.max_dte"
@@ -245,15 +253,33 @@ def test_whole_contracts_and_collateral_wider_wing():
     assert collateral(strikes, credit, np.array([3.0]), 100.0)[0] == 27000.0
 
 
-@pytest.mark.parametrize("variant", [
-    {"rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "action": "shift", "basis": "normalized",
-                   "threshold": 0.5}},
-    {"adaptive": {"enabled": True, "basis": "regime",
-                  "schedule": [{"label": "contango", "weight": 0.05}, {"label": "backwardation", "weight": 0.15}]},
-     "core": {"entry": "target_dte", "target_dte": 45, "strike_mode": "width"}},
-    {"general": {"contracts": "whole", "sizing_capital": "initial"},
-     "financing": {"enabled": True, "fraction": 0.5, "rate_source": "data_plus_spread"}},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {
+            "rebalance": {
+                "window": 30,
+                "min_nobs": 20,
+                "cooldown_days": 5,
+                "action": "shift",
+                "basis": "normalized",
+                "threshold": 0.5,
+            }
+        },
+        {
+            "adaptive": {
+                "enabled": True,
+                "basis": "regime",
+                "schedule": [{"label": "contango", "weight": 0.05}, {"label": "backwardation", "weight": 0.15}],
+            },
+            "core": {"entry": "target_dte", "target_dte": 45, "strike_mode": "width"},
+        },
+        {
+            "general": {"contracts": "whole", "sizing_capital": "initial"},
+            "financing": {"enabled": True, "fraction": 0.5, "rate_source": "data_plus_spread"},
+        },
+    ],
+)
 def test_variants_conserve_cash_and_match_reference(variant):
     data = {**FULL, **variant}
     data["general"] = {**FULL["general"], "rate_source": "constant", **variant.get("general", {})}
@@ -339,19 +365,27 @@ def test_bad_sensitivity_is_an_input_error():
     assert exc.value.argument == "sensitivity"
 
 
-_FUTURES_LAYERS = [{"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
-                   {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90},
-                   {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"}]
+_FUTURES_LAYERS = [
+    {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30},
+    {"name": "medium", "weight": 0.04, "min_dte": 30, "max_dte": 90},
+    {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "sizing": "effective_vega"},
+]
 
 
-@pytest.mark.parametrize("variant", [
-    {},  # a VIX-call layer: the VX slots take the numpy path, the SPX legs the compiled one
-    {"general": {"contracts": "nearest", "rate_source": "constant"}},
-    {"core": {"entry": "target_dte", "target_dte": 45}},
-    {"layers": _FUTURES_LAYERS},  # all futures: the compiled VX marks
-    {"layers": _FUTURES_LAYERS, "constant_maturity": {"enabled": True, "weight": 0.5},
-     "general": {"contracts": "nearest"}},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},  # a VIX-call layer: the VX slots take the numpy path, the SPX legs the compiled one
+        {"general": {"contracts": "nearest", "rate_source": "constant"}},
+        {"core": {"entry": "target_dte", "target_dte": 45}},
+        {"layers": _FUTURES_LAYERS},  # all futures: the compiled VX marks
+        {
+            "layers": _FUTURES_LAYERS,
+            "constant_maturity": {"enabled": True, "weight": 0.5},
+            "general": {"contracts": "nearest"},
+        },
+    ],
+)
 def test_numba_and_numpy_backends_agree(variant):
     # the compiled day kernels (default "auto") and the pure-numpy path: same trades, marks and NAV to rounding
     from alvh.pricing import _numba
@@ -366,8 +400,19 @@ def test_numba_and_numpy_backends_agree(variant):
     b = run_engine(rules, mp, backend="numba")
     np.testing.assert_allclose(b.nav, a.nav, rtol=1e-12, atol=1e-6)
     pd.testing.assert_frame_equal(b.trades, a.trades, check_exact=False, rtol=1e-10)
-    for k in ("quantity", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
-              "vol_prev", "vol_now", "price_prev", "price_now"):
+    for k in (
+        "quantity",
+        "strike",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "underlying_rolldown",
+        "vol_prev",
+        "vol_now",
+        "price_prev",
+        "price_now",
+    ):
         np.testing.assert_allclose(getattr(b.records, k), getattr(a.records, k), rtol=1e-11, atol=1e-9, err_msg=k)
     np.testing.assert_array_equal(b.records.kind, a.records.kind)
     np.testing.assert_allclose(b.greeks, a.greeks, rtol=1e-5, atol=1e-3)  # float32 storage
@@ -434,7 +479,8 @@ def test_result_objects_read_alike():
     assert "60 days x 2 path(s)" in res.records.summary() and "core.short_put" in res.records.summary()
     assert f"final NAV {res.nav[-1, 0]:,.0f}" in res.summary()
     assert res.records.summary_dict()["slots"]["core.short_put"]["held_share"] == pytest.approx(
-        float((res.records.quantity[:, :, 1] != 0).mean()))
+        float((res.records.quantity[:, :, 1] != 0).mean())
+    )
     assert "days=60" in repr(res) and "paths=2" in repr(res)
 
 

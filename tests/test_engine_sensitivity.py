@@ -61,8 +61,11 @@ def test_model_answers_without_an_estimate_and_a_misaligned_estimate_is_refused(
     q = np.asarray(rec.quantity)[:, 0, j]
     t = np.asarray(rec.t_now, dtype=float)[:, 0, j]
     d = np.flatnonzero((q != 0) & (t > 0))
-    np.testing.assert_allclose(np.asarray(res.greeks)[d, 0, list(res.components).index("short"), 2],
-                               q[d] * 1000.0 * effective_vega_model(np.rint(t[d] * 365.0)), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(res.greeks)[d, 0, list(res.components).index("short"), 2],
+        q[d] * 1000.0 * effective_vega_model(np.rint(t[d] * 365.0)),
+        rtol=1e-6,
+    )
     short = dataclasses.replace(mp, sensitivity=mp.sensitivity.take(np.arange(10)))
     with pytest.raises(InputError, match="sensitivity"):
         run_engine(default_rules(), short)

@@ -35,8 +35,9 @@ def test_vix_option_effective_vega_uses_black76_delta_from_quantlib():
     ev = effective_vega(rec, sens)
     d, s = 3, 6
     idx = (d, 0, s)
-    _, delta, _, _ = ql_black76(rec.underlying_prev[idx], rec.strike[idx], rec.t_prev[idx], rec.vol_prev[idx],
-                               rec.rate_prev[idx], True)
+    _, delta, _, _ = ql_black76(
+        rec.underlying_prev[idx], rec.strike[idx], rec.t_prev[idx], rec.vol_prev[idx], rec.rate_prev[idx], True
+    )
     assert ev.per_slot[idx] == pytest.approx(rec.quantity[idx] * 100 * delta * 0.7, rel=1e-9)
     assert ev.per_contract[idx] == pytest.approx(delta * 0.7, rel=1e-9)
 
@@ -51,10 +52,15 @@ def _reference_days_held(rec):
                 if rec.quantity[d, p, s] == 0:
                     count = -1
                     continue
-                same = (count >= 0 and rec.kind[d, p, s] == rec.kind[d - 1, p, s]
-                        and abs(rec.t_prev[d, p, s] - rec.t_now[d - 1, p, s]) < 1e-9
-                        and (rec.strike[d, p, s] == rec.strike[d - 1, p, s]
-                             or (np.isnan(rec.strike[d, p, s]) and np.isnan(rec.strike[d - 1, p, s]))))
+                same = (
+                    count >= 0
+                    and rec.kind[d, p, s] == rec.kind[d - 1, p, s]
+                    and abs(rec.t_prev[d, p, s] - rec.t_now[d - 1, p, s]) < 1e-9
+                    and (
+                        rec.strike[d, p, s] == rec.strike[d - 1, p, s]
+                        or (np.isnan(rec.strike[d, p, s]) and np.isnan(rec.strike[d - 1, p, s]))
+                    )
+                )
                 count = count + 1 if same else 0
                 out[d, p, s] = count
     return out
@@ -149,13 +155,15 @@ def test_numba_effective_vega_and_days_held_equal_the_numpy_path(kind, dense):
         for max_days in (None, 12):
             ref = decay_curve(rec, a, layer, max_days=max_days, backend="numpy")
             got = decay_curve(rec, b, layer, max_days=max_days, backend="numba")
-            pd.testing.assert_frame_equal(got, decay_curve(rec, b, layer, max_days=max_days, backend="numpy"),
-                                          check_exact=False, rtol=1e-13)  # same terms, summed to rounding
+            pd.testing.assert_frame_equal(
+                got, decay_curve(rec, b, layer, max_days=max_days, backend="numpy"), check_exact=False, rtol=1e-13
+            )  # same terms, summed to rounding
             pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12)
             # without the cached days held (an EffectiveVega built elsewhere) the curve is the same
             bare = type(b)(groups=b.groups, per_slot=b.per_slot, per_group=b.per_group, per_contract=b.per_contract)
-            pd.testing.assert_frame_equal(decay_curve(rec, bare, layer, max_days=max_days, backend="numba"), got,
-                                          check_exact=True)
+            pd.testing.assert_frame_equal(
+                decay_curve(rec, bare, layer, max_days=max_days, backend="numba"), got, check_exact=True
+            )
 
 
 def test_sensitivity_callable_is_called_once_on_the_distinct_dtes():
@@ -171,12 +179,13 @@ def test_sensitivity_callable_is_called_once_on_the_distinct_dtes():
         seen.clear()
         ev = effective_vega(rec, sens, backend=backend)
         assert len(seen) == 1
-        held = (rec.quantity[..., 4:] != 0)
+        held = rec.quantity[..., 4:] != 0
         expected = np.unique(np.rint(rec.t_prev[..., 4:][held] * 365))
         np.testing.assert_array_equal(seen[0], expected)
         d, p, s = 17, 2, 6
-        assert ev.per_slot[d, p, s] == pytest.approx(rec.quantity[d, p, s] * 1000 * _sens(round(rec.t_prev[d, p, s]
-                                                                                               * 365)))
+        assert ev.per_slot[d, p, s] == pytest.approx(
+            rec.quantity[d, p, s] * 1000 * _sens(round(rec.t_prev[d, p, s] * 365))
+        )
 
 
 def test_numba_exposure_errors_and_long_dtes_match_the_numpy_path():
@@ -195,7 +204,8 @@ def test_numba_exposure_errors_and_long_dtes_match_the_numpy_path():
     t_prev = rec.t_prev.copy()
     t_prev[2, 0, 6] = 30.0  # 10,950 days
     far = type(rec)(**{**rec.__dict__, "t_prev": t_prev})
-    np.testing.assert_array_equal(effective_vega(far, _sens, backend="numba").per_slot,
-                                  effective_vega(far, _sens, backend="numpy").per_slot)
+    np.testing.assert_array_equal(
+        effective_vega(far, _sens, backend="numba").per_slot, effective_vega(far, _sens, backend="numpy").per_slot
+    )
     with pytest.raises(InputError, match="backend"):
         effective_vega(rec, _sens, backend="gpu")

@@ -25,8 +25,12 @@ def _imports(path: Path) -> list[tuple[int, str, ast.AST]]:
 
 def test_no_test_module_imports_another():
     # shared code lives in tests/helpers.py (or reference_*.py, conftest.py fixtures), never in a test module
-    bad = [f"{p.name}:{line} imports {mod}" for p in sorted(TESTS.glob("*.py")) for line, mod, _ in _imports(p)
-           if mod.split(".")[-1].startswith("test_") or mod.startswith("tests.")]
+    bad = [
+        f"{p.name}:{line} imports {mod}"
+        for p in sorted(TESTS.glob("*.py"))
+        for line, mod, _ in _imports(p)
+        if mod.split(".")[-1].startswith("test_") or mod.startswith("tests.")
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -35,8 +39,12 @@ def test_quantlib_is_imported_one_way():
     bad = []
     for p in sorted(TESTS.glob("*.py")):
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "importorskip"
-                    and node.args and getattr(node.args[0], "value", None) == "QuantLib"):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "importorskip"
+                and node.args
+                and getattr(node.args[0], "value", None) == "QuantLib"
+            ):
                 bad.append(f"{p.name}:{node.lineno}: pytest.importorskip of QuantLib")
         for line, mod, node in _imports(p):
             if mod == "QuantLib":
@@ -50,7 +58,12 @@ def test_quantlib_is_imported_one_way():
 def test_both_runners_collect_the_pricing_tests(runner):
     # tests/test_pricing.py imports tests/helpers.py; pyproject's pythonpath = ["tests"] makes that work for both
     exe = [str(Path(sys.executable).with_name("pytest"))] if runner == ["pytest"] else runner
-    out = subprocess.run([*exe, "--collect-only", "-q", "-p", "no:xdist", "tests/test_pricing.py"],
-                         cwd=TESTS.parent, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [*exe, "--collect-only", "-q", "-p", "no:xdist", "tests/test_pricing.py"],
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "test_pricing.py::" in out.stdout

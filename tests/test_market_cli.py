@@ -38,11 +38,11 @@ def test_vx_command_settlements_and_model(real_store_dir: Path) -> None:
 
 def test_bad_date_is_an_input_error(real_store_dir: Path) -> None:
     with pytest.raises(InputError, match="--date"):
-        CliRunner().invoke(app, ["surface", "--date", "2019-06-01", "--data-dir", str(real_store_dir)],
-                           catch_exceptions=False)
+        CliRunner().invoke(
+            app, ["surface", "--date", "2019-06-01", "--data-dir", str(real_store_dir)], catch_exceptions=False
+        )
     with pytest.raises(InputError, match="--date"):
-        CliRunner().invoke(app, ["vx", "--date", "June", "--data-dir", str(real_store_dir)],
-                           catch_exceptions=False)
+        CliRunner().invoke(app, ["vx", "--date", "June", "--data-dir", str(real_store_dir)], catch_exceptions=False)
 
 
 def test_fit_vx_on_a_user_subset(shared_data: Path, tmp_path: Path) -> None:
@@ -53,8 +53,9 @@ def test_fit_vx_on_a_user_subset(shared_data: Path, tmp_path: Path) -> None:
     vx_file = tmp_path / "vx.csv"
     sub.to_csv(vx_file, index=False)
     out = tmp_path / "params.json"
-    text = _run("fit-vx", "--vx", str(vx_file), "--vix", str(shared_data / "vix_index" / "VIX_History.csv"),
-                "--out", str(out))
+    text = _run(
+        "fit-vx", "--vx", str(vx_file), "--vix", str(shared_data / "vix_index" / "VIX_History.csv"), "--out", str(out)
+    )
     params = VXModelParams.load(out)
     assert params.provenance["data_span"].startswith("2016-01-04")
     assert params.kappa_s > params.kappa_l > 0

@@ -45,9 +45,13 @@ def indices(shared_data: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def hist_surface(indices: pd.DataFrame) -> SpxSurface:
-    return SpxSurface.from_vix(indices["vix"].to_numpy(), vix9d=indices["vix9d"].to_numpy(),
-                               vix3m=indices["vix3m"].to_numpy(), vix6m=indices["vix6m"].to_numpy(),
-                               skew=indices["skew"].to_numpy())
+    return SpxSurface.from_vix(
+        indices["vix"].to_numpy(),
+        vix9d=indices["vix9d"].to_numpy(),
+        vix3m=indices["vix3m"].to_numpy(),
+        vix6m=indices["vix6m"].to_numpy(),
+        skew=indices["skew"].to_numpy(),
+    )
 
 
 def _cboe_reference(smile, spot: float, rate: float) -> tuple[float, float]:
@@ -59,8 +63,9 @@ def _cboe_reference(smile, spot: float, rate: float) -> tuple[float, float]:
     total = 0.0
     p1 = p2 = p3 = 0.0
     for i, strike in enumerate(strikes):
-        dk = (strikes[min(i + 1, len(strikes) - 1)] - strikes[max(i - 1, 0)]) / (2.0 if 0 < i < len(strikes) - 1
-                                                                                   else 1.0)
+        dk = (strikes[min(i + 1, len(strikes) - 1)] - strikes[max(i - 1, 0)]) / (
+            2.0 if 0 < i < len(strikes) - 1 else 1.0
+        )
         vol = float(smile.iv(np.array([[np.log(strike / fwd)]]), t)[0, 0])
         sd = vol * np.sqrt(t)
         d1 = (np.log(fwd / strike) + 0.5 * sd * sd) / sd
@@ -68,18 +73,18 @@ def _cboe_reference(smile, spot: float, rate: float) -> tuple[float, float]:
         call = np.exp(-rate * t) * (fwd * norm.cdf(d1) - strike * norm.cdf(d2))
         put = np.exp(-rate * t) * (strike * norm.cdf(-d2) - fwd * norm.cdf(-d1))
         q = put if strike < k0 else call if strike > k0 else 0.5 * (put + call)
-        total += dk / strike ** 2 * np.exp(rate * t) * q
+        total += dk / strike**2 * np.exp(rate * t) * q
         lk = np.log(strike / fwd)
-        p1 -= np.exp(rate * t) * q * dk / strike ** 2
-        p2 += np.exp(rate * t) * q * dk / strike ** 2 * 2 * (1 - lk)
-        p3 += np.exp(rate * t) * q * dk / strike ** 2 * 3 * (2 * lk - lk * lk)
+        p1 -= np.exp(rate * t) * q * dk / strike**2
+        p2 += np.exp(rate * t) * q * dk / strike**2 * 2 * (1 - lk)
+        p3 += np.exp(rate * t) * q * dk / strike**2 * 3 * (2 * lk - lk * lk)
     r = np.log(k0 / fwd)
     e1 = -(1 + r - fwd / k0)
     e2 = 2 * r * (fwd / k0 - 1) + 0.5 * r * r
     e3 = 3 * r * r * (r / 3 - 1 + fwd / k0)
     p1, p2, p3 = p1 + e1, p2 + e2, p3 + e3
     var = 2.0 / t * total - (fwd / k0 - 1) ** 2 / t
-    s = (p3 - 3 * p1 * p2 + 2 * p1 ** 3) / (p2 - p1 ** 2) ** 1.5
+    s = (p3 - 3 * p1 * p2 + 2 * p1**3) / (p2 - p1**2) ** 1.5
     return var, 100 - 10 * s
 
 
@@ -118,7 +123,7 @@ def test_simulated_paths_vectorized_matches_per_path_solve() -> None:
     assert np.abs(sk[ok] - skew[ok]).max() < 0.02
     # one path at a time gives the same parameters (broadcasting check)
     for p in (0, 17, 29):
-        one = SpxSurface.from_vix(vix[:, p:p + 1], skew=skew[:, p:p + 1], polish=False)
+        one = SpxSurface.from_vix(vix[:, p : p + 1], skew=skew[:, p : p + 1], polish=False)
         np.testing.assert_allclose(one.theta30[:, 0], surf.theta30[:, p], rtol=1e-12)
         np.testing.assert_allclose(one.tail[:, 0], surf.tail[:, p], rtol=1e-12)
 
@@ -224,8 +229,11 @@ def test_per_day_inputs_broadcast_over_paths() -> None:
     vix = np.array([[15.0, 25.0], [18.0, 30.0], [20.0, 22.0]])
     per_day_skew = np.array([120.0, 125.0, 118.0])
     a = SpxSurface.from_vix(vix, skew=per_day_skew, vix3m=np.array([16.0, 20.0, 21.0]))
-    b = SpxSurface.from_vix(vix, skew=np.repeat(per_day_skew[:, None], 2, axis=1),
-                            vix3m=np.array([[16.0, 16.0], [20.0, 20.0], [21.0, 21.0]]))
+    b = SpxSurface.from_vix(
+        vix,
+        skew=np.repeat(per_day_skew[:, None], 2, axis=1),
+        vix3m=np.array([[16.0, 16.0], [20.0, 20.0], [21.0, 21.0]]),
+    )
     np.testing.assert_array_equal(a.tail, b.tail)
     np.testing.assert_array_equal(a.term_ratio, b.term_ratio)
     with pytest.raises(InputError, match="'skew'"):
@@ -237,8 +245,12 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None)
-@given(vix=st.floats(5.0, 150.0), skew=st.floats(100.0, 185.0), vix3m_ratio=st.floats(0.6, 1.6),
-       days=st.sampled_from([1, 7, 30, 90, 184, 365]))
+@given(
+    vix=st.floats(5.0, 150.0),
+    skew=st.floats(100.0, 185.0),
+    vix3m_ratio=st.floats(0.6, 1.6),
+    days=st.sampled_from([1, 7, 30, 90, 184, 365]),
+)
 def test_property_smile_free_of_static_arbitrage(vix: float, skew: float, vix3m_ratio: float, days: int) -> None:
     """Any VIX/SKEW/term input gives call prices decreasing and convex in strike, and VIX reproduced."""
     from alvh.pricing import black76_price
@@ -270,15 +282,16 @@ def test_skew_reproduced_within_one_point_on_99pct_of_days(indices: pd.DataFrame
     assert (pinned == hist_surface.skew_clipped[have, 0]).all()
 
 
-def _every_day_grid(hist_surface: SpxSurface, days: tuple[int, ...], x: np.ndarray):  # noqa: ANN202
+def _every_day_grid(hist_surface: SpxSurface, days: tuple[int, ...], x: np.ndarray):
     """Call prices per unit forward on (day, tenor, strike), from the solved smiles of every real day."""
     from alvh.pricing import black76_price
 
     n = hist_surface.shape[0]
     from alvh.market.surface import SpxSmileDay
 
-    one = SpxSmileDay(theta30=hist_surface.theta30[:, 0], tail=hist_surface.tail[:, 0],
-                      term_ratio=hist_surface.term_ratio[:, 0])  # all days as "paths"
+    one = SpxSmileDay(
+        theta30=hist_surface.theta30[:, 0], tail=hist_surface.tail[:, 0], term_ratio=hist_surface.term_ratio[:, 0]
+    )  # all days as "paths"
     out = np.empty((n, len(days), x.size))
     w = np.empty_like(out)
     for j, d in enumerate(days):
@@ -306,8 +319,9 @@ def test_call_wing_property_every_real_day(hist_surface: SpxSurface) -> None:
 
     from alvh.market.surface import SpxSmileDay
 
-    one = SpxSmileDay(theta30=hist_surface.theta30[:, 0], tail=hist_surface.tail[:, 0],
-                      term_ratio=hist_surface.term_ratio[:, 0])
+    one = SpxSmileDay(
+        theta30=hist_surface.theta30[:, 0], tail=hist_surface.tail[:, 0], term_ratio=hist_surface.term_ratio[:, 0]
+    )
     t = 30 / 365
     ratio = one.iv(np.log(1.05), t)[:, 0] / one.iv(0.0, t)[:, 0]
     assert ratio.min() >= 0.45 and ratio.max() <= 1.0, (ratio.min(), ratio.max())
@@ -348,9 +362,29 @@ def test_numba_kernel_uses_the_same_smile() -> None:
     out = [np.zeros((P, L)) for _ in range(3)]
     settle = np.zeros((P, L), dtype=bool)
     greeks = np.zeros((P, 4))
-    spx_marks(spot, spot, strike, t, surf.theta30[0], surf.tail[0], surf.term_ratio[0], _TERM_T, 0.0, 0.0,
-              np.array([False, False, True, True]), np.ones((P, L)), 100.0, np.zeros((P, L)), np.zeros((P, L)),
-              np.zeros((P, L)), out[0], out[1], out[2], settle, greeks)
+    spx_marks(
+        spot,
+        spot,
+        strike,
+        t,
+        surf.theta30[0],
+        surf.tail[0],
+        surf.term_ratio[0],
+        _TERM_T,
+        0.0,
+        0.0,
+        np.array([False, False, True, True]),
+        np.ones((P, L)),
+        100.0,
+        np.zeros((P, L)),
+        np.zeros((P, L)),
+        np.zeros((P, L)),
+        out[0],
+        out[1],
+        out[2],
+        settle,
+        greeks,
+    )
     expect = surf.day(0).iv(np.log(strike / spot[:, None]), t)
     np.testing.assert_allclose(out[2], expect, rtol=1e-13)
 
@@ -370,9 +404,9 @@ def test_durrleman_condition_for_every_tail_and_theta(theta: float) -> None:
     for tail in np.linspace(0.0, 1.0, 11):
         w = total_variance(k, theta, tail)
         wp = (w[2:] - w[:-2]) / (2 * dk)
-        wpp = (w[2:] - 2 * w[1:-1] + w[:-2]) / dk ** 2
+        wpp = (w[2:] - 2 * w[1:-1] + w[:-2]) / dk**2
         kk, ww = k[1:-1], w[1:-1]
-        g = (1 - kk * wp / (2 * ww)) ** 2 - wp ** 2 / 4 * (1 / ww + 0.25) + wpp / 2
+        g = (1 - kk * wp / (2 * ww)) ** 2 - wp**2 / 4 * (1 / ww + 0.25) + wpp / 2
         assert g.min() > 0.0, (theta, tail, g.min())
         # and the wing slope stays inside Lee's moment bound |dw/dk| < 2
         assert np.abs(wp).max() < 2.0

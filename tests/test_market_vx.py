@@ -31,8 +31,10 @@ from alvh.market.vx import (
 @pytest.fixture(scope="module")
 def real(shared_data: Path) -> dict:
     long = read_vx_long(shared_data / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz")
-    closes = {n: read_index_csv(shared_data / "vix_index" / f"{n.upper()}_History.csv", n)["close"]
-              for n in ("vix", "vix3m", "vix6m", "vvix")}
+    closes = {
+        n: read_index_csv(shared_data / "vix_index" / f"{n.upper()}_History.csv", n)["close"]
+        for n in ("vix", "vix3m", "vix6m", "vvix")
+    }
     panel = VXPanel.from_long(long)
     panel = VXPanel.from_long(long, dates=panel.dates[panel.dates.isin(closes["vix"].index)])
     vix = closes["vix"].reindex(panel.dates).to_numpy()
@@ -89,8 +91,10 @@ def test_two_factor_model_shape_and_sensitivity(params: VXModelParams) -> None:
     h = 1e-5
     fd = (model_futures(20.0 + h, 25.0, dte, params) - model_futures(20.0 - h, 25.0, dte, params)) / (2 * h)
     np.testing.assert_allclose(effective_vega_model(dte, params, include_long_factor=False), fd, atol=1e-8)
-    fd_total = (model_futures(20 + h, 25 + params.beta_long * h, dte, params)
-                - model_futures(20 - h, 25 - params.beta_long * h, dte, params)) / (2 * h)
+    fd_total = (
+        model_futures(20 + h, 25 + params.beta_long * h, dte, params)
+        - model_futures(20 - h, 25 - params.beta_long * h, dte, params)
+    ) / (2 * h)
     np.testing.assert_allclose(effective_vega_model(dte, params), fd_total, atol=1e-8)
     ev = effective_vega_model(dte, params)
     assert (np.diff(ev) < 0).all() and ev[0] == pytest.approx(1.0)
@@ -171,13 +175,15 @@ def test_vix_option_vol_mapping(params: VXModelParams) -> None:
     assert (np.diff(vol) < 0).all()
     tau = 120 / 365
     ks = params.kappa_s
-    expected = 1.10 * np.sqrt((1 - np.exp(-2 * ks * tau)) / (2 * ks * tau)) / np.sqrt(
-        (1 - np.exp(-2 * ks * 30 / 365)) / (2 * ks * 30 / 365))
+    expected = (
+        1.10
+        * np.sqrt((1 - np.exp(-2 * ks * tau)) / (2 * ks * tau))
+        / np.sqrt((1 - np.exp(-2 * ks * 30 / 365)) / (2 * ks * 30 / 365))
+    )
     assert vol[2] == pytest.approx(expected, rel=1e-12)
     fallback = vix_option_vol(30.0, 20.0, params, vvix=np.nan)
     assert fallback == pytest.approx((params.vvix_intercept + params.vvix_slope * np.log(20)) / 100)
-    np.testing.assert_allclose(vix_option_settlement(np.array([18.0, 18.0]), 20.0, np.array([True, False])),
-                               [0.0, 2.0])
+    np.testing.assert_allclose(vix_option_settlement(np.array([18.0, 18.0]), 20.0, np.array([True, False])), [0.0, 2.0])
 
 
 def test_vvix_default_fit_near_real(real: dict, params: VXModelParams) -> None:
@@ -234,8 +240,7 @@ def test_refit_reproduces_shipped_parameters(real: dict, params: VXModelParams) 
     from alvh.market.vx_fit import fit_vx_model
 
     closes = real["closes"]
-    fit = fit_vx_model(real["panel"], closes["vix"], vix3m=closes["vix3m"], vix6m=closes["vix6m"],
-                       vvix=closes["vvix"])
+    fit = fit_vx_model(real["panel"], closes["vix"], vix3m=closes["vix3m"], vix6m=closes["vix6m"], vvix=closes["vvix"])
     for key in ("kappa_s", "kappa_l", "theta", "beta_long"):
         assert getattr(fit.params, key) == pytest.approx(getattr(params, key), rel=1e-4), key
     assert isinstance(fit.long_factor, pd.Series)
@@ -272,7 +277,13 @@ def test_fit_needs_a_term_structure(real: dict) -> None:
 
     panel = real["panel"].slice("2019-01-01", "2019-12-31")
     front = np.where(np.cumsum(np.isfinite(panel.settle) & (panel.dte >= 1), axis=1) == 1, panel.settle, np.nan)
-    one = VXPanel(dates=panel.dates, contracts=panel.contracts, expiries=panel.expiries, settle=front,
-                  dte=panel.dte, source="front-only")
+    one = VXPanel(
+        dates=panel.dates,
+        contracts=panel.contracts,
+        expiries=panel.expiries,
+        settle=front,
+        dte=panel.dte,
+        source="front-only",
+    )
     with pytest.raises(DataError, match="separate"):
         fit_vx_model(one, real["closes"]["vix"])

@@ -27,8 +27,14 @@ def real_panel(real_market_data):
 
 
 def _cut(vx: VXPanel, last: int) -> VXPanel:
-    return VXPanel(dates=vx.dates[:last + 1], contracts=vx.contracts, expiries=vx.expiries,
-                   settle=np.asarray(vx.settle)[:last + 1], dte=np.asarray(vx.dte)[:last + 1], source="cut")
+    return VXPanel(
+        dates=vx.dates[: last + 1],
+        contracts=vx.contracts,
+        expiries=vx.expiries,
+        settle=np.asarray(vx.settle)[: last + 1],
+        dte=np.asarray(vx.dte)[: last + 1],
+        source="cut",
+    )
 
 
 def test_expanding_estimate_equals_a_refit_on_the_panel_cut_at_each_day(real_panel):
@@ -39,7 +45,7 @@ def test_expanding_estimate_equals_a_refit_on_the_panel_cut_at_each_day(real_pan
     days = np.unique(np.linspace(have[0] + 5, len(vx.dates) - 1, 25).astype(int))
     checked = 0
     for d in days:  # slow reference: refit from scratch with only the data up to close d
-        ref = estimate_effective_vega(_cut(vx, d), vix[:d + 1])
+        ref = estimate_effective_vega(_cut(vx, d), vix[: d + 1])
         for j in range(len(DEFAULT_VEGA_BUCKETS)):
             n = int(ref["n_obs"].iloc[j])
             assert est.n_obs_close[d, j] == n
@@ -62,12 +68,12 @@ def test_no_look_ahead_changing_the_future_leaves_the_past_unchanged(real_panel)
     est = expanding_dfdvix_from_panel(vx, vix)
     cut = len(vx.dates) // 2
     settle = np.asarray(vx.settle, dtype=float).copy()
-    settle[cut + 1:] *= 1.7  # a different future
+    settle[cut + 1 :] *= 1.7  # a different future
     v2 = vix.copy()
-    v2[cut + 1:] += 5.0
+    v2[cut + 1 :] += 5.0
     est2 = expanding_dfdvix(settle, np.asarray(vx.dte, float), v2, vx.dates)
-    np.testing.assert_array_equal(est.beta_close[:cut + 1], est2.beta_close[:cut + 1])
-    np.testing.assert_array_equal(est.beta[:cut + 2], est2.beta[:cut + 2])
+    np.testing.assert_array_equal(est.beta_close[: cut + 1], est2.beta_close[: cut + 1])
+    np.testing.assert_array_equal(est.beta[: cut + 2], est2.beta[: cut + 2])
     assert not np.allclose(est.beta_close[-1], est2.beta_close[-1])
 
 
@@ -112,10 +118,12 @@ def test_synthetic_slopes_recovered_and_warm_up_uses_the_model():
     first = int(np.flatnonzero(np.isfinite(est.beta_close).any(axis=1))[0])
     assert first > 0
     model = lambda d: effective_vega_model(d)  # noqa: E731
-    np.testing.assert_allclose(est.at_close(np.zeros(3, int), np.array([5.0, 50.0, 200.0])),
-                               model(np.array([5.0, 50.0, 200.0])))
+    np.testing.assert_allclose(
+        est.at_close(np.zeros(3, int), np.array([5.0, 50.0, 200.0])), model(np.array([5.0, 50.0, 200.0]))
+    )
     assert est.at(np.array([first + 1]), np.array([5.0]))[0] == pytest.approx(
-        est.at_close(np.array([first]), np.array([5.0]))[0])
+        est.at_close(np.array([first]), np.array([5.0]))[0]
+    )
     # a day on which some buckets are warm and others not: a cold bucket stands at the model at its mid DTE
     part = np.flatnonzero(np.isfinite(est.beta_close).any(axis=1) & ~np.isfinite(est.beta_close).all(axis=1))
     assert part.size
@@ -125,8 +133,7 @@ def test_synthetic_slopes_recovered_and_warm_up_uses_the_model():
     mids = np.array([sum(DEFAULT_VEGA_BUCKETS[j]) / 2.0 for j in cold])
     np.testing.assert_allclose(est.at_close(np.full(mids.size, row), mids), model(mids), rtol=1e-12)
     at_mean = est.dte_mean_close[row, warm]
-    np.testing.assert_allclose(est.at_close(np.full(at_mean.size, row), at_mean), est.beta_close[row, warm],
-                               rtol=1e-12)
+    np.testing.assert_allclose(est.at_close(np.full(at_mean.size, row), at_mean), est.beta_close[row, warm], rtol=1e-12)
     tab = est.close_table(300)
     assert tab.shape == (len(dates), 300)
     np.testing.assert_allclose(tab[0], model(np.arange(300.0)))

@@ -38,17 +38,31 @@ def _grid():
 
 
 def _ql_black(is_call, strike, forward, t, vol, df, spot):
-    calc = ql.BlackCalculator(ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, strike),
-                              forward, vol * math.sqrt(t), df)
-    return {"price": calc.value(), "delta": calc.delta(spot), "gamma": calc.gamma(spot),
-            "vega": calc.vega(t) * 0.01, "theta": calc.theta(spot, t) / 365.0,
-            "vanna": calc.vanna(spot, t) * 0.01, "volga": calc.volga(t) * math.sqrt(t) * 1e-4}
+    calc = ql.BlackCalculator(
+        ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, strike), forward, vol * math.sqrt(t), df
+    )
+    return {
+        "price": calc.value(),
+        "delta": calc.delta(spot),
+        "gamma": calc.gamma(spot),
+        "vega": calc.vega(t) * 0.01,
+        "theta": calc.theta(spot, t) / 365.0,
+        "vanna": calc.vanna(spot, t) * 0.01,
+        "volga": calc.volga(t) * math.sqrt(t) * 1e-4,
+    }
 
 
 # natural scale of each greek per unit of underlying S: the 1e-8 tolerance is relative to it
 def _scale(name, s):
-    return {"price": s, "delta": 1.0, "gamma": 1.0 / s, "vega": s * 0.01, "theta": s / 365.0,
-            "vanna": 0.01, "volga": s * 1e-4}[name]
+    return {
+        "price": s,
+        "delta": 1.0,
+        "gamma": 1.0 / s,
+        "vega": s * 0.01,
+        "theta": s / 365.0,
+        "vanna": 0.01,
+        "volga": s * 1e-4,
+    }[name]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -87,9 +101,13 @@ def test_bsm_matches_quantlib_analytic_european_engine():
     today = ql.Date(15, 3, 2024)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
-    cases = [(4500.0, 4000.0, 1, 0.12, 0.05, 0.015, False), (4500.0, 5200.0, 730, 0.25, 0.04, 0.013, True),
-             (100.0, 100.0, 30, 2.0, 0.01, 0.0, True), (100.0, 40.0, 365, 0.05, 0.05, 0.02, True),
-             (100.0, 180.0, 91, 0.6, 0.03, 0.01, False)]
+    cases = [
+        (4500.0, 4000.0, 1, 0.12, 0.05, 0.015, False),
+        (4500.0, 5200.0, 730, 0.25, 0.04, 0.013, True),
+        (100.0, 100.0, 30, 2.0, 0.01, 0.0, True),
+        (100.0, 40.0, 365, 0.05, 0.05, 0.02, True),
+        (100.0, 180.0, 91, 0.6, 0.03, 0.01, False),
+    ]
     for s, k, days, vol, r, q, is_call in cases:
         expiry = today + days
         spot = ql.QuoteHandle(ql.SimpleQuote(s))
@@ -97,15 +115,16 @@ def test_bsm_matches_quantlib_analytic_european_engine():
         qts = ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc))
         vts = ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc))
         process = ql.BlackScholesMertonProcess(spot, qts, rts, vts)
-        opt = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, k),
-                               ql.EuropeanExercise(expiry))
+        opt = ql.VanillaOption(
+            ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, k), ql.EuropeanExercise(expiry)
+        )
         opt.setPricingEngine(ql.AnalyticEuropeanEngine(process))
         g = pricing.bsm_greeks(s, k, days / 365.0, vol, r, q, is_call)
         assert abs(g.price - opt.NPV()) <= max(1e-10 * opt.NPV(), 1e-12 * s)
         assert abs(g.delta - opt.delta()) <= 1e-8
         assert abs(g.gamma - opt.gamma()) <= 1e-8 * max(opt.gamma(), 1 / s)
-        assert abs(g.vega - opt.vega() * 0.01) <= 1e-8 * s * 0.01       # engine vega per 1.0 vol
-        assert abs(g.theta - opt.thetaPerDay()) <= 1e-8 * s / 365.0      # thetaPerDay = theta / 365
+        assert abs(g.vega - opt.vega() * 0.01) <= 1e-8 * s * 0.01  # engine vega per 1.0 vol
+        assert abs(g.theta - opt.thetaPerDay()) <= 1e-8 * s / 365.0  # thetaPerDay = theta / 365
 
 
 def test_scalar_reference_equals_vectorized():
@@ -147,8 +166,9 @@ def test_greeks_match_central_finite_differences(is_call):
 
     hs, hv, ht = 1e-2 * s * 1e-2, 1e-4, 1e-5
     np.testing.assert_allclose(g.delta, (price(spot=s + hs) - price(spot=s - hs)) / (2 * hs), atol=1e-7)
-    np.testing.assert_allclose(g.gamma, (price(spot=s + hs) - 2 * price() + price(spot=s - hs)) / hs**2,
-                               rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(
+        g.gamma, (price(spot=s + hs) - 2 * price() + price(spot=s - hs)) / hs**2, rtol=1e-4, atol=1e-9
+    )
     vega_fd = (price(vol=vol + hv) - price(vol=vol - hv)) / (2 * hv) * 0.01
     np.testing.assert_allclose(g.vega, vega_fd, rtol=1e-6, atol=1e-9)  # O(h^2) truncation
     theta_fd = -(price(t=t + ht) - price(t=t - ht)) / (2 * ht) / 365.0  # time passing shortens t
@@ -164,8 +184,10 @@ def test_black76_greeks_finite_differences():
     f, k, t, vol, r = 18.0, np.array([12.0, 17.0, 18.0, 22.0, 35.0]), 40 / 365, 0.9, 0.05
     g = pricing.black76_greeks(f, k, t, vol, r, True)
     h = 1e-4
+
     def p(ff=f, tt=t, vv=vol):
         return pricing.black76_price(ff, k, tt, vv, r, True)
+
     np.testing.assert_allclose(g.delta, (p(ff=f + h) - p(ff=f - h)) / (2 * h), atol=1e-8)
     np.testing.assert_allclose(g.theta, -(p(tt=t + 1e-6) - p(tt=t - 1e-6)) / 2e-6 / 365, rtol=1e-6, atol=1e-10)
     np.testing.assert_allclose(g.vega, (p(vv=vol + h) - p(vv=vol - h)) / (2 * h) * 0.01, rtol=1e-7)
@@ -176,7 +198,7 @@ def test_expiry_gives_intrinsic_and_documented_limits():
     for is_call, omega in ((True, 1.0), (False, -1.0)):
         g = pricing.bsm_greeks(s, 100.0, 0.0, 0.2, 0.05, 0.01, is_call)
         np.testing.assert_array_equal(g.price, np.maximum(omega * (s - 100.0), 0.0))
-        np.testing.assert_array_equal(g.delta, omega * np.array([0.0, 0.5, 1.0])[::int(omega)])
+        np.testing.assert_array_equal(g.delta, omega * np.array([0.0, 0.5, 1.0])[:: int(omega)])
         for name in ("gamma", "vega", "theta", "vanna", "volga"):
             np.testing.assert_array_equal(getattr(g, name), 0.0)
     # continuity: a minute before expiry the price is within a hair of intrinsic away from the strike
@@ -189,9 +211,9 @@ def test_expiry_gives_intrinsic_and_documented_limits():
 
 def test_broadcasting_days_paths_strikes_matches_elementwise():
     rng = np.random.default_rng(np.random.SeedSequence(31))
-    spot = rng.uniform(3000, 5000, size=(4, 3, 1))       # days x paths x 1
+    spot = rng.uniform(3000, 5000, size=(4, 3, 1))  # days x paths x 1
     strike = np.array([3500.0, 4000.0, 4500.0, 5000.0])  # strikes
-    t = np.array([10, 9, 8, 0])[:, None, None] / 365.0   # by day, incl. expiry
+    t = np.array([10, 9, 8, 0])[:, None, None] / 365.0  # by day, incl. expiry
     vol = rng.uniform(0.1, 0.5, size=(4, 3, 4))
     g = pricing.bsm_greeks(spot, strike, t, vol, 0.04, 0.013, strike > 4200)
     assert g.price.shape == (4, 3, 4)
@@ -235,30 +257,57 @@ def test_strike_from_delta_bad_delta():
 
 
 # ---------------------------------------------------------------- bad input
-BAD_BSM = [("spot", 0, 0.0), ("spot", 0, -1.0), ("spot", 0, np.nan), ("strike", 1, 0.0), ("strike", 1, np.nan),
-           ("t", 2, -1e-9), ("t", 2, np.nan), ("vol", 3, 0.0), ("vol", 3, -0.2), ("vol", 3, np.nan),
-           ("rate", 4, np.nan), ("div", 5, np.inf)]
+BAD_BSM = [
+    ("spot", 0, 0.0),
+    ("spot", 0, -1.0),
+    ("spot", 0, np.nan),
+    ("strike", 1, 0.0),
+    ("strike", 1, np.nan),
+    ("t", 2, -1e-9),
+    ("t", 2, np.nan),
+    ("vol", 3, 0.0),
+    ("vol", 3, -0.2),
+    ("vol", 3, np.nan),
+    ("rate", 4, np.nan),
+    ("div", 5, np.inf),
+]
 
 
 @pytest.mark.parametrize("name,pos,bad", BAD_BSM)
 @pytest.mark.parametrize("fn", [pricing.bsm_price, pricing.bsm_greeks, pricing.bsm_price_delta_vega])
 def test_bsm_bad_input_raises_naming_argument_or_gives_nan(fn, name, pos, bad):
-    args = [np.full(3, 100.0), np.full(3, 100.0), np.full(3, 0.5), np.full(3, 0.2), np.full(3, 0.03),
-            np.full(3, 0.01), np.array([True, False, True])]
+    args = [
+        np.full(3, 100.0),
+        np.full(3, 100.0),
+        np.full(3, 0.5),
+        np.full(3, 0.2),
+        np.full(3, 0.03),
+        np.full(3, 0.01),
+        np.array([True, False, True]),
+    ]
     args[pos] = args[pos].copy()
     args[pos][1] = bad
     with pytest.raises(InputError, match=f"argument '{name}'"):
         fn(*args)
     for backend in ("numpy", "numba"):
         out = fn(*args, validate=False, backend=backend)
-        arrays = [out] if isinstance(out, np.ndarray) else (list(out) if isinstance(out, tuple)
-                                                             else [getattr(out, n) for n in GREEKS])
+        arrays = (
+            [out]
+            if isinstance(out, np.ndarray)
+            else (list(out) if isinstance(out, tuple) else [getattr(out, n) for n in GREEKS])
+        )
         for a in arrays:
             assert np.isnan(a[1]) and np.isfinite(a[[0, 2]]).all()
 
 
-BAD_B76 = [("forward", 0, -3.0), ("forward", 0, np.nan), ("strike", 1, 0.0), ("t", 2, -0.1), ("vol", 3, 0.0),
-           ("rate", 4, np.nan)]
+BAD_B76 = [
+    ("forward", 0, -3.0),
+    ("forward", 0, np.nan),
+    ("strike", 1, 0.0),
+    ("t", 2, -0.1),
+    ("vol", 3, 0.0),
+    ("rate", 4, np.nan),
+]
 
 
 @pytest.mark.parametrize("name,pos,bad", BAD_B76)
@@ -294,8 +343,16 @@ _div = st.floats(0.0, 0.05)
 
 
 @settings(max_examples=200, deadline=None)
-@given(s=_spot, t=_t, vol=_vol, r=_rate, q=_div, is_call=st.booleans(),
-       m0=st.floats(0.2, 1.0), gaps=st.lists(st.floats(0.005, 1.0), min_size=2, max_size=12))
+@given(
+    s=_spot,
+    t=_t,
+    vol=_vol,
+    r=_rate,
+    q=_div,
+    is_call=st.booleans(),
+    m0=st.floats(0.2, 1.0),
+    gaps=st.lists(st.floats(0.005, 1.0), min_size=2, max_size=12),
+)
 def test_monotone_convex_and_within_bounds_in_strike(s, t, vol, r, q, is_call, m0, gaps):
     k = s * (m0 + np.concatenate([[0.0], np.cumsum(gaps)]))  # strikes at least 0.5% of spot apart
     p = pricing.bsm_price(s, k, t, vol, r, q, is_call)

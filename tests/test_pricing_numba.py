@@ -42,8 +42,15 @@ def test_bsm_greeks_numba_equals_numpy():
     s, k, t, v, r, q, c = _inputs()
     a = pricing.bsm_greeks(s, k, t, v, r, q, c, validate=False, backend="numba")
     b = pricing.bsm_greeks(s, k, t, v, r, q, c, validate=False, backend="numpy")
-    scale = {"price": s, "delta": 1.0, "gamma": 1 / s, "vega": s * 0.01, "theta": s / 365, "vanna": 0.01,
-             "volga": s * 1e-4}
+    scale = {
+        "price": s,
+        "delta": 1.0,
+        "gamma": 1 / s,
+        "vega": s * 0.01,
+        "theta": s / 365,
+        "vanna": 0.01,
+        "volga": s * 1e-4,
+    }
     for name in GREEKS:
         _close(getattr(a, name), getattr(b, name), np.where(np.isfinite(s), scale[name], 1.0))
     assert np.isnan(a.price[10:17]).all() and np.isfinite(a.price[17:]).all()
@@ -53,8 +60,11 @@ def test_bsm_greeks_numba_equals_numpy():
 def test_black76_and_fused_outputs_numba_equal_numpy():
     s, k, t, v, r, q, c = _inputs()
     for fn, args in ((pricing.black76_price, (s, k, t, v, r, c)), (pricing.bsm_price, (s, k, t, v, r, q, c))):
-        _close(fn(*args, validate=False, backend="numba"), fn(*args, validate=False, backend="numpy"),
-               np.where(np.isfinite(s), s, 1.0))
+        _close(
+            fn(*args, validate=False, backend="numba"),
+            fn(*args, validate=False, backend="numpy"),
+            np.where(np.isfinite(s), s, 1.0),
+        )
     pdv_a = pricing.black76_price_delta_vega(s, k, t, v, r, c, validate=False, backend="numba")
     pdv_b = pricing.black76_price_delta_vega(s, k, t, v, r, c, validate=False, backend="numpy")
     for x, y, sc in zip(pdv_a, pdv_b, (s, 1.0, s * 0.01), strict=True):
@@ -79,8 +89,9 @@ def test_auto_backend_switches_on_size_and_agrees():
     n = pricing.NUMBA_AUTO_MIN_SIZE + 1
     k = np.linspace(2000, 8000, n)
     auto = pricing.bsm_price(4500.0, k, 0.25, 0.2, 0.03, 0.01, False)
-    np.testing.assert_allclose(auto, pricing.bsm_price(4500.0, k, 0.25, 0.2, 0.03, 0.01, False, backend="numpy"),
-                               rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(
+        auto, pricing.bsm_price(4500.0, k, 0.25, 0.2, 0.03, 0.01, False, backend="numpy"), rtol=1e-13, atol=1e-12
+    )
     # validation still raises on the numba path
     k[5] = np.nan
     with pytest.raises(pricing_errors().InputError, match="'strike'"):

@@ -30,33 +30,56 @@ GREEKS = ("price", "delta", "gamma", "vega", "theta", "vanna", "volga")
 
 
 def _grid():
-    rows = list(itertools.product((100.0, 4500.0), (0.3, 0.8, 0.97, 1.0, 1.03, 1.2, 2.5),
-                                  (1 / 365, 30 / 365, 0.5, 2.0), (0.05, 0.2, 1.0), (0.0, 0.05), (0.0, 0.015),
-                                  (True, False)))
+    rows = list(
+        itertools.product(
+            (100.0, 4500.0),
+            (0.3, 0.8, 0.97, 1.0, 1.03, 1.2, 2.5),
+            (1 / 365, 30 / 365, 0.5, 2.0),
+            (0.05, 0.2, 1.0),
+            (0.0, 0.05),
+            (0.0, 0.015),
+            (True, False),
+        )
+    )
     s, m, t, v, r, q, c = (np.array(x) for x in zip(*rows, strict=True))
     return s, s * m, t, v, r, q, c.astype(bool)
 
 
 def _scale(name, s):
     """Natural size of each greek per unit of underlying (the tolerances are relative to it)."""
-    return {"price": s, "delta": 1.0, "gamma": 1.0 / s, "vega": s * 0.01, "theta": s / 365.0,
-            "vanna": 0.01, "volga": s * 1e-4}[name]
+    return {
+        "price": s,
+        "delta": 1.0,
+        "gamma": 1.0 / s,
+        "vega": s * 0.01,
+        "theta": s / 365.0,
+        "vanna": 0.01,
+        "volga": s * 1e-4,
+    }[name]
 
 
 def _ql(is_call, k, fwd, t, vol, df, s):
-    calc = ql.BlackCalculator(ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, k),
-                              fwd, vol * math.sqrt(t), df)
-    return {"price": calc.value(), "delta": calc.delta(s), "gamma": calc.gamma(s), "vega": calc.vega(t) * 0.01,
-            "theta": calc.theta(s, t) / 365.0, "vanna": calc.vanna(s, t) * 0.01,
-            "volga": calc.volga(t) * math.sqrt(t) * 1e-4}
+    calc = ql.BlackCalculator(
+        ql.PlainVanillaPayoff(ql.Option.Call if is_call else ql.Option.Put, k), fwd, vol * math.sqrt(t), df
+    )
+    return {
+        "price": calc.value(),
+        "delta": calc.delta(s),
+        "gamma": calc.gamma(s),
+        "vega": calc.vega(t) * 0.01,
+        "theta": calc.theta(s, t) / 365.0,
+        "vanna": calc.vanna(s, t) * 0.01,
+        "volga": calc.volga(t) * math.sqrt(t) * 1e-4,
+    }
 
 
 def test_scalar_bsm_kernel_matches_quantlib_and_the_numpy_reference():
     s, k, t, v, r, q, c = _grid()
     ref_np = pricing.bsm_greeks(s, k, t, v, r, q, c, backend="numpy")
     for i in range(s.size):
-        got = dict(zip(GREEKS, _scalar.bsm_greeks(s[i], k[i], t[i], v[i], r[i], q[i], 1.0 if c[i] else -1.0),
-                       strict=True))
+        got = dict(
+            zip(GREEKS, _scalar.bsm_greeks(s[i], k[i], t[i], v[i], r[i], q[i], 1.0 if c[i] else -1.0), strict=True)
+        )
         ref = _ql(c[i], k[i], s[i] * math.exp((r[i] - q[i]) * t[i]), t[i], v[i], math.exp(-r[i] * t[i]), s[i])
         for name in GREEKS:
             sc = _scale(name, s[i])
@@ -95,8 +118,10 @@ def test_engine_kernels_are_alvh_pricing_where_live():
     t, v = rng.uniform(1 / 365, 2, n), rng.uniform(0.05, 1.5, n)
     r, q = rng.uniform(-0.01, 0.08, n), rng.uniform(0, 0.04, n)
     c = rng.uniform(size=n) < 0.5
-    pairs = ((kernels.bsm_greeks(s, k, t, v, r, q, c), pricing.bsm_greeks(s, k, t, v, r, q, c, backend="numpy")),
-             (kernels.black_greeks(s, k, t, v, r, c), pricing.black76_greeks(s, k, t, v, r, c, backend="numpy")))
+    pairs = (
+        (kernels.bsm_greeks(s, k, t, v, r, q, c), pricing.bsm_greeks(s, k, t, v, r, q, c, backend="numpy")),
+        (kernels.black_greeks(s, k, t, v, r, c), pricing.black76_greeks(s, k, t, v, r, c, backend="numpy")),
+    )
     for mine, ref in pairs:
         assert type(mine) is type(ref) is pricing.Greeks
         for name in GREEKS:
@@ -106,8 +131,10 @@ def test_engine_kernels_are_alvh_pricing_where_live():
 def test_engine_kernels_settlement_values():
     s = np.array([90.0, 100.0, 110.0, np.nan])
     for t in (0.0, -1 / 365):
-        for is_call, price, delta in ((True, [0, 0, 10, np.nan], [0, 0, 1, 0]),
-                                      (False, [10, 0, 0, np.nan], [-1, 0, 0, 0])):
+        for is_call, price, delta in (
+            (True, [0, 0, 10, np.nan], [0, 0, 1, 0]),
+            (False, [10, 0, 0, np.nan], [-1, 0, 0, 0]),
+        ):
             g = kernels.bsm_greeks(s, 100.0, t, 0.2, 0.05, 0.01, is_call)
             np.testing.assert_array_equal(g.price, price)
             np.testing.assert_array_equal(g.delta, delta)  # at the money: 0 (settles to nothing)
@@ -131,9 +158,12 @@ def _code_tokens(path: Path):
 
 
 def test_one_greeks_class():
-    found = [(p.relative_to(SRC).as_posix(), node.lineno) for p in SRC.rglob("*.py")
-             for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-             if isinstance(node, ast.ClassDef) and node.name == "Greeks"]
+    found = [
+        (p.relative_to(SRC).as_posix(), node.lineno)
+        for p in SRC.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and node.name == "Greeks"
+    ]
     assert [f for f, _ in found] == ["pricing/greeks.py"], found
 
 
@@ -153,8 +183,11 @@ def _called(path: Path) -> set[str]:
 def test_normal_cdf_only_in_pricing():
     # the closed forms live in alvh/pricing; a normal CDF or density called elsewhere is a second copy
     primitives = {"erfc", "erf", "ndtr", "norm.cdf", "norm.pdf"}
-    offenders = sorted((p.relative_to(SRC).as_posix(), sorted(_called(p) & primitives)) for p in SRC.rglob("*.py")
-                       if p.parent.name != "pricing" and _called(p) & primitives)
+    offenders = sorted(
+        (p.relative_to(SRC).as_posix(), sorted(_called(p) & primitives))
+        for p in SRC.rglob("*.py")
+        if p.parent.name != "pricing" and _called(p) & primitives
+    )
     assert offenders == []
 
 
@@ -175,12 +208,14 @@ def _imports(path: Path, package: str, submodules: set[str]) -> set[str]:
 
 
 def test_pricing_imports_no_cycle_and_nothing_above_it():
-    mods = {f"alvh.pricing.{p.stem}" if p.stem != "__init__" else "alvh.pricing": p
-            for p in (SRC / "pricing").glob("*.py")}
+    mods = {
+        f"alvh.pricing.{p.stem}" if p.stem != "__init__" else "alvh.pricing": p for p in (SRC / "pricing").glob("*.py")
+    }
     imports = {m: _imports(p, "alvh.pricing", set(mods)) for m, p in mods.items()}
     graph = {m: {i for i in imports[m] if i in mods and i != m} for m in mods}
-    outside = {m: sorted(i for i in imports[m] if not i.startswith("alvh.pricing")
-                         and i != "alvh.errors") for m in mods}
+    outside = {
+        m: sorted(i for i in imports[m] if not i.startswith("alvh.pricing") and i != "alvh.errors") for m in mods
+    }
     assert all(not v for v in outside.values()), outside  # pricing imports only alvh.errors (layering)
     # the package __init__ re-exports its modules: edges into it are the cycle to look for
     state: dict[str, int] = {}
@@ -201,11 +236,29 @@ def test_pricing_imports_no_cycle_and_nothing_above_it():
 
 #: unit factors that belong to alvh.pricing.units (vol point, days per year, bp, seconds per day)
 _UNIT_LITERALS = {"100", "100.0", "0.01", "1e-4", "365", "365.0", "1e4", "86400", "86400.0", "10000"}
-_FORMULA_MODULES = ("pricing/black.py", "pricing/_numba.py", "pricing/_scalar.py", "pricing/implied_vol.py",
-                    "pricing/greeks.py", "strategy/kernels.py", "analytics/attribution.py", "analytics/exposure.py",
-                    "market/_spx_kernel.py", "engine/marks.py", "engine/core_rules.py", "engine/layer_rules.py",
-                    "engine/rebalance.py", "engine/simulate.py", "engine/inputs.py", "simulate/paths.py",
-                    "analytics/sensitivity.py", "analytics/drag.py", "market/vx.py", "market/chain.py", "stats/irr.py")
+_FORMULA_MODULES = (
+    "pricing/black.py",
+    "pricing/_numba.py",
+    "pricing/_scalar.py",
+    "pricing/implied_vol.py",
+    "pricing/greeks.py",
+    "strategy/kernels.py",
+    "analytics/attribution.py",
+    "analytics/exposure.py",
+    "market/_spx_kernel.py",
+    "engine/marks.py",
+    "engine/core_rules.py",
+    "engine/layer_rules.py",
+    "engine/rebalance.py",
+    "engine/simulate.py",
+    "engine/inputs.py",
+    "simulate/paths.py",
+    "analytics/sensitivity.py",
+    "analytics/drag.py",
+    "market/vx.py",
+    "market/chain.py",
+    "stats/irr.py",
+)
 
 
 @pytest.mark.parametrize("module", _FORMULA_MODULES)

@@ -129,9 +129,9 @@ def test_term_structure_front_second_and_contango_months(real_market_data):
     months = rg.contango_heavy_months(ts, threshold=0.8)
     assert months.loc[pd.Period("2017-06"), "heavy"] and not months.loc[pd.Period("2008-10"), "heavy"]
     from alvh.analytics.drag import contango_share  # the drag module's definition must agree
+
     sl = slice("2010-01-01", "2020-12-31")
-    ref = contango_share(vix.loc[sl].index, front[(vix.index >= "2010") & (vix.index < "2021")],
-                         vix.loc[sl].to_numpy())
+    ref = contango_share(vix.loc[sl].index, front[(vix.index >= "2010") & (vix.index < "2021")], vix.loc[sl].to_numpy())
     np.testing.assert_allclose(months.loc[ref.index, "share"].to_numpy(), ref.to_numpy(), rtol=1e-12)
 
 
@@ -170,8 +170,14 @@ def test_event_windows_and_full_labels_on_real_data(real_market_data):
     md = real_market_data.slice("2015-01-01", "2020-12-31")
     events = {k: v for k, v in md.events.items()}
     front, second = rg.front_second(md.vx.settle, md.vx.dte)
-    labels = rg.regime_labels(md.spx["close"], vix=md.vix["close"], vx_front=pd.Series(front, index=md.dates),
-                              vx_second=pd.Series(second, index=md.dates), breadth=md.breadth, events=events)
+    labels = rg.regime_labels(
+        md.spx["close"],
+        vix=md.vix["close"],
+        vx_front=pd.Series(front, index=md.dates),
+        vx_second=pd.Series(second, index=md.dates),
+        breadth=md.breadth,
+        events=events,
+    )
     assert labels.index.equals(md.dates)
     expected = {"front_state", "curve_state", "macd_state", "rsi_band", "breadth_divergence", "topping", "event_any"}
     assert expected <= set(labels.columns)
@@ -208,8 +214,9 @@ def test_event_labels_na_outside_the_known_span():
 
     cpi = load_event_calendar("cpi")
     days = pd.bdate_range("2014-12-01", "2015-02-27")
-    lab = rg.event_windows(days, {"cpi": cpi.dates, "ppi": []},
-                           known={"cpi": (cpi.known_from, cpi.known_to), "ppi": None})
+    lab = rg.event_windows(
+        days, {"cpi": cpi.dates, "ppi": []}, known={"cpi": (cpi.known_from, cpi.known_to), "ppi": None}
+    )
     assert (lab.loc[:"2014-12-31", "event_cpi"] == "n/a").all()
     assert set(lab.loc["2015-01-01":, "event_cpi"]) == {"event", "none"}
     assert lab.loc["2015-01-16", "event_cpi"] == "event"  # BLS release of December 2014 CPI

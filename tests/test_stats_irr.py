@@ -14,8 +14,10 @@ from alvh.stats.irr import REASON_NO_ROOT_IN_BRACKET, REASON_NO_SIGN_CHANGE
 
 def _brentq_irr(cf: np.ndarray, t: np.ndarray) -> float:
     """Slow reference: XIRR-style NPV root in r with scipy brentq on one series."""
+
     def npv(r: float) -> float:
         return float(np.sum(cf / (1.0 + r) ** t))
+
     return brentq(npv, -0.99, 1e3, xtol=1e-14, rtol=1e-14, maxiter=500)
 
 
@@ -29,7 +31,7 @@ def test_hand_examples():
     assert res.rate[0] == pytest.approx(1.2 ** (365 / 182) - 1, rel=1e-12)
     # a VIX call doubled in 10 days: huge but finite annualized rate, 2 ** 36.5 - 1
     res = irr([-1.0, 2.0], ["2024-03-01", "2024-03-11"])
-    assert float(res.rate) == pytest.approx(2.0 ** 36.5 - 1, rel=1e-9)
+    assert float(res.rate) == pytest.approx(2.0**36.5 - 1, rel=1e-9)
     # a total loss of 90%: -90% over one year
     assert float(irr([-100.0, 10.0], [0.0, 1.0]).rate) == pytest.approx(-0.9, rel=1e-12)
 
@@ -83,4 +85,4 @@ def test_rate_beyond_float_range_is_nan_with_reason():
     res = irr([-1.0, 10.0], ["2024-03-01", "2024-03-02"])
     assert np.isnan(res.rate) and "float64" in str(res.reason)
     ok = irr([-1.0, 2.0], ["2024-03-01", "2024-03-02"])  # x2 in a day: 2^365 - 1 ~ 7.5e109
-    assert float(ok.rate) == pytest.approx(2.0 ** 365 - 1, rel=1e-9)
+    assert float(ok.rate) == pytest.approx(2.0**365 - 1, rel=1e-9)

@@ -136,8 +136,9 @@ def test_rolling_ols_matches_statsmodels_window_by_window(expanding):
     got = rolling_ols(y, x, 60, expanding=expanding, min_nobs=10 if expanding else None)
     ref = RollingOLS(y, sm.add_constant(x), 60, expanding=expanding, min_nobs=10 if expanding else None).fit()
     for name in ("params", "bse", "tvalues"):
-        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-9, atol=1e-12,
-                                   equal_nan=True, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(ref, name), rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=name
+        )
     np.testing.assert_allclose(got.rsquared, ref.rsquared, rtol=1e-9, equal_nan=True)
     assert got.param_names == ("const", "x1", "x2")
 

@@ -18,9 +18,14 @@ def _layers(n=400, seed=61):
     spx = pd.Series(rng.normal(0, 0.01, n), index=idx)
     # the short layer's vega P&L loads more on SPX in the second half (regime change)
     load_short = np.where(np.arange(n) < n // 2, -4e4, -1.2e5)
-    pnl = pd.DataFrame({"L1": load_short * spx + rng.normal(0, 200, n),
-                        "L2": -5e4 * spx + rng.normal(0, 200, n),
-                        "L3": -2e4 * spx + rng.normal(0, 200, n)}, index=idx)
+    pnl = pd.DataFrame(
+        {
+            "L1": load_short * spx + rng.normal(0, 200, n),
+            "L2": -5e4 * spx + rng.normal(0, 200, n),
+            "L3": -2e4 * spx + rng.normal(0, 200, n),
+        },
+        index=idx,
+    )
     return spx, pnl
 
 

@@ -60,8 +60,13 @@ def test_regression_matches_lstsq_and_recovers_betas():
     rng, idx, spx, vix = _synthetic()
     vrp_lag = variance_risk_premium(vix, spx).shift(1)
     spx_ret = spx.pct_change()
-    y = pd.DataFrame({"short": 1e-4 + 0.8 * spx_ret + 0.3 * vrp_lag + rng.normal(0, 1e-3, len(idx)),
-                      "long": -2e-4 - 0.2 * spx_ret + rng.normal(0, 1e-3, len(idx))}, index=idx)
+    y = pd.DataFrame(
+        {
+            "short": 1e-4 + 0.8 * spx_ret + 0.3 * vrp_lag + rng.normal(0, 1e-3, len(idx)),
+            "long": -2e-4 - 0.2 * spx_ret + rng.normal(0, 1e-3, len(idx)),
+        },
+        index=idx,
+    )
     res = steward_regression(y, spx, vix)
     ok = vrp_lag.notna() & spx_ret.notna()
     assert ok.sum() == len(idx) - 22 and (res["nobs"] == ok.sum()).all()
@@ -98,23 +103,33 @@ def test_regression_identical_to_statsmodels(cov_type, lags):
     rng, idx, spx, vix = _synthetic(1500, seed=7)
     spx_ret = spx.pct_change()
     vrp_lag = variance_risk_premium(vix, spx).shift(1)
-    y = pd.DataFrame({"a": 2e-4 + 0.5 * spx_ret - 0.4 * vrp_lag + rng.standard_t(3, len(idx)) * 1e-3,
-                      "b": rng.normal(0, 1e-3, len(idx)) * (1 + (vix / 20) ** 2)}, index=idx)
+    y = pd.DataFrame(
+        {
+            "a": 2e-4 + 0.5 * spx_ret - 0.4 * vrp_lag + rng.standard_t(3, len(idx)) * 1e-3,
+            "b": rng.normal(0, 1e-3, len(idx)) * (1 + (vix / 20) ** 2),
+        },
+        index=idx,
+    )
     res = steward_regression(y, spx, vix, cov_type=cov_type, hac_maxlags=lags)
     ok = (vrp_lag.notna() & spx_ret.notna()).to_numpy()
     x = np.column_stack([spx_ret.to_numpy()[ok], vrp_lag.to_numpy()[ok]])
     for layer in ("a", "b"):
         model = sm.OLS(y[layer].to_numpy()[ok], sm.add_constant(x, has_constant="add"))
         n = int(ok.sum())
-        fit = (model.fit(cov_type="HAC", cov_kwds={"maxlags": lags if lags is not None
-                                                             else int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))})
-               if cov_type == "HAC" else model.fit())
+        fit = (
+            model.fit(
+                cov_type="HAC",
+                cov_kwds={"maxlags": lags if lags is not None else int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))},
+            )
+            if cov_type == "HAC"
+            else model.fit()
+        )
         row = res.loc[layer]
-        np.testing.assert_allclose(row[["alpha", "beta_spx", "beta_vrp"]].to_numpy(float), fit.params,
-                                   rtol=1e-13, atol=0)
+        np.testing.assert_allclose(
+            row[["alpha", "beta_spx", "beta_vrp"]].to_numpy(float), fit.params, rtol=1e-13, atol=0
+        )
         np.testing.assert_allclose(row[["se_alpha", "se_spx", "se_vrp"]].to_numpy(float), fit.bse, rtol=1e-13, atol=0)
-        np.testing.assert_allclose(row[["t_alpha", "t_spx", "t_vrp"]].to_numpy(float), fit.tvalues,
-                                   rtol=1e-13, atol=0)
+        np.testing.assert_allclose(row[["t_alpha", "t_spx", "t_vrp"]].to_numpy(float), fit.tvalues, rtol=1e-13, atol=0)
         assert row["r2"] == pytest.approx(fit.rsquared, rel=1e-13, abs=0)
         assert row["nobs"] == int(fit.nobs)
 
@@ -170,10 +185,14 @@ def test_break_even_at_expiry_and_vs_brentq_reference():
             t = float(t_rem[i, 0])
 
             def pnl(s, t=t, dv=dv):
-                return (35.0 + _bs(s, 4500, t, vols[0] + dv, 0.04, 0.013, False)
-                        - _bs(s, 4700, t, vols[1] + dv, 0.04, 0.013, False)
-                        - _bs(s, 5300, t, vols[2] + dv, 0.04, 0.013, True)
-                        + _bs(s, 5500, t, vols[3] + dv, 0.04, 0.013, True))
+                return (
+                    35.0
+                    + _bs(s, 4500, t, vols[0] + dv, 0.04, 0.013, False)
+                    - _bs(s, 4700, t, vols[1] + dv, 0.04, 0.013, False)
+                    - _bs(s, 5300, t, vols[2] + dv, 0.04, 0.013, True)
+                    + _bs(s, 5500, t, vols[3] + dv, 0.04, 0.013, True)
+                )
+
             peak = float(res.peak_spot[i, j])
             if res.peak_pnl[i, j] <= 0:
                 assert max(pnl(s) for s in np.linspace(4400, 5600, 2401)) <= 0
@@ -189,13 +208,24 @@ def test_break_even_at_expiry_and_vs_brentq_reference():
 def test_break_even_credit_from_entry_and_bad_input():
     k = dict(long_put=4500.0, short_put=4700.0, short_call=5300.0, long_call=5500.0)
     res = break_even_expansion(**k, t_remaining=0.0, iv=0.15, spot_entry=5000.0, t_entry=45 / 365, rate=0.04, div=0.01)
-    credit = -(_bs(5000, 4500, 45 / 365, 0.15, 0.04, 0.01, False) - _bs(5000, 4700, 45 / 365, 0.15, 0.04, 0.01, False)
-               - _bs(5000, 5300, 45 / 365, 0.15, 0.04, 0.01, True) + _bs(5000, 5500, 45 / 365, 0.15, 0.04, 0.01, True))
+    credit = -(
+        _bs(5000, 4500, 45 / 365, 0.15, 0.04, 0.01, False)
+        - _bs(5000, 4700, 45 / 365, 0.15, 0.04, 0.01, False)
+        - _bs(5000, 5300, 45 / 365, 0.15, 0.04, 0.01, True)
+        + _bs(5000, 5500, 45 / 365, 0.15, 0.04, 0.01, True)
+    )
     assert float(res.credit) == pytest.approx(credit, rel=1e-10)
     assert float(res.lower) == pytest.approx(4700 - credit, rel=1e-12)
     with pytest.raises(InputError, match="short_put"):
-        break_even_expansion(long_put=4800.0, short_put=4700.0, short_call=5300.0, long_call=5500.0,
-                             t_remaining=0.0, iv=0.15, credit=10.0)
+        break_even_expansion(
+            long_put=4800.0,
+            short_put=4700.0,
+            short_call=5300.0,
+            long_call=5500.0,
+            t_remaining=0.0,
+            iv=0.15,
+            credit=10.0,
+        )
     with pytest.raises(InputError, match="t_remaining"):
         break_even_expansion(**k, t_remaining=-1.0, iv=0.15, credit=10.0)
     with pytest.raises(InputError, match="credit"):
@@ -208,13 +238,14 @@ def test_expiry_break_evens_hand_computed_condors():
     #   P&L(S) = C - max(sp - S, 0) + max(lp - S, 0) - max(S - sc, 0) + max(S - lc, 0)
     cases = [
         (4500.0, 4700.0, 5300.0, 5500.0, 35.0, 4665.0, 5335.0),  # both wings wider than the credit
-        (4900.0, 5000.0, 5100.0, 5105.0, 8.0, 4992.0, np.inf),   # 5-pt call wing < 8 credit: no upper loss
+        (4900.0, 5000.0, 5100.0, 5105.0, 8.0, 4992.0, np.inf),  # 5-pt call wing < 8 credit: no upper loss
         (4995.0, 5000.0, 5100.0, 5300.0, 6.0, -np.inf, 5106.0),  # 5-pt put wing < 6 credit: no lower loss
-        (4990.0, 5000.0, 5000.0, 5010.0, 2.5, 4997.5, 5002.5),   # short straddle body
+        (4990.0, 5000.0, 5000.0, 5010.0, 2.5, 4997.5, 5002.5),  # short straddle body
     ]
     for lp, sp, sc, lc, c, lo, hi in cases:
-        res = break_even_expansion(long_put=lp, short_put=sp, short_call=sc, long_call=lc, t_remaining=0.0,
-                                   iv=0.2, credit=c)
+        res = break_even_expansion(
+            long_put=lp, short_put=sp, short_call=sc, long_call=lc, t_remaining=0.0, iv=0.2, credit=c
+        )
         for got in (res.lower, res.expiry_lower):
             assert float(got) == (pytest.approx(lo, rel=1e-12) if np.isfinite(lo) else lo)
         for got in (res.upper, res.expiry_upper):
@@ -232,8 +263,14 @@ def test_profit_zone_found_away_from_the_strikes_centre():
     res = break_even_expansion(**k, t_remaining=t, iv=vols, credit=10.0, rate=0.04, div=0.013)
 
     def pnl(s):
-        return (10.0 + _bs(s, 4300, t, 0.40, 0.04, 0.013, False) - _bs(s, 4500, t, 0.36, 0.04, 0.013, False)
-                - _bs(s, 5100, t, 0.10, 0.04, 0.013, True) + _bs(s, 5200, t, 0.09, 0.04, 0.013, True))
+        return (
+            10.0
+            + _bs(s, 4300, t, 0.40, 0.04, 0.013, False)
+            - _bs(s, 4500, t, 0.36, 0.04, 0.013, False)
+            - _bs(s, 5100, t, 0.10, 0.04, 0.013, True)
+            + _bs(s, 5200, t, 0.09, 0.04, 0.013, True)
+        )
+
     assert pnl(math.sqrt(4500 * 5100)) < 0  # the old one-point test reported no zone here
     grid = np.linspace(4000, 5500, 15001)
     vals = np.array([pnl(s) for s in grid])
@@ -260,16 +297,23 @@ def test_break_evens_against_quantlib_revaluation_on_a_spot_grid():
     dc = ql.Actual365Fixed()
     spot = ql.SimpleQuote(5000.0)
     r, q, days = 0.045, 0.014, 17
-    legs = [(4550.0, 0.27, False, 1.0), (4800.0, 0.21, False, -1.0), (5150.0, 0.12, True, -1.0),
-            (5250.0, 0.115, True, 1.0)]
+    legs = [
+        (4550.0, 0.27, False, 1.0),
+        (4800.0, 0.21, False, -1.0),
+        (5150.0, 0.12, True, -1.0),
+        (5250.0, 0.115, True, 1.0),
+    ]
     options = []
     for k, vol, call, sign in legs:
         proc = ql.BlackScholesMertonProcess(
-            ql.QuoteHandle(spot), ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
+            ql.QuoteHandle(spot),
+            ql.YieldTermStructureHandle(ql.FlatForward(today, q, dc)),
             ql.YieldTermStructureHandle(ql.FlatForward(today, r, dc)),
-            ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)))
-        opt = ql.EuropeanOption(ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k),
-                                ql.EuropeanExercise(today + days))
+            ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, dc)),
+        )
+        opt = ql.EuropeanOption(
+            ql.PlainVanillaPayoff(ql.Option.Call if call else ql.Option.Put, k), ql.EuropeanExercise(today + days)
+        )
         opt.setPricingEngine(ql.AnalyticEuropeanEngine(proc))
         options.append((sign, opt))
     credit = 24.0
@@ -284,8 +328,17 @@ def test_break_evens_against_quantlib_revaluation_on_a_spot_grid():
     assert cross.size == 2  # one profit zone, bounded on both sides
     ql_lo = brentq(ql_pnl, grid[cross[0]], grid[cross[0] + 1], xtol=1e-9)
     ql_hi = brentq(ql_pnl, grid[cross[1]], grid[cross[1] + 1], xtol=1e-9)
-    res = break_even_expansion(long_put=4550.0, short_put=4800.0, short_call=5150.0, long_call=5250.0,
-                               t_remaining=days / 365, iv=[v for _, v, _, _ in legs], credit=credit, rate=r, div=q)
+    res = break_even_expansion(
+        long_put=4550.0,
+        short_put=4800.0,
+        short_call=5150.0,
+        long_call=5250.0,
+        t_remaining=days / 365,
+        iv=[v for _, v, _, _ in legs],
+        credit=credit,
+        rate=r,
+        div=q,
+    )
     assert float(res.lower) == pytest.approx(ql_lo, abs=1e-6)
     assert float(res.upper) == pytest.approx(ql_hi, abs=1e-6)
     assert float(res.peak_pnl) == pytest.approx(vals.max(), abs=1e-3)
@@ -299,8 +352,14 @@ def test_a_zone_narrower_than_the_search_grid_is_found():
     credit = 5.0 - float(first.peak_pnl) + 0.002  # the peak now clears zero by 0.002 points
 
     def pnl(s):
-        return (credit + _bs(s, 4500, t, vol, r, 0.0, False) - _bs(s, 4700, t, vol, r, 0.0, False)
-                - _bs(s, 5300, t, vol, r, 0.0, True) + _bs(s, 5500, t, vol, r, 0.0, True))
+        return (
+            credit
+            + _bs(s, 4500, t, vol, r, 0.0, False)
+            - _bs(s, 4700, t, vol, r, 0.0, False)
+            - _bs(s, 5300, t, vol, r, 0.0, True)
+            + _bs(s, 5500, t, vol, r, 0.0, True)
+        )
+
     res = break_even_expansion(**k, t_remaining=t, iv=vol, credit=credit, rate=r)
     assert float(res.peak_pnl) > 0 and res.reason == ""
     lo, hi, peak = float(res.lower), float(res.upper), float(res.peak_spot)

@@ -63,8 +63,10 @@ def test_costs_hand_computed():
     np.testing.assert_allclose(got, [3 * (100 * (0.72 + 0.15) + 1.0), 0.0, 2 * (100 * (0.05 + 0.15) + 1.0)])
     assert cm.vx(np.array([2.0]))[0] == pytest.approx(2 * (1000 * 0.05 + 2.0))
     # VIX options: clip(0.03 p, 1 tick, 0.50): p = 1.20 -> 0.036 -> 0.05; p = 4.0 -> 0.12; p = 20 -> 0.60 -> 0.50
-    np.testing.assert_allclose(cm.vix_option(np.array([10.0, -1.0, 1.0]), np.array([1.20, 4.0, 20.0])),
-                               [10 * (100 * 0.05 + 1.0), 100 * 0.12 + 1.0, 100 * 0.50 + 1.0])
+    np.testing.assert_allclose(
+        cm.vix_option(np.array([10.0, -1.0, 1.0]), np.array([1.20, 4.0, 20.0])),
+        [10 * (100 * 0.05 + 1.0), 100 * 0.12 + 1.0, 100 * 0.50 + 1.0],
+    )
 
 
 def test_costs_vectorized_equal_a_per_element_reference():
@@ -90,12 +92,14 @@ def test_costs_bad_price_and_bad_keys():
         cm.spx(np.array([1.0, 2.0]), 4, np.array([5.0, np.nan]))
     with pytest.raises(InputError, match="VIX option price"):
         cm.vix_option(np.array([1.0]), np.array([-0.5]))
-    for costs, key in (({"spx_half_spread": 0.5}, "costs.spx_half_spread"),
-                       ({"vix_option_half_spread": 0.05}, "costs.vix_option_half_spread"),
-                       ({"spx_half_spread_cap": 0.05}, "costs.spx_half_spread_cap"),
-                       ({"vix_option_tick_large": 0.01}, "costs.vix_option_tick_large"),
-                       ({"spx_half_spread_fraction": 1.5}, "costs.spx_half_spread_fraction"),
-                       ({"spx_tick_small": 0.0}, "costs.spx_tick_small")):
+    for costs, key in (
+        ({"spx_half_spread": 0.5}, "costs.spx_half_spread"),
+        ({"vix_option_half_spread": 0.05}, "costs.vix_option_half_spread"),
+        ({"spx_half_spread_cap": 0.05}, "costs.spx_half_spread_cap"),
+        ({"vix_option_tick_large": 0.01}, "costs.vix_option_tick_large"),
+        ({"spx_half_spread_fraction": 1.5}, "costs.spx_half_spread_fraction"),
+        ({"spx_tick_small": 0.0}, "costs.spx_tick_small"),
+    ):
         with pytest.raises(ConfigError) as err:
             rules_from_dict({"costs": costs})
         assert err.value.key == key, (costs, err.value)
@@ -149,8 +153,9 @@ def test_engine_kernels_equal_alvh_pricing():
 def test_expiry_break_evens_infinite_where_the_credit_covers_a_wing():
     from alvh.strategy.legs import break_evens
 
-    strikes = np.array([[4600.0, 4700.0, 5000.0, 5100.0], [4900.0, 5000.0, 5100.0, 5105.0],
-                        [4995.0, 5000.0, 5100.0, 5300.0]])
+    strikes = np.array(
+        [[4600.0, 4700.0, 5000.0, 5100.0], [4900.0, 5000.0, 5100.0, 5105.0], [4995.0, 5000.0, 5100.0, 5300.0]]
+    )
     lo, hi = break_evens(strikes, np.array([20.0, 8.0, 6.0]))
     np.testing.assert_array_equal(lo, [4680.0, 4992.0, -np.inf])
     np.testing.assert_array_equal(hi, [5020.0, np.inf, 5106.0])

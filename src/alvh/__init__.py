@@ -24,7 +24,7 @@ def __getattr__(name: str) -> str:
     return __version__
 
 
-def run(rules=None, market=None, start=None, end=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def run(rules=None, market=None, start=None, end=None, **kwargs):
     """Backtest plus analysis in one call; see :func:`alvh.api.run` (imported lazily: ``import alvh`` stays light)."""
     from alvh.api import run as _run
 

@@ -36,7 +36,12 @@ def concise_repr(name: str, fields: Mapping[str, object]) -> str:
 
 def html_view(title: str, rows: Mapping[str, object], text: str) -> str:
     """A notebook view: the title, a two-column table of ``rows`` and the full ``text`` summary (escaped)."""
-    body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-                   f"<td style='text-align:left'>{html.escape(short(v, 120))}</td></tr>" for k, v in rows.items())
-    return (f"<div><strong>{html.escape(title)}</strong><table>{body}</table>"
-            f"<details><summary>summary()</summary><pre>{html.escape(text)}</pre></details></div>")
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'>{html.escape(short(v, 120))}</td></tr>"
+        for k, v in rows.items()
+    )
+    return (
+        f"<div><strong>{html.escape(title)}</strong><table>{body}</table>"
+        f"<details><summary>summary()</summary><pre>{html.escape(text)}</pre></details></div>"
+    )

@@ -14,9 +14,16 @@ if TYPE_CHECKING:  # imported for the annotations only: ``import alvh`` and the 
     from alvh.market import VXModelParams
 
 
-def run(rules=None, market=None, start: object = None, end: object = None, *,  # noqa: ANN001, ANN201
-        analysis: bool = True, exog: Sequence[str] | pd.DataFrame | None = None,
-        vx_params: VXModelParams | None = None):
+def run(  # noqa: ANN201
+    rules=None,  # noqa: ANN001
+    market=None,  # noqa: ANN001
+    start: object = None,
+    end: object = None,
+    *,
+    analysis: bool = True,
+    exog: Sequence[str] | pd.DataFrame | None = None,
+    vx_params: VXModelParams | None = None,
+):
     """Run the rules on market data and attach :func:`alvh.analytics.analyze`'s :class:`HedgeAnalysis`.
 
     Parameters
@@ -67,9 +74,17 @@ def run(rules=None, market=None, start: object = None, end: object = None, *,  #
 
         paths = paths_from_market_data(md, start, end, params=vx_params)
         src = vx_params.provenance.get("data_span", "no data span recorded")
-        paths = replace(paths, provenance={**paths.provenance, "vx_model": (
-            f"VXModelParams given by the caller (kappa_s {vx_params.kappa_s:.4f}, kappa_l {vx_params.kappa_l:.4f}, "
-            f"theta {vx_params.theta:.3f}; fitted on {src})")})
+        paths = replace(
+            paths,
+            provenance={
+                **paths.provenance,
+                "vx_model": (
+                    f"VXModelParams given by the caller (kappa_s {vx_params.kappa_s:.4f}, "
+                    f"kappa_l {vx_params.kappa_l:.4f}, "
+                    f"theta {vx_params.theta:.3f}; fitted on {src})"
+                ),
+            },
+        )
         result = run_engine(r, paths)
     check_traded(result, r)
     if not analysis:
@@ -95,7 +110,9 @@ def check_traded(result, rules) -> None:  # noqa: ANN001
     zero = {k: int(v) for k, v in dict(counts).items() if "size_zero" in str(k)}
     span = f"{result.dates[0].date()}..{result.dates[-1].date()}" if len(result.dates) else "the span"
     detail = ", ".join(f"{k} on {v} day(s)" for k, v in sorted(zero.items())) or "no entry signal"
-    raise ConfigError(f"the rules never traded in {span} ({detail}): capital ${rules.general.capital:,.0f} is too "
-                      "small for one contract", key="general.capital",
-                      expected="enough capital for one condor / one contract per layer (or "
-                               "general.contracts = 'fractional')")
+    raise ConfigError(
+        f"the rules never traded in {span} ({detail}): capital ${rules.general.capital:,.0f} is too "
+        "small for one contract",
+        key="general.capital",
+        expected="enough capital for one condor / one contract per layer (or general.contracts = 'fractional')",
+    )

@@ -82,9 +82,11 @@ class Costs(BaseModel):
         if isinstance(data, dict):
             for old, pre in (("spx_half_spread", "spx"), ("vix_option_half_spread", "vix_option")):
                 if old in data:
-                    raise ValueError(f"{old}: a flat half-spread is no longer a key; the half-spread is "
-                                     f"clip({pre}_half_spread_fraction x premium, {pre}_half_spread_floor_ticks x "
-                                     f"tick, {pre}_half_spread_cap): see docs/rules.md")
+                    raise ValueError(
+                        f"{old}: a flat half-spread is no longer a key; the half-spread is "
+                        f"clip({pre}_half_spread_fraction x premium, {pre}_half_spread_floor_ticks x "
+                        f"tick, {pre}_half_spread_cap): see docs/rules.md"
+                    )
         return data
 
     @model_validator(mode="after")
@@ -96,8 +98,10 @@ class Costs(BaseModel):
             floor = getattr(self, f"{pre}_half_spread_floor_ticks") * large
             cap = getattr(self, f"{pre}_half_spread_cap")
             if cap < floor:
-                raise ValueError(f"{pre}_half_spread_cap: {cap} is below the floor {floor:g} points "
-                                 f"({pre}_half_spread_floor_ticks x {pre}_tick_large)")
+                raise ValueError(
+                    f"{pre}_half_spread_cap: {cap} is below the floor {floor:g} points "
+                    f"({pre}_half_spread_floor_ticks x {pre}_tick_large)"
+                )
         return self
 
 
@@ -188,9 +192,14 @@ class Adaptive(BaseModel):
     model_config = _STRICT
     enabled: bool = False
     basis: Literal["vix", "vx_front", "regime"] = "vix"
-    schedule: list[ScheduleStep] = Field(default_factory=lambda: [
-        ScheduleStep(upper=15.0, weight=0.0), ScheduleStep(upper=30.0, weight=0.01),
-        ScheduleStep(upper=50.0, weight=0.005), ScheduleStep(upper=None, weight=0.0)])
+    schedule: list[ScheduleStep] = Field(
+        default_factory=lambda: [
+            ScheduleStep(upper=15.0, weight=0.0),
+            ScheduleStep(upper=30.0, weight=0.01),
+            ScheduleStep(upper=50.0, weight=0.005),
+            ScheduleStep(upper=None, weight=0.0),
+        ]
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Adaptive:
@@ -267,10 +276,13 @@ class Rules(BaseModel):
     general: General = General()
     costs: Costs = Costs()
     core: Core = Core()
-    layers: list[Layer] = Field(default_factory=lambda: [
-        Layer(name="short", weight=0.04, min_dte=0, max_dte=30),
-        Layer(name="medium", weight=0.04, min_dte=30, max_dte=90),
-        Layer(name="long", weight=0.02, min_dte=90, max_dte=180)])
+    layers: list[Layer] = Field(
+        default_factory=lambda: [
+            Layer(name="short", weight=0.04, min_dte=0, max_dte=30),
+            Layer(name="medium", weight=0.04, min_dte=30, max_dte=90),
+            Layer(name="long", weight=0.02, min_dte=90, max_dte=180),
+        ]
+    )
     adaptive: Adaptive = Adaptive()
     rebalance: Rebalance = Rebalance()
     financing: Financing = Financing()
@@ -289,7 +301,7 @@ class Rules(BaseModel):
                 return {**data, "rebalance": {**reb, "enabled": False}}
         return data
 
-    def model_post_init(self, context: Any, /) -> None:  # noqa: D102 - pydantic hook
+    def model_post_init(self, context: Any, /) -> None:
         if not self.layers:
             self._notes.append("layers = []: a core-only run; the rebalance rule (which compares two layers) is off")
 
@@ -304,13 +316,16 @@ class Rules(BaseModel):
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"layers: duplicate layer name(s) {sorted(dup)}")
-        total = sum(layer.weight for layer in self.layers) + (self.constant_maturity.weight
-                                                              if self.constant_maturity.enabled else 0.0)
+        total = sum(layer.weight for layer in self.layers) + (
+            self.constant_maturity.weight if self.constant_maturity.enabled else 0.0
+        )
         if total > 1.0 + 1e-12:
             raise ValueError(f"layers: weights sum to {total:.4f} (> 100% of capital)")
         if self.rebalance.enabled and not self.layers:
-            raise ValueError("rebalance.enabled: the rebalance rule compares two layers and there are none "
-                             "(layers = []); set it to false or leave it out")
+            raise ValueError(
+                "rebalance.enabled: the rebalance rule compares two layers and there are none "
+                "(layers = []); set it to false or leave it out"
+            )
         if self.rebalance.enabled and self.layers:
             for key in ("short_layer", "long_layer"):
                 if getattr(self.rebalance, key) not in names:
@@ -381,11 +396,16 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         msg = str(err.get("msg", "invalid"))
         typ = err.get("type", "")
         if typ == "extra_forbidden":
-            raise ConfigError("unknown key" + _suggest(loc), key=key,
-                              expected="one of the documented keys (see docs/rules.md)", file=source) from None
+            raise ConfigError(
+                "unknown key" + _suggest(loc),
+                key=key,
+                expected="one of the documented keys (see docs/rules.md)",
+                file=source,
+            ) from None
         if typ == "missing":
-            raise ConfigError("required key missing", key=key, expected="a value for it (see docs/rules.md)",
-                              file=source) from None
+            raise ConfigError(
+                "required key missing", key=key, expected="a value for it (see docs/rules.md)", file=source
+            ) from None
         if typ == "value_error":
             text = msg.removeprefix("Value error, ")
             sub, _, rest = text.partition(": ")
@@ -398,8 +418,9 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         hint = ""
         if isinstance(got, str) and typ in ("float_type", "int_type", "bool_type"):
             hint = "; write it without quotes"
-        raise ConfigError(f"{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)),
-                          file=source) from None
+        raise ConfigError(
+            f"{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)), file=source
+        ) from None
 
 
 def _expected(err: dict) -> str:
@@ -427,16 +448,22 @@ def load_rules(path: str | Path) -> Rules:
     p = Path(path)
     problem = path_problem(p)
     if problem is not None:
-        raise ConfigError(f"cannot read the rules file: {problem.removeprefix('is ')}", key=None, file=p,
-                          expected="a readable TOML file")
+        raise ConfigError(
+            f"cannot read the rules file: {problem.removeprefix('is ')}",
+            key=None,
+            file=p,
+            expected="a readable TOML file",
+        )
     try:
         text = p.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not TOML: dropped
     except OSError as exc:
-        raise ConfigError(f"cannot read the rules file: {exc.strerror}", key=None, file=p,
-                          expected="a readable TOML file") from None
+        raise ConfigError(
+            f"cannot read the rules file: {exc.strerror}", key=None, file=p, expected="a readable TOML file"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
-                          expected="a UTF-8 TOML file") from None
+        raise ConfigError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p, expected="a UTF-8 TOML file"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

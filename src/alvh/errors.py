@@ -47,7 +47,7 @@ class DataError(AlvhError, ValueError):
             where.append(f"line {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        text = ": ".join([", ".join(where), self.message]) if where else self.message
         if self.expected is not None:
             text += f" (expected {self.expected})"
         return text
@@ -56,8 +56,9 @@ class DataError(AlvhError, ValueError):
 class ConfigError(AlvhError, ValueError):
     """Bad rules/configuration: names the key (dotted path) and what was expected."""
 
-    def __init__(self, message: str, *, key: str | None = None, expected: str | None = None,
-                 file: str | Path | None = None) -> None:
+    def __init__(
+        self, message: str, *, key: str | None = None, expected: str | None = None, file: str | Path | None = None
+    ) -> None:
         self.key = key
         self.expected = expected
         self.file = str(file) if file is not None else None

@@ -85,8 +85,11 @@ class BacktestResult:
         Any object with ``summary_dict()`` and ``summary()`` methods; the result stays frozen.
         """
         if not (callable(getattr(analysis, "summary_dict", None)) and callable(getattr(analysis, "summary", None))):
-            raise InputError(f"got {type(analysis).__name__}", argument="analysis",
-                             expected="an analysis object with summary_dict() and summary() (alvh.analytics.analyze)")
+            raise InputError(
+                f"got {type(analysis).__name__}",
+                argument="analysis",
+                expected="an analysis object with summary_dict() and summary() (alvh.analytics.analyze)",
+            )
         return replace(self, analysis=cast(Analysis, analysis))
 
     @property
@@ -101,9 +104,12 @@ class BacktestResult:
         """Daily table of one path: NAV, cash, financing, per component value/P&L/costs/NAV/greeks, break-evens."""
         if not 0 <= path < self.n_paths:
             raise InputError(f"path {path}", argument="path", expected=f"0..{self.n_paths - 1}")
-        cols: dict[str, np.ndarray] = {"nav": self.nav[:, path], "cash": self.cash[:, path],
-                                       "financing": self.financing[:, path],
-                                       "financing_nav": np.cumsum(self.financing[:, path])}
+        cols: dict[str, np.ndarray] = {
+            "nav": self.nav[:, path],
+            "cash": self.cash[:, path],
+            "financing": self.financing[:, path],
+            "financing_nav": np.cumsum(self.financing[:, path]),
+        }
         cn = self.component_nav()
         for k, c in enumerate(self.components):
             cols[f"{c}_value"] = self.value[:, path, k]
@@ -128,8 +134,12 @@ class BacktestResult:
         cn = self.component_nav()[-1, path]
         out: dict[str, object] = {
             "metadata": self.metadata,
-            "start": str(self.dates[0].date()), "end": str(self.dates[-1].date()), "n_days": len(self.dates),
-            "capital": self.capital, "final_nav": float(nav[-1]), "total_return": float(total),
+            "start": str(self.dates[0].date()),
+            "end": str(self.dates[-1].date()),
+            "n_days": len(self.dates),
+            "capital": self.capital,
+            "final_nav": float(nav[-1]),
+            "total_return": float(total),
             "cagr": float((nav[-1] / self.capital) ** (1.0 / years) - 1.0) if nav[-1] > 0 else None,
             "annual_vol": float(np.std(ret, ddof=1) * np.sqrt(252.0)) if len(ret) > 2 else None,
             "max_drawdown": float(np.min(nav / peak - 1.0)),
@@ -137,8 +147,14 @@ class BacktestResult:
             "component_costs": {c: float(self.costs[:, path, k].sum()) for k, c in enumerate(self.components)},
             "financing": float(self.financing[:, path].sum()),
             "n_trades": int((self.trades["path"] == path).sum()) if len(self.trades) else 0,
-            "trades_by_reason": ({str(k): int(v) for k, v in self.trades.loc[self.trades["path"] == path, "reason"]
-                                  .value_counts().items()} if len(self.trades) else {}),
+            "trades_by_reason": (
+                {
+                    str(k): int(v)
+                    for k, v in self.trades.loc[self.trades["path"] == path, "reason"].value_counts().items()
+                }
+                if len(self.trades)
+                else {}
+            ),
             "events": dict(self.events),
             "rebalance_firings": int((self.rebalance_log["path"] == path).sum()) if len(self.rebalance_log) else 0,
         }
@@ -147,9 +163,12 @@ class BacktestResult:
         if thr is not None and np.isfinite(ratio).any():
             share = float(np.mean(ratio[np.isfinite(ratio)] > float(cast(float, thr))))
             out["rebalance_ratio_above_threshold_share"] = share
-            out["rebalance_note"] = (f"beta ratio above {thr} on {share:.0%} of the days it is defined"
-                                     + ("; the trigger fires most days (raw ratio mostly measures layer size and "
-                                        "maturity), the cooldown limits the trades" if share > 0.5 else ""))
+            out["rebalance_note"] = f"beta ratio above {thr} on {share:.0%} of the days it is defined" + (
+                "; the trigger fires most days (raw ratio mostly measures layer size and "
+                "maturity), the cooldown limits the trades"
+                if share > 0.5
+                else ""
+            )
         lw = self._layer_weights(path)
         if lw:
             out["layer_weights"] = lw
@@ -180,33 +199,40 @@ class BacktestResult:
             q = np.abs(rec.quantity[:, path, s[0]])
             held = q != 0
             w = q * float(rec.slots.multiplier[s[0]]) * rec.underlying_now[:, path, s[0]] / nav
-            out[name] = {**tgt, "mean_weight": float(w.mean()),
-                         "mean_weight_held": float(w[held].mean()) if held.any() else 0.0,
-                         "held_share": float(held.mean()),
-                         "mean_contracts_held": float(q[held].mean()) if held.any() else 0.0}
+            out[name] = {
+                **tgt,
+                "mean_weight": float(w.mean()),
+                "mean_weight_held": float(w[held].mean()) if held.any() else 0.0,
+                "held_share": float(held.mean()),
+                "mean_contracts_held": float(q[held].mean()) if held.any() else 0.0,
+            }
         return out
 
     def summary(self, path: int = 0) -> str:
         """Plain-text summary with the metadata header."""
         s: dict[str, Any] = self.summary_dict(path)
         m = self.metadata
-        lines = [f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  "
-                 f"seed {m.get('seed')}",
-                 f"data {s['start']} .. {s['end']} ({s['n_days']} days, {self.n_paths} path(s)); path {path}",
-                 f"capital {self.capital:,.0f}  final NAV {s['final_nav']:,.0f}  total return {s['total_return']:.2%}"
-                 + (f"  CAGR {s['cagr']:.2%}" if s["cagr"] is not None else "")
-                 + f"  max drawdown {s['max_drawdown']:.2%}"]
+        lines = [
+            f"alvh {m.get('alvh_version')} backtest  config {str(m.get('config_hash'))[:12]}  seed {m.get('seed')}",
+            f"data {s['start']} .. {s['end']} ({s['n_days']} days, {self.n_paths} path(s)); path {path}",
+            f"capital {self.capital:,.0f}  final NAV {s['final_nav']:,.0f}  total return {s['total_return']:.2%}"
+            + (f"  CAGR {s['cagr']:.2%}" if s["cagr"] is not None else "")
+            + f"  max drawdown {s['max_drawdown']:.2%}",
+        ]
         for c in self.components:
-            lines.append(f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  "
-                         f"costs {s['component_costs'][c]:>12,.0f}")
+            lines.append(
+                f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}"
+            )
         lines.append(f"  financing  {s['financing']:>14,.0f}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
             lines.append(str(s["rebalance_note"]))
         for name, lw in (s.get("layer_weights") or {}).items():
-            lines.append(f"  layer {name:<8} target {lw['weight']:.2%}  achieved {lw['mean_weight']:.2%} "
-                         f"({lw['mean_weight_held']:.2%} when held, held {lw['held_share']:.0%} of days, "
-                         f"{lw['mean_contracts_held']:.1f} contracts)")
+            lines.append(
+                f"  layer {name:<8} target {lw['weight']:.2%}  achieved {lw['mean_weight']:.2%} "
+                f"({lw['mean_weight_held']:.2%} when held, held {lw['held_share']:.0%} of days, "
+                f"{lw['mean_contracts_held']:.1f} contracts)"
+            )
         ev = {k: v for k, v in s["events"].items() if v}
         lines.append("events: " + (", ".join(f"{k}={v}" for k, v in sorted(ev.items())) or "none"))
         if self.analysis is not None:
@@ -219,11 +245,19 @@ class BacktestResult:
 
     def _headline(self) -> dict[str, object]:
         m = self.metadata
-        return {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}", "days": len(self.dates),
-                "paths": self.n_paths, "components": self.components, "capital": self.capital,
-                "final_nav (path 0)": round(float(self.nav[-1, 0]), 2), "trades": len(self.trades),
-                "rebalance_firings": len(self.rebalance_log), "config": str(m.get("config_hash"))[:12],
-                "seed": m.get("seed"), "analysis": type(self.analysis).__name__ if self.analysis is not None else None}
+        return {
+            "span": f"{self.dates[0].date()}..{self.dates[-1].date()}",
+            "days": len(self.dates),
+            "paths": self.n_paths,
+            "components": self.components,
+            "capital": self.capital,
+            "final_nav (path 0)": round(float(self.nav[-1, 0]), 2),
+            "trades": len(self.trades),
+            "rebalance_firings": len(self.rebalance_log),
+            "config": str(m.get("config_hash"))[:12],
+            "seed": m.get("seed"),
+            "analysis": type(self.analysis).__name__ if self.analysis is not None else None,
+        }
 
     def __repr__(self) -> str:
         """One line: span, size, components, final NAV of path 0, trades, config hash (never the arrays)."""

@@ -167,14 +167,18 @@ class HedgeAnalysis:
     def summary_dict(self) -> dict:
         """JSON-ready figures, answers first: what the hedge cost, what it bought, the seed's claim;
         then the regime table with intervals, the core comparison, steward figures, diagnostics."""
-        out: dict = {"hedge_cost": _clean(self.cost_summary),
-                     "what_it_bought": _clean(self.bought) if self.bought is not None else "n/a: no hedge layer",
-                     "seed_claim": (_clean(self.seed_claim) if self.seed_claim is not None
-                                    else "n/a: no contango share (no VX curve) or no hedge layer"),
-                     "regime_table": _clean({f"{reg}={lab}": row.to_dict()
-                                             for (reg, lab), row in self.regime_table.iterrows()}),
-                     "against_core": _clean(self.vs_core) if self.vs_core is not None else "n/a: no hedge layer",
-                     "coverage": _clean(self.coverage)}
+        out: dict = {
+            "hedge_cost": _clean(self.cost_summary),
+            "what_it_bought": _clean(self.bought) if self.bought is not None else "n/a: no hedge layer",
+            "seed_claim": (
+                _clean(self.seed_claim)
+                if self.seed_claim is not None
+                else "n/a: no contango share (no VX curve) or no hedge layer"
+            ),
+            "regime_table": _clean({f"{reg}={lab}": row.to_dict() for (reg, lab), row in self.regime_table.iterrows()}),
+            "against_core": _clean(self.vs_core) if self.vs_core is not None else "n/a: no hedge layer",
+            "coverage": _clean(self.coverage),
+        }
         out["exposure"] = _clean(self.exposure.to_dict(orient="index"))
         out["rebalance_trigger"] = _clean(self.trigger)
         steward: dict = {"irr": _clean(self.irr[["irr", "reason", "paid", "received"]].to_dict(orient="index"))}
@@ -186,9 +190,11 @@ class HedgeAnalysis:
         out["steward"] = steward
         d = dict(self.drag.summary)
         d.pop("monthly_total_drag_bp", None)
-        diag: dict = {"label": "DIAGNOSTIC, not a cost: shortfall against an untradable spot-VIX position of the "
-                               "layer's own notional, bp of the NAV at the previous close (docs/drag.md)",
-                      **_clean(d)}  # type: ignore[dict-item]
+        diag: dict = {
+            "label": "DIAGNOSTIC, not a cost: shortfall against an untradable spot-VIX position of the "
+            "layer's own notional, bp of the NAV at the previous close (docs/drag.md)",
+        }
+        diag.update(_clean(d))  # type: ignore[call-overload]
         if self.contango is not None:
             diag["contango_heavy_months"] = _contango_block(self.contango)
         out["diagnostics"] = {"spot_vix_shortfall": diag}
@@ -233,11 +239,20 @@ def _contango_block(dist: pd.DataFrame) -> dict:
     out: dict = {}
     for subset in ("all_months", "contango_heavy", "not_contango_heavy"):
         row = dist.loc[(subset, "all", "total")]
-        out[subset] = _clean({"n_months": int(row["n_months"]), "mean": row["mean"], "median": row["q0.5"],
-                              "q05": row["q0.05"], "q25": row["q0.25"], "q75": row["q0.75"], "q95": row["q0.95"],
-                              "mean_carry": dist.loc[(subset, "all", "carry"), "mean"],
-                              "mean_correlation": dist.loc[(subset, "all", "correlation"), "mean"],
-                              "mean_costs": dist.loc[(subset, "all", "costs"), "mean"]})
+        out[subset] = _clean(
+            {
+                "n_months": int(row["n_months"]),
+                "mean": row["mean"],
+                "median": row["q0.5"],
+                "q05": row["q0.05"],
+                "q25": row["q0.25"],
+                "q75": row["q0.75"],
+                "q95": row["q0.95"],
+                "mean_carry": dist.loc[(subset, "all", "carry"), "mean"],
+                "mean_correlation": dist.loc[(subset, "all", "correlation"), "mean"],
+                "mean_costs": dist.loc[(subset, "all", "costs"), "mean"],
+            }
+        )
     out["definition"] = f">= {CONTANGO_HEAVY_SHARE:.0%} of the month's trading days with front VX settle > VIX close"
     out["seed_claim_bp_per_month"] = list(SEED_CLAIM_BP_PER_MONTH)
     return out
@@ -249,8 +264,11 @@ def _run_rows(result, market) -> np.ndarray:  # noqa: ANN001
     rows = market.dates.get_indexer(result.dates)
     if (rows < 0).any():
         bad = result.dates[int(np.flatnonzero(rows < 0)[0])]
-        raise InputError(f"the run's day {bad.date()} is not in the market data", argument="market",
-                         expected="the MarketData the backtest ran on (covering every run date)")
+        raise InputError(
+            f"the run's day {bad.date()} is not in the market data",
+            argument="market",
+            expected="the MarketData the backtest ran on (covering every run date)",
+        )
     return rows
 
 
@@ -287,16 +305,22 @@ def _sensitivity(market, rows: np.ndarray, records, notes: list[str]) -> tuple[n
     from alvh.analytics.sensitivity import MIN_OBS, expanding_dfdvix, records_sensitivity
 
     if market.vx is None:
-        return (records_sensitivity(records),
-                "alvh.market.vx.effective_vega_model (no VX settlements: the model curve the layers traded)")
+        return (
+            records_sensitivity(records),
+            "alvh.market.vx.effective_vega_model (no VX settlements: the model curve the layers traded)",
+        )
     est = expanding_dfdvix(market.vx.settle, market.vx.dte, market.vix["close"].to_numpy(dtype=float), market.dates)
     warm = np.isfinite(est.beta[rows]).any(axis=1)
     if not warm.all():
-        notes.append(f"dF/dVIX: {int((~warm).sum())} of the run's {len(rows)} days fall before any DTE bucket holds "
-                     f"{MIN_OBS} daily changes; those days use the model's dF/dVIX")
-    return (records_sensitivity(records, estimate=est, rows=rows),
-            f"expanding OLS of VX on spot-VIX daily changes by DTE bucket, known at each previous close "
-            f"(warm-up {MIN_OBS} changes per bucket, model before), history from {market.dates[0].date()}")
+        notes.append(
+            f"dF/dVIX: {int((~warm).sum())} of the run's {len(rows)} days fall before any DTE bucket holds "
+            f"{MIN_OBS} daily changes; those days use the model's dF/dVIX"
+        )
+    return (
+        records_sensitivity(records, estimate=est, rows=rows),
+        f"expanding OLS of VX on spot-VIX daily changes by DTE bucket, known at each previous close "
+        f"(warm-up {MIN_OBS} changes per bucket, model before), history from {market.dates[0].date()}",
+    )
 
 
 def _group_costs(result, groups: Sequence[str]) -> np.ndarray:  # noqa: ANN001
@@ -313,32 +337,50 @@ def _nav_prev(result) -> np.ndarray:  # noqa: ANN001
 # ---------------------------------------------------------------- drag, coverage
 def _coverage(dates: pd.DatetimeIndex, front: np.ndarray, has_vx: bool) -> dict:
     ok = np.isfinite(front)
-    cov: dict = {"vx_data": has_vx, "run_days": len(dates), "covered_days": int(ok.sum()),
-                 "uncovered_days": int((~ok).sum())}
+    cov: dict = {
+        "vx_data": has_vx,
+        "run_days": len(dates),
+        "covered_days": int(ok.sum()),
+        "uncovered_days": int((~ok).sum()),
+    }
     if ok.any():
         cov["first_covered"] = str(dates[ok][0].date())
         cov["last_covered"] = str(dates[ok][-1].date())
     if not has_vx:
-        cov["note"] = ("no VX settlements in the market data: the layers traded the model VX curve "
-                       "(alvh.market.VXCurve.from_market); contango-heavy months and the term-structure regimes "
-                       "use that model curve's front and second contracts")
+        cov["note"] = (
+            "no VX settlements in the market data: the layers traded the model VX curve "
+            "(alvh.market.VXCurve.from_market); contango-heavy months and the term-structure regimes "
+            "use that model curve's front and second contracts"
+        )
     elif ok.all():
         cov["note"] = "the VX data cover every day of the run"
     else:
-        inner = int((~ok[np.flatnonzero(ok)[0]:np.flatnonzero(ok)[-1] + 1]).sum()) if ok.any() else 0
-        cov["note"] = (f"the VX data cover {int(ok.sum())} of the run's {len(dates)} days"
-                       + (f" ({cov['first_covered']}..{cov['last_covered']}" if ok.any() else "")
-                       + (f", {inner} uncovered days inside)" if inner else ")" if ok.any() else "")
-                       + ": contango-heavy months and the front/second regime labels use the covered days only; "
-                         "the layers can hold no VX future on the other days")
+        inner = int((~ok[np.flatnonzero(ok)[0] : np.flatnonzero(ok)[-1] + 1]).sum()) if ok.any() else 0
+        cov["note"] = (
+            f"the VX data cover {int(ok.sum())} of the run's {len(dates)} days"
+            + (f" ({cov['first_covered']}..{cov['last_covered']}" if ok.any() else "")
+            + (f", {inner} uncovered days inside)" if inner else ")" if ok.any() else "")
+            + ": contango-heavy months and the front/second regime labels use the covered days only; "
+            "the layers can hold no VX future on the other days"
+        )
     return cov
 
 
 def _monthly_cost(hc: HedgeCost | None, share: pd.Series | None) -> pd.DataFrame:
     """The hedge cost's monthly table with the contango share (NaN in months the VX curve misses)."""
     if hc is None:
-        return pd.DataFrame(columns=["month", "layer", "instrument", "n_days", "basis",
-                                     *(f"{t}_bp" for t in COST_TERMS), "total_bp", "contango_share"])
+        return pd.DataFrame(
+            columns=[
+                "month",
+                "layer",
+                "instrument",
+                "n_days",
+                "basis",
+                *(f"{t}_bp" for t in COST_TERMS),
+                "total_bp",
+                "contango_share",
+            ]
+        )
     table = monthly_table(hc)
     if share is not None:
         s = pd.Series(share.to_numpy(), index=[str(p) for p in share.index])
@@ -348,8 +390,13 @@ def _monthly_cost(hc: HedgeCost | None, share: pd.Series | None) -> pd.DataFrame
     return table
 
 
-def _cost_results(hc: HedgeCost | None, labels: pd.DataFrame, share: pd.Series | None, rules,  # noqa: ANN001
-                  path: int) -> tuple[pd.DataFrame, dict | None, dict | None, dict | None]:
+def _cost_results(
+    hc: HedgeCost | None,
+    labels: pd.DataFrame,
+    share: pd.Series | None,
+    rules,  # noqa: ANN001
+    path: int,
+) -> tuple[pd.DataFrame, dict | None, dict | None, dict | None]:
     """The regime table with intervals, what the hedge buys, the core comparison and the seed's
     claim, from the hedge cost (an empty table and None without layers)."""
     if hc is None:
@@ -359,10 +406,11 @@ def _cost_results(hc: HedgeCost | None, labels: pd.DataFrame, share: pd.Series |
     if share is not None:
         seed = seed_claim_test(hc, share, threshold=CONTANGO_HEAVY_SHARE, path=path)
         if rules is not None and getattr(rules.rebalance, "enabled", False):
-            seed["note"] = ("the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
-                            "so its layers were adjusted")
-    return (regime_cost_table(daily_total, labels), what_it_buys(hc), against_core_summary(hc, labels, path=path),
-            seed)
+            seed["note"] = (
+                "the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
+                "so its layers were adjusted"
+            )
+    return (regime_cost_table(daily_total, labels), what_it_buys(hc), against_core_summary(hc, labels, path=path), seed)
 
 
 # ---------------------------------------------------------------- regimes
@@ -395,9 +443,11 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
         b = market.breadth.iloc[i0:i1]
         gaps = b[["advancing", "declining"]].isna().any(axis=1)
         if gaps.any():
-            notes.append(f"breadth labels skipped: advancing/declining missing on {int(gaps.sum())} days of "
-                         f"{hist[0].date()}..{hist[-1].date()} (first {b.index[gaps.to_numpy()][0].date()}); the AD "
-                         "line cannot step over a gap")
+            notes.append(
+                f"breadth labels skipped: advancing/declining missing on {int(gaps.sum())} days of "
+                f"{hist[0].date()}..{hist[-1].date()} (first {b.index[gaps.to_numpy()][0].date()}); the AD "
+                "line cannot step over a gap"
+            )
         else:
             ad = rg.advance_decline_line(b["advancing"].astype(float), b["declining"].astype(float))
             bdiv = rg.breadth_divergence(spx, ad)
@@ -413,8 +463,9 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
         frame = frame.join(rg.event_windows(hist, market.events, known=getattr(market, "event_known", None)))
         empty = [k for k, v in market.events.items() if len(v) == 0]
         if empty:
-            notes.append(f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never "
-                         "'event')")
+            notes.append(
+                f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never 'event')"
+            )
     return frame.reindex(run_dates)
 
 
@@ -426,32 +477,48 @@ def _rebalance_rule(rules, layers: Sequence[str], result, notes: list[str]):  # 
     if rules is None:
         rb = Rebalance()
         if rb.short_layer not in layers or rb.long_layer not in layers:
-            notes.append(f"no rules given and the default rebalance layers ({rb.short_layer!r}, {rb.long_layer!r}) "
-                         f"are not among {list(layers)}: no beta ratio reported")
+            notes.append(
+                f"no rules given and the default rebalance layers ({rb.short_layer!r}, {rb.long_layer!r}) "
+                f"are not among {list(layers)}: no beta ratio reported"
+            )
             return None
-        notes.append("no rules given: the beta ratio uses the default rebalance rule (window 90, threshold 1.4, "
-                     "short vs long, raw)")
+        notes.append(
+            "no rules given: the beta ratio uses the default rebalance rule (window 90, threshold 1.4, "
+            "short vs long, raw)"
+        )
         return rb
     rb = rules.rebalance
     missing = [getattr(rb, k) for k in ("short_layer", "long_layer") if getattr(rb, k) not in layers]
     if missing and not rb.enabled:
-        notes.append(f"the (disabled) rebalance rule names layers {missing} that are not among {list(layers)}: "
-                     "no beta ratio reported")
+        notes.append(
+            f"the (disabled) rebalance rule names layers {missing} that are not among {list(layers)}: "
+            "no beta ratio reported"
+        )
         return None
     for key in ("short_layer", "long_layer"):
         name = getattr(rb, key)
         if name not in layers:
-            raise InputError(f"layer {name!r} does not exist in the result", argument=f"rules.rebalance.{key}",
-                             expected=f"one of {list(layers)}")
+            raise InputError(
+                f"layer {name!r} does not exist in the result",
+                argument=f"rules.rebalance.{key}",
+                expected=f"one of {list(layers)}",
+            )
     run_hash = result.metadata.get("config_hash")
     if run_hash is not None and config_hash(rules) != run_hash:
-        notes.append(f"the analysis rules (config {config_hash(rules)[:12]}) differ from the run's "
-                     f"({str(run_hash)[:12]}): the trigger statistics use the analysis rules")
+        notes.append(
+            f"the analysis rules (config {config_hash(rules)[:12]}) differ from the run's "
+            f"({str(run_hash)[:12]}): the trigger statistics use the analysis rules"
+        )
     return rb
 
 
-def _regressors(result, market, rows: np.ndarray, exog: Sequence[str] | pd.DataFrame | None,  # noqa: ANN001
-                path: int) -> tuple[np.ndarray, list[str]]:
+def _regressors(
+    result,  # noqa: ANN001
+    market,  # noqa: ANN001
+    rows: np.ndarray,
+    exog: Sequence[str] | pd.DataFrame | None,
+    path: int,
+) -> tuple[np.ndarray, list[str]]:
     """SPX daily return (NaN on day 0, as the engine) plus exogenous series, gaps raised by name."""
     spx = np.asarray(market.spx["close"].to_numpy(dtype=float)[rows])
     x = np.full(len(rows), np.nan)
@@ -463,44 +530,68 @@ def _regressors(result, market, rows: np.ndarray, exog: Sequence[str] | pd.DataF
         else:
             missing = [k for k in exog if k not in market.exog]
             if missing:
-                raise InputError(f"no exogenous series {missing}", argument="exog",
-                                 expected=f"names among {sorted(market.exog)}")
+                raise InputError(
+                    f"no exogenous series {missing}", argument="exog", expected=f"names among {sorted(market.exog)}"
+                )
             frame = pd.DataFrame({k: market.exog[k] for k in exog})
         for name in frame.columns:
             s = frame[name].reindex(result.dates).to_numpy(dtype=float)
             bad = ~np.isfinite(s)
             if bad.any():
-                raise InputError(f"series {name!r} has no value on {result.dates[int(np.flatnonzero(bad)[0])].date()} "
-                                 f"({int(bad.sum())} of {len(s)} run days missing)", argument="exog",
-                                 expected="a value on every trading day of the run (fill or resample it first)")
+                raise InputError(
+                    f"series {name!r} has no value on {result.dates[int(np.flatnonzero(bad)[0])].date()} "
+                    f"({int(bad.sum())} of {len(s)} run days missing)",
+                    argument="exog",
+                    expected="a value on every trading day of the run (fill or resample it first)",
+                )
             cols.append(s)
             names.append(str(name))
     bad = ~np.isfinite(x[1:])
     if bad.any():
-        raise InputError(f"SPX return missing on {result.dates[1 + int(np.flatnonzero(bad)[0])].date()}",
-                         argument="market", expected="an SPX close on every run day")
+        raise InputError(
+            f"SPX return missing on {result.dates[1 + int(np.flatnonzero(bad)[0])].date()}",
+            argument="market",
+            expected="an SPX close on every run day",
+        )
     return np.column_stack(cols), names
 
 
-def _betas(result, market, rows, da: DragAnalysis, layers: Sequence[str], rb, exog, path: int,  # noqa: ANN001
-           notes: list[str]) -> tuple[pd.DataFrame, dict]:
+def _betas(
+    result,  # noqa: ANN001
+    market,  # noqa: ANN001
+    rows,  # noqa: ANN001
+    da: DragAnalysis,
+    layers: Sequence[str],
+    rb,  # noqa: ANN001
+    exog,  # noqa: ANN001
+    path: int,
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict]:
     from alvh.stats import beta_ratio, rolling_ols
 
     n = len(result.dates)
     window = int(rb.window) if rb is not None else 90
     min_nobs = int(rb.min_nobs) if rb is not None else 60
     if min_nobs > n:
-        raise InputError(f"min_nobs {min_nobs} exceeds the run's {n} days: no beta could be computed",
-                         argument="rules.rebalance.min_nobs", expected=f"at most {n} (or a longer run)")
+        raise InputError(
+            f"min_nobs {min_nobs} exceeds the run's {n} days: no beta could be computed",
+            argument="rules.rebalance.min_nobs",
+            expected=f"at most {n} (or a longer run)",
+        )
     if window > n:
-        notes.append(f"regression window {window} is longer than the run ({n} days): betas use all days so far "
-                     f"(NaN until {min_nobs} valid days), as the engine's RollingBeta")
+        notes.append(
+            f"regression window {window} is longer than the run ({n} days): betas use all days so far "
+            f"(NaN until {min_nobs} valid days), as the engine's RollingBeta"
+        )
     X, names = _regressors(result, market, rows, exog, path)
     att = da.attribution
     gi = [att.groups.index(g) for g in layers]
     move = sum(att.term(t)[:, path][:, gi] for t in MARKET_MOVE_TERMS)  # (n, L) dollars: the layer's vega P&L
-    ev = (da.exposure.per_group[:, path][:, [da.exposure.groups.index(g) for g in layers]]
-          if da.exposure is not None else None)
+    ev = (
+        da.exposure.per_group[:, path][:, [da.exposure.groups.index(g) for g in layers]]
+        if da.exposure is not None
+        else None
+    )
     # the engine's trigger: expanding until the window is full, NaN before min_nobs, NaN rows excluded
     raw = rolling_ols(move, X, window, min_nobs=min_nobs, expanding=True, missing="drop")
     out = {f"beta_{g}": raw.params[:, j, 1] for j, g in enumerate(layers)}
@@ -527,42 +618,78 @@ def _betas(result, market, rows, da: DragAnalysis, layers: Sequence[str], rb, ex
     fired = log[log["path"] == path] if len(log) else log
     n_fired = int(len(fired))
     traded = int((fired["contracts_traded"] > 0).sum()) if n_fired else 0
-    trig.update({"short_layer": s, "long_layer": lg, "basis": rb.basis, "threshold": float(rb.threshold),
-                 "enabled_in_run": bool(result.metadata.get("rebalance_threshold") is not None),
-                 "days_defined": int(defined.sum()), "days_above": int(frame["above"].sum()),
-                 "share_above": share,
-                 "share_above_raw": _share_above(frame["ratio_raw"].to_numpy(), rb.threshold),
-                 "share_above_normalized": (_share_above(frame["ratio_normalized"].to_numpy(), rb.threshold)
-                                            if "ratio_normalized" in frame else None),
-                 "median_ratio_raw": _nanmedian(frame["ratio_raw"].to_numpy()),
-                 "median_ratio_normalized": (_nanmedian(frame["ratio_normalized"].to_numpy())
-                                             if "ratio_normalized" in frame else None),
-                 "fired": n_fired, "fired_with_trades": traded,
-                 "fired_share_of_days": n_fired / n, "cooldown_days": int(rb.cooldown_days)})
+    trig.update(
+        {
+            "short_layer": s,
+            "long_layer": lg,
+            "basis": rb.basis,
+            "threshold": float(rb.threshold),
+            "enabled_in_run": bool(result.metadata.get("rebalance_threshold") is not None),
+            "days_defined": int(defined.sum()),
+            "days_above": int(frame["above"].sum()),
+            "share_above": share,
+            "share_above_raw": _share_above(frame["ratio_raw"].to_numpy(), rb.threshold),
+            "share_above_normalized": (
+                _share_above(frame["ratio_normalized"].to_numpy(), rb.threshold)
+                if "ratio_normalized" in frame
+                else None
+            ),
+            "median_ratio_raw": _nanmedian(frame["ratio_raw"].to_numpy()),
+            "median_ratio_normalized": (
+                _nanmedian(frame["ratio_normalized"].to_numpy()) if "ratio_normalized" in frame else None
+            ),
+            "fired": n_fired,
+            "fired_with_trades": traded,
+            "fired_share_of_days": n_fired / n,
+            "cooldown_days": int(rb.cooldown_days),
+        }
+    )
     eng = np.asarray(result.rebalance_ratio)[:, path]
     if np.isfinite(eng).any():
         trig["engine_share_above"] = float(np.mean(eng[np.isfinite(eng)] > rb.threshold))
     enabled = trig["enabled_in_run"]
-    head = (f"rebalance trigger ({s} vs {lg}, {rb.basis} betas, {window}-day window, threshold {rb.threshold:g}): "
-            f"the ratio is above the threshold on {_pct(share)} of the {int(defined.sum())} days it is defined "
-            f"(median raw ratio {_f(trig['median_ratio_raw'], 2)}"
-            + (f", normalized {_f(trig['median_ratio_normalized'], 2)}" if trig["median_ratio_normalized"] is not None
-               else "") + "); "
-            + (f"the engine fired {n_fired} times ({n_fired / n:.1%} of days; {traded} with trades)" if enabled
-               else "the rebalance rule was disabled in this run, so nothing fired"))
-    held = {g: float(np.mean(np.asarray(result.records.quantity)[:, path][:, [i for i, c in
-                                                                            enumerate(result.records.slots.component)
-                                                                            if c == g]].any(axis=1)))
-            for g in (s, lg)}
+    head = (
+        f"rebalance trigger ({s} vs {lg}, {rb.basis} betas, {window}-day window, threshold {rb.threshold:g}): "
+        f"the ratio is above the threshold on {_pct(share)} of the {int(defined.sum())} days it is defined "
+        f"(median raw ratio {_f(trig['median_ratio_raw'], 2)}"
+        + (
+            f", normalized {_f(trig['median_ratio_normalized'], 2)}"
+            if trig["median_ratio_normalized"] is not None
+            else ""
+        )
+        + "); "
+        + (
+            f"the engine fired {n_fired} times ({n_fired / n:.1%} of days; {traded} with trades)"
+            if enabled
+            else "the rebalance rule was disabled in this run, so nothing fired"
+        )
+    )
+    held = {
+        g: float(
+            np.mean(
+                np.asarray(result.records.quantity)[:, path][
+                    :, [i for i, c in enumerate(result.records.slots.component) if c == g]
+                ].any(axis=1)
+            )
+        )
+        for g in (s, lg)
+    }
     trig["share_of_days_held"] = held
     if defined.sum() < 0.5 * n:
-        head += (f"; the ratio is undefined on {n - int(defined.sum())} days (a beta of 0 or NaN: the {lg} layer is "
-                 f"held on {held[lg]:.0%} of days, the {s} layer on {held[s]:.0%})")
+        head += (
+            f"; the ratio is undefined on {n - int(defined.sum())} days (a beta of 0 or NaN: the {lg} layer is "
+            f"held on {held[lg]:.0%} of days, the {s} layer on {held[s]:.0%})"
+        )
     if defined.any() and share > _MOST_DAYS:
-        head += (f". The trigger condition holds on most days where the ratio is defined: the {rb.basis} ratio "
-                 "mostly measures the layers' sizes and maturities, not a regime signal"
-                 + (f"; only the {rb.cooldown_days}-day cooldown and the rule that both layers be held keep the "
-                    "firings few" if enabled else ""))
+        head += (
+            f". The trigger condition holds on most days where the ratio is defined: the {rb.basis} ratio "
+            "mostly measures the layers' sizes and maturities, not a regime signal"
+            + (
+                f"; only the {rb.cooldown_days}-day cooldown and the rule that both layers be held keep the firings few"
+                if enabled
+                else ""
+            )
+        )
     trig["sentence"] = head + "."
     return frame, trig
 
@@ -594,8 +721,9 @@ def _exposure_table(da: DragAnalysis, layers: Sequence[str], path: int) -> pd.Da
             curve = da.decay.get(g)
             row["cycles"] = int(curve.loc[0, "n_obs"]) if curve is not None and 0 in curve.index else 0
             for k in (5, 10, 20):
-                row[f"relative_{k}d"] = (float(curve.loc[k, "relative"]) if curve is not None and k in curve.index
-                                         else float("nan"))
+                row[f"relative_{k}d"] = (
+                    float(curve.loc[k, "relative"]) if curve is not None and k in curve.index else float("nan")
+                )
         rows[g] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -609,8 +737,9 @@ def _cash_flows(result, path: int) -> pd.DataFrame:  # noqa: ANN001
     frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([last]), columns=list(result.components))
     if len(t):
         m = t["slot"].map(mult).to_numpy(dtype=float)
-        flow = -(t["quantity"].to_numpy(dtype=float) * t["price"].to_numpy(dtype=float) * m) \
-            - t["cost"].to_numpy(dtype=float)
+        flow = -(t["quantity"].to_numpy(dtype=float) * t["price"].to_numpy(dtype=float) * m) - t["cost"].to_numpy(
+            dtype=float
+        )
         f = pd.DataFrame({"date": pd.DatetimeIndex(t["date"]), "component": t["component"].to_numpy(), "flow": flow})
         piv = f.pivot_table(index="date", columns="component", values="flow", aggfunc="sum", fill_value=0.0)
         frame = piv.reindex(columns=list(result.components), fill_value=0.0).add(frame, fill_value=0.0).sort_index()
@@ -633,8 +762,12 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
     q = np.asarray(rec.quantity)[:, path][:, core]
     held = (q != 0) & (kind == InstrumentKind.SPX_OPTION)
     call = np.asarray(rec.is_call)[:, path][:, core]
-    roles = {"long_put": ~call & (q > 0), "short_put": ~call & (q < 0), "short_call": call & (q < 0),
-             "long_call": call & (q > 0)}
+    roles = {
+        "long_put": ~call & (q > 0),
+        "short_put": ~call & (q < 0),
+        "short_call": call & (q < 0),
+        "long_call": call & (q > 0),
+    }
     day_ok = held.all(axis=1) & np.all([r.sum(axis=1) == 1 for r in roles.values()], axis=0)
     ds = days_since_roll(rec, core)[:, path]  # (n, 4)
     t_now = np.asarray(rec.t_now, float)[:, path][:, core]
@@ -658,19 +791,30 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
     credit = entry_px["short_put"] + entry_px["short_call"] - entry_px["long_put"] - entry_px["long_call"]
     rate = np.asarray(rec.rate_prev, float)[d, path, core[0]]
     div = np.asarray(rec.div_prev, float)[d, path, core[0]]
-    ok = (np.isfinite(spot) & (credit > 0) & np.all([np.isfinite(v) & (v > 0) for v in vol.values()], axis=0)
-          & np.all([np.isfinite(v) for v in strikes.values()], axis=0))
+    ok = (
+        np.isfinite(spot)
+        & (credit > 0)
+        & np.all([np.isfinite(v) & (v > 0) for v in vol.values()], axis=0)
+        & np.all([np.isfinite(v) for v in strikes.values()], axis=0)
+    )
     if not ok.any():
         notes.append("break-even expansion skipped: no held day with a positive entry credit and finite vols")
         return None
     sel = lambda a: a[ok]  # noqa: E731
     shifts = np.asarray(BREAK_EVEN_SHIFTS)[:, None]
     with np.errstate(all="ignore"):
-        be = break_even_expansion(long_put=sel(strikes["long_put"]), short_put=sel(strikes["short_put"]),
-                                  short_call=sel(strikes["short_call"]), long_call=sel(strikes["long_call"]),
-                                  t_remaining=sel(t_now[d, 0]),
-                                  iv=[sel(vol[k]) for k in ("long_put", "short_put", "short_call", "long_call")],
-                                  iv_shift=shifts, rate=sel(rate), div=sel(div), credit=sel(credit))
+        be = break_even_expansion(
+            long_put=sel(strikes["long_put"]),
+            short_put=sel(strikes["short_put"]),
+            short_call=sel(strikes["short_call"]),
+            long_call=sel(strikes["long_call"]),
+            t_remaining=sel(t_now[d, 0]),
+            iv=[sel(vol[k]) for k in ("long_put", "short_put", "short_call", "long_call")],
+            iv_shift=shifts,
+            rate=sel(rate),
+            div=sel(div),
+            credit=sel(credit),
+        )
     s = sel(spot)
     # a zone: peak P&L > 0 (one-sided when a break-even is -inf/+inf: that wing is narrower than the credit left)
     both0 = np.isfinite(be.width[0])
@@ -680,10 +824,16 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
         zone = be.peak_pnl[i] > 0
         lo_ok, hi_ok, both = np.isfinite(be.lower[i]), np.isfinite(be.upper[i]), np.isfinite(w)
         # narrowing against the unshifted bounded zone; a zone that vanishes counts 100%
-        narrowing = np.where(both[both0], 1.0 - np.where(both[both0], w[both0], 0.0) / be.width[0][both0],
-                             np.where(zone[both0], np.nan, 1.0))
+        narrowing = np.where(
+            both[both0],
+            1.0 - np.where(both[both0], w[both0], 0.0) / be.width[0][both0],
+            np.where(zone[both0], np.nan, 1.0),
+        )
         rows[f"+{sh * 100:.0f}vol"] = {
-            "iv_shift": sh, "n_days": int(len(s)), "n_zone": int(zone.sum()), "n_no_zone": int((~zone).sum()),
+            "iv_shift": sh,
+            "n_days": int(len(s)),
+            "n_zone": int(zone.sum()),
+            "n_no_zone": int((~zone).sum()),
             "n_one_sided": int((zone & ~both).sum()),
             "mean_lower_pct_spot": _mean((s[lo_ok] - be.lower[i][lo_ok]) / s[lo_ok] * 100),
             "mean_upper_pct_spot": _mean((be.upper[i][hi_ok] - s[hi_ok]) / s[hi_ok] * 100),
@@ -693,8 +843,16 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _steward(result, market, rows: np.ndarray, da: DragAnalysis, vix: np.ndarray,  # noqa: ANN001
-             layers: Sequence[str], path: int, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _steward(
+    result,  # noqa: ANN001
+    market,  # noqa: ANN001
+    rows: np.ndarray,
+    da: DragAnalysis,
+    vix: np.ndarray,
+    layers: Sequence[str],
+    path: int,
+    notes: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Each hedge layer's IRR of its trade cash flows and each component's steward regression (HAC)."""
     dates = result.dates
     from alvh.analytics.steward import layer_irr, steward_regression
@@ -705,29 +863,43 @@ def _steward(result, market, rows: np.ndarray, da: DragAnalysis, vix: np.ndarray
     irr_table = layer_irr(flows[[c for c in flows.columns if c in layers]])
     multi = [g for g, r in irr_table.iterrows() if r["sign_changes"] > 1 and np.isfinite(r["irr"])]
     if multi:
-        notes.append(f"IRR of {', '.join(multi)}: the cash flows change sign more than once, the root reported may "
-                     "not be unique (Descartes' rule); read it with the paid/received totals")
+        notes.append(
+            f"IRR of {', '.join(multi)}: the cash flows change sign more than once, the root reported may "
+            "not be unique (Descartes' rule); read it with the paid/received totals"
+        )
     regression = None
     if len(dates) >= _MIN_STEWARD_DAYS:
         att = da.attribution
         comps = [g for g in att.groups if g not in NON_LAYER_GROUPS[1:]]
-        ret = pd.DataFrame({g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps},
-                           index=dates)
+        ret = pd.DataFrame(
+            {g: att.total[:, path, att.groups.index(g)] / att.capital[:, path] for g in comps}, index=dates
+        )
         flat = [g for g in comps if np.ptp(ret[g].to_numpy()) == 0.0]  # e.g. a disabled core: no position
         if flat:
             notes.append(f"steward regression skips {flat}: a constant daily return (never held)")
             ret = ret.drop(columns=flat)
         if ret.shape[1]:
-            regression = steward_regression(ret, pd.Series(market.spx["close"].to_numpy(dtype=float)[rows],
-                                                           index=dates), pd.Series(vix, index=dates), cov_type="HAC")
+            regression = steward_regression(
+                ret,
+                pd.Series(market.spx["close"].to_numpy(dtype=float)[rows], index=dates),
+                pd.Series(vix, index=dates),
+                cov_type="HAC",
+            )
     else:
         notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
     return irr_table, regression
 
 
 # ====================================================================== entry point
-def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
-            exog: Sequence[str] | pd.DataFrame | None = None, basis: str = "initial") -> HedgeAnalysis:
+def analyze(
+    result,  # noqa: ANN001
+    market,  # noqa: ANN001
+    rules=None,  # noqa: ANN001
+    *,
+    path: int = 0,
+    exog: Sequence[str] | pd.DataFrame | None = None,
+    basis: str = "initial",
+) -> HedgeAnalysis:
     """Everything issue 5 reports on a backtest result, in one object.
 
     Parameters
@@ -766,9 +938,12 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     """
     if result.n_paths != 1:
         # the regimes, betas and steward regressions read the market's one history of SPX and VIX
-        raise InputError(f"{result.n_paths} paths", argument="result",
-                         expected="a historical backtest (1 path); for simulated paths use "
-                                  "alvh.analytics.drag.drag_analysis on the records")
+        raise InputError(
+            f"{result.n_paths} paths",
+            argument="result",
+            expected="a historical backtest (1 path); for simulated paths use "
+            "alvh.analytics.drag.drag_analysis on the records",
+        )
     if path != 0:
         raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
     if basis not in BASES:
@@ -785,13 +960,29 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     sens, sens_desc = _sensitivity(market, rows, result.records, notes)
     groups, _ = slot_groups(result.records)
     nav_prev = _nav_prev(result)
-    da = drag_analysis(result.records, dates=dates, capital=nav_prev, vix=vix, front_vx=None,
-                       cost_pnl=_group_costs(result, groups), financing_pnl=result.financing, sensitivity=sens)
+    da = drag_analysis(
+        result.records,
+        dates=dates,
+        capital=nav_prev,
+        vix=vix,
+        front_vx=None,
+        cost_pnl=_group_costs(result, groups),
+        financing_pnl=result.financing,
+        sensitivity=sens,
+    )
     layers = da.drag.layers
     hc = None
     if layers and da.exposure is not None:  # a sensitivity array is always passed: the exposure is there
-        hc = hedge_cost(da.attribution, da.exposure.per_group, dates=dates, vix=vix, capital=float(result.capital),
-                        basis=basis, nav_prev=nav_prev, instruments=da.drag.instruments)
+        hc = hedge_cost(
+            da.attribution,
+            da.exposure.per_group,
+            dates=dates,
+            vix=vix,
+            capital=float(result.capital),
+            basis=basis,
+            nav_prev=nav_prev,
+            instruments=da.drag.instruments,
+        )
         cost_summary = hedge_cost_summary(hc)
     else:
         cost_summary = {"statement": "there is no hedge to cost: the run holds no hedge layer (core only)"}
@@ -817,11 +1008,34 @@ def analyze(result, market, rules=None, *, path: int = 0,  # noqa: ANN001
     from alvh.config import config_hash
 
     meta = {k: result.metadata.get(k) for k in ("config_hash", "data_start", "data_end", "alvh_version", "seed")}
-    meta.update({"analysis_rules_hash": config_hash(rules) if rules is not None else None,
-                 "dfdvix_source": sens_desc, "capital_basis": BASES[basis],
-                 "diagnostic_capital_basis": "NAV at the previous close (spot-VIX shortfall only)",
-                 "path": path, "hedge_cost_terms": list(COST_TERMS)})
-    return HedgeAnalysis(drag=da, monthly=monthly, contango=contango, coverage=coverage, labels=labels,
-                         regime_table=regimes, exposure=exposure, betas=betas, trigger=trigger, irr=irr_table,
-                         regression=regression, break_even=break_even, notes=tuple(notes), metadata=meta, cost=hc,
-                         cost_summary=cost_summary, bought=bought, seed_claim=seed, vs_core=vs_core)
+    meta.update(
+        {
+            "analysis_rules_hash": config_hash(rules) if rules is not None else None,
+            "dfdvix_source": sens_desc,
+            "capital_basis": BASES[basis],
+            "diagnostic_capital_basis": "NAV at the previous close (spot-VIX shortfall only)",
+            "path": path,
+            "hedge_cost_terms": list(COST_TERMS),
+        }
+    )
+    return HedgeAnalysis(
+        drag=da,
+        monthly=monthly,
+        contango=contango,
+        coverage=coverage,
+        labels=labels,
+        regime_table=regimes,
+        exposure=exposure,
+        betas=betas,
+        trigger=trigger,
+        irr=irr_table,
+        regression=regression,
+        break_even=break_even,
+        notes=tuple(notes),
+        metadata=meta,
+        cost=hc,
+        cost_summary=cost_summary,
+        bought=bought,
+        seed_claim=seed,
+        vs_core=vs_core,
+    )

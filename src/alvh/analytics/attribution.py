@@ -186,8 +186,9 @@ class Attribution:
         days = dates if dates is not None else pd.RangeIndex(n_days, name="day")
         if len(days) != n_days:
             raise InputError(f"{len(days)} dates for {n_days} days", argument="dates", expected=f"{n_days} dates")
-        index = pd.MultiIndex.from_product([days, list(self.groups)], names=["date" if dates is not None else "day",
-                                                                             "group"])
+        index = pd.MultiIndex.from_product(
+            [days, list(self.groups)], names=["date" if dates is not None else "day", "group"]
+        )
         data = self.pnl[:, :, path, :].reshape(n_terms, n_days * n_groups).T
         frame = pd.DataFrame(data, index=index, columns=list(self.terms))
         frame["total"] = self.total[:, path, :].reshape(-1)
@@ -213,8 +214,11 @@ def _as_group_array(value: np.ndarray | None, shape: tuple[int, int, int], argum
         raise InputError(f"shape {arr.shape}", argument=argument, expected=f"shape {shape} (days, paths, groups)")
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise InputError(f"non-finite value at (day, path, group) = {tuple(int(b) for b in bad)}",
-                         argument=argument, expected="finite dollars")
+        raise InputError(
+            f"non-finite value at (day, path, group) = {tuple(int(b) for b in bad)}",
+            argument=argument,
+            expected="finite dollars",
+        )
     return arr
 
 
@@ -223,17 +227,42 @@ def _capital_array(capital: float | np.ndarray, n_days: int, n_paths: int) -> np
     arr = np.asarray(capital, dtype=float)
     shapes = {0: (), 1: (n_paths,), 2: (n_days, n_paths)}
     if arr.ndim not in shapes or arr.shape != shapes[arr.ndim] or not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise InputError(f"capital of shape {arr.shape} with values {arr.ravel()[:3]}...", argument="capital",
-                         expected=f"positive finite dollars: scalar, shape ({n_paths},) or ({n_days}, {n_paths})")
+        raise InputError(
+            f"capital of shape {arr.shape} with values {arr.ravel()[:3]}...",
+            argument="capital",
+            expected=f"positive finite dollars: scalar, shape ({n_paths},) or ({n_days}, {n_paths})",
+        )
     return np.broadcast_to(arr, (n_days, n_paths)).copy()
 
 
 _REQUIRED: dict[InstrumentKind, tuple[str, ...]] = {
-    InstrumentKind.SPX_OPTION: ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "vol_prev",
-                                "vol_now", "rate_prev", "div_prev", "price_prev", "price_now"),
+    InstrumentKind.SPX_OPTION: (
+        "strike",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "vol_prev",
+        "vol_now",
+        "rate_prev",
+        "div_prev",
+        "price_prev",
+        "price_now",
+    ),
     InstrumentKind.VX_FUTURE: ("underlying_prev", "underlying_now", "underlying_rolldown", "price_prev", "price_now"),
-    InstrumentKind.VIX_OPTION: ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
-                                "underlying_rolldown", "vol_prev", "vol_now", "rate_prev", "price_prev", "price_now"),
+    InstrumentKind.VIX_OPTION: (
+        "strike",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "underlying_rolldown",
+        "vol_prev",
+        "vol_now",
+        "rate_prev",
+        "price_prev",
+        "price_now",
+    ),
 }
 
 
@@ -253,18 +282,40 @@ def _validate_structure(records: PositionRecords) -> None:
     """Shapes of every field and the slots' description (cheap; no per-cell work)."""
     shape = np.shape(records.quantity)
     if len(shape) != 3:
-        raise InputError(f"quantity has shape {shape}", argument="records.quantity",
-                         expected="shape (n_days, n_paths, n_slots)")
+        raise InputError(
+            f"quantity has shape {shape}", argument="records.quantity", expected="shape (n_days, n_paths, n_slots)"
+        )
     n_slots = shape[2]
-    if len(records.slots.names) != n_slots or len(records.slots.component) != n_slots \
-            or np.shape(records.slots.multiplier) != (n_slots,):
-        raise InputError("slots do not match the records' slot axis", argument="records.slots",
-                         expected=f"{n_slots} names, components and multipliers")
-    for name in ("kind", "is_call", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
-                 "underlying_rolldown", "vol_prev", "vol_now", "rate_prev", "div_prev", "price_prev", "price_now"):
+    if (
+        len(records.slots.names) != n_slots
+        or len(records.slots.component) != n_slots
+        or np.shape(records.slots.multiplier) != (n_slots,)
+    ):
+        raise InputError(
+            "slots do not match the records' slot axis",
+            argument="records.slots",
+            expected=f"{n_slots} names, components and multipliers",
+        )
+    for name in (
+        "kind",
+        "is_call",
+        "strike",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "underlying_rolldown",
+        "vol_prev",
+        "vol_now",
+        "rate_prev",
+        "div_prev",
+        "price_prev",
+        "price_now",
+    ):
         if np.shape(getattr(records, name)) != shape:
-            raise InputError(f"shape {np.shape(getattr(records, name))}", argument=f"records.{name}",
-                             expected=f"shape {shape}")
+            raise InputError(
+                f"shape {np.shape(getattr(records, name))}", argument=f"records.{name}", expected=f"shape {shape}"
+            )
     mult = np.asarray(records.slots.multiplier, dtype=float)
     if not (np.isfinite(mult).all() and (mult > 0).all()):
         raise InputError(f"multipliers {mult}", argument="records.slots.multiplier", expected="positive finite")
@@ -277,19 +328,27 @@ def _validate_cells(records: PositionRecords) -> None:
     valid = np.isin(kind, [int(k) for k in InstrumentKind])
     if not valid.all():
         bad = np.argwhere(~valid)[0]
-        raise InputError(f"unknown instrument kind {int(kind[tuple(bad)])} at (day, path, slot) = "
-                         f"{tuple(int(b) for b in bad)}", argument="records.kind",
-                         expected=f"one of {[int(k) for k in InstrumentKind]}")
+        raise InputError(
+            f"unknown instrument kind {int(kind[tuple(bad)])} at (day, path, slot) = {tuple(int(b) for b in bad)}",
+            argument="records.kind",
+            expected=f"one of {[int(k) for k in InstrumentKind]}",
+        )
     qty = np.asarray(records.quantity, dtype=float)
     if not np.isfinite(qty).all():
         bad = np.argwhere(~np.isfinite(qty))[0]
-        raise InputError(f"non-finite quantity at (day, path, slot) = {tuple(int(b) for b in bad)}",
-                         argument="records.quantity", expected="finite signed contracts")
+        raise InputError(
+            f"non-finite quantity at (day, path, slot) = {tuple(int(b) for b in bad)}",
+            argument="records.quantity",
+            expected="finite signed contracts",
+        )
     held_none = (qty != 0) & (kind == InstrumentKind.NONE)
     if held_none.any():
         bad = np.argwhere(held_none)[0]
-        raise InputError(f"non-zero quantity in an empty slot at (day, path, slot) = {tuple(int(b) for b in bad)}",
-                         argument="records.kind", expected="a kind for every held position")
+        raise InputError(
+            f"non-zero quantity in an empty slot at (day, path, slot) = {tuple(int(b) for b in bad)}",
+            argument="records.kind",
+            expected="a kind for every held position",
+        )
     for k, fields in _REQUIRED.items():
         held = (kind == k) & (qty != 0)
         if not held.any():
@@ -298,17 +357,25 @@ def _validate_cells(records: PositionRecords) -> None:
             bad_mask = held & ~np.isfinite(np.asarray(getattr(records, name), dtype=float))
             if bad_mask.any():
                 bad = np.argwhere(bad_mask)[0]
-                raise InputError(f"non-finite {name} for a held {k.name} at (day, path, slot) = "
-                                 f"{tuple(int(b) for b in bad)}", argument=f"records.{name}",
-                                 expected="finite values for every held position")
+                raise InputError(
+                    f"non-finite {name} for a held {k.name} at (day, path, slot) = {tuple(int(b) for b in bad)}",
+                    argument=f"records.{name}",
+                    expected="finite values for every held position",
+                )
         if k != InstrumentKind.VX_FUTURE:
-            neg = held & ((np.asarray(records.t_now) < 0) | (np.asarray(records.t_prev) <= 0)
-                          | (np.asarray(records.vol_prev) <= 0))
+            neg = held & (
+                (np.asarray(records.t_now) < 0)
+                | (np.asarray(records.t_prev) <= 0)
+                | (np.asarray(records.vol_prev) <= 0)
+            )
             if neg.any():
                 bad = np.argwhere(neg)[0]
-                raise InputError(f"t_prev <= 0, t_now < 0 or vol_prev <= 0 for a held {k.name} at (day, path, slot)"
-                                 f" = {tuple(int(b) for b in bad)}", argument="records",
-                                 expected="t_prev > 0, t_now >= 0, vol_prev > 0")
+                raise InputError(
+                    f"t_prev <= 0, t_now < 0 or vol_prev <= 0 for a held {k.name} at (day, path, slot)"
+                    f" = {tuple(int(b) for b in bad)}",
+                    argument="records",
+                    expected="t_prev > 0, t_now >= 0, vol_prev > 0",
+                )
 
 
 def _intrinsic(u: np.ndarray, strike: np.ndarray, is_call: np.ndarray) -> np.ndarray:
@@ -340,8 +407,11 @@ def _marks_are_model(kind: InstrumentKind, f: dict[str, np.ndarray]) -> bool:
     return bool(np.all(np.abs(model - mark) <= _MARK_CHECK_RTOL * np.maximum(1.0, np.abs(mark))))
 
 
-def _option_terms(kind: InstrumentKind, f: dict[str, np.ndarray],  # noqa: PLR0915 - one closed form per term, as docs/attribution.md
-                  trust_marks: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray, bool]:
+def _option_terms(  # noqa: PLR0915 - one closed form per term, as docs/attribution.md
+    kind: InstrumentKind,
+    f: dict[str, np.ndarray],
+    trust_marks: bool = False,
+) -> tuple[dict[str, np.ndarray], np.ndarray, bool]:
     """Per-unit (points) terms, the vega notional per unit, and whether the marks were used as V0.
 
     With ``trust_marks`` the previous mark stands in for ``V(U0, sigma0, t0)`` (one pricing call
@@ -481,8 +551,9 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     separate_financing = financing_pnl is not None and np.ndim(financing_pnl) == 2
     financing_leg = None
     if separate_financing:
-        financing_leg = _as_group_array(np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1),
-                                        "financing_pnl")[..., 0]
+        financing_leg = _as_group_array(
+            np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1), "financing_pnl"
+        )[..., 0]
         financing = np.zeros((n_days, n_paths, n_groups))
         groups = groups + (FINANCING_GROUP,)
     else:
@@ -491,9 +562,19 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     is_core_slot = np.array([c == "core" for c in records.slots.component])
     mult = np.asarray(records.slots.multiplier, dtype=float)
     if use_numba:
-        return _attribute_numba(records, groups=groups, group_of_slot=group_of_slot, is_core_slot=is_core_slot,
-                                mult=mult, cap=cap, costs=costs, financing=financing, financing_leg=financing_leg,
-                                trust_marks=trust_marks, validate=validate)
+        return _attribute_numba(
+            records,
+            groups=groups,
+            group_of_slot=group_of_slot,
+            is_core_slot=is_core_slot,
+            mult=mult,
+            cap=cap,
+            costs=costs,
+            financing=financing,
+            financing_leg=financing_leg,
+            trust_marks=trust_marks,
+            validate=validate,
+        )
     if financing_leg is not None:
         # the financing group is one more column holding only the financing leg
         financing = np.concatenate([financing, financing_leg[..., None]], axis=-1)
@@ -505,8 +586,19 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     market = np.zeros((n_days, n_paths, n_groups))
     vega_notional = np.zeros((n_days, n_paths, n_groups))
     core_iv_change = np.full((n_days, n_paths), np.nan)
-    fields = ("strike", "is_call", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
-              "vol_prev", "vol_now", "rate_prev", "div_prev")
+    fields = (
+        "strike",
+        "is_call",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "underlying_rolldown",
+        "vol_prev",
+        "vol_now",
+        "rate_prev",
+        "div_prev",
+    )
     i_carry, i_vega = TERMS.index("carry"), TERMS.index("vega")
 
     for start in range(0, n_days, day_chunk):
@@ -542,8 +634,10 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
         fut = np.flatnonzero(kind_h == InstrumentKind.VX_FUTURE)
         if fut.size:
             idx, tgt, q_k = held_idx[fut], target[fut], qm_h[fut]
-            up, ur, un, pp, pn = (gather(n, idx).astype(float) for n in (
-                "underlying_prev", "underlying_rolldown", "underlying_now", "price_prev", "price_now"))
+            up, ur, un, pp, pn = (
+                gather(n, idx).astype(float)
+                for n in ("underlying_prev", "underlying_rolldown", "underlying_now", "price_prev", "price_now")
+            )
             carry_d, vega_d, market_d = (ur - up) * q_k, (un - ur) * q_k, (pn - pp) * q_k
             add(acc[i_carry], tgt, carry_d)
             add(acc[i_vega], tgt, vega_d)
@@ -588,8 +682,7 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
         if core_w is not None and core_dp is not None and core_dsig is not None:
             wsum = np.bincount(core_dp, weights=core_w, minlength=n_cd * n_paths)
             num = np.bincount(core_dp, weights=core_w * core_dsig, minlength=n_cd * n_paths)
-            core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan).reshape(n_cd,
-                                                                                                         n_paths)
+            core_iv_change[sl] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan).reshape(n_cd, n_paths)
 
     pnl[TERMS.index("costs")] = costs
     pnl[TERMS.index("financing")] = financing
@@ -597,12 +690,22 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     # the residual was computed per slot; re-close on the aggregated total so the
     # identity holds to float rounding of the group sums as well
     pnl[TERMS.index("residual")] += total - pnl.sum(axis=0)
-    return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap,
-                       vega_notional=vega_notional, core_iv_change=core_iv_change,
-                       meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
-                             "day_chunk": int(day_chunk), "backend": "numpy",
-                             "option_batches_repriced": marks_used[0],
-                             "option_batches_using_marks": marks_used[1]})
+    return Attribution(
+        terms=TERMS,
+        groups=groups,
+        pnl=pnl,
+        total=total,
+        capital=cap,
+        vega_notional=vega_notional,
+        core_iv_change=core_iv_change,
+        meta={
+            "revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
+            "day_chunk": int(day_chunk),
+            "backend": "numpy",
+            "option_batches_repriced": marks_used[0],
+            "option_batches_using_marks": marks_used[1],
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,10 +724,40 @@ _PATH_BLOCK = 128
 _MARK_CHECK_DAYS = 16
 
 
-def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_roll, vol_prev, vol_now, rate, div,  # noqa: PLR0915 - one fused pass per (day, path, slot)
-                 price_prev, price_now, mult, group_of_slot, is_core, t_settled, use_marks, costs, financing,
-                 financing_leg, cap, path_block, pnl, total, notional_out, core_iv, path_sums, first_bad,
-                 held_count):# pragma: no cover - compiled: one fused pass per (day, path, slot)
+def _fused_paths(  # noqa: PLR0915 - one fused pass per (day, path, slot)
+    kind,
+    qty,
+    is_call,
+    strike,
+    t_prev,
+    t_now,
+    u_prev,
+    u_now,
+    u_roll,
+    vol_prev,
+    vol_now,
+    rate,
+    div,
+    price_prev,
+    price_now,
+    mult,
+    group_of_slot,
+    is_core,
+    t_settled,
+    use_marks,
+    costs,
+    financing,
+    financing_leg,
+    cap,
+    path_block,
+    pnl,
+    total,
+    notional_out,
+    core_iv,
+    path_sums,
+    first_bad,
+    held_count,
+):  # pragma: no cover - compiled: one fused pass per (day, path, slot)
     """One pass over (day, path, slot), parallel over blocks of ``path_block`` paths.
 
     Inputs are the records' (n_days, n_paths, n_slots) arrays with any strides (broadcast views
@@ -673,8 +806,13 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     acc[9, g] += market
                     if kd == 2:  # VX future
                         ur = u_roll[d, p, s]
-                        if bad < 0 and not (math.isfinite(u0) and math.isfinite(u1) and math.isfinite(ur)
-                                            and math.isfinite(p0) and math.isfinite(p1)):
+                        if bad < 0 and not (
+                            math.isfinite(u0)
+                            and math.isfinite(u1)
+                            and math.isfinite(ur)
+                            and math.isfinite(p0)
+                            and math.isfinite(p1)
+                        ):
                             bad = (d * n_paths + p) * n_slots + s
                         carry = qm * (ur - u0)
                         vega = qm * (u1 - ur)
@@ -693,11 +831,23 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                     r = rate[d, p, s]
                     q_div = div[d, p, s] if spx else 0.0
                     ur = u0 if spx else u_roll[d, p, s]
-                    if bad < 0 and not (math.isfinite(kk) and math.isfinite(t0) and math.isfinite(t1)
-                                        and math.isfinite(u0) and math.isfinite(u1) and math.isfinite(ur)
-                                        and math.isfinite(s0) and math.isfinite(s1) and math.isfinite(r)
-                                        and math.isfinite(q_div) and math.isfinite(p0) and math.isfinite(p1)
-                                        and t1 >= 0.0 and t0 > 0.0 and s0 > 0.0):
+                    if bad < 0 and not (
+                        math.isfinite(kk)
+                        and math.isfinite(t0)
+                        and math.isfinite(t1)
+                        and math.isfinite(u0)
+                        and math.isfinite(u1)
+                        and math.isfinite(ur)
+                        and math.isfinite(s0)
+                        and math.isfinite(s1)
+                        and math.isfinite(r)
+                        and math.isfinite(q_div)
+                        and math.isfinite(p0)
+                        and math.isfinite(p1)
+                        and t1 >= 0.0
+                        and t0 > 0.0
+                        and s0 > 0.0
+                    ):
                         bad = (d * n_paths + p) * n_slots + s
                     b = r - q_div if spx else 0.0  # Black-76 on the future: no carry
                     dsig = (s1 - s0) * _VOL_POINTS
@@ -719,8 +869,9 @@ def _fused_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, u_now, u_rol
                         if t1 != c1_t or r != c1_r or b != c1_b:
                             c1_t, c1_r, c1_b = t1, r, b
                             c1_sqrt, c1_carry, c1_df = _sc.gbs_factors(t1, r, b)
-                        v1, dl, gm, vg, _, va, vo = _sc.gbs_greeks(u0, kk, t1, s0, r, b, omega, ln_sk, c1_sqrt,
-                                                                   c1_carry, c1_df)
+                        v1, dl, gm, vg, _, va, vo = _sc.gbs_greeks(
+                            u0, kk, t1, s0, r, b, omega, ln_sk, c1_sqrt, c1_carry, c1_df
+                        )
                         x6 = v1 - v0
                         if spx:
                             du = u1 - u0
@@ -815,8 +966,10 @@ def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind)
     if not (kind == kind_code).any():
         return None
     qty = np.asarray(records.quantity)
-    for days in (np.unique(np.linspace(0, n_days - 1, min(n_days, _MARK_CHECK_DAYS)).astype(np.intp)),
-                 np.arange(n_days)):
+    for days in (
+        np.unique(np.linspace(0, n_days - 1, min(n_days, _MARK_CHECK_DAYS)).astype(np.intp)),
+        np.arange(n_days),
+    ):
         held = np.nonzero((kind[days] == kind_code) & (qty[days] != 0))
         if held[0].size:
             break
@@ -824,16 +977,36 @@ def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind)
         return None
     pick = np.unique(np.linspace(0, held[0].size - 1, min(held[0].size, _MARK_CHECK_SAMPLE)).astype(np.intp))
     cell = (days[held[0][pick]], held[1][pick], held[2][pick])
-    f = {name: np.asarray(getattr(records, name))[cell].astype(bool if name == "is_call" else float)
-         for name in ("underlying_prev", "strike", "t_prev", "vol_prev", "rate_prev", "div_prev", "is_call",
-                      "price_prev")}
+    f = {
+        name: np.asarray(getattr(records, name))[cell].astype(bool if name == "is_call" else float)
+        for name in (
+            "underlying_prev",
+            "strike",
+            "t_prev",
+            "vol_prev",
+            "rate_prev",
+            "div_prev",
+            "is_call",
+            "price_prev",
+        )
+    }
     return _marks_are_model(kind_code, f)
 
 
-def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group_of_slot: np.ndarray,
-                     is_core_slot: np.ndarray, mult: np.ndarray, cap: np.ndarray, costs: np.ndarray,
-                     financing: np.ndarray, financing_leg: np.ndarray | None, trust_marks: bool,
-                     validate: bool) -> Attribution:
+def _attribute_numba(
+    records: PositionRecords,
+    *,
+    groups: tuple[str, ...],
+    group_of_slot: np.ndarray,
+    is_core_slot: np.ndarray,
+    mult: np.ndarray,
+    cap: np.ndarray,
+    costs: np.ndarray,
+    financing: np.ndarray,
+    financing_leg: np.ndarray | None,
+    trust_marks: bool,
+    validate: bool,
+) -> Attribution:
     """:func:`attribute` with ``backend="numba"`` (arguments already checked and converted).
 
     ``costs`` and ``financing`` are per slot group; a separate financing leg (days, paths) is the
@@ -855,31 +1028,74 @@ def _attribute_numba(records: PositionRecords, *, groups: tuple[str, ...], group
     path_sums = np.zeros((n_paths, n_groups, 2, len(TERMS) + 1))  # each path's sums together: cache friendly
     first_bad = np.full(n_blocks, -1, dtype=np.int64)
     held_count = np.zeros((n_blocks, 4), dtype=np.int64)
-    floats = ("strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "vol_prev",
-              "vol_now", "rate_prev", "div_prev", "price_prev", "price_now")
+    floats = (
+        "strike",
+        "t_prev",
+        "t_now",
+        "underlying_prev",
+        "underlying_now",
+        "underlying_rolldown",
+        "vol_prev",
+        "vol_now",
+        "rate_prev",
+        "div_prev",
+        "price_prev",
+        "price_now",
+    )
     _fused_paths_compiled(
-        _numba_arg(records, "kind", np.int8), _numba_arg(records, "quantity", np.float64),
-        _numba_arg(records, "is_call", np.bool_), *(_numba_arg(records, name, np.float64) for name in floats),
-        mult, group_of_slot.astype(np.int64), is_core_slot, _T_SETTLED, use_marks,
-        costs, financing, np.zeros((1, 1)) if financing_leg is None else financing_leg, np.ascontiguousarray(cap),
+        _numba_arg(records, "kind", np.int8),
+        _numba_arg(records, "quantity", np.float64),
+        _numba_arg(records, "is_call", np.bool_),
+        *(_numba_arg(records, name, np.float64) for name in floats),
+        mult,
+        group_of_slot.astype(np.int64),
+        is_core_slot,
+        _T_SETTLED,
+        use_marks,
+        costs,
+        financing,
+        np.zeros((1, 1)) if financing_leg is None else financing_leg,
+        np.ascontiguousarray(cap),
         block,
-        pnl, total, notional, core_iv, path_sums, first_bad, held_count)
+        pnl,
+        total,
+        notional,
+        core_iv,
+        path_sums,
+        first_bad,
+        held_count,
+    )
     if validate and (first_bad >= 0).any():
         _validate_cells(records)  # names the first offending cell
         bad = np.unravel_index(int(first_bad[first_bad >= 0].min()), (n_days, n_paths, n_slots))
-        raise InputError(f"invalid inputs at (day, path, slot) = {tuple(int(b) for b in bad)}", argument="records",
-                         expected="a known kind, finite inputs, t_prev > 0, t_now >= 0, vol_prev > 0 for held options")
+        raise InputError(
+            f"invalid inputs at (day, path, slot) = {tuple(int(b) for b in bad)}",
+            argument="records",
+            expected="a known kind, finite inputs, t_prev > 0, t_now >= 0, vol_prev > 0 for held options",
+        )
     held = held_count.sum(axis=0)
     for k in (InstrumentKind.SPX_OPTION, InstrumentKind.VIX_OPTION):
         if held[int(k)]:
             batches[int(use_marks[int(k)])] += 1
-    return Attribution(terms=TERMS, groups=groups, pnl=pnl, total=total, capital=cap, vega_notional=notional,
-                       core_iv_change=core_iv, path_sums=path_sums,
-                       meta={"revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
-                             "day_chunk": None, "backend": "numba", "path_block": int(block),
-                             "option_batches_repriced": batches[0], "option_batches_using_marks": batches[1],
-                             "held_cells": {k.name: int(held[int(k)]) for k in InstrumentKind
-                                            if k != InstrumentKind.NONE}})
+    return Attribution(
+        terms=TERMS,
+        groups=groups,
+        pnl=pnl,
+        total=total,
+        capital=cap,
+        vega_notional=notional,
+        core_iv_change=core_iv,
+        path_sums=path_sums,
+        meta={
+            "revaluation_order": "time, then Taylor at (U0, sigma0, t1), residual last",
+            "day_chunk": None,
+            "backend": "numba",
+            "path_block": int(block),
+            "option_batches_repriced": batches[0],
+            "option_batches_using_marks": batches[1],
+            "held_cells": {k.name: int(held[int(k)]) for k in InstrumentKind if k != InstrumentKind.NONE},
+        },
+    )
 
 
 _prange: Any

@@ -116,7 +116,8 @@ def layer_instruments(records: PositionRecords, layers: Sequence[str]) -> dict[s
         fut = bool((k == InstrumentKind.VX_FUTURE).any())
         opt = bool((k == InstrumentKind.VIX_OPTION).any())
         out[layer] = {(True, False): "futures", (False, True): "calls", (True, True): "futures+calls"}.get(
-            (fut, opt), "none")
+            (fut, opt), "none"
+        )
     return out
 
 
@@ -125,8 +126,9 @@ def _per_day_path(values: np.ndarray, n_days: int, n_paths: int, argument: str) 
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.shape[0] != n_days or arr.shape[1] not in (1, n_paths) or arr.ndim != 2:
-        raise InputError(f"shape {np.shape(values)}", argument=argument,
-                         expected=f"shape ({n_days},) or ({n_days}, {n_paths})")
+        raise InputError(
+            f"shape {np.shape(values)}", argument=argument, expected=f"shape ({n_days},) or ({n_days}, {n_paths})"
+        )
     return np.broadcast_to(arr, (n_days, n_paths))
 
 
@@ -143,8 +145,7 @@ def _check_dates(dates: pd.DatetimeIndex, n_days: int) -> pd.DatetimeIndex:
 CORE_VOL_SOURCES: tuple[str, ...] = ("vix", "legs")
 
 
-def core_vol_change(attribution: Attribution, vix: np.ndarray,
-                    source: str = "vix") -> tuple[np.ndarray, np.ndarray]:
+def core_vol_change(attribution: Attribution, vix: np.ndarray, source: str = "vix") -> tuple[np.ndarray, np.ndarray]:
     """The core's implied-vol change in vol points.
 
     Parameters
@@ -174,8 +175,11 @@ def core_vol_change(attribution: Attribution, vix: np.ndarray,
     v = _per_day_path(vix, n_days, n_paths, "vix")
     if not np.isfinite(v).all():
         bad = np.argwhere(~np.isfinite(v))[0]
-        raise InputError(f"non-finite VIX at (day, path) = {tuple(int(b) for b in bad)}", argument="vix",
-                         expected="finite index points on every day")
+        raise InputError(
+            f"non-finite VIX at (day, path) = {tuple(int(b) for b in bad)}",
+            argument="vix",
+            expected="finite index points on every day",
+        )
     dvix = np.zeros((n_days, n_paths))
     dvix[1:] = v[1:] - v[:-1]
     if source == "vix":
@@ -253,8 +257,11 @@ def compute_drag(
         # the exposure has no group for a separate financing leg (always appended last)
         n_ev = n_groups - 1 if attribution.groups[-1] == NON_LAYER_GROUPS[1] else n_groups
         if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
-            raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
-                             expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}")
+            raise InputError(
+                f"shape {ev.shape} or non-finite values",
+                argument="effective_vega",
+                expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}",
+            )
         ev = ev[..., layer_idx]
         maturity = np.subtract(notional, ev)
         np.multiply(maturity, dc, out=maturity)
@@ -266,12 +273,23 @@ def compute_drag(
     if instruments is not None:
         unknown = set(instruments) - set(layers)
         if unknown:
-            raise InputError(f"layers {sorted(unknown)} are not in the attribution", argument="instruments",
-                             expected=f"keys among {layers}")
+            raise InputError(
+                f"layers {sorted(unknown)} are not in the attribution",
+                argument="instruments",
+                expected=f"keys among {layers}",
+            )
         labels.update(instruments)
-    return Drag(layers=layers, instruments=labels, dates=dates, daily=daily, maturity=maturity,
-                decorrelation=decorrelation, core_vol_change=dcore, core_vol_source=from_core,
-                counterfactual=counterfactual)
+    return Drag(
+        layers=layers,
+        instruments=labels,
+        dates=dates,
+        daily=daily,
+        maturity=maturity,
+        decorrelation=decorrelation,
+        core_vol_change=dcore,
+        core_vol_source=from_core,
+        counterfactual=counterfactual,
+    )
 
 
 def _month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
@@ -320,8 +338,11 @@ def contango_share(dates: pd.DatetimeIndex, front_vx: np.ndarray, vix: np.ndarra
             raise InputError(f"shape {arr.shape}", argument=name, expected=f"shape ({len(dates)},)")
         if not np.isfinite(arr).all():
             bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise InputError(f"non-finite value on {dates[bad].date()}", argument=name,
-                             expected="a finite value on every trading day")
+            raise InputError(
+                f"non-finite value on {dates[bad].date()}",
+                argument=name,
+                expected="a finite value on every trading day",
+            )
     months, starts, counts = _month_bounds(dates)
     share = np.add.reduceat((fv > vx).astype(float), starts) / counts
     return pd.Series(share, index=months, name="contango_share")
@@ -342,8 +363,13 @@ def monthly_drag_table(drag: Drag, *, contango: pd.Series | None = None) -> pd.D
     rows = {
         "month": np.repeat(np.asarray(months.astype(str)), len(names)),
         "layer": np.tile(names, len(months)),
-        "instrument": np.tile([drag.instruments.get(n, "all") if n != "all" else
-                               "+".join(sorted(set(drag.instruments.values()))) for n in names], len(months)),
+        "instrument": np.tile(
+            [
+                drag.instruments.get(n, "all") if n != "all" else "+".join(sorted(set(drag.instruments.values())))
+                for n in names
+            ],
+            len(months),
+        ),
         "n_days": np.repeat(counts, len(names)),
     }
     for j, part in enumerate(PARTS + ("total",)):
@@ -352,8 +378,11 @@ def monthly_drag_table(drag: Drag, *, contango: pd.Series | None = None) -> pd.D
     if contango is not None:
         share = contango.reindex(months)
         if share.isna().any():
-            raise InputError("contango share is missing for some months", argument="contango",
-                             expected="a share for every month of the drag")
+            raise InputError(
+                "contango share is missing for some months",
+                argument="contango",
+                expected="a share for every month of the drag",
+            )
         table["contango_share"] = np.repeat(share.to_numpy(), len(names))
     return table
 
@@ -385,21 +414,28 @@ def drag_distribution(
     share = contango.reindex(months)
     if share.isna().any():
         missing = [str(m) for m in months[share.isna().to_numpy()]][:3]
-        raise InputError(f"contango share missing for months {missing}", argument="contango",
-                         expected="a share for every month of the drag")
+        raise InputError(
+            f"contango share missing for months {missing}",
+            argument="contango",
+            expected="a share for every month of the drag",
+        )
     full = counts >= min_days
     heavy = share.to_numpy() >= threshold
     names = list(drag.layers) + ["all"]
     part_names = PARTS + ("total",)
     records = []
-    for subset, mask in (("all_months", full), ("contango_heavy", full & heavy),
-                         ("not_contango_heavy", full & ~heavy)):
+    for subset, mask in (("all_months", full), ("contango_heavy", full & heavy), ("not_contango_heavy", full & ~heavy)):
         sel = sums[:, mask]  # (parts, m, paths, layers)
         for li, layer in enumerate(names):
             for pj, part in enumerate(part_names):
                 values = sel[pj, :, :, li].reshape(-1)
-                row = {"subset": subset, "layer": layer, "part": part, "n_months": int(mask.sum()),
-                       "n_obs": int(values.size)}
+                row = {
+                    "subset": subset,
+                    "layer": layer,
+                    "part": part,
+                    "n_months": int(mask.sum()),
+                    "n_obs": int(values.size),
+                }
                 if values.size:
                     row["mean"] = float(values.mean())
                     for q, v in zip(quantiles, np.quantile(values, quantiles), strict=True):
@@ -412,8 +448,9 @@ def drag_distribution(
     return pd.DataFrame(records).set_index(["subset", "layer", "part"])
 
 
-def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: float = CONTANGO_HEAVY_SHARE,
-                 min_days: int = 15) -> dict:
+def drag_summary(
+    drag: Drag, *, contango: pd.Series | None = None, threshold: float = CONTANGO_HEAVY_SHARE, min_days: int = 15
+) -> dict:
     """A JSON-ready dict of the headline drag for summary.json (bp of capital per month).
 
     bp per month = the run's total bp / the number of calendar months spanned,
@@ -432,10 +469,13 @@ def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: fl
         "total_drag_bp_per_month": float(per_month.sum()),
         "split_bp_per_month": {p: float(per_month[j].sum()) for j, p in enumerate(PARTS)},
         "per_layer_drag_bp_per_month": {layer: float(per_month[:, i].sum()) for i, layer in enumerate(drag.layers)},
-        "per_layer_split_bp_per_month": {layer: {p: float(per_month[j, i]) for j, p in enumerate(PARTS)}
-                                         for i, layer in enumerate(drag.layers)},
-        "core_vol_change_source": {"core_leg_iv_days": int(drag.core_vol_source[:, 0].sum()),
-                                   "spot_vix_days": int((~drag.core_vol_source[:, 0]).sum())},
+        "per_layer_split_bp_per_month": {
+            layer: {p: float(per_month[j, i]) for j, p in enumerate(PARTS)} for i, layer in enumerate(drag.layers)
+        },
+        "core_vol_change_source": {
+            "core_leg_iv_days": int(drag.core_vol_source[:, 0].sum()),
+            "spot_vix_days": int((~drag.core_vol_source[:, 0]).sum()),
+        },
     }
     if drag.maturity is not None and drag.decorrelation is not None:
         out["correlation_split_bp_per_month"] = {
@@ -447,9 +487,13 @@ def drag_summary(drag: Drag, *, contango: pd.Series | None = None, threshold: fl
         block: dict[str, object] = {}
         for subset in ("all_months", "contango_heavy"):
             row = dist.loc[(subset, "all", "total")]
-            block[subset] = {"n_months": int(row["n_months"]), "mean": _json_float(row["mean"]),
-                             "median": _json_float(row["q0.5"]), "q05": _json_float(row["q0.05"]),
-                             "q95": _json_float(row["q0.95"])}
+            block[subset] = {
+                "n_months": int(row["n_months"]),
+                "mean": _json_float(row["mean"]),
+                "median": _json_float(row["q0.5"]),
+                "q05": _json_float(row["q0.05"]),
+                "q95": _json_float(row["q0.95"]),
+            }
         block["contango_heavy_definition"] = f">= {threshold:.0%} of the month's trading days with front VX > VIX"
         block["seed_claim_bp_per_month"] = list(SEED_CLAIM_BP_PER_MONTH)
         out["monthly_total_drag_bp"] = block
@@ -537,12 +581,17 @@ def drag_analysis(
     from alvh.analytics.attribution import attribute
     from alvh.analytics.exposure import decay_curve, effective_vega
 
-    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl,
-                    trust_marks=trust_marks)
+    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl, trust_marks=trust_marks)
     layers = tuple(g for g in att.groups if g not in NON_LAYER_GROUPS)
     exposure = effective_vega(records, sensitivity) if sensitivity is not None else None
-    drag = compute_drag(att, dates=dates, vix=vix, instruments=layer_instruments(records, layers),
-                        effective_vega=None if exposure is None else exposure.per_group, core_vol=core_vol)
+    drag = compute_drag(
+        att,
+        dates=dates,
+        vix=vix,
+        instruments=layer_instruments(records, layers),
+        effective_vega=None if exposure is None else exposure.per_group,
+        core_vol=core_vol,
+    )
     share = None
     if front_vx is not None:
         vix_arr = np.asarray(vix, dtype=float)
@@ -551,9 +600,15 @@ def drag_analysis(
     bp = att.totals("bp")
     summary["attribution_bp"] = {group: {col: float(bp.loc[group, col]) for col in bp.columns} for group in bp.index}
     decay = {} if exposure is None else {layer: decay_curve(records, exposure, layer) for layer in layers}
-    return DragAnalysis(attribution=att, drag=drag, exposure=exposure, monthly=monthly_drag_table(drag, contango=share),
-                        distribution=None if share is None else drag_distribution(drag, share), decay=decay,
-                        summary=summary)
+    return DragAnalysis(
+        attribution=att,
+        drag=drag,
+        exposure=exposure,
+        monthly=monthly_drag_table(drag, contango=share),
+        distribution=None if share is None else drag_distribution(drag, share),
+        decay=decay,
+        summary=summary,
+    )
 
 
 def restrict_drag(drag: Drag, days: np.ndarray | slice) -> Drag:
@@ -569,8 +624,11 @@ def restrict_drag(drag: Drag, days: np.ndarray | slice) -> Drag:
     else:
         sel = mask = np.asarray(days)
         if mask.dtype != bool or mask.shape != (len(drag.dates),):
-            raise InputError(f"shape {mask.shape}, dtype {mask.dtype}", argument="days",
-                             expected=f"a boolean mask of length {len(drag.dates)} or a slice")
+            raise InputError(
+                f"shape {mask.shape}, dtype {mask.dtype}",
+                argument="days",
+                expected=f"a boolean mask of length {len(drag.dates)} or a slice",
+            )
         if not mask.any():
             raise InputError("no day kept", argument="days", expected="at least one day")
 
@@ -582,7 +640,14 @@ def restrict_drag(drag: Drag, days: np.ndarray | slice) -> Drag:
     def cut_optional(a: np.ndarray | None) -> np.ndarray | None:
         return None if a is None else cut(a)
 
-    return Drag(layers=drag.layers, instruments=dict(drag.instruments), dates=drag.dates[sel],
-                daily=cut(drag.daily, 1), maturity=cut_optional(drag.maturity),
-                decorrelation=cut_optional(drag.decorrelation), core_vol_change=cut(drag.core_vol_change),
-                core_vol_source=cut(drag.core_vol_source), counterfactual=cut(drag.counterfactual))
+    return Drag(
+        layers=drag.layers,
+        instruments=dict(drag.instruments),
+        dates=drag.dates[sel],
+        daily=cut(drag.daily, 1),
+        maturity=cut_optional(drag.maturity),
+        decorrelation=cut_optional(drag.decorrelation),
+        core_vol_change=cut(drag.core_vol_change),
+        core_vol_source=cut(drag.core_vol_source),
+        counterfactual=cut(drag.counterfactual),
+    )

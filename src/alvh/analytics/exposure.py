@@ -68,14 +68,20 @@ class EffectiveVega:
 def _sensitivity_array(sensitivity: Sensitivity, dte: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
     if callable(sensitivity):
         if dte is None:
-            raise InputError("a callable sensitivity needs days to expiry", argument="dte",
-                             expected="the held contracts' days to expiry")
+            raise InputError(
+                "a callable sensitivity needs days to expiry",
+                argument="dte",
+                expected="the held contracts' days to expiry",
+            )
         sens = np.asarray(sensitivity(dte), dtype=float)
     else:
         sens = np.asarray(sensitivity, dtype=float)
     if sens.shape != shape:
-        raise InputError(f"shape {sens.shape}", argument="sensitivity",
-                         expected=f"dF/dVIX of shape {shape} (days, paths, slots), or a callable of DTE")
+        raise InputError(
+            f"shape {sens.shape}",
+            argument="sensitivity",
+            expected=f"dF/dVIX of shape {shape} (days, paths, slots), or a callable of DTE",
+        )
     return sens
 
 
@@ -96,15 +102,21 @@ def _call_on_distinct(sensitivity: Callable[[np.ndarray], np.ndarray], dte: np.n
         distinct = np.flatnonzero(np.bincount(days))
         values = np.asarray(sensitivity(distinct.astype(float)), dtype=float)
         if values.shape != distinct.shape:
-            raise InputError(f"the callable returned shape {values.shape} for {distinct.shape} DTEs",
-                             argument="sensitivity", expected="one dF/dVIX per DTE")
+            raise InputError(
+                f"the callable returned shape {values.shape} for {distinct.shape} DTEs",
+                argument="sensitivity",
+                expected="one dF/dVIX per DTE",
+            )
         table = np.empty(distinct[-1] + 1)
         table[distinct] = values
         return table[days]
     values = np.asarray(sensitivity(dte), dtype=float)
     if values.shape != dte.shape:
-        raise InputError(f"the callable returned shape {values.shape} for {dte.shape} DTEs", argument="sensitivity",
-                         expected="one dF/dVIX per DTE")
+        raise InputError(
+            f"the callable returned shape {values.shape} for {dte.shape} DTEs",
+            argument="sensitivity",
+            expected="one dF/dVIX per DTE",
+        )
     return values
 
 
@@ -175,9 +187,12 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
     else:
         sens = _sensitivity_array(sensitivity, None, shape).reshape(-1)[idx]
     if not np.isfinite(sens).all():
-        raise InputError(f"non-finite sensitivity for a held VIX product at (day, path, slot) = "
-                         f"{where(np.flatnonzero(~np.isfinite(sens))[0])}", argument="sensitivity",
-                         expected="finite dF/dVIX for every held VX future or VIX option")
+        raise InputError(
+            f"non-finite sensitivity for a held VIX product at (day, path, slot) = "
+            f"{where(np.flatnonzero(~np.isfinite(sens))[0])}",
+            argument="sensitivity",
+            expected="finite dF/dVIX for every held VX future or VIX option",
+        )
     kind_h = flat("kind")
     dv_df = np.ones(idx.size)
     opt = np.flatnonzero(kind_h == InstrumentKind.VIX_OPTION)
@@ -187,14 +202,23 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
         def fo(name: str) -> np.ndarray:
             return flat(name, sub_idx)
 
-        g = pricing.black76_greeks(fo("underlying_prev").astype(float), fo("strike").astype(float), t_prev[opt],
-                                   fo("vol_prev").astype(float), fo("rate_prev").astype(float),
-                                   fo("is_call").astype(bool), validate=False)
+        g = pricing.black76_greeks(
+            fo("underlying_prev").astype(float),
+            fo("strike").astype(float),
+            t_prev[opt],
+            fo("vol_prev").astype(float),
+            fo("rate_prev").astype(float),
+            fo("is_call").astype(bool),
+            validate=False,
+        )
         dv_df[opt] = np.asarray(g.delta)
         if not np.isfinite(dv_df[opt]).all():
-            raise InputError(f"no Black-76 delta for a held VIX option at (day, path, slot) = "
-                             f"{where(opt[np.flatnonzero(~np.isfinite(dv_df[opt]))[0]])}", argument="records",
-                             expected="t_prev > 0, vol_prev > 0 and finite inputs for held options")
+            raise InputError(
+                f"no Black-76 delta for a held VIX option at (day, path, slot) = "
+                f"{where(opt[np.flatnonzero(~np.isfinite(dv_df[opt]))[0]])}",
+                argument="records",
+                expected="t_prev > 0, vol_prev > 0 and finite inputs for held options",
+            )
     unit = dv_df * sens
     per_contract = np.full(shape, np.nan)
     per_contract.reshape(-1)[idx] = unit
@@ -204,9 +228,14 @@ def effective_vega(records: PositionRecords, sensitivity: Sensitivity, *, backen
     per_group = np.zeros(shape[:2] + (len(groups),))
     for s in cols:  # SPX options carry no VIX exposure: only the VIX-product columns add anything
         per_group[..., group_of_slot[s]] += per_slot[..., s]
-    return EffectiveVega(groups=groups, per_slot=per_slot, per_group=per_group, per_contract=per_contract,
-                         days_held=days_since_roll(records, cols) if cols.size else None,
-                         days_held_slots=tuple(int(c) for c in cols))
+    return EffectiveVega(
+        groups=groups,
+        per_slot=per_slot,
+        per_group=per_group,
+        per_contract=per_contract,
+        days_held=days_since_roll(records, cols) if cols.size else None,
+        days_held_slots=tuple(int(c) for c in cols),
+    )
 
 
 def days_since_roll(records: PositionRecords, slots: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
@@ -233,17 +262,22 @@ def days_since_roll(records: PositionRecords, slots: Sequence[int] | np.ndarray 
     strike = np.asarray(records.strike, float)[..., cols]
     start = held.copy()
     if n_days > 1:
-        same_contract = (held[1:] & held[:-1] & (kind[1:] == kind[:-1])
-                         & (np.abs(t_prev[1:] - t_now[:-1]) <= _SAME_CONTRACT_T)
-                         & ((strike[1:] == strike[:-1]) | (np.isnan(strike[1:]) & np.isnan(strike[:-1]))))
+        same_contract = (
+            held[1:]
+            & held[:-1]
+            & (kind[1:] == kind[:-1])
+            & (np.abs(t_prev[1:] - t_now[:-1]) <= _SAME_CONTRACT_T)
+            & ((strike[1:] == strike[:-1]) | (np.isnan(strike[1:]) & np.isnan(strike[:-1])))
+        )
         start[1:] &= ~same_contract
     day = np.arange(n_days).reshape((n_days,) + (1,) * (kind.ndim - 1))
     last_start = np.maximum.accumulate(np.where(start, day, -1), axis=0)
     return np.where(held & (last_start >= 0), day - last_start, -1)
 
 
-def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *,
-                max_days: int | None = None, backend: str = "auto") -> pd.DataFrame:
+def decay_curve(
+    records: PositionRecords, exposure: EffectiveVega, layer: str, *, max_days: int | None = None, backend: str = "auto"
+) -> pd.DataFrame:
     """A layer's effective vega against days held, averaged over roll cycles and paths.
 
     Parameters
@@ -280,9 +314,15 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     if resolve_backend(backend, size=n_cells, auto_min_size=_NUMBA_AUTO_CELLS).compiled:
         n_days = all_held.shape[0]
         sums = np.zeros((5, n_days))  # count, sum E, sum per-contract, count relative, sum relative
-        _decay_sums_compiled(all_held, np.asarray(held_cols, dtype=np.int64), np.asarray(cols, dtype=np.int64),
-                             exposure.per_slot, exposure.per_contract,
-                             n_days - 1 if max_days is None else int(max_days), sums)
+        _decay_sums_compiled(
+            all_held,
+            np.asarray(held_cols, dtype=np.int64),
+            np.asarray(cols, dtype=np.int64),
+            exposure.per_slot,
+            exposure.per_contract,
+            n_days - 1 if max_days is None else int(max_days),
+            sums,
+        )
         return _decay_frame(*sums)
     held_days = all_held[..., held_cols]
     ev = exposure.per_slot[..., cols]
@@ -297,8 +337,9 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
         valid &= held_days <= max_days
     h = held_days[valid]
     if h.size == 0:
-        return pd.DataFrame(columns=["n_obs", "effective_vega", "per_contract", "relative"],
-                            index=pd.Index([], name="days_held"))
+        return pd.DataFrame(
+            columns=["n_obs", "effective_vega", "per_contract", "relative"], index=pd.Index([], name="days_held")
+        )
     n_bins = int(h.max()) + 1
     count = np.bincount(h, minlength=n_bins).astype(float)
     sum_ev = np.bincount(h, weights=ev[valid], minlength=n_bins)
@@ -311,22 +352,27 @@ def decay_curve(records: PositionRecords, exposure: EffectiveVega, layer: str, *
     return _decay_frame(count, sum_ev, sum_unit, count_rel, sum_rel)
 
 
-def _decay_frame(count: np.ndarray, sum_ev: np.ndarray, sum_unit: np.ndarray, count_rel: np.ndarray,
-                 sum_rel: np.ndarray) -> pd.DataFrame:
+def _decay_frame(
+    count: np.ndarray, sum_ev: np.ndarray, sum_unit: np.ndarray, count_rel: np.ndarray, sum_rel: np.ndarray
+) -> pd.DataFrame:
     """The decay table from sums by days held (rows with no observation dropped)."""
     present = count > 0
     if not present.any():
-        return pd.DataFrame(columns=["n_obs", "effective_vega", "per_contract", "relative"],
-                            index=pd.Index([], name="days_held"))
+        return pd.DataFrame(
+            columns=["n_obs", "effective_vega", "per_contract", "relative"], index=pd.Index([], name="days_held")
+        )
     index = pd.Index(np.flatnonzero(present), name="days_held")
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = np.where(count_rel > 0, sum_rel / np.where(count_rel > 0, count_rel, 1.0), np.nan)
-    return pd.DataFrame({
-        "n_obs": count[present].astype(int),
-        "effective_vega": sum_ev[present] / count[present],
-        "per_contract": sum_unit[present] / count[present],
-        "relative": relative[present],
-    }, index=index)
+    return pd.DataFrame(
+        {
+            "n_obs": count[present].astype(int),
+            "effective_vega": sum_ev[present] / count[present],
+            "per_contract": sum_unit[present] / count[present],
+            "relative": relative[present],
+        },
+        index=index,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,8 +407,17 @@ def _held_dtes(kind, qty, t_prev, col_of_slot, path_block, present, out_of_range
 
 def _b76_delta(f, k, t, vol, r, call):  # pragma: no cover - compiled
     """Black-76 delta as alvh.pricing.black76_greeks(validate=False): NaN for invalid inputs, the step at t = 0."""
-    if not (math.isfinite(f) and f > 0.0 and math.isfinite(k) and k > 0.0 and math.isfinite(t) and t >= 0.0
-            and math.isfinite(vol) and vol > 0.0 and math.isfinite(r)):
+    if not (
+        math.isfinite(f)
+        and f > 0.0
+        and math.isfinite(k)
+        and k > 0.0
+        and math.isfinite(t)
+        and t >= 0.0
+        and math.isfinite(vol)
+        and vol > 0.0
+        and math.isfinite(r)
+    ):
         return np.nan
     omega = 1.0 if call else -1.0
     if t == 0.0:
@@ -371,9 +426,30 @@ def _b76_delta(f, k, t, vol, r, call):  # pragma: no cover - compiled
     return _sc.gbs_delta(t, vol, 0.0, omega, math.log(f / k), sqrt_t, carry_df)
 
 
-def _exposure_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, vol_prev, rate, mult, col_of_slot,
-                    group_of_slot, sens_table, sens_dense, use_dense, same_tol, path_block, per_slot, per_contract,
-                    per_group, days_held, first_bad):  # pragma: no cover - compiled
+def _exposure_paths(
+    kind,
+    qty,
+    is_call,
+    strike,
+    t_prev,
+    t_now,
+    u_prev,
+    vol_prev,
+    rate,
+    mult,
+    col_of_slot,
+    group_of_slot,
+    sens_table,
+    sens_dense,
+    use_dense,
+    same_tol,
+    path_block,
+    per_slot,
+    per_contract,
+    per_group,
+    days_held,
+    first_bad,
+):  # pragma: no cover - compiled
     """Fill per_slot, per_contract, per_group and days_held (VIX-product columns); per block, the flat index of
     the first held VIX product with a non-finite sensitivity (first_bad[blk, 0]) or delta (first_bad[blk, 1])."""
     n_days, n_paths, n_slots = qty.shape
@@ -399,8 +475,12 @@ def _exposure_paths(kind, qty, is_call, strike, t_prev, t_now, u_prev, vol_prev,
                     kk = strike[d, p, s]
                     t0 = t_prev[d, p, s]
                     same = False
-                    if d > 0 and days_held[d - 1, p, j] >= 0 and kind[d - 1, p, s] == kd \
-                            and abs(t0 - t_now[d - 1, p, s]) <= same_tol:
+                    if (
+                        d > 0
+                        and days_held[d - 1, p, j] >= 0
+                        and kind[d - 1, p, s] == kd
+                        and abs(t0 - t_now[d - 1, p, s]) <= same_tol
+                    ):
                         k_before = strike[d - 1, p, s]
                         same = kk == k_before or (math.isnan(kk) and math.isnan(k_before))
                     days_held[d, p, j] = days_held[d - 1, p, j] + 1 if same else 0
@@ -479,8 +559,11 @@ def _effective_vega_numba(records: PositionRecords, sensitivity: Sensitivity, co
         if distinct.size:
             values = np.asarray(sensitivity(distinct.astype(float)), dtype=float)
             if values.shape != distinct.shape:
-                raise InputError(f"the callable returned shape {values.shape} for {distinct.shape} DTEs",
-                                 argument="sensitivity", expected="one dF/dVIX per DTE")
+                raise InputError(
+                    f"the callable returned shape {values.shape} for {distinct.shape} DTEs",
+                    argument="sensitivity",
+                    expected="one dF/dVIX per DTE",
+                )
             table[distinct] = values
         dense, use_dense = np.zeros((1, 1, 1)), False
     else:
@@ -490,21 +573,55 @@ def _effective_vega_numba(records: PositionRecords, sensitivity: Sensitivity, co
     days_held = np.empty((n_days, n_paths, cols.size), dtype=np.int64)
     first_bad = np.full((n_blocks, 2), -1, dtype=np.int64)
     _exposure_paths_compiled(
-        kind, qty, arg("is_call", np.bool_), arg("strike", np.float64), t_prev, arg("t_now", np.float64),
-        arg("underlying_prev", np.float64), arg("vol_prev", np.float64), arg("rate_prev", np.float64),
-        np.asarray(records.slots.multiplier, dtype=float), col_of_slot, group_of_slot.astype(np.int64), table, dense,
-        use_dense, _SAME_CONTRACT_T, block, per_slot, per_contract, per_group, days_held, first_bad)
+        kind,
+        qty,
+        arg("is_call", np.bool_),
+        arg("strike", np.float64),
+        t_prev,
+        arg("t_now", np.float64),
+        arg("underlying_prev", np.float64),
+        arg("vol_prev", np.float64),
+        arg("rate_prev", np.float64),
+        np.asarray(records.slots.multiplier, dtype=float),
+        col_of_slot,
+        group_of_slot.astype(np.int64),
+        table,
+        dense,
+        use_dense,
+        _SAME_CONTRACT_T,
+        block,
+        per_slot,
+        per_contract,
+        per_group,
+        days_held,
+        first_bad,
+    )
     for which, message, argument, expected in (
-            (0, "non-finite sensitivity for a held VIX product", "sensitivity",
-             "finite dF/dVIX for every held VX future or VIX option"),
-            (1, "no Black-76 delta for a held VIX option", "records",
-             "t_prev > 0, vol_prev > 0 and finite inputs for held options")):
+        (
+            0,
+            "non-finite sensitivity for a held VIX product",
+            "sensitivity",
+            "finite dF/dVIX for every held VX future or VIX option",
+        ),
+        (
+            1,
+            "no Black-76 delta for a held VIX option",
+            "records",
+            "t_prev > 0, vol_prev > 0 and finite inputs for held options",
+        ),
+    ):
         bad = first_bad[:, which]
         if (bad >= 0).any():
             where = tuple(int(w) for w in np.unravel_index(int(bad[bad >= 0].min()), shape))
             raise InputError(f"{message} at (day, path, slot) = {where}", argument=argument, expected=expected)
-    return EffectiveVega(groups=groups, per_slot=per_slot, per_group=per_group, per_contract=per_contract,
-                         days_held=days_held if cols.size else None, days_held_slots=tuple(int(c) for c in cols))
+    return EffectiveVega(
+        groups=groups,
+        per_slot=per_slot,
+        per_group=per_group,
+        per_contract=per_contract,
+        days_held=days_held if cols.size else None,
+        days_held_slots=tuple(int(c) for c in cols),
+    )
 
 
 _prange: Any

@@ -125,8 +125,9 @@ class HedgeCost:
         elif term in TERMS:
             usd = self.pnl_usd[TERMS.index(term)]
         else:
-            raise InputError(f"unknown hedge-cost term {term!r}", argument="term",
-                             expected=f"one of {TERMS + ('total',)}")
+            raise InputError(
+                f"unknown hedge-cost term {term!r}", argument="term", expected=f"one of {TERMS + ('total',)}"
+            )
         return usd * (-_BP / self.basis_usd[:, :, None])
 
     def decomposition_error_bp(self) -> float:
@@ -185,8 +186,14 @@ class HedgeCost:
         for j, layer in enumerate(names):
             cols[f"effective_vega_{layer}"] = self.effective_vega[:, path, j]
         vs = against_core_daily(self)
-        for k in ("core_vega", "layers_effective_vega", "hedge_ratio", "core_vol_pnl", "layers_move_pnl",
-                  "hedge_error"):
+        for k in (
+            "core_vega",
+            "layers_effective_vega",
+            "hedge_ratio",
+            "core_vol_pnl",
+            "layers_move_pnl",
+            "hedge_error",
+        ):
             cols[k if k.startswith("hedge_") else f"hedge_{k}"] = vs[k][:, path]
         cols["hedge_dvix"] = self.dvix[:, path]
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
@@ -204,10 +211,14 @@ def month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, n
 def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_days: int, n_paths: int) -> np.ndarray:
     if basis not in BASES:
         raise InputError(f"unknown capital basis {basis!r}", argument="basis", expected=f"one of {sorted(BASES)}")
-    if not (isinstance(initial_capital, (int, float, np.floating, np.integer)) and math.isfinite(initial_capital)
-            and initial_capital > 0):
-        raise InputError(f"capital {initial_capital!r}", argument="capital",
-                         expected="a positive finite capital basis in dollars")
+    if not (
+        isinstance(initial_capital, (int, float, np.floating, np.integer))
+        and math.isfinite(initial_capital)
+        and initial_capital > 0
+    ):
+        raise InputError(
+            f"capital {initial_capital!r}", argument="capital", expected="a positive finite capital basis in dollars"
+        )
     if basis == "initial":
         return np.full((n_days, n_paths), float(initial_capital))
     if nav_prev is None:
@@ -216,14 +227,25 @@ def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_da
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
         d, p = (int(i) for i in np.argwhere(bad)[0])
-        raise InputError(f"NAV {arr[d, p]!r} at (day, path) = ({d}, {p})", argument="nav_prev",
-                         expected="a positive NAV on every day (a NAV basis is undefined once the book is wiped out)")
+        raise InputError(
+            f"NAV {arr[d, p]!r} at (day, path) = ({d}, {p})",
+            argument="nav_prev",
+            expected="a positive NAV on every day (a NAV basis is undefined once the book is wiped out)",
+        )
     return np.array(arr)
 
 
-def hedge_cost(attribution: Attribution, effective_vega: np.ndarray, *, dates: pd.DatetimeIndex, vix: np.ndarray,
-               capital: float, basis: str = "initial", nav_prev: np.ndarray | None = None,
-               instruments: Mapping[str, str] | None = None) -> HedgeCost:
+def hedge_cost(
+    attribution: Attribution,
+    effective_vega: np.ndarray,
+    *,
+    dates: pd.DatetimeIndex,
+    vix: np.ndarray,
+    capital: float,
+    basis: str = "initial",
+    nav_prev: np.ndarray | None = None,
+    instruments: Mapping[str, str] | None = None,
+) -> HedgeCost:
     """The daily hedge cost and its decomposition from an attribution (module docstring).
 
     Parameters
@@ -252,26 +274,36 @@ def hedge_cost(attribution: Attribution, effective_vega: np.ndarray, *, dates: p
     n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
     dates = pd.DatetimeIndex(dates)
     if len(dates) != n_days or not dates.is_monotonic_increasing or not dates.is_unique:
-        raise InputError(f"{len(dates)} dates for {n_days} days", argument="dates",
-                         expected=f"{n_days} sorted unique trading days")
+        raise InputError(
+            f"{len(dates)} dates for {n_days} days", argument="dates", expected=f"{n_days} sorted unique trading days"
+        )
     layer_idx = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
     if not layer_idx:
-        raise InputError("the run holds no hedge layer: there is no hedge to cost", argument="rules.layers",
-                         expected="at least one hedge layer (the core alone has no hedge cost)")
+        raise InputError(
+            "the run holds no hedge layer: there is no hedge to cost",
+            argument="rules.layers",
+            expected="at least one hedge layer (the core alone has no hedge cost)",
+        )
     layers = tuple(attribution.groups[i] for i in layer_idx)
     b = _basis(basis, capital, nav_prev, n_days, n_paths)
     v = np.asarray(vix, dtype=float)
     v = v[:, None] if v.ndim == 1 else v
     if v.shape not in ((n_days, 1), (n_days, n_paths)) or not np.isfinite(v).all():
-        raise InputError(f"shape {np.shape(vix)} or non-finite values", argument="vix",
-                         expected=f"finite spot VIX of shape ({n_days},) or ({n_days}, {n_paths})")
+        raise InputError(
+            f"shape {np.shape(vix)} or non-finite values",
+            argument="vix",
+            expected=f"finite spot VIX of shape ({n_days},) or ({n_days}, {n_paths})",
+        )
     dvix = np.zeros((n_days, n_paths))
     dvix[1:] = np.broadcast_to(v[1:] - v[:-1], (n_days - 1, n_paths))
     ev = np.asarray(effective_vega, dtype=float)
     n_ev = n_groups - 1 if attribution.groups[-1] == NON_LAYER_GROUPS[1] else n_groups
     if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
-        raise InputError(f"shape {ev.shape} or non-finite values", argument="effective_vega",
-                         expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_ev)}")
+        raise InputError(
+            f"shape {ev.shape} or non-finite values",
+            argument="effective_vega",
+            expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_ev)}",
+        )
     if layer_idx == list(range(layer_idx[0], layer_idx[-1] + 1)):
         sel: slice | list[int] = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views, not copies
     else:
@@ -307,10 +339,22 @@ def hedge_cost(attribution: Attribution, effective_vega: np.ndarray, *, dates: p
     labels = {layer: "unknown" for layer in layers}
     if instruments is not None:
         labels.update({k: str(v) for k, v in instruments.items() if k in labels})
-    return HedgeCost(layers=layers, instruments=labels, dates=dates, basis=basis, basis_usd=b,
-                     initial_capital=float(capital), pnl_usd=pnl, total_usd=total, effective_vega=ev, dvix=dvix,
-                     core_vega=np.asarray(core_vega, dtype=float), core_vol_pnl=np.asarray(core_vol, dtype=float),
-                     core_total_usd=np.asarray(core_total, dtype=float), other_usd=np.asarray(other_usd, dtype=float))
+    return HedgeCost(
+        layers=layers,
+        instruments=labels,
+        dates=dates,
+        basis=basis,
+        basis_usd=b,
+        initial_capital=float(capital),
+        pnl_usd=pnl,
+        total_usd=total,
+        effective_vega=ev,
+        dvix=dvix,
+        core_vega=np.asarray(core_vega, dtype=float),
+        core_vol_pnl=np.asarray(core_vol, dtype=float),
+        core_total_usd=np.asarray(core_total, dtype=float),
+        other_usd=np.asarray(other_usd, dtype=float),
+    )
 
 
 # ====================================================================== against the core
@@ -325,9 +369,14 @@ def against_core_daily(hc: HedgeCost) -> dict[str, np.ndarray]:
     cv = np.abs(hc.core_vega)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(cv > 0, ev / np.where(cv > 0, cv, 1.0), np.nan)
-    return {"core_vega": hc.core_vega, "layers_effective_vega": ev, "hedge_ratio": ratio,
-            "core_vol_pnl": hc.core_vol_pnl, "layers_move_pnl": layers_move,
-            "hedge_error": hc.core_vol_pnl + layers_move}
+    return {
+        "core_vega": hc.core_vega,
+        "layers_effective_vega": ev,
+        "hedge_ratio": ratio,
+        "core_vol_pnl": hc.core_vol_pnl,
+        "layers_move_pnl": layers_move,
+        "hedge_error": hc.core_vol_pnl + layers_move,
+    }
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> float:
@@ -359,7 +408,7 @@ def rolling_corr(x: np.ndarray, y: np.ndarray, window: int = CORR_WINDOW) -> np.
     tol = 1e-12 * np.maximum(sxx, 1e-300)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where((vx > tol) & (vy > 1e-12 * np.maximum(syy, 1e-300)), cov / np.sqrt(vx * vy), np.nan)
-    out[window - 1:] = np.clip(r, -1.0, 1.0)
+    out[window - 1 :] = np.clip(r, -1.0, 1.0)
     return out
 
 
@@ -377,8 +426,9 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
         "unit": "hedge ratio: layers' effective vega ($/VIX pt) / |core vega| ($/vol pt); P&L in bp of the basis",
         "days_core_has_vega": int(ok.sum()),
         # the mean of daily ratios is dominated by days the core is nearly flat: ratio of means instead
-        "hedge_ratio_of_means": _nan_none(d["layers_effective_vega"][ok, path].mean()
-                                          / np.abs(hc.core_vega[ok, path]).mean() if ok.any() else np.nan),
+        "hedge_ratio_of_means": _nan_none(
+            d["layers_effective_vega"][ok, path].mean() / np.abs(hc.core_vega[ok, path]).mean() if ok.any() else np.nan
+        ),
         "hedge_ratio_median": _nan_none(np.median(ratio[ok]) if ok.any() else np.nan),
         "hedge_ratio_p10_p90": [_nan_none(np.quantile(ratio[ok], q)) if ok.any() else None for q in (0.1, 0.9)],
         "core_vega_mean_usd_per_vol_pt": float(hc.core_vega[:, path].mean()),
@@ -388,8 +438,9 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
         "hedge_error_daily_sd_bp": _nan_none(np.std(err_bp, ddof=1) if len(err_bp) > 1 else np.nan),
         "core_vol_pnl_daily_sd_bp": _nan_none(np.std(core_bp, ddof=1) if len(core_bp) > 1 else np.nan),
         "correlation_layers_move_vs_core_vol": _nan_none(_corr(lay_bp, core_bp)),
-        f"rolling_{CORR_WINDOW}d_correlation_median": _nan_none(np.nanmedian(roll) if np.isfinite(roll).any()
-                                                                else np.nan),
+        f"rolling_{CORR_WINDOW}d_correlation_median": _nan_none(
+            np.nanmedian(roll) if np.isfinite(roll).any() else np.nan
+        ),
     }
     if labels is not None and len(labels.columns):
         per: dict = {}
@@ -438,11 +489,13 @@ def what_it_buys(hc: HedgeCost) -> dict:
     n_m = mc.shape[0]
 
     def stats(m: np.ndarray, daily: np.ndarray) -> dict:
-        return {"monthly_vol_pct": float(np.mean(np.std(m, axis=0, ddof=1))) if n_m > 1 else None,
-                "worst_month_pct": float(np.mean(m.min(axis=0))),
-                "es95_monthly_pct": float(np.mean(expected_shortfall(m))),
-                "max_drawdown_pct": float(np.mean(_max_drawdown_pct(daily, cap))),
-                "mean_month_pct": float(np.mean(m.mean(axis=0)))}
+        return {
+            "monthly_vol_pct": float(np.mean(np.std(m, axis=0, ddof=1))) if n_m > 1 else None,
+            "worst_month_pct": float(np.mean(m.min(axis=0))),
+            "es95_monthly_pct": float(np.mean(expected_shortfall(m))),
+            "max_drawdown_pct": float(np.mean(_max_drawdown_pct(daily, cap))),
+            "mean_month_pct": float(np.mean(m.mean(axis=0))),
+        }
 
     a, b = stats(mc, core), stats(mh, hedged)
     cost_m = float(hc.path_sums_bp()[1].sum(axis=-1).mean() / hc.n_months)
@@ -450,9 +503,12 @@ def what_it_buys(hc: HedgeCost) -> dict:
     es_red = b["es95_monthly_pct"] - a["es95_monthly_pct"]
     out: dict = {
         "unit": "% of the initial capital; monthly = calendar-month sums; mean over paths",
-        "n_months": int(n_m), "n_paths": hc.n_paths,
-        "core_alone": a, "core_plus_layers": b,
-        "max_drawdown_reduction_pp": dd_red, "es95_reduction_pp": es_red,
+        "n_months": int(n_m),
+        "n_paths": hc.n_paths,
+        "core_alone": a,
+        "core_plus_layers": b,
+        "max_drawdown_reduction_pp": dd_red,
+        "es95_reduction_pp": es_red,
         "hedge_cost_bp_per_month": cost_m,
         "cost_bp_per_month_per_pp_drawdown_reduction": cost_m / dd_red if dd_red > 0 else None,
         "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_red if es_red > 0 else None,
@@ -463,16 +519,18 @@ def what_it_buys(hc: HedgeCost) -> dict:
     core_m = mc[:, 0] * 100.0
     idx = np.flatnonzero(full)
     worst = idx[np.argsort(core_m[idx])[:N_WORST]]
-    out["core_worst_months"] = [{"month": str(months[i]), "core_bp": float(core_m[i]), "layers_bp": float(lay_m[i])}
-                                for i in worst]
+    out["core_worst_months"] = [
+        {"month": str(months[i]), "core_bp": float(core_m[i]), "layers_bp": float(lay_m[i])} for i in worst
+    ]
     out["layers_bp_in_core_worst_months_total"] = float(lay_m[worst].sum()) if worst.size else None
     out["core_bp_in_core_worst_months_total"] = float(core_m[worst].sum()) if worst.size else None
     return out
 
 
 # ====================================================================== intervals
-def block_bootstrap_mean(x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED,
-                         level: float = 0.95) -> tuple[float, float, float]:
+def block_bootstrap_mean(
+    x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95
+) -> tuple[float, float, float]:
     """Mean and a percentile interval from a circular moving-block bootstrap of a monthly series.
 
     Blocks of ``block`` consecutive months (wrapping around) are drawn with replacement until
@@ -497,8 +555,9 @@ def block_bootstrap_mean(x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: in
     return m, float(lo), float(hi)
 
 
-def cluster_bootstrap_mean(values: np.ndarray, clusters: np.ndarray, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED,
-                           level: float = 0.95) -> tuple[float, float, float]:
+def cluster_bootstrap_mean(
+    values: np.ndarray, clusters: np.ndarray, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95
+) -> tuple[float, float, float]:
     """Mean over days and a percentile interval resampling whole clusters (months) with replacement.
 
     ``mean_b = sum of the drawn months' sums / sum of their day counts``: within-month dependence
@@ -521,8 +580,9 @@ def cluster_bootstrap_mean(values: np.ndarray, clusters: np.ndarray, *, n_boot: 
     return m, float(lo), float(hi)
 
 
-def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.8, min_days: int = 15,
-                    path: int = 0) -> dict:
+def seed_claim_test(
+    hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.8, min_days: int = 15, path: int = 0
+) -> dict:
     """The seed's 18-35 bp/month claim on the hedge cost of all layers, with a 95% interval.
 
     Observations: the run's full months (>= ``min_days`` trading days) whose contango share
@@ -538,17 +598,27 @@ def seed_claim_test(hc: HedgeCost, contango: pd.Series, *, threshold: float = 0.
     full = counts >= min_days
     total = sums[-1, :, path, -1]
     lo_c, hi_c = SEED_CLAIM_BP_PER_MONTH
-    out: dict = {"claim_bp_per_month": [lo_c, hi_c],
-                 "definition": (f"months with >= {min_days} trading days and >= {threshold:.0%} of them with front VX "
-                                "> VIX; hedge cost of all layers, bp of the " + hc.basis_label + " per month"),
-                 "interval": f"95% circular moving-block bootstrap by month (block {BLOCK_MONTHS}, {N_BOOT} resamples, "
-                             f"seed {BOOT_SEED})"}
-    for name, mask in (("contango_heavy", covered & full & (share.fillna(0).to_numpy() >= threshold)),
-                       ("other_months", covered & full & (share.fillna(1).to_numpy() < threshold)),
-                       ("all_months", full)):
+    out: dict = {
+        "claim_bp_per_month": [lo_c, hi_c],
+        "definition": (
+            f"months with >= {min_days} trading days and >= {threshold:.0%} of them with front VX "
+            "> VIX; hedge cost of all layers, bp of the " + hc.basis_label + " per month"
+        ),
+        "interval": f"95% circular moving-block bootstrap by month (block {BLOCK_MONTHS}, {N_BOOT} resamples, "
+        f"seed {BOOT_SEED})",
+    }
+    for name, mask in (
+        ("contango_heavy", covered & full & (share.fillna(0).to_numpy() >= threshold)),
+        ("other_months", covered & full & (share.fillna(1).to_numpy() < threshold)),
+        ("all_months", full),
+    ):
         m, lo, hi = block_bootstrap_mean(total[mask])
-        out[name] = {"n_months": int(mask.sum()), "mean": _nan_none(m), "ci95": [_nan_none(lo), _nan_none(hi)],
-                     "median": _nan_none(np.median(total[mask]) if mask.any() else np.nan)}
+        out[name] = {
+            "n_months": int(mask.sum()),
+            "mean": _nan_none(m),
+            "ci95": [_nan_none(lo), _nan_none(hi)],
+            "median": _nan_none(np.median(total[mask]) if mask.any() else np.nan),
+        }
     ch = out["contango_heavy"]
     lo, hi = ch["ci95"]
     if lo is None or hi is None:
@@ -576,8 +646,18 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
     :data:`MIN_REGIME_MONTHS` months or :data:`MIN_REGIME_DAYS` days are marked ``small_sample``.
     Undefined labels are the row "n/a"; a label with no day has no row.
     """
-    cols = ["n_days", "n_months", "share_of_days", "mean_daily_bp", "ci95_lo_daily_bp", "ci95_hi_daily_bp",
-            "bp_per_month_equiv", "ci95_lo_month_equiv", "ci95_hi_month_equiv", "small_sample"]
+    cols = [
+        "n_days",
+        "n_months",
+        "share_of_days",
+        "mean_daily_bp",
+        "ci95_lo_daily_bp",
+        "ci95_hi_daily_bp",
+        "bp_per_month_equiv",
+        "ci95_lo_month_equiv",
+        "ci95_hi_month_equiv",
+        "small_sample",
+    ]
     if labels.shape[1] == 0 or len(daily_bp) == 0:
         return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
     x = daily_bp.to_numpy(dtype=float)
@@ -616,10 +696,19 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
         nm = int((c_m[:, k] > 0).sum())
         mean = float(x[mask[:, k]].mean())
         b = boot[:, k][np.isfinite(boot[:, k])]
-        lo, hi = (np.quantile(b, [0.025, 0.975]) if nm >= 2 and b.size else (np.nan, np.nan))
-        rows[key] = [n, nm, n / len(x), mean, float(lo), float(hi), mean * TRADING_DAYS_PER_MONTH,
-                     float(lo) * TRADING_DAYS_PER_MONTH, float(hi) * TRADING_DAYS_PER_MONTH,
-                     nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS]
+        lo, hi = np.quantile(b, [0.025, 0.975]) if nm >= 2 and b.size else (np.nan, np.nan)
+        rows[key] = [
+            n,
+            nm,
+            n / len(x),
+            mean,
+            float(lo),
+            float(hi),
+            mean * TRADING_DAYS_PER_MONTH,
+            float(lo) * TRADING_DAYS_PER_MONTH,
+            float(hi) * TRADING_DAYS_PER_MONTH,
+            nm < MIN_REGIME_MONTHS or n < MIN_REGIME_DAYS,
+        ]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
     frame.index = pd.MultiIndex.from_tuples(frame.index, names=["regime", "label"])
     return frame
@@ -635,8 +724,13 @@ def monthly_table(hc: HedgeCost, contango: pd.Series | None = None) -> pd.DataFr
     rows: dict[str, object] = {
         "month": np.repeat(np.asarray(months.astype(str)), len(names)),
         "layer": np.tile(names, len(months)),
-        "instrument": np.tile([hc.instruments.get(n, "all") if n != "all" else
-                               "+".join(sorted(set(hc.instruments.values()))) for n in names], len(months)),
+        "instrument": np.tile(
+            [
+                hc.instruments.get(n, "all") if n != "all" else "+".join(sorted(set(hc.instruments.values())))
+                for n in names
+            ],
+            len(months),
+        ),
         "n_days": np.repeat(counts, len(names)),
         "basis": hc.basis_label,
     }
@@ -659,16 +753,20 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
     usd = -hc.total_usd.sum(axis=0).mean(axis=0)
     return {
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
-        "basis": hc.basis_label, "basis_key": hc.basis,
+        "basis": hc.basis_label,
+        "basis_key": hc.basis,
         "unit": "bp of the basis per month (run total / calendar months spanned)",
-        "n_months": n_m, "n_paths": hc.n_paths, "instruments": dict(hc.instruments),
+        "n_months": n_m,
+        "n_paths": hc.n_paths,
+        "instruments": dict(hc.instruments),
         "total_bp_per_month": float(total.sum() / n_m),
         "total_usd": float(usd.sum()),
         "split_bp_per_month": {t: float(per_term[j].sum() / n_m) for j, t in enumerate(TERMS)},
         "per_layer_bp_per_month": {layer: float(total[i] / n_m) for i, layer in enumerate(hc.layers)},
         "per_layer_usd": {layer: float(usd[i]) for i, layer in enumerate(hc.layers)},
-        "per_layer_split_bp_per_month": {layer: {t: float(per_term[j, i] / n_m) for j, t in enumerate(TERMS)}
-                                         for i, layer in enumerate(hc.layers)},
+        "per_layer_split_bp_per_month": {
+            layer: {t: float(per_term[j, i] / n_m) for j, t in enumerate(TERMS)} for i, layer in enumerate(hc.layers)
+        },
         "decomposition_max_error_bp": hc.decomposition_error_bp(),
     }
 

@@ -48,18 +48,23 @@ def _series(values: ArrayLike | pd.Series, name: str, index: pd.DatetimeIndex | 
     if isinstance(values, pd.Series):
         s = values.astype(np.float64)
         if index is not None and not s.index.equals(index):
-            raise InputError("index differs from the other inputs'", argument=name,
-                             expected="the same trading-day index as the other inputs")
+            raise InputError(
+                "index differs from the other inputs'",
+                argument=name,
+                expected="the same trading-day index as the other inputs",
+            )
     else:
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim != 1:
             raise InputError(f"shape {arr.shape}", argument=name, expected="a 1-d series")
         if index is None:
-            raise InputError("a bare array without dates", argument=name,
-                             expected="a pandas Series with a DatetimeIndex")
+            raise InputError(
+                "a bare array without dates", argument=name, expected="a pandas Series with a DatetimeIndex"
+            )
         if len(arr) != len(index):
-            raise InputError(f"{len(arr)} values for {len(index)} dates", argument=name,
-                             expected=f"{len(index)} values")
+            raise InputError(
+                f"{len(arr)} values for {len(index)} dates", argument=name, expected=f"{len(index)} values"
+            )
         s = pd.Series(arr, index=index)
     if not isinstance(s.index, pd.DatetimeIndex):
         raise InputError("index is not a DatetimeIndex", argument=name, expected="a Series indexed by dates")
@@ -71,8 +76,11 @@ def _series(values: ArrayLike | pd.Series, name: str, index: pd.DatetimeIndex | 
 
 def _require_length(n: int, need: int, argument: str, what: str) -> None:
     if n < need:
-        raise InputError(f"{what} needs at least {need} observations, got {n}", argument=argument,
-                         expected=f"a series of >= {need} trading days (or a shorter window)")
+        raise InputError(
+            f"{what} needs at least {need} observations, got {n}",
+            argument=argument,
+            expected=f"a series of >= {need} trading days (or a shorter window)",
+        )
 
 
 def _check_int(value: int, name: str, lo: int = 1) -> int:
@@ -86,8 +94,11 @@ def _no_gaps(s: pd.Series, name: str) -> None:
     bad = ~np.isfinite(s.to_numpy())
     if bad.any():
         first = s.index[int(np.flatnonzero(bad)[0])]
-        raise InputError(f"missing/non-finite value on {first.date()}", argument=name,
-                         expected="a value on every trading day (fill or cut the gap first)")
+        raise InputError(
+            f"missing/non-finite value on {first.date()}",
+            argument=name,
+            expected="a value on every trading day (fill or cut the gap first)",
+        )
 
 
 # ----------------------------------------------------------------- term structure
@@ -111,8 +122,11 @@ def front_second(settle: NDArray[np.float64], dte: NDArray, min_dte: int = 1) ->
     s = np.asarray(settle, dtype=np.float64)
     d = np.asarray(dte)
     if s.ndim != 2 or d.shape != s.shape:
-        raise InputError(f"shapes {s.shape} and {d.shape}", argument="settle",
-                         expected="settle and dte of the same shape (n_days, n_contracts)")
+        raise InputError(
+            f"shapes {s.shape} and {d.shape}",
+            argument="settle",
+            expected="settle and dte of the same shape (n_days, n_contracts)",
+        )
     ok = np.isfinite(s) & (d >= min_dte)
     rank = np.cumsum(ok, axis=1)
     rows = np.arange(s.shape[0])
@@ -125,8 +139,9 @@ def front_second(settle: NDArray[np.float64], dte: NDArray, min_dte: int = 1) ->
     return out[0], out[1]
 
 
-def term_structure(vix: pd.Series, vx_front: ArrayLike | pd.Series,
-                   vx_second: ArrayLike | pd.Series | None = None) -> pd.DataFrame:
+def term_structure(
+    vix: pd.Series, vx_front: ArrayLike | pd.Series, vx_second: ArrayLike | pd.Series | None = None
+) -> pd.DataFrame:
     """Contango/backwardation labels of the VIX futures curve.
 
     ``front_state`` compares the front VX settle with the VIX close (``"contango"`` if
@@ -153,8 +168,10 @@ def term_structure(vix: pd.Series, vx_front: ArrayLike | pd.Series,
 
     basis = f - v
     slope = sec - f
-    return pd.DataFrame({"front_basis": basis, "curve_slope": slope,
-                         "front_state": state(basis), "curve_state": state(slope)}, index=v.index)
+    return pd.DataFrame(
+        {"front_basis": basis, "curve_slope": slope, "front_state": state(basis), "curve_state": state(slope)},
+        index=v.index,
+    )
 
 
 # ----------------------------------------------------------------------- momentum
@@ -206,8 +223,9 @@ def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> p
     cross[ok & prev_ok & (sign > 0) & (prev_sign <= 0)] = 1
     cross[ok & prev_ok & (sign < 0) & (prev_sign >= 0)] = -1
     mask = np.arange(len(s)) < warm
-    return pd.DataFrame({"macd": line.mask(mask), "signal": sig.mask(mask), "hist": h,
-                         "state": state, "cross": cross}, index=s.index)
+    return pd.DataFrame(
+        {"macd": line.mask(mask), "signal": sig.mask(mask), "hist": h, "state": state, "cross": cross}, index=s.index
+    )
 
 
 def rsi(close: pd.Series, period: int = 14) -> pd.Series:
@@ -297,17 +315,27 @@ def breadth_divergence(spx_close: pd.Series, ad_line: pd.Series, lookback: int =
     _require_length(len(s), lookback, "spx_close", f"a {lookback}-day breadth divergence")
     spx_hi, spx_lo = _at_rolling_high(s, lookback), _at_rolling_low(s, lookback)
     ad_hi, ad_lo = _at_rolling_high(ad, lookback), _at_rolling_low(ad, lookback)
-    ok = (np.arange(len(s)) >= lookback - 1) & ad.rolling(lookback).max().notna().to_numpy() \
+    ok = (
+        (np.arange(len(s)) >= lookback - 1)
+        & ad.rolling(lookback).max().notna().to_numpy()
         & s.rolling(lookback).max().notna().to_numpy()
+    )
     lab = np.where(ok, "none", NA).astype(object)
     lab[ok & spx_hi & ~ad_hi] = "bearish"
     lab[ok & spx_lo & ~ad_lo] = "bullish"
     return pd.Series(lab, index=s.index, name="breadth_divergence")
 
 
-def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
-            breadth_div: pd.Series | None = None, near_high: float = 0.03, high_window: int = 252,
-            lookback: int = 63, memory: int = 21) -> pd.Series:
+def topping(
+    spx_close: pd.Series,
+    *,
+    macd_frame: pd.DataFrame | None = None,
+    breadth_div: pd.Series | None = None,
+    near_high: float = 0.03,
+    high_window: int = 252,
+    lookback: int = 63,
+    memory: int = 21,
+) -> pd.Series:
     """A "topping" label: SPX near its high while momentum has rolled over and breadth or momentum diverges.
 
     Day t is ``"topping"`` when all of:
@@ -331,10 +359,16 @@ def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
     s = _series(spx_close, "spx_close")
     if macd_frame is None:
         macd_frame = macd(s)
-    if not isinstance(macd_frame, pd.DataFrame) or not {"macd", "state"} <= set(macd_frame.columns) \
-            or not macd_frame.index.equals(s.index):
-        raise InputError("not a macd() frame on spx_close's dates", argument="macd_frame",
-                         expected="the DataFrame returned by macd(spx_close)")
+    if (
+        not isinstance(macd_frame, pd.DataFrame)
+        or not {"macd", "state"} <= set(macd_frame.columns)
+        or not macd_frame.index.equals(s.index)
+    ):
+        raise InputError(
+            "not a macd() frame on spx_close's dates",
+            argument="macd_frame",
+            expected="the DataFrame returned by macd(spx_close)",
+        )
     _require_length(len(s), high_window, "spx_close", f"a {high_window}-day high")
     hi = s.rolling(high_window, min_periods=high_window).max()
     near = (s >= (1.0 - near_high) * hi).to_numpy()
@@ -345,8 +379,7 @@ def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
     div = _at_rolling_high(s, lookback) & (line < line_hi).to_numpy()
     if breadth_div is not None:
         if not breadth_div.index.equals(s.index):
-            raise InputError("index differs from spx_close's", argument="breadth_div",
-                             expected="the same trading days")
+            raise InputError("index differs from spx_close's", argument="breadth_div", expected="the same trading days")
         div |= (breadth_div == "bearish").to_numpy()
     recent = pd.Series(div, index=s.index).rolling(memory, min_periods=1).max().to_numpy() > 0
     lab = np.where(ok, "none", NA).astype(object)
@@ -355,8 +388,13 @@ def topping(spx_close: pd.Series, *, macd_frame: pd.DataFrame | None = None,
 
 
 # ------------------------------------------------------------------------- events
-def event_windows(dates: pd.DatetimeIndex, events: Mapping[str, ArrayLike], before: int = 1,
-                  after: int = 1, known: Mapping[str, tuple | None] | None = None) -> pd.DataFrame:
+def event_windows(
+    dates: pd.DatetimeIndex,
+    events: Mapping[str, ArrayLike],
+    before: int = 1,
+    after: int = 1,
+    known: Mapping[str, tuple | None] | None = None,
+) -> pd.DataFrame:
     """``"event"``/``"none"``/``"n/a"`` per kind (e.g. cpi, ppi, fomc) for days within ``[-before, +after]``
     trading days of an event (:func:`alvh.calendar.event_window_labels`; an event on a non-trading
     day counts from the next trading day). ``known`` maps a kind to its known span
@@ -372,9 +410,15 @@ def event_windows(dates: pd.DatetimeIndex, events: Mapping[str, ArrayLike], befo
     known = known or {}
     for kind, ev in events.items():
         span = known.get(kind, (None, None))
-        lab = event_window_labels(dates, pd.DatetimeIndex(ev), before, after,
-                                  known_from=None if span is None else span[0],
-                                  known_to=None if span is None else span[1], known=span is not None)
+        lab = event_window_labels(
+            dates,
+            pd.DatetimeIndex(ev),
+            before,
+            after,
+            known_from=None if span is None else span[0],
+            known_to=None if span is None else span[1],
+            known=span is not None,
+        )
         cols[f"event_{kind}"] = lab
         any_mask |= lab == "event"
         if span is not None:
@@ -384,11 +428,21 @@ def event_windows(dates: pd.DatetimeIndex, events: Mapping[str, ArrayLike], befo
 
 
 # ------------------------------------------------------------------------ combine
-def regime_labels(spx_close: pd.Series, *, vix: pd.Series | None = None, vx_front: pd.Series | None = None,
-                  vx_second: pd.Series | None = None, breadth: pd.DataFrame | None = None,
-                  events: Mapping[str, ArrayLike] | None = None, event_before: int = 1, event_after: int = 1,
-                  rsi_period: int = 14, macd_spans: tuple[int, int, int] = (12, 26, 9),
-                  divergence_lookback: int = 63, near_high: float = 0.03) -> pd.DataFrame:
+def regime_labels(
+    spx_close: pd.Series,
+    *,
+    vix: pd.Series | None = None,
+    vx_front: pd.Series | None = None,
+    vx_second: pd.Series | None = None,
+    breadth: pd.DataFrame | None = None,
+    events: Mapping[str, ArrayLike] | None = None,
+    event_before: int = 1,
+    event_after: int = 1,
+    rsi_period: int = 14,
+    macd_spans: tuple[int, int, int] = (12, 26, 9),
+    divergence_lookback: int = 63,
+    near_high: float = 0.03,
+) -> pd.DataFrame:
     """All regime labels per trading day, one column per regime family (strings, "n/a" where undefined).
 
     Columns: ``front_state``, ``curve_state`` (when ``vix`` and ``vx_front`` are given), ``macd_state``,
@@ -417,8 +471,7 @@ def regime_labels(spx_close: pd.Series, *, vix: pd.Series | None = None, vx_fron
         ad = advance_decline_line(breadth["advancing"], breadth["declining"])
         bdiv = breadth_divergence(s, ad, divergence_lookback)
         out["breadth_divergence"] = bdiv
-    out["topping"] = topping(s, macd_frame=m, breadth_div=bdiv, near_high=near_high,
-                             lookback=divergence_lookback)
+    out["topping"] = topping(s, macd_frame=m, breadth_div=bdiv, near_high=near_high, lookback=divergence_lookback)
     frame = pd.DataFrame(out, index=s.index)
     if events:
         frame = frame.join(event_windows(s.index, events, event_before, event_after))
@@ -446,8 +499,11 @@ def regime_table(values: pd.Series, labels: pd.DataFrame | pd.Series) -> pd.Data
     lab = labels.to_frame() if isinstance(labels, pd.Series) else labels
     missing_dates = v.index.difference(lab.index)
     if len(missing_dates):
-        raise InputError(f"no label on {len(missing_dates)} dates, first {missing_dates[0].date()}",
-                         argument="labels", expected="labels on every date of values")
+        raise InputError(
+            f"no label on {len(missing_dates)} dates, first {missing_dates[0].date()}",
+            argument="labels",
+            expected="labels on every date of values",
+        )
     lab = lab.reindex(v.index)
     has = v.notna()
     rows = []
@@ -455,18 +511,37 @@ def regime_table(values: pd.Series, labels: pd.DataFrame | pd.Series) -> pd.Data
         col = lab[regime].astype(object).where(lab[regime].notna(), NA)
         total = int(has.sum())
         for label, grp in v[has].groupby(col[has], sort=True):
-            rows.append({"regime": regime, "label": label, "mean": grp.mean(), "median": grp.median(),
-                         "sum": grp.sum(), "count": len(grp),
-                         "share_of_days": len(grp) / total if total else np.nan,
-                         "n_missing": int((~has & (col == label)).sum())})
+            rows.append(
+                {
+                    "regime": regime,
+                    "label": label,
+                    "mean": grp.mean(),
+                    "median": grp.median(),
+                    "sum": grp.sum(),
+                    "count": len(grp),
+                    "share_of_days": len(grp) / total if total else np.nan,
+                    "n_missing": int((~has & (col == label)).sum()),
+                }
+            )
         for label in sorted(set(col[~has]) - set(col[has])):
-            rows.append({"regime": regime, "label": label, "mean": np.nan, "median": np.nan, "sum": 0.0,
-                         "count": 0, "share_of_days": 0.0, "n_missing": int((~has & (col == label)).sum())})
+            rows.append(
+                {
+                    "regime": regime,
+                    "label": label,
+                    "mean": np.nan,
+                    "median": np.nan,
+                    "sum": 0.0,
+                    "count": 0,
+                    "share_of_days": 0.0,
+                    "n_missing": int((~has & (col == label)).sum()),
+                }
+            )
     return pd.DataFrame(rows).set_index(["regime", "label"]).sort_index()
 
 
-def contango_heavy_months(labels: pd.Series | pd.DataFrame, threshold: float = 0.8,
-                          column: str = "front_state") -> pd.DataFrame:
+def contango_heavy_months(
+    labels: pd.Series | pd.DataFrame, threshold: float = 0.8, column: str = "front_state"
+) -> pd.DataFrame:
     """Months in which at least ``threshold`` (80%) of the days with a label are in contango.
 
     The share is over days whose label is not "n/a" (front VX and VIX both present);

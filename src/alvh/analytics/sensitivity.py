@@ -44,9 +44,13 @@ __all__ = ["MIN_OBS", "ExpandingDfdvix", "expanding_dfdvix", "records_sensitivit
 _DAYS_PER_YEAR = DAYS_PER_YEAR
 
 
-def records_sensitivity(records: PositionRecords, *, estimate: ExpandingDfdvix | None = None,
-                        rows: np.ndarray | None = None,
-                        model: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+def records_sensitivity(
+    records: PositionRecords,
+    *,
+    estimate: ExpandingDfdvix | None = None,
+    rows: np.ndarray | None = None,
+    model: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
     """dF/dVIX of every held VIX product, shape ``(n_days, n_paths, n_slots)`` (0 elsewhere).
 
     The single function the analytics read dF/dVIX from. With ``estimate`` (real VX data) each
@@ -67,15 +71,21 @@ def records_sensitivity(records: PositionRecords, *, estimate: ExpandingDfdvix |
     idx = np.nonzero(held)
     dte = np.rint(np.asarray(records.t_prev, dtype=float)[idx] * _DAYS_PER_YEAR)
     if not np.isfinite(dte).all():
-        raise InputError("a held VIX product has no time to expiry", argument="records.t_prev",
-                         expected="finite years to expiry on every held VIX product")
+        raise InputError(
+            "a held VIX product has no time to expiry",
+            argument="records.t_prev",
+            expected="finite years to expiry on every held VIX product",
+        )
     dte = np.maximum(dte, 0.0)
     if estimate is None:
         out[idx] = np.asarray(fb(dte), dtype=float)
         return out
     r = np.asarray(rows if rows is not None else np.arange(kind.shape[0]), dtype=np.intp)
     if r.shape != (kind.shape[0],) or (r < 0).any() or (r >= len(estimate.dates)).any():
-        raise InputError(f"rows of shape {r.shape}", argument="rows",
-                         expected=f"{kind.shape[0]} row indices into the estimate's {len(estimate.dates)} days")
+        raise InputError(
+            f"rows of shape {r.shape}",
+            argument="rows",
+            expected=f"{kind.shape[0]} row indices into the estimate's {len(estimate.dates)} days",
+        )
     out[idx] = estimate.at(r[idx[0]], dte, fb)
     return out

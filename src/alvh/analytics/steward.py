@@ -57,14 +57,23 @@ def layer_irr(cash_flows: pd.DataFrame) -> pd.DataFrame:
     ``sign_changes``, ``paid`` and ``received`` (dollar totals).
     """
     if not isinstance(cash_flows, pd.DataFrame) or not isinstance(cash_flows.index, pd.DatetimeIndex):
-        raise InputError("not a DataFrame with a DatetimeIndex", argument="cash_flows",
-                         expected="dates x layers DataFrame of dollars")
+        raise InputError(
+            "not a DataFrame with a DatetimeIndex",
+            argument="cash_flows",
+            expected="dates x layers DataFrame of dollars",
+        )
     values = cash_flows.to_numpy(dtype=np.float64)
     res = irr(values, cash_flows.index)
-    return pd.DataFrame({"irr": res.rate, "reason": res.reason, "sign_changes": res.sign_changes,
-                         "paid": np.where(values < 0, values, 0.0).sum(axis=0),
-                         "received": np.where(values > 0, values, 0.0).sum(axis=0)},
-                        index=pd.Index([str(c) for c in cash_flows.columns], name="layer"))
+    return pd.DataFrame(
+        {
+            "irr": res.rate,
+            "reason": res.reason,
+            "sign_changes": res.sign_changes,
+            "paid": np.where(values < 0, values, 0.0).sum(axis=0),
+            "received": np.where(values > 0, values, 0.0).sum(axis=0),
+        },
+        index=pd.Index([str(c) for c in cash_flows.columns], name="layer"),
+    )
 
 
 # ---------------------------------------------------------------------------- VRP
@@ -79,13 +88,17 @@ def realized_variance(spx_close: pd.Series, window: int = 21) -> pd.Series:
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
         raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
     if len(s) <= window:
-        raise InputError(f"{len(s)} closes for a {window}-day window", argument="spx_close",
-                         expected=f"more than {window} closes")
+        raise InputError(
+            f"{len(s)} closes for a {window}-day window", argument="spx_close", expected=f"more than {window} closes"
+        )
     x = s.to_numpy()
     if not (np.isfinite(x) & (x > 0)).all():
         bad = s.index[int(np.flatnonzero(~(np.isfinite(x) & (x > 0)))[0])]
-        raise InputError(f"missing or non-positive close on {bad.date()}", argument="spx_close",
-                         expected="a positive close on every trading day")
+        raise InputError(
+            f"missing or non-positive close on {bad.date()}",
+            argument="spx_close",
+            expected="a positive close on every trading day",
+        )
     r = np.r_[np.nan, np.diff(np.log(x))]
     rv = pd.Series(r * r, index=s.index).rolling(window, min_periods=window).sum() * (TRADING_DAYS_PER_YEAR / window)
     return rv.rename(f"rv{window}")
@@ -106,8 +119,9 @@ def variance_risk_premium(vix: pd.Series, spx_close: pd.Series, window: int = 21
     return ((v / VOL_POINTS_PER_UNIT) ** 2 - rv).rename("vrp")
 
 
-def _ols(y: NDArray[np.float64], design: NDArray[np.float64], *,
-         hac_lags: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+def _ols(
+    y: NDArray[np.float64], design: NDArray[np.float64], *, hac_lags: int | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """OLS coefficients, standard errors and R^2: statsmodels' ``OLS(y, X).fit()`` in plain numpy.
 
     The same operations in the same order as statsmodels 0.14/0.15 (``method="pinv"``): the SVD
@@ -141,9 +155,17 @@ def _ols(y: NDArray[np.float64], design: NDArray[np.float64], *,
     return params, np.sqrt(np.diag(cov)), 1 - ssr / float(np.dot(centered, centered))
 
 
-def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: pd.Series, *,
-                       rv_window: int = 21, vrp_lag: int = 1, cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
-                       hac_maxlags: int | None = None, missing: Literal["raise", "drop"] = "raise") -> pd.DataFrame:
+def steward_regression(
+    layer_returns: pd.DataFrame,
+    spx_close: pd.Series,
+    vix: pd.Series,
+    *,
+    rv_window: int = 21,
+    vrp_lag: int = 1,
+    cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
+    hac_maxlags: int | None = None,
+    missing: Literal["raise", "drop"] = "raise",
+) -> pd.DataFrame:
     r"""Per-layer OLS: :math:`y_t = \alpha + \beta_{spx} r^{spx}_t + \beta_{vrp} VRP_{t-L} + \varepsilon_t`.
 
     Parameters
@@ -170,8 +192,9 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
     ``beta_vrp``, ``se_*`` and ``t_*`` for the three, ``r2``, ``nobs``, ``cov_type``.
     """
     if not isinstance(layer_returns, pd.DataFrame):
-        raise InputError(f"got {type(layer_returns).__name__}", argument="layer_returns",
-                         expected="a dates x layers DataFrame")
+        raise InputError(
+            f"got {type(layer_returns).__name__}", argument="layer_returns", expected="a dates x layers DataFrame"
+        )
     if cov_type not in ("nonrobust", "HAC"):
         raise InputError(f"got {cov_type!r}", argument="cov_type", expected="'nonrobust' or 'HAC'")
     if missing not in ("raise", "drop"):
@@ -180,8 +203,11 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
         raise InputError(f"got {vrp_lag!r}", argument="vrp_lag", expected="an integer >= 0")
     s = _dated(spx_close, "spx_close")
     if not layer_returns.index.equals(s.index):
-        raise InputError("index differs from spx_close's", argument="layer_returns",
-                         expected="the same trading days as spx_close and vix")
+        raise InputError(
+            "index differs from spx_close's",
+            argument="layer_returns",
+            expected="the same trading days as spx_close and vix",
+        )
     vrp = variance_risk_premium(vix, s, rv_window).shift(vrp_lag)
     spx_ret = s.pct_change()
     regs = pd.DataFrame({"spx_ret": spx_ret, "vrp": vrp})
@@ -189,8 +215,11 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
     first_usable = int(np.argmax(usable.to_numpy())) if usable.any() else len(s)
     gap = ~usable.iloc[first_usable:]
     if gap.any():
-        raise InputError(f"regressor missing on {gap.index[gap.to_numpy()][0].date()} after the warm-up",
-                         argument="spx_close", expected="SPX and VIX on every trading day")
+        raise InputError(
+            f"regressor missing on {gap.index[gap.to_numpy()][0].date()} after the warm-up",
+            argument="spx_close",
+            expected="SPX and VIX on every trading day",
+        )
     rows = []
     for layer in layer_returns.columns:
         y = layer_returns[layer].astype(np.float64).iloc[first_usable:]
@@ -198,17 +227,26 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
         bad = ~np.isfinite(y.to_numpy())
         if bad.any():
             if missing == "raise":
-                raise InputError(f"layer {layer!r} has no return on {y.index[bad][0].date()}",
-                                 argument="layer_returns", expected="a return every day, or missing='drop'")
+                raise InputError(
+                    f"layer {layer!r} has no return on {y.index[bad][0].date()}",
+                    argument="layer_returns",
+                    expected="a return every day, or missing='drop'",
+                )
             y, x = y[~bad], x[~bad]
         n = len(y)
         if n > 3 and np.ptp(y.to_numpy()) == 0.0:
             # a constant series (a layer never held) has no variance to explain: R^2 would be 0/0
-            raise InputError(f"layer {layer!r} has a constant return ({float(y.iloc[0])!r}) on every used day",
-                             argument="layer_returns", expected="a return series that varies (drop unheld layers)")
+            raise InputError(
+                f"layer {layer!r} has a constant return ({float(y.iloc[0])!r}) on every used day",
+                argument="layer_returns",
+                expected="a return series that varies (drop unheld layers)",
+            )
         if n <= 3:
-            raise InputError(f"layer {layer!r} has {n} usable days", argument="layer_returns",
-                             expected="more than 3 days after the realized-variance warm-up")
+            raise InputError(
+                f"layer {layer!r} has {n} usable days",
+                argument="layer_returns",
+                expected="more than 3 days after the realized-variance warm-up",
+            )
         xc = x.to_numpy()
         design = np.column_stack([np.ones(xc.shape[0]), xc])  # statsmodels' add_constant(has_constant="add")
         lags = None
@@ -216,10 +254,24 @@ def steward_regression(layer_returns: pd.DataFrame, spx_close: pd.Series, vix: p
             lags = hac_maxlags if hac_maxlags is not None else int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
         p, se, r2 = _ols(y.to_numpy(), design, hac_lags=lags)
         t = p / se
-        rows.append({"layer": str(layer), "alpha": p[0], "alpha_annual": p[0] * TRADING_DAYS_PER_YEAR,
-                     "beta_spx": p[1], "beta_vrp": p[2], "se_alpha": se[0], "se_spx": se[1], "se_vrp": se[2],
-                     "t_alpha": t[0], "t_spx": t[1], "t_vrp": t[2], "r2": r2, "nobs": n,
-                     "cov_type": cov_type})
+        rows.append(
+            {
+                "layer": str(layer),
+                "alpha": p[0],
+                "alpha_annual": p[0] * TRADING_DAYS_PER_YEAR,
+                "beta_spx": p[1],
+                "beta_vrp": p[2],
+                "se_alpha": se[0],
+                "se_spx": se[1],
+                "se_vrp": se[2],
+                "t_alpha": t[0],
+                "t_spx": t[1],
+                "t_vrp": t[2],
+                "r2": r2,
+                "nobs": n,
+                "cov_type": cov_type,
+            }
+        )
     return pd.DataFrame(rows).set_index("layer")
 
 
@@ -269,10 +321,12 @@ class BreakEvenResult:
 def _condor_value(spot, strikes, t, vols, rate, div):
     lp, sp, sc, lc = strikes
     vlp, vsp, vsc, vlc = vols
-    return (bsm_price(spot, lp, t, vlp, rate, div, False, validate=False)
-            - bsm_price(spot, sp, t, vsp, rate, div, False, validate=False)
-            - bsm_price(spot, sc, t, vsc, rate, div, True, validate=False)
-            + bsm_price(spot, lc, t, vlc, rate, div, True, validate=False))
+    return (
+        bsm_price(spot, lp, t, vlp, rate, div, False, validate=False)
+        - bsm_price(spot, sp, t, vsp, rate, div, False, validate=False)
+        - bsm_price(spot, sc, t, vsc, rate, div, True, validate=False)
+        + bsm_price(spot, lc, t, vlc, rate, div, True, validate=False)
+    )
 
 
 def _spot_grid(lp: NDArray, lc: NDArray) -> NDArray:
@@ -327,8 +381,9 @@ def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: 
     return x
 
 
-def profit_zone(pnl: Callable[[NDArray], NDArray], grid: NDArray, *, refine: bool = True, max_iter: int = 200
-                ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+def profit_zone(
+    pnl: Callable[[NDArray], NDArray], grid: NDArray, *, refine: bool = True, max_iter: int = 200
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     r"""Lower and upper roots of ``pnl(S)`` around its maximum, vectorized over cases.
 
     ``pnl`` maps spots of the cases' shape (or with a trailing grid axis) to P&L; ``grid`` is
@@ -393,11 +448,22 @@ def profit_zone(pnl: Callable[[NDArray], NDArray], grid: NDArray, *, refine: boo
     return lower, upper, peak_s, peak_f
 
 
-def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_call: ArrayLike,
-                         long_call: ArrayLike, t_remaining: ArrayLike, iv: ArrayLike | Sequence[ArrayLike],
-                         iv_shift: ArrayLike = 0.0, rate: ArrayLike = 0.0, div: ArrayLike = 0.0,
-                         credit: ArrayLike | None = None, spot_entry: ArrayLike | None = None,
-                         t_entry: ArrayLike | None = None, max_iter: int = 200) -> BreakEvenResult:
+def break_even_expansion(
+    *,
+    long_put: ArrayLike,
+    short_put: ArrayLike,
+    short_call: ArrayLike,
+    long_call: ArrayLike,
+    t_remaining: ArrayLike,
+    iv: ArrayLike | Sequence[ArrayLike],
+    iv_shift: ArrayLike = 0.0,
+    rate: ArrayLike = 0.0,
+    div: ArrayLike = 0.0,
+    credit: ArrayLike | None = None,
+    spot_entry: ArrayLike | None = None,
+    t_entry: ArrayLike | None = None,
+    max_iter: int = 200,
+) -> BreakEvenResult:
     r"""Break-even points of the core short iron condor, at the current mark and at expiry.
 
     The position (strikes and entry credit ``C``, index points per condor) is fixed. At a horizon
@@ -446,8 +512,9 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
     strikes = [np.asarray(k, dtype=np.float64) for k in (long_put, short_put, short_call, long_call)]
     lp, sp, sc, lc = strikes
     if not (np.all(lp > 0) and np.all(lp < sp) and np.all(sp <= sc) and np.all(sc < lc)):
-        raise InputError("strikes not ordered", argument="short_put",
-                         expected="0 < long_put < short_put <= short_call < long_call")
+        raise InputError(
+            "strikes not ordered", argument="short_put", expected="0 < long_put < short_put <= short_call < long_call"
+        )
     t_rem = np.asarray(t_remaining, dtype=np.float64)
     if not np.all(np.isfinite(t_rem) & (t_rem >= 0)):
         raise InputError("negative or non-finite", argument="t_remaining", expected="years >= 0")
@@ -464,15 +531,25 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
             raise InputError("iv + iv_shift not positive", argument="iv_shift", expected="iv + iv_shift > 0")
     if credit is None:
         if spot_entry is None or t_entry is None:
-            raise InputError("neither credit nor (spot_entry, t_entry) given", argument="credit",
-                             expected="the entry credit, or spot_entry and t_entry to price it")
+            raise InputError(
+                "neither credit nor (spot_entry, t_entry) given",
+                argument="credit",
+                expected="the entry credit, or spot_entry and t_entry to price it",
+            )
         cr = -_condor_value(np.asarray(spot_entry, float), strikes, np.asarray(t_entry, float), base, rate, div)
     else:
         cr = np.asarray(credit, dtype=np.float64)
     if not np.all(np.isfinite(cr) & (cr > 0)):
         raise InputError("credit not positive", argument="credit", expected="a positive credit (points)")
-    shape = np.broadcast_shapes(cr.shape, t_rem.shape, shift.shape, *(k.shape for k in strikes),
-                                *(b.shape for b in base), np.shape(rate), np.shape(div))
+    shape = np.broadcast_shapes(
+        cr.shape,
+        t_rem.shape,
+        shift.shape,
+        *(k.shape for k in strikes),
+        *(b.shape for b in base),
+        np.shape(rate),
+        np.shape(div),
+    )
     bc = lambda a: np.broadcast_to(np.asarray(a, dtype=np.float64), shape)  # noqa: E731
     k_b = [bc(k) for k in strikes]
     v_b = [bc(v) for v in vols]
@@ -480,20 +557,36 @@ def break_even_expansion(*, long_put: ArrayLike, short_put: ArrayLike, short_cal
 
     def pnl_at(t: NDArray) -> Callable[[NDArray], NDArray]:
         def pnl(spot: NDArray) -> NDArray:
-            ax = (lambda a: a[..., None]) if spot.ndim > len(shape) else (lambda a: a)  # noqa: E731
+            ax = (lambda a: a[..., None]) if spot.ndim > len(shape) else (lambda a: a)
             return ax(cr_b) + _condor_value(spot, [ax(k) for k in k_b], ax(t), [ax(v) for v in v_b], ax(r_b), ax(q_b))
+
         return pnl
 
     lower, upper, peak_s, peak_f = profit_zone(pnl_at(t_b), _spot_grid(k_b[0], k_b[3]), max_iter=max_iter)
     # at expiry the P&L is piecewise linear with kinks at the strikes: those knots bracket it exactly
-    e_lo, e_hi, e_peak_s, e_peak_f = profit_zone(pnl_at(np.zeros(shape)), _knot_grid(k_b), refine=False,
-                                                 max_iter=max_iter)
+    e_lo, e_hi, e_peak_s, e_peak_f = profit_zone(
+        pnl_at(np.zeros(shape)), _knot_grid(k_b), refine=False, max_iter=max_iter
+    )
     at_expiry = t_b == 0  # the current mark is the expiry payoff: its knots give the exact answer
     lower, upper = np.where(at_expiry, e_lo, lower), np.where(at_expiry, e_hi, upper)
     peak_s, peak_f = np.where(at_expiry, e_peak_s, peak_s), np.where(at_expiry, e_peak_f, peak_f)
-    reason = np.where(~(peak_f > 0), "P&L <= 0 at every spot: no profit zone",
-                      np.where(np.isinf(lower) | np.isinf(upper),
-                               "P&L > 0 however far the spot moves on one side (credit above that wing's loss)",
-                               ""))
-    return BreakEvenResult(lower=lower, upper=upper, width=upper - lower, peak_spot=peak_s, peak_pnl=peak_f,
-                           credit=cr_b.copy(), expiry_lower=e_lo, expiry_upper=e_hi, reason=reason.astype(str))
+    reason = np.where(
+        ~(peak_f > 0),
+        "P&L <= 0 at every spot: no profit zone",
+        np.where(
+            np.isinf(lower) | np.isinf(upper),
+            "P&L > 0 however far the spot moves on one side (credit above that wing's loss)",
+            "",
+        ),
+    )
+    return BreakEvenResult(
+        lower=lower,
+        upper=upper,
+        width=upper - lower,
+        peak_spot=peak_s,
+        peak_pnl=peak_f,
+        credit=cr_b.copy(),
+        expiry_lower=e_lo,
+        expiry_upper=e_hi,
+        reason=reason.astype(str),
+    )

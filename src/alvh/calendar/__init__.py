@@ -46,7 +46,7 @@ __all__ = [
     "vx_final_settlement_rule",
 ]
 
-from alvh.calendar.events import (  # noqa: E402
+from alvh.calendar.events import (
     EventCalendar,
     event_window_labels,
     event_window_mask,

@@ -82,21 +82,34 @@ class EventCalendar:
         union would then claim knowledge of the gap.
         """
         if other.kind != self.kind:
-            raise InputError(f"cannot merge {other.kind!r} into {self.kind!r}", argument="other",
-                             expected=f"an EventCalendar of kind {self.kind!r}")
-        spans = [(a, b) for a, b in ((self.known_from, self.known_to), (other.known_from, other.known_to))
-                 if a is not None and b is not None]
+            raise InputError(
+                f"cannot merge {other.kind!r} into {self.kind!r}",
+                argument="other",
+                expected=f"an EventCalendar of kind {self.kind!r}",
+            )
+        spans = [
+            (a, b)
+            for a, b in ((self.known_from, self.known_to), (other.known_from, other.known_to))
+            if a is not None and b is not None
+        ]
         if len(spans) == 2:
             (a0, a1), (b0, b1) = sorted(spans)
             if b0 > a1 + dt.timedelta(days=1):
-                raise InputError(f"spans {a0}..{a1} and {b0}..{b1} leave a gap", argument="other",
-                                 expected="a calendar whose known span touches or overlaps this one")
+                raise InputError(
+                    f"spans {a0}..{a1} and {b0}..{b1} leave a gap",
+                    argument="other",
+                    expected="a calendar whose known span touches or overlaps this one",
+                )
         known_from = min((s[0] for s in spans), default=None)
         known_to = max((s[1] for s in spans), default=None)
         dates = self.dates.union(other.dates).sort_values()
-        return EventCalendar(kind=self.kind, dates=pd.DatetimeIndex(dates, name="date"),
-                             provenance=f"{self.provenance} + {other.provenance}",
-                             known_from=known_from, known_to=known_to)
+        return EventCalendar(
+            kind=self.kind,
+            dates=pd.DatetimeIndex(dates, name="date"),
+            provenance=f"{self.provenance} + {other.provenance}",
+            known_from=known_from,
+            known_to=known_to,
+        )
 
 
 def _read_header(lines: list[str]) -> dict[str, list[str]]:
@@ -136,8 +149,7 @@ def load_event_calendar(kind: EventKind) -> EventCalendar:
     docs/calendars.md.
     """
     if kind not in _RESOURCE_FILES:
-        raise InputError(f"unknown event kind {kind!r}", argument="kind",
-                         expected="one of 'fomc', 'cpi', 'ppi'")
+        raise InputError(f"unknown event kind {kind!r}", argument="kind", expected="one of 'fomc', 'cpi', 'ppi'")
     name = _RESOURCE_FILES[kind]
     text = resources.files("alvh").joinpath("resources", name).read_text(encoding="utf-8")
     label = f"alvh/resources/{name}"
@@ -152,8 +164,9 @@ def _parse_calendar_text(text: str, *, label: str, kind: str) -> EventCalendar:
     body = lines[n_header:]
     if not body or body[0].split(",") != _COLUMNS:
         raise DataError("bad header", file=label, row=n_header + 1, expected=",".join(_COLUMNS))
-    days = _strict_dates([row.split(",", 1)[0] for row in body[1:]], file=label,
-                         first_line=n_header + 2, column="date", iso_only=True)
+    days = _strict_dates(
+        [row.split(",", 1)[0] for row in body[1:]], file=label, first_line=n_header + 2, column="date", iso_only=True
+    )
     publisher = meta.get("publisher", ["?"])[0]
     source = meta.get("source", ["?"])[0]
     verified = meta.get("last_verified", ["?"])[0]
@@ -161,10 +174,13 @@ def _parse_calendar_text(text: str, *, label: str, kind: str) -> EventCalendar:
     provenance = f"{publisher}, {source} (last verified {verified})"
     if not days.size:
         provenance += "; no dates shipped: " + " ".join(notes)
-    return EventCalendar(kind=kind, dates=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"),
-                         provenance=provenance,
-                         known_from=_opt_date(meta.get("known_from", [""])[0]),
-                         known_to=_opt_date(meta.get("known_to", [""])[0]))
+    return EventCalendar(
+        kind=kind,
+        dates=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"),
+        provenance=provenance,
+        known_from=_opt_date(meta.get("known_from", [""])[0]),
+        known_to=_opt_date(meta.get("known_to", [""])[0]),
+    )
 
 
 #: Date layouts an event file may use (one per file): ISO, compact YYYYMMDD and US M/D/YYYY (the FOMC
@@ -183,16 +199,29 @@ def _layout(values: list[str], *, file: str, first_line: int, column: str) -> tu
         if pat.fullmatch(first):
             return pat, fmt, shown
     i = next((k for k, v in enumerate(values) if v.strip()), 0)
-    raise DataError(f"{first!r} is not a date", file=file, row=first_line + i, column=column,
-                    expected="dates as YYYY-MM-DD, YYYYMMDD or M/D/YYYY")
+    raise DataError(
+        f"{first!r} is not a date",
+        file=file,
+        row=first_line + i,
+        column=column,
+        expected="dates as YYYY-MM-DD, YYYYMMDD or M/D/YYYY",
+    )
 
 
-def _strict_dates(values: list[str], *, file: str, first_line: int, column: str,
-                  iso_only: bool = False, same_day_ok: list[bool] | None = None) -> np.ndarray:
+def _strict_dates(
+    values: list[str],
+    *,
+    file: str,
+    first_line: int,
+    column: str,
+    iso_only: bool = False,
+    same_day_ok: list[bool] | None = None,
+) -> np.ndarray:
     """Parse dates in one layout (ISO, YYYYMMDD or M/D/YYYY); reject blanks, bad dates, unsorted, duplicates."""
     out = np.empty(len(values), dtype="datetime64[D]")
-    pat, fmt, shown = DATE_LAYOUTS[0] if iso_only or not values else _layout(
-        values, file=file, first_line=first_line, column=column)
+    pat, fmt, shown = (
+        DATE_LAYOUTS[0] if iso_only or not values else _layout(values, file=file, first_line=first_line, column=column)
+    )
     expected = f"a date {shown} (one layout per file)"
     for i, raw in enumerate(values):
         text = raw.strip()
@@ -204,19 +233,30 @@ def _strict_dates(values: list[str], *, file: str, first_line: int, column: str,
         try:
             out[i] = np.datetime64(dt.datetime.strptime(text, fmt).date(), "D")
         except ValueError:
-            raise DataError(f"{raw!r} is not a calendar date", file=file, row=line, column=column,
-                            expected=expected) from None
+            raise DataError(
+                f"{raw!r} is not a calendar date", file=file, row=line, column=column, expected=expected
+            ) from None
         if i and out[i] == out[i - 1] and not (same_day_ok is not None and same_day_ok[i]):
-            raise DataError(f"duplicate date {text}", file=file, row=line, column=column,
-                            expected="each date once")
+            raise DataError(f"duplicate date {text}", file=file, row=line, column=column, expected="each date once")
         if i and out[i] < out[i - 1]:
-            raise DataError(f"date {text} is before the previous row's {out[i - 1]}", file=file, row=line,
-                            column=column, expected="dates in ascending order")
+            raise DataError(
+                f"date {text} is before the previous row's {out[i - 1]}",
+                file=file,
+                row=line,
+                column=column,
+                expected="dates in ascending order",
+            )
     return out
 
 
-def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
-                     known_from: dt.date | None = None, known_to: dt.date | None = None) -> EventCalendar:
+def read_event_dates(
+    path: str | Path,
+    kind: str,
+    *,
+    column: str = "date",
+    known_from: dt.date | None = None,
+    known_to: dt.date | None = None,
+) -> EventCalendar:
     """Read a user-supplied event-date CSV strictly.
 
     Parameters
@@ -248,14 +288,19 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
-                        expected="a UTF-8 CSV file") from None
+        raise DataError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p, expected="a UTF-8 CSV file"
+        ) from None
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _CONTROL_RE.search(line)
         if m:
-            raise DataError(f"line holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}",
-                            file=p, row=i + 1, expected="printable text (no terminal escapes or NUL)")
+            raise DataError(
+                f"line holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}",
+                file=p,
+                row=i + 1,
+                expected="printable text (no terminal escapes or NUL)",
+            )
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
@@ -264,37 +309,55 @@ def read_event_dates(path: str | Path, kind: str, *, column: str = "date",
     rows = list(csv.reader(lines[skip:]))
     header = [h.strip() for h in rows[0]]
     if column not in header:
-        raise DataError(f"no column {column!r} in header {header}", file=p, row=skip + 1, column=column,
-                        expected=f"a header containing {column!r}")
+        raise DataError(
+            f"no column {column!r} in header {header}",
+            file=p,
+            row=skip + 1,
+            column=column,
+            expected=f"a header containing {column!r}",
+        )
     if len(rows) == 1:
         raise DataError("no data rows", file=p, row=skip + 2, column=column, expected="at least one date")
     j = header.index(column)
     for i, row in enumerate(rows[1:]):
         if len(row) != len(header):
-            raise DataError(f"{len(row)} fields, header has {len(header)}", file=p, row=skip + 2 + i,
-                            expected=f"{len(header)} comma-separated fields")
+            raise DataError(
+                f"{len(row)} fields, header has {len(header)}",
+                file=p,
+                row=skip + 2 + i,
+                expected=f"{len(header)} comma-separated fields",
+            )
     body = rows[1:]
     # several events on one day (the FOMC actions file lists a statement and minutes on 1994-02-04) are
     # distinct rows: allowed and collapsed; a row repeated as a whole is still a duplicate
     distinct = [i > 0 and body[i] != body[i - 1] for i in range(len(body))]
-    days = _strict_dates([row[j] for row in body], file=str(p), first_line=skip + 2, column=column,
-                         same_day_ok=distinct)
+    days = _strict_dates(
+        [row[j] for row in body], file=str(p), first_line=skip + 2, column=column, same_day_ok=distinct
+    )
     days = np.unique(days)
     first, last = days[0].astype(dt.date), days[-1].astype(dt.date)
     span_from = first if known_from is None else known_from
     span_to = last if known_to is None else known_to
     if span_from > first:
-        raise InputError(f"{span_from} is after the file's first date {first}", argument="known_from",
-                         expected=f"a date <= {first}")
+        raise InputError(
+            f"{span_from} is after the file's first date {first}", argument="known_from", expected=f"a date <= {first}"
+        )
     if span_to < last:
-        raise InputError(f"{span_to} is before the file's last date {last}", argument="known_to",
-                         expected=f"a date >= {last}")
-    return EventCalendar(kind=kind, dates=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"),
-                         provenance=f"user file {p}", known_from=span_from, known_to=span_to)
+        raise InputError(
+            f"{span_to} is before the file's last date {last}", argument="known_to", expected=f"a date >= {last}"
+        )
+    return EventCalendar(
+        kind=kind,
+        dates=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"),
+        provenance=f"user file {p}",
+        known_from=span_from,
+        known_to=span_to,
+    )
 
 
-def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray,
-                      before: int, after: int) -> np.ndarray:
+def event_window_mask(
+    trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray, before: int, after: int
+) -> np.ndarray:
     """Boolean mask of trading days within ``[-before, +after]`` trading days of an event.
 
     Parameters
@@ -320,8 +383,7 @@ def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: 
     if days.ndim != 1:
         raise InputError(f"shape {days.shape}", argument="trading_days", expected="a 1-d array")
     if days.size > 1 and not np.all(days[1:] > days[:-1]):
-        raise InputError("not strictly increasing", argument="trading_days",
-                         expected="sorted unique trading days")
+        raise InputError("not strictly increasing", argument="trading_days", expected="sorted unique trading days")
     ev = np.asarray(event_dates, dtype="datetime64[D]").ravel()
     if np.isnat(ev).any():
         raise InputError("contains NaT", argument="event_dates", expected="dates")
@@ -343,9 +405,16 @@ def event_window_mask(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: 
 UNKNOWN_LABEL: Final[str] = "n/a"
 
 
-def event_window_labels(trading_days: pd.DatetimeIndex | np.ndarray, event_dates: pd.DatetimeIndex | np.ndarray,
-                        before: int, after: int, *, known_from: dt.date | None = None,
-                        known_to: dt.date | None = None, known: bool = True) -> np.ndarray:
+def event_window_labels(
+    trading_days: pd.DatetimeIndex | np.ndarray,
+    event_dates: pd.DatetimeIndex | np.ndarray,
+    before: int,
+    after: int,
+    *,
+    known_from: dt.date | None = None,
+    known_to: dt.date | None = None,
+    known: bool = True,
+) -> np.ndarray:
     """``"event"``, ``"none"`` or ``"n/a"`` per trading day.
 
     ``"event"`` within ``[-before, +after]`` trading days of an event (:func:`event_window_mask`);

@@ -48,8 +48,7 @@ def _check_year_month(year: object, month: object) -> tuple[int, int]:
         raise InputError(f"got {month!r}", argument="month", expected="an integer month 1..12")
     y, m = int(year), int(month)
     if not MIN_RULE_YEAR <= y <= MAX_RULE_YEAR:
-        raise InputError(f"year {y} out of range", argument="year",
-                         expected=f"{MIN_RULE_YEAR}..{MAX_RULE_YEAR}")
+        raise InputError(f"year {y} out of range", argument="year", expected=f"{MIN_RULE_YEAR}..{MAX_RULE_YEAR}")
     if not 1 <= m <= 12:
         raise InputError(f"month {m} out of range", argument="month", expected="1..12")
     return y, m
@@ -148,8 +147,9 @@ def vx_contract_code(year: int, month: int) -> str:
     """
     y, m = _check_year_month(year, month)
     if not 2000 <= y <= 2099:
-        raise InputError(f"year {y} has no two-digit VX code in alvh's convention", argument="year",
-                         expected="2000..2099")
+        raise InputError(
+            f"year {y} has no two-digit VX code in alvh's convention", argument="year", expected="2000..2099"
+        )
     return f"{MONTH_CODES[m - 1]}{y % 100:02d}"
 
 
@@ -165,12 +165,14 @@ def parse_vx_contract(code: str) -> tuple[int, int]:
         Anything else (e.g. ``"K4"``, ``"A04"``, ``"k04"``, ``"VXK04"``).
     """
     if not isinstance(code, str):
-        raise InputError(f"got {type(code).__name__}", argument="code",
-                         expected="a VX contract code such as 'K04'")
+        raise InputError(f"got {type(code).__name__}", argument="code", expected="a VX contract code such as 'K04'")
     m = _CODE_RE.fullmatch(code)
     if m is None:
-        raise InputError(f"{code!r} is not a VX contract code", argument="code",
-                         expected="a month letter F G H J K M N Q U V X Z and a two-digit year, e.g. 'K04'")
+        raise InputError(
+            f"{code!r} is not a VX contract code",
+            argument="code",
+            expected="a month letter F G H J K M N Q U V X Z and a two-digit year, e.g. 'K04'",
+        )
     return 2000 + int(m.group(2)), MONTH_CODES.index(m.group(1)) + 1
 
 
@@ -191,33 +193,48 @@ def vx_contract_for_expiry(expiry: object) -> str:
         y, m = divmod(mi, 12)
         if 2000 <= y <= 2099 and vx_final_settlement(y, m + 1) == day:
             return vx_contract_code(y, m + 1)
-    raise InputError(f"{day} is not the final settlement date of any monthly VX contract",
-                     argument="expiry", expected="a date produced by the VX final settlement rule")
+    raise InputError(
+        f"{day} is not the final settlement date of any monthly VX contract",
+        argument="expiry",
+        expected="a date produced by the VX final settlement rule",
+    )
 
 
-def _parse_expiry_value(expiry: object, *, file: str | Path | None, row: int | None,
-                        column: str) -> dt.date:
+def _parse_expiry_value(expiry: object, *, file: str | Path | None, row: int | None, column: str) -> dt.date:
     """Strictly parse one expiry cell: ISO ``YYYY-MM-DD`` text or a date object."""
     if isinstance(expiry, str):
         text = expiry.strip()
         if _ISO_RE.fullmatch(text) is None:
-            raise DataError(f"expiry {expiry!r} is not a date", file=file, row=row, column=column,
-                            expected="an ISO date YYYY-MM-DD")
+            raise DataError(
+                f"expiry {expiry!r} is not a date", file=file, row=row, column=column, expected="an ISO date YYYY-MM-DD"
+            )
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise DataError(f"expiry {expiry!r} is not a calendar date", file=file, row=row,
-                            column=column, expected="an ISO date YYYY-MM-DD") from None
+            raise DataError(
+                f"expiry {expiry!r} is not a calendar date",
+                file=file,
+                row=row,
+                column=column,
+                expected="an ISO date YYYY-MM-DD",
+            ) from None
     try:
         return _to_day(expiry, "expiry").astype(dt.date)
     except InputError as exc:
-        raise DataError(f"expiry {expiry!r} is not a date ({exc})",
-                        file=file, row=row, column=column, expected="a date") from None
+        raise DataError(
+            f"expiry {expiry!r} is not a date ({exc})", file=file, row=row, column=column, expected="a date"
+        ) from None
 
 
-def check_vx_expiry(code: str, expiry: object, *, file: str | Path | None = None,
-                    row: int | None = None, column: str = "expiry",
-                    contract_column: str = "contract") -> dt.date:
+def check_vx_expiry(
+    code: str,
+    expiry: object,
+    *,
+    file: str | Path | None = None,
+    row: int | None = None,
+    column: str = "expiry",
+    contract_column: str = "contract",
+) -> dt.date:
     """Check that ``expiry`` is the Cboe final settlement date of VX contract ``code``.
 
     Parameters
@@ -245,25 +262,40 @@ def check_vx_expiry(code: str, expiry: object, *, file: str | Path | None = None
     try:
         year, month = parse_vx_contract(code)
     except InputError:
-        raise DataError(f"{code!r} is not a VX contract code", file=file, row=row,
-                        column=contract_column,
-                        expected="a month letter F G H J K M N Q U V X Z and a two-digit year, e.g. 'K04'"
-                        ) from None
+        raise DataError(
+            f"{code!r} is not a VX contract code",
+            file=file,
+            row=row,
+            column=contract_column,
+            expected="a month letter F G H J K M N Q U V X Z and a two-digit year, e.g. 'K04'",
+        ) from None
     day = _parse_expiry_value(expiry, file=file, row=row, column=column)
     want = vx_final_settlement(year, month)
     if day != want:
-        why = (VX_SETTLEMENT_EXCEPTIONS[(year, month)][1] if (year, month) in VX_SETTLEMENT_EXCEPTIONS
-               else f"the Cboe rule: {VX_RULE_TEXT}")
-        raise DataError(f"expiry {day} does not match VX contract {code}", file=file, row=row,
-                        column=column, expected=f"{want.isoformat()} by {why}")
+        why = (
+            VX_SETTLEMENT_EXCEPTIONS[(year, month)][1]
+            if (year, month) in VX_SETTLEMENT_EXCEPTIONS
+            else f"the Cboe rule: {VX_RULE_TEXT}"
+        )
+        raise DataError(
+            f"expiry {day} does not match VX contract {code}",
+            file=file,
+            row=row,
+            column=column,
+            expected=f"{want.isoformat()} by {why}",
+        )
     return day
 
 
-def check_vx_expiries(codes: Sequence[str] | np.ndarray | pd.Series,
-                      expiries: Sequence[object] | np.ndarray | pd.Series, *,
-                      file: str | Path | None = None,
-                      rows: Sequence[int] | np.ndarray | None = None,
-                      column: str = "expiry", contract_column: str = "contract") -> np.ndarray:
+def check_vx_expiries(
+    codes: Sequence[str] | np.ndarray | pd.Series,
+    expiries: Sequence[object] | np.ndarray | pd.Series,
+    *,
+    file: str | Path | None = None,
+    rows: Sequence[int] | np.ndarray | None = None,
+    column: str = "expiry",
+    contract_column: str = "contract",
+) -> np.ndarray:
     """Vectorized :func:`check_vx_expiry` over many rows; raises at the first bad row.
 
     ``rows[i]`` is the file line of element ``i`` (default: ``i + 2``, i.e. a
@@ -273,8 +305,11 @@ def check_vx_expiries(codes: Sequence[str] | np.ndarray | pd.Series,
     code_arr = np.asarray(codes, dtype=object)
     exp_arr = np.asarray(expiries, dtype=object) if not isinstance(expiries, np.ndarray) else expiries
     if code_arr.shape != np.shape(exp_arr) or code_arr.ndim != 1:
-        raise InputError(f"codes has shape {code_arr.shape}, expiries {np.shape(exp_arr)}",
-                         argument="expiries", expected="two 1-d sequences of equal length")
+        raise InputError(
+            f"codes has shape {code_arr.shape}, expiries {np.shape(exp_arr)}",
+            argument="expiries",
+            expected="two 1-d sequences of equal length",
+        )
     n = code_arr.size
     row_arr = np.arange(2, n + 2) if rows is None else np.asarray(rows)
     if row_arr.shape != (n,):
@@ -286,9 +321,17 @@ def check_vx_expiries(codes: Sequence[str] | np.ndarray | pd.Series,
         key = (code_arr[i], exp_arr[i])
         j = pairs.get(key)
         if j is None:
-            out[i] = np.datetime64(check_vx_expiry(code_arr[i], exp_arr[i], file=file,
-                                                   row=int(row_arr[i]), column=column,
-                                                   contract_column=contract_column), "D")
+            out[i] = np.datetime64(
+                check_vx_expiry(
+                    code_arr[i],
+                    exp_arr[i],
+                    file=file,
+                    row=int(row_arr[i]),
+                    column=column,
+                    contract_column=contract_column,
+                ),
+                "D",
+            )
             pairs[key] = i
         else:
             out[i] = out[j]

@@ -38,8 +38,10 @@ _PMC_NAMES: Final[dict[str, str]] = {
 #: Evidence: Cboe's per-contract VX files (../shared/data/vix_futures) carry a
 #: session with volume and a settlement different from the previous day's.
 CFE_EXTRA_SESSIONS: Final[tuple[tuple[dt.date, str], ...]] = (
-    (dt.date(2015, 4, 3), "Good Friday 2015: CFE open (shortened session, US jobs report day); "
-                          "NYSE and Cboe Options closed"),
+    (
+        dt.date(2015, 4, 3),
+        "Good Friday 2015: CFE open (shortened session, US jobs report day); NYSE and Cboe Options closed",
+    ),
     (dt.date(2018, 12, 5), "National Day of Mourning (G. H. W. Bush): CFE open; NYSE and Cboe Options closed"),
     (dt.date(2025, 1, 9), "National Day of Mourning (J. Carter): CFE open; NYSE and Cboe Options closed"),
 )
@@ -52,8 +54,11 @@ MAX_YEAR: Final[int] = 2200
 
 def _check_exchange(exchange: str) -> str:
     if exchange not in _PMC_NAMES:
-        raise InputError(f"unknown exchange {exchange!r}", argument="exchange",
-                         expected="one of " + ", ".join(repr(k) for k in _PMC_NAMES))
+        raise InputError(
+            f"unknown exchange {exchange!r}",
+            argument="exchange",
+            expected="one of " + ", ".join(repr(k) for k in _PMC_NAMES),
+        )
     return exchange
 
 
@@ -105,11 +110,15 @@ def _to_day(value: object, argument: str) -> np.datetime64:
         try:
             ts = pd.Timestamp(dt.date.fromisoformat(value.strip()))
         except ValueError:
-            raise InputError(f"cannot parse {value!r} as a date", argument=argument,
-                             expected="an ISO date YYYY-MM-DD") from None
+            raise InputError(
+                f"cannot parse {value!r} as a date", argument=argument, expected="an ISO date YYYY-MM-DD"
+            ) from None
     else:
-        raise InputError(f"got {type(value).__name__}", argument=argument,
-                         expected="a date, pandas Timestamp, numpy datetime64 or ISO string")
+        raise InputError(
+            f"got {type(value).__name__}",
+            argument=argument,
+            expected="a date, pandas Timestamp, numpy datetime64 or ISO string",
+        )
     if pd.isna(ts):
         raise InputError("is NaT", argument=argument, expected="a date")
     return np.datetime64(ts.date(), "D")
@@ -128,8 +137,11 @@ def sessions_between(start: object, end: object, exchange: Exchange = "NYSE") ->
     y0 = int(str(lo)[:4])
     y1 = int(str(hi)[:4])
     if y0 < MIN_YEAR or y1 > MAX_YEAR:
-        raise InputError(f"span {lo}..{hi} is outside the supported years", argument="start",
-                         expected=f"dates within {MIN_YEAR}..{MAX_YEAR}")
+        raise InputError(
+            f"span {lo}..{hi} is outside the supported years",
+            argument="start",
+            expected=f"dates within {MIN_YEAR}..{MAX_YEAR}",
+        )
     days = _year_sessions(exchange, y0) if y0 == y1 else _span_sessions(exchange, y0, y1)
     i0 = int(np.searchsorted(days, lo, side="left"))
     i1 = int(np.searchsorted(days, hi, side="right"))
@@ -179,8 +191,9 @@ def is_session(day: object, exchange: Exchange = "NYSE") -> bool:
     d = _to_day(day, "day")
     year = int(str(d)[:4])
     if year < MIN_YEAR or year > MAX_YEAR:
-        raise InputError(f"{d} is outside the supported years", argument="day",
-                         expected=f"a date within {MIN_YEAR}..{MAX_YEAR}")
+        raise InputError(
+            f"{d} is outside the supported years", argument="day", expected=f"a date within {MIN_YEAR}..{MAX_YEAR}"
+        )
     days = _year_sessions(exchange, year)
     i = int(np.searchsorted(days, d))
     return bool(i < days.size and days[i] == d)
@@ -198,5 +211,4 @@ def previous_session(day: object, exchange: Exchange = "NYSE") -> dt.date:
         i = int(np.searchsorted(days, d, side="left"))
         if i > 0:
             return days[i - 1].astype(dt.date)
-    raise InputError(f"no session before {d}", argument="day",
-                     expected=f"a date after {MIN_YEAR}-01-10")
+    raise InputError(f"no session before {d}", argument="day", expected=f"a date after {MIN_YEAR}-01-10")

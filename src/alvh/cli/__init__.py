@@ -33,8 +33,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
 COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
-    "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, "
-                              "check it."),
+    "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, check it."),
     "market": ("alvh.cli.market", "SPX surface, VX curve and VIX-option vol: inspect, refit the VX model."),
     "rules": ("alvh.cli.rules", "Write and check rules files (TOML)."),
 }
@@ -53,8 +52,18 @@ _EXAMPLES = """Examples:
 
 
 #: Readable metavars for typer's type labels (``<str>`` -> TEXT, ``<list[Path]>`` -> PATH...).
-_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "int range": "INTEGER", "float range": "NUMBER",
-             "path": "PATH", "Path": "PATH", "file": "FILE", "directory": "DIR", "datetime": "DATE"}
+_METAVARS = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "float": "NUMBER",
+    "int range": "INTEGER",
+    "float range": "NUMBER",
+    "path": "PATH",
+    "Path": "PATH",
+    "file": "FILE",
+    "directory": "DIR",
+    "datetime": "DATE",
+}
 
 
 def _readable_type(param: Any, ctx: Any) -> str:
@@ -64,7 +73,7 @@ def _readable_type(param: Any, ctx: Any) -> str:
     inner = str(param.display_type(ctx)).strip("<>")
     many = inner.startswith("list[") and inner.endswith("]")
     if many:
-        inner = inner[len("list["):-1]
+        inner = inner[len("list[") : -1]
     text = f"[{inner}]" if "|" in inner else _METAVARS.get(inner, inner.upper())
     return text + ("..." if many or param.nargs != 1 else "")
 
@@ -179,8 +188,9 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an unexpected error."),
-    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     _state["debug"] = debug
 
@@ -230,7 +240,7 @@ def _usage_line(exc: Any, args: Sequence[str]) -> str:
             return f"error: {what}"
     usage = _one_line(ctx.get_usage())
     if usage.lower().startswith("usage:"):
-        usage = usage[len("usage:"):].strip()
+        usage = usage[len("usage:") :].strip()
     return f"error: {what}; usage: {usage}; see '{ctx.command_path} -h'"
 
 
@@ -262,7 +272,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader went away (``alvh --help | head -1``): no message, stop writing to stdout
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces a dead stream until exit
+            sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 141
@@ -300,8 +310,11 @@ def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
 
             traceback.print_exception(exc)
         text = _one_line(str(exc))
-        _say(f"error: {type(exc).__name__}" + (f": {text}" if text else "")
-             + ("" if debug else " (run 'alvh --debug ...' for a traceback)"))
+        _say(
+            f"error: {type(exc).__name__}"
+            + (f": {text}" if text else "")
+            + ("" if debug else " (run 'alvh --debug ...' for a traceback)")
+        )
         return 1
     except Exception:  # noqa: BLE001 - printing the error failed: still one line, still exit 1
         _say(f"error: {type(exc).__name__} (and printing its message failed)")

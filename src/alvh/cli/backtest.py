@@ -9,8 +9,15 @@ import typer
 from rich.console import Console
 
 #: Files written into --out (the order of the final "wrote" line).
-OUTPUTS: tuple[str, ...] = ("summary.json", "daily.parquet", "trades.csv", "events.csv", "rebalance.csv",
-                            "drag_monthly.csv", "regimes.csv")
+OUTPUTS: tuple[str, ...] = (
+    "summary.json",
+    "daily.parquet",
+    "trades.csv",
+    "events.csv",
+    "rebalance.csv",
+    "drag_monthly.csv",
+    "regimes.csv",
+)
 
 
 def _date(value: str | None) -> str | None:
@@ -27,22 +34,42 @@ def _date(value: str | None) -> str | None:
 
 
 def backtest(
-    rules: Path | None = typer.Option(None, "--rules", metavar="FILE", exists=True, dir_okay=False, readable=True,
-                                      help="Rules file (TOML, see 'alvh rules init'); default: the shipped 4/4/2 "
-                                           "rules."),
-    start: str | None = typer.Option(None, "--start", metavar="DATE", callback=_date,
-                                     help="First day (YYYY-MM-DD)."),
+    rules: Path | None = typer.Option(
+        None,
+        "--rules",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Rules file (TOML, see 'alvh rules init'); default: the shipped 4/4/2 rules.",
+    ),
+    start: str | None = typer.Option(None, "--start", metavar="DATE", callback=_date, help="First day (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", metavar="DATE", callback=_date, help="Last day (YYYY-MM-DD)."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False,
-                                         help="Data store folder (from 'alvh data import'); default: the embedded "
-                                              "default data (SPX/VIX 2014-2018, model VX curve)."),
-    vx_model: Path | None = typer.Option(None, "--vx-model", metavar="FILE", exists=True, dir_okay=False,
-                                         readable=True,
-                                         help="VX model parameters (JSON) written by 'alvh market fit-vx'; "
-                                              "default: the shipped fit."),
-    out: Path = typer.Option(..., "--out", metavar="DIR", file_okay=False,
-                             help="Output folder (created if missing): summary.json, daily.parquet, trades.csv, "
-                                  "events.csv, rebalance.csv, drag_monthly.csv, regimes.csv."),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        metavar="DIR",
+        file_okay=False,
+        help="Data store folder (from 'alvh data import'); default: the embedded "
+        "default data (SPX/VIX 2014-2018, model VX curve).",
+    ),
+    vx_model: Path | None = typer.Option(
+        None,
+        "--vx-model",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="VX model parameters (JSON) written by 'alvh market fit-vx'; default: the shipped fit.",
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        metavar="DIR",
+        file_okay=False,
+        help="Output folder (created if missing): summary.json, daily.parquet, trades.csv, "
+        "events.csv, rebalance.csv, drag_monthly.csv, regimes.csv.",
+    ),
 ) -> None:
     """Run the rules on market data, analyse the hedge, write the outputs.
 

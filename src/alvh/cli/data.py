@@ -27,7 +27,7 @@ from alvh.data.store import (
 app = typer.Typer(
     name="data",
     help="Market data: import files into the local store (DuckDB), show what is there, check it.\n\n"
-         "Example:\n\n\b\n  alvh data import vix VIX_History.csv\n  alvh data info",
+    "Example:\n\n\b\n  alvh data import vix VIX_History.csv\n  alvh data info",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -54,19 +54,28 @@ def _open(folder: Path, *, read_only: bool = False, lock_timeout: float = DEFAUL
 @app.command("import")
 def import_cmd(
     kind: str = typer.Argument(..., metavar="KIND", help="One of: " + ", ".join(KINDS) + "."),
-    paths: list[Path] = typer.Argument(..., metavar="FILE...",
-                                       help="Files to import (all validated before anything is written)."),
-    name: str | None = typer.Option(None, "--name", metavar="NAME",
-                                    help="Label for events (fomc/cpi/ppi/...) or a series name."),
-    on_conflict: Literal["error", "keep", "replace"] = typer.Option("error", "--on-conflict",
-                                    help="When a stored row differs: error (default, nothing written), "
-                                         "keep (stored values) or replace (new values); conflicts are always listed."),
-    percent: bool = typer.Option(False, "--percent",
-                                 help="rate only: the date,value file holds percent (5.0 = 5%); FRED T-bill "
-                                      "files (DTB3 ...) are recognised and converted without it."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="FILE...", help="Files to import (all validated before anything is written)."
+    ),
+    name: str | None = typer.Option(
+        None, "--name", metavar="NAME", help="Label for events (fomc/cpi/ppi/...) or a series name."
+    ),
+    on_conflict: Literal["error", "keep", "replace"] = typer.Option(
+        "error",
+        "--on-conflict",
+        help="When a stored row differs: error (default, nothing written), "
+        "keep (stored values) or replace (new values); conflicts are always listed.",
+    ),
+    percent: bool = typer.Option(
+        False,
+        "--percent",
+        help="rate only: the date,value file holds percent (5.0 = 5%); FRED T-bill "
+        "files (DTB3 ...) are recognised and converted without it.",
+    ),
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
-    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", metavar="SECONDS", min=0,
-                                      help=_LOCK_HELP),
+    lock_timeout: float = typer.Option(
+        DEFAULT_LOCK_TIMEOUT, "--lock-timeout", metavar="SECONDS", min=0, help=_LOCK_HELP
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
     """Validate and import KIND files into the store; importing the same file twice changes nothing.
@@ -85,17 +94,23 @@ def import_cmd(
         return
     out = Console()
     state = f"changed, import {report.import_id}" if report.changed else "unchanged (everything already stored)"
-    out.print(f"{kind}: {report.rows_in} row(s) read, {report.rows_new} new, {report.rows_same} already stored; "
-              f"store {state} ({folder / DB_NAME})", highlight=False, markup=False)
+    out.print(
+        f"{kind}: {report.rows_in} row(s) read, {report.rows_new} new, {report.rows_same} already stored; "
+        f"store {state} ({folder / DB_NAME})",
+        highlight=False,
+        markup=False,
+    )
     if report.conflicts:
         n_conf = len(report.conflicts)
-        out.print(f"{n_conf} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False,
-                  markup=False)
+        out.print(
+            f"{n_conf} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False, markup=False
+        )
         out.print(format_conflicts(report.conflicts), highlight=False, markup=False)
         if n_conf > CONFLICTS_SHOWN:
             path = write_conflicts_csv(report.conflicts, folder)
-            out.print(f"  ... and {n_conf - CONFLICTS_SHOWN} more; all {n_conf} in {path}", highlight=False,
-                      markup=False)
+            out.print(
+                f"  ... and {n_conf - CONFLICTS_SHOWN} more; all {n_conf} in {path}", highlight=False, markup=False
+            )
     for n in report.notes:
         out.print(f"  note: {n}", highlight=False, markup=False)
 
@@ -105,8 +120,11 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
         from alvh.data.market_data import MarketData
 
         md = MarketData.default()
-        return {"source": "embedded default (nothing imported; store "
-                          f"{folder / DB_NAME} does not exist)", "market_data": md.info(max_gap), "store": None}
+        return {
+            "source": f"embedded default (nothing imported; store {folder / DB_NAME} does not exist)",
+            "market_data": md.info(max_gap),
+            "store": None,
+        }
     with _open(folder, read_only=True) as store:
         summary = store.summary(max_gap)
         try:
@@ -114,15 +132,19 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
             problem = None
         except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
             info, problem = None, str(exc)
-    return {"source": f"store {folder / DB_NAME}", "store": summary, "market_data": info,
-            "market_data_error": problem}
+    return {"source": f"store {folder / DB_NAME}", "store": summary, "market_data": info, "market_data_error": problem}
 
 
 @app.command("info")
 def info_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
-    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N",
-                                help="Report runs of more than this many missing trading sessions."),
+    max_gap: int = typer.Option(
+        DEFAULT_MAX_GAP,
+        "--max-gap",
+        min=0,
+        metavar="N",
+        help="Report runs of more than this many missing trading sessions.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the same information as JSON."),
 ) -> None:
     """Spans, row counts, gaps and the VX contango share per year (embedded default if nothing imported).
@@ -148,8 +170,11 @@ def info_cmd(
         t.add_row(nm, str(r["first"]), str(r["last"]), str(r["rows"]))
     out.print(t)
     if md is not None:
-        out.print(f"aligned trading days (SPX and VIX): {md['span'][0]} .. {md['span'][1]}, "
-                  f"{md['trading_days']} days", highlight=False, markup=False)
+        out.print(
+            f"aligned trading days (SPX and VIX): {md['span'][0]} .. {md['span'][1]}, {md['trading_days']} days",
+            highlight=False,
+            markup=False,
+        )
         if isinstance(md["vx"], str):
             out.print(f"VX futures: {md['vx']}", highlight=False, markup=False)
         else:
@@ -167,15 +192,19 @@ def info_cmd(
     gaps = (store or md)["gaps"]
     out.print(f"gaps longer than {max_gap} sessions: {len(gaps)}", highlight=False, markup=False)
     for g in gaps:
-        out.print(f"  {g['series']}: {g['missing_sessions']} missing between {g['after']} and {g['before']}",
-                  highlight=False, markup=False)
+        out.print(
+            f"  {g['series']}: {g['missing_sessions']} missing between {g['after']} and {g['before']}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("check")
 def check_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
-    max_gap: int = typer.Option(DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N",
-                                help="Largest tolerated run of missing sessions."),
+    max_gap: int = typer.Option(
+        DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N", help="Largest tolerated run of missing sessions."
+    ),
     fail_on_gaps: bool = typer.Option(False, "--fail-on-gaps", help="Treat gaps longer than --max-gap as failures."),
     as_json: bool = typer.Option(False, "--json", help="Print failures and warnings as JSON."),
 ) -> None:
@@ -207,8 +236,11 @@ def check_cmd(
             out.print(f"FAIL {f}", highlight=False, markup=False)
         for w in result["warnings"]:
             out.print(f"warn {w}", highlight=False, markup=False)
-        out.print(f"{source}: {len(result['failures'])} failure(s), {len(result['warnings'])} warning(s)",
-                  highlight=False, markup=False)
+        out.print(
+            f"{source}: {len(result['failures'])} failure(s), {len(result['warnings'])} warning(s)",
+            highlight=False,
+            markup=False,
+        )
     if result["failures"]:
         # SystemExit, not typer.Exit: the root runs click with standalone_mode=False, where click turns
         # typer.Exit into a return value that alvh.cli.main does not propagate as the exit status.
@@ -234,9 +266,20 @@ def history_cmd(
         typer.echo(json.dumps(rows, indent=2))
         return
     header = ["id", "kind", "name", "rows_new", "rows_same", "replaced", "rows_now", "imported_utc", "files"]
-    body = [[str(r["id"]), r["kind"], r["name"] or "-", str(r["rows_new"]), str(r["rows_same"]),
-             str(r["rows_replaced"]), str(r["rows_now"]), r["imported_at"].replace(" ", "T"),
-             ", ".join(Path(f).name for f in r["files"])] for r in rows]
+    body = [
+        [
+            str(r["id"]),
+            r["kind"],
+            r["name"] or "-",
+            str(r["rows_new"]),
+            str(r["rows_same"]),
+            str(r["rows_replaced"]),
+            str(r["rows_now"]),
+            r["imported_at"].replace(" ", "T"),
+            ", ".join(Path(f).name for f in r["files"]),
+        ]
+        for r in rows
+    ]
     widths = [max(len(x) for x in col) for col in zip(header, *body, strict=False)]
     typer.echo(f"imports in {folder / DB_NAME} (oldest first; `alvh data remove ID` undoes one)")
     for line in [header, *body]:
@@ -249,8 +292,9 @@ def history_cmd(
 def remove_cmd(
     import_id: int = typer.Argument(..., metavar="ID", help="The import's id (see `alvh data history`)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP),
-    lock_timeout: float = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, metavar="SECONDS",
-                                       help=_LOCK_HELP),
+    lock_timeout: float = typer.Option(
+        DEFAULT_LOCK_TIMEOUT, "--lock-timeout", min=0, metavar="SECONDS", help=_LOCK_HELP
+    ),
 ) -> None:
     """Undo one import: delete exactly the rows it wrote and restore the rows it replaced.
 
@@ -267,5 +311,7 @@ def remove_cmd(
         res = store.remove(import_id)
     r = known.get(import_id)
     what = f"{r['kind']} from {', '.join(Path(f).name for f in r['files'])}" if r else ""
-    typer.echo(f"removed import {import_id} ({what}): {res['removed']} row(s) deleted, {res['restored']} row(s) "
-               f"it had replaced restored")
+    typer.echo(
+        f"removed import {import_id} ({what}): {res['removed']} row(s) deleted, {res['restored']} row(s) "
+        f"it had replaced restored"
+    )

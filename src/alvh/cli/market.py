@@ -15,9 +15,14 @@ import typer
 from alvh.errors import InputError
 from alvh.pricing.units import DAYS_PER_YEAR
 
-app = typer.Typer(name="market", help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.\n\n"
-                  "Example:\n\n\b\n  alvh market vx --date 2020-03-16",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="market",
+    help="SPX surface, VX curve and VIX-option vol: inspect, refit the VX model.\n\n"
+    "Example:\n\n\b\n  alvh market vx --date 2020-03-16",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 _DATA_DIR_HELP = "Store folder (default: $ALVH_DATA_DIR, else the user data home)."
 _TENORS = (9, 30, 60, 93, 184, 365)
@@ -37,8 +42,11 @@ def _market_day(date: str, data_dir: Path | None) -> tuple[Any, int]:
         raise InputError(f"{date!r} is not a date", argument="--date", expected="YYYY-MM-DD") from None
     md = MarketData.from_store(data_dir)
     if day not in md.dates:
-        raise InputError(f"{day.date()} is not a trading day of the store", argument="--date",
-                         expected=f"a trading day in {md.dates[0].date()}..{md.dates[-1].date()}")
+        raise InputError(
+            f"{day.date()} is not a trading day of the store",
+            argument="--date",
+            expected=f"a trading day in {md.dates[0].date()}..{md.dates[-1].date()}",
+        )
     return md, int(md.dates.get_loc(day))
 
 
@@ -64,10 +72,13 @@ def surface_cmd(
     vix = float(one.vix["close"].iloc[0])
     clipped = surf.skew_clipped is not None and bool(surf.skew_clipped[0, 0])
     term_default = surf.term_default[0, 0].tolist() if surf.term_default is not None else "n/a"
-    typer.echo(f"{md.dates[i].date()}  VIX {vix:.2f}  Cboe VIX of the model {100 * np.sqrt(var[0, 0]):.6f}  "
-               f"model SKEW {skew[0, 0]:.2f}" + ("  (SKEW clipped to the reachable range)" if clipped else ""))
-    typer.echo(f"theta30 {surf.theta30[0, 0]:.6f}  tail {surf.tail[0, 0]:.4f}  "
-               f"term defaults used (9d/3m/6m): {term_default}")
+    typer.echo(
+        f"{md.dates[i].date()}  VIX {vix:.2f}  Cboe VIX of the model {100 * np.sqrt(var[0, 0]):.6f}  "
+        f"model SKEW {skew[0, 0]:.2f}" + ("  (SKEW clipped to the reachable range)" if clipped else "")
+    )
+    typer.echo(
+        f"theta30 {surf.theta30[0, 0]:.6f}  tail {surf.tail[0, 0]:.4f}  term defaults used (9d/3m/6m): {term_default}"
+    )
     ks = np.array([-0.30, -0.20, -0.10, -0.05, 0.0, 0.05, 0.10])
     typer.echo("implied vol (%) by k = ln(K/F) (columns) and tenor in days (rows)")
     typer.echo("days " + " ".join(f"{k:>7.2f}" for k in ks))
@@ -114,19 +125,52 @@ def vx_cmd(
 
 @app.command("fit-vx")
 def fit_vx_cmd(
-    vx: Path = typer.Option(..., "--vx", metavar="FILE", exists=True, dir_okay=False,
-                              readable=True, help="VX long file (trade_date, contract, expiry, ..., settle, ...)."),
-    vix: Path = typer.Option(..., "--vix", metavar="FILE", exists=True, dir_okay=False,
-                              readable=True, help="Cboe VIX_History.csv."),
-    vix3m: Path | None = typer.Option(None, "--vix3m", metavar="FILE", exists=True, dir_okay=False,
-                              readable=True, help="Cboe VIX3M_History.csv (optional)."),
-    vix6m: Path | None = typer.Option(None, "--vix6m", metavar="FILE", exists=True, dir_okay=False,
-                              readable=True, help="Cboe VIX6M_History.csv (optional)."),
-    vvix: Path | None = typer.Option(None, "--vvix", metavar="FILE", exists=True, dir_okay=False,
-                              readable=True, help="Cboe VVIX_History.csv (optional)."),
-    out: Path = typer.Option(..., "--out", metavar="FILE", dir_okay=False,
-                             help="Where to write the fitted parameters (JSON; 'alvh backtest --vx-model FILE' "
-                                  "reads it)."),
+    vx: Path = typer.Option(
+        ...,
+        "--vx",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="VX long file (trade_date, contract, expiry, ..., settle, ...).",
+    ),
+    vix: Path = typer.Option(
+        ..., "--vix", metavar="FILE", exists=True, dir_okay=False, readable=True, help="Cboe VIX_History.csv."
+    ),
+    vix3m: Path | None = typer.Option(
+        None,
+        "--vix3m",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Cboe VIX3M_History.csv (optional).",
+    ),
+    vix6m: Path | None = typer.Option(
+        None,
+        "--vix6m",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Cboe VIX6M_History.csv (optional).",
+    ),
+    vvix: Path | None = typer.Option(
+        None,
+        "--vvix",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Cboe VVIX_History.csv (optional).",
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Where to write the fitted parameters (JSON; 'alvh backtest --vx-model FILE' reads it).",
+    ),
 ) -> None:
     """Refit the two-factor VX curve model from your files and print the fit report.
 
@@ -141,21 +185,35 @@ def fit_vx_cmd(
     from alvh.data import VXPanel, read_index_csv, read_vx_long
     from alvh.market.vx_fit import fit_vx_model
 
-    closes = {n: read_index_csv(p, n)["close"] for n, p in (("vix", vix), ("vix3m", vix3m), ("vix6m", vix6m),
-                                                          ("vvix", vvix)) if p is not None}
+    closes = {
+        n: read_index_csv(p, n)["close"]
+        for n, p in (("vix", vix), ("vix3m", vix3m), ("vix6m", vix6m), ("vvix", vvix))
+        if p is not None
+    }
     long = read_vx_long(vx)
     panel = VXPanel.from_long(long, source=vx.name)
     have = panel.dates.isin(closes["vix"].index)
     panel = VXPanel.from_long(long, dates=panel.dates[have], source=vx.name)
-    fit = fit_vx_model(panel, closes["vix"], vix3m=closes.get("vix3m"), vix6m=closes.get("vix6m"),
-                       vvix=closes.get("vvix"), script="alvh market fit-vx",
-                       data_files={n: str(p) for n, p in (("vx", vx), ("vix", vix), ("vix3m", vix3m),
-                                                          ("vix6m", vix6m), ("vvix", vvix)) if p is not None})
+    fit = fit_vx_model(
+        panel,
+        closes["vix"],
+        vix3m=closes.get("vix3m"),
+        vix6m=closes.get("vix6m"),
+        vvix=closes.get("vvix"),
+        script="alvh market fit-vx",
+        data_files={
+            n: str(p)
+            for n, p in (("vx", vx), ("vix", vix), ("vix3m", vix3m), ("vix6m", vix6m), ("vvix", vvix))
+            if p is not None
+        },
+    )
     out.write_text(fit.params.to_json() + "\n", encoding="utf-8")
     p = fit.params
-    typer.echo(f"wrote {out} (use: alvh backtest --vx-model {out}): kappa_s {p.kappa_s:.4f}/yr, "
-               f"kappa_l {p.kappa_l:.4f}/yr, theta {p.theta:.3f}, "
-               f"beta_long {p.beta_long:.4f}; {p.provenance['n_settlements']} settlements "
-               f"{p.provenance['data_span']}; {int((~have).sum())} VX days without VIX dropped")
+    typer.echo(
+        f"wrote {out} (use: alvh backtest --vx-model {out}): kappa_s {p.kappa_s:.4f}/yr, "
+        f"kappa_l {p.kappa_l:.4f}/yr, theta {p.theta:.3f}, "
+        f"beta_long {p.beta_long:.4f}; {p.provenance['n_settlements']} settlements "
+        f"{p.provenance['data_span']}; {int((~have).sum())} VX days without VIX dropped"
+    )
     typer.echo(fit.errors.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     typer.echo(fit.slopes.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

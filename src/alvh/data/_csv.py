@@ -61,21 +61,32 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
     if p.stat().st_size == 0:
         raise DataError("empty file", file=p, row=1, expected="a header line and data rows")
     try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, skiprows=preamble, compression="infer")
+        frame = pd.read_csv(
+            p,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            skiprows=preamble,
+            compression="infer",
+        )
     except pd.errors.EmptyDataError:
         raise DataError("empty file", file=p, row=preamble + 1, expected="a header line and data rows") from None
     except pd.errors.ParserError as exc:
         m = _PARSER_LINE_RE.search(str(exc))
         row = int(m.group(1)) + preamble if m else None
-        raise DataError(f"malformed CSV ({str(exc).strip()})", file=p, row=row,
-                        expected="the same number of fields on every line as in the header") from None
+        raise DataError(
+            f"malformed CSV ({str(exc).strip()})",
+            file=p,
+            row=row,
+            expected="the same number of fields on every line as in the header",
+        ) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise DataError(f"truncated or corrupt gzip file ({exc})", file=p,
-                        expected="a complete gzip stream") from None
+        raise DataError(f"truncated or corrupt gzip file ({exc})", file=p, expected="a complete gzip stream") from None
     except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p,
-                        expected="a UTF-8 CSV file") from None
+        raise DataError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p, expected="a UTF-8 CSV file"
+        ) from None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     _check_text(p, frame, preamble + 1)
     header_line = preamble + 1
@@ -93,8 +104,7 @@ def read_raw(path: str | Path, *, preamble: int = 0) -> RawTable:
             blank = blank[:keep]
         if blank.any():
             i = int(np.argmax(blank))
-            raise DataError("blank line inside the data", file=p, row=int(lines[i]),
-                            expected="one data row per line")
+            raise DataError("blank line inside the data", file=p, row=int(lines[i]), expected="one data row per line")
     if len(frame) == 0:
         raise DataError("no data rows", file=p, row=header_line + 1, expected="at least one data row")
     return RawTable(path=p, frame=frame.reset_index(drop=True), lines=lines, header_line=header_line)
@@ -111,9 +121,13 @@ def _check_text(p: Path, frame: pd.DataFrame, header_line: int) -> None:
     for j, c in enumerate(frame.columns):
         m = _CONTROL_RE.search(str(c))
         if m:
-            raise DataError(f"header field {j + 1} holds the control character U+{ord(m.group()):04X}", file=p,
-                            row=header_line, column=str(c).encode("unicode_escape").decode(),
-                            expected="printable text")
+            raise DataError(
+                f"header field {j + 1} holds the control character U+{ord(m.group()):04X}",
+                file=p,
+                row=header_line,
+                column=str(c).encode("unicode_escape").decode(),
+                expected="printable text",
+            )
     for c in frame.columns:
         col = frame[c]
         hit = col.str.contains(_CONTROL_RE, regex=True).to_numpy(dtype=bool)
@@ -121,8 +135,13 @@ def _check_text(p: Path, frame: pd.DataFrame, header_line: int) -> None:
             i = int(np.argmax(hit))
             ch = _CONTROL_RE.search(col.iloc[i])
             code = f"U+{ord(ch.group()):04X}" if ch else "a control character"
-            raise DataError(f"{col.iloc[i].encode('unicode_escape').decode()!r} holds the control character {code}",
-                            file=p, row=header_line + 1 + i, column=str(c), expected="printable text")
+            raise DataError(
+                f"{col.iloc[i].encode('unicode_escape').decode()!r} holds the control character {code}",
+                file=p,
+                row=header_line + 1 + i,
+                column=str(c),
+                expected="printable text",
+            )
 
 
 def check_columns(raw: RawTable, allowed: list[list[str]], *, what: str) -> list[str]:
@@ -166,8 +185,7 @@ def parse_dates(raw: RawTable, column: str, fmt: str, *, shown: str) -> np.ndarr
     return parsed.to_numpy().astype("datetime64[D]")
 
 
-def check_sorted_unique(days: np.ndarray, raw: RawTable, column: str, *,
-                        within: np.ndarray | None = None) -> None:
+def check_sorted_unique(days: np.ndarray, raw: RawTable, column: str, *, within: np.ndarray | None = None) -> None:
     """Dates strictly increasing (optionally within groups given by ``within`` codes)."""
     if days.size < 2:
         return
@@ -179,14 +197,21 @@ def check_sorted_unique(days: np.ndarray, raw: RawTable, column: str, *,
     if bad.any():
         i = _first(bad) + 1
         if dup[i - 1]:
-            raise DataError(f"duplicate date {days[i]}", file=raw.path, row=raw.line(i), column=column,
-                            expected="each date once")
-        raise DataError(f"date {days[i]} is earlier than {days[i - 1]} on the previous line", file=raw.path,
-                        row=raw.line(i), column=column, expected="dates in ascending order")
+            raise DataError(
+                f"duplicate date {days[i]}", file=raw.path, row=raw.line(i), column=column, expected="each date once"
+            )
+        raise DataError(
+            f"date {days[i]} is earlier than {days[i - 1]} on the previous line",
+            file=raw.path,
+            row=raw.line(i),
+            column=column,
+            expected="dates in ascending order",
+        )
 
 
-def parse_numbers(raw: RawTable, column: str, *, required: bool = True, what: str = "a number",
-                  rows: np.ndarray | None = None) -> np.ndarray:
+def parse_numbers(
+    raw: RawTable, column: str, *, required: bool = True, what: str = "a number", rows: np.ndarray | None = None
+) -> np.ndarray:
     """Parse a numeric column; blank, ``"."``, ``NaN`` or ``inf`` are errors when ``required``.
 
     With ``required=False`` an empty cell becomes NaN (an optional value) but
@@ -229,13 +254,22 @@ def check_positive(values: np.ndarray, raw: RawTable, column: str, *, mask: np.n
         bad &= mask
     if bad.any():
         i = _first(bad)
-        raise DataError(f"non-positive price {values[i]:g}", file=raw.path, row=raw.line(i), column=column,
-                        expected="a price > 0")
+        raise DataError(
+            f"non-positive price {values[i]:g}", file=raw.path, row=raw.line(i), column=column, expected="a price > 0"
+        )
 
 
-def check_ohlc(o: np.ndarray | None, h: np.ndarray, lo: np.ndarray, c: np.ndarray, raw: RawTable,
-               names: tuple[str, str, str, str], *, mask: np.ndarray | None = None,
-               exempt: np.ndarray | None = None) -> None:
+def check_ohlc(
+    o: np.ndarray | None,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    raw: RawTable,
+    names: tuple[str, str, str, str],
+    *,
+    mask: np.ndarray | None = None,
+    exempt: np.ndarray | None = None,
+) -> None:
     """Low <= High and Open, Close within [Low, High] on rows in ``mask`` (all rows by default).
 
     ``exempt`` marks rows documented as published exceptions (skipped).
@@ -247,23 +281,39 @@ def check_ohlc(o: np.ndarray | None, h: np.ndarray, lo: np.ndarray, c: np.ndarra
     bad = on & (lo > h)
     if bad.any():
         i = _first(bad)
-        raise DataError(f"low {lo[i]:g} is above high {h[i]:g}", file=raw.path, row=raw.line(i), column=n_l,
-                        expected=f"{n_l} <= {n_h}")
+        raise DataError(
+            f"low {lo[i]:g} is above high {h[i]:g}",
+            file=raw.path,
+            row=raw.line(i),
+            column=n_l,
+            expected=f"{n_l} <= {n_h}",
+        )
     bad = on & ((c < lo) | (c > h))
     if bad.any():
         i = _first(bad)
-        raise DataError(f"close {c[i]:g} is outside [low {lo[i]:g}, high {h[i]:g}]", file=raw.path,
-                        row=raw.line(i), column=n_c, expected=f"{n_l} <= {n_c} <= {n_h}")
+        raise DataError(
+            f"close {c[i]:g} is outside [low {lo[i]:g}, high {h[i]:g}]",
+            file=raw.path,
+            row=raw.line(i),
+            column=n_c,
+            expected=f"{n_l} <= {n_c} <= {n_h}",
+        )
     if o is not None:
         bad = on & ((o < lo) | (o > h))
         if bad.any():
             i = _first(bad)
-            raise DataError(f"open {o[i]:g} is outside [low {lo[i]:g}, high {h[i]:g}]", file=raw.path,
-                            row=raw.line(i), column=n_o, expected=f"{n_l} <= {n_o} <= {n_h}")
+            raise DataError(
+                f"open {o[i]:g} is outside [low {lo[i]:g}, high {h[i]:g}]",
+                file=raw.path,
+                row=raw.line(i),
+                column=n_o,
+                expected=f"{n_l} <= {n_o} <= {n_h}",
+            )
 
 
-def find_gaps(observed: np.ndarray, sessions: np.ndarray,
-              max_gap: int) -> list[tuple[np.datetime64, np.datetime64, int]]:
+def find_gaps(
+    observed: np.ndarray, sessions: np.ndarray, max_gap: int
+) -> list[tuple[np.datetime64, np.datetime64, int]]:
     """Runs of more than ``max_gap`` consecutive expected sessions missing from ``observed``.
 
     Parameters

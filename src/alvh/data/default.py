@@ -50,8 +50,11 @@ def arch_dataset_path(name: str) -> Path:
     """
     spec = importlib.util.find_spec("arch")
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("the arch package is not installed", file=f"arch/data/{name}/{name}.csv.gz",
-                        expected="arch installed (a dependency of alvh)")
+        raise DataError(
+            "the arch package is not installed",
+            file=f"arch/data/{name}/{name}.csv.gz",
+            expected="arch installed (a dependency of alvh)",
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / name / f"{name}.csv.gz"
     if not path.is_file():
         raise DataError("arch's bundled dataset is missing", file=path, expected="arch >= 7 with its datasets")
@@ -103,24 +106,38 @@ def read_arch_vix(path: Path | None = None) -> tuple[pd.Series, list[str]]:
     bad = dot & on_session
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"'.' on {days[i]}, an NYSE trading session", file=p, row=raw.line(i), column="vix",
-                        expected="a VIX close on every NYSE session ('.' only on holidays)")
+        raise DataError(
+            f"'.' on {days[i]}, an NYSE trading session",
+            file=p,
+            row=raw.line(i),
+            column="vix",
+            expected="a VIX close on every NYSE session ('.' only on holidays)",
+        )
     # every other row must be a number; "." rows are replaced by "nan" text only after the check above
     values = pd.to_numeric(pd.Series(np.where(dot, "nan", text)), errors="coerce").to_numpy(dtype=float)
     junk = ~dot & ~np.isfinite(values)
     if junk.any():
         i = int(np.argmax(junk))
-        raise DataError(f"{text[i]!r} is not a number", file=p, row=raw.line(i), column="vix",
-                        expected="a VIX close, or '.' on an NYSE holiday")
+        raise DataError(
+            f"{text[i]!r} is not a number",
+            file=p,
+            row=raw.line(i),
+            column="vix",
+            expected="a VIX close, or '.' on an NYSE holiday",
+        )
     keep = ~dot
     check_positive(values[keep], raw, "vix")
     off = keep & ~on_session
     if off.any():
         i = int(np.argmax(off))
-        raise DataError(f"value on {days[i]}, which is not an NYSE session", file=p, row=raw.line(i),
-                        column="Date", expected="NYSE trading days")
-    s = pd.Series(values[keep], index=pd.DatetimeIndex(days[keep].astype("datetime64[ns]"), name="date"),
-                  name="vix")
+        raise DataError(
+            f"value on {days[i]}, which is not an NYSE session",
+            file=p,
+            row=raw.line(i),
+            column="Date",
+            expected="NYSE trading days",
+        )
+    s = pd.Series(values[keep], index=pd.DatetimeIndex(days[keep].astype("datetime64[ns]"), name="date"), name="vix")
     return s, [str(d) for d in days[dot]]
 
 
@@ -136,13 +153,17 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
     vix_in = vix_close.index[(vix_close.index >= lo) & (vix_close.index <= hi)]
     vix_only = vix_in.difference(spx_all.index)
     if len(spx_only) or len(vix_only):
-        raise DataError(f"SPX and VIX disagree on trading days: SPX only {list(spx_only.date[:3])}, "
-                        f"VIX only {list(vix_only.date[:3])}", file=arch_dataset_path("vix"),
-                        expected="the same NYSE sessions in both arch datasets")
+        raise DataError(
+            f"SPX and VIX disagree on trading days: SPX only {list(spx_only.date[:3])}, "
+            f"VIX only {list(vix_only.date[:3])}",
+            file=arch_dataset_path("vix"),
+            expected="the same NYSE sessions in both arch datasets",
+        )
     spx = spx_all.loc[dates]
     nan = np.full(len(dates), np.nan)
-    vix = pd.DataFrame({"open": nan, "high": nan.copy(), "low": nan.copy(),
-                        "close": vix_close.loc[dates].to_numpy()}, index=dates)
+    vix = pd.DataFrame(
+        {"open": nan, "high": nan.copy(), "low": nan.copy(), "close": vix_close.loc[dates].to_numpy()}, index=dates
+    )
     rate_s, rate_note = align_rate(rate, dates)
     events = {}
     event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = {}
@@ -154,28 +175,47 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
         ev_notes.append(f"{kind}: {cal.provenance}; known {cal.known_from}..{cal.known_to}")
     provenance = {
         "source": "embedded default (arch package datasets, no download)",
-        "spx": (f"arch {_arch_version()} data/sp500/sp500.csv.gz (Yahoo ^GSPC, S&P Dow Jones Indices), "
-                f"rows {spx_all.index[0].date()}..{spx_all.index[-1].date()}; kept the "
-                f"{len(dates)} days shared with VIX; prices rounded to 0.01"),
-        "alignment": (f"common NYSE days {dates[0].date()}..{dates[-1].date()}; SPX rows outside VIX's span and "
-                      f"{len(vix_close.index[vix_close.index > hi])} VIX row(s) after SPX's last day are not used"),
-        "vix": (f"arch {_arch_version()} data/vix/vix.csv.gz (Cboe VIX close, FRED VIXCLS layout); "
-                f"{len(holidays)} rows coded '.' dropped, each checked to be an NYSE holiday "
-                f"(first {holidays[0] if holidays else '-'}, last {holidays[-1] if holidays else '-'}); "
-                "no open/high/low in the source: vix.open/high/low are NaN"),
-        "vix_open": ("no VIX open in the source: MarketData.vix_open() uses the close as the open and as the "
-                     "proxy for the VX/VIX-option settlement quote (SOQ) on every day"),
-        "vx": ("no VX futures data in the embedded default (vx is None); import Cboe VX files with "
-               "`alvh data import vx PATH`, or use the model-implied curve from alvh.market"),
+        "spx": (
+            f"arch {_arch_version()} data/sp500/sp500.csv.gz (Yahoo ^GSPC, S&P Dow Jones Indices), "
+            f"rows {spx_all.index[0].date()}..{spx_all.index[-1].date()}; kept the "
+            f"{len(dates)} days shared with VIX; prices rounded to 0.01"
+        ),
+        "alignment": (
+            f"common NYSE days {dates[0].date()}..{dates[-1].date()}; SPX rows outside VIX's span and "
+            f"{len(vix_close.index[vix_close.index > hi])} VIX row(s) after SPX's last day are not used"
+        ),
+        "vix": (
+            f"arch {_arch_version()} data/vix/vix.csv.gz (Cboe VIX close, FRED VIXCLS layout); "
+            f"{len(holidays)} rows coded '.' dropped, each checked to be an NYSE holiday "
+            f"(first {holidays[0] if holidays else '-'}, last {holidays[-1] if holidays else '-'}); "
+            "no open/high/low in the source: vix.open/high/low are NaN"
+        ),
+        "vix_open": (
+            "no VIX open in the source: MarketData.vix_open() uses the close as the open and as the "
+            "proxy for the VX/VIX-option settlement quote (SOQ) on every day"
+        ),
+        "vx": (
+            "no VX futures data in the embedded default (vx is None); import Cboe VX files with "
+            "`alvh data import vx PATH`, or use the model-implied curve from alvh.market"
+        ),
         "indices": "none in the embedded default (VIX9D/VIX3M/VIX6M/VVIX/SKEW need an import)",
         "rate": rate_note,
         "events": "shipped calendars: " + " | ".join(ev_notes),
         "breadth": "none in the embedded default",
     }
-    return MarketFrame(dates=dates, spx=spx[["open", "high", "low", "close"]], vix=vix,
-                      indices=pd.DataFrame(index=dates, columns=[], dtype=float), vx=None, rate=rate_s,
-                      events=events, breadth=None, exog={}, provenance=provenance,
-                       event_known=event_known)
+    return MarketFrame(
+        dates=dates,
+        spx=spx[["open", "high", "low", "close"]],
+        vix=vix,
+        indices=pd.DataFrame(index=dates, columns=[], dtype=float),
+        vx=None,
+        rate=rate_s,
+        events=events,
+        breadth=None,
+        exog={},
+        provenance=provenance,
+        event_known=event_known,
+    )
 
 
 def _arch_version() -> str:

@@ -119,24 +119,35 @@ class MarketFrame:
             if list(frame.columns) != cols:
                 raise DataError(f"{name} has columns {list(frame.columns)}", column=name, expected=",".join(cols))
             if not frame.index.equals(d):
-                raise DataError(f"{name} is not on the trading-day index", column=name,
-                                expected="the same index as dates")
+                raise DataError(
+                    f"{name} is not on the trading-day index", column=name, expected="the same index as dates"
+                )
             nan = frame["close"].isna().to_numpy()
             if nan.any():
-                raise DataError(f"{name} close missing on {d[int(np.argmax(nan))].date()}", column=f"{name}.close",
-                                expected="a close on every trading day")
+                raise DataError(
+                    f"{name} close missing on {d[int(np.argmax(nan))].date()}",
+                    column=f"{name}.close",
+                    expected="a close on every trading day",
+                )
         extra = [c for c in self.indices.columns if c not in INDEX_COLUMNS]
         if extra or not self.indices.index.equals(d):
-            raise DataError(f"indices has columns {list(self.indices.columns)}", column="indices",
-                            expected=f"a subset of {INDEX_COLUMNS} on the trading-day index")
+            raise DataError(
+                f"indices has columns {list(self.indices.columns)}",
+                column="indices",
+                expected=f"a subset of {INDEX_COLUMNS} on the trading-day index",
+            )
         if not self.rate.index.equals(d) or self.rate.isna().any():
-            raise DataError("rate is not a complete series on the trading-day index", column="rate",
-                            expected="a rate on every trading day")
+            raise DataError(
+                "rate is not a complete series on the trading-day index",
+                column="rate",
+                expected="a rate on every trading day",
+            )
         if self.vx is not None and not self.vx.dates.equals(d):
             raise DataError("VX panel is not on the trading-day index", column="vx", expected="vx.dates == dates")
         if self.breadth is not None and not self.breadth.index.equals(d):
-            raise DataError("breadth is not on the trading-day index", column="breadth",
-                            expected="the same index as dates")
+            raise DataError(
+                "breadth is not on the trading-day index", column="breadth", expected="the same index as dates"
+            )
 
     # ------------------------------------------------------------ queries
 
@@ -177,8 +188,12 @@ class MarketFrame:
                 return
             i0 = int(np.argmax(ok))
             i1 = len(ok) - 1 - int(np.argmax(ok[::-1]))
-            rows[name] = {"first": s.index[i0], "last": s.index[i1], "n_obs": int(ok.sum()),
-                          "n_missing": int((~ok[i0:i1 + 1]).sum())}
+            rows[name] = {
+                "first": s.index[i0],
+                "last": s.index[i1],
+                "n_obs": int(ok.sum()),
+                "n_missing": int((~ok[i0 : i1 + 1]).sum()),
+            }
 
         add("spx", self.spx["close"])
         add("vix", self.vix["close"])
@@ -238,38 +253,54 @@ class MarketFrame:
         """The same data restricted to ``[start, end]`` (inclusive)."""
         lo, hi = _to_ts(start, "start"), _to_ts(end, "end")
         if lo is not None and hi is not None and lo > hi:
-            raise InputError(f"start {lo.date()} is after end {hi.date()}", argument="start",
-                             expected="start <= end")
+            raise InputError(f"start {lo.date()} is after end {hi.date()}", argument="start", expected="start <= end")
         i0 = 0 if lo is None else int(self.dates.searchsorted(lo, side="left"))
         i1 = len(self.dates) if hi is None else int(self.dates.searchsorted(hi, side="right"))
         if i1 <= i0:
-            raise InputError(f"no trading day in {lo}..{hi}", argument="start",
-                             expected=f"a span overlapping {self.dates[0].date()}..{self.dates[-1].date()}")
+            raise InputError(
+                f"no trading day in {lo}..{hi}",
+                argument="start",
+                expected=f"a span overlapping {self.dates[0].date()}..{self.dates[-1].date()}",
+            )
         d = self.dates[i0:i1]
         first, last = d[0], d[-1]
         exog = {k: s.loc[(s.index >= first) & (s.index <= last)] for k, s in self.exog.items()}
         return replace(
-            self, dates=d, spx=self.spx.iloc[i0:i1], vix=self.vix.iloc[i0:i1], indices=self.indices.iloc[i0:i1],
-            vx=None if self.vx is None else _vx_rows(self.vx, i0, i1), rate=self.rate.iloc[i0:i1],
-            breadth=None if self.breadth is None else self.breadth.iloc[i0:i1], exog=exog,
-            provenance={**self.provenance, "slice": f"{first.date()}..{last.date()}"})
+            self,
+            dates=d,
+            spx=self.spx.iloc[i0:i1],
+            vix=self.vix.iloc[i0:i1],
+            indices=self.indices.iloc[i0:i1],
+            vx=None if self.vx is None else _vx_rows(self.vx, i0, i1),
+            rate=self.rate.iloc[i0:i1],
+            breadth=None if self.breadth is None else self.breadth.iloc[i0:i1],
+            exog=exog,
+            provenance={**self.provenance, "slice": f"{first.date()}..{last.date()}"},
+        )
 
     def info(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, Any]:
         """A JSON-ready summary: span, per-series coverage, gaps, VX contango share, provenance."""
         cov = self.coverage()
-        series = {name: {"first": None if pd.isna(r["first"]) else str(r["first"].date()),
-                         "last": None if pd.isna(r["last"]) else str(r["last"].date()),
-                         "rows": int(r["n_obs"]), "missing_inside_span": int(r["n_missing"])}
-                  for name, r in cov.iterrows()}
+        series = {
+            name: {
+                "first": None if pd.isna(r["first"]) else str(r["first"].date()),
+                "last": None if pd.isna(r["last"]) else str(r["last"].date()),
+                "rows": int(r["n_obs"]),
+                "missing_inside_span": int(r["n_missing"]),
+            }
+            for name, r in cov.iterrows()
+        }
         cs = self.contango_share()
         return {
             "span": [str(self.dates[0].date()), str(self.dates[-1].date())],
             "trading_days": len(self.dates),
             "series": series,
-            "vx": ("none: " + self.provenance.get("vx", "no VX futures data loaded")) if self.vx is None else {
-                "contracts": len(self.vx.contracts), "source": self.vx.source},
-            "contango_share_by_year": {int(y): {"days": int(r["days"]), "share": round(float(r["share"]), 4)}
-                                       for y, r in cs.iterrows()},
+            "vx": ("none: " + self.provenance.get("vx", "no VX futures data loaded"))
+            if self.vx is None
+            else {"contracts": len(self.vx.contracts), "source": self.vx.source},
+            "contango_share_by_year": {
+                int(y): {"days": int(r["days"]), "share": round(float(r["share"]), 4)} for y, r in cs.iterrows()
+            },
             "events": {k: len(v) for k, v in self.events.items()},
             "gaps": self.gaps(max_gap),
             "max_gap": max_gap,
@@ -291,7 +322,8 @@ def align_rate(rate: float | pd.Series | None, dates: pd.DatetimeIndex) -> tuple
     """
     if rate is None:
         return pd.Series(DEFAULT_RATE, index=dates, name="rate"), (
-            f"constant {DEFAULT_RATE} (alvh.data.DEFAULT_RATE, an assumption, not market data)")
+            f"constant {DEFAULT_RATE} (alvh.data.DEFAULT_RATE, an assumption, not market data)"
+        )
     if isinstance(rate, (int, float)) and not isinstance(rate, bool):
         if not np.isfinite(rate) or not -0.05 <= float(rate) <= 0.25:
             raise InputError(f"rate {rate}", argument="rate", expected="a decimal rate in [-0.05, 0.25]")
@@ -300,10 +332,12 @@ def align_rate(rate: float | pd.Series | None, dates: pd.DatetimeIndex) -> tuple
         raise InputError(f"got {type(rate).__name__}", argument="rate", expected="a float or a pandas Series")
     s = rate.dropna().sort_index()
     if s.empty or s.index[0] > dates[0]:
-        raise DataError(f"rate series starts {None if s.empty else s.index[0].date()}, after the first "
-                        f"trading day {dates[0].date()}", column="rate",
-                        expected="a rate observation on or before the first day (or slice the data)")
+        raise DataError(
+            f"rate series starts {None if s.empty else s.index[0].date()}, after the first "
+            f"trading day {dates[0].date()}",
+            column="rate",
+            expected="a rate observation on or before the first day (or slice the data)",
+        )
     aligned = s.reindex(s.index.union(dates)).ffill().reindex(dates)
     carried = int((~dates.isin(s.index)).sum())
     return aligned.rename("rate"), f"series {rate.name!r}, carried forward over {carried} day(s) without a value"
-

@@ -71,11 +71,14 @@ OHLC: Final[list[str]] = ["open", "high", "low", "close"]
 #: a different bad value on the same day is still rejected. Each is explained
 #: in docs/data.md.
 PUBLISHED_EXCEPTIONS: Final[dict[tuple[str, ...], tuple[dict[str, float], str]]] = {
-    ("vix6m", "2019-07-05"): ({"high": 15.87, "low": 16.5},
-                              "Cboe's VIX6M_History.csv has low 16.50 above high 15.87 on 2019-07-05"),
-    ("vx", "2015-04-03", "Z15"): ({"low": 19.7, "close": 19.65},
-                                  "Cboe's Z15 file has close 19.65 below low 19.70 on Good Friday 2015 "
-                                  "(a shortened CFE session)"),
+    ("vix6m", "2019-07-05"): (
+        {"high": 15.87, "low": 16.5},
+        "Cboe's VIX6M_History.csv has low 16.50 above high 15.87 on 2019-07-05",
+    ),
+    ("vx", "2015-04-03", "Z15"): (
+        {"low": 19.7, "close": 19.65},
+        "Cboe's Z15 file has close 19.65 below low 19.70 on Good Friday 2015 (a shortened CFE session)",
+    ),
 }
 
 #: Settlements in Cboe's files that are publisher errors, keyed by (ISO trade date, contract) with the
@@ -101,20 +104,56 @@ _OHLC_LAYOUTS: Final[list[tuple[list[str], str, str]]] = [
     (_PLAIN_OHLC + ["Adj Close", "Volume"], "%Y-%m-%d", "YYYY-MM-DD"),
     (_PLAIN_OHLC + ["Volume", "Adj Close"], "%Y-%m-%d", "YYYY-MM-DD"),
 ]
-_CFE_COLUMNS: Final[list[str]] = ["Trade Date", "Futures", "Open", "High", "Low", "Close", "Settle", "Change",
-                                  "Total Volume", "EFP", "Open Interest"]
-_VX_LONG_COLUMNS: Final[list[str]] = ["trade_date", "contract", "expiry", "open", "high", "low", "close", "settle",
-                                      "change", "volume", "efp", "open_interest", "source", "rescaled_div10",
-                                      "dte_cal"]
+_CFE_COLUMNS: Final[list[str]] = [
+    "Trade Date",
+    "Futures",
+    "Open",
+    "High",
+    "Low",
+    "Close",
+    "Settle",
+    "Change",
+    "Total Volume",
+    "EFP",
+    "Open Interest",
+]
+_VX_LONG_COLUMNS: Final[list[str]] = [
+    "trade_date",
+    "contract",
+    "expiry",
+    "open",
+    "high",
+    "low",
+    "close",
+    "settle",
+    "change",
+    "volume",
+    "efp",
+    "open_interest",
+    "source",
+    "rescaled_div10",
+    "dte_cal",
+]
 #: Columns of the normalized VX long frame every VX importer returns.
-VX_FRAME_COLUMNS: Final[list[str]] = ["trade_date", "contract", "expiry", "open", "high", "low", "close", "settle",
-                                      "volume", "open_interest"]
+VX_FRAME_COLUMNS: Final[list[str]] = [
+    "trade_date",
+    "contract",
+    "expiry",
+    "open",
+    "high",
+    "low",
+    "close",
+    "settle",
+    "volume",
+    "open_interest",
+]
 _MONTH_ABBR: Final[list[str]] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _FUTURES_LABEL_RE: Final[re.Pattern[str]] = re.compile(r"([FGHJKMNQUVXZ]) \(([A-Z][a-z]{2}) (\d{2}|\d{4})\)")
 
 
-def _exempt_mask(series: str, days: np.ndarray, values: dict[str, np.ndarray],
-                 contracts: np.ndarray | None = None) -> np.ndarray:
+def _exempt_mask(
+    series: str, days: np.ndarray, values: dict[str, np.ndarray], contracts: np.ndarray | None = None
+) -> np.ndarray:
     """Rows matching a documented published exception (same day, contract and values)."""
     out = np.zeros(days.size, dtype=bool)
     for key, (vals, _why) in PUBLISHED_EXCEPTIONS.items():
@@ -134,21 +173,29 @@ def raise_findings(raw: RawTable, findings: list[pl.Finding], notes: list[str]) 
     errs = pl.errors(findings)
     if errs:
         f = errs[0]
-        raise DataError(f.message + (f" on {f.date}" if f.date and f.date not in f.message else ""),
-                        file=raw.path, row=raw.line(f.index), column=f.column, expected=f.expected)
+        raise DataError(
+            f.message + (f" on {f.date}" if f.date and f.date not in f.message else ""),
+            file=raw.path,
+            row=raw.line(f.index),
+            column=f.column,
+            expected=f.expected,
+        )
     for f in pl.warnings(findings):
         notes.append(f"warning: line {raw.line(f.index)}, {f}")
 
 
-def _drop_rows(days: np.ndarray, cols: dict[str, np.ndarray], off: np.ndarray, raw: RawTable, name: str,
-               notes: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _drop_rows(
+    days: np.ndarray, cols: dict[str, np.ndarray], off: np.ndarray, raw: RawTable, name: str, notes: list[str]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Drop weekday NYSE-holiday rows of a Cboe volatility index (counted in the notes)."""
     if not off.any():
         return days, cols
     first = int(np.argmax(off))
-    notes.append(f"{name}: {int(off.sum())} row(s) on weekdays without an NYSE session dropped (Cboe publishes "
-                 f"values on some NYSE holidays; they are not SPX trading days), first {days[first]} "
-                 f"({pl.closed_reason(days[first])}) on line {raw.line(first)}")
+    notes.append(
+        f"{name}: {int(off.sum())} row(s) on weekdays without an NYSE session dropped (Cboe publishes "
+        f"values on some NYSE holidays; they are not SPX trading days), first {days[first]} "
+        f"({pl.closed_reason(days[first])}) on line {raw.line(first)}"
+    )
     keep = ~off
     return days[keep], {k: v[keep] for k, v in cols.items()}
 
@@ -200,8 +247,7 @@ def read_index_csv(path: str | Path, name: str) -> pd.DataFrame:
         check_sorted_unique(days, raw, "DATE")
         close = parse_numbers(raw, two_col[1], what=f"the {name.upper()} level")
         check_positive(close, raw, two_col[1])
-        findings, off = pl.check_index_rows(name, days, {"close": close},
-                                            {"date": "DATE", "close": two_col[1]})
+        findings, off = pl.check_index_rows(name, days, {"close": close}, {"date": "DATE", "close": two_col[1]})
         raise_findings(raw, findings, notes)
         days, kept = _drop_rows(days, {"close": close}, off, raw, name, notes)
         close = kept["close"]
@@ -237,8 +283,9 @@ def read_index_csv(path: str | Path, name: str) -> pd.DataFrame:
     exempt = _exempt_mask(name, days, {"open": o, "high": h, "low": lo, "close": c})
     check_ohlc(None, h, lo, c, raw, (o_col, h_col, l_col, c_col), exempt=exempt)
     if exempt.any():
-        notes.append(f"{name}: {int(exempt.sum())} row(s) kept as published despite an OHLC rule "
-                     "(see PUBLISHED_EXCEPTIONS)")
+        notes.append(
+            f"{name}: {int(exempt.sum())} row(s) kept as published despite an OHLC rule (see PUBLISHED_EXCEPTIONS)"
+        )
     open_out = int(((o < lo) | (o > h)).sum())
     if open_out:
         notes.append(f"{name}: open outside [low, high] on {open_out} day(s) as published; open not used there")
@@ -261,9 +308,21 @@ def read_spx_csv(path: str | Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- VX futures
 
 
-def _validate_vx_rows(raw: RawTable, *, days: np.ndarray, contracts: np.ndarray, expiries: np.ndarray,
-                      o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, settle: np.ndarray,
-                      volume: np.ndarray, oi: np.ndarray, names: dict[str, str]) -> tuple[np.ndarray, list[str]]:
+def _validate_vx_rows(
+    raw: RawTable,
+    *,
+    days: np.ndarray,
+    contracts: np.ndarray,
+    expiries: np.ndarray,
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    settle: np.ndarray,
+    volume: np.ndarray,
+    oi: np.ndarray,
+    names: dict[str, str],
+) -> tuple[np.ndarray, list[str]]:
     """Checks shared by every VX layout; returns the mask of rows to keep and notes."""
     notes: list[str] = []
     raise_findings(raw, pl.check_window("vx", days, names["date"]), notes)
@@ -272,45 +331,69 @@ def _validate_vx_rows(raw: RawTable, *, days: np.ndarray, contracts: np.ndarray,
     off = ~np.isin(days, sessions)
     if off.any():
         i = int(np.argmax(off))
-        raise DataError(f"{days[i]} is {pl.closed_reason(days[i], 'CFE')}, not a CFE trading session",
-                        file=raw.path, row=raw.line(i),
-                        column=names["date"], expected="a CFE trading day")
+        raise DataError(
+            f"{days[i]} is {pl.closed_reason(days[i], 'CFE')}, not a CFE trading session",
+            file=raw.path,
+            row=raw.line(i),
+            column=names["date"],
+            expected="a CFE trading day",
+        )
     after = days > expiries
     if after.any():
         i = int(np.argmax(after))
-        raise DataError(f"trade date {days[i]} is after the expiry {expiries[i]} of {contracts[i]}",
-                        file=raw.path, row=raw.line(i), column=names["date"],
-                        expected="trade dates up to the final settlement date")
+        raise DataError(
+            f"trade date {days[i]} is after the expiry {expiries[i]} of {contracts[i]}",
+            file=raw.path,
+            row=raw.line(i),
+            column=names["date"],
+            expected="trade dates up to the final settlement date",
+        )
     for v, key in ((o, "open"), (h, "high"), (lo, "low"), (c, "close"), (settle, "settle")):
         neg = v < 0
         if neg.any():
             i = int(np.argmax(neg))
-            raise DataError(f"negative price {v[i]:g}", file=raw.path, row=raw.line(i), column=names[key],
-                            expected="a price >= 0 (0 marks no trade)")
+            raise DataError(
+                f"negative price {v[i]:g}",
+                file=raw.path,
+                row=raw.line(i),
+                column=names[key],
+                expected="a price >= 0 (0 marks no trade)",
+            )
     for v, key in ((volume, "volume"), (oi, "open_interest")):
         bad = (v < 0) | (v != np.round(v))
         if bad.any():
             i = int(np.argmax(bad))
-            raise DataError(f"{v[i]:g} is not a non-negative whole number", file=raw.path, row=raw.line(i),
-                            column=names[key], expected="a count >= 0")
+            raise DataError(
+                f"{v[i]:g} is not a non-negative whole number",
+                file=raw.path,
+                row=raw.line(i),
+                column=names[key],
+                expected="a count >= 0",
+            )
     # Cboe's convention: a contract listed but not traded shows O=H=L=C=0 (or
     # partial zeros with indicative high/low); its settle is still valid. Only
     # complete quotes (all four > 0) are checked for consistency.
     complete = (o > 0) & (h > 0) & (lo > 0) & (c > 0)
     exempt = _exempt_mask("vx", days, {"open": o, "high": h, "low": lo, "close": c}, contracts)
-    check_ohlc(None, h, lo, c, raw, (names["open"], names["high"], names["low"], names["close"]),
-               mask=complete, exempt=exempt)
+    check_ohlc(
+        None, h, lo, c, raw, (names["open"], names["high"], names["low"], names["close"]), mask=complete, exempt=exempt
+    )
     n_incomplete = int((~complete).sum())
     if n_incomplete:
-        notes.append(f"vx: {n_incomplete} row(s) with zero/missing OHLC (Cboe's no-trade convention) kept; "
-                     "their settle is used, their OHLC is not")
+        notes.append(
+            f"vx: {n_incomplete} row(s) with zero/missing OHLC (Cboe's no-trade convention) kept; "
+            "their settle is used, their OHLC is not"
+        )
     if exempt.any():
-        notes.append(f"vx: {int(exempt.sum())} row(s) kept as published despite an OHLC rule "
-                     "(see PUBLISHED_EXCEPTIONS)")
+        notes.append(
+            f"vx: {int(exempt.sum())} row(s) kept as published despite an OHLC rule (see PUBLISHED_EXCEPTIONS)"
+        )
     zero_settle = settle == 0
     if zero_settle.any():
-        notes.append(f"vx: {int(zero_settle.sum())} row(s) with settle = 0 dropped (contract listed but not "
-                     f"quoted), first on line {raw.line(int(np.argmax(zero_settle)))}")
+        notes.append(
+            f"vx: {int(zero_settle.sum())} row(s) with settle = 0 dropped (contract listed but not "
+            f"quoted), first on line {raw.line(int(np.argmax(zero_settle)))}"
+        )
     known_bad = np.zeros(days.size, dtype=bool)
     for (day, code), (value, why) in KNOWN_BAD_SETTLES.items():
         m = (days == np.datetime64(day, "D")) & (contracts == code) & np.isclose(settle, value, rtol=0, atol=1e-9)
@@ -321,28 +404,47 @@ def _validate_vx_rows(raw: RawTable, *, days: np.ndarray, contracts: np.ndarray,
     odd = ~zero_settle & ~known_bad & ((settle < lo_ok) | (settle > hi_ok))
     if odd.any():
         i = int(np.argmax(odd))
-        raise DataError(f"implausible VX settle {settle[i]:g} for {contracts[i]} on {days[i]}", file=raw.path,
-                        row=raw.line(i), column=names["settle"],
-                        expected=f"a settle in VIX points within [{lo_ok:g}, {hi_ok:g}] (prices before "
-                                 f"{VX_RESCALE_DATE} are 10x in Cboe's per-contract files; check the units)")
+        raise DataError(
+            f"implausible VX settle {settle[i]:g} for {contracts[i]} on {days[i]}",
+            file=raw.path,
+            row=raw.line(i),
+            column=names["settle"],
+            expected=f"a settle in VIX points within [{lo_ok:g}, {hi_ok:g}] (prices before "
+            f"{VX_RESCALE_DATE} are 10x in Cboe's per-contract files; check the units)",
+        )
     return ~zero_settle & ~known_bad, notes
 
 
-def _vx_frame(days: np.ndarray, contracts: np.ndarray, expiries: np.ndarray, cols: dict[str, np.ndarray],
-              keep: np.ndarray, notes: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "trade_date": days[keep].astype("datetime64[ns]"),
-        "contract": pd.array(contracts[keep], dtype="str"),
-        "expiry": expiries[keep].astype("datetime64[ns]"),
-        **{k: v[keep] for k, v in cols.items()},
-    })
+def _vx_frame(
+    days: np.ndarray,
+    contracts: np.ndarray,
+    expiries: np.ndarray,
+    cols: dict[str, np.ndarray],
+    keep: np.ndarray,
+    notes: list[str],
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "trade_date": days[keep].astype("datetime64[ns]"),
+            "contract": pd.array(contracts[keep], dtype="str"),
+            "expiry": expiries[keep].astype("datetime64[ns]"),
+            **{k: v[keep] for k, v in cols.items()},
+        }
+    )
     frame = frame.sort_values(["trade_date", "expiry"], kind="stable").reset_index(drop=True)
     frame.attrs["notes"] = notes
     return frame
 
 
-def _check_expiries(raw: RawTable, contracts: np.ndarray, expiries_text: np.ndarray | None,
-                    expiries: np.ndarray | None, *, code_col: str, exp_col: str) -> np.ndarray:
+def _check_expiries(
+    raw: RawTable,
+    contracts: np.ndarray,
+    expiries_text: np.ndarray | None,
+    expiries: np.ndarray | None,
+    *,
+    code_col: str,
+    exp_col: str,
+) -> np.ndarray:
     """Validate each distinct (contract, expiry) pair once against the Cboe rule; first bad line wins.
 
     ``pd.factorize`` numbers the pairs in order of first appearance, so checking them in that order
@@ -355,9 +457,12 @@ def _check_expiries(raw: RawTable, contracts: np.ndarray, expiries_text: np.ndar
     out_unique = np.empty(len(uniques), dtype="datetime64[D]")
     for j, i in enumerate(first):
         value = values[i]  # type: ignore[index]
-        out_unique[j] = np.datetime64(check_vx_expiry(str(contracts[i]), value, file=raw.path,
-                                                      row=raw.line(int(i)), column=exp_col,
-                                                      contract_column=code_col), "D")
+        out_unique[j] = np.datetime64(
+            check_vx_expiry(
+                str(contracts[i]), value, file=raw.path, row=raw.line(int(i)), column=exp_col, contract_column=code_col
+            ),
+            "D",
+        )
     return out_unique[codes]
 
 
@@ -405,14 +510,24 @@ def read_vx_long(path: str | Path) -> pd.DataFrame:
         same = t[1:] == t[:-1]
         dup = same & (e[1:] == e[:-1])
         unordered = same & (e[1:] < e[:-1])
-        for mask, msg, exp in ((back, "trade date is before the previous line's", "rows sorted by trade_date"),
-                               (dup, "duplicate (trade_date, contract)", "each contract once per trade date"),
-                               (unordered, "contract listed before a nearer expiry on the same day",
-                                "rows sorted by expiry within a trade date")):
+        for mask, msg, exp in (
+            (back, "trade date is before the previous line's", "rows sorted by trade_date"),
+            (dup, "duplicate (trade_date, contract)", "each contract once per trade date"),
+            (
+                unordered,
+                "contract listed before a nearer expiry on the same day",
+                "rows sorted by expiry within a trade date",
+            ),
+        ):
             if mask.any():
                 i = int(np.argmax(mask)) + 1
-                raise DataError(f"{msg} ({days[i]}, {contracts[i]})", file=raw.path, row=raw.line(i),
-                                column="trade_date", expected=exp)
+                raise DataError(
+                    f"{msg} ({days[i]}, {contracts[i]})",
+                    file=raw.path,
+                    row=raw.line(i),
+                    column="trade_date",
+                    expected=exp,
+                )
     settle = parse_numbers(raw, "settle", what="a settlement price")
     o = parse_numbers(raw, "open", required=False, what="a price or empty")
     h = parse_numbers(raw, "high", required=False, what="a price or empty")
@@ -427,25 +542,60 @@ def read_vx_long(path: str | Path) -> pd.DataFrame:
     bad = dte != want_dte
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"dte_cal {dte[i]:g} but expiry - trade_date = {want_dte[i]}", file=raw.path,
-                        row=raw.line(i), column="dte_cal", expected="expiry minus trade_date in calendar days")
+        raise DataError(
+            f"dte_cal {dte[i]:g} but expiry - trade_date = {want_dte[i]}",
+            file=raw.path,
+            row=raw.line(i),
+            column="dte_cal",
+            expected="expiry minus trade_date in calendar days",
+        )
     div = parse_numbers(raw, "rescaled_div10", what="0 or 1")
     want_div = (days < VX_RESCALE_DATE).astype(float)
     bad = div != want_div
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"rescaled_div10 is {div[i]:g} on {days[i]}", file=raw.path, row=raw.line(i),
-                        column="rescaled_div10",
-                        expected=f"1 before {VX_RESCALE_DATE} (prices divided by 10) and 0 from then on")
-    names = {"date": "trade_date", "open": "open", "high": "high", "low": "low", "close": "close",
-             "settle": "settle", "volume": "volume", "open_interest": "open_interest"}
-    keep, notes = _validate_vx_rows(raw, days=days, contracts=contracts, expiries=expiries, o=o, h=h, lo=lo, c=c,
-                                    settle=settle, volume=volume, oi=oi, names=names)
+        raise DataError(
+            f"rescaled_div10 is {div[i]:g} on {days[i]}",
+            file=raw.path,
+            row=raw.line(i),
+            column="rescaled_div10",
+            expected=f"1 before {VX_RESCALE_DATE} (prices divided by 10) and 0 from then on",
+        )
+    names = {
+        "date": "trade_date",
+        "open": "open",
+        "high": "high",
+        "low": "low",
+        "close": "close",
+        "settle": "settle",
+        "volume": "volume",
+        "open_interest": "open_interest",
+    }
+    keep, notes = _validate_vx_rows(
+        raw,
+        days=days,
+        contracts=contracts,
+        expiries=expiries,
+        o=o,
+        h=h,
+        lo=lo,
+        c=c,
+        settle=settle,
+        volume=volume,
+        oi=oi,
+        names=names,
+    )
     n_div = int(want_div.sum())
     if n_div:
         notes.append(f"vx: {n_div} row(s) before {VX_RESCALE_DATE} were already divided by 10 in the source")
-    return _vx_frame(days, contracts, expiries, {"open": o, "high": h, "low": lo, "close": c, "settle": settle,
-                                                 "volume": volume, "open_interest": oi}, keep, notes)
+    return _vx_frame(
+        days,
+        contracts,
+        expiries,
+        {"open": o, "high": h, "low": lo, "close": c, "settle": settle, "volume": volume, "open_interest": oi},
+        keep,
+        notes,
+    )
 
 
 def _parse_futures_label(raw: RawTable, labels: np.ndarray, code: str | None) -> str:
@@ -458,18 +608,33 @@ def _parse_futures_label(raw: RawTable, labels: np.ndarray, code: str | None) ->
         i = int(first[j])
         m = _FUTURES_LABEL_RE.fullmatch(label)
         if m is None:
-            raise DataError(f"{label!r} is not a VX contract label", file=raw.path, row=raw.line(i),
-                            column="Futures", expected="a label like 'K (May 04)'")
+            raise DataError(
+                f"{label!r} is not a VX contract label",
+                file=raw.path,
+                row=raw.line(i),
+                column="Futures",
+                expected="a label like 'K (May 04)'",
+            )
         letter, mon, yy = m.groups()
         month = MONTH_CODES.index(letter) + 1
         if _MONTH_ABBR[month - 1] != mon:
-            raise DataError(f"label {label!r}: month code {letter} is not {mon}", file=raw.path, row=raw.line(i),
-                            column="Futures", expected=f"'{letter} ({_MONTH_ABBR[month - 1]} ..)'")
+            raise DataError(
+                f"label {label!r}: month code {letter} is not {mon}",
+                file=raw.path,
+                row=raw.line(i),
+                column="Futures",
+                expected=f"'{letter} ({_MONTH_ABBR[month - 1]} ..)'",
+            )
         year = int(yy) if len(yy) == 4 else 2000 + int(yy)
         this = vx_contract_code(year, month)
         if found is not None and this != found:
-            raise DataError(f"label {label!r} is contract {this}, not {found}", file=raw.path, row=raw.line(i),
-                            column="Futures", expected=f"every row of contract {found}")
+            raise DataError(
+                f"label {label!r} is contract {this}, not {found}",
+                file=raw.path,
+                row=raw.line(i),
+                column="Futures",
+                expected=f"every row of contract {found}",
+            )
         found = this
     if found is None:  # pragma: no cover - labels is never empty (read_raw rejects empty files)
         raise DataError("no contract label", file=raw.path, column="Futures", expected="a VX contract label")
@@ -490,9 +655,16 @@ def _read_cfe_common(raw: RawTable, date_fmt: str, shown: str) -> dict[str, np.n
     return out
 
 
-_CFE_NAMES: Final[dict[str, str]] = {"date": "Trade Date", "open": "Open", "high": "High", "low": "Low",
-                                     "close": "Close", "settle": "Settle", "volume": "Total Volume",
-                                     "open_interest": "Open Interest"}
+_CFE_NAMES: Final[dict[str, str]] = {
+    "date": "Trade Date",
+    "open": "Open",
+    "high": "High",
+    "low": "Low",
+    "close": "Close",
+    "settle": "Settle",
+    "volume": "Total Volume",
+    "open_interest": "Open Interest",
+}
 
 
 def _rescale_before_2007(cols: dict[str, np.ndarray], days: np.ndarray, notes: list[str]) -> None:
@@ -500,8 +672,9 @@ def _rescale_before_2007(cols: dict[str, np.ndarray], days: np.ndarray, notes: l
     if old.any():
         for k in ("open", "high", "low", "close", "settle"):
             cols[k] = np.where(old, cols[k] / 10.0, cols[k])
-        notes.append(f"vx: {int(old.sum())} row(s) before {VX_RESCALE_DATE} divided by 10 "
-                     "(CFE's pre-2007 price display)")
+        notes.append(
+            f"vx: {int(old.sum())} row(s) before {VX_RESCALE_DATE} divided by 10 (CFE's pre-2007 price display)"
+        )
 
 
 def read_vx_cfe_legacy(path: str | Path) -> pd.DataFrame:
@@ -523,8 +696,7 @@ def read_vx_cfe_legacy(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     m = re.fullmatch(r"CFE_([FGHJKMNQUVXZ]\d{2})_VX\.csv(\.gz)?", p.name)
     if m is None:
-        raise DataError(f"file name {p.name!r} does not name a contract", file=p,
-                        expected="a name like CFE_K04_VX.csv")
+        raise DataError(f"file name {p.name!r} does not name a contract", file=p, expected="a name like CFE_K04_VX.csv")
     code = m.group(1)
     first_line = _first_line(p)
     preamble = 0 if first_line.startswith("Trade Date") else 1
@@ -561,29 +733,48 @@ def read_vx_cboe(path: str | Path) -> pd.DataFrame:
         uniq = np.unique(labels)
         if uniq.size != 1:
             i = int(np.argmax(labels != labels[0]))
-            raise DataError(f"expiry {labels[i]!r} differs from {labels[0]!r} on the first row", file=p,
-                            row=raw.line(i), column="Futures", expected="one contract per file")
+            raise DataError(
+                f"expiry {labels[i]!r} differs from {labels[0]!r} on the first row",
+                file=p,
+                row=raw.line(i),
+                column="Futures",
+                expected="one contract per file",
+            )
         label_expiry: str | None = str(uniq[0])
     else:
         label_expiry = None
         code = _parse_futures_label(raw, labels, None)
     if name_expiry is not None and label_expiry is not None and name_expiry != label_expiry:
-        raise DataError(f"file name says expiry {name_expiry}, the Futures column says {label_expiry}", file=p,
-                        row=raw.header_line + 1, column="Futures", expected="the same expiry")
+        raise DataError(
+            f"file name says expiry {name_expiry}, the Futures column says {label_expiry}",
+            file=p,
+            row=raw.header_line + 1,
+            column="Futures",
+            expected="the same expiry",
+        )
     expiry_text = name_expiry or label_expiry
     if code is None:
         if expiry_text is None:
-            raise DataError("no expiry in the file name or the Futures column", file=p, column="Futures",
-                            expected="a name VX_YYYY-MM-DD.csv or ISO expiries in Futures")
+            raise DataError(
+                "no expiry in the file name or the Futures column",
+                file=p,
+                column="Futures",
+                expected="a name VX_YYYY-MM-DD.csv or ISO expiries in Futures",
+            )
         try:
             code = vx_contract_for_expiry(expiry_text)
         except InputError as exc:
-            raise DataError(f"expiry {expiry_text!r} is not a monthly VX expiry ({exc})", file=p,
-                            row=raw.header_line + 1, column="Futures",
-                            expected="the final settlement date of a monthly VX contract") from None
+            raise DataError(
+                f"expiry {expiry_text!r} is not a monthly VX expiry ({exc})",
+                file=p,
+                row=raw.header_line + 1,
+                column="Futures",
+                expected="the final settlement date of a monthly VX contract",
+            ) from None
     if expiry_text is not None:
-        expiry_day = check_vx_expiry(code, expiry_text, file=p, row=raw.header_line + 1, column="Futures",
-                                     contract_column="Futures")
+        expiry_day = check_vx_expiry(
+            code, expiry_text, file=p, row=raw.header_line + 1, column="Futures", contract_column="Futures"
+        )
     else:
         y, mth = parse_vx_contract(code)
         expiry_day = vx_final_settlement(y, mth)
@@ -598,11 +789,29 @@ def _one_contract_frame(raw: RawTable, cols: dict[str, np.ndarray], code: str, e
     expiries = np.full(n, expiry)
     notes: list[str] = []
     _rescale_before_2007(cols, days, notes)
-    keep, more = _validate_vx_rows(raw, days=days, contracts=contracts, expiries=expiries, o=cols["open"],
-                                   h=cols["high"], lo=cols["low"], c=cols["close"], settle=cols["settle"],
-                                   volume=cols["volume"], oi=cols["oi"], names=_CFE_NAMES)
-    prices = {"open": cols["open"], "high": cols["high"], "low": cols["low"], "close": cols["close"],
-              "settle": cols["settle"], "volume": cols["volume"], "open_interest": cols["oi"]}
+    keep, more = _validate_vx_rows(
+        raw,
+        days=days,
+        contracts=contracts,
+        expiries=expiries,
+        o=cols["open"],
+        h=cols["high"],
+        lo=cols["low"],
+        c=cols["close"],
+        settle=cols["settle"],
+        volume=cols["volume"],
+        oi=cols["oi"],
+        names=_CFE_NAMES,
+    )
+    prices = {
+        "open": cols["open"],
+        "high": cols["high"],
+        "low": cols["low"],
+        "close": cols["close"],
+        "settle": cols["settle"],
+        "volume": cols["volume"],
+        "open_interest": cols["oi"],
+    }
     return _vx_frame(days, contracts, expiries, prices, keep, notes + more)
 
 
@@ -627,11 +836,16 @@ def read_vx(path: str | Path) -> pd.DataFrame:
     if first.startswith("Trade Date"):
         return read_vx_cboe(p)
     if first.startswith("trade_date,tenor_monthly"):
-        raise DataError("a constant-tenor table (one settle per trade date and tenor, contracts unnamed), not "
-                        "per-contract settlements", file=p, row=1, column="tenor_monthly",
-                        expected="per-contract VX files (the consolidated long table, Cboe's CFE_<M><YY>_VX.csv "
-                                 "or VX_<YYYY-MM-DD>.csv); the tenor table in ../shared/data mixes in weekly "
-                                 "contracts and has 10x settles on 2007-03-26 (its SOURCE.md)")
+        raise DataError(
+            "a constant-tenor table (one settle per trade date and tenor, contracts unnamed), not "
+            "per-contract settlements",
+            file=p,
+            row=1,
+            column="tenor_monthly",
+            expected="per-contract VX files (the consolidated long table, Cboe's CFE_<M><YY>_VX.csv "
+            "or VX_<YYYY-MM-DD>.csv); the tenor table in ../shared/data mixes in weekly "
+            "contracts and has 10x settles on 2007-03-26 (its SOURCE.md)",
+        )
     return read_vx_long(p)
     return read_vx_long(p)
 
@@ -664,8 +878,13 @@ def read_breadth(path: str | Path) -> pd.DataFrame:
         bad = ~np.isnan(v) & ((v < 0) | (v != np.round(v)))
         if bad.any():
             i = int(np.argmax(bad))
-            raise DataError(f"{v[i]:g} is not an issue count", file=raw.path, row=raw.line(i), column=src,
-                            expected="a whole number >= 0")
+            raise DataError(
+                f"{v[i]:g} is not an issue count",
+                file=raw.path,
+                row=raw.line(i),
+                column=src,
+                expected="a whole number >= 0",
+            )
         raise_findings(raw, pl.check_range("breadth", days, v, src), notes)
         n_missing = int(np.isnan(v).sum())
         if n_missing:
@@ -677,7 +896,9 @@ def read_breadth(path: str | Path) -> pd.DataFrame:
 
 
 _DATE_HEADERS: Final[dict[str, tuple[str, str]]] = {
-    "date": ("%Y-%m-%d", "YYYY-MM-DD"), "Date": ("%Y-%m-%d", "YYYY-MM-DD"), "DATE": ("%m/%d/%Y", "MM/DD/YYYY"),
+    "date": ("%Y-%m-%d", "YYYY-MM-DD"),
+    "Date": ("%Y-%m-%d", "YYYY-MM-DD"),
+    "DATE": ("%m/%d/%Y", "MM/DD/YYYY"),
     "observation_date": ("%Y-%m-%d", "YYYY-MM-DD"),  # FRED's CSV download
 }
 
@@ -691,10 +912,14 @@ def _read_date_value(path: str | Path) -> tuple[RawTable, np.ndarray, np.ndarray
     raw = read_raw(path)
     header = list(raw.frame.columns)
     if len(header) != 2 or header[0] not in _DATE_HEADERS:
-        bad = header[0] if header and header[0] not in _DATE_HEADERS else (
-            header[2] if len(header) > 2 else header[0])
-        raise DataError(f"header {header} is not date,value", file=raw.path, row=raw.header_line, column=bad,
-                        expected="two columns: date (or FRED's observation_date),<value name>")
+        bad = header[0] if header and header[0] not in _DATE_HEADERS else (header[2] if len(header) > 2 else header[0])
+        raise DataError(
+            f"header {header} is not date,value",
+            file=raw.path,
+            row=raw.header_line,
+            column=bad,
+            expected="two columns: date (or FRED's observation_date),<value name>",
+        )
     fmt, shown = _DATE_HEADERS[header[0]]
     days = parse_dates(raw, header[0], fmt, shown=shown)
     check_sorted_unique(days, raw, header[0])
@@ -704,13 +929,19 @@ def _read_date_value(path: str | Path) -> tuple[RawTable, np.ndarray, np.ndarray
         text = raw.frame[header[1]].str.strip()
         empty = ((text == "") | (text == ".")).to_numpy()
         if empty.all():
-            raise DataError("no values (every cell is empty)", file=raw.path, row=raw.header_line + 1,
-                            column=header[1], expected="at least one observation")
+            raise DataError(
+                "no values (every cell is empty)",
+                file=raw.path,
+                row=raw.header_line + 1,
+                column=header[1],
+                expected="at least one observation",
+            )
         if empty.any():
-            notes.append(f"{header[1]}: {int(empty.sum())} empty FRED value(s) (no observation that day) "
-                         f"dropped, first on line {raw.line(int(np.argmax(empty)))}")
-            raw = RawTable(raw.path, raw.frame[~empty].reset_index(drop=True), raw.lines[~empty],
-                           raw.header_line)
+            notes.append(
+                f"{header[1]}: {int(empty.sum())} empty FRED value(s) (no observation that day) "
+                f"dropped, first on line {raw.line(int(np.argmax(empty)))}"
+            )
+            raw = RawTable(raw.path, raw.frame[~empty].reset_index(drop=True), raw.lines[~empty], raw.header_line)
             days = days[~empty]
     values = parse_numbers(raw, header[1], what="a number")
     raise_findings(raw, pl.check_window("series", days, header[0]), notes)
@@ -766,8 +997,10 @@ def _series_from_ohlc(path: str | Path, name: str | None) -> pd.Series:
         findings += pl.check_counts(name, days, vals["Volume"], "Volume")
     findings += pl.check_jumps(name, days, vals["Close"], "Close")
     raise_findings(raw, findings, notes)
-    notes.append(f"{name}: the Close column of an OHLC file"
-                 + ("; Adj Close (split/dividend adjusted by the publisher) not used" if "Adj Close" in vals else ""))
+    notes.append(
+        f"{name}: the Close column of an OHLC file"
+        + ("; Adj Close (split/dividend adjusted by the publisher) not used" if "Adj Close" in vals else "")
+    )
     s = pd.Series(vals["Close"], index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date"), name=name)
     s.attrs["notes"] = notes
     return s
@@ -816,11 +1049,18 @@ def read_rate(path: str | Path, *, percent: bool = False) -> pd.Series:
         low = values < -5.0
         if low.any() or (values > 30).any():
             i = int(np.argmax(low | (values > 30)))
-            raise DataError(f"{values[i]:g} is not a T-bill discount rate in percent", file=raw.path,
-                            row=raw.line(i), column=col, expected="percent within [-5, 30]")
+            raise DataError(
+                f"{values[i]:g} is not a T-bill discount rate in percent",
+                file=raw.path,
+                row=raw.line(i),
+                column=col,
+                expected="percent within [-5, 30]",
+            )
         rate = discount_to_cc(values, t)
-        notes.append(f"rate: FRED {col} (bank-discount basis, percent) converted to a continuously compounded "
-                     f"decimal rate, r = -ln(1 - d*{t}/360)*365/{t}")
+        notes.append(
+            f"rate: FRED {col} (bank-discount basis, percent) converted to a continuously compounded "
+            f"decimal rate, r = -ln(1 - d*{t}/360)*365/{t}"
+        )
     elif percent:
         rate = values / 100.0
         notes.append("rate: percent divided by 100")
@@ -850,4 +1090,3 @@ def read_events(path: str | Path, kind: str) -> EventCalendar:
     header = [h.strip() for h in first.strip().split(",")]
     column = next((c for c in ("date", "release_date", "Date") if c in header), "date")
     return read_event_dates(p, kind, column=column)
-

@@ -45,8 +45,13 @@ class MarketData(MarketFrame):
         return cls.from_frame(build_default(rate=rate))
 
     @classmethod
-    def from_store(cls, data_dir: str | Path | None = None, start: object = None, end: object = None,
-                   rate: float | pd.Series | None = None) -> MarketData:
+    def from_store(
+        cls,
+        data_dir: str | Path | None = None,
+        start: object = None,
+        end: object = None,
+        rate: float | pd.Series | None = None,
+    ) -> MarketData:
         """Everything imported into the local store, aligned on common SPX/VIX days.
 
         Parameters

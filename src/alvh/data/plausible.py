@@ -56,14 +56,27 @@ from alvh.calendar.trading import MAX_YEAR, MIN_YEAR
 
 #: (low, high) plausible values per series (see the module docstring for the evidence).
 BOUNDS: Final[dict[str, tuple[float, float]]] = {
-    "vix": (5.0, 200.0), "vix9d": (3.0, 250.0), "vix3m": (5.0, 200.0), "vix6m": (5.0, 200.0),
-    "vvix": (10.0, 400.0), "skew": (50.0, 300.0), "spx": (1.0, 100_000.0), "vx": (5.0, 150.0),
-    "rate": (-0.05, 0.25), "breadth": (0.0, 10_000.0),
+    "vix": (5.0, 200.0),
+    "vix9d": (3.0, 250.0),
+    "vix3m": (5.0, 200.0),
+    "vix6m": (5.0, 200.0),
+    "vvix": (10.0, 400.0),
+    "skew": (50.0, 300.0),
+    "spx": (1.0, 100_000.0),
+    "vx": (5.0, 150.0),
+    "rate": (-0.05, 0.25),
+    "breadth": (0.0, 10_000.0),
 }
 
 #: From the year given, SPX has never closed below the floor (see the module docstring).
 SPX_FLOORS: Final[tuple[tuple[int, float], ...]] = (
-    (1980, 95.0), (1991, 290.0), (1996, 590.0), (2009, 660.0), (2013, 1400.0), (2020, 2200.0))
+    (1980, 95.0),
+    (1991, 290.0),
+    (1996, 590.0),
+    (2009, 660.0),
+    (2013, 1400.0),
+    (2020, 2200.0),
+)
 
 #: First day each series can have data.
 FIRST_DAY: Final[dict[str, dt.date]] = {
@@ -128,10 +141,8 @@ def sessions_clipped(lo: object, hi: object, exchange: str = "NYSE") -> np.ndarr
     Used by gap reports so that a stored row dated 1800 or 2300 (reported by :func:`check_window`)
     does not make the whole report fail.
     """
-    a = max(np.datetime64(pd.Timestamp(lo).date(), "D"),
-            np.datetime64(f"{MIN_YEAR}-01-01", "D"))
-    b = min(np.datetime64(pd.Timestamp(hi).date(), "D"),
-            np.datetime64(f"{MAX_YEAR}-12-31", "D"))
+    a = max(np.datetime64(pd.Timestamp(lo).date(), "D"), np.datetime64(f"{MIN_YEAR}-01-01", "D"))
+    b = min(np.datetime64(pd.Timestamp(hi).date(), "D"), np.datetime64(f"{MAX_YEAR}-12-31", "D"))
     if a > b:
         return np.array([], dtype="datetime64[D]")
     return sessions_between(a, b, exchange)  # type: ignore[arg-type]
@@ -164,14 +175,31 @@ def check_window(series: str, days: np.ndarray, column: str, *, kind: str | None
     early = days < first
     if early.any():
         i = _first(early)
-        out.append(Finding("error", series, i, str(days[i]), column,
-                           f"date {days[i]} is before {series} could have data",
-                           f"dates from {first} on (the first day the publisher has)"))
+        out.append(
+            Finding(
+                "error",
+                series,
+                i,
+                str(days[i]),
+                column,
+                f"date {days[i]} is before {series} could have data",
+                f"dates from {first} on (the first day the publisher has)",
+            )
+        )
     late = days > last
     if late.any():
         i = _first(late)
-        out.append(Finding("error", series, i, str(days[i]), column, f"date {days[i]} is in the future",
-                           f"dates up to today ({last})"))
+        out.append(
+            Finding(
+                "error",
+                series,
+                i,
+                str(days[i]),
+                column,
+                f"date {days[i]} is in the future",
+                f"dates up to today ({last})",
+            )
+        )
     return out
 
 
@@ -201,8 +229,9 @@ def closed_reason(day: np.datetime64, exchange: str = "NYSE") -> str:
     return f"an {exchange} holiday ({name})" if name else f"a day without an {exchange} session"
 
 
-def check_sessions(series: str, days: np.ndarray, column: str, exchange: str = "NYSE") -> tuple[list[Finding],
-                                                                                                 np.ndarray]:
+def check_sessions(
+    series: str, days: np.ndarray, column: str, exchange: str = "NYSE"
+) -> tuple[list[Finding], np.ndarray]:
     """Rows that are not sessions of ``exchange``.
 
     Returns the findings and the mask of off-session rows. For the Cboe volatility indices a
@@ -225,15 +254,30 @@ def check_sessions(series: str, days: np.ndarray, column: str, exchange: str = "
     hard = off & (weekend if series in VOL_INDICES else np.ones(days.size, dtype=bool))
     if hard.any():
         i = _first(hard)
-        out.append(Finding("error", series, i, str(days[i]), column,
-                           f"{days[i]} is {closed_reason(days[i], exchange)}, not an {exchange} session",
-                           f"rows only on {exchange} trading days"))
+        out.append(
+            Finding(
+                "error",
+                series,
+                i,
+                str(days[i]),
+                column,
+                f"{days[i]} is {closed_reason(days[i], exchange)}, not an {exchange} session",
+                f"rows only on {exchange} trading days",
+            )
+        )
     return out, off
 
 
-def check_range(series: str, days: np.ndarray, values: np.ndarray, column: str, *,
-                bounds: tuple[float, float] | None = None, upper_only: bool = False,
-                floors: bool = True) -> list[Finding]:
+def check_range(
+    series: str,
+    days: np.ndarray,
+    values: np.ndarray,
+    column: str,
+    *,
+    bounds: tuple[float, float] | None = None,
+    upper_only: bool = False,
+    floors: bool = True,
+) -> list[Finding]:
     """Values outside the series' bounds (NaN ignored); for SPX also the per-era floors.
 
     ``floors`` applies :data:`SPX_FLOORS` (to closes: intraday lows went below them).
@@ -262,13 +306,19 @@ def check_range(series: str, days: np.ndarray, values: np.ndarray, column: str, 
     hint = ""
     if series in VOL_INDICES and x > hi and np.nanmedian(v) > 200:
         hint = ": the values look like an equity index (an SPX file imported as a volatility index?)"
-    elif series == "spx" and too_low[i] and np.nanmedian(v) < 100 and days.size and days[0] >= np.datetime64(
-            "1990-01-01"):
+    elif (
+        series == "spx"
+        and too_low[i]
+        and np.nanmedian(v) < 100
+        and days.size
+        and days[0] >= np.datetime64("1990-01-01")
+    ):
         hint = ": the values look like a volatility index (a VIX file imported as spx?)"
     elif series == "rate" and 0.25 < abs(x) <= 25:
         hint = ": this looks like percent (1.5 meaning 1.5%); import with --percent"
-    out.append(Finding("error", series, i, str(days[i]) if days.size else None, column,
-                       f"implausible value {x:g}{hint}", want))
+    out.append(
+        Finding("error", series, i, str(days[i]) if days.size else None, column, f"implausible value {x:g}{hint}", want)
+    )
     return out
 
 
@@ -284,9 +334,17 @@ def check_jumps(series: str, days: np.ndarray, values: np.ndarray, column: str) 
     out = []
     for k in np.flatnonzero(jump)[:20]:
         i, j = int(idx[k]), int(idx[k + 1])
-        out.append(Finding("warning", series, j, str(days[j]), column,
-                           f"suspicious one-day move {values[i]:g} -> {values[j]:g} ({np.exp(lv[k + 1] - lv[k]):.2f}x)",
-                           f"a one-day |log change| <= {limit:.3g}"))
+        out.append(
+            Finding(
+                "warning",
+                series,
+                j,
+                str(days[j]),
+                column,
+                f"suspicious one-day move {values[i]:g} -> {values[j]:g} ({np.exp(lv[k + 1] - lv[k]):.2f}x)",
+                f"a one-day |log change| <= {limit:.3g}",
+            )
+        )
     return out
 
 
@@ -297,12 +355,22 @@ def check_counts(series: str, days: np.ndarray, values: np.ndarray, column: str)
         return []
     i = _first(bad)
     what = "negative" if values[i] < 0 else "fractional"
-    return [Finding("error", series, i, str(days[i]) if days.size else None, column,
-                    f"{what} count {values[i]:g}", "a whole number >= 0")]
+    return [
+        Finding(
+            "error",
+            series,
+            i,
+            str(days[i]) if days.size else None,
+            column,
+            f"{what} count {values[i]:g}",
+            "a whole number >= 0",
+        )
+    ]
 
 
-def check_index_rows(series: str, days: np.ndarray, cols: dict[str, np.ndarray],
-                     names: dict[str, str]) -> tuple[list[Finding], np.ndarray]:
+def check_index_rows(
+    series: str, days: np.ndarray, cols: dict[str, np.ndarray], names: dict[str, str]
+) -> tuple[list[Finding], np.ndarray]:
     """Every check for an index (OHLC) series; returns findings and the off-session mask.
 
     ``cols`` maps ``open/high/low/close`` (and optionally ``volume``) to arrays; ``names`` maps the same keys
@@ -313,13 +381,13 @@ def check_index_rows(series: str, days: np.ndarray, cols: dict[str, np.ndarray],
     out += ses
     for key in ("close", "high", "low", "open"):
         if key in cols:
-            out += check_range(series, days, cols[key], names[key], upper_only=key == "open",
-                               floors=key == "close")
+            out += check_range(series, days, cols[key], names[key], upper_only=key == "open", floors=key == "close")
     if "volume" in cols:
         out += check_counts(series, days, cols["volume"], names["volume"])
     on = ~off
-    out += [replace_index(f, np.flatnonzero(on)) for f in check_jumps(series, days[on], cols["close"][on],
-                                                                      names["close"])]
+    out += [
+        replace_index(f, np.flatnonzero(on)) for f in check_jumps(series, days[on], cols["close"][on], names["close"])
+    ]
     return out, off
 
 
@@ -338,6 +406,25 @@ def warnings(findings: list[Finding]) -> list[Finding]:
     return sorted((f for f in findings if f.level == "warning"), key=lambda f: f.index)
 
 
-__all__ = ["BOUNDS", "FIRST_DAY", "JUMP_LOG", "SPX_FLOORS", "VOL_INDICES", "Finding", "check_counts",
-           "check_index_rows", "check_jumps", "check_name", "check_printable", "check_range", "check_sessions",
-           "check_window", "closed_reason", "sessions_clipped", "errors", "replace_index", "today", "warnings"]
+__all__ = [
+    "BOUNDS",
+    "FIRST_DAY",
+    "JUMP_LOG",
+    "SPX_FLOORS",
+    "VOL_INDICES",
+    "Finding",
+    "check_counts",
+    "check_index_rows",
+    "check_jumps",
+    "check_name",
+    "check_printable",
+    "check_range",
+    "check_sessions",
+    "check_window",
+    "closed_reason",
+    "sessions_clipped",
+    "errors",
+    "replace_index",
+    "today",
+    "warnings",
+]

@@ -76,9 +76,11 @@ def resolve_data_source(data_dir: str | Path | None = None) -> DataSource:
             return DataSource("user data home", home)
         return DataSource("embedded default", None)
     if not (folder / DB_NAME).is_file():
-        raise DataError(f"no market-data store in the folder given by {origin}", file=folder / DB_NAME,
-                        expected="a folder written by `alvh data import` (or leave it out for the embedded "
-                                 "default)")
+        raise DataError(
+            f"no market-data store in the folder given by {origin}",
+            file=folder / DB_NAME,
+            expected="a folder written by `alvh data import` (or leave it out for the embedded default)",
+        )
     return DataSource(origin, folder)  # type: ignore[arg-type]
 
 
@@ -104,8 +106,9 @@ def _spans(md: MarketData, names: list[str]) -> dict[str, tuple[pd.Timestamp, pd
     return {k: v for k, v in out.items() if k in names}
 
 
-def resolve_span(md: MarketData, rules: Any, start: object = None,
-                 end: object = None) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+def resolve_span(
+    md: MarketData, rules: Any, start: object = None, end: object = None
+) -> tuple[pd.Timestamp, pd.Timestamp, str]:
     """The run's first and last day and a sentence saying how they were chosen.
 
     Default ``start``/``end``: the first/last day on which every :func:`needed_series` has data.
@@ -124,8 +127,11 @@ def resolve_span(md: MarketData, rules: Any, start: object = None,
     which = ", ".join(f"{k} {a.date()}..{b.date()}" for k, (a, b) in spans.items())
     avail = f"{lo.date()}..{hi.date()} (the days on which every series the rules need has data: {which})"
     if lo > hi:
-        raise DataError(f"the series the rules need share no day ({which})", column=",".join(names),
-                        expected="overlapping SPX, VIX and VX histories")
+        raise DataError(
+            f"the series the rules need share no day ({which})",
+            column=",".join(names),
+            expected="overlapping SPX, VIX and VX histories",
+        )
 
     def parse(v: object, arg: str) -> pd.Timestamp | None:
         if v is None:

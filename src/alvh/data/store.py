@@ -61,17 +61,26 @@ _DATA_TABLES: Final[dict[str, str]] = {
     "events": "kind VARCHAR, date DATE",
     "series": "name VARCHAR, date DATE, value DOUBLE",
 }
-_KEYS: Final[dict[str, str]] = {"index_daily": "series, date", "vx_daily": "trade_date, contract",
-                                "breadth": "date", "events": "kind, date", "series": "name, date"}
+_KEYS: Final[dict[str, str]] = {
+    "index_daily": "series, date",
+    "vx_daily": "trade_date, contract",
+    "breadth": "date",
+    "events": "kind, date",
+    "series": "name, date",
+}
 
 # Every data row carries the id of the import that wrote it; a row an import replaced is kept in
 # <table>_replaced with the id of the import that replaced it, so that removing that import restores it.
 _SCHEMA: Final[list[str]] = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-    *(f"CREATE TABLE IF NOT EXISTS {t} ({cols}, import_id INTEGER, PRIMARY KEY ({_KEYS[t]}))"
-      for t, cols in _DATA_TABLES.items()),
-    *(f"CREATE TABLE IF NOT EXISTS {t}_replaced ({cols}, import_id INTEGER, replaced_by INTEGER)"
-      for t, cols in _DATA_TABLES.items()),
+    *(
+        f"CREATE TABLE IF NOT EXISTS {t} ({cols}, import_id INTEGER, PRIMARY KEY ({_KEYS[t]}))"
+        for t, cols in _DATA_TABLES.items()
+    ),
+    *(
+        f"CREATE TABLE IF NOT EXISTS {t}_replaced ({cols}, import_id INTEGER, replaced_by INTEGER)"
+        for t, cols in _DATA_TABLES.items()
+    ),
     """CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, kind VARCHAR, name VARCHAR, paths VARCHAR,
        sha256 VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_same BIGINT, rows_conflict BIGINT,
        rows_replaced BIGINT, on_conflict VARCHAR, notes VARCHAR, imported_at TIMESTAMP)""",
@@ -88,9 +97,12 @@ class _Table:
 
 _TABLES: Final[dict[str, _Table]] = {
     "index": _Table("index_daily", ("series", "date"), ("open", "high", "low", "close")),
-    "vx": _Table("vx_daily", ("trade_date", "contract"),
-                 ("expiry", "open", "high", "low", "close", "settle", "volume", "open_interest"),
-                 text_values=("expiry",)),
+    "vx": _Table(
+        "vx_daily",
+        ("trade_date", "contract"),
+        ("expiry", "open", "high", "low", "close", "settle", "volume", "open_interest"),
+        text_values=("expiry",),
+    ),
     "breadth": _Table("breadth", ("date",), ("advancing", "declining", "unchanged")),
     "events": _Table("events", ("kind", "date"), ()),
     "series": _Table("series", ("name", "date"), ("value",)),
@@ -151,10 +163,18 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"kind": self.kind, "files": self.files, "rows_in": self.rows_in, "rows_new": self.rows_new,
-                "rows_same": self.rows_same, "conflicts": [str(c) for c in self.conflicts],
-                "on_conflict": self.on_conflict, "changed": self.changed, "notes": self.notes,
-                "import_id": self.import_id}
+        return {
+            "kind": self.kind,
+            "files": self.files,
+            "rows_in": self.rows_in,
+            "rows_new": self.rows_new,
+            "rows_same": self.rows_same,
+            "conflicts": [str(c) for c in self.conflicts],
+            "on_conflict": self.on_conflict,
+            "changed": self.changed,
+            "notes": self.notes,
+            "import_id": self.import_id,
+        }
 
 
 def _sha256(path: Path) -> str:
@@ -195,8 +215,11 @@ def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None, perc
         return out
     elif kind == "rate":
         if name not in (None, "rate"):
-            raise InputError(f"a rate is stored as 'rate', not {name!r}", argument="--name",
-                             expected="no --name (or 'rate') for kind rate; use kind series for other names")
+            raise InputError(
+                f"a rate is stored as 'rate', not {name!r}",
+                argument="--name",
+                expected="no --name (or 'rate') for kind rate; use kind series for other names",
+            )
         s = imp.read_rate(p, percent=percent)
         out = pd.DataFrame({"name": "rate", "date": s.index.to_numpy(), "value": s.to_numpy()})
         out.attrs["notes"] = list(s.attrs.get("notes", []))
@@ -221,8 +244,14 @@ class Store:
         self.read_only = read_only
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, *, read_only: bool = False,
-             lock_timeout: float = DEFAULT_LOCK_TIMEOUT, on_wait: Callable[[str], None] | None = None) -> Store:
+    def open(
+        cls,
+        data_dir: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Store:
         """Open (creating when writable) the store in ``data_dir`` (default :func:`default_data_dir`).
 
         Parameters
@@ -244,8 +273,9 @@ class Store:
         if folder.exists() and not folder.is_dir():
             raise DataError("the store folder is a file", file=folder, expected="a folder for the store")
         if read_only and not db.is_file():
-            raise DataError("no market-data store here yet", file=db,
-                            expected="an import first: alvh data import KIND PATH")
+            raise DataError(
+                "no market-data store here yet", file=db, expected="an import first: alvh data import KIND PATH"
+            )
         if not read_only:
             folder.mkdir(parents=True, exist_ok=True)
         conn = _connect(db, read_only, lock_timeout, on_wait)
@@ -256,17 +286,22 @@ class Store:
             ver = None
         if ver is not None and ver[0] != SCHEMA_VERSION:
             conn.close()
-            raise DataError(f"a store of schema {ver[0]}; this alvh reads schema {SCHEMA_VERSION} (import ids)",
-                            file=db, expected="a store written by this alvh version: move the file aside and "
-                                              "re-import your files")
+            raise DataError(
+                f"a store of schema {ver[0]}; this alvh reads schema {SCHEMA_VERSION} (import ids)",
+                file=db,
+                expected="a store written by this alvh version: move the file aside and re-import your files",
+            )
         if not read_only:
             for stmt in _SCHEMA:
                 conn.execute(stmt)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         elif ver is None:
             conn.close()
-            raise DataError(f"not an alvh store of schema {SCHEMA_VERSION}", file=db,
-                            expected="a store written by this alvh version")
+            raise DataError(
+                f"not an alvh store of schema {SCHEMA_VERSION}",
+                file=db,
+                expected="a store written by this alvh version",
+            )
         return store
 
     def close(self) -> None:
@@ -281,8 +316,15 @@ class Store:
 
     # ------------------------------------------------------------ import
 
-    def import_files(self, kind: str, paths: list[str | Path], *, name: str | None = None,
-                     on_conflict: OnConflict = "error", percent: bool = False) -> ImportReport:
+    def import_files(
+        self,
+        kind: str,
+        paths: list[str | Path],
+        *,
+        name: str | None = None,
+        on_conflict: OnConflict = "error",
+        percent: bool = False,
+    ) -> ImportReport:
         """Validate ``paths`` as ``kind`` and write them in one transaction.
 
         Parameters
@@ -363,16 +405,30 @@ class Store:
                 close = np.abs(av - bv) <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(av)))
                 differ = ~(both_nan | close)
             for row in m[differ].to_dict("records"):
-                report.conflicts.append(Conflict(table.name, {k: _fmt(row[k]) for k in keys}, col,
-                                                 _plain(row[f"{col}_ref"]), _plain(row[col]),
-                                                 f"{row['_file_ref']} vs {row['_file']}"))
+                report.conflicts.append(
+                    Conflict(
+                        table.name,
+                        {k: _fmt(row[k]) for k in keys},
+                        col,
+                        _plain(row[f"{col}_ref"]),
+                        _plain(row[col]),
+                        f"{row['_file_ref']} vs {row['_file']}",
+                    )
+                )
         if report.conflicts and report.on_conflict == "error":
             raise _conflict_error(report, self.path.parent)
         keep = "last" if report.on_conflict == "replace" else "first"
         return incoming.drop_duplicates(keys, keep=keep).reset_index(drop=True)
 
-    def _write(self, incoming: pd.DataFrame, table: _Table, kind: str, report: ImportReport, paths: list[Path],
-               name: str | None) -> None:
+    def _write(
+        self,
+        incoming: pd.DataFrame,
+        table: _Table,
+        kind: str,
+        report: ImportReport,
+        paths: list[Path],
+        name: str | None,
+    ) -> None:
         con = self.conn
         cols = [*table.keys, *table.values]
         data = incoming[cols + ["_file"]].copy()
@@ -388,45 +444,79 @@ class Store:
                 if col in table.text_values:
                     differ = f"t.{col} IS DISTINCT FROM i.{col}"
                 else:
-                    differ = (f"NOT ((t.{col} IS NULL AND i.{col} IS NULL) OR "
-                              f"abs(t.{col} - i.{col}) <= 1e-9 * greatest(1.0, abs(t.{col})))")
-                rows = con.execute(f"SELECT {', '.join('i.' + k for k in table.keys)}, t.{col}, i.{col}, i._file "
-                                   f"FROM incoming_df i JOIN {table.name} t ON {join} WHERE {differ} "
-                                   f"ORDER BY {', '.join('i.' + k for k in table.keys)}").fetchall()
+                    differ = (
+                        f"NOT ((t.{col} IS NULL AND i.{col} IS NULL) OR "
+                        f"abs(t.{col} - i.{col}) <= 1e-9 * greatest(1.0, abs(t.{col})))"
+                    )
+                rows = con.execute(
+                    f"SELECT {', '.join('i.' + k for k in table.keys)}, t.{col}, i.{col}, i._file "
+                    f"FROM incoming_df i JOIN {table.name} t ON {join} WHERE {differ} "
+                    f"ORDER BY {', '.join('i.' + k for k in table.keys)}"
+                ).fetchall()
                 nk = len(table.keys)
                 for r in rows:
-                    report.conflicts.append(Conflict(table.name,
-                                                     {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
-                                                     col, _plain(r[nk]), _plain(r[nk + 1]), str(r[nk + 2])))
+                    report.conflicts.append(
+                        Conflict(
+                            table.name,
+                            {k: _fmt(v) for k, v in zip(table.keys, r[:nk], strict=True)},
+                            col,
+                            _plain(r[nk]),
+                            _plain(r[nk + 1]),
+                            str(r[nk + 2]),
+                        )
+                    )
             if report.conflicts and report.on_conflict == "error":
                 raise _conflict_error(report, self.path.parent)
             conflict_keys = {tuple(c.key.items()) for c in report.conflicts if c.table == table.name}
-            con.execute(f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)}, {import_id} "
-                        f"FROM incoming_df i WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})")
+            con.execute(
+                f"INSERT INTO {table.name} SELECT {', '.join('i.' + c for c in cols)}, {import_id} "
+                f"FROM incoming_df i WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {join})"
+            )
             report.rows_new = len(data) - exists
             report.rows_same = exists - len(conflict_keys)
             n_replaced = 0
             if report.on_conflict == "replace" and report.conflicts and table.values:
                 # keep what is overwritten, so that removing this import restores it
                 differ_any = " OR ".join(
-                    f"t.{c} IS DISTINCT FROM i.{c}" if c in table.text_values else
-                    f"NOT ((t.{c} IS NULL AND i.{c} IS NULL) OR abs(t.{c} - i.{c}) <= 1e-9 * greatest(1.0, abs(t.{c})))"
-                    for c in table.values)
+                    f"t.{c} IS DISTINCT FROM i.{c}"
+                    if c in table.text_values
+                    else f"NOT ((t.{c} IS NULL AND i.{c} IS NULL) OR "
+                    f"abs(t.{c} - i.{c}) <= 1e-9 * greatest(1.0, abs(t.{c})))"
+                    for c in table.values
+                )
                 all_cols = ", ".join(f"t.{c}" for c in [*cols, "import_id"])
-                con.execute(f"INSERT INTO {table.name}_replaced SELECT {all_cols}, {import_id} FROM {table.name} t "
-                            f"JOIN incoming_df i ON {join} WHERE {differ_any}")
-                n_replaced = int(_one(con.execute(f"SELECT count(*) FROM {table.name}_replaced "
-                                                  f"WHERE replaced_by = {import_id}"))[0])
+                con.execute(
+                    f"INSERT INTO {table.name}_replaced SELECT {all_cols}, {import_id} FROM {table.name} t "
+                    f"JOIN incoming_df i ON {join} WHERE {differ_any}"
+                )
+                n_replaced = int(
+                    _one(con.execute(f"SELECT count(*) FROM {table.name}_replaced WHERE replaced_by = {import_id}"))[0]
+                )
                 sets = ", ".join(f"{c} = i.{c}" for c in table.values)
-                con.execute(f"UPDATE {table.name} t SET {sets}, import_id = {import_id} FROM incoming_df i "
-                            f"WHERE {join} AND ({differ_any})")
+                con.execute(
+                    f"UPDATE {table.name} t SET {sets}, import_id = {import_id} FROM incoming_df i "
+                    f"WHERE {join} AND ({differ_any})"
+                )
             if report.changed:
                 label = name or (kind if kind in imp.INDEX_NAMES or kind == "rate" else None)
-                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [import_id, kind, label, json.dumps([str(p.resolve()) for p in paths]),
-                             json.dumps([_sha256(p) for p in paths]), report.rows_in, report.rows_new,
-                             report.rows_same, len(report.conflicts), n_replaced, report.on_conflict,
-                             json.dumps(report.notes), dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+                con.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        import_id,
+                        kind,
+                        label,
+                        json.dumps([str(p.resolve()) for p in paths]),
+                        json.dumps([_sha256(p) for p in paths]),
+                        report.rows_in,
+                        report.rows_new,
+                        report.rows_same,
+                        len(report.conflicts),
+                        n_replaced,
+                        report.on_conflict,
+                        json.dumps(report.notes),
+                        dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    ],
+                )
                 report.import_id = import_id
         finally:
             con.unregister("incoming_df")
@@ -436,19 +526,35 @@ class Store:
     def history(self) -> list[dict[str, Any]]:
         """Every import still in the store, oldest first: id, kind, name, files, row counts, when."""
         out = []
-        for r in self.conn.execute("SELECT id, kind, name, paths, sha256, rows_in, rows_new, rows_same, "
-                                   "rows_conflict, rows_replaced, on_conflict, imported_at FROM imports "
-                                   "ORDER BY id").fetchall():
-            out.append({"id": int(r[0]), "kind": r[1], "name": r[2], "files": json.loads(r[3]),
-                        "sha256": json.loads(r[4]), "rows_in": int(r[5]), "rows_new": int(r[6]),
-                        "rows_same": int(r[7]), "rows_conflict": int(r[8]), "rows_replaced": int(r[9]),
-                        "on_conflict": r[10], "imported_at": str(r[11])[:19],
-                        "rows_now": self._rows_owned(int(r[0]))})
+        for r in self.conn.execute(
+            "SELECT id, kind, name, paths, sha256, rows_in, rows_new, rows_same, "
+            "rows_conflict, rows_replaced, on_conflict, imported_at FROM imports "
+            "ORDER BY id"
+        ).fetchall():
+            out.append(
+                {
+                    "id": int(r[0]),
+                    "kind": r[1],
+                    "name": r[2],
+                    "files": json.loads(r[3]),
+                    "sha256": json.loads(r[4]),
+                    "rows_in": int(r[5]),
+                    "rows_new": int(r[6]),
+                    "rows_same": int(r[7]),
+                    "rows_conflict": int(r[8]),
+                    "rows_replaced": int(r[9]),
+                    "on_conflict": r[10],
+                    "imported_at": str(r[11])[:19],
+                    "rows_now": self._rows_owned(int(r[0])),
+                }
+            )
         return out
 
     def _rows_owned(self, import_id: int) -> int:
-        return sum(int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]))[0])
-                   for t in _DATA_TABLES)
+        return sum(
+            int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]))[0])
+            for t in _DATA_TABLES
+        )
 
     def remove(self, import_id: int) -> dict[str, int]:
         """Undo one import: delete the rows it wrote and restore the rows it replaced.
@@ -472,23 +578,28 @@ class Store:
             raise InputError("store opened read-only", argument="read_only", expected="a writable store")
         known = [int(r[0]) for r in self.conn.execute("SELECT id FROM imports ORDER BY id").fetchall()]
         if import_id not in known:
-            raise DataError(f"no import with id {import_id}", file=self.path, column="id",
-                            expected=f"one of {known} (alvh data history)" if known else "an import id "
-                                                                                          "(the store has none)")
+            raise DataError(
+                f"no import with id {import_id}",
+                file=self.path,
+                column="id",
+                expected=f"one of {known} (alvh data history)" if known else "an import id (the store has none)",
+            )
         removed = restored = 0
         self.conn.execute("BEGIN TRANSACTION")
         try:
             for t, cols in _DATA_TABLES.items():
                 names = ", ".join(c.split()[0] for c in cols.replace("\n", " ").split(",")) + ", import_id"
-                removed += int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?",
-                                                      [import_id]))[0])
+                removed += int(_one(self.conn.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]))[0])
                 self.conn.execute(f"DELETE FROM {t} WHERE import_id = ?", [import_id])
-                restored += int(_one(self.conn.execute(f"SELECT count(*) FROM {t}_replaced WHERE replaced_by = ?",
-                                                       [import_id]))[0])
-                self.conn.execute(f"INSERT INTO {t} SELECT {names} FROM {t}_replaced WHERE replaced_by = ?",
-                                  [import_id])
-                self.conn.execute(f"DELETE FROM {t}_replaced WHERE replaced_by = ? OR import_id = ?",
-                                  [import_id, import_id])
+                restored += int(
+                    _one(self.conn.execute(f"SELECT count(*) FROM {t}_replaced WHERE replaced_by = ?", [import_id]))[0]
+                )
+                self.conn.execute(
+                    f"INSERT INTO {t} SELECT {names} FROM {t}_replaced WHERE replaced_by = ?", [import_id]
+                )
+                self.conn.execute(
+                    f"DELETE FROM {t}_replaced WHERE replaced_by = ? OR import_id = ?", [import_id, import_id]
+                )
             self.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -531,31 +642,43 @@ class Store:
         """The import log (one row per file and import)."""
         return self.conn.execute("SELECT * FROM imports ORDER BY id").df()
 
-    def market_frame(self, start: object = None, end: object = None,
-                    rate: float | pd.Series | None = None) -> MarketFrame:
+    def market_frame(
+        self, start: object = None, end: object = None, rate: float | pd.Series | None = None
+    ) -> MarketFrame:
         """Build a :class:`MarketFrame` from the store (see :meth:`MarketData.from_store`)."""
         spx = self.index_frame("spx", start, end)
         vix = self.index_frame("vix", start, end)
         for nm, f in (("spx", spx), ("vix", vix)):
             if f.empty:
-                raise DataError(f"the store has no {nm.upper()} data in the span", file=self.path, column=nm,
-                                expected=f"an import: alvh data import {nm} PATH")
+                raise DataError(
+                    f"the store has no {nm.upper()} data in the span",
+                    file=self.path,
+                    column=nm,
+                    expected=f"an import: alvh data import {nm} PATH",
+                )
         dates = spx.index.intersection(vix.index)
         if len(dates) == 0:
-            raise DataError("SPX and VIX share no trading day in the span", file=self.path,
-                            expected="overlapping SPX and VIX histories")
+            raise DataError(
+                "SPX and VIX share no trading day in the span",
+                file=self.path,
+                expected="overlapping SPX and VIX histories",
+            )
         dates = pd.DatetimeIndex(dates, name="date")
         prov: dict[str, str] = {"source": f"store {self.path}"}
         log = self.imports()
         for nm in ("spx", "vix", *INDEX_COLUMNS, "vx", "breadth"):
             rows = log[log["kind"] == nm]
             if len(rows):
-                prov[nm] = "; ".join(f"import {r.id}: {path} (sha256 {sha[:12]}, imported {r.imported_at:%Y-%m-%d})"
-                                     for r in rows.itertuples()
-                                     for path, sha in zip(json.loads(r.paths), json.loads(r.sha256), strict=True))
-        prov["alignment"] = (f"days with both SPX and VIX: {dates[0].date()}..{dates[-1].date()}; "
-                             f"{len(spx) - len(dates)} SPX-only and {len(vix) - len(dates)} VIX-only day(s) "
-                             "not used")
+                prov[nm] = "; ".join(
+                    f"import {r.id}: {path} (sha256 {sha[:12]}, imported {r.imported_at:%Y-%m-%d})"
+                    for r in rows.itertuples()
+                    for path, sha in zip(json.loads(r.paths), json.loads(r.sha256), strict=True)
+                )
+        prov["alignment"] = (
+            f"days with both SPX and VIX: {dates[0].date()}..{dates[-1].date()}; "
+            f"{len(spx) - len(dates)} SPX-only and {len(vix) - len(dates)} VIX-only day(s) "
+            "not used"
+        )
         indices = pd.DataFrame(index=dates)
         for nm in INDEX_COLUMNS:
             f = self.index_frame(nm, start, end)
@@ -566,8 +689,12 @@ class Store:
         if len(vx_long):
             vx = VXPanel.from_long(vx_long, dates, source=f"store {self.path}")
             off = int((~vx_long["trade_date"].isin(dates)).sum())
-            prov["vx"] = prov.get("vx", "") + (f"; {off} VX row(s) on CFE sessions that are not common SPX/VIX "
-                                               "days (e.g. Good Friday 2015) are not in the panel" if off else "")
+            prov["vx"] = prov.get("vx", "") + (
+                f"; {off} VX row(s) on CFE sessions that are not common SPX/VIX "
+                "days (e.g. Good Friday 2015) are not in the panel"
+                if off
+                else ""
+            )
         else:
             prov["vx"] = "no VX futures data in the store for this span (vx is None)"
         b = self.conn.execute("SELECT * FROM breadth ORDER BY date").df()
@@ -588,13 +715,23 @@ class Store:
         if rate is None and rate_series is not None:
             rate = rate_series
         rate_s, prov["rate"] = align_rate(rate, dates)
-        return MarketFrame(dates=dates, spx=spx.loc[dates, ["open", "high", "low", "close"]],
-                          vix=vix.loc[dates, ["open", "high", "low", "close"]], indices=indices, vx=vx,
-                          rate=rate_s, events=events, breadth=breadth, exog=exog, provenance=prov,
-                           event_known=known)
+        return MarketFrame(
+            dates=dates,
+            spx=spx.loc[dates, ["open", "high", "low", "close"]],
+            vix=vix.loc[dates, ["open", "high", "low", "close"]],
+            indices=indices,
+            vx=vx,
+            rate=rate_s,
+            events=events,
+            breadth=breadth,
+            exog=exog,
+            provenance=prov,
+            event_known=known,
+        )
 
-    def _events(self) -> tuple[dict[str, pd.DatetimeIndex], dict[str, tuple[dt.date | None, dt.date | None] | None],
-                                list[str]]:
+    def _events(
+        self,
+    ) -> tuple[dict[str, pd.DatetimeIndex], dict[str, tuple[dt.date | None, dt.date | None] | None], list[str]]:
         """Shipped calendars merged with imported dates: dates, known spans, provenance notes."""
         events: dict[str, pd.DatetimeIndex] = {}
         ev_notes: list[str] = []
@@ -613,10 +750,13 @@ class Store:
                 try:
                     cals[k] = cals[k].merge(mine)
                 except InputError:  # spans with a gap: keep the dates, claim only the shipped span
-                    cals[k] = EventCalendar(k, cals[k].dates.union(user), cals[k].provenance, cals[k].known_from,
-                                            cals[k].known_to)
-                    ev_notes.append(f"{k}: imported dates leave a gap with the shipped span; known span kept "
-                                    f"{cals[k].known_from}..{cals[k].known_to}")
+                    cals[k] = EventCalendar(
+                        k, cals[k].dates.union(user), cals[k].provenance, cals[k].known_from, cals[k].known_to
+                    )
+                    ev_notes.append(
+                        f"{k}: imported dates leave a gap with the shipped span; known span kept "
+                        f"{cals[k].known_from}..{cals[k].known_to}"
+                    )
             else:
                 cals[k] = mine
             ev_notes.append(f"{kind}: {len(user)} imported date(s) merged")
@@ -630,31 +770,47 @@ class Store:
     def summary(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, Any]:
         """Spans, row counts and gaps of every stored table (before any alignment)."""
         out: dict[str, Any] = {"store": str(self.path), "series": {}, "max_gap": max_gap, "gaps": []}
-        rows = self.conn.execute("SELECT series, min(date), max(date), count(*) FROM index_daily "
-                                 "GROUP BY series ORDER BY series").fetchall()
+        rows = self.conn.execute(
+            "SELECT series, min(date), max(date), count(*) FROM index_daily GROUP BY series ORDER BY series"
+        ).fetchall()
         for nm, lo, hi, n in rows:
             out["series"][nm] = {"first": str(lo), "last": str(hi), "rows": int(n)}
             days = self.index_frame(nm).index.to_numpy().astype("datetime64[D]")
             out["gaps"] += _gaps(nm, days, "NYSE", max_gap)
-        r = _one(self.conn.execute("SELECT min(trade_date), max(trade_date), count(*), count(DISTINCT contract), "
-                                   "count(DISTINCT trade_date) FROM vx_daily"))
+        r = _one(
+            self.conn.execute(
+                "SELECT min(trade_date), max(trade_date), count(*), count(DISTINCT contract), "
+                "count(DISTINCT trade_date) FROM vx_daily"
+            )
+        )
         if r[2]:
-            out["series"]["vx"] = {"first": str(r[0]), "last": str(r[1]), "rows": int(r[2]),
-                                   "contracts": int(r[3]), "days": int(r[4])}
-            days = np.array(self.conn.execute("SELECT DISTINCT trade_date FROM vx_daily ORDER BY 1").df()
-                            .iloc[:, 0].to_numpy(), dtype="datetime64[D]")
+            out["series"]["vx"] = {
+                "first": str(r[0]),
+                "last": str(r[1]),
+                "rows": int(r[2]),
+                "contracts": int(r[3]),
+                "days": int(r[4]),
+            }
+            days = np.array(
+                self.conn.execute("SELECT DISTINCT trade_date FROM vx_daily ORDER BY 1").df().iloc[:, 0].to_numpy(),
+                dtype="datetime64[D]",
+            )
             out["gaps"] += _gaps("vx", days, "CFE", max_gap)
         r = _one(self.conn.execute("SELECT min(date), max(date), count(*) FROM breadth"))
         if r[2]:
             out["series"]["breadth"] = {"first": str(r[0]), "last": str(r[1]), "rows": int(r[2])}
-            days = np.array(self.conn.execute("SELECT date FROM breadth ORDER BY 1").df().iloc[:, 0].to_numpy(),
-                            dtype="datetime64[D]")
+            days = np.array(
+                self.conn.execute("SELECT date FROM breadth ORDER BY 1").df().iloc[:, 0].to_numpy(),
+                dtype="datetime64[D]",
+            )
             out["gaps"] += _gaps("breadth", days, "NYSE", max_gap)
-        for nm, lo, hi, n in self.conn.execute("SELECT name, min(date), max(date), count(*) FROM series "
-                                               "GROUP BY name ORDER BY name").fetchall():
+        for nm, lo, hi, n in self.conn.execute(
+            "SELECT name, min(date), max(date), count(*) FROM series GROUP BY name ORDER BY name"
+        ).fetchall():
             out["series"][f"series:{nm}"] = {"first": str(lo), "last": str(hi), "rows": int(n)}
-        for kind, lo, hi, n in self.conn.execute("SELECT kind, min(date), max(date), count(*) FROM events "
-                                                 "GROUP BY kind ORDER BY kind").fetchall():
+        for kind, lo, hi, n in self.conn.execute(
+            "SELECT kind, min(date), max(date), count(*) FROM events GROUP BY kind ORDER BY kind"
+        ).fetchall():
             out["series"][f"events:{kind}"] = {"first": str(lo), "last": str(hi), "rows": int(n)}
         return out
 
@@ -698,16 +854,26 @@ class Store:
             findings = pl.check_window("series", days, "date")
             if nm == "rate":
                 findings += pl.check_range("rate", days, sr["value"].to_numpy(dtype=float), "value")
-            add([pl.Finding(f.level, f"series:{nm}", f.index, f.date, f.column, f.message, f.expected)
-                 for f in findings], sr["import_id"].to_numpy())
+            add(
+                [
+                    pl.Finding(f.level, f"series:{nm}", f.index, f.date, f.column, f.message, f.expected)
+                    for f in findings
+                ],
+                sr["import_id"].to_numpy(),
+            )
         ev = self._table_rows("events", "true", [], "kind, date")
         for kind, g in ev.groupby("kind"):
             days = g["date"].to_numpy().astype("datetime64[D]")
             bad_name = pl.check_name(str(kind))
             if bad_name:
                 failures.append(f"events: {bad_name} [import {int(g['import_id'].iloc[0])}]")
-            add([pl.Finding(f.level, f"events:{kind}", f.index, f.date, f.column, f.message, f.expected)
-                 for f in pl.check_window("events", days, "date")], g["import_id"].to_numpy())
+            add(
+                [
+                    pl.Finding(f.level, f"events:{kind}", f.index, f.date, f.column, f.message, f.expected)
+                    for f in pl.check_window("events", days, "date")
+                ],
+                g["import_id"].to_numpy(),
+            )
         try:
             md = self.market_frame()
         except (DataError, InputError) as exc:
@@ -717,12 +883,13 @@ class Store:
                 listed = ~np.isnan(md.vx.settle)
                 if (md.vx.dte[listed] < 0).any():
                     failures.append("vx panel: settlement after expiry")
-        warnings += [f"gap in {g['series']}: {g['missing_sessions']} session(s) missing between {g['after']} and "
-                     f"{g['before']}" for g in self.summary(max_gap)["gaps"]]
+        warnings += [
+            f"gap in {g['series']}: {g['missing_sessions']} session(s) missing between {g['after']} and {g['before']}"
+            for g in self.summary(max_gap)["gaps"]
+        ]
         return {"failures": failures, "warnings": warnings}
 
-    def _check_index(self, nm: str, failures: list[str],
-                     add: Callable[[list[pl.Finding], np.ndarray], None]) -> None:
+    def _check_index(self, nm: str, failures: list[str], add: Callable[[list[pl.Finding], np.ndarray], None]) -> None:
         f = self._table_rows("index_daily", "series = ?", [nm], "date")
         days = f["date"].to_numpy().astype("datetime64[D]")
         ids = f["import_id"].to_numpy()
@@ -743,8 +910,9 @@ class Store:
         bad = full & ~exempt & ((cols["low"] > cols["high"]) | (c < cols["low"]) | (c > cols["high"]))
         if bad.any():
             i = int(np.argmax(bad))
-            failures.append(f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} "
-                            f"[import {int(ids[i])}]")
+            failures.append(
+                f"{nm}: OHLC order broken on {int(bad.sum())} day(s), first {days[i]} [import {int(ids[i])}]"
+            )
 
     def _table_rows(self, table: str, where: str, args: list[Any], order: str) -> pd.DataFrame:
         df = self.conn.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", args).df()
@@ -785,8 +953,9 @@ class Store:
             failures.append(f"vx on {td[i]}: {pl.closed_reason(td[i], 'CFE')}, not a CFE session [import {ids[i]}]")
 
 
-def _connect(db: Path, read_only: bool, lock_timeout: float,
-             on_wait: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection:
+def _connect(
+    db: Path, read_only: bool, lock_timeout: float, on_wait: Callable[[str], None] | None
+) -> duckdb.DuckDBPyConnection:
     """Connect, waiting up to ``lock_timeout`` s (polling every 0.2 s) while another process holds the lock."""
     deadline = time.monotonic() + max(0.0, lock_timeout)
     told = False
@@ -798,12 +967,15 @@ def _connect(db: Path, read_only: bool, lock_timeout: float,
             if not locked:
                 raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
             if time.monotonic() >= deadline:
-                raise DataError(f"the store is locked by another process and was not released within "
-                                f"{lock_timeout:g} s", file=db,
-                                expected="the other alvh command to finish (or a larger --lock-timeout)") from None
+                raise DataError(
+                    f"the store is locked by another process and was not released within {lock_timeout:g} s",
+                    file=db,
+                    expected="the other alvh command to finish (or a larger --lock-timeout)",
+                ) from None
             if not told and on_wait is not None:
-                on_wait(f"store {db} is in use by another process; waiting up to {lock_timeout:g} s "
-                        "(--lock-timeout) ...")
+                on_wait(
+                    f"store {db} is in use by another process; waiting up to {lock_timeout:g} s (--lock-timeout) ..."
+                )
                 told = True
             time.sleep(0.2)
         except duckdb.Error as exc:
@@ -814,8 +986,10 @@ def _gaps(name: str, days: np.ndarray, exchange: str, max_gap: int) -> list[dict
     if days.size < 2:
         return []
     sessions = pl.sessions_clipped(days[0], days[-1], exchange)
-    return [{"series": name, "after": str(a), "before": str(b), "missing_sessions": n}
-            for a, b, n in find_gaps(days, sessions, max_gap)]
+    return [
+        {"series": name, "after": str(a), "before": str(b), "missing_sessions": n}
+        for a, b, n in find_gaps(days, sessions, max_gap)
+    ]
 
 
 def _span_sql(q: str, args: list[Any], col: str, start: object, end: object) -> tuple[str, list[Any]]:
@@ -869,8 +1043,10 @@ def format_conflicts(conflicts: list[Conflict], limit: int = CONFLICTS_SHOWN) ->
     shown = conflicts[:limit]
     keys = list(shown[0].key) if shown else []
     header = [*keys, "column", "stored", "new", "file"]
-    rows = [[*(c.key[k] for k in keys), c.column, _cell(c.stored), _cell(c.new), Path(c.file.split(" vs ")[-1]).name]
-            for c in shown]
+    rows = [
+        [*(c.key[k] for k in keys), c.column, _cell(c.stored), _cell(c.new), Path(c.file.split(" vs ")[-1]).name]
+        for c in shown
+    ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
     return "\n".join("  " + ln for ln in lines)
@@ -886,8 +1062,17 @@ def write_conflicts_csv(conflicts: list[Conflict], folder: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = out / f"conflicts-{stamp}.csv"
-    rows = [{"table": c.table, **{f"key_{k}": v for k, v in c.key.items()}, "column": c.column,
-             "stored": c.stored, "new": c.new, "file": c.file} for c in conflicts]
+    rows = [
+        {
+            "table": c.table,
+            **{f"key_{k}": v for k, v in c.key.items()},
+            "column": c.column,
+            "stored": c.stored,
+            "new": c.new,
+            "file": c.file,
+        }
+        for c in conflicts
+    ]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
@@ -901,6 +1086,9 @@ def _conflict_error(report: ImportReport, folder: Path | None = None) -> DataErr
         more = f"\n  ... and {n - CONFLICTS_SHOWN} more"
         if folder is not None:
             more += f"; all {n} in {write_conflicts_csv(report.conflicts, folder)}"
-    return DataError(f"{n} conflict(s) with stored data, nothing written:\n{table}{more}\n",
-                     file=first.file, column=first.column,
-                     expected="the same values as stored (or --on-conflict keep/replace to choose)")
+    return DataError(
+        f"{n} conflict(s) with stored data, nothing written:\n{table}{more}\n",
+        file=first.file,
+        column=first.column,
+        expected="the same values as stored (or --on-conflict keep/replace to choose)",
+    )

@@ -42,18 +42,21 @@ class VXPanel:
     def __post_init__(self) -> None:
         n, m = len(self.dates), len(self.contracts)
         if self.settle.shape != (n, m) or self.dte.shape != (n, m) or self.expiries.shape != (m,):
-            raise InputError(f"settle {self.settle.shape}, dte {self.dte.shape}, expiries {self.expiries.shape} "
-                             f"for {n} dates and {m} contracts", argument="settle",
-                             expected="settle and dte of shape (n_dates, n_contracts)")
+            raise InputError(
+                f"settle {self.settle.shape}, dte {self.dte.shape}, expiries {self.expiries.shape} "
+                f"for {n} dates and {m} contracts",
+                argument="settle",
+                expected="settle and dte of shape (n_dates, n_contracts)",
+            )
         if m > 1 and not (np.diff(self.expiries.astype("int64")) > 0).all():
-            raise InputError("expiries are not strictly ascending", argument="expiries",
-                             expected="one column per expiry, sorted")
+            raise InputError(
+                "expiries are not strictly ascending", argument="expiries", expected="one column per expiry, sorted"
+            )
         for arr in (self.settle, self.dte, self.expiries, self.contracts):
             arr.setflags(write=False)
 
     @classmethod
-    def from_long(cls, frame: pd.DataFrame, dates: pd.DatetimeIndex | None = None, *,
-                  source: str = "") -> VXPanel:
+    def from_long(cls, frame: pd.DataFrame, dates: pd.DatetimeIndex | None = None, *, source: str = "") -> VXPanel:
         """Pivot a long VX frame (``trade_date, contract, expiry, settle``) into a panel.
 
         Parameters
@@ -85,10 +88,13 @@ class VXPanel:
         # a code must map to a single expiry (and back), else the long frame was inconsistent
         n_pairs = len(pd.MultiIndex.from_arrays([frame["contract"], col]).unique())
         if frame["contract"].nunique() != expiries.size or n_pairs != expiries.size:
-            raise DataError("contract codes and expiries do not pair one-to-one", column="contract",
-                            expected="one expiry per contract code")
+            raise DataError(
+                "contract codes and expiries do not pair one-to-one",
+                column="contract",
+                expected="one expiry per contract code",
+            )
         row = np.searchsorted(day_arr, td)
-        inside = (row < day_arr.size)
+        inside = row < day_arr.size
         inside[inside] = day_arr[row[inside]] == td[inside]
         panel = np.full((day_arr.size, expiries.size), np.nan)
         panel[row[inside], col[inside]] = settle[inside]
@@ -96,8 +102,14 @@ class VXPanel:
         idx = pd.DatetimeIndex(day_arr.astype("datetime64[ns]"), name="date")
         # drop contracts with no settlement in the window (e.g. after slicing)
         listed = ~np.isnan(panel).all(axis=0)
-        return cls(dates=idx, contracts=contracts[listed], expiries=expiries[listed], settle=panel[:, listed],
-                   dte=dte[:, listed], source=source)
+        return cls(
+            dates=idx,
+            contracts=contracts[listed],
+            expiries=expiries[listed],
+            settle=panel[:, listed],
+            dte=dte[:, listed],
+            source=source,
+        )
 
     def _row(self, date: object) -> int:
         try:
@@ -106,8 +118,11 @@ class VXPanel:
             raise InputError(f"{date!r} is not a date", argument="date", expected="a date-like value") from None
         i = int(self.dates.searchsorted(ts))
         if i >= len(self.dates) or self.dates[i] != ts:
-            raise InputError(f"{ts.date()} is not a day of the VX panel", argument="date",
-                             expected=f"a trading day in {self.dates[0].date()}..{self.dates[-1].date()}")
+            raise InputError(
+                f"{ts.date()} is not a day of the VX panel",
+                argument="date",
+                expected=f"a trading day in {self.dates[0].date()}..{self.dates[-1].date()}",
+            )
         return i
 
     def curve(self, date: object) -> pd.DataFrame:
@@ -123,8 +138,14 @@ class VXPanel:
         i = self._row(date)
         s = self.settle[i]
         ok = ~np.isnan(s) & (self.dte[i] >= 0)
-        return pd.DataFrame({"contract": self.contracts[ok], "expiry": self.expiries[ok].astype("datetime64[ns]"),
-                             "dte": self.dte[i][ok], "settle": s[ok]})
+        return pd.DataFrame(
+            {
+                "contract": self.contracts[ok],
+                "expiry": self.expiries[ok].astype("datetime64[ns]"),
+                "dte": self.dte[i][ok],
+                "settle": s[ok],
+            }
+        )
 
     def front(self, min_dte: int = 1) -> pd.DataFrame:
         """The nearest listed contract each day with ``dte >= min_dte``.
@@ -152,12 +173,24 @@ class VXPanel:
         hi = len(self.dates) if end is None else int(self.dates.searchsorted(pd.Timestamp(end), side="right"))
         s = self.settle[lo:hi]
         listed = ~np.isnan(s).all(axis=0) if hi > lo else np.zeros(len(self.contracts), dtype=bool)
-        return VXPanel(dates=self.dates[lo:hi], contracts=self.contracts[listed], expiries=self.expiries[listed],
-                       settle=s[:, listed].copy(), dte=self.dte[lo:hi][:, listed].copy(), source=self.source)
+        return VXPanel(
+            dates=self.dates[lo:hi],
+            contracts=self.contracts[listed],
+            expiries=self.expiries[listed],
+            settle=s[:, listed].copy(),
+            dte=self.dte[lo:hi][:, listed].copy(),
+            source=self.source,
+        )
 
     def to_long(self) -> pd.DataFrame:
         """Back to one row per (date, listed contract): ``date, contract, expiry, dte, settle``."""
         r, c = np.nonzero(~np.isnan(self.settle))
-        return pd.DataFrame({"date": self.dates.to_numpy()[r], "contract": self.contracts[c],
-                             "expiry": self.expiries[c].astype("datetime64[ns]"), "dte": self.dte[r, c],
-                             "settle": self.settle[r, c]})
+        return pd.DataFrame(
+            {
+                "date": self.dates.to_numpy()[r],
+                "contract": self.contracts[c],
+                "expiry": self.expiries[c].astype("datetime64[ns]"),
+                "dte": self.dte[r, c],
+                "settle": self.settle[r, c],
+            }
+        )

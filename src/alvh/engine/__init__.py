@@ -24,6 +24,13 @@ def run_backtest(rules: Rules, market_data: MarketData, start: object = None, en
     return run_engine(rules, paths_from_market_data(market_data, start, end))
 
 
-
-__all__ = ["InstrumentKind", "MarketPaths", "PositionRecords", "SlotInfo", "paths_from_market_data", "prepare",
-           "run_backtest", "run_engine"]
+__all__ = [
+    "InstrumentKind",
+    "MarketPaths",
+    "PositionRecords",
+    "SlotInfo",
+    "paths_from_market_data",
+    "prepare",
+    "run_backtest",
+    "run_engine",
+]

@@ -34,15 +34,22 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
     codes = np.array(list(mp.vx_codes) + [""], dtype=object)
     con = led["contract"].astype(int)
     some = len(slot) > 0
-    return pd.DataFrame({
-        "date": mp.dates[led["day"].astype(int)] if some else pd.DatetimeIndex([]),
-        "path": led["path"].astype(int), "slot": names[slot] if some else [],
-        "component": comp[slot] if some else [], "instrument": kinds[slot] if some else [],
-        "contract": codes[np.where(con >= 0, con, -1)] if some else [],
-        "strike": led["strike"],
-        "expiry": led["expiry"].astype("datetime64[D]") if some else pd.DatetimeIndex([]),
-        "quantity": led["quantity"], "price": led["price"], "cost": led["cost"],
-        "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if some else []})
+    return pd.DataFrame(
+        {
+            "date": mp.dates[led["day"].astype(int)] if some else pd.DatetimeIndex([]),
+            "path": led["path"].astype(int),
+            "slot": names[slot] if some else [],
+            "component": comp[slot] if some else [],
+            "instrument": kinds[slot] if some else [],
+            "contract": codes[np.where(con >= 0, con, -1)] if some else [],
+            "strike": led["strike"],
+            "expiry": led["expiry"].astype("datetime64[D]") if some else pd.DatetimeIndex([]),
+            "quantity": led["quantity"],
+            "price": led["price"],
+            "cost": led["cost"],
+            "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if some else [],
+        }
+    )
 
 
 def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
@@ -55,44 +62,93 @@ def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
     rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))
     div = np.where(st.slot_kind == InstrumentKind.SPX_OPTION, prep.rules.core.dividend_yield, 0.0)
     div_prev = np.broadcast_to(div[None, None, :], (n, P, S))
-    return PositionRecords(slots=st.slots, kind=rec["kind"], quantity=rec["quantity"], is_call=rec["is_call"],
-                           strike=rec["strike"], t_prev=rec["t_prev"], t_now=rec["t_now"],
-                           underlying_prev=rec["underlying_prev"], underlying_now=rec["underlying_now"],
-                           underlying_rolldown=rec["underlying_rolldown"], vol_prev=rec["vol_prev"],
-                           vol_now=rec["vol_now"], rate_prev=rate_prev, div_prev=div_prev,
-                           price_prev=rec["price_prev"], price_now=rec["price_now"])
+    return PositionRecords(
+        slots=st.slots,
+        kind=rec["kind"],
+        quantity=rec["quantity"],
+        is_call=rec["is_call"],
+        strike=rec["strike"],
+        t_prev=rec["t_prev"],
+        t_now=rec["t_now"],
+        underlying_prev=rec["underlying_prev"],
+        underlying_now=rec["underlying_now"],
+        underlying_rolldown=rec["underlying_rolldown"],
+        vol_prev=rec["vol_prev"],
+        vol_now=rec["vol_now"],
+        rate_prev=rate_prev,
+        div_prev=div_prev,
+        price_prev=rec["price_prev"],
+        price_now=rec["price_now"],
+    )
 
 
 def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, object]:
     """Config hash, data span, alvh and Python versions, seed, provenance, settlement proxies, layer targets."""
     mp, rules = prep.paths, prep.rules
-    targets = {la.name: {"weight": la.weight, "instrument": la.instrument, "sizing": la.sizing,
-                         "contracts": rules.general.contracts, "adaptive": rules.adaptive.enabled}
-               for la in rules.layers}
-    return {"config_hash": config_hash(rules), "data_start": str(mp.dates[0].date()),
-            "data_end": str(mp.dates[-1].date()), "n_days": mp.n_days, "n_paths": mp.n_paths,
-            "alvh_version": __version__, "seed": seed, "python": platform.python_version(),
-            "provenance": dict(mp.provenance),
-            "rebalance_threshold": rules.rebalance.threshold if st.rb is not None else None,
-            "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-                          "(SOQ proxy)",
-            # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
-            "layer_targets": targets}
+    targets = {
+        la.name: {
+            "weight": la.weight,
+            "instrument": la.instrument,
+            "sizing": la.sizing,
+            "contracts": rules.general.contracts,
+            "adaptive": rules.adaptive.enabled,
+        }
+        for la in rules.layers
+    }
+    return {
+        "config_hash": config_hash(rules),
+        "data_start": str(mp.dates[0].date()),
+        "data_end": str(mp.dates[-1].date()),
+        "n_days": mp.n_days,
+        "n_paths": mp.n_paths,
+        "alvh_version": __version__,
+        "seed": seed,
+        "python": platform.python_version(),
+        "provenance": dict(mp.provenance),
+        "rebalance_threshold": rules.rebalance.threshold if st.rb is not None else None,
+        "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
+        "(SOQ proxy)",
+        # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
+        "layer_targets": targets,
+    }
 
 
 def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestResult:
     """Assemble the frozen result from the engine's final state (called once by run_engine)."""
     mp = prep.paths
     fd, fp = np.nonzero(st.reb_fired)
-    reb = pd.DataFrame({"date": mp.dates[fd], "path": fp, "beta_short": st.reb_beta[fd, fp, 0],
-                        "beta_long": st.reb_beta[fd, fp, 1], "ratio": st.reb_ratio[fd, fp],
-                        "contracts_traded": st.reb_trades[fd, fp], "cost": st.reb_cost[fd, fp]})
+    reb = pd.DataFrame(
+        {
+            "date": mp.dates[fd],
+            "path": fp,
+            "beta_short": st.reb_beta[fd, fp, 0],
+            "beta_long": st.reb_beta[fd, fp, 1],
+            "ratio": st.reb_ratio[fd, fp],
+            "contracts_traded": st.reb_trades[fd, fp],
+            "cost": st.reb_cost[fd, fp],
+        }
+    )
     elog = pd.DataFrame(st.event_log, columns=["day", "event", "count"])
     elog.insert(0, "date", mp.dates[elog["day"].to_numpy(dtype=int)] if len(elog) else pd.DatetimeIndex([]))
     elog = elog.drop(columns="day")
-    return BacktestResult(dates=mp.dates, components=tuple(st.components), nav=st.nav, cash=st.cash_hist,
-                          financing=st.fin, collateral=st.coll, value=st.value, pnl=st.pnl, costs=st.cost,
-                          greeks=st.greeks, break_evens=st.be, trades=trades_frame(prep, st),
-                          records=position_records(prep, st), events=dict(st.events), event_log=elog,
-                          rebalance_log=reb, rebalance_ratio=st.reb_ratio, capital=prep.rules.general.capital,
-                          metadata=metadata(prep, st, seed))
+    return BacktestResult(
+        dates=mp.dates,
+        components=tuple(st.components),
+        nav=st.nav,
+        cash=st.cash_hist,
+        financing=st.fin,
+        collateral=st.coll,
+        value=st.value,
+        pnl=st.pnl,
+        costs=st.cost,
+        greeks=st.greeks,
+        break_evens=st.be,
+        trades=trades_frame(prep, st),
+        records=position_records(prep, st),
+        events=dict(st.events),
+        event_log=elog,
+        rebalance_log=reb,
+        rebalance_ratio=st.reb_ratio,
+        capital=prep.rules.general.capital,
+        metadata=metadata(prep, st, seed),
+    )

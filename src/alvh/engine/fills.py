@@ -19,8 +19,18 @@ if TYPE_CHECKING:
 REASONS: tuple[str, ...] = ("entry", "roll", "rebalance", "exit", "expiry", "adaptive", "resize")
 _R = {r: i for i, r in enumerate(REASONS)}
 #: Ledger columns, in the order of :meth:`Ledger.arrays`.
-LEDGER_FIELDS: tuple[str, ...] = ("day", "path", "slot", "quantity", "price", "cost", "reason", "contract",
-                                  "strike", "expiry")
+LEDGER_FIELDS: tuple[str, ...] = (
+    "day",
+    "path",
+    "slot",
+    "quantity",
+    "price",
+    "cost",
+    "reason",
+    "contract",
+    "strike",
+    "expiry",
+)
 
 
 class Ledger:
@@ -29,16 +39,37 @@ class Ledger:
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(self, day: int, paths: np.ndarray, slot: int, qty: np.ndarray, price: np.ndarray, cost: np.ndarray,
-            reason: str, contract: np.ndarray, strike: np.ndarray, expiry: np.ndarray) -> None:
+    def add(
+        self,
+        day: int,
+        paths: np.ndarray,
+        slot: int,
+        qty: np.ndarray,
+        price: np.ndarray,
+        cost: np.ndarray,
+        reason: str,
+        contract: np.ndarray,
+        strike: np.ndarray,
+        expiry: np.ndarray,
+    ) -> None:
         m = qty != 0
         if not m.any():
             return
         k = int(m.sum())
-        self.parts.append((np.full(k, day, np.int32), paths[m].astype(np.int32), np.full(k, slot, np.int16),
-                           qty[m].astype(float), price[m].astype(float), cost[m].astype(float),
-                           np.full(k, _R[reason], np.int8), contract[m].astype(np.int32), strike[m].astype(float),
-                           expiry[m].astype(np.int64)))
+        self.parts.append(
+            (
+                np.full(k, day, np.int32),
+                paths[m].astype(np.int32),
+                np.full(k, slot, np.int16),
+                qty[m].astype(float),
+                price[m].astype(float),
+                cost[m].astype(float),
+                np.full(k, _R[reason], np.int8),
+                contract[m].astype(np.int32),
+                strike[m].astype(float),
+                expiry[m].astype(np.int64),
+            )
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every trade of the run: one array per :data:`LEDGER_FIELDS` name, in booking order."""
@@ -47,8 +78,7 @@ class Ledger:
         return {k: np.concatenate([p[i] for p in self.parts]) for i, k in enumerate(LEDGER_FIELDS)}
 
 
-def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray,
-          reason: str) -> None:
+def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
     """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books, ledger row."""
     dq = np.where(np.isfinite(dq), dq, 0.0)
     traded = dq != 0
@@ -63,7 +93,7 @@ def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, co
 
 def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
     """Close every slot expiring today (``settle`` (P, S)) at its settlement mark, no cost (reason ``expiry``)."""
-    for s in (np.nonzero(settle.any(axis=0))[0] if settle.any() else ()):
+    for s in np.nonzero(settle.any(axis=0))[0] if settle.any() else ():
         m = settle[:, s]
         if m.any():
             dq = np.where(m, -st.qty[:, s], 0.0)

@@ -84,8 +84,12 @@ class VixOptionVol:
     def vol(self, d: int, dte: np.ndarray) -> np.ndarray:
         dd = np.asarray(dte, dtype=float)
         extra = (1,) * max(dd.ndim - 1, 0)
-        return vix_option_vol(dd, self.vix[d].reshape(self.vix[d].shape + extra), self.params,
-                              vvix=self.vvix[d].reshape(self.vvix[d].shape + extra))
+        return vix_option_vol(
+            dd,
+            self.vix[d].reshape(self.vix[d].shape + extra),
+            self.params,
+            vvix=self.vvix[d].reshape(self.vvix[d].shape + extra),
+        )
 
     def take_paths(self, sel: slice) -> VixOptionVol:
         return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
@@ -131,11 +135,15 @@ class MarketPaths:
                 raise InputError(f"shape {getattr(self, name).shape}", argument=name, expected=f"({n}, {p})")
         vv = self.vix_option_vol
         if not callable(getattr(vv, "vol", None)):
-            raise InputError(f"got {type(vv).__name__}", argument="vix_option_vol",
-                             expected="an object with .vol(day, dte) (alvh.engine.inputs.VixOptionVol)")
+            raise InputError(
+                f"got {type(vv).__name__}",
+                argument="vix_option_vol",
+                expected="an object with .vol(day, dte) (alvh.engine.inputs.VixOptionVol)",
+            )
         if self.vx_price.shape[:2] != (n, p) or self.vx_price.shape[2] != len(self.vx_expiry):
-            raise InputError(f"shape {self.vx_price.shape}", argument="vx_price",
-                             expected=f"({n}, {p}, {len(self.vx_expiry)})")
+            raise InputError(
+                f"shape {self.vx_price.shape}", argument="vx_price", expected=f"({n}, {p}, {len(self.vx_expiry)})"
+            )
         if self.rate.shape != (n,) or not np.isfinite(self.rate).all():
             raise InputError("rate must be finite, one per day", argument="rate", expected=f"shape ({n},)")
         for name in ("spx_open", "spx_close", "vix_open", "vix_close"):
@@ -143,8 +151,11 @@ class MarketPaths:
             bad = ~(np.isfinite(a) & (a > 0))
             if bad.any():
                 d = int(np.argwhere(bad)[0][0])
-                raise DataError(f"{name} is missing or not positive on {self.dates[d].date()}", column=name,
-                                expected="positive finite prices every day")
+                raise DataError(
+                    f"{name} is missing or not positive on {self.dates[d].date()}",
+                    column=name,
+                    expected="positive finite prices every day",
+                )
 
     def take_paths(self, sel: slice) -> MarketPaths:
         """The same inputs restricted to the paths ``sel`` (a slice), e.g. to run one path alone."""
@@ -153,11 +164,21 @@ class MarketPaths:
             s = SpxSurface(theta30=s.theta30[:, sel], tail=s.tail[:, sel], term_ratio=s.term_ratio[:, sel])
         else:
             s = s.take_paths(sel)  # type: ignore[attr-defined]  # any other surface must provide it
-        return MarketPaths(dates=self.dates, spx_open=self.spx_open[:, sel], spx_close=self.spx_close[:, sel],
-                           vix_open=self.vix_open[:, sel], vix_close=self.vix_close[:, sel],
-                           vx_price=self.vx_price[:, sel], vx_expiry=self.vx_expiry, vx_codes=self.vx_codes,
-                           rate=self.rate, surface=s, vix_option_vol=self.vix_option_vol.take_paths(sel),
-                           sensitivity=self.sensitivity, provenance=dict(self.provenance))
+        return MarketPaths(
+            dates=self.dates,
+            spx_open=self.spx_open[:, sel],
+            spx_close=self.spx_close[:, sel],
+            vix_open=self.vix_open[:, sel],
+            vix_close=self.vix_close[:, sel],
+            vx_price=self.vx_price[:, sel],
+            vx_expiry=self.vx_expiry,
+            vx_codes=self.vx_codes,
+            rate=self.rate,
+            surface=s,
+            vix_option_vol=self.vix_option_vol.take_paths(sel),
+            sensitivity=self.sensitivity,
+            provenance=dict(self.provenance),
+        )
 
     @property
     def n_days(self) -> int:
@@ -169,9 +190,15 @@ class MarketPaths:
 
     def summary_dict(self) -> dict[str, object]:
         """JSON-ready description: span, paths, VX contracts, the surface's type and the provenance."""
-        return {"start": str(self.dates[0].date()), "end": str(self.dates[-1].date()), "n_days": self.n_days,
-                "n_paths": self.n_paths, "n_vx_contracts": len(self.vx_codes),
-                "surface": type(self.surface).__name__, "provenance": dict(self.provenance)}
+        return {
+            "start": str(self.dates[0].date()),
+            "end": str(self.dates[-1].date()),
+            "n_days": self.n_days,
+            "n_paths": self.n_paths,
+            "n_vx_contracts": len(self.vx_codes),
+            "surface": type(self.surface).__name__,
+            "provenance": dict(self.provenance),
+        }
 
     def to_dict(self) -> dict[str, object]:
         """Same as :meth:`summary_dict`."""
@@ -179,20 +206,29 @@ class MarketPaths:
 
     def summary(self) -> str:
         """Plain text: span and size, then where each input came from."""
-        lines = [f"MarketPaths: {self.dates[0].date()}..{self.dates[-1].date()}, {self.n_days} days x "
-                 f"{self.n_paths} path(s), {len(self.vx_codes)} VX contracts, surface {type(self.surface).__name__}"]
+        lines = [
+            f"MarketPaths: {self.dates[0].date()}..{self.dates[-1].date()}, {self.n_days} days x "
+            f"{self.n_paths} path(s), {len(self.vx_codes)} VX contracts, surface {type(self.surface).__name__}"
+        ]
         lines += [f"  {k}: {v}" for k, v in self.provenance.items()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return concise_repr("MarketPaths", {"span": f"{self.dates[0].date()}..{self.dates[-1].date()}",
-                                            "days": self.n_days, "paths": self.n_paths,
-                                            "vx_contracts": len(self.vx_codes),
-                                            "surface": type(self.surface).__name__})
+        return concise_repr(
+            "MarketPaths",
+            {
+                "span": f"{self.dates[0].date()}..{self.dates[-1].date()}",
+                "days": self.n_days,
+                "paths": self.n_paths,
+                "vx_contracts": len(self.vx_codes),
+                "surface": type(self.surface).__name__,
+            },
+        )
 
     def _repr_html_(self) -> str:
-        return html_view("alvh MarketPaths", {k: v for k, v in self.summary_dict().items() if k != "provenance"},
-                         self.summary())
+        return html_view(
+            "alvh MarketPaths", {k: v for k, v in self.summary_dict().items() if k != "provenance"}, self.summary()
+        )
 
     def vx_dte(self) -> np.ndarray:
         """(n_days, n_contracts) calendar days to each contract's expiry."""
@@ -211,8 +247,9 @@ def model_vx_prices(curve: VXCurve, dates: pd.DatetimeIndex, expiry: np.ndarray)
 
 def model_vx_calendar(dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
     """VX expiries (and codes) listed at some point of ``dates`` on the real CFE calendar (model curve's contracts)."""
-    expiry = vx_expiries_between(dates[0] - pd.Timedelta(days=40),
-                                 dates[-1] + pd.Timedelta(days=MODEL_LISTING_DAYS + 30))
+    expiry = vx_expiries_between(
+        dates[0] - pd.Timedelta(days=40), dates[-1] + pd.Timedelta(days=MODEL_LISTING_DAYS + 30)
+    )
     codes = tuple(vx_contract_code(int(str(e)[:4]), int(str(e)[5:7])) for e in expiry)
     return expiry, codes
 
@@ -222,27 +259,42 @@ def _first_settlement(vx) -> str:  # noqa: ANN001
     return str(vx.dates[rows[0]].date()) if rows.size else "none"
 
 
-def _expanding_sensitivity(full, dates: pd.DatetimeIndex,  # noqa: ANN001
-                           model: Callable[[np.ndarray], np.ndarray]) -> ExpandingDfdvix:
+def _expanding_sensitivity(
+    full,  # noqa: ANN001
+    dates: pd.DatetimeIndex,
+    model: Callable[[np.ndarray], np.ndarray],
+) -> ExpandingDfdvix:
     """The expanding dF/dVIX on ``full``'s VX history up to the run's last day, restricted to ``dates``."""
     vx = full.vx
     last = int(np.searchsorted(vx.dates, dates[-1], side="right"))
     vix = full.vix["close"].reindex(vx.dates[:last]).to_numpy(dtype=float)
     if not np.isfinite(vix).all():
         bad = vx.dates[:last][~np.isfinite(vix)][0]
-        raise DataError(f"no VIX close on {bad.date()}, a VX panel day", column="vix.close",
-                        expected="a VIX close on every day with VX settlements (dF/dVIX regression)")
-    est = expanding_dfdvix(np.asarray(vx.settle, dtype=float)[:last], np.asarray(vx.dte, dtype=float)[:last], vix,
-                           vx.dates[:last], model=model)
+        raise DataError(
+            f"no VIX close on {bad.date()}, a VX panel day",
+            column="vix.close",
+            expected="a VIX close on every day with VX settlements (dF/dVIX regression)",
+        )
+    est = expanding_dfdvix(
+        np.asarray(vx.settle, dtype=float)[:last],
+        np.asarray(vx.dte, dtype=float)[:last],
+        vix,
+        vx.dates[:last],
+        model=model,
+    )
     rows = vx.dates.get_indexer(dates)
     if (rows < 0).any():
-        raise DataError(f"run day {dates[rows < 0][0].date()} is not a VX panel day", column="vx.date",
-                        expected="a VX panel row on every run day")
+        raise DataError(
+            f"run day {dates[rows < 0][0].date()} is not a VX panel day",
+            column="vx.date",
+            expected="a VX panel row on every run day",
+        )
     return est.take(rows)
 
 
-def _vx_inputs(md: MarketData, full: MarketData, p: VXModelParams,
-               prov: dict[str, str]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _vx_inputs(
+    md: MarketData, full: MarketData, p: VXModelParams, prov: dict[str, str]
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """VX expiries, prices (n_days, 1, n_contracts) and codes: the settlements, or the model curve."""
     dates = md.dates
     vixc = md.vix["close"].to_numpy(dtype=float)
@@ -267,10 +319,13 @@ def _vx_inputs(md: MarketData, full: MarketData, p: VXModelParams,
         curve = VXCurve.from_model(vixc, long_factor[rows, 0], params=p)
         price = model_vx_prices(curve, dates, expiry)
         have = [n for n, a in (("VIX3M", v3), ("VIX6M", v6)) if a is not None and np.isfinite(a).any()]
-        prov["vx"] = ("model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
-                      "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
-                      "DTE on the VX expiry calendar, listed up to {} days"
-                      .format(p.kappa_s, p.kappa_l, p.theta, "/".join(have) or "no index", MODEL_LISTING_DAYS))
+        prov["vx"] = (
+            "model curve: alvh.market.VXCurve.from_model (two-factor, kappa_s {:.4f}, kappa_l {:.4f}, "
+            "theta {:.3f}; long factor from {} where present, else the VIX EWMA map) at each contract's "
+            "DTE on the VX expiry calendar, listed up to {} days".format(
+                p.kappa_s, p.kappa_l, p.theta, "/".join(have) or "no index", MODEL_LISTING_DAYS
+            )
+        )
     return expiry, price, codes
 
 
@@ -287,8 +342,14 @@ def _surface(md: MarketData, surface: str, prov: dict[str, str]) -> SpxSurface |
     return surf
 
 
-def paths_from_market_data(md: MarketData, start: object = None, end: object = None, *, surface: str = "vix_skew",
-                           params: VXModelParams | None = None) -> MarketPaths:
+def paths_from_market_data(
+    md: MarketData,
+    start: object = None,
+    end: object = None,
+    *,
+    surface: str = "vix_skew",
+    params: VXModelParams | None = None,
+) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
     ``surface="vix_skew"`` (default): :class:`alvh.market.SpxSurface` solved to reproduce each day's VIX
@@ -328,8 +389,11 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     vvix = get("vvix")
     n_vvix = 0 if vvix is None else int(np.isfinite(vvix).sum())
     vvix = np.full(len(dates), np.nan) if vvix is None else vvix
-    prov["vix_option_vol"] = (f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
-                              f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}")
+    prov["vix_option_vol"] = (
+        f"alvh.market.vix_option_vol by contract tenor: VVIX on {n_vvix} days, "
+        f"{p.vvix_intercept:.3f} + {p.vvix_slope:.3f} ln(VIX) on {len(dates) - n_vvix}"
+    )
+
     def model_sens(dte: np.ndarray) -> np.ndarray:
         return effective_vega_model(dte, p)
 
@@ -337,14 +401,24 @@ def paths_from_market_data(md: MarketData, start: object = None, end: object = N
     prov["sensitivity"] = "dF/dVIX = alvh.market.effective_vega_model (two-factor model, total incl. long factor)"
     if md.vx is not None and full.vx is not None and len(dates):
         sens = _expanding_sensitivity(full, dates, model_sens)
-        prov["sensitivity"] = ("dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
-                               "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
-                               f"from {_first_settlement(full.vx)}); the model before a bucket is warm")
+        prov["sensitivity"] = (
+            "dF/dVIX = alvh.market.vx_sensitivity.expanding_dfdvix: expanding OLS of daily VX "
+            "settlement changes on spot VIX changes by DTE bucket, known at each close (VX history "
+            f"from {_first_settlement(full.vx)}); the model before a bucket is warm"
+        )
     surf = _surface(md, surface, prov)
-    return MarketPaths(dates=dates, spx_open=spx_open[:, None], spx_close=spx_close[:, None],
-                       vix_open=vix_open.to_numpy(dtype=float)[:, None], vix_close=vixc[:, None],
-                       vx_price=price, vx_expiry=expiry, vx_codes=codes,
-                       rate=md.rate.to_numpy(dtype=float), surface=surf,
-                       vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
-                       sensitivity=sens, provenance=prov)
-
+    return MarketPaths(
+        dates=dates,
+        spx_open=spx_open[:, None],
+        spx_close=spx_close[:, None],
+        vix_open=vix_open.to_numpy(dtype=float)[:, None],
+        vix_close=vixc[:, None],
+        vx_price=price,
+        vx_expiry=expiry,
+        vx_codes=codes,
+        rate=md.rate.to_numpy(dtype=float),
+        surface=surf,
+        vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
+        sensitivity=sens,
+        provenance=prov,
+    )

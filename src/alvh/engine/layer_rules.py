@@ -72,8 +72,17 @@ def layer_cost(st: EngineState, la: Layer, dq: np.ndarray, price: np.ndarray) ->
     return st.costs.vx(dq) if la.instrument == "vx_future" else st.costs.vix_option(dq, price)
 
 
-def set_marks(st: EngineState, s: int, m: np.ndarray, price: np.ndarray | float, und: np.ndarray | float,
-              vol: np.ndarray | float, t: float, rate: float, delta: np.ndarray | float) -> None:
+def set_marks(
+    st: EngineState,
+    s: int,
+    m: np.ndarray,
+    price: np.ndarray | float,
+    und: np.ndarray | float,
+    vol: np.ndarray | float,
+    t: float,
+    rate: float,
+    delta: np.ndarray | float,
+) -> None:
     """A new position's entry marks become slot s's last marks where m."""
     st.price_last[:, s] = np.where(m, price, st.price_last[:, s])
     st.und_last[:, s] = np.where(m, und, st.und_last[:, s])
@@ -105,14 +114,18 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
         _layer(st, d, j, la, rate, cap, scale, changed)
 
 
-def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndarray, scale: np.ndarray,
-           changed: np.ndarray) -> None:
+def _layer(
+    st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndarray, scale: np.ndarray, changed: np.ndarray
+) -> None:
     prep = st.prep
     s = 4 + j
     held = st.qty[:, s] != 0
     dte_old = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
-    ext = (extrinsic_value(st.price_last[:, s], st.und_last[:, s], st.strike[:, s], rate, st.t_last[:, s])
-           if la.roll.extrinsic_below is not None else None)
+    ext = (
+        extrinsic_value(st.price_last[:, s], st.und_last[:, s], st.strike[:, s], rate, st.t_last[:, s])
+        if la.roll.extrinsic_below is not None
+        else None
+    )
     roll = roll_mask(la, held, dte_old, ext, st.entry_extrinsic[:, s])
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
@@ -160,8 +173,16 @@ def _layer(st: EngineState, d: int, j: int, la: Layer, rate: float, cap: np.ndar
         resize(st, d, j, resize_m, scale, cap, "adaptive")
 
 
-def resize(st: EngineState, d: int, j: int, m: np.ndarray, scale: np.ndarray, cap: np.ndarray, reason: str,
-           target: np.ndarray | None = None) -> np.ndarray:
+def resize(
+    st: EngineState,
+    d: int,
+    j: int,
+    m: np.ndarray,
+    scale: np.ndarray,
+    cap: np.ndarray,
+    reason: str,
+    target: np.ndarray | None = None,
+) -> np.ndarray:
     """Trade layer j's held contract to its target size where m (default: its weight at today's marks);
     returns the cost paid (P,)."""
     la = st.prep.rules.layers[j]
@@ -171,8 +192,7 @@ def resize(st: EngineState, d: int, j: int, m: np.ndarray, scale: np.ndarray, ca
         return np.zeros(st.P)
     if target is None:
         tau = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
-        unit = sizing_unit(la, st.mult[s], st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s],
-                           st.sens(tau))
+        unit = sizing_unit(la, st.mult[s], st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s], st.sens(tau))
         with np.errstate(divide="ignore", invalid="ignore"):
             target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
         target = round_contracts(target, st.prep.rules.general.contracts)
@@ -212,8 +232,9 @@ def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> Non
         st.contract[:, s] = c
         st.exp_ord[:, s] = st.exp_ord_vx[c]
         dq = target - st.qty[:, s]
-        reason = "resize" if st.ever_held[:, s].any() and same.all() else (
-            "roll" if st.ever_held[:, s].any() else "entry")
+        reason = (
+            "resize" if st.ever_held[:, s].any() and same.all() else ("roll" if st.ever_held[:, s].any() else "entry")
+        )
         fills.trade(st, d, s, dq, f[:, i], st.costs.vx(dq), reason)
         st.qty[:, s] = target
         st.ever_held[:, s] |= target != 0

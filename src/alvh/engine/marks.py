@@ -48,10 +48,17 @@ class DayMarks:
 def mark_day(st: EngineState, d: int, rate: float, q: float) -> DayMarks:
     """Mark every held slot on day d (the state's positions are read, not changed)."""
     P, S = st.P, st.S
-    m = DayMarks(held=st.qty != 0, t_now=np.maximum((st.exp_ord - st.d_ord[d]) / DAYS_PER_YEAR, 0.0),
-                 price_now=st.price_last.copy(), und_now=st.und_last.copy(), und_rd=st.und_last.copy(),
-                 vol_now=st.vol_last.copy(), delta_now=np.zeros((P, S)),
-                 greeks=np.zeros((P, len(st.components), 4)), settle=np.zeros((P, S), dtype=bool))
+    m = DayMarks(
+        held=st.qty != 0,
+        t_now=np.maximum((st.exp_ord - st.d_ord[d]) / DAYS_PER_YEAR, 0.0),
+        price_now=st.price_last.copy(),
+        und_now=st.und_last.copy(),
+        und_rd=st.und_last.copy(),
+        vol_now=st.vol_last.copy(),
+        delta_now=np.zeros((P, S)),
+        greeks=np.zeros((P, len(st.components), 4)),
+        settle=np.zeros((P, S), dtype=bool),
+    )
     if m.held[:, :4].any():
         mark_spx_legs(st, d, m, rate, q)
     if S > 4 and m.held[:, 4:].any():
@@ -65,10 +72,29 @@ def mark_spx_legs(st: EngineState, d: int, m: DayMarks, rate: float, q: float) -
     spx_c = mp.spx_close[d]
     surf = mp.surface
     if st.nb is not None and isinstance(surf, SpxSurface):
-        spx_marks(spx_c, mp.spx_open[d], st.strike[:, :4], m.t_now[:, :4], surf.theta30[d], surf.tail[d],
-                  surf.term_ratio[d], _TERM_T, float(rate), float(q), LEG_IS_CALL, st.qty[:, :4], SPX_MULTIPLIER,
-                  st.vol_last[:, :4], st.price_last[:, :4], st.und_last[:, :4], m.price_now[:, :4],
-                  m.und_now[:, :4], m.vol_now[:, :4], m.settle[:, :4], m.greeks[:, 0, :])
+        spx_marks(
+            spx_c,
+            mp.spx_open[d],
+            st.strike[:, :4],
+            m.t_now[:, :4],
+            surf.theta30[d],
+            surf.tail[d],
+            surf.term_ratio[d],
+            _TERM_T,
+            float(rate),
+            float(q),
+            LEG_IS_CALL,
+            st.qty[:, :4],
+            SPX_MULTIPLIER,
+            st.vol_last[:, :4],
+            st.price_last[:, :4],
+            st.und_last[:, :4],
+            m.price_now[:, :4],
+            m.und_now[:, :4],
+            m.vol_now[:, :4],
+            m.settle[:, :4],
+            m.greeks[:, 0, :],
+        )
         return
     tl = m.t_now[:, :4]
     expiring = tl <= 0
@@ -80,8 +106,9 @@ def mark_spx_legs(st: EngineState, d: int, m: DayMarks, rate: float, q: float) -
     vol = np.asarray(surf.day(d).iv(k, np.maximum(tl, 1e-9)))  # type: ignore[attr-defined]
     vol = np.where(h0, vol, np.nan)
     vol = np.where(expiring, st.vol_last[:, :4], vol)
-    g = kernels.bsm_greeks(und, st.strike[:, :4], tl, np.where(np.isfinite(vol), vol, 0.2), rate, q,
-                           LEG_IS_CALL[None, :])
+    g = kernels.bsm_greeks(
+        und, st.strike[:, :4], tl, np.where(np.isfinite(vol), vol, 0.2), rate, q, LEG_IS_CALL[None, :]
+    )
     h = m.held[:, :4]
     m.price_now[:, :4] = np.where(h, g.price, st.price_last[:, :4])
     m.und_now[:, :4] = np.where(h, und, st.und_last[:, :4])
@@ -101,10 +128,25 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
     if st.nb is not None and st.all_futures and st.vx_tables:
         # one compiled pass over the futures slots (same steps as the numpy block below)
         mark_d, rd_d, sens_d = vx_day(st, d)
-        stale = st.nb.vx_futures_marks(d, mark_d, rd_d, sens_d, prep.vx_settle_day, st.contract[:, vs],
-                                       st.qty[:, vs], st.mult[vs], st.slot_comp[vs], st.price_last[:, vs],
-                                       st.und_last[:, vs], m.price_now[:, vs], m.und_now[:, vs], m.und_rd[:, vs],
-                                       m.delta_now[:, vs], m.settle[:, vs], m.greeks[:, :, 2])
+        stale = st.nb.vx_futures_marks(
+            d,
+            mark_d,
+            rd_d,
+            sens_d,
+            prep.vx_settle_day,
+            st.contract[:, vs],
+            st.qty[:, vs],
+            st.mult[vs],
+            st.slot_comp[vs],
+            st.price_last[:, vs],
+            st.und_last[:, vs],
+            m.price_now[:, vs],
+            m.und_now[:, vs],
+            m.und_rd[:, vs],
+            m.delta_now[:, vs],
+            m.settle[:, vs],
+            m.greeks[:, :, 2],
+        )
         st.event(d, "stale_vx_mark", stale)
         return
     h = m.held[:, vs]
@@ -173,8 +215,9 @@ def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray
     mp, prep = st.prep.paths, st.prep
     days = np.arange(d0, d1)
     C = mp.vx_price.shape[2]
-    mark = np.where((prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None],
-                    mp.vx_price[d0:d1])
+    mark = np.where(
+        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None], mp.vx_price[d0:d1]
+    )
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
     sens = st.sens(tau_now, days[:, None])
     prev = np.maximum(days - 1, 0)

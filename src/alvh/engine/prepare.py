@@ -38,9 +38,16 @@ class Prepared:
     events: dict[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return concise_repr("Prepared", {"paths": self.paths, "layers": len(self.plans),
-                                         "spx_expiries": len(self.spx_expiry),
-                                         "constant_maturity": self.cm_pair is not None, "events": self.events})
+        return concise_repr(
+            "Prepared",
+            {
+                "paths": self.paths,
+                "layers": len(self.plans),
+                "spx_expiries": len(self.spx_expiry),
+                "constant_maturity": self.cm_pair is not None,
+                "events": self.events,
+            },
+        )
 
 
 def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
@@ -65,26 +72,43 @@ def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
         plan = bucket_plan(layer, dte, listed)
         inside_days = int(plan.in_bucket.sum())
         if inside_days == 0:
-            raise ConfigError(f"no listed VX contract has {layer.min_dte}-{layer.max_dte} days to expiry on any day "
-                              f"of {paths.dates[0].date()}..{paths.dates[-1].date()}", key=f"layers.{i}.max_dte",
-                              expected="a DTE bucket the listed contracts can fill")
+            raise ConfigError(
+                f"no listed VX contract has {layer.min_dte}-{layer.max_dte} days to expiry on any day "
+                f"of {paths.dates[0].date()}..{paths.dates[-1].date()}",
+                key=f"layers.{i}.max_dte",
+                expected="a DTE bucket the listed contracts can fill",
+            )
         events[f"bucket_unfilled_days.{layer.name}"] = n - inside_days
         plans.append(plan)
     if rules.rebalance.enabled and len(rules.layers) >= 2 and rules.rebalance.min_nobs > n:
-        raise ConfigError(f"min_nobs {rules.rebalance.min_nobs} exceeds the {n} days of the run",
-                          key="rebalance.min_nobs", expected="a window shorter than the data")
+        raise ConfigError(
+            f"min_nobs {rules.rebalance.min_nobs} exceeds the {n} days of the run",
+            key="rebalance.min_nobs",
+            expected="a window shorter than the data",
+        )
     exp = spx_expiries_between(paths.dates[0], paths.dates[-1] + pd.Timedelta(days=800))
     spx_settle = np.searchsorted(d64, exp, side="left")
     ok = listed & (dte > 0)
-    front = (np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1) if ok.shape[1]
-             else np.full(n, -1, dtype=np.int64))
+    front = np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1) if ok.shape[1] else np.full(n, -1, dtype=np.int64)
     cm_pair = cm_w = None
     if rules.constant_maturity.enabled:
         if listed.shape[1] < 2:
-            raise ConfigError("constant maturity needs VX data", key="constant_maturity.enabled",
-                              expected="VX contracts in the data")
+            raise ConfigError(
+                "constant maturity needs VX data", key="constant_maturity.enabled", expected="VX contracts in the data"
+            )
         cm = rules.constant_maturity
         cm_pair, cm_w = cm_weights(dte, listed, settle_day, n, cm.target_days, cm.schedule)
-    return Prepared(rules=rules, paths=paths, vx_dte=dte, vx_listed=listed, vx_settle_day=settle_day,
-                    plans=tuple(plans), spx_expiry=exp, spx_settle_day=spx_settle, front=front,
-                    cm_pair=cm_pair, cm_w=cm_w, events=events)
+    return Prepared(
+        rules=rules,
+        paths=paths,
+        vx_dte=dte,
+        vx_listed=listed,
+        vx_settle_day=settle_day,
+        plans=tuple(plans),
+        spx_expiry=exp,
+        spx_settle_day=spx_settle,
+        front=front,
+        cm_pair=cm_pair,
+        cm_w=cm_w,
+        events=events,
+    )

@@ -69,9 +69,18 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
             cost += layer_rules.resize(st, d, j, fire, scale, cap, "rebalance")
     else:
         ss, sl = 4 + js, 4 + jl
-        new_s, new_l = shift_targets(rb, st.prep.rules.general.contracts, st.qty[:, ss], st.qty[:, sl],
-                                     st.mult[ss], st.mult[sl], st.und_last[:, ss], st.und_last[:, sl],
-                                     st.delta_last[:, ss], st.delta_last[:, sl])
+        new_s, new_l = shift_targets(
+            rb,
+            st.prep.rules.general.contracts,
+            st.qty[:, ss],
+            st.qty[:, sl],
+            st.mult[ss],
+            st.mult[sl],
+            st.und_last[:, ss],
+            st.und_last[:, sl],
+            st.delta_last[:, ss],
+            st.delta_last[:, sl],
+        )
         cost += layer_rules.resize(st, d, js, fire, scale, cap, "rebalance", target=new_s)
         cost += layer_rules.resize(st, d, jl, fire, scale, cap, "rebalance", target=new_l)
     st.reb_fired[d] = fire

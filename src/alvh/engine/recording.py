@@ -79,8 +79,7 @@ def finish(st: EngineState) -> None:
     rec["is_call"][empty] = False
     for k in ("strike", "vol_prev", "vol_now"):
         rec[k][empty] = np.nan
-    for k in ("t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "price_prev",
-              "price_now"):
+    for k in ("t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "price_prev", "price_now"):
         rec[k][empty] = 0.0
     on = st.snap_condors != 0
     strikes = st.snap_strikes.reshape(-1, 4)

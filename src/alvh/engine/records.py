@@ -87,9 +87,12 @@ class PositionRecords:
     def _slot_table(self) -> dict[str, dict[str, object]]:
         held = np.asarray(self.quantity) != 0
         share = held.mean(axis=(0, 1)) if held.size else np.zeros(len(self.slots.names))
-        return {name: {"component": comp, "multiplier": float(m), "held_share": float(sh)}
-                for name, comp, m, sh in zip(self.slots.names, self.slots.component, self.slots.multiplier, share,
-                                             strict=True)}
+        return {
+            name: {"component": comp, "multiplier": float(m), "held_share": float(sh)}
+            for name, comp, m, sh in zip(
+                self.slots.names, self.slots.component, self.slots.multiplier, share, strict=True
+            )
+        }
 
     def summary_dict(self) -> dict[str, object]:
         """JSON-ready description: shape, per slot its component, multiplier and the share of (day, path) cells
@@ -97,8 +100,13 @@ class PositionRecords:
         arrays = [np.asarray(getattr(self, f)) for f in self.__dataclass_fields__ if f != "slots"]
         owned = sum(a.nbytes for a in arrays if a.flags.owndata)
         n, p, k = self.shape
-        return {"n_days": n, "n_paths": p, "n_slots": k, "slots": self._slot_table(),
-                "megabytes": round(owned / 1e6, 1)}
+        return {
+            "n_days": n,
+            "n_paths": p,
+            "n_slots": k,
+            "slots": self._slot_table(),
+            "megabytes": round(owned / 1e6, 1),
+        }
 
     def to_dict(self) -> dict[str, object]:
         """Same as :meth:`summary_dict`."""
@@ -107,8 +115,9 @@ class PositionRecords:
     def summary(self) -> str:
         """Plain text: shape and, per slot, component, multiplier and held share."""
         s = self.summary_dict()
-        lines = [f"PositionRecords: {s['n_days']} days x {s['n_paths']} path(s) x {s['n_slots']} slots, "
-                 f"{s['megabytes']} MB"]
+        lines = [
+            f"PositionRecords: {s['n_days']} days x {s['n_paths']} path(s) x {s['n_slots']} slots, {s['megabytes']} MB"
+        ]
         for name, v in self._slot_table().items():
             lines.append(f"  {name:<22} {v['component']:<8} x{v['multiplier']:>6g}  held {v['held_share']:.0%}")
         return "\n".join(lines)
@@ -119,5 +128,6 @@ class PositionRecords:
 
     def _repr_html_(self) -> str:
         n, p, k = self.shape
-        return html_view("alvh PositionRecords", {"days": n, "paths": p, "slots": ", ".join(self.slots.names)},
-                         self.summary())
+        return html_view(
+            "alvh PositionRecords", {"days": n, "paths": p, "slots": ", ".join(self.slots.names)}, self.summary()
+        )

@@ -40,8 +40,14 @@ from alvh.strategy.costs import CostModel
 __all__ = ["Prepared", "day", "prepare", "run_days", "run_engine"]
 
 
-def run_engine(rules: Rules, paths: MarketPaths, cost_model: CostModel | None = None, *,
-               seed: int | None = None, backend: str = "auto") -> BacktestResult:
+def run_engine(
+    rules: Rules,
+    paths: MarketPaths,
+    cost_model: CostModel | None = None,
+    *,
+    seed: int | None = None,
+    backend: str = "auto",
+) -> BacktestResult:
     """Run the rules on the market paths; return a :class:`~alvh.results.BacktestResult`.
 
     One loop over trading days; every operation inside is vectorized over paths (and slots).

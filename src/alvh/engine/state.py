@@ -22,8 +22,19 @@ from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIP
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
 
 #: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
-RECORD_FIELDS: tuple[str, ...] = ("quantity", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now",
-                                  "underlying_rolldown", "vol_prev", "vol_now", "price_prev", "price_now")
+RECORD_FIELDS: tuple[str, ...] = (
+    "quantity",
+    "strike",
+    "t_prev",
+    "t_now",
+    "underlying_prev",
+    "underlying_now",
+    "underlying_rolldown",
+    "vol_prev",
+    "vol_now",
+    "price_prev",
+    "price_now",
+)
 
 
 class EngineState:  # noqa: PLR0902 - state container of the day loop
@@ -55,17 +66,28 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
-        names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] \
+        names = (
+            [f"core.{n}" for n in LEG_NAMES]
+            + [f"{la.name}.contract" for la in r.layers]
             + (["cm.first", "cm.second"] if self.cm else [])
-        mult = np.array([SPX_MULTIPLIER] * 4 + [VX_MULTIPLIER if la.instrument == "vx_future"
-                                                else VIX_OPTION_MULTIPLIER for la in r.layers]
-                        + ([VX_MULTIPLIER] * 2 if self.cm else []))
+        )
+        mult = np.array(
+            [SPX_MULTIPLIER] * 4
+            + [VX_MULTIPLIER if la.instrument == "vx_future" else VIX_OPTION_MULTIPLIER for la in r.layers]
+            + ([VX_MULTIPLIER] * 2 if self.cm else [])
+        )
         self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
         self.mult = mult
-        self.slot_kind = np.array([InstrumentKind.SPX_OPTION] * 4 + [
-            InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
-            for la in r.layers] + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []), dtype=np.int8)
-        self.layer_fut = self.slot_kind[4:4 + self.L] == InstrumentKind.VX_FUTURE
+        self.slot_kind = np.array(
+            [InstrumentKind.SPX_OPTION] * 4
+            + [
+                InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
+                for la in r.layers
+            ]
+            + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []),
+            dtype=np.int8,
+        )
+        self.layer_fut = self.slot_kind[4 : 4 + self.L] == InstrumentKind.VX_FUTURE
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -145,8 +167,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
 
             names_l = [la.name for la in r.layers]
             self.reb_idx = (names_l.index(r.rebalance.short_layer), names_l.index(r.rebalance.long_layer))
-            self.rb = RollingBeta(window=r.rebalance.window, min_nobs=r.rebalance.min_nobs, shape=(P, 2),
-                                  backend="numpy" if self.nb is None else "numba")
+            self.rb = RollingBeta(
+                window=r.rebalance.window,
+                min_nobs=r.rebalance.min_nobs,
+                shape=(P, 2),
+                backend="numpy" if self.nb is None else "numba",
+            )
         self.reb_cols = np.array(self.reb_idx) if self.rb is not None else None
         self.arP = np.arange(P)
         self.d_ord = mp.dates.values.astype("datetime64[D]").astype(np.int64)
@@ -156,8 +182,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
         self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
-        self.rates = (np.asarray(mp.rate, dtype=float) if g.rate_source == "data"
-                      else np.full(n, float(g.constant_rate)))
+        self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
         c = mp.spx_close
         self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
@@ -168,16 +193,22 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
             # known at each close (no look-ahead): (n, W); DTEs beyond W-1 read at W-1 (the estimate is flat there)
             est = mp.sensitivity
             if len(est.dates) != n or not (est.dates == mp.dates).all():
-                raise InputError(f"{len(est.dates)} estimate days against {n} run days", argument="sensitivity",
-                                 expected="an ExpandingDfdvix on the run's dates (ExpandingDfdvix.take)")
+                raise InputError(
+                    f"{len(est.dates)} estimate days against {n} run days",
+                    argument="sensitivity",
+                    expected="an ExpandingDfdvix on the run's dates (ExpandingDfdvix.take)",
+                )
             self.sens_tab = est.close_table(min(span, SENSITIVITY_MAX_DTE))
             want = (n, min(span, SENSITIVITY_MAX_DTE))
         else:
             self.sens_tab = np.asarray(mp.sensitivity(np.arange(span, dtype=float)), dtype=float)
             want = (span,)
         if self.sens_tab.shape != want or not np.isfinite(self.sens_tab).all():
-            raise InputError("sensitivity(dte) must return one finite dF/dVIX per day to expiry",
-                             argument="sensitivity", expected=f"finite values for dte 0..{span - 1}")
+            raise InputError(
+                "sensitivity(dte) must return one finite dF/dVIX per day to expiry",
+                argument="sensitivity",
+                expected=f"finite values for dte 0..{span - 1}",
+            )
 
     # ------------------------------------------------------------------ small shared helpers
     def event(self, d: int, name: str, count: int) -> None:

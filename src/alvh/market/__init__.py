@@ -7,7 +7,7 @@ from alvh.market.surface import SpxSmileDay, SpxSurface, cboe_sums, solve_theta3
 
 __all__ = ["SpxSmileDay", "SpxSurface", "cboe_sums", "solve_theta30"]
 
-from alvh.market.vx import (  # noqa: E402
+from alvh.market.vx import (
     DEFAULT_VEGA_BUCKETS,
     LongFactorMap,
     VXCurve,

@@ -43,7 +43,7 @@ _SP_ZF: Final[float] = math.log1p(math.exp(TAIL_ZF / TAIL_LAMF))  # sp(ZF / LAMF
 H_CALL_LIMIT: Final[float] = -TAIL_LAM * _LN2 - TAIL_FAR * TAIL_LAMF * _SP_ZF
 
 
-def total_variance(k, theta, tail):  # noqa: ANN001, ANN201 - arrays or scalars (numpy and numba)
+def total_variance(k, theta, tail):
     """Total implied variance ``w(k, theta)`` of the tail-weight smile (decimal variance x years).
 
     Parameters
@@ -72,9 +72,29 @@ def total_variance(k, theta, tail):  # noqa: ANN001, ANN201 - arrays or scalars 
     return theta * (1.0 + tail / (1.0 + TAIL_DAMP * tail * sq) * h)
 
 
-def _spx_marks_kernel(spot, spot_open, strike, t, theta30, tail, ratio, term_t, rate, q, is_call,  # noqa: PLR0915
-                      qty, mult, vol_last, price_last, und_last, price_out, und_out, vol_out, settle_out,
-                      greeks_out):  # pragma: no cover - compiled
+def _spx_marks_kernel(  # noqa: PLR0915 - one compiled pass: smile, price, greeks per leg
+    spot,
+    spot_open,
+    strike,
+    t,
+    theta30,
+    tail,
+    ratio,
+    term_t,
+    rate,
+    q,
+    is_call,
+    qty,
+    mult,
+    vol_last,
+    price_last,
+    und_last,
+    price_out,
+    und_out,
+    vol_out,
+    settle_out,
+    greeks_out,
+):  # pragma: no cover - compiled
     """Smile vol and Black-Scholes-Merton marks of the (P, L) SPX legs on one day, in one pass.
 
     The same formulas, in the same order, as the engine's numpy path (``SpxSmileDay.iv``: the
@@ -151,18 +171,18 @@ _bsm = None  # the compiled alvh.pricing._scalar.bsm_greeks, bound inside _compi
 
 
 @lru_cache(maxsize=1)
-def _compiled():  # noqa: ANN202 - numba dispatcher
+def _compiled():
     import numba as nb
 
     from alvh.pricing import _scalar  # compiles its scalar kernels: imported only when marks are compiled
 
-    global _tv, _bsm  # noqa: PLW0603 - the compiled kernel reads its compiled helpers from this module's globals
+    global _tv, _bsm
     _bsm = _scalar.bsm_greeks
     _tv = nb.njit(cache=True, inline="always", fastmath=False, error_model="numpy")(total_variance)
     # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
     return nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)
 
 
-def spx_marks(*args) -> None:  # noqa: ANN002
+def spx_marks(*args) -> None:
     """Run the compiled marks kernel (arguments of :func:`_spx_marks_kernel`); compiles or loads it on first use."""
     _compiled()(*args)

@@ -28,8 +28,11 @@ def strike_steps(strikes: np.ndarray) -> np.ndarray:
     """
     k = np.asarray(strikes, dtype=float)
     if k.ndim != 1 or k.size < 2 or not np.isfinite(k).all() or (k <= 0).any() or (np.diff(k) <= 0).any():
-        raise InputError("strikes must be a 1-D, finite, positive, strictly increasing array of >= 2 strikes",
-                         argument="strikes", expected="increasing strikes > 0")
+        raise InputError(
+            "strikes must be a 1-D, finite, positive, strictly increasing array of >= 2 strikes",
+            argument="strikes",
+            expected="increasing strikes > 0",
+        )
     dk = np.empty_like(k)
     dk[1:-1] = 0.5 * (k[2:] - k[:-2])
     dk[0] = k[1] - k[0]
@@ -37,8 +40,9 @@ def strike_steps(strikes: np.ndarray) -> np.ndarray:
     return dk
 
 
-def vix_variance(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float,
-                 r: float = 0.0) -> np.ndarray:
+def vix_variance(
+    strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float, r: float = 0.0
+) -> np.ndarray:
     """Cboe's ``sigma^2`` (VIX white paper, eq. 1): ``VIX = 100 sqrt(sigma^2)`` at horizon ``t``.
 
     ``sigma^2 = (2/T) sum_i dK_i / K_i^2 e^{RT} Q(K_i) - (1/T) (F/K0 - 1)^2``
@@ -51,8 +55,9 @@ def vix_variance(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float
     return 2.0 / t * np.exp(r * t) * total - (forward / k0 - 1.0) ** 2 / t
 
 
-def log_moment_strips(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float,
-                      r: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def log_moment_strips(
+    strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float, r: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SKEW white paper's ``P1, P2, P3``: the first three risk-neutral moments of ``ln(S_T / F)``.
 
     ``P1 = e^{rT} sum -dK/K^2 Q + eps1``; ``P2 = e^{rT} sum 2/K^2 (1 - ln(K/F)) dK Q + eps2``;
@@ -78,11 +83,10 @@ def log_moment_strips(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: 
 def skewness_from_strips(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray) -> np.ndarray:
     """``S = (P3 - 3 P1 P2 + 2 P1^3) / (P2 - P1^2)^{3/2}``: the skewness of ``ln(S_T/F)``."""
     var = np.maximum(p2 - p1 * p1, 1e-300)
-    return (p3 - 3.0 * p1 * p2 + 2.0 * p1 ** 3) / var ** 1.5
+    return (p3 - 3.0 * p1 * p2 + 2.0 * p1**3) / var**1.5
 
 
-def skew_index(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float,
-               r: float = 0.0) -> np.ndarray:
+def skew_index(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float, r: float = 0.0) -> np.ndarray:
     """Cboe SKEW at one maturity: ``SKEW = 100 - 10 S`` (SKEW white paper), ``S`` the log-return skewness.
 
     A lognormal price has log-return skewness 0, so SKEW = 100 on a flat smile (up to the strip's
@@ -91,8 +95,15 @@ def skew_index(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, 
     return 100.0 - 10.0 * skewness_from_strips(*log_moment_strips(strikes, otm, forward, k0, t, r))
 
 
-def price_moments(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: float, t: float, r: float = 0.0,
-                  orders: tuple[int, ...] = (2, 3)) -> tuple[np.ndarray, ...]:
+def price_moments(
+    strikes: np.ndarray,
+    otm: np.ndarray,
+    forward: float,
+    k0: float,
+    t: float,
+    r: float = 0.0,
+    orders: tuple[int, ...] = (2, 3),
+) -> tuple[np.ndarray, ...]:
     """Raw moments ``E[(S_T / F)^n]`` from the same strip (Carr-Madan spanning, not part of SKEW).
 
     ``E[f(S_T)] = f(K0) + f'(K0) (F - K0) + e^{rT} int f''(K) Q(K) dK`` for ``f(S) = (S/F)^n``,
@@ -106,7 +117,7 @@ def price_moments(strikes: np.ndarray, otm: np.ndarray, forward: float, k0: floa
     out = []
     for n in orders:
         f0 = (k0 / forward) ** n
-        fp = n * k0 ** (n - 1) / forward ** n
-        fpp = n * (n - 1) * k ** (n - 2) / forward ** n
+        fp = n * k0 ** (n - 1) / forward**n
+        fpp = n * (n - 1) * k ** (n - 2) / forward**n
         out.append(f0 + fp * (forward - k0) + g * (q * (fpp * dk)).sum(axis=-1))
     return tuple(out)

@@ -30,8 +30,9 @@ from alvh.pricing.units import DAYS_PER_YEAR
 DEFAULT_GAMMA = 0.5
 
 
-def ssvi_total_variance(k: np.ndarray, theta: np.ndarray, rho: np.ndarray | float, eta: float,
-                        gamma: float = DEFAULT_GAMMA) -> np.ndarray:
+def ssvi_total_variance(
+    k: np.ndarray, theta: np.ndarray, rho: np.ndarray | float, eta: float, gamma: float = DEFAULT_GAMMA
+) -> np.ndarray:
     """SSVI total implied variance (GJ 2014 eq. 4.1, power-law ``phi = eta / (theta^g (1+theta)^(1-g))``)."""
     phi = eta / (np.power(theta, gamma) * np.power(1.0 + theta, 1.0 - gamma))
     pk = phi * k
@@ -93,9 +94,12 @@ class ChainDay:
         """Listed ``bid, ask, mid`` for the given expiry and strikes (NaN where not listed)."""
         e = pd.Timestamp(expiry)
         q = self.quotes[self.quotes["expiry"] == e]
-        want = pd.DataFrame({"strike": np.asarray(strike, dtype=float),
-                             "is_call": np.broadcast_to(np.asarray(is_call, dtype=bool),
-                                                        np.shape(strike))})
+        want = pd.DataFrame(
+            {
+                "strike": np.asarray(strike, dtype=float),
+                "is_call": np.broadcast_to(np.asarray(is_call, dtype=bool), np.shape(strike)),
+            }
+        )
         got = want.merge(q[["strike", "is_call", "bid", "ask", "mid"]], on=["strike", "is_call"], how="left")
         return got
 
@@ -113,8 +117,7 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
     d = pd.Timestamp(date)
     rows = chain[(chain["date"] == d) & (chain["expiry"] > d)]
     if rows.empty:
-        raise InputError(f"no chain rows with expiry after {d.date()}", argument="date",
-                         expected="a date of the chain")
+        raise InputError(f"no chain rows with expiry after {d.date()}", argument="date", expected="a date of the chain")
     expiries = np.sort(rows["expiry"].unique())
     t_list, f_list, slices, frames = [], [], [], []
     dropped = 0
@@ -125,15 +128,26 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
         puts = sub[~sub["is_call"]].set_index("strike")["mid"]
         both = calls.index.intersection(puts.index)
         if both.empty:
-            raise InputError(f"expiry {pd.Timestamp(e).date()} has no strike with both a call and a put",
-                             argument="chain", expected="call and put quotes at a common strike")
-        diff = (calls[both] - puts[both])
+            raise InputError(
+                f"expiry {pd.Timestamp(e).date()} has no strike with both a call and a put",
+                argument="chain",
+                expected="call and put quotes at a common strike",
+            )
+        diff = calls[both] - puts[both]
         k_star = float(diff.abs().idxmin())
         fwd = k_star + np.exp(rate * t) * float(diff[k_star])
         k = np.log(sub["strike"].to_numpy() / fwd)
         otm = np.where(sub["is_call"].to_numpy(), sub["strike"].to_numpy() >= fwd, sub["strike"].to_numpy() < fwd)
-        res = implied_vol(sub["mid"].to_numpy(), fwd, sub["strike"].to_numpy(), t, rate, 0.0,
-                          sub["is_call"].to_numpy(), model="black76")
+        res = implied_vol(
+            sub["mid"].to_numpy(),
+            fwd,
+            sub["strike"].to_numpy(),
+            t,
+            rate,
+            0.0,
+            sub["is_call"].to_numpy(),
+            model="black76",
+        )
         vol = np.where(res.ok, res.vol, sub["iv"].to_numpy())
         use = otm & np.isfinite(vol)
         dropped += int((otm & ~np.isfinite(vol)).sum())
@@ -144,8 +158,14 @@ def chain_day(chain: pd.DataFrame, date: object, rate: float) -> ChainDay:
         f_list.append(fwd)
         slices.append((k[use][order], vol[use][order]))
         frames.append(sub.assign(k=k, t=t, iv_mid=np.where(res.ok, res.vol, np.nan), forward=fwd))
-    return ChainDay(date=d, t=np.array(t_list), forward=np.array(f_list), slices=tuple(slices),
-                    quotes=pd.concat(frames, ignore_index=True), n_dropped=dropped)
+    return ChainDay(
+        date=d,
+        t=np.array(t_list),
+        forward=np.array(f_list),
+        slices=tuple(slices),
+        quotes=pd.concat(frames, ignore_index=True),
+        n_dropped=dropped,
+    )
 
 
 @dataclass(frozen=True)
@@ -177,8 +197,7 @@ class SsviFit:
         tt = np.asarray(t, dtype=float)
         if not np.isfinite(tt).all() or (tt <= 0).any():
             raise InputError("time to expiry must be finite and > 0", argument="t", expected="years > 0")
-        w = ssvi_total_variance(np.asarray(k, dtype=float), self.atm_total_variance(tt), self.rho, self.eta,
-                                self.gamma)
+        w = ssvi_total_variance(np.asarray(k, dtype=float), self.atm_total_variance(tt), self.rho, self.eta, self.gamma)
         return np.sqrt(w / tt)
 
 
@@ -212,8 +231,22 @@ def fit_ssvi(day: ChainDay, gamma: float = DEFAULT_GAMMA) -> SsviFit:
         w = ssvi_total_variance(k_all, theta[j_all], rho, eta, gamma)
         return np.sqrt(w / t_all) - v_all
 
-    sol = least_squares(resid, np.concatenate([a0, [np.arctanh(-0.5), 0.0]]), method="lm", xtol=1e-14,
-                        ftol=1e-14, gtol=1e-14, max_nfev=20_000)
+    sol = least_squares(
+        resid,
+        np.concatenate([a0, [np.arctanh(-0.5), 0.0]]),
+        method="lm",
+        xtol=1e-14,
+        ftol=1e-14,
+        gtol=1e-14,
+        max_nfev=20_000,
+    )
     theta, rho, eta = unpack(sol.x)
-    return SsviFit(t=day.t.copy(), theta=theta, rho=rho, eta=eta, gamma=gamma,
-                   rmse_iv=float(np.sqrt(np.mean(sol.fun ** 2))), n_quotes=int(v_all.size))
+    return SsviFit(
+        t=day.t.copy(),
+        theta=theta,
+        rho=rho,
+        eta=eta,
+        gamma=gamma,
+        rmse_iv=float(np.sqrt(np.mean(sol.fun**2))),
+        n_quotes=int(v_all.size),
+    )

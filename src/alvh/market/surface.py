@@ -139,7 +139,7 @@ def _chunked_sums(theta30: np.ndarray, tail: np.ndarray, chunk: int = 20_000) ->
     var = np.empty_like(th)
     skew = np.empty_like(th)
     for lo in range(0, th.size, chunk):  # chunks bound memory (chunk x 721 floats), not a loop over paths
-        var[lo:lo + chunk], skew[lo:lo + chunk] = cboe_sums(th[lo:lo + chunk], tl[lo:lo + chunk])
+        var[lo : lo + chunk], skew[lo : lo + chunk] = cboe_sums(th[lo : lo + chunk], tl[lo : lo + chunk])
     return var.reshape(np.shape(theta30)), skew.reshape(np.shape(theta30))
 
 
@@ -171,15 +171,28 @@ def _cache_file(tag: str, params: str) -> Path | None:
     from alvh.market import cboe
 
     try:
-        src = "".join(inspect.getsource(f) for f in (total_variance, cboe_sums, _otm_undiscounted, _chunked_sums,
-                                                     _tables_sums, _theta_inverse, cboe.log_moment_strips,
-                                                     cboe.skewness_from_strips, cboe.strike_steps))
+        src = "".join(
+            inspect.getsource(f)
+            for f in (
+                total_variance,
+                cboe_sums,
+                _otm_undiscounted,
+                _chunked_sums,
+                _tables_sums,
+                _theta_inverse,
+                cboe.log_moment_strips,
+                cboe.skewness_from_strips,
+                cboe.strike_steps,
+            )
+        )
     except (OSError, TypeError):  # installed without sources: the code cannot be keyed, so no cache
         return None
-    consts = repr((_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF,
-                   _spx_kernel.TAIL_DAMP))
-    key = hashlib.sha256(f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()
-                         ).hexdigest()
+    consts = repr(
+        (_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF, _spx_kernel.TAIL_DAMP)
+    )
+    key = hashlib.sha256(
+        f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()
+    ).hexdigest()
     return base / f"tailsmile_{tag}_{key[:24]}.npz"
 
 
@@ -211,8 +224,11 @@ def _disk_memo(tag: str, params: str, build) -> dict[str, np.ndarray]:  # noqa: 
 
 
 def _log_theta_nodes(n: int) -> np.ndarray:
-    return np.linspace(np.log((_VIX_LO / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_LO),
-                       np.log((_VIX_HI / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_HI), n)
+    return np.linspace(
+        np.log((_VIX_LO / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_LO),
+        np.log((_VIX_HI / VOL_POINTS_PER_UNIT) ** 2 * T30 * _TH_HI),
+        n,
+    )
 
 
 def _tables_sums(log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,8 +255,11 @@ def _tables() -> _Tables:
     n_th, n_tail = 120, 70
     log_th = _log_theta_nodes(n_th)
     tail = np.linspace(TAIL_MIN, TAIL_MAX, n_tail)
-    z = _disk_memo("tables", f"{n_th}|{n_tail}|{TAIL_MIN!r}|{TAIL_MAX!r}|{_TH_LO!r}|{_TH_HI!r}",
-                   lambda: dict(zip(("var", "skew_sub"), _tables_sums(log_th, tail), strict=True)))
+    z = _disk_memo(
+        "tables",
+        f"{n_th}|{n_tail}|{TAIL_MIN!r}|{TAIL_MAX!r}|{_TH_LO!r}|{_TH_HI!r}",
+        lambda: dict(zip(("var", "skew_sub"), _tables_sums(log_th, tail), strict=True)),
+    )
     var, skew_sub = z["var"], z["skew_sub"]
     log_var = np.log(var)
     # inverse in theta: for each tail column, log theta as a function of log var on a common grid
@@ -258,26 +277,34 @@ def _tables() -> _Tables:
     for i in range(lv_sub.size):  # table rows, built once
         row = skew_sub[i]
         top = int(np.argmax(row))
-        rising = np.concatenate([[True], np.diff(row[:top + 1]) > 0]).all()
+        rising = np.concatenate([[True], np.diff(row[: top + 1]) > 0]).all()
         if not rising or top < 3:
             raise RuntimeError(f"model SKEW not increasing in the tail weight at table row {i}")  # a model bug
         s_lo[i], s_hi[i] = row[0], row[top]
-        u = (row[:top + 1] - s_lo[i]) / (s_hi[i] - s_lo[i])
-        tail_of[i] = CubicSpline(u, tail[:top + 1])(u_grid)
+        u = (row[: top + 1] - s_lo[i]) / (s_hi[i] - s_lo[i])
+        tail_of[i] = CubicSpline(u, tail[: top + 1])(u_grid)
     slope = np.gradient(log_var, log_th, axis=0)
-    return _Tables(log_theta_of=RectBivariateSpline(lv_grid, tail, lt_of, kx=3, ky=3),
-                   tail_of=RectBivariateSpline(lv_sub, u_grid, tail_of, kx=3, ky=3),
-                   log_var_range=(float(lv_lo), float(lv_hi)), log_theta_range=(float(log_th[0]), float(log_th[-1])),
-                   skew_min=s_lo, skew_max=s_hi, log_var_nodes=lv_sub,
-                   dlogvar_dlogtheta=RectBivariateSpline(log_th, tail, slope, kx=3, ky=3))
+    return _Tables(
+        log_theta_of=RectBivariateSpline(lv_grid, tail, lt_of, kx=3, ky=3),
+        tail_of=RectBivariateSpline(lv_sub, u_grid, tail_of, kx=3, ky=3),
+        log_var_range=(float(lv_lo), float(lv_hi)),
+        log_theta_range=(float(log_th[0]), float(log_th[-1])),
+        skew_min=s_lo,
+        skew_max=s_hi,
+        log_var_nodes=lv_sub,
+        dlogvar_dlogtheta=RectBivariateSpline(log_th, tail, slope, kx=3, ky=3),
+    )
 
 
 @lru_cache(maxsize=8)  # pure function of its arguments
 def _theta_column(tail: float) -> CubicSpline:
     """log theta30 as a function of log variance at a fixed tail weight (exact sums on 400 theta nodes)."""
     log_th = _log_theta_nodes(400)
-    z = _disk_memo("column", f"{float(tail)!r}|{_TH_LO!r}|{_TH_HI!r}",
-                   lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, tail))[0]})
+    z = _disk_memo(
+        "column",
+        f"{float(tail)!r}|{_TH_LO!r}|{_TH_HI!r}",
+        lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, tail))[0]},
+    )
     return CubicSpline(np.log(z["var"]), log_th)
 
 
@@ -295,20 +322,27 @@ def as_cells(arr: np.ndarray | float, shape: tuple[int, ...], name: str) -> np.n
     try:
         return np.broadcast_to(a, shape)
     except ValueError:
-        raise InputError(f"shape {a.shape} does not broadcast to {shape}", argument=name,
-                         expected="(n_days, n_paths), (n_days, 1), (n_days,) or a scalar") from None
+        raise InputError(
+            f"shape {a.shape} does not broadcast to {shape}",
+            argument=name,
+            expected="(n_days, n_paths), (n_days, 1), (n_days,) or a scalar",
+        ) from None
 
 
 def _check_positive(name: str, arr: np.ndarray) -> None:
     bad = ~np.isfinite(arr) | (arr <= 0.0)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InputError(f"non-finite or non-positive value {arr[where]!r} at (day, path) = {where}",
-                         argument=name, expected="finite values > 0 in index points")
+        raise InputError(
+            f"non-finite or non-positive value {arr[where]!r} at (day, path) = {where}",
+            argument=name,
+            expected="finite values > 0 in index points",
+        )
 
 
-def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bool | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def solve_theta30(
+    vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ATM 30-day total variance and tail weight so that the Cboe sums reproduce VIX (and SKEW).
 
     Parameters
@@ -334,8 +368,11 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bo
     _check_positive("vix", v)
     if (v < _VIX_LO).any() or (v > _VIX_HI).any():
         where = tuple(int(i) for i in np.argwhere((v < _VIX_LO) | (v > _VIX_HI))[0])
-        raise InputError(f"VIX {v[where]} at {where} outside the solvable range", argument="vix",
-                         expected=f"VIX in [{_VIX_LO}, {_VIX_HI}] index points")
+        raise InputError(
+            f"VIX {v[where]} at {where} outside the solvable range",
+            argument="vix",
+            expected=f"VIX in [{_VIX_LO}, {_VIX_HI}] index points",
+        )
     tab = _tables()
     target = np.log((v / VOL_POINTS_PER_UNIT) ** 2)
     flat_t = target.ravel()
@@ -371,8 +408,9 @@ def solve_theta30(vix: np.ndarray, skew: np.ndarray | None = None, *, polish: bo
     return np.exp(log_theta).reshape(shape), tail.reshape(shape), clipped.reshape(shape)
 
 
-def _term_ratio(vix: np.ndarray, vix9d: np.ndarray | None, vix3m: np.ndarray | None,
-                vix6m: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _term_ratio(
+    vix: np.ndarray, vix9d: np.ndarray | None, vix3m: np.ndarray | None, vix6m: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Variance-swap total variance at the term nodes relative to 30 days, monotone, and a 'default used' mask.
 
     ``W(T_i) = (index_i / 100)^2 * T_i``; ratio ``R_i = W(T_i) / W(30d)``. A
@@ -507,9 +545,16 @@ class SpxSurface:
         return _chunked_sums(self.theta30, self.tail)
 
     @classmethod
-    def from_vix(cls, vix: np.ndarray, *, vix9d: np.ndarray | None = None, vix3m: np.ndarray | None = None,
-                 vix6m: np.ndarray | None = None, skew: np.ndarray | None = None,
-                 polish: bool | None = None) -> SpxSurface:
+    def from_vix(
+        cls,
+        vix: np.ndarray,
+        *,
+        vix9d: np.ndarray | None = None,
+        vix3m: np.ndarray | None = None,
+        vix6m: np.ndarray | None = None,
+        skew: np.ndarray | None = None,
+        polish: bool | None = None,
+    ) -> SpxSurface:
         """Surface from (simulated or historical) VIX of shape (n_days, n_paths).
 
         Optional term indices and SKEW broadcast against ``vix``; NaN cells
@@ -524,8 +569,9 @@ class SpxSurface:
         v = np.asarray(vix, dtype=float)
         if v.ndim == 1:
             v = v[:, None]
-            vix9d, vix3m, vix6m, skew = (None if a is None else np.asarray(a, dtype=float)[:, None]
-                                         for a in (vix9d, vix3m, vix6m, skew))
+            vix9d, vix3m, vix6m, skew = (
+                None if a is None else np.asarray(a, dtype=float)[:, None] for a in (vix9d, vix3m, vix6m, skew)
+            )
         if v.ndim != 2:
             raise InputError(f"shape {v.shape}", argument="vix", expected="an array of shape (n_days, n_paths)")
         theta30, tail, clipped = solve_theta30(v, skew, polish=polish)
@@ -540,5 +586,10 @@ class SpxSurface:
         def get(name: str) -> np.ndarray | None:
             return idx[name].to_numpy(dtype=float) if name in idx.columns else None
 
-        return cls.from_vix(market.vix["close"].to_numpy(dtype=float), vix9d=get("vix9d"), vix3m=get("vix3m"),
-                            vix6m=get("vix6m"), skew=get("skew") if use_skew else None)
+        return cls.from_vix(
+            market.vix["close"].to_numpy(dtype=float),
+            vix9d=get("vix9d"),
+            vix3m=get("vix3m"),
+            vix6m=get("vix6m"),
+            skew=get("skew") if use_skew else None,
+        )

@@ -106,8 +106,16 @@ class VXModelParams:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"not valid JSON: {exc}", file=source) from None
-        need = ("kappa_s", "kappa_l", "theta", "beta_long", "ewma_halflife", "long_maps", "vvix_intercept",
-                "vvix_slope")
+        need = (
+            "kappa_s",
+            "kappa_l",
+            "theta",
+            "beta_long",
+            "ewma_halflife",
+            "long_maps",
+            "vvix_intercept",
+            "vvix_slope",
+        )
         for key in need:
             if key not in raw:
                 raise ConfigError("missing", key=key, file=source, expected="a fitted parameter")
@@ -116,25 +124,41 @@ class VXModelParams:
             if not isinstance(val, (int, float)) or not np.isfinite(val) or val <= 0:
                 raise ConfigError(f"{val!r}", key=key, file=source, expected="a finite number > 0")
         if not raw["kappa_s"] > raw["kappa_l"]:
-            raise ConfigError("kappa_s must exceed kappa_l", key="kappa_s", file=source,
-                              expected="short reversion faster than long")
+            raise ConfigError(
+                "kappa_s must exceed kappa_l", key="kappa_s", file=source, expected="short reversion faster than long"
+            )
         maps = {}
         for name, m in raw["long_maps"].items():
             if len(m.get("inputs", ())) != len(m.get("coef", ())):
                 raise ConfigError("inputs and coef differ in length", key=f"long_maps.{name}", file=source)
             unknown = [i for i in m["inputs"] if i not in _MAP_INPUTS]
             if unknown:
-                raise ConfigError(f"unknown input {unknown[0]!r}", key=f"long_maps.{name}.inputs", file=source,
-                                  expected=f"inputs among {_MAP_INPUTS}")
-            maps[name] = LongFactorMap(inputs=tuple(m["inputs"]), intercept=float(m["intercept"]),
-                                       coef=tuple(float(c) for c in m["coef"]), rmse=float(m.get("rmse", np.nan)),
-                                       n_obs=int(m.get("n_obs", 0)))
+                raise ConfigError(
+                    f"unknown input {unknown[0]!r}",
+                    key=f"long_maps.{name}.inputs",
+                    file=source,
+                    expected=f"inputs among {_MAP_INPUTS}",
+                )
+            maps[name] = LongFactorMap(
+                inputs=tuple(m["inputs"]),
+                intercept=float(m["intercept"]),
+                coef=tuple(float(c) for c in m["coef"]),
+                rmse=float(m.get("rmse", np.nan)),
+                n_obs=int(m.get("n_obs", 0)),
+            )
         if "ewma" not in maps:
             raise ConfigError("missing", key="long_maps.ewma", file=source, expected="the fallback map")
-        return cls(kappa_s=float(raw["kappa_s"]), kappa_l=float(raw["kappa_l"]), theta=float(raw["theta"]),
-                   beta_long=float(raw["beta_long"]), ewma_halflife=float(raw["ewma_halflife"]), long_maps=maps,
-                   vvix_intercept=float(raw["vvix_intercept"]), vvix_slope=float(raw["vvix_slope"]),
-                   provenance=dict(raw.get("provenance", {})))
+        return cls(
+            kappa_s=float(raw["kappa_s"]),
+            kappa_l=float(raw["kappa_l"]),
+            theta=float(raw["theta"]),
+            beta_long=float(raw["beta_long"]),
+            ewma_halflife=float(raw["ewma_halflife"]),
+            long_maps=maps,
+            vvix_intercept=float(raw["vvix_intercept"]),
+            vvix_slope=float(raw["vvix_slope"]),
+            provenance=dict(raw.get("provenance", {})),
+        )
 
     @classmethod
     def default(cls) -> VXModelParams:
@@ -150,6 +174,7 @@ class VXModelParams:
 
 
 # ---------------------------------------------------------------- model formulas
+
 
 def _loadings(tau: np.ndarray, kappa_s: float, kappa_l: float) -> tuple[np.ndarray, np.ndarray]:
     a = np.exp(-kappa_s * tau)
@@ -176,8 +201,9 @@ def model_futures(vix: np.ndarray, long_factor: np.ndarray, dte: np.ndarray, par
     return th + (np.asarray(vix, dtype=float) - th) * a + (np.asarray(long_factor, dtype=float) - th) * c
 
 
-def effective_vega_model(dte: np.ndarray, params: VXModelParams | None = None, *,
-                         include_long_factor: bool = True) -> np.ndarray:
+def effective_vega_model(
+    dte: np.ndarray, params: VXModelParams | None = None, *, include_long_factor: bool = True
+) -> np.ndarray:
     """Model dF/dVIX of a VX future with ``dte`` calendar days to expiry (points of F per VIX point).
 
     ``a(tau) + beta_long * c(tau)`` where ``beta_long`` is the average co-move of the long factor with
@@ -197,16 +223,20 @@ def effective_vega_model(dte: np.ndarray, params: VXModelParams | None = None, *
     return a + p.beta_long * c if include_long_factor else a
 
 
-def fit_long_factor(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, params_or_kappas: Any,
-                    min_dte: int = 1) -> np.ndarray:
+def fit_long_factor(
+    settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, params_or_kappas: Any, min_dte: int = 1
+) -> np.ndarray:
     """Least-squares long factor per day given settlements (n_days, n_contracts) and spot VIX (n_days,).
 
     ``L = theta + sum_i c_i r_i / sum_i c_i^2`` with ``r_i = F_i - theta - (V - theta) a_i`` over the
     contracts listed that day with ``dte >= min_dte``; NaN on days without any.
     ``params_or_kappas`` is a :class:`VXModelParams` or a tuple ``(kappa_s, kappa_l, theta)``.
     """
-    ks, kl, th = ((params_or_kappas.kappa_s, params_or_kappas.kappa_l, params_or_kappas.theta)
-                  if isinstance(params_or_kappas, VXModelParams) else params_or_kappas)
+    ks, kl, th = (
+        (params_or_kappas.kappa_s, params_or_kappas.kappa_l, params_or_kappas.theta)
+        if isinstance(params_or_kappas, VXModelParams)
+        else params_or_kappas
+    )
     s = np.asarray(settle, dtype=float)
     d = np.asarray(dte, dtype=float)
     ok = np.isfinite(s) & (d >= min_dte)
@@ -229,8 +259,9 @@ def ewma(values: np.ndarray, halflife: float) -> np.ndarray:
     return out
 
 
-def long_factor_from_indices(vix: np.ndarray, params: VXModelParams, *, vix3m: np.ndarray | None = None,
-                             vix6m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def long_factor_from_indices(
+    vix: np.ndarray, params: VXModelParams, *, vix3m: np.ndarray | None = None, vix6m: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Long factor for days without futures, from VIX and (when present) VIX3M / VIX6M.
 
     Parameters
@@ -265,6 +296,7 @@ def long_factor_from_indices(vix: np.ndarray, params: VXModelParams, *, vix3m: n
 
 # ---------------------------------------------------------------- curve objects
 
+
 @dataclass(frozen=True)
 class VXCurve:
     """A VX curve per day (and path) answering price and dF/dVIX at any days to expiry.
@@ -283,8 +315,14 @@ class VXCurve:
     sensitivity_fn: Callable[[np.ndarray], np.ndarray] | None = None  # dte -> dF/dVIX; None = the model's
 
     @classmethod
-    def from_panel(cls, panel: VXPanel, vix: np.ndarray, params: VXModelParams | None = None,
-                   min_dte: int = 1, sensitivity: Callable[[np.ndarray], np.ndarray] | None = None) -> VXCurve:
+    def from_panel(
+        cls,
+        panel: VXPanel,
+        vix: np.ndarray,
+        params: VXModelParams | None = None,
+        min_dte: int = 1,
+        sensitivity: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> VXCurve:
         """Curve from real settlements: nodes are spot VIX at dte 0 and every contract listed with dte >= min_dte.
 
         ``price(dte)`` is linear in dte between nodes and flat beyond the last listed contract (flagged
@@ -295,8 +333,11 @@ class VXCurve:
         """
         v = np.asarray(vix, dtype=float)
         if v.shape != (len(panel.dates),) or not np.isfinite(v).all() or (v <= 0).any():
-            raise InputError(f"shape {v.shape} or non-finite/non-positive values", argument="vix",
-                             expected=f"spot VIX > 0 on each of the {len(panel.dates)} panel days")
+            raise InputError(
+                f"shape {v.shape} or non-finite/non-positive values",
+                argument="vix",
+                expected=f"spot VIX > 0 on each of the {len(panel.dates)} panel days",
+            )
         ok = np.isfinite(panel.settle) & (panel.dte >= min_dte)
         dte = np.where(ok, panel.dte.astype(float), np.inf)
         # columns are sorted by expiry, so listed contracts keep their order; push unlisted to the end
@@ -305,12 +346,25 @@ class VXCurve:
         price_sorted = np.take_along_axis(np.where(ok, panel.settle, np.nan), order, axis=1)
         node_dte = np.concatenate([np.zeros((v.size, 1)), dte_sorted], axis=1)
         node_price = np.concatenate([v[:, None], price_sorted], axis=1)
-        return cls(kind="settlements", params=params if params is not None else VXModelParams.default(),
-                   node_dte=node_dte, node_price=node_price, vix=v[:, None], sensitivity_fn=sensitivity)
+        return cls(
+            kind="settlements",
+            params=params if params is not None else VXModelParams.default(),
+            node_dte=node_dte,
+            node_price=node_price,
+            vix=v[:, None],
+            sensitivity_fn=sensitivity,
+        )
 
     @classmethod
-    def from_model(cls, vix: np.ndarray, long_factor: np.ndarray | None = None, params: VXModelParams | None = None,
-                   *, vix3m: np.ndarray | None = None, vix6m: np.ndarray | None = None) -> VXCurve:
+    def from_model(
+        cls,
+        vix: np.ndarray,
+        long_factor: np.ndarray | None = None,
+        params: VXModelParams | None = None,
+        *,
+        vix3m: np.ndarray | None = None,
+        vix6m: np.ndarray | None = None,
+    ) -> VXCurve:
         """Two-factor model curve for spot VIX of shape (n_days, n_paths) (1-D = one path).
 
         ``long_factor`` defaults to :func:`long_factor_from_indices` (VIX3M/VIX6M when given, else the
@@ -392,8 +446,9 @@ class VXCurve:
             return self._node_interp(d)[0]
         extra = (1,) * max(d.ndim - 2, 0)
         if self.long_factor is None or self.vix is None:  # a model curve is built with both (from_model)
-            raise InputError("a model curve without a long factor", argument="long_factor",
-                             expected="VXCurve.from_model")
+            raise InputError(
+                "a model curve without a long factor", argument="long_factor", expected="VXCurve.from_model"
+            )
         v = self.vix.reshape(self.vix.shape + extra)
         lf = self.long_factor.reshape(self.long_factor.shape + extra)
         return model_futures(v, lf, d if d.ndim >= 2 else d[:, None], self.params)
@@ -417,12 +472,20 @@ class VXCurve:
 # ---------------------------------------------------------------- effective vega from history
 
 #: Maturity buckets (calendar days, [lo, hi)) of the historical effective-vega regression.
-DEFAULT_VEGA_BUCKETS: tuple[tuple[int, int], ...] = ((1, 15), (15, 30), (30, 60), (60, 90), (90, 120), (120, 180),
-                                                     (180, 270))
+DEFAULT_VEGA_BUCKETS: tuple[tuple[int, int], ...] = (
+    (1, 15),
+    (15, 30),
+    (30, 60),
+    (60, 90),
+    (90, 120),
+    (120, 180),
+    (180, 270),
+)
 
 
-def estimate_effective_vega(vx_panel: VXPanel, vix: np.ndarray | pd.Series,
-                            buckets: tuple[tuple[int, int], ...] = DEFAULT_VEGA_BUCKETS) -> pd.DataFrame:
+def estimate_effective_vega(
+    vx_panel: VXPanel, vix: np.ndarray | pd.Series, buckets: tuple[tuple[int, int], ...] = DEFAULT_VEGA_BUCKETS
+) -> pd.DataFrame:
     """Regression of daily VX settlement changes on daily spot VIX changes, by maturity bucket.
 
     For every contract listed on consecutive panel days ``d-1, d`` (dte at ``d-1`` in the bucket,
@@ -440,8 +503,11 @@ def estimate_effective_vega(vx_panel: VXPanel, vix: np.ndarray | pd.Series,
     """
     v = np.asarray(vix, dtype=float)
     if v.shape != (len(vx_panel.dates),) or not np.isfinite(v).all():
-        raise InputError(f"shape {v.shape} or NaN", argument="vix",
-                         expected=f"a finite spot VIX on each of the {len(vx_panel.dates)} panel days")
+        raise InputError(
+            f"shape {v.shape} or NaN",
+            argument="vix",
+            expected=f"a finite spot VIX on each of the {len(vx_panel.dates)} panel days",
+        )
     s = vx_panel.settle
     dte = vx_panel.dte
     df = s[1:] - s[:-1]
@@ -460,7 +526,7 @@ def estimate_effective_vega(vx_panel: VXPanel, vix: np.ndarray | pd.Series,
         sxx = ((x - xm) ** 2).sum()
         beta = ((x - xm) * (y - ym)).sum() / sxx
         resid = y - ym - beta * (x - xm)
-        sse = (resid ** 2).sum()
+        sse = (resid**2).sum()
         se = np.sqrt(sse / (n - 2) / sxx)
         r2 = 1.0 - sse / ((y - ym) ** 2).sum()
         rows.append((lo, hi, float(d0[m].mean()), beta, se, r2, n))
@@ -487,8 +553,7 @@ def effective_vega_history(table: pd.DataFrame) -> Callable[[np.ndarray], np.nda
     def sensitivity(dte: np.ndarray) -> np.ndarray:
         d = np.asarray(dte, dtype=float)
         if not np.isfinite(d).all() or (d < 0).any():
-            raise InputError("days to expiry must be finite and >= 0", argument="dte",
-                             expected="calendar days >= 0")
+            raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
         return np.interp(d, x, y)
 
     return sensitivity
@@ -500,8 +565,9 @@ def effective_vega_history(table: pd.DataFrame) -> Callable[[np.ndarray], np.nda
 VVIX_DAYS = 30
 
 
-def vix_option_vol(dte: np.ndarray, vix: np.ndarray, params: VXModelParams | None = None, *,
-                   vvix: np.ndarray | None = None) -> np.ndarray:
+def vix_option_vol(
+    dte: np.ndarray, vix: np.ndarray, params: VXModelParams | None = None, *, vvix: np.ndarray | None = None
+) -> np.ndarray:
     """Black-76 volatility (decimal) for a VIX option with ``dte`` days, on the matching VX future.
 
     Under the model the future's instantaneous log-vol decays as ``sigma_V exp(-kappa_s (T - t))``,

@@ -51,10 +51,16 @@ def _aligned(series: pd.Series | None, dates: pd.DatetimeIndex) -> np.ndarray:
     return series.reindex(dates).to_numpy(dtype=float)
 
 
-def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, then its maps and report, in order
-                 *, vix3m: pd.Series | None = None, vix6m: pd.Series | None = None,
-                 vvix: pd.Series | None = None, script: str = "scripts/fit_vx_model.py",
-                 data_files: dict[str, str] | None = None) -> VXFit:
+def fit_vx_model(  # noqa: PLR0915 - one fit, then its maps and report, in order
+    panel: VXPanel,
+    vix: pd.Series,
+    *,
+    vix3m: pd.Series | None = None,
+    vix6m: pd.Series | None = None,
+    vvix: pd.Series | None = None,
+    script: str = "scripts/fit_vx_model.py",
+    data_files: dict[str, str] | None = None,
+) -> VXFit:
     """Fit kappa_s, kappa_l, theta (long factor profiled out per day), then the long-factor maps and VVIX map.
 
     Parameters
@@ -78,9 +84,12 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
     # identified: require a term structure on enough days
     n_curve_days = int((ok.sum(axis=1) >= 3).sum())
     if n_curve_days < 20:
-        raise DataError(f"only {n_curve_days} days list three or more contracts: the fit cannot separate a fast "
-                        "and a slow factor", file=panel.source or None, column="settle",
-                        expected="at least 20 days with >= 3 listed contracts (dte >= 1)")
+        raise DataError(
+            f"only {n_curve_days} days list three or more contracts: the fit cannot separate a fast and a slow factor",
+            file=panel.source or None,
+            column="settle",
+            expected="at least 20 days with >= 3 listed contracts (dte >= 1)",
+        )
     fdates = dates[day_ok]
 
     def residuals(z: np.ndarray) -> np.ndarray:
@@ -89,13 +98,19 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
         model = model_futures(v_f[:, None], lf[:, None], dte, _P(ks, kl, th))
         return (model - s)[ok]
 
-    best = least_squares(residuals, x0=np.array([np.log(8.0), np.log(0.5), 20.0]),
-                         bounds=([np.log(0.5), np.log(0.01), 5.0], [np.log(100.0), np.log(5.0), 60.0]))
+    best = least_squares(
+        residuals,
+        x0=np.array([np.log(8.0), np.log(0.5), 20.0]),
+        bounds=([np.log(0.5), np.log(0.01), 5.0], [np.log(100.0), np.log(5.0), 60.0]),
+    )
     ks, kl, th = float(np.exp(best.x[0])), float(np.exp(best.x[1])), float(best.x[2])
     if not ks > 1.5 * kl:
-        raise DataError(f"the fit did not separate a fast and a slow factor (kappa_s {ks:.4f}, kappa_l {kl:.4f})",
-                        file=panel.source or None, column="settle",
-                        expected="a VX history with several maturities per day (at least ~1 year of data)")
+        raise DataError(
+            f"the fit did not separate a fast and a slow factor (kappa_s {ks:.4f}, kappa_l {kl:.4f})",
+            file=panel.source or None,
+            column="settle",
+            expected="a VX history with several maturities per day (at least ~1 year of data)",
+        )
     lf = fit_long_factor(s, dte, v_f, (ks, kl, th))
     # co-move of the long factor with spot VIX (consecutive VX days only)
     consec = np.diff(np.flatnonzero(day_ok)) == 1
@@ -106,15 +121,19 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
     v3 = _aligned(vix3m, fdates)
     v6 = _aligned(vix6m, fdates)
     maps: dict[str, LongFactorMap] = {}
-    for name, cols in (("vix3m_vix6m", ("vix3m", "vix6m", "vix")), ("vix3m", ("vix3m", "vix")),
-                       ("vix6m", ("vix6m", "vix"))):
+    for name, cols in (
+        ("vix3m_vix6m", ("vix3m", "vix6m", "vix")),
+        ("vix3m", ("vix3m", "vix")),
+        ("vix6m", ("vix6m", "vix")),
+    ):
         feats = {"vix3m": v3, "vix6m": v6, "vix": v_f}
         x = np.column_stack([feats[c] for c in cols])
         m = np.isfinite(x).all(axis=1) & np.isfinite(lf)
         if m.sum() >= 50:
             a, b, rmse = _ols(lf[m], x[m])
-            maps[name] = LongFactorMap(inputs=cols, intercept=a, coef=tuple(float(c) for c in b), rmse=rmse,
-                                       n_obs=int(m.sum()))
+            maps[name] = LongFactorMap(
+                inputs=cols, intercept=a, coef=tuple(float(c) for c in b), rmse=rmse, n_obs=int(m.sum())
+            )
     # EWMA fallback: EWMA over the full VIX history (not just VX days), then sampled on VX days
     v_all = vix.dropna()
     best_ewma: tuple[float, float, np.ndarray, float, int] | None = None
@@ -128,8 +147,9 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
     if best_ewma is None:  # EWMA_HALFLIVES is a non-empty constant
         raise DataError("no EWMA half-life to fit", column="vix", expected="EWMA_HALFLIVES")
     hl, a, b, rmse, n = best_ewma
-    maps["ewma"] = LongFactorMap(inputs=("vix_ewma", "vix"), intercept=a, coef=tuple(float(c) for c in b), rmse=rmse,
-                                 n_obs=n)
+    maps["ewma"] = LongFactorMap(
+        inputs=("vix_ewma", "vix"), intercept=a, coef=tuple(float(c) for c in b), rmse=rmse, n_obs=n
+    )
     # default VVIX from ln VIX, on VVIX's reliable span (SOURCE.md: sparse and implausible before mid-2006)
     if vvix is not None:
         vv = vvix.loc["2007-01-01":].dropna()
@@ -141,7 +161,7 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
     else:
         vvix_a, vvix_b, vvix_rmse, vvix_span = 90.0, 0.0, float("nan"), "no VVIX given: constant 90"
 
-    rmse_all = float(np.sqrt(np.mean(best.fun ** 2)))
+    rmse_all = float(np.sqrt(np.mean(best.fun**2)))
     prov = {
         "fit_date": _dt.date.today().isoformat(),
         "script": script,
@@ -154,25 +174,43 @@ def fit_vx_model(panel: VXPanel, vix: pd.Series,  # noqa: PLR0915 - one fit, the
         "vvix_map_rmse": vvix_rmse,
         "source_panel": panel.source,
     }
-    params = VXModelParams(kappa_s=ks, kappa_l=kl, theta=th, beta_long=beta_long, ewma_halflife=float(hl),
-                           long_maps=maps, vvix_intercept=vvix_a, vvix_slope=vvix_b, provenance=prov)
+    params = VXModelParams(
+        kappa_s=ks,
+        kappa_l=kl,
+        theta=th,
+        beta_long=beta_long,
+        ewma_halflife=float(hl),
+        long_maps=maps,
+        vvix_intercept=vvix_a,
+        vvix_slope=vvix_b,
+        provenance=prov,
+    )
     lf_series = pd.Series(lf, index=fdates, name="long_factor")
     # long factor as the embedded default would see it (no futures): indices or EWMA
     e_full = pd.Series(ewma(v_all.to_numpy(dtype=float), params.ewma_halflife), index=v_all.index)
     lf_idx = _long_from_maps(params, v_f, v3, v6, e_full.reindex(fdates).to_numpy())
     lf_ewma = _long_from_maps(params, v_f, None, None, e_full.reindex(fdates).to_numpy())
-    errors = fit_report(s, dte, v_f, {"fitted L": lf, "L from VIX3M/6M": lf_idx, "L from VIX EWMA": lf_ewma},
-                        params)
-    slopes = slope_report(s, dte, v_f, {"model, fitted L": lf, "model, L from VIX3M/6M": lf_idx,
-                                        "model, L from VIX EWMA": lf_ewma}, params)
+    errors = fit_report(s, dte, v_f, {"fitted L": lf, "L from VIX3M/6M": lf_idx, "L from VIX EWMA": lf_ewma}, params)
+    slopes = slope_report(
+        s,
+        dte,
+        v_f,
+        {"model, fitted L": lf, "model, L from VIX3M/6M": lf_idx, "model, L from VIX EWMA": lf_ewma},
+        params,
+    )
     return VXFit(params=params, long_factor=lf_series, errors=errors, slopes=slopes)
 
 
-def _long_from_maps(params: VXModelParams, v: np.ndarray, v3: np.ndarray | None, v6: np.ndarray | None,
-                    e: np.ndarray) -> np.ndarray:
+def _long_from_maps(
+    params: VXModelParams, v: np.ndarray, v3: np.ndarray | None, v6: np.ndarray | None, e: np.ndarray
+) -> np.ndarray:
     """Long factor by the maps (as :func:`long_factor_from_indices`) with a precomputed full-history EWMA."""
-    feats = {"vix": v, "vix_ewma": e, "vix3m": np.full(v.shape, np.nan) if v3 is None else v3,
-             "vix6m": np.full(v.shape, np.nan) if v6 is None else v6}
+    feats = {
+        "vix": v,
+        "vix_ewma": e,
+        "vix3m": np.full(v.shape, np.nan) if v3 is None else v3,
+        "vix6m": np.full(v.shape, np.nan) if v6 is None else v6,
+    }
     out = np.full(v.shape, np.nan)
     for name in ("vix3m_vix6m", "vix3m", "vix6m", "ewma"):
         m = params.long_maps.get(name)
@@ -183,8 +221,9 @@ def _long_from_maps(params: VXModelParams, v: np.ndarray, v3: np.ndarray | None,
     return out
 
 
-def fit_report(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factors: dict[str, np.ndarray],
-               params: VXModelParams) -> pd.DataFrame:
+def fit_report(
+    settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factors: dict[str, np.ndarray], params: VXModelParams
+) -> pd.DataFrame:
     """Model minus settlement by tenor bucket (0-30, 30-90, >90 days): mean, MAE, RMSE, n, per long-factor source."""
     ok = np.isfinite(settle) & (dte >= 1)
     rows = []
@@ -193,12 +232,22 @@ def fit_report(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factor
         for lo, hi in REPORT_BUCKETS:
             m = ok & (dte >= lo) & (dte < hi) & np.isfinite(err)
             e = err[m]
-            row = {"long_factor": label, "bucket": f"{lo}-{hi}" if hi < 10_000 else f">{lo}", "n": int(e.size),
-                   "mean_error": np.nan, "mae": np.nan, "rmse": np.nan, "mae_pct_of_settle": np.nan}
+            row = {
+                "long_factor": label,
+                "bucket": f"{lo}-{hi}" if hi < 10_000 else f">{lo}",
+                "n": int(e.size),
+                "mean_error": np.nan,
+                "mae": np.nan,
+                "rmse": np.nan,
+                "mae_pct_of_settle": np.nan,
+            }
             if e.size:  # an empty bucket (short user history) reports n = 0 and NaN
-                row.update(mean_error=float(e.mean()), mae=float(np.abs(e).mean()),
-                           rmse=float(np.sqrt(np.mean(e ** 2))),
-                           mae_pct_of_settle=float(np.mean(np.abs(e) / settle[m]) * 100))
+                row.update(
+                    mean_error=float(e.mean()),
+                    mae=float(np.abs(e).mean()),
+                    rmse=float(np.sqrt(np.mean(e**2))),
+                    mae_pct_of_settle=float(np.mean(np.abs(e) / settle[m]) * 100),
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -213,8 +262,9 @@ def _front_two(settle: np.ndarray, dte: np.ndarray) -> tuple[np.ndarray, np.ndar
     return s2[:, 0], s2[:, 1], d2[:, 0], d2[:, 1]
 
 
-def slope_report(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factors: dict[str, np.ndarray],
-                 params: VXModelParams) -> pd.DataFrame:
+def slope_report(
+    settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_factors: dict[str, np.ndarray], params: VXModelParams
+) -> pd.DataFrame:
     """Contango share (second listed contract above the first) and percentiles of the slope F2 - F1, real vs model."""
     f1, f2, d1, d2 = _front_two(settle, dte)
     m = np.isfinite(f1) & np.isfinite(f2)
@@ -224,9 +274,19 @@ def slope_report(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, long_fact
         sl = (b - a)[m]
         sl = sl[np.isfinite(sl)]
         q = np.percentile(sl, [5, 25, 50, 75, 95])
-        rows.append({"curve": label, "n_days": int(sl.size), "contango_share": float((sl > 0).mean()),
-                     "slope_p05": q[0], "slope_p25": q[1], "slope_p50": q[2], "slope_p75": q[3], "slope_p95": q[4],
-                     "corr_with_real": float(np.corrcoef(sl, (f2 - f1)[m][np.isfinite((b - a)[m])])[0, 1])})
+        rows.append(
+            {
+                "curve": label,
+                "n_days": int(sl.size),
+                "contango_share": float((sl > 0).mean()),
+                "slope_p05": q[0],
+                "slope_p25": q[1],
+                "slope_p50": q[2],
+                "slope_p75": q[3],
+                "slope_p95": q[4],
+                "corr_with_real": float(np.corrcoef(sl, (f2 - f1)[m][np.isfinite((b - a)[m])])[0, 1]),
+            }
+        )
 
     row("real", f1, f2)
     for label, lf in long_factors.items():

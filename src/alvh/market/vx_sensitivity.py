@@ -94,16 +94,23 @@ class ExpandingDfdvix:
 
         return fallback or self.model or effective_vega_model
 
-    def _knots(self, beta: np.ndarray, dmean: np.ndarray,
-               fb: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def _knots(
+        self, beta: np.ndarray, dmean: np.ndarray, fb: Callable[[np.ndarray], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Interpolation knots of one day: a warm bucket at (its pairs' mean DTE, its slope), a bucket
         still warming up at (its mid DTE, the model there)."""
         mids = np.array([(lo + hi) / 2.0 for lo, hi in self.buckets])
         warm = np.isfinite(beta)
         return np.where(warm, dmean, mids), np.where(warm, beta, np.asarray(fb(mids), dtype=float))
 
-    def _lookup(self, beta: np.ndarray, dmean: np.ndarray, day: np.ndarray, dte: np.ndarray,
-                fallback: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    def _lookup(
+        self,
+        beta: np.ndarray,
+        dmean: np.ndarray,
+        day: np.ndarray,
+        dte: np.ndarray,
+        fallback: Callable[[np.ndarray], np.ndarray] | None,
+    ) -> np.ndarray:
         fb = self._fallback(fallback)
         day = np.asarray(day, dtype=np.intp)
         d = np.asarray(dte, dtype=float)
@@ -112,8 +119,11 @@ class ExpandingDfdvix:
         if not np.isfinite(d).all() or (d < 0).any():
             raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
         if day.size and ((day < 0).any() or (day >= len(self.dates)).any()):
-            raise InputError(f"day index outside 0..{len(self.dates) - 1}", argument="day",
-                             expected="row indices into the estimate's days")
+            raise InputError(
+                f"day index outside 0..{len(self.dates) - 1}",
+                argument="day",
+                expected="row indices into the estimate's days",
+            )
         out = np.empty(d.shape)
         for row in np.unique(day):  # a few thousand distinct days at most
             m = day == row
@@ -123,14 +133,16 @@ class ExpandingDfdvix:
                 out[m] = _interp_rows(*self._knots(beta[row], dmean[row], fb), d[m])
         return out
 
-    def at(self, day: np.ndarray, dte: np.ndarray,
-           fallback: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    def at(
+        self, day: np.ndarray, dte: np.ndarray, fallback: Callable[[np.ndarray], np.ndarray] | None = None
+    ) -> np.ndarray:
         """dF/dVIX for positions held over day ``day`` (row index) with ``dte`` calendar days at the
         previous close: the estimate known at that close; the model on days with no warm bucket."""
         return self._lookup(self.beta, self.dte_mean, day, dte, fallback)
 
-    def at_close(self, day: np.ndarray, dte: np.ndarray,
-                 fallback: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    def at_close(
+        self, day: np.ndarray, dte: np.ndarray, fallback: Callable[[np.ndarray], np.ndarray] | None = None
+    ) -> np.ndarray:
         """dF/dVIX known at the close of day ``day`` at ``dte`` calendar days (a decision at that close)."""
         return self._lookup(self.beta_close, self.dte_mean_close, day, dte, fallback)
 
@@ -144,8 +156,9 @@ class ExpandingDfdvix:
         out = np.empty((len(self.dates), int(width)))
         for d in range(len(self.dates)):
             b = self.beta_close[d]
-            out[d] = cold if not np.isfinite(b).any() else _interp_rows(*self._knots(b, self.dte_mean_close[d], fb),
-                                                                        grid)
+            out[d] = (
+                cold if not np.isfinite(b).any() else _interp_rows(*self._knots(b, self.dte_mean_close[d], fb), grid)
+            )
         return out
 
     def take(self, rows: np.ndarray) -> ExpandingDfdvix:
@@ -153,11 +166,21 @@ class ExpandingDfdvix:
         row keeps what was known from the whole history before it."""
         r = np.asarray(rows, dtype=np.intp)
         if r.ndim != 1 or (r.size and ((r < 0).any() or (r >= len(self.dates)).any())):
-            raise InputError(f"rows of shape {r.shape}", argument="rows",
-                             expected=f"row indices into the estimate's {len(self.dates)} days")
-        return replace(self, dates=self.dates[r], beta=self.beta[r], dte_mean=self.dte_mean[r], n_obs=self.n_obs[r],
-                       beta_close=self.beta_close[r], dte_mean_close=self.dte_mean_close[r],
-                       n_obs_close=self.n_obs_close[r])
+            raise InputError(
+                f"rows of shape {r.shape}",
+                argument="rows",
+                expected=f"row indices into the estimate's {len(self.dates)} days",
+            )
+        return replace(
+            self,
+            dates=self.dates[r],
+            beta=self.beta[r],
+            dte_mean=self.dte_mean[r],
+            n_obs=self.n_obs[r],
+            beta_close=self.beta_close[r],
+            dte_mean_close=self.dte_mean_close[r],
+            n_obs_close=self.n_obs_close[r],
+        )
 
     def with_model(self, model: Callable[[np.ndarray], np.ndarray]) -> ExpandingDfdvix:
         """The same estimate with another warm-up model."""
@@ -168,17 +191,29 @@ class ExpandingDfdvix:
         rows = []
         for j, (lo, hi) in enumerate(self.buckets):
             warm = np.flatnonzero(np.isfinite(self.beta_close[:, j]))
-            rows.append({"dte_lo": lo, "dte_hi": hi,
-                         "first_warm": self.dates[warm[0]].date() if warm.size else None,
-                         "beta_last": float(self.beta_close[-1, j]) if len(self.dates) else np.nan,
-                         "dte_mean_last": float(self.dte_mean_close[-1, j]) if len(self.dates) else np.nan,
-                         "n_obs_last": int(self.n_obs_close[-1, j]) if len(self.dates) else 0})
+            rows.append(
+                {
+                    "dte_lo": lo,
+                    "dte_hi": hi,
+                    "first_warm": self.dates[warm[0]].date() if warm.size else None,
+                    "beta_last": float(self.beta_close[-1, j]) if len(self.dates) else np.nan,
+                    "dte_mean_last": float(self.dte_mean_close[-1, j]) if len(self.dates) else np.nan,
+                    "n_obs_last": int(self.n_obs_close[-1, j]) if len(self.dates) else 0,
+                }
+            )
         return pd.DataFrame(rows, index=[f"{lo}-{hi}" for lo, hi in self.buckets])
 
 
-def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates: pd.DatetimeIndex, *,
-                     buckets: tuple[tuple[int, int], ...] | None = None, min_obs: int = MIN_OBS,
-                     model: Callable[[np.ndarray], np.ndarray] | None = None) -> ExpandingDfdvix:
+def expanding_dfdvix(
+    settle: np.ndarray,
+    dte: np.ndarray,
+    vix: np.ndarray,
+    dates: pd.DatetimeIndex,
+    *,
+    buckets: tuple[tuple[int, int], ...] | None = None,
+    min_obs: int = MIN_OBS,
+    model: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> ExpandingDfdvix:
     """The expanding, no-look-ahead dF/dVIX by DTE bucket (module docstring).
 
     Parameters
@@ -205,8 +240,9 @@ def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates
 
     b = tuple((int(lo), int(hi)) for lo, hi in (buckets if buckets is not None else DEFAULT_VEGA_BUCKETS))
     if not b or any(lo < 0 or hi <= lo for lo, hi in b) or any(b[i][1] > b[i + 1][0] for i in range(len(b) - 1)):
-        raise InputError(f"buckets {b}", argument="buckets",
-                         expected="sorted, non-overlapping [lo, hi) DTE ranges with 0 <= lo < hi")
+        raise InputError(
+            f"buckets {b}", argument="buckets", expected="sorted, non-overlapping [lo, hi) DTE ranges with 0 <= lo < hi"
+        )
     if not isinstance(min_obs, (int, np.integer)) or min_obs < 3:
         raise InputError(f"min_obs {min_obs!r}", argument="min_obs", expected="an integer >= 3")
     s = np.asarray(settle, dtype=float)
@@ -214,12 +250,18 @@ def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates
     v = np.asarray(vix, dtype=float)
     n = s.shape[0]
     if s.ndim != 2 or t.shape != s.shape or v.shape != (n,) or len(dates) != n:
-        raise InputError(f"settle {s.shape}, dte {t.shape}, vix {v.shape}, {len(dates)} dates", argument="vix",
-                         expected="settle and dte (n_days, n_contracts), vix and dates (n_days,)")
+        raise InputError(
+            f"settle {s.shape}, dte {t.shape}, vix {v.shape}, {len(dates)} dates",
+            argument="vix",
+            expected="settle and dte (n_days, n_contracts), vix and dates (n_days,)",
+        )
     if not np.isfinite(v).all():
         bad = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise InputError(f"non-finite VIX on {pd.DatetimeIndex(dates)[bad].date()}", argument="vix",
-                         expected="a finite spot VIX close on every panel day")
+        raise InputError(
+            f"non-finite VIX on {pd.DatetimeIndex(dates)[bad].date()}",
+            argument="vix",
+            expected="a finite spot VIX close on every panel day",
+        )
     nb = len(b)
     # per pair-end day e and bucket: n, sum x, sum y, sum xy, sum xx, sum dte (row 0: no pair ends there)
     sums = np.zeros((6, n, nb))
@@ -254,12 +296,26 @@ def expanding_dfdvix(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, dates
         out[1:] = a[:-1]
         return out
 
-    return ExpandingDfdvix(dates=pd.DatetimeIndex(dates), buckets=b, beta=prev(beta_c, np.nan),
-                           dte_mean=prev(dmean_c, np.nan), n_obs=prev(n_c, 0), beta_close=beta_c,
-                           dte_mean_close=dmean_c, n_obs_close=n_c, min_obs=int(min_obs), model=model)
+    return ExpandingDfdvix(
+        dates=pd.DatetimeIndex(dates),
+        buckets=b,
+        beta=prev(beta_c, np.nan),
+        dte_mean=prev(dmean_c, np.nan),
+        n_obs=prev(n_c, 0),
+        beta_close=beta_c,
+        dte_mean_close=dmean_c,
+        n_obs_close=n_c,
+        min_obs=int(min_obs),
+        model=model,
+    )
 
 
-def expanding_dfdvix_from_panel(panel, vix: np.ndarray | pd.Series, **kwargs) -> ExpandingDfdvix:  # noqa: ANN001, ANN003
+def expanding_dfdvix_from_panel(panel, vix: np.ndarray | pd.Series, **kwargs) -> ExpandingDfdvix:  # noqa: ANN001
     """:func:`expanding_dfdvix` on a :class:`alvh.data.VXPanel` and the spot VIX close on its days."""
-    return expanding_dfdvix(np.asarray(panel.settle, dtype=float), np.asarray(panel.dte, dtype=float),
-                            np.asarray(vix, dtype=float), panel.dates, **kwargs)
+    return expanding_dfdvix(
+        np.asarray(panel.settle, dtype=float),
+        np.asarray(panel.dte, dtype=float),
+        np.asarray(vix, dtype=float),
+        panel.dates,
+        **kwargs,
+    )

@@ -45,8 +45,18 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         ri = r[i * rs]
         qi = q[i * qs]
         omega = 1.0 if cp[i * cs] else -1.0
-        valid = (si > 0.0 and ki > 0.0 and vi > 0.0 and ti >= 0.0 and math.isfinite(si) and math.isfinite(ki)
-                 and math.isfinite(vi) and math.isfinite(ti) and math.isfinite(ri) and math.isfinite(qi))
+        valid = (
+            si > 0.0
+            and ki > 0.0
+            and vi > 0.0
+            and ti >= 0.0
+            and math.isfinite(si)
+            and math.isfinite(ki)
+            and math.isfinite(vi)
+            and math.isfinite(ti)
+            and math.isfinite(ri)
+            and math.isfinite(qi)
+        )
         if not valid:
             for j in range(out.shape[0]):
                 out[j, i] = np.nan
@@ -64,8 +74,9 @@ def _kernel(s, k, t, vol, r, q, cp, carry_zero, what, out):  # pragma: no cover 
         if what == _PRICE:
             out[0, i] = gbs_price(si, ki, ti, vi, b, omega, ln_sk, sqrt_t, carry_df, df)
             continue
-        price, delta, gamma, vega, theta, vanna, volga = gbs_greeks(si, ki, ti, vi, ri, b, omega, ln_sk, sqrt_t,
-                                                                    carry_df, df)
+        price, delta, gamma, vega, theta, vanna, volga = gbs_greeks(
+            si, ki, ti, vi, ri, b, omega, ln_sk, sqrt_t, carry_df, df
+        )
         out[0, i] = price
         out[1, i] = delta
         if what == _PDV:
@@ -97,8 +108,18 @@ def _flat(a: np.ndarray, shape: tuple[int, ...], n: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(n)
 
 
-def gbs(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, r: np.ndarray, q: np.ndarray, cp: np.ndarray,
-        shape: tuple[int, ...], what: str, carry_is_zero: bool) -> Any:  # as black._gbs
+def gbs(
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    vol: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    cp: np.ndarray,
+    shape: tuple[int, ...],
+    what: str,
+    carry_is_zero: bool,
+) -> Any:  # as black._gbs
     """Run the fused kernel; returns what :func:`alvh.pricing.black._gbs` returns."""
     n = int(np.prod(shape))
     code = {"price": _PRICE, "pdv": _PDV, "greeks": _GREEKS}[what]
@@ -120,8 +141,25 @@ def gbs(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, r: np.ndar
 
 
 # ---------------------------------------------------------------- engine: one day's VX futures marks
-def _vx_futures_marks_kernel(d, mark, rolldown, sens, settle_day, contract, qty, mult, comp, price_last, und_last,
-                             price_out, und_out, rd_out, delta_out, settle_out, vega_out):  # pragma: no cover
+def _vx_futures_marks_kernel(
+    d,
+    mark,
+    rolldown,
+    sens,
+    settle_day,
+    contract,
+    qty,
+    mult,
+    comp,
+    price_last,
+    und_last,
+    price_out,
+    und_out,
+    rd_out,
+    delta_out,
+    settle_out,
+    vega_out,
+):  # pragma: no cover
     """Marks of the (P, V) VX-futures slots on day d from the day's per-contract tables, in one pass.
 
     The engine's numpy steps for slots that are all futures: the held contract's mark (its last

@@ -76,8 +76,18 @@ def gbs_d1_d2(ln_sk: float, t: float, vol: float, b: float, sqrt_t: float) -> tu
     return d1, d1 - sig_rt, sig_rt
 
 
-def gbs_price(s: float, k: float, t: float, vol: float, b: float, omega: float, ln_sk: float, sqrt_t: float,
-              carry_df: float, df: float) -> float:
+def gbs_price(
+    s: float,
+    k: float,
+    t: float,
+    vol: float,
+    b: float,
+    omega: float,
+    ln_sk: float,
+    sqrt_t: float,
+    carry_df: float,
+    df: float,
+) -> float:
     """Price, ``t > 0``."""
     d1, d2, _ = gbs_d1_d2(ln_sk, t, vol, b, sqrt_t)
     return omega * (s * carry_df * ncdf(omega * d1) - k * df * ncdf(omega * d2))
@@ -89,9 +99,19 @@ def gbs_delta(t: float, vol: float, b: float, omega: float, ln_sk: float, sqrt_t
     return omega * carry_df * ncdf(omega * d1)
 
 
-def gbs_greeks(s: float, k: float, t: float, vol: float, r: float, b: float, omega: float, ln_sk: float,
-               sqrt_t: float, carry_df: float,
-               df: float) -> tuple[float, float, float, float, float, float, float]:
+def gbs_greeks(
+    s: float,
+    k: float,
+    t: float,
+    vol: float,
+    r: float,
+    b: float,
+    omega: float,
+    ln_sk: float,
+    sqrt_t: float,
+    carry_df: float,
+    df: float,
+) -> tuple[float, float, float, float, float, float, float]:
     """``(price, delta, gamma, vega, theta, vanna, volga)``, ``t > 0``; units of :mod:`alvh.pricing.units`.
 
     theta is dV/d(calendar time) with the underlying fixed (includes the carry), per calendar day.
@@ -106,16 +126,23 @@ def gbs_greeks(s: float, k: float, t: float, vol: float, r: float, b: float, ome
     delta = omega * carry_df * n1
     vega1 = s_fwd * pdf1 * sqrt_t  # per 1.0 vol
     gamma = carry_df * pdf1 / (s * sig_rt)
-    theta_year = (-s_fwd * pdf1 * vol / (2.0 * sqrt_t)
-                  - omega * (b - r) * s_fwd * n1 - omega * r * k_df * n2)
+    theta_year = -s_fwd * pdf1 * vol / (2.0 * sqrt_t) - omega * (b - r) * s_fwd * n1 - omega * r * k_df * n2
     vanna1 = -carry_df * pdf1 * d2 / vol
     volga1 = vega1 * d1 * d2 / vol
-    return (price, delta, gamma, vega1 * VEGA_PER_POINT, theta_year * THETA_PER_DAY, vanna1 * VANNA_PER_POINT,
-            volga1 * VOLGA_PER_POINT2)
+    return (
+        price,
+        delta,
+        gamma,
+        vega1 * VEGA_PER_POINT,
+        theta_year * THETA_PER_DAY,
+        vanna1 * VANNA_PER_POINT,
+        volga1 * VOLGA_PER_POINT2,
+    )
 
 
-def bsm_greeks(s: float, k: float, t: float, vol: float, r: float, q: float,
-               omega: float) -> tuple[float, float, float, float, float, float, float]:
+def bsm_greeks(
+    s: float, k: float, t: float, vol: float, r: float, q: float, omega: float
+) -> tuple[float, float, float, float, float, float, float]:
     """Black-Scholes-Merton (``b = r - q``) price and greeks of one option on spot, ``t > 0``."""
     b = r - q
     sqrt_t, carry_df, df = gbs_factors(t, r, b)

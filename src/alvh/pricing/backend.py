@@ -57,8 +57,9 @@ def numba_available() -> bool:
     return True
 
 
-def resolve_backend(name: str, *, size: int | None = None, auto_min_size: int = 0,
-                    argument: str = "backend") -> Backend:
+def resolve_backend(
+    name: str, *, size: int | None = None, auto_min_size: int = 0, argument: str = "backend"
+) -> Backend:
     """Resolve a ``backend=`` argument.
 
     Parameters

@@ -45,8 +45,17 @@ def _npdf(x: np.ndarray) -> np.ndarray:
     return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
 
 
-def _gbs_numpy(s: ArrayLike, k: ArrayLike, t: ArrayLike, vol: ArrayLike, r: ArrayLike, b: ArrayLike, cp: ArrayLike,
-               bad: np.ndarray | None, greeks: str | bool) -> dict[str, np.ndarray]:
+def _gbs_numpy(
+    s: ArrayLike,
+    k: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    r: ArrayLike,
+    b: ArrayLike,
+    cp: ArrayLike,
+    bad: np.ndarray | None,
+    greeks: str | bool,
+) -> dict[str, np.ndarray]:
     """Generalized BSM on broadcast float arrays; ``bad`` marks invalid elements (or None).
 
     The numpy reference of the formulas; the compiled passes use the scalar kernels of
@@ -87,12 +96,17 @@ def _gbs_numpy(s: ArrayLike, k: ArrayLike, t: ArrayLike, vol: ArrayLike, r: Arra
             out.update(delta=delta, vega=vega1 * VEGA_PER_POINT)
             return out
         gamma = carry_df * pdf1 / (s * sig_rt)
-        theta_year = (-s_fwd * pdf1 * vol / (2.0 * sqrt_t)
-                      - omega * (b - r) * s_fwd * n1 - omega * r * k_df * n2)
+        theta_year = -s_fwd * pdf1 * vol / (2.0 * sqrt_t) - omega * (b - r) * s_fwd * n1 - omega * r * k_df * n2
         vanna1 = -carry_df * pdf1 * d2 / vol
         volga1 = vega1 * d1 * d2 / vol
-        out.update(delta=delta, gamma=gamma, vega=vega1 * VEGA_PER_POINT, theta=theta_year * THETA_PER_DAY,
-                   vanna=vanna1 * VANNA_PER_POINT, volga=volga1 * VOLGA_PER_POINT2)
+        out.update(
+            delta=delta,
+            gamma=gamma,
+            vega=vega1 * VEGA_PER_POINT,
+            theta=theta_year * THETA_PER_DAY,
+            vanna=vanna1 * VANNA_PER_POINT,
+            volga=volga1 * VOLGA_PER_POINT2,
+        )
     return out
 
 
@@ -126,15 +140,24 @@ def _resolve_backend(backend: str, size: int) -> str:
     return resolve_backend(backend, size=size, auto_min_size=NUMBA_AUTO_MIN_SIZE).name
 
 
-def _gbs(named: list[tuple[str, np.ndarray, str]], cp: np.ndarray, validate: bool, backend: Backend, what: str,
-         carry_is_zero: bool) -> Any:  # an array, a (price, delta, vega) tuple or Greeks, by `what`
+def _gbs(
+    named: list[tuple[str, np.ndarray, str]],
+    cp: np.ndarray,
+    validate: bool,
+    backend: Backend,
+    what: str,
+    carry_is_zero: bool,
+) -> Any:  # an array, a (price, delta, vega) tuple or Greeks, by `what`
     """Shared driver: validate, pick the backend, compute ``what`` in ('price', 'pdv', 'greeks')."""
     s, k, t, vol, r, q = (a for _, a, _ in named)
     try:
         shape = np.broadcast_shapes(s.shape, k.shape, t.shape, vol.shape, r.shape, q.shape, cp.shape)
     except ValueError as exc:
-        raise InputError(f"shapes do not broadcast ({exc})", argument="spot/strike/t/vol/rate/div/is_call",
-                         expected="numpy-broadcastable shapes") from exc
+        raise InputError(
+            f"shapes do not broadcast ({exc})",
+            argument="spot/strike/t/vol/rate/div/is_call",
+            expected="numpy-broadcastable shapes",
+        ) from exc
     chosen = _resolve_backend(backend, int(np.prod(shape)))
     # the numba kernel writes NaN for invalid elements itself, so the mask is only needed to raise
     bad = v.check(named, validate) if (validate or chosen == "numpy") else None
@@ -154,23 +177,41 @@ def _gbs(named: list[tuple[str, np.ndarray, str]], cp: np.ndarray, validate: boo
 
 
 def _bsm_args(spot, strike, t, vol, rate, div, is_call, validate):
-    named = [("spot", v.as_float("spot", spot), "positive"), ("strike", v.as_float("strike", strike), "positive"),
-             ("t", v.as_float("t", t), "time"), ("vol", v.as_float("vol", vol), "positive"),
-             ("rate", v.as_float("rate", rate), "finite"), ("div", v.as_float("div", div), "finite")]
+    named = [
+        ("spot", v.as_float("spot", spot), "positive"),
+        ("strike", v.as_float("strike", strike), "positive"),
+        ("t", v.as_float("t", t), "time"),
+        ("vol", v.as_float("vol", vol), "positive"),
+        ("rate", v.as_float("rate", rate), "finite"),
+        ("div", v.as_float("div", div), "finite"),
+    ]
     return named, v.as_flag("is_call", is_call, validate)
 
 
 def _b76_args(forward, strike, t, vol, rate, is_call, validate):
-    named = [("forward", v.as_float("forward", forward), "positive"),
-             ("strike", v.as_float("strike", strike), "positive"),
-             ("t", v.as_float("t", t), "time"), ("vol", v.as_float("vol", vol), "positive"),
-             ("rate", v.as_float("rate", rate), "finite"), ("div", np.zeros(()), "finite")]
+    named = [
+        ("forward", v.as_float("forward", forward), "positive"),
+        ("strike", v.as_float("strike", strike), "positive"),
+        ("t", v.as_float("t", t), "time"),
+        ("vol", v.as_float("vol", vol), "positive"),
+        ("rate", v.as_float("rate", rate), "finite"),
+        ("div", np.zeros(()), "finite"),
+    ]
     return named, v.as_flag("is_call", is_call, validate)
 
 
-def bsm_price(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
-              is_call: ArrayLike, *, validate: bool = True,
-              backend: Backend = "auto") -> np.ndarray:
+def bsm_price(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> np.ndarray:
     """Black-Scholes-Merton price of European options on a dividend-paying index (SPX).
 
     Parameters
@@ -198,9 +239,18 @@ def bsm_price(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, 
     return _gbs(named, cp, validate, backend, "price", carry_is_zero=False)
 
 
-def bsm_greeks(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
-               is_call: ArrayLike, *, validate: bool = True,
-               backend: Backend = "auto") -> Greeks:
+def bsm_greeks(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> Greeks:
     """Black-Scholes-Merton price and greeks (:class:`Greeks`; units in its docstring).
 
     Parameters as :func:`bsm_price`. delta/gamma are with respect to spot; theta is the
@@ -211,17 +261,34 @@ def bsm_greeks(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike,
     return _gbs(named, cp, validate, backend, "greeks", carry_is_zero=False)
 
 
-def bsm_price_delta_vega(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                         div: ArrayLike, is_call: ArrayLike, *, validate: bool = True,
-                         backend: Backend = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def bsm_price_delta_vega(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Price, delta and vega (per vol point) in one fused pass; parameters as :func:`bsm_price`."""
     named, cp = _bsm_args(spot, strike, t, vol, rate, div, is_call, validate)
     return _gbs(named, cp, validate, backend, "pdv", carry_is_zero=False)
 
 
-def black76_price(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                  is_call: ArrayLike, *, validate: bool = True,
-                  backend: Backend = "auto") -> np.ndarray:
+def black76_price(
+    forward: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> np.ndarray:
     """Black-76 price of European options on a future (VIX options on the VX future).
 
     ``V = e^{-rt} omega [F N(omega d1) - K N(omega d2)]`` with ``d1 = (ln(F/K) + sigma^2 t/2)/(sigma sqrt t)``.
@@ -232,24 +299,49 @@ def black76_price(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: Arra
     return _gbs(named, cp, validate, backend, "price", carry_is_zero=True)
 
 
-def black76_greeks(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                   is_call: ArrayLike, *, validate: bool = True,
-                   backend: Backend = "auto") -> Greeks:
+def black76_greeks(
+    forward: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> Greeks:
     """Black-76 price and greeks; delta = dPrice/dForward, gamma = d2Price/dForward2, theta with the forward fixed."""
     named, cp = _b76_args(forward, strike, t, vol, rate, is_call, validate)
     return _gbs(named, cp, validate, backend, "greeks", carry_is_zero=True)
 
 
-def black76_price_delta_vega(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                             is_call: ArrayLike, *, validate: bool = True,
-                             backend: Backend = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def black76_price_delta_vega(
+    forward: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+    backend: Backend = "auto",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Black-76 price, delta (dV/dF) and vega (per vol point) in one fused pass."""
     named, cp = _b76_args(forward, strike, t, vol, rate, is_call, validate)
     return _gbs(named, cp, validate, backend, "pdv", carry_is_zero=True)
 
 
-def strike_from_delta(spot: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
-                      delta: ArrayLike, is_call: ArrayLike, *, validate: bool = True) -> np.ndarray:
+def strike_from_delta(
+    spot: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    delta: ArrayLike,
+    is_call: ArrayLike,
+    *,
+    validate: bool = True,
+) -> np.ndarray:
     r"""Strike whose BSM **spot delta** equals ``delta`` at a fixed volatility.
 
     Spot delta (the delta of :func:`bsm_greeks`): call ``e^{-qt} N(d1)``, put ``-e^{-qt} N(-d1)``,
@@ -279,8 +371,14 @@ def strike_from_delta(spot: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: Array
     q = v.as_float("div", div)
     dl = v.as_float("delta", delta)
     cp = v.as_flag("is_call", is_call, validate)
-    named = [("spot", s, "positive"), ("t", tt, "positive"), ("vol", sig, "positive"),
-             ("rate", r, "finite"), ("div", q, "finite"), ("delta", dl, "finite")]
+    named = [
+        ("spot", s, "positive"),
+        ("t", tt, "positive"),
+        ("vol", sig, "positive"),
+        ("rate", r, "finite"),
+        ("div", q, "finite"),
+        ("delta", dl, "finite"),
+    ]
     bad = v.check(named, validate)
     s, tt, sig, r, q, dl, cp = np.broadcast_arrays(s, tt, sig, r, q, dl, cp)
     if bad is not None:
@@ -294,8 +392,11 @@ def strike_from_delta(spot: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: Array
     if out_of_range.any():
         if validate:
             i = tuple(int(j) for j in np.argwhere(out_of_range)[0]) if out_of_range.ndim else ()
-            raise InputError(f"delta {dl[i]!r} at index {i} is outside the attainable range",
-                             argument="delta", expected="call delta in (0, e^{-qt}), put delta in (-e^{-qt}, 0)")
+            raise InputError(
+                f"delta {dl[i]!r} at index {i} is outside the attainable range",
+                argument="delta",
+                expected="call delta in (0, e^{-qt}), put delta in (-e^{-qt}, 0)",
+            )
         bad = out_of_range if bad is None else (bad | out_of_range)
         prob = np.where(out_of_range, 0.5, prob)
     d1 = omega * ndtri(prob)

@@ -62,13 +62,13 @@ class IVReason(IntEnum):
     """Why an implied vol is what it is (``OK``) or NaN (anything else)."""
 
     OK = 0
-    BELOW_INTRINSIC = 1      #: price < discounted intrinsic max(omega (F - K), 0) e^{-rt}
-    ABOVE_UPPER_BOUND = 2    #: price >= S e^{-qt} (call) or K e^{-rt} (put): no finite vol
-    NONPOSITIVE_TIME = 3     #: t <= 0: the vol is not identifiable
-    NAN_INPUT = 4            #: a NaN or infinite price, underlying, strike, t, rate or div
-    NONPOSITIVE_INPUT = 5    #: underlying or strike <= 0
-    AT_INTRINSIC = 6         #: price equals intrinsic: every vol down to 0 gives it in floating point
-    NO_CONVERGENCE = 7       #: the solver did not reprice to ACCEPT_REL (not seen on the test grid)
+    BELOW_INTRINSIC = 1  #: price < discounted intrinsic max(omega (F - K), 0) e^{-rt}
+    ABOVE_UPPER_BOUND = 2  #: price >= S e^{-qt} (call) or K e^{-rt} (put): no finite vol
+    NONPOSITIVE_TIME = 3  #: t <= 0: the vol is not identifiable
+    NAN_INPUT = 4  #: a NaN or infinite price, underlying, strike, t, rate or div
+    NONPOSITIVE_INPUT = 5  #: underlying or strike <= 0
+    AT_INTRINSIC = 6  #: price equals intrinsic: every vol down to 0 gives it in floating point
+    NO_CONVERGENCE = 7  #: the solver did not reprice to ACCEPT_REL (not seen on the test grid)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,8 +165,16 @@ def normalized_black_inverse(x: np.ndarray, log_beta: np.ndarray) -> tuple[np.nd
     return s, converged
 
 
-def implied_vol(price: ArrayLike, spot_or_forward: ArrayLike, strike: ArrayLike, t: ArrayLike, rate: ArrayLike,
-                div: ArrayLike, is_call: ArrayLike, model: Literal["bsm", "black76"] = "bsm") -> ImpliedVolResult:
+def implied_vol(
+    price: ArrayLike,
+    spot_or_forward: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    is_call: ArrayLike,
+    model: Literal["bsm", "black76"] = "bsm",
+) -> ImpliedVolResult:
     """Implied volatility of European option prices, vectorized, NaN plus a reason code on bad elements.
 
     Parameters
@@ -198,8 +206,11 @@ def implied_vol(price: ArrayLike, spot_or_forward: ArrayLike, strike: ArrayLike,
     try:
         p, u, k, tt, r, q, cp = np.broadcast_arrays(*arrays, cp)
     except ValueError as exc:
-        raise InputError(f"shapes do not broadcast ({exc})", argument="price/spot_or_forward/strike/t/rate/div",
-                         expected="numpy-broadcastable shapes") from exc
+        raise InputError(
+            f"shapes do not broadcast ({exc})",
+            argument="price/spot_or_forward/strike/t/rate/div",
+            expected="numpy-broadcastable shapes",
+        ) from exc
     shape = p.shape
     p, u, k, tt, r, q, cp = (a.ravel() for a in (p, u, k, tt, r, q, cp))
     if model == "black76":

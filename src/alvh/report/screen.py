@@ -29,11 +29,15 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     """Print the backtest screen of ``res`` (with its analysis attached) and the files ``written``."""
     a = res.analysis
     if not isinstance(a, HedgeAnalysis):
-        raise InputError(f"a result without its analysis ({type(a).__name__})", argument="res",
-                         expected="a BacktestResult from alvh.run (analysis attached)")
+        raise InputError(
+            f"a result without its analysis ({type(a).__name__})",
+            argument="res",
+            expected="a BacktestResult from alvh.run (analysis attached)",
+        )
     summary: dict[str, Any] = res.summary_dict()  # JSON-shaped: the figures the screen shows
-    t = Table(title=f"alvh backtest {summary['start']} .. {summary['end']}  "
-                    f"(config {str(res.metadata['config_hash'])[:12]})")
+    t = Table(
+        title=f"alvh backtest {summary['start']} .. {summary['end']}  (config {str(res.metadata['config_hash'])[:12]})"
+    )
     t.add_column("component")
     t.add_column("net P&L ($)", justify="right")
     t.add_column("costs ($)", justify="right")
@@ -44,8 +48,11 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     t.add_row("financing", f"{summary['financing']:,.0f}", "", f"{summary['financing'] / res.capital:.2%}")
     con.print(t)
     cagr = summary["cagr"]
-    con.print(f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
-              + (f"  CAGR {cagr:.2%}" if cagr is not None else "") + f"  max drawdown {summary['max_drawdown']:.2%}")
+    con.print(
+        f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
+        + (f"  CAGR {cagr:.2%}" if cagr is not None else "")
+        + f"  max drawdown {summary['max_drawdown']:.2%}"
+    )
     an: dict[str, Any] = summary["analysis"]
     con.print(_cost_table(an["hedge_cost"]))
     for line in bought_lines(an["what_it_bought"]) + seed_lines(an["seed_claim"]) + core_lines(an["against_core"]):
@@ -54,8 +61,10 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     con.print(_regime_rich(a.regime_table))
     for note in a.notes:
         con.print(f"note: {note}", highlight=False)
-    con.print(f"trades {summary['n_trades']}  rebalance firings {summary['rebalance_firings']}  "
-              f"events {sum(res.events.values())} (see events.csv)")
+    con.print(
+        f"trades {summary['n_trades']}  rebalance firings {summary['rebalance_firings']}  "
+        f"events {sum(res.events.values())} (see events.csv)"
+    )
     con.print("wrote " + ", ".join(written))
 
 
@@ -68,8 +77,10 @@ def _cost_table(hc: dict) -> Table | str:
     if "total_bp_per_month" not in hc:
         return f"hedge cost: {hc.get('statement', 'n/a')}"
     terms = list(hc["split_bp_per_month"])
-    t = Table(title=f"WHAT THE HEDGE COST: bp of the {hc['basis']} per month (positive = cost, negative = the hedge "
-                    "paid; docs/drag.md)")
+    t = Table(
+        title=f"WHAT THE HEDGE COST: bp of the {hc['basis']} per month (positive = cost, negative = the hedge "
+        "paid; docs/drag.md)"
+    )
     for col in ("layer", "instrument", "total", *terms):
         t.add_column(col, justify="left" if col in ("layer", "instrument") else "right")
     for layer, total in hc["per_layer_bp_per_month"].items():
@@ -81,14 +92,20 @@ def _cost_table(hc: dict) -> Table | str:
 
 
 def _regime_rich(table: pd.DataFrame) -> Table:
-    t = Table(title="hedge cost by regime, all layers: bp of the basis per day and per month-equivalent (x21), 95% "
-                    "interval (month-cluster bootstrap; daily interval in regimes.csv); * = too few days or months",
-              box=None)
+    t = Table(
+        title="hedge cost by regime, all layers: bp of the basis per day and per month-equivalent (x21), 95% "
+        "interval (month-cluster bootstrap; daily interval in regimes.csv); * = too few days or months",
+        box=None,
+    )
     for col in ("regime=label", "days", "months", "bp/day", "bp/month", "95% CI"):
         t.add_column(col, justify="left" if col == "regime=label" else "right", no_wrap=True)
     for (reg, lab), r in table.iterrows():
-        t.add_row(("*" if r["small_sample"] else "") + f"{reg}={lab}", f"{int(r['n_days'])}", f"{int(r['n_months'])}",
-                  _num(r["mean_daily_bp"], 2), _num(r["bp_per_month_equiv"]),
-                  f"[{_num(r['ci95_lo_month_equiv'])}, {_num(r['ci95_hi_month_equiv'])}]")
+        t.add_row(
+            ("*" if r["small_sample"] else "") + f"{reg}={lab}",
+            f"{int(r['n_days'])}",
+            f"{int(r['n_months'])}",
+            _num(r["mean_daily_bp"], 2),
+            _num(r["bp_per_month_equiv"]),
+            f"[{_num(r['ci95_lo_month_equiv'])}, {_num(r['ci95_hi_month_equiv'])}]",
+        )
     return t
-

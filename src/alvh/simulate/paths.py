@@ -19,10 +19,22 @@ from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model
 from alvh.pricing.units import VOL_POINTS_PER_UNIT
 
 
-def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2025-01-02", spx0: float = 5000.0,
-                    vix0: float = 16.0, kappa: float = 3.0, theta: float = 19.5, xi: float = 0.9,
-                    rho: float = -0.7, rate: float = 0.03, mu: float = 0.06,
-                    params: VXModelParams | None = None) -> MarketPaths:
+def synthetic_paths(
+    n_paths: int,
+    n_days: int,
+    seed: int = 0,
+    *,
+    start: str = "2025-01-02",
+    spx0: float = 5000.0,
+    vix0: float = 16.0,
+    kappa: float = 3.0,
+    theta: float = 19.5,
+    xi: float = 0.9,
+    rho: float = -0.7,
+    rate: float = 0.03,
+    mu: float = 0.06,
+    params: VXModelParams | None = None,
+) -> MarketPaths:
     """Seeded synthetic paths through the same interface (for the many-path benchmark).
 
     Paths (real-world measure, a stand-in for the Monte Carlo simulator): VIX
@@ -79,17 +91,25 @@ def synthetic_paths(n_paths: int, n_days: int, seed: int = 0, *, start: str = "2
         ratio = np.broadcast_to(ratio[:1, :1], ratio.shape)
     surf = SpxSurface(theta30=full.theta30, tail=full.tail, term_ratio=ratio)
     del full
-    return MarketPaths(dates=dates, spx_open=out["so"], spx_close=out["sc"], vix_open=out["vo"],
-                       vix_close=vc, vx_price=price, vx_expiry=expiry, vx_codes=codes,
-                       rate=np.full(n_days, rate), surface=surf,
-                       vix_option_vol=VixOptionVol(vc, np.broadcast_to(np.nan, vc.shape), p),  # no VVIX: a view
-                       sensitivity=lambda dte: effective_vega_model(dte, p),
-                       provenance={"paths": f"synthetic: seed {seed}, log-OU VIX (kappa {kappa}, theta {theta}, "
-                                   f"xi {xi}), GBM SPX (rho {rho})",
-                                   "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
-                                         f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
-                                   "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW "
-                                              "tail, default term)",
-                                   "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level "
-                                                     "function",
-                                   "sensitivity": "alvh.market.effective_vega_model"})
+    return MarketPaths(
+        dates=dates,
+        spx_open=out["so"],
+        spx_close=out["sc"],
+        vix_open=out["vo"],
+        vix_close=vc,
+        vx_price=price,
+        vx_expiry=expiry,
+        vx_codes=codes,
+        rate=np.full(n_days, rate),
+        surface=surf,
+        vix_option_vol=VixOptionVol(vc, np.broadcast_to(np.nan, vc.shape), p),  # no VVIX: a view
+        sensitivity=lambda dte: effective_vega_model(dte, p),
+        provenance={
+            "paths": f"synthetic: seed {seed}, log-OU VIX (kappa {kappa}, theta {theta}, xi {xi}), GBM SPX (rho {rho})",
+            "vx": "model curve: alvh.market.VXCurve.from_model (VIX EWMA long factor) at each "
+            f"contract's DTE, listed up to {MODEL_LISTING_DAYS} days",
+            "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
+            "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level function",
+            "sensitivity": "alvh.market.effective_vega_model",
+        },
+    )

@@ -8,5 +8,13 @@ from alvh.stats.rolling_beta import RollingBeta, beta_ratio, trigger
 from alvh.stats.rolling_ols import RollingOLSResult, rolling_ols
 from alvh.stats.trigger_history import beta_trigger
 
-__all__ = ["IRRResult", "RollingBeta", "RollingOLSResult", "beta_ratio", "beta_trigger", "irr", "rolling_ols",
-           "trigger"]
+__all__ = [
+    "IRRResult",
+    "RollingBeta",
+    "RollingOLSResult",
+    "beta_ratio",
+    "beta_trigger",
+    "irr",
+    "rolling_ols",
+    "trigger",
+]

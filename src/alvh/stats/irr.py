@@ -58,8 +58,9 @@ def _times_in_years(dates: ArrayLike, n: int) -> NDArray[np.float64]:
         try:
             d = pd.DatetimeIndex(pd.to_datetime(np.asarray(dates)))
         except (ValueError, TypeError) as exc:
-            raise InputError("cannot be read as dates", argument="dates",
-                             expected="dates, or times in years (floats)") from exc
+            raise InputError(
+                "cannot be read as dates", argument="dates", expected="dates, or times in years (floats)"
+            ) from exc
         if d.hasnans:
             raise InputError("contains NaT", argument="dates", expected="no missing dates")
         days = (d - d[0]).days.to_numpy(dtype=np.float64)
@@ -72,15 +73,21 @@ def _times_in_years(dates: ArrayLike, n: int) -> NDArray[np.float64]:
             raise InputError("contains NaN/inf", argument="dates", expected="finite times in years")
         t = t - t[0] if t.size else t
     if t.shape != (n,):
-        raise InputError(f"{t.size} dates for {n} cash flows", argument="dates",
-                         expected=f"{n} dates (one per row of cash_flows)")
+        raise InputError(
+            f"{t.size} dates for {n} cash flows", argument="dates", expected=f"{n} dates (one per row of cash_flows)"
+        )
     if n > 1 and np.any(np.diff(t) < 0):
         raise InputError("not sorted ascending", argument="dates", expected="non-decreasing dates")
     return t
 
 
-def irr(cash_flows: ArrayLike, dates: ArrayLike, *, max_iter: int = 200,  # noqa: PLR0915 - bracket, Newton, bisection
-        tol: float = 1e-12) -> IRRResult:
+def irr(  # noqa: PLR0915 - bracket, Newton, bisection per column
+    cash_flows: ArrayLike,
+    dates: ArrayLike,
+    *,
+    max_iter: int = 200,
+    tol: float = 1e-12,
+) -> IRRResult:
     r"""Annualized internal rate of return of each column of ``cash_flows``.
 
     Parameters
@@ -183,7 +190,13 @@ def irr(cash_flows: ArrayLike, dates: ArrayLike, *, max_iter: int = 200,  # noqa
     overflow = converged & (g > _LOG_MAX)
     good = converged & ~overflow
     rate = np.where(good, np.expm1(np.where(good, g, 0.0)), np.nan)
-    reason = np.where(~defined, REASON_NO_SIGN_CHANGE,
-                      np.where(~bracketed, REASON_NO_ROOT_IN_BRACKET,
-                               np.where(active, REASON_NOT_CONVERGED, np.where(overflow, REASON_OVERFLOW, ""))))
+    reason = np.where(
+        ~defined,
+        REASON_NO_SIGN_CHANGE,
+        np.where(
+            ~bracketed,
+            REASON_NO_ROOT_IN_BRACKET,
+            np.where(active, REASON_NOT_CONVERGED, np.where(overflow, REASON_OVERFLOW, "")),
+        ),
+    )
     return IRRResult(rate=rate, reason=reason.astype(str), sign_changes=changes)

@@ -74,17 +74,25 @@ class RollingBeta:
     array([2.])
     """
 
-    def __init__(self, window: int, min_nobs: int, shape: tuple[int, ...],
-                 recompute_every: int | None = None, backend: str = "numpy") -> None:
+    def __init__(
+        self,
+        window: int,
+        min_nobs: int,
+        shape: tuple[int, ...],
+        recompute_every: int | None = None,
+        backend: str = "numpy",
+    ) -> None:
         # "numba": one compiled pass per update (remove, add, beta) instead of ~40 numpy calls on tiny
         # arrays; same algebra in the same order (tests/test_stats_rolling.py asserts equal betas)
         self._kernel = _compiled_update() if resolve_backend(backend).compiled else None
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
             raise InputError(f"got {window!r}", argument="window", expected="an integer >= 2")
-        if (isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer))
-                or not 2 <= min_nobs <= window):
-            raise InputError(f"got {min_nobs!r} with window={window}", argument="min_nobs",
-                             expected="an integer with 2 <= min_nobs <= window")
+        if isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer)) or not 2 <= min_nobs <= window:
+            raise InputError(
+                f"got {min_nobs!r} with window={window}",
+                argument="min_nobs",
+                expected="an integer with 2 <= min_nobs <= window",
+            )
         try:
             shape = tuple(int(s) for s in shape)
         except TypeError as exc:
@@ -94,8 +102,7 @@ class RollingBeta:
         if recompute_every is None:
             recompute_every = int(window)
         if recompute_every < 1:
-            raise InputError(f"got {recompute_every!r}", argument="recompute_every",
-                             expected="an integer >= 1")
+            raise InputError(f"got {recompute_every!r}", argument="recompute_every", expected="an integer >= 1")
         self.window = int(window)
         self.min_nobs = int(min_nobs)
         self.shape = shape
@@ -182,8 +189,11 @@ class RollingBeta:
         try:
             x_arr = np.broadcast_to(np.asarray(x, dtype=np.float64), self.shape)
         except ValueError as exc:
-            raise InputError(f"shape {np.shape(x)} does not broadcast to {self.shape}",
-                             argument="x", expected=f"an array broadcastable to {self.shape}") from exc
+            raise InputError(
+                f"shape {np.shape(x)} does not broadcast to {self.shape}",
+                argument="x",
+                expected=f"an array broadcastable to {self.shape}",
+            ) from exc
         slot = self._count % self.window
         if self._count >= self.window:
             self._remove(slot)
@@ -203,17 +213,36 @@ class RollingBeta:
         try:
             xf[...] = x  # broadcast by assignment (np.broadcast_to costs more than the update on one path)
         except ValueError as exc:
-            raise InputError(f"shape {np.shape(x)} does not broadcast to {self.shape}",
-                             argument="x", expected=f"an array broadcastable to {self.shape}") from exc
+            raise InputError(
+                f"shape {np.shape(x)} does not broadcast to {self.shape}",
+                argument="x",
+                expected=f"an array broadcastable to {self.shape}",
+            ) from exc
         m = xf.size
         if self._flat is None:
-            self._flat = tuple(a.reshape(m) for a in (self._n, self._mx, self._my, self._mxx, self._cxy, self._myy)) \
-                + tuple(b.reshape(self.window, m) for b in (self._x_buf, self._y_buf, self._valid_buf))
+            self._flat = tuple(
+                a.reshape(m) for a in (self._n, self._mx, self._my, self._mxx, self._cxy, self._myy)
+            ) + tuple(b.reshape(self.window, m) for b in (self._x_buf, self._y_buf, self._valid_buf))
         n, mx, my, mxx, cxy, myy, xb, yb, vb = self._flat
         out = np.empty(self.shape)
-        kernel(xf.reshape(m), np.ascontiguousarray(y).reshape(m), xb, yb, vb, self._count % self.window,
-               self._count >= self.window, n, mx, my, mxx, cxy, myy, float(self.min_nobs), _EPS,
-               out.reshape(m))
+        kernel(
+            xf.reshape(m),
+            np.ascontiguousarray(y).reshape(m),
+            xb,
+            yb,
+            vb,
+            self._count % self.window,
+            self._count >= self.window,
+            n,
+            mx,
+            my,
+            mxx,
+            cxy,
+            myy,
+            float(self.min_nobs),
+            _EPS,
+            out.reshape(m),
+        )
         self._count += 1
         if self._count % self.recompute_every == 0:
             self.recompute()
@@ -377,9 +406,15 @@ def _compiled_update():  # -> numba dispatcher
     return _COMPILED[0]
 
 
-def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12, *,
-               scale_short: ArrayLike | None = None, scale_long: ArrayLike | None = None,
-               tol: float = BETA_TOL) -> NDArray[np.float64]:
+def beta_ratio(
+    beta_short: ArrayLike,
+    beta_long: ArrayLike,
+    eps: float = 1e-12,
+    *,
+    scale_short: ArrayLike | None = None,
+    scale_long: ArrayLike | None = None,
+    tol: float = BETA_TOL,
+) -> NDArray[np.float64]:
     r"""Trigger ratio :math:`|\beta_{short}| / |\beta_{long}|`, elementwise.
 
     Parameters
@@ -426,8 +461,9 @@ def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12, 
     if not math.isfinite(tol) or not 0 <= tol < 1:
         raise InputError(f"got {tol!r}", argument="tol", expected="a finite number with 0 <= tol < 1")
     if (scale_short is None) != (scale_long is None):
-        raise InputError("only one of scale_short, scale_long given", argument="scale_short",
-                         expected="both scales or neither")
+        raise InputError(
+            "only one of scale_short, scale_long given", argument="scale_short", expected="both scales or neither"
+        )
     bs = np.abs(np.asarray(beta_short, dtype=np.float64))
     bl = np.abs(np.asarray(beta_long, dtype=np.float64))
     if scale_short is None or scale_long is None:
@@ -439,8 +475,7 @@ def beta_ratio(beta_short: ArrayLike, beta_long: ArrayLike, eps: float = 1e-12, 
         sl = np.asarray(scale_long, dtype=np.float64)
         bs, bl, ss, sl = np.broadcast_arrays(bs, bl, ss, sl)
         with np.errstate(invalid="ignore"):  # NaN betas or scales compare False: undefined
-            ok = ((bs > tol * ss) & (bs <= (1.0 + tol) * ss)
-                  & (bl > tol * sl) & (bl <= (1.0 + tol) * sl))
+            ok = (bs > tol * ss) & (bs <= (1.0 + tol) * ss) & (bl > tol * sl) & (bl <= (1.0 + tol) * sl)
     out = np.full(bs.shape, np.nan)
     np.divide(bs, bl, out=out, where=ok)
     return out

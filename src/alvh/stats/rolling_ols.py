@@ -57,8 +57,11 @@ class RollingOLSResult:
         Only for a single series (no batch axes).
         """
         if self.params.ndim != 2:
-            raise InputError(f"result has batch shape {self.params.shape[1:-1]}", argument="self",
-                             expected="a single-series result (y of shape (n,))")
+            raise InputError(
+                f"result has batch shape {self.params.shape[1:-1]}",
+                argument="self",
+                expected="a single-series result (y of shape (n,))",
+            )
         cols: dict[str, NDArray] = {}
         for j, name in enumerate(self.param_names):
             cols[name] = self.params[:, j]
@@ -77,8 +80,11 @@ def _as_inputs(y: object, X: object) -> tuple[NDArray, NDArray, list[str], str, 
     y_name = "y"
     if isinstance(y, pd.DataFrame):
         if y.shape[1] != 1:
-            raise InputError(f"a DataFrame with {y.shape[1]} columns", argument="y",
-                             expected="a Series, a one-column DataFrame or an ndarray")
+            raise InputError(
+                f"a DataFrame with {y.shape[1]} columns",
+                argument="y",
+                expected="a Series, a one-column DataFrame or an ndarray",
+            )
         y = y.iloc[:, 0]
     if isinstance(y, pd.Series):
         index = y.index
@@ -101,8 +107,11 @@ def _as_inputs(y: object, X: object) -> tuple[NDArray, NDArray, list[str], str, 
             x_arr = x_arr[:, None]
         names = [f"x{j + 1}" for j in range(x_arr.shape[-1])]
     if index is not None and x_index is not None and not index.equals(x_index):
-        raise InputError("index of X differs from the index of y", argument="X",
-                         expected="the same index as y (align the series explicitly first)")
+        raise InputError(
+            "index of X differs from the index of y",
+            argument="X",
+            expected="the same index as y (align the series explicitly first)",
+        )
     if index is None and x_index is not None:
         index = x_index
     if index is not None:
@@ -117,11 +126,15 @@ def _as_inputs(y: object, X: object) -> tuple[NDArray, NDArray, list[str], str, 
         raise InputError(f"{x_arr.shape[0]} rows but y has {n}", argument="X", expected=f"{n} rows")
     batch = y_arr.shape[1:]
     if x_arr.ndim == 2:
-        x_arr = np.broadcast_to(x_arr.reshape((n,) + (1,) * len(batch) + (x_arr.shape[1],)),
-                                (n, *batch, x_arr.shape[1]))
+        x_arr = np.broadcast_to(
+            x_arr.reshape((n,) + (1,) * len(batch) + (x_arr.shape[1],)), (n, *batch, x_arr.shape[1])
+        )
     elif x_arr.shape[:-1] != y_arr.shape:
-        raise InputError(f"shape {x_arr.shape} with y of shape {y_arr.shape}", argument="X",
-                         expected="shape (n, k) or (n, *y.shape[1:], k)")
+        raise InputError(
+            f"shape {x_arr.shape} with y of shape {y_arr.shape}",
+            argument="X",
+            expected="shape (n, k) or (n, *y.shape[1:], k)",
+        )
     return y_arr, x_arr, names, y_name, index
 
 
@@ -133,14 +146,21 @@ def _window_sums(a: NDArray, *, hi0: int, hi1: int, first_block: bool) -> NDArra
     """
     cum = np.cumsum(a, axis=0)
     if first_block:
-        return cum[hi0 - 1: hi1 - 1]
-    out = cum[hi0 - 1: hi1 - 1].copy()
+        return cum[hi0 - 1 : hi1 - 1]
+    out = cum[hi0 - 1 : hi1 - 1].copy()
     out[:] -= np.concatenate([np.zeros((1, *a.shape[1:])), cum[: hi1 - hi0 - 1]])
     return out
 
 
-def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, expanding: bool = False,  # noqa: PLR0915 - running sums, block by block
-                missing: MissingPolicy = "raise", add_constant: bool = True) -> RollingOLSResult:
+def rolling_ols(  # noqa: PLR0915 - running sums, block by block
+    y: object,
+    X: object,
+    window: int,
+    min_nobs: int | None = None,
+    expanding: bool = False,
+    missing: MissingPolicy = "raise",
+    add_constant: bool = True,
+) -> RollingOLSResult:
     r"""Rolling OLS of ``y`` on ``X`` (plus an intercept) over the last ``window`` rows.
 
     Parameters
@@ -189,13 +209,19 @@ def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, 
         raise InputError(f"got {window!r}", argument="window", expected="a positive integer")
     window = int(window)
     if window > n and not expanding:
-        raise InputError(f"window of {window} rows is longer than the {n} rows of data",
-                         argument="window", expected=f"window <= {n}, or expanding=True")
+        raise InputError(
+            f"window of {window} rows is longer than the {n} rows of data",
+            argument="window",
+            expected=f"window <= {n}, or expanding=True",
+        )
     if min_nobs is None:
         min_nobs = p
     if isinstance(min_nobs, bool) or not isinstance(min_nobs, (int, np.integer)) or not p <= min_nobs <= window:
-        raise InputError(f"got {min_nobs!r} with {p} parameters and window={window}", argument="min_nobs",
-                         expected=f"an integer with {p} <= min_nobs <= window")
+        raise InputError(
+            f"got {min_nobs!r} with {p} parameters and window={window}",
+            argument="min_nobs",
+            expected=f"an integer with {p} <= min_nobs <= window",
+        )
     param_names = (("const",) if add_constant else ()) + tuple(names)
 
     z = np.concatenate([x_arr, y_arr[..., None]], axis=-1)  # (n, *batch, k+1)
@@ -206,9 +232,11 @@ def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, 
         row, col = int(bad[0]), int(bad[-1])
         series = y_name if col == k else names[col]
         where = f"row {row}" + (f" ({index[row]})" if index is not None else "")
-        raise InputError(f"series {series!r} has a missing or non-finite value at {where}",
-                         argument="y" if col == k else "X",
-                         expected="no NaN/inf (fill the gap, or pass missing='drop' or 'skip')")
+        raise InputError(
+            f"series {series!r} has a missing or non-finite value at {where}",
+            argument="y" if col == k else "X",
+            expected="no NaN/inf (fill the gap, or pass missing='drop' or 'skip')",
+        )
 
     m = k + 1
     all_valid = bool(valid.all())
@@ -257,8 +285,12 @@ def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, 
         mom = s_2 - s_1[..., :, None] * s_1[..., None, :] / n_safe[..., None]
     else:
         # raw moments sum (z)(z)' = sum (zc + c)(zc + c)'
-        mom = (s_2 + centre[..., :, None] * s_1[..., None, :] + s_1[..., :, None] * centre[..., None, :]
-               + n_safe[..., None] * centre[..., :, None] * centre[..., None, :])
+        mom = (
+            s_2
+            + centre[..., :, None] * s_1[..., None, :]
+            + s_1[..., :, None] * centre[..., None, :]
+            + n_safe[..., None] * centre[..., :, None] * centre[..., None, :]
+        )
     a = mom[..., :k, :k]
     rhs = mom[..., :k, k]
     syy = mom[..., k, k]
@@ -301,12 +333,27 @@ def rolling_ols(y: object, X: object, window: int, min_nobs: int | None = None, 
     rsq = np.full(ssr.shape, np.nan)
     np.divide(ssr, syy, out=rsq, where=ok & (syy > 0))
     rsq = np.where(ok & (syy > 0), 1.0 - rsq, np.nan)
-    return RollingOLSResult(params=params, bse=bse, tvalues=tvalues, rsquared=rsq,
-                            nobs=np.where(est | (nobs > 0), nobs, 0), param_names=param_names, index=index)
+    return RollingOLSResult(
+        params=params,
+        bse=bse,
+        tvalues=tvalues,
+        rsquared=rsq,
+        nobs=np.where(est | (nobs > 0), nobs, 0),
+        param_names=param_names,
+        index=index,
+    )
 
 
-def _finish_one_regressor(s_n: NDArray, s_1: NDArray, s_tri: NDArray, centre: NDArray, est: NDArray,
-                          nobs: NDArray, param_names: tuple[str, ...], index: pd.Index | None) -> RollingOLSResult:
+def _finish_one_regressor(
+    s_n: NDArray,
+    s_1: NDArray,
+    s_tri: NDArray,
+    centre: NDArray,
+    est: NDArray,
+    nobs: NDArray,
+    param_names: tuple[str, ...],
+    index: pd.Index | None,
+) -> RollingOLSResult:
     """The general formulas of :func:`rolling_ols` written out for y = const + b x (no batched linalg)."""
     nn = np.where(est, s_n, 1.0)
     sx, sy = s_1[..., 0], s_1[..., 1]
@@ -332,5 +379,12 @@ def _finish_one_regressor(s_n: NDArray, s_1: NDArray, s_tri: NDArray, centre: ND
     rsq = np.full(ssr.shape, np.nan)
     np.divide(ssr, syy, out=rsq, where=good)
     rsq = np.where(good, 1.0 - rsq, np.nan)
-    return RollingOLSResult(params=params, bse=bse, tvalues=tvalues, rsquared=rsq,
-                            nobs=np.where(est | (nobs > 0), nobs, 0), param_names=param_names, index=index)
+    return RollingOLSResult(
+        params=params,
+        bse=bse,
+        tvalues=tvalues,
+        rsquared=rsq,
+        nobs=np.where(est | (nobs > 0), nobs, 0),
+        param_names=param_names,
+        index=index,
+    )

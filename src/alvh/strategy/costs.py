@@ -29,8 +29,15 @@ def option_tick(price: ArrayLike, small: float, large: float, threshold: float) 
     return np.where(np.asarray(price, dtype=np.float64) < threshold, small, large)
 
 
-def option_half_spread(price: ArrayLike, fraction: float, floor_ticks: float, cap: float, tick_small: float,
-                       tick_large: float, tick_threshold: float) -> NDArray[np.float64]:
+def option_half_spread(
+    price: ArrayLike,
+    fraction: float,
+    floor_ticks: float,
+    cap: float,
+    tick_small: float,
+    tick_large: float,
+    tick_threshold: float,
+) -> NDArray[np.float64]:
     r"""Half the bid-ask spread of an option (points) as a function of its price ``p`` (points, >= 0).
 
     .. math:: h(p) = \mathrm{clip}(f\,p,\; n_{tick}\,\mathrm{tick}(p),\; h_{max})
@@ -57,9 +64,11 @@ def _traded_price(q: NDArray[np.float64], price: ArrayLike, what: str) -> NDArra
     p = np.broadcast_to(np.asarray(price, dtype=np.float64), q.shape)
     bad = (q != 0) & ~(np.isfinite(p) & (p >= 0))
     if bad.any():
-        raise InputError(f"{int(bad.sum())} trade(s) at a non-finite or negative price (first {p[bad][0]!r})",
-                         argument=f"{what} price",
-                         expected="a finite option price >= 0 (points) wherever contracts trade")
+        raise InputError(
+            f"{int(bad.sum())} trade(s) at a non-finite or negative price (first {p[bad][0]!r})",
+            argument=f"{what} price",
+            expected="a finite option price >= 0 (points) wherever contracts trade",
+        )
     return np.where(q != 0, p, 0.0)  # a price is not needed where nothing trades
 
 
@@ -80,15 +89,28 @@ class CostModel:
     def spx_half_spread(self, price: ArrayLike) -> NDArray[np.float64]:
         """Half-spread of an SPX option in index points at its price (points)."""
         c = self.costs
-        return option_half_spread(price, c.spx_half_spread_fraction, c.spx_half_spread_floor_ticks,
-                                  c.spx_half_spread_cap, c.spx_tick_small, c.spx_tick_large, c.spx_tick_threshold)
+        return option_half_spread(
+            price,
+            c.spx_half_spread_fraction,
+            c.spx_half_spread_floor_ticks,
+            c.spx_half_spread_cap,
+            c.spx_tick_small,
+            c.spx_tick_large,
+            c.spx_tick_threshold,
+        )
 
     def vix_option_half_spread(self, price: ArrayLike) -> NDArray[np.float64]:
         """Half-spread of a VIX option in VIX points at its price (points)."""
         c = self.costs
-        return option_half_spread(price, c.vix_option_half_spread_fraction, c.vix_option_half_spread_floor_ticks,
-                                  c.vix_option_half_spread_cap, c.vix_option_tick_small, c.vix_option_tick_large,
-                                  c.vix_option_tick_threshold)
+        return option_half_spread(
+            price,
+            c.vix_option_half_spread_fraction,
+            c.vix_option_half_spread_floor_ticks,
+            c.vix_option_half_spread_cap,
+            c.vix_option_tick_small,
+            c.vix_option_tick_large,
+            c.vix_option_tick_threshold,
+        )
 
     def spx(self, contracts: ArrayLike, n_legs: int, price: ArrayLike) -> NDArray[np.float64]:
         c = self.costs
@@ -99,8 +121,7 @@ class CostModel:
 
     def vx(self, contracts: ArrayLike) -> NDArray[np.float64]:
         c = self.costs
-        return _contracts(contracts) * (VX_MULTIPLIER * c.vx_tick * c.vx_slippage_ticks
-                                                                   + c.vx_commission)
+        return _contracts(contracts) * (VX_MULTIPLIER * c.vx_tick * c.vx_slippage_ticks + c.vx_commission)
 
     def vix_option(self, contracts: ArrayLike, price: ArrayLike) -> NDArray[np.float64]:
         c = self.costs

@@ -23,8 +23,9 @@ from alvh.pricing.black import _gbs_numpy
 from alvh.pricing.greeks import Greeks
 
 
-def _settled(s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, rate: np.ndarray, b: np.ndarray,
-             is_call: np.ndarray) -> Greeks:
+def _settled(
+    s: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, rate: np.ndarray, b: np.ndarray, is_call: np.ndarray
+) -> Greeks:
     """Generalized Black-Scholes (carry ``b``) where ``t > 0``, the settlement values where ``t <= 0``."""
     s, k, t, vol, rate, b, is_call = np.broadcast_arrays(s, k, t, vol, rate, b, is_call)
     live = t > 0
@@ -44,19 +45,26 @@ def _f(a: ArrayLike) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
-def black_greeks(forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                 is_call: ArrayLike) -> Greeks:
+def black_greeks(
+    forward: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, is_call: ArrayLike
+) -> Greeks:
     """Black-76 on a forward, discounted at ``rate``; delta/gamma with respect to the forward.
 
     ``t <= 0``: the settlement values of the module docstring.
     """
     rate = _f(rate)
-    return _settled(_f(forward), _f(strike), _f(t), _f(vol), rate, np.zeros_like(rate),
-                    np.asarray(is_call, dtype=bool))
+    return _settled(_f(forward), _f(strike), _f(t), _f(vol), rate, np.zeros_like(rate), np.asarray(is_call, dtype=bool))
 
 
-def bsm_greeks(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, div: ArrayLike,
-               is_call: ArrayLike) -> Greeks:
+def bsm_greeks(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    is_call: ArrayLike,
+) -> Greeks:
     """Black-Scholes-Merton on spot with continuous dividend yield; delta/gamma with respect to spot.
 
     theta includes the carry (spot held fixed). ``t <= 0``: the settlement values of the module docstring.
@@ -65,8 +73,9 @@ def bsm_greeks(spot: ArrayLike, strike: ArrayLike, t: ArrayLike, vol: ArrayLike,
     return _settled(_f(spot), _f(strike), _f(t), _f(vol), rate, rate - _f(div), np.asarray(is_call, dtype=bool))
 
 
-def strike_for_delta(delta: ArrayLike, forward: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike,
-                     is_call: ArrayLike) -> np.ndarray:
+def strike_for_delta(
+    delta: ArrayLike, forward: ArrayLike, t: ArrayLike, vol: ArrayLike, rate: ArrayLike, is_call: ArrayLike
+) -> np.ndarray:
     """Strike whose Black-76 **forward** delta (undiscounted: ``N(d1)`` call, ``N(d1) - 1`` put) is ``delta``.
 
     :func:`alvh.pricing.strike_from_delta` on the forward with no carry and no discounting

@@ -57,8 +57,9 @@ def bucket_plan(layer: Layer, dte: np.ndarray, listed: np.ndarray) -> BucketPlan
     return BucketPlan(contract=contract.astype(np.int64), in_bucket=np.asarray(has_inside))
 
 
-def adaptive_total_weight(adaptive: Adaptive, level: np.ndarray | None = None,
-                          contango: np.ndarray | None = None) -> np.ndarray:
+def adaptive_total_weight(
+    adaptive: Adaptive, level: np.ndarray | None = None, contango: np.ndarray | None = None
+) -> np.ndarray:
     """Total hedge weight from the schedule, elementwise over ``level`` (or regime labels).
 
     Level basis: the weight of the first step whose ``upper`` is at or above the level
@@ -77,8 +78,9 @@ def adaptive_total_weight(adaptive: Adaptive, level: np.ndarray | None = None,
     return np.where(np.isfinite(lv), weights[idx], np.nan)
 
 
-def cm_weights(dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndarray, n_days: int,
-               target_days: int, schedule: str) -> tuple[np.ndarray, np.ndarray]:
+def cm_weights(
+    dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndarray, n_days: int, target_days: int, schedule: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Contract pair and weights of the constant-maturity mix for each day.
 
     Returns ``(contracts (n_days, 2) int, weights (n_days, 2) float)``; weights are unit
@@ -101,7 +103,7 @@ def cm_weights(dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndar
         ok = listed & (dte > 0)
         below = ok & (dte <= target_days)
         above = ok & (dte > target_days)
-        big = 10 ** 9
+        big = 10**9
         c1 = np.argmax(np.where(below, dte, -1), axis=1)
         c2 = np.argmin(np.where(above, dte, big), axis=1)
         has = below.any(axis=1) & above.any(axis=1)
@@ -141,8 +143,9 @@ def round_contracts(target: np.ndarray, mode: str) -> np.ndarray:
     return target
 
 
-def sizing_unit(layer: Layer, mult: float, f: np.ndarray, price: np.ndarray, delta: np.ndarray,
-                sens: np.ndarray | float) -> np.ndarray:
+def sizing_unit(
+    layer: Layer, mult: float, f: np.ndarray, price: np.ndarray, delta: np.ndarray, sens: np.ndarray | float
+) -> np.ndarray:
     """Dollars of the layer's sizing basis per contract: premium ``mult x price`` (calls), effective vega
     ``mult x F x delta x dF/dVIX``, else notional ``mult x F``; contracts = weight x capital / unit."""
     if layer.sizing == "premium" and layer.instrument == "vix_call":
@@ -152,14 +155,16 @@ def sizing_unit(layer: Layer, mult: float, f: np.ndarray, price: np.ndarray, del
     return mult * f
 
 
-def extrinsic_value(price: np.ndarray, f: np.ndarray, strike: np.ndarray, rate: float,
-                    t: np.ndarray | float) -> np.ndarray:
+def extrinsic_value(
+    price: np.ndarray, f: np.ndarray, strike: np.ndarray, rate: float, t: np.ndarray | float
+) -> np.ndarray:
     """A VIX call's price less its discounted intrinsic value ``max(F - K, 0) exp(-r t)``, points."""
     return price - np.maximum(f - strike, 0.0) * np.exp(-rate * t)
 
 
-def roll_mask(layer: Layer, held: np.ndarray, dte: np.ndarray, extrinsic: np.ndarray | None,
-              entry_extrinsic: np.ndarray) -> np.ndarray:
+def roll_mask(
+    layer: Layer, held: np.ndarray, dte: np.ndarray, extrinsic: np.ndarray | None, entry_extrinsic: np.ndarray
+) -> np.ndarray:
     """Paths where the layer rolls today: flat, its contract's DTE below ``min_dte`` (or settled), or (calls)
     extrinsic value below ``roll.extrinsic_below`` x the extrinsic value at entry."""
     roll = ~held | (held & (dte < layer.min_dte))

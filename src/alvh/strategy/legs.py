@@ -43,8 +43,14 @@ def _order(strikes: np.ndarray, inc: float) -> StrikeChoice:
     return StrikeChoice(strikes=s, invalid=invalid)
 
 
-def select_strikes(core: Core, spot: np.ndarray, t: float, rate: np.ndarray,
-                   iv: Callable[[np.ndarray, float], np.ndarray], n_iter: int = 6) -> StrikeChoice:
+def select_strikes(
+    core: Core,
+    spot: np.ndarray,
+    t: float,
+    rate: np.ndarray,
+    iv: Callable[[np.ndarray, float], np.ndarray],
+    n_iter: int = 6,
+) -> StrikeChoice:
     """Choose the four strikes per path.
 
     ``strike_mode = "delta"``: the strike whose Black-Scholes delta (forward, undiscounted
@@ -141,17 +147,14 @@ def entry_expiry(core: Core, expiries: np.ndarray, today: int) -> int | None:
 def invalid_condor(choice: StrikeChoice, credit: np.ndarray, max_loss: np.ndarray, vol: np.ndarray) -> np.ndarray:
     """Paths with no tradable condor: crossed or missing strikes, a credit that is not positive, no loss bound,
     a leg without a smile vol."""
-    return (choice.invalid | ~np.isfinite(credit) | (credit <= 0) | ~(max_loss > 0)
-            | ~np.isfinite(vol).all(axis=1))
+    return choice.invalid | ~np.isfinite(credit) | (credit <= 0) | ~(max_loss > 0) | ~np.isfinite(vol).all(axis=1)
 
 
-def condor_count(core: Core, contracts: str, capital: np.ndarray, max_loss: np.ndarray,
-                 go: np.ndarray) -> np.ndarray:
+def condor_count(core: Core, contracts: str, capital: np.ndarray, max_loss: np.ndarray, go: np.ndarray) -> np.ndarray:
     """Condors to open where ``go``: ``max_loss_fraction x capital / (max loss x 100)``; floored unless
     ``contracts = "fractional"`` (the fraction is a risk cap: never round a condor count up)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        n = np.where(go, core.max_loss_fraction * capital / np.where(max_loss > 0, max_loss * SPX_MULTIPLIER, 1.0),
-                     0.0)
+        n = np.where(go, core.max_loss_fraction * capital / np.where(max_loss > 0, max_loss * SPX_MULTIPLIER, 1.0), 0.0)
     if contracts != "fractional":
         n = np.floor(n)
     return n

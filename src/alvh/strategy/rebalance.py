@@ -16,9 +16,18 @@ def fire_mask(rb: Rebalance, ratio: np.ndarray, cooldown: np.ndarray, both_held:
     return (ratio > rb.threshold) & (cooldown <= 0) & both_held
 
 
-def shift_targets(rb: Rebalance, contracts: str, qty_s: np.ndarray, qty_l: np.ndarray, mult_s: float, mult_l: float,
-                  und_s: np.ndarray, und_l: np.ndarray, delta_s: np.ndarray,
-                  delta_l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def shift_targets(
+    rb: Rebalance,
+    contracts: str,
+    qty_s: np.ndarray,
+    qty_l: np.ndarray,
+    mult_s: float,
+    mult_l: float,
+    und_s: np.ndarray,
+    und_l: np.ndarray,
+    delta_s: np.ndarray,
+    delta_l: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """``shift``: move ``shift_fraction`` of the short layer's delta notional (contracts x multiplier x
     underlying x delta) into the long layer.
 
