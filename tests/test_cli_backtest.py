@@ -72,6 +72,7 @@ def test_backtest_default_data(tmp_path):
     ):
         assert text in r.stdout
     assert f"{hc['total_bp_per_month']:.2f}" in r.stdout
+    assert "\u2026" not in r.stdout  # no number cut short by the terminal width (rich folds instead)
 
 
 @pytest.mark.parametrize(

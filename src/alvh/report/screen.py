@@ -39,9 +39,9 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
         title=f"alvh backtest {summary['start']} .. {summary['end']}  (config {str(res.metadata['config_hash'])[:12]})"
     )
     t.add_column("component")
-    t.add_column("net P&L ($)", justify="right")
-    t.add_column("costs ($)", justify="right")
-    t.add_column("net P&L (% of capital)", justify="right")
+    t.add_column("net P&L ($)", justify="right", overflow="fold")
+    t.add_column("costs ($)", justify="right", overflow="fold")
+    t.add_column("net P&L (% of capital)", justify="right", overflow="fold")
     for c in res.components:
         pnl = summary["component_pnl_net"][c]
         t.add_row(c, f"{pnl:,.0f}", f"{summary['component_costs'][c]:,.0f}", f"{pnl / res.capital:.2%}")
@@ -82,7 +82,7 @@ def _cost_table(hc: dict) -> Table | str:
         "paid; docs/drag.md)"
     )
     for col in ("layer", "instrument", "total", *terms):
-        t.add_column(col, justify="left" if col in ("layer", "instrument") else "right")
+        t.add_column(col, justify="left" if col in ("layer", "instrument") else "right", overflow="fold")
     for layer, total in hc["per_layer_bp_per_month"].items():
         sp = hc["per_layer_split_bp_per_month"][layer]
         t.add_row(layer, hc["instruments"][layer], _num(total, 2), *(_num(sp[k], 2) for k in terms))
@@ -98,7 +98,7 @@ def _regime_rich(table: pd.DataFrame) -> Table:
         box=None,
     )
     for col in ("regime=label", "days", "months", "bp/day", "bp/month", "95% CI"):
-        t.add_column(col, justify="left" if col == "regime=label" else "right", no_wrap=True)
+        t.add_column(col, justify="left" if col == "regime=label" else "right", overflow="fold")  # never cut a number
     for (reg, lab), r in table.iterrows():
         t.add_row(
             ("*" if r["small_sample"] else "") + f"{reg}={lab}",
