@@ -36,6 +36,14 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _private_user_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user data home ($XDG_DATA_HOME/alvh): a store there would become
+    every later run's default data (alvh.data.source). Tests that want a store set ALVH_DATA_DIR."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+    monkeypatch.delenv("ALVH_DATA_DIR", raising=False)
+
+
 @pytest.fixture()
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty, private alvh data directory (the DuckDB store lives here)."""

@@ -25,6 +25,10 @@ def test_order_flag_env_home_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("ALVH_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert resolve_data_source().origin == "embedded default"
+    # an empty store in the user data home (created, nothing imported) is not data to run on
+    with Store.open(tmp_path / "xdg" / "alvh"):
+        pass
+    assert resolve_data_source().origin == "embedded default"
     home = _store(tmp_path / "xdg" / "alvh", tmp_path)
     src = resolve_data_source()
     assert src.origin == "user data home" and src.folder == home and "user data home" in src.description

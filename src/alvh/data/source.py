@@ -2,7 +2,7 @@
 
 :func:`resolve_data_source` picks, in order: the ``--data-dir`` argument, else the environment
 variable ``ALVH_DATA_DIR``, else the user data home (:func:`alvh.data.store.default_data_dir`
-without the variable) when it holds a store, else the embedded default
+without the variable) when its store holds at least one import, else the embedded default
 (:meth:`MarketData.default`). A folder named by the argument or the variable must hold a store:
 asking for one that is not there is an error, never a silent fall-back to the embedded data.
 
@@ -49,6 +49,14 @@ class DataSource:
         return MarketData.from_store(self.folder, rate=rate)
 
 
+def _has_imports(folder: Path) -> bool:
+    # an empty store (created, nothing imported yet, or every import removed) holds no data to run on
+    from alvh.data.store import Store
+
+    with Store.open(folder, read_only=True) as store:
+        return len(store.history()) > 0
+
+
 def _home_without_env() -> Path:
     saved = os.environ.pop(ENV_VAR, None)
     try:
@@ -72,7 +80,7 @@ def resolve_data_source(data_dir: str | Path | None = None) -> DataSource:
         folder, origin = Path(os.environ[ENV_VAR]).expanduser(), ENV_VAR
     else:
         home = _home_without_env()
-        if (home / DB_NAME).is_file():
+        if (home / DB_NAME).is_file() and _has_imports(home):
             return DataSource("user data home", home)
         return DataSource("embedded default", None)
     if not (folder / DB_NAME).is_file():
