@@ -28,7 +28,7 @@ from alvh.strategy.layers import (
     round_contracts,
     sizing_unit,
 )
-from alvh.strategy.legs import LEG_IS_CALL
+from alvh.strategy.legs import condor_vega
 
 if TYPE_CHECKING:
     from alvh.engine.state import EngineState
@@ -93,28 +93,18 @@ def set_marks(
     st.delta_last[:, s] = np.where(m, delta, st.delta_last[:, s])
 
 
-def core_vega_now(st: EngineState, d: int, q: float) -> np.ndarray:
-    """|Core vega| in dollars per vol point of the condor held after today's core trades, at today's marks (P,).
-
-    ``sum over live legs of qty x 100 x BSM vega(spot, K, t, vol, r, q)`` with the legs' last marks (today's
-    close, or the entry marks of a condor opened today); legs expiring today (t <= 0) count 0.
-    """
-    qty = st.qty[:, :4]
-    live = (qty != 0) & (st.t_last[:, :4] > 0)
-    if not live.any():
-        return np.zeros(st.P)
-    vol = np.where(live & np.isfinite(st.vol_last[:, :4]), st.vol_last[:, :4], 0.2)
-    t = np.where(live, st.t_last[:, :4], 1.0)
-    und = np.where(live, st.und_last[:, :4], 1.0)
-    k = np.where(live, st.strike[:, :4], 1.0)
-    g = kernels.bsm_greeks(und, k, t, vol, st.rate_last[:, :4], q, LEG_IS_CALL[None, :])
-    return np.abs(np.where(live, qty * st.mult[:4] * g.vega, 0.0).sum(axis=1))
-
-
 def update_core_vega(st: EngineState, d: int, q: float) -> None:
-    """basis = "core_vega": the core vega the layers are sized to, today's where a condor is held, else the last
-    one (a trader keeps the hedge until the next condor); 0 before the first condor (layers not entered)."""
-    v = core_vega_now(st, d, q)
+    """basis = "core_vega": the |core vega| ($/vol pt, legs held after today's core trades, at their last marks) the
+    layers are sized to; where no condor is held the last one (the hedge stays on until the next condor)."""
+    v = condor_vega(
+        st.qty[:, :4],
+        st.und_last[:, :4],
+        st.strike[:, :4],
+        st.t_last[:, :4],
+        st.vol_last[:, :4],
+        st.rate_last[:, :4],
+        q,
+    )
     st.sizing_vega = np.where(v > 0, v, st.sizing_vega)
 
 
