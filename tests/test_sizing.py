@@ -1,8 +1,8 @@
 """sizing.basis = "core_vega": layers sized to a fraction of the core's vega, split 4/4/2 (issue 8, item 1).
 
 Every check recomputes the rule from the result's records (the core legs held over the next day: strike,
-spot, vol, time, rate and dividend at the sizing close), an independent Black-Scholes vega written here with
-``math.erf``-free numpy, and the paths' own dF/dVIX input; the engine's sizing code is not called.
+spot, vol, time, rate and dividend at the sizing close), a Black-Scholes vega written here (closed form, numpy),
+and the paths' own dF/dVIX input; the engine's sizing code is not called.
 """
 
 from __future__ import annotations
@@ -109,6 +109,13 @@ def test_layers_are_kept_while_no_condor_is_held():
     after_first = np.maximum.accumulate(q[1:, :, 1] != 0, axis=0)
     assert (core_flat & after_first).sum() > 0
     assert layers_on[core_flat & after_first].all()
+
+
+def test_sizes_while_flat_use_the_last_core_vega():
+    rules, mp, res = _run(2, 200, 3, {"core": {"exits": {"take_profit": 0.3}}, "general": {"contracts": "fractional"}})
+    checks, kept = _checks(res, mp, rules)
+    assert kept.get(False, 0) >= 1  # sizing trades on days no condor was held after the core stage
+    np.testing.assert_allclose([c[1] for c in checks], [c[0] for c in checks], rtol=1e-9)
 
 
 def test_default_sizing_is_capital_and_keeps_the_config_hash():
