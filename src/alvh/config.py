@@ -262,6 +262,20 @@ class ConstantMaturity(BaseModel):
     schedule: Literal["sp_roll", "calendar"] = "sp_roll"
 
 
+class Sizing(BaseModel):
+    """What sizes the hedge layers: a fraction of capital (the seed's default) or of the core's vega.
+
+    ``basis = "capital"``: contracts = weight x sizing capital / the layer's ``sizing`` unit (unchanged).
+    ``basis = "core_vega"``: each layer's effective vega (contracts x multiplier x delta x dF/dVIX, $ per
+    VIX point) = ``core_vega_fraction`` x |core vega| ($ per vol point, after today's core trades) x the
+    layer's share of the layers' weights (0.4/0.4/0.2 for 4/4/2); docs/rules.md, "[sizing]".
+    """
+
+    model_config = _STRICT
+    basis: Literal["capital", "core_vega"] = "capital"
+    core_vega_fraction: Pos = 1.0
+
+
 class Analysis(BaseModel):
     """Inputs of the hedge analysis (alvh.analytics.analyze)."""
 
@@ -287,6 +301,7 @@ class Rules(BaseModel):
     rebalance: Rebalance = Rebalance()
     financing: Financing = Financing()
     constant_maturity: ConstantMaturity = ConstantMaturity()
+    sizing: Sizing = Sizing()
     analysis: Analysis = Analysis()
 
     _notes: list[str] = PrivateAttr(default_factory=list)
@@ -321,6 +336,10 @@ class Rules(BaseModel):
         )
         if total > 1.0 + 1e-12:
             raise ValueError(f"layers: weights sum to {total:.4f} (> 100% of capital)")
+        if self.sizing.basis == "core_vega" and self.layers and sum(la.weight for la in self.layers) <= 0:
+            raise ValueError("sizing.basis: 'core_vega' splits by the layers' weights and they sum to 0")
+        if self.sizing.basis == "core_vega" and self.layers and not self.core.enabled:
+            raise ValueError("sizing.basis: 'core_vega' needs the core (core.enabled = false: no core vega)")
         if self.rebalance.enabled and not self.layers:
             raise ValueError(
                 "rebalance.enabled: the rebalance rule compares two layers and there are none "
@@ -483,5 +502,8 @@ def default_rules() -> Rules:
 
 def config_hash(rules: Rules) -> str:
     """Stable sha256 (hex) of the rules' canonical JSON (sorted keys, no whitespace, defaults filled)."""
-    canonical = json.dumps(rules.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    dump = rules.model_dump(mode="json")
+    if rules.sizing == Sizing():
+        del dump["sizing"]  # the default sizing hashes as before the key existed: earlier results stay comparable
+    canonical = json.dumps(dump, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -228,8 +228,10 @@ class BacktestResult:
         if "rebalance_note" in s:
             lines.append(str(s["rebalance_note"]))
         for name, lw in (s.get("layer_weights") or {}).items():
+            sized = str(lw.get("sizing", ""))
+            target = f"{lw['weight']:.2%}" if not sized.startswith("core_vega") else f"{sized} (effective vega)"
             lines.append(
-                f"  layer {name:<8} target {lw['weight']:.2%}  achieved {lw['mean_weight']:.2%} "
+                f"  layer {name:<8} target {target}  achieved {lw['mean_weight']:.2%} "
                 f"({lw['mean_weight_held']:.2%} when held, held {lw['held_share']:.0%} of days, "
                 f"{lw['mean_contracts_held']:.1f} contracts)"
             )

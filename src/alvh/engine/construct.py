@@ -89,7 +89,10 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
         la.name: {
             "weight": la.weight,
             "instrument": la.instrument,
-            "sizing": la.sizing,
+            # basis "core_vega" (docs/rules.md, [sizing]): the layer's share of fraction x |core vega|
+            "sizing": la.sizing
+            if rules.sizing.basis == "capital"
+            else f"core_vega x {rules.sizing.core_vega_fraction:g} x {la.weight / st.weight_sum:.4g}",
             "contracts": rules.general.contracts,
             "adaptive": rules.adaptive.enabled,
         }

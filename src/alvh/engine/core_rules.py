@@ -101,3 +101,4 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
         st.rate_last[:, s] = np.where(go, rate, st.rate_last[:, s])
     st.credit = np.where(go, credit, st.credit)
     st.core_strikes = np.where(go[:, None], choice.strikes, st.core_strikes)
+    st.core_opened = go  # read (and reset) by layer_rules.apply_layers: sizing.basis = "core_vega" resizes

@@ -28,6 +28,7 @@ from alvh.strategy.layers import (
     round_contracts,
     sizing_unit,
 )
+from alvh.strategy.legs import condor_vega
 
 if TYPE_CHECKING:
     from alvh.engine.state import EngineState
@@ -92,11 +93,60 @@ def set_marks(
     st.delta_last[:, s] = np.where(m, delta, st.delta_last[:, s])
 
 
+def update_core_vega(st: EngineState, d: int, q: float) -> None:
+    """basis = "core_vega": the |core vega| ($/vol pt, legs held after today's core trades, at their last marks) the
+    layers are sized to; where no condor is held the last one (the hedge stays on until the next condor)."""
+    v = condor_vega(
+        st.qty[:, :4],
+        st.und_last[:, :4],
+        st.strike[:, :4],
+        st.t_last[:, :4],
+        st.vol_last[:, :4],
+        st.rate_last[:, :4],
+        q,
+    )
+    st.sizing_vega = np.where(v > 0, v, st.sizing_vega)
+
+
+def layer_target(
+    st: EngineState,
+    j: int,
+    la: Layer,
+    f: np.ndarray,
+    price: np.ndarray,
+    delta: np.ndarray,
+    sens: np.ndarray,
+    scale: np.ndarray,
+    cap: np.ndarray,
+) -> np.ndarray:
+    """Layer j's target contracts (rounded by general.contracts), 0 where its unit is not positive.
+
+    basis "capital": ``weight x scale x capital / sizing_unit``; basis "core_vega":
+    ``fraction x |core vega| x (weight / sum of weights) x scale / (multiplier x delta x dF/dVIX)``.
+    """
+    r = st.prep.rules
+    s = 4 + j
+    if r.sizing.basis == "core_vega":
+        unit = st.mult[s] * delta * sens  # effective vega per contract, $ per VIX point
+        share = la.weight / st.weight_sum
+        want = r.sizing.core_vega_fraction * st.sizing_vega * share * scale
+    else:
+        unit = sizing_unit(la, st.mult[s], f, price, delta, sens)
+        want = la.weight * scale * cap
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target = np.where(np.isfinite(unit) & (unit > 0), want / np.where(unit > 0, unit, 1.0), 0.0)
+    return round_contracts(target, r.general.contracts)
+
+
 def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
-    """Rolls and adaptive resizes of every hedge layer on day d."""
+    """Rolls and adaptive resizes of every hedge layer on day d (and, basis "core_vega", the resize of held
+    layers on a day the core opens a new condor)."""
     r = st.prep.rules
     ls = slice(4, 4 + st.L)
     due = (st.qty[:, ls] == 0) | ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
+    vega_basis = r.sizing.basis == "core_vega"
+    if vega_basis:
+        update_core_vega(st, d, r.core.dividend_yield)
     if r.adaptive.enabled:
         scale = adaptive_scale(st, d)
         changed = np.isfinite(st.prev_scale) & (scale != st.prev_scale)
@@ -106,6 +156,10 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
         changed = st.no
         any_changed = False
     st.prev_scale = scale
+    if vega_basis and st.core_opened.any():
+        changed = changed | st.core_opened  # a new condor (set by core_rules): every held layer to its new target
+        any_changed = True
+    st.core_opened = st.no
     if not (any_changed or st.any_extrinsic or due.any()):
         return
     for j, la in enumerate(r.layers):
@@ -142,10 +196,8 @@ def _layer(
         st.event(d, f"layer_no_price.{la.name}", int((bad & roll).sum()))
     tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
     f_new = prep.paths.vx_price[d, :, c_new]
-    unit = sizing_unit(la, st.mult[s], f_new, price, delta, float(st.sens(np.array(tau))))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        target = np.where(bad | ~(unit > 0), 0.0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0))
-    target = round_contracts(target, prep.rules.general.contracts)
+    sens = np.full(st.P, float(st.sens(np.array(tau))))
+    target = np.where(bad, 0.0, layer_target(st, j, la, f_new, price, delta, sens, scale, cap))
     act = roll & ~bad
     st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
     # close the old contract where rolling into a different one (or the same one, re-struck for calls)
@@ -170,7 +222,7 @@ def _layer(
         st.entry_extrinsic[:, s] = np.where(opening, extrinsic, st.entry_extrinsic[:, s])
     # resize in the held contract to the new adaptive weight
     if resize_m.any():
-        resize(st, d, j, resize_m, scale, cap, "adaptive")
+        resize(st, d, j, resize_m, scale, cap, "adaptive" if prep.rules.sizing.basis == "capital" else "resize")
 
 
 def resize(
@@ -192,10 +244,9 @@ def resize(
         return np.zeros(st.P)
     if target is None:
         tau = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
-        unit = sizing_unit(la, st.mult[s], st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s], st.sens(tau))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            target = np.where(unit > 0, la.weight * scale * cap / np.where(unit > 0, unit, 1.0), 0.0)
-        target = round_contracts(target, st.prep.rules.general.contracts)
+        target = layer_target(
+            st, j, la, st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s], st.sens(tau), scale, cap
+        )
     dq = np.where(m, target - st.qty[:, s], 0.0)
     cost = layer_cost(st, la, dq, st.price_last[:, s])
     fills.trade(st, d, s, dq, st.price_last[:, s], cost, reason)

@@ -121,6 +121,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ones.flags.writeable = False
         self.no.flags.writeable = False
         self.cooldown = np.zeros(P, dtype=np.int64)
+        # sizing.basis = "core_vega": the |core vega| ($/vol point) the layers are sized to
+        # (engine.layer_rules.update_core_vega) and the paths whose core opened a condor today (core_rules)
+        self.sizing_vega = np.zeros(P)
+        self.core_opened = np.zeros(P, dtype=bool)
+        self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ever_held = np.zeros((P, S), dtype=bool)
 
     def _outputs(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from alvh.config import Core, Exits
 from alvh.strategy.costs import SPX_MULTIPLIER
-from alvh.strategy.kernels import strike_for_delta
+from alvh.strategy.kernels import bsm_greeks, strike_for_delta
 
 LEG_NAMES: tuple[str, ...] = ("long_put", "short_put", "short_call", "long_call")
 LEG_SIGN = np.array([1.0, -1.0, -1.0, 1.0])  #: contracts per condor (negative = short)
@@ -158,3 +158,24 @@ def condor_count(core: Core, contracts: str, capital: np.ndarray, max_loss: np.n
     if contracts != "fractional":
         n = np.floor(n)
     return n
+
+
+def condor_vega(
+    qty: np.ndarray, spot: np.ndarray, strikes: np.ndarray, t: np.ndarray, vol: np.ndarray, rate: np.ndarray, q: float
+) -> np.ndarray:
+    """|Vega| of the condor's live legs in dollars per vol point, (P,): ``|sum qty x 100 x BSM vega|`` over the
+    legs (P, 4) with a quantity and time left (t > 0); legs expiring today count 0 (sizing.basis "core_vega")."""
+    live = (qty != 0) & (t > 0)
+    if not live.any():
+        return np.zeros(qty.shape[0])
+    ok = live & np.isfinite(vol)
+    g = bsm_greeks(
+        np.where(live, spot, 1.0),
+        np.where(live, strikes, 1.0),
+        np.where(live, t, 1.0),
+        np.where(ok, vol, 0.2),
+        rate,
+        q,
+        LEG_IS_CALL[None, :],
+    )
+    return np.abs(np.where(live, qty * SPX_MULTIPLIER * g.vega, 0.0).sum(axis=1))
