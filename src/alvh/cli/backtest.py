@@ -112,9 +112,13 @@ def backtest(
     a.monthly.to_csv(out / "drag_monthly.csv", index=False)
     a.regime_table.reset_index().to_csv(out / "regimes.csv", index=False)
 
+    import sys
+
     from alvh.report.screen import print_backtest
 
-    print_backtest(Console(markup=False, highlight=False), res, [f"{out}/{name}" for name in OUTPUTS])
+    # a terminal gets its own width; a pipe or file 132 columns, so the tables fit without folding
+    width = None if sys.stdout.isatty() else 132
+    print_backtest(Console(markup=False, highlight=False, width=width), res, [f"{out}/{name}" for name in OUTPUTS])
 
 
 #: ``alvh backtest`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).
