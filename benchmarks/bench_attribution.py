@@ -649,7 +649,7 @@ def engine_synthetic_section(n_days: int, n_paths: int) -> tuple[float, float]:
     times = []
     out = None
     for _ in range(2):  # the first call also loads (or compiles) the numba kernel
-        out = None  # free the previous call's arrays first: each call runs as it would alone
+        out = hc = hsum = None  # free the previous call's arrays first: each call runs as it would alone
         t0 = time.perf_counter()
         out, hc, hsum = engine_analytics(result, vix=paths.vix_close, front_vx=None, sensitivity=sens)
         times.append(time.perf_counter() - t0)

@@ -33,10 +33,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from alvh.analytics import _fused
 from alvh.analytics.attribution import MARKET_MOVE_TERMS, NON_LAYER_GROUPS, Attribution
 from alvh.analytics.exposure import EffectiveVega
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import BP_PER_UNIT
 
 #: Drag parts, in the order stored; ``total`` is their sum.
@@ -196,6 +198,7 @@ def compute_drag(
     instruments: dict[str, str] | None = None,
     effective_vega: np.ndarray | None = None,
     core_vol: str = "vix",
+    backend: str = "auto",
 ) -> Drag:
     """Daily drag per hedge layer from an attribution (docs/drag.md).
 
@@ -214,11 +217,16 @@ def compute_drag(
         when given, ``correlation`` is split into ``maturity`` and ``decorrelation``.
     core_vol : {"vix", "legs"}
         Source of the core's implied-vol change (see :func:`core_vol_change`).
+    backend : {"auto", "numpy", "numba"}
+        "numba": one compiled pass over (day, path, layer) (:mod:`alvh.analytics._fused`),
+        bit-identical to "numpy" (the reference); "auto": numba from
+        ``alvh.analytics._fused.AUTO_CELLS`` cells on.
 
     Returns
     -------
     Drag
     """
+    use_numba = resolve_backend(backend).name == "numba"  # an unknown name errors before any work
     n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
     dates = _check_dates(dates, n_days)
     layer_list = [i for i, g in enumerate(attribution.groups) if g not in NON_LAYER_GROUPS]
@@ -227,48 +235,27 @@ def compute_drag(
     if layer_list and layer_list == list(range(layer_list[0], layer_list[-1] + 1)):
         layer_idx = slice(layer_list[0], layer_list[-1] + 1)  # contiguous: views instead of copies
     dcore, from_core = core_vol_change(attribution, vix, core_vol)
-    to_bp = _BP / attribution.capital[:, :, None]
-
-    terms = attribution.terms
-
-    def term(name: str) -> np.ndarray:
-        return attribution.pnl[terms.index(name)][..., layer_idx]
-
-    # in-place ufuncs into preallocated outputs: the same operations in the same order as the
-    # expressions they replace (bit-identical), without a fresh temporary per operator
-    move = np.add(term(MARKET_MOVE_TERMS[0]), term(MARKET_MOVE_TERMS[1]))
-    for name in MARKET_MOVE_TERMS[2:]:
-        np.add(move, term(name), out=move)
-    notional = attribution.vega_notional[..., layer_idx]
-    dc = dcore[..., None]
-    counterfactual = np.multiply(notional, dc)
-    daily = np.empty((len(PARTS), n_days, n_paths, len(layers)))
-    neg_bp = np.negative(to_bp)
-    np.add(term("theta"), term("carry"), out=daily[0])
-    np.multiply(daily[0], neg_bp, out=daily[0])  # -(a + b) * x == (a + b) * (-x) exactly
-    np.subtract(counterfactual, move, out=daily[1])
-    np.multiply(daily[1], to_bp, out=daily[1])
-    np.multiply(term("costs"), neg_bp, out=daily[2])
-    np.multiply(term("financing"), neg_bp, out=daily[3])
-
-    maturity = decorrelation = None
+    ev_checked = None
     if effective_vega is not None:
-        ev = np.asarray(effective_vega, dtype=float)
+        ev_checked = np.asarray(effective_vega, dtype=float)
         # the exposure has no group for a separate financing leg (always appended last)
         n_ev = n_groups - 1 if attribution.groups[-1] == NON_LAYER_GROUPS[1] else n_groups
-        if ev.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev)) or not np.isfinite(ev).all():
+        if (
+            ev_checked.shape not in ((n_days, n_paths, n_groups), (n_days, n_paths, n_ev))
+            or not np.isfinite(ev_checked).all()
+        ):
             raise InputError(
-                f"shape {ev.shape} or non-finite values",
+                f"shape {ev_checked.shape} or non-finite values",
                 argument="effective_vega",
                 expected=f"finite dollars per VIX point of shape {(n_days, n_paths, n_groups)}",
             )
-        ev = ev[..., layer_idx]
-        maturity = np.subtract(notional, ev)
-        np.multiply(maturity, dc, out=maturity)
-        np.multiply(maturity, to_bp, out=maturity)
-        decorrelation = np.multiply(ev, dc)
-        np.subtract(decorrelation, move, out=decorrelation)
-        np.multiply(decorrelation, to_bp, out=decorrelation)
+    n_cells = n_days * n_paths * len(layers)
+    if backend == "auto":
+        use_numba = resolve_backend("auto", size=n_cells, auto_min_size=_fused.AUTO_CELLS).name == "numba"
+    if use_numba and layers:
+        daily, counterfactual, maturity, decorrelation = _drag_numba(attribution, dcore, ev_checked, layer_list)
+    else:
+        daily, counterfactual, maturity, decorrelation = _drag_numpy(attribution, dcore, ev_checked, layer_idx)
     labels = {layer: "unknown" for layer in layers}
     if instruments is not None:
         unknown = set(instruments) - set(layers)
@@ -290,6 +277,84 @@ def compute_drag(
         core_vol_source=from_core,
         counterfactual=counterfactual,
     )
+
+
+_DragArrays = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def _drag_numba(
+    attribution: Attribution, dcore: np.ndarray, ev: np.ndarray | None, layer_list: list[int]
+) -> _DragArrays:
+    """compute_drag's arrays in one compiled pass (bit-identical to :func:`_drag_numpy`)."""
+    _, n_days, n_paths, _ = attribution.pnl.shape
+    n_layers = len(layer_list)
+    terms = attribution.terms
+    daily = np.empty((len(PARTS), n_days, n_paths, n_layers))
+    counterfactual = np.empty((n_days, n_paths, n_layers))
+    has_ev = ev is not None
+    maturity = np.empty((n_days, n_paths, n_layers)) if has_ev else np.empty((0, 0, 0))
+    decorrelation = np.empty((n_days, n_paths, n_layers)) if has_ev else np.empty((0, 0, 0))
+    _fused.drag_fill(
+        attribution.pnl,
+        attribution.vega_notional,
+        np.ascontiguousarray(attribution.capital, dtype=float),
+        dcore,
+        ev if ev is not None else np.empty((0, 0, 0)),
+        has_ev,
+        np.asarray(layer_list, dtype=np.intp),
+        np.asarray([terms.index(t) for t in MARKET_MOVE_TERMS], dtype=np.intp),
+        terms.index("theta"),
+        terms.index("carry"),
+        terms.index("costs"),
+        terms.index("financing"),
+        float(_BP),
+        daily,
+        counterfactual,
+        maturity,
+        decorrelation,
+    )
+    return daily, counterfactual, (maturity if has_ev else None), (decorrelation if has_ev else None)
+
+
+def _drag_numpy(
+    attribution: Attribution, dcore: np.ndarray, ev: np.ndarray | None, layer_idx: list[int] | slice
+) -> _DragArrays:
+    """compute_drag's arrays with whole-array ufuncs (the reference)."""
+    _, n_days, n_paths, _ = attribution.pnl.shape
+    n_layers = len(_fused.index_array(layer_idx, attribution.pnl.shape[3]))
+    to_bp = _BP / attribution.capital[:, :, None]
+    terms = attribution.terms
+
+    def term(name: str) -> np.ndarray:
+        return attribution.pnl[terms.index(name)][..., layer_idx]
+
+    # in-place ufuncs into preallocated outputs: the same operations in the same order as the
+    # expressions they replace (bit-identical), without a fresh temporary per operator
+    move = np.add(term(MARKET_MOVE_TERMS[0]), term(MARKET_MOVE_TERMS[1]))
+    for name in MARKET_MOVE_TERMS[2:]:
+        np.add(move, term(name), out=move)
+    notional = attribution.vega_notional[..., layer_idx]
+    dc = dcore[..., None]
+    counterfactual = np.multiply(notional, dc)
+    daily = np.empty((len(PARTS), n_days, n_paths, n_layers))
+    neg_bp = np.negative(to_bp)
+    np.add(term("theta"), term("carry"), out=daily[0])
+    np.multiply(daily[0], neg_bp, out=daily[0])  # -(a + b) * x == (a + b) * (-x) exactly
+    np.subtract(counterfactual, move, out=daily[1])
+    np.multiply(daily[1], to_bp, out=daily[1])
+    np.multiply(term("costs"), neg_bp, out=daily[2])
+    np.multiply(term("financing"), neg_bp, out=daily[3])
+
+    maturity = decorrelation = None
+    if ev is not None:
+        ev = ev[..., layer_idx]
+        maturity = np.subtract(notional, ev)
+        np.multiply(maturity, dc, out=maturity)
+        np.multiply(maturity, to_bp, out=maturity)
+        decorrelation = np.multiply(ev, dc)
+        np.subtract(decorrelation, move, out=decorrelation)
+        np.multiply(decorrelation, to_bp, out=decorrelation)
+    return daily, counterfactual, maturity, decorrelation
 
 
 def _month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:

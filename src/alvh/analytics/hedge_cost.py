@@ -33,8 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alvh.analytics import _fused
 from alvh.analytics.attribution import NON_LAYER_GROUPS, Attribution
 from alvh.errors import InputError
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import BP_PER_UNIT
 
 #: Hedge-cost terms, in the order stored; the total is their sum.
@@ -60,6 +62,8 @@ ES_LEVEL = 0.05
 SEED_CLAIM_BP_PER_MONTH = (18.0, 35.0)
 _BP = BP_PER_UNIT
 _VOL_TERMS = ("vega", "volga")
+#: (day, path, layer) cells per block of :meth:`HedgeCost.decomposition_error_bp` (~2 MB temporaries).
+_ERR_BLOCK_CELLS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -132,11 +136,20 @@ class HedgeCost:
 
     def decomposition_error_bp(self) -> float:
         """Largest ``|sum of the terms' cost - total cost|`` in bp over every day, path and layer."""
-        err = self.pnl_usd.sum(axis=0)
-        np.subtract(err, self.total_usd, out=err)
-        np.abs(err, out=err)
-        np.multiply(err, (_BP / self.basis_usd)[:, :, None], out=err)
-        return float(np.max(err, initial=0.0))
+        # in blocks of days (cache-sized temporaries instead of full-size ones); per cell the same
+        # operations in the same order, so the maximum is the whole-array one exactly
+        inv = _BP / self.basis_usd
+        n_days = self.total_usd.shape[0]
+        step = max(1, _ERR_BLOCK_CELLS // max(1, self.total_usd[0].size))
+        worst = []
+        for d0 in range(0, n_days, step):
+            d1 = min(n_days, d0 + step)
+            err = self.pnl_usd[:, d0:d1].sum(axis=0)
+            np.subtract(err, self.total_usd[d0:d1], out=err)
+            np.abs(err, out=err)
+            np.multiply(err, inv[d0:d1, :, None], out=err)
+            worst.append(np.max(err, initial=0.0))
+        return float(np.max(np.asarray(worst), initial=0.0))
 
     @property
     def n_months(self) -> int:
@@ -235,6 +248,32 @@ def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_da
     return np.array(arr)
 
 
+def _terms_numpy(
+    attribution: Attribution,
+    ev: np.ndarray,
+    dvix: np.ndarray,
+    sel: slice | list[int],
+    total: np.ndarray,
+    pnl: np.ndarray,
+) -> None:
+    """Fill ``pnl`` (n_terms, n_days, n_paths, n_layers) with whole-array ufuncs (the reference path)."""
+    terms = attribution.terms
+
+    def term(name: str) -> np.ndarray:
+        return attribution.pnl[terms.index(name)][..., sel]
+
+    # written in place (no temporaries of the full size): 10,000-path runs hold ~10^8 cells here
+    np.add(term("theta"), term("carry"), out=pnl[0])
+    np.multiply(ev, dvix[..., None], out=pnl[1])
+    pnl[3] = term("vol_of_vol")
+    pnl[4] = term("costs")
+    pnl[5] = term("financing")
+    # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
+    np.subtract(total, pnl[0], out=pnl[2])
+    for k in (1, 3, 4, 5):
+        np.subtract(pnl[2], pnl[k], out=pnl[2])
+
+
 def hedge_cost(
     attribution: Attribution,
     effective_vega: np.ndarray,
@@ -245,6 +284,7 @@ def hedge_cost(
     basis: str = "initial",
     nav_prev: np.ndarray | None = None,
     instruments: Mapping[str, str] | None = None,
+    backend: str = "auto",
 ) -> HedgeCost:
     """The daily hedge cost and its decomposition from an attribution (module docstring).
 
@@ -265,12 +305,17 @@ def hedge_cost(
         The NAV at the previous close (required for ``basis="nav"``).
     instruments : mapping, optional
         Layer -> instrument label.
+    backend : {"auto", "numpy", "numba"}
+        "numba": the terms in one compiled pass over (day, path, layer) (:mod:`alvh.analytics._fused`),
+        bit-identical to "numpy" (the reference); "auto": numba from
+        ``alvh.analytics._fused.AUTO_CELLS`` cells on.
 
     Raises
     ------
     InputError
         No hedge layer ("there is no hedge to cost"), a non-positive basis, bad shapes or values.
     """
+    resolve_backend(backend)  # an unknown name or a missing numba errors before any work
     n_terms, n_days, n_paths, n_groups = attribution.pnl.shape
     dates = pd.DatetimeIndex(dates)
     if len(dates) != n_days or not dates.is_monotonic_increasing or not dates.is_unique:
@@ -308,24 +353,26 @@ def hedge_cost(
         sel: slice | list[int] = slice(layer_idx[0], layer_idx[-1] + 1)  # contiguous: views, not copies
     else:
         sel = layer_idx
-    ev = ev[..., sel]
     terms = attribution.terms
-
-    def term(name: str) -> np.ndarray:
-        return attribution.pnl[terms.index(name)][..., sel]
-
     total = attribution.total[..., sel]
     pnl = np.empty((len(TERMS), n_days, n_paths, len(layers)))
-    # written in place (no temporaries of the full size): 10,000-path runs hold ~10^8 cells here
-    np.add(term("theta"), term("carry"), out=pnl[0])
-    np.multiply(ev, dvix[..., None], out=pnl[1])
-    pnl[3] = term("vol_of_vol")
-    pnl[4] = term("costs")
-    pnl[5] = term("financing")
-    # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
-    np.subtract(total, pnl[0], out=pnl[2])
-    for k in (1, 3, 4, 5):
-        np.subtract(pnl[2], pnl[k], out=pnl[2])
+    use_numba = (
+        resolve_backend(backend, size=n_days * n_paths * len(layers), auto_min_size=_fused.AUTO_CELLS).name == "numba"
+    )
+    if use_numba:  # one pass, the same scalar operations in the same order as _terms_numpy (bit-identical)
+        _fused.hedge_fill(
+            attribution.pnl,
+            attribution.total,
+            ev,
+            dvix,
+            np.asarray(layer_idx, dtype=np.intp),
+            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing")),
+            pnl,
+        )
+        ev = ev[..., sel]
+    else:
+        ev = ev[..., sel]
+        _terms_numpy(attribution, ev, dvix, sel, total, pnl)
     core = attribution.groups.index("core") if "core" in attribution.groups else None
     zeros = np.zeros((n_days, n_paths))
     if core is not None:

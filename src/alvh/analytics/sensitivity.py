@@ -59,9 +59,18 @@ def records_sensitivity(
     :func:`alvh.market.vx.effective_vega_model`). DTE = ``round(t_prev * 365)`` as in
     :func:`alvh.analytics.exposure.effective_vega`.
     """
-    from alvh.market.vx import effective_vega_model
+    from alvh.market.vx import VXModelParams, effective_vega_model
 
-    fb = model if model is not None else effective_vega_model
+    if model is not None:
+        fb = model
+    else:
+        # the shipped parameters read once, not once per day of the estimate's fallback (the same
+        # values: VXModelParams.default() is what effective_vega_model reads when given none)
+        params = VXModelParams.default()
+
+        def fb(dte: np.ndarray) -> np.ndarray:
+            return effective_vega_model(dte, params)
+
     kind = np.asarray(records.kind)
     qty = np.asarray(records.quantity)
     held = ((kind == InstrumentKind.VX_FUTURE) | (kind == InstrumentKind.VIX_OPTION)) & (qty != 0)

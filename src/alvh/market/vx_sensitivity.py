@@ -95,13 +95,19 @@ class ExpandingDfdvix:
         return fallback or self.model or effective_vega_model
 
     def _knots(
-        self, beta: np.ndarray, dmean: np.ndarray, fb: Callable[[np.ndarray], np.ndarray]
+        self,
+        beta: np.ndarray,
+        dmean: np.ndarray,
+        fb: Callable[[np.ndarray], np.ndarray],
+        at_mids: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Interpolation knots of one day: a warm bucket at (its pairs' mean DTE, its slope), a bucket
-        still warming up at (its mid DTE, the model there)."""
+        still warming up at (its mid DTE, the model there; ``at_mids`` = ``fb(mids)`` when the caller
+        evaluated it once for many days)."""
         mids = np.array([(lo + hi) / 2.0 for lo, hi in self.buckets])
         warm = np.isfinite(beta)
-        return np.where(warm, dmean, mids), np.where(warm, beta, np.asarray(fb(mids), dtype=float))
+        cold = np.asarray(fb(mids), dtype=float) if at_mids is None else at_mids
+        return np.where(warm, dmean, mids), np.where(warm, beta, cold)
 
     def _lookup(
         self,
@@ -125,12 +131,21 @@ class ExpandingDfdvix:
                 expected="row indices into the estimate's days",
             )
         out = np.empty(d.shape)
-        for row in np.unique(day):  # a few thousand distinct days at most
-            m = day == row
+        flat_day, flat_d, flat_out = day.ravel(), d.ravel(), out.reshape(-1)
+        # group the cells by day once (a stable sort keeps each day's cells in their original order, so
+        # every day sees the same inputs as a per-day mask would), and the model at the buckets' mid
+        # DTEs once: a few thousand days, each a slice instead of a pass over every cell
+        order = np.argsort(flat_day, kind="stable")
+        rows, starts = np.unique(flat_day[order], return_index=True)
+        ends = np.r_[starts[1:], order.size]
+        mids = np.array([(lo + hi) / 2.0 for lo, hi in self.buckets])
+        at_mids = np.asarray(fb(mids), dtype=float)
+        for row, a, b in zip(rows, starts, ends, strict=True):
+            idx = order[a:b]
             if not np.isfinite(beta[row]).any():
-                out[m] = np.asarray(fb(d[m]), dtype=float)
+                flat_out[idx] = np.asarray(fb(flat_d[idx]), dtype=float)
             else:
-                out[m] = _interp_rows(*self._knots(beta[row], dmean[row], fb), d[m])
+                flat_out[idx] = _interp_rows(*self._knots(beta[row], dmean[row], fb, at_mids), flat_d[idx])
         return out
 
     def at(
