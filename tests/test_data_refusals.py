@@ -325,3 +325,20 @@ def test_backtest_that_cannot_trade_is_an_error(tmp_path: Path) -> None:
     )
     refused(r, "key 'general.capital'", "never traded", "too small for one contract")
     assert "data: embedded default" in r.stdout
+
+
+def test_a_refused_first_import_leaves_no_store(tmp_path: Path) -> None:
+    # an empty store would become every later run's default data (alvh.data.source): "loses nothing" also
+    # means "adds nothing"; a refused import into an existing store leaves it as it was
+    store = tmp_path / "store"
+    bad = tmp_path / "vix.csv"
+    bad.write_text(VIX_HEAD + "01/02/2020,13.46,13.72,12.42,1e300\n")
+    refused(alvh("data", "import", "vix", str(bad), "--data-dir", str(store)), "vix.csv", "CLOSE")
+    assert not store.exists()
+    good = tmp_path / "ok.csv"
+    good.write_text(VIX_OK)
+    assert alvh("data", "import", "vix", str(good), "--data-dir", str(store)).returncode == 0
+    refused(alvh("data", "import", "vix", str(bad), "--data-dir", str(store)), "vix.csv")
+    assert (store / "alvh.duckdb").is_file()
+    r = alvh("data", "history", "--data-dir", str(store))
+    assert r.returncode == 0 and "ok.csv" in r.stdout and "vix.csv" not in r.stdout

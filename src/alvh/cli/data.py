@@ -43,6 +43,13 @@ def _resolve_dir(data_dir: Path | None) -> Path:
     return data_dir.expanduser() if data_dir is not None else default_data_dir()
 
 
+def _remove_new_store(folder: Path) -> None:
+    for path in folder.glob(DB_NAME + "*"):  # the database and its write-ahead log
+        path.unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def _waiting(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -87,8 +94,14 @@ def import_cmd(
       alvh data import vx ../shared/data/vx/*.csv --on-conflict keep
     """
     folder = _resolve_dir(data_dir)
-    with _open(folder, lock_timeout=lock_timeout) as store:
-        report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict, percent=percent)
+    created = not (folder / DB_NAME).exists()
+    try:
+        with _open(folder, lock_timeout=lock_timeout) as store:
+            report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict, percent=percent)
+    except BaseException:
+        if created:  # a refused first import leaves nothing behind (an empty store would become the default data)
+            _remove_new_store(folder)
+        raise
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
