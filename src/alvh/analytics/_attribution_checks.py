@@ -9,6 +9,22 @@ import numpy as np
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.errors import InputError
 
+#: The float fields of the records that attribution reads for every slot, (n_days, n_paths, n_slots) each.
+FLOAT_FIELDS: tuple[str, ...] = (
+    "strike",
+    "t_prev",
+    "t_now",
+    "underlying_prev",
+    "underlying_now",
+    "underlying_rolldown",
+    "vol_prev",
+    "vol_now",
+    "rate_prev",
+    "div_prev",
+    "price_prev",
+    "price_now",
+)
+
 _REQUIRED: dict[InstrumentKind, tuple[str, ...]] = {
     InstrumentKind.SPX_OPTION: (
         "strike",
@@ -70,22 +86,7 @@ def _validate_structure(records: PositionRecords) -> None:
             argument="records.slots",
             expected=f"{n_slots} names, components and multipliers",
         )
-    for name in (
-        "kind",
-        "is_call",
-        "strike",
-        "t_prev",
-        "t_now",
-        "underlying_prev",
-        "underlying_now",
-        "underlying_rolldown",
-        "vol_prev",
-        "vol_now",
-        "rate_prev",
-        "div_prev",
-        "price_prev",
-        "price_now",
-    ):
+    for name in ("kind", "is_call", *FLOAT_FIELDS):
         if np.shape(getattr(records, name)) != shape:
             raise InputError(
                 f"shape {np.shape(getattr(records, name))}", argument=f"records.{name}", expected=f"shape {shape}"

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alvh.analytics._attribution_checks import _validate_cells, _validate_structure, validate_records
+from alvh.analytics._attribution_checks import FLOAT_FIELDS, _validate_cells, _validate_structure, validate_records
 from alvh.analytics._attribution_kernels import (
     _PATH_BLOCK,
     _T_SETTLED,
@@ -501,25 +501,11 @@ def _attribute_numba(
     path_sums = np.zeros((n_paths, n_groups, 2, len(TERMS) + 1))  # each path's sums together: cache friendly
     first_bad = np.full(n_blocks, -1, dtype=np.int64)
     held_count = np.zeros((n_blocks, 4), dtype=np.int64)
-    floats = (
-        "strike",
-        "t_prev",
-        "t_now",
-        "underlying_prev",
-        "underlying_now",
-        "underlying_rolldown",
-        "vol_prev",
-        "vol_now",
-        "rate_prev",
-        "div_prev",
-        "price_prev",
-        "price_now",
-    )
     _fused_paths_compiled(
         _numba_arg(records, "kind", np.int8),
         _numba_arg(records, "quantity", np.float64),
         _numba_arg(records, "is_call", np.bool_),
-        *(_numba_arg(records, name, np.float64) for name in floats),
+        *(_numba_arg(records, name, np.float64) for name in FLOAT_FIELDS),
         mult,
         group_of_slot.astype(np.int64),
         is_core_slot,

@@ -7,7 +7,6 @@ The console is the caller's (the CLI passes one with markup off: user text is pr
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alvh.analytics import HedgeAnalysis
-from alvh.analytics.text import bought_lines, core_lines, seed_lines
+from alvh.analytics.text import bought_lines, core_lines, fmt, seed_lines
 from alvh.errors import InputError
 
 if TYPE_CHECKING:
@@ -68,10 +67,6 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     con.print("wrote " + ", ".join(written))
 
 
-def _num(x: float | None, nd: int = 1) -> str:
-    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):,.{nd}f}"
-
-
 def _cost_table(hc: dict) -> Table | str:
     """Hedge cost per layer and its split, bp of the basis per month (docs/drag.md)."""
     if "total_bp_per_month" not in hc:
@@ -85,9 +80,9 @@ def _cost_table(hc: dict) -> Table | str:
         t.add_column(col, justify="left" if col in ("layer", "instrument") else "right", overflow="fold")
     for layer, total in hc["per_layer_bp_per_month"].items():
         sp = hc["per_layer_split_bp_per_month"][layer]
-        t.add_row(layer, hc["instruments"][layer], _num(total, 2), *(_num(sp[k], 2) for k in terms))
+        t.add_row(layer, hc["instruments"][layer], fmt(total, 2), *(fmt(sp[k], 2) for k in terms))
     sp = hc["split_bp_per_month"]
-    t.add_row("all", "", _num(hc["total_bp_per_month"], 2), *(_num(sp[k], 2) for k in terms))
+    t.add_row("all", "", fmt(hc["total_bp_per_month"], 2), *(fmt(sp[k], 2) for k in terms))
     return t
 
 
@@ -104,8 +99,8 @@ def _regime_rich(table: pd.DataFrame) -> Table:
             ("*" if r["small_sample"] else "") + f"{reg}={lab}",
             f"{int(r['n_days'])}",
             f"{int(r['n_months'])}",
-            _num(r["mean_daily_bp"], 2),
-            _num(r["bp_per_month_equiv"]),
-            f"[{_num(r['ci95_lo_month_equiv'])}, {_num(r['ci95_hi_month_equiv'])}]",
+            fmt(r["mean_daily_bp"], 2),
+            fmt(r["bp_per_month_equiv"]),
+            f"[{fmt(r['ci95_lo_month_equiv'])}, {fmt(r['ci95_hi_month_equiv'])}]",
         )
     return t
