@@ -144,7 +144,7 @@ class OutputFolder:
         ``info`` is recorded in the manifest as given (e.g. ``command="backtest"``, ``config_hash=...``).
         Returns the final folder (``out``).
         """
-        from alvh import __version__
+        from alvh._version import __version__
 
         files = [
             {"name": n, "bytes": (self.staging / n).stat().st_size, "sha256": _sha256(self.staging / n)}
