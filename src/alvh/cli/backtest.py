@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from alvh.report.outputs import OutputFolder
+    from alvh.report.outputs import OutputFolder, PngTarget
 
 #: Files written into --out (the order of the final "wrote" line); manifest.json, written last, lists them
 #: all with their SHA-256 (alvh.report.outputs).
@@ -22,6 +23,8 @@ OUTPUTS: tuple[str, ...] = (
     "drag_monthly.csv",
     "regimes.csv",
     "rules.toml",
+    "report_data.json",
+    "report.html",
 )
 
 
@@ -80,6 +83,14 @@ def backtest(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an earlier run's --out folder (only a folder alvh wrote)."
     ),
+    png: Path | None = typer.Option(
+        None,
+        "--png",
+        metavar="DIR",
+        file_okay=False,
+        help="Also write every chart of report.html as a PNG file into DIR (a folder inside --out, or a new "
+        "folder with its own manifest.json).",
+    ),
 ) -> None:
     """Run the rules on market data, analyse the hedge, write the outputs.
 
@@ -89,15 +100,18 @@ def backtest(
 
     \b
       alvh backtest --out out/
+      alvh backtest --out out/ --png out/png --overwrite
       alvh backtest --rules rules.toml --data-dir ~/alvh-data --start 2006-01-03 --end 2025-06-18 --out out/
       alvh market fit-vx --vx vx.csv --vix VIX_History.csv --out vx_model.json
       alvh backtest --vx-model vx_model.json --out out/
     """
-    from alvh.report.outputs import OutputFolder
+    from alvh.report.outputs import OutputFolder, PngTarget
 
-    folder = OutputFolder.prepare(out, overwrite=overwrite)  # a bad --out fails here, before any work
+    folder = OutputFolder.prepare(out, overwrite=overwrite)  # a bad --out or --png fails here, before any work
     with folder:
-        _run_into(folder, rules, start, end, data_dir, vx_model)
+        target = PngTarget.prepare(png, folder, overwrite=overwrite) if png is not None else None
+        with target if target is not None else contextlib.nullcontext():
+            _run_into(folder, rules, start, end, data_dir, vx_model, target)
 
 
 def _run_into(
@@ -107,6 +121,7 @@ def _run_into(
     end: str | None,
     data_dir: Path | None,
     vx_model: Path | None,
+    png: PngTarget | None,
 ) -> None:
     """The backtest proper, every file written into ``folder`` (renamed into place at the end)."""
     from alvh.api import run
@@ -136,10 +151,20 @@ def _run_into(
     res.rebalance_log.to_csv(folder.path("rebalance.csv"), index=False)
     a.monthly.to_csv(folder.path("drag_monthly.csv"), index=False)
     a.regime_table.reset_index().to_csv(folder.path("regimes.csv"), index=False)
-    if rules is not None:
-        folder.copy_in(rules, "rules.toml")
-    else:
-        folder.write_text("rules.toml", default_rules_text())
+    rules_text = rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
+    folder.write_text("rules.toml", rules_text)  # the rules used, verbatim
+
+    from alvh.report.backtest_report import backtest_report
+    from alvh.report.files import write_pngs, write_report
+    from alvh.report.progress import Steps
+
+    with Steps("building report", total=3) as steps:
+        steps("charts")
+        report = backtest_report(res, md, rules_text=rules_text, data=src.description)
+        steps.total += len(report.charts()) if png is not None else 0
+        write_report(folder, report, steps)
+        if png is not None:
+            write_pngs(report, png.folder_path(), steps)
     final = folder.commit(
         command="backtest",
         config_hash=res.metadata.get("config_hash"),
@@ -155,6 +180,8 @@ def _run_into(
     # a terminal gets its own width; a pipe or file 132 columns, so the tables fit without folding
     width = None if sys.stdout.isatty() else 132
     written = [f"{final}/{name}" for name in (*OUTPUTS, "manifest.json")]
+    if png is not None:
+        written.append(str(png.finish(final)))
     print_backtest(Console(markup=False, highlight=False, width=width), res, written)
 
 

@@ -32,8 +32,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -41,7 +41,7 @@ from typing import Any
 
 from alvh.errors import DataError, InputError
 
-__all__ = ["MANIFEST", "OutputFolder", "read_manifest", "verify"]
+__all__ = ["MANIFEST", "OutputFolder", "PngTarget", "read_manifest", "verify"]
 
 #: The completion marker's file name.
 MANIFEST = "manifest.json"
@@ -96,7 +96,7 @@ class OutputFolder:
         parent = out.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+            staging = _new_staging(parent, out.name)
         except OSError as exc:
             raise InputError(
                 f"cannot create a folder in {parent} ({exc.strerror or exc})",
@@ -183,6 +183,62 @@ class OutputFolder:
         # an error (or Ctrl-C) before commit: leave no partial output behind
         if not self._done:
             self.abort()
+
+
+class PngTarget:
+    """Where ``--png DIR`` goes: a subfolder of the run's ``--out`` (covered by its manifest), or its own folder.
+
+    Use as a context manager inside the run's ``with folder:`` (an error removes its staging folder too).
+    """
+
+    def __init__(self, run: OutputFolder, rel: Path | None, own: OutputFolder | None) -> None:
+        self._run, self._rel, self._own = run, rel, own
+
+    @classmethod
+    def prepare(cls, png: str | Path, run: OutputFolder, *, overwrite: bool = False) -> PngTarget:
+        p = Path(png).expanduser().resolve()
+        try:
+            rel = p.relative_to(run.out)
+        except ValueError:
+            return cls(run, None, OutputFolder.prepare(p, overwrite=overwrite, argument="--png"))
+        if not rel.parts:
+            raise InputError("is the --out folder itself", argument="--png", expected="a folder inside --out or apart")
+        return cls(run, rel, None)
+
+    def folder_path(self) -> Path:
+        """The folder to write the PNG files into now."""
+        if self._own is not None:
+            return self._own.staging
+        p = self._run.staging / self._rel  # type: ignore[operator]
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def finish(self, final_run: Path) -> Path:
+        """After the run's commit: commit the PNG folder (when apart); returns where the PNGs are."""
+        if self._own is not None:
+            return self._own.commit(command="png")
+        return final_run / self._rel  # type: ignore[operator]
+
+    def __enter__(self) -> PngTarget:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._own is not None:
+            self._own.abort()
+
+
+def _new_staging(parent: Path, name: str) -> Path:
+    """A new hidden folder ``.NAME.partial-XXXXXXXX`` in ``parent`` with the user's usual permissions
+    (``tempfile.mkdtemp`` would make it 0700, and the renamed run folder with it)."""
+    while True:
+        p = parent / f".{name}.partial-{secrets.token_hex(4)}"
+        try:
+            p.mkdir()
+            return p
+        except FileExistsError:
+            continue
 
 
 def _listing(names: Iterable[str], limit: int = 5) -> str:
