@@ -100,6 +100,8 @@ def test_tree_has_the_commands():
         ("market", "fit-vx"),
         ("rules", "init"),
         ("rules", "check"),
+        ("report",),
+        ("compare",),
     } <= set(PATHS)
 
 
@@ -175,6 +177,12 @@ def test_version():
             "'replce' is not one of 'error', 'keep', 'replace'",
         ),
         (["backtest", "--start", "2016-13-01", "--out", "o"], "'2016-13-01' is not a date (expected YYYY-MM-DD)"),
+        (["reprot", "out"], "No such command 'reprot'. Did you mean 'report'?"),
+        (["report"], "Missing argument 'RUN_DIR'"),
+        (["report", "out", "--pgn", "d"], "No such option: --pgn"),
+        (["comapre", "a", "b"], "No such command 'comapre'. Did you mean 'compare'"),
+        (["compare", "a", "b"], "Missing option '--out'"),
+        (["compare", "a", "b", "--otu", "c"], "No such option: --otu"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
@@ -183,7 +191,7 @@ def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     line = one_line_error(r)
     assert said in line
-    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch") else None
+    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "reprot", "comapre") else None
     assert "usage: " + (cmd or "alvh ") in line and "-h'" in line
     assert r.stdout == ""
 
