@@ -105,7 +105,8 @@ def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
     c = mp.vx_codes.index(code)
     exp = mp.vx_expiry[c]
     if mp.dates[d].to_datetime64().astype("datetime64[D]") >= exp:
-        return float(mp.vix_open[d, p])
+        final = np.nan if mp.vx_final is None else float(mp.vx_final[c])  # Cboe's SOQ, else the VIX open
+        return final if math.isfinite(final) else float(mp.vix_open[d, p])
     return float(mp.vx_price[d, p, c])
 
 

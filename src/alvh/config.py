@@ -259,7 +259,7 @@ class ConstantMaturity(BaseModel):
     enabled: bool = False
     target_days: Annotated[int, Field(ge=1, le=300)] = 30
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
-    schedule: Literal["sp_roll", "calendar"] = "sp_roll"
+    schedule: Literal["sp_roll", "sp_mid_term", "calendar"] = "sp_roll"
 
 
 class Sizing(BaseModel):

@@ -109,8 +109,7 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
         "python": platform.python_version(),
         "provenance": dict(mp.provenance),
         "rebalance_threshold": rules.rebalance.threshold if st.rb is not None else None,
-        "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-        "(SOQ proxy)",
+        "settlement": prep.settlement_note,
         # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
         "layer_targets": targets,
     }

@@ -112,6 +112,9 @@ class MarketPaths:
         :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
         no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
+    vx_final : (n_contracts,) Cboe's final settlement value (the special opening quotation, SOQ) of each
+        contract where the data carries it (the VX history's row on the expiry date), NaN elsewhere; the
+        engine settles VX futures and VIX options at it, at the VIX open where it is NaN (docs/engine.md)
     """
 
     dates: pd.DatetimeIndex
@@ -127,9 +130,14 @@ class MarketPaths:
     vix_option_vol: VixOptionVol
     sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
+    vx_final: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, p = self.spx_close.shape
+        if self.vx_final is not None and np.shape(self.vx_final) != (len(self.vx_expiry),):
+            raise InputError(
+                f"shape {np.shape(self.vx_final)}", argument="vx_final", expected=f"({len(self.vx_expiry)},)"
+            )
         for name in ("spx_open", "vix_open", "vix_close"):
             if getattr(self, name).shape != (n, p):
                 raise InputError(f"shape {getattr(self, name).shape}", argument=name, expected=f"({n}, {p})")
@@ -178,6 +186,7 @@ class MarketPaths:
             vix_option_vol=self.vix_option_vol.take_paths(sel),
             sensitivity=self.sensitivity,
             provenance=dict(self.provenance),
+            vx_final=self.vx_final,
         )
 
     @property
@@ -290,6 +299,22 @@ def _expanding_sensitivity(
             expected="a VX panel row on every run day",
         )
     return est.take(rows)
+
+
+def vx_final_settlements(vx) -> np.ndarray:  # noqa: ANN001
+    """(n_contracts,) final settlement value of each contract of a :class:`~alvh.data.VXPanel`, NaN if absent.
+
+    Cboe's VX history carries a row on each contract's final settlement date whose settle is the final
+    settlement value, the special opening quotation of VIX (../shared/data/vix_futures/SOURCE.md: "expiry
+    = last trade date in the file (the final-settlement row)"); a contract whose expiry is not a row of
+    the panel (it settles after the data end, or the row is missing) gets NaN.
+    """
+    settle = np.asarray(vx.settle, dtype=float)
+    at_expiry = np.asarray(vx.dte) == 0
+    rows = np.argmax(at_expiry, axis=0)
+    cols = np.arange(settle.shape[1])
+    has = at_expiry.any(axis=0) & np.isfinite(settle[rows, cols])
+    return np.where(has, settle[rows, cols], np.nan)
 
 
 def _vx_inputs(
@@ -407,6 +432,7 @@ def paths_from_market_data(
             f"from {_first_settlement(full.vx)}); the model before a bucket is warm"
         )
     surf = _surface(md, surface, prov)
+    final = vx_final_settlements(md.vx) if md.vx is not None else np.full(len(expiry), np.nan)
     return MarketPaths(
         dates=dates,
         spx_open=spx_open[:, None],
@@ -421,4 +447,5 @@ def paths_from_market_data(
         vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
         sensitivity=sens,
         provenance=prov,
+        vx_final=final,
     )

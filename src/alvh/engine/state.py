@@ -19,7 +19,11 @@ from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
+from alvh.strategy.layers import CM_SLOTS
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
+
+#: Slot names of the constant-maturity mix (two for the short-term schedules, four for the mid-term one).
+CM_SLOT_NAMES: tuple[str, ...] = ("cm.first", "cm.second", "cm.third", "cm.fourth")
 
 #: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -58,23 +62,22 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.n, self.P = mp.n_days, mp.n_paths
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
-        self.S = 4 + self.L + (2 if self.cm else 0)
+        k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
+        self.S = 4 + self.L + k_cm
         self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
-        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
+        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + ["cm"] * k_cm
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
         self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
         self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
         names = (
-            [f"core.{n}" for n in LEG_NAMES]
-            + [f"{la.name}.contract" for la in r.layers]
-            + (["cm.first", "cm.second"] if self.cm else [])
+            [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] + list(CM_SLOT_NAMES[:k_cm])
         )
         mult = np.array(
             [SPX_MULTIPLIER] * 4
             + [VX_MULTIPLIER if la.instrument == "vx_future" else VIX_OPTION_MULTIPLIER for la in r.layers]
-            + ([VX_MULTIPLIER] * 2 if self.cm else [])
+            + [VX_MULTIPLIER] * k_cm
         )
         self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
         self.mult = mult
@@ -84,7 +87,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
                 InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
                 for la in r.layers
             ]
-            + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []),
+            + [InstrumentKind.VX_FUTURE] * k_cm,
             dtype=np.int8,
         )
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == InstrumentKind.VX_FUTURE
