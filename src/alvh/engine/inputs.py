@@ -23,6 +23,7 @@ import pandas as pd
 
 from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
+from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
@@ -301,6 +302,24 @@ def _expanding_sensitivity(
     return est.take(rows)
 
 
+def _check_rate_age(md: MarketData, limit: int) -> None:
+    """Refuse a run day whose rate was last observed more than ``limit`` calendar days before it."""
+    age = md.rate_age
+    if age is None or not len(age) or int(age.max()) <= limit:
+        return
+    i = int(np.argmax(age.to_numpy() > limit))
+    day = age.index[i]
+    last = day - pd.Timedelta(days=int(age.iloc[i])) if int(age.iloc[i]) < 10**6 else None
+    raise DataError(
+        f"no rate observation within {limit} calendar days before {day.date()} (last one "
+        f"{last.date() if last is not None else 'none'}; {md.provenance.get('rate', 'rate series')})",
+        column="rate",
+        row=None,
+        expected=f"a rate series reaching the run's end (or end the run by the last observation + {limit} days, "
+        "or rate_max_gap_days=N)",
+    )
+
+
 def vx_final_settlements(vx) -> np.ndarray:  # noqa: ANN001
     """(n_contracts,) final settlement value of each contract of a :class:`~alvh.data.VXPanel`, NaN if absent.
 
@@ -374,6 +393,7 @@ def paths_from_market_data(
     *,
     surface: str = "vix_skew",
     params: VXModelParams | None = None,
+    rate_max_gap_days: int = RATE_MAX_GAP_DAYS,
 ) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
@@ -389,6 +409,11 @@ def paths_from_market_data(
     no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
     the run's end, so the run's first day already knows the years before it; the model during its
     warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
+
+    A rate series is carried forward over days without an observation for at most
+    ``rate_max_gap_days`` calendar days (:data:`alvh.data.importers.RATE_MAX_GAP_DAYS`); a run day whose
+    last rate observation is older (the series ends before the run does, or has a hole) is a
+    ``DataError`` naming the day and the last observation, raised before any work.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -396,6 +421,7 @@ def paths_from_market_data(
         md = md.slice(start, end)
     p = params if params is not None else VXModelParams.default()
     dates = md.dates
+    _check_rate_age(md, rate_max_gap_days)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
     spx_open = md.spx["open"].to_numpy(dtype=float)

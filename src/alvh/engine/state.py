@@ -91,6 +91,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
             dtype=np.int8,
         )
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == InstrumentKind.VX_FUTURE
+        self.fut_slot = self.slot_kind == InstrumentKind.VX_FUTURE  # cash moves only by variation margin
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -115,9 +116,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_strikes = np.full((P, 4), np.nan)
         self.cash = np.full(P, r.general.capital)
         self.debt = 0.0
-        if r.financing.enabled and r.financing.fraction > 0:
+        if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
+        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
+        # the core holds the capital (its collateral); engine.financing books the interest on it
+        self.acct = np.zeros((P, len(self.components) + 1))
+        self.acct[:, 0] = r.general.capital
+        self.acct[:, -1] = self.debt
+        self.interest_on = r.general.interest_on_cash
+        hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
+        self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
         self.prev_scale = np.full(P, np.nan)
         self.ones = np.ones(P)  # read-only constants of the layer rules
         self.no = np.zeros(P, dtype=bool)
@@ -140,6 +149,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.pnl = np.zeros((n, P, K))
         self.cost = np.zeros((n, P, K))
         self.fin = np.zeros((n, P))
+        self.interest = np.zeros((n, P, K))  # T-bill interest on each component's cash (engine.financing)
+        self.hedge_fin = np.zeros((n, P, K))  # private financing of the hedge's cash needs (mode "hedge_cash")
+        self.fin_alt = np.zeros((n, P, K))  # the T-bill interest those needs would have cost the core
         # delta, gamma, vega, theta in dollars; float32 (7 significant digits) to halve memory on 10,000 paths
         self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
         self.be = np.full((n, P, 2), np.nan)
