@@ -6,8 +6,10 @@ order (the draws are taken in a fixed order, so a seeded generator gives bit-ide
 1. regime: stress (backwardation) where the risk-neutral 30-day point of the curve is below spot VIX;
 2. correlation: ``R = normalize((1 - w) Rbar[regime] + w Rhat)`` where ``Rhat`` is the EWMA correlation of
    the path's own past shocks, re-estimated on the first trading day of each week and on FOMC days;
-3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H``, exponential log sizes;
-4. the exact conditional mean of the two-factor curve over the calendar gap, lognormal noise around it
+3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H``, log sizes
+   ``jump_min + Exponential(jump_mean)``;
+4. the exact conditional mean of the two-factor curve over the step (one trading day, or the calendar gap
+   on ``clock = "calendar"``), lognormal noise around it
    (jumps compensated, so ``E[V_{t+1} | t]`` is the closed-form futures price at ``dt``);
 5. SPX: ``vrp * V / 100`` volatility (the variance risk premium), the leverage correlation and the jump.
 """
@@ -67,6 +69,13 @@ def loadings(kappa_s: float, kappa_l: float, tau: np.ndarray | float) -> tuple[n
     return a, kappa_s / (kappa_s - kappa_l) * (np.exp(-kappa_l * t) - a)
 
 
+def step_years(dates: pd.DatetimeIndex, clock: str) -> np.ndarray:
+    """(n_days - 1,) years between consecutive days: 1/252 each on the trading clock, ACT/365 on the calendar."""
+    if clock == "calendar":
+        return np.diff(dates.values.astype("datetime64[D]")).astype(float) / DAYS_PER_YEAR
+    return np.full(max(len(dates) - 1, 0), 1.0 / TRADING_DAYS)
+
+
 def _normalize(m: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.einsum("pii->pi", m))
     return m / (d[:, :, None] * d[:, None, :])
@@ -93,15 +102,17 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
     l0 = scenario.long0 if scenario is not None and scenario.long0 is not None else p.long0
     v, ll, s = np.full(n_paths, v0), np.full(n_paths, l0), np.full(n_paths, s0)
     so[0], sc[0], vo[0], vc[0], lf[0] = s, s, v, v, ll
-    gaps = np.diff(dates.values.astype("datetime64[D]")).astype(float) / DAYS_PER_YEAR
+    gaps = step_years(dates, p.clock)
     dt = 1.0 / TRADING_DAYS
     rbar = np.stack([p.corr(0), p.corr(1)])
     lam_ewma = 0.5 ** (1.0 / p.corr_halflife)
     s_run = np.broadcast_to(rbar[0], (n_paths, 3, 3)).copy()  # EWMA of e e' on the path
     r_hat = s_run.copy()
     hawkes = np.zeros(n_paths)
-    e_jump = 1.0 / (1.0 - p.jump_mean)  # E[exp(J)] for J ~ Exponential(mean)
-    e_jump_l = 1.0 / (1.0 - p.jump_long * p.jump_mean)
+    # E[exp(J)] and E[exp(jump_long J)] for J = jump_min + Exponential(jump_mean)
+    e_jump = np.exp(p.jump_min) / (1.0 - p.jump_mean)
+    e_jump_l = np.exp(p.jump_long * p.jump_min) / (1.0 - p.jump_long * p.jump_mean)
+    jump_avg = p.jump_min + p.jump_mean
     sig_v, sig_l, vrp = (np.asarray(x) for x in (p.sigma_v, p.sigma_l, p.vrp_ratio))
     f = p.overnight_share
     shocks = scenario.by_day() if scenario is not None else {}
@@ -120,7 +131,7 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
         chol = np.linalg.cholesky(r)
         z = rng.standard_normal((6, n_paths))
         u = rng.random(n_paths)
-        size = rng.standard_exponential(n_paths) * p.jump_mean
+        size = p.jump_min + rng.standard_exponential(n_paths) * p.jump_mean
         e = np.einsum("pij,jp->ip", chol, z[:3])
         s_run = lam_ewma * s_run + (1.0 - lam_ewma) * np.einsum("ip,jp->pij", e, e)
         lam = p.jump_base + p.jump_excite * hawkes
@@ -129,7 +140,7 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
         jmp = np.where(hit, size, 0.0)
         hawkes = hawkes * np.exp(-p.jump_decay * dt) + hit
         a, c = loadings(p.kappa_s, p.kappa_l, gaps[d - 1])
-        m_v = p.theta + (v - p.theta) * a + (ll - p.theta) * c
+        m_v = p.theta + (v - p.theta) * a + (ll - p.spot_gap - p.theta) * c
         m_l = p.theta + (ll - p.theta) * float(np.exp(-p.kappa_l * gaps[d - 1]))
         sv = sig_v[reg] * np.sqrt(dt)
         sl = sig_l[reg] * np.sqrt(dt)
@@ -141,7 +152,7 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
                 log_v = log_v + ev.mean + ev.sd * z[5] - 0.5 * ev.sd * ev.sd
         vol_s = vrp[reg] * v / VOL_POINTS_PER_UNIT
         log_s = (p.spx_drift - 0.5 * vol_s * vol_s) * dt + vol_s * np.sqrt(dt) * e[0]
-        log_s = log_s + p.jump_spx * (jmp - pj * p.jump_mean)
+        log_s = log_s + p.jump_spx * (jmp - pj * jump_avg)
         for x in shocks.get(d, ()):
             if x.kind == "vix_jump":
                 log_v, log_l, log_s = log_v + x.size, log_l + p.jump_long * x.size, log_s + p.jump_spx * x.size

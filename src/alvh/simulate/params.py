@@ -46,18 +46,22 @@ class EventShock:
 class SimParams:
     """Real-world (P) dynamics of spot VIX ``V``, the long curve factor ``L`` and SPX (docs/simulation.md).
 
-    Curve factors: ``E[V'] = theta + (V - theta) a(dt) + (L - theta) c(dt)``, ``E[L'] = theta + (L -
+    Curve factors: ``E[V'] = theta + (V - theta) a(dt) + (L - spot_gap - theta) c(dt)`` (spot VIX reverts
+    towards ``L - spot_gap``: under P it settles below the risk-neutral long factor), ``E[L'] = theta + (L -
     theta) exp(-kappa_l dt)`` (the two-factor model of :mod:`alvh.market.vx` with real-world speeds),
     lognormal noise around that mean; VX prices from the risk-neutral closed form with ``q_kappa_s``,
     ``q_kappa_l``, ``q_theta`` (the shipped VX-curve fit). Pairs ``(calm, stress)`` are per regime
     (calm = contango: the 30-day point of the curve at or above spot VIX; stress = backwardation).
-    Volatilities are annualized per sqrt(trading year) (252 days); speeds per calendar year (ACT/365).
+    Volatilities are annualized per sqrt(trading year) (252 days); the real-world speeds are per year on
+    ``clock``: ``"trading"`` (each trading day is 1/252, the fitted default: VIX and the long factor do not
+    revert over weekends) or ``"calendar"`` (ACT/365 gaps, the clock of the risk-neutral closed form).
     """
 
     model_version: str
     kappa_s: float
     kappa_l: float
     theta: float
+    spot_gap: float
     sigma_v: tuple[float, float]
     sigma_l: tuple[float, float]
     corr_calm: tuple[tuple[float, ...], ...]
@@ -69,6 +73,7 @@ class SimParams:
     jump_base: float
     jump_excite: float
     jump_decay: float
+    jump_min: float
     jump_mean: float
     jump_long: float
     jump_spx: float
@@ -82,6 +87,7 @@ class SimParams:
     vix0: float = 16.0
     long0: float = 19.0
     rate: float = 0.03
+    clock: str = "trading"
     scenarios: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
 
@@ -202,6 +208,8 @@ def _number(p: SimParams, name: str, *, lo: float | None = None, hi: float | Non
 def _validate(p: SimParams) -> None:
     if p.model_version != MODEL_VERSION:
         raise ConfigError(f"{p.model_version!r}", key="model_version", expected=repr(MODEL_VERSION))
+    if p.clock not in ("trading", "calendar"):
+        raise ConfigError(f"{p.clock!r}", key="clock", expected="'trading' or 'calendar'")
     for name in ("kappa_s", "kappa_l", "q_kappa_s", "q_kappa_l"):
         _number(p, name, lo=0.0)  # a mean-reversion speed <= 0 never returns: the curve explodes
     for name in ("theta", "q_theta", "spx0", "vix0", "long0", "jump_decay", "corr_halflife"):
@@ -219,11 +227,13 @@ def _validate(p: SimParams) -> None:
     for name in ("jump_base", "jump_excite", "jump_mean", "jump_long"):
         _number(p, name, lo=0.0, strict=False)
     _number(p, "jump_mean", lo=0.0, hi=0.5, strict=False)
+    _number(p, "jump_min", lo=0.0, hi=1.5, strict=False)
     _number(p, "jump_long", lo=0.0, hi=1.0, strict=False)
     _number(p, "jump_spx", lo=-1.0, hi=0.0, strict=False)
     _number(p, "corr_weight", lo=0.0, hi=1.0, strict=False)
     _number(p, "overnight_share", lo=0.0, hi=1.0)
     _number(p, "spx_drift", lo=-1.0, hi=1.0)
+    _number(p, "spot_gap", lo=-20.0, hi=20.0)
     _number(p, "rate", lo=-0.1, hi=0.5)
     _number(p, "beta_long", lo=0.0, hi=1.0, strict=False)
     if p.jump_excite >= p.jump_decay:  # branching ratio excite/decay >= 1: the jump intensity explodes
