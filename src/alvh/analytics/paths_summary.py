@@ -16,11 +16,13 @@ takes a one-path backtest; a simulated run needs the per-path figures instead, r
 
 Every figure of a path is computed from that path's arrays alone (no operation mixes paths), so a
 path's numbers do not depend on which other paths were run with it (tests/test_montecarlo.py).
-The spot-VIX shortfall diagnostic and its per-day arrays are not computed here.
+The spot-VIX shortfall diagnostic and its per-day arrays are not computed here, nor the core's attribution
+(the core book comes from the engine's ledger): only the layers' slots are attributed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +39,7 @@ from alvh.analytics.hedge_cost import (
     expected_shortfall,
     hedge_cost,
 )
+from alvh.engine.records import PositionRecords, SlotInfo
 from alvh.errors import InputError
 from alvh.pricing.units import BP_PER_UNIT
 from alvh.results import BacktestResult
@@ -96,6 +99,29 @@ def column_names(layers: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def hedge_records(records: PositionRecords) -> PositionRecords:
+    """The records restricted to the hedge layers' slots (every slot whose component is not the core)."""
+    keep = [i for i, c in enumerate(records.slots.component) if c != "core"]
+    if not keep:
+        raise InputError(
+            "the run holds no hedge layer: there is no hedge to cost",
+            argument="rules.layers",
+            expected="at least one hedge layer",
+        )
+    sel: slice | list[int] = slice(keep[0], keep[-1] + 1) if keep == list(range(keep[0], keep[-1] + 1)) else keep
+    slots = SlotInfo(
+        names=tuple(records.slots.names[i] for i in keep),
+        component=tuple(records.slots.component[i] for i in keep),
+        multiplier=np.asarray(records.slots.multiplier)[keep],
+    )
+    fields = {
+        f.name: np.ascontiguousarray(getattr(records, f.name)[..., sel])
+        for f in dataclasses.fields(records)
+        if f.name != "slots"
+    }
+    return PositionRecords(slots=slots, **fields)
+
+
 def _book_stats(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: float) -> dict[str, np.ndarray]:
     m = _monthly_returns(daily_usd, dates, capital)  # (n_months, n_paths), % of capital
     vol = np.std(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
@@ -143,17 +169,19 @@ def path_analysis(
     InputError
         A run without hedge layers (there is no hedge to cost), a VIX array of the wrong shape.
     """
-    rec = result.records
     n_days, n_paths = result.nav.shape
     if np.shape(vix) != (n_days, n_paths):
         raise InputError(f"shape {np.shape(vix)}", argument="vix", expected=f"({n_days}, {n_paths})")
     capital = float(result.capital)
-    groups, _ = slot_groups(rec)
     index = {c: k for k, c in enumerate(result.components)}
+    if "core" not in index:
+        raise InputError("no core component", argument="result", expected="a run of the core and its hedge layers")
+    rec = hedge_records(result.records)
+    groups, _ = slot_groups(rec)
     cost_pnl = np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
     att = attribute(rec, capital=capital, cost_pnl=cost_pnl, financing_pnl=result.financing, backend=backend)
     ev = effective_vega(rec, sensitivity, backend=backend)
-    layers = tuple(g for g in groups if g != "core")
+    layers = groups
     hc = hedge_cost(
         att,
         ev.per_group,
@@ -174,7 +202,10 @@ def path_analysis(
         for k, t in enumerate(TERMS):
             cols[f"cost_{layer}_{t}_bp_per_month"] = run[k, :, j]
     layers_usd = hc.total_usd.sum(axis=-1)
-    core = hc.core_total_usd + hc.other_usd
+    # the core book from the engine's ledger (marks' P&L minus costs) plus the financing leg: the core's
+    # attribution is not needed here (its terms are the bulk of the attribution's work)
+    k = index["core"]
+    core = result.pnl[..., k] - result.costs[..., k] + hc.other_usd
     for book, daily in (("core", core), ("hedged", core + layers_usd)):
         for s, v in _book_stats(daily, hc.dates, capital).items():
             cols[f"{book}_{s}"] = v

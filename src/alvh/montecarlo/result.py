@@ -68,8 +68,10 @@ class SimulationResult:
         cost = s["hedge_cost"]
         lines = [
             f"alvh simulation: {m['n_paths']:,} paths x {m['n_days']} days ({m['start']}..{m['end']}), "
-            f"seed {m['seed']}, {m['model']['generator']}",
-            f"config {m['config_hash']}, alvh {m['alvh_version']}, capital basis: {m['capital_basis']}",
+            f"seed {m['seed']}",
+            f"paths: {m['model']['generator']}",
+            f"config {m['config_hash'][:16]}, alvh {m['alvh_version']}",
+            f"capital basis: {m['capital_basis']}",
             "",
             f"WHAT THE HEDGE COST (bp of the initial capital per month; mean over {cost['n_paths']:,} paths "
             "with 95% interval; percentiles over paths)",

@@ -26,8 +26,8 @@ QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.0, 10.0, 18.0, 35.0, 50.0, 100.0)
 #: Normal quantile of a two-sided 95% interval.
 Z95 = 1.959963984540054
-#: Days of cumulative cost read at a time for the bands (bounds memory on 100,000-path runs).
-_BAND_BATCH = 16
+#: Bytes of one read of the bands' cumulative cost (a batch of days; bounds memory on 100,000-path runs).
+_READ_BYTES = 8 * 2**20
 
 
 class Tables(Protocol):
@@ -40,7 +40,9 @@ class Tables(Protocol):
 
     def column(self, name: str) -> np.ndarray: ...
 
-    def monthly(self, month: int, layer: int) -> np.ndarray: ...
+    def columns(self, names: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def monthly_layer(self, layer: int) -> np.ndarray: ...
 
     def cumulative(self, days: Sequence[int]) -> np.ndarray: ...
 
@@ -85,23 +87,26 @@ def _prob(mask: np.ndarray) -> dict[str, object]:
 
 
 def hedge_cost_block(t: Tables) -> dict:
-    names = t.layers + ("all",)
+    per_layer, split = {}, {}
+    for la in t.layers + ("all",):
+        cols = t.columns([f"cost_{la}_bp_per_month"] + [f"cost_{la}_{term}_bp_per_month" for term in TERMS])
+        per_layer[la] = describe(cols[f"cost_{la}_bp_per_month"])
+        split[la] = {term: float(np.mean(cols[f"cost_{la}_{term}_bp_per_month"])) for term in TERMS}
     return {
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
         "unit": "bp of the initial capital (fixed) per calendar month spanned; per path: run total / months",
         "n_paths": t.n_paths,
         "n_months": len(t.months),
-        "per_layer": {la: describe(t.column(f"cost_{la}_bp_per_month")) for la in names},
-        "split": {
-            la: {term: describe(t.column(f"cost_{la}_{term}_bp_per_month"))["mean"] for term in TERMS} for la in names
-        },
+        "per_layer": per_layer,
+        "split": split,
         "split_unit": "mean over paths of each term, bp of the initial capital per month; terms sum to the total",
     }
 
 
 def bought_block(t: Tables, cost_mean: float) -> dict:
     """Core alone against core + layers, per path, then over paths."""
-    books = {b: {s: t.column(f"{b}_{s}") for s in BOOK_STATS} for b in ("core", "hedged")}
+    books = {b: t.columns([f"{b}_{s}" for s in BOOK_STATS]) for b in ("core", "hedged")}
+    books = {b: {s: cols[f"{b}_{s}"] for s in BOOK_STATS} for b, cols in books.items()}
     out: dict = {
         "unit": "% of the initial capital (fixed); monthly = calendar-month sums of daily P&L",
         "core_alone": {s: _finite(v) for s, v in books["core"].items()},
@@ -129,32 +134,24 @@ def _finite(x: np.ndarray) -> dict | str:
     return describe(x[ok]) if ok.all() else {**describe(x[ok]), "n_undefined": int((~ok).sum())}
 
 
-def exceedance_frame(t: Tables, thresholds: Sequence[float]) -> pd.DataFrame:
-    """P(cost > threshold) per layer: of a path's run cost per month, and of a single calendar month."""
-    rows = []
+def monthly_and_exceedance(t: Tables, thresholds: Sequence[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per layer: the distribution over paths of each calendar month's hedge cost (and of all months
+    pooled), and P(cost > threshold) of a path's run cost per month and of a single calendar month."""
+    rows, ex = [], []
     for j, la in enumerate(t.layers + ("all",)):
-        run = t.column(f"cost_{la}_bp_per_month")
-        months = np.concatenate([t.monthly(m, j) for m in range(len(t.months))])
-        for what, x in (("run_per_month", run), ("single_month", months)):
-            for th in thresholds:
-                n, k = int(x.size), int(np.count_nonzero(x > th))
-                lo, hi = wilson(k, n)
-                rows.append((la, what, float(th), n, k / n, lo, hi))
-    return pd.DataFrame(rows, columns=["layer", "measure", "threshold_bp", "n", "probability", "ci95_lo", "ci95_hi"])
-
-
-def monthly_frame(t: Tables) -> pd.DataFrame:
-    """Distribution over paths of each calendar month's hedge cost per layer (and of all months pooled)."""
-    rows = []
-    names = t.layers + ("all",)
-    for j, la in enumerate(names):
-        pooled = []
+        x = t.monthly_layer(j)  # (n_paths, n_months)
         for m, month in enumerate(t.months):
-            x = t.monthly(m, j)
-            pooled.append(x)
-            rows.append({"month": str(month), "layer": la, **_flat(describe(x))})
-        rows.append({"month": "all", "layer": la, **_flat(describe(np.concatenate(pooled)))})
-    return pd.DataFrame(rows)
+            rows.append({"month": str(month), "layer": la, **_flat(describe(x[:, m]))})
+        pooled = x.ravel()
+        rows.append({"month": "all", "layer": la, **_flat(describe(pooled))})
+        run = t.column(f"cost_{la}_bp_per_month")
+        for what, v in (("run_per_month", run), ("single_month", pooled)):
+            for th in thresholds:
+                n, k = int(v.size), int(np.count_nonzero(v > th))
+                lo, hi = wilson(k, n)
+                ex.append((la, what, float(th), n, k / n, lo, hi))
+    exceed = pd.DataFrame(ex, columns=["layer", "measure", "threshold_bp", "n", "probability", "ci95_lo", "ci95_hi"])
+    return pd.DataFrame(rows), exceed
 
 
 def _flat(d: dict) -> dict:
@@ -167,8 +164,9 @@ def bands_frame(t: Tables) -> pd.DataFrame:
     """Percentile bands (and mean) over paths of the cumulative hedge cost of all layers at each close."""
     n_days = len(t.dates)
     out = np.empty((n_days, len(QUANTILES) + 1))
-    for d0 in range(0, n_days, _BAND_BATCH):
-        days = list(range(d0, min(n_days, d0 + _BAND_BATCH)))
+    batch = max(1, _READ_BYTES // (8 * t.n_paths))
+    for d0 in range(0, n_days, batch):
+        days = list(range(d0, min(n_days, d0 + batch)))
         x = t.cumulative(days)  # (n_paths, len(days))
         out[d0 : d0 + len(days), :-1] = np.quantile(x, QUANTILES, axis=0).T
         out[d0 : d0 + len(days), -1] = np.mean(x, axis=0)
@@ -191,8 +189,7 @@ def summarize(t: Tables, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> tu
     """The run's summary (JSON-ready) and its tables: bands, monthly distributions, exceedance."""
     cost = hedge_cost_block(t)
     bands = bands_frame(t)
-    monthly = monthly_frame(t)
-    exceed = exceedance_frame(t, thresholds)
+    monthly, exceed = monthly_and_exceedance(t, thresholds)
     month_end = bands.groupby(bands.index.to_period("M")).tail(1)
     summary = {
         "hedge_cost": cost,

@@ -63,8 +63,11 @@ class MemoryTables:
     def column(self, name: str) -> np.ndarray:
         return np.concatenate([c.columns[name] for c in self.chunks])
 
-    def monthly(self, month: int, layer: int) -> np.ndarray:
-        return np.concatenate([c.monthly_bp[:, month, layer] for c in self.chunks])
+    def columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        return {n: self.column(n) for n in names}
+
+    def monthly_layer(self, layer: int) -> np.ndarray:
+        return np.concatenate([c.monthly_bp[:, :, layer] for c in self.chunks], axis=0)
 
     def cumulative(self, days: Sequence[int]) -> np.ndarray:
         return np.concatenate([c.cumulative_bp[:, list(days)] for c in self.chunks], axis=0)
@@ -118,9 +121,14 @@ class ParquetSink:
     def column(self, name: str) -> np.ndarray:
         return self._read("paths", [name]).column(0).to_numpy()
 
-    def monthly(self, month: int, layer: int) -> np.ndarray:
-        name = monthly_name(self.months[month], (self.layers + ("all",))[layer])
-        return self._read("monthly", [name]).column(0).to_numpy()
+    def columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        t = self._read("paths", names)
+        return {n: t.column(n).to_numpy() for n in names}
+
+    def monthly_layer(self, layer: int) -> np.ndarray:
+        la = (self.layers + ("all",))[layer]
+        t = self._read("monthly", [monthly_name(m, la) for m in self.months])
+        return np.column_stack([t.column(i).to_numpy() for i in range(t.num_columns)])
 
     def cumulative(self, days: Sequence[int]) -> np.ndarray:
         t = self._read("cumulative", [str(self.dates[d].date()) for d in days])
