@@ -735,15 +735,14 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
         return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
     mask = np.stack(masks, axis=1)  # (days, rows)
     # per month and row: the sum of the label's days' cost and their count
-    s_m = np.zeros((n_m, len(keys)))
-    c_m = np.zeros((n_m, len(keys)))
-    np.add.at(s_m, m_of_day, mask * x[:, None])
-    np.add.at(c_m, m_of_day, mask.astype(float))
+    # (bincount adds in day order from 0, as np.add.at did: the same sums, a fraction of the time)
+    s_m = np.stack([np.bincount(m_of_day, weights=mask[:, k] * x, minlength=n_m) for k in range(len(keys))], axis=1)
+    c_m = np.stack([np.bincount(m_of_day, weights=mask[:, k], minlength=n_m) for k in range(len(keys))], axis=1)
     # month-cluster bootstrap, one draw of months for every row: W[b, m] = times month m is drawn
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(BOOT_SEED)))
     draws = rng.integers(0, n_m, size=(N_BOOT, n_m))
-    W = np.zeros((N_BOOT, n_m))
-    np.add.at(W, (np.repeat(np.arange(N_BOOT), n_m), draws.ravel()), 1.0)
+    cells = (np.arange(N_BOOT)[:, None] * n_m + draws).ravel()
+    W = np.bincount(cells, minlength=N_BOOT * n_m).reshape(N_BOOT, n_m).astype(float)
     num, den = W @ s_m, W @ c_m
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
