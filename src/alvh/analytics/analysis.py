@@ -329,6 +329,15 @@ def _group_costs(result, groups: Sequence[str]) -> np.ndarray:  # noqa: ANN001
     return np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
 
 
+def _by_group(result, name: str, groups: Sequence[str]) -> np.ndarray | None:  # noqa: ANN001
+    """A per-component (days, paths, components) result array (interest, hedge_financing) in group order."""
+    arr = getattr(result, name, None)
+    if arr is None:
+        return None
+    index = {c: k for k, c in enumerate(result.components)}
+    return np.stack([arr[..., index[g]] for g in groups], axis=-1)
+
+
 def _nav_prev(result) -> np.ndarray:  # noqa: ANN001
     nav = np.asarray(result.nav, dtype=float)
     return np.concatenate([np.full((1, nav.shape[1]), float(result.capital)), nav[:-1]], axis=0)
@@ -969,6 +978,8 @@ def analyze(
         cost_pnl=_group_costs(result, groups),
         financing_pnl=result.financing,
         sensitivity=sens,
+        interest_pnl=_by_group(result, "interest", groups),
+        group_financing_pnl=_by_group(result, "hedge_financing", groups),
     )
     layers = da.drag.layers
     hc = None
