@@ -40,7 +40,8 @@ class BacktestResult:
     dates : DatetimeIndex (n_days)
     components : tuple of str, ``("core", <layer names>..., ["cm"])``
     nav, cash, financing, collateral : (n_days, n_paths) dollars; ``financing`` is the day's
-        interest (negative = paid); NAV = cash + positions' value - debt
+        interest outside the components (the debt's, negative = paid; on cash no component holds);
+        NAV = cash + positions' value - debt
     value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`

@@ -893,10 +893,24 @@ def _steward(
                 pd.Series(market.spx["close"].to_numpy(dtype=float)[rows], index=dates),
                 pd.Series(vix, index=dates),
                 cov_type="HAC",
+                risk_free=_risk_free(market, rows, dates, notes),
             )
     else:
         notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
     return irr_table, regression
+
+
+def _risk_free(market, rows: np.ndarray, dates: pd.DatetimeIndex, notes: list[str]) -> pd.Series | None:  # noqa: ANN001
+    """Each day's risk-free return ``exp(r_{t-1} days/365) - 1`` when the market has a rate series (CAPM's
+    excess returns in the steward regressions); None on a constant rate (the regression is on raw returns)."""
+    if getattr(market, "rate_age", None) is None:
+        notes.append("steward regressions on raw returns: no rate series in the data (a constant rate)")
+        return None
+    r = market.rate.to_numpy(dtype=float)[rows]
+    days = np.diff(dates.to_numpy().astype("datetime64[D]").astype(np.int64)).astype(float)
+    rf = np.r_[0.0, np.expm1(r[:-1] * days / 365.0)]
+    notes.append("steward regressions on excess returns over the rate series (CAPM)")
+    return pd.Series(rf, index=dates)
 
 
 # ====================================================================== entry point

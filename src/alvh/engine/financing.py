@@ -3,8 +3,9 @@ private financing of the hedge's cash needs (docs/engine.md, day step 1; docs/dr
 
 The book's cash account is the engine's cash plus the futures' value (the engine books a future like a
 purchase, paying its price into the position; at a broker only the daily variation margin moves cash).
-:attr:`EngineState.acct` splits it by component (last column: the financing leg's borrowed cash): the
-core starts with the capital (its collateral), every trade moves its component's balance by the cash it
+:attr:`EngineState.acct` splits it by component (last column: cash no component holds, the borrowed
+cash, and the capital when the core is disabled; booked in ``BacktestResult.financing``): the core
+starts with the capital (its collateral), every trade moves its component's balance by the cash it
 pays (premium and cost; for futures only the cost) and every future's daily P&L moves it as variation
 margin. So ``acct.sum(axis=1) == cash + futures' value`` and each component's balance is its claim on
 the account: a hedge layer's balance is minus the cash it has taken from the core's collateral.
@@ -48,8 +49,8 @@ def accrue(st: EngineState, d: int) -> None:
     days = float(st.d_ord[d] - st.d_ord[d - 1])
     K = len(st.components)
     g = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR)) if st.interest_on else 0.0
-    if st.debt:  # mode "borrow": interest on the debt, and T-bill interest on the borrowed cash
-        paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR
+    if st.debt or g:  # the debt's interest (mode "borrow"), T-bill interest on cash no component holds
+        paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0
         leg = st.acct[:, K] * g - paid
         st.acct[:, K] += leg
         st.cash += leg

@@ -119,11 +119,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
-        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
-        # the core holds the capital (its collateral); engine.financing books the interest on it
+        # each component's claim on the cash account (cash + futures' value), last column cash no component
+        # holds (the borrowed cash; the capital when there is no core): the core holds the capital (its
+        # collateral); engine.financing books the interest on each
         self.acct = np.zeros((P, len(self.components) + 1))
-        self.acct[:, 0] = r.general.capital
-        self.acct[:, -1] = self.debt
+        self.acct[:, 0 if r.core.enabled else -1] = r.general.capital
+        self.acct[:, -1] += self.debt
         self.interest_on = r.general.interest_on_cash
         hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
         self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
