@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +23,15 @@ from alvh.data.importers import read_rate
 from alvh.data.store import Store
 from alvh.engine import paths_from_market_data, run_engine
 from alvh.errors import DataError
-from test_data_refusals import alvh
+
+ALVH = str(Path(sys.executable).with_name("alvh"))  # the installed console script
+
+
+def alvh(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ALVH_DATA_DIR"}
+    env["COLUMNS"] = "200"
+    return subprocess.run([ALVH, *args], capture_output=True, text=True, env=env, timeout=180)
+
 
 DTB3 = "rates/DTB3_1990_2026.csv"
 
