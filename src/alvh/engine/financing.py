@@ -93,7 +93,13 @@ def financing_report(st: EngineState) -> dict[str, object] | None:
     cheaper_days = need_days & (cost < lost).all(axis=1)
     total_cost, total_lost = float(cost.sum(axis=0).mean()), float(lost.sum(axis=0).mean())
     rate = f"constant {fin.rate:g}" if fin.rate_source == "constant" else f"data rate + {fin.spread:g}"
+    statement = (
+        f"financing layer ({rate}): cost {total_cost:,.0f} vs T-bill interest the core would have lost "
+        f"{total_lost:,.0f}: {'cheaper' if total_cost < total_lost else 'dearer'} (cheaper on "
+        f"{int(cheaper_days.sum())} of {int(need_days.sum())} days with a cash need)"
+    )
     return {
+        "statement": statement,
         "mode": "hedge_cash",
         "private_rate": rate + " (decimal per year, simple ACT/365)",
         "tbill_rate": "the engine's rate (general.rate_source), continuously compounded",
