@@ -86,6 +86,8 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.mult = mult
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == F
         self.fut_slot = self.slot_kind == F  # cash moves only by variation margin
+        # slot -> component for the futures slots only (their daily P&L is their component's variation margin)
+        self.fut_onehot = self.onehot * self.fut_slot[:, None] if self.fut_slot.any() else None
         # the hedge layers' slots (all but core and cm) and the layer each belongs to, for per-layer sums
         self.hedge_slots = np.arange(4, self.S - k_cm)
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
