@@ -48,7 +48,8 @@ def accrue(st: EngineState, d: int) -> None:
         return
     days = float(st.d_ord[d] - st.d_ord[d - 1])
     K = len(st.components)
-    g = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR)) if st.interest_on else 0.0
+    g_rate = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR))
+    g = g_rate if st.interest_on else 0.0
     if st.debt or g:  # the debt's interest (mode "borrow"), T-bill interest on cash no component holds
         paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0
         leg = st.acct[:, K] * g - paid
@@ -71,7 +72,7 @@ def accrue(st: EngineState, d: int) -> None:
     st.cash += (i + f).sum(axis=1)
     st.interest[d] = i
     st.hedge_fin[d] = f
-    st.fin_alt[d] = need * g
+    st.fin_alt[d] = need * g_rate  # what the core's collateral would have lost (at the rate, paid or not)
 
 
 def financing_report(st: EngineState) -> dict[str, object] | None:
