@@ -165,3 +165,31 @@ def test_interest_on_cash_and_the_financing_layer(rate_paths) -> None:
     rep2 = dear.metadata["financing_layer"]
     assert not rep2["cheaper"] and rep2["days_cheaper"] == 0
     assert "financing layer" in dear.summary() and "dearer" in dear.summary()
+
+
+def test_a_layers_interest_is_its_own_cash_balance_rebuilt_from_the_ledger(rate_paths) -> None:
+    """Per component: the call layer's cash balance rebuilt from its trades (premium and costs paid) and its
+    own interest earns exp(r days/365) - 1; in mode "hedge_cash" a negative balance pays the private rate."""
+    mp = rate_paths
+    d64 = mp.dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    for fin in ({}, {"mode": "hedge_cash", "rate_source": "constant", "rate": 0.03}):
+        res = run_engine(rules_from_dict(_rules(**fin)), mp)
+        k = res.components.index("calls")
+        tr = res.trades[res.trades["component"] == "calls"]
+        flows = np.zeros(mp.n_days)  # cash the layer paid each day: premium x 100 + cost
+        day = mp.dates.get_indexer(pd.to_datetime(tr["date"]))
+        np.add.at(flows, day, (tr["quantity"] * tr["price"] * 100.0 + tr["cost"]).to_numpy())
+        balance, want_i, want_f = 0.0, np.zeros(mp.n_days), np.zeros(mp.n_days)
+        for d in range(mp.n_days):
+            if d:
+                days = d64[d] - d64[d - 1]
+                g = math.expm1(mp.rate[d - 1] * days / 365.0)
+                if fin and balance < 0:
+                    want_f[d] = balance * 0.03 * days / 365.0
+                else:
+                    want_i[d] = balance * g
+                balance += want_i[d] + want_f[d]
+            balance -= flows[d]
+        np.testing.assert_allclose(res.interest[:, 0, k], want_i, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(res.hedge_financing[:, 0, k], want_f, rtol=1e-9, atol=1e-9)
+        assert (want_f < 0).any() if fin else (want_i < 0).any()
