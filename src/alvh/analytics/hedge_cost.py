@@ -18,7 +18,11 @@ Decomposition (each a P&L in dollars; the cost terms are minus these over ``B_d`
     option_vol = vol_of_vol                      VIX calls: their own implied-vol move
     curve      = market move - spot_vix - option_vol
                                                  the rest of the curve's move: slope and shape
-    costs, financing                             from the engine's ledger
+    costs                                        from the engine's ledger
+    financing  = financing + interest            the layer's cash: the private financing of its cash needs
+                                                 and the T-bill interest on its cash balance (negative:
+                                                 the interest its premium, margin and costs took from
+                                                 the core's collateral), from the engine
 
 and ``carry + spot_vix + option_vol + curve + costs + financing = P&L_L,d`` on every day, path and
 layer (to float rounding; ``curve`` closes the identity, so it also holds the Taylor remainder).
@@ -267,7 +271,7 @@ def _terms_numpy(
     np.multiply(ev, dvix[..., None], out=pnl[1])
     pnl[3] = term("vol_of_vol")
     pnl[4] = term("costs")
-    pnl[5] = term("financing")
+    np.add(term("financing"), term("interest"), out=pnl[5])  # private financing + T-bill interest on its cash
     # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
     np.subtract(total, pnl[0], out=pnl[2])
     for k in (1, 3, 4, 5):
@@ -366,7 +370,7 @@ def hedge_cost(
             ev,
             dvix,
             np.asarray(layer_idx, dtype=np.intp),
-            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing")),
+            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing", "interest")),
             pnl,
         )
         ev = ev[..., sel]

@@ -179,7 +179,21 @@ def path_analysis(
     rec = hedge_records(result.records)
     groups, _ = slot_groups(rec)
     cost_pnl = np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
-    att = attribute(rec, capital=capital, cost_pnl=cost_pnl, financing_pnl=result.financing, backend=backend)
+    cash = {  # the engine's interest on each component's cash and the hedge's private financing (or None)
+        name: None
+        if getattr(result, name, None) is None
+        else np.stack([getattr(result, name)[..., index[g]] for g in groups], axis=-1)
+        for name in ("interest", "hedge_financing")
+    }
+    att = attribute(
+        rec,
+        capital=capital,
+        cost_pnl=cost_pnl,
+        financing_pnl=result.financing,
+        interest_pnl=cash["interest"],
+        group_financing_pnl=cash["hedge_financing"],
+        backend=backend,
+    )
     ev = effective_vega(rec, sensitivity, backend=backend)
     layers = groups
     hc = hedge_cost(
@@ -206,6 +220,8 @@ def path_analysis(
     # attribution is not needed here (its terms are the bulk of the attribution's work)
     k = index["core"]
     core = result.pnl[..., k] - result.costs[..., k] + hc.other_usd
+    if result.interest is not None:  # the core's collateral earns interest (engine.financing)
+        core = core + result.interest[..., k]
     for book, daily in (("core", core), ("hedged", core + layers_usd)):
         for s, v in _book_stats(daily, hc.dates, capital).items():
             cols[f"{book}_{s}"] = v

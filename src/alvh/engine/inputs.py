@@ -433,6 +433,7 @@ def paths_from_market_data(
     _check_rate_age(md, rate_max_gap_days)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
+    prov["rate"] = md.provenance.get("rate", "MarketData.rate")
     spx_open = md.spx["open"].to_numpy(dtype=float)
     spx_close = md.spx["close"].to_numpy(dtype=float)
     no_open = ~np.isfinite(spx_open)

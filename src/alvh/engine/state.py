@@ -86,6 +86,8 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.mult = mult
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == F
         self.fut_slot = self.slot_kind == F  # cash moves only by variation margin
+        # slot -> component for the futures slots only (their daily P&L is their component's variation margin)
+        self.fut_onehot = self.onehot * self.fut_slot[:, None] if self.fut_slot.any() else None
         # the hedge layers' slots (all but core and cm) and the layer each belongs to, for per-layer sums
         self.hedge_slots = np.arange(4, self.S - k_cm)
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
@@ -116,11 +118,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
-        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
-        # the core holds the capital (its collateral); engine.financing books the interest on it
+        # each component's claim on the cash account (cash + futures' value), last column cash no component
+        # holds (the borrowed cash; the capital when there is no core): the core holds the capital (its
+        # collateral); engine.financing books the interest on each
         self.acct = np.zeros((P, len(self.components) + 1))
-        self.acct[:, 0] = r.general.capital
-        self.acct[:, -1] = self.debt
+        self.acct[:, 0 if r.core.enabled else -1] = r.general.capital
+        self.acct[:, -1] += self.debt
         self.interest_on = r.general.interest_on_cash
         hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
         self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
