@@ -20,7 +20,11 @@ from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
+from alvh.strategy.layers import CM_SLOTS
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
+
+#: Slot names of the constant-maturity mix (two for the short-term schedules, four for the mid-term one).
+CM_SLOT_NAMES: tuple[str, ...] = ("cm.first", "cm.second", "cm.third", "cm.fourth")
 
 #: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -59,6 +63,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.n, self.P = mp.n_days, mp.n_paths
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
+        k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
         names, comp_of_slot, kind, call, self.spread_slot, self.conv_legs, self.conv_slots = slot_table(r)
         F = InstrumentKind.VX_FUTURE
         self.S = len(names)
@@ -80,8 +85,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
         self.mult = mult
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == F
+        self.fut_slot = self.slot_kind == F  # cash moves only by variation margin
         # the hedge layers' slots (all but core and cm) and the layer each belongs to, for per-layer sums
-        self.hedge_slots = np.arange(4, self.S - (2 if self.cm else 0))
+        self.hedge_slots = np.arange(4, self.S - k_cm)
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
             float
         )
@@ -107,9 +113,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_strikes = np.full((P, 4), np.nan)
         self.cash = np.full(P, r.general.capital)
         self.debt = 0.0
-        if r.financing.enabled and r.financing.fraction > 0:
+        if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
+        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
+        # the core holds the capital (its collateral); engine.financing books the interest on it
+        self.acct = np.zeros((P, len(self.components) + 1))
+        self.acct[:, 0] = r.general.capital
+        self.acct[:, -1] = self.debt
+        self.interest_on = r.general.interest_on_cash
+        hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
+        self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
         self.prev_scale = np.full(P, np.nan)
         self.ones = np.ones(P)  # read-only constants of the layer rules
         self.no = np.zeros(P, dtype=bool)
@@ -133,6 +147,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.pnl = np.zeros((n, P, K))
         self.cost = np.zeros((n, P, K))
         self.fin = np.zeros((n, P))
+        self.interest = np.zeros((n, P, K))  # T-bill interest on each component's cash (engine.financing)
+        self.hedge_fin = np.zeros((n, P, K))  # private financing of the hedge's cash needs (mode "hedge_cash")
+        self.fin_alt = np.zeros((n, P, K))  # the T-bill interest those needs would have cost the core
         # delta, gamma, vega, theta in dollars; float32 (7 significant digits) to halve memory on 10,000 paths
         self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
         self.be = np.full((n, P, 2), np.nan)
@@ -242,7 +259,8 @@ def slot_table(r: Rules) -> tuple[list[str], list[str], list[InstrumentKind], li
     the conversion / reversal legs ``(leg, kind, is_call, sign)`` and their slots (empty without those actions).
 
     Order: 4 core legs, one per layer (its contract; a spread's long leg), the extra legs (a spread's short
-    leg; the two legs the rebalance's conversion or reversal adds to its short layer), two for the cm mix.
+    leg; the two legs the rebalance's conversion or reversal adds to its short layer), then the cm mix's
+    contracts (CM_SLOTS of its schedule).
     """
     fut, opt = InstrumentKind.VX_FUTURE, InstrumentKind.VIX_OPTION
     names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers]
@@ -273,6 +291,6 @@ def slot_table(r: Rules) -> tuple[list[str], list[str], list[InstrumentKind], li
             legs = (("conv_put", opt, False, 1.0), ("conv_call", opt, True, -1.0))
     conv_slots = tuple(add(f"{la.name}.{leg}", la.name, k, c) for leg, k, c, _ in legs)
     if r.constant_maturity.enabled:
-        for nm in ("cm.first", "cm.second"):
+        for nm in CM_SLOT_NAMES[: CM_SLOTS[r.constant_maturity.schedule]]:
             add(nm, "cm", fut, False)
     return names, comp, kind, call, spread_slot, legs, conv_slots
