@@ -289,6 +289,54 @@ def test_whole_contracts_and_collateral_wider_wing():
             "general": {"contracts": "whole", "sizing_capital": "initial"},
             "financing": {"enabled": True, "fraction": 0.5, "rate_source": "data_plus_spread"},
         },
+        # issue 10: VIX puts and vertical spreads on the smile, the roll-down trigger, conversion and reversal
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_put"},
+                {
+                    "name": "medium",
+                    "weight": 0.04,
+                    "min_dte": 30,
+                    "max_dte": 90,
+                    "instrument": "vix_call_spread",
+                    "call_strike_mode": "delta",
+                    "short_delta": 0.1,
+                    "roll": {"extrinsic_below": 0.5},
+                },
+                {
+                    "name": "long",
+                    "weight": 0.02,
+                    "min_dte": 90,
+                    "max_dte": 180,
+                    "instrument": "vix_put_spread",
+                    "put_moneyness": 1.1,
+                    "sizing": "premium",
+                    "roll": {"rolldown_above": 0.002},
+                },
+            ],
+            "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "threshold": 0.5, "action": "conversion"},
+        },
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "roll": {"rolldown_above": 0.003}},
+                {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180},
+            ],
+            "rebalance": {
+                "window": 30,
+                "min_nobs": 20,
+                "cooldown_days": 5,
+                "threshold": 0.5,
+                "action": "conversion",
+                "conversion_fraction": 0.5,
+            },
+        },
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_call"},
+                {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "instrument": "vix_call"},
+            ],
+            "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "threshold": 0.5, "action": "reversal"},
+        },
     ],
 )
 def test_variants_conserve_cash_and_match_reference(variant):
@@ -309,6 +357,9 @@ def test_variants_conserve_cash_and_match_reference(variant):
         # shift: the short layer sells, the long layer buys
         assert (reb.loc[reb["component"] == "short", "quantity"] < 0).all()
         assert (reb.loc[reb["component"] == "long", "quantity"] > 0).all()
+    if variant.get("rebalance", {}).get("action") in ("conversion", "reversal"):
+        reb = res.trades[res.trades["reason"] == "rebalance"]
+        assert len(reb) > 0 and set(reb["component"]) == {"short"}
     if variant.get("adaptive"):
         # first short-layer entry: notional = 4% x (regime total / 10% base) x (capital + borrowed)
         first = res.trades[(res.trades["component"] == "short")].iloc[0]

@@ -600,10 +600,31 @@ def default_rules() -> Rules:
     return rules_from_dict(tomllib.loads(default_rules_text()), source="default_rules.toml")
 
 
+#: Layer keys added after the hash was first published: left out of the hash while at their defaults.
+_LAYER_KEYS_ADDED = (
+    "put_strike_mode",
+    "put_moneyness",
+    "put_delta",
+    "put_strike_increment",
+    "short_moneyness",
+    "short_delta",
+)
+
+
 def config_hash(rules: Rules) -> str:
     """Stable sha256 (hex) of the rules' canonical JSON (sorted keys, no whitespace, defaults filled)."""
     dump = rules.model_dump(mode="json")
     if rules.sizing == Sizing():
         del dump["sizing"]  # the default sizing hashes as before the key existed: earlier results stay comparable
+    # so do keys added later (issue 10) while they hold their defaults
+    layer_defaults = {k: Layer.model_fields[k].default for k in _LAYER_KEYS_ADDED}
+    for la in dump["layers"]:
+        for k, v in layer_defaults.items():
+            if la.get(k) == v:
+                del la[k]
+        if la["roll"].get("rolldown_above") is None:
+            del la["roll"]["rolldown_above"]
+    if dump["rebalance"]["conversion_fraction"] == Rebalance.model_fields["conversion_fraction"].default:
+        del dump["rebalance"]["conversion_fraction"]
     canonical = json.dumps(dump, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

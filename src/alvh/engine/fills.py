@@ -106,3 +106,4 @@ def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
             dq = np.where(m, -st.qty[:, s], 0.0)
             trade(st, d, int(s), dq, st.price_last[:, s], np.zeros(st.P), "expiry")
             st.qty[:, s] = np.where(m, 0.0, st.qty[:, s])
+            st.settled[:, s] |= m  # a layer's next roll is then "expired" (strategy.layers.roll_reasons)

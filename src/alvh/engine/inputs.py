@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,7 @@ from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 from alvh.market.vix_smile import VixSmile
+from alvh.market.vx import vix_option_sigma_v, vix_option_tenor_scale
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
 from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
@@ -86,10 +88,30 @@ class VixOptionVol:
     params: VXModelParams
     smile: VixSmile = field(default_factory=VixSmile)
 
+    @cached_property
+    def _sigma_v(self) -> np.ndarray:
+        """``sigma_V`` per day and path (:func:`alvh.market.vx.vix_option_sigma_v`), computed once; NaN where the
+        inputs are invalid (those days go through the validating :func:`vix_option_vol`)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sv = vix_option_sigma_v(self.vix, self.params, self.vvix)
+        ok = np.isfinite(self.vix) & (self.vix > 0) & ~(np.isfinite(self.vvix) & (self.vvix <= 0))
+        return np.where(ok & np.isfinite(sv), sv, np.nan)
+
+    @cached_property
+    def _tenor_scale(self) -> np.ndarray:
+        """The tenor factor at whole days 0..800 (index 0 unused): engine DTEs are whole calendar days."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return vix_option_tenor_scale(np.arange(801, dtype=float), self.params)
+
     def vol(self, d: int, dte: np.ndarray) -> np.ndarray:
-        """At-the-money vol (decimal) at ``dte`` calendar days, ``(n_paths, m)``."""
+        """At-the-money vol (decimal) at ``dte`` calendar days, ``(n_paths, m)``: ``sigma_V x`` the tenor factor
+        (:func:`alvh.market.vix_option_vol`, the same arithmetic; whole-day DTEs read the factor from a table)."""
         dd = np.asarray(dte, dtype=float)
         extra = (1,) * max(dd.ndim - 1, 0)
+        sv = self._sigma_v[d]
+        whole = dd.astype(np.int64)
+        if np.isfinite(sv).all() and (dd >= 1).all() and (whole == dd).all() and (whole < 801).all():
+            return sv.reshape(sv.shape + extra) * self._tenor_scale[whole]
         return vix_option_vol(
             dd,
             self.vix[d].reshape(self.vix[d].shape + extra),

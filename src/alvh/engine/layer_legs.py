@@ -18,6 +18,7 @@ from alvh.config import Layer
 from alvh.engine import fills
 from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy import kernels
+from alvh.strategy.costs import VX_MULTIPLIER
 from alvh.strategy.layers import extrinsic_value, option_strike, spread_short_strike
 
 if TYPE_CHECKING:
@@ -133,7 +134,8 @@ def layer_cost(st: EngineState, la: Layer, dq: np.ndarray, price: np.ndarray) ->
 
 
 def trade_layer(st: EngineState, d: int, j: int, dq: np.ndarray, reason: str) -> np.ndarray:
-    """Trade dq units of layer j at its last marks: its own slot and, for a spread, -dq of the short leg.
+    """Trade dq units of layer j at its last marks: its own slot and, for a spread, -dq of the short leg; a
+    conversion or reversal on it is trimmed to what the layer still holds (:func:`trim_structure`).
     Returns the cost paid (P,)."""
     la = st.prep.rules.layers[j]
     s, s2 = 4 + j, int(st.spread_slot[j])
@@ -145,6 +147,34 @@ def trade_layer(st: EngineState, d: int, j: int, dq: np.ndarray, reason: str) ->
         fills.trade(st, d, s2, -dq, st.price_last[:, s2], c2, reason)
         st.qty[:, s2] -= dq
         cost = cost + c2
+    return cost + trim_structure(st, d, j, reason)
+
+
+def _leg_cost(st: EngineState, s: int, dq: np.ndarray) -> np.ndarray:
+    return st.costs.vx(dq) if st.mult[s] == VX_MULTIPLIER else st.costs.vix_option(dq, st.price_last[:, s])
+
+
+def trim_structure(st: EngineState, d: int, j: int, reason: str) -> np.ndarray:
+    """Keep layer j's conversion / reversal legs within what the layer holds (in VX-future equivalents,
+    ``|q| x multiplier / 1000``): a resize below them closes the excess at the last marks, whole futures
+    unless ``general.contracts = "fractional"``. Returns the cost (P,)."""
+    if not st.conv_slots or st.slot_comp[st.conv_slots[0]] != j + 1:
+        return np.zeros(st.P)
+    s, a = 4 + j, st.conv_slots[0]
+    held_eq = np.abs(st.qty[:, s]) * st.mult[s] / VX_MULTIPLIER
+    locked_eq = np.abs(st.qty[:, a]) * st.mult[a] / VX_MULTIPLIER
+    over = locked_eq > held_eq * (1 + 1e-12)
+    if not over.any():
+        return np.zeros(st.P)
+    keep = held_eq if st.prep.rules.general.contracts == "fractional" else np.floor(held_eq + 1e-9)
+    ratio = np.where(over, keep / np.where(over, locked_eq, 1.0), 1.0)
+    cost = np.zeros(st.P)
+    for leg in st.conv_slots:
+        dq = np.where(over, st.qty[:, leg] * ratio - st.qty[:, leg], 0.0)
+        c = _leg_cost(st, leg, dq)
+        fills.trade(st, d, leg, dq, st.price_last[:, leg], c, reason)
+        st.qty[:, leg] = np.where(over, st.qty[:, leg] + dq, st.qty[:, leg])
+        cost += np.where(dq != 0, c, 0.0)
     return cost
 
 
@@ -188,5 +218,6 @@ def open_layer(
                 fills.trade(st, d, s, dq, leg.price, layer_cost(st, la, dq, leg.price), reason)
         st.qty[:, s] = np.where(opening, sign * target, st.qty[:, s])
         st.ever_held[:, s] |= opening
+        st.settled[:, s] &= ~opening
         set_marks(st, s, opening, leg.price, f_new, leg.vol, tau / DAYS_PER_YEAR, rate, leg.delta)
     st.entry_extrinsic[:, 4 + j] = np.where(opening, qt.extrinsic, st.entry_extrinsic[:, 4 + j])

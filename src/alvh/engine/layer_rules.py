@@ -141,7 +141,7 @@ def _layer(
     dte_old = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
     ext = held_extrinsic(st, j, la, rate) if la.roll.extrinsic_below is not None else None
     rd = rolldown_frac(st, d, s) if la.roll.rolldown_above is not None and d > 0 else None
-    code = roll_reasons(la, held, st.ever_held[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
+    code = roll_reasons(la, held, st.settled[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
     roll = code != 0
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
@@ -164,9 +164,9 @@ def _layer(
     st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
     st.roll_code = np.where(act, code, 0).astype(np.int8)
     # close the old contract (and every leg of the layer) where rolling into a different one (or re-struck)
-    close = act & held
-    if close.any():
-        for s_leg in layer_slots(st, j):
+    for s_leg in layer_slots(st, j):
+        close = act & (st.qty[:, s_leg] != 0)
+        if close.any():
             dq = np.where(close, -st.qty[:, s_leg], 0.0)
             px = st.price_last[:, s_leg]
             cost = st.costs.vx(dq) if st.mult[s_leg] == VX_MULTIPLIER else st.costs.vix_option(dq, px)

@@ -181,7 +181,10 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
         k = np.where(fut, f, st.strike[:, vs])
         smile = mp.vix_option_vol.vol_at(d, np.maximum(tau, 1.0), f, k)
         vv = np.where(settling | fut | ~h, st.vol_last[:, vs], smile)
-        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, st.slot_is_call[vs])
+        # empty slots (t = 0 from a blank expiry) priced at a stand-in time: their values are masked by h below,
+        # and with every entry live the kernel skips its settlement pass on most days
+        t_opt = np.where(h, m.t_now[:, vs], 1.0)
+        gb = kernels.black_greeks(f, st.strike[:, vs], t_opt, vv, rate, st.slot_is_call[vs])
         px = np.where(fut, f, gb.price)
         dl = np.where(fut, 1.0, gb.delta)
         m.vol_now[:, vs] = np.where(h & ~fut, vv, st.vol_last[:, vs])

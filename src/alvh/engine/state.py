@@ -139,6 +139,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ever_held = np.zeros((P, S), dtype=bool)
+        self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
     def _outputs(self) -> None:
         n, P, S = self.n, self.P, self.S

@@ -190,7 +190,7 @@ def extrinsic_value(
 
 
 #: Why a layer rolls, in the order of their int8 code in the ledger ("" = not a roll trade). ``flat``: the layer
-#: held nothing (it sized to zero contracts before, or had no price); ``expired``: its contract settled.
+#: held nothing (never entered, sized to zero contracts before, or had no price); ``expired``: its contract settled.
 ROLL_REASONS: tuple[str, ...] = ("", "dte", "expired", "extrinsic", "rolldown", "flat")
 _RR = {r: np.int8(i) for i, r in enumerate(ROLL_REASONS)}
 
@@ -198,7 +198,7 @@ _RR = {r: np.int8(i) for i, r in enumerate(ROLL_REASONS)}
 def roll_reasons(
     layer: Layer,
     held: np.ndarray,
-    ever_held: np.ndarray,
+    settled: np.ndarray,
     dte: np.ndarray,
     extrinsic: np.ndarray | None,
     entry_extrinsic: np.ndarray,
@@ -206,11 +206,11 @@ def roll_reasons(
 ) -> np.ndarray:
     """Why the layer rolls today on each path (codes of :data:`ROLL_REASONS`; 0 = it does not roll).
 
-    In order of precedence: not held (``expired`` when it had held a contract, which settled; ``flat``
-    otherwise), DTE below ``min_dte`` (the contract left the bucket: ``dte``), (options) extrinsic value
-    below ``roll.extrinsic_below`` x its value at entry (``extrinsic``), the last day's roll-down (the
-    future's drop along yesterday's unchanged curve, a fraction of its price) above ``roll.rolldown_above``
-    (``rolldown``).
+    In order of precedence: not held (``expired`` where its last contract settled (``settled``); ``flat``
+    otherwise: never entered, sized to zero, or no price), DTE below ``min_dte`` (the contract left the
+    bucket: ``dte``), (options) extrinsic value below ``roll.extrinsic_below`` x its value at entry
+    (``extrinsic``), the last day's roll-down (the future's drop along yesterday's unchanged curve, a
+    fraction of its price) above ``roll.rolldown_above`` (``rolldown``).
     """
     code = np.zeros(held.shape, dtype=np.int8)
     if layer.roll.rolldown_above is not None and rolldown is not None:
@@ -218,7 +218,7 @@ def roll_reasons(
     if layer.roll.extrinsic_below is not None and extrinsic is not None:
         code = np.where(held & (extrinsic < layer.roll.extrinsic_below * entry_extrinsic), _RR["extrinsic"], code)
     code = np.where(held & (dte < layer.min_dte), _RR["dte"], code)
-    code = np.where(~held, np.where(ever_held, _RR["expired"], _RR["flat"]), code)
+    code = np.where(~held, np.where(settled, _RR["expired"], _RR["flat"]), code)
     return code.astype(np.int8)
 
 
@@ -228,7 +228,7 @@ def roll_mask(
     """Paths where the layer rolls today: flat, its contract's DTE below ``min_dte`` (or settled), or (options)
     extrinsic value below ``roll.extrinsic_below`` x the extrinsic value at entry (:func:`roll_reasons` without
     the roll-down trigger, as a mask)."""
-    return roll_reasons(layer, held, held, dte, extrinsic, entry_extrinsic, None) != 0
+    return roll_reasons(layer, held, ~held, dte, extrinsic, entry_extrinsic, None) != 0
 
 
 def _round_strike(k: np.ndarray, inc: float) -> np.ndarray:
