@@ -19,6 +19,7 @@ import pandas as pd
 from alvh.analytics.paths_summary import path_analysis
 from alvh.config import Rules
 from alvh.engine import run_engine
+from alvh.engine.prepare import prepare
 from alvh.errors import ConfigError, InputError
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel, chunk_paths
 
@@ -79,6 +80,9 @@ def check_run(
             expected="at least one hedge layer",
         )
     model.check(d)
+    # the engine's checks of the rules against the market (DTE buckets the listed contracts fill, a
+    # rebalance window within the run, ...) on one throwaway path, before any chunk runs
+    prepare(rules, model.generate(1, d, np.random.Generator(np.random.PCG64(0))))
     return s, p, d, c
 
 
