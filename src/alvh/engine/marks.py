@@ -2,10 +2,11 @@
 
 :func:`mark_day` ``(state, d, rate, q) -> DayMarks`` (docs/engine.md, day step 2): SPX legs by
 Black-Scholes-Merton on the SPX close with the surface's smile (:func:`mark_spx_legs`: one call, numpy
-or the compiled kernel); VX futures at the day's settlement; VIX options by Black-76 on the VX of the
-same expiry at the tenor vol; positions expiring today at their settlement (SPX options: the SPX open;
-VX and VIX options: the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE)
-and the day's greeks. Nothing here trades or changes the state's positions.
+or the compiled kernel); VX futures at the day's settlement; VIX options (calls and puts) by Black-76 on
+the VX of the same expiry at the smile vol of their strike and tenor; positions expiring today at their
+settlement (SPX options: the SPX open; VX and VIX options: Cboe's final settlement value, the SOQ, from the VX
+data, else the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE) and the day's
+greeks. Nothing here trades or changes the state's positions.
 """
 
 from __future__ import annotations
@@ -176,8 +177,11 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
     if not fut.all():
         # VIX-option vol at each held contract's tenor; a settling option keeps its last vol (unused:
         # the settlement is intrinsic), as do futures slots (vol not used)
-        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], mp.vix_option_vol.vol(d, np.maximum(tau, 1.0)))
-        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, True)
+        # the smile vol at each option's strike (alvh.market.VixSmile); futures slots read any finite strike
+        k = np.where(fut, f, st.strike[:, vs])
+        smile = mp.vix_option_vol.vol_at(d, np.maximum(tau, 1.0), f, k)
+        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], smile)
+        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, st.slot_is_call[vs])
         px = np.where(fut, f, gb.price)
         dl = np.where(fut, 1.0, gb.delta)
         m.vol_now[:, vs] = np.where(h & ~fut, vv, st.vol_last[:, vs])
@@ -209,14 +213,15 @@ def vx_day(st: EngineState, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tables of days d0..d1-1 (B, P, C): the VX price of each contract, the VIX open on its settlement
-    day (NaN where not listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
+    """Tables of days d0..d1-1 (B, P, C): the VX price of each contract, its settlement value on its
+    settlement day (Prepared.vx_settle_px: the SOQ, or the VIX open without it; NaN where not
+    listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
     linearly interpolated at the contract's DTE today (day 0: unused); dF/dVIX at its DTE (B, C)."""
     mp, prep = st.prep.paths, st.prep
     days = np.arange(d0, d1)
     C = mp.vx_price.shape[2]
     mark = np.where(
-        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None], mp.vx_price[d0:d1]
+        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], prep.vx_settle_px[None], mp.vx_price[d0:d1]
     )
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
     sens = st.sens(tau_now, days[:, None])
@@ -239,13 +244,14 @@ def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray
 
 
 def vx_px(st: EngineState, d: int, c: np.ndarray) -> np.ndarray:
-    """VX price of contract c (P,) or (P, k) on day d; VIX open on its settlement day; NaN where none."""
+    """VX price of contract c (P,) or (P, k) on day d; its settlement value (Prepared.vx_settle_px) on its
+    settlement day; NaN where none."""
     mp = st.prep.paths
     cc = np.maximum(c, 0)
-    ar, col = (st.arP[:, None], (slice(None), None)) if c.ndim == 2 else (st.arP, slice(None))
+    ar = st.arP[:, None] if c.ndim == 2 else st.arP
     px = mp.vx_price[d, ar, cc]
     settling = st.prep.vx_settle_day[cc] == d
-    px = np.where(settling, mp.vix_open[d][col], px)
+    px = np.where(settling, st.prep.vx_settle_px[ar, cc], px)
     return np.where(c >= 0, px, np.nan)
 
 
