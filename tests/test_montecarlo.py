@@ -19,6 +19,7 @@ from alvh.errors import AlvhError, ConfigError, InputError
 from alvh.montecarlo import PATH_BLOCK, PathModel, combine, run_chunk, simulate
 from alvh.montecarlo.streams import block_rng, chunk_paths
 from alvh.montecarlo.summary import wilson
+from alvh.simulate import Scenario, Shock
 
 N_PATHS, N_DAYS, SEED = 9, 70, 11
 
@@ -77,6 +78,15 @@ def test_a_path_is_the_same_in_any_chunk():
     assert np.array_equal(a, b)
 
 
+def _ledger(res):
+    """Per component and day: marks' P&L - costs + interest on its cash + its private financing (dollars)."""
+    out = res.pnl - res.costs
+    for extra in (res.interest, res.hedge_financing):
+        if extra is not None:
+            out = out + extra
+    return out
+
+
 def test_per_path_figures_against_the_ledger_and_the_one_run_analysis(rules, reference):
     """Each path's hedge cost equals minus its layers' ledger P&L, and its decomposition and what it bought
     equal the full attribution's hedge cost and what_it_buys (core attributed too) on that path alone."""
@@ -86,15 +96,21 @@ def test_per_path_figures_against_the_ledger_and_the_one_run_analysis(rules, ref
     cap = float(res.capital)
     n_months = res.dates.to_period("M").nunique()
     layers = [k for k, c in enumerate(res.components) if c != "core"]
-    ledger = -(res.pnl[..., layers] - res.costs[..., layers]).sum(axis=(0, 2)) / cap * 1e4 / n_months
-    np.testing.assert_allclose(frame["cost_all_bp_per_month"], ledger, rtol=0, atol=1e-9)
+    ledger = _ledger(res)
+    expect = -ledger[..., layers].sum(axis=(0, 2)) / cap * 1e4 / n_months
+    np.testing.assert_allclose(frame["cost_all_bp_per_month"], expect, rtol=0, atol=1e-9)
+    # the books add up to the NAV
+    nav_change = res.nav[-1] - cap
+    np.testing.assert_allclose(ledger.sum(axis=(0, 2)) + res.financing.sum(axis=0), nav_change, atol=1e-6)
     groups, _ = slot_groups(res.records)
     idx = {c: k for k, c in enumerate(res.components)}
     costs = np.stack([-res.costs[..., idx[g]] for g in groups], axis=-1)
+    fin = np.stack([(ledger + res.costs - res.pnl)[..., idx[g]] for g in groups], axis=-1)
+    fin[..., groups.index("core")] += res.financing  # the debt's interest: in the core book
     for p in (0, 4, 8):
         one = paths.take_paths(slice(p, p + 1))
         r1 = run_engine(rules, one, backend="numba")
-        att = attribute(r1.records, capital=cap, cost_pnl=costs[:, p : p + 1], financing_pnl=r1.financing)
+        att = attribute(r1.records, capital=cap, cost_pnl=costs[:, p : p + 1], financing_pnl=fin[:, p : p + 1])
         ev = effective_vega(r1.records, one.sensitivity)
         hc = hedge_cost(att, ev.per_group, dates=r1.dates, vix=one.vix_close, capital=cap)
         s = hedge_cost_summary(hc)
@@ -155,7 +171,7 @@ def test_wilson_against_statsmodels():
         ({"seed": 1.5}, "seed"),
         ({"workers": 0}, "workers"),
         ({"thresholds": [float("nan")]}, "thresholds"),
-        ({"model": PathModel(scenario="covid")}, "scenario"),
+        ({"model": PathModel(scenario=Scenario("late", shocks=(Shock("vix_jump", 99, 0.5),)))}, "day"),
     ],
 )
 def test_bad_input_refused_before_anything_runs(rules, kwargs, argument, monkeypatch):
@@ -192,15 +208,16 @@ def test_summary_text_and_metadata(reference):
 
 
 def test_outputs_written_through_write_outputs(rules, tmp_path):
-    from alvh.montecarlo.outputs import OUTPUTS, StagingFolder, write_outputs
+    from alvh.montecarlo.outputs import OUTPUTS, write_outputs
+    from alvh.report.outputs import OutputFolder
 
-    folder = StagingFolder.prepare(tmp_path / "out")
+    folder = OutputFolder.prepare(tmp_path / "out")
     res = simulate(rules, n_paths=3, n_days=70, seed=2, chunk_size=2, folder=folder.staging)
     names = write_outputs(folder, res)
     out = folder.commit()
-    assert names == list(OUTPUTS) and sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    assert names == list(OUTPUTS) and sorted(p.name for p in out.iterdir()) == sorted((*OUTPUTS, "manifest.json"))
     paths = pd.read_parquet(out / "paths.parquet")
     assert list(paths["path"]) == [0, 1, 2]
     with pytest.raises(InputError, match="not empty"):
-        StagingFolder.prepare(out)
+        OutputFolder.prepare(out)
     assert Path(out / "summary.json").read_text().startswith("{")

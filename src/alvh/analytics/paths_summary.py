@@ -205,7 +205,13 @@ def path_analysis(
     rec = hedge_records(result.records)
     groups, _ = slot_groups(rec)
     cost_pnl = np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
-    att = attribute(rec, capital=capital, cost_pnl=cost_pnl, financing_pnl=result.financing, backend=backend)
+    # each layer's financing: the T-bill interest on its claim on the cash account and the private financing
+    # of its cash needs (the engine's per-component ledger); the debt's interest belongs to no layer
+    fin = np.zeros(cost_pnl.shape)
+    for extra in (result.interest, result.hedge_financing):
+        if extra is not None:
+            fin += np.stack([extra[..., index[g]] for g in groups], axis=-1)
+    att = attribute(rec, capital=capital, cost_pnl=cost_pnl, financing_pnl=fin, backend=backend)
     ev = effective_vega(rec, sensitivity, backend=backend)
     layers = groups
     hc = hedge_cost(
@@ -235,9 +241,10 @@ def path_analysis(
         for k, t in enumerate(TERMS):
             cols[f"cost_{layer}_{t}_bp_per_month"] = run[k, :, j]
     layers_usd = hc.total_usd.sum(axis=-1)
-    # the books from the NAV (the ledger: marks' P&L - costs + financing of everything held): core + layers
-    # is the NAV change, the core alone is that minus the layers' total. Not the engine's per-component
-    # P&L: it is a matrix product whose last bit can depend on how many paths ran together
+    # the books from the NAV (the ledger: marks' P&L - costs + interest + financing of everything held):
+    # core + layers is the NAV change; the core alone (with the debt's interest) is that minus the layers'
+    # total. Not the engine's per-component P&L: a matrix product whose last bit can depend on how many
+    # paths ran together
     nav = np.asarray(result.nav, dtype=float)
     hedged = np.diff(nav, axis=0, prepend=np.full((1, n_paths), capital))
     core = hedged - layers_usd
