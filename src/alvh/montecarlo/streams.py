@@ -31,7 +31,7 @@ from alvh.simulate.model import DEFAULT_START
 from alvh.simulate.model import check_run as check_model_run
 
 #: Paths per random stream (fixed: changing it changes every path; recorded in each result's metadata).
-PATH_BLOCK = 250
+PATH_BLOCK = 500
 
 
 @dataclass(frozen=True)
