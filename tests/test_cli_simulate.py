@@ -79,3 +79,21 @@ def test_a_run_writes_its_folder(tmp_path):
     assert (again / "summary.json").read_bytes() == (out / "summary.json").read_bytes()
     r = alvh("simulate", "--paths", "5", "--days", "70", "--seed", "3", "--out", str(out))
     assert r.returncode == 2 and "not empty" in one_line_error(r)
+
+
+def test_params_file_is_used_and_copied(tmp_path):
+    from alvh.simulate import SimParams
+
+    params = tmp_path / "params.toml"
+    SimParams.default().to_toml(params)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(params.read_text().replace("model_version", "model_version_typo", 1))
+    r = alvh(
+        "simulate", "--paths", "2", "--days", "70", "--seed", "1", "--params", str(bad), "--out", str(tmp_path / "x")
+    )
+    assert r.returncode == 2 and "model_version" in one_line_error(r)
+    out = tmp_path / "sim"
+    r = alvh("simulate", "--paths", "2", "--days", "70", "--seed", "1", "--params", str(params), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "params.toml").read_bytes() == params.read_bytes()
+    assert json.loads((out / "summary.json").read_text())["metadata"]["model"]["params"] == "SimParams given (--params)"

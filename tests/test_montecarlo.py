@@ -221,3 +221,15 @@ def test_outputs_written_through_write_outputs(rules, tmp_path):
     with pytest.raises(InputError, match="not empty"):
         OutputFolder.prepare(out)
     assert Path(out / "summary.json").read_text().startswith("{")
+
+
+def test_a_vix_jump_on_every_path_makes_the_hedge_pay(rules, reference):
+    # the same seed with a +100% log jump of VIX on day 20 of every path (alvh.simulate scenario): the long
+    # VIX layers gain, so the hedge cost falls below the unshocked run's on average and on every path
+    jump = PathModel(scenario=Scenario("jump", shocks=(Shock("vix_jump", 20, 1.0),)))
+    shocked = simulate(rules, jump, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS)
+    a = shocked.to_frame()["cost_all_bp_per_month"]
+    b = reference.to_frame()["cost_all_bp_per_month"]
+    assert (a < b).all() and a.mean() < 0
+    assert shocked.metadata["model"]["scenario"]["shocks"][0]["kind"] == "vix_jump"
+    assert shocked.metadata["model"]["params_hash"] == reference.metadata["model"]["params_hash"]
