@@ -218,6 +218,13 @@ def test_outputs_written_through_write_outputs(rules, tmp_path):
     assert names == list(OUTPUTS) and sorted(p.name for p in out.iterdir()) == sorted((*OUTPUTS, "manifest.json"))
     paths = pd.read_parquet(out / "paths.parquet")
     assert list(paths["path"]) == [0, 1, 2]
+    import pyarrow.parquet as pq
+
+    for name in OUTPUTS:
+        if name.endswith(".parquet"):  # every table states its unit and capital basis
+            meta = pq.read_schema(out / name).metadata
+            assert meta[b"alvh_capital_basis"].startswith(b"initial capital (fixed), $10,000,000"), name
+            assert meta[b"alvh_unit"], name
     with pytest.raises(InputError, match="not empty"):
         OutputFolder.prepare(out)
     assert Path(out / "summary.json").read_text().startswith("{")

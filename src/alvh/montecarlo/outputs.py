@@ -19,6 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from alvh.montecarlo.result import SimulationResult
 
 #: Files of a simulated run's output folder, in the order listed.
@@ -48,7 +51,18 @@ def write_outputs(folder: Folder, result: SimulationResult) -> list[str]:
     """Write the result's files into ``folder`` (the per-path tables are already there); returns the names."""
     folder.write_json("summary.json", result.summary_dict())
     folder.write_json("run.json", result.run_info)
-    result.bands.to_parquet(folder.path("cost_bands.parquet"))
-    result.monthly.to_parquet(folder.path("monthly_cost_distribution.parquet"), index=False)
-    result.exceedance.to_parquet(folder.path("exceedance.parquet"), index=False)
+    basis = str(result.metadata["capital_basis"])
+    for frame, name, unit, index in (
+        (result.bands, "cost_bands.parquet", "cumulative hedge cost of all layers over paths per day, bp", True),
+        (
+            result.monthly,
+            "monthly_cost_distribution.parquet",
+            "a calendar month's hedge cost over paths, bp (sd and ci95 null with one path)",
+            False,
+        ),
+        (result.exceedance, "exceedance.parquet", "P(hedge cost > threshold_bp), bp per month", False),
+    ):
+        table = pa.Table.from_pandas(frame, preserve_index=index)
+        meta = {**(table.schema.metadata or {}), b"alvh_unit": unit.encode(), b"alvh_capital_basis": basis.encode()}
+        pq.write_table(table.replace_schema_metadata(meta), folder.path(name))
     return [n for n in OUTPUTS if folder.path(n).exists()]
