@@ -240,3 +240,17 @@ def test_a_vix_jump_on_every_path_makes_the_hedge_pay(rules, reference):
     assert (a < b).all() and a.mean() < 0
     assert shocked.metadata["model"]["scenario"]["shocks"][0]["kind"] == "vix_jump"
     assert shocked.metadata["model"]["params_hash"] == reference.metadata["model"]["params_hash"]
+
+
+@pytest.mark.parametrize("variant", ["vix_calls", "core_vega_sizing"])
+def test_bit_identical_for_other_rules(rules, variant):
+    if variant == "vix_calls":  # the options' path of the attribution (theta, vol of vol)
+        r = rules.model_copy(
+            update={"layers": [la.model_copy(update={"instrument": "vix_call"}) for la in rules.layers]}
+        )
+    else:  # layer sizes from the core's vega (an engine decision read from the greeks)
+        r = rules.model_copy(update={"sizing": rules.sizing.model_copy(update={"basis": "core_vega"})})
+    _same(
+        simulate(r, n_paths=5, n_days=N_DAYS, seed=3, chunk_size=5),
+        simulate(r, n_paths=5, n_days=N_DAYS, seed=3, chunk_size=2),
+    )
