@@ -33,7 +33,8 @@ class ChunkResult:
 
     ``columns`` (n_paths,) per figure (:func:`alvh.analytics.paths_summary.column_names`);
     ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days); ``events``:
-    the engine's data-dependent event counts summed over the chunk's paths; ``seconds``: wall time of
+    the engine's day events (counts of paths, from its event log: they add up over chunks; the calendar's
+    events, the same in every chunk, are in ``metadata["calendar_events"]``); ``seconds``: wall time of
     path generation, engine and analysis (not part of the results).
     """
 
