@@ -965,7 +965,7 @@ def analyze(
             f"{result.n_paths} paths",
             argument="result",
             expected="a historical backtest (1 path); for simulated paths use "
-            "alvh.analytics.drag.drag_analysis on the records",
+            "alvh.analytics.paths_summary.path_analysis (per path) or alvh.montecarlo.simulate",
         )
     if path != 0:
         raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
