@@ -180,6 +180,42 @@ class MarketPaths:
             provenance=dict(self.provenance),
         )
 
+    def broadcast_paths(self, n_paths: int) -> MarketPaths:
+        """A one-path market seen as ``n_paths`` identical paths: read-only broadcast views (stride 0, no copy).
+
+        A sweep runs one rule variant per path slot on the same history (:mod:`alvh.strategy.axis`); the
+        engine recognises the shared market and computes its per-contract VX tables once.
+        """
+        if self.n_paths != 1:
+            raise InputError(f"{self.n_paths} paths", argument="paths", expected="a one-path market to broadcast")
+
+        def b(a: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(a, (a.shape[0], n_paths) + a.shape[2:])
+
+        s = self.surface
+        if isinstance(s, SpxSurface):
+            s = SpxSurface(theta30=b(s.theta30), tail=b(s.tail), term_ratio=b(s.term_ratio))
+        elif isinstance(s, FlatSkewSurface):
+            s = FlatSkewSurface(b(s.atm), s.skew)
+        else:
+            raise InputError(f"{type(s).__name__}", argument="surface", expected="SpxSurface or FlatSkewSurface")
+        vv = self.vix_option_vol
+        return MarketPaths(
+            dates=self.dates,
+            spx_open=b(self.spx_open),
+            spx_close=b(self.spx_close),
+            vix_open=b(self.vix_open),
+            vix_close=b(self.vix_close),
+            vx_price=b(self.vx_price),
+            vx_expiry=self.vx_expiry,
+            vx_codes=self.vx_codes,
+            rate=self.rate,
+            surface=s,
+            vix_option_vol=VixOptionVol(b(vv.vix), b(vv.vvix), vv.params),
+            sensitivity=self.sensitivity,
+            provenance=dict(self.provenance),
+        )
+
     @property
     def n_days(self) -> int:
         return self.spx_close.shape[0]

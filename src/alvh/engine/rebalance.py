@@ -56,11 +56,12 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
     st.reb_ratio[d] = ratio
     js, jl = st.reb_idx
     both = (st.qty[:, 4 + js] != 0) & (st.qty[:, 4 + jl] != 0)
-    fire = fire_mask(rb, ratio, st.cooldown, both)  # = stats.trigger (False where NaN)
+    fire = fire_mask(rb, ratio, st.cooldown, both, st.ax.threshold)  # = stats.trigger (False where NaN)
     st.cooldown -= 1
     if not fire.any():
         return
-    st.cooldown = np.where(fire, rb.cooldown_days, st.cooldown)
+    ax = st.ax  # the rule's numbers per path (alvh.strategy.axis)
+    st.cooldown = np.where(fire, ax.cooldown_days, st.cooldown)
     cost = np.zeros(st.P)
     before = st.qty.copy()
     scale = st.prev_scale if np.isfinite(st.prev_scale).all() else np.ones(st.P)
@@ -80,6 +81,7 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
             st.und_last[:, sl],
             st.delta_last[:, ss],
             st.delta_last[:, sl],
+            st.ax.shift_fraction,
         )
         cost += layer_rules.resize(st, d, js, fire, scale, cap, "rebalance", target=new_s)
         cost += layer_rules.resize(st, d, jl, fire, scale, cap, "rebalance", target=new_l)

@@ -65,7 +65,10 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
         self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
-        self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
+        # each component's slots are contiguous: per-component sums are np.add.reduceat at these starts
+        # (a matmul with a one-hot matrix sums in an order that depends on the number of paths; reduceat
+        # does not, so a sweep variant's path equals its run alone bit for bit)
+        self.comp_start = np.flatnonzero(np.r_[True, self.slot_comp[1:] != self.slot_comp[:-1]])
         names = (
             [f"core.{n}" for n in LEG_NAMES]
             + [f"{la.name}.contract" for la in r.layers]
@@ -126,6 +129,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.sizing_vega = np.zeros(P)
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
+        self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
         self.ever_held = np.zeros((P, S), dtype=bool)
 
     def _outputs(self) -> None:
@@ -185,7 +189,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
-        self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
+        # a sweep's paths share one market (broadcast views, stride 0): its VX tables are those of one path
+        self.shared_market = P > 1 and mp.vx_price.strides[1] == 0 and mp.spx_close.strides[1] == 0
+        self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
@@ -221,6 +227,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if count:
             self.events[name] = self.events.get(name, 0) + int(count)
             self.event_log.append((d, name, int(count)))
+
+    def by_component(self, x: np.ndarray, first_slot: int = 0) -> np.ndarray:
+        """Per-component sums of per-slot values ``x`` (P, S - first_slot) -> (P, components from first_slot's)."""
+        starts = self.comp_start[self.comp_start >= first_slot] - first_slot
+        return np.add.reduceat(x, starts, axis=1)
 
     def rate(self, d: int) -> float:
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""
