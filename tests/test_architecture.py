@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine", "results"),
     ("simulate",),
     ("analytics",),
+    ("sweep",),
     ("report",),
     ("api", "cli", "__init__"),
 )
