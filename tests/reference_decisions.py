@@ -328,7 +328,7 @@ def _rebalance_path(
             if c < 0 or qty[i, k] == 0:
                 y[i, k] = 0.0
                 continue
-            f = float(mp.vix_open[i, p]) if vx_settle[c] <= i else float(mp.vx_price[i, p, c])
+            f = _settlement(mp, i, p, c) if vx_settle[c] <= i else float(mp.vx_price[i, p, c])
             f_prev = float(mp.vx_price[i - 1, p, c]) if listed[i - 1][c] else last_mark[k]
             if not math.isfinite(f):
                 f = f_prev  # no settlement today: the position keeps its last mark
@@ -435,3 +435,9 @@ def mutated_source(module, pattern: str, repl: str) -> tuple[str, int]:
     import re
 
     return re.subn(pattern, repl, inspect.getsource(module))
+
+
+def _settlement(mp, i: int, p: int, c: int) -> float:  # noqa: ANN001
+    """Cboe's final settlement value (SOQ) of contract c where the data has it, else the VIX open of day i."""
+    final = None if mp.vx_final is None else float(mp.vx_final[c])
+    return final if final is not None and math.isfinite(final) else float(mp.vix_open[i, p])

@@ -113,12 +113,23 @@ def test_constant_maturity_weights_sp_roll():
     # five contracts, expiries on day indices 10, 30, 50, 70, 90 of a 100-day run
     settle_day = np.array([10, 30, 50, 70, 90])
     dte = np.tile(np.array([10, 30, 50, 70, 90]), (100, 1)) - np.arange(100)[:, None]
-    pair, w = cm_weights(dte, dte > 0, settle_day, 100, 30, "sp_roll")
+    # b: the day before each expiry, after b_{-1} = -11 for the expiry before the first contract
+    pair, w = cm_weights(dte, dte > 0, np.r_[-11, settle_day - 1], 100, 30, "sp_roll")
     # roll period [b_k, b_{k+1}) with b = settle - 1: on day 9 the weight is all on contract 1 (expiring day 30)
     assert tuple(pair[9]) == (1, 2) and tuple(w[9]) == (1.0, 0.0)
     assert tuple(pair[19]) == (1, 2) and w[19, 0] == pytest.approx(10 / 20)
     assert tuple(pair[29]) == (2, 3) and w[29, 0] == 1.0
-    np.testing.assert_allclose(w.sum(axis=1)[9:69], 1.0)  # needs a third contract after
+    np.testing.assert_allclose(w.sum(axis=1)[:69], 1.0)  # from the first day on, while a second month is listed
+    assert (pair[69:] == -1).all()
+    # the first roll period is entered on day 0: the front (expiring day 10) weighted dr/dt = (9 - 0) / (9 + 11)
+    assert tuple(pair[0]) == (0, 1) and w[0, 0] == pytest.approx(9 / 20)
+    # S&P's mid-term schedule: months 4..7, CRW = (dr/dt, 1, 1, 1 - dr/dt)
+    settle8 = np.arange(10, 170, 20)  # eight contracts
+    dte8 = np.tile(settle8, (160, 1)) - np.arange(160)[:, None]
+    pair, w = cm_weights(dte8, dte8 > 0, np.r_[-11, settle8 - 1], 160, 150, "sp_mid_term")
+    assert tuple(pair[0]) == (3, 4, 5, 6) and w[0] == pytest.approx([9 / 20, 1, 1, 11 / 20])
+    assert tuple(pair[19]) == (4, 5, 6, 7) and w[19] == pytest.approx([0.5, 1, 1, 0.5])
+    assert (pair[29:] == -1).all()  # from day 29 on the 7th month (a ninth contract) is not in the data
 
 
 @pytest.fixture(scope="module")

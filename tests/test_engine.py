@@ -105,7 +105,8 @@ def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
     c = mp.vx_codes.index(code)
     exp = mp.vx_expiry[c]
     if mp.dates[d].to_datetime64().astype("datetime64[D]") >= exp:
-        return float(mp.vix_open[d, p])
+        final = np.nan if mp.vx_final is None else float(mp.vx_final[c])  # Cboe's SOQ, else the VIX open
+        return final if math.isfinite(final) else float(mp.vix_open[d, p])
     return float(mp.vx_price[d, p, c])
 
 
@@ -119,9 +120,13 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
     book: dict[tuple, float] = {}
     nav = np.zeros(mp.n_days)
     by_day = {d: g for d, g in tr.groupby("date")}
+    fut_value = 0.0  # the futures' value at the previous close: the cash account is cash + it
     for d, date in enumerate(mp.dates):
+        days = (date - mp.dates[d - 1]).days if d else 0
+        interest = (cash + fut_value) * math.expm1(r * days / 365.0) if rules.general.interest_on_cash else 0.0
         if d > 0 and debt:
-            cash -= debt * rules.financing.rate * (date - mp.dates[d - 1]).days / 365.0
+            cash -= debt * rules.financing.rate * days / 365.0
+        cash += interest
         for row in by_day[date].itertuples() if date in by_day else ():
             t = (pd.Timestamp(row.expiry) - date).days / 365.0
             if row.instrument == "spx_option":
@@ -138,7 +143,7 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
             cash -= row.quantity * mult * row.price + row.cost
             key = (row.slot, row.instrument, row.contract, row.strike, pd.Timestamp(row.expiry), mult)
             book[key] = book.get(key, 0.0) + row.quantity
-        value = 0.0
+        value = fut_value = 0.0
         for (slot, inst, code, k, exp, mult), qty in book.items():
             if abs(qty) < 1e-12:
                 continue
@@ -146,6 +151,7 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
             if inst == "spx_option":
                 value += qty * mult * _spx_mark(mp, d, p, k, t, "call" in slot, r, q)
             elif inst == "vx_future":
+                fut_value += qty * mult * _vx_mark(mp, d, p, code)
                 value += qty * mult * _vx_mark(mp, d, p, code)
             else:
                 vol = _vix_vol(mp, d, p, max(t * 365, 1.0))
@@ -164,7 +170,7 @@ def small():
 def test_cash_conserved_every_day(small):
     rules, mp, res = small
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
     # and the first day: NAV = capital - first day's costs
     np.testing.assert_allclose(res.nav[0], rules.general.capital - res.costs[0].sum(axis=1), rtol=0, atol=1e-6)
@@ -287,7 +293,7 @@ def test_variants_conserve_cash_and_match_reference(variant):
     mp = synthetic_paths(2, 130, seed=11)
     res = run_engine(rules, mp)
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
     if rules.financing.rate_source == "constant":
         for p in range(mp.n_paths):

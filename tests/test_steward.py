@@ -366,3 +366,36 @@ def test_a_zone_narrower_than_the_search_grid_is_found():
     assert lo < peak < hi and hi - lo < 0.0055 * peak  # narrower than the grid's spacing
     assert lo == pytest.approx(brentq(pnl, lo - 5.0, peak), rel=1e-10)
     assert hi == pytest.approx(brentq(pnl, peak, hi + 5.0), rel=1e-10)
+
+
+def test_break_even_backends_agree():
+    # the compiled P&L pass (backend="numba") against four bsm_price calls (numpy): the same roots to the
+    # search's 1e-12 tolerance, on random condors, IV shifts and horizons (expiry included)
+    rng = np.random.default_rng(7)
+    n = 200
+    sp = rng.uniform(4000, 5000, n)
+    width = rng.uniform(20, 300, n)
+    k = dict(long_put=sp - width, short_put=sp, short_call=sp + rng.uniform(0, 800, n), long_call=None)
+    k["long_call"] = k["short_call"] + rng.uniform(20, 300, n)
+    t_rem = np.where(rng.uniform(size=n) < 0.1, 0.0, rng.uniform(1, 60, n) / 365)
+    vols = tuple(rng.uniform(0.08, 0.4, n) for _ in range(4))
+    args = dict(
+        **{name: x[:, None] for name, x in k.items()},
+        t_remaining=t_rem[:, None],
+        iv=[v[:, None] for v in vols],
+        iv_shift=np.array([0.0, 0.05, 0.1]),
+    )
+    args.update(credit=rng.uniform(5, 40, n)[:, None], rate=0.03, div=0.012)
+    a = break_even_expansion(**args, backend="numpy")
+    b = break_even_expansion(**args, backend="numba")
+    for name in ("lower", "upper", "expiry_lower", "expiry_upper"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(np.isinf(x), np.isinf(y)), name
+        ok = np.isfinite(x)
+        np.testing.assert_allclose(y[ok], x[ok], rtol=1e-11, err_msg=name)
+    # the peak is refined to 1e-5 relative only (it just has to bracket the roots): a flat maximum
+    # read a few ulp apart can stop the golden-section search on another point of the plateau
+    np.testing.assert_allclose(b.peak_spot, a.peak_spot, rtol=1e-5)
+    np.testing.assert_allclose(b.peak_pnl, a.peak_pnl, rtol=1e-9, atol=1e-9)
+    assert np.array_equal(a.reason, b.reason)
+    assert np.isfinite(a.lower).sum() > n  # the comparison covers real roots

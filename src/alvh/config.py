@@ -42,6 +42,7 @@ class General(BaseModel):
     capital: Pos = 10_000_000.0
     rate_source: Literal["data", "constant"] = "data"
     constant_rate: float = Field(default=0.02, ge=-0.05, le=0.5)
+    interest_on_cash: bool = True
     contracts: Literal["whole", "nearest", "fractional"] = "nearest"
     sizing_capital: Literal["nav", "initial"] = "nav"
     seed: int = Field(default=0, ge=0)
@@ -242,14 +243,26 @@ class Rebalance(BaseModel):
 
 
 class Financing(BaseModel):
-    """Financing leg: borrowed fraction of capital at a rate."""
+    """Financing: ``mode = "borrow"`` borrows a fraction of capital at a rate; ``mode = "hedge_cash"`` (the
+    seed's private leverage layer) funds the hedge layers' cash needs (premium, variation margin, costs) at
+    the private rate so the core keeps its collateral (docs/rules.md, [financing])."""
 
     model_config = _STRICT
     enabled: bool = False
+    mode: Literal["borrow", "hedge_cash"] = "borrow"
     fraction: NonNeg = 0.0
     rate_source: Literal["constant", "data_plus_spread"] = "constant"
     rate: float = Field(default=0.06, ge=0, le=1)
     spread: float = Field(default=0.02, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> Financing:
+        if self.mode == "hedge_cash" and self.fraction > 0:
+            raise ValueError(
+                "fraction: must be 0 with mode = 'hedge_cash' (that mode borrows what the hedge needs each "
+                "day, not a fixed fraction)"
+            )
+        return self
 
 
 class ConstantMaturity(BaseModel):
@@ -259,7 +272,7 @@ class ConstantMaturity(BaseModel):
     enabled: bool = False
     target_days: Annotated[int, Field(ge=1, le=300)] = 30
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
-    schedule: Literal["sp_roll", "calendar"] = "sp_roll"
+    schedule: Literal["sp_roll", "sp_mid_term", "calendar"] = "sp_roll"
 
 
 class Sizing(BaseModel):

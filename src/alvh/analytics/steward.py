@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
 from alvh.pricing import bsm_price
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import VOL_POINTS_PER_UNIT
 from alvh.stats.irr import irr
 
@@ -356,8 +357,9 @@ def _chord(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray) -> NDArray
 
 def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: NDArray, max_iter: int) -> NDArray:
     """Root of ``pnl`` in ``[a, b]`` where ``valid`` (a sign change), vectorized: regula falsi with the
-    Illinois modification (superlinear; the bracket always holds the root), to 1e-12 relative in the
-    step or the bracket. Cases not ``valid`` are not iterated (their result is meaningless)."""
+    Illinois modification (superlinear; the bracket always holds the root), until the bracket is
+    1e-12 relative wide (or the P&L is exactly 0). Cases not ``valid`` are not iterated (their result
+    is meaningless)."""
     fa, fb = pnl(a), pnl(b)
     x = 0.5 * (a + b)
     side = np.zeros(a.shape, dtype=np.int8)  # which end was kept last: halve its value if kept twice
@@ -368,8 +370,10 @@ def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: 
         with np.errstate(divide="ignore", invalid="ignore"):
             xn = (a * fb - b * fa) / (fb - fa)
         xn = np.where(np.isfinite(xn) & (xn >= np.minimum(a, b)) & (xn <= np.maximum(a, b)), xn, 0.5 * (a + b))
-        done |= np.abs(xn - x) <= 1e-12 * np.maximum(1.0, np.abs(xn))
-        x = xn
+        # converged only when the bracket is closed (or the P&L is exactly 0): a secant step that repeats the
+        # previous point says nothing while one end is stuck (it stopped 4 of 9,268 real-data roots up to
+        # 1.2 points off before the halving could move that end)
+        x = np.where(done, x, xn)
         fx = pnl(x)
         same_a = np.sign(fx) == np.sign(fa)
         a, fa = np.where(same_a, x, a), np.where(same_a, fx, fa)
@@ -463,6 +467,7 @@ def break_even_expansion(
     spot_entry: ArrayLike | None = None,
     t_entry: ArrayLike | None = None,
     max_iter: int = 200,
+    backend: str = "auto",
 ) -> BreakEvenResult:
     r"""Break-even points of the core short iron condor, at the current mark and at expiry.
 
@@ -498,6 +503,10 @@ def break_even_expansion(
         unshifted ``iv``.
     max_iter : int
         Bisection steps (each halves the bracket; 200 reaches machine precision).
+    backend : {"auto", "numpy", "numba"}
+        How the P&L is evaluated during the search: four :func:`alvh.pricing.bsm_price` calls
+        (numpy, the reference) or one compiled pass per evaluation (:mod:`alvh.analytics._condor_kernel`;
+        the same closed form, equal to a few ulp). "auto" = numba when installed.
 
     Returns
     -------
@@ -555,7 +564,16 @@ def break_even_expansion(
     v_b = [bc(v) for v in vols]
     cr_b, t_b, r_b, q_b = bc(cr), bc(t_rem), bc(rate), bc(div)
 
+    compiled = resolve_backend(backend).compiled
+
     def pnl_at(t: NDArray) -> Callable[[NDArray], NDArray]:
+        if compiled:
+            from alvh.analytics._condor_kernel import condor_pnl
+
+            cols = [*k_b[:4], t, *v_b, r_b, q_b, cr_b]
+            par = np.ascontiguousarray(np.stack([np.broadcast_to(c, shape).ravel() for c in cols], axis=1))
+            return lambda spot: condor_pnl(spot, par)
+
         def pnl(spot: NDArray) -> NDArray:
             ax = (lambda a: a[..., None]) if spot.ndim > len(shape) else (lambda a: a)
             return ax(cr_b) + _condor_value(spot, [ax(k) for k in k_b], ax(t), [ax(v) for v in v_b], ax(r_b), ax(q_b))

@@ -16,6 +16,7 @@ import pandas as pd
 from alvh._version import __version__
 from alvh.config import config_hash
 from alvh.engine.fills import REASONS
+from alvh.engine.financing import financing_report
 from alvh.engine.prepare import Prepared
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.engine.state import EngineState
@@ -109,8 +110,19 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
         "python": platform.python_version(),
         "provenance": dict(mp.provenance),
         "rebalance_threshold": rules.rebalance.threshold if st.rb is not None else None,
-        "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-        "(SOQ proxy)",
+        "settlement": prep.settlement_note,
+        "interest": (
+            f"on each component's cash at the engine's rate ({rules.general.rate_source}: "
+            + (
+                mp.provenance.get("rate", "MarketPaths.rate")
+                if rules.general.rate_source == "data"
+                else f"constant {rules.general.constant_rate:g}"
+            )
+            + "), continuously compounded"
+            if rules.general.interest_on_cash
+            else "none (general.interest_on_cash = false)"
+        ),
+        "financing_layer": financing_report(st),
         # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
         "layer_targets": targets,
     }
@@ -154,4 +166,6 @@ def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestR
         rebalance_ratio=st.reb_ratio,
         capital=prep.rules.general.capital,
         metadata=metadata(prep, st, seed),
+        interest=st.interest,
+        hedge_financing=st.hedge_fin,
     )

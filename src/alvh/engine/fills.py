@@ -86,7 +86,10 @@ def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, co
         return
     px = np.where(traded, price, 0.0)
     c = np.where(traded, cost, 0.0)
-    st.cash -= dq * st.mult[s] * px + c
+    paid = dq * st.mult[s] * px + c
+    st.cash -= paid
+    # the component's cash: a future's price is not paid (only its variation margin, engine.recording)
+    st.acct[:, st.slot_comp[s]] -= c if st.fut_slot[s] else paid
     st.cost[d, :, st.slot_comp[s]] += c
     st.ledger.add(d, st.arP, s, dq, px, c, reason, st.contract[:, s], st.strike[:, s], st.exp_ord[:, s])
 

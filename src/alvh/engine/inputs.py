@@ -15,7 +15,7 @@ listed contract's days to expiry on the real VX expiry calendar; VIX-option vol 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +23,7 @@ import pandas as pd
 
 from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
+from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
@@ -112,6 +113,9 @@ class MarketPaths:
         :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
         no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
+    vx_final : (n_contracts,) Cboe's final settlement value (the special opening quotation, SOQ) of each
+        contract where the data carries it (the VX history's row on the expiry date), NaN elsewhere; the
+        engine settles VX futures and VIX options at it, at the VIX open where it is NaN (docs/engine.md)
     """
 
     dates: pd.DatetimeIndex
@@ -127,9 +131,14 @@ class MarketPaths:
     vix_option_vol: VixOptionVol
     sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
+    vx_final: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, p = self.spx_close.shape
+        if self.vx_final is not None and np.shape(self.vx_final) != (len(self.vx_expiry),):
+            raise InputError(
+                f"shape {np.shape(self.vx_final)}", argument="vx_final", expected=f"({len(self.vx_expiry)},)"
+            )
         for name in ("spx_open", "vix_open", "vix_close"):
             if getattr(self, name).shape != (n, p):
                 raise InputError(f"shape {getattr(self, name).shape}", argument=name, expected=f"({n}, {p})")
@@ -178,6 +187,7 @@ class MarketPaths:
             vix_option_vol=self.vix_option_vol.take_paths(sel),
             sensitivity=self.sensitivity,
             provenance=dict(self.provenance),
+            vx_final=self.vx_final,
         )
 
     def broadcast_paths(self, n_paths: int) -> MarketPaths:
@@ -200,20 +210,16 @@ class MarketPaths:
         else:
             raise InputError(f"{type(s).__name__}", argument="surface", expected="SpxSurface or FlatSkewSurface")
         vv = self.vix_option_vol
-        return MarketPaths(
-            dates=self.dates,
+        # replace(): every other field (dates, expiries, rate, settlement values, provenance...) as it is
+        return replace(
+            self,
             spx_open=b(self.spx_open),
             spx_close=b(self.spx_close),
             vix_open=b(self.vix_open),
             vix_close=b(self.vix_close),
             vx_price=b(self.vx_price),
-            vx_expiry=self.vx_expiry,
-            vx_codes=self.vx_codes,
-            rate=self.rate,
             surface=s,
             vix_option_vol=VixOptionVol(b(vv.vix), b(vv.vvix), vv.params),
-            sensitivity=self.sensitivity,
-            provenance=dict(self.provenance),
         )
 
     @property
@@ -328,6 +334,40 @@ def _expanding_sensitivity(
     return est.take(rows)
 
 
+def _check_rate_age(md: MarketData, limit: int) -> None:
+    """Refuse a run day whose rate was last observed more than ``limit`` calendar days before it."""
+    age = md.rate_age
+    if age is None or not len(age) or int(age.max()) <= limit:
+        return
+    i = int(np.argmax(age.to_numpy() > limit))
+    day = age.index[i]
+    last = day - pd.Timedelta(days=int(age.iloc[i])) if int(age.iloc[i]) < 10**6 else None
+    raise DataError(
+        f"no rate observation within {limit} calendar days before {day.date()} (last one "
+        f"{last.date() if last is not None else 'none'}; {md.provenance.get('rate', 'rate series')})",
+        column="rate",
+        row=None,
+        expected=f"a rate series reaching the run's end (or end the run by the last observation + {limit} days, "
+        "or rate_max_gap_days=N)",
+    )
+
+
+def vx_final_settlements(vx) -> np.ndarray:  # noqa: ANN001
+    """(n_contracts,) final settlement value of each contract of a :class:`~alvh.data.VXPanel`, NaN if absent.
+
+    Cboe's VX history carries a row on each contract's final settlement date whose settle is the final
+    settlement value, the special opening quotation of VIX (../shared/data/vix_futures/SOURCE.md: "expiry
+    = last trade date in the file (the final-settlement row)"); a contract whose expiry is not a row of
+    the panel (it settles after the data end, or the row is missing) gets NaN.
+    """
+    settle = np.asarray(vx.settle, dtype=float)
+    at_expiry = np.asarray(vx.dte) == 0
+    rows = np.argmax(at_expiry, axis=0)
+    cols = np.arange(settle.shape[1])
+    has = at_expiry.any(axis=0) & np.isfinite(settle[rows, cols])
+    return np.where(has, settle[rows, cols], np.nan)
+
+
 def _vx_inputs(
     md: MarketData, full: MarketData, p: VXModelParams, prov: dict[str, str]
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -385,6 +425,7 @@ def paths_from_market_data(
     *,
     surface: str = "vix_skew",
     params: VXModelParams | None = None,
+    rate_max_gap_days: int = RATE_MAX_GAP_DAYS,
 ) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
@@ -400,6 +441,11 @@ def paths_from_market_data(
     no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
     the run's end, so the run's first day already knows the years before it; the model during its
     warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
+
+    A rate series is carried forward over days without an observation for at most
+    ``rate_max_gap_days`` calendar days (:data:`alvh.data.importers.RATE_MAX_GAP_DAYS`); a run day whose
+    last rate observation is older (the series ends before the run does, or has a hole) is a
+    ``DataError`` naming the day and the last observation, raised before any work.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -407,6 +453,7 @@ def paths_from_market_data(
         md = md.slice(start, end)
     p = params if params is not None else VXModelParams.default()
     dates = md.dates
+    _check_rate_age(md, rate_max_gap_days)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
     spx_open = md.spx["open"].to_numpy(dtype=float)
@@ -443,6 +490,7 @@ def paths_from_market_data(
             f"from {_first_settlement(full.vx)}); the model before a bucket is warm"
         )
     surf = _surface(md, surface, prov)
+    final = vx_final_settlements(md.vx) if md.vx is not None else np.full(len(expiry), np.nan)
     return MarketPaths(
         dates=dates,
         spx_open=spx_open[:, None],
@@ -457,4 +505,5 @@ def paths_from_market_data(
         vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
         sensitivity=sens,
         provenance=prov,
+        vx_final=final,
     )

@@ -260,11 +260,12 @@ def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> Non
     prep, mp = st.prep, st.prep.paths
     cmr = prep.rules.constant_maturity
     pair, w = cast(np.ndarray, prep.cm_pair)[d], cast(np.ndarray, prep.cm_w)[d]  # set by prepare when enabled
-    slots = (st.S - 2, st.S - 1)
+    k = pair.size
+    slots = tuple(range(st.S - k, st.S))
     if pair[0] < 0 or not np.isfinite(w).all():
         st.event(d, "cm_no_pair", st.P)
         return
-    f = np.stack([mp.vx_price[d, :, pair[0]], mp.vx_price[d, :, pair[1]]], axis=1)  # (P, 2)
+    f = mp.vx_price[d][:, pair]  # (P, k)
     if not np.isfinite(f).all():
         st.event(d, "cm_no_price", int((~np.isfinite(f).all(axis=1)).sum()))
         return

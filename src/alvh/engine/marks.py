@@ -4,7 +4,8 @@
 Black-Scholes-Merton on the SPX close with the surface's smile (:func:`mark_spx_legs`: one call, numpy
 or the compiled kernel); VX futures at the day's settlement; VIX options by Black-76 on the VX of the
 same expiry at the tenor vol; positions expiring today at their settlement (SPX options: the SPX open;
-VX and VIX options: the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE)
+VX and VIX options: Cboe's final settlement value, the SOQ, from the VX data, else the VIX
+open). It also gives the VX roll-down (yesterday's curve at today's DTE)
 and the day's greeks. Nothing here trades or changes the state's positions.
 """
 
@@ -215,15 +216,16 @@ def vx_day(st: EngineState, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _vx_block(st: EngineState, d0: int, d1: int, ps: slice = slice(None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tables of days d0..d1-1 (B, P, C) for the paths ``ps``: the VX price of each contract, the VIX open
-    on its settlement day (NaN where not listed); the roll-down: yesterday's curve (VIX close at DTE 0,
-    listed VX) linearly interpolated at the contract's DTE today (day 0: unused); dF/dVIX at its DTE (B, C)."""
+    """Tables of days d0..d1-1 (B, P, C) for the paths ``ps``: the VX price of each contract, its settlement
+    value on its settlement day (Prepared.vx_settle_px: the SOQ, or the VIX open without it; NaN where not
+    listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
+    linearly interpolated at the contract's DTE today (day 0: unused); dF/dVIX at its DTE (B, C)."""
     mp, prep = st.prep.paths, st.prep
     days = np.arange(d0, d1)
     C = mp.vx_price.shape[2]
     vx_price, vix_close = mp.vx_price[:, ps], mp.vix_close[:, ps]
     mark = np.where(
-        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1, ps][:, :, None], vx_price[d0:d1]
+        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], prep.vx_settle_px[ps][None], vx_price[d0:d1]
     )
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
     sens = st.sens(tau_now, days[:, None])
@@ -246,13 +248,14 @@ def _vx_block(st: EngineState, d0: int, d1: int, ps: slice = slice(None)) -> tup
 
 
 def vx_px(st: EngineState, d: int, c: np.ndarray) -> np.ndarray:
-    """VX price of contract c (P,) or (P, k) on day d; VIX open on its settlement day; NaN where none."""
+    """VX price of contract c (P,) or (P, k) on day d; its settlement value (Prepared.vx_settle_px) on its
+    settlement day; NaN where none."""
     mp = st.prep.paths
     cc = np.maximum(c, 0)
-    ar, col = (st.arP[:, None], (slice(None), None)) if c.ndim == 2 else (st.arP, slice(None))
+    ar = st.arP[:, None] if c.ndim == 2 else st.arP
     px = mp.vx_price[d, ar, cc]
     settling = st.prep.vx_settle_day[cc] == d
-    px = np.where(settling, mp.vix_open[d][col], px)
+    px = np.where(settling, st.prep.vx_settle_px[ar, cc], px)
     return np.where(c >= 0, px, np.nan)
 
 

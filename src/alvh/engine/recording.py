@@ -39,6 +39,8 @@ def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     rec["price_now"][d] = m.price_now
     slot_pnl = st.qty * st.mult[None, :] * (m.price_now - st.price_last)
     st.pnl[d] = st.by_component(slot_pnl)
+    if st.fut_slot.any():  # the futures' P&L is variation margin: it moves their component's cash
+        st.acct[:, :-1] += st.by_component(np.where(st.fut_slot[None, :], slot_pnl, 0.0))
 
 
 def roll_marks(st: EngineState, m: DayMarks, rate: float) -> None:

@@ -19,7 +19,11 @@ from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
+from alvh.strategy.layers import CM_SLOTS
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
+
+#: Slot names of the constant-maturity mix (two for the short-term schedules, four for the mid-term one).
+CM_SLOT_NAMES: tuple[str, ...] = ("cm.first", "cm.second", "cm.third", "cm.fourth")
 
 #: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -58,9 +62,10 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.n, self.P = mp.n_days, mp.n_paths
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
-        self.S = 4 + self.L + (2 if self.cm else 0)
+        k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
+        self.S = 4 + self.L + k_cm
         self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
-        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
+        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + ["cm"] * k_cm
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
         self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
         self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
@@ -70,14 +75,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         # does not, so a sweep variant's path equals its run alone bit for bit)
         self.comp_start = np.flatnonzero(np.r_[True, self.slot_comp[1:] != self.slot_comp[:-1]])
         names = (
-            [f"core.{n}" for n in LEG_NAMES]
-            + [f"{la.name}.contract" for la in r.layers]
-            + (["cm.first", "cm.second"] if self.cm else [])
+            [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers] + list(CM_SLOT_NAMES[:k_cm])
         )
         mult = np.array(
             [SPX_MULTIPLIER] * 4
             + [VX_MULTIPLIER if la.instrument == "vx_future" else VIX_OPTION_MULTIPLIER for la in r.layers]
-            + ([VX_MULTIPLIER] * 2 if self.cm else [])
+            + [VX_MULTIPLIER] * k_cm
         )
         self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
         self.mult = mult
@@ -87,10 +90,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
                 InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
                 for la in r.layers
             ]
-            + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []),
+            + [InstrumentKind.VX_FUTURE] * k_cm,
             dtype=np.int8,
         )
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == InstrumentKind.VX_FUTURE
+        self.fut_slot = self.slot_kind == InstrumentKind.VX_FUTURE  # cash moves only by variation margin
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -115,9 +119,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_strikes = np.full((P, 4), np.nan)
         self.cash = np.full(P, r.general.capital)
         self.debt = 0.0
-        if r.financing.enabled and r.financing.fraction > 0:
+        if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
+        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
+        # the core holds the capital (its collateral); engine.financing books the interest on it
+        self.acct = np.zeros((P, len(self.components) + 1))
+        self.acct[:, 0] = r.general.capital
+        self.acct[:, -1] = self.debt
+        self.interest_on = r.general.interest_on_cash
+        hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
+        self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
         self.prev_scale = np.full(P, np.nan)
         self.ones = np.ones(P)  # read-only constants of the layer rules
         self.no = np.zeros(P, dtype=bool)
@@ -141,6 +153,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.pnl = np.zeros((n, P, K))
         self.cost = np.zeros((n, P, K))
         self.fin = np.zeros((n, P))
+        self.interest = np.zeros((n, P, K))  # T-bill interest on each component's cash (engine.financing)
+        self.hedge_fin = np.zeros((n, P, K))  # private financing of the hedge's cash needs (mode "hedge_cash")
+        self.fin_alt = np.zeros((n, P, K))  # the T-bill interest those needs would have cost the core
         # delta, gamma, vega, theta in dollars; float32 (7 significant digits) to halve memory on 10,000 paths
         self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
         self.be = np.full((n, P, 2), np.nan)

@@ -108,27 +108,38 @@ def _per_path_weight(
     return np.where(ok, np.take_along_axis(weight, idx[:, None], axis=1)[:, 0], np.nan)
 
 
+#: Constant-maturity schedules and how many contracts each holds at once.
+CM_SLOTS: dict[str, int] = {"sp_roll": 2, "calendar": 2, "sp_mid_term": 4}
+
+
 def cm_weights(
-    dte: np.ndarray, listed: np.ndarray, day_index_of_expiry: np.ndarray, n_days: int, target_days: int, schedule: str
+    dte: np.ndarray, listed: np.ndarray, roll_days: np.ndarray, n_days: int, target_days: int, schedule: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Contract pair and weights of the constant-maturity mix for each day.
+    """Contracts and weights of the constant-maturity mix for each day.
 
-    Returns ``(contracts (n_days, 2) int, weights (n_days, 2) float)``; weights are unit
-    weights (S&P's CRW): the position holds contracts in proportion to them.
+    Returns ``(contracts (n_days, k) int, weights (n_days, k) float)`` with ``k = CM_SLOTS[schedule]``;
+    weights are unit weights (S&P's CRW): the position holds contracts in proportion to them, so their
+    scale does not change the mix's return.
 
-    ``sp_roll`` (S&P VIX Futures Indices methodology, short-term index): the roll period runs
-    from the business day before one VX expiry to the business day before the next; during it
-    the first month is the contract expiring at the period's end + 1 month... in index terms:
-    on day ``t`` in the period ``[b_k, b_{k+1})`` (``b_k`` = the trading day before expiry
-    ``E_k``), first = ``E_{k+1}``, second = ``E_{k+2}``, ``CRW1 = dr/dt`` with
-    ``dt = b_{k+1} - b_k`` and ``dr = b_{k+1} - t`` trading days. ``calendar``: the pair
-    bracketing ``target_days`` with ``w1 = (tau2 - target)/(tau2 - tau1)``.
-    For target_days other than 30 with ``sp_roll`` the pair is shifted by
-    ``round(target_days/30) - 1`` months (the mid-term index uses months 4-7; only 30 is tested).
+    ``roll_days`` (length ``n_contracts + 1``): ``b_k``, the trading day (index into the run's days, may be
+    negative or ``>= n_days``) before each contract's expiry, after ``b_{-1}`` for the expiry preceding the
+    first contract (:func:`alvh.engine.prepare.prepare` counts them on the NYSE calendar outside the run),
+    so the roll period that contains the run's first day is entered on that day and the last period runs
+    to its true end (not cut at the run's end).
+
+    ``sp_roll`` (S&P VIX Futures Indices methodology, short-term index): on day ``t`` in the roll period
+    ``[b_{k-1}, b_k)`` the first month is the contract expiring at ``E_k``, the second ``E_{k+1}``,
+    ``CRW1 = dr/dt`` with ``dt = b_k - b_{k-1}`` and ``dr = b_k - t`` trading days, ``CRW2 = 1 - CRW1``.
+    For target_days other than 30 the pair is shifted by ``round(target_days/30) - 1`` months.
+    ``sp_mid_term`` (S&P 500 VIX Mid-Term Futures Index): the 4th to 7th months ``E_{k+3} .. E_{k+6}``
+    with ``CRW4 = dr/dt``, ``CRW5 = CRW6 = 1``, ``CRW7 = 1 - dr/dt`` (rolling from the 4th month into
+    the 7th while holding the 5th and 6th; target_days is not read). ``calendar``: the pair bracketing
+    ``target_days`` with ``w1 = (tau2 - target)/(tau2 - tau1)``.
     """
     n_c = dte.shape[1]
-    pair = np.full((n_days, 2), -1, dtype=np.int64)
-    w = np.zeros((n_days, 2))
+    k_slots = CM_SLOTS[schedule]
+    pair = np.full((n_days, k_slots), -1, dtype=np.int64)
+    w = np.zeros((n_days, k_slots))
     if schedule == "calendar":
         ok = listed & (dte > 0)
         below = ok & (dte <= target_days)
@@ -146,20 +157,27 @@ def cm_weights(
         w[:, 0] = w1
         w[:, 1] = 1.0 - w1
         return pair, w
-    shift = max(int(round(target_days / 30.0)) - 1, 0)
-    # b_k: trading day before each expiry (expiry day index - 1)
-    b = day_index_of_expiry - 1
-    for t in range(n_days):
-        k = int(np.searchsorted(b, t, side="right")) - 1  # b_k <= t < b_{k+1}
-        if k < 0 or k + 1 >= len(b):
-            continue
-        first, second = k + 1 + shift, k + 2 + shift
-        if second >= n_c:
-            continue
-        dt = b[k + 1] - b[k]
-        dr = b[k + 1] - t
-        pair[t] = (first, second)
-        w[t] = (dr / dt, 1.0 - dr / dt)
+    b = np.asarray(roll_days, dtype=np.int64)
+    t = np.arange(n_days)
+    k = np.searchsorted(b, t, side="right")  # b[k-1] <= t < b[k]: contract k-1 (the front) ends the period
+    ok = (k >= 1) & (k < b.size)
+    kk = np.where(ok, k, 1)
+    dt = (b[kk] - b[kk - 1]).astype(float)
+    frac = np.where(ok, (b[kk] - t) / dt, np.nan)  # dr / dt
+    cols: tuple[np.ndarray, ...]
+    weights: tuple[np.ndarray, ...]
+    if schedule == "sp_roll":
+        first = kk - 1 + max(int(round(target_days / 30.0)) - 1, 0)
+        cols = (first, first + 1)
+        weights = (frac, 1.0 - frac)
+    else:  # sp_mid_term: months 4..7
+        first = kk - 1 + 3
+        cols = (first, first + 1, first + 2, first + 3)
+        weights = (frac, np.ones(n_days), np.ones(n_days), 1.0 - frac)
+    ok &= cols[-1] < n_c
+    for i, (c, wi) in enumerate(zip(cols, weights, strict=True)):
+        pair[:, i] = np.where(ok, c, -1)
+        w[:, i] = np.where(ok, wi, 0.0)
     return pair, w
 
 
