@@ -110,7 +110,7 @@ def _dask(chunks: list[tuple[Variant, ...]], ref: DataRef, client, task: Task) -
     from distributed import as_completed as dask_completed
 
     futs = [client.submit(task, c, ref, i, pure=False, retries=TASK_RETRIES) for i, c in enumerate(chunks)]
-    for f in dask_completed(futs):
+    for f in dask_completed(futs, loop=client.loop):  # this client (not a process-wide default)
         yield f.result()
 
 
