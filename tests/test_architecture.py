@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine", "results"),
     ("simulate",),
     ("analytics",),
+    ("montecarlo",),
     ("sweep",),
     ("report",),
     ("api", "cli", "__init__"),

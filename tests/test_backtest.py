@@ -13,7 +13,7 @@ from alvh.calendar import trading_days
 from alvh.config import rules_from_dict
 from alvh.engine import MarketPaths, run_backtest, run_engine
 from alvh.engine.inputs import FlatSkewSurface, VixOptionVol
-from alvh.market import VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market import VixSmile, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 
 
 def _ql_price(spot: float, strike: float, days: int, vol: float, rate: float, call: bool) -> float:
@@ -195,8 +195,10 @@ def test_vix_calls_marked_with_tenor_vol_and_effective_vega_sizing(default_md):
     q = np.zeros((len(vix), live.sum()))
     q[day[live], np.arange(live.sum())] = dte[live]
     f = curve.price(q)[day[live], np.arange(live.sum())]
-    vol = vix_option_vol(dte[live], vix[day[live]])  # VVIX absent on the default data: the VIX-level function
-    ref = black76_price(f, calls["strike"].to_numpy()[live], dte[live] / 365, vol, 0.02, True)
+    atm = vix_option_vol(dte[live], vix[day[live]])  # VVIX absent on the default data: the VIX-level function
+    k = calls["strike"].to_numpy()[live]
+    vol = VixSmile().vol(atm, f, k, dte[live])  # the upward VIX smile at each strike (docs/pricing.md)
+    ref = black76_price(f, k, dte[live] / 365, vol, 0.02, True)
     np.testing.assert_allclose(calls["price"].to_numpy()[live], ref, rtol=1e-9)
     # a flat 30-day vol would misprice the longer-dated calls by more than that
     assert np.abs(vix_option_vol(dte[live], vix[day[live]]) - vix_option_vol(30.0, vix[day[live]])).max() > 0.02

@@ -82,14 +82,17 @@ def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
 _P = VXModelParams.default()
 
 
-def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float) -> float:
-    """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX."""
+def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float, f: float, k: float) -> float:
+    """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX;
+    times the VIX smile of docs/pricing.md with its documented defaults (slope 0.6, curvature 0.3, floor 0.6,
+    cap 2.5): x = ln(K/F) sqrt(30/dte), clip(1 + 0.6 x + 0.3 x^2, 0.6, 2.5)."""
     vvix = _P.vvix_intercept + _P.vvix_slope * math.log(mp.vix_close[d, p])
 
     def scale(tau: float) -> float:
         return math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau))
 
-    return vvix / 100 / scale(30 / 365) * scale(dte / 365)
+    x = math.log(k / f) * math.sqrt(30.0 / dte)
+    return vvix / 100 / scale(30 / 365) * scale(dte / 365) * min(max(1 + 0.6 * x + 0.3 * x * x, 0.6), 2.5)
 
 
 def _spx_mark(mp: MarketPaths, d: int, p: int, k: float, t: float, call: bool, r: float, q: float) -> float:
@@ -137,7 +140,8 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
                 mult = 1000.0
             else:
                 f = _vx_mark(mp, d, p, row.contract)
-                mark = _black(f, row.strike, max(t, 0.0), _vix_vol(mp, d, p, max(t * 365, 1.0)), r, True)
+                vol = _vix_vol(mp, d, p, max(t * 365, 1.0), f, row.strike)
+                mark = _black(f, row.strike, max(t, 0.0), vol, r, row.instrument == "vix_call")
                 mult = 100.0
             assert row.price == pytest.approx(mark, rel=1e-9, abs=1e-9), (row, mark)
             cash -= row.quantity * mult * row.price + row.cost
@@ -154,8 +158,9 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
                 fut_value += qty * mult * _vx_mark(mp, d, p, code)
                 value += qty * mult * _vx_mark(mp, d, p, code)
             else:
-                vol = _vix_vol(mp, d, p, max(t * 365, 1.0))
-                value += qty * mult * _black(_vx_mark(mp, d, p, code), k, t, vol, r, True)
+                f = _vx_mark(mp, d, p, code)
+                vol = _vix_vol(mp, d, p, max(t * 365, 1.0), f, k)
+                value += qty * mult * _black(f, k, t, vol, r, inst == "vix_call")
         nav[d] = cash + value - debt
     return nav
 

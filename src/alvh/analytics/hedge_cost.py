@@ -506,10 +506,21 @@ def _monthly_returns(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: fl
     return np.add.reduceat(daily_usd, starts, axis=0) / capital * 100.0  # % of capital
 
 
-def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+def drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    """Daily drawdown in % from the running peak of ``capital + cumsum(daily_usd)`` (the start counts as a peak)."""
     equity = capital + np.cumsum(daily_usd, axis=0)
     peak = np.maximum.accumulate(np.vstack([np.full((1,) + equity.shape[1:], capital), equity]), axis=0)[1:]
-    return (np.min(equity / peak - 1.0, axis=0)) * 100.0
+    return (equity / peak - 1.0) * 100.0
+
+
+def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    return np.min(drawdown_pct(daily_usd, capital), axis=0)
+
+
+def core_and_hedged_usd(hc: HedgeCost) -> tuple[np.ndarray, np.ndarray]:
+    """Daily P&L ($, shape (n_days, n_paths)) of the core alone (core + financing) and of core + layers."""
+    core = hc.core_total_usd + hc.other_usd
+    return core, core + hc.total_usd.sum(axis=-1)
 
 
 def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarray:
@@ -528,8 +539,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
     the maximum drawdown or of the 95% expected shortfall; "n/a" when the hedge did not reduce it.
     """
     cap = hc.initial_capital
-    core = hc.core_total_usd + hc.other_usd
-    hedged = core + hc.total_usd.sum(axis=-1)
+    core, hedged = core_and_hedged_usd(hc)
     months, _, counts = month_bounds(hc.dates)
     mc = _monthly_returns(core, hc.dates, cap)
     mh = _monthly_returns(hedged, hc.dates, cap)

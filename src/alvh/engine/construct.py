@@ -21,17 +21,24 @@ from alvh.engine.prepare import Prepared
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.engine.state import EngineState
 from alvh.results import BacktestResult
+from alvh.strategy.layers import ROLL_REASONS
 
 
 def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
     """The ledger as a table: date, path, slot, component, instrument, contract, strike, expiry, quantity,
-    price, cost, reason."""
+    price, cost, reason, roll_reason (why a hedge layer rolled: ``strategy.layers.ROLL_REASONS``; "" otherwise)."""
     mp = prep.paths
     led = st.ledger.arrays()
     slot = led["slot"].astype(int)
     names = np.array(st.slots.names, dtype=object)
     comp = np.array(st.slots.component, dtype=object)
-    kinds = np.array([InstrumentKind(int(k)).name.lower() for k in st.slot_kind], dtype=object)
+    kinds = np.array(
+        [
+            ("vix_call" if c else "vix_put") if k == InstrumentKind.VIX_OPTION else InstrumentKind(int(k)).name.lower()
+            for k, c in zip(st.slot_kind, st.slot_is_call, strict=True)
+        ],
+        dtype=object,
+    )
     codes = np.array(list(mp.vx_codes) + [""], dtype=object)
     con = led["contract"].astype(int)
     some = len(slot) > 0
@@ -49,6 +56,7 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
             "price": led["price"],
             "cost": led["cost"],
             "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if some else [],
+            "roll_reason": np.array(ROLL_REASONS, dtype=object)[led["roll_reason"].astype(int)] if some else [],
         }
     )
 

@@ -26,6 +26,7 @@ from alvh.calendar import vx_contract_code, vx_expiries_between
 from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market.vix_smile import VixSmile
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
 from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
@@ -75,14 +76,18 @@ class VixOptionVol:
 
     ``vix`` (n_days, n_paths) spot VIX; ``vvix`` (n_days, n_paths) VVIX in points, NaN where absent
     (then the documented VIX-level function ``vvix_intercept + vvix_slope ln VIX`` is used).
-    ``vol(d, dte)`` returns the vol for ``dte`` calendar days (> 0) of shape ``(n_paths, m)``.
+    ``vol(d, dte)`` returns the at-the-money vol for ``dte`` calendar days (> 0) of shape ``(n_paths, m)``;
+    ``vol_at(d, dte, forward, strike)`` the smile vol of a strike (``smile``, :class:`alvh.market.VixSmile`:
+    the upward VIX skew, docs/pricing.md). The engine marks every VIX option with ``vol_at``.
     """
 
     vix: np.ndarray
     vvix: np.ndarray
     params: VXModelParams
+    smile: VixSmile = field(default_factory=VixSmile)
 
     def vol(self, d: int, dte: np.ndarray) -> np.ndarray:
+        """At-the-money vol (decimal) at ``dte`` calendar days, ``(n_paths, m)``."""
         dd = np.asarray(dte, dtype=float)
         extra = (1,) * max(dd.ndim - 1, 0)
         return vix_option_vol(
@@ -92,8 +97,12 @@ class VixOptionVol:
             vvix=self.vvix[d].reshape(self.vvix[d].shape + extra),
         )
 
+    def vol_at(self, d: int, dte: np.ndarray, forward: np.ndarray, strike: np.ndarray) -> np.ndarray:
+        """Smile vol (decimal) of a VIX option with ``strike`` on ``forward`` at ``dte`` days (:class:`VixSmile`)."""
+        return self.smile.vol(self.vol(d, dte), forward, strike, dte)
+
     def take_paths(self, sel: slice) -> VixOptionVol:
-        return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
+        return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params, self.smile)
 
 
 @dataclass(frozen=True, repr=False)

@@ -2,11 +2,11 @@
 
 :func:`mark_day` ``(state, d, rate, q) -> DayMarks`` (docs/engine.md, day step 2): SPX legs by
 Black-Scholes-Merton on the SPX close with the surface's smile (:func:`mark_spx_legs`: one call, numpy
-or the compiled kernel); VX futures at the day's settlement; VIX options by Black-76 on the VX of the
-same expiry at the tenor vol; positions expiring today at their settlement (SPX options: the SPX open;
-VX and VIX options: Cboe's final settlement value, the SOQ, from the VX data, else the VIX
-open). It also gives the VX roll-down (yesterday's curve at today's DTE)
-and the day's greeks. Nothing here trades or changes the state's positions.
+or the compiled kernel); VX futures at the day's settlement; VIX options (calls and puts) by Black-76 on
+the VX of the same expiry at the smile vol of their strike and tenor; positions expiring today at their
+settlement (SPX options: the SPX open; VX and VIX options: Cboe's final settlement value, the SOQ, from the VX
+data, else the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE) and the day's
+greeks. Nothing here trades or changes the state's positions.
 """
 
 from __future__ import annotations
@@ -177,17 +177,20 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
     if not fut.all():
         # VIX-option vol at each held contract's tenor; a settling option keeps its last vol (unused:
         # the settlement is intrinsic), as do futures slots (vol not used)
-        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], mp.vix_option_vol.vol(d, np.maximum(tau, 1.0)))
-        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, True)
+        # the smile vol at each option's strike (alvh.market.VixSmile); futures slots read any finite strike
+        k = np.where(fut, f, st.strike[:, vs])
+        smile = mp.vix_option_vol.vol_at(d, np.maximum(tau, 1.0), f, k)
+        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], smile)
+        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, st.slot_is_call[vs])
         px = np.where(fut, f, gb.price)
         dl = np.where(fut, 1.0, gb.delta)
         m.vol_now[:, vs] = np.where(h & ~fut, vv, st.vol_last[:, vs])
         vega_unit = np.where(fut, sens, gb.delta * sens)
         theta = np.where(h & ~settling & ~fut, st.qty[:, vs] * st.mult[vs] * gb.theta, 0.0)
-        m.greeks[:, 1:, 3] += st.by_component(theta, 4)
+        m.greeks[:, :, 3] += st.by_component(theta, 4)
     m.price_now[:, vs] = np.where(h, px, st.price_last[:, vs])
     m.delta_now[:, vs] = dl
-    m.greeks[:, 1:, 2] += st.by_component(np.where(h & ~settling, st.qty[:, vs] * st.mult[vs] * vega_unit, 0.0), 4)
+    m.greeks[:, :, 2] += st.by_component(np.where(h & ~settling, st.qty[:, vs] * st.mult[vs] * vega_unit, 0.0), 4)
     m.und_now[:, vs] = np.where(h, f, st.und_last[:, vs])
     m.und_rd[:, vs] = np.where(h, rd, st.und_last[:, vs])
 

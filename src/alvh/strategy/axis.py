@@ -6,7 +6,7 @@ and the engine's stages read them instead of the scalar rules. A single run is t
 variant run in a batch and the same rules run alone go through the same arithmetic (bit-identical, tested
 in tests/test_sweep_axis.py).
 
-Axis keys (:data:`AXIS_KEY_PATTERNS`): the layers' weights and VIX-call deltas, the core's four strike
+Axis keys (:data:`AXIS_KEY_PATTERNS`): the layers' weights, the core's four strike
 deltas, the rebalance threshold, cooldown and shift fraction, the adaptive schedule's levels and weights.
 Every other key (a layer's DTE bucket, the rebalance window, an instrument, an action, the capital ...)
 changes what the engine computes per day for all paths (the contract calendar, the rolling regression's
@@ -30,7 +30,6 @@ from alvh.errors import ConfigError
 #: Dotted rules keys that become per-path arrays (list indices as numbers: ``layers.0.weight``).
 AXIS_KEY_PATTERNS: tuple[str, ...] = (
     r"layers\.\d+\.weight",
-    r"layers\.\d+\.call_delta",
     r"core\.(short|long)_(put|call)_delta",
     r"rebalance\.(threshold|cooldown_days|shift_fraction)",
     r"adaptive\.schedule\.\d+\.(weight|upper)",
@@ -69,7 +68,6 @@ class RuleAxis:
 
     layer_weight: np.ndarray  #: (P, L) fraction of capital per layer
     weight_sum: np.ndarray  #: (P,) sum of the layers' weights
-    call_delta: np.ndarray  #: (P, L) Black-76 delta of a new VIX call (call_strike_mode = "delta")
     core_deltas: np.ndarray  #: (P, 4) signed strike deltas of the condor legs
     threshold: np.ndarray  #: (P,) beta-ratio trigger threshold
     cooldown_days: np.ndarray  #: (P,) int, trading days the rule stays off after firing
@@ -108,7 +106,6 @@ class RuleAxis:
             layer_weight=w,
             # the layers' weights summed left to right, as the scalar rules did (sum over a Python list)
             weight_sum=np.array([float(sum(la.weight for la in v.layers)) for v in variants]),
-            call_delta=col(lambda v, j: v.layers[j].call_delta, nl),
             core_deltas=col(
                 lambda v, i: (
                     -v.core.long_put_delta,

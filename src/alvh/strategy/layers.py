@@ -6,6 +6,7 @@ all paths share the same listed contracts and expiries), or vectorized over path
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,9 +195,10 @@ def round_contracts(target: np.ndarray, mode: str) -> np.ndarray:
 def sizing_unit(
     layer: Layer, mult: float, f: np.ndarray, price: np.ndarray, delta: np.ndarray, sens: np.ndarray | float
 ) -> np.ndarray:
-    """Dollars of the layer's sizing basis per contract: premium ``mult x price`` (calls), effective vega
-    ``mult x F x delta x dF/dVIX``, else notional ``mult x F``; contracts = weight x capital / unit."""
-    if layer.sizing == "premium" and layer.instrument == "vix_call":
+    """Dollars of the layer's sizing basis per contract: premium ``mult x price`` (options; a spread's net
+    premium), effective vega ``mult x F x delta x dF/dVIX`` (a spread's net delta), else notional ``mult x F``;
+    contracts = weight x capital / unit."""
+    if layer.sizing == "premium" and layer.is_option:
         return mult * price
     if layer.sizing == "effective_vega":
         return mult * f * delta * sens
@@ -204,34 +206,112 @@ def sizing_unit(
 
 
 def extrinsic_value(
-    price: np.ndarray, f: np.ndarray, strike: np.ndarray, rate: float, t: np.ndarray | float
+    price: np.ndarray,
+    f: np.ndarray,
+    strike: np.ndarray,
+    rate: float | np.ndarray,
+    t: np.ndarray | float,
+    is_call: bool | np.ndarray = True,
 ) -> np.ndarray:
-    """A VIX call's price less its discounted intrinsic value ``max(F - K, 0) exp(-r t)``, points."""
-    return price - np.maximum(f - strike, 0.0) * np.exp(-rate * t)
+    """A VIX option's price less its discounted intrinsic value (``max(F - K, 0)`` calls, ``max(K - F, 0)``
+    puts, times ``exp(-r t)``), points."""
+    intrinsic = np.where(is_call, np.maximum(f - strike, 0.0), np.maximum(strike - f, 0.0))
+    return price - intrinsic * np.exp(-rate * t)
+
+
+#: Why a layer rolls, in the order of their int8 code in the ledger ("" = not a roll trade). ``flat``: the layer
+#: held nothing (it sized to zero contracts before, or had no price); ``expired``: its contract settled.
+ROLL_REASONS: tuple[str, ...] = ("", "dte", "expired", "extrinsic", "rolldown", "flat")
+_RR = {r: np.int8(i) for i, r in enumerate(ROLL_REASONS)}
+
+
+def roll_reasons(
+    layer: Layer,
+    held: np.ndarray,
+    ever_held: np.ndarray,
+    dte: np.ndarray,
+    extrinsic: np.ndarray | None,
+    entry_extrinsic: np.ndarray,
+    rolldown: np.ndarray | None,
+) -> np.ndarray:
+    """Why the layer rolls today on each path (codes of :data:`ROLL_REASONS`; 0 = it does not roll).
+
+    In order of precedence: not held (``expired`` when it had held a contract, which settled; ``flat``
+    otherwise), DTE below ``min_dte`` (the contract left the bucket: ``dte``), (options) extrinsic value
+    below ``roll.extrinsic_below`` x its value at entry (``extrinsic``), the last day's roll-down (the
+    future's drop along yesterday's unchanged curve, a fraction of its price) above ``roll.rolldown_above``
+    (``rolldown``).
+    """
+    code = np.zeros(held.shape, dtype=np.int8)
+    if layer.roll.rolldown_above is not None and rolldown is not None:
+        code = np.where(held & (rolldown > layer.roll.rolldown_above), _RR["rolldown"], code)
+    if layer.roll.extrinsic_below is not None and extrinsic is not None:
+        code = np.where(held & (extrinsic < layer.roll.extrinsic_below * entry_extrinsic), _RR["extrinsic"], code)
+    code = np.where(held & (dte < layer.min_dte), _RR["dte"], code)
+    code = np.where(~held, np.where(ever_held, _RR["expired"], _RR["flat"]), code)
+    return code.astype(np.int8)
 
 
 def roll_mask(
     layer: Layer, held: np.ndarray, dte: np.ndarray, extrinsic: np.ndarray | None, entry_extrinsic: np.ndarray
 ) -> np.ndarray:
-    """Paths where the layer rolls today: flat, its contract's DTE below ``min_dte`` (or settled), or (calls)
-    extrinsic value below ``roll.extrinsic_below`` x the extrinsic value at entry."""
-    roll = ~held | (held & (dte < layer.min_dte))
-    if layer.roll.extrinsic_below is not None and extrinsic is not None:
-        roll |= held & (extrinsic < layer.roll.extrinsic_below * entry_extrinsic)
-    return roll
+    """Paths where the layer rolls today: flat, its contract's DTE below ``min_dte`` (or settled), or (options)
+    extrinsic value below ``roll.extrinsic_below`` x the extrinsic value at entry (:func:`roll_reasons` without
+    the roll-down trigger, as a mask)."""
+    return roll_reasons(layer, held, held, dte, extrinsic, entry_extrinsic, None) != 0
 
 
-def call_strike(
-    layer: Layer, f: np.ndarray, t: float, vol: np.ndarray, delta: np.ndarray | float | None = None
+def _round_strike(k: np.ndarray, inc: float) -> np.ndarray:
+    return np.maximum(np.round(k / inc) * inc, inc)
+
+
+def option_strike(layer: Layer, f: np.ndarray, t: float, vol_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Strike of a new VIX call or put (a spread's long leg): ``round(moneyness x F / inc) x inc`` or the Black-76
+    forward-delta strike on the smile (``vol_of(K)``: four fixed-point steps ``K <- K(delta, sigma(K))``), at least
+    one increment."""
+    call = layer.is_call
+    mode = layer.call_strike_mode if call else layer.put_strike_mode
+    inc = layer.call_strike_increment if call else layer.put_strike_increment
+    if mode == "moneyness":
+        return _round_strike((layer.call_moneyness if call else layer.put_moneyness) * f, inc)
+    delta = layer.call_delta if call else -layer.put_delta
+    return _round_strike(_delta_strike(delta, f, t, vol_of, call), inc)
+
+
+def spread_short_strike(
+    layer: Layer, f: np.ndarray, t: float, vol_of: Callable[[np.ndarray], np.ndarray], k_long: np.ndarray
 ) -> np.ndarray:
-    """Strike of a new VIX call: ``round(moneyness x F / inc) x inc`` or the Black-76 delta strike, at least one
-    increment; ``delta`` (per path, a sweep's variants) replaces ``layer.call_delta``."""
+    """Strike of a spread's short leg (``short_moneyness`` / ``short_delta`` in the long leg's mode), rounded; moved
+    one increment further out when it rounds onto the long strike; NaN when a put spread has no room below."""
+    call = layer.is_call
+    mode = layer.call_strike_mode if call else layer.put_strike_mode
+    inc = layer.call_strike_increment if call else layer.put_strike_increment
+    sm, sd = layer.spread_short()
+    raw = sm * f if mode == "moneyness" else _delta_strike(sd if call else -sd, f, t, vol_of, call)
+    k = np.round(raw / inc) * inc
+    if call:
+        return np.maximum(k, k_long + inc)
+    k = np.minimum(k, k_long - inc)
+    return np.where(k >= inc, k, np.nan)
+
+
+def _delta_strike(
+    delta: float, f: np.ndarray, t: float, vol_of: Callable[[np.ndarray], np.ndarray], call: bool
+) -> np.ndarray:
+    k = np.asarray(f, dtype=float)
+    for _ in range(4):
+        k = strike_for_delta(delta, f, t, vol_of(k), 0.0, call)
+    return k
+
+
+def call_strike(layer: Layer, f: np.ndarray, t: float, vol: np.ndarray) -> np.ndarray:
+    """Strike of a new VIX call at one vol (no smile): ``round(moneyness x F / inc) x inc`` or the Black-76 delta
+    strike, at least one increment."""
     inc = layer.call_strike_increment
     if layer.call_strike_mode == "moneyness":
         k = np.round(layer.call_moneyness * f / inc) * inc
     else:
-        dl = layer.call_delta if delta is None else delta
-        k = np.round(strike_for_delta(dl, f, t, vol, 0.0, True) / inc) * inc
+        k = np.round(strike_for_delta(layer.call_delta, f, t, vol, 0.0, True) / inc) * inc
     return np.maximum(k, inc)
 
 
