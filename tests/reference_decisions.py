@@ -446,11 +446,12 @@ def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[
 #: (name, regex over the source of alvh.engine.* / alvh.strategy.*, replacement, frame that must differ).
 #: "late_roll": the layer roll trigger as the engine writes it ("the held contract's DTE is below
 #: min_dte"), ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test, ``>= ... min_dte``), made
-#: 3 days late. "long_cooldown": one more day of rebalance cooldown. "strict_dte_exit": the DTE exit
+#: 3 days late. "long_cooldown": one more day of rebalance cooldown (the engine reads it per path from
+#: ``st.ax``, alvh.strategy.axis). "strict_dte_exit": the DTE exit
 #: at ``DTE < N`` instead of ``DTE <= N``.
 MUTATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("late_roll", r"<\s*(la|layer|lay)\.min_dte\b", r"< (\1.min_dte - 3)", "layers"),
-    ("long_cooldown", r"\b(rb|reb|rebalance)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
+    ("long_cooldown", r"\b(rb|reb|rebalance|ax)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
     ("strict_dte_exit", r"<=\s*(ex|exits)\.close_at_dte\b", r"< \1.close_at_dte", "core"),
     # issue 10.4: the roll-down trigger at twice its threshold
     ("lazy_rolldown", r">\s*(la|layer|lay)\.roll\.rolldown_above\b", r"> 2 * \1.roll.rolldown_above", "layers"),

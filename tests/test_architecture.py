@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("simulate",),
     ("analytics",),
     ("montecarlo",),
+    ("sweep",),
     ("report",),
     ("api", "cli", "__init__"),
 )

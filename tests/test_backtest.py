@@ -98,11 +98,14 @@ def test_hand_computed_month():
     # a mark in the middle: 1 Feb, SPX 4700, 15 days left
     pm = [_ql_price(4700.0, k, 15, 0.16, 0.05, c) for k, c, _ in legs]
     value = sum(s * p for (_, _, s), p in zip(legs, pm, strict=True)) * 100 * contracts
-    assert res.nav[mid, 0] == pytest.approx(1e6 - entry_cost + credit * 100 * contracts + value, abs=1e-6)
+    # the cash account (capital + credit - costs) earns the 5 % rate, continuously compounded, as CNDR's
+    # T-bill account: 13 calendar days to 1 Feb, 28 to 16 Feb
+    account = 1e6 - entry_cost + credit * 100 * contracts
+    assert res.nav[mid, 0] == pytest.approx(account * math.exp(0.05 * 13 / 365) + value, abs=1e-6)
     # expiry: settle at the open (4580): the put spread pays 20 points per condor against us
     exp = tr[(tr["date"] == dates[-1]) & (tr["reason"] == "expiry")].sort_values("strike")
     np.testing.assert_allclose(exp["price"].to_numpy(), [0.0, 20.0, 0.0, 0.0])
-    settled = 1e6 - entry_cost + (credit - 20.0) * 100 * contracts
+    settled = account * math.exp(0.05 * 28 / 365) - 20.0 * 100 * contracts
     # the engine re-enters at that close (third Friday): take that day's new entry costs out
     assert res.nav[-1, 0] + res.costs[-1, 0].sum() == pytest.approx(settled, abs=1e-6)
 
@@ -252,7 +255,7 @@ def test_real_core_only_cndr_rules(real_market_data):
     rules = rules_from_dict({"core": {}, "layers": [], "rebalance": {"enabled": False}})
     res = run_backtest(rules, real_market_data, "2004-01-02", "2025-12-31")
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * 1e6
     entries = res.trades[(res.trades["reason"] == "entry") & (res.trades["slot"] == "core.short_put")]
     years = (res.dates[-1] - res.dates[0]).days / 365.25

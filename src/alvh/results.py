@@ -40,7 +40,8 @@ class BacktestResult:
     dates : DatetimeIndex (n_days)
     components : tuple of str, ``("core", <layer names>..., ["cm"])``
     nav, cash, financing, collateral : (n_days, n_paths) dollars; ``financing`` is the day's
-        interest (negative = paid); NAV = cash + positions' value - debt
+        interest outside the components (the debt's, negative = paid; on cash no component holds);
+        NAV = cash + positions' value - debt
     value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
@@ -137,6 +138,7 @@ class BacktestResult:
         ret = np.diff(nav) / nav[:-1] if len(nav) > 1 else np.zeros(0)
         peak = np.maximum.accumulate(nav)
         cn = self.component_nav()[-1, path]
+        comps = list(enumerate(self.components))
         out: dict[str, object] = {
             "metadata": self.metadata,
             "start": str(self.dates[0].date()),
@@ -151,10 +153,7 @@ class BacktestResult:
             "component_pnl_net": {c: float(cn[k]) for k, c in enumerate(self.components)},
             "component_costs": {c: float(self.costs[:, path, k].sum()) for k, c in enumerate(self.components)},
             "financing": float(self.financing[:, path].sum()),
-            "interest": {
-                c: float(0.0 if self.interest is None else self.interest[:, path, k].sum())
-                for k, c in enumerate(self.components)
-            },
+            "interest": {c: float(0 if self.interest is None else self.interest[:, path, k].sum()) for k, c in comps},
             "hedge_financing": float(0.0 if self.hedge_financing is None else self.hedge_financing[:, path].sum()),
             "n_trades": int((self.trades["path"] == path).sum()) if len(self.trades) else 0,
             "trades_by_reason": (
@@ -237,13 +236,8 @@ class BacktestResult:
             f"  financing  {s['financing']:>14,.0f}  interest on cash {sum(s['interest'].values()):,.0f} "
             f"({m.get('interest')}); hedge financing {s['hedge_financing']:,.0f}"
         )
-        fl = m.get("financing_layer")
-        if isinstance(fl, dict):
-            lines.append(
-                f"  financing layer: cost {fl['financing_cost']:,.0f} vs T-bill interest the core would have "
-                f"lost {fl['tbill_interest_lost']:,.0f}: {'cheaper' if fl['cheaper'] else 'dearer'} "
-                f"(cheaper on {fl['days_cheaper']} of {fl['days_with_a_cash_need']} days with a cash need)"
-            )
+        if isinstance(fl := m.get("financing_layer"), dict):  # engine.financing.financing_report
+            lines.append(f"  {fl['statement']}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
             lines.append(str(s["rebalance_note"]))

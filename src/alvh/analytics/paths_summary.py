@@ -23,6 +23,7 @@ The spot-VIX shortfall diagnostic and its per-day arrays are not computed here, 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,13 +33,7 @@ import pandas as pd
 from alvh.analytics.attribution import attribute, slot_groups
 from alvh.analytics.drag import layer_instruments
 from alvh.analytics.exposure import effective_vega
-from alvh.analytics.hedge_cost import (
-    TERMS,
-    _max_drawdown_pct,
-    _monthly_returns,
-    expected_shortfall,
-    hedge_cost,
-)
+from alvh.analytics.hedge_cost import ES_LEVEL, TERMS, _max_drawdown_pct, hedge_cost, month_bounds
 from alvh.engine.records import PositionRecords, SlotInfo
 from alvh.errors import InputError
 from alvh.pricing.units import BP_PER_UNIT
@@ -122,12 +117,43 @@ def hedge_records(records: PositionRecords) -> PositionRecords:
     return PositionRecords(slots=slots, **fields)
 
 
-def _book_stats(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: float) -> dict[str, np.ndarray]:
-    m = _monthly_returns(daily_usd, dates, capital)  # (n_months, n_paths), % of capital
-    vol = np.std(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
+def _month_sums(daily: np.ndarray, month_of_day: np.ndarray, n_months: int) -> np.ndarray:
+    """Sums of ``daily`` (days first) by calendar month, day by day in order.
+
+    A loop over days of elementwise adds: every path's sum is the same sequence of operations whatever
+    the number of paths (numpy's axis reductions switch to pairwise summation when the other axes
+    collapse to one element, which would make a one-path chunk differ in the last bit).
+    """
+    out = np.zeros((n_months,) + daily.shape[1:])
+    for d in range(daily.shape[0]):
+        out[month_of_day[d]] += daily[d]
+    return out
+
+
+def _rows_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over axis 0, row by row in order (see :func:`_month_sums`)."""
+    out = np.zeros(x.shape[1:])
+    for row in x:
+        out += row
+    return out
+
+
+def _book_stats(
+    daily_usd: np.ndarray, month_of_day: np.ndarray, n_months: int, capital: float
+) -> dict[str, np.ndarray]:
+    """Per path: worst calendar month, 95% expected shortfall of monthly returns, maximum drawdown and
+    monthly volatility, % of the capital (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`)."""
+    m = _month_sums(daily_usd, month_of_day, n_months) / capital * 100.0  # (n_months, n_paths), % of capital
+    k = max(1, math.ceil(ES_LEVEL * n_months - 1e-12))
+    es = _rows_sum(np.sort(m, axis=0)[:k]) / k
+    if n_months > 1:
+        mean = _rows_sum(m) / n_months
+        vol = np.sqrt(_rows_sum((m - mean) ** 2) / (n_months - 1))
+    else:
+        vol = np.full(m.shape[1], np.nan)
     return {
         "worst_month_pct": m.min(axis=0),
-        "es95_monthly_pct": expected_shortfall(m),
+        "es95_monthly_pct": es,
         "max_drawdown_pct": _max_drawdown_pct(daily_usd, capital),
         "monthly_vol_pct": vol,
     }
@@ -179,7 +205,21 @@ def path_analysis(
     rec = hedge_records(result.records)
     groups, _ = slot_groups(rec)
     cost_pnl = np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
-    att = attribute(rec, capital=capital, cost_pnl=cost_pnl, financing_pnl=result.financing, backend=backend)
+    cash = {  # the engine's interest on each component's cash and the hedge's private financing (or None)
+        name: None
+        if getattr(result, name, None) is None
+        else np.stack([getattr(result, name)[..., index[g]] for g in groups], axis=-1)
+        for name in ("interest", "hedge_financing")
+    }
+    att = attribute(
+        rec,
+        capital=capital,
+        cost_pnl=cost_pnl,
+        financing_pnl=result.financing,
+        interest_pnl=cash["interest"],
+        group_financing_pnl=cash["hedge_financing"],
+        backend=backend,
+    )
     ev = effective_vega(rec, sensitivity, backend=backend)
     layers = groups
     hc = hedge_cost(
@@ -193,21 +233,31 @@ def path_analysis(
         backend=backend,
     )
     del att, ev
-    months, sums, counts = hc.monthly()  # (n_terms + 1, n_months, n_paths, n_layers + 1), bp of the capital
+    months, starts, counts = month_bounds(hc.dates)
     n_m = len(months)
-    run = sums.sum(axis=1) / n_m  # (n_terms + 1, n_paths, n_layers + 1): bp per month spanned
+    month_of_day = np.repeat(np.arange(n_m), counts)
+    # month sums of dollars (terms, then the total), then one scale: bp of the fixed initial capital
+    usd = np.concatenate([hc.pnl_usd, hc.total_usd[None]], axis=0)  # (n_terms + 1, n_days, n_paths, n_layers)
+    by_month = _month_sums(np.moveaxis(usd, 1, 0), month_of_day, n_m) * (-BP_PER_UNIT / capital)
+    del usd
+    by_month = np.concatenate([by_month, _rows_sum(np.moveaxis(by_month, -1, 0))[..., None]], axis=-1)
+    sums = np.moveaxis(by_month, 0, 1)  # (n_terms + 1, n_months, n_paths, n_layers + 1)
+    run = _rows_sum(np.moveaxis(sums, 1, 0)) / n_m  # (n_terms + 1, n_paths, n_layers + 1): bp per month spanned
     cols: dict[str, np.ndarray] = {}
     for j, layer in enumerate(hc.layers + ("all",)):
         cols[f"cost_{layer}_bp_per_month"] = run[-1, :, j]
         for k, t in enumerate(TERMS):
             cols[f"cost_{layer}_{t}_bp_per_month"] = run[k, :, j]
     layers_usd = hc.total_usd.sum(axis=-1)
-    # the core book from the engine's ledger (marks' P&L minus costs) plus the financing leg: the core's
-    # attribution is not needed here (its terms are the bulk of the attribution's work)
-    k = index["core"]
-    core = result.pnl[..., k] - result.costs[..., k] + hc.other_usd
-    for book, daily in (("core", core), ("hedged", core + layers_usd)):
-        for s, v in _book_stats(daily, hc.dates, capital).items():
+    # the books from the NAV (the ledger: marks' P&L - costs + interest + financing of everything held):
+    # core + layers is the NAV change; the core alone (with the debt's interest) is that minus the layers'
+    # total. Not the engine's per-component P&L: a matrix product whose last bit can depend on how many
+    # paths ran together
+    nav = np.asarray(result.nav, dtype=float)
+    hedged = np.diff(nav, axis=0, prepend=np.full((1, n_paths), capital))
+    core = hedged - layers_usd
+    for book, daily in (("core", core), ("hedged", hedged)):
+        for s, v in _book_stats(daily, month_of_day, n_m, capital).items():
             cols[f"{book}_{s}"] = v
     cols["final_nav"] = np.asarray(result.nav[-1], dtype=float)
     cols["rebalance_firings"] = _counts(result.rebalance_log, n_paths)

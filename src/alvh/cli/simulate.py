@@ -35,9 +35,11 @@ def simulate(
         exists=True,
         dir_okay=False,
         readable=True,
-        help="Model parameters (TOML); default: the shipped ones.",
+        help="Model parameters (TOML, docs/simulation.md); default: the shipped fit.",
     ),
-    scenario: str | None = typer.Option(None, "--scenario", metavar="NAME", help="A scenario preset or TOML file."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", metavar="NAME", help="A scenario preset of the model parameters, or a scenario TOML file."
+    ),
     chunk_size: int = typer.Option(
         1000, "--chunk-size", metavar="C", min=1, help="Paths per chunk: bounds memory; results do not depend on it."
     ),
@@ -68,34 +70,31 @@ def simulate(
       alvh simulate --rules rules.toml --paths 10000 --days 252 --seed 7 --workers 2 --out sim10k/
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from alvh.config import default_rules, load_rules
+    from alvh.config import default_rules, default_rules_text, load_rules
     from alvh.montecarlo import PathModel
     from alvh.montecarlo import simulate as run_simulation
     from alvh.montecarlo.chunk import check_run
-    from alvh.montecarlo.outputs import OUTPUTS, StagingFolder, write_outputs
+    from alvh.montecarlo.outputs import OUTPUTS, write_outputs
     from alvh.montecarlo.summary import DEFAULT_THRESHOLDS
+    from alvh.report.outputs import OutputFolder
+    from alvh.report.progress import Steps
+    from alvh.simulate import SimParams
+    from alvh.simulate.model import get_scenario
 
     r = load_rules(rules) if rules is not None else default_rules()
-    model = PathModel(params=str(params) if params is not None else None, scenario=scenario)
+    sim = SimParams.from_toml(params) if params is not None else None
+    scen = get_scenario(scenario, sim if sim is not None else SimParams.default()) if scenario is not None else None
+    model = PathModel(params=sim, scenario=scen)
     check_run(model, r, seed, paths, days, chunk_size)  # every argument checked before anything is written
     thresholds = tuple(threshold) if threshold else DEFAULT_THRESHOLDS
     for note in r.notes:
         typer.echo(f"note: {note}")
-    folder = StagingFolder.prepare(out, overwrite=overwrite)
-    err = Console(stderr=True, markup=False, highlight=False)
-    progress = Progress(
-        TextColumn("chunks"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not sys.stderr.isatty(),
-    )
-    try:
-        with progress:
-            task = progress.add_task("chunks", total=-(-paths // chunk_size))
+    folder = OutputFolder.prepare(out, overwrite=overwrite)
+    n_chunks = -(-paths // chunk_size)
+    with folder:
+        with Steps("simulating", total=n_chunks) as step:
+            step(f"chunk 1 of {n_chunks}")
             res = run_simulation(
                 r,
                 model,
@@ -106,16 +105,27 @@ def simulate(
                 workers=workers,
                 folder=folder.staging,
                 thresholds=thresholds,
-                progress=lambda done, total: progress.update(task, completed=done),
+                progress=lambda done, total: step(f"chunk {min(done + 1, total)} of {total}"),
             )
         names = write_outputs(folder, res)
-        final = folder.commit()
-    except BaseException:
-        folder.discard()
-        raise
+        folder.write_text(
+            "rules.toml", rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
+        )
+        if params is not None:
+            folder.copy_in(params, "params.toml")
+        meta = res.metadata
+        final = folder.commit(
+            command="simulate",
+            config_hash=meta["config_hash"],
+            params_hash=meta["model"]["params_hash"],
+            seed=seed,
+            n_paths=paths,
+            n_days=days,
+        )
     width = None if sys.stdout.isatty() else 132
     Console(markup=False, highlight=False, width=width).print(res.summary())
-    typer.echo("wrote " + ", ".join(f"{final}/{n}" for n in OUTPUTS if n in names))
+    written = [n for n in OUTPUTS if n in names] + ["rules.toml"] + (["params.toml"] if params else [])
+    typer.echo("wrote " + ", ".join(f"{final}/{n}" for n in written + ["manifest.json"]))
 
 
 #: ``alvh simulate`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).

@@ -3,8 +3,9 @@ private financing of the hedge's cash needs (docs/engine.md, day step 1; docs/dr
 
 The book's cash account is the engine's cash plus the futures' value (the engine books a future like a
 purchase, paying its price into the position; at a broker only the daily variation margin moves cash).
-:attr:`EngineState.acct` splits it by component (last column: the financing leg's borrowed cash): the
-core starts with the capital (its collateral), every trade moves its component's balance by the cash it
+:attr:`EngineState.acct` splits it by component (last column: cash no component holds, the borrowed
+cash, and the capital when the core is disabled; booked in ``BacktestResult.financing``): the core
+starts with the capital (its collateral), every trade moves its component's balance by the cash it
 pays (premium and cost; for futures only the cost) and every future's daily P&L moves it as variation
 margin. So ``acct.sum(axis=1) == cash + futures' value`` and each component's balance is its claim on
 the account: a hedge layer's balance is minus the cash it has taken from the core's collateral.
@@ -47,9 +48,10 @@ def accrue(st: EngineState, d: int) -> None:
         return
     days = float(st.d_ord[d] - st.d_ord[d - 1])
     K = len(st.components)
-    g = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR)) if st.interest_on else 0.0
-    if st.debt:  # mode "borrow": interest on the debt, and T-bill interest on the borrowed cash
-        paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR
+    g_rate = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR))
+    g = g_rate if st.interest_on else 0.0
+    if st.debt or g:  # the debt's interest (mode "borrow"), T-bill interest on cash no component holds
+        paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0
         leg = st.acct[:, K] * g - paid
         st.acct[:, K] += leg
         st.cash += leg
@@ -70,7 +72,7 @@ def accrue(st: EngineState, d: int) -> None:
     st.cash += (i + f).sum(axis=1)
     st.interest[d] = i
     st.hedge_fin[d] = f
-    st.fin_alt[d] = need * g
+    st.fin_alt[d] = need * g_rate  # what the core's collateral would have lost (at the rate, paid or not)
 
 
 def financing_report(st: EngineState) -> dict[str, object] | None:
@@ -92,7 +94,13 @@ def financing_report(st: EngineState) -> dict[str, object] | None:
     cheaper_days = need_days & (cost < lost).all(axis=1)
     total_cost, total_lost = float(cost.sum(axis=0).mean()), float(lost.sum(axis=0).mean())
     rate = f"constant {fin.rate:g}" if fin.rate_source == "constant" else f"data rate + {fin.spread:g}"
+    statement = (
+        f"financing layer ({rate}): cost {total_cost:,.0f} vs T-bill interest the core would have lost "
+        f"{total_lost:,.0f}: {'cheaper' if total_cost < total_lost else 'dearer'} (cheaper on "
+        f"{int(cheaper_days.sum())} of {int(need_days.sum())} days with a cash need)"
+    )
     return {
+        "statement": statement,
         "mode": "hedge_cash",
         "private_rate": rate + " (decimal per year, simple ACT/365)",
         "tbill_rate": "the engine's rate (general.rate_source), continuously compounded",

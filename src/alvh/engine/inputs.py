@@ -15,7 +15,7 @@ listed contract's days to expiry on the real VX expiry calendar; VIX-option vol 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -219,6 +219,38 @@ class MarketPaths:
             sensitivity=self.sensitivity,
             provenance=dict(self.provenance),
             vx_final=self.vx_final,
+        )
+
+    def broadcast_paths(self, n_paths: int) -> MarketPaths:
+        """A one-path market seen as ``n_paths`` identical paths: read-only broadcast views (stride 0, no copy).
+
+        A sweep runs one rule variant per path slot on the same history (:mod:`alvh.strategy.axis`); the
+        engine recognises the shared market and computes its per-contract VX tables once.
+        """
+        if self.n_paths != 1:
+            raise InputError(f"{self.n_paths} paths", argument="paths", expected="a one-path market to broadcast")
+
+        def b(a: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(a, (a.shape[0], n_paths) + a.shape[2:])
+
+        s = self.surface
+        if isinstance(s, SpxSurface):
+            s = SpxSurface(theta30=b(s.theta30), tail=b(s.tail), term_ratio=b(s.term_ratio))
+        elif isinstance(s, FlatSkewSurface):
+            s = FlatSkewSurface(b(s.atm), s.skew)
+        else:
+            raise InputError(f"{type(s).__name__}", argument="surface", expected="SpxSurface or FlatSkewSurface")
+        vv = self.vix_option_vol
+        # replace(): every other field (dates, expiries, rate, settlement values, provenance...) as it is
+        return replace(
+            self,
+            spx_open=b(self.spx_open),
+            spx_close=b(self.spx_close),
+            vix_open=b(self.vix_open),
+            vix_close=b(self.vix_close),
+            vx_price=b(self.vx_price),
+            surface=s,
+            vix_option_vol=VixOptionVol(b(vv.vix), b(vv.vvix), vv.params),
         )
 
     @property
@@ -455,6 +487,7 @@ def paths_from_market_data(
     _check_rate_age(md, rate_max_gap_days)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
+    prov["rate"] = md.provenance.get("rate", "MarketData.rate")
     spx_open = md.spx["open"].to_numpy(dtype=float)
     spx_close = md.spx["close"].to_numpy(dtype=float)
     no_open = ~np.isfinite(spx_open)

@@ -41,17 +41,18 @@ def adaptive_scale(st: EngineState, d: int) -> np.ndarray:
     ad = r.adaptive
     if not ad.enabled:
         return np.ones(st.P)
-    base = sum(la.weight for la in r.layers)
+    ax = st.ax  # the schedule's numbers and the base weight per path (alvh.strategy.axis)
+    sched = {"upper": ax.schedule_upper, "weight": ax.schedule_weight}
     if ad.basis == "vix":
-        total = adaptive_total_weight(ad, level=mp.vix_close[d])
+        total = adaptive_total_weight(ad, level=mp.vix_close[d], **sched)
     else:
         f = prep.front[d]
         front = mp.vx_price[d, :, f] if f >= 0 else np.full(st.P, np.nan)
         if ad.basis == "vx_front":
-            total = adaptive_total_weight(ad, level=front)
+            total = adaptive_total_weight(ad, level=front, **sched)
         else:
-            total = adaptive_total_weight(ad, contango=front > mp.vix_close[d])
-    scale, missing = layer_scale(total, st.prev_scale, base)
+            total = adaptive_total_weight(ad, contango=front > mp.vix_close[d], **sched)
+    scale, missing = layer_scale(total, st.prev_scale, ax.weight_sum)
     st.event(d, "adaptive_level_missing", missing)
     return scale
 
@@ -91,11 +92,11 @@ def layer_target(
     s = 4 + j
     if r.sizing.basis == "core_vega":
         unit = st.mult[s] * delta * sens  # effective vega per contract, $ per VIX point
-        share = la.weight / st.weight_sum
+        share = st.ax.layer_weight[:, j] / st.ax.weight_sum
         want = r.sizing.core_vega_fraction * st.sizing_vega * share * scale
     else:
         unit = sizing_unit(la, st.mult[s], f, price, delta, sens)
-        want = la.weight * scale * cap
+        want = st.ax.layer_weight[:, j] * scale * cap
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.where(np.isfinite(unit) & (unit > 0), want / np.where(unit > 0, unit, 1.0), 0.0)
     return round_contracts(target, r.general.contracts)

@@ -7,6 +7,7 @@ the trading day each SPX and VX expiry settles on, the front contract, the const
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ from alvh.calendar import spx_expiries_between, trading_days, vx_expiries_betwee
 from alvh.config import Rules
 from alvh.engine.inputs import MarketPaths
 from alvh.errors import ConfigError
+from alvh.strategy.axis import RuleAxis, kind_key
 from alvh.strategy.layers import BucketPlan, bucket_plan, cm_weights
 
 
@@ -40,6 +42,9 @@ class Prepared:
     front: np.ndarray  #: (n_days,) front listed contract (DTE > 0), -1 if none
     cm_pair: np.ndarray | None
     cm_w: np.ndarray | None
+    #: the numeric rules per path (:class:`alvh.strategy.axis.RuleAxis`): the rules' own numbers on every
+    #: path, or one sweep variant per path slot
+    axis: RuleAxis
     events: dict[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -55,8 +60,11 @@ class Prepared:
         )
 
 
-def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
+def prepare(rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None = None) -> Prepared:
     """Validate the rules against the data and precompute the contract calendar.
+
+    ``variants``: one rules variant per path slot, differing from ``rules`` only in the array-axis keys
+    (:mod:`alvh.strategy.axis`); default every path runs ``rules``.
 
     Raises
     ------
@@ -104,6 +112,13 @@ def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
             )
         cm = rules.constant_maturity
         cm_pair, cm_w = cm_weights(dte, listed, roll_days(paths), n, cm.target_days, cm.schedule)
+    if variants is not None and kind_key(variants[0]) != kind_key(rules):
+        raise ConfigError(
+            "the variants differ from the rules in a key that is not an array axis",
+            key=None,
+            expected="variants of the rules' kind (alvh.strategy.axis.kind_key)",
+        )
+    axis = RuleAxis.from_rules(list(variants) if variants is not None else [rules]).broadcast(paths.n_paths)
     return Prepared(
         rules=rules,
         paths=paths,
@@ -118,6 +133,7 @@ def prepare(rules: Rules, paths: MarketPaths) -> Prepared:
         front=front,
         cm_pair=cm_pair,
         cm_w=cm_w,
+        axis=axis,
         events=events,
     )
 

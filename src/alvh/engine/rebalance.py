@@ -34,13 +34,13 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     kind_fut = st.slot_kind[hs] == InstrumentKind.VX_FUTURE
     dlt = 1.0 if st.all_futures else np.where(kind_fut, 1.0, st.delta_last[:, hs])
     qmd = st.qty[:, hs] * st.mult[hs] * dlt
-    v = np.where(h, qmd * (m.und_now[:, hs] - m.und_rd[:, hs]), 0.0) @ st.hedge_onehot  # (P, L)
-    held = h @ st.hedge_onehot > 0
+    v = st.by_layer(np.where(h, qmd * (m.und_now[:, hs] - m.und_rd[:, hs]), 0.0))  # (P, L)
+    held = st.by_layer(h.astype(float)) > 0
     if r.rebalance.basis == "raw":
         y = np.where(held, v, 0.0)
     else:  # per unit of the layer's net effective vega notional
         sens = st.sens(st.t_last[:, hs] * DAYS_PER_YEAR, max(st.today - 1, 0))
-        ev = np.abs(np.where(h, qmd * sens, 0.0) @ st.hedge_onehot)
+        ev = np.abs(st.by_layer(np.where(h, qmd * sens, 0.0)))
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.where(held & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
     return y[:, st.reb_cols]
@@ -62,11 +62,12 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
     st.reb_ratio[d] = ratio
     js, jl = st.reb_idx
     both = (st.qty[:, 4 + js] != 0) & (st.qty[:, 4 + jl] != 0)
-    fire = fire_mask(rb, ratio, st.cooldown, both)  # = stats.trigger (False where NaN)
+    fire = fire_mask(rb, ratio, st.cooldown, both, st.ax.threshold)  # = stats.trigger (False where NaN)
     st.cooldown -= 1
     if not fire.any():
         return
-    st.cooldown = np.where(fire, rb.cooldown_days, st.cooldown)
+    ax = st.ax  # the rule's numbers per path (alvh.strategy.axis)
+    st.cooldown = np.where(fire, ax.cooldown_days, st.cooldown)
     cost = np.zeros(st.P)
     before = st.qty.copy()
     scale = st.prev_scale if np.isfinite(st.prev_scale).all() else np.ones(st.P)
@@ -88,6 +89,7 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
             st.und_last[:, sl],
             st.delta_last[:, ss],
             st.delta_last[:, sl],
+            st.ax.shift_fraction,
         )
         cost += layer_rules.resize(st, d, js, fire, scale, cap, "rebalance", target=new_s)
         cost += layer_rules.resize(st, d, jl, fire, scale, cap, "rebalance", target=new_l)

@@ -24,6 +24,7 @@ to 1e-9).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 
 import numpy as np
@@ -48,15 +49,18 @@ def run_engine(
     *,
     seed: int | None = None,
     backend: str = "auto",
+    variants: Sequence[Rules] | None = None,
 ) -> BacktestResult:
     """Run the rules on the market paths; return a :class:`~alvh.results.BacktestResult`.
 
     One loop over trading days; every operation inside is vectorized over paths (and slots).
     ``backend``: ``"numpy"``, ``"numba"`` (fused compiled kernels for the SPX leg marks, the VX-futures
     marks and the rolling beta; same numbers to floating rounding, tested) or ``"auto"`` (numba when
-    installed), resolved by :func:`alvh.pricing.backend.resolve_backend`.
+    installed), resolved by :func:`alvh.pricing.backend.resolve_backend`. ``variants``: one rules variant
+    per path slot, differing from ``rules`` only in numbers (:mod:`alvh.strategy.axis`; a sweep's batch,
+    :func:`alvh.sweep.batch.run_batch`); each path's results are those of its variant run alone.
     """
-    prep = prepare(rules, paths)
+    prep = prepare(rules, paths, variants)
     st = run_days(prep, cost_model or CostModel(rules.costs), backend=backend)
     return build_result(prep, st, seed=rules.general.seed if seed is None else seed)
 

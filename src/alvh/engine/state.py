@@ -76,6 +76,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
         self.any_rolldown = any(la.roll.rolldown_above is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
+        # per-component sums are np.add.reduceat over the slots sorted by component (stable: slot order within
+        # one): a matmul with a one-hot matrix sums in an order that depends on the number of paths, reduceat
+        # does not, so a sweep variant's path equals its run alone bit for bit (tests/test_sweep_axis.py)
+        self.comp_perm = np.argsort(self.slot_comp, kind="stable")
+        sc = self.slot_comp[self.comp_perm]
+        self.comp_start = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
         mult = np.where(
             self.slot_kind == F,
             VX_MULTIPLIER,
@@ -86,6 +92,8 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.mult = mult
         self.layer_fut = self.slot_kind[4 : 4 + self.L] == F
         self.fut_slot = self.slot_kind == F  # cash moves only by variation margin
+        # slot -> component for the futures slots only (their daily P&L is their component's variation margin)
+        self.fut_onehot = self.onehot * self.fut_slot[:, None] if self.fut_slot.any() else None
         # the hedge layers' slots (all but core and cm) and the layer each belongs to, for per-layer sums
         self.hedge_slots = np.arange(4, self.S - k_cm)
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
@@ -116,11 +124,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
-        # each component's claim on the cash account (cash + futures' value), last column the borrowed cash:
-        # the core holds the capital (its collateral); engine.financing books the interest on it
+        # each component's claim on the cash account (cash + futures' value), last column cash no component
+        # holds (the borrowed cash; the capital when there is no core): the core holds the capital (its
+        # collateral); engine.financing books the interest on each
         self.acct = np.zeros((P, len(self.components) + 1))
-        self.acct[:, 0] = r.general.capital
-        self.acct[:, -1] = self.debt
+        self.acct[:, 0 if r.core.enabled else -1] = r.general.capital
+        self.acct[:, -1] += self.debt
         self.interest_on = r.general.interest_on_cash
         hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
         self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
@@ -135,6 +144,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.sizing_vega = np.zeros(P)
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
+        self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
         self.ever_held = np.zeros((P, S), dtype=bool)
         self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
@@ -198,7 +208,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
-        self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
+        # a sweep's paths share one market (broadcast views, stride 0): its VX tables are those of one path
+        self.shared_market = P > 1 and mp.vx_price.strides[1] == 0 and mp.spx_close.strides[1] == 0
+        self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
@@ -234,6 +246,21 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if count:
             self.events[name] = self.events.get(name, 0) + int(count)
             self.event_log.append((d, name, int(count)))
+
+    def by_component(self, x: np.ndarray, first_slot: int = 0) -> np.ndarray:
+        """Per-component sums (P, n_components) of per-slot values ``x`` of the slots ``first_slot..S-1``.
+
+        The slots before ``first_slot`` count as 0 (adding 0.0 changes no sum); the order of a component's
+        slots is fixed, whatever the number of paths (see ``comp_perm`` in ``_layout``)."""
+        if first_slot:
+            x = np.concatenate([np.zeros((x.shape[0], first_slot)), x], axis=1)
+        return np.add.reduceat(x[:, self.comp_perm], self.comp_start, axis=1)
+
+    def by_layer(self, x: np.ndarray) -> np.ndarray:
+        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots (as by_component)."""
+        full = np.zeros((x.shape[0], self.S))
+        full[:, self.hedge_slots] = x
+        return self.by_component(full)[:, 1 : 1 + self.L]
 
     def rate(self, d: int) -> float:
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""

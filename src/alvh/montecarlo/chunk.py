@@ -19,6 +19,7 @@ import pandas as pd
 from alvh.analytics.paths_summary import path_analysis
 from alvh.config import Rules
 from alvh.engine import run_engine
+from alvh.engine.prepare import prepare
 from alvh.errors import ConfigError, InputError
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel, chunk_paths
 
@@ -32,7 +33,8 @@ class ChunkResult:
 
     ``columns`` (n_paths,) per figure (:func:`alvh.analytics.paths_summary.column_names`);
     ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days); ``events``:
-    the engine's data-dependent event counts summed over the chunk's paths; ``seconds``: wall time of
+    the engine's day events (counts of paths, from its event log: they add up over chunks; the calendar's
+    events, the same in every chunk, are in ``metadata["calendar_events"]``); ``seconds``: wall time of
     path generation, engine and analysis (not part of the results).
     """
 
@@ -79,6 +81,9 @@ def check_run(
             expected="at least one hedge layer",
         )
     model.check(d)
+    # the engine's checks of the rules against the market (DTE buckets the listed contracts fill, a
+    # rebalance window within the run, ...) on one throwaway path, before any chunk runs
+    prepare(rules, model.generate(1, d, np.random.Generator(np.random.PCG64(0))))
     return s, p, d, c
 
 

@@ -213,12 +213,12 @@ def simulate(
         hedge layers, model parameters the generator cannot use.
     """
     m = model if model is not None else PathModel()
-    s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"{workers!r}", argument="workers", expected="an integer >= 1")
     th = tuple(float(x) for x in thresholds)
     if not th or not all(math.isfinite(x) for x in th):
         raise InputError(f"{thresholds!r}", argument="thresholds", expected="one or more finite bp values")
+    s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     n_chunks = -(-p // c)
     t0 = time.perf_counter()
     sink = ParquetSink(Path(folder)) if folder is not None else None

@@ -16,6 +16,8 @@ model's per-call overhead small and small enough that chunks of a few hundred pa
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,48 +26,49 @@ import numpy as np
 from alvh.engine.inputs import MarketPaths, VixOptionVol
 from alvh.errors import InputError
 from alvh.market import SpxSurface
-from alvh.simulate import synthetic_paths
+from alvh.simulate import Scenario, SimParams, simulate_market
+from alvh.simulate.model import DEFAULT_START
+from alvh.simulate.model import check_run as check_model_run
 
 #: Paths per random stream (fixed: changing it changes every path; recorded in each result's metadata).
-PATH_BLOCK = 250
-#: First trading day of a simulated run (the path model's default).
-DEFAULT_START = "2025-01-02"
+PATH_BLOCK = 500
 
 
 @dataclass(frozen=True)
 class PathModel:
     """Which path generator runs and with what: picklable, so chunks can run in other processes.
 
-    ``params`` None: the uncalibrated stand-in :func:`alvh.simulate.synthetic_paths` (its defaults).
+    The calibrated joint model :func:`alvh.simulate.simulate_market` with ``params`` (None: the shipped
+    :meth:`SimParams.default`) and an optional ``scenario`` (:func:`alvh.simulate.model.get_scenario`).
     """
 
-    params: object | None = None
-    scenario: str | None = None
+    params: SimParams | None = None
+    scenario: Scenario | None = None
     start: str = DEFAULT_START
 
+    @property
+    def sim_params(self) -> SimParams:
+        return self.params if self.params is not None else SimParams.default()
+
     def describe(self) -> dict[str, object]:
+        p = self.sim_params
+        canonical = json.dumps(p.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
         return {
-            "generator": "alvh.simulate.synthetic_paths (uncalibrated stand-in: GBM SPX, log-OU VIX)",
-            "params": None,
-            "scenario": self.scenario,
+            "generator": f"alvh.simulate.simulate_market (model {p.model_version})",
+            "params": "shipped SimParams.default()" if self.params is None else "SimParams given (--params)",
+            "params_hash": hashlib.sha256(canonical.encode()).hexdigest(),
+            "params_provenance": dict(p.provenance),
+            "scenario": self.scenario.to_dict() if self.scenario is not None else None,
             "start": self.start,
         }
 
     def check(self, n_days: int) -> None:
         """Everything about the model that can fail, checked before any path is drawn."""
-        if self.params is not None or self.scenario is not None:
-            raise InputError(
-                "model parameters and scenarios need the calibrated model (alvh.simulate.simulate_market)",
-                argument="--params/--scenario",
-                expected="no --params and no --scenario with the synthetic stand-in",
-            )
-        if n_days < 2:
-            raise InputError(f"{n_days}", argument="n_days", expected=">= 2 trading days")
+        check_model_run(self.sim_params, 1, n_days, self.scenario)
 
     def generate(self, n_paths: int, n_days: int, rng: np.random.Generator) -> MarketPaths:
         """``n_paths`` paths of ``n_days`` days, all randomness from ``rng``."""
-        # synthetic_paths takes an integer seed: one drawn from the block's own generator
-        return synthetic_paths(n_paths, n_days, seed=int(rng.integers(0, 2**63 - 1)), start=self.start)
+        return simulate_market(self.sim_params, n_paths, n_days, rng, start=self.start, scenario=self.scenario)
 
 
 def block_rng(seed: int, block: int) -> np.random.Generator:

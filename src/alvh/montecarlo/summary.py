@@ -53,7 +53,7 @@ def _q(name: float) -> str:
 
 def describe(x: np.ndarray) -> dict[str, float | int | list[float] | None]:
     """n, mean with its 95% interval, sd, the :data:`QUANTILES`, min and max of ``x`` (NaN-free)."""
-    x = np.asarray(x, dtype=float)
+    x = np.ascontiguousarray(x, dtype=float)  # one memory layout: numpy's sums depend on it in the last bit
     n = int(x.size)
     if n == 0 or not np.isfinite(x).all():
         raise ValueError("describe needs finite values")  # a bug upstream, never user input
@@ -139,7 +139,7 @@ def monthly_and_exceedance(t: Tables, thresholds: Sequence[float]) -> tuple[pd.D
     pooled), and P(cost > threshold) of a path's run cost per month and of a single calendar month."""
     rows, ex = [], []
     for j, la in enumerate(t.layers + ("all",)):
-        x = t.monthly_layer(j)  # (n_paths, n_months)
+        x = np.ascontiguousarray(t.monthly_layer(j))  # (n_paths, n_months)
         for m, month in enumerate(t.months):
             rows.append({"month": str(month), "layer": la, **_flat(describe(x[:, m]))})
         pooled = x.ravel()
@@ -167,7 +167,7 @@ def bands_frame(t: Tables) -> pd.DataFrame:
     batch = max(1, _READ_BYTES // (8 * t.n_paths))
     for d0 in range(0, n_days, batch):
         days = list(range(d0, min(n_days, d0 + batch)))
-        x = t.cumulative(days)  # (n_paths, len(days))
+        x = np.ascontiguousarray(t.cumulative(days))  # (n_paths, len(days)), C order whatever the source
         out[d0 : d0 + len(days), :-1] = np.quantile(x, QUANTILES, axis=0).T
         out[d0 : d0 + len(days), -1] = np.mean(x, axis=0)
     frame = pd.DataFrame(out, columns=[_q(q) for q in QUANTILES] + ["mean"], index=pd.Index(t.dates, name="date"))

@@ -29,6 +29,15 @@ FILES: dict[str, str] = {
 }
 
 
+#: What each table's numbers are (stored in its Parquet schema metadata, ``alvh_unit``).
+UNITS: dict[str, str] = {
+    "paths": "cost_* columns: bp of the initial capital per calendar month spanned; core_*/hedged_*: % of the "
+    "initial capital; final_nav: dollars; rebalance_firings, trades_*: counts",
+    "monthly": "hedge cost of the calendar month and layer ('YYYY-MM|layer'), bp of the initial capital",
+    "cumulative": "cumulative hedge cost of all layers at each close (column = date), bp of the initial capital",
+}
+
+
 def monthly_name(month: object, layer: str) -> str:
     return f"{month}|{layer}"
 
@@ -76,8 +85,9 @@ class MemoryTables:
 class ParquetSink:
     """Writes chunks, in path order, into the three tables under ``folder``; then reads them as :class:`Tables`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, basis: str = "") -> None:
         self.folder = Path(folder)
+        self.basis = basis
         self._writers: dict[str, pq.ParquetWriter] = {}
         self.n_paths = 0
         self.layers: tuple[str, ...] = ()
@@ -103,8 +113,9 @@ class ParquetSink:
             },
             "cumulative": {"path": path, **{str(d.date()): c.cumulative_bp[:, i] for i, d in enumerate(self.dates)}},
         }
+        basis = self.basis or f"initial capital (fixed), ${c.capital:,.0f}"
         for key, cols in tables.items():
-            table = pa.table(cols)
+            table = pa.table(cols).replace_schema_metadata({"alvh_unit": UNITS[key], "alvh_capital_basis": basis})
             if key not in self._writers:
                 self._writers[key] = pq.ParquetWriter(self.folder / FILES[key], table.schema)
             self._writers[key].write_table(table)

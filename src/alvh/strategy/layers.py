@@ -59,14 +59,23 @@ def bucket_plan(layer: Layer, dte: np.ndarray, listed: np.ndarray) -> BucketPlan
 
 
 def adaptive_total_weight(
-    adaptive: Adaptive, level: np.ndarray | None = None, contango: np.ndarray | None = None
+    adaptive: Adaptive,
+    level: np.ndarray | None = None,
+    contango: np.ndarray | None = None,
+    *,
+    upper: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total hedge weight from the schedule, elementwise over ``level`` (or regime labels).
 
     Level basis: the weight of the first step whose ``upper`` is at or above the level
     (``upper`` inclusive, as VXTH: "0% at or below 15"); the last step is open-ended.
     NaN levels give NaN (the engine then keeps the previous weight and counts an event).
+    ``upper`` (P, n_steps - 1) and ``weight`` (P, n_steps): the schedule's numbers per path (a sweep's
+    variants, :class:`alvh.strategy.axis.RuleAxis`) for a ``level`` or ``contango`` of shape (P,).
     """
+    if weight is not None:
+        return _per_path_weight(adaptive, weight, upper, level, contango)
     if adaptive.basis == "regime":
         by = {s.label: s.weight for s in adaptive.schedule}
         c = np.asarray(contango)
@@ -77,6 +86,27 @@ def adaptive_total_weight(
     weights = np.array([s.weight for s in adaptive.schedule], dtype=float)
     idx = np.searchsorted(uppers, np.where(np.isfinite(lv), lv, 0.0), side="left")
     return np.where(np.isfinite(lv), weights[idx], np.nan)
+
+
+def _per_path_weight(
+    adaptive: Adaptive,
+    weight: np.ndarray,
+    upper: np.ndarray | None,
+    level: np.ndarray | None,
+    contango: np.ndarray | None,
+) -> np.ndarray:
+    """:func:`adaptive_total_weight` with a schedule per path: the same step is chosen (the count of
+    uppers below the level is what ``searchsorted(side="left")`` returns) and its weight read."""
+    if adaptive.basis == "regime":
+        labels = [s.label for s in adaptive.schedule]
+        nan = np.full(weight.shape[0], np.nan)
+        pick = {lab: weight[:, labels.index(lab)] if lab in labels else nan for lab in ("contango", "backwardation")}
+        return np.where(np.asarray(contango), pick["contango"], pick["backwardation"]).astype(float)
+    lv = np.asarray(level, dtype=float)
+    ok = np.isfinite(lv)
+    up = np.empty((weight.shape[0], 0)) if upper is None else upper
+    idx = (up < np.where(ok, lv, 0.0)[:, None]).sum(axis=1)
+    return np.where(ok, np.take_along_axis(weight, idx[:, None], axis=1)[:, 0], np.nan)
 
 
 #: Constant-maturity schedules and how many contracts each holds at once.
@@ -285,7 +315,7 @@ def call_strike(layer: Layer, f: np.ndarray, t: float, vol: np.ndarray) -> np.nd
     return np.maximum(k, inc)
 
 
-def layer_scale(total: np.ndarray, prev_scale: np.ndarray, base: float) -> tuple[np.ndarray, int]:
+def layer_scale(total: np.ndarray, prev_scale: np.ndarray, base: float | np.ndarray) -> tuple[np.ndarray, int]:
     """Multiplier of every layer's base weight from the schedule's total weight; where the total is NaN
     (level missing) the previous scale is kept (0 before any). Returns (scale, paths with a missing level)."""
     nanm = ~np.isfinite(total)
@@ -293,4 +323,6 @@ def layer_scale(total: np.ndarray, prev_scale: np.ndarray, base: float) -> tuple
     if n_missing:
         prev = np.where(np.isfinite(prev_scale), prev_scale * base, 0.0)
         total = np.where(nanm, prev, total)
-    return (total / base if base > 0 else np.zeros(prev_scale.shape)), n_missing
+    b = np.asarray(base, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, total / np.where(b > 0, b, 1.0), 0.0), n_missing
