@@ -494,3 +494,19 @@ def test_a_backtest_does_not_import_statsmodels():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------ alvh sweep
+def test_sweep_typo_and_bad_grid_are_one_line(tmp_path):
+    r = alvh("sweep", "--gird", "g.toml", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "--gird" in one_line_error(r) and "--grid" in r.stderr
+    grid = tmp_path / "g.toml"
+    grid.write_text('[values]\n"layers.0.wieght" = [0.03]\n', encoding="utf-8")
+    r = alvh("sweep", "--grid", str(grid), "--out", str(tmp_path / "o"))
+    line = one_line_error(r)
+    assert r.returncode == 2 and "layers.0.wieght" in line and "did you mean 'layers.0.weight'" in line
+    assert not (tmp_path / "o").exists()  # refused before any work
+    grid.write_text('[values]\n"rebalance.threshold" = [1.2, 1.4]\n', encoding="utf-8")
+    r = alvh("sweep", "--grid", str(grid), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9")
+    assert r.returncode == 2 and "cannot reach the Dask scheduler" in one_line_error(r)
+    assert not (tmp_path / "o").exists()

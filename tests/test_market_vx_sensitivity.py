@@ -162,3 +162,19 @@ def test_bad_input_names_the_argument():
         est.at(np.array([3]), np.array([-1.0]))
     with pytest.raises(InputError, match="day"):
         est.at_close(np.array([60]), np.array([10.0]))
+
+
+def test_interp_rows_is_np_interp_row_by_row():
+    # the vectorized per-day interpolation (close_table, at) against np.interp, bit for bit: knots in any
+    # order, queries on knots, between, left and right of them, one-knot rows
+    from alvh.market.vx_sensitivity import _interp_rows
+
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 5, 7):
+        xs = np.stack([rng.permutation(rng.choice(np.arange(0.0, 300.0, 0.5), k, replace=False)) for _ in range(300)])
+        ys = rng.normal(0.5, 0.3, xs.shape)
+        q = np.concatenate([rng.uniform(-20, 320, (300, 40)), xs, np.rint(rng.uniform(0, 300, (300, 10)))], axis=1)
+        got = _interp_rows(xs, ys, q)
+        for i in range(xs.shape[0]):
+            o = np.argsort(xs[i])
+            assert np.array_equal(got[i], np.interp(q[i], xs[i][o], ys[i][o])), (k, i)

@@ -366,3 +366,56 @@ def test_a_zone_narrower_than_the_search_grid_is_found():
     assert lo < peak < hi and hi - lo < 0.0055 * peak  # narrower than the grid's spacing
     assert lo == pytest.approx(brentq(pnl, lo - 5.0, peak), rel=1e-10)
     assert hi == pytest.approx(brentq(pnl, peak, hi + 5.0), rel=1e-10)
+
+
+def test_break_even_backends_agree():
+    # the compiled P&L pass (backend="numba") against four bsm_price calls (numpy): the same roots to the
+    # search's 1e-12 tolerance, on random condors, IV shifts and horizons (expiry included)
+    rng = np.random.default_rng(7)
+    n = 200
+    sp = rng.uniform(4000, 5000, n)
+    width = rng.uniform(20, 300, n)
+    k = dict(long_put=sp - width, short_put=sp, short_call=sp + rng.uniform(0, 800, n), long_call=None)
+    k["long_call"] = k["short_call"] + rng.uniform(20, 300, n)
+    t_rem = np.where(rng.uniform(size=n) < 0.1, 0.0, rng.uniform(1, 60, n) / 365)
+    vols = tuple(rng.uniform(0.08, 0.4, n) for _ in range(4))
+    args = dict(
+        **{name: x[:, None] for name, x in k.items()},
+        t_remaining=t_rem[:, None],
+        iv=[v[:, None] for v in vols],
+        iv_shift=np.array([0.0, 0.05, 0.1]),
+    )
+    args.update(credit=rng.uniform(5, 40, n)[:, None], rate=0.03, div=0.012)
+    a = break_even_expansion(**args, backend="numpy")
+    b = break_even_expansion(**args, backend="numba")
+    for name in ("lower", "upper", "expiry_lower", "expiry_upper"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(np.isinf(x), np.isinf(y)), name
+        ok = np.isfinite(x)
+        np.testing.assert_allclose(y[ok], x[ok], rtol=1e-11, err_msg=name)
+    # the peak is refined to 1e-5 relative only (it just has to bracket the roots): a flat maximum
+    # read a few ulp apart can stop the golden-section search on another point of the plateau
+    np.testing.assert_allclose(b.peak_spot, a.peak_spot, rtol=1e-5)
+    np.testing.assert_allclose(b.peak_pnl, a.peak_pnl, rtol=1e-9, atol=1e-9)
+    assert np.array_equal(a.reason, b.reason)
+    assert np.isfinite(a.lower).sum() > n  # the comparison covers real roots
+
+
+def test_excess_returns_over_the_risk_free_rate_match_statsmodels():
+    """With risk_free, the regression is CAPM's: (y - rf) on (r_spx - rf) and the lagged VRP (statsmodels)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng, idx, spx, vix = _synthetic(800, seed=11)
+    spx_ret = spx.pct_change()
+    vrp_lag = variance_risk_premium(vix, spx).shift(1)
+    rf = pd.Series(np.expm1(rng.uniform(0.0, 0.06, len(idx)) / 252), index=idx)  # a moving daily T-bill return
+    y = pd.DataFrame({"a": 1e-4 + 0.3 * spx_ret + rng.normal(0, 1e-3, len(idx))}, index=idx)
+    res = steward_regression(y, spx, vix, risk_free=rf)
+    raw = steward_regression(y, spx, vix)
+    ok = (vrp_lag.notna() & spx_ret.notna()).to_numpy()
+    x = np.column_stack([(spx_ret - rf).to_numpy()[ok], vrp_lag.to_numpy()[ok]])
+    fit = sm.OLS((y["a"] - rf).to_numpy()[ok], sm.add_constant(x, has_constant="add")).fit()
+    np.testing.assert_allclose(res.loc["a", ["alpha", "beta_spx", "beta_vrp"]].to_numpy(float), fit.params, rtol=1e-12)
+    assert bool(res.loc["a", "excess"]) and not bool(raw.loc["a", "excess"])
+    assert res.loc["a", "alpha"] != pytest.approx(raw.loc["a", "alpha"], rel=1e-3)  # the rate matters
+    with pytest.raises(InputError, match="risk_free"):
+        steward_regression(y, spx, vix, risk_free=rf.iloc[:-1])

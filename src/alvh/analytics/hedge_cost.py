@@ -18,7 +18,11 @@ Decomposition (each a P&L in dollars; the cost terms are minus these over ``B_d`
     option_vol = vol_of_vol                      VIX calls: their own implied-vol move
     curve      = market move - spot_vix - option_vol
                                                  the rest of the curve's move: slope and shape
-    costs, financing                             from the engine's ledger
+    costs                                        from the engine's ledger
+    financing  = financing + interest            the layer's cash: the private financing of its cash needs
+                                                 and the T-bill interest on its cash balance (negative:
+                                                 the interest its premium, margin and costs took from
+                                                 the core's collateral), from the engine
 
 and ``carry + spot_vix + option_vol + curve + costs + financing = P&L_L,d`` on every day, path and
 layer (to float rounding; ``curve`` closes the identity, so it also holds the Taylor remainder).
@@ -267,7 +271,7 @@ def _terms_numpy(
     np.multiply(ev, dvix[..., None], out=pnl[1])
     pnl[3] = term("vol_of_vol")
     pnl[4] = term("costs")
-    pnl[5] = term("financing")
+    np.add(term("financing"), term("interest"), out=pnl[5])  # private financing + T-bill interest on its cash
     # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
     np.subtract(total, pnl[0], out=pnl[2])
     for k in (1, 3, 4, 5):
@@ -366,7 +370,7 @@ def hedge_cost(
             ev,
             dvix,
             np.asarray(layer_idx, dtype=np.intp),
-            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing")),
+            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing", "interest")),
             pnl,
         )
         ev = ev[..., sel]
@@ -506,10 +510,21 @@ def _monthly_returns(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: fl
     return np.add.reduceat(daily_usd, starts, axis=0) / capital * 100.0  # % of capital
 
 
-def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+def drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    """Daily drawdown in % from the running peak of ``capital + cumsum(daily_usd)`` (the start counts as a peak)."""
     equity = capital + np.cumsum(daily_usd, axis=0)
     peak = np.maximum.accumulate(np.vstack([np.full((1,) + equity.shape[1:], capital), equity]), axis=0)[1:]
-    return (np.min(equity / peak - 1.0, axis=0)) * 100.0
+    return (equity / peak - 1.0) * 100.0
+
+
+def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    return np.min(drawdown_pct(daily_usd, capital), axis=0)
+
+
+def core_and_hedged_usd(hc: HedgeCost) -> tuple[np.ndarray, np.ndarray]:
+    """Daily P&L ($, shape (n_days, n_paths)) of the core alone (core + financing) and of core + layers."""
+    core = hc.core_total_usd + hc.other_usd
+    return core, core + hc.total_usd.sum(axis=-1)
 
 
 def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarray:
@@ -528,8 +543,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
     the maximum drawdown or of the 95% expected shortfall; "n/a" when the hedge did not reduce it.
     """
     cap = hc.initial_capital
-    core = hc.core_total_usd + hc.other_usd
-    hedged = core + hc.total_usd.sum(axis=-1)
+    core, hedged = core_and_hedged_usd(hc)
     months, _, counts = month_bounds(hc.dates)
     mc = _monthly_returns(core, hc.dates, cap)
     mh = _monthly_returns(hedged, hc.dates, cap)
@@ -725,15 +739,14 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
         return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
     mask = np.stack(masks, axis=1)  # (days, rows)
     # per month and row: the sum of the label's days' cost and their count
-    s_m = np.zeros((n_m, len(keys)))
-    c_m = np.zeros((n_m, len(keys)))
-    np.add.at(s_m, m_of_day, mask * x[:, None])
-    np.add.at(c_m, m_of_day, mask.astype(float))
+    # (bincount adds in day order from 0, as np.add.at did: the same sums, a fraction of the time)
+    s_m = np.stack([np.bincount(m_of_day, weights=mask[:, k] * x, minlength=n_m) for k in range(len(keys))], axis=1)
+    c_m = np.stack([np.bincount(m_of_day, weights=mask[:, k], minlength=n_m) for k in range(len(keys))], axis=1)
     # month-cluster bootstrap, one draw of months for every row: W[b, m] = times month m is drawn
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(BOOT_SEED)))
     draws = rng.integers(0, n_m, size=(N_BOOT, n_m))
-    W = np.zeros((N_BOOT, n_m))
-    np.add.at(W, (np.repeat(np.arange(N_BOOT), n_m), draws.ravel()), 1.0)
+    cells = (np.arange(N_BOOT)[:, None] * n_m + draws).ravel()
+    W = np.bincount(cells, minlength=N_BOOT * n_m).reshape(N_BOOT, n_m).astype(float)
     num, den = W @ s_m, W @ c_m
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh.errors import InputError
 from alvh.pricing import bsm_price
+from alvh.pricing.backend import resolve_backend
 from alvh.pricing.units import VOL_POINTS_PER_UNIT
 from alvh.stats.irr import irr
 
@@ -165,6 +166,7 @@ def steward_regression(
     cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
     hac_maxlags: int | None = None,
     missing: Literal["raise", "drop"] = "raise",
+    risk_free: pd.Series | None = None,
 ) -> pd.DataFrame:
     r"""Per-layer OLS: :math:`y_t = \alpha + \beta_{spx} r^{spx}_t + \beta_{vrp} VRP_{t-L} + \varepsilon_t`.
 
@@ -185,6 +187,10 @@ def steward_regression(
     missing : {"raise", "drop"}
         A NaN in a layer's returns or a regressor on a used day raises (naming layer and date),
         or with "drop" the day is left out of that layer's regression.
+    risk_free : Series, optional
+        The risk-free return of each day's holding period (decimal, on the same dates; e.g.
+        ``exp(r_{t-1} days/365) - 1`` from a T-bill series). Given, both ``y_t`` and ``r^{spx}_t`` are
+        excess returns over it (CAPM's definition) and the result's ``excess`` column is True.
 
     Returns
     -------
@@ -210,6 +216,16 @@ def steward_regression(
         )
     vrp = variance_risk_premium(vix, s, rv_window).shift(vrp_lag)
     spx_ret = s.pct_change()
+    rf = None
+    if risk_free is not None:
+        rf = _dated(risk_free, "risk_free")
+        if not rf.index.equals(s.index) or not np.isfinite(rf.to_numpy()[1:]).all():
+            raise InputError(
+                "index differs from spx_close's or a value is missing",
+                argument="risk_free",
+                expected="a finite risk-free return on each of spx_close's days",
+            )
+        spx_ret = spx_ret - rf
     regs = pd.DataFrame({"spx_ret": spx_ret, "vrp": vrp})
     usable = regs.notna().all(axis=1)  # warm-up rows of RV and the lag are dropped explicitly
     first_usable = int(np.argmax(usable.to_numpy())) if usable.any() else len(s)
@@ -222,7 +238,8 @@ def steward_regression(
         )
     rows = []
     for layer in layer_returns.columns:
-        y = layer_returns[layer].astype(np.float64).iloc[first_usable:]
+        y = layer_returns[layer].astype(np.float64)
+        y = (y if rf is None else y - rf).iloc[first_usable:]
         x = regs.iloc[first_usable:]
         bad = ~np.isfinite(y.to_numpy())
         if bad.any():
@@ -270,6 +287,7 @@ def steward_regression(
                 "r2": r2,
                 "nobs": n,
                 "cov_type": cov_type,
+                "excess": rf is not None,
             }
         )
     return pd.DataFrame(rows).set_index("layer")
@@ -356,8 +374,9 @@ def _chord(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray) -> NDArray
 
 def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: NDArray, max_iter: int) -> NDArray:
     """Root of ``pnl`` in ``[a, b]`` where ``valid`` (a sign change), vectorized: regula falsi with the
-    Illinois modification (superlinear; the bracket always holds the root), to 1e-12 relative in the
-    step or the bracket. Cases not ``valid`` are not iterated (their result is meaningless)."""
+    Illinois modification (superlinear; the bracket always holds the root), until the bracket is
+    1e-12 relative wide (or the P&L is exactly 0). Cases not ``valid`` are not iterated (their result
+    is meaningless)."""
     fa, fb = pnl(a), pnl(b)
     x = 0.5 * (a + b)
     side = np.zeros(a.shape, dtype=np.int8)  # which end was kept last: halve its value if kept twice
@@ -368,8 +387,10 @@ def _illinois(pnl: Callable[[NDArray], NDArray], a: NDArray, b: NDArray, valid: 
         with np.errstate(divide="ignore", invalid="ignore"):
             xn = (a * fb - b * fa) / (fb - fa)
         xn = np.where(np.isfinite(xn) & (xn >= np.minimum(a, b)) & (xn <= np.maximum(a, b)), xn, 0.5 * (a + b))
-        done |= np.abs(xn - x) <= 1e-12 * np.maximum(1.0, np.abs(xn))
-        x = xn
+        # converged only when the bracket is closed (or the P&L is exactly 0): a secant step that repeats the
+        # previous point says nothing while one end is stuck (it stopped 4 of 9,268 real-data roots up to
+        # 1.2 points off before the halving could move that end)
+        x = np.where(done, x, xn)
         fx = pnl(x)
         same_a = np.sign(fx) == np.sign(fa)
         a, fa = np.where(same_a, x, a), np.where(same_a, fx, fa)
@@ -463,6 +484,7 @@ def break_even_expansion(
     spot_entry: ArrayLike | None = None,
     t_entry: ArrayLike | None = None,
     max_iter: int = 200,
+    backend: str = "auto",
 ) -> BreakEvenResult:
     r"""Break-even points of the core short iron condor, at the current mark and at expiry.
 
@@ -498,6 +520,10 @@ def break_even_expansion(
         unshifted ``iv``.
     max_iter : int
         Bisection steps (each halves the bracket; 200 reaches machine precision).
+    backend : {"auto", "numpy", "numba"}
+        How the P&L is evaluated during the search: four :func:`alvh.pricing.bsm_price` calls
+        (numpy, the reference) or one compiled pass per evaluation (:mod:`alvh.analytics._condor_kernel`;
+        the same closed form, equal to a few ulp). "auto" = numba when installed.
 
     Returns
     -------
@@ -555,7 +581,16 @@ def break_even_expansion(
     v_b = [bc(v) for v in vols]
     cr_b, t_b, r_b, q_b = bc(cr), bc(t_rem), bc(rate), bc(div)
 
+    compiled = resolve_backend(backend).compiled
+
     def pnl_at(t: NDArray) -> Callable[[NDArray], NDArray]:
+        if compiled:
+            from alvh.analytics._condor_kernel import condor_pnl
+
+            cols = [*k_b[:4], t, *v_b, r_b, q_b, cr_b]
+            par = np.ascontiguousarray(np.stack([np.broadcast_to(c, shape).ravel() for c in cols], axis=1))
+            return lambda spot: condor_pnl(spot, par)
+
         def pnl(spot: NDArray) -> NDArray:
             ax = (lambda a: a[..., None]) if spot.ndim > len(shape) else (lambda a: a)
             return ax(cr_b) + _condor_value(spot, [ax(k) for k in k_b], ax(t), [ax(v) for v in v_b], ax(r_b), ax(q_b))

@@ -1,7 +1,11 @@
 """Trading-day calendars: NYSE (SPX), CFE (VX futures) and Cboe Options (expiry rules).
 
 The holiday rules come from ``pandas_market_calendars`` (an established,
-maintained calendar library). alvh adds one documented correction for the CFE:
+maintained calendar library), read from a table generated from it
+(``alvh/resources/exchange_sessions.csv``, written by scripts/build_exchange_sessions.py and
+compared with the installed pandas_market_calendars over every supported year by
+tests/test_calendar_table.py): building its holiday rules back to 1885 cost ~0.4 s per
+exchange at every process start. alvh adds one documented correction for the CFE:
 three days on which ``pandas_market_calendars`` (5.x) lists the CFE as closed but
 Cboe's own VX settlement files show a real session with volume and new
 settlement prices (see :data:`CFE_EXTRA_SESSIONS` and docs/calendars.md).
@@ -15,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from importlib import resources
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
-import pandas_market_calendars as pmc
 
 from alvh.errors import InputError
 
@@ -62,40 +66,58 @@ def _check_exchange(exchange: str) -> str:
     return exchange
 
 
-@lru_cache(maxsize=8)
-def _pmc_calendar(exchange: str) -> pmc.MarketCalendar:
-    # One instance per exchange: pandas_market_calendars caches its holiday
-    # table on the instance, so re-creating it per year would cost ~0.2 s each.
-    return pmc.get_calendar(_PMC_NAMES[exchange])
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """exchange -> (week mask per year (n_years, 7) bool, closed days, extra open days), from the table."""
+    text = resources.files("alvh.resources").joinpath("exchange_sessions.csv").read_text(encoding="utf-8")
+    masks: dict[str, list[list[bool]]] = {k: [] for k in _PMC_NAMES}
+    closed: dict[str, list[str]] = {k: [] for k in _PMC_NAMES}
+    opened: dict[str, list[str]] = {k: [] for k in _PMC_NAMES}
+    for line in text.splitlines()[3:]:  # two comment lines and the header
+        exchange, year, mask, shut, extra = line.split(",")
+        if int(year) != MIN_YEAR + len(masks[exchange]):
+            raise AssertionError(f"exchange_sessions.csv: {exchange} {year} out of order")  # a corrupt resource
+        masks[exchange].append([c == "1" for c in mask])
+        closed[exchange] += [f"{year}-{d[:2]}-{d[2:]}" for d in shut.split()]
+        opened[exchange] += [f"{year}-{d[:2]}-{d[2:]}" for d in extra.split()]
+    return {
+        k: (
+            np.array(masks[k], dtype=bool),
+            np.array(closed[k], dtype="datetime64[D]"),
+            np.array(opened[k], dtype="datetime64[D]"),
+        )
+        for k in _PMC_NAMES
+    }
 
 
-@lru_cache(maxsize=1024)
-def _year_sessions(exchange: str, year: int) -> np.ndarray:
-    """Sorted, read-only ``datetime64[D]`` sessions of ``exchange`` in ``year``."""
-    cal = _pmc_calendar(exchange)
-    days = cal.valid_days(f"{year}-01-01", f"{year}-12-31")
-    out = np.asarray(days.tz_localize(None).values.astype("datetime64[D]"))
+def _sessions(exchange: str, y0: int, y1: int) -> np.ndarray:
+    """Sorted, read-only ``datetime64[D]`` sessions of ``exchange`` in the calendar years ``y0..y1``."""
+    masks, closed, opened = _table()[exchange]
+    days = np.arange(np.datetime64(f"{y0}-01-01", "D"), np.datetime64(f"{y1 + 1}-01-01", "D"))
+    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970 - MIN_YEAR
+    keep = masks[year, weekday]
+    keep &= ~np.isin(days, closed)
+    keep |= np.isin(days, opened)
+    out = days[keep]
     if exchange == "CFE":
-        extra = np.array([d for d, _ in CFE_EXTRA_SESSIONS if d.year == year], dtype="datetime64[D]")
+        extra = np.array([d for d, _ in CFE_EXTRA_SESSIONS if y0 <= d.year <= y1], dtype="datetime64[D]")
         out = np.union1d(out, extra)  # union1d sorts and de-duplicates
     out = np.ascontiguousarray(out, dtype="datetime64[D]")
     out.setflags(write=False)
     return out
 
 
+@lru_cache(maxsize=1024)
+def _year_sessions(exchange: str, year: int) -> np.ndarray:
+    """Sorted, read-only ``datetime64[D]`` sessions of ``exchange`` in ``year``."""
+    return _sessions(exchange, year, year)
+
+
 @lru_cache(maxsize=64)
 def _span_sessions(exchange: str, y0: int, y1: int) -> np.ndarray:
-    """Sessions of the calendar years ``y0..y1``: the same days as :func:`_year_sessions` year by year,
-    from one ``valid_days`` call (100 years: 8 ms instead of 0.26 s of per-year calls)."""
-    cal = _pmc_calendar(exchange)
-    days = cal.valid_days(f"{y0}-01-01", f"{y1}-12-31")
-    out = np.asarray(days.tz_localize(None).values.astype("datetime64[D]"))
-    if exchange == "CFE":
-        extra = np.array([d for d, _ in CFE_EXTRA_SESSIONS if y0 <= d.year <= y1], dtype="datetime64[D]")
-        out = np.union1d(out, extra)
-    out = np.ascontiguousarray(out, dtype="datetime64[D]")
-    out.setflags(write=False)
-    return out
+    """Sessions of the calendar years ``y0..y1``: the same days as :func:`_year_sessions` year by year."""
+    return _sessions(exchange, y0, y1)
 
 
 def _to_day(value: object, argument: str) -> np.datetime64:

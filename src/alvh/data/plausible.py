@@ -49,7 +49,6 @@ from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
-import pandas_market_calendars as pmc
 
 from alvh.calendar import sessions_between
 from alvh.calendar.trading import MAX_YEAR, MIN_YEAR
@@ -205,6 +204,10 @@ def check_window(series: str, days: np.ndarray, column: str, *, kind: str | None
 
 @lru_cache(maxsize=4)
 def _holiday_names(exchange: str, y0: int, y1: int) -> dict[np.datetime64, str]:
+    # the holidays' names come from pandas_market_calendars' rules (only on the error path: building
+    # them costs ~0.4 s; the sessions themselves come from alvh.calendar's table)
+    import pandas_market_calendars as pmc
+
     cal = pmc.get_calendar("NYSE" if exchange == "NYSE" else "CFE")
     names: dict[np.datetime64, str] = {}
     rules = getattr(cal.regular_holidays, "rules", []) or []
