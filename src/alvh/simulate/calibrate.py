@@ -23,7 +23,7 @@ import re
 import numpy as np
 from scipy import optimize, signal
 
-from alvh import __version__
+from alvh._version import __version__
 from alvh.errors import DataError
 from alvh.market import VXModelParams, model_futures
 from alvh.simulate.factors import TRADING_DAYS, QCurve, loadings, step_years
