@@ -76,7 +76,12 @@ class Scenario:
                 raise ConfigError(
                     f"day {s.day} is beyond the horizon of {n_days} days",
                     key=f"scenario.{self.name}.shocks[{i}].day",
-                    expected=f"a day index in 1..{n_days - 1}",
+                    expected=f"a day index in 1..{n_days - 1}"
+                    + (
+                        f"; the preset replays {int(self.target['n_days'])} days: run at least that many"
+                        if "n_days" in self.target
+                        else ""
+                    ),
                 )
 
     def by_day(self) -> dict[int, list[Shock]]:
