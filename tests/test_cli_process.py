@@ -92,6 +92,7 @@ def _help_text(path: tuple[str, ...]) -> str:
 def test_tree_has_the_commands():
     assert {
         ("backtest",),
+        ("calibrate",),
         ("data", "import"),
         ("data", "info"),
         ("data", "check"),
@@ -175,6 +176,10 @@ def test_version():
             "'replce' is not one of 'error', 'keep', 'replace'",
         ),
         (["backtest", "--start", "2016-13-01", "--out", "o"], "'2016-13-01' is not a date (expected YYYY-MM-DD)"),
+        (["calibrte"], "Did you mean 'calibrate'?"),
+        (["calibrate"], "Missing option '--out'"),
+        (["calibrate", "--strat", "2006-01-03", "--out", "p.toml"], "No such option: --strat"),
+        (["calibrate", "--end", "2025-02-30", "--out", "p.toml"], "'2025-02-30' is not a date"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
@@ -183,7 +188,7 @@ def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     line = one_line_error(r)
     assert said in line
-    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch") else None
+    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "calibrte") else None
     assert "usage: " + (cmd or "alvh ") in line and "-h'" in line
     assert r.stdout == ""
 

@@ -33,6 +33,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
 COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
+    "calibrate": ("alvh.cli.calibrate", "Fit the Monte Carlo model to history and print the fit report."),
     "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, check it."),
     "market": ("alvh.cli.market", "SPX surface, VX curve and VIX-option vol: inspect, refit the VX model."),
     "rules": ("alvh.cli.rules", "Write and check rules files (TOML)."),
