@@ -101,6 +101,8 @@ def test_tree_has_the_commands():
         ("market", "fit-vx"),
         ("rules", "init"),
         ("rules", "check"),
+        ("report",),
+        ("compare",),
     } <= set(PATHS)
 
 
@@ -180,6 +182,12 @@ def test_version():
         (["calibrate"], "Missing option '--out'"),
         (["calibrate", "--strat", "2006-01-03", "--out", "p.toml"], "No such option: --strat"),
         (["calibrate", "--end", "2025-02-30", "--out", "p.toml"], "'2025-02-30' is not a date"),
+        (["reprot", "out"], "No such command 'reprot'. Did you mean 'report'?"),
+        (["report"], "Missing argument 'RUN_DIR'"),
+        (["report", "out", "--pgn", "d"], "No such option: --pgn"),
+        (["comapre", "a", "b"], "No such command 'comapre'. Did you mean 'compare'"),
+        (["compare", "a", "b"], "Missing option '--out'"),
+        (["compare", "a", "b", "--otu", "c"], "No such option: --otu"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
@@ -188,7 +196,9 @@ def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     line = one_line_error(r)
     assert said in line
-    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "calibrte") else None
+    cmd = (
+        "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "calibrte", "reprot", "comapre") else None
+    )
     assert "usage: " + (cmd or "alvh ") in line and "-h'" in line
     assert r.stdout == ""
 

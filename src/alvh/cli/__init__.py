@@ -1,7 +1,7 @@
 """The ``alvh`` command line: thin wrappers that parse, call the library and print.
 
 Each command group lives in its own module (``alvh.cli.data``, ``.market``, ``.rules``,
-``.backtest``) and is imported only when that command runs, so ``alvh --help`` imports typer
+``.backtest``, ``.report``, ``.compare``) and is imported only when that command runs, so ``alvh --help`` imports typer
 and nothing of the library.
 
 Exit codes and messages (docs/cli.md):
@@ -34,8 +34,13 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
     "calibrate": ("alvh.cli.calibrate", "Fit the Monte Carlo model to history and print the fit report."),
+    "compare": (
+        "alvh.cli.compare",
+        "Compare saved runs: headline figures side by side with their differences, and the rules diff.",
+    ),
     "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, check it."),
     "market": ("alvh.cli.market", "SPX surface, VX curve and VIX-option vol: inspect, refit the VX model."),
+    "report": ("alvh.cli.report", "Redraw the report of a saved run (report_data.json) without rerunning it."),
     "rules": ("alvh.cli.rules", "Write and check rules files (TOML)."),
     "simulate": ("alvh.cli.simulate", "Simulate paths, run the rules on each, report the hedge's cost and protection."),
     "sweep": ("alvh.cli.sweep", "Run every variant of a grid of rules keys, score the hedge, write the frontier."),

@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 SEED_BAND_BP = (18.0, 35.0)  # the seed's claim, bp of capital per month in contango-heavy months
 BACKWARDATION = "#d62728"
 BEARISH = "#7f7f7f"
+CORE, HEDGED = "#1f77b4", "#ff7f0e"  # the core alone and core + hedge, the same on every chart
 N_CURVE = 8  # monthly VX contracts drawn on a term-structure snapshot
 
 
 def _x(dates: pd.DatetimeIndex) -> list[str]:
-    return [d.strftime("%Y-%m-%d") for d in dates]
+    """ISO dates (vectorized: a per-day strftime cost 0.8 s of the 2006-2025 report)."""
+    return np.datetime_as_string(np.asarray(dates.values, dtype="datetime64[D]")).tolist()
 
 
 def runs(dates: pd.DatetimeIndex, mask: np.ndarray, label: str, color: str, panel: int | None = None) -> list[VBand]:
@@ -57,10 +59,10 @@ def nav_chart(res: BacktestResult, a: HedgeAnalysis) -> Chart:
         "nav",
         "NAV: the core alone against core + hedge, with drawdowns",
         [
-            Series("core alone", x, clean_floats(nav_core)),
-            Series("core + hedge", x, clean_floats(nav_hedged)),
-            Series("core alone drawdown", x, clean_floats(drawdown_pct(core, cap)[:, 0]), "area", 1),
-            Series("core + hedge drawdown", x, clean_floats(drawdown_pct(hedged, cap)[:, 0]), "area", 1),
+            Series("core alone", x, clean_floats(nav_core), color=CORE),
+            Series("core + hedge", x, clean_floats(nav_hedged), color=HEDGED),
+            Series("core alone drawdown", x, clean_floats(drawdown_pct(core, cap)[:, 0]), "area", 1, CORE),
+            Series("core + hedge drawdown", x, clean_floats(drawdown_pct(hedged, cap)[:, 0]), "area", 1, HEDGED),
         ],
         panels=["NAV ($)", "drawdown (% from peak)"],
         vbands=backwardation_bands(a),

@@ -43,9 +43,9 @@ def headline(res: BacktestResult) -> dict[str, Any]:
         out[f"hedge cost part {term} (bp/month)"] = v
     b = an["what_it_bought"]
     if isinstance(b, dict):
-        for book in ("core_alone", "core_plus_layers"):
-            out[f"{book} ES95 month (%)"] = b[book]["es95_monthly_pct"]
-            out[f"{book} max drawdown (%)"] = b[book]["max_drawdown_pct"]
+        for book, name in (("core_alone", "core alone"), ("core_plus_layers", "core + hedge")):
+            out[f"{name}: 95% ES of a month (%)"] = b[book]["es95_monthly_pct"]
+            out[f"{name}: max drawdown (%)"] = b[book]["max_drawdown_pct"]
     sc = an["seed_claim"]
     if isinstance(sc, dict):
         out["contango-heavy months cost (bp/month)"] = sc["contango_heavy"]["mean"]
@@ -59,7 +59,7 @@ def _summary_table(res: BacktestResult) -> Table:
     rows = [[k, fmt(v, 2) if isinstance(v, float) else str(v)] for k, v in h.items()]
     return Table(
         "summary",
-        "Summary",
+        "Headline figures",
         ["figure", "value"],
         rows,
         note="bp of the initial capital (fixed) per "
@@ -296,4 +296,4 @@ def backtest_report(res: BacktestResult, market: Any, *, rules_text: str, data: 
         "rules_text": rules_text,
     }
     span = f"{md.get('data_start')} .. {md.get('data_end')}"
-    return Report(f"alvh backtest {span}", "backtest", meta, secs)
+    return Report(f"alvh backtest {span}", "backtest", meta, secs, headline(res))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from alvh.errors import DataError
-from alvh.report.model import Chart, Report, Table
+from alvh.report.model import Chart, Code, Report, Table
 
 __all__ = ["plotly_js", "render_html", "figure"]
 
@@ -218,6 +218,8 @@ def render_html(report: Report, *, js: str | None = None) -> str:
         for it in sec.items:
             if isinstance(it, str):
                 parts.append(f"<p>{_t(it)}</p>")
+            elif isinstance(it, Code):
+                parts.append(f"<pre>{_t(it.text)}</pre>")
             elif isinstance(it, Table):
                 parts.append(_table(it))
             else:

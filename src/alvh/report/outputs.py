@@ -41,7 +41,7 @@ from typing import Any
 
 from alvh.errors import DataError, InputError
 
-__all__ = ["MANIFEST", "OutputFolder", "PngTarget", "read_manifest", "verify"]
+__all__ = ["MANIFEST", "OutputFolder", "PngTarget", "read_manifest", "replace_file", "verify"]
 
 #: The completion marker's file name.
 MANIFEST = "manifest.json"
@@ -283,3 +283,24 @@ def verify(run_dir: str | Path) -> dict[str, Any]:
                 expected=f"sha256 {entry['sha256']}",
             )
     return manifest
+
+
+def replace_file(run_dir: str | Path, name: str, text: str) -> Path:
+    """Replace the file ``name`` of a finished run (e.g. a redrawn report.html) and its manifest entry.
+
+    The run is verified first; the file and then the manifest are each written beside and renamed over
+    the old one, so neither is ever half-written.
+    """
+    run = Path(run_dir)
+    manifest = verify(run)
+    target = run / name
+    tmp = run / f".{name}.partial-{secrets.token_hex(4)}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    entry = {"name": name, "bytes": target.stat().st_size, "sha256": _sha256(target)}
+    files = [f for f in manifest["files"] if f["name"] != name] + [entry]
+    manifest["files"] = sorted(files, key=lambda f: str(f["name"]))
+    tmp = run / f".{MANIFEST}.partial-{secrets.token_hex(4)}"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, run / MANIFEST)
+    return target
