@@ -62,6 +62,20 @@ def backtest(
         readable=True,
         help="VX model parameters (JSON) written by 'alvh market fit-vx'; default: the shipped fit.",
     ),
+    exog: list[str] | None = typer.Option(
+        None,
+        "--exog",
+        metavar="NAME",
+        help="An imported series ('alvh data import series') as an extra regressor of the rolling betas "
+        "(repeat for several); default: the rules' [analysis] exog.",
+    ),
+    regime_exog: list[str] | None = typer.Option(
+        None,
+        "--regime-exog",
+        metavar="NAME",
+        help="An imported series as a regime input: the hedge cost by regime gets 'exog_NAME' (high/low "
+        "against its previous 252-day median; repeat for several); default: the rules' [analysis] regime_exog.",
+    ),
     out: Path = typer.Option(
         ...,
         "--out",
@@ -82,6 +96,8 @@ def backtest(
       alvh backtest --rules rules.toml --data-dir ~/alvh-data --start 2006-01-03 --end 2025-06-18 --out out/
       alvh market fit-vx --vx vx.csv --vix VIX_History.csv --out vx_model.json
       alvh backtest --vx-model vx_model.json --out out/
+      alvh data import series usdjpy.csv --name usdjpy
+      alvh backtest --regime-exog usdjpy --exog usdjpy --out out/
     """
     from alvh.api import run
     from alvh.config import default_rules, load_rules
@@ -97,9 +113,17 @@ def backtest(
     if vx_model is not None:
         from alvh.market import VXModelParams
 
-        res = run(r, md, first, last, vx_params=VXModelParams.load(vx_model))
+        res = run(
+            r,
+            md,
+            first,
+            last,
+            vx_params=VXModelParams.load(vx_model),
+            exog=exog or None,
+            regime_exog=regime_exog or None,
+        )
     else:
-        res = run(r, md, first, last)
+        res = run(r, md, first, last, exog=exog or None, regime_exog=regime_exog or None)
     a = res.analysis
     out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
