@@ -13,7 +13,8 @@ the numba import and the cached kernels' load (printed apart); ``--backend numpy
 path (one run of it is printed for comparison anyway).
 
 Usage: ``.venv/bin/python benchmarks/bench_engine.py [--data-dir STORE] [--paths 10000] [--days 252] [--repeat 3]
-[--backend auto|numpy|numba]``
+[--backend auto|numpy|numba] [--options-only]``. ``--options-only``: the VIX-option layers (calls, puts, spreads,
+a conversion) against the futures layers on real data, times and ratios (issue 10: within 1.5x).
 """
 
 from __future__ import annotations
@@ -120,6 +121,40 @@ def _breakdown(rules, mp, backend: str) -> None:
     print(f"    {'outside the day loop (prepare, result)':<40} {rest:6.2f} s  {rest / total:5.1%}")
 
 
+def _option_layers(mp, repeat: int, backend: str) -> None:
+    """Issue 10: the real-data run with VIX-option layers (calls, puts, spreads) against the futures-layer run
+    (target: within 1.5x). Interleaved in one process (the machine is shared), min of ``repeat`` runs each."""
+    from alvh.config import default_rules, rules_from_dict
+    from alvh.engine import run_engine
+
+    base = default_rules()
+
+    def with_instrument(inst: str):
+        d = base.model_dump()
+        for la in d["layers"]:
+            la["instrument"] = inst
+        return rules_from_dict(d)
+
+    cases = {i: with_instrument(i) for i in ("vx_future", "vix_call", "vix_put", "vix_call_spread", "vix_put_spread")}
+    conv = base.model_dump()
+    conv["rebalance"]["action"] = "conversion"
+    cases["vx_future + conversion"] = rules_from_dict(conv)
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    trades: dict[str, int] = {}
+    for r in cases.values():  # warm-up (kernels, caches)
+        run_engine(r, mp, backend=backend)
+    for _ in range(repeat):
+        for k, r in cases.items():
+            t = time.perf_counter()
+            res = run_engine(r, mp, backend=backend)
+            times[k].append(time.perf_counter() - t)
+            trades[k] = len(res.trades)
+    ref = min(times["vx_future"])
+    print(f"  layer instruments on real data (backend {backend}; min of {repeat} interleaved runs, target <= 1.5x):")
+    for k, ts in times.items():
+        print(f"    {k:<24} {min(ts):6.2f} s  ratio {min(ts) / ref:4.2f}x  ({trades[k]} trades)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, default=None)
@@ -128,6 +163,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--many-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--real-only", action="store_true")
+    ap.add_argument("--options-only", action="store_true", help="only the VIX-option layers against futures layers")
     ap.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba"))
     a = ap.parse_args()
     if a.many_only:
@@ -155,6 +191,9 @@ def main() -> None:
     t1 = time.perf_counter()
     mp = paths_from_market_data(md, "2006-01-01", "2025-12-31")
     t2 = time.perf_counter()
+    if a.options_only:
+        _option_layers(mp, a.repeat, a.backend)
+        return
     t3 = time.perf_counter()
     run_engine(rules, mp, backend=a.backend)  # first run: + numba import and cached-kernel load (auto/numba)
     first = time.perf_counter() - t3
@@ -178,6 +217,7 @@ def main() -> None:
             f"{abs(ref.nav - res.nav).max():.2e} $"
         )
     _breakdown(rules, mp, a.backend)
+    _option_layers(mp, a.repeat, a.backend)
     if not a.real_only:
         subprocess.run(
             [

@@ -25,7 +25,11 @@ What it derives (per path):
   largest (``far_end``) or smallest (``near_end``) DTE inside ``[min_dte, max_dte]``, never one
   expiring that day, else the nearest listed one above the bucket; when the adaptive total weight
   (the schedule on the VIX close, ``upper`` inclusive) changes, a held layer that is not rolling is
-  resized (``adaptive``), and a weight of 0 opens nothing.
+  resized (``adaptive``), and a weight of 0 opens nothing. With ``roll.rolldown_above`` a held layer
+  also rolls when its future's drop over the last day along yesterday's curve (``(F_{d-1} -
+  F_rolldown) / F_{d-1}``, the roll-down below) exceeds it. Each roll carries its reason (``why``:
+  ``dte``, ``rolldown``, ``expired`` after a settlement, ``flat`` otherwise), as trades.csv's
+  ``roll_reason``.
 * **Rebalance**: each day, each compared layer's vega P&L over the holding period
   ``q x 1000 x (F_now - F_rolldown)`` (F_now the settlement, the VIX open on the contract's settlement
   day; F_rolldown yesterday's curve, VIX close at DTE 0 and the listed VX, linear in DTE, at today's
@@ -156,6 +160,7 @@ class _Layer:
     contract: int = -1
     held: bool = False
     ever_held: bool = False
+    settled: bool = False  # the last contract held settled (a later roll's reason is "expired", else "flat")
 
 
 def _schedule_weight(rules, level: float) -> float:
@@ -250,8 +255,8 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
             # settlement of expiring contracts
             for j, st in enumerate(state):
                 if st.held and vx_settle[st.contract] <= i:
-                    layer_rows.append((d, p, layers[j].name, "expiry", codes[st.contract]))
-                    st.held = False
+                    layer_rows.append((d, p, layers[j].name, "expiry", codes[st.contract], ""))
+                    st.held, st.settled = False, True
             if rules.adaptive.enabled:
                 assert rules.adaptive.basis == "vix", "reference: adaptive basis 'vix' only"
                 scale = _schedule_weight(rules, float(mp.vix_close[i, p])) / base
@@ -261,21 +266,24 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
             prev_scale = scale
             for j, (la, st) in enumerate(zip(layers, state, strict=True)):
                 assert la.instrument == "vx_future", "reference: VX-futures layers only"
-                roll = (not st.held) or (dte[i][st.contract] < la.min_dte)
+                why = _roll_why(la, st, mp, i, p, dte, listed)
+                roll = why != ""
                 resize = st.held and not roll and changed
                 c_new = targets[j][i]
                 if (roll or resize) and c_new >= 0:
                     if roll:
                         if st.held:
-                            layer_rows.append((d, p, la.name, "roll_close", codes[st.contract]))
+                            layer_rows.append((d, p, la.name, "roll_close", codes[st.contract], why))
                             st.held = False
                         if la.weight * scale > 0:
-                            layer_rows.append((d, p, la.name, "roll" if st.ever_held else "entry", codes[c_new]))
-                            st.contract, st.held, st.ever_held = c_new, True, True
+                            first = not st.ever_held
+                            row = (d, p, la.name, "entry" if first else "roll", codes[c_new], "" if first else why)
+                            layer_rows.append(row)
+                            st.contract, st.held, st.ever_held, st.settled = c_new, True, True, False
                     elif resize:
-                        layer_rows.append((d, p, la.name, "adaptive", codes[st.contract]))
+                        layer_rows.append((d, p, la.name, "adaptive", codes[st.contract], ""))
                         if la.weight * scale <= 0:
-                            st.held = False
+                            st.held, st.settled = False, False
                 held_after[i, j] = st.held
         if do_reb:
             reb_rows += _rebalance_path(
@@ -283,10 +291,28 @@ def derive(rules, mp, trades: pd.DataFrame | None = None) -> dict[str, pd.DataFr
             )
     return {
         "core": pd.DataFrame(core_rows, columns=["date", "path", "reason", "expiry"]),
-        "layers": pd.DataFrame(layer_rows, columns=["date", "path", "layer", "reason", "contract"]),
+        "layers": pd.DataFrame(layer_rows, columns=["date", "path", "layer", "reason", "contract", "why"]),
         "rebalance": pd.DataFrame(reb_rows, columns=["date", "path", "ratio"]),
         "strikes": pd.DataFrame(strike_rows, columns=["date", "path", *(leg for leg, _, _ in _LEGS)]),
     }
+
+
+def _roll_why(la, st: _Layer, mp, i: int, p: int, dte, listed) -> str:
+    """Why the layer rolls today ("" = it does not): flat (``expired`` after a settlement, else ``flat``), the
+    held contract's DTE below ``min_dte`` (``dte``), or ``roll.rolldown_above``: the held future's drop over the
+    last day along yesterday's curve, ``(F_{i-1} - F_rolldown) / F_{i-1}``, above the threshold (``rolldown``)."""
+    if not st.held:
+        return "expired" if st.settled else "flat"
+    c = st.contract
+    if dte[i][c] < la.min_dte:
+        return "dte"
+    thr = la.roll.rolldown_above
+    if thr is not None and i > 0:
+        f0 = float(mp.vx_price[i - 1, p, c])
+        rd = _rolldown(mp, i, p, c, dte[i][c], dte, listed)
+        if math.isfinite(rd) and f0 > 0 and (f0 - rd) / f0 > thr:
+            return "rolldown"
+    return ""
 
 
 def _rolldown(mp, i: int, p: int, c: int, tau_now: int, dte, listed) -> float:
@@ -328,7 +354,7 @@ def _rebalance_path(
             if c < 0 or qty[i, k] == 0:
                 y[i, k] = 0.0
                 continue
-            f = float(mp.vix_open[i, p]) if vx_settle[c] <= i else float(mp.vx_price[i, p, c])
+            f = _settlement(mp, i, p, c) if vx_settle[c] <= i else float(mp.vx_price[i, p, c])
             f_prev = float(mp.vx_price[i - 1, p, c]) if listed[i - 1][c] else last_mark[k]
             if not math.isfinite(f):
                 f = f_prev  # no settlement today: the position keeps its last mark
@@ -386,6 +412,7 @@ def engine_decisions(res) -> dict[str, pd.DataFrame]:
             "layer": lay["slot"].str[: -len(".contract")],
             "reason": reason,
             "contract": lay["contract"],
+            "why": lay["roll_reason"],
         }
     )
     rl = res.rebalance_log
@@ -419,12 +446,15 @@ def compare(ref: dict[str, pd.DataFrame], eng: dict[str, pd.DataFrame]) -> list[
 #: (name, regex over the source of alvh.engine.* / alvh.strategy.*, replacement, frame that must differ).
 #: "late_roll": the layer roll trigger as the engine writes it ("the held contract's DTE is below
 #: min_dte"), ``< la.min_dte`` / ``< layer.min_dte`` (not the bucket test, ``>= ... min_dte``), made
-#: 3 days late. "long_cooldown": one more day of rebalance cooldown. "strict_dte_exit": the DTE exit
+#: 3 days late. "long_cooldown": one more day of rebalance cooldown (the engine reads it per path from
+#: ``st.ax``, alvh.strategy.axis). "strict_dte_exit": the DTE exit
 #: at ``DTE < N`` instead of ``DTE <= N``.
 MUTATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("late_roll", r"<\s*(la|layer|lay)\.min_dte\b", r"< (\1.min_dte - 3)", "layers"),
-    ("long_cooldown", r"\b(rb|reb|rebalance)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
+    ("long_cooldown", r"\b(rb|reb|rebalance|ax)\.cooldown_days\b", r"(\1.cooldown_days + 1)", "rebalance"),
     ("strict_dte_exit", r"<=\s*(ex|exits)\.close_at_dte\b", r"< \1.close_at_dte", "core"),
+    # issue 10.4: the roll-down trigger at twice its threshold
+    ("lazy_rolldown", r">\s*(la|layer|lay)\.roll\.rolldown_above\b", r"> 2 * \1.roll.rolldown_above", "layers"),
 )
 
 
@@ -434,3 +464,9 @@ def mutated_source(module, pattern: str, repl: str) -> tuple[str, int]:
     import re
 
     return re.subn(pattern, repl, inspect.getsource(module))
+
+
+def _settlement(mp, i: int, p: int, c: int) -> float:  # noqa: ANN001
+    """Cboe's final settlement value (SOQ) of contract c where the data has it, else the VIX open of day i."""
+    final = None if mp.vx_final is None else float(mp.vx_final[c])
+    return final if final is not None and math.isfinite(final) else float(mp.vix_open[i, p])

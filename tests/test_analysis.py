@@ -33,6 +33,11 @@ def run_2016(default_md):
     return alvh.run(default_rules(), default_md, "2016-01-01", "2017-06-30")
 
 
+def _net(res) -> np.ndarray:
+    """Each component's daily P&L net of costs with the interest on its cash and its private financing."""
+    return res.pnl - res.costs + res.interest + res.hedge_financing
+
+
 def _independent_total_drag_bp(res, vix: np.ndarray) -> np.ndarray:
     """Daily total drag of all layers (bp of the NAV at the previous close) from the engine's arrays only:
     sum over VX-future layers of q x 1000 x dVIX minus the layer's P&L net of costs (docs/drag.md, total row)."""
@@ -45,7 +50,7 @@ def _independent_total_drag_bp(res, vix: np.ndarray) -> np.ndarray:
     notional = (np.asarray(rec.quantity)[:, 0, layer_cols] * np.asarray(rec.slots.multiplier)[layer_cols]).sum(axis=1)
     dvix = np.r_[0.0, np.diff(vix)]
     k = [res.components.index(c) for c in res.components if c != "core"]
-    net = (res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1)
+    net = _net(res)[:, 0, k].sum(axis=1)
     nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
     return (notional * dvix - net) / nav_prev * 1e4
 
@@ -111,7 +116,7 @@ def test_default_data_contango_from_the_curve_the_engine_traded(run_2016, defaul
 def _independent_cost_bp(res) -> np.ndarray:
     """Daily hedge cost of all layers, bp of the initial capital, from the engine's arrays only."""
     k = [res.components.index(c) for c in res.components if c != "core"]
-    return -(res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1) / res.capital * 1e4
+    return -_net(res)[:, 0, k].sum(axis=1) / res.capital * 1e4
 
 
 def test_hedge_cost_and_diagnostic_match_the_engines_arrays(run_2016, default_md):
@@ -303,7 +308,7 @@ def test_vix_call_layers_are_labelled_and_analysed(default_md):
     # the layers' drag is their counterfactual minus their net P&L, whatever the instrument
     a = res.analysis
     k = [res.components.index(c) for c in ("short", "medium", "long")]
-    net = (res.pnl[:, 0, k] - res.costs[:, 0, k]).sum(axis=1)
+    net = _net(res)[:, 0, k].sum(axis=1)
     cf = a.drag.drag.counterfactual[:, 0].sum(axis=1)
     nav_prev = np.r_[res.capital, res.nav[:-1, 0]]
     np.testing.assert_allclose(a.daily_spot_vix_shortfall()["all_total"], (cf - net) / nav_prev * 1e4, atol=1e-7)

@@ -29,6 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine", "results"),
     ("simulate",),
     ("analytics",),
+    ("montecarlo",),
+    ("sweep",),
     ("report",),
     ("api", "cli", "__init__"),
 )

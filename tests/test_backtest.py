@@ -13,7 +13,7 @@ from alvh.calendar import trading_days
 from alvh.config import rules_from_dict
 from alvh.engine import MarketPaths, run_backtest, run_engine
 from alvh.engine.inputs import FlatSkewSurface, VixOptionVol
-from alvh.market import VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market import VixSmile, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
 
 
 def _ql_price(spot: float, strike: float, days: int, vol: float, rate: float, call: bool) -> float:
@@ -98,11 +98,14 @@ def test_hand_computed_month():
     # a mark in the middle: 1 Feb, SPX 4700, 15 days left
     pm = [_ql_price(4700.0, k, 15, 0.16, 0.05, c) for k, c, _ in legs]
     value = sum(s * p for (_, _, s), p in zip(legs, pm, strict=True)) * 100 * contracts
-    assert res.nav[mid, 0] == pytest.approx(1e6 - entry_cost + credit * 100 * contracts + value, abs=1e-6)
+    # the cash account (capital + credit - costs) earns the 5 % rate, continuously compounded, as CNDR's
+    # T-bill account: 13 calendar days to 1 Feb, 28 to 16 Feb
+    account = 1e6 - entry_cost + credit * 100 * contracts
+    assert res.nav[mid, 0] == pytest.approx(account * math.exp(0.05 * 13 / 365) + value, abs=1e-6)
     # expiry: settle at the open (4580): the put spread pays 20 points per condor against us
     exp = tr[(tr["date"] == dates[-1]) & (tr["reason"] == "expiry")].sort_values("strike")
     np.testing.assert_allclose(exp["price"].to_numpy(), [0.0, 20.0, 0.0, 0.0])
-    settled = 1e6 - entry_cost + (credit - 20.0) * 100 * contracts
+    settled = account * math.exp(0.05 * 28 / 365) - 20.0 * 100 * contracts
     # the engine re-enters at that close (third Friday): take that day's new entry costs out
     assert res.nav[-1, 0] + res.costs[-1, 0].sum() == pytest.approx(settled, abs=1e-6)
 
@@ -113,12 +116,23 @@ def test_constant_maturity_weights_sp_roll():
     # five contracts, expiries on day indices 10, 30, 50, 70, 90 of a 100-day run
     settle_day = np.array([10, 30, 50, 70, 90])
     dte = np.tile(np.array([10, 30, 50, 70, 90]), (100, 1)) - np.arange(100)[:, None]
-    pair, w = cm_weights(dte, dte > 0, settle_day, 100, 30, "sp_roll")
+    # b: the day before each expiry, after b_{-1} = -11 for the expiry before the first contract
+    pair, w = cm_weights(dte, dte > 0, np.r_[-11, settle_day - 1], 100, 30, "sp_roll")
     # roll period [b_k, b_{k+1}) with b = settle - 1: on day 9 the weight is all on contract 1 (expiring day 30)
     assert tuple(pair[9]) == (1, 2) and tuple(w[9]) == (1.0, 0.0)
     assert tuple(pair[19]) == (1, 2) and w[19, 0] == pytest.approx(10 / 20)
     assert tuple(pair[29]) == (2, 3) and w[29, 0] == 1.0
-    np.testing.assert_allclose(w.sum(axis=1)[9:69], 1.0)  # needs a third contract after
+    np.testing.assert_allclose(w.sum(axis=1)[:69], 1.0)  # from the first day on, while a second month is listed
+    assert (pair[69:] == -1).all()
+    # the first roll period is entered on day 0: the front (expiring day 10) weighted dr/dt = (9 - 0) / (9 + 11)
+    assert tuple(pair[0]) == (0, 1) and w[0, 0] == pytest.approx(9 / 20)
+    # S&P's mid-term schedule: months 4..7, CRW = (dr/dt, 1, 1, 1 - dr/dt)
+    settle8 = np.arange(10, 170, 20)  # eight contracts
+    dte8 = np.tile(settle8, (160, 1)) - np.arange(160)[:, None]
+    pair, w = cm_weights(dte8, dte8 > 0, np.r_[-11, settle8 - 1], 160, 150, "sp_mid_term")
+    assert tuple(pair[0]) == (3, 4, 5, 6) and w[0] == pytest.approx([9 / 20, 1, 1, 11 / 20])
+    assert tuple(pair[19]) == (4, 5, 6, 7) and w[19] == pytest.approx([0.5, 1, 1, 0.5])
+    assert (pair[29:] == -1).all()  # from day 29 on the 7th month (a ninth contract) is not in the data
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +198,10 @@ def test_vix_calls_marked_with_tenor_vol_and_effective_vega_sizing(default_md):
     q = np.zeros((len(vix), live.sum()))
     q[day[live], np.arange(live.sum())] = dte[live]
     f = curve.price(q)[day[live], np.arange(live.sum())]
-    vol = vix_option_vol(dte[live], vix[day[live]])  # VVIX absent on the default data: the VIX-level function
-    ref = black76_price(f, calls["strike"].to_numpy()[live], dte[live] / 365, vol, 0.02, True)
+    atm = vix_option_vol(dte[live], vix[day[live]])  # VVIX absent on the default data: the VIX-level function
+    k = calls["strike"].to_numpy()[live]
+    vol = VixSmile().vol(atm, f, k, dte[live])  # the upward VIX smile at each strike (docs/pricing.md)
+    ref = black76_price(f, k, dte[live] / 365, vol, 0.02, True)
     np.testing.assert_allclose(calls["price"].to_numpy()[live], ref, rtol=1e-9)
     # a flat 30-day vol would misprice the longer-dated calls by more than that
     assert np.abs(vix_option_vol(dte[live], vix[day[live]]) - vix_option_vol(30.0, vix[day[live]])).max() > 0.02
@@ -239,7 +255,7 @@ def test_real_core_only_cndr_rules(real_market_data):
     rules = rules_from_dict({"core": {}, "layers": [], "rebalance": {"enabled": False}})
     res = run_backtest(rules, real_market_data, "2004-01-02", "2025-12-31")
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * 1e6
     entries = res.trades[(res.trades["reason"] == "entry") & (res.trades["slot"] == "core.short_put")]
     years = (res.dates[-1] - res.dates[0]).days / 365.25

@@ -9,7 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from alvh.config import config_hash, default_rules
+from alvh.cli.backtest import OUTPUTS
+from alvh.config import config_hash, default_rules, default_rules_text
+from alvh.report.outputs import verify
 
 RUN = [sys.executable, "-c", "from alvh.cli import main; main()"]
 
@@ -73,6 +75,16 @@ def test_backtest_default_data(tmp_path):
         assert text in r.stdout
     assert f"{hc['total_bp_per_month']:.2f}" in r.stdout
     assert "\u2026" not in r.stdout  # no number cut short by the terminal width (rich folds instead)
+    # the outputs cannot mislead: the rules used, a manifest of every file, a rerun into the folder refused
+    assert (out / "rules.toml").read_text() == default_rules_text()
+    manifest = verify(out)
+    assert {f["name"] for f in manifest["files"]} == set(OUTPUTS)
+    assert manifest["config_hash"] == s["metadata"]["config_hash"]
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    r = subprocess.run([*RUN, "backtest", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2 and "is not empty" in r.stderr and "--overwrite" in r.stderr
+    assert "data:" not in r.stdout  # refused before the data was even loaded
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
 
 
 @pytest.mark.parametrize(
@@ -92,6 +104,27 @@ def test_backtest_bad_rules_file_names_the_key(tmp_path, toml, named):
     assert r.returncode == 2
     for text in named:
         assert text in r.stderr
+    assert list(tmp_path.iterdir()) == [bad]  # no output folder, no partial folder
+
+
+def test_backtest_overwrite_replaces_an_earlier_run_and_copies_the_rules_file(tmp_path):
+    out = tmp_path / "out"
+    rules = tmp_path / "my rules.toml"
+    rules.write_text("# my rules\n[core]\nshort_put_delta = 0.15\n")
+    span = ["--start", "2016-01-01", "--end", "2016-06-30"]
+    r = subprocess.run([*RUN, "backtest", *span, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (out / "stale.csv").write_text("from nobody")  # a file the rerun must not keep
+    r = subprocess.run(
+        [*RUN, "backtest", *span, "--rules", str(rules), "--out", str(out), "--overwrite"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (out / "rules.toml").read_text() == rules.read_text()
+    assert not (out / "stale.csv").exists()
+    verify(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my rules.toml", "out"]
 
 
 @pytest.mark.slow

@@ -501,3 +501,19 @@ def test_backtest_regime_exog_flag(tmp_path):
     assert "analysis.regime_exog" in line and "usdjpy" in line
     t = alvh("backtest", "--regime-exgo", "usdjpy", "--out", str(tmp_path / "o"))
     assert t.returncode == 2 and "--regime-exog" in t.stderr  # the typo gets a suggestion
+
+
+# ------------------------------------------------------------------ alvh sweep
+def test_sweep_typo_and_bad_grid_are_one_line(tmp_path):
+    r = alvh("sweep", "--gird", "g.toml", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "--gird" in one_line_error(r) and "--grid" in r.stderr
+    grid = tmp_path / "g.toml"
+    grid.write_text('[values]\n"layers.0.wieght" = [0.03]\n', encoding="utf-8")
+    r = alvh("sweep", "--grid", str(grid), "--out", str(tmp_path / "o"))
+    line = one_line_error(r)
+    assert r.returncode == 2 and "layers.0.wieght" in line and "did you mean 'layers.0.weight'" in line
+    assert not (tmp_path / "o").exists()  # refused before any work
+    grid.write_text('[values]\n"rebalance.threshold" = [1.2, 1.4]\n', encoding="utf-8")
+    r = alvh("sweep", "--grid", str(grid), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9")
+    assert r.returncode == 2 and "cannot reach the Dask scheduler" in one_line_error(r)
+    assert not (tmp_path / "o").exists()

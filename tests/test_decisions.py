@@ -163,6 +163,14 @@ _DECISION_CASES = {
     ),
     # take profit 50 %, stop at 2x the credit, close at 5 DTE (ENGINE_RULES' core), delta strikes
     "take_profit_stop": dict(),
+    # issue 10.4: early rolls when the last day's roll-down (a fraction of the future's price) exceeds the key
+    "rolldown_rolls": dict(
+        layers=[
+            {**FUTURES_LAYERS[0], "roll": {"rolldown_above": 0.006}},
+            {**FUTURES_LAYERS[1], "roll": {"rolldown_above": 0.003}},
+            FUTURES_LAYERS[2],
+        ],
+    ),
     # target-DTE entry: re-entered the same day after each DTE exit
     "target_dte": dict(
         core={"entry": "target_dte", "target_dte": 45, "strike_mode": "width", "exits": {"close_at_dte": 10}}
@@ -196,6 +204,10 @@ def test_decisions_equal_the_reference_on_synthetic_paths(case):
     assert len(ref["rebalance"]) >= 3
     if rules.adaptive.enabled:
         assert (lay["reason"] == "adaptive").sum() >= 5
+    whys = set(lay.loc[lay["reason"] == "roll", "why"])
+    assert {"dte", "expired"} <= whys  # every roll's reason is compared, not only its date
+    if case == "rolldown_rolls":
+        assert (lay["why"] == "rolldown").sum() >= 10
     exits = core[core["reason"] == "exit"]
     if rules.core.exits.close_at_dte is not None:
         assert len(exits) >= 3 * 4
@@ -281,7 +293,7 @@ def test_mutated_engine_fails_the_reference(mutation):
 
     name, pattern, repl, frame = mutation
     # close_at_dte 5 never meets DTE 5 (a Sunday before a Friday expiry): "<" and "<=" agree there; 10 (a Tuesday)
-    case = "target_dte" if name == "strict_dte_exit" else "adaptive_exits_width"
+    case = {"strict_dte_exit": "target_dte", "lazy_rolldown": "rolldown_rolls"}.get(name, "adaptive_exits_width")
     data = {**ENGINE_RULES, "layers": FUTURES_LAYERS, **_DECISION_CASES[case]}
     rules = rules_from_dict(data)
     script = _MUTANT.format(

@@ -35,6 +35,7 @@ def _hedge_cost_of(res, vix, sens=None, basis="initial"):
         capital=res.capital,
         cost_pnl=_group_costs(res, groups),
         financing_pnl=res.financing,
+        interest_pnl=np.stack([res.interest[..., res.components.index(g)] for g in groups], axis=-1),
         trust_marks=True,
     )
     ev = effective_vega(res.records, sens if sens is not None else records_sensitivity(res.records))
@@ -66,9 +67,11 @@ def test_hedge_cost_reconciles_to_trades_and_marks(real_run):
     for j, layer in enumerate(hc.layers):
         k = res.components.index(layer)
         tt = t[(t["component"] == layer) & (t["path"] == 0)]
-        # trader's cash: pay q * price * multiplier to buy, plus costs; the position's final mark is held
+        # trader's cash: pay q * price * multiplier to buy, plus costs; the position's final mark is held;
+        # and the interest on the layer's cash (its cash needs cost the core's collateral that interest)
         flows = -(tt["quantity"] * tt["price"] * tt["slot"].map(mult)).sum() - tt["cost"].sum()
-        ledger_pnl = flows + res.value[-1, 0, k]
+        ledger_pnl = flows + res.value[-1, 0, k] + res.interest[:, 0, k].sum()
+        assert res.interest[:, 0, k].sum() < 0  # futures layers losing variation margin on average
         got_bp = hc.cost_bp("total")[:, 0, j].sum()
         assert got_bp == pytest.approx(-ledger_pnl / res.capital * 1e4, abs=TOL_BP)
     # the headline per month is that total over the calendar months spanned
@@ -110,7 +113,7 @@ def test_decomposition_is_exact_on_1000_synthetic_paths():
     assert hc.n_paths == 1000
     assert hc.decomposition_error_bp() <= TOL_BP
     k = [res.components.index(c) for c in hc.layers]
-    np.testing.assert_allclose(hc.total_usd, res.pnl[..., k] - res.costs[..., k], atol=1e-6)
+    np.testing.assert_allclose(hc.total_usd, res.pnl[..., k] - res.costs[..., k] + res.interest[..., k], atol=1e-6)
     # what the hedge buys runs on every path (means over paths), and the daily frame of any path adds up
     b = H.what_it_buys(hc)
     assert b["n_paths"] == 1000 and np.isfinite(b["core_plus_layers"]["max_drawdown_pct"])

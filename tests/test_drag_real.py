@@ -149,6 +149,8 @@ def test_engine_on_real_2018_2020_attributes_exactly_to_the_nav_change(md_2006_2
         front_vx=md.vx.front(min_dte=1)["settle"].to_numpy(),
         cost_pnl=costs,
         financing_pnl=result.financing,
+        interest_pnl=np.stack([result.interest[..., index[g]] for g in groups], axis=-1),
+        group_financing_pnl=np.stack([result.hedge_financing[..., index[g]] for g in groups], axis=-1),
     )
     att = out.attribution
     nav_change = np.diff(np.r_[[[result.capital]], result.nav], axis=0)

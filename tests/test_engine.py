@@ -82,14 +82,17 @@ def _smile_iv(mp: MarketPaths, d: int, p: int, k: float, t: float) -> float:
 _P = VXModelParams.default()
 
 
-def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float) -> float:
-    """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX."""
+def _vix_vol(mp: MarketPaths, d: int, p: int, dte: float, f: float, k: float) -> float:
+    """docs/model.md section 4: sigma_B(tau) = sigma_V sqrt((1 - e^{-2 ks tau}) / (2 ks tau)), 30-day vol = VVIX;
+    times the VIX smile of docs/pricing.md with its documented defaults (slope 0.6, curvature 0.3, floor 0.6,
+    cap 2.5): x = ln(K/F) sqrt(30/dte), clip(1 + 0.6 x + 0.3 x^2, 0.6, 2.5)."""
     vvix = _P.vvix_intercept + _P.vvix_slope * math.log(mp.vix_close[d, p])
 
     def scale(tau: float) -> float:
         return math.sqrt((1 - math.exp(-2 * _P.kappa_s * tau)) / (2 * _P.kappa_s * tau))
 
-    return vvix / 100 / scale(30 / 365) * scale(dte / 365)
+    x = math.log(k / f) * math.sqrt(30.0 / dte)
+    return vvix / 100 / scale(30 / 365) * scale(dte / 365) * min(max(1 + 0.6 * x + 0.3 * x * x, 0.6), 2.5)
 
 
 def _spx_mark(mp: MarketPaths, d: int, p: int, k: float, t: float, call: bool, r: float, q: float) -> float:
@@ -105,7 +108,8 @@ def _vx_mark(mp: MarketPaths, d: int, p: int, code: str) -> float:
     c = mp.vx_codes.index(code)
     exp = mp.vx_expiry[c]
     if mp.dates[d].to_datetime64().astype("datetime64[D]") >= exp:
-        return float(mp.vix_open[d, p])
+        final = np.nan if mp.vx_final is None else float(mp.vx_final[c])  # Cboe's SOQ, else the VIX open
+        return final if math.isfinite(final) else float(mp.vix_open[d, p])
     return float(mp.vx_price[d, p, c])
 
 
@@ -119,9 +123,13 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
     book: dict[tuple, float] = {}
     nav = np.zeros(mp.n_days)
     by_day = {d: g for d, g in tr.groupby("date")}
+    fut_value = 0.0  # the futures' value at the previous close: the cash account is cash + it
     for d, date in enumerate(mp.dates):
+        days = (date - mp.dates[d - 1]).days if d else 0
+        interest = (cash + fut_value) * math.expm1(r * days / 365.0) if rules.general.interest_on_cash else 0.0
         if d > 0 and debt:
-            cash -= debt * rules.financing.rate * (date - mp.dates[d - 1]).days / 365.0
+            cash -= debt * rules.financing.rate * days / 365.0
+        cash += interest
         for row in by_day[date].itertuples() if date in by_day else ():
             t = (pd.Timestamp(row.expiry) - date).days / 365.0
             if row.instrument == "spx_option":
@@ -132,13 +140,14 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
                 mult = 1000.0
             else:
                 f = _vx_mark(mp, d, p, row.contract)
-                mark = _black(f, row.strike, max(t, 0.0), _vix_vol(mp, d, p, max(t * 365, 1.0)), r, True)
+                vol = _vix_vol(mp, d, p, max(t * 365, 1.0), f, row.strike)
+                mark = _black(f, row.strike, max(t, 0.0), vol, r, row.instrument == "vix_call")
                 mult = 100.0
             assert row.price == pytest.approx(mark, rel=1e-9, abs=1e-9), (row, mark)
             cash -= row.quantity * mult * row.price + row.cost
             key = (row.slot, row.instrument, row.contract, row.strike, pd.Timestamp(row.expiry), mult)
             book[key] = book.get(key, 0.0) + row.quantity
-        value = 0.0
+        value = fut_value = 0.0
         for (slot, inst, code, k, exp, mult), qty in book.items():
             if abs(qty) < 1e-12:
                 continue
@@ -146,10 +155,12 @@ def _replay_nav(res, mp: MarketPaths, rules, p: int) -> np.ndarray:
             if inst == "spx_option":
                 value += qty * mult * _spx_mark(mp, d, p, k, t, "call" in slot, r, q)
             elif inst == "vx_future":
+                fut_value += qty * mult * _vx_mark(mp, d, p, code)
                 value += qty * mult * _vx_mark(mp, d, p, code)
             else:
-                vol = _vix_vol(mp, d, p, max(t * 365, 1.0))
-                value += qty * mult * _black(_vx_mark(mp, d, p, code), k, t, vol, r, True)
+                f = _vx_mark(mp, d, p, code)
+                vol = _vix_vol(mp, d, p, max(t * 365, 1.0), f, k)
+                value += qty * mult * _black(f, k, t, vol, r, inst == "vix_call")
         nav[d] = cash + value - debt
     return nav
 
@@ -164,7 +175,7 @@ def small():
 def test_cash_conserved_every_day(small):
     rules, mp, res = small
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
     # and the first day: NAV = capital - first day's costs
     np.testing.assert_allclose(res.nav[0], rules.general.capital - res.costs[0].sum(axis=1), rtol=0, atol=1e-6)
@@ -278,6 +289,54 @@ def test_whole_contracts_and_collateral_wider_wing():
             "general": {"contracts": "whole", "sizing_capital": "initial"},
             "financing": {"enabled": True, "fraction": 0.5, "rate_source": "data_plus_spread"},
         },
+        # issue 10: VIX puts and vertical spreads on the smile, the roll-down trigger, conversion and reversal
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_put"},
+                {
+                    "name": "medium",
+                    "weight": 0.04,
+                    "min_dte": 30,
+                    "max_dte": 90,
+                    "instrument": "vix_call_spread",
+                    "call_strike_mode": "delta",
+                    "short_delta": 0.1,
+                    "roll": {"extrinsic_below": 0.5},
+                },
+                {
+                    "name": "long",
+                    "weight": 0.02,
+                    "min_dte": 90,
+                    "max_dte": 180,
+                    "instrument": "vix_put_spread",
+                    "put_moneyness": 1.1,
+                    "sizing": "premium",
+                    "roll": {"rolldown_above": 0.002},
+                },
+            ],
+            "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "threshold": 0.5, "action": "conversion"},
+        },
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "roll": {"rolldown_above": 0.003}},
+                {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180},
+            ],
+            "rebalance": {
+                "window": 30,
+                "min_nobs": 20,
+                "cooldown_days": 5,
+                "threshold": 0.5,
+                "action": "conversion",
+                "conversion_fraction": 0.5,
+            },
+        },
+        {
+            "layers": [
+                {"name": "short", "weight": 0.04, "min_dte": 0, "max_dte": 30, "instrument": "vix_call"},
+                {"name": "long", "weight": 0.02, "min_dte": 90, "max_dte": 180, "instrument": "vix_call"},
+            ],
+            "rebalance": {"window": 30, "min_nobs": 20, "cooldown_days": 5, "threshold": 0.5, "action": "reversal"},
+        },
     ],
 )
 def test_variants_conserve_cash_and_match_reference(variant):
@@ -287,7 +346,7 @@ def test_variants_conserve_cash_and_match_reference(variant):
     mp = synthetic_paths(2, 130, seed=11)
     res = run_engine(rules, mp)
     dnav = np.diff(res.nav, axis=0)
-    explained = (res.pnl - res.costs).sum(axis=2)[1:] + res.financing[1:]
+    explained = (res.pnl - res.costs + res.interest + res.hedge_financing).sum(axis=2)[1:] + res.financing[1:]
     assert np.abs(dnav - explained).max() < 1e-9 * rules.general.capital
     if rules.financing.rate_source == "constant":
         for p in range(mp.n_paths):
@@ -298,6 +357,9 @@ def test_variants_conserve_cash_and_match_reference(variant):
         # shift: the short layer sells, the long layer buys
         assert (reb.loc[reb["component"] == "short", "quantity"] < 0).all()
         assert (reb.loc[reb["component"] == "long", "quantity"] > 0).all()
+    if variant.get("rebalance", {}).get("action") in ("conversion", "reversal"):
+        reb = res.trades[res.trades["reason"] == "rebalance"]
+        assert len(reb) > 0 and set(reb["component"]) == {"short"}
     if variant.get("adaptive"):
         # first short-layer entry: notional = 4% x (regime total / 10% base) x (capital + borrowed)
         first = res.trades[(res.trades["component"] == "short")].iloc[0]

@@ -399,3 +399,23 @@ def test_break_even_backends_agree():
     np.testing.assert_allclose(b.peak_pnl, a.peak_pnl, rtol=1e-9, atol=1e-9)
     assert np.array_equal(a.reason, b.reason)
     assert np.isfinite(a.lower).sum() > n  # the comparison covers real roots
+
+
+def test_excess_returns_over_the_risk_free_rate_match_statsmodels():
+    """With risk_free, the regression is CAPM's: (y - rf) on (r_spx - rf) and the lagged VRP (statsmodels)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng, idx, spx, vix = _synthetic(800, seed=11)
+    spx_ret = spx.pct_change()
+    vrp_lag = variance_risk_premium(vix, spx).shift(1)
+    rf = pd.Series(np.expm1(rng.uniform(0.0, 0.06, len(idx)) / 252), index=idx)  # a moving daily T-bill return
+    y = pd.DataFrame({"a": 1e-4 + 0.3 * spx_ret + rng.normal(0, 1e-3, len(idx))}, index=idx)
+    res = steward_regression(y, spx, vix, risk_free=rf)
+    raw = steward_regression(y, spx, vix)
+    ok = (vrp_lag.notna() & spx_ret.notna()).to_numpy()
+    x = np.column_stack([(spx_ret - rf).to_numpy()[ok], vrp_lag.to_numpy()[ok]])
+    fit = sm.OLS((y["a"] - rf).to_numpy()[ok], sm.add_constant(x, has_constant="add")).fit()
+    np.testing.assert_allclose(res.loc["a", ["alpha", "beta_spx", "beta_vrp"]].to_numpy(float), fit.params, rtol=1e-12)
+    assert bool(res.loc["a", "excess"]) and not bool(raw.loc["a", "excess"])
+    assert res.loc["a", "alpha"] != pytest.approx(raw.loc["a", "alpha"], rel=1e-3)  # the rate matters
+    with pytest.raises(InputError, match="risk_free"):
+        steward_regression(y, spx, vix, risk_free=rf.iloc[:-1])

@@ -42,6 +42,7 @@ class General(BaseModel):
     capital: Pos = 10_000_000.0
     rate_source: Literal["data", "constant"] = "data"
     constant_rate: float = Field(default=0.02, ge=-0.05, le=0.5)
+    interest_on_cash: bool = True
     contracts: Literal["whole", "nearest", "fractional"] = "nearest"
     sizing_capital: Literal["nav", "initial"] = "nav"
     seed: int = Field(default=0, ge=0)
@@ -145,11 +146,22 @@ class Core(BaseModel):
 
 
 class Roll(BaseModel):
-    """Time-shifting roll rule, as data: triggers and the contract rolled into."""
+    """Time-shifting roll rule, as data: triggers and the contract rolled into.
+
+    A layer always rolls when its contract's DTE leaves the bucket (below ``min_dte``) or it settled;
+    ``extrinsic_below`` (options) and ``rolldown_above`` add the early triggers of docs/rules.md.
+    """
 
     model_config = _STRICT
     extrinsic_below: Annotated[float, Field(gt=0, lt=1)] | None = None
+    rolldown_above: Annotated[float, Field(gt=0, lt=1)] | None = None
     into: Literal["far_end", "near_end"] = "far_end"
+
+
+#: Layer instruments that are VIX options (one leg, or a vertical spread of two).
+OPTION_INSTRUMENTS = ("vix_call", "vix_put", "vix_call_spread", "vix_put_spread")
+#: Default short-leg strike of a spread (moneyness, absolute delta) when the keys are left out.
+SPREAD_SHORT_DEFAULTS = {"vix_call_spread": (1.5, 0.15), "vix_put_spread": (0.8, 0.15)}
 
 
 class Layer(BaseModel):
@@ -160,21 +172,79 @@ class Layer(BaseModel):
     weight: Fraction
     min_dte: Annotated[int, Field(ge=0)]
     max_dte: Annotated[int, Field(ge=1)]
-    instrument: Literal["vx_future", "vix_call"] = "vx_future"
+    instrument: Literal["vx_future", "vix_call", "vix_put", "vix_call_spread", "vix_put_spread"] = "vx_future"
     call_strike_mode: Literal["moneyness", "delta"] = "moneyness"
     call_moneyness: Pos = 1.0
     call_delta: Annotated[float, Field(gt=0, lt=1)] = 0.30
     call_strike_increment: Pos = 1.0
+    put_strike_mode: Literal["moneyness", "delta"] = "moneyness"
+    put_moneyness: Pos = 1.0
+    put_delta: Annotated[float, Field(gt=0, lt=1)] = 0.30
+    put_strike_increment: Pos = 1.0
+    short_moneyness: Pos | None = None
+    short_delta: Annotated[float, Field(gt=0, lt=1)] | None = None
     sizing: Literal["notional", "premium", "effective_vega"] = "notional"
     roll: Roll = Roll()
+
+    @property
+    def is_option(self) -> bool:
+        """The layer holds VIX options (a call, a put or a vertical spread)."""
+        return self.instrument in OPTION_INSTRUMENTS
+
+    @property
+    def is_spread(self) -> bool:
+        """The layer holds a vertical spread: long one strike, short another (the short leg further out)."""
+        return self.instrument.endswith("_spread")
+
+    @property
+    def is_call(self) -> bool:
+        """The layer's options are calls (calls and call spreads)."""
+        return self.instrument.startswith("vix_call")
+
+    def spread_short(self) -> tuple[float, float]:
+        """The short leg's (moneyness, absolute delta): the keys, or the defaults of the spread type."""
+        dm, dd = SPREAD_SHORT_DEFAULTS.get(self.instrument, (1.0, 0.3))
+        return (
+            self.short_moneyness if self.short_moneyness is not None else dm,
+            self.short_delta if self.short_delta is not None else dd,
+        )
 
     @model_validator(mode="after")
     def _bucket(self) -> Layer:
         if self.max_dte <= self.min_dte:
             raise ValueError("max_dte: must be above min_dte")
-        if self.roll.extrinsic_below is not None and self.instrument != "vix_call":
-            raise ValueError("roll.extrinsic_below: only for instrument = 'vix_call' (a future has no extrinsic value)")
+        if self.roll.extrinsic_below is not None and not self.is_option:
+            raise ValueError(
+                "roll.extrinsic_below: only for VIX option layers (vix_call, vix_put, spreads; a future has no "
+                "extrinsic value)"
+            )
+        if not self.is_spread:
+            for key in ("short_moneyness", "short_delta"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key}: only for instrument 'vix_call_spread' or 'vix_put_spread'")
+            return self
+        self._strikes_ordered()
         return self
+
+    def _strikes_ordered(self) -> None:
+        """A spread's short strike lies further out of the money than its long strike (else it is no spread)."""
+        sm, sd = self.spread_short()
+        if self.is_call:
+            mode, lm, ld, side = self.call_strike_mode, self.call_moneyness, self.call_delta, "call"
+            ok_m, word_m = sm > lm, "above"
+        else:
+            mode, lm, ld, side = self.put_strike_mode, self.put_moneyness, self.put_delta, "put"
+            ok_m, word_m = sm < lm, "below"
+        if mode == "moneyness" and not ok_m:
+            raise ValueError(
+                f"short_moneyness: the {side} spread's short strike must be {word_m} its long strike "
+                f"(short_moneyness {sm:g} against {side}_moneyness {lm:g})"
+            )
+        if mode == "delta" and not sd < ld:
+            raise ValueError(
+                f"short_delta: the {side} spread's short leg must have a smaller absolute delta than its long leg "
+                f"(short_delta {sd:g} against {side}_delta {ld:g})"
+            )
 
 
 class ScheduleStep(BaseModel):
@@ -230,8 +300,9 @@ class Rebalance(BaseModel):
     short_layer: str = "short"
     long_layer: str = "long"
     basis: Literal["raw", "normalized"] = "raw"
-    action: Literal["restore_weights", "shift"] = "restore_weights"
+    action: Literal["restore_weights", "shift", "conversion", "reversal"] = "restore_weights"
     shift_fraction: Annotated[float, Field(gt=0, le=1)] = 0.25
+    conversion_fraction: Annotated[float, Field(gt=0, le=1)] = 0.25
     cooldown_days: Annotated[int, Field(ge=1)] = 21
 
     @model_validator(mode="after")
@@ -242,14 +313,26 @@ class Rebalance(BaseModel):
 
 
 class Financing(BaseModel):
-    """Financing leg: borrowed fraction of capital at a rate."""
+    """Financing: ``mode = "borrow"`` borrows a fraction of capital at a rate; ``mode = "hedge_cash"`` (the
+    seed's private leverage layer) funds the hedge layers' cash needs (premium, variation margin, costs) at
+    the private rate so the core keeps its collateral (docs/rules.md, [financing])."""
 
     model_config = _STRICT
     enabled: bool = False
+    mode: Literal["borrow", "hedge_cash"] = "borrow"
     fraction: NonNeg = 0.0
     rate_source: Literal["constant", "data_plus_spread"] = "constant"
     rate: float = Field(default=0.06, ge=0, le=1)
     spread: float = Field(default=0.02, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> Financing:
+        if self.mode == "hedge_cash" and self.fraction > 0:
+            raise ValueError(
+                "fraction: must be 0 with mode = 'hedge_cash' (that mode borrows what the hedge needs each "
+                "day, not a fixed fraction)"
+            )
+        return self
 
 
 class ConstantMaturity(BaseModel):
@@ -259,7 +342,7 @@ class ConstantMaturity(BaseModel):
     enabled: bool = False
     target_days: Annotated[int, Field(ge=1, le=300)] = 30
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
-    schedule: Literal["sp_roll", "calendar"] = "sp_roll"
+    schedule: Literal["sp_roll", "sp_mid_term", "calendar"] = "sp_roll"
 
 
 class Sizing(BaseModel):
@@ -352,7 +435,24 @@ class Rules(BaseModel):
                     raise ValueError(f"rebalance.{key}: {getattr(self.rebalance, key)!r} is not a layer name {names}")
             if self.rebalance.short_layer == self.rebalance.long_layer:
                 raise ValueError("rebalance.long_layer: must differ from short_layer")
+            self._conversion_fits(names)
         return self
+
+    def _conversion_fits(self, names: list[str]) -> None:
+        """A conversion (long future, long put, short call) locks a layer holding long futures or long puts;
+        a reversal (short future, short put, long call) one holding long calls (docs/rules.md, [rebalance])."""
+        action = self.rebalance.action
+        if action not in ("conversion", "reversal"):
+            return
+        inst = self.layers[names.index(self.rebalance.short_layer)].instrument
+        fits = ("vx_future", "vix_put") if action == "conversion" else ("vix_call",)
+        if inst not in fits:
+            other = "reversal" if action == "conversion" else "conversion"
+            raise ValueError(
+                f"rebalance.action: a {action} needs the short layer to hold {' or '.join(fits)} (its held leg is "
+                f"one of the structure's three); layer {self.rebalance.short_layer!r} holds {inst}"
+                + (f": use '{other}'" if inst in ("vix_call", "vx_future", "vix_put") else "")
+            )
 
 
 def _key(loc: tuple) -> str:
@@ -501,10 +601,31 @@ def default_rules() -> Rules:
     return rules_from_dict(tomllib.loads(default_rules_text()), source="default_rules.toml")
 
 
+#: Layer keys added after the hash was first published: left out of the hash while at their defaults.
+_LAYER_KEYS_ADDED = (
+    "put_strike_mode",
+    "put_moneyness",
+    "put_delta",
+    "put_strike_increment",
+    "short_moneyness",
+    "short_delta",
+)
+
+
 def config_hash(rules: Rules) -> str:
     """Stable sha256 (hex) of the rules' canonical JSON (sorted keys, no whitespace, defaults filled)."""
     dump = rules.model_dump(mode="json")
     if rules.sizing == Sizing():
         del dump["sizing"]  # the default sizing hashes as before the key existed: earlier results stay comparable
+    # so do keys added later (issue 10) while they hold their defaults
+    layer_defaults = {k: Layer.model_fields[k].default for k in _LAYER_KEYS_ADDED}
+    for la in dump["layers"]:
+        for k, v in layer_defaults.items():
+            if la.get(k) == v:
+                del la[k]
+        if la["roll"].get("rolldown_above") is None:
+            del la["roll"]["rolldown_above"]
+    if dump["rebalance"]["conversion_fraction"] == Rebalance.model_fields["conversion_fraction"].default:
+        del dump["rebalance"]["conversion_fraction"]
     canonical = json.dumps(dump, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

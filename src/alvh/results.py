@@ -40,7 +40,8 @@ class BacktestResult:
     dates : DatetimeIndex (n_days)
     components : tuple of str, ``("core", <layer names>..., ["cm"])``
     nav, cash, financing, collateral : (n_days, n_paths) dollars; ``financing`` is the day's
-        interest (negative = paid); NAV = cash + positions' value - debt
+        interest outside the components (the debt's, negative = paid; on cash no component holds);
+        NAV = cash + positions' value - debt
     value, pnl, costs : (n_days, n_paths, n_components) dollars: market value of the component's
         positions at the close, its mark-to-market P&L over the day (before costs), its costs
     greeks : (n_days, n_paths, n_components, 4) dollars, order :data:`GREEKS`
@@ -53,6 +54,9 @@ class BacktestResult:
     rebalance_log : DataFrame of every firing (date, path, beta_short, beta_long, ratio, contracts, cost)
     rebalance_ratio : (n_days, n_paths) beta ratio each day (NaN before min_nobs)
     metadata : config hash, data span, alvh version, seed, provenance
+    interest, hedge_financing : (n_days, n_paths, n_components) dollars: T-bill interest on each
+        component's cash and the private financing of the hedge's cash needs ([financing] mode
+        "hedge_cash"); NAV changes by pnl - costs + financing + both (docs/engine.md)
     analysis : optional :class:`alvh.analytics.HedgeAnalysis` (attach with :meth:`with_analysis`;
         this module does not import analytics): ``summary_dict()`` then carries its figures under
         ``"analysis"`` and ``summary()`` appends its text
@@ -78,6 +82,8 @@ class BacktestResult:
     capital: float
     metadata: dict[str, object] = field(default_factory=dict)
     analysis: Analysis | None = None
+    interest: np.ndarray | None = None
+    hedge_financing: np.ndarray | None = None
 
     def with_analysis(self, analysis: object) -> BacktestResult:
         """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).
@@ -132,6 +138,7 @@ class BacktestResult:
         ret = np.diff(nav) / nav[:-1] if len(nav) > 1 else np.zeros(0)
         peak = np.maximum.accumulate(nav)
         cn = self.component_nav()[-1, path]
+        comps = list(enumerate(self.components))
         out: dict[str, object] = {
             "metadata": self.metadata,
             "start": str(self.dates[0].date()),
@@ -146,6 +153,8 @@ class BacktestResult:
             "component_pnl_net": {c: float(cn[k]) for k, c in enumerate(self.components)},
             "component_costs": {c: float(self.costs[:, path, k].sum()) for k, c in enumerate(self.components)},
             "financing": float(self.financing[:, path].sum()),
+            "interest": {c: float(0 if self.interest is None else self.interest[:, path, k].sum()) for k, c in comps},
+            "hedge_financing": float(0.0 if self.hedge_financing is None else self.hedge_financing[:, path].sum()),
             "n_trades": int((self.trades["path"] == path).sum()) if len(self.trades) else 0,
             "trades_by_reason": (
                 {
@@ -223,7 +232,12 @@ class BacktestResult:
             lines.append(
                 f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}"
             )
-        lines.append(f"  financing  {s['financing']:>14,.0f}")
+        lines.append(
+            f"  financing  {s['financing']:>14,.0f}  interest on cash {sum(s['interest'].values()):,.0f} "
+            f"({m.get('interest')}); hedge financing {s['hedge_financing']:,.0f}"
+        )
+        if isinstance(fl := m.get("financing_layer"), dict):  # engine.financing.financing_report
+            lines.append(f"  {fl['statement']}")
         lines.append(f"trades {s['n_trades']} {s['trades_by_reason']}; rebalance firings {s['rebalance_firings']}")
         if "rebalance_note" in s:
             lines.append(str(s["rebalance_note"]))

@@ -28,7 +28,8 @@ TERMS: tuple[str, ...] = (
     "carry",  # VX roll-down along an unchanged curve
     "residual",  # full revaluation minus all the terms above
     "costs",  # commissions, spreads, slippage from the engine's ledger
-    "financing",  # financing leg from the engine's cash
+    "financing",  # financing leg from the engine's cash (and the hedge's private financing, per group)
+    "interest",  # T-bill interest on the group's cash (the engine's per-component cash account)
 )
 
 #: Terms that come from the market move of the positions (not time, not cash).

@@ -36,6 +36,7 @@ def _drag_fill(  # pragma: no cover - compiled
     i_carry,
     i_costs,
     i_fin,
+    i_int,
     bp,
     daily,
     counterfactual,
@@ -46,7 +47,7 @@ def _drag_fill(  # pragma: no cover - compiled
 
     Scalar for scalar the numpy path of compute_drag: ``to_bp = bp / capital``, ``neg = -to_bp``,
     ``move = ((t0 + t1) + t2) + ...``, ``daily0 = (theta + carry) * neg``,
-    ``daily1 = (notional * dc - move) * to_bp``, ``daily2 = costs * neg``, ``daily3 = fin * neg``,
+    ``daily1 = (notional * dc - move) * to_bp``, ``daily2 = costs * neg``, ``daily3 = (fin + interest) * neg``,
     ``maturity = ((notional - ev) * dc) * to_bp``, ``decorrelation = (ev * dc - move) * to_bp``.
     """
     n_days = capital.shape[0]
@@ -68,7 +69,7 @@ def _drag_fill(  # pragma: no cover - compiled
                 daily[0, d, p, j] = (pnl[i_theta, d, p, g] + pnl[i_carry, d, p, g]) * neg
                 daily[1, d, p, j] = (cf - move) * to_bp
                 daily[2, d, p, j] = pnl[i_costs, d, p, g] * neg
-                daily[3, d, p, j] = pnl[i_fin, d, p, g] * neg
+                daily[3, d, p, j] = (pnl[i_fin, d, p, g] + pnl[i_int, d, p, g]) * neg
                 if has_ev:
                     e = ev[d, p, g]
                     maturity[d, p, j] = ((notional[d, p, g] - e) * dc) * to_bp
@@ -86,10 +87,11 @@ def _hedge_fill(  # pragma: no cover - compiled
     i_vov,
     i_costs,
     i_fin,
+    i_int,
     out,
 ):
     """Fill ``out`` (6, d, p, l) with hedge_cost's terms, as its numpy path:
-    carry = theta + carry, spot_vix = ev * dvix, option_vol, costs, financing copied, and
+    carry = theta + carry, spot_vix = ev * dvix, option_vol, costs copied, financing = financing + interest, and
     curve = ((((total - carry) - spot_vix) - option_vol) - costs) - financing."""
     n_days = dvix.shape[0]
     n_paths = dvix.shape[1]
@@ -103,7 +105,7 @@ def _hedge_fill(  # pragma: no cover - compiled
                 c1 = ev[d, p, g] * dv
                 c3 = pnl[i_vov, d, p, g]
                 c4 = pnl[i_costs, d, p, g]
-                c5 = pnl[i_fin, d, p, g]
+                c5 = pnl[i_fin, d, p, g] + pnl[i_int, d, p, g]
                 out[0, d, p, j] = c0
                 out[1, d, p, j] = c1
                 out[3, d, p, j] = c3

@@ -329,6 +329,15 @@ def _group_costs(result, groups: Sequence[str]) -> np.ndarray:  # noqa: ANN001
     return np.stack([-result.costs[..., index[g]] for g in groups], axis=-1)
 
 
+def _by_group(result, name: str, groups: Sequence[str]) -> np.ndarray | None:  # noqa: ANN001
+    """A per-component (days, paths, components) result array (interest, hedge_financing) in group order."""
+    arr = getattr(result, name, None)
+    if arr is None:
+        return None
+    index = {c: k for k, c in enumerate(result.components)}
+    return np.stack([arr[..., index[g]] for g in groups], axis=-1)
+
+
 def _nav_prev(result) -> np.ndarray:  # noqa: ANN001
     nav = np.asarray(result.nav, dtype=float)
     return np.concatenate([np.full((1, nav.shape[1]), float(result.capital)), nav[:-1]], axis=0)
@@ -905,10 +914,24 @@ def _steward(
                 pd.Series(market.spx["close"].to_numpy(dtype=float)[rows], index=dates),
                 pd.Series(vix, index=dates),
                 cov_type="HAC",
+                risk_free=_risk_free(market, rows, dates, notes),
             )
     else:
         notes.append(f"steward regression skipped: {len(dates)} days (needs {_MIN_STEWARD_DAYS})")
     return irr_table, regression
+
+
+def _risk_free(market, rows: np.ndarray, dates: pd.DatetimeIndex, notes: list[str]) -> pd.Series | None:  # noqa: ANN001
+    """Each day's risk-free return ``exp(r_{t-1} days/365) - 1`` when the market has a rate series (CAPM's
+    excess returns in the steward regressions); None on a constant rate (the regression is on raw returns)."""
+    if getattr(market, "rate_age", None) is None:
+        notes.append("steward regressions on raw returns: no rate series in the data (a constant rate)")
+        return None
+    r = market.rate.to_numpy(dtype=float)[rows]
+    days = np.diff(dates.to_numpy().astype("datetime64[D]").astype(np.int64)).astype(float)
+    rf = np.r_[0.0, np.expm1(r[:-1] * days / 365.0)]
+    notes.append("steward regressions on excess returns over the rate series (CAPM)")
+    return pd.Series(rf, index=dates)
 
 
 # ====================================================================== entry point
@@ -968,7 +991,7 @@ def analyze(
             f"{result.n_paths} paths",
             argument="result",
             expected="a historical backtest (1 path); for simulated paths use "
-            "alvh.analytics.drag.drag_analysis on the records",
+            "alvh.analytics.paths_summary.path_analysis (per path) or alvh.montecarlo.simulate",
         )
     if path != 0:
         raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
@@ -995,6 +1018,8 @@ def analyze(
         cost_pnl=_group_costs(result, groups),
         financing_pnl=result.financing,
         sensitivity=sens,
+        interest_pnl=_by_group(result, "interest", groups),
+        group_financing_pnl=_by_group(result, "hedge_financing", groups),
     )
     layers = da.drag.layers
     hc = None

@@ -243,6 +243,8 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     capital: float | np.ndarray,
     cost_pnl: np.ndarray | None = None,
     financing_pnl: np.ndarray | None = None,
+    interest_pnl: np.ndarray | None = None,
+    group_financing_pnl: np.ndarray | None = None,
     day_chunk: int = _DAY_CHUNK_DEFAULT,
     validate: bool = True,
     trust_marks: bool = False,
@@ -264,6 +266,12 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
         Signed dollar P&L of financing (negative when interest is paid). A 2-D
         array (the engine's financing leg, not tied to a component) becomes its
         own group named :data:`FINANCING_GROUP`, appended after the slot groups.
+    interest_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
+        Signed dollars of interest on each group's cash (the engine's ``BacktestResult.interest``): the
+        "interest" term (zero in a separate financing group).
+    group_financing_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
+        With a 2-D ``financing_pnl``: the financing booked to each slot group (the engine's
+        ``BacktestResult.hedge_financing``), in that group's "financing" term.
     day_chunk : int
         Days per vectorized chunk (memory bound only; results do not depend on it).
     validate : bool
@@ -312,26 +320,38 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
         financing_leg = _as_group_array(
             np.asarray(financing_pnl, dtype=float)[..., None], (n_days, n_paths, 1), "financing_pnl"
         )[..., 0]
-        financing = np.zeros((n_days, n_paths, n_groups))
+        financing = _as_group_array(group_financing_pnl, (n_days, n_paths, n_groups), "group_financing_pnl")
         groups = groups + (FINANCING_GROUP,)
     else:
+        if group_financing_pnl is not None:
+            raise InputError(
+                "group_financing_pnl with a per-group financing_pnl",
+                argument="group_financing_pnl",
+                expected="a 2-D financing_pnl (the financing leg) beside it, or the two summed in financing_pnl",
+            )
         financing = _as_group_array(financing_pnl, (n_days, n_paths, n_groups), "financing_pnl")
+    interest = _as_group_array(interest_pnl, (n_days, n_paths, n_groups), "interest_pnl")
+    if separate_financing:
+        interest = np.concatenate([interest, np.zeros((n_days, n_paths, 1))], axis=-1)
     marks_used = [0, 0]  # batches re-priced, batches that used the marks
     is_core_slot = np.array([c == "core" for c in records.slots.component])
     mult = np.asarray(records.slots.multiplier, dtype=float)
     if use_numba:
-        return _attribute_numba(
-            records,
-            groups=groups,
-            group_of_slot=group_of_slot,
-            is_core_slot=is_core_slot,
-            mult=mult,
-            cap=cap,
-            costs=costs,
-            financing=financing,
-            financing_leg=financing_leg,
-            trust_marks=trust_marks,
-            validate=validate,
+        return _with_interest(
+            _attribute_numba(
+                records,
+                groups=groups,
+                group_of_slot=group_of_slot,
+                is_core_slot=is_core_slot,
+                mult=mult,
+                cap=cap,
+                costs=costs,
+                financing=financing,
+                financing_leg=financing_leg,
+                trust_marks=trust_marks,
+                validate=validate,
+            ),
+            interest,
         )
     if financing_leg is not None:
         # the financing group is one more column holding only the financing leg
@@ -444,7 +464,8 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
 
     pnl[TERMS.index("costs")] = costs
     pnl[TERMS.index("financing")] = financing
-    total = market + costs + financing
+    pnl[TERMS.index("interest")] = interest
+    total = market + costs + financing + interest
     # the residual was computed per slot; re-close on the aggregated total so the
     # identity holds to float rounding of the group sums as well
     pnl[TERMS.index("residual")] += total - pnl.sum(axis=0)
@@ -464,6 +485,21 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
             "option_batches_using_marks": marks_used[1],
         },
     )
+
+
+def _with_interest(att: Attribution, interest: np.ndarray) -> Attribution:
+    """The compiled pass's result (its "interest" row unwritten, its path sums without it) with the interest
+    term added: the term, the total, and the path sums' dollars and bp (the kernel is unchanged)."""
+    i = TERMS.index("interest")
+    att.pnl[i] = interest
+    att.total[...] += interest
+    if att.path_sums is not None:
+        usd = interest.sum(axis=0)
+        bp = np.einsum("dpg,dp->pg", interest, BP_PER_UNIT / att.capital)
+        extra = np.stack([usd, bp], axis=2)  # (paths, groups, 2)
+        att.path_sums[..., i + 1] = att.path_sums[..., i] + extra  # the total (last), the kernel's index i
+        att.path_sums[..., i] = extra
+    return att
 
 
 def _attribute_numba(
@@ -498,7 +534,9 @@ def _attribute_numba(
     total = np.empty((n_days, n_paths, n_groups))
     notional = np.empty((n_days, n_paths, n_groups))
     core_iv = np.empty((n_days, n_paths))
-    path_sums = np.zeros((n_paths, n_groups, 2, len(TERMS) + 1))  # each path's sums together: cache friendly
+    # each path's sums together (cache friendly); the kernel writes the terms before "interest" and the total
+    # at the interest's index (it predates the term), which _with_interest moves to the end
+    path_sums = np.zeros((n_paths, n_groups, 2, len(TERMS) + 1))
     first_bad = np.full(n_blocks, -1, dtype=np.int64)
     held_count = np.zeros((n_blocks, 4), dtype=np.int64)
     _fused_paths_compiled(

@@ -307,6 +307,7 @@ def _drag_numba(
         terms.index("carry"),
         terms.index("costs"),
         terms.index("financing"),
+        terms.index("interest"),
         float(_BP),
         daily,
         counterfactual,
@@ -343,7 +344,7 @@ def _drag_numpy(
     np.subtract(counterfactual, move, out=daily[1])
     np.multiply(daily[1], to_bp, out=daily[1])
     np.multiply(term("costs"), neg_bp, out=daily[2])
-    np.multiply(term("financing"), neg_bp, out=daily[3])
+    np.multiply(np.add(term("financing"), term("interest")), neg_bp, out=daily[3])  # the layer's cash: both
 
     maturity = decorrelation = None
     if ev is not None:
@@ -610,6 +611,8 @@ def drag_analysis(
     sensitivity: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
     trust_marks: bool = True,
     core_vol: str = "vix",
+    interest_pnl: np.ndarray | None = None,
+    group_financing_pnl: np.ndarray | None = None,
 ) -> DragAnalysis:
     """One call from the engine's output to the drag tables and the summary.json block.
 
@@ -630,6 +633,9 @@ def drag_analysis(
         Signed dollars per group from the engine's ledger (negative when paid; see :func:`attribute`).
     financing_pnl : ndarray, shape (n_days, n_paths, n_groups) or (n_days, n_paths), optional
         Signed dollars; a 2-D array becomes its own "financing" group.
+    interest_pnl, group_financing_pnl : ndarray, shape (n_days, n_paths, n_groups), optional
+        The engine's interest on each group's cash and the private financing booked to each group
+        (``BacktestResult.interest`` / ``hedge_financing`` in group order; see :func:`attribute`).
     sensitivity : ndarray or callable, optional
         dF/dVIX per slot or by DTE (market module); enables effective vega, the
         maturity/decorrelation split and the decay curves.
@@ -646,7 +652,15 @@ def drag_analysis(
     from alvh.analytics.attribution import attribute
     from alvh.analytics.exposure import decay_curve, effective_vega
 
-    att = attribute(records, capital=capital, cost_pnl=cost_pnl, financing_pnl=financing_pnl, trust_marks=trust_marks)
+    att = attribute(
+        records,
+        capital=capital,
+        cost_pnl=cost_pnl,
+        financing_pnl=financing_pnl,
+        interest_pnl=interest_pnl,
+        group_financing_pnl=group_financing_pnl,
+        trust_marks=trust_marks,
+    )
     layers = tuple(g for g in att.groups if g not in NON_LAYER_GROUPS)
     exposure = effective_vega(records, sensitivity) if sensitivity is not None else None
     drag = compute_drag(

@@ -18,7 +18,11 @@ Decomposition (each a P&L in dollars; the cost terms are minus these over ``B_d`
     option_vol = vol_of_vol                      VIX calls: their own implied-vol move
     curve      = market move - spot_vix - option_vol
                                                  the rest of the curve's move: slope and shape
-    costs, financing                             from the engine's ledger
+    costs                                        from the engine's ledger
+    financing  = financing + interest            the layer's cash: the private financing of its cash needs
+                                                 and the T-bill interest on its cash balance (negative:
+                                                 the interest its premium, margin and costs took from
+                                                 the core's collateral), from the engine
 
 and ``carry + spot_vix + option_vol + curve + costs + financing = P&L_L,d`` on every day, path and
 layer (to float rounding; ``curve`` closes the identity, so it also holds the Taylor remainder).
@@ -267,7 +271,7 @@ def _terms_numpy(
     np.multiply(ev, dvix[..., None], out=pnl[1])
     pnl[3] = term("vol_of_vol")
     pnl[4] = term("costs")
-    pnl[5] = term("financing")
+    np.add(term("financing"), term("interest"), out=pnl[5])  # private financing + T-bill interest on its cash
     # curve closes the identity: the market move not explained by spot VIX or the calls' own vol
     np.subtract(total, pnl[0], out=pnl[2])
     for k in (1, 3, 4, 5):
@@ -366,7 +370,7 @@ def hedge_cost(
             ev,
             dvix,
             np.asarray(layer_idx, dtype=np.intp),
-            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing")),
+            *(terms.index(t) for t in ("theta", "carry", "vol_of_vol", "costs", "financing", "interest")),
             pnl,
         )
         ev = ev[..., sel]
@@ -506,10 +510,21 @@ def _monthly_returns(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: fl
     return np.add.reduceat(daily_usd, starts, axis=0) / capital * 100.0  # % of capital
 
 
-def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+def drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    """Daily drawdown in % from the running peak of ``capital + cumsum(daily_usd)`` (the start counts as a peak)."""
     equity = capital + np.cumsum(daily_usd, axis=0)
     peak = np.maximum.accumulate(np.vstack([np.full((1,) + equity.shape[1:], capital), equity]), axis=0)[1:]
-    return (np.min(equity / peak - 1.0, axis=0)) * 100.0
+    return (equity / peak - 1.0) * 100.0
+
+
+def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
+    return np.min(drawdown_pct(daily_usd, capital), axis=0)
+
+
+def core_and_hedged_usd(hc: HedgeCost) -> tuple[np.ndarray, np.ndarray]:
+    """Daily P&L ($, shape (n_days, n_paths)) of the core alone (core + financing) and of core + layers."""
+    core = hc.core_total_usd + hc.other_usd
+    return core, core + hc.total_usd.sum(axis=-1)
 
 
 def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarray:
@@ -528,8 +543,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
     the maximum drawdown or of the 95% expected shortfall; "n/a" when the hedge did not reduce it.
     """
     cap = hc.initial_capital
-    core = hc.core_total_usd + hc.other_usd
-    hedged = core + hc.total_usd.sum(axis=-1)
+    core, hedged = core_and_hedged_usd(hc)
     months, _, counts = month_bounds(hc.dates)
     mc = _monthly_returns(core, hc.dates, cap)
     mh = _monthly_returns(hedged, hc.dates, cap)

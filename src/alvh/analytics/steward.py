@@ -166,6 +166,7 @@ def steward_regression(
     cov_type: Literal["nonrobust", "HAC"] = "nonrobust",
     hac_maxlags: int | None = None,
     missing: Literal["raise", "drop"] = "raise",
+    risk_free: pd.Series | None = None,
 ) -> pd.DataFrame:
     r"""Per-layer OLS: :math:`y_t = \alpha + \beta_{spx} r^{spx}_t + \beta_{vrp} VRP_{t-L} + \varepsilon_t`.
 
@@ -186,6 +187,10 @@ def steward_regression(
     missing : {"raise", "drop"}
         A NaN in a layer's returns or a regressor on a used day raises (naming layer and date),
         or with "drop" the day is left out of that layer's regression.
+    risk_free : Series, optional
+        The risk-free return of each day's holding period (decimal, on the same dates; e.g.
+        ``exp(r_{t-1} days/365) - 1`` from a T-bill series). Given, both ``y_t`` and ``r^{spx}_t`` are
+        excess returns over it (CAPM's definition) and the result's ``excess`` column is True.
 
     Returns
     -------
@@ -211,6 +216,16 @@ def steward_regression(
         )
     vrp = variance_risk_premium(vix, s, rv_window).shift(vrp_lag)
     spx_ret = s.pct_change()
+    rf = None
+    if risk_free is not None:
+        rf = _dated(risk_free, "risk_free")
+        if not rf.index.equals(s.index) or not np.isfinite(rf.to_numpy()[1:]).all():
+            raise InputError(
+                "index differs from spx_close's or a value is missing",
+                argument="risk_free",
+                expected="a finite risk-free return on each of spx_close's days",
+            )
+        spx_ret = spx_ret - rf
     regs = pd.DataFrame({"spx_ret": spx_ret, "vrp": vrp})
     usable = regs.notna().all(axis=1)  # warm-up rows of RV and the lag are dropped explicitly
     first_usable = int(np.argmax(usable.to_numpy())) if usable.any() else len(s)
@@ -223,7 +238,8 @@ def steward_regression(
         )
     rows = []
     for layer in layer_returns.columns:
-        y = layer_returns[layer].astype(np.float64).iloc[first_usable:]
+        y = layer_returns[layer].astype(np.float64)
+        y = (y if rf is None else y - rf).iloc[first_usable:]
         x = regs.iloc[first_usable:]
         bad = ~np.isfinite(y.to_numpy())
         if bad.any():
@@ -271,6 +287,7 @@ def steward_regression(
                 "r2": r2,
                 "nobs": n,
                 "cov_type": cov_type,
+                "excess": rf is not None,
             }
         )
     return pd.DataFrame(rows).set_index("layer")

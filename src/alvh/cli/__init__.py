@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("alvh.cli.data", "Market data: import files into the local store (DuckDB), show what is there, check it."),
     "market": ("alvh.cli.market", "SPX surface, VX curve and VIX-option vol: inspect, refit the VX model."),
     "rules": ("alvh.cli.rules", "Write and check rules files (TOML)."),
+    "simulate": ("alvh.cli.simulate", "Simulate paths, run the rules on each, report the hedge's cost and protection."),
+    "sweep": ("alvh.cli.sweep", "Run every variant of a grid of rules keys, score the hedge, write the frontier."),
 }
 
 #: ``-h`` and ``--help`` on every command (click passes the setting down to sub-contexts).

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-#: Files written into --out (the order of the final "wrote" line).
+if TYPE_CHECKING:
+    from alvh.report.outputs import OutputFolder, PngTarget
+
+#: Files written into --out (the order of the final "wrote" line); manifest.json, written last, lists them
+#: all with their SHA-256 (alvh.report.outputs).
 OUTPUTS: tuple[str, ...] = (
     "summary.json",
     "daily.parquet",
@@ -17,6 +22,9 @@ OUTPUTS: tuple[str, ...] = (
     "rebalance.csv",
     "drag_monthly.csv",
     "regimes.csv",
+    "rules.toml",
+    "report_data.json",
+    "report.html",
 )
 
 
@@ -81,8 +89,21 @@ def backtest(
         "--out",
         metavar="DIR",
         file_okay=False,
-        help="Output folder (created if missing): summary.json, daily.parquet, trades.csv, "
-        "events.csv, rebalance.csv, drag_monthly.csv, regimes.csv.",
+        help="Output folder (created if missing; refused if not empty, see --overwrite): summary.json, "
+        "daily.parquet, trades.csv, events.csv, rebalance.csv, drag_monthly.csv, regimes.csv, rules.toml (the "
+        "rules used), manifest.json (every file's SHA-256, written last). The run writes into a hidden folder "
+        "beside it and renames it into place when complete.",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an earlier run's --out folder (only a folder alvh wrote)."
+    ),
+    png: Path | None = typer.Option(
+        None,
+        "--png",
+        metavar="DIR",
+        file_okay=False,
+        help="Also write every chart of report.html as a PNG file into DIR (a folder inside --out, or a new "
+        "folder with its own manifest.json).",
     ),
 ) -> None:
     """Run the rules on market data, analyse the hedge, write the outputs.
@@ -93,14 +114,36 @@ def backtest(
 
     \b
       alvh backtest --out out/
+      alvh backtest --out out/ --png out/png --overwrite
       alvh backtest --rules rules.toml --data-dir ~/alvh-data --start 2006-01-03 --end 2025-06-18 --out out/
       alvh market fit-vx --vx vx.csv --vix VIX_History.csv --out vx_model.json
       alvh backtest --vx-model vx_model.json --out out/
       alvh data import series usdjpy.csv --name usdjpy
       alvh backtest --regime-exog usdjpy --exog usdjpy --out out/
     """
+    from alvh.report.outputs import OutputFolder, PngTarget
+
+    folder = OutputFolder.prepare(out, overwrite=overwrite)  # a bad --out or --png fails here, before any work
+    with folder:
+        target = PngTarget.prepare(png, folder, overwrite=overwrite) if png is not None else None
+        with target if target is not None else contextlib.nullcontext():
+            _run_into(folder, rules, start, end, data_dir, vx_model, target, exog or None, regime_exog or None)
+
+
+def _run_into(
+    folder: OutputFolder,
+    rules: Path | None,
+    start: str | None,
+    end: str | None,
+    data_dir: Path | None,
+    vx_model: Path | None,
+    png: PngTarget | None,
+    exog: list[str] | None = None,
+    regime_exog: list[str] | None = None,
+) -> None:
+    """The backtest proper, every file written into ``folder`` (renamed into place at the end)."""
     from alvh.api import run
-    from alvh.config import default_rules, load_rules
+    from alvh.config import default_rules, default_rules_text, load_rules
     from alvh.data.source import resolve_data_source, resolve_span
 
     r = load_rules(rules) if rules is not None else default_rules()
@@ -119,22 +162,42 @@ def backtest(
             first,
             last,
             vx_params=VXModelParams.load(vx_model),
-            exog=exog or None,
-            regime_exog=regime_exog or None,
+            exog=exog,
+            regime_exog=regime_exog,
         )
     else:
-        res = run(r, md, first, last, exog=exog or None, regime_exog=regime_exog or None)
+        res = run(r, md, first, last, exog=exog, regime_exog=regime_exog)
     a = res.analysis
-    out.mkdir(parents=True, exist_ok=True)
     summary = res.summary_dict()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    folder.write_json("summary.json", summary)
     # the engine's daily table joined with the hedge cost's daily decomposition per layer (bp of the basis)
-    res.to_frame().join(a.daily_hedge_cost()).to_parquet(out / "daily.parquet")
-    res.trades.to_csv(out / "trades.csv", index=False)
-    res.event_log.to_csv(out / "events.csv", index=False)
-    res.rebalance_log.to_csv(out / "rebalance.csv", index=False)
-    a.monthly.to_csv(out / "drag_monthly.csv", index=False)
-    a.regime_table.reset_index().to_csv(out / "regimes.csv", index=False)
+    res.to_frame().join(a.daily_hedge_cost()).to_parquet(folder.path("daily.parquet"))
+    res.trades.to_csv(folder.path("trades.csv"), index=False)
+    res.event_log.to_csv(folder.path("events.csv"), index=False)
+    res.rebalance_log.to_csv(folder.path("rebalance.csv"), index=False)
+    a.monthly.to_csv(folder.path("drag_monthly.csv"), index=False)
+    a.regime_table.reset_index().to_csv(folder.path("regimes.csv"), index=False)
+    rules_text = rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
+    folder.write_text("rules.toml", rules_text)  # the rules used, verbatim
+
+    from alvh.report.backtest_report import backtest_report
+    from alvh.report.files import write_pngs, write_report
+    from alvh.report.progress import Steps
+
+    with Steps("building report", total=3) as steps:
+        steps("charts")
+        report = backtest_report(res, md, rules_text=rules_text, data=src.description)
+        steps.total += len(report.charts()) if png is not None else 0
+        write_report(folder, report, steps)
+        if png is not None:
+            write_pngs(report, png.folder_path(), steps)
+    final = folder.commit(
+        command="backtest",
+        config_hash=res.metadata.get("config_hash"),
+        start=summary["start"],
+        end=summary["end"],
+        data=src.description,
+    )
 
     import sys
 
@@ -142,7 +205,10 @@ def backtest(
 
     # a terminal gets its own width; a pipe or file 132 columns, so the tables fit without folding
     width = None if sys.stdout.isatty() else 132
-    print_backtest(Console(markup=False, highlight=False, width=width), res, [f"{out}/{name}" for name in OUTPUTS])
+    written = [f"{final}/{name}" for name in (*OUTPUTS, "manifest.json")]
+    if png is not None:
+        written.append(str(png.finish(final)))
+    print_backtest(Console(markup=False, highlight=False, width=width), res, written)
 
 
 #: ``alvh backtest`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).

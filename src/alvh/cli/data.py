@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from alvh.data.frame import DEFAULT_MAX_GAP
+from alvh.data.frame import DEFAULT_MAX_GAP, RATE_MAX_GAP_DAYS
 from alvh.data.store import (
     CONFLICTS_SHOWN,
     DB_NAME,
@@ -79,6 +79,13 @@ def import_cmd(
         help="rate only: the date,value file holds percent (5.0 = 5%); FRED T-bill "
         "files (DTB3 ...) are recognised and converted without it.",
     ),
+    max_gap_days: int = typer.Option(
+        RATE_MAX_GAP_DAYS,
+        "--max-gap-days",
+        min=1,
+        metavar="N",
+        help="rate only: most calendar days allowed between two observations (a longer gap is refused).",
+    ),
     data_dir: Path | None = typer.Option(None, "--data-dir", metavar="DIR", file_okay=False, help=_DATA_DIR_HELP),
     lock_timeout: float = typer.Option(
         DEFAULT_LOCK_TIMEOUT, "--lock-timeout", metavar="SECONDS", min=0, help=_LOCK_HELP
@@ -97,7 +104,9 @@ def import_cmd(
     created = not (folder / DB_NAME).exists()
     try:
         with _open(folder, lock_timeout=lock_timeout) as store:
-            report = store.import_files(kind, list(paths), name=name, on_conflict=on_conflict, percent=percent)
+            report = store.import_files(
+                kind, list(paths), name=name, on_conflict=on_conflict, percent=percent, max_gap_days=max_gap_days
+            )
     except BaseException:
         if created:  # a refused first import leaves nothing behind (an empty store would become the default data)
             _remove_new_store(folder)

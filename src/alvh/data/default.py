@@ -38,7 +38,7 @@ from alvh.data._csv import (
     parse_numbers,
     read_raw,
 )
-from alvh.data.frame import MarketFrame, align_rate
+from alvh.data.frame import MarketFrame, align_rate, rate_age
 from alvh.errors import DataError
 
 
@@ -210,6 +210,7 @@ def build_default(rate: float | pd.Series | None = None) -> MarketFrame:
         indices=pd.DataFrame(index=dates, columns=[], dtype=float),
         vx=None,
         rate=rate_s,
+        rate_age=rate_age(rate, dates),
         events=events,
         breadth=None,
         exog={},

@@ -36,6 +36,12 @@ DEFAULT_RATE: Final[float] = 0.02
 #: Index columns MarketData.indices may hold (closes only).
 INDEX_COLUMNS: Final[tuple[str, ...]] = ("vix9d", "vix3m", "vix6m", "vvix", "skew")
 
+#: Longest run of calendar days between two rate observations accepted by :func:`read_rate` (and carried
+#: forward to a run day by :func:`alvh.engine.paths_from_market_data`). DTB3 1990-2026 never goes more than
+#: 4 days without a value (Friday to Tuesday over a Monday holiday; the 2001-09-11/12 closure is 3), so a
+#: week without one is a hole in the file, not a holiday. ``alvh data import rate --max-gap-days N``.
+RATE_MAX_GAP_DAYS: Final[int] = 7
+
 #: Default largest tolerated run of missing NYSE sessions before a gap is reported.
 DEFAULT_MAX_GAP: Final[int] = 5
 
@@ -95,6 +101,10 @@ class MarketFrame:
         Per event kind, the span over which its dates are complete (``None``: nothing known, e.g.
         the shipped PPI calendar). Outside it an event-window label is ``"n/a"``, not ``"none"``
         (:func:`alvh.calendar.event_window_labels`). A kind missing here is taken as complete.
+    rate_age : pandas.Series or None
+        Calendar days from each trading day back to the rate series' last observation on or before
+        it (0 on observed days); None for a constant rate. The engine input refuses a run day whose
+        rate is older than its limit (:func:`alvh.engine.paths_from_market_data`).
     """
 
     dates: pd.DatetimeIndex
@@ -108,6 +118,7 @@ class MarketFrame:
     exog: dict[str, pd.Series] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     event_known: dict[str, tuple[dt.date | None, dt.date | None] | None] = field(default_factory=dict)
+    rate_age: pd.Series | None = None
 
     def __post_init__(self) -> None:
         d = self.dates
@@ -273,6 +284,7 @@ class MarketFrame:
             indices=self.indices.iloc[i0:i1],
             vx=None if self.vx is None else _vx_rows(self.vx, i0, i1),
             rate=self.rate.iloc[i0:i1],
+            rate_age=None if self.rate_age is None else self.rate_age.iloc[i0:i1],
             breadth=None if self.breadth is None else self.breadth.iloc[i0:i1],
             exog=exog,
             provenance={**self.provenance, "slice": f"{first.date()}..{last.date()}"},
@@ -341,3 +353,14 @@ def align_rate(rate: float | pd.Series | None, dates: pd.DatetimeIndex) -> tuple
     aligned = s.reindex(s.index.union(dates)).ffill().reindex(dates)
     carried = int((~dates.isin(s.index)).sum())
     return aligned.rename("rate"), f"series {rate.name!r}, carried forward over {carried} day(s) without a value"
+
+
+def rate_age(rate: float | pd.Series | None, dates: pd.DatetimeIndex) -> pd.Series | None:
+    """Calendar days from each of ``dates`` back to the last observation of a rate series (None for a constant)."""
+    if not isinstance(rate, pd.Series):
+        return None
+    obs = rate.dropna().sort_index().index.to_numpy().astype("datetime64[D]")
+    d = dates.to_numpy().astype("datetime64[D]")
+    i = np.searchsorted(obs, d, side="right") - 1
+    age = (d - obs[np.maximum(i, 0)]).astype(np.int64)
+    return pd.Series(np.where(i >= 0, age, np.iinfo(np.int64).max), index=dates, name="rate_age")

@@ -53,6 +53,7 @@ from alvh.data._csv import (
     parse_numbers,
     read_raw,
 )
+from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError, check_readable
 
 #: First trade date on which CFE quoted VX in today's units. Before it, Cboe's
@@ -1022,7 +1023,7 @@ def discount_to_cc(d_percent: np.ndarray, days: int) -> np.ndarray:
     return -np.log(p) * 365.0 / days
 
 
-def read_rate(path: str | Path, *, percent: bool = False) -> pd.Series:
+def read_rate(path: str | Path, *, percent: bool = False, max_gap_days: int = RATE_MAX_GAP_DAYS) -> pd.Series:
     """Read a risk-free rate series; returns a continuously compounded decimal rate per year.
 
     Parameters
@@ -1034,15 +1035,31 @@ def read_rate(path: str | Path, *, percent: bool = False) -> pd.Series:
         continuously compounded rate, decimal (0.05 = 5%) or, with ``percent=True``, percent.
     percent : bool
         The plain file is in percent (5.0 = 5%); ignored for FRED discount series (always percent).
+    max_gap_days : int
+        Most calendar days allowed between two observations (FRED's empty holiday cells are not
+        observations); default :data:`RATE_MAX_GAP_DAYS`.
 
     Raises
     ------
     DataError
         A value outside [-0.05, 0.25] after conversion: in a plain decimal file a value like 1.5 is
         refused as "looks like percent" (import with ``percent=True`` / ``--percent``), never used
-        as 150%.
+        as 150%. Two observations more than ``max_gap_days`` apart: the row after the gap is named.
     """
+    if isinstance(max_gap_days, bool) or not isinstance(max_gap_days, int) or max_gap_days < 1:
+        raise InputError(f"{max_gap_days!r}", argument="--max-gap-days", expected="a whole number of days >= 1")
     raw, days, values, notes = _read_date_value(path)
+    gap = np.diff(days.astype("datetime64[D]").astype(np.int64))
+    if (gap > max_gap_days).any():
+        i = int(np.argmax(gap > max_gap_days)) + 1
+        raise DataError(
+            f"{int(gap[i - 1])} calendar days without a rate between {days[i - 1]} and {days[i]}",
+            file=raw.path,
+            row=raw.line(i),
+            column=str(raw.frame.columns[0]),
+            expected=f"observations at most {max_gap_days} calendar days apart (a longer gap is a hole in the "
+            "file; --max-gap-days N accepts it)",
+        )
     col = str(raw.frame.columns[1])
     if raw.frame.columns[0] == "observation_date" and col in FRED_DISCOUNT_SERIES:
         t = FRED_DISCOUNT_SERIES[col]

@@ -37,7 +37,7 @@ from alvh.calendar import EventCalendar, check_vx_expiry, load_event_calendar
 from alvh.data import importers as imp
 from alvh.data import plausible as pl
 from alvh.data._csv import find_gaps
-from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate
+from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate, rate_age
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
@@ -185,11 +185,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None, percent: bool = False) -> pd.DataFrame:
+def parse_for_kind(
+    kind: str,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    percent: bool = False,
+    max_gap_days: int = imp.RATE_MAX_GAP_DAYS,
+) -> pd.DataFrame:
     """Parse one file for ``kind`` into the store's row layout (validated; raises DataError).
 
-    ``percent`` is for ``rate``: a plain ``date,value`` file in percent (FRED discount series are always
-    percent and converted, see :func:`alvh.data.importers.read_rate`).
+    ``percent`` and ``max_gap_days`` are for ``rate``: a plain ``date,value`` file in percent (FRED discount
+    series are always percent and converted) and the longest gap between observations accepted (see
+    :func:`alvh.data.importers.read_rate`).
     """
     p = Path(path)
     if name is not None:
@@ -220,7 +228,7 @@ def parse_for_kind(kind: str, path: str | Path, *, name: str | None = None, perc
                 argument="--name",
                 expected="no --name (or 'rate') for kind rate; use kind series for other names",
             )
-        s = imp.read_rate(p, percent=percent)
+        s = imp.read_rate(p, percent=percent, max_gap_days=max_gap_days)
         out = pd.DataFrame({"name": "rate", "date": s.index.to_numpy(), "value": s.to_numpy()})
         out.attrs["notes"] = list(s.attrs.get("notes", []))
         return out
@@ -324,6 +332,7 @@ class Store:
         name: str | None = None,
         on_conflict: OnConflict = "error",
         percent: bool = False,
+        max_gap_days: int = imp.RATE_MAX_GAP_DAYS,
     ) -> ImportReport:
         """Validate ``paths`` as ``kind`` and write them in one transaction.
 
@@ -340,6 +349,8 @@ class Store:
             What to do when a stored row differs (see the module docstring).
         percent : bool
             ``rate`` only: a plain ``date,value`` file holds percent.
+        max_gap_days : int
+            ``rate`` only: most calendar days allowed between two observations.
 
         Returns
         -------
@@ -363,7 +374,7 @@ class Store:
         frames = []
         report = ImportReport(kind=kind, files=[str(Path(p)) for p in paths], on_conflict=on_conflict)
         for p in paths:
-            f = parse_for_kind(kind, p, name=name, percent=percent)
+            f = parse_for_kind(kind, p, name=name, percent=percent, max_gap_days=max_gap_days)
             f["_file"] = str(Path(p))
             report.notes += [f"{Path(p).name}: {n}" for n in f.attrs.get("notes", [])]
             frames.append(f)
@@ -722,6 +733,7 @@ class Store:
             indices=indices,
             vx=vx,
             rate=rate_s,
+            rate_age=rate_age(rate, dates),
             events=events,
             breadth=breadth,
             exog=exog,

@@ -16,21 +16,29 @@ import pandas as pd
 from alvh._version import __version__
 from alvh.config import config_hash
 from alvh.engine.fills import REASONS
+from alvh.engine.financing import financing_report
 from alvh.engine.prepare import Prepared
 from alvh.engine.records import InstrumentKind, PositionRecords
 from alvh.engine.state import EngineState
 from alvh.results import BacktestResult
+from alvh.strategy.layers import ROLL_REASONS
 
 
 def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
     """The ledger as a table: date, path, slot, component, instrument, contract, strike, expiry, quantity,
-    price, cost, reason."""
+    price, cost, reason, roll_reason (why a hedge layer rolled: ``strategy.layers.ROLL_REASONS``; "" otherwise)."""
     mp = prep.paths
     led = st.ledger.arrays()
     slot = led["slot"].astype(int)
     names = np.array(st.slots.names, dtype=object)
     comp = np.array(st.slots.component, dtype=object)
-    kinds = np.array([InstrumentKind(int(k)).name.lower() for k in st.slot_kind], dtype=object)
+    kinds = np.array(
+        [
+            ("vix_call" if c else "vix_put") if k == InstrumentKind.VIX_OPTION else InstrumentKind(int(k)).name.lower()
+            for k, c in zip(st.slot_kind, st.slot_is_call, strict=True)
+        ],
+        dtype=object,
+    )
     codes = np.array(list(mp.vx_codes) + [""], dtype=object)
     con = led["contract"].astype(int)
     some = len(slot) > 0
@@ -48,6 +56,7 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
             "price": led["price"],
             "cost": led["cost"],
             "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if some else [],
+            "roll_reason": np.array(ROLL_REASONS, dtype=object)[led["roll_reason"].astype(int)] if some else [],
         }
     )
 
@@ -109,8 +118,19 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
         "python": platform.python_version(),
         "provenance": dict(mp.provenance),
         "rebalance_threshold": rules.rebalance.threshold if st.rb is not None else None,
-        "settlement": "SPX options at the SPX open (AM settlement proxy); VX and VIX options at the VIX open "
-        "(SOQ proxy)",
+        "settlement": prep.settlement_note,
+        "interest": (
+            f"on each component's cash at the engine's rate ({rules.general.rate_source}: "
+            + (
+                mp.provenance.get("rate", "MarketPaths.rate")
+                if rules.general.rate_source == "data"
+                else f"constant {rules.general.constant_rate:g}"
+            )
+            + "), continuously compounded"
+            if rules.general.interest_on_cash
+            else "none (general.interest_on_cash = false)"
+        ),
+        "financing_layer": financing_report(st),
         # the targets the summary's achieved layer weights are compared with (BacktestResult.summary_dict)
         "layer_targets": targets,
     }
@@ -154,4 +174,6 @@ def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestR
         rebalance_ratio=st.reb_ratio,
         capital=prep.rules.general.capital,
         metadata=metadata(prep, st, seed),
+        interest=st.interest,
+        hedge_financing=st.hedge_fin,
     )

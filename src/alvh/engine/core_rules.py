@@ -70,7 +70,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     spot = mp.spx_close[d]
     rates = np.full(P, rate)
     sday = mp.surface.day(d)  # type: ignore[attr-defined]
-    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: np.asarray(sday.iv(k, tt)))
+    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: np.asarray(sday.iv(k, tt)), deltas=st.ax.core_deltas)
     fwd = spot * np.exp((rate - q) * t)
     with np.errstate(divide="ignore", invalid="ignore"):
         kk = np.log(choice.strikes / fwd[:, None])

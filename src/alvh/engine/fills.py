@@ -30,6 +30,7 @@ LEDGER_FIELDS: tuple[str, ...] = (
     "contract",
     "strike",
     "expiry",
+    "roll_reason",
 )
 
 
@@ -51,6 +52,7 @@ class Ledger:
         contract: np.ndarray,
         strike: np.ndarray,
         expiry: np.ndarray,
+        roll_reason: np.ndarray | None = None,
     ) -> None:
         m = qty != 0
         if not m.any():
@@ -68,6 +70,7 @@ class Ledger:
                 contract[m].astype(np.int32),
                 strike[m].astype(float),
                 expiry[m].astype(np.int64),
+                np.zeros(k, np.int8) if roll_reason is None else roll_reason[m].astype(np.int8),
             )
         )
 
@@ -86,9 +89,13 @@ def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, co
         return
     px = np.where(traded, price, 0.0)
     c = np.where(traded, cost, 0.0)
-    st.cash -= dq * st.mult[s] * px + c
+    paid = dq * st.mult[s] * px + c
+    st.cash -= paid
+    # the component's cash: a future's price is not paid (only its variation margin, engine.recording)
+    st.acct[:, st.slot_comp[s]] -= c if st.fut_slot[s] else paid
     st.cost[d, :, st.slot_comp[s]] += c
-    st.ledger.add(d, st.arP, s, dq, px, c, reason, st.contract[:, s], st.strike[:, s], st.exp_ord[:, s])
+    why = st.roll_code if reason == "roll" and s >= 4 else None  # a hedge layer's roll: its trigger (layer_rules)
+    st.ledger.add(d, st.arP, s, dq, px, c, reason, st.contract[:, s], st.strike[:, s], st.exp_ord[:, s], why)
 
 
 def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
@@ -99,3 +106,4 @@ def settle_expiries(st: EngineState, d: int, settle: np.ndarray) -> None:
             dq = np.where(m, -st.qty[:, s], 0.0)
             trade(st, d, int(s), dq, st.price_last[:, s], np.zeros(st.P), "expiry")
             st.qty[:, s] = np.where(m, 0.0, st.qty[:, s])
+            st.settled[:, s] |= m  # a layer's next roll is then "expired" (strategy.layers.roll_reasons)

@@ -15,7 +15,8 @@ listed contract's days to expiry on the real VX expiry calendar; VIX-option vol 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,8 +24,11 @@ import pandas as pd
 
 from alvh._display import concise_repr, html_view
 from alvh.calendar import vx_contract_code, vx_expiries_between
+from alvh.data.frame import RATE_MAX_GAP_DAYS
 from alvh.errors import DataError, InputError
 from alvh.market import SpxSurface, VXCurve, VXModelParams, effective_vega_model, vix_option_vol
+from alvh.market.vix_smile import VixSmile
+from alvh.market.vx import vix_option_sigma_v, vix_option_tenor_scale
 from alvh.market.vx_sensitivity import ExpandingDfdvix, expanding_dfdvix
 from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
@@ -74,16 +78,40 @@ class VixOptionVol:
 
     ``vix`` (n_days, n_paths) spot VIX; ``vvix`` (n_days, n_paths) VVIX in points, NaN where absent
     (then the documented VIX-level function ``vvix_intercept + vvix_slope ln VIX`` is used).
-    ``vol(d, dte)`` returns the vol for ``dte`` calendar days (> 0) of shape ``(n_paths, m)``.
+    ``vol(d, dte)`` returns the at-the-money vol for ``dte`` calendar days (> 0) of shape ``(n_paths, m)``;
+    ``vol_at(d, dte, forward, strike)`` the smile vol of a strike (``smile``, :class:`alvh.market.VixSmile`:
+    the upward VIX skew, docs/pricing.md). The engine marks every VIX option with ``vol_at``.
     """
 
     vix: np.ndarray
     vvix: np.ndarray
     params: VXModelParams
+    smile: VixSmile = field(default_factory=VixSmile)
+
+    @cached_property
+    def _sigma_v(self) -> np.ndarray:
+        """``sigma_V`` per day and path (:func:`alvh.market.vx.vix_option_sigma_v`), computed once; NaN where the
+        inputs are invalid (those days go through the validating :func:`vix_option_vol`)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sv = vix_option_sigma_v(self.vix, self.params, self.vvix)
+        ok = np.isfinite(self.vix) & (self.vix > 0) & ~(np.isfinite(self.vvix) & (self.vvix <= 0))
+        return np.where(ok & np.isfinite(sv), sv, np.nan)
+
+    @cached_property
+    def _tenor_scale(self) -> np.ndarray:
+        """The tenor factor at whole days 0..800 (index 0 unused): engine DTEs are whole calendar days."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return vix_option_tenor_scale(np.arange(801, dtype=float), self.params)
 
     def vol(self, d: int, dte: np.ndarray) -> np.ndarray:
+        """At-the-money vol (decimal) at ``dte`` calendar days, ``(n_paths, m)``: ``sigma_V x`` the tenor factor
+        (:func:`alvh.market.vix_option_vol`, the same arithmetic; whole-day DTEs read the factor from a table)."""
         dd = np.asarray(dte, dtype=float)
         extra = (1,) * max(dd.ndim - 1, 0)
+        sv = self._sigma_v[d]
+        whole = dd.astype(np.int64)
+        if np.isfinite(sv).all() and (dd >= 1).all() and (whole == dd).all() and (whole < 801).all():
+            return sv.reshape(sv.shape + extra) * self._tenor_scale[whole]
         return vix_option_vol(
             dd,
             self.vix[d].reshape(self.vix[d].shape + extra),
@@ -91,8 +119,12 @@ class VixOptionVol:
             vvix=self.vvix[d].reshape(self.vvix[d].shape + extra),
         )
 
+    def vol_at(self, d: int, dte: np.ndarray, forward: np.ndarray, strike: np.ndarray) -> np.ndarray:
+        """Smile vol (decimal) of a VIX option with ``strike`` on ``forward`` at ``dte`` days (:class:`VixSmile`)."""
+        return self.smile.vol(self.vol(d, dte), forward, strike, dte)
+
     def take_paths(self, sel: slice) -> VixOptionVol:
-        return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params)
+        return VixOptionVol(self.vix[:, sel], self.vvix[:, sel], self.params, self.smile)
 
 
 @dataclass(frozen=True, repr=False)
@@ -112,6 +144,9 @@ class MarketPaths:
         :class:`alvh.market.vx_sensitivity.ExpandingDfdvix` on these dates (dF/dVIX known at each close,
         no look-ahead: what :func:`paths_from_market_data` gives when the market has VX settlements)
     provenance : where each input came from
+    vx_final : (n_contracts,) Cboe's final settlement value (the special opening quotation, SOQ) of each
+        contract where the data carries it (the VX history's row on the expiry date), NaN elsewhere; the
+        engine settles VX futures and VIX options at it, at the VIX open where it is NaN (docs/engine.md)
     """
 
     dates: pd.DatetimeIndex
@@ -127,9 +162,14 @@ class MarketPaths:
     vix_option_vol: VixOptionVol
     sensitivity: Callable[[np.ndarray], np.ndarray] | ExpandingDfdvix = effective_vega_model
     provenance: dict[str, str] = field(default_factory=dict)
+    vx_final: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, p = self.spx_close.shape
+        if self.vx_final is not None and np.shape(self.vx_final) != (len(self.vx_expiry),):
+            raise InputError(
+                f"shape {np.shape(self.vx_final)}", argument="vx_final", expected=f"({len(self.vx_expiry)},)"
+            )
         for name in ("spx_open", "vix_open", "vix_close"):
             if getattr(self, name).shape != (n, p):
                 raise InputError(f"shape {getattr(self, name).shape}", argument=name, expected=f"({n}, {p})")
@@ -178,6 +218,39 @@ class MarketPaths:
             vix_option_vol=self.vix_option_vol.take_paths(sel),
             sensitivity=self.sensitivity,
             provenance=dict(self.provenance),
+            vx_final=self.vx_final,
+        )
+
+    def broadcast_paths(self, n_paths: int) -> MarketPaths:
+        """A one-path market seen as ``n_paths`` identical paths: read-only broadcast views (stride 0, no copy).
+
+        A sweep runs one rule variant per path slot on the same history (:mod:`alvh.strategy.axis`); the
+        engine recognises the shared market and computes its per-contract VX tables once.
+        """
+        if self.n_paths != 1:
+            raise InputError(f"{self.n_paths} paths", argument="paths", expected="a one-path market to broadcast")
+
+        def b(a: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(a, (a.shape[0], n_paths) + a.shape[2:])
+
+        s = self.surface
+        if isinstance(s, SpxSurface):
+            s = SpxSurface(theta30=b(s.theta30), tail=b(s.tail), term_ratio=b(s.term_ratio))
+        elif isinstance(s, FlatSkewSurface):
+            s = FlatSkewSurface(b(s.atm), s.skew)
+        else:
+            raise InputError(f"{type(s).__name__}", argument="surface", expected="SpxSurface or FlatSkewSurface")
+        vv = self.vix_option_vol
+        # replace(): every other field (dates, expiries, rate, settlement values, provenance...) as it is
+        return replace(
+            self,
+            spx_open=b(self.spx_open),
+            spx_close=b(self.spx_close),
+            vix_open=b(self.vix_open),
+            vix_close=b(self.vix_close),
+            vx_price=b(self.vx_price),
+            surface=s,
+            vix_option_vol=VixOptionVol(b(vv.vix), b(vv.vvix), vv.params),
         )
 
     @property
@@ -292,6 +365,40 @@ def _expanding_sensitivity(
     return est.take(rows)
 
 
+def _check_rate_age(md: MarketData, limit: int) -> None:
+    """Refuse a run day whose rate was last observed more than ``limit`` calendar days before it."""
+    age = md.rate_age
+    if age is None or not len(age) or int(age.max()) <= limit:
+        return
+    i = int(np.argmax(age.to_numpy() > limit))
+    day = age.index[i]
+    last = day - pd.Timedelta(days=int(age.iloc[i])) if int(age.iloc[i]) < 10**6 else None
+    raise DataError(
+        f"no rate observation within {limit} calendar days before {day.date()} (last one "
+        f"{last.date() if last is not None else 'none'}; {md.provenance.get('rate', 'rate series')})",
+        column="rate",
+        row=None,
+        expected=f"a rate series reaching the run's end (or end the run by the last observation + {limit} days, "
+        "or rate_max_gap_days=N)",
+    )
+
+
+def vx_final_settlements(vx) -> np.ndarray:  # noqa: ANN001
+    """(n_contracts,) final settlement value of each contract of a :class:`~alvh.data.VXPanel`, NaN if absent.
+
+    Cboe's VX history carries a row on each contract's final settlement date whose settle is the final
+    settlement value, the special opening quotation of VIX (../shared/data/vix_futures/SOURCE.md: "expiry
+    = last trade date in the file (the final-settlement row)"); a contract whose expiry is not a row of
+    the panel (it settles after the data end, or the row is missing) gets NaN.
+    """
+    settle = np.asarray(vx.settle, dtype=float)
+    at_expiry = np.asarray(vx.dte) == 0
+    rows = np.argmax(at_expiry, axis=0)
+    cols = np.arange(settle.shape[1])
+    has = at_expiry.any(axis=0) & np.isfinite(settle[rows, cols])
+    return np.where(has, settle[rows, cols], np.nan)
+
+
 def _vx_inputs(
     md: MarketData, full: MarketData, p: VXModelParams, prov: dict[str, str]
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -349,6 +456,7 @@ def paths_from_market_data(
     *,
     surface: str = "vix_skew",
     params: VXModelParams | None = None,
+    rate_max_gap_days: int = RATE_MAX_GAP_DAYS,
 ) -> MarketPaths:
     """One-path :class:`MarketPaths` from :class:`~alvh.data.MarketData` (real VX when present).
 
@@ -364,6 +472,11 @@ def paths_from_market_data(
     no-look-ahead estimate (:func:`alvh.market.vx_sensitivity.expanding_dfdvix` on the whole history up to
     the run's end, so the run's first day already knows the years before it; the model during its
     warm-up); on the model curve :func:`alvh.market.effective_vega_model`.
+
+    A rate series is carried forward over days without an observation for at most
+    ``rate_max_gap_days`` calendar days (:data:`alvh.data.importers.RATE_MAX_GAP_DAYS`); a run day whose
+    last rate observation is older (the series ends before the run does, or has a hole) is a
+    ``DataError`` naming the day and the last observation, raised before any work.
     """
     full = md  # the model curve's long factor (an EWMA of VIX) warms up on the whole history, so a
     # run's VX prices do not depend on where it starts
@@ -371,8 +484,10 @@ def paths_from_market_data(
         md = md.slice(start, end)
     p = params if params is not None else VXModelParams.default()
     dates = md.dates
+    _check_rate_age(md, rate_max_gap_days)
     vix_open, fallback = md.vix_open()
     prov = {"spx": "MarketData.spx", "vix_open": f"VIX open; close used on {int(fallback.sum())} days (SOQ proxy)"}
+    prov["rate"] = md.provenance.get("rate", "MarketData.rate")
     spx_open = md.spx["open"].to_numpy(dtype=float)
     spx_close = md.spx["close"].to_numpy(dtype=float)
     no_open = ~np.isfinite(spx_open)
@@ -407,6 +522,7 @@ def paths_from_market_data(
             f"from {_first_settlement(full.vx)}); the model before a bucket is warm"
         )
     surf = _surface(md, surface, prov)
+    final = vx_final_settlements(md.vx) if md.vx is not None else np.full(len(expiry), np.nan)
     return MarketPaths(
         dates=dates,
         spx_open=spx_open[:, None],
@@ -421,4 +537,5 @@ def paths_from_market_data(
         vix_option_vol=VixOptionVol(vixc[:, None], vvix[:, None], p),
         sensitivity=sens,
         provenance=prov,
+        vx_final=final,
     )

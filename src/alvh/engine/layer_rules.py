@@ -16,18 +16,19 @@ import numpy as np
 
 from alvh.config import Layer
 from alvh.engine import fills
-from alvh.pricing.units import DAYS_PER_YEAR
-from alvh.strategy import kernels
-from alvh.strategy.costs import VX_MULTIPLIER
-from alvh.strategy.layers import (
-    adaptive_total_weight,
-    call_strike,
-    extrinsic_value,
-    layer_scale,
-    roll_mask,
-    round_contracts,
-    sizing_unit,
+from alvh.engine.layer_legs import (
+    held_extrinsic,
+    held_net,
+    layer_slots,
+    open_layer,
+    quote,
+    rolldown_frac,
+    set_marks,
+    trade_layer,
 )
+from alvh.pricing.units import DAYS_PER_YEAR
+from alvh.strategy.costs import VX_MULTIPLIER
+from alvh.strategy.layers import adaptive_total_weight, layer_scale, roll_reasons, round_contracts, sizing_unit
 from alvh.strategy.legs import condor_vega
 
 if TYPE_CHECKING:
@@ -40,57 +41,20 @@ def adaptive_scale(st: EngineState, d: int) -> np.ndarray:
     ad = r.adaptive
     if not ad.enabled:
         return np.ones(st.P)
-    base = sum(la.weight for la in r.layers)
+    ax = st.ax  # the schedule's numbers and the base weight per path (alvh.strategy.axis)
+    sched = {"upper": ax.schedule_upper, "weight": ax.schedule_weight}
     if ad.basis == "vix":
-        total = adaptive_total_weight(ad, level=mp.vix_close[d])
+        total = adaptive_total_weight(ad, level=mp.vix_close[d], **sched)
     else:
         f = prep.front[d]
         front = mp.vx_price[d, :, f] if f >= 0 else np.full(st.P, np.nan)
         if ad.basis == "vx_front":
-            total = adaptive_total_weight(ad, level=front)
+            total = adaptive_total_weight(ad, level=front, **sched)
         else:
-            total = adaptive_total_weight(ad, contango=front > mp.vix_close[d])
-    scale, missing = layer_scale(total, st.prev_scale, base)
+            total = adaptive_total_weight(ad, contango=front > mp.vix_close[d], **sched)
+    scale, missing = layer_scale(total, st.prev_scale, ax.weight_sum)
     st.event(d, "adaptive_level_missing", missing)
     return scale
-
-
-def _quote(st: EngineState, d: int, la: Layer, c_new: int, rate: float) -> tuple[np.ndarray, ...]:
-    """Price, strike, delta, extrinsic and vol of a fresh position of layer ``la`` in contract c_new."""
-    f = st.prep.paths.vx_price[d, :, c_new]
-    tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
-    if la.instrument == "vx_future":
-        return f, np.full(st.P, np.nan), np.ones(st.P), np.zeros(st.P), np.full(st.P, np.nan)
-    t = tau / DAYS_PER_YEAR
-    vol = st.prep.paths.vix_option_vol.vol(d, np.full(st.P, tau))  # tenor of the contract entered
-    k = call_strike(la, f, t, vol)
-    gb = kernels.black_greeks(f, k, t, vol, rate, True)
-    return gb.price, k, gb.delta, extrinsic_value(gb.price, f, k, rate, t), vol
-
-
-def layer_cost(st: EngineState, la: Layer, dq: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """Dollars to trade dq contracts of the layer's instrument (the cost model)."""
-    return st.costs.vx(dq) if la.instrument == "vx_future" else st.costs.vix_option(dq, price)
-
-
-def set_marks(
-    st: EngineState,
-    s: int,
-    m: np.ndarray,
-    price: np.ndarray | float,
-    und: np.ndarray | float,
-    vol: np.ndarray | float,
-    t: float,
-    rate: float,
-    delta: np.ndarray | float,
-) -> None:
-    """A new position's entry marks become slot s's last marks where m."""
-    st.price_last[:, s] = np.where(m, price, st.price_last[:, s])
-    st.und_last[:, s] = np.where(m, und, st.und_last[:, s])
-    st.vol_last[:, s] = np.where(m, vol, st.vol_last[:, s])
-    st.t_last[:, s] = np.where(m, t, st.t_last[:, s])
-    st.rate_last[:, s] = np.where(m, rate, st.rate_last[:, s])
-    st.delta_last[:, s] = np.where(m, delta, st.delta_last[:, s])
 
 
 def update_core_vega(st: EngineState, d: int, q: float) -> None:
@@ -128,11 +92,11 @@ def layer_target(
     s = 4 + j
     if r.sizing.basis == "core_vega":
         unit = st.mult[s] * delta * sens  # effective vega per contract, $ per VIX point
-        share = la.weight / st.weight_sum
+        share = st.ax.layer_weight[:, j] / st.ax.weight_sum
         want = r.sizing.core_vega_fraction * st.sizing_vega * share * scale
     else:
         unit = sizing_unit(la, st.mult[s], f, price, delta, sens)
-        want = la.weight * scale * cap
+        want = st.ax.layer_weight[:, j] * scale * cap
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.where(np.isfinite(unit) & (unit > 0), want / np.where(unit > 0, unit, 1.0), 0.0)
     return round_contracts(target, r.general.contracts)
@@ -160,10 +124,11 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
         changed = changed | st.core_opened  # a new condor (set by core_rules): every held layer to its new target
         any_changed = True
     st.core_opened = st.no
-    if not (any_changed or st.any_extrinsic or due.any()):
+    if not (any_changed or st.any_extrinsic or st.any_rolldown or due.any()):
         return
     for j, la in enumerate(r.layers):
-        if not (any_changed or la.roll.extrinsic_below is not None or due[:, j].any()):
+        early = la.roll.extrinsic_below is not None or la.roll.rolldown_above is not None
+        if not (any_changed or early or due[:, j].any()):
             continue  # nothing can happen to this layer today
         _layer(st, d, j, la, rate, cap, scale, changed)
 
@@ -175,12 +140,10 @@ def _layer(
     s = 4 + j
     held = st.qty[:, s] != 0
     dte_old = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
-    ext = (
-        extrinsic_value(st.price_last[:, s], st.und_last[:, s], st.strike[:, s], rate, st.t_last[:, s])
-        if la.roll.extrinsic_below is not None
-        else None
-    )
-    roll = roll_mask(la, held, dte_old, ext, st.entry_extrinsic[:, s])
+    ext = held_extrinsic(st, j, la, rate) if la.roll.extrinsic_below is not None else None
+    rd = rolldown_frac(st, d, s) if la.roll.rolldown_above is not None and d > 0 else None
+    code = roll_reasons(la, held, st.settled[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
+    roll = code != 0
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
     if not (roll | resize_m).any():
@@ -190,36 +153,30 @@ def _layer(
         return
     if roll.any() and not prep.plans[j].in_bucket[d]:
         st.event(d, f"bucket_unfilled.{la.name}", int(roll.sum()))
-    price, k, delta, extrinsic, vol = _quote(st, d, la, c_new, rate)
-    bad = ~np.isfinite(price)
+    qt = quote(st, d, la, c_new, rate)
+    bad = ~np.isfinite(qt.net_price)
     if (bad & roll).any():
         st.event(d, f"layer_no_price.{la.name}", int((bad & roll).sum()))
     tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
     f_new = prep.paths.vx_price[d, :, c_new]
     sens = np.full(st.P, float(st.sens(np.array(tau))))
-    target = np.where(bad, 0.0, layer_target(st, j, la, f_new, price, delta, sens, scale, cap))
+    target = np.where(bad, 0.0, layer_target(st, j, la, f_new, qt.net_price, qt.net_delta, sens, scale, cap))
     act = roll & ~bad
     st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
-    # close the old contract where rolling into a different one (or the same one, re-struck for calls)
-    close = act & held
-    if close.any():
-        dq = np.where(close, -st.qty[:, s], 0.0)
-        fills.trade(st, d, s, dq, st.price_last[:, s], layer_cost(st, la, dq, st.price_last[:, s]), "roll")
-        st.qty[:, s] = np.where(close, 0.0, st.qty[:, s])
+    st.roll_code = np.where(act, code, 0).astype(np.int8)
+    # close the old contract (and every leg of the layer) where rolling into a different one (or re-struck)
+    for s_leg in layer_slots(st, j):
+        close = act & (st.qty[:, s_leg] != 0)
+        if close.any():
+            dq = np.where(close, -st.qty[:, s_leg], 0.0)
+            px = st.price_last[:, s_leg]
+            cost = st.costs.vx(dq) if st.mult[s_leg] == VX_MULTIPLIER else st.costs.vix_option(dq, px)
+            fills.trade(st, d, s_leg, dq, px, cost, "roll")
+            st.qty[:, s_leg] = np.where(close, 0.0, st.qty[:, s_leg])
     opening = act & (target > 0)
     if opening.any():
-        st.contract[:, s] = np.where(opening, c_new, st.contract[:, s])
-        st.strike[:, s] = np.where(opening, k, st.strike[:, s])
-        st.exp_ord[:, s] = np.where(opening, st.exp_ord_vx[c_new], st.exp_ord[:, s])
-        reason_first = opening & ~st.ever_held[:, s]
-        for reason, m in (("entry", reason_first), ("roll", opening & ~reason_first)):
-            if m.any():
-                dq = np.where(m, target, 0.0)
-                fills.trade(st, d, s, dq, price, layer_cost(st, la, dq, price), reason)
-        st.qty[:, s] = np.where(opening, target, st.qty[:, s])
-        st.ever_held[:, s] |= opening
-        set_marks(st, s, opening, price, f_new, vol, tau / DAYS_PER_YEAR, rate, delta)
-        st.entry_extrinsic[:, s] = np.where(opening, extrinsic, st.entry_extrinsic[:, s])
+        open_layer(st, d, j, la, opening, target, qt, c_new, f_new, tau, rate)
+    st.roll_code = np.zeros(st.P, dtype=np.int8)
     # resize in the held contract to the new adaptive weight
     if resize_m.any():
         resize(st, d, j, resize_m, scale, cap, "adaptive" if prep.rules.sizing.basis == "capital" else "resize")
@@ -244,13 +201,10 @@ def resize(
         return np.zeros(st.P)
     if target is None:
         tau = (st.exp_ord[:, s] - st.d_ord[d]).astype(float)
-        target = layer_target(
-            st, j, la, st.und_last[:, s], st.price_last[:, s], st.delta_last[:, s], st.sens(tau), scale, cap
-        )
+        price, delta = held_net(st, j)
+        target = layer_target(st, j, la, st.und_last[:, s], price, delta, st.sens(tau), scale, cap)
     dq = np.where(m, target - st.qty[:, s], 0.0)
-    cost = layer_cost(st, la, dq, st.price_last[:, s])
-    fills.trade(st, d, s, dq, st.price_last[:, s], cost, reason)
-    st.qty[:, s] += dq
+    cost = trade_layer(st, d, j, dq, reason)
     return np.where(dq != 0, cost, 0.0)
 
 
@@ -259,11 +213,12 @@ def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> Non
     prep, mp = st.prep, st.prep.paths
     cmr = prep.rules.constant_maturity
     pair, w = cast(np.ndarray, prep.cm_pair)[d], cast(np.ndarray, prep.cm_w)[d]  # set by prepare when enabled
-    slots = (st.S - 2, st.S - 1)
+    k = pair.size
+    slots = tuple(range(st.S - k, st.S))
     if pair[0] < 0 or not np.isfinite(w).all():
         st.event(d, "cm_no_pair", st.P)
         return
-    f = np.stack([mp.vx_price[d, :, pair[0]], mp.vx_price[d, :, pair[1]]], axis=1)  # (P, 2)
+    f = mp.vx_price[d][:, pair]  # (P, k)
     if not np.isfinite(f).all():
         st.event(d, "cm_no_price", int((~np.isfinite(f).all(axis=1)).sum()))
         return

@@ -2,10 +2,11 @@
 
 :func:`mark_day` ``(state, d, rate, q) -> DayMarks`` (docs/engine.md, day step 2): SPX legs by
 Black-Scholes-Merton on the SPX close with the surface's smile (:func:`mark_spx_legs`: one call, numpy
-or the compiled kernel); VX futures at the day's settlement; VIX options by Black-76 on the VX of the
-same expiry at the tenor vol; positions expiring today at their settlement (SPX options: the SPX open;
-VX and VIX options: the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE)
-and the day's greeks. Nothing here trades or changes the state's positions.
+or the compiled kernel); VX futures at the day's settlement; VIX options (calls and puts) by Black-76 on
+the VX of the same expiry at the smile vol of their strike and tenor; positions expiring today at their
+settlement (SPX options: the SPX open; VX and VIX options: Cboe's final settlement value, the SOQ, from the VX
+data, else the VIX open). It also gives the VX roll-down (yesterday's curve at today's DTE) and the day's
+greeks. Nothing here trades or changes the state's positions.
 """
 
 from __future__ import annotations
@@ -176,17 +177,23 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
     if not fut.all():
         # VIX-option vol at each held contract's tenor; a settling option keeps its last vol (unused:
         # the settlement is intrinsic), as do futures slots (vol not used)
-        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], mp.vix_option_vol.vol(d, np.maximum(tau, 1.0)))
-        gb = kernels.black_greeks(f, st.strike[:, vs], m.t_now[:, vs], vv, rate, True)
+        # the smile vol at each option's strike (alvh.market.VixSmile); futures slots read any finite strike
+        k = np.where(fut, f, st.strike[:, vs])
+        smile = mp.vix_option_vol.vol_at(d, np.maximum(tau, 1.0), f, k)
+        vv = np.where(settling | fut | ~h, st.vol_last[:, vs], smile)
+        # empty slots (t = 0 from a blank expiry) priced at a stand-in time: their values are masked by h below,
+        # and with every entry live the kernel skips its settlement pass on most days
+        t_opt = np.where(h, m.t_now[:, vs], 1.0)
+        gb = kernels.black_greeks(f, st.strike[:, vs], t_opt, vv, rate, st.slot_is_call[vs])
         px = np.where(fut, f, gb.price)
         dl = np.where(fut, 1.0, gb.delta)
         m.vol_now[:, vs] = np.where(h & ~fut, vv, st.vol_last[:, vs])
         vega_unit = np.where(fut, sens, gb.delta * sens)
         theta = np.where(h & ~settling & ~fut, st.qty[:, vs] * st.mult[vs] * gb.theta, 0.0)
-        m.greeks[:, :, 3] += theta @ st.onehot[vs]
+        m.greeks[:, :, 3] += st.by_component(theta, 4)
     m.price_now[:, vs] = np.where(h, px, st.price_last[:, vs])
     m.delta_now[:, vs] = dl
-    m.greeks[:, :, 2] += np.where(h & ~settling, st.qty[:, vs] * st.mult[vs] * vega_unit, 0.0) @ st.onehot[vs]
+    m.greeks[:, :, 2] += st.by_component(np.where(h & ~settling, st.qty[:, vs] * st.mult[vs] * vega_unit, 0.0), 4)
     m.und_now[:, vs] = np.where(h, f, st.und_last[:, vs])
     m.und_rd[:, vs] = np.where(h, rd, st.und_last[:, vs])
 
@@ -201,35 +208,43 @@ def vx_day(st: EngineState, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """(mark, roll-down, dF/dVIX) of every contract on day d: (P, C), (P, C), (C,)."""
     if not st.vx_block[0] <= d < st.vx_block[1]:
         C = st.prep.paths.vx_price.shape[2]
-        B = max(1, VX_BLOCK_CELLS // max(st.P * C, 1))
+        # a sweep's shared market (every path the same, EngineState.shared_market): one path's tables,
+        # broadcast over the paths (the same numbers as the one-path run, computed once)
+        Pm = 1 if st.shared_market else st.P
+        B = max(1, VX_BLOCK_CELLS // max(Pm * C, 1))
         d1 = min(st.n, d + B)
-        st.vx_block = (d, d1, *_vx_block(st, d, d1))
+        mark, rd, sens = _vx_block(st, d, d1, slice(0, 1) if st.shared_market else slice(None))
+        if st.shared_market:
+            mark, rd = (np.broadcast_to(a, (a.shape[0], st.P, C)) for a in (mark, rd))
+        st.vx_block = (d, d1, mark, rd, sens)
     i = d - st.vx_block[0]
     return st.vx_block[2][i], st.vx_block[3][i], st.vx_block[4][i]
 
 
-def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tables of days d0..d1-1 (B, P, C): the VX price of each contract, the VIX open on its settlement
-    day (NaN where not listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
+def _vx_block(st: EngineState, d0: int, d1: int, ps: slice = slice(None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tables of days d0..d1-1 (B, P, C) for the paths ``ps``: the VX price of each contract, its settlement
+    value on its settlement day (Prepared.vx_settle_px: the SOQ, or the VIX open without it; NaN where not
+    listed); the roll-down: yesterday's curve (VIX close at DTE 0, listed VX)
     linearly interpolated at the contract's DTE today (day 0: unused); dF/dVIX at its DTE (B, C)."""
     mp, prep = st.prep.paths, st.prep
     days = np.arange(d0, d1)
     C = mp.vx_price.shape[2]
+    vx_price, vix_close = mp.vx_price[:, ps], mp.vix_close[:, ps]
     mark = np.where(
-        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], mp.vix_open[d0:d1][:, :, None], mp.vx_price[d0:d1]
+        (prep.vx_settle_day[None, :] == days[:, None])[:, None, :], prep.vx_settle_px[ps][None], vx_price[d0:d1]
     )
     tau_now = (st.exp_ord_vx[None, :] - st.d_ord[d0:d1][:, None]).astype(float)  # (B, C)
     sens = st.sens(tau_now, days[:, None])
     prev = np.maximum(days - 1, 0)
     cc = np.arange(C)
     lo = np.maximum(cc - 1, 0)
-    f_c = mp.vx_price[prev]  # (B, P, C)
+    f_c = vx_price[prev]  # (B, P, C)
     t_c = prep.vx_dte[prev].astype(float)[:, None, :]
     f_lo = f_c[:, :, lo]
     t_lo = prep.vx_dte[prev][:, lo].astype(float)[:, None, :]
     tn = tau_now[:, None, :]
     use_lo = (cc >= 1) & np.isfinite(f_lo) & (t_lo > 0) & (t_lo <= tn)
-    f0 = np.where(use_lo, f_lo, mp.vix_close[prev][:, :, None])
+    f0 = np.where(use_lo, f_lo, vix_close[prev][:, :, None])
     t0 = np.where(use_lo, t_lo, 0.0)
     span = np.where(t_c > t0, t_c - t0, 1.0)
     w = np.clip((tn - t0) / span, 0.0, 1.0)
@@ -239,13 +254,14 @@ def _vx_block(st: EngineState, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray
 
 
 def vx_px(st: EngineState, d: int, c: np.ndarray) -> np.ndarray:
-    """VX price of contract c (P,) or (P, k) on day d; VIX open on its settlement day; NaN where none."""
+    """VX price of contract c (P,) or (P, k) on day d; its settlement value (Prepared.vx_settle_px) on its
+    settlement day; NaN where none."""
     mp = st.prep.paths
     cc = np.maximum(c, 0)
-    ar, col = (st.arP[:, None], (slice(None), None)) if c.ndim == 2 else (st.arP, slice(None))
+    ar = st.arP[:, None] if c.ndim == 2 else st.arP
     px = mp.vx_price[d, ar, cc]
     settling = st.prep.vx_settle_day[cc] == d
-    px = np.where(settling, mp.vix_open[d][col], px)
+    px = np.where(settling, st.prep.vx_settle_px[ar, cc], px)
     return np.where(c >= 0, px, np.nan)
 
 

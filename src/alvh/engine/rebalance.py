@@ -3,8 +3,9 @@
 :func:`layer_vega_pnl` ``(state, marks) -> (P, 2)`` is read from the holding period's marks (before the
 marks roll forward); :func:`apply_rebalance` updates :class:`alvh.stats.RollingBeta` with it and the SPX
 return, and where :func:`alvh.strategy.rebalance.fire_mask` fires trades the layers back to their target
-weights (``restore_weights``) or shifts notional from the short to the long layer (``shift``), via
-:func:`alvh.engine.layer_rules.resize`. Every firing is logged (BacktestResult.rebalance_log).
+weights (``restore_weights``), shifts notional from the short to the long layer (``shift``), via
+:func:`alvh.engine.layer_rules.resize`, or locks a fraction of the short layer in a conversion or reversal
+(:func:`alvh.engine.structures.convert`). Every firing is logged (BacktestResult.rebalance_log).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from alvh.engine import layer_rules
+from alvh.engine import layer_rules, structures
+from alvh.engine.records import InstrumentKind
 from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.stats.rolling_beta import beta_ratio
 from alvh.strategy.rebalance import fire_mask, shift_targets
@@ -27,16 +29,20 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     """The compared layers' vega P&L over the holding period, (P, 2): ``q x mult x delta x (F_now - F_rolldown)``
     (``raw``), or per unit of effective vega notional (``normalized``); NaN on day 0 is set by the caller."""
     r = st.prep.rules
-    ls = slice(4, 4 + st.L)
-    h = m.held[:, ls]
-    dlt = 1.0 if st.all_futures else np.where(st.layer_fut, 1.0, st.delta_last[:, ls])
-    v = st.qty[:, ls] * st.mult[ls] * dlt * (m.und_now[:, ls] - m.und_rd[:, ls])
+    hs = st.hedge_slots  # every slot of every layer (a spread's short leg, conversion legs): the layer's net exposure
+    h = m.held[:, hs]
+    kind_fut = st.slot_kind[hs] == InstrumentKind.VX_FUTURE
+    dlt = 1.0 if st.all_futures else np.where(kind_fut, 1.0, st.delta_last[:, hs])
+    qmd = st.qty[:, hs] * st.mult[hs] * dlt
+    v = st.by_layer(np.where(h, qmd * (m.und_now[:, hs] - m.und_rd[:, hs]), 0.0))  # (P, L)
+    held = st.by_layer(h.astype(float)) > 0
     if r.rebalance.basis == "raw":
-        y = np.where(h, v, 0.0)
-    else:  # per unit of effective vega notional
-        ev = np.abs(st.qty[:, ls]) * st.mult[ls] * dlt * st.sens(st.t_last[:, ls] * DAYS_PER_YEAR, max(st.today - 1, 0))
+        y = np.where(held, v, 0.0)
+    else:  # per unit of the layer's net effective vega notional
+        sens = st.sens(st.t_last[:, hs] * DAYS_PER_YEAR, max(st.today - 1, 0))
+        ev = np.abs(st.by_layer(np.where(h, qmd * sens, 0.0)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.where(h & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
+            y = np.where(held & (ev > 0), v / np.where(ev > 0, ev, 1.0), np.nan)
     return y[:, st.reb_cols]
 
 
@@ -56,17 +62,20 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
     st.reb_ratio[d] = ratio
     js, jl = st.reb_idx
     both = (st.qty[:, 4 + js] != 0) & (st.qty[:, 4 + jl] != 0)
-    fire = fire_mask(rb, ratio, st.cooldown, both)  # = stats.trigger (False where NaN)
+    fire = fire_mask(rb, ratio, st.cooldown, both, st.ax.threshold)  # = stats.trigger (False where NaN)
     st.cooldown -= 1
     if not fire.any():
         return
-    st.cooldown = np.where(fire, rb.cooldown_days, st.cooldown)
+    ax = st.ax  # the rule's numbers per path (alvh.strategy.axis)
+    st.cooldown = np.where(fire, ax.cooldown_days, st.cooldown)
     cost = np.zeros(st.P)
     before = st.qty.copy()
     scale = st.prev_scale if np.isfinite(st.prev_scale).all() else np.ones(st.P)
     if rb.action == "restore_weights":
         for j in range(st.L):
             cost += layer_rules.resize(st, d, j, fire, scale, cap, "rebalance")
+    elif rb.action in ("conversion", "reversal"):
+        cost += structures.convert(st, d, js, fire, st.rate(d))
     else:
         ss, sl = 4 + js, 4 + jl
         new_s, new_l = shift_targets(
@@ -80,6 +89,7 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
             st.und_last[:, sl],
             st.delta_last[:, ss],
             st.delta_last[:, sl],
+            st.ax.shift_fraction,
         )
         cost += layer_rules.resize(st, d, js, fire, scale, cap, "rebalance", target=new_s)
         cost += layer_rules.resize(st, d, jl, fire, scale, cap, "rebalance", target=new_l)

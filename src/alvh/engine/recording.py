@@ -38,7 +38,9 @@ def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     rec["price_prev"][d] = st.price_last
     rec["price_now"][d] = m.price_now
     slot_pnl = st.qty * st.mult[None, :] * (m.price_now - st.price_last)
-    st.pnl[d] = slot_pnl @ st.onehot
+    st.pnl[d] = st.by_component(slot_pnl)
+    if st.fut_slot.any():  # the futures' P&L is variation margin: it moves their component's cash
+        st.acct[:, :-1] += st.by_component(np.where(st.fut_slot[None, :], slot_pnl, 0.0))
 
 
 def roll_marks(st: EngineState, m: DayMarks, rate: float) -> None:
@@ -60,7 +62,7 @@ def nav_before_trades(st: EngineState) -> np.ndarray:
 def close_day(st: EngineState, d: int, m: DayMarks) -> None:
     """NAV and per-component values/greeks after the day's trades; the core's strikes, credit and size."""
     mv = st.qty * st.mult[None, :] * st.price_last
-    st.value[d] = mv @ st.onehot
+    st.value[d] = st.by_component(mv)
     st.nav[d] = st.cash + mv.sum(axis=1) - st.debt
     st.cash_hist[d] = st.cash
     st.greeks[d] = m.greeks

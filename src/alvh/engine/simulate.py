@@ -4,7 +4,8 @@ All state is arrays with a leading path axis (:class:`~alvh.engine.state.EngineS
 arrays per slot (four core legs, one slot per hedge layer, two for the constant-maturity mix). Each
 trading day ``d``, at the close (docs/engine.md, "One trading day"):
 
-1. **financing** for the period (debt x rate x calendar days / 365)            -- :func:`_financing`
+1. **interest and financing** for the period (T-bill interest on each component's
+   cash, the debt's interest, the hedge's private financing)                  -- :mod:`alvh.engine.financing`
 2. **market marks** of every held slot, settlement values for those expiring  -- :mod:`alvh.engine.marks`
    then the **records** row and the slot P&L                                   -- :mod:`alvh.engine.recording`
 3. **settle** expiries (cash = quantity x multiplier x settlement, no cost)     -- :mod:`alvh.engine.fills`
@@ -17,23 +18,24 @@ trading day ``d``, at the close (docs/engine.md, "One trading day"):
 
 The rules themselves (when to exit, roll, resize, fire) are functions in :mod:`alvh.strategy`; the stages
 apply them to the day's arrays. Trading at the mark moves cash and position value by equal amounts, so the
-daily NAV change is exactly the positions' mark-to-market P&L minus costs plus financing (tested to 1e-9).
+daily NAV change is exactly the positions' mark-to-market P&L minus costs plus interest and financing (tested
+to 1e-9).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 
 import numpy as np
 
 from alvh.config import Rules
-from alvh.engine import core_rules, fills, layer_rules, marks, rebalance, recording
+from alvh.engine import core_rules, fills, financing, layer_rules, marks, rebalance, recording
 from alvh.engine.construct import build_result
 from alvh.engine.inputs import MarketPaths
 from alvh.engine.prepare import Prepared, prepare
 from alvh.engine.state import EngineState
 from alvh.pricing.backend import resolve_backend
-from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.results import BacktestResult
 from alvh.strategy.costs import CostModel
 
@@ -47,15 +49,18 @@ def run_engine(
     *,
     seed: int | None = None,
     backend: str = "auto",
+    variants: Sequence[Rules] | None = None,
 ) -> BacktestResult:
     """Run the rules on the market paths; return a :class:`~alvh.results.BacktestResult`.
 
     One loop over trading days; every operation inside is vectorized over paths (and slots).
     ``backend``: ``"numpy"``, ``"numba"`` (fused compiled kernels for the SPX leg marks, the VX-futures
     marks and the rolling beta; same numbers to floating rounding, tested) or ``"auto"`` (numba when
-    installed), resolved by :func:`alvh.pricing.backend.resolve_backend`.
+    installed), resolved by :func:`alvh.pricing.backend.resolve_backend`. ``variants``: one rules variant
+    per path slot, differing from ``rules`` only in numbers (:mod:`alvh.strategy.axis`; a sweep's batch,
+    :func:`alvh.sweep.batch.run_batch`); each path's results are those of its variant run alone.
     """
-    prep = prepare(rules, paths)
+    prep = prepare(rules, paths, variants)
     st = run_days(prep, cost_model or CostModel(rules.costs), backend=backend)
     return build_result(prep, st, seed=rules.general.seed if seed is None else seed)
 
@@ -78,25 +83,14 @@ def run_days(prep: Prepared, costs: CostModel, backend: str = "auto") -> EngineS
     return st
 
 
-def _financing(st: EngineState, d: int) -> None:
-    """Interest on the debt over the period (d-1, d], paid from cash (negative financing)."""
-    if d > 0 and st.debt:
-        fin, mp = st.prep.rules.financing, st.prep.paths
-        days = float(st.d_ord[d] - st.d_ord[d - 1])
-        fr = fin.rate if fin.rate_source == "constant" else float(mp.rate[d - 1]) + fin.spread
-        interest = st.debt * fr * days / DAYS_PER_YEAR
-        st.cash -= interest
-        st.fin[d] = -interest
-
-
 def day(st: EngineState, d: int) -> None:
     """One trading day d, at the close, in the order of docs/engine.md."""
     st.today = d  # the row of a per-day dF/dVIX table (EngineState.sens)
     r = st.prep.rules
     rate = st.rate(d)
     q = r.core.dividend_yield
-    # 1. financing over the period (d-1, d]
-    _financing(st, d)
+    # 1. interest and financing over the period (d-1, d]
+    financing.accrue(st, d)
     # 2. marks of held positions; the records row (holding period d-1 -> d) and the slot P&L
     m = marks.mark_day(st, d, rate, q)
     recording.write_row(st, d, m)

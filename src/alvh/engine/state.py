@@ -13,13 +13,18 @@ from types import ModuleType
 
 import numpy as np
 
+from alvh.config import Rules
 from alvh.engine.fills import Ledger
 from alvh.engine.prepare import Prepared
 from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
+from alvh.strategy.layers import CM_SLOTS
 from alvh.strategy.legs import LEG_IS_CALL, LEG_NAMES
+
+#: Slot names of the constant-maturity mix (two for the short-term schedules, four for the mid-term one).
+CM_SLOT_NAMES: tuple[str, ...] = ("cm.first", "cm.second", "cm.third", "cm.fourth")
 
 #: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -58,36 +63,42 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.n, self.P = mp.n_days, mp.n_paths
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
-        self.S = 4 + self.L + (2 if self.cm else 0)
+        k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
+        names, comp_of_slot, kind, call, self.spread_slot, self.conv_legs, self.conv_slots = slot_table(r)
+        F = InstrumentKind.VX_FUTURE
+        self.S = len(names)
         self.components = ["core", *[la.name for la in r.layers], *(["cm"] if self.cm else [])]
-        comp_of_slot = ["core"] * 4 + [la.name for la in r.layers] + (["cm", "cm"] if self.cm else [])
         self.slot_comp = np.array([self.components.index(c) for c in comp_of_slot])
         self.min_dte_l = np.array([la.min_dte for la in r.layers], dtype=np.int64)
-        self.all_futures = all(la.instrument == "vx_future" for la in r.layers)  # (cm slots are futures)
+        self.slot_kind = np.array(kind, dtype=np.int8)
+        self.slot_is_call = np.array(call, dtype=bool)
+        self.all_futures = bool((self.slot_kind[4:] == F).all())  # every VIX-product slot a future (cm included)
         self.any_extrinsic = any(la.roll.extrinsic_below is not None for la in r.layers)
+        self.any_rolldown = any(la.roll.rolldown_above is not None for la in r.layers)
         self.onehot = (self.slot_comp[:, None] == np.arange(len(self.components))[None, :]).astype(float)
-        names = (
-            [f"core.{n}" for n in LEG_NAMES]
-            + [f"{la.name}.contract" for la in r.layers]
-            + (["cm.first", "cm.second"] if self.cm else [])
+        # per-component sums are np.add.reduceat over the slots sorted by component (stable: slot order within
+        # one): a matmul with a one-hot matrix sums in an order that depends on the number of paths, reduceat
+        # does not, so a sweep variant's path equals its run alone bit for bit (tests/test_sweep_axis.py)
+        self.comp_perm = np.argsort(self.slot_comp, kind="stable")
+        sc = self.slot_comp[self.comp_perm]
+        self.comp_start = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+        mult = np.where(
+            self.slot_kind == F,
+            VX_MULTIPLIER,
+            np.where(self.slot_kind == InstrumentKind.VIX_OPTION, VIX_OPTION_MULTIPLIER, 0.0),
         )
-        mult = np.array(
-            [SPX_MULTIPLIER] * 4
-            + [VX_MULTIPLIER if la.instrument == "vx_future" else VIX_OPTION_MULTIPLIER for la in r.layers]
-            + ([VX_MULTIPLIER] * 2 if self.cm else [])
-        )
+        mult[:4] = SPX_MULTIPLIER
         self.slots = SlotInfo(names=tuple(names), component=tuple(comp_of_slot), multiplier=mult)
         self.mult = mult
-        self.slot_kind = np.array(
-            [InstrumentKind.SPX_OPTION] * 4
-            + [
-                InstrumentKind.VX_FUTURE if la.instrument == "vx_future" else InstrumentKind.VIX_OPTION
-                for la in r.layers
-            ]
-            + ([InstrumentKind.VX_FUTURE] * 2 if self.cm else []),
-            dtype=np.int8,
+        self.layer_fut = self.slot_kind[4 : 4 + self.L] == F
+        self.fut_slot = self.slot_kind == F  # cash moves only by variation margin
+        # slot -> component for the futures slots only (their daily P&L is their component's variation margin)
+        self.fut_onehot = self.onehot * self.fut_slot[:, None] if self.fut_slot.any() else None
+        # the hedge layers' slots (all but core and cm) and the layer each belongs to, for per-layer sums
+        self.hedge_slots = np.arange(4, self.S - k_cm)
+        self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
+            float
         )
-        self.layer_fut = self.slot_kind[4 : 4 + self.L] == InstrumentKind.VX_FUTURE
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -96,10 +107,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.strike = np.full((P, S), np.nan)
         self.exp_ord = np.zeros((P, S), dtype=np.int64)  # expiry as days since epoch
         self.contract = np.full((P, S), -1, dtype=np.int64)
-        self.is_call = np.zeros((P, S), dtype=bool)
-        self.is_call[:, :4] = LEG_IS_CALL
-        for j, la in enumerate(r.layers):
-            self.is_call[:, 4 + j] = la.instrument == "vix_call"
+        self.is_call = np.broadcast_to(self.slot_is_call, (P, S))  # fixed per slot
         # marks at the last close (or at entry)
         self.price_last = np.zeros((P, S))
         self.und_last = np.zeros((P, S))
@@ -108,13 +116,23 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.rate_last = np.zeros((P, S))
         self.delta_last = np.zeros((P, S))
         self.entry_extrinsic = np.zeros((P, S))
+        self.roll_code = np.zeros(P, dtype=np.int8)  # the layer roll being booked (strategy.layers.ROLL_REASONS)
         self.credit = np.zeros(P)
         self.core_strikes = np.full((P, 4), np.nan)
         self.cash = np.full(P, r.general.capital)
         self.debt = 0.0
-        if r.financing.enabled and r.financing.fraction > 0:
+        if r.financing.enabled and r.financing.mode == "borrow" and r.financing.fraction > 0:
             self.debt = r.financing.fraction * r.general.capital
             self.cash += self.debt
+        # each component's claim on the cash account (cash + futures' value), last column cash no component
+        # holds (the borrowed cash; the capital when there is no core): the core holds the capital (its
+        # collateral); engine.financing books the interest on each
+        self.acct = np.zeros((P, len(self.components) + 1))
+        self.acct[:, 0 if r.core.enabled else -1] = r.general.capital
+        self.acct[:, -1] += self.debt
+        self.interest_on = r.general.interest_on_cash
+        hedge_cash = r.financing.enabled and r.financing.mode == "hedge_cash"
+        self.hedge_financed = np.array([c != "core" for c in self.components]) if hedge_cash else None
         self.prev_scale = np.full(P, np.nan)
         self.ones = np.ones(P)  # read-only constants of the layer rules
         self.no = np.zeros(P, dtype=bool)
@@ -126,7 +144,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.sizing_vega = np.zeros(P)
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
+        self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
         self.ever_held = np.zeros((P, S), dtype=bool)
+        self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
     def _outputs(self) -> None:
         n, P, S = self.n, self.P, self.S
@@ -137,6 +157,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.pnl = np.zeros((n, P, K))
         self.cost = np.zeros((n, P, K))
         self.fin = np.zeros((n, P))
+        self.interest = np.zeros((n, P, K))  # T-bill interest on each component's cash (engine.financing)
+        self.hedge_fin = np.zeros((n, P, K))  # private financing of the hedge's cash needs (mode "hedge_cash")
+        self.fin_alt = np.zeros((n, P, K))  # the T-bill interest those needs would have cost the core
         # delta, gamma, vega, theta in dollars; float32 (7 significant digits) to halve memory on 10,000 paths
         self.greeks = np.zeros((n, P, K, 4), dtype=np.float32)
         self.be = np.full((n, P, 2), np.nan)
@@ -185,7 +208,9 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
         self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
-        self.vx_tables = P * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
+        # a sweep's paths share one market (broadcast views, stride 0): its VX tables are those of one path
+        self.shared_market = P > 1 and mp.vx_price.strides[1] == 0 and mp.spx_close.strides[1] == 0
+        self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
@@ -222,6 +247,21 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
             self.events[name] = self.events.get(name, 0) + int(count)
             self.event_log.append((d, name, int(count)))
 
+    def by_component(self, x: np.ndarray, first_slot: int = 0) -> np.ndarray:
+        """Per-component sums (P, n_components) of per-slot values ``x`` of the slots ``first_slot..S-1``.
+
+        The slots before ``first_slot`` count as 0 (adding 0.0 changes no sum); the order of a component's
+        slots is fixed, whatever the number of paths (see ``comp_perm`` in ``_layout``)."""
+        if first_slot:
+            x = np.concatenate([np.zeros((x.shape[0], first_slot)), x], axis=1)
+        return np.add.reduceat(x[:, self.comp_perm], self.comp_start, axis=1)
+
+    def by_layer(self, x: np.ndarray) -> np.ndarray:
+        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots (as by_component)."""
+        full = np.zeros((x.shape[0], self.S))
+        full[:, self.hedge_slots] = x
+        return self.by_component(full)[:, 1 : 1 + self.L]
+
     def rate(self, d: int) -> float:
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""
         return float(self.rates[d])
@@ -239,3 +279,45 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         if tab.ndim == 1:
             return tab[i]
         return tab[self.today if day is None else day, i]
+
+
+def slot_table(r: Rules) -> tuple[list[str], list[str], list[InstrumentKind], list[bool], np.ndarray, tuple, tuple]:
+    """The run's slots: names, components, kinds and call flags; each layer's spread short-leg slot (-1: none);
+    the conversion / reversal legs ``(leg, kind, is_call, sign)`` and their slots (empty without those actions).
+
+    Order: 4 core legs, one per layer (its contract; a spread's long leg), the extra legs (a spread's short
+    leg; the two legs the rebalance's conversion or reversal adds to its short layer), then the cm mix's
+    contracts (CM_SLOTS of its schedule).
+    """
+    fut, opt = InstrumentKind.VX_FUTURE, InstrumentKind.VIX_OPTION
+    names = [f"core.{n}" for n in LEG_NAMES] + [f"{la.name}.contract" for la in r.layers]
+    comp = ["core"] * 4 + [la.name for la in r.layers]
+    kind = [InstrumentKind.SPX_OPTION] * 4 + [opt if la.is_option else fut for la in r.layers]
+    call = [bool(c) for c in LEG_IS_CALL] + [la.is_call for la in r.layers]
+    spread_slot = np.full(len(r.layers), -1, dtype=np.int64)
+
+    def add(name: str, component: str, k: InstrumentKind, c: bool) -> int:
+        names.append(name)
+        comp.append(component)
+        kind.append(k)
+        call.append(c)
+        return len(names) - 1
+
+    for j, la in enumerate(r.layers):
+        if la.is_spread:
+            spread_slot[j] = add(f"{la.name}.short_leg", la.name, opt, la.is_call)
+    legs: tuple[tuple[str, InstrumentKind, bool, float], ...] = ()
+    rb = r.rebalance
+    if rb.enabled and rb.action in ("conversion", "reversal") and len(r.layers) >= 2:
+        la = next(x for x in r.layers if x.name == rb.short_layer)
+        if rb.action == "reversal":  # held long call + short future + short put
+            legs = (("rev_future", fut, False, -1.0), ("rev_put", opt, False, -1.0))
+        elif la.instrument == "vix_put":  # held long put + long future + short call
+            legs = (("conv_future", fut, False, 1.0), ("conv_call", opt, True, -1.0))
+        else:  # held long future + long put + short call
+            legs = (("conv_put", opt, False, 1.0), ("conv_call", opt, True, -1.0))
+    conv_slots = tuple(add(f"{la.name}.{leg}", la.name, k, c) for leg, k, c, _ in legs)
+    if r.constant_maturity.enabled:
+        for nm in CM_SLOT_NAMES[: CM_SLOTS[r.constant_maturity.schedule]]:
+            add(nm, "cm", fut, False)
+    return names, comp, kind, call, spread_slot, legs, conv_slots

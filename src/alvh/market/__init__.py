@@ -37,6 +37,10 @@ __all__ += [
     "vix_option_vol",
 ]
 
+from alvh.market.vix_smile import VixSmile  # noqa: E402
+
+__all__ += ["VixSmile"]
+
 from alvh.market.chain import ChainDay, SsviFit, chain_day, fit_ssvi, ssvi_total_variance  # noqa: E402
 
 __all__ += ["ChainDay", "SsviFit", "chain_day", "fit_ssvi", "ssvi_total_variance"]

@@ -583,21 +583,27 @@ def vix_option_vol(
         raise InputError("days to expiry must be finite and > 0", argument="dte", expected="calendar days > 0")
     if not np.isfinite(v).all() or (v <= 0).any():
         raise InputError("VIX must be finite and > 0", argument="vix", expected="index points > 0")
-    default = p.vvix_intercept + p.vvix_slope * np.log(v)
-    if vvix is None:
-        level = default
-    else:
+    if vvix is not None:
         vv = np.asarray(vvix, dtype=float)
         if (np.isfinite(vv) & (vv <= 0)).any():
             raise InputError("non-positive VVIX", argument="vvix", expected="index points > 0 (or NaN)")
-        level = np.where(np.isfinite(vv), vv, default)
+    return vix_option_sigma_v(v, p, vvix) * vix_option_tenor_scale(d, p)
 
-    def scale(tau: np.ndarray) -> np.ndarray:
-        x = 2.0 * p.kappa_s * tau
-        return np.sqrt(-np.expm1(-x) / x)
 
-    sigma_v = level / VOL_POINTS_PER_UNIT / scale(np.asarray(VVIX_DAYS / DAYS_PER_YEAR))
-    return sigma_v * scale(d / DAYS_PER_YEAR)
+def vix_option_sigma_v(vix: np.ndarray, params: VXModelParams, vvix: np.ndarray | None = None) -> np.ndarray:
+    """The future's instantaneous log-vol ``sigma_V`` that makes the 30-day Black vol ``VVIX / 100`` (VVIX where
+    finite, else ``vvix_intercept + vvix_slope ln VIX``); inputs as :func:`vix_option_vol`, not validated."""
+    v = np.asarray(vix, dtype=float)
+    default = params.vvix_intercept + params.vvix_slope * np.log(v)
+    level = default if vvix is None else np.where(np.isfinite(vv := np.asarray(vvix, dtype=float)), vv, default)
+    return level / VOL_POINTS_PER_UNIT / vix_option_tenor_scale(np.asarray(float(VVIX_DAYS)), params)
+
+
+def vix_option_tenor_scale(dte: np.ndarray, params: VXModelParams) -> np.ndarray:
+    """``sqrt((1 - exp(-2 kappa_s tau)) / (2 kappa_s tau))`` at ``dte`` calendar days (``tau = dte / 365``): the
+    Black vol over tau per unit of the future's instantaneous log-vol (:func:`vix_option_vol`)."""
+    x = 2.0 * params.kappa_s * (np.asarray(dte, dtype=float) / DAYS_PER_YEAR)
+    return np.sqrt(-np.expm1(-x) / x)
 
 
 def vix_option_settlement(soq: np.ndarray, strike: np.ndarray, is_call: np.ndarray) -> np.ndarray:

@@ -50,6 +50,7 @@ def select_strikes(
     rate: np.ndarray,
     iv: Callable[[np.ndarray, float], np.ndarray],
     n_iter: int = 6,
+    deltas: np.ndarray | None = None,
 ) -> StrikeChoice:
     """Choose the four strikes per path.
 
@@ -61,7 +62,9 @@ def select_strikes(
     Parameters
     ----------
     spot : (n_paths,) SPX close; t : years to expiry; rate : (n_paths,) decimal;
-    iv : callable ``iv(k, t) -> (n_paths, m)`` implied vol at log-moneyness ``k = ln(K/F)``.
+    iv : callable ``iv(k, t) -> (n_paths, m)`` implied vol at log-moneyness ``k = ln(K/F)``;
+    deltas : optional (n_paths, 4) signed leg deltas per path (a sweep's variants,
+    :class:`alvh.strategy.axis.RuleAxis`) replacing the core's four delta keys.
     """
     inc = core.strike_increment
     fwd = spot * np.exp((rate - core.dividend_yield) * t)
@@ -70,13 +73,15 @@ def select_strikes(
         sc = _round(spot + core.short_call_offset, inc)
         raw = np.stack([sp - core.put_wing_width, sp, sc, sc + core.call_wing_width], axis=1)
         return _order(_round(raw, inc), inc)
-    deltas = np.array([-core.long_put_delta, -core.short_put_delta, core.short_call_delta, core.long_call_delta])
+    if deltas is None:
+        d4 = np.array([-core.long_put_delta, -core.short_put_delta, core.short_call_delta, core.long_call_delta])
+        deltas = d4[None, :]
     k = np.broadcast_to(fwd[:, None], (len(spot), 4)).copy()
     for _ in range(n_iter):
         with np.errstate(divide="ignore", invalid="ignore"):
             lk = np.log(k / fwd[:, None])
         vol = iv(np.where(np.isfinite(lk), lk, 0.0), t)
-        k = strike_for_delta(deltas[None, :], fwd[:, None], t, vol, rate[:, None], LEG_IS_CALL[None, :])
+        k = strike_for_delta(deltas, fwd[:, None], t, vol, rate[:, None], LEG_IS_CALL[None, :])
     return _order(_round(k, inc), inc)
 
 

@@ -1,0 +1,133 @@
+"""``alvh simulate [--rules FILE] [--params FILE] [--scenario NAME] --paths N --days D --seed S --out DIR``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+
+def simulate(
+    paths: int = typer.Option(..., "--paths", metavar="N", min=1, help="Number of simulated paths."),
+    days: int = typer.Option(..., "--days", metavar="D", min=2, help="Trading days per path (252 = a year)."),
+    seed: int = typer.Option(..., "--seed", metavar="S", min=0, help="Seed of the random streams (>= 0)."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        metavar="DIR",
+        file_okay=False,
+        help="Output folder (new or empty; see --overwrite): summary.json, run.json and Parquet tables.",
+    ),
+    rules: Path | None = typer.Option(
+        None,
+        "--rules",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Rules file (TOML, see 'alvh rules init'); default: the shipped 4/4/2 rules.",
+    ),
+    params: Path | None = typer.Option(
+        None,
+        "--params",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Model parameters (TOML, docs/simulation.md); default: the shipped fit.",
+    ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", metavar="NAME", help="A scenario preset of the model parameters, or a scenario TOML file."
+    ),
+    chunk_size: int = typer.Option(
+        1000, "--chunk-size", metavar="C", min=1, help="Paths per chunk: bounds memory; results do not depend on it."
+    ),
+    workers: int = typer.Option(
+        1, "--workers", metavar="W", min=1, help="Processes running chunks; results do not depend on it."
+    ),
+    threshold: list[float] | None = typer.Option(
+        None,
+        "--threshold",
+        metavar="BP",
+        help="Hedge cost (bp of the initial capital per month) whose exceedance probability is reported; "
+        "repeatable. Default: 0 10 18 35 50 100.",
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
+) -> None:
+    """Simulate paths, run the rules on each, report the hedge's cost and protection.
+
+    Market paths from the simulation model; the hedge's cost and what it bought as distributions over paths.
+
+    Runs the paths in chunks (--chunk-size) in one process or several (--workers); the results are the
+    same whatever the chunking (docs/simulation.md, "Running simulations"). Every bp is of the initial
+    capital (fixed).
+
+    Examples:
+
+    \b
+      alvh simulate --paths 1000 --days 252 --seed 1 --out sim/
+      alvh simulate --rules rules.toml --paths 10000 --days 252 --seed 7 --workers 2 --out sim10k/
+    """
+    from rich.console import Console
+
+    from alvh.config import default_rules, default_rules_text, load_rules
+    from alvh.montecarlo import PathModel
+    from alvh.montecarlo import simulate as run_simulation
+    from alvh.montecarlo.chunk import check_run
+    from alvh.montecarlo.outputs import OUTPUTS, write_outputs
+    from alvh.montecarlo.summary import DEFAULT_THRESHOLDS
+    from alvh.report.outputs import OutputFolder
+    from alvh.report.progress import Steps
+    from alvh.simulate import SimParams
+    from alvh.simulate.model import get_scenario
+
+    r = load_rules(rules) if rules is not None else default_rules()
+    sim = SimParams.from_toml(params) if params is not None else None
+    scen = get_scenario(scenario, sim if sim is not None else SimParams.default()) if scenario is not None else None
+    model = PathModel(params=sim, scenario=scen)
+    check_run(model, r, seed, paths, days, chunk_size)  # every argument checked before anything is written
+    thresholds = tuple(threshold) if threshold else DEFAULT_THRESHOLDS
+    for note in r.notes:
+        typer.echo(f"note: {note}")
+    folder = OutputFolder.prepare(out, overwrite=overwrite)
+    n_chunks = -(-paths // chunk_size)
+    with folder:
+        with Steps("simulating", total=n_chunks) as step:
+            step(f"chunk 1 of {n_chunks}")
+            res = run_simulation(
+                r,
+                model,
+                n_paths=paths,
+                n_days=days,
+                seed=seed,
+                chunk_size=chunk_size,
+                workers=workers,
+                folder=folder.staging,
+                thresholds=thresholds,
+                progress=lambda done, total: step(f"chunk {min(done + 1, total)} of {total}"),
+            )
+        names = write_outputs(folder, res)
+        folder.write_text(
+            "rules.toml", rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
+        )
+        if params is not None:
+            folder.copy_in(params, "params.toml")
+        meta = res.metadata
+        final = folder.commit(
+            command="simulate",
+            config_hash=meta["config_hash"],
+            params_hash=meta["model"]["params_hash"],
+            seed=seed,
+            n_paths=paths,
+            n_days=days,
+        )
+    width = None if sys.stdout.isatty() else 132
+    Console(markup=False, highlight=False, width=width).print(res.summary())
+    written = [n for n in OUTPUTS if n in names] + ["rules.toml"] + (["params.toml"] if params else [])
+    typer.echo("wrote " + ", ".join(f"{final}/{n}" for n in written + ["manifest.json"]))
+
+
+#: ``alvh simulate`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).
+app = typer.Typer(name="simulate", add_completion=False)
+app.command("simulate")(simulate)

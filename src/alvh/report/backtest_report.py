@@ -1,0 +1,299 @@
+"""The report of one backtest (:func:`backtest_report`): sections of charts and tables from the result objects.
+
+Charts: ``report/backtest_charts.py``. Tables here, each formatted once (the decimals shown are chosen
+here; the figures are the analysis's own: ``summary_dict()`` and the analysis tables).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alvh.analytics import HedgeAnalysis
+from alvh.analytics.text import fmt
+from alvh.errors import InputError
+from alvh.report import backtest_charts as bc
+from alvh.report.model import Report, Section, Table
+
+if TYPE_CHECKING:
+    from alvh.results import BacktestResult
+
+__all__ = ["backtest_report", "headline"]
+
+
+def _pct(x: object, nd: int = 2) -> str:
+    return "n/a" if x is None else f"{float(x):.{nd}f}%"  # type: ignore[arg-type]
+
+
+def headline(res: BacktestResult) -> dict[str, Any]:
+    """The figures ``alvh compare`` puts side by side (name -> number or None), from ``summary_dict()``."""
+    s: dict[str, Any] = res.summary_dict()
+    an = s["analysis"]
+    hc = an["hedge_cost"]
+    out: dict[str, Any] = {
+        "total return (%)": s["total_return"] * 100.0,
+        "CAGR (%)": None if s["cagr"] is None else s["cagr"] * 100.0,
+        "max drawdown (%)": s["max_drawdown"] * 100.0,
+        "hedge cost, all layers (bp/month)": hc.get("total_bp_per_month"),
+    }
+    for layer, v in hc.get("per_layer_bp_per_month", {}).items():
+        out[f"hedge cost, {layer} (bp/month)"] = v
+    for term, v in hc.get("split_bp_per_month", {}).items():
+        out[f"hedge cost part {term} (bp/month)"] = v
+    b = an["what_it_bought"]
+    if isinstance(b, dict):
+        for book in ("core_alone", "core_plus_layers"):
+            out[f"{book} ES95 month (%)"] = b[book]["es95_monthly_pct"]
+            out[f"{book} max drawdown (%)"] = b[book]["max_drawdown_pct"]
+    sc = an["seed_claim"]
+    if isinstance(sc, dict):
+        out["contango-heavy months cost (bp/month)"] = sc["contango_heavy"]["mean"]
+    out["trades"] = s["n_trades"]
+    out["rebalance firings"] = s["rebalance_firings"]
+    return out
+
+
+def _summary_table(res: BacktestResult) -> Table:
+    h = headline(res)
+    rows = [[k, fmt(v, 2) if isinstance(v, float) else str(v)] for k, v in h.items()]
+    return Table(
+        "summary",
+        "Summary",
+        ["figure", "value"],
+        rows,
+        note="bp of the initial capital (fixed) per "
+        "calendar month; % of the initial capital; the run's own figures (summary.json).",
+    )
+
+
+def _bought_table(a: HedgeAnalysis) -> Table:
+    b = a.bought or {}
+    keys = [
+        ("monthly_vol_pct", "monthly volatility (%)"),
+        ("worst_month_pct", "worst month (%)"),
+        ("es95_monthly_pct", "95% expected shortfall, monthly (%)"),
+        ("max_drawdown_pct", "max drawdown (%)"),
+        ("mean_month_pct", "mean month (%)"),
+    ]
+    rows = [[label, fmt(b["core_alone"][k], 2), fmt(b["core_plus_layers"][k], 2)] for k, label in keys]
+    rows.append(["cost per pp of ES reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_es95_reduction"))])
+    rows.append(
+        ["cost per pp of drawdown reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_drawdown_reduction"))]
+    )
+    return Table(
+        "bought_table",
+        "What the hedge bought: core alone vs core + hedge",
+        ["", "core alone", "core + hedge"],
+        rows,
+        note=f"{b.get('unit', '')}; n = {b.get('n_months')} months. 'n/a' = the hedge did not reduce it.",
+    )
+
+
+def _cost_table(a: HedgeAnalysis) -> Table:
+    hc = a.cost_summary
+    terms = list(hc["split_bp_per_month"])
+    rows = [
+        [
+            layer,
+            hc["instruments"][layer],
+            fmt(total, 2),
+            *(fmt(hc["per_layer_split_bp_per_month"][layer][t], 2) for t in terms),
+        ]
+        for layer, total in hc["per_layer_bp_per_month"].items()
+    ]
+    rows.append(["all", "", fmt(hc["total_bp_per_month"], 2), *(fmt(hc["split_bp_per_month"][t], 2) for t in terms)])
+    return Table(
+        "cost_table",
+        f"What the hedge cost: bp of the {hc['basis']} per month",
+        ["layer", "instrument", "total", *terms],
+        rows,
+        note=f"{hc['definition']}; {hc['n_months']} months; decomposition exact to "
+        f"{hc['decomposition_max_error_bp']:.1e} bp.",
+    )
+
+
+def _seed_table(a: HedgeAnalysis) -> Table | None:
+    sc = a.seed_claim
+    if sc is None:
+        return None
+    rows = [
+        [
+            k.replace("_", " "),
+            str(sc[k]["n_months"]),
+            fmt(sc[k]["mean"], 1),
+            fmt(sc[k]["median"], 1),
+            f"[{fmt(sc[k]['ci95'][0], 1)}, {fmt(sc[k]['ci95'][1], 1)}]",
+        ]
+        for k in ("contango_heavy", "other_months", "all_months")
+    ]
+    lo, hi = sc["claim_bp_per_month"]
+    return Table(
+        "seed_claim",
+        f"The seed's claim ({lo:g}-{hi:g} bp/month in contango-heavy months): {sc['verdict']}",
+        ["months", "n", "mean bp/month", "median", "95% CI"],
+        rows,
+        note=f"{sc['definition']}; {sc['interval']}." + (f" {sc['note']}" if sc.get("note") else ""),
+    )
+
+
+def _regime_table(a: HedgeAnalysis) -> Table:
+    rows = []
+    for (reg, lab), r in a.regime_table.iterrows():
+        rows.append(
+            [
+                f"{reg}={lab}" + (" *" if r["small_sample"] else ""),
+                str(int(r["n_days"])),
+                str(int(r["n_months"])),
+                fmt(r["mean_daily_bp"], 2),
+                f"[{fmt(r['ci95_lo_daily_bp'], 2)}, {fmt(r['ci95_hi_daily_bp'], 2)}]",
+                fmt(r["bp_per_month_equiv"]),
+                f"[{fmt(r['ci95_lo_month_equiv'])}, {fmt(r['ci95_hi_month_equiv'])}]",
+            ]
+        )
+    return Table(
+        "regime_table",
+        "Hedge cost by regime (all layers)",
+        ["regime=label", "days", "months", "bp/day", "95% CI (day)", "bp/month-equiv (x21)", "95% CI"],
+        rows,
+        note="bp of the basis; 95% intervals "
+        "from a month-cluster bootstrap; * = too few days or months (docs/analytics.md).",
+    )
+
+
+def _trigger_table(res: BacktestResult) -> Table:
+    log = res.rebalance_log
+    cols = [c for c in ("date", "beta_short", "beta_long", "ratio", "contracts_traded", "cost") if c in log]
+    rows = [
+        [pd.Timestamp(v).strftime("%Y-%m-%d") if c == "date" else fmt(v, 2) for c, v in zip(cols, r, strict=True)]
+        for r in log[cols].itertuples(index=False)
+    ]
+    return Table(
+        "trigger_log",
+        f"Trigger log: the {len(log)} rebalance firings",
+        cols,
+        rows,
+        note="rebalance.csv; betas in $ of layer P&L per unit SPX return; cost in $.",
+    )
+
+
+def _steward_tables(a: HedgeAnalysis) -> list[Table]:
+    irr = a.irr
+    out = [
+        Table(
+            "irr",
+            "Per-layer IRR of the trade cash flows",
+            ["component", "IRR (%/yr)", "paid ($)", "received ($)", "note"],
+            [
+                [
+                    str(k),
+                    _pct(None if pd.isna(r["irr"]) else r["irr"] * 100.0),
+                    fmt(r["paid"], 0),
+                    fmt(r["received"], 0),
+                    str(r["reason"]),
+                ]
+                for k, r in irr.iterrows()
+            ],
+            note=f"n = {len(irr)} components; annual IRR of each component's signed cash flows.",
+        )
+    ]
+    if a.regression is not None:
+        g = a.regression
+        out.append(
+            Table(
+                "regression",
+                "Regressions of each component's daily return",
+                ["component", "alpha (annual)", "t", "beta SPX", "t", "beta VRP", "t", "R2", "n", "errors"],
+                [
+                    [
+                        str(k),
+                        fmt(r["alpha_annual"], 4),
+                        fmt(r["t_alpha"], 2),
+                        fmt(r["beta_spx"], 3),
+                        fmt(r["t_spx"], 2),
+                        fmt(r["beta_vrp"], 4),
+                        fmt(r["t_vrp"], 2),
+                        fmt(r["r2"], 3),
+                        str(int(r["nobs"])),
+                        str(r["cov_type"]),
+                    ]
+                    for k, r in g.iterrows()
+                ],
+                note="OLS with HAC standard errors (docs/analytics.md); n = days.",
+            )
+        )
+    if a.break_even is not None:
+        be = a.break_even
+        out.append(
+            Table(
+                "break_even_table",
+                "The core's break-evens while held, per IV shift",
+                [
+                    "IV shift",
+                    "days",
+                    "with a zone",
+                    "lower (% below spot)",
+                    "upper (% above spot)",
+                    "width (% of spot)",
+                    "narrowing (%)",
+                ],
+                [
+                    [
+                        str(k),
+                        str(int(r["n_days"])),
+                        str(int(r["n_zone"])),
+                        fmt(r["mean_lower_pct_spot"], 2),
+                        fmt(r["mean_upper_pct_spot"], 2),
+                        fmt(r["mean_width_pct_spot"], 2),
+                        fmt(r["mean_narrowing_pct"], 1),
+                    ]
+                    for k, r in be.iterrows()
+                ],
+                note="Means over the days a condor is held.",
+            )
+        )
+    return out
+
+
+def backtest_report(res: BacktestResult, market: Any, *, rules_text: str, data: str = "") -> Report:
+    """The report of ``res`` (analysis attached) on ``market`` (the MarketData it ran on)."""
+    a = res.analysis
+    if not isinstance(a, HedgeAnalysis):
+        raise InputError("a result without its analysis", argument="res", expected="a BacktestResult from alvh.run")
+    md = res.metadata
+    secs: list[Section] = [Section("Summary", [_summary_table(res)])]
+    if a.cost is not None:
+        secs.append(Section("NAV and drawdowns", [bc.nav_chart(res, a)]))
+        cost_items: list[Any] = [bc.cost_cumulative_chart(a), bc.cost_monthly_chart(a), _cost_table(a)]
+        seed = _seed_table(a)
+        secs.append(Section("What the hedge cost", cost_items + ([seed] if seed else [])))
+        secs.append(Section("What the hedge bought", [bc.bought_chart(a), _bought_table(a)]))
+    secs.append(Section("Regimes", [bc.regime_chart(res, a, market), _regime_table(a)]))
+    if len(a.betas.columns) and "ratio_raw" in a.betas:
+        secs.append(
+            Section(
+                "Rolling betas and the trigger", [bc.betas_chart(res, a), a.trigger["sentence"], _trigger_table(res)]
+            )
+        )
+    if a.cost is not None:
+        vega: list[Any] = [bc.vega_chart(a), bc.decay_chart(a)]
+        ts = bc.term_structure_chart(res, a, market)
+        secs.append(Section("Vega: hedge ratio, effective vega, decay, term structure", vega + ([ts] if ts else [])))
+    secs.append(Section("The core", [bc.break_even_chart(res, market)]))
+    secs.append(Section("Steward figures", list(_steward_tables(a))))
+    if a.notes:
+        secs.append(Section("Notes", [f"note: {n}" for n in a.notes]))
+    meta = {
+        "alvh version": md.get("alvh_version"),
+        "config hash": md.get("config_hash"),
+        "seed": md.get("seed"),
+        "data span": f"{md.get('data_start')} .. {md.get('data_end')} ({md.get('n_days')} days)",
+        "data": data,
+        "capital": f"${res.capital:,.0f}",
+        "reproduce": "alvh backtest --rules rules.toml --start {} --end {} --out DIR".format(
+            md.get("data_start"), md.get("data_end")
+        ),
+        "rules_text": rules_text,
+    }
+    span = f"{md.get('data_start')} .. {md.get('data_end')}"
+    return Report(f"alvh backtest {span}", "backtest", meta, secs)

@@ -1,0 +1,227 @@
+"""Fit :class:`SimParams` to history (docs/simulation.md, "Calibration": every estimator, in this order).
+
+1. Risk-neutral curve (``q_kappa_s``, ``q_kappa_l``, ``q_theta``, ``beta_long``): the shipped VX-curve fit
+   (:meth:`VXModelParams.default`, real VX 2004-2025; refit with ``alvh market fit-vx``).
+2. Real-world speeds ``kappa_s``, ``kappa_l``, level ``theta`` and ``spot_gap``: least squares of the
+   one-step errors against the exact two-factor mean over one trading day (:func:`fit_speeds`).
+3. Regime of each day: stress where the model's 30-day point is below spot VIX (backwardation).
+4. Jump days: ``ln(V'/E[V'])`` above ``JUMP_Z`` robust (MAD) standard deviations of the day's regime; sizes
+   ``jump_min + Exponential(jump_mean)``; the Hawkes intensity by maximum likelihood on the jump days.
+5. Diffusion vols, correlations (SPX return per unit of its VIX-implied vol, ln VIX and ln L residuals),
+   ``vrp_ratio`` (realized SPX variance over VIX^2): per regime, on the days without a jump.
+6. Jump responses ``jump_spx``, ``jump_long``: regressions through the origin on the jump days.
+7. Release-day shocks: excess mean and variance of the ln VIX residual on CPI/PPI/FOMC days.
+8. ``corr_weight``: the weight of the path's own EWMA correlation, chosen on a grid so the simulated
+   dispersion of 63-day corr(SPX, VIX) matches the historical one (:func:`fit_corr_weight`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy import optimize, signal
+
+from alvh import __version__
+from alvh.errors import DataError
+from alvh.market import VXModelParams, model_futures
+from alvh.simulate.factors import TRADING_DAYS, QCurve, loadings, step_years
+from alvh.simulate.history import History
+from alvh.simulate.params import MODEL_VERSION, EventShock, SimParams
+
+#: A day is a jump day when its ln VIX residual exceeds this many robust standard deviations of its regime.
+JUMP_Z = 3.0
+#: Half-life (trading days) of the path's EWMA correlation estimate: a quarter (63 days), the window over
+#: which desks re-estimate hedge correlations; its weight is fitted (step 8).
+CORR_HALFLIFE = 63.0
+#: Fewest event days for an event shock to be estimated (else zero, with n_days recorded).
+MIN_EVENT_DAYS = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Residuals:
+    """One-step quantities of the history (n_days - 1,): residuals, regime, jump days, SPX returns."""
+
+    eps_v: np.ndarray
+    eps_l: np.ndarray
+    ret: np.ndarray
+    stress: np.ndarray
+    jump: np.ndarray
+    zs: np.ndarray
+
+
+def _means(x: np.ndarray, v: np.ndarray, ll: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ks, kl, th, gap_v = x
+    a, c = loadings(ks, kl, gap)
+    return th + (v - th) * a + (ll - gap_v - th) * c, th + (ll - th) * np.exp(-kl * gap)
+
+
+def fit_speeds(h: History) -> tuple[float, float, float, float]:
+    """Step 2: ``(kappa_s, kappa_l, theta, spot_gap)``, one equation at a time.
+
+    ``kappa_l`` and ``theta`` by least squares of the long factor's one-step errors (in points: the
+    conditional mean is linear, so this is unbiased whatever the noise); ``spot_gap = mean(L) - mean(V)``
+    (in the stationary state ``E[V] = E[L] - spot_gap``); then ``kappa_s`` by least squares of spot VIX's
+    one-step errors given the rest.
+    """
+    v, ll = h.vix, h.long
+    gap = step_years(h.dates, "trading")
+
+    def resid_l(x: np.ndarray) -> np.ndarray:
+        return ll[1:] - (x[1] + (ll[:-1] - x[1]) * np.exp(-x[0] * gap))
+
+    sol_l = optimize.least_squares(resid_l, np.array([0.5, float(ll.mean())]), bounds=([0.01, 5.0], [20.0, 60.0]))
+    kl, th = (float(x) for x in sol_l.x)
+    gap_v = float(ll.mean() - v.mean())
+
+    def resid_v(x: np.ndarray) -> np.ndarray:
+        return v[1:] - _means(np.array([x[0], kl, th, gap_v]), v[:-1], ll[:-1], gap)[0]
+
+    sol_v = optimize.least_squares(resid_v, np.array([5.0]), bounds=([kl * 1.01 + 0.01], [60.0]))
+    ks = float(sol_v.x[0])
+    if not (sol_l.success and sol_v.success):
+        raise DataError(f"the curve speeds did not converge ({sol_l.message}; {sol_v.message})", column="vix.close")
+    return ks, kl, th, gap_v
+
+
+def residuals(h: History, ks: float, kl: float, th: float, gap_v: float, q: QCurve) -> Residuals:
+    """Steps 3-4: residuals, regime (model 30-day point below spot) and jump days."""
+    v, ll = h.vix, h.long
+    gap = step_years(h.dates, "trading")
+    mv, ml = _means(np.array([ks, kl, th, gap_v]), v[:-1], ll[:-1], gap)
+    eps_v, eps_l = np.log(v[1:] / mv), np.log(ll[1:] / ml)
+    stress = model_futures(v[:-1], ll[:-1], np.array(30.0), q) < v[:-1]
+    jump = np.zeros(len(eps_v), dtype=bool)
+    for reg in (False, True):
+        m = stress == reg
+        if m.sum() > 20:
+            med = np.median(eps_v[m])
+            mad = 1.4826 * np.median(np.abs(eps_v[m] - med))
+            jump |= m & (eps_v - med > JUMP_Z * mad)
+    ret = np.log(h.spx[1:] / h.spx[:-1])
+    zs = ret / (v[:-1] / 100.0 * np.sqrt(1.0 / TRADING_DAYS))
+    return Residuals(eps_v, eps_l, ret, stress, jump, zs)
+
+
+def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
+    """Step 4: ``(base, excite, decay)`` per trading year by maximum likelihood of the daily jump indicator."""
+    n = jump.astype(float)
+    dt = 1.0 / TRADING_DAYS
+
+    def nll(x: np.ndarray) -> float:
+        base, ratio, decay = np.exp(x[0]), 1.0 / (1.0 + np.exp(-x[1])), np.exp(x[2])
+        phi = np.exp(-decay * dt)
+        hh = signal.lfilter([0.0, phi], [1.0, -phi], n)  # H_t = phi (H_{t-1} + N_{t-1})
+        p = -np.expm1(-(base + ratio * decay * hh) * dt)
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        return float(-(n * np.log(p) + (1 - n) * np.log1p(-p)).sum())
+
+    rate = max(n.mean() * TRADING_DAYS, 0.1)
+    best = None
+    for decay0 in (5.0, 20.0, 60.0):  # a few starts: the likelihood has flat directions
+        r = optimize.minimize(nll, np.array([np.log(rate / 2), 0.0, np.log(decay0)]), method="Nelder-Mead")
+        if best is None or r.fun < best.fun:
+            best = r
+    assert best is not None
+    base, ratio, decay = np.exp(best.x[0]), 1.0 / (1.0 + np.exp(-best.x[1])), np.exp(best.x[2])
+    ratio = min(ratio, 0.95)  # keep the branching ratio below one with room (the validation refuses >= 1)
+    return float(base), float(ratio * decay), float(decay)
+
+
+def _corr(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    c = np.corrcoef(x)
+    return tuple(tuple(float(v) for v in row) for row in c)
+
+
+def _event_shocks(h: History, res: Residuals) -> dict[str, EventShock]:
+    any_ev = np.zeros(len(res.eps_v), dtype=bool)
+    masks = {k: m[1:] for k, m in h.events.items()}
+    for m in masks.values():
+        any_ev |= m
+    base = res.eps_v[~any_ev & ~res.jump]
+    out = {}
+    for k in ("cpi", "ppi", "fomc"):
+        m = masks.get(k, np.zeros(len(res.eps_v), dtype=bool)) & ~res.jump
+        if m.sum() < MIN_EVENT_DAYS:
+            out[k] = EventShock(0.0, 0.0, int(m.sum()))
+            continue
+        e = res.eps_v[m]
+        out[k] = EventShock(float(e.mean() - base.mean()), float(np.sqrt(max(e.var() - base.var(), 0.0))), int(m.sum()))
+    return out
+
+
+def _overnight_share(h: History) -> float:
+    o, c = h.spx_open[1:], h.spx
+    real = np.isfinite(o) & (np.abs(o / c[:-1] - 1.0) > 1e-9)  # before ~2010 the open is often the previous close
+    if real.sum() < 250:
+        return 1.0 / 3.0
+    on = np.log(o[real] / c[:-1][real])
+    cc = np.log(c[1:][real] / c[:-1][real])
+    return float(np.clip((on**2).sum() / (cc**2).sum(), 0.05, 0.95))
+
+
+def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = None) -> SimParams:
+    """Steps 1-7 (and 8 unless ``corr_weight`` is given) on the history ``h``; the result is validated."""
+    q = QCurve(vxp.kappa_s, vxp.kappa_l, vxp.theta)
+    ks, kl, th, gap_v = fit_speeds(h)
+    res = residuals(h, ks, kl, th, gap_v, q)
+    base, excite, decay = fit_hawkes(res.jump)
+    calm, stress = ~res.stress & ~res.jump, res.stress & ~res.jump
+    if stress.sum() < 50 or calm.sum() < 50:
+        raise DataError(
+            f"{int(stress.sum())} backwardation and {int(calm.sum())} contango days",
+            column="vx.settle",
+            expected=">= 50 of each to fit both regimes (a span including a stress episode)",
+        )
+    dt = 1.0 / TRADING_DAYS
+    sig_v = tuple(float(res.eps_v[m].std() / np.sqrt(dt)) for m in (calm, stress))
+    sig_l = tuple(float(res.eps_l[m].std() / np.sqrt(dt)) for m in (calm, stress))
+    x = np.stack([res.zs, res.eps_v, res.eps_l])
+    v_prev = h.vix[:-1] / 100.0
+    vrp = tuple(float(np.sqrt((res.ret[m] ** 2).mean() / ((v_prev[m] ** 2).mean() * dt))) for m in (calm, stress))
+    jm = res.jump
+    size = res.eps_v[jm]
+    jump_min = float(size.min()) if jm.any() else 0.1
+    jump_spx = float(np.clip((res.ret[jm] * size).sum() / (size**2).sum(), -1.0, 0.0)) if jm.any() else 0.0
+    jump_long = float(np.clip((res.eps_l[jm] * size).sum() / (size**2).sum(), 0.0, 0.99)) if jm.any() else 0.0
+    drift = float(res.ret.mean() / dt + 0.5 * (res.ret**2).mean() / dt)
+    p = SimParams(
+        model_version=MODEL_VERSION,
+        kappa_s=ks,
+        kappa_l=kl,
+        theta=th,
+        spot_gap=gap_v,
+        sigma_v=sig_v,  # type: ignore[arg-type]
+        sigma_l=sig_l,  # type: ignore[arg-type]
+        corr_calm=_corr(x[:, calm]),
+        corr_stress=_corr(x[:, stress]),
+        corr_weight=0.5 if corr_weight is None else corr_weight,
+        corr_halflife=CORR_HALFLIFE,
+        spx_drift=drift,
+        vrp_ratio=vrp,  # type: ignore[arg-type]
+        jump_base=base,
+        jump_excite=excite,
+        jump_decay=decay,
+        jump_min=jump_min,
+        jump_mean=float(min(max(size.mean() - jump_min, 0.01), 0.45)) if jm.any() else 0.05,
+        jump_long=jump_long,
+        jump_spx=jump_spx,
+        events=_event_shocks(h, res),
+        overnight_share=_overnight_share(h),
+        q_kappa_s=vxp.kappa_s,
+        q_kappa_l=vxp.kappa_l,
+        q_theta=vxp.theta,
+        beta_long=vxp.beta_long,
+        spx0=float(h.spx[-1]),
+        vix0=float(h.vix[-1]),
+        long0=float(h.long[-1]),
+        provenance={
+            "fit": f"alvh calibrate {__version__} on {h.span} ({len(h.dates)} days); long factor from {h.long_source}",
+            "data": "; ".join(f"{k}: {v}" for k, v in sorted(h.md.provenance.items()))[:2000]
+            if isinstance(h.md.provenance, dict)
+            else str(h.md.provenance)[:2000],
+            "jump_days": f"{int(jm.sum())} of {len(jm)} (residual > {JUMP_Z} robust sd of the regime)",
+            "stress_days": f"{int(res.stress.sum())} of {len(jm)} (model 30-day point below spot VIX)",
+        },
+    )
+    return p

@@ -1,0 +1,101 @@
+"""S&P 500 VIX Short-Term and Mid-Term Futures Indices, rebuilt on any VX curve (history or simulated paths).
+
+Methodology (S&P Dow Jones Indices, "S&P 500 VIX Futures Indices Methodology"): a roll period runs from
+one VX settlement date (included) to the next (excluded); ``dt`` is its number of business days and ``dr``
+the business days left after today. The short-term index holds the 1st and 2nd month contracts with
+weights ``dr/dt`` and ``(dt - dr)/dt``; the mid-term index holds the 4th month (``dr/dt``), the 5th and 6th
+(1 each) and the 7th (``(dt - dr)/dt``). The daily excess return is ``sum_i w_{i,t-1} F_{i,t} /
+sum_i w_{i,t-1} F_{i,t-1} - 1`` on yesterday's weights and contracts.
+
+Statistics compared with S&P's published figures (spvixviews.com, "Contango and roll cost", 2011-12-10:
+since inception the short-term index's curve was in contango on 77% of days, 0.18% of the portfolio
+value lost daily by rolling; the mid-term 64% and 0.07%; betas of daily returns to VIX 0.43 and 0.21):
+
+* contango: the 2nd month above the 1st (short-term), the 7th above the 4th (mid-term);
+* daily roll cost: the fraction of the portfolio moved each day (``1/dt`` of the rolling leg) times the
+  price gap, over the portfolio value, ``(F_far - F_near) / (dt * sum_i w_i F_i)``;
+* beta: OLS slope of the index's daily return on the daily percentage change of spot VIX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Published figures (short-term, mid-term).
+PUBLISHED = {"contango share": (0.77, 0.64), "daily roll cost": (0.0018, 0.0007), "beta to VIX": (0.43, 0.21)}
+#: The months each index holds (1 = the front month of the roll period), rolling leg first and last.
+MONTHS = {"short-term": (1, 2), "mid-term": (4, 5, 6, 7)}
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Per path: contango share, mean daily roll cost, beta to VIX (arrays of n_paths)."""
+
+    contango: np.ndarray
+    roll_cost: np.ndarray
+    beta: np.ndarray
+
+
+def roll_schedule(dates: pd.DatetimeIndex, expiries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per day: index ``k`` of the next settlement strictly after today, ``dt`` and ``dr`` (business days)."""
+    d = dates.values.astype("datetime64[D]")
+    e = np.asarray(expiries).astype("datetime64[D]")
+    k = np.searchsorted(e, d, side="right")  # e[k] is the next settlement after today
+    pos_next = np.searchsorted(d, e[np.minimum(k, len(e) - 1)], side="left")
+    pos_prev = np.searchsorted(d, e[np.maximum(k - 1, 0)], side="left")
+    dt = np.maximum(pos_next - pos_prev, 1)
+    dr = pos_next - np.arange(len(d)) - 1
+    return k, dt, np.clip(dr, 0, None)
+
+
+def index_stats(
+    dates: pd.DatetimeIndex,
+    expiries: np.ndarray,
+    vix: np.ndarray,
+    price: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    which: str,
+) -> IndexStats:
+    """The index ``which`` (``"short-term"``/``"mid-term"``) on the curve ``price(day_idx, expiry_idx)``.
+
+    ``price`` returns (n, n_paths, m) prices of contracts ``expiry_idx`` (n, m) on days ``day_idx`` (n,);
+    ``vix`` is (n_days, n_paths). Days whose contracts are not all priced (NaN) are skipped.
+    """
+    months = MONTHS[which]
+    k, dt, dr = roll_schedule(dates, expiries)
+    first = k[:-1]  # the front month of yesterday's roll period
+    cols = first[:, None] + np.array(months)[None, :] - 1
+    ok_c = (cols[:, -1] < len(expiries)) & (first >= 1)  # the roll period's start settlement is known
+    cols = np.minimum(cols, len(expiries) - 1)
+    w = np.ones(cols.shape)
+    w[:, 0] = dr[:-1] / dt[:-1]
+    w[:, -1] = (dt[:-1] - dr[:-1]) / dt[:-1]
+    days = np.arange(len(dates) - 1)
+    f_prev = price(days, cols)
+    f_now = price(days + 1, cols)
+    value_prev = (w[:, None, :] * f_prev).sum(-1)
+    ret = (w[:, None, :] * f_now).sum(-1) / value_prev - 1.0
+    near, far = f_prev[..., 0], f_prev[..., -1]
+    cost = (far - near) / (dt[:-1, None] * value_prev)
+    ok = ok_c[:, None] & np.isfinite(ret) & np.isfinite(cost)
+    dv = vix[1:] / vix[:-1] - 1.0
+    n = ok.sum(0)
+    contango = np.where(ok, far > near, False).sum(0) / n
+    roll = np.where(ok, cost, 0.0).sum(0) / n
+    x = np.where(ok, dv, 0.0)
+    y = np.where(ok, ret, 0.0)
+    xm, ym = x.sum(0) / n, y.sum(0) / n
+    beta = (np.where(ok, (x - xm) * (y - ym), 0.0)).sum(0) / (np.where(ok, (x - xm) ** 2, 0.0)).sum(0)
+    return IndexStats(contango, roll, beta)
+
+
+def panel_price(settle: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``price`` over a real settlement panel (n_days, n_contracts), one path."""
+
+    def price(day: np.ndarray, col: np.ndarray) -> np.ndarray:
+        return settle[day[:, None], col][:, None, :]
+
+    return price
