@@ -506,6 +506,18 @@ def test_a_backtest_does_not_import_statsmodels():
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
 
 
+def test_backtest_regime_exog_flag(tmp_path):
+    h = alvh("backtest", "-h")
+    assert h.returncode == 0 and "--regime-exog" in h.stdout and "--exog" in h.stdout
+    # a name that is not an imported series: one line naming the key, before the engine runs
+    r = alvh("backtest", "--regime-exog", "usdjpy", "--out", str(tmp_path / "o"), env={"ALVH_DATA_DIR": ""})
+    assert r.returncode == 2
+    line = one_line_error(r)
+    assert "analysis.regime_exog" in line and "usdjpy" in line
+    t = alvh("backtest", "--regime-exgo", "usdjpy", "--out", str(tmp_path / "o"))
+    assert t.returncode == 2 and "--regime-exog" in t.stderr  # the typo gets a suggestion
+
+
 # ------------------------------------------------------------------ alvh sweep
 def test_sweep_typo_and_bad_grid_are_one_line(tmp_path):
     r = alvh("sweep", "--gird", "g.toml", "--out", str(tmp_path / "o"))
