@@ -92,6 +92,7 @@ def _help_text(path: tuple[str, ...]) -> str:
 def test_tree_has_the_commands():
     assert {
         ("backtest",),
+        ("calibrate",),
         ("data", "import"),
         ("data", "info"),
         ("data", "check"),
@@ -177,6 +178,10 @@ def test_version():
             "'replce' is not one of 'error', 'keep', 'replace'",
         ),
         (["backtest", "--start", "2016-13-01", "--out", "o"], "'2016-13-01' is not a date (expected YYYY-MM-DD)"),
+        (["calibrte"], "Did you mean 'calibrate'?"),
+        (["calibrate"], "Missing option '--out'"),
+        (["calibrate", "--strat", "2006-01-03", "--out", "p.toml"], "No such option: --strat"),
+        (["calibrate", "--end", "2025-02-30", "--out", "p.toml"], "'2025-02-30' is not a date"),
         (["reprot", "out"], "No such command 'reprot'. Did you mean 'report'?"),
         (["report"], "Missing argument 'RUN_DIR'"),
         (["report", "out", "--pgn", "d"], "No such option: --pgn"),
@@ -191,7 +196,9 @@ def test_usage_errors_are_one_line_exit_2(args, said, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     line = one_line_error(r)
     assert said in line
-    cmd = "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "reprot", "comapre") else None
+    cmd = (
+        "alvh" if args[0].startswith("-") or args[0] in ("bactest", "nosuch", "calibrte", "reprot", "comapre") else None
+    )
     assert "usage: " + (cmd or "alvh ") in line and "-h'" in line
     assert r.stdout == ""
 
@@ -497,6 +504,18 @@ def test_a_backtest_does_not_import_statsmodels():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_backtest_regime_exog_flag(tmp_path):
+    h = alvh("backtest", "-h")
+    assert h.returncode == 0 and "--regime-exog" in h.stdout and "--exog" in h.stdout
+    # a name that is not an imported series: one line naming the key, before the engine runs
+    r = alvh("backtest", "--regime-exog", "usdjpy", "--out", str(tmp_path / "o"), env={"ALVH_DATA_DIR": ""})
+    assert r.returncode == 2
+    line = one_line_error(r)
+    assert "analysis.regime_exog" in line and "usdjpy" in line
+    t = alvh("backtest", "--regime-exgo", "usdjpy", "--out", str(tmp_path / "o"))
+    assert t.returncode == 2 and "--regime-exog" in t.stderr  # the typo gets a suggestion
 
 
 # ------------------------------------------------------------------ alvh sweep

@@ -81,3 +81,34 @@ def test_exog_regressors_from_the_rules_file() -> None:
     assert not np.allclose(res.analysis.betas["beta_short"].dropna(), base.analysis.betas["beta_short"].dropna())
     with pytest.raises(InputError, match="no exogenous series"):
         alvh.run(rules_from_dict({"analysis": {"exog": ["gbpusd"]}}), md)
+
+
+def test_exog_series_as_regime_inputs(monkeypatch) -> None:
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    import alvh
+    import alvh.engine
+    from alvh.analytics.regimes import exog_regime
+    from alvh.data import MarketData
+
+    md = MarketData.default().slice("2015-01-01", "2016-12-31")
+    rng = np.random.default_rng(1)
+    fx = pd.Series(1.1 + np.cumsum(rng.normal(0, 0.005, len(md.dates))), index=md.dates, name="eurusd")
+    md = dataclasses.replace(md, exog={"eurusd": fx})
+    res = alvh.run(rules_from_dict({"analysis": {"regime_exog": ["eurusd"]}}), md, "2016-01-04", "2016-12-30")
+    table = res.analysis.regime_table
+    assert "exog_eurusd" in table.index.get_level_values("regime")
+    # the rows are the hedge cost on the days exog_regime labels (a history before the run warms it up)
+    lab = exog_regime(fx, md.dates).reindex(res.dates)
+    rows = table.loc["exog_eurusd"]
+    assert set(rows.index) == set(lab.unique())
+    assert int(rows["n_days"].sum()) == len(res.dates)
+    # an unknown name fails before the engine runs (the rules key and the argument name it)
+    monkeypatch.setattr(alvh.engine, "run_backtest", lambda *a, **k: pytest.fail("the engine ran"))
+    with pytest.raises(InputError, match="analysis.regime_exog.*no exogenous series"):
+        alvh.run(rules_from_dict({"analysis": {"regime_exog": ["gbpusd"]}}), md)
+    with pytest.raises(InputError, match="no exogenous series"):
+        alvh.run(default_rules(), md, regime_exog=["gbpusd"])

@@ -224,3 +224,24 @@ def test_event_labels_na_outside_the_known_span():
     # event_any leaves out a kind with nothing known, and is n/a where a known kind is unknown
     assert (lab.loc[:"2014-12-31", "event_any"] == "n/a").all()
     assert set(lab.loc["2015-01-01":, "event_any"]) == {"event", "none"}
+
+
+def test_exog_regime_against_a_loop():
+    # high / low against the median of the previous `window` values on the run's days, a value carried
+    # forward over days the series was not published, n/a before the window is full
+    from alvh.analytics.regimes import exog_regime
+
+    dates = pd.bdate_range("2020-01-01", periods=80)
+    rng = np.random.default_rng(5)
+    pub = dates[rng.uniform(size=dates.size) > 0.1][3:]  # gaps, and a late start
+    s = pd.Series(rng.normal(size=pub.size).cumsum(), index=pub)
+    got = exog_regime(s, dates, window=10)
+    for i, d in enumerate(dates):
+        known = s[s.index <= d]
+        vals = [s[s.index <= e].iloc[-1] if (s.index <= e).any() else np.nan for e in dates[:i]]
+        prev = [v for v in vals[-10:] if np.isfinite(v)] if i >= 10 else []
+        if known.empty or len(prev) < 10:
+            assert got.iloc[i] == "n/a", i
+        else:
+            assert got.iloc[i] == ("high" if known.iloc[-1] >= np.median(prev) else "low"), i
+    assert set(got) == {"n/a", "high", "low"}

@@ -268,3 +268,26 @@ def test_conversion_needs_a_layer_it_can_lock():
     with pytest.raises(ConfigError, match="use 'conversion'") as exc:
         rules_from_dict({**fut, "rebalance": {"action": "reversal"}})
     assert exc.value.key == "rebalance.action"
+
+
+def test_compiled_vix_option_marks_equal_the_numpy_kernel():
+    # the engine's compiled Black-76 marks (price, delta, theta; settlement values at t <= 0; NaN vol -> NaN)
+    from alvh.pricing import _numba
+    from alvh.strategy import kernels
+
+    if not _numba.AVAILABLE:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(1)
+    f = rng.uniform(12, 40, (50, 6))
+    k = np.round(f * rng.uniform(0.7, 1.5, (50, 6)))
+    k[7, 1] = np.round(f[7, 1])
+    t = rng.uniform(0, 0.5, (50, 6))
+    t[:5] = 0.0
+    vol = rng.uniform(0.3, 1.5, (50, 6))
+    vol[3, 2] = np.nan
+    calls = np.array([1, 0, 1, 0, 1, 0], dtype=bool)
+    out = [np.empty_like(f) for _ in range(3)]
+    _numba.black76_pdt(f, k, t, vol, 0.03, calls, *out)
+    ref = kernels.black_greeks(f, k, t, vol, 0.03, calls)
+    for got, want in zip(out, (ref.price, ref.delta, ref.theta), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13, equal_nan=True)

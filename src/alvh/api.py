@@ -23,6 +23,7 @@ def run(  # noqa: ANN201
     analysis: bool = True,
     exog: Sequence[str] | pd.DataFrame | None = None,
     vx_params: VXModelParams | None = None,
+    regime_exog: Sequence[str] | None = None,
 ):
     """Run the rules on market data and attach :func:`alvh.analytics.analyze`'s :class:`HedgeAnalysis`.
 
@@ -41,6 +42,9 @@ def run(  # noqa: ANN201
     exog : sequence of str or DataFrame, optional
         Extra regressors of the rolling betas (see :func:`alvh.analytics.analyze`); default the rules'
         ``[analysis] exog`` names (series in ``market.exog``).
+    regime_exog : sequence of str, optional
+        Series in ``market.exog`` used as regime inputs (regime ``exog_NAME``, high / low against its
+        trailing 252-day median); default the rules' ``[analysis] regime_exog``.
     vx_params : alvh.market.VXModelParams, optional
         VX curve model parameters, e.g. ``VXModelParams.load(path)`` of a file written by
         ``alvh market fit-vx``: the model VX curve (when the data has no VX settlements), the
@@ -65,6 +69,12 @@ def run(  # noqa: ANN201
 
     r = rules if rules is not None else default_rules()
     md = market if market is not None else resolve_data_source().load()
+    if exog is None and r.analysis.exog:
+        exog = list(r.analysis.exog)  # the rules file's [analysis] exog
+    if regime_exog is None:
+        regime_exog = list(r.analysis.regime_exog)
+    if analysis:
+        check_series(md, exog, regime_exog)  # a misspelled name fails before the engine runs
     if vx_params is None:
         result = run_backtest(r, md, start, end)
     else:
@@ -89,9 +99,24 @@ def run(  # noqa: ANN201
     check_traded(result, r)
     if not analysis:
         return result
-    if exog is None and r.analysis.exog:
-        exog = list(r.analysis.exog)  # the rules file's [analysis] exog
-    return result.with_analysis(analyze(result, md, r, exog=exog))
+    return result.with_analysis(analyze(result, md, r, exog=exog, regime_exog=regime_exog))
+
+
+def check_series(market, exog, regime_exog) -> None:  # noqa: ANN001
+    """Refuse, before any computation, exogenous series names the market data does not hold."""
+    from alvh.errors import InputError
+
+    have = sorted(getattr(market, "exog", {}) or {})
+    for key, names in (("analysis.exog", exog), ("analysis.regime_exog", regime_exog)):
+        if names is None or hasattr(names, "columns"):  # a DataFrame of regressors is checked by analyze
+            continue
+        unknown = [n for n in names if n not in have]
+        if unknown:
+            raise InputError(
+                f"no exogenous series {unknown} in the market data",
+                argument=key,
+                expected=f"names of series imported with 'alvh data import series FILE --name NAME': {have}",
+            )
 
 
 def check_traded(result, rules) -> None:  # noqa: ANN001

@@ -364,6 +364,7 @@ class Analysis(BaseModel):
 
     model_config = _STRICT
     exog: list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]] = Field(default_factory=list)
+    regime_exog: list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]] = Field(default_factory=list)
 
 
 class Rules(BaseModel):

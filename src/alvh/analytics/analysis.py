@@ -423,7 +423,13 @@ def _cost_results(
 
 
 # ---------------------------------------------------------------- regimes
-def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[str]) -> pd.DataFrame:  # noqa: ANN001
+def _labels(
+    market,  # noqa: ANN001
+    rows: np.ndarray,
+    run_dates: pd.DatetimeIndex,
+    notes: list[str],
+    regime_exog: Sequence[str] = (),
+) -> pd.DataFrame:
     """Regime labels on the run's dates, computed on the market history from LABEL_WARMUP_DAYS before."""
     from alvh.analytics import regimes as rg
 
@@ -467,6 +473,8 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
         cols["topping"] = rg.topping(spx, macd_frame=m, breadth_div=bdiv)
     elif m is not None:
         notes.append(f"topping label skipped: {n} days of SPX history (a 252-day high is needed)")
+    for name in regime_exog:  # imported series as regime inputs (checked by analyze: every name exists)
+        cols[f"exog_{name}"] = rg.exog_regime(market.exog[name], hist)
     frame = pd.DataFrame(cols, index=hist)
     if market.events:
         frame = frame.join(rg.event_windows(hist, market.events, known=getattr(market, "event_known", None)))
@@ -476,6 +484,19 @@ def _labels(market, rows: np.ndarray, run_dates: pd.DatetimeIndex, notes: list[s
                 f"event calendars with no dates: {', '.join(sorted(empty))} (their window label is never 'event')"
             )
     return frame.reindex(run_dates)
+
+
+def _regime_exog(market, rules, names: Sequence[str] | None) -> list[str]:  # noqa: ANN001
+    """The imported series used as regime inputs (default the rules' ``[analysis] regime_exog``), checked."""
+    out = list(names) if names is not None else (list(rules.analysis.regime_exog) if rules is not None else [])
+    unknown = [k for k in out if k not in market.exog]
+    if unknown:
+        raise InputError(
+            f"no exogenous series {unknown}",
+            argument="regime_exog",
+            expected=f"names of imported series (alvh data import series): {sorted(market.exog)}",
+        )
+    return out
 
 
 # ---------------------------------------------------------------- betas and trigger
@@ -922,6 +943,7 @@ def analyze(
     path: int = 0,
     exog: Sequence[str] | pd.DataFrame | None = None,
     basis: str = "initial",
+    regime_exog: Sequence[str] | None = None,
 ) -> HedgeAnalysis:
     """Everything issue 5 reports on a backtest result, in one object.
 
@@ -945,6 +967,10 @@ def analyze(
     basis : {"initial", "nav"}
         Capital basis of the hedge cost's bp: the initial capital (fixed, default) or the NAV at the
         previous close (labelled as such in every output).
+    regime_exog : sequence of str, optional
+        Names in ``market.exog`` used as regime inputs: regime ``exog_NAME`` =
+        :func:`alvh.analytics.regimes.exog_regime` (high / low against its trailing median). Default:
+        the rules' ``[analysis] regime_exog``.
 
     Returns
     -------
@@ -1021,7 +1047,7 @@ def analyze(
         if int(contango.loc[("all_months", "all", "total"), "n_months"]) == 0:
             notes.append("no covered month has 15 or more trading days: no monthly drag distribution")
             contango = None
-    labels = _labels(market, rows, dates, notes)
+    labels = _labels(market, rows, dates, notes, _regime_exog(market, rules, regime_exog))
     monthly = _monthly_cost(hc, share)
     regimes, bought, vs_core, seed = _cost_results(hc, labels, share, rules, path)
     rb = _rebalance_rule(rules, layers, result, notes)

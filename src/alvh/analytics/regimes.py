@@ -387,6 +387,33 @@ def topping(
     return pd.Series(lab, index=s.index, name="topping")
 
 
+# ------------------------------------------------------------------- exogenous series
+#: Trailing window (trading days) of an exogenous series' regime median (about one year).
+EXOG_REGIME_WINDOW = 252
+
+
+def exog_regime(values: pd.Series, dates: pd.DatetimeIndex, window: int = EXOG_REGIME_WINDOW) -> pd.Series:
+    """``"high"``/``"low"``: an exogenous series (an exchange rate, a rate differential ...) above or at /
+    below the median of its previous ``window`` trading-day values; ``"n/a"`` before ``window`` values exist.
+
+    The series is read on ``dates`` (the run's trading days) as its last published value on or before
+    each day (a series published on other holidays than the NYSE's is carried forward, never backward),
+    so a label uses nothing after its day: the median is of the days before it. A series whose first value
+    comes after a day leaves that day "n/a".
+    """
+    if not isinstance(dates, pd.DatetimeIndex):
+        raise InputError(f"got {type(dates).__name__}", argument="dates", expected="a DatetimeIndex")
+    w = _check_int(window, "window", 2)
+    s = _series(values, "values").sort_index()
+    if s.index.has_duplicates:
+        raise InputError("repeated dates", argument="values", expected="one value per date")
+    x = s.reindex(s.index.union(dates)).ffill().reindex(dates)
+    med = x.shift(1).rolling(w, min_periods=w).median()
+    ok = (x.notna() & med.notna()).to_numpy()
+    lab = np.where(ok, np.where(x.to_numpy() >= med.to_numpy(), "high", "low"), NA).astype(object)
+    return pd.Series(lab, index=dates, name=str(getattr(values, "name", None) or "exog"))
+
+
 # ------------------------------------------------------------------------- events
 def event_windows(
     dates: pd.DatetimeIndex,

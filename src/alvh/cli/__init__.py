@@ -33,6 +33,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
 COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
+    "calibrate": ("alvh.cli.calibrate", "Fit the Monte Carlo model to history and print the fit report."),
     "compare": (
         "alvh.cli.compare",
         "Compare saved runs: headline figures side by side with their differences, and the rules diff.",

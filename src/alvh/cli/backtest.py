@@ -70,6 +70,20 @@ def backtest(
         readable=True,
         help="VX model parameters (JSON) written by 'alvh market fit-vx'; default: the shipped fit.",
     ),
+    exog: list[str] | None = typer.Option(
+        None,
+        "--exog",
+        metavar="NAME",
+        help="An imported series ('alvh data import series') as an extra regressor of the rolling betas "
+        "(repeat for several); default: the rules' [analysis] exog.",
+    ),
+    regime_exog: list[str] | None = typer.Option(
+        None,
+        "--regime-exog",
+        metavar="NAME",
+        help="An imported series as a regime input: the hedge cost by regime gets 'exog_NAME' (high/low "
+        "against its previous 252-day median; repeat for several); default: the rules' [analysis] regime_exog.",
+    ),
     out: Path = typer.Option(
         ...,
         "--out",
@@ -104,6 +118,8 @@ def backtest(
       alvh backtest --rules rules.toml --data-dir ~/alvh-data --start 2006-01-03 --end 2025-06-18 --out out/
       alvh market fit-vx --vx vx.csv --vix VIX_History.csv --out vx_model.json
       alvh backtest --vx-model vx_model.json --out out/
+      alvh data import series usdjpy.csv --name usdjpy
+      alvh backtest --regime-exog usdjpy --exog usdjpy --out out/
     """
     from alvh.report.outputs import OutputFolder, PngTarget
 
@@ -111,7 +127,7 @@ def backtest(
     with folder:
         target = PngTarget.prepare(png, folder, overwrite=overwrite) if png is not None else None
         with target if target is not None else contextlib.nullcontext():
-            _run_into(folder, rules, start, end, data_dir, vx_model, target)
+            _run_into(folder, rules, start, end, data_dir, vx_model, target, exog or None, regime_exog or None)
 
 
 def _run_into(
@@ -122,6 +138,8 @@ def _run_into(
     data_dir: Path | None,
     vx_model: Path | None,
     png: PngTarget | None,
+    exog: list[str] | None = None,
+    regime_exog: list[str] | None = None,
 ) -> None:
     """The backtest proper, every file written into ``folder`` (renamed into place at the end)."""
     from alvh.api import run
@@ -138,9 +156,17 @@ def _run_into(
     if vx_model is not None:
         from alvh.market import VXModelParams
 
-        res = run(r, md, first, last, vx_params=VXModelParams.load(vx_model))
+        res = run(
+            r,
+            md,
+            first,
+            last,
+            vx_params=VXModelParams.load(vx_model),
+            exog=exog,
+            regime_exog=regime_exog,
+        )
     else:
-        res = run(r, md, first, last)
+        res = run(r, md, first, last, exog=exog, regime_exog=regime_exog)
     a = res.analysis
     summary = res.summary_dict()
     folder.write_json("summary.json", summary)

@@ -33,7 +33,10 @@ def sweep(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", metavar="DIR", file_okay=False, help="Data store folder; default: as 'alvh backtest'."
     ),
-    out: Path = typer.Option(..., "--out", metavar="DIR", file_okay=False, help="Output folder (and its cache/)."),
+    out: Path = typer.Option(
+        ..., "--out", metavar="DIR", file_okay=False, help="Output folder (written when complete; cache in DIR.cache)."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier run's --out folder."),
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",
@@ -50,7 +53,7 @@ def sweep(
     """Run every variant of a grid of rules keys, score the hedge, write the frontier.
 
     Writes variants.parquet (one row per variant), monthly.parquet, frontier.csv, walk_forward.csv,
-    summary.json; a killed sweep resumes from --out's cache/.
+    summary.json into --out when complete; a killed sweep resumes from DIR.cache beside it.
 
     Examples:
 
@@ -67,6 +70,7 @@ def sweep(
     from alvh.sweep.batch import DataRef
     from alvh.sweep.grid import expand, load_grid
     from alvh.sweep.runner import connect, resolve_scheduler
+    from alvh.sweep.study import OUTPUTS
     from alvh.sweep.study import sweep as run
     from alvh.sweep.walk import CRITERIA
 
@@ -78,32 +82,38 @@ def sweep(
     address = resolve_scheduler(scheduler)
     if address:
         connect(address).close()  # an unreachable scheduler is refused before the data loads
-    src = resolve_data_source(data_dir)
-    md = src.load()
-    first, last, how = resolve_span(md, base, start, end)
-    typer.echo(f"data: {src.description}; {how}")
-    typer.echo(f"grid: {len(variants)} variants ({g.source})")
-    ref = DataRef(str(src.folder.resolve()) if src.folder else None, str(first.date()), str(last.date()))
-    err = Console(stderr=True, markup=False, highlight=False)
-    cols = (TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*cols, console=err, transient=False) as bar:
-        task = bar.add_task("sweep", total=len(variants))
-        res = run(
-            variants,
-            base,
-            ref,
-            out / "cache",
-            scheduler=address,
-            workers=workers,
-            chunk=chunk,
-            train_months=train_months,
-            test_months=test_months,
-            criterion=criterion,
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
-    paths = res.write(out)
+    from alvh.report.outputs import OutputFolder
+
+    folder = OutputFolder.prepare(out, overwrite=overwrite)  # a bad or occupied --out fails here, before any work
+    with folder:  # an error from here on removes the staging folder
+        src = resolve_data_source(data_dir)
+        md = src.load()
+        first, last, how = resolve_span(md, base, start, end)
+        typer.echo(f"data: {src.description}; {how}")
+        typer.echo(f"grid: {len(variants)} variants ({g.source})")
+        ref = DataRef(str(src.folder.resolve()) if src.folder else None, str(first.date()), str(last.date()))
+        err = Console(stderr=True, markup=False, highlight=False)
+        cols = (TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        cache = folder.out.parent / f"{folder.out.name}.cache"  # outside --out: it survives a killed run
+        with Progress(*cols, console=err, transient=False) as bar:
+            task = bar.add_task("sweep", total=len(variants))
+            res = run(
+                variants,
+                base,
+                ref,
+                cache,
+                scheduler=address,
+                workers=workers,
+                chunk=chunk,
+                train_months=train_months,
+                test_months=test_months,
+                criterion=criterion,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        res.write(folder.staging)
+        final = folder.commit(command="sweep")
     Console(markup=False, highlight=False, width=132).print(res.summary())
-    typer.echo("wrote " + ", ".join(str(p) for p in paths))
+    typer.echo(f"wrote {final}: " + ", ".join(OUTPUTS) + f" (cache: {cache})")
 
 
 #: ``alvh sweep`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).

@@ -175,8 +175,7 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
     dl = np.ones_like(f)
     vega_unit = np.where(fut, sens, 0.0)
     if not fut.all():
-        # VIX-option vol at each held contract's tenor; a settling option keeps its last vol (unused:
-        # the settlement is intrinsic), as do futures slots (vol not used)
+        # a settling option keeps its last vol (unused: the settlement is intrinsic), as do futures slots;
         # the smile vol at each option's strike (alvh.market.VixSmile); futures slots read any finite strike
         k = np.where(fut, f, st.strike[:, vs])
         smile = mp.vix_option_vol.vol_at(d, np.maximum(tau, 1.0), f, k)
@@ -184,18 +183,31 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
         # empty slots (t = 0 from a blank expiry) priced at a stand-in time: their values are masked by h below,
         # and with every entry live the kernel skips its settlement pass on most days
         t_opt = np.where(h, m.t_now[:, vs], 1.0)
-        gb = kernels.black_greeks(f, st.strike[:, vs], t_opt, vv, rate, st.slot_is_call[vs])
-        px = np.where(fut, f, gb.price)
-        dl = np.where(fut, 1.0, gb.delta)
+        g_px, g_dl, g_th = _black_pdt(st, f, st.strike[:, vs], t_opt, vv, rate, st.slot_is_call[vs])
+        px = np.where(fut, f, g_px)
+        dl = np.where(fut, 1.0, g_dl)
         m.vol_now[:, vs] = np.where(h & ~fut, vv, st.vol_last[:, vs])
-        vega_unit = np.where(fut, sens, gb.delta * sens)
-        theta = np.where(h & ~settling & ~fut, st.qty[:, vs] * st.mult[vs] * gb.theta, 0.0)
+        vega_unit = np.where(fut, sens, g_dl * sens)
+        theta = np.where(h & ~settling & ~fut, st.qty[:, vs] * st.mult[vs] * g_th, 0.0)
         m.greeks[:, :, 3] += st.by_component(theta, 4)
     m.price_now[:, vs] = np.where(h, px, st.price_last[:, vs])
     m.delta_now[:, vs] = dl
     m.greeks[:, :, 2] += st.by_component(np.where(h & ~settling, st.qty[:, vs] * st.mult[vs] * vega_unit, 0.0), 4)
     m.und_now[:, vs] = np.where(h, f, st.und_last[:, vs])
     m.und_rd[:, vs] = np.where(h, rd, st.und_last[:, vs])
+
+
+def _black_pdt(
+    st: EngineState, f: np.ndarray, k: np.ndarray, t: np.ndarray, vol: np.ndarray, rate: float, calls: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Black-76 price, delta, theta of a (P, m) block: one compiled pass (``alvh.pricing._numba.black76_pdt``, the
+    same scalar formulas; agrees to rounding, tested) or :func:`alvh.strategy.kernels.black_greeks`."""
+    if st.nb is not None:
+        out = tuple(np.empty_like(f) for _ in range(3))
+        st.nb.black76_pdt(np.ascontiguousarray(f), np.ascontiguousarray(k), t, vol, float(rate), calls, *out)
+        return out  # type: ignore[return-value]
+    gb = kernels.black_greeks(f, k, t, vol, rate, calls)
+    return gb.price, gb.delta, gb.theta
 
 
 # day-block tables of every contract's mark, roll-down and dF/dVIX: they depend on the day and the

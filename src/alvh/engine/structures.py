@@ -13,7 +13,7 @@ no vega and no extrinsic value left. The layer's own held leg is one of the thre
 
 :func:`convert` trades the two new legs for ``conversion_fraction`` of the layer's not yet locked contracts,
 in whole futures (``general.contracts`` rounds them), into the layer's two extra slots
-(:func:`alvh.engine.state.slot_table`). The legs are marked daily like any position (Black-76 at the smile
+(:func:`alvh.engine.slots.slot_table`). The legs are marked daily like any position (Black-76 at the smile
 vol, the future at its settlement), settle with the layer's contract, and are closed with it when the
 layer rolls (:func:`alvh.engine.layer_legs.layer_slots`).
 """

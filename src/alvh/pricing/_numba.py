@@ -204,3 +204,32 @@ if AVAILABLE:
     vx_futures_marks = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_vx_futures_marks_kernel)
 else:  # pragma: no cover
     vx_futures_marks = None
+
+
+def _black76_pdt_kernel(f, k, t, vol, r, is_call, price, delta, theta):  # pragma: no cover - compiled
+    """Black-76 price, delta and theta of a (P, m) block of VIX options (the engine's marks); ``t <= 0`` the
+    settlement values of :func:`alvh.strategy.kernels.black_greeks` (intrinsic, delta omega in the money else 0,
+    theta 0). Scalar kernels of :mod:`alvh.pricing._scalar` with carry ``b = 0``."""
+    n_p, n_m = f.shape
+    for p in range(n_p):
+        for j in range(n_m):
+            omega = 1.0 if is_call[j] else -1.0
+            fi, ki, ti = f[p, j], k[p, j], t[p, j]
+            if ti <= 0.0:
+                m = omega * (fi - ki)
+                price[p, j] = m if m > 0.0 else 0.0
+                delta[p, j] = omega if m > 0.0 else 0.0
+                theta[p, j] = 0.0
+                continue
+            sqrt_t, carry_df, df = gbs_factors(ti, r, 0.0)
+            g = gbs_greeks(fi, ki, ti, vol[p, j], r, 0.0, omega, math.log(fi / ki), sqrt_t, carry_df, df)
+            price[p, j] = g[0]
+            delta[p, j] = g[1]
+            theta[p, j] = g[4]
+
+
+black76_pdt: Any
+if AVAILABLE:
+    black76_pdt = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_black76_pdt_kernel)
+else:  # pragma: no cover
+    black76_pdt = None

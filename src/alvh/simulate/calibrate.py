@@ -18,11 +18,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 from scipy import optimize, signal
 
-from alvh import __version__
+from alvh._version import __version__
 from alvh.errors import DataError
 from alvh.market import VXModelParams, model_futures
 from alvh.simulate.factors import TRADING_DAYS, QCurve, loadings, step_years
@@ -160,6 +161,17 @@ def _overnight_share(h: History) -> float:
     return float(np.clip((on**2).sum() / (cc**2).sum(), 0.05, 0.95))
 
 
+def _data_provenance(h: History) -> str:
+    """Each imported series with its file hash (no local paths: the params file is shipped)."""
+    prov = h.md.provenance if isinstance(h.md.provenance, dict) else {}
+    parts = []
+    for k in sorted(prov):
+        m = re.search(r"/([^/;]+?) \(sha256 ([0-9a-f]+)", str(prov[k]))
+        if m:
+            parts.append(f"{k}: {m.group(1)} sha256 {m.group(2)}")
+    return "; ".join(parts) or "embedded default data (alvh.data.MarketData.default)"
+
+
 def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = None) -> SimParams:
     """Steps 1-7 (and 8 unless ``corr_weight`` is given) on the history ``h``; the result is validated."""
     q = QCurve(vxp.kappa_s, vxp.kappa_l, vxp.theta)
@@ -217,9 +229,7 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
         long0=float(h.long[-1]),
         provenance={
             "fit": f"alvh calibrate {__version__} on {h.span} ({len(h.dates)} days); long factor from {h.long_source}",
-            "data": "; ".join(f"{k}: {v}" for k, v in sorted(h.md.provenance.items()))[:2000]
-            if isinstance(h.md.provenance, dict)
-            else str(h.md.provenance)[:2000],
+            "data": _data_provenance(h),
             "jump_days": f"{int(jm.sum())} of {len(jm)} (residual > {JUMP_Z} robust sd of the regime)",
             "stress_days": f"{int(res.stress.sum())} of {len(jm)} (model 30-day point below spot VIX)",
         },

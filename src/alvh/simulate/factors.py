@@ -118,17 +118,26 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
     shocks = scenario.by_day() if scenario is not None else {}
     breaks = [x for x in (scenario.shocks if scenario is not None else ()) if x.kind == "correlation_break"]
     n_clip = 0
+    path_idx = np.arange(n_paths)
+    chol_by_regime: np.ndarray | None = None
     for d in range(1, n_days):
         reg = (model_futures(v, ll, _DTE30, q) < v).astype(np.intp)
         stress[d - 1] = reg.astype(bool)
-        if reestimate[d]:
+        if reestimate[d] or chol_by_regime is None:
+            # both regimes' factors once per re-estimation, each path picks its regime's every day
             r_hat = _normalize(s_run)
-        r = _normalize((1.0 - p.corr_weight) * rbar[reg] + p.corr_weight * r_hat)
+            chol_by_regime = np.stack(
+                [
+                    np.linalg.cholesky(_normalize((1.0 - p.corr_weight) * rbar[k] + p.corr_weight * r_hat))
+                    for k in (0, 1)
+                ]
+            )
+        chol = chol_by_regime[reg, path_idx]
         for b in breaks:
             if b.day <= d < b.day + b.days:
-                r = r.copy()
+                r = _normalize((1.0 - p.corr_weight) * rbar[reg] + p.corr_weight * r_hat)
                 r[:, 0, 1] = r[:, 1, 0] = b.size
-        chol = np.linalg.cholesky(r)
+                chol = np.linalg.cholesky(r)
         z = rng.standard_normal((6, n_paths))
         u = rng.random(n_paths)
         size = p.jump_min + rng.standard_exponential(n_paths) * p.jump_mean

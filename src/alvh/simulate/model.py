@@ -21,7 +21,7 @@ from alvh.errors import ConfigError, InputError
 from alvh.market import SpxSurface, VXModelParams, effective_vega_model, model_futures
 from alvh.simulate.factors import FactorPaths, q_curve, simulate_factors
 from alvh.simulate.params import EVENT_KINDS, SimParams
-from alvh.simulate.scenarios import Scenario, preset
+from alvh.simulate.scenarios import Scenario, apply_overrides, preset
 from alvh.simulate.schedule import event_mask, reestimation_mask
 
 #: Default first day of a simulated run.
@@ -113,12 +113,30 @@ def simulate_market(
     Memory: the VX prices ``(n_days, n_paths, n_contracts)`` dominate (about 22 contracts over a year:
     0.45 GB at 10,000 x 252); they are written day by day into one array, no full-size temporaries.
     """
+    params, fp, dates = simulate_factor_paths(params, n_paths, n_days, rng, start=start, scenario=scenario)
+    return market_from_factors(params, fp, dates, scenario)
+
+
+def simulate_factor_paths(
+    params: SimParams,
+    n_paths: int,
+    n_days: int,
+    rng: np.random.Generator,
+    *,
+    start: str = DEFAULT_START,
+    scenario: Scenario | None = None,
+) -> tuple[SimParams, FactorPaths, pd.DatetimeIndex]:
+    """The factors alone (no VX prices, no surface): the parameters used (with the scenario's overrides),
+    the paths and the dates. Every check of :func:`simulate_market` runs first."""
+    if not isinstance(params, SimParams):
+        raise InputError(f"{type(params).__name__}", argument="params", expected="a SimParams")
+    params = apply_overrides(params, scenario)
     check_run(params, n_paths, n_days, scenario)
     first = scenario.start if scenario is not None and scenario.start else start
     dates = run_dates(first, n_days)
     events = {k: event_mask(dates, k) for k in EVENT_KINDS}
     fp = simulate_factors(params, n_paths, dates, rng, events, reestimation_mask(dates, events["fomc"]), scenario)
-    return market_from_factors(params, fp, dates, scenario)
+    return params, fp, dates
 
 
 def vx_prices(

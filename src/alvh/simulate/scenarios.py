@@ -17,6 +17,7 @@ their start state the episode's first day): :func:`preset`.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from alvh.errors import ConfigError, InputError
+from alvh.simulate.params import SimParams
 
 SHOCK_KINDS = ("vix_jump", "curve_inversion", "correlation_break", "cpi_surprise")
 
@@ -65,6 +67,7 @@ class Scenario:
     start: str | None = None
     description: str = ""
     target: dict[str, float] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def check_horizon(self, n_days: int) -> None:
         """Refuse a shock beyond the run's last day (raised before anything runs)."""
@@ -73,7 +76,12 @@ class Scenario:
                 raise ConfigError(
                     f"day {s.day} is beyond the horizon of {n_days} days",
                     key=f"scenario.{self.name}.shocks[{i}].day",
-                    expected=f"a day index in 1..{n_days - 1}",
+                    expected=f"a day index in 1..{n_days - 1}"
+                    + (
+                        f"; the preset replays {int(self.target['n_days'])} days: run at least that many"
+                        if "n_days" in self.target
+                        else ""
+                    ),
                 )
 
     def by_day(self) -> dict[int, list[Shock]]:
@@ -91,12 +99,14 @@ class Scenario:
         d["shocks"] = [{"kind": s.kind, "day": s.day, "size": s.size, "days": s.days} for s in self.shocks]
         if self.target:
             d["target"] = dict(self.target)
+        if self.overrides:
+            d["overrides"] = dict(self.overrides)
         return d
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         """A scenario from a TOML table; :class:`ConfigError` names the key."""
-        allowed = {"name", "description", "vix0", "long0", "spx0", "start", "shocks", "target"}
+        allowed = {"name", "description", "vix0", "long0", "spx0", "start", "shocks", "target", "overrides"}
         bad = sorted(set(raw) - allowed)
         if bad:
             raise ConfigError(
@@ -131,6 +141,7 @@ class Scenario:
             start=raw.get("start"),
             description=str(raw.get("description", "")),
             target={str(k): float(v) for k, v in raw.get("target", {}).items()},
+            overrides=dict(raw.get("overrides", {})),
         )
 
     @classmethod
@@ -144,6 +155,26 @@ class Scenario:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", file=p) from None
         return cls.from_dict(raw, source=str(p))
+
+
+def apply_overrides(params: SimParams, scenario: Scenario | None) -> SimParams:
+    """``params`` with the scenario's parameter overrides (validated; an error names the overridden key)."""
+    if scenario is None or not scenario.overrides:
+        return params
+    names = {f.name for f in dataclasses.fields(SimParams)} - {"model_version", "scenarios", "provenance"}
+    kw: dict[str, Any] = {}
+    for k, v in scenario.overrides.items():
+        if k not in names:
+            raise ConfigError(
+                "unknown parameter", key=f"scenario.{scenario.name}.overrides.{k}", expected="a SimParams field"
+            )
+        kw[k] = tuple(float(x) for x in v) if isinstance(v, list) else v
+    try:
+        return params.replace(**kw)
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.message, key=f"scenario.{scenario.name}.overrides.{exc.key}", expected=exc.expected
+        ) from None
 
 
 def preset(name: str, scenarios: dict[str, Any]) -> Scenario:
