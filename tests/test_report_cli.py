@@ -122,3 +122,14 @@ def test_compare_needs_two_runs_and_checks_out_first(two_runs, tmp_path):
     r = _alvh("compare", str(a), str(tmp_path / "missing"), "--out", str(tmp_path / "c"))
     assert r.returncode == 2 and "missing" in r.stderr
     assert not (tmp_path / "c").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_readme_test_command_is_ci_run_and_installs_chromium_or_leaves_the_skip():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text().splitlines()
+    cmd = next(line for line in ci if "pytest" in line)
+    assert cmd in readme.splitlines()  # one command, the same in both
+    assert cmd.startswith("(command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get install")
+    assert ") || true) && " in cmd  # an install that fails leads to the browser tests' skip, not a CI failure
+    assert "docs/report_screenshot.png" in readme and (root / "docs" / "report_screenshot.png").is_file()
