@@ -68,7 +68,7 @@ def backtest(
         exists=True,
         dir_okay=False,
         readable=True,
-        help="VX model parameters (JSON) from 'alvh market fit-vx'; default: the shipped fit.",
+        help="VX model parameters (JSON file; default: the shipped fit), as written by 'alvh market fit-vx'.",
     ),
     exog: list[str] | None = typer.Option(
         None,
