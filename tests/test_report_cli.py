@@ -122,3 +122,16 @@ def test_compare_needs_two_runs_and_checks_out_first(two_runs, tmp_path):
     r = _alvh("compare", str(a), str(tmp_path / "missing"), "--out", str(tmp_path / "c"))
     assert r.returncode == 2 and "missing" in r.stderr
     assert not (tmp_path / "c").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_every_bp_in_the_report_and_on_screen_names_its_capital_basis(two_runs):
+    # "bp of the basis" does not say which capital; the run's basis is "initial capital (fixed)"
+    a, _ = two_runs
+    text = (a / "report_data.json").read_text()
+    basis = json.loads((a / "summary.json").read_text())["analysis"]["hedge_cost"]["basis"]
+    assert "bp of the basis" not in text
+    assert f"bp of the {basis}" in text
+    from alvh.report.screen import _regime_rich
+
+    title = _regime_rich(pd.DataFrame(), basis).title
+    assert f"bp of the {basis} per day" in str(title)

@@ -78,7 +78,7 @@ class HedgeCost:
     ----------
     layers : tuple of str
     instruments : dict of str to str
-        Layer -> "futures", "calls", "futures+calls" or "none".
+        Layer -> "futures", "calls", "puts", several joined with "+", or "none".
     dates : DatetimeIndex, n_days
     basis : str
         Key of :data:`BASES`; ``basis_label`` says it in words.
