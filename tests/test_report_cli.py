@@ -133,5 +133,8 @@ def test_every_bp_in_the_report_and_on_screen_names_its_capital_basis(two_runs):
     assert f"bp of the {basis}" in text
     from alvh.report.screen import _regime_rich
 
+    an = json.loads((a / "summary.json").read_text())["analysis"]
+    assert an["hedge_cost"]["unit"].startswith(f"bp of the {basis} per month")
+    assert an["against_core"]["unit"].endswith(f"bp of the {basis}")
     title = _regime_rich(pd.DataFrame(), basis).title
     assert f"bp of the {basis} per day" in str(title)
