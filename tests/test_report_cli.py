@@ -138,3 +138,14 @@ def test_every_bp_in_the_report_and_on_screen_names_its_capital_basis(two_runs):
     assert an["against_core"]["unit"].endswith(f"bp of the {basis}")
     title = _regime_rich(pd.DataFrame(), basis).title
     assert f"bp of the {basis} per day" in str(title)
+
+
+def test_readme_test_command_is_ci_run_and_installs_chromium_or_leaves_the_skip():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text().splitlines()
+    cmd = next(line for line in ci if "pytest" in line)
+    assert cmd in readme.splitlines()  # one command, the same in both
+    assert cmd.startswith("(command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get install")
+    assert ") || true) && " in cmd  # an install that fails leads to the browser tests' skip, not a CI failure
+    assert "docs/report_screenshot.png" in readme and (root / "docs" / "report_screenshot.png").is_file()

@@ -52,8 +52,6 @@ def result_hedge_cost(result, market, *, basis: str = "initial", backend: str = 
         capital=nav_prev,
         cost_pnl=_group_costs(result, groups),
         financing_pnl=result.financing,
-        # the interest on each layer's cash and its private financing: the "financing" part of the hedge cost,
-        # as analyze() books it (without them a sweep's cost read lower than the backtest's for the same rules)
         interest_pnl=_by_group(result, "interest", groups),
         group_financing_pnl=_by_group(result, "hedge_financing", groups),
         trust_marks=True,

@@ -68,7 +68,7 @@ def backtest(
         exists=True,
         dir_okay=False,
         readable=True,
-        help="VX model parameters (JSON) written by 'alvh market fit-vx'; default: the shipped fit.",
+        help="VX model parameters (JSON file; default: the shipped fit), as written by 'alvh market fit-vx'.",
     ),
     exog: list[str] | None = typer.Option(
         None,
@@ -95,7 +95,7 @@ def backtest(
         "beside it and renames it into place when complete.",
     ),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace an earlier run's --out folder (only a folder alvh wrote)."
+        False, "--overwrite", help="Replace an earlier run's --out folder (only a folder written by alvh)."
     ),
     png: Path | None = typer.Option(
         None,

@@ -103,7 +103,11 @@ def import_cmd(
     folder = _resolve_dir(data_dir)
     created = not (folder / DB_NAME).exists()
     try:
-        with _open(folder, lock_timeout=lock_timeout) as store:
+        from alvh.report.progress import Steps
+
+        with _open(folder, lock_timeout=lock_timeout) as store, Steps(f"importing {kind}", total=1) as step:
+            # one store call validates every file then writes: the bar shows which files and the time elapsed
+            step(", ".join(p.name for p in paths))
             report = store.import_files(
                 kind, list(paths), name=name, on_conflict=on_conflict, percent=percent, max_gap_days=max_gap_days
             )

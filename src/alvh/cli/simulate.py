@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -108,9 +109,10 @@ def simulate(
                 progress=lambda done, total: step(f"chunk {min(done + 1, total)} of {total}"),
             )
         names = write_outputs(folder, res)
-        folder.write_text(
-            "rules.toml", rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
-        )
+        rules_text = rules.read_text(encoding="utf-8") if rules is not None else default_rules_text()
+        folder.write_text("rules.toml", rules_text)
+        _write_report(folder, res, rules_text)
+        names += ["report_data.json", "report.html"]
         if params is not None:
             folder.copy_in(params, "params.toml")
         meta = res.metadata
@@ -124,8 +126,23 @@ def simulate(
         )
     width = None if sys.stdout.isatty() else 132
     Console(markup=False, highlight=False, width=width).print(res.summary())
-    written = [n for n in OUTPUTS if n in names] + ["rules.toml"] + (["params.toml"] if params else [])
+    written = [n for n in (*OUTPUTS, "report_data.json", "report.html") if n in names] + ["rules.toml"]
+    written += ["params.toml"] if params else []
     typer.echo("wrote " + ", ".join(f"{final}/{n}" for n in written + ["manifest.json"]))
+
+
+def _write_report(folder: Any, res: Any, rules_text: str) -> None:
+    """report.html and report_data.json of the run (alvh.report.simulation_report), with a progress bar."""
+    import pandas as pd
+
+    from alvh.report.files import write_report
+    from alvh.report.progress import Steps
+    from alvh.report.simulation_report import simulation_report
+
+    with Steps("building report", total=3) as steps:
+        steps("charts")
+        monthly = pd.read_parquet(folder.path("monthly_cost.parquet"))
+        write_report(folder, simulation_report(res, res.to_frame(), monthly, rules_text=rules_text), steps)
 
 
 #: ``alvh simulate`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).
