@@ -146,6 +146,6 @@ def test_readme_test_command_is_ci_run_and_installs_chromium_or_leaves_the_skip(
     ci = (root / ".ci" / "run").read_text().splitlines()
     cmd = next(line for line in ci if "pytest" in line)
     assert cmd in readme.splitlines()  # one command, the same in both
-    assert cmd.startswith("(command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get install")
+    assert cmd.startswith("(command -v chromium >/dev/null || (command -v apt-get >/dev/null && (apt-get install")
     assert ") || true) && " in cmd  # an install that fails leads to the browser tests' skip, not a CI failure
     assert "docs/report_screenshot.png" in readme and (root / "docs" / "report_screenshot.png").is_file()
