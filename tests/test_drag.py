@@ -313,3 +313,17 @@ def test_restrict_drag_keeps_the_chosen_days_and_recomputes_months():
         restrict_drag(drag, np.zeros(n, dtype=bool))
     with pytest.raises(InputError):
         restrict_drag(drag, np.ones(n - 1, dtype=bool))
+
+
+def test_layer_instruments_name_puts_as_puts():
+    # a put layer (vix_put, or the long put of a conversion) must not be labelled "calls" on screen and in the report
+    rec = make_records(seed=3, n_days=20, n_paths=2, layer_kind="calls")
+    assert layer_instruments(rec, ("short", "mid")) == {"short": "calls", "mid": "calls"}
+    cols = [i for i, c in enumerate(rec.slots.component) if c == "short"]
+    rec.is_call[..., cols] = False
+    assert layer_instruments(rec, ("short", "mid")) == {"short": "puts", "mid": "calls"}
+    mid = [i for i, c in enumerate(rec.slots.component) if c == "mid"]
+    rec.is_call[: rec.is_call.shape[0] // 2, :, mid] = False
+    assert layer_instruments(rec, ("mid",)) == {"mid": "calls+puts"}
+    fut = make_records(seed=3, n_days=20, n_paths=2, layer_kind="futures")
+    assert layer_instruments(fut, ("short",)) == {"short": "futures"}

@@ -124,6 +124,22 @@ def test_compare_needs_two_runs_and_checks_out_first(two_runs, tmp_path):
     assert not (tmp_path / "c").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_every_bp_in_the_report_and_on_screen_names_its_capital_basis(two_runs):
+    # "bp of the basis" does not say which capital; the run's basis is "initial capital (fixed)"
+    a, _ = two_runs
+    text = (a / "report_data.json").read_text()
+    basis = json.loads((a / "summary.json").read_text())["analysis"]["hedge_cost"]["basis"]
+    assert "bp of the basis" not in text
+    assert f"bp of the {basis}" in text
+    from alvh.report.screen import _regime_rich
+
+    an = json.loads((a / "summary.json").read_text())["analysis"]
+    assert an["hedge_cost"]["unit"].startswith(f"bp of the {basis} per month")
+    assert an["against_core"]["unit"].endswith(f"bp of the {basis}")
+    title = _regime_rich(pd.DataFrame(), basis).title
+    assert f"bp of the {basis} per day" in str(title)
+
+
 def test_readme_test_command_is_ci_run_and_installs_chromium_or_leaves_the_skip():
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text()

@@ -198,3 +198,33 @@ def test_event_calendar_projection_keeps_weekdays() -> None:
     inside = dates[m][dates[m] <= known[-1]]
     assert set(inside) <= set(known)
     assert 11 <= m[(dates > pd.Timestamp("2027-01-01")) & (dates < pd.Timestamp("2028-01-01"))].sum() <= 13
+
+
+@pytest.mark.parametrize(
+    ("shock", "key"),
+    [
+        ('kind = "vix_jump"\nday = "ten"\nsize = 0.6\n', "scenario.shocks[0].day"),
+        ('kind = "vix_jump"\nday = 4.7\nsize = 0.6\n', "scenario.shocks[0].day"),  # never truncated to day 4
+        ('kind = "vix_jump"\nday = true\nsize = 0.6\n', "scenario.shocks[0].day"),
+        ('kind = "vix_jump"\nday = 4\nsize = "big"\n', "scenario.shocks[0].size"),
+        ('kind = "correlation_break"\nday = 4\nsize = 0.2\ndays = 2.5\n', "scenario.shocks[0].days"),
+        ('kind = "vix_jump"\nday = 4\nsiz = 0.6\n', "scenario.shocks[0].siz"),  # the unknown key itself
+        ('kind = "vix_jump"\nday = 4\n', "scenario.shocks[0].size"),  # the missing key
+    ],
+)
+def test_scenario_file_of_wrong_types_is_a_config_error_naming_the_key(tmp_path, shock, key) -> None:
+    f = tmp_path / "sc.toml"
+    f.write_text('name = "x"\n[[shocks]]\n' + shock)
+    with pytest.raises(ConfigError) as exc:
+        Scenario.from_toml(f)
+    assert exc.value.key == key
+    assert str(f) in str(exc.value)
+
+
+def test_scenario_shocks_that_are_not_tables(tmp_path) -> None:
+    for text in ('name = "x"\nshocks = [1]\n', 'name = "x"\nshocks = 3\n'):
+        f = tmp_path / "sc.toml"
+        f.write_text(text)
+        with pytest.raises(ConfigError) as exc:
+            Scenario.from_toml(f)
+        assert str(exc.value.key).startswith("scenario.shocks")

@@ -59,7 +59,7 @@ class Drag:
     layers : tuple of str
         Hedge layer names (the attribution groups other than "core" and "financing").
     instruments : dict
-        Layer name -> "futures", "calls", "futures+calls" or "none": what each number refers to.
+        Layer name -> "futures", "calls", "puts", several joined with "+", or "none": what each number refers to.
     dates : DatetimeIndex
         Trading days, length n_days.
     daily : ndarray, shape (n_parts, n_days, n_paths, n_layers)
@@ -108,18 +108,23 @@ class Drag:
 
 
 def layer_instruments(records: PositionRecords, layers: Sequence[str]) -> dict[str, str]:
-    """Which instrument each layer held over the run: "futures", "calls", "futures+calls" or "none"."""
+    """Which instruments each layer held over the run: "futures", "calls", "puts", joined with "+" when it held
+    several (e.g. "futures+calls" for a futures layer after a conversion), or "none"."""
     kind = np.asarray(records.kind)
     held = np.asarray(records.quantity) != 0
+    is_call = np.asarray(records.is_call, dtype=bool)
     out = {}
     for layer in layers:
         cols = [i for i, c in enumerate(records.slots.component) if c == layer]
         k = kind[..., cols][held[..., cols]]
-        fut = bool((k == InstrumentKind.VX_FUTURE).any())
-        opt = bool((k == InstrumentKind.VIX_OPTION).any())
-        out[layer] = {(True, False): "futures", (False, True): "calls", (True, True): "futures+calls"}.get(
-            (fut, opt), "none"
+        call = is_call[..., cols][held[..., cols]]
+        opt = k == InstrumentKind.VIX_OPTION
+        parts = (
+            ("futures", bool((k == InstrumentKind.VX_FUTURE).any())),
+            ("calls", bool((opt & call).any())),
+            ("puts", bool((opt & ~call).any())),
         )
+        out[layer] = "+".join(name for name, present in parts if present) or "none"
     return out
 
 

@@ -78,7 +78,7 @@ class HedgeCost:
     ----------
     layers : tuple of str
     instruments : dict of str to str
-        Layer -> "futures", "calls", "futures+calls" or "none".
+        Layer -> "futures", "calls", "puts", several joined with "+", or "none".
     dates : DatetimeIndex, n_days
     basis : str
         Key of :data:`BASES`; ``basis_label`` says it in words.
@@ -474,7 +474,8 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
     lay_bp = d["layers_move_pnl"][:, path] * _BP / b
     roll = rolling_corr(d["layers_move_pnl"][:, path], d["core_vol_pnl"][:, path])
     out: dict = {
-        "unit": "hedge ratio: layers' effective vega ($/VIX pt) / |core vega| ($/vol pt); P&L in bp of the basis",
+        "unit": "hedge ratio: layers' effective vega ($/VIX pt) / |core vega| ($/vol pt); P&L in bp of the "
+        f"{hc.basis_label}",
         "days_core_has_vega": int(ok.sum()),
         # the mean of daily ratios is dominated by days the core is nearly flat: ratio of means instead
         "hedge_ratio_of_means": _nan_none(
@@ -815,7 +816,7 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
         "basis": hc.basis_label,
         "basis_key": hc.basis,
-        "unit": "bp of the basis per month (run total / calendar months spanned)",
+        "unit": f"bp of the {hc.basis_label} per month (run total / calendar months spanned)",
         "n_months": n_m,
         "n_paths": hc.n_paths,
         "instruments": dict(hc.instruments),

@@ -103,7 +103,8 @@ def cost_monthly_chart(a: HedgeAnalysis) -> Chart:
     n = len(months)
     return Chart(
         "cost_monthly",
-        "Hedge cost by month (bp of the basis): all layers split into its parts, and per layer",
+        f"Hedge cost by month (bp of the {a.cost_summary.get('basis', 'basis')}): all layers split into its parts, "
+        "and per layer",
         series,
         panels=["all layers, by part (bp)", "by layer (bp)"],
         x_kind="category",

@@ -156,7 +156,7 @@ def _regime_table(a: HedgeAnalysis) -> Table:
         "Hedge cost by regime (all layers)",
         ["regime=label", "days", "months", "bp/day", "95% CI (day)", "bp/month-equiv (x21)", "95% CI"],
         rows,
-        note="bp of the basis; 95% intervals "
+        note=f"bp of the {a.cost_summary.get('basis', 'basis')}; 95% intervals "
         "from a month-cluster bootstrap; * = too few days or months (docs/analytics.md).",
     )
 

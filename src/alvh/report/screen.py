@@ -57,7 +57,7 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     for line in bought_lines(an["what_it_bought"]) + seed_lines(an["seed_claim"]) + core_lines(an["against_core"]):
         con.print(line, highlight=False)
     con.print(a.trigger["sentence"])
-    con.print(_regime_rich(a.regime_table))
+    con.print(_regime_rich(a.regime_table, an["hedge_cost"].get("basis", "basis")))
     for note in a.notes:
         con.print(f"note: {note}", highlight=False)
     con.print(
@@ -86,9 +86,9 @@ def _cost_table(hc: dict) -> Table | str:
     return t
 
 
-def _regime_rich(table: pd.DataFrame) -> Table:
+def _regime_rich(table: pd.DataFrame, basis: str) -> Table:
     t = Table(
-        title="hedge cost by regime, all layers: bp of the basis per day and per month-equivalent (x21), 95% "
+        title=f"hedge cost by regime, all layers: bp of the {basis} per day and per month-equivalent (x21), 95% "
         "interval (month-cluster bootstrap; daily interval in regimes.csv); * = too few days or months",
         box=None,
     )

@@ -113,14 +113,13 @@ class Scenario:
                 "unknown key", key=f"scenario.{bad[0]}", file=source, expected=f"one of {sorted(allowed)}"
             )
         shocks = []
-        for i, s in enumerate(raw.get("shocks", [])):
-            extra = sorted(set(s) - {"kind", "day", "size", "days"})
-            if extra or not {"kind", "day", "size"} <= set(s):
-                raise ConfigError(
-                    f"{s!r}", key=f"scenario.shocks[{i}]", file=source, expected="a table {kind, day, size[, days]}"
-                )
+        listed = raw.get("shocks", [])
+        if not isinstance(listed, list):
+            raise ConfigError(f"{listed!r}", key="scenario.shocks", file=source, expected="[[shocks]] tables")
+        for i, s in enumerate(listed):
+            _check_shock_table(s, i, source)
             try:
-                shocks.append(Shock(str(s["kind"]), int(s["day"]), float(s["size"]), int(s.get("days", 1))))
+                shocks.append(Shock(str(s["kind"]), s["day"], float(s["size"]), s.get("days", 1)))
             except ConfigError as exc:
                 raise ConfigError(
                     exc.message,
@@ -155,6 +154,27 @@ class Scenario:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", file=p) from None
         return cls.from_dict(raw, source=str(p))
+
+
+def _check_shock_table(s: object, i: int, source: str) -> None:
+    """One [[shocks]] table: known keys, all present, whole-number days and a numeric size (TOML types; a day
+    of 4.7 is refused, never truncated)."""
+    key = f"scenario.shocks[{i}]"
+    if not isinstance(s, dict):
+        raise ConfigError(f"{s!r}", key=key, file=source, expected="a table {kind, day, size[, days]}")
+    extra = sorted(set(s) - {"kind", "day", "size", "days"})
+    if extra:
+        raise ConfigError("unknown key", key=f"{key}.{extra[0]}", file=source, expected="kind, day, size or days")
+    for k in ("kind", "day", "size"):
+        if k not in s:
+            raise ConfigError(
+                "missing key", key=f"{key}.{k}", file=source, expected="a table {kind, day, size[, days]}"
+            )
+    for k in ("day", "days"):
+        if k in s and (isinstance(s[k], bool) or not isinstance(s[k], int)):
+            raise ConfigError(f"{s[k]!r}", key=f"{key}.{k}", file=source, expected="a whole number of days")
+    if isinstance(s["size"], bool) or not isinstance(s["size"], (int, float)):
+        raise ConfigError(f"{s['size']!r}", key=f"{key}.size", file=source, expected="a number")
 
 
 def apply_overrides(params: SimParams, scenario: Scenario | None) -> SimParams:
