@@ -178,3 +178,16 @@ def test_interp_rows_is_np_interp_row_by_row():
         for i in range(xs.shape[0]):
             o = np.argsort(xs[i])
             assert np.array_equal(got[i], np.interp(q[i], xs[i][o], ys[i][o])), (k, i)
+
+
+def test_interp_rows_on_grid_is_interp_rows_bit_for_bit():
+    # close_table's loop over days of np.interp against the vectorized rows on the broadcast grid
+    from alvh.market.vx_sensitivity import _interp_rows, _interp_rows_on_grid
+
+    rng = np.random.default_rng(5)
+    grid = np.arange(400, dtype=float)
+    for k in (1, 2, 6):
+        xs = np.stack([rng.permutation(rng.choice(np.arange(0.0, 300.0, 0.5), k, replace=False)) for _ in range(200)])
+        ys = rng.normal(0.5, 0.3, xs.shape)
+        want = _interp_rows(xs, ys, np.broadcast_to(grid, (xs.shape[0], grid.size)))
+        assert np.array_equal(_interp_rows_on_grid(xs, ys, grid), want), k

@@ -473,10 +473,10 @@ def beta_ratio(
     else:
         ss = np.asarray(scale_short, dtype=np.float64)
         sl = np.asarray(scale_long, dtype=np.float64)
-        bs, bl, ss, sl = np.broadcast_arrays(bs, bl, ss, sl)
+        # the comparisons broadcast (no np.broadcast_arrays copies: this runs every day of a run)
         with np.errstate(invalid="ignore"):  # NaN betas or scales compare False: undefined
             ok = (bs > tol * ss) & (bs <= (1.0 + tol) * ss) & (bl > tol * sl) & (bl <= (1.0 + tol) * sl)
-    out = np.full(bs.shape, np.nan)
+    out = np.full(np.broadcast_shapes(bs.shape, bl.shape, ok.shape), np.nan)
     np.divide(bs, bl, out=out, where=ok)
     return out
 
