@@ -564,7 +564,8 @@ def what_it_buys(hc: HedgeCost) -> dict:
     dd_red = b["max_drawdown_pct"] - a["max_drawdown_pct"]  # drawdowns are negative: > 0 = reduced
     es_red = b["es95_monthly_pct"] - a["es95_monthly_pct"]
     out: dict = {
-        "unit": "% of the initial capital; monthly = calendar-month sums; mean over paths",
+        "unit": "% of the initial capital; monthly = calendar-month sums"
+        + ("; mean over paths" if hc.n_paths > 1 else ""),
         "n_months": int(n_m),
         "n_paths": hc.n_paths,
         "core_alone": a,
