@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alvh.analytics._attribution_checks import FLOAT_FIELDS
 from alvh.analytics.attribution import attribute
 from alvh.analytics.drag import (
     SEED_CLAIM_BP_PER_MONTH,
@@ -94,23 +95,7 @@ def ladder_records(dates, spot, settle, dte) -> tuple[PositionRecords, np.ndarra
     """
     n_days, n_layers = len(dates), len(LADDER)
     shape = (n_days, 1, n_layers)
-    fields = {
-        name: np.full(shape, np.nan)
-        for name in (
-            "strike",
-            "t_prev",
-            "t_now",
-            "underlying_prev",
-            "underlying_now",
-            "underlying_rolldown",
-            "vol_prev",
-            "vol_now",
-            "rate_prev",
-            "div_prev",
-            "price_prev",
-            "price_now",
-        )
-    }
+    fields = {name: np.full(shape, np.nan) for name in FLOAT_FIELDS}
     kind = np.zeros(shape, dtype=np.int8)
     qty = np.zeros(shape)
     front = np.empty(n_days)

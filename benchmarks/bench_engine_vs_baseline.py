@@ -35,19 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ALVH_SHARED_DATA", REPO.parent / "shared" / "data"))
 START, END = "2006-01-03", "2025-06-18"
-#: the test store's series (tests/conftest.REAL_IMPORTS at the time of writing; both checkouts import them)
-IMPORTS = (
-    ("spx", "spx/SPX_daily.csv", None),
-    ("vix", "vix_index/VIX_History.csv", None),
-    ("vix9d", "vix_index/VIX9D_History.csv", None),
-    ("vix3m", "vix_index/VIX3M_History.csv", None),
-    ("vix6m", "vix_index/VIX6M_History.csv", None),
-    ("vvix", "vix_index/VVIX_History.csv", None),
-    ("skew", "vix_index/SKEW_History.csv", None),
-    ("vx", "vix_futures/vx_contracts_daily_2004_2025.csv.gz", None),
-    ("breadth", "breadth/nyse_adv_decl_unch_daily.csv", None),
-    ("events", "calendars/cpi_release_dates_2015_2026.csv", "cpi"),
-)
+#: the test store's series (tests/conftest.REAL_IMPORTS, one list; both checkouts import the same files)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import REAL_IMPORTS as IMPORTS  # noqa: E402
 
 _BUILD = r"""
 import json, sys
