@@ -30,35 +30,41 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
     mp = prep.paths
     led = st.ledger.arrays()
     slot = led["slot"].astype(int)
-    names = np.array(st.slots.names, dtype=object)
-    comp = np.array(st.slots.component, dtype=object)
-    kinds = np.array(
+    # text columns: the few distinct labels as one pandas string array, gathered by code (ExtensionArray.take,
+    # in C) instead of converting an object array of Python strings row by row (~4x faster, the same frame)
+    names = _labels(st.slots.names)
+    comp = _labels(st.slots.component)
+    kinds = _labels(
         [
             ("vix_call" if c else "vix_put") if k == InstrumentKind.VIX_OPTION else InstrumentKind(int(k)).name.lower()
             for k, c in zip(st.slot_kind, st.slot_is_call, strict=True)
-        ],
-        dtype=object,
+        ]
     )
-    codes = np.array(list(mp.vx_codes) + [""], dtype=object)
+    codes = _labels([*mp.vx_codes, ""])
     con = led["contract"].astype(int)
     some = len(slot) > 0
     return pd.DataFrame(
         {
             "date": mp.dates[led["day"].astype(int)] if some else pd.DatetimeIndex([]),
             "path": led["path"].astype(int),
-            "slot": names[slot] if some else [],
-            "component": comp[slot] if some else [],
-            "instrument": kinds[slot] if some else [],
-            "contract": codes[np.where(con >= 0, con, -1)] if some else [],
+            "slot": names.take(slot) if some else [],
+            "component": comp.take(slot) if some else [],
+            "instrument": kinds.take(slot) if some else [],
+            "contract": codes.take(np.where(con >= 0, con, len(codes) - 1)) if some else [],
             "strike": led["strike"],
             "expiry": led["expiry"].astype("datetime64[D]") if some else pd.DatetimeIndex([]),
             "quantity": led["quantity"],
             "price": led["price"],
             "cost": led["cost"],
-            "reason": np.array(REASONS, dtype=object)[led["reason"].astype(int)] if some else [],
-            "roll_reason": np.array(ROLL_REASONS, dtype=object)[led["roll_reason"].astype(int)] if some else [],
+            "reason": _labels(REASONS).take(led["reason"].astype(int)) if some else [],
+            "roll_reason": _labels(ROLL_REASONS).take(led["roll_reason"].astype(int)) if some else [],
         }
     )
+
+
+def _labels(values: tuple[str, ...] | list[str]) -> pd.api.extensions.ExtensionArray:
+    """Labels as pandas' default string array (dtype "str"), for ``.take(codes)``."""
+    return pd.array(list(values), dtype="str")
 
 
 def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
