@@ -107,7 +107,9 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
     layers on a day the core opens a new condor)."""
     r = st.prep.rules
     ls = slice(4, 4 + st.L)
-    due = (st.qty[:, ls] == 0) | ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
+    flat = st.qty[:, ls] == 0
+    # a flat layer of weight 0 on a path (a sweep's variant, fixed weights) can never open: not due, no events
+    due = np.where(flat, ~st.layer_off, (st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
     vega_basis = r.sizing.basis == "core_vega"
     if vega_basis:
         update_core_vega(st, d, r.core.dividend_yield)
@@ -143,7 +145,7 @@ def _layer(
     ext = held_extrinsic(st, j, la, rate) if la.roll.extrinsic_below is not None else None
     rd = rolldown_frac(st, d, s) if la.roll.rolldown_above is not None and d > 0 else None
     code = roll_reasons(la, held, st.settled[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
-    roll = code != 0
+    roll = (code != 0) & (held | ~st.layer_off[:, j])  # a flat layer of weight 0 never rolls in (apply_layers)
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
     if not (roll | resize_m).any():
@@ -162,7 +164,8 @@ def _layer(
     sens = np.full(st.P, float(st.sens(np.array(tau))))
     target = np.where(bad, 0.0, layer_target(st, j, la, f_new, qt.net_price, qt.net_delta, sens, scale, cap))
     act = roll & ~bad
-    st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (la.weight * scale > 0)).sum()))
+    weight = st.ax.layer_weight[:, j]  # the path's own weight (a sweep's variant; = la.weight on a single run)
+    st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (weight * scale > 0)).sum()))
     st.roll_code = np.where(act, code, 0).astype(np.int8)
     # close the old contract (and every leg of the layer) where rolling into a different one (or re-struck)
     for s_leg in layer_slots(st, j):

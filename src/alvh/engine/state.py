@@ -147,6 +147,10 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
+        # (P, L): the layer's weight is 0 on the path and fixed (no adaptive schedule): every target is 0, so a
+        # flat layer there never opens (engine.layer_rules skips its daily roll attempt)
+        w = np.asarray(self.ax.layer_weight, dtype=float).reshape(P, self.L)
+        self.layer_off = (w == 0.0) & (not r.adaptive.enabled)
         self.ever_held = np.zeros((P, S), dtype=bool)
         self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
