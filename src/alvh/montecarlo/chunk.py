@@ -121,7 +121,25 @@ def run_chunk(
         Engine and analysis backend; "numba" (default) is bit-identical across chunk sizes.
     """
     s, p, d, c = check_run(model, rules, seed, n_paths, n_days, chunk_size)
-    first, last = chunk_bounds(_positive_int(chunk_index, "chunk_index", 0), c, p)
+    return compute_chunk(model, rules, s, _positive_int(chunk_index, "chunk_index", 0), c, p, d, backend=backend)
+
+
+def compute_chunk(
+    model: PathModel,
+    rules: Rules,
+    seed: int,
+    chunk_index: int,
+    chunk_size: int,
+    n_paths: int,
+    n_days: int,
+    *,
+    backend: str = "numba",
+) -> ChunkResult:
+    """:func:`run_chunk` without the checks of :func:`check_run`, for a runner that ran them once for the whole
+    run (the same arguments for every chunk): the checks generate and prepare a throwaway path, about 0.1 s,
+    which on every 1,000-path chunk was 7% of a run."""
+    s, p, d, c = seed, n_paths, n_days, chunk_size
+    first, last = chunk_bounds(chunk_index, c, p)
     t0 = time.perf_counter()
     paths = chunk_paths(model, s, first, last, d)
     t1 = time.perf_counter()

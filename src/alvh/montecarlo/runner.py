@@ -1,7 +1,8 @@
 """Run a simulation in chunks, locally (one process or a pool), and combine the chunks into one result.
 
-:func:`simulate` checks every argument, then runs :func:`~alvh.montecarlo.chunk.run_chunk` for each chunk
-(in this process, or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`),
+:func:`simulate` checks every argument once, then runs each chunk's computation
+(:func:`~alvh.montecarlo.chunk.compute_chunk`: :func:`~alvh.montecarlo.chunk.run_chunk` without repeating the
+checks), in this process or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`,
 hands the chunks in path order to a sink (memory, or the run's Parquet tables when an output folder is
 given) and reduces them (:func:`alvh.montecarlo.summary.summarize`). :func:`combine` does the last two
 steps for chunks computed anywhere else (e.g. distributed by Dask): the same numbers.
@@ -21,7 +22,7 @@ from pathlib import Path
 from alvh._version import __version__
 from alvh.config import Rules, config_hash
 from alvh.errors import InputError
-from alvh.montecarlo.chunk import ChunkResult, check_run, run_chunk
+from alvh.montecarlo.chunk import ChunkResult, check_run, compute_chunk
 from alvh.montecarlo.result import SimulationResult
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel
 from alvh.montecarlo.summary import DEFAULT_THRESHOLDS, Tables, summarize
@@ -135,7 +136,8 @@ class _Job:
 
 
 def _run(job: _Job, chunk_index: int) -> ChunkResult:
-    return run_chunk(
+    # simulate() ran check_run on these arguments once before any chunk: not again per chunk
+    return compute_chunk(
         job.model,
         job.rules,
         job.seed,
