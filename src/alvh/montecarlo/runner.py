@@ -1,7 +1,8 @@
 """Run a simulation in chunks, locally (one process or a pool), and combine the chunks into one result.
 
-:func:`simulate` checks every argument, then runs :func:`~alvh.montecarlo.chunk.run_chunk` for each chunk
-(in this process, or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`),
+:func:`simulate` checks every argument once, then runs each chunk's computation
+(:func:`~alvh.montecarlo.chunk.compute_chunk`: :func:`~alvh.montecarlo.chunk.run_chunk` without repeating the
+checks), in this process or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`,
 hands the chunks in path order to a sink (memory, or the run's Parquet tables when an output folder is
 given) and reduces them (:func:`alvh.montecarlo.summary.summarize`). :func:`combine` does the last two
 steps for chunks computed anywhere else (e.g. distributed by Dask): the same numbers.
@@ -21,7 +22,7 @@ from pathlib import Path
 from alvh._version import __version__
 from alvh.config import Rules, config_hash
 from alvh.errors import InputError
-from alvh.montecarlo.chunk import ChunkResult, check_run, run_chunk
+from alvh.montecarlo.chunk import ChunkResult, check_run, compute_chunk
 from alvh.montecarlo.result import SimulationResult
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel
 from alvh.montecarlo.summary import DEFAULT_THRESHOLDS, Tables, summarize
@@ -135,7 +136,8 @@ class _Job:
 
 
 def _run(job: _Job, chunk_index: int) -> ChunkResult:
-    return run_chunk(
+    # simulate() ran check_run on these arguments once before any chunk: not again per chunk
+    return compute_chunk(
         job.model,
         job.rules,
         job.seed,
@@ -220,12 +222,12 @@ def simulate(
         raise InputError(f"{thresholds!r}", argument="thresholds", expected="one or more finite bp values")
     s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     n_chunks = -(-p // c)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sink = ParquetSink(Path(folder)) if folder is not None else None
     kept: list[ChunkResult] = []
     first: ChunkResult | None = None
     events: dict[str, int] = {}
-    seconds = {"paths": 0.0, "engine": 0.0, "analysis": 0.0}
+    seconds = {k: 0.0 for k in ("paths", "engine", "analysis", "paths_cpu", "engine_cpu", "analysis_cpu")}
     try:
         for k, chunk in enumerate(_chunks(_Job(m, rules, s, c, p, d, backend), n_chunks, min(workers, n_chunks))):
             first = first or chunk
@@ -244,12 +246,12 @@ def simulate(
             sink.close()
     if first is None:  # n_chunks >= 1 was checked: a chunk always arrives
         raise RuntimeError("no chunk was computed")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     if sink is not None:
         res = _result(sink, m, rules, s, first, dict(sorted(events.items())), th)
     else:
         res = combine(kept, m, rules, s, thresholds=th)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     info = {
         "chunk_size": c,
         "n_chunks": n_chunks,
@@ -257,8 +259,11 @@ def simulate(
         "seconds_total": t2 - t0,
         "seconds_chunks_wall": t1 - t0,
         "seconds_summary": t2 - t1,
+        "cpu_seconds_total": c2 - c0,
+        "cpu_seconds_summary": c2 - c1,
         "seconds_in_chunks": seconds,
-        "note": "seconds_in_chunks are summed over chunks (over processes when workers > 1)",
+        "note": "seconds_in_chunks are summed over chunks (over processes when workers > 1); *_cpu and cpu_* are "
+        "this process's CPU seconds (all threads; the workers' own when workers > 1, in seconds_in_chunks)",
     }
     return SimulationResult(
         res.summary_data, res.bands, res.monthly, res.exceedance, run_info=info, per_path=res.per_path
