@@ -24,6 +24,7 @@ def run(  # noqa: ANN201
     exog: Sequence[str] | pd.DataFrame | None = None,
     vx_params: VXModelParams | None = None,
     regime_exog: Sequence[str] | None = None,
+    core_alone: bool | None = None,
 ):
     """Run the rules on market data and attach :func:`alvh.analytics.analyze`'s :class:`HedgeAnalysis`.
 
@@ -49,6 +50,11 @@ def run(  # noqa: ANN201
         VX curve model parameters, e.g. ``VXModelParams.load(path)`` of a file written by
         ``alvh market fit-vx``: the model VX curve (when the data has no VX settlements), the
         VIX-option vol and dF/dVIX. Default: the shipped fit (``VXModelParams.default()``).
+    core_alone : bool, optional
+        Run the core alone as its own book in the same engine call (one more path slot: every layer at
+        weight 0, the core sized on its own NAV; ``result.core_alone_nav``), the book "what the hedge
+        bought" compares core + layers with (docs/drag.md). Default: whenever the rules allow it (hedge
+        layers, no constant-maturity mix); False measures against the core's P&L inside the hedged book.
 
     Returns
     -------
@@ -75,8 +81,10 @@ def run(  # noqa: ANN201
         regime_exog = list(r.analysis.regime_exog)
     if analysis:
         check_series(md, exog, regime_exog)  # a misspelled name fails before the engine runs
+    if core_alone is None:
+        core_alone = standalone_core_possible(r)
     if vx_params is None:
-        result = run_backtest(r, md, start, end)
+        result = run_backtest(r, md, start, end, core_alone=core_alone)
     else:
         from dataclasses import replace
 
@@ -95,11 +103,17 @@ def run(  # noqa: ANN201
                 ),
             },
         )
-        result = run_engine(r, paths)
+        result = run_engine(r, paths, core_alone=core_alone)
     check_traded(result, r)
     if not analysis:
         return result
     return result.with_analysis(analyze(result, md, r, exog=exog, regime_exog=regime_exog))
+
+
+def standalone_core_possible(rules) -> bool:  # noqa: ANN001
+    """True when the engine can run the rules' core alone in the same call (``run_engine(core_alone=True)``):
+    hedge layers to remove, and no constant-maturity mix (its weight is not a layer weight)."""
+    return bool(rules.layers) and not rules.constant_maturity.enabled
 
 
 def check_series(market, exog, regime_exog) -> None:  # noqa: ANN001

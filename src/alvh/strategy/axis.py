@@ -122,6 +122,11 @@ class RuleAxis:
             schedule_weight=col(lambda v, i: v.adaptive.schedule[i].weight, len(steps)),
         )
 
+    @classmethod
+    def stack(cls, axes: Sequence[RuleAxis]) -> RuleAxis:
+        """The axes' rows one after the other (same kind: the same columns)."""
+        return cls(**{f.name: np.concatenate([getattr(a, f.name) for a in axes]) for f in fields(cls)})
+
     def broadcast(self, n_paths: int) -> RuleAxis:
         """The axis with ``n_paths`` rows: one variant repeated (read-only views), or unchanged when it has them."""
         if self.n_variants == n_paths:
@@ -134,3 +139,14 @@ class RuleAxis:
             )
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
         return RuleAxis(**{k: np.broadcast_to(a, (n_paths,) + a.shape[1:]) for k, a in arrays.items()})
+
+
+def core_alone_rules(rules: Rules) -> Rules:
+    """``rules`` with every hedge layer at weight 0: the core alone, a book a trader can hold (its own NAV
+    sizes its condors), as a variant of the rules' kind (only the layers' weights differ)."""
+    from alvh.config import rules_from_dict
+
+    dump = rules.model_dump(mode="json")
+    for layer in dump["layers"]:
+        layer["weight"] = 0.0
+    return rules_from_dict(dump)
