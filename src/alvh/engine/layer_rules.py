@@ -109,7 +109,10 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
     layers on a day the core opens a new condor)."""
     r = st.prep.rules
     ls = slice(4, 4 + st.L)
-    due = (st.qty[:, ls] == 0) | ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
+    held = st.qty[:, ls] != 0
+    # a flat layer at weight 0 (a core-alone variant, the standalone core's paths) has nothing to roll into:
+    # its target is 0 whatever the day (weight x scale, or a 0 share of the core's vega)
+    due = (~held & st.layer_live) | (held & ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l))
     vega_basis = r.sizing.basis == "core_vega"
     if vega_basis:
         update_core_vega(st, d, r.core.dividend_yield)
@@ -145,7 +148,7 @@ def _layer(
     ext = held_extrinsic(st, j, la, rate) if la.roll.extrinsic_below is not None else None
     rd = rolldown_frac(st, d, s) if la.roll.rolldown_above is not None and d > 0 else None
     code = roll_reasons(la, held, st.settled[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
-    roll = code != 0
+    roll = (code != 0) & (held | st.layer_live[:, j])  # as ``due`` in apply_layers: weight 0 and flat stays flat
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
     if not (roll | resize_m).any():

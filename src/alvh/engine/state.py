@@ -142,6 +142,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
+        self.layer_live = self.ax.layer_weight > 0  # (P, L): a layer a path can open (weight 0 never sizes above 0)
         self.ever_held = np.zeros((P, S), dtype=bool)
         self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
