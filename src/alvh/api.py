@@ -82,6 +82,8 @@ def run(  # noqa: ANN201
     if analysis:
         check_series(md, exog, regime_exog)  # a misspelled name fails before the engine runs
     if core_alone is None:
+        from alvh.engine.simulate import standalone_core_possible
+
         core_alone = standalone_core_possible(r)
     if vx_params is None:
         result = run_backtest(r, md, start, end, core_alone=core_alone)
@@ -108,12 +110,6 @@ def run(  # noqa: ANN201
     if not analysis:
         return result
     return result.with_analysis(analyze(result, md, r, exog=exog, regime_exog=regime_exog))
-
-
-def standalone_core_possible(rules) -> bool:  # noqa: ANN001
-    """True when the engine can run the rules' core alone in the same call (``run_engine(core_alone=True)``):
-    hedge layers to remove, and no constant-maturity mix (its weight is not a layer weight)."""
-    return bool(rules.layers) and not rules.constant_maturity.enabled
 
 
 def check_series(market, exog, regime_exog) -> None:  # noqa: ANN001

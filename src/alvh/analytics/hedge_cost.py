@@ -65,6 +65,8 @@ CORE_BOOKS: dict[str, str] = {
     "inside": "the core's P&L inside the hedged book (core + financing without the layers' P&L; its "
     "condors sized on the hedged NAV: not a book a trader could hold)",
 }
+#: Short names of :data:`CORE_BOOKS` in tables and charts.
+CORE_LABELS: dict[str, str] = {"standalone": "core alone", "inside": "the core's P&L inside the hedged book"}
 #: Months of the core's worst months whose layer P&L is listed.
 N_WORST = 10
 #: Expected shortfall level (share of worst months averaged).

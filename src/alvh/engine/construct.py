@@ -104,7 +104,8 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
             # basis "core_vega" (docs/rules.md, [sizing]): the layer's share of fraction x |core vega|
             "sizing": la.sizing
             if rules.sizing.basis == "capital"
-            else f"core_vega x {rules.sizing.core_vega_fraction:g} x {la.weight / st.weight_sum:.4g}",
+            else f"core_vega x {rules.sizing.core_vega_fraction:g} x "
+            f"{la.weight / st.weight_sum if st.weight_sum > 0 else 0.0:.4g}",  # 0: the core alone's rules
             "contracts": rules.general.contracts,
             "adaptive": rules.adaptive.enabled,
         }

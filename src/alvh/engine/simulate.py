@@ -39,7 +39,7 @@ from alvh.pricing.backend import resolve_backend
 from alvh.results import BacktestResult
 from alvh.strategy.costs import CostModel
 
-__all__ = ["Prepared", "day", "prepare", "run_days", "run_engine"]
+__all__ = ["Prepared", "day", "prepare", "run_days", "run_engine", "standalone_core_possible"]
 
 
 def run_engine(
@@ -91,6 +91,12 @@ def run_engine(
         prep = prepare(rules, paths, variants)
     st = run_days(prep, cost_model or CostModel(rules.costs), backend=backend)
     return build_result(prep, st, seed=rules.general.seed if seed is None else seed)
+
+
+def standalone_core_possible(rules: Rules) -> bool:
+    """True when :func:`run_engine` can run the rules' core alone in the same call (``core_alone=True``):
+    hedge layers to remove, and no constant-maturity mix (its weight is not a layer weight)."""
+    return bool(rules.layers) and not rules.constant_maturity.enabled
 
 
 def _kernels(backend: str) -> ModuleType | None:

@@ -143,10 +143,9 @@ class RuleAxis:
 
 def core_alone_rules(rules: Rules) -> Rules:
     """``rules`` with every hedge layer at weight 0: the core alone, a book a trader can hold (its own NAV
-    sizes its condors), as a variant of the rules' kind (only the layers' weights differ)."""
-    from alvh.config import rules_from_dict
+    sizes its condors), as a variant of the rules' kind (only the layers' weights differ).
 
-    dump = rules.model_dump(mode="json")
-    for layer in dump["layers"]:
-        layer["weight"] = 0.0
-    return rules_from_dict(dump)
+    A copy, not re-validated: a rules file may not split ``sizing.basis = "core_vega"`` over weights summing
+    to 0, but the engine sizes every layer of such a variant to 0 contracts, which is the point here.
+    """
+    return rules.model_copy(update={"layers": [la.model_copy(update={"weight": 0.0}) for la in rules.layers]})
