@@ -648,6 +648,20 @@ def what_it_buys(hc: HedgeCost) -> dict:
 
 
 # ====================================================================== intervals
+def block_bootstrap_indices(
+    n: int, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED
+) -> np.ndarray | None:
+    """The resampled rows ``(n_boot, n)`` of :func:`block_bootstrap_mean`'s circular moving-block bootstrap
+    (for a statistic other than the mean of the same months); None for fewer than two blocks of data."""
+    L = max(1, int(block))
+    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
+        return None
+    k = -(-n // L)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    start = rng.integers(0, n, size=(n_boot, k))
+    return ((start[:, :, None] + np.arange(L)[None, None, :]) % n).reshape(n_boot, -1)[:, :n]
+
+
 def block_bootstrap_mean(
     x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -662,13 +676,9 @@ def block_bootstrap_mean(
     if n == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())
-    L = max(1, int(block))
-    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
+    idx = block_bootstrap_indices(n, block=block, n_boot=n_boot, seed=seed)
+    if idx is None:
         return m, float("nan"), float("nan")
-    k = -(-n // L)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    start = rng.integers(0, n, size=(n_boot, k))
-    idx = ((start[:, :, None] + np.arange(L)[None, None, :]) % n).reshape(n_boot, -1)[:, :n]
     means = x[idx].mean(axis=1)
     a = (1.0 - level) / 2.0
     lo, hi = np.quantile(means, [a, 1.0 - a])
