@@ -24,6 +24,7 @@ def run(  # noqa: ANN201
     exog: Sequence[str] | pd.DataFrame | None = None,
     vx_params: VXModelParams | None = None,
     regime_exog: Sequence[str] | None = None,
+    core_alone: bool | None = None,
 ):
     """Run the rules on market data and attach :func:`alvh.analytics.analyze`'s :class:`HedgeAnalysis`.
 
@@ -49,6 +50,11 @@ def run(  # noqa: ANN201
         VX curve model parameters, e.g. ``VXModelParams.load(path)`` of a file written by
         ``alvh market fit-vx``: the model VX curve (when the data has no VX settlements), the
         VIX-option vol and dF/dVIX. Default: the shipped fit (``VXModelParams.default()``).
+    core_alone : bool, optional
+        Run the core alone as its own book in the same engine call (one more path slot: every layer at
+        weight 0, the core sized on its own NAV; ``result.core_alone_nav``), the book "what the hedge
+        bought" compares core + layers with (docs/drag.md). Default: whenever the rules allow it (hedge
+        layers, no constant-maturity mix); False measures against the core's P&L inside the hedged book.
 
     Returns
     -------
@@ -75,6 +81,10 @@ def run(  # noqa: ANN201
         regime_exog = list(r.analysis.regime_exog)
     if analysis:
         check_series(md, exog, regime_exog)  # a misspelled name fails before the engine runs
+    if core_alone is None:
+        from alvh.engine.simulate import standalone_core_possible
+
+        core_alone = standalone_core_possible(r)
     if vx_params is None:
         paths = paths_from_market_data(md, start, end)
     else:
@@ -94,7 +104,7 @@ def run(  # noqa: ANN201
             },
         )
     check_can_trade(r, paths)  # capital too small for one contract on every day: refused before the day loop
-    result = run_engine(r, paths)
+    result = run_engine(r, paths, core_alone=core_alone)
     check_traded(result, r)  # the backstop: the engine's own count of trades
     if not analysis:
         return result
