@@ -278,6 +278,14 @@ def _label_span(rows: np.ndarray) -> tuple[int, int]:
     return max(0, int(rows[0]) - LABEL_WARMUP_DAYS), int(rows[-1]) + 1
 
 
+def _curve_and_front(market, rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:  # noqa: ANN001
+    """Front and second VX on the labels' history (computed once: it holds the run's rows), and the front
+    on the run's rows (row by row the same values as computed on those rows alone)."""
+    i0, i1 = _label_span(rows)
+    curve = _front_second(market, np.arange(i0, i1))
+    return curve, curve[0][rows - i0]
+
+
 def _front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     from alvh.analytics.regimes import front_second
 
@@ -1009,10 +1017,7 @@ def analyze(
     rows = _run_rows(result, market)
     dates = result.dates
     vix = market.vix["close"].to_numpy(dtype=float)[rows]
-    # front and second VX once, on the labels' history (it holds the run's rows: row by row, the same values)
-    i0, i1 = _label_span(rows)
-    curve = _front_second(market, np.arange(i0, i1))
-    front = curve[0][rows - i0]
+    curve, front = _curve_and_front(market, rows)
     covered = np.isfinite(front)
     coverage = _coverage(dates, front, market.vx is not None)
     if market.vx is None or not covered.all():
