@@ -223,7 +223,7 @@ def simulate(
     s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     n_chunks = -(-p // c)
     t0, c0 = time.perf_counter(), time.process_time()
-    sink = ParquetSink(Path(folder)) if folder is not None else None
+    sink = ParquetSink(Path(folder), p) if folder is not None else None
     kept: list[ChunkResult] = []
     first: ChunkResult | None = None
     events: dict[str, int] = {}
