@@ -9,9 +9,11 @@ takes a one-path backtest; a simulated run needs the per-path figures instead, r
   **initial capital (fixed)** per calendar month spanned;
 * the hedge cost of every calendar month per layer (bp of the initial capital);
 * the cumulative hedge cost of all layers at each day's close (bp of the initial capital);
-* what the hedge bought: the core alone against core + layers, in % of the initial capital: worst
-  calendar month, 95% expected shortfall of monthly returns, maximum drawdown, monthly volatility
-  (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`, per path instead of their mean);
+* what the hedge bought: the core alone (the standalone core's own NAV, ``result.core_alone_nav``, when
+  the engine ran it; else the core's P&L inside the hedged book) against core + layers, in % of the
+  initial capital: worst calendar month, 95% expected shortfall of monthly returns, maximum drawdown,
+  monthly volatility (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`, per path instead
+  of their mean);
 * trigger firings: the beta-ratio rebalance and every trade reason, counted per path.
 
 Every figure of a path is computed from that path's arrays alone (no operation mixes paths), so a
@@ -277,7 +279,10 @@ def path_analysis(
     # paths ran together
     nav = np.asarray(result.nav, dtype=float)
     hedged = np.diff(nav, axis=0, prepend=np.full((1, n_paths), capital))
-    core = hedged - layers_usd
+    # the core alone: the standalone core's own NAV when the engine ran it (result.core_alone_nav), else
+    # the core's P&L inside the hedged book (hedge_cost.CORE_BOOKS)
+    alone = result.core_alone_nav
+    core = hedged - layers_usd if alone is None else np.diff(alone, axis=0, prepend=np.full((1, n_paths), capital))
     book_months = []
     for book, daily in (("core", core), ("hedged", hedged)):
         stats, m = _book_stats(daily, month_of_day, n_m, capital)

@@ -148,7 +148,7 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
             m.settle[:, vs],
             m.greeks[:, :, 2],
         )
-        st.event(d, "stale_vx_mark", stale)
+        st.event(d, "stale_vx_mark", stale)  # an int over all paths: the standalone core's hold no VX
         return
     h = m.held[:, vs]
     c = np.maximum(st.contract[:, vs], 0)  # empty slots (-1) read any contract: masked by h below
@@ -160,7 +160,7 @@ def _mark_vix_products(st: EngineState, d: int, m: DayMarks, rate: float) -> Non
         f = vx_px(st, d, c)
     stale = h & ~np.isfinite(f)
     if stale.any():
-        st.event(d, "stale_vx_mark", int(stale.sum()))
+        st.event(d, "stale_vx_mark", stale)
     f = np.where(np.isfinite(f), f, st.und_last[:, vs])
     if d == 0:
         rd = f

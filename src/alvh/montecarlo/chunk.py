@@ -20,6 +20,7 @@ from alvh.analytics.paths_summary import path_analysis
 from alvh.config import Rules
 from alvh.engine import run_engine
 from alvh.engine.prepare import prepare
+from alvh.engine.simulate import standalone_core_possible
 from alvh.errors import ConfigError, InputError
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel, chunk_paths
 
@@ -108,6 +109,7 @@ def run_chunk(
     n_days: int,
     *,
     backend: str = "numba",
+    core_alone: bool = True,
 ) -> ChunkResult:
     """Paths -> engine -> per-path analysis for the chunk ``chunk_index`` of a run (module docstring).
 
@@ -122,9 +124,16 @@ def run_chunk(
         This chunk holds paths ``chunk_index * chunk_size`` up to the run's ``n_paths``.
     backend : str
         Engine and analysis backend; "numba" (default) is bit-identical across chunk sizes.
+    core_alone : bool
+        Run each path's core alone as its own book in the same engine call (default; about doubles the
+        engine's time, docs/simulation.md "What the hedge bought") and measure what the hedge bought
+        against it; False (or a constant-maturity mix): against the core's P&L inside the hedged book.
+        ``metadata["core_book"]`` says which (:data:`alvh.analytics.hedge_cost.CORE_BOOKS`).
     """
     s, p, d, c = check_run(model, rules, seed, n_paths, n_days, chunk_size)
-    return compute_chunk(model, rules, s, _positive_int(chunk_index, "chunk_index", 0), c, p, d, backend=backend)
+    return compute_chunk(
+        model, rules, s, _positive_int(chunk_index, "chunk_index", 0), c, p, d, backend=backend, core_alone=core_alone
+    )
 
 
 def compute_chunk(
@@ -137,6 +146,7 @@ def compute_chunk(
     n_days: int,
     *,
     backend: str = "numba",
+    core_alone: bool = True,
 ) -> ChunkResult:
     """:func:`run_chunk` without the checks of :func:`check_run`, for a runner that ran them once for the whole
     run (the same arguments for every chunk): the checks generate and prepare a throwaway path, about 0.1 s,
@@ -146,7 +156,8 @@ def compute_chunk(
     t0, c0 = time.perf_counter(), time.process_time()
     paths = chunk_paths(model, s, first, last, d)
     t1, c1 = time.perf_counter(), time.process_time()
-    result = run_engine(rules, paths, seed=s, backend=backend)
+    standalone = core_alone and standalone_core_possible(rules)
+    result = run_engine(rules, paths, seed=s, backend=backend, core_alone=standalone)
     t2, c2 = time.perf_counter(), time.process_time()
     vix = np.asarray(paths.vix_close)
     sens = paths.sensitivity
@@ -175,7 +186,13 @@ def compute_chunk(
         cumulative_bp=pa.cumulative_bp,
         book_monthly_pct=pa.book_monthly_pct,
         events=events,
-        metadata={**meta, "calendar_events": calendar, "path_block": PATH_BLOCK, "backend": backend},
+        metadata={
+            **meta,
+            "calendar_events": calendar,
+            "path_block": PATH_BLOCK,
+            "backend": backend,
+            "core_book": "standalone" if standalone else "inside",
+        },
         seconds={
             "paths": t1 - t0,
             "engine": t2 - t1,

@@ -56,6 +56,7 @@ def _metadata(model: PathModel, rules: Rules, seed: int, n_paths: int, first: Ch
         "layer_targets": meta.get("layer_targets"),
         "events": events,
         "calendar_events": meta.get("calendar_events"),
+        "core_book": meta.get("core_book", "inside"),
     }
 
 
@@ -68,7 +69,7 @@ def _result(
     events: dict,
     thresholds: Sequence[float],
 ) -> SimulationResult:
-    summary, frames = summarize(tables, thresholds)
+    summary, frames = summarize(tables, thresholds, core_book=str(first.metadata.get("core_book", "inside")))
     summary = {"metadata": _metadata(model, rules, seed, tables.n_paths, first, events), **summary}
     per_path = getattr(tables, "frame", None)
     return SimulationResult(
@@ -133,6 +134,7 @@ class _Job:
     n_paths: int
     n_days: int
     backend: str
+    core_alone: bool = True
 
 
 def _run(job: _Job, chunk_index: int) -> ChunkResult:
@@ -146,6 +148,7 @@ def _run(job: _Job, chunk_index: int) -> ChunkResult:
         job.n_paths,
         job.n_days,
         backend=job.backend,
+        core_alone=job.core_alone,
     )
 
 
@@ -187,6 +190,7 @@ def simulate(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     backend: str = "numba",
     progress: Callable[[int, int], None] | None = None,
+    core_alone: bool = True,
 ) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``n_days`` days with ``seed``, run the rules on them, analyse every path.
 
@@ -207,6 +211,10 @@ def simulate(
         bp of the initial capital per month for the exceedance probabilities.
     progress : callable, optional
         Called with ``(chunks done, chunks)`` after each chunk.
+    core_alone : bool
+        Measure what the hedge bought against the core alone run as its own book in the same engine call
+        (default; the engine's time about doubles) or, False, against the core's P&L inside the hedged
+        book (docs/simulation.md "What the hedge bought"; ``metadata["core_book"]``).
 
     Raises
     ------
@@ -229,7 +237,9 @@ def simulate(
     events: dict[str, int] = {}
     seconds = {k: 0.0 for k in ("paths", "engine", "analysis", "paths_cpu", "engine_cpu", "analysis_cpu")}
     try:
-        for k, chunk in enumerate(_chunks(_Job(m, rules, s, c, p, d, backend), n_chunks, min(workers, n_chunks))):
+        for k, chunk in enumerate(
+            _chunks(_Job(m, rules, s, c, p, d, backend, core_alone), n_chunks, min(workers, n_chunks))
+        ):
             first = first or chunk
             for key, v in chunk.events.items():
                 events[key] = events.get(key, 0) + v
