@@ -18,8 +18,8 @@ import pandas as pd
 from alvh.calendar import trading_days
 from alvh.engine.inputs import MODEL_LISTING_DAYS, MarketPaths, VixOptionVol, model_vx_calendar
 from alvh.errors import ConfigError, InputError
-from alvh.market import SpxSurface, VXModelParams, effective_vega_model, model_futures
-from alvh.simulate.factors import FactorPaths, q_curve, simulate_factors
+from alvh.market import SpxSurface, VXModelParams, effective_vega_model
+from alvh.simulate.factors import FactorPaths, curve_price, simulate_factors
 from alvh.simulate.params import EVENT_KINDS, SimParams
 from alvh.simulate.scenarios import Scenario, apply_overrides, preset
 from alvh.simulate.schedule import event_mask, reestimation_mask
@@ -148,10 +148,10 @@ def vx_prices(
     dte = (expiry[None, :] - d[:, None]).astype(float)
     n_days, n_paths = fp.vix_close.shape
     price = np.full((n_days, n_paths, len(expiry)), np.nan)
-    q = q_curve(params)
     for i in range(n_days):  # day by day: no (days, paths, contracts) temporaries
         cols = np.flatnonzero((dte[i] > 0) & (dte[i] <= MODEL_LISTING_DAYS))
-        price[i][:, cols] = model_futures(fp.vix_close[i][:, None], fp.long[i][:, None], dte[i, cols][None, :], q)
+        cell = (fp.vix_close[i][:, None], fp.short[i][:, None], fp.long[i][:, None])
+        price[i][:, cols] = curve_price(*cell, dte[i, cols][None, :], params)
     return expiry, price, codes
 
 
