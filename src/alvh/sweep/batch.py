@@ -21,9 +21,11 @@ from alvh._version import __version__
 from alvh.analytics.hedge_cost import HedgeCost, month_bounds
 from alvh.sweep.grid import Variant
 
-#: Variants per engine call: bounds the records' memory (~11 float fields x days x slots per variant:
-#: about 3 MB per variant per field on 2006-2025) while amortising the day loop's per-day overhead.
-DEFAULT_CHUNK = 100
+#: Most variants per engine call by default (:func:`alvh.sweep.runner.auto_chunk`): bounds a task's memory
+#: (about 10 MB per variant on 2006-2025, measured: peak RSS 1.58 GB for 100 variants, 0.62 GB of it the
+#: market) while amortising the engine's per-call cost (about 2.2 s of CPU per call on 2006-2025 whatever
+#: the variants, then about 28 ms per variant; benchmarks/bench_sweep.py).
+MAX_CHUNK = 250
 
 
 @dataclass(frozen=True)
