@@ -11,6 +11,7 @@ effective vega through its life is the model's own (docs/simulation.md, "Layer v
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,7 @@ def simulate_market(
     *,
     start: str = DEFAULT_START,
     scenario: Scenario | None = None,
+    event_dates: Mapping[str, pd.DatetimeIndex] | None = None,
 ) -> MarketPaths:
     """``n_paths`` joint SPX / VIX / VX-curve paths of ``n_days`` trading days from ``start`` (or the scenario's).
 
@@ -101,6 +103,10 @@ def simulate_market(
         The only source of randomness (draws in a fixed order per day: same generator state, same paths).
     scenario : Scenario, optional
         Start state and shocks on chosen days of every path (:mod:`alvh.simulate.scenarios`).
+    event_dates : mapping of str to DatetimeIndex, optional
+        Release dates by kind (``"cpi"``, ``"ppi"``, ``"fomc"``) replacing the shipped calendar of that kind,
+        e.g. a user's PPI file read with :func:`alvh.data.importers.read_events` (alvh ships no PPI dates, so
+        without this a PPI shock in ``params`` never fires); beyond their span projected like the shipped ones.
 
     Raises
     ------
@@ -113,7 +119,9 @@ def simulate_market(
     Memory: the VX prices ``(n_days, n_paths, n_contracts)`` dominate (about 22 contracts over a year:
     0.45 GB at 10,000 x 252); they are written day by day into one array, no full-size temporaries.
     """
-    params, fp, dates = simulate_factor_paths(params, n_paths, n_days, rng, start=start, scenario=scenario)
+    params, fp, dates = simulate_factor_paths(
+        params, n_paths, n_days, rng, start=start, scenario=scenario, event_dates=event_dates
+    )
     return market_from_factors(params, fp, dates, scenario)
 
 
@@ -125,6 +133,7 @@ def simulate_factor_paths(
     *,
     start: str = DEFAULT_START,
     scenario: Scenario | None = None,
+    event_dates: Mapping[str, pd.DatetimeIndex] | None = None,
 ) -> tuple[SimParams, FactorPaths, pd.DatetimeIndex]:
     """The factors alone (no VX prices, no surface): the parameters used (with the scenario's overrides),
     the paths and the dates. Every check of :func:`simulate_market` runs first."""
@@ -134,7 +143,11 @@ def simulate_factor_paths(
     check_run(params, n_paths, n_days, scenario)
     first = scenario.start if scenario is not None and scenario.start else start
     dates = run_dates(first, n_days)
-    events = {k: event_mask(dates, k) for k in EVENT_KINDS}
+    given = dict(event_dates or {})
+    bad = sorted(set(given) - set(EVENT_KINDS))
+    if bad:
+        raise InputError(f"{bad[0]!r}", argument="event_dates", expected=f"kinds among {EVENT_KINDS}")
+    events = {k: event_mask(dates, k, known=given.get(k)) for k in EVENT_KINDS}
     fp = simulate_factors(params, n_paths, dates, rng, events, reestimation_mask(dates, events["fomc"]), scenario)
     return params, fp, dates
 
