@@ -1,11 +1,13 @@
 """``simulate_market``: the joint Monte Carlo model's paths as the engine's :class:`MarketPaths`.
 
-The factors (spot VIX, the long curve factor, SPX) come from :func:`alvh.simulate.factors.simulate_factors`;
-on top, the same market model as on history (:mod:`alvh.market`): each listed VX contract's price is the
-two-factor closed form at its days to expiry on the real CFE expiry calendar, the SPX smile is
-:meth:`SpxSurface.from_vix` on the path's VIX, VIX-option vol :func:`vix_option_vol` (VVIX from the
+The factors (the curve's short factor, the long factor, the spot gap, SPX) come from
+:func:`alvh.simulate.factors.simulate_factors`; on top, the same market model as on history
+(:mod:`alvh.market`): each listed VX contract's price is the closed form
+(:func:`alvh.simulate.factors.curve_price`: the two-factor curve on the short and long factors plus the
+gap's term) at its days to expiry on the real CFE expiry calendar, the SPX smile is
+:meth:`SpxSurface.from_vix` on the path's spot VIX, VIX-option vol :func:`vix_option_vol` (VVIX from the
 VIX-level function), and dF/dVIX :func:`effective_vega_model` with the same curve parameters, so a layer's
-effective vega through its life is the model's own (docs/simulation.md, "Layer vega decay").
+effective vega through its life is the pricing module's (docs/simulation.md, "Layer vega decay").
 """
 
 from __future__ import annotations
@@ -200,14 +202,16 @@ def market_from_factors(
         vix_option_vol=VixOptionVol(vc, np.broadcast_to(np.nan, vc.shape), vxp),
         sensitivity=sensitivity,
         provenance={
-            "paths": f"alvh.simulate.simulate_market ({params.model_version}): two-factor VIX curve (P speeds "
-            f"{params.kappa_s:.3f}/{params.kappa_l:.3f}), Hawkes VIX jumps, regime correlations re-estimated "
+            "paths": f"alvh.simulate.simulate_market ({params.model_version}): VIX curve of a short and a long "
+            f"factor and the spot gap (P speeds {params.kappa_s:.3f}/{params.kappa_l:.3f}/{params.kappa_g:.1f}), "
+            "Hawkes VIX jumps, regime correlations re-estimated "
             f"weekly and on FOMC days; backwardation on {100 * stress:.1f}% of path-days; "
             f"VIX clipped to [5, 150] on {fp.n_clipped} cells"
             + (f"; scenario {scenario.name}" if scenario is not None else ""),
             "params": params.provenance.get("fit", "SimParams"),
-            "vx": "closed form of the two-factor curve (alvh.market.model_futures, risk-neutral speeds "
-            f"{params.q_kappa_s:.3f}/{params.q_kappa_l:.3f}, theta {params.q_theta:.2f}) at each contract's DTE, "
+            "vx": "closed form of the curve (alvh.market.model_futures on the short and long factors, risk-neutral "
+            f"speeds {params.q_kappa_s:.3f}/{params.q_kappa_l:.3f}, theta {params.q_theta:.2f}, plus the gap "
+            f"priced at speed {params.q_kappa_g:.1f}) at each contract's DTE, "
             f"listed up to {MODEL_LISTING_DAYS} days",
             "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
             "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level function",
