@@ -20,6 +20,7 @@ Usage: ``.venv/bin/python benchmarks/bench_sweep.py [--data-dir STORE] [--varian
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -47,6 +48,12 @@ def _variants(n: int):
     return expand(parse_grid(grid, base), base)[:n]
 
 
+def _warm(ref) -> None:  # noqa: ANN001 - DataRef
+    from alvh.sweep.batch import _market
+
+    _market(ref)
+
+
 def _cpu(timings: list[dict[str, float]]) -> str:
     eng = sum(t["engine"] for t in timings)
     sco = sum(t["scoring"] for t in timings)
@@ -64,6 +71,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after the other, each print
     ap.add_argument("--cluster-variants", type=int, default=200)
     ap.add_argument("--cluster-chunk", type=int, default=50)
     ap.add_argument("--skip-profile", action="store_true")
+    ap.add_argument("--only-cluster", action="store_true", help="run part 3 alone")
     a = ap.parse_args()
     if a.data_dir is None:
         sys.path.insert(0, str(REPO / "tests"))
@@ -107,54 +115,69 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after the other, each print
             f"engine per call: {e0 - de * n0:.2f} s fixed + {de * 1e3:.0f} ms per variant; scoring "
             f"{s0 - ds * n0:.2f} s fixed + {ds * 1e3:.0f} ms per variant (from the chunks of {n0} and {n1})"
         )
-    t = time.perf_counter()
+    if a.only_cluster:
+        _cluster(a, ref, variants)
+        return
+    t, c = time.perf_counter(), time.process_time()
     for v in variants[: a.loop]:
         run_chunk((v,), ref, 0)
     per_single = (time.perf_counter() - t) / a.loop
+    cpu_single = (time.process_time() - c) / a.loop
     print(
-        f"loop of single backtests (engine + scoring), {START}..{END}: {per_single:.2f} s per variant ({a.loop} runs)"
+        f"loop of single backtests (engine + scoring), {START}..{END}: {per_single:.2f} s wall, {cpu_single:.2f} s "
+        f"CPU per variant ({a.loop} runs)"
     )
     one_chunk = a.chunk or auto_chunk(len(variants), 1)
     with tempfile.TemporaryDirectory() as tmp:
         tim: list[dict[str, float]] = []
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         run_sweep(variants, ref, Path(tmp) / "in", workers=1, chunk=one_chunk, timings=tim)
-        one = time.perf_counter() - t
+        one, cpu_one = time.perf_counter() - t, time.process_time() - c
     print(
-        f"{len(variants)} variants as path axes, chunks of {one_chunk}, this process: {one:.1f} s "
-        f"({one / len(variants) * 1e3:.0f} ms per variant; {per_single * len(variants) / one:.1f}x the loop's "
-        f"throughput); {_cpu(tim)}"
+        f"{len(variants)} variants as path axes, chunks of {one_chunk}, this process: {one:.1f} s wall, "
+        f"{cpu_one:.1f} s "
+        f"CPU ({cpu_one / len(variants) * 1e3:.0f} ms CPU per variant; {cpu_single * len(variants) / cpu_one:.1f}x the "
+        f"loop's throughput in CPU, {per_single * len(variants) / one:.1f}x in wall time); {_cpu(tim)}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         tim = []
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         run_sweep(variants, ref, Path(tmp) / "proc", workers=a.workers, chunk=a.chunk, timings=tim)
         many = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's processes have ended: their CPU
+    cpu_kids = (after.ru_utime + after.ru_stime) - (kids.ru_utime + kids.ru_stime)
     print(
         f"{len(variants)} variants on {a.workers} local processes, chunks of {big}: {many:.1f} s wall "
-        f"({per_single * len(variants) / many:.1f}x the loop's throughput; target < 60 s, >= 20x); {_cpu(tim)}"
+        f"({per_single * len(variants) / many:.1f}x the loop's throughput; target < 60 s, >= 20x); {_cpu(tim)}; "
+        f"the worker processes' CPU in all (start, imports, market, tasks): {cpu_kids:.1f} s, "
+        f"{cpu_kids / a.workers:.1f} s per worker"
     )
-    from distributed import LocalCluster
+    _cluster(a, ref, variants)
 
-    from alvh.sweep.runner import _init_worker
+
+def _cluster(a, ref, variants) -> None:  # noqa: ANN001 - argparse.Namespace, DataRef, list of Variant
+    from distributed import Client, LocalCluster
+
+    from alvh.sweep.runner import run_sweep
 
     cv = variants[: a.cluster_variants]
-    times = {}
+    times, cpus = {}, {}
     for n in (1, 2):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as c:
-            from distributed import Client
-
             with Client(c.scheduler_address) as cl:
-                cl.run(_init_worker)
-                cl.run(_market, ref)  # every worker builds the market before the clock starts
+                cl.run(_warm, ref)  # every worker builds the market before the clock starts
             run_sweep(cv[: 2 * n], ref, Path(tempfile.mkdtemp()), scheduler=c.scheduler_address, chunk=1)  # numba
             with tempfile.TemporaryDirectory() as tmp:
+                tim = []
                 t = time.perf_counter()
-                run_sweep(cv, ref, Path(tmp), scheduler=c.scheduler_address, chunk=a.cluster_chunk)
+                run_sweep(cv, ref, Path(tmp), scheduler=c.scheduler_address, chunk=a.cluster_chunk, timings=tim)
                 times[n] = time.perf_counter() - t
+                cpus[n] = _cpu(tim)
     print(
         f"LocalCluster, {len(cv)} variants in chunks of {a.cluster_chunk}: 1 worker {times[1]:.1f} s, 2 workers "
-        f"{times[2]:.1f} s, speed-up {times[1] / times[2]:.2f}x (target >= 1.7x; the machine is shared with other jobs)"
+        f"{times[2]:.1f} s, speed-up {times[1] / times[2]:.2f}x (target >= 1.7x; the machine is shared with other "
+        f"jobs); 1 worker {cpus[1]}; 2 workers {cpus[2]}"
     )
 
 
