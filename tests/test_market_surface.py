@@ -94,6 +94,9 @@ def test_vix_reproduced_on_every_real_day(indices: pd.DataFrame, hist_surface: S
     assert var.shape == (len(indices), 1)
     err = np.abs(var[:, 0] - target)
     assert err.max() < 1e-6, f"worst day {indices.index[int(err.argmax())].date()}: {err.max():.3e}"
+    # the default solve (tables, Newton polish only above POLISH_VIX_ABOVE) in VIX index points too
+    pts = np.abs(np.sqrt(var[:, 0]) * 100.0 - indices["vix"].to_numpy())
+    assert pts.max() < 1e-6, f"worst day {indices.index[int(pts.argmax())].date()}: {pts.max():.3e} points"
     # SKEW matched wherever it was reachable (not clipped)
     s = indices["skew"].to_numpy()
     ok = np.isfinite(s) & ~hist_surface.skew_clipped[:, 0]
@@ -126,6 +129,49 @@ def test_simulated_paths_vectorized_matches_per_path_solve() -> None:
         one = SpxSurface.from_vix(vix[:, p : p + 1], skew=skew[:, p : p + 1], polish=False)
         np.testing.assert_allclose(one.theta30[:, 0], surf.theta30[:, p], rtol=1e-12)
         np.testing.assert_allclose(one.tail[:, 0], surf.tail[:, p], rtol=1e-12)
+
+
+@pytest.mark.parametrize("with_skew", [False, True])
+def test_default_solve_reproduces_extreme_simulated_vix(with_skew: bool) -> None:
+    """The default solve (no polish below POLISH_VIX_ABOVE) on VIX over the whole range [2, 250]:
+    VIX within 1e-6 index points of Cboe's sum on every cell, SKEW within 1 point wherever reachable."""
+    rng = np.random.default_rng(np.random.SeedSequence(20261203))
+    vix = np.concatenate([np.geomspace(2.0, 250.0, 600), np.exp(rng.uniform(np.log(2.0), np.log(250.0), 1400))])
+    vix = vix.reshape(-1, 40)
+    skew = rng.uniform(95.0, 200.0, size=vix.shape) if with_skew else None
+    th, tail, clipped = solve_theta30(vix, skew)
+    var, sk = cboe_sums(th, tail)
+    pts = np.abs(np.sqrt(var) * 100.0 - vix)
+    assert pts.max() < 1e-6, f"VIX {vix.ravel()[pts.argmax()]:.2f}: {pts.max():.3e} points"
+    if skew is not None:
+        ok = ~clipped
+        assert ok.mean() > 0.4
+        assert (np.abs(sk[ok] - skew[ok]) <= 1.0).mean() >= 0.99
+        assert np.abs(sk[ok] - skew[ok]).max() < 0.05
+
+
+def test_default_polish_is_per_cell() -> None:
+    """The default polishes exactly the cells with a SKEW and VIX > POLISH_VIX_ABOVE, whatever else is solved
+    with them (the old default polished everything below 5,000 cells: a chunk's size changed its numbers).
+    Unpolished cells do not depend on the batch at all; polished ones to the last bit of the exact sum's
+    Black prices (the pricing backend is chosen by array size)."""
+    from alvh.market.surface import POLISH_VIX_ABOVE
+
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    vix = np.exp(rng.uniform(np.log(5.0), np.log(120.0), size=(30, 20)))
+    skew = rng.uniform(105.0, 160.0, size=vix.shape)
+    skew[::7] = np.nan  # no SKEW: the 1-D column, never polished
+    auto = solve_theta30(vix, skew)[0]
+    raw = solve_theta30(vix, skew, polish=False)[0]
+    full = solve_theta30(vix, skew, polish=True)[0]
+    hi = np.isfinite(skew) & (vix > POLISH_VIX_ABOVE)
+    assert hi.any() and (~hi).any()
+    np.testing.assert_array_equal(auto[hi], full[hi])
+    np.testing.assert_array_equal(auto[~hi], raw[~hi])
+    for sl in (np.s_[:, :1], np.s_[3:9, 5:6], np.s_[17:18, :]):
+        part = solve_theta30(vix[sl], skew[sl])[0]
+        np.testing.assert_array_equal(part[~hi[sl]], auto[sl][~hi[sl]])
+        np.testing.assert_allclose(part[hi[sl]], auto[sl][hi[sl]], rtol=1e-14)
 
 
 def test_default_tail_reproduces_median_skew(indices: pd.DataFrame) -> None:

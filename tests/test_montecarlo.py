@@ -109,10 +109,12 @@ def test_per_path_figures_against_the_ledger_and_the_one_run_analysis(rules, ref
     fin[..., groups.index("core")] += res.financing  # the debt's interest: in the core book
     for p in (0, 4, 8):
         one = paths.take_paths(slice(p, p + 1))
-        r1 = run_engine(rules, one, backend="numba")
+        r1 = run_engine(rules, one, backend="numba", core_alone=True)  # "what it bought": the standalone core
         att = attribute(r1.records, capital=cap, cost_pnl=costs[:, p : p + 1], financing_pnl=fin[:, p : p + 1])
         ev = effective_vega(r1.records, one.sensitivity)
-        hc = hedge_cost(att, ev.per_group, dates=r1.dates, vix=one.vix_close, capital=cap)
+        hc = hedge_cost(
+            att, ev.per_group, dates=r1.dates, vix=one.vix_close, capital=cap, core_alone_nav=r1.core_alone_nav
+        )
         s = hedge_cost_summary(hc)
         row = frame.loc[p]
         assert row["cost_all_bp_per_month"] == pytest.approx(s["total_bp_per_month"], abs=1e-9)

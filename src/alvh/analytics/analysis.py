@@ -35,6 +35,7 @@ from alvh.analytics.drag import (
 )
 from alvh.analytics.hedge_cost import (
     BASES,
+    CORE_BOOKS,
     HedgeCost,
     against_core_summary,
     hedge_cost,
@@ -1033,8 +1034,14 @@ def analyze(
             basis=basis,
             nav_prev=nav_prev,
             instruments=da.drag.instruments,
+            core_alone_nav=result.core_alone_nav,
         )
         cost_summary = hedge_cost_summary(hc)
+        if hc.core_alone_usd is None:
+            notes.append(
+                "what it bought: no standalone core in this run (alvh.run(core_alone=False), or a "
+                "constant-maturity mix): the core is " + CORE_BOOKS["inside"]
+            )
     else:
         cost_summary = {"statement": "there is no hedge to cost: the run holds no hedge layer (core only)"}
         notes.append(cost_summary["statement"])

@@ -57,6 +57,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         r = self.prep.rules
         mp = self.prep.paths
         self.n, self.P = mp.n_days, mp.n_paths
+        self.P_own = self.prep.own_paths  # the run's own paths (the rest: its standalone core)
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
         k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
@@ -141,6 +142,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
+        self.layer_live = self.ax.layer_weight > 0  # (P, L): a layer a path can open (weight 0 never sizes above 0)
         self.ever_held = np.zeros((P, S), dtype=bool)
         self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
@@ -237,8 +239,15 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
             )
 
     # ------------------------------------------------------------------ small shared helpers
-    def event(self, d: int, name: str, count: int) -> None:
-        """Count a data-dependent event on day d (never a silent skip)."""
+    def event(self, d: int, name: str, count: int | np.ndarray) -> None:
+        """Count a data-dependent event on day d (never a silent skip).
+
+        ``count``: a per-path flag or count array (leading axis the paths), of which only the run's own
+        paths are counted (not the standalone core's, :attr:`Prepared.standalone_core`); or an int already
+        counted over the run's own paths.
+        """
+        if isinstance(count, np.ndarray):
+            count = int(count[: self.P_own].sum())
         if count:
             self.events[name] = self.events.get(name, 0) + int(count)
             self.event_log.append((d, name, int(count)))

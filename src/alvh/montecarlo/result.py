@@ -84,7 +84,10 @@ class SimulationResult:
         split = cost["split"]["all"]
         lines.append("  all layers = " + " + ".join(f"{t} {_f(v, 2)}" for t, v in split.items()))
         b = s["what_it_bought"]
-        lines += ["", "WHAT IT BOUGHT (core alone -> core + layers, % of the initial capital, mean over paths)"]
+        core = "the core's P&L inside the hedged book" if b.get("core_book") == "inside" else "core alone"
+        lines += ["", f"WHAT IT BOUGHT ({core} -> core + layers, % of the initial capital, mean over paths)"]
+        if "core_definition" in b:
+            lines.append(f"  core: {b['core_definition']}")
         for stat in ("worst_month_pct", "es95_monthly_pct", "max_drawdown_pct", "monthly_vol_pct"):
             a, h = b["core_alone"][stat], b["core_plus_layers"][stat]
             if isinstance(a, dict) and isinstance(h, dict):

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.hedge_cost import TERMS
+from alvh.analytics.hedge_cost import CORE_BOOKS, TERMS
 from alvh.analytics.paths_summary import BOOK_STATS, TRADE_REASONS
 
 #: Quantiles reported for every distribution.
@@ -103,12 +103,15 @@ def hedge_cost_block(t: Tables) -> dict:
     }
 
 
-def bought_block(t: Tables, cost_mean: float) -> dict:
-    """Core alone against core + layers, per path, then over paths."""
+def bought_block(t: Tables, cost_mean: float, core_book: str = "standalone") -> dict:
+    """Core alone against core + layers, per path, then over paths; ``core_book`` says which core the
+    per-path ``core_*`` columns are (:data:`alvh.analytics.hedge_cost.CORE_BOOKS`)."""
     books = {b: t.columns([f"{b}_{s}" for s in BOOK_STATS]) for b in ("core", "hedged")}
     books = {b: {s: cols[f"{b}_{s}"] for s in BOOK_STATS} for b, cols in books.items()}
     out: dict = {
         "unit": "% of the initial capital (fixed); monthly = calendar-month sums of daily P&L",
+        "core_book": core_book,
+        "core_definition": CORE_BOOKS[core_book],
         "core_alone": {s: _finite(v) for s, v in books["core"].items()},
         "core_plus_layers": {s: _finite(v) for s, v in books["hedged"].items()},
     }
@@ -185,15 +188,18 @@ def triggers_block(t: Tables) -> dict:
     }
 
 
-def summarize(t: Tables, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """The run's summary (JSON-ready) and its tables: bands, monthly distributions, exceedance."""
+def summarize(
+    t: Tables, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *, core_book: str = "standalone"
+) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The run's summary (JSON-ready) and its tables: bands, monthly distributions, exceedance
+    (``core_book``: the core of "what it bought", :func:`bought_block`)."""
     cost = hedge_cost_block(t)
     bands = bands_frame(t)
     monthly, exceed = monthly_and_exceedance(t, thresholds)
     month_end = bands.groupby(bands.index.to_period("M")).tail(1)
     summary = {
         "hedge_cost": cost,
-        "what_it_bought": bought_block(t, float(cost["per_layer"]["all"]["mean"])),
+        "what_it_bought": bought_block(t, float(cost["per_layer"]["all"]["mean"]), core_book),
         "exceedance": {
             "unit": "probability that the hedge cost of all layers or of a layer exceeds the threshold (bp of "
             "the initial capital per month); 95% Wilson interval",

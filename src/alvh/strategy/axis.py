@@ -122,6 +122,11 @@ class RuleAxis:
             schedule_weight=col(lambda v, i: v.adaptive.schedule[i].weight, len(steps)),
         )
 
+    @classmethod
+    def stack(cls, axes: Sequence[RuleAxis]) -> RuleAxis:
+        """The axes' rows one after the other (same kind: the same columns)."""
+        return cls(**{f.name: np.concatenate([getattr(a, f.name) for a in axes]) for f in fields(cls)})
+
     def broadcast(self, n_paths: int) -> RuleAxis:
         """The axis with ``n_paths`` rows: unchanged when it has them, one variant repeated (read-only views),
         or each of ``V`` variants on a block of ``n_paths / V`` consecutive path slots (a Monte Carlo sweep:
@@ -139,3 +144,13 @@ class RuleAxis:
             key=None,
             expected="one variant per path slot, one variant for every path, or an equal block of paths per variant",
         )
+
+
+def core_alone_rules(rules: Rules) -> Rules:
+    """``rules`` with every hedge layer at weight 0: the core alone, a book a trader can hold (its own NAV
+    sizes its condors), as a variant of the rules' kind (only the layers' weights differ).
+
+    A copy, not re-validated: a rules file may not split ``sizing.basis = "core_vega"`` over weights summing
+    to 0, but the engine sizes every layer of such a variant to 0 contracts, which is the point here.
+    """
+    return rules.model_copy(update={"layers": [la.model_copy(update={"weight": 0.0}) for la in rules.layers]})
