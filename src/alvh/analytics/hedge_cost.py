@@ -649,12 +649,15 @@ def what_it_buys(hc: HedgeCost) -> dict:
             "es95_monthly_pct": tails[key][1],
             "mean_month_pct": float(np.mean(m.mean(axis=0))),
         }
+    es_own = tails["core_plus_layers"][1] - tails["core_alone"][1]
     out["on_own_nav"] = {
         "unit": "% of each book's own NAV at the previous month-end (returns: each book at its own size); "
         "max drawdown is from each book's own peak in both bases",
         **own,
-        "es95_reduction_pp": tails["core_plus_layers"][1] - tails["core_alone"][1],
+        "es95_reduction_pp": es_own,
         "worst_month_reduction_pp": tails["core_plus_layers"][0] - tails["core_alone"][0],
+        # the hedge cost stays in bp of the run's basis: what the layers cost per pp of return-tail reduction
+        "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_own if es_own > 0 else None,
         "final_nav_usd": {
             "core_alone": float(np.mean(cap + core.sum(axis=0))),
             "core_plus_layers": float(np.mean(cap + hedged.sum(axis=0))),
