@@ -179,15 +179,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        rec = {k: np.zeros((n, P, S)) for k in RECORD_FIELDS}
+        Po = self.P_own  # records of the run's own paths (not the standalone core's: only its NAV is kept)
+        rec = {k: np.zeros((n, Po, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, P, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, P, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Po, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Po, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call
+        rec["is_call"][:] = self.is_call[:Po]
         self.rec = rec
+        self.rolldown_row = np.zeros((P, S))  # today's roll-down fraction per slot (recording.write_row)
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths
