@@ -43,13 +43,15 @@ def _one(args: argparse.Namespace) -> dict:
         from alvh.engine import run_engine
         from alvh.simulate import SimParams, simulate_market
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(args.seed)))
         paths = simulate_market(SimParams.default(), args.paths, args.days, rng)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         run_engine(rules, paths)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         out = {"paths": t1 - t0, "engine": t2 - t1, "analysis": 0.0, "summary": 0.0, "total": t2 - t0}
+        out |= {"paths_cpu": c1 - c0, "engine_cpu": c2 - c1, "analysis_cpu": 0.0, "summary_cpu": 0.0}
+        out["total_cpu"] = c2 - c0
     else:
         from alvh.montecarlo import simulate
 
@@ -71,6 +73,7 @@ def _one(args: argparse.Namespace) -> dict:
             total = time.perf_counter() - t0
         info = res.run_info
         out = {**info["seconds_in_chunks"], "summary": info["seconds_summary"], "total": total}
+        out |= {"summary_cpu": info["cpu_seconds_summary"], "total_cpu": info["cpu_seconds_total"]}
         out["cost_all_bp_per_month"] = res.summary_dict()["hedge_cost"]["per_layer"]["all"]["mean"]
         out["warmup"] = warm
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -90,10 +93,14 @@ def _spawn(mode: str, paths: int, args: argparse.Namespace) -> dict:
 
 def _line(label: str, n: int, r: dict) -> str:
     ratio = (r["analysis"] + r["summary"]) / r["engine"] if r["engine"] else float("nan")
+    cpu = (r["analysis_cpu"] + r["summary_cpu"]) / r["engine_cpu"] if r["engine_cpu"] else float("nan")
     return (
         f"{label}: {n:,} paths in {r['total']:.2f} s = {n / r['total']:,.0f} paths/s; peak {r['peak_bytes'] / GIB:.2f} "
         f"GiB; split: paths {r['paths']:.2f} s, engine {r['engine']:.2f} s, analysis {r['analysis']:.2f} s, "
-        f"summary {r['summary']:.2f} s; (analysis + summary) / engine {ratio:.1%}"
+        f"summary {r['summary']:.2f} s; (analysis + summary) / engine {ratio:.1%}\n"
+        f"  CPU seconds of the process (all threads): total {r['total_cpu']:.2f}, paths {r['paths_cpu']:.2f}, "
+        f"engine {r['engine_cpu']:.2f}, analysis {r['analysis_cpu']:.2f}, summary {r['summary_cpu']:.2f}; "
+        f"(analysis + summary) / engine {cpu:.1%}"
     )
 
 

@@ -323,7 +323,17 @@ def test_backtest_that_cannot_trade_is_an_error(tmp_path: Path) -> None:
         str(tmp_path / "o"),
         env_extra={"XDG_DATA_HOME": str(tmp_path / "xdg")},
     )
-    refused(r, "key 'general.capital'", "never traded", "too small for one contract")
+    # refused before the engine's day loop (alvh.api.check_can_trade), with the capital each part needs
+    refused(
+        r,
+        "key 'general.capital'",
+        "cannot open one contract on any day of 2016-01-04..2016-03-31",
+        "capital $1,000 is too small for one contract",
+        "the core needs $",
+        "core.max_loss_fraction",
+        "the layers need 'short' (weight 0.04) $",
+        "layers.weight",
+    )
     assert "data: embedded default" in r.stdout
 
 

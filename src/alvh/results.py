@@ -57,6 +57,9 @@ class BacktestResult:
     interest, hedge_financing : (n_days, n_paths, n_components) dollars: T-bill interest on each
         component's cash and the private financing of the hedge's cash needs ([financing] mode
         "hedge_cash"); NAV changes by pnl - costs + financing + both (docs/engine.md)
+    core_alone_nav : (n_days, n_paths) dollars or None: the NAV of each path's core run alone as its own
+        book (every layer at weight 0, sized on its own NAV) in the same engine call
+        (``run_engine(..., core_alone=True)``; docs/drag.md "What the hedge buys"); None when not run
     analysis : optional :class:`alvh.analytics.HedgeAnalysis` (attach with :meth:`with_analysis`;
         this module does not import analytics): ``summary_dict()`` then carries its figures under
         ``"analysis"`` and ``summary()`` appends its text
@@ -84,6 +87,7 @@ class BacktestResult:
     analysis: Analysis | None = None
     interest: np.ndarray | None = None
     hedge_financing: np.ndarray | None = None
+    core_alone_nav: np.ndarray | None = None
 
     def with_analysis(self, analysis: object) -> BacktestResult:
         """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).

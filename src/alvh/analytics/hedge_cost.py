@@ -58,6 +58,15 @@ BLOCK_MONTHS = 3
 BOOT_SEED = 20260
 #: Window (trading days) of the rolling correlation between the layers' and the core's vol P&L.
 CORR_WINDOW = 63
+#: The two cores "what the hedge buys" can compare core + layers with (docs/drag.md "What the hedge buys").
+CORE_BOOKS: dict[str, str] = {
+    "standalone": "the core alone: its own book in the same engine call (every layer at weight 0, the core "
+    "sized on its own NAV)",
+    "inside": "the core's P&L inside the hedged book (core + financing without the layers' P&L; its "
+    "condors sized on the hedged NAV: not a book a trader could hold)",
+}
+#: Short names of :data:`CORE_BOOKS` in tables and charts.
+CORE_LABELS: dict[str, str] = {"standalone": "core alone", "inside": "the core's P&L inside the hedged book"}
 #: Months of the core's worst months whose layer P&L is listed.
 N_WORST = 10
 #: Expected shortfall level (share of worst months averaged).
@@ -101,6 +110,11 @@ class HedgeCost:
         The core's total P&L, dollars (with its costs).
     other_usd : ndarray, shape (n_days, n_paths)
         P&L outside the core and the layers (the engine's financing leg), dollars.
+    core_alone_usd : ndarray, shape (n_days, n_paths), or None
+        Daily P&L of the standalone core, dollars: the NAV changes of the core run alone as its own book
+        in the same engine call (every layer at weight 0, sized on its own NAV;
+        ``BacktestResult.core_alone_nav``). None when it was not run: "what it buys" then compares with
+        the core's P&L inside the hedged book (:func:`core_and_hedged_usd`).
     """
 
     layers: tuple[str, ...]
@@ -117,6 +131,12 @@ class HedgeCost:
     core_vol_pnl: np.ndarray
     core_total_usd: np.ndarray
     other_usd: np.ndarray
+    core_alone_usd: np.ndarray | None = None
+
+    @property
+    def core_book(self) -> str:
+        """Which core "what it buys" compares with: ``"standalone"`` or ``"inside"`` (:data:`CORE_BOOKS`)."""
+        return "standalone" if self.core_alone_usd is not None else "inside"
 
     @property
     def basis_label(self) -> str:
@@ -216,13 +236,25 @@ class HedgeCost:
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
 
 
+#: The last dates given to :func:`month_bounds` and its answer (read-only arrays): a sweep scores many
+#: variants on the same dates object, each asking for its months several times (pandas' to_period: ~2 ms).
+_MONTHS_MEMO: list[tuple[pd.DatetimeIndex, tuple[pd.PeriodIndex, np.ndarray, np.ndarray]]] = []
+
+
 def month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
     """Calendar months of sorted ``dates``: the months, each month's first row and its day count."""
+    memo = _MONTHS_MEMO[-1] if _MONTHS_MEMO else None
+    if memo is not None and memo[0] is dates:  # the same (immutable) index object: the same months
+        return memo[1]
     periods = dates.to_period("M")
     codes = np.asarray(periods.year * 12 + periods.month)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     counts = np.diff(np.r_[starts, len(codes)])
-    return periods[starts], starts, counts
+    starts.flags.writeable = False
+    counts.flags.writeable = False
+    out = (periods[starts], starts, counts)
+    _MONTHS_MEMO[:] = [(dates, out)]
+    return out
 
 
 def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_days: int, n_paths: int) -> np.ndarray:
@@ -278,6 +310,18 @@ def _terms_numpy(
         np.subtract(pnl[2], pnl[k], out=pnl[2])
 
 
+def _nav_changes(nav: np.ndarray, capital: float, shape: tuple[int, int]) -> np.ndarray:
+    """Daily changes of a NAV (days, paths) from ``capital``: the standalone core's daily P&L, dollars."""
+    arr = np.asarray(nav, dtype=float)
+    if arr.shape != shape or not np.isfinite(arr).all():
+        raise InputError(
+            f"shape {arr.shape} or non-finite values",
+            argument="core_alone_nav",
+            expected=f"the standalone core's finite NAV in dollars, shape {shape}",
+        )
+    return np.diff(arr, axis=0, prepend=np.full((1, shape[1]), capital))
+
+
 def hedge_cost(
     attribution: Attribution,
     effective_vega: np.ndarray,
@@ -289,6 +333,7 @@ def hedge_cost(
     nav_prev: np.ndarray | None = None,
     instruments: Mapping[str, str] | None = None,
     backend: str = "auto",
+    core_alone_nav: np.ndarray | None = None,
 ) -> HedgeCost:
     """The daily hedge cost and its decomposition from an attribution (module docstring).
 
@@ -313,6 +358,9 @@ def hedge_cost(
         "numba": the terms in one compiled pass over (day, path, layer) (:mod:`alvh.analytics._fused`),
         bit-identical to "numpy" (the reference); "auto": numba from
         ``alvh.analytics._fused.AUTO_CELLS`` cells on.
+    core_alone_nav : ndarray, shape (n_days, n_paths), optional
+        The standalone core's NAV (``BacktestResult.core_alone_nav``): its daily changes from ``capital``
+        are :attr:`HedgeCost.core_alone_usd`.
 
     Raises
     ------
@@ -387,6 +435,7 @@ def hedge_cost(
         core_vega, core_vol, core_total = zeros, zeros, zeros
     other = [i for i, g in enumerate(attribution.groups) if g == NON_LAYER_GROUPS[1]]
     other_usd = attribution.total[..., other].sum(axis=-1) if other else zeros
+    alone = None if core_alone_nav is None else _nav_changes(core_alone_nav, float(capital), (n_days, n_paths))
     labels = {layer: "unknown" for layer in layers}
     if instruments is not None:
         labels.update({k: str(v) for k, v in instruments.items() if k in labels})
@@ -405,6 +454,7 @@ def hedge_cost(
         core_vol_pnl=np.asarray(core_vol, dtype=float),
         core_total_usd=np.asarray(core_total, dtype=float),
         other_usd=np.asarray(other_usd, dtype=float),
+        core_alone_usd=alone,
     )
 
 
@@ -523,9 +573,24 @@ def _max_drawdown_pct(daily_usd: np.ndarray, capital: float) -> np.ndarray:
 
 
 def core_and_hedged_usd(hc: HedgeCost) -> tuple[np.ndarray, np.ndarray]:
-    """Daily P&L ($, shape (n_days, n_paths)) of the core alone (core + financing) and of core + layers."""
-    core = hc.core_total_usd + hc.other_usd
-    return core, core + hc.total_usd.sum(axis=-1)
+    """Daily P&L ($, shape (n_days, n_paths)) of the core "what it buys" compares with and of core + layers.
+
+    The core: the standalone core's NAV changes when it was run (:attr:`HedgeCost.core_alone_usd`), else
+    the core's P&L inside the hedged book (core + financing without the layers', :data:`CORE_BOOKS`).
+    Core + layers: the hedged book's core + financing + the layers' total P&L (its NAV change).
+    """
+    inside = hc.core_total_usd + hc.other_usd
+    hedged = inside + hc.total_usd.sum(axis=-1)
+    return (hc.core_alone_usd if hc.core_alone_usd is not None else inside), hedged
+
+
+def monthly_returns_on_own_nav(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: float) -> np.ndarray:
+    """Monthly returns in % of the book's own NAV at the previous month's last close (the first month: of
+    ``capital``), shape (n_months, n_paths): each book measured at its own size."""
+    _, starts, _ = month_bounds(dates)
+    equity = capital + np.cumsum(daily_usd, axis=0)
+    base = np.vstack([np.full((1,) + equity.shape[1:], capital), equity[starts[1:] - 1]])
+    return np.add.reduceat(daily_usd, starts, axis=0) / base * 100.0
 
 
 def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarray:
@@ -536,12 +601,17 @@ def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarr
 
 
 def what_it_buys(hc: HedgeCost) -> dict:
-    """Core alone against core + layers in the same run (docs/drag.md "What the hedge buys").
+    """Core alone against core + layers (docs/drag.md "What the hedge buys").
 
-    Monthly returns are month sums of daily P&L in % of the initial capital (fixed); the engine's
-    financing leg is counted in both books. Figures are means over paths (a historical run has one).
-    Cost of protection = hedge cost (bp/month, the run's basis) per percentage point of reduction of
-    the maximum drawdown or of the 95% expected shortfall; "n/a" when the hedge did not reduce it.
+    The core alone is the standalone core (its own book in the same engine call,
+    :attr:`HedgeCost.core_alone_usd`) when it was run, else the core's P&L inside the hedged book;
+    ``core_book`` and ``core_definition`` say which (:data:`CORE_BOOKS`). With the standalone core,
+    ``core_inside_hedged_book`` gives the same statistics of the core's P&L inside the hedged book
+    (labelled: not a book anyone could hold). Monthly returns are month sums of daily P&L in % of the
+    initial capital (fixed); the engine's financing leg is counted in both books. Figures are means
+    over paths (a historical run has one). Cost of protection = hedge cost (bp/month, the run's basis)
+    per percentage point of reduction of the maximum drawdown or of the 95% expected shortfall; "n/a"
+    when the hedge did not reduce it.
     """
     cap = hc.initial_capital
     core, hedged = core_and_hedged_usd(hc)
@@ -568,6 +638,8 @@ def what_it_buys(hc: HedgeCost) -> dict:
         + ("; mean over paths" if hc.n_paths > 1 else ""),
         "n_months": int(n_m),
         "n_paths": hc.n_paths,
+        "core_book": hc.core_book,
+        "core_definition": CORE_BOOKS[hc.core_book],
         "core_alone": a,
         "core_plus_layers": b,
         "max_drawdown_reduction_pp": dd_red,
@@ -576,6 +648,39 @@ def what_it_buys(hc: HedgeCost) -> dict:
         "cost_bp_per_month_per_pp_drawdown_reduction": cost_m / dd_red if dd_red > 0 else None,
         "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_red if es_red > 0 else None,
     }
+    # the same on each book's own NAV: the fixed basis above credits the hedge with the smaller book its cost
+    # leaves (a smaller book has smaller dollar tails); returns on each book's NAV take the size out
+    own: dict[str, dict[str, float | None]] = {}
+    tails: dict[str, tuple[float, float]] = {}
+    for key, daily in (("core_alone", core), ("core_plus_layers", hedged)):
+        m = monthly_returns_on_own_nav(daily, hc.dates, cap)
+        tails[key] = (float(np.mean(m.min(axis=0))), float(np.mean(expected_shortfall(m))))
+        own[key] = {
+            "monthly_vol_pct": float(np.mean(np.std(m, axis=0, ddof=1))) if n_m > 1 else None,
+            "worst_month_pct": tails[key][0],
+            "es95_monthly_pct": tails[key][1],
+            "mean_month_pct": float(np.mean(m.mean(axis=0))),
+        }
+    es_own = tails["core_plus_layers"][1] - tails["core_alone"][1]
+    out["on_own_nav"] = {
+        "unit": "% of each book's own NAV at the previous month-end (returns: each book at its own size); "
+        "max drawdown is from each book's own peak in both bases",
+        **own,
+        "es95_reduction_pp": es_own,
+        "worst_month_reduction_pp": tails["core_plus_layers"][0] - tails["core_alone"][0],
+        # the hedge cost stays in bp of the run's basis: what the layers cost per pp of return-tail reduction
+        "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_own if es_own > 0 else None,
+        "final_nav_usd": {
+            "core_alone": float(np.mean(cap + core.sum(axis=0))),
+            "core_plus_layers": float(np.mean(cap + hedged.sum(axis=0))),
+        },
+    }
+    if hc.core_alone_usd is not None:
+        inside = hc.core_total_usd + hc.other_usd
+        out["core_inside_hedged_book"] = {
+            "label": CORE_BOOKS["inside"] + "; for comparison only",
+            **stats(_monthly_returns(inside, hc.dates, cap), inside),
+        }
     # the layers' P&L in the core's ten worst months (path 0), full months only
     full = counts >= 15
     lay_m = _monthly_returns(hc.total_usd.sum(axis=-1), hc.dates, cap)[:, 0] * 100.0  # bp
@@ -591,6 +696,20 @@ def what_it_buys(hc: HedgeCost) -> dict:
 
 
 # ====================================================================== intervals
+def block_bootstrap_indices(
+    n: int, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED
+) -> np.ndarray | None:
+    """The resampled rows ``(n_boot, n)`` of :func:`block_bootstrap_mean`'s circular moving-block bootstrap
+    (for a statistic other than the mean of the same months); None for fewer than two blocks of data."""
+    L = max(1, int(block))
+    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
+        return None
+    k = -(-n // L)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    start = rng.integers(0, n, size=(n_boot, k))
+    return ((start[:, :, None] + np.arange(L)[None, None, :]) % n).reshape(n_boot, -1)[:, :n]
+
+
 def block_bootstrap_mean(
     x: np.ndarray, *, block: int = BLOCK_MONTHS, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -605,13 +724,9 @@ def block_bootstrap_mean(
     if n == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())
-    L = max(1, int(block))
-    if n < max(2, 2 * L):  # fewer than two blocks: the resamples cannot vary enough to say anything
+    idx = block_bootstrap_indices(n, block=block, n_boot=n_boot, seed=seed)
+    if idx is None:
         return m, float("nan"), float("nan")
-    k = -(-n // L)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    start = rng.integers(0, n, size=(n_boot, k))
-    idx = ((start[:, :, None] + np.arange(L)[None, None, :]) % n).reshape(n_boot, -1)[:, :n]
     means = x[idx].mean(axis=1)
     a = (1.0 - level) / 2.0
     lo, hi = np.quantile(means, [a, 1.0 - a])

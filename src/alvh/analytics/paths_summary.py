@@ -9,9 +9,11 @@ takes a one-path backtest; a simulated run needs the per-path figures instead, r
   **initial capital (fixed)** per calendar month spanned;
 * the hedge cost of every calendar month per layer (bp of the initial capital);
 * the cumulative hedge cost of all layers at each day's close (bp of the initial capital);
-* what the hedge bought: the core alone against core + layers, in % of the initial capital: worst
-  calendar month, 95% expected shortfall of monthly returns, maximum drawdown, monthly volatility
-  (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`, per path instead of their mean);
+* what the hedge bought: the core alone (the standalone core's own NAV, ``result.core_alone_nav``, when
+  the engine ran it; else the core's P&L inside the hedged book) against core + layers, in % of the
+  initial capital: worst calendar month, 95% expected shortfall of monthly returns, maximum drawdown,
+  monthly volatility (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`, per path instead
+  of their mean);
 * trigger firings: the beta-ratio rebalance and every trade reason, counted per path.
 
 Every figure of a path is computed from that path's arrays alone (no operation mixes paths), so a
@@ -65,6 +67,9 @@ class PathAnalysis:
         Hedge cost of each calendar month, bp of the initial capital (last layer "all").
     cumulative_bp : ndarray (n_paths, n_days)
         Cumulative hedge cost of all layers at each close, bp of the initial capital.
+    book_monthly_pct : ndarray (n_paths, n_months, 2)
+        Each calendar month's return of the core alone (0) and of core + layers (1), % of the initial
+        capital: pooled over paths for the run's expected shortfall (alvh.montecarlo.summary.PooledTail).
     """
 
     layers: tuple[str, ...]
@@ -76,6 +81,7 @@ class PathAnalysis:
     columns: dict[str, np.ndarray]
     monthly_bp: np.ndarray
     cumulative_bp: np.ndarray
+    book_monthly_pct: np.ndarray
 
     @property
     def n_paths(self) -> int:
@@ -110,11 +116,19 @@ def hedge_records(records: PositionRecords) -> PositionRecords:
         multiplier=np.asarray(records.slots.multiplier)[keep],
     )
     fields = {
-        f.name: np.ascontiguousarray(getattr(records, f.name)[..., sel])
-        for f in dataclasses.fields(records)
-        if f.name != "slots"
+        f.name: _slots_of(getattr(records, f.name), sel) for f in dataclasses.fields(records) if f.name != "slots"
     }
     return PositionRecords(slots=slots, **fields)
+
+
+def _slots_of(field: np.ndarray, sel: slice | list[int]) -> np.ndarray:
+    """The slots ``sel`` of a records field: a C-contiguous copy (the compiled pass reads it twice as fast
+    as a strided view), except a broadcast view (rate_prev, div_prev: stride 0), which stays a view (a copy
+    would write 10 MB per field on 1,000 paths x 252 days for the same numbers)."""
+    a = np.asarray(field)
+    if a.ndim and 0 in a.strides and a.size > 1:
+        return a[..., sel]
+    return np.ascontiguousarray(a[..., sel])
 
 
 def _month_sums(daily: np.ndarray, month_of_day: np.ndarray, n_months: int) -> np.ndarray:
@@ -140,9 +154,14 @@ def _rows_sum(x: np.ndarray) -> np.ndarray:
 
 def _book_stats(
     daily_usd: np.ndarray, month_of_day: np.ndarray, n_months: int, capital: float
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per path: worst calendar month, 95% expected shortfall of monthly returns, maximum drawdown and
-    monthly volatility, % of the capital (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`)."""
+    monthly volatility, % of the capital (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`);
+    and the monthly returns themselves (n_months, n_paths).
+
+    The ES of one path averages its worst ``ceil(0.05 n_months)`` months: one month up to 20 months, so on
+    a one-year path it is the worst month (the run's pooled ES over every path-month is
+    :class:`alvh.montecarlo.summary.PooledTail`)."""
     m = _month_sums(daily_usd, month_of_day, n_months) / capital * 100.0  # (n_months, n_paths), % of capital
     k = max(1, math.ceil(ES_LEVEL * n_months - 1e-12))
     es = _rows_sum(np.sort(m, axis=0)[:k]) / k
@@ -156,7 +175,7 @@ def _book_stats(
         "es95_monthly_pct": es,
         "max_drawdown_pct": _max_drawdown_pct(daily_usd, capital),
         "monthly_vol_pct": vol,
-    }
+    }, m
 
 
 def _counts(frame: pd.DataFrame, n_paths: int, mask: np.ndarray | None = None) -> np.ndarray:
@@ -236,10 +255,15 @@ def path_analysis(
     months, starts, counts = month_bounds(hc.dates)
     n_m = len(months)
     month_of_day = np.repeat(np.arange(n_m), counts)
-    # month sums of dollars (terms, then the total), then one scale: bp of the fixed initial capital
-    usd = np.concatenate([hc.pnl_usd, hc.total_usd[None]], axis=0)  # (n_terms + 1, n_days, n_paths, n_layers)
-    by_month = _month_sums(np.moveaxis(usd, 1, 0), month_of_day, n_m) * (-BP_PER_UNIT / capital)
-    del usd
+    # month sums of dollars (terms, then the total), then one scale: bp of the fixed initial capital; the
+    # terms and the total summed apart (the same additions per element as one joined array, without a copy)
+    by_month = np.concatenate(
+        [
+            _month_sums(np.moveaxis(hc.pnl_usd, 1, 0), month_of_day, n_m),
+            _month_sums(hc.total_usd, month_of_day, n_m)[:, None],
+        ],
+        axis=1,
+    ) * (-BP_PER_UNIT / capital)  # (n_months, n_terms + 1, n_paths, n_layers)
     by_month = np.concatenate([by_month, _rows_sum(np.moveaxis(by_month, -1, 0))[..., None]], axis=-1)
     sums = np.moveaxis(by_month, 0, 1)  # (n_terms + 1, n_months, n_paths, n_layers + 1)
     run = _rows_sum(np.moveaxis(sums, 1, 0)) / n_m  # (n_terms + 1, n_paths, n_layers + 1): bp per month spanned
@@ -255,9 +279,15 @@ def path_analysis(
     # paths ran together
     nav = np.asarray(result.nav, dtype=float)
     hedged = np.diff(nav, axis=0, prepend=np.full((1, n_paths), capital))
-    core = hedged - layers_usd
+    # the core alone: the standalone core's own NAV when the engine ran it (result.core_alone_nav), else
+    # the core's P&L inside the hedged book (hedge_cost.CORE_BOOKS)
+    alone = result.core_alone_nav
+    core = hedged - layers_usd if alone is None else np.diff(alone, axis=0, prepend=np.full((1, n_paths), capital))
+    book_months = []
     for book, daily in (("core", core), ("hedged", hedged)):
-        for s, v in _book_stats(daily, month_of_day, n_m, capital).items():
+        stats, m = _book_stats(daily, month_of_day, n_m, capital)
+        book_months.append(m.T)
+        for s, v in stats.items():
             cols[f"{book}_{s}"] = v
     cols["final_nav"] = np.asarray(result.nav[-1], dtype=float)
     cols["rebalance_firings"] = _counts(result.rebalance_log, n_paths)
@@ -275,4 +305,5 @@ def path_analysis(
         columns={k: cols[k] for k in column_names(hc.layers)},
         monthly_bp=np.ascontiguousarray(np.moveaxis(sums[-1], 1, 0)),
         cumulative_bp=np.ascontiguousarray(cumulative.T),
+        book_monthly_pct=np.stack(book_months, axis=-1),
     )

@@ -66,14 +66,35 @@ def bought_lines(b: dict | str) -> list[str]:
     if isinstance(b, str):
         return [f"what the hedge bought: {b}"]
     a, h = b["core_alone"], b["core_plus_layers"]
-    lines = [f"WHAT IT BOUGHT: core alone -> core + layers ({b['unit']})"]
-    for key, label in (
+    inside = b.get("core_book") == "inside"  # no standalone core: say what the "core" is
+    name = "the core's P&L inside the hedged book" if inside else "core alone"
+    lines = [f"WHAT IT BOUGHT: {name} -> core + layers ({b['unit']})"]
+    if "core_definition" in b:
+        lines.append(f"  core: {b['core_definition']}")
+    stats = (
         ("monthly_vol_pct", "monthly return vol"),
         ("worst_month_pct", "worst month"),
         ("es95_monthly_pct", "95% ES of monthly returns"),
         ("max_drawdown_pct", "max drawdown"),
-    ):
+    )
+    for key, label in stats:
         lines.append(f"  {label:<26} {fmt(a[key], 2):>8}% -> {fmt(h[key], 2):>8}%")
+    on = b.get("on_own_nav")
+    if isinstance(on, dict):
+        oa, oh = on["core_alone"], on["core_plus_layers"]
+        lines.append(
+            "  on each book's own NAV (size taken out; final NAV "
+            f"${on['final_nav_usd']['core_alone']:,.0f} -> ${on['final_nav_usd']['core_plus_layers']:,.0f}): "
+            + ", ".join(f"{label} {fmt(oa[key], 2)}% -> {fmt(oh[key], 2)}%" for key, label in stats if key in oa)
+            + f"; {fmt(on.get('cost_bp_per_month_per_pp_es95_reduction'), 1)} bp/month per pp of this ES reduction"
+        )
+    ib = b.get("core_inside_hedged_book")
+    if isinstance(ib, dict):
+        lines.append(
+            "  (the core's P&L inside the hedged book, not a holdable book: "
+            + ", ".join(f"{label} {fmt(ib[key], 2)}%" for key, label in stats)
+            + ")"
+        )
     lines.append(
         f"  cost of protection: {fmt(b['cost_bp_per_month_per_pp_drawdown_reduction'], 1)} bp/month per pp "
         f"of drawdown reduction ({fmt(b['max_drawdown_reduction_pp'], 2)} pp), "

@@ -19,9 +19,14 @@ if TYPE_CHECKING:
     from alvh.results import BacktestResult
 
 
-def run_backtest(rules: Rules, market_data: MarketData, start: object = None, end: object = None) -> BacktestResult:
-    """Run ``rules`` (:class:`alvh.config.Rules`) on :class:`alvh.data.MarketData`; returns a BacktestResult."""
-    return run_engine(rules, paths_from_market_data(market_data, start, end))
+def run_backtest(
+    rules: Rules, market_data: MarketData, start: object = None, end: object = None, *, core_alone: bool = False
+) -> BacktestResult:
+    """Run ``rules`` (:class:`alvh.config.Rules`) on :class:`alvh.data.MarketData`; returns a BacktestResult.
+
+    ``core_alone``: also run the core alone as its own book in the same engine call (``run_engine``).
+    """
+    return run_engine(rules, paths_from_market_data(market_data, start, end), core_alone=core_alone)
 
 
 __all__ = [

@@ -29,6 +29,9 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
     price, cost, reason, roll_reason (why a hedge layer rolled: ``strategy.layers.ROLL_REASONS``; "" otherwise)."""
     mp = prep.paths
     led = st.ledger.arrays()
+    if prep.standalone_core:  # the run's own paths only (the standalone core's trades are another book)
+        mine = led["path"].astype(int) < prep.own_paths
+        led = {k: v[mine] for k, v in led.items()}
     slot = led["slot"].astype(int)
     # text columns: the few distinct labels as one pandas string array, gathered by code (ExtensionArray.take,
     # in C) instead of converting an object array of Python strings row by row (~4x faster, the same frame)
@@ -71,7 +74,7 @@ def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
     """The records arrays as :class:`PositionRecords` (rate_prev and div_prev as read-only broadcast views:
     every held position was last marked at the previous close, at that day's rate; the dividend yield is
     the SPX one on SPX option slots, 0 elsewhere)."""
-    rec = st.rec
+    rec = st.rec  # the run's own paths only (EngineState._outputs)
     n, P, S = rec["quantity"].shape
     rates = np.array([st.rate(d) for d in range(n)])
     rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))
@@ -107,7 +110,8 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
             # basis "core_vega" (docs/rules.md, [sizing]): the layer's share of fraction x |core vega|
             "sizing": la.sizing
             if rules.sizing.basis == "capital"
-            else f"core_vega x {rules.sizing.core_vega_fraction:g} x {la.weight / st.weight_sum:.4g}",
+            else f"core_vega x {rules.sizing.core_vega_fraction:g} x "
+            f"{la.weight / st.weight_sum if st.weight_sum > 0 else 0.0:.4g}",  # 0: the core alone's rules
             "contracts": rules.general.contracts,
             "adaptive": rules.adaptive.enabled,
         }
@@ -118,7 +122,7 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
         "data_start": str(mp.dates[0].date()),
         "data_end": str(mp.dates[-1].date()),
         "n_days": mp.n_days,
-        "n_paths": mp.n_paths,
+        "n_paths": prep.own_paths,
         "alvh_version": __version__,
         "seed": seed,
         "python": platform.python_version(),
@@ -142,10 +146,20 @@ def metadata(prep: Prepared, st: EngineState, seed: int | None) -> dict[str, obj
     }
 
 
+def _own(prep: Prepared, a: np.ndarray) -> np.ndarray:
+    """``a`` (days, paths, ...) on the run's own paths: the first half, copied, when the second half is the
+    standalone core (:attr:`Prepared.standalone_core`); ``a`` itself otherwise."""
+    return np.ascontiguousarray(a[:, : prep.own_paths]) if prep.standalone_core else a
+
+
 def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestResult:
-    """Assemble the frozen result from the engine's final state (called once by run_engine)."""
+    """Assemble the frozen result from the engine's final state (called once by run_engine).
+
+    With a standalone core (:attr:`Prepared.standalone_core`) the result holds the run's own paths and
+    ``core_alone_nav`` the NAV of the second half (each own path's core run alone as its own book).
+    """
     mp = prep.paths
-    fd, fp = np.nonzero(st.reb_fired)
+    fd, fp = np.nonzero(_own(prep, st.reb_fired))
     reb = pd.DataFrame(
         {
             "date": mp.dates[fd],
@@ -163,23 +177,24 @@ def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestR
     return BacktestResult(
         dates=mp.dates,
         components=tuple(st.components),
-        nav=st.nav,
-        cash=st.cash_hist,
-        financing=st.fin,
-        collateral=st.coll,
-        value=st.value,
-        pnl=st.pnl,
-        costs=st.cost,
-        greeks=st.greeks,
-        break_evens=st.be,
+        nav=_own(prep, st.nav),
+        cash=_own(prep, st.cash_hist),
+        financing=_own(prep, st.fin),
+        collateral=_own(prep, st.coll),
+        value=_own(prep, st.value),
+        pnl=_own(prep, st.pnl),
+        costs=_own(prep, st.cost),
+        greeks=_own(prep, st.greeks),
+        break_evens=_own(prep, st.be),
         trades=trades_frame(prep, st),
         records=position_records(prep, st),
         events=dict(st.events),
         event_log=elog,
         rebalance_log=reb,
-        rebalance_ratio=st.reb_ratio,
+        rebalance_ratio=_own(prep, st.reb_ratio),
         capital=prep.rules.general.capital,
         metadata=metadata(prep, st, seed),
-        interest=st.interest,
-        hedge_financing=st.hedge_fin,
+        interest=_own(prep, st.interest),
+        hedge_financing=_own(prep, st.hedge_fin),
+        core_alone_nav=np.ascontiguousarray(st.nav[:, prep.own_paths :]) if prep.standalone_core else None,
     )

@@ -64,7 +64,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
         return
     expiry = entry_expiry(r.core, st.spx_exp_ord, today)
     if expiry is None:
-        st.event(d, "core_no_expiry", int(flat.sum()))
+        st.event(d, "core_no_expiry", flat)
         return
     t = (expiry - today) / DAYS_PER_YEAR
     spot = mp.spx_close[d]
@@ -82,10 +82,10 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     ml = max_loss_per_condor(choice.strikes, credit)
     bad = invalid_condor(choice, credit, ml, vol)
     go = flat & ~bad
-    st.event(d, "core_no_valid_condor", int((flat & bad).sum()))
+    st.event(d, "core_no_valid_condor", flat & bad)
     n = condor_count(r.core, r.general.contracts, cap, ml, go)
     zero = go & (n <= 0)
-    st.event(d, "core_size_zero", int(zero.sum()))
+    st.event(d, "core_size_zero", zero)
     go &= n > 0
     if not go.any():
         return

@@ -82,8 +82,9 @@ def financing_report(st: EngineState) -> dict[str, object] | None:
     if st.hedge_financed is None:
         return None
     fin, mp = st.prep.rules.financing, st.prep.paths
-    cost = -st.hedge_fin.sum(axis=2)  # (n, P) dollars paid to the private lender
-    lost = -st.fin_alt.sum(axis=2)  # (n, P) T-bill interest the core's collateral would have lost
+    own = slice(0, st.P_own)  # the run's own paths (not its standalone core's)
+    cost = -st.hedge_fin[:, own].sum(axis=2)  # (n, P) dollars paid to the private lender
+    lost = -st.fin_alt[:, own].sum(axis=2)  # (n, P) T-bill interest the core's collateral would have lost
     years = mp.dates.year.to_numpy()
     by_year = {}
     for y in np.unique(years):

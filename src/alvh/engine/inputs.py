@@ -229,10 +229,21 @@ class MarketPaths:
         """
         if self.n_paths != 1:
             raise InputError(f"{self.n_paths} paths", argument="paths", expected="a one-path market to broadcast")
+        return self._map_paths(lambda a: np.broadcast_to(a, (a.shape[0], n_paths) + a.shape[2:]))
 
-        def b(a: np.ndarray) -> np.ndarray:
-            return np.broadcast_to(a, (a.shape[0], n_paths) + a.shape[2:])
+    def twice(self) -> MarketPaths:
+        """The paths followed by the same paths again (``2 x n_paths``): path ``P + i`` is path ``i``.
 
+        The engine's standalone core (``run_engine(..., core_alone=True)``) runs the core alone on a second
+        copy of the market, one path slot per path. A one-path market is broadcast (views, no copy: the
+        engine sees a shared market); several paths are copied.
+        """
+        if self.n_paths == 1:
+            return self.broadcast_paths(2)
+        return self._map_paths(lambda a: np.concatenate([a, a], axis=1))
+
+    def _map_paths(self, b: Callable[[np.ndarray], np.ndarray]) -> MarketPaths:
+        """A copy with ``b`` applied to every array with a path axis (axis 1)."""
         s = self.surface
         if isinstance(s, SpxSurface):
             s = SpxSurface(theta30=b(s.theta30), tail=b(s.tail), term_ratio=b(s.term_ratio))

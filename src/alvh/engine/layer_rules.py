@@ -52,8 +52,8 @@ def adaptive_scale(st: EngineState, d: int) -> np.ndarray:
             total = adaptive_total_weight(ad, level=front, **sched)
         else:
             total = adaptive_total_weight(ad, contango=front > mp.vix_close[d], **sched)
-    scale, missing = layer_scale(total, st.prev_scale, ax.weight_sum)
-    st.event(d, "adaptive_level_missing", missing)
+    scale, _ = layer_scale(total, st.prev_scale, ax.weight_sum)
+    st.event(d, "adaptive_level_missing", ~np.isfinite(total))  # per path: layer_scale's missing levels
     return scale
 
 
@@ -92,7 +92,9 @@ def layer_target(
     s = 4 + j
     if r.sizing.basis == "core_vega":
         unit = st.mult[s] * delta * sens  # effective vega per contract, $ per VIX point
-        share = st.ax.layer_weight[:, j] / st.ax.weight_sum
+        ws = st.ax.weight_sum
+        # every weight 0 (a core-alone variant): no share, no contracts (not 0 / 0)
+        share = np.where(ws > 0, st.ax.layer_weight[:, j] / np.where(ws > 0, ws, 1.0), 0.0)
         want = r.sizing.core_vega_fraction * st.sizing_vega * share * scale
     else:
         unit = sizing_unit(la, st.mult[s], f, price, delta, sens)
@@ -107,9 +109,10 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
     layers on a day the core opens a new condor)."""
     r = st.prep.rules
     ls = slice(4, 4 + st.L)
-    flat = st.qty[:, ls] == 0
-    # a flat layer of weight 0 on a path (a sweep's variant, fixed weights) can never open: not due, no events
-    due = np.where(flat, ~st.layer_off, (st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l)
+    held = st.qty[:, ls] != 0
+    # a flat layer at weight 0 (a core-alone variant, the standalone core's paths) has nothing to roll into:
+    # its target is 0 whatever the day (weight x scale, or a 0 share of the core's vega)
+    due = (~held & st.layer_live) | (held & ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l))
     vega_basis = r.sizing.basis == "core_vega"
     if vega_basis:
         update_core_vega(st, d, r.core.dividend_yield)
@@ -145,27 +148,27 @@ def _layer(
     ext = held_extrinsic(st, j, la, rate) if la.roll.extrinsic_below is not None else None
     rd = rolldown_frac(st, d, s) if la.roll.rolldown_above is not None and d > 0 else None
     code = roll_reasons(la, held, st.settled[:, s], dte_old, ext, st.entry_extrinsic[:, s], rd)
-    roll = (code != 0) & (held | ~st.layer_off[:, j])  # a flat layer of weight 0 never rolls in (apply_layers)
+    roll = (code != 0) & (held | st.layer_live[:, j])  # as ``due`` in apply_layers: weight 0 and flat stays flat
     resize_m = held & ~roll & changed
     c_new = int(prep.plans[j].contract[d])
     if not (roll | resize_m).any():
         return
     if c_new < 0:
-        st.event(d, f"layer_no_contract.{la.name}", int(roll.sum()))
+        st.event(d, f"layer_no_contract.{la.name}", roll)
         return
     if roll.any() and not prep.plans[j].in_bucket[d]:
-        st.event(d, f"bucket_unfilled.{la.name}", int(roll.sum()))
+        st.event(d, f"bucket_unfilled.{la.name}", roll)
     qt = quote(st, d, la, c_new, rate)
     bad = ~np.isfinite(qt.net_price)
     if (bad & roll).any():
-        st.event(d, f"layer_no_price.{la.name}", int((bad & roll).sum()))
+        st.event(d, f"layer_no_price.{la.name}", bad & roll)
     tau = float(st.exp_ord_vx[c_new] - st.d_ord[d])
     f_new = prep.paths.vx_price[d, :, c_new]
     sens = np.full(st.P, float(st.sens(np.array(tau))))
     target = np.where(bad, 0.0, layer_target(st, j, la, f_new, qt.net_price, qt.net_delta, sens, scale, cap))
     act = roll & ~bad
-    weight = st.ax.layer_weight[:, j]  # the path's own weight (a sweep's variant; = la.weight on a single run)
-    st.event(d, f"layer_size_zero.{la.name}", int((act & (target <= 0) & (weight * scale > 0)).sum()))
+    # a path's own weight (a sweep variant's, or 0 on the standalone core's paths): weight 0 sizes to 0 by design
+    st.event(d, f"layer_size_zero.{la.name}", act & (target <= 0) & (st.ax.layer_weight[:, j] * scale > 0))
     st.roll_code = np.where(act, code, 0).astype(np.int8)
     # close the old contract (and every leg of the layer) where rolling into a different one (or re-struck)
     for s_leg in layer_slots(st, j):
@@ -219,11 +222,11 @@ def apply_constant_maturity(st: EngineState, d: int, nav_pre: np.ndarray) -> Non
     k = pair.size
     slots = tuple(range(st.S - k, st.S))
     if pair[0] < 0 or not np.isfinite(w).all():
-        st.event(d, "cm_no_pair", st.P)
+        st.event(d, "cm_no_pair", st.ones)
         return
     f = mp.vx_price[d][:, pair]  # (P, k)
     if not np.isfinite(f).all():
-        st.event(d, "cm_no_price", int((~np.isfinite(f).all(axis=1)).sum()))
+        st.event(d, "cm_no_price", ~np.isfinite(f).all(axis=1))
         return
     notional = cmr.weight * nav_pre
     denom = (w[None, :] * f).sum(axis=1) * VX_MULTIPLIER

@@ -18,7 +18,7 @@ from alvh.calendar import spx_expiries_between, trading_days, vx_expiries_betwee
 from alvh.config import Rules
 from alvh.engine.inputs import MarketPaths
 from alvh.errors import ConfigError
-from alvh.strategy.axis import RuleAxis, kind_key
+from alvh.strategy.axis import RuleAxis, core_alone_rules, kind_key
 from alvh.strategy.layers import BucketPlan, bucket_plan, cm_weights
 
 
@@ -46,6 +46,15 @@ class Prepared:
     #: path, or one sweep variant per path slot
     axis: RuleAxis
     events: dict[str, int] = field(default_factory=dict)
+    #: True when paths ``P/2 .. P-1`` run the core alone of paths ``0 .. P/2-1`` (the same market, every
+    #: layer at weight 0: ``run_engine(..., core_alone=True)``): the result holds the first half, the
+    #: second half's NAV is its ``core_alone_nav``, and only the first half's events are counted
+    standalone_core: bool = False
+
+    @property
+    def own_paths(self) -> int:
+        """Paths of the run itself (the first ones; the rest are the standalone core's)."""
+        return self.paths.n_paths // 2 if self.standalone_core else self.paths.n_paths
 
     def __repr__(self) -> str:
         return concise_repr(
@@ -60,11 +69,15 @@ class Prepared:
         )
 
 
-def prepare(rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None = None) -> Prepared:
+def prepare(
+    rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None = None, *, standalone_core: bool = False
+) -> Prepared:
     """Validate the rules against the data and precompute the contract calendar.
 
     ``variants``: one rules variant per path slot, differing from ``rules`` only in the array-axis keys
-    (:mod:`alvh.strategy.axis`); default every path runs ``rules``.
+    (:mod:`alvh.strategy.axis`); default every path runs ``rules``. ``standalone_core``: the second half
+    of the paths runs the first half's core alone (:attr:`Prepared.standalone_core`; set by
+    :func:`alvh.engine.run_engine`).
 
     Raises
     ------
@@ -118,7 +131,17 @@ def prepare(rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None =
             key=None,
             expected="variants of the rules' kind (alvh.strategy.axis.kind_key)",
         )
-    axis = RuleAxis.from_rules(list(variants) if variants is not None else [rules]).broadcast(paths.n_paths)
+    if standalone_core:  # the rules on the first half of the paths, their core alone on the second
+        half = paths.n_paths // 2
+        if variants is not None or paths.n_paths != 2 * half:
+            raise ConfigError(
+                f"a standalone core on {paths.n_paths} paths" + (" with variants" if variants is not None else ""),
+                key=None,
+                expected="an even number of paths (MarketPaths.twice) and no variants",
+            )
+        axis = RuleAxis.stack([RuleAxis.from_rules([r]).broadcast(half) for r in (rules, core_alone_rules(rules))])
+    else:
+        axis = RuleAxis.from_rules(list(variants) if variants is not None else [rules]).broadcast(paths.n_paths)
     return Prepared(
         rules=rules,
         paths=paths,
@@ -135,6 +158,7 @@ def prepare(rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None =
         cm_w=cm_w,
         axis=axis,
         events=events,
+        standalone_core=standalone_core,
     )
 
 

@@ -39,7 +39,7 @@ from alvh.pricing.backend import resolve_backend
 from alvh.results import BacktestResult
 from alvh.strategy.costs import CostModel
 
-__all__ = ["Prepared", "day", "prepare", "run_days", "run_engine"]
+__all__ = ["Prepared", "day", "prepare", "run_days", "run_engine", "standalone_core_possible"]
 
 
 def run_engine(
@@ -50,6 +50,7 @@ def run_engine(
     seed: int | None = None,
     backend: str = "auto",
     variants: Sequence[Rules] | None = None,
+    core_alone: bool = False,
 ) -> BacktestResult:
     """Run the rules on the market paths; return a :class:`~alvh.results.BacktestResult`.
 
@@ -59,10 +60,43 @@ def run_engine(
     installed), resolved by :func:`alvh.pricing.backend.resolve_backend`. ``variants``: one rules variant
     per path slot, differing from ``rules`` only in numbers (:mod:`alvh.strategy.axis`; a sweep's batch,
     :func:`alvh.sweep.batch.run_batch`); each path's results are those of its variant run alone.
+
+    ``core_alone``: also run each path's core alone as its own book, in the same call: one more path slot
+    per path (:meth:`MarketPaths.twice`) running :func:`alvh.strategy.axis.core_alone_rules` (every
+    layer at weight 0, the core sized on its own NAV). The result is the run's own paths, bit-identical
+    to a run without it, and carries the standalone core's NAV as ``core_alone_nav`` (bit-identical to
+    a run of the core-alone rules; tests/test_core_alone.py). Refused with ``variants``, without a hedge
+    layer and with a constant-maturity mix (not a layer weight: its standalone core would still hold it).
     """
-    prep = prepare(rules, paths, variants)
+    if core_alone:
+        from alvh.errors import ConfigError
+
+        why = (
+            "variants are given (a sweep runs the core alone as a variant of its own)"
+            if variants is not None
+            else "the rules hold no hedge layer"
+            if not rules.layers
+            else "a constant-maturity mix is enabled (its weight is not a layer weight)"
+            if rules.constant_maturity.enabled
+            else None
+        )
+        if why is not None:
+            raise ConfigError(
+                f"cannot run the standalone core: {why}",
+                key="core_alone",
+                expected="core_alone=False, or hedge layers without variants or constant_maturity",
+            )
+        prep = prepare(rules, paths.twice(), standalone_core=True)
+    else:
+        prep = prepare(rules, paths, variants)
     st = run_days(prep, cost_model or CostModel(rules.costs), backend=backend)
     return build_result(prep, st, seed=rules.general.seed if seed is None else seed)
+
+
+def standalone_core_possible(rules: Rules) -> bool:
+    """True when :func:`run_engine` can run the rules' core alone in the same call (``core_alone=True``):
+    hedge layers to remove, and no constant-maturity mix (its weight is not a layer weight)."""
+    return bool(rules.layers) and not rules.constant_maturity.enabled
 
 
 def _kernels(backend: str) -> ModuleType | None:

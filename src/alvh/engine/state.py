@@ -57,6 +57,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         r = self.prep.rules
         mp = self.prep.paths
         self.n, self.P = mp.n_days, mp.n_paths
+        self.P_own = self.prep.own_paths  # the run's own paths (the rest: its standalone core)
         self.L = len(r.layers)
         self.cm = r.constant_maturity.enabled
         k_cm = CM_SLOTS[r.constant_maturity.schedule] if self.cm else 0  # contracts the mix holds at once
@@ -147,10 +148,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.core_opened = np.zeros(P, dtype=bool)
         self.weight_sum = float(sum(la.weight for la in r.layers))
         self.ax = self.prep.axis  # the numeric rules per path (weights, deltas, trigger; alvh.strategy.axis)
-        # (P, L): the layer's weight is 0 on the path and fixed (no adaptive schedule): every target is 0, so a
-        # flat layer there never opens (engine.layer_rules skips its daily roll attempt)
-        w = np.asarray(self.ax.layer_weight, dtype=float).reshape(P, self.L)
-        self.layer_off = (w == 0.0) & (not r.adaptive.enabled)
+        self.layer_live = self.ax.layer_weight > 0  # (P, L): a layer a path can open (weight 0 never sizes above 0)
         self.ever_held = np.zeros((P, S), dtype=bool)
         self.settled = np.zeros((P, S), dtype=bool)  # the slot's last position settled at expiry (fills)
 
@@ -181,15 +179,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        rec = {k: np.zeros((n, P, S)) for k in RECORD_FIELDS}
+        Po = self.P_own  # records of the run's own paths (not the standalone core's: only its NAV is kept)
+        rec = {k: np.zeros((n, Po, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, P, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, P, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Po, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Po, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call
+        rec["is_call"][:] = self.is_call[:Po]
         self.rec = rec
+        self.rolldown_row = np.zeros((P, S))  # today's roll-down fraction per slot (recording.write_row)
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths
@@ -247,8 +247,15 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
             )
 
     # ------------------------------------------------------------------ small shared helpers
-    def event(self, d: int, name: str, count: int) -> None:
-        """Count a data-dependent event on day d (never a silent skip)."""
+    def event(self, d: int, name: str, count: int | np.ndarray) -> None:
+        """Count a data-dependent event on day d (never a silent skip).
+
+        ``count``: a per-path flag or count array (leading axis the paths), of which only the run's own
+        paths are counted (not the standalone core's, :attr:`Prepared.standalone_core`); or an int already
+        counted over the run's own paths.
+        """
+        if isinstance(count, np.ndarray):
+            count = int(count[: self.P_own].sum())
         if count:
             self.events[name] = self.events.get(name, 0) + int(count)
             self.event_log.append((d, name, int(count)))

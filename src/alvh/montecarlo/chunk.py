@@ -20,6 +20,7 @@ from alvh.analytics.paths_summary import path_analysis
 from alvh.config import Rules
 from alvh.engine import run_engine
 from alvh.engine.prepare import prepare
+from alvh.engine.simulate import standalone_core_possible
 from alvh.errors import ConfigError, InputError
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel, chunk_paths
 
@@ -32,10 +33,12 @@ class ChunkResult:
     """The per-path figures of paths ``first .. first + n_paths - 1`` (one chunk).
 
     ``columns`` (n_paths,) per figure (:func:`alvh.analytics.paths_summary.column_names`);
-    ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days); ``events``:
+    ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days);
+    ``book_monthly_pct`` (n_paths, n_months, 2): the monthly returns of the core alone and core + layers, % of
+    the initial capital (for the run's pooled expected shortfall); ``events``:
     the engine's day events (counts of paths, from its event log: they add up over chunks; the calendar's
     events, the same in every chunk, are in ``metadata["calendar_events"]``); ``seconds``: wall time of
-    path generation, engine and analysis (not part of the results).
+    path generation, engine and analysis, and the process's CPU time of each (``*_cpu``; not results).
     """
 
     chunk_index: int
@@ -51,6 +54,7 @@ class ChunkResult:
     cumulative_bp: np.ndarray
     events: dict[str, int]
     metadata: dict[str, object]
+    book_monthly_pct: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
@@ -105,6 +109,7 @@ def run_chunk(
     n_days: int,
     *,
     backend: str = "numba",
+    core_alone: bool = True,
 ) -> ChunkResult:
     """Paths -> engine -> per-path analysis for the chunk ``chunk_index`` of a run (module docstring).
 
@@ -119,14 +124,41 @@ def run_chunk(
         This chunk holds paths ``chunk_index * chunk_size`` up to the run's ``n_paths``.
     backend : str
         Engine and analysis backend; "numba" (default) is bit-identical across chunk sizes.
+    core_alone : bool
+        Run each path's core alone as its own book in the same engine call (default; about doubles the
+        engine's time, docs/simulation.md "What the hedge bought") and measure what the hedge bought
+        against it; False (or a constant-maturity mix): against the core's P&L inside the hedged book.
+        ``metadata["core_book"]`` says which (:data:`alvh.analytics.hedge_cost.CORE_BOOKS`).
     """
     s, p, d, c = check_run(model, rules, seed, n_paths, n_days, chunk_size)
-    first, last = chunk_bounds(_positive_int(chunk_index, "chunk_index", 0), c, p)
-    t0 = time.perf_counter()
+    return compute_chunk(
+        model, rules, s, _positive_int(chunk_index, "chunk_index", 0), c, p, d, backend=backend, core_alone=core_alone
+    )
+
+
+def compute_chunk(
+    model: PathModel,
+    rules: Rules,
+    seed: int,
+    chunk_index: int,
+    chunk_size: int,
+    n_paths: int,
+    n_days: int,
+    *,
+    backend: str = "numba",
+    core_alone: bool = True,
+) -> ChunkResult:
+    """:func:`run_chunk` without the checks of :func:`check_run`, for a runner that ran them once for the whole
+    run (the same arguments for every chunk): the checks generate and prepare a throwaway path, about 0.1 s,
+    which on every 1,000-path chunk was 7% of a run."""
+    s, p, d, c = seed, n_paths, n_days, chunk_size
+    first, last = chunk_bounds(chunk_index, c, p)
+    t0, c0 = time.perf_counter(), time.process_time()
     paths = chunk_paths(model, s, first, last, d)
-    t1 = time.perf_counter()
-    result = run_engine(rules, paths, seed=s, backend=backend)
-    t2 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
+    standalone = core_alone and standalone_core_possible(rules)
+    result = run_engine(rules, paths, seed=s, backend=backend, core_alone=standalone)
+    t2, c2 = time.perf_counter(), time.process_time()
     vix = np.asarray(paths.vix_close)
     sens = paths.sensitivity
     if not callable(sens):
@@ -139,7 +171,7 @@ def run_chunk(
     meta = {k: result.metadata.get(k) for k in ("config_hash", "alvh_version", "provenance", "layer_targets")}
     del paths
     pa = path_analysis(result, vix=vix, sensitivity=sens, backend=backend)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     return ChunkResult(
         chunk_index=int(chunk_index),
         first=first,
@@ -152,7 +184,22 @@ def run_chunk(
         columns=pa.columns,
         monthly_bp=pa.monthly_bp,
         cumulative_bp=pa.cumulative_bp,
+        book_monthly_pct=pa.book_monthly_pct,
         events=events,
-        metadata={**meta, "calendar_events": calendar, "path_block": PATH_BLOCK, "backend": backend},
-        seconds={"paths": t1 - t0, "engine": t2 - t1, "analysis": t3 - t2},
+        metadata={
+            **meta,
+            "calendar_events": calendar,
+            "path_block": PATH_BLOCK,
+            "backend": backend,
+            "core_book": "standalone" if standalone else "inside",
+        },
+        seconds={
+            "paths": t1 - t0,
+            "engine": t2 - t1,
+            "analysis": t3 - t2,
+            # CPU seconds of the process (all its threads): on a shared machine wall time also counts waiting
+            "paths_cpu": c1 - c0,
+            "engine_cpu": c2 - c1,
+            "analysis_cpu": c3 - c2,
+        },
     )

@@ -1,7 +1,8 @@
 """Run a simulation in chunks, locally (one process or a pool), and combine the chunks into one result.
 
-:func:`simulate` checks every argument, then runs :func:`~alvh.montecarlo.chunk.run_chunk` for each chunk
-(in this process, or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`),
+:func:`simulate` checks every argument once, then runs each chunk's computation
+(:func:`~alvh.montecarlo.chunk.compute_chunk`: :func:`~alvh.montecarlo.chunk.run_chunk` without repeating the
+checks), in this process or in ``workers`` processes through :class:`concurrent.futures.ProcessPoolExecutor`,
 hands the chunks in path order to a sink (memory, or the run's Parquet tables when an output folder is
 given) and reduces them (:func:`alvh.montecarlo.summary.summarize`). :func:`combine` does the last two
 steps for chunks computed anywhere else (e.g. distributed by Dask): the same numbers.
@@ -21,7 +22,8 @@ from pathlib import Path
 from alvh._version import __version__
 from alvh.config import Rules, config_hash
 from alvh.errors import InputError
-from alvh.montecarlo.chunk import ChunkResult, check_run, run_chunk
+from alvh.montecarlo._heap import keep_freed_memory, reuse_freed_memory
+from alvh.montecarlo.chunk import ChunkResult, check_run, compute_chunk
 from alvh.montecarlo.result import SimulationResult
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel
 from alvh.montecarlo.summary import DEFAULT_THRESHOLDS, Tables, summarize
@@ -55,6 +57,7 @@ def _metadata(model: PathModel, rules: Rules, seed: int, n_paths: int, first: Ch
         "layer_targets": meta.get("layer_targets"),
         "events": events,
         "calendar_events": meta.get("calendar_events"),
+        "core_book": meta.get("core_book", "inside"),
     }
 
 
@@ -67,7 +70,7 @@ def _result(
     events: dict,
     thresholds: Sequence[float],
 ) -> SimulationResult:
-    summary, frames = summarize(tables, thresholds)
+    summary, frames = summarize(tables, thresholds, core_book=str(first.metadata.get("core_book", "inside")))
     summary = {"metadata": _metadata(model, rules, seed, tables.n_paths, first, events), **summary}
     per_path = getattr(tables, "frame", None)
     return SimulationResult(
@@ -111,6 +114,8 @@ def combine(
 
 
 def _init_worker() -> None:
+    # a worker process only runs chunks: it keeps the memory each frees for the next (alvh.montecarlo._heap)
+    keep_freed_memory()
     # one numba thread per worker process: the processes are the parallelism (no oversubscription)
     os.environ["NUMBA_NUM_THREADS"] = "1"
     try:
@@ -132,10 +137,12 @@ class _Job:
     n_paths: int
     n_days: int
     backend: str
+    core_alone: bool = True
 
 
 def _run(job: _Job, chunk_index: int) -> ChunkResult:
-    return run_chunk(
+    # simulate() ran check_run on these arguments once before any chunk: not again per chunk
+    return compute_chunk(
         job.model,
         job.rules,
         job.seed,
@@ -144,6 +151,7 @@ def _run(job: _Job, chunk_index: int) -> ChunkResult:
         job.n_paths,
         job.n_days,
         backend=job.backend,
+        core_alone=job.core_alone,
     )
 
 
@@ -185,6 +193,7 @@ def simulate(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     backend: str = "numba",
     progress: Callable[[int, int], None] | None = None,
+    core_alone: bool = True,
 ) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``n_days`` days with ``seed``, run the rules on them, analyse every path.
 
@@ -205,6 +214,10 @@ def simulate(
         bp of the initial capital per month for the exceedance probabilities.
     progress : callable, optional
         Called with ``(chunks done, chunks)`` after each chunk.
+    core_alone : bool
+        Measure what the hedge bought against the core alone run as its own book in the same engine call
+        (default; the engine's time about doubles) or, False, against the core's P&L inside the hedged
+        book (docs/simulation.md "What the hedge bought"; ``metadata["core_book"]``).
 
     Raises
     ------
@@ -220,36 +233,40 @@ def simulate(
         raise InputError(f"{thresholds!r}", argument="thresholds", expected="one or more finite bp values")
     s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     n_chunks = -(-p // c)
-    t0 = time.perf_counter()
-    sink = ParquetSink(Path(folder)) if folder is not None else None
+    t0, c0 = time.perf_counter(), time.process_time()
+    sink = ParquetSink(Path(folder), p) if folder is not None else None
     kept: list[ChunkResult] = []
     first: ChunkResult | None = None
     events: dict[str, int] = {}
-    seconds = {"paths": 0.0, "engine": 0.0, "analysis": 0.0}
-    try:
-        for k, chunk in enumerate(_chunks(_Job(m, rules, s, c, p, d, backend), n_chunks, min(workers, n_chunks))):
-            first = first or chunk
-            for key, v in chunk.events.items():
-                events[key] = events.get(key, 0) + v
-            for key in seconds:
-                seconds[key] += chunk.seconds.get(key, 0.0)
+    seconds = {k: 0.0 for k in ("paths", "engine", "analysis", "paths_cpu", "engine_cpu", "analysis_cpu")}
+    # freed memory kept for the next chunk while the chunks run (glibc; alvh.montecarlo._heap), then returned
+    with reuse_freed_memory():
+        try:
+            for k, chunk in enumerate(
+                _chunks(_Job(m, rules, s, c, p, d, backend, core_alone), n_chunks, min(workers, n_chunks))
+            ):
+                first = first or chunk
+                for key, v in chunk.events.items():
+                    events[key] = events.get(key, 0) + v
+                for key in seconds:
+                    seconds[key] += chunk.seconds.get(key, 0.0)
+                if sink is not None:
+                    sink.add(chunk)
+                else:
+                    kept.append(chunk)
+                if progress is not None:
+                    progress(k + 1, n_chunks)
+        finally:
             if sink is not None:
-                sink.add(chunk)
-            else:
-                kept.append(chunk)
-            if progress is not None:
-                progress(k + 1, n_chunks)
-    finally:
-        if sink is not None:
-            sink.close()
+                sink.close()
     if first is None:  # n_chunks >= 1 was checked: a chunk always arrives
         raise RuntimeError("no chunk was computed")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     if sink is not None:
         res = _result(sink, m, rules, s, first, dict(sorted(events.items())), th)
     else:
         res = combine(kept, m, rules, s, thresholds=th)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     info = {
         "chunk_size": c,
         "n_chunks": n_chunks,
@@ -257,8 +274,11 @@ def simulate(
         "seconds_total": t2 - t0,
         "seconds_chunks_wall": t1 - t0,
         "seconds_summary": t2 - t1,
+        "cpu_seconds_total": c2 - c0,
+        "cpu_seconds_summary": c2 - c1,
         "seconds_in_chunks": seconds,
-        "note": "seconds_in_chunks are summed over chunks (over processes when workers > 1)",
+        "note": "seconds_in_chunks are summed over chunks (over processes when workers > 1); *_cpu and cpu_* are "
+        "this process's CPU seconds (all threads; the workers' own when workers > 1, in seconds_in_chunks)",
     }
     return SimulationResult(
         res.summary_data, res.bands, res.monthly, res.exceedance, run_info=info, per_path=res.per_path

@@ -206,6 +206,49 @@ else:  # pragma: no cover
     vx_futures_marks = None
 
 
+def _vx_block_kernel(
+    d0, vx_price, vix_close, settle_day, settle_px, vx_dte, tau_now, mark, rolldown
+):  # pragma: no cover
+    """The engine's VX day-block tables (``alvh.engine.marks._vx_block``, its numpy steps element by element: the
+    same operations in the same order, so the same numbers to the last bit, tested) for days ``d0 .. d0 + B - 1``:
+    ``mark`` (B, P, C) the contract's price, its settlement value on its settlement day; ``rolldown`` (B, P, C)
+    yesterday's curve (VIX close at DTE 0, the contract below when listed) linearly interpolated at today's DTE
+    ``tau_now`` (B, C). One pass instead of about fifteen (B, P, C) numpy temporaries."""
+    B, P, C = mark.shape
+    for b in range(B):
+        d = d0 + b
+        prev = d - 1 if d >= 1 else 0
+        for p in range(P):
+            v_prev = vix_close[prev, p]
+            for c in range(C):
+                mark[b, p, c] = settle_px[p, c] if settle_day[c] == d else vx_price[d, p, c]
+                lo = c - 1 if c >= 1 else 0
+                f_c = vx_price[prev, p, c]
+                t_c = float(vx_dte[prev, c])
+                f_lo = vx_price[prev, p, lo]
+                t_lo = float(vx_dte[prev, lo])
+                tn = tau_now[b, c]
+                use_lo = c >= 1 and math.isfinite(f_lo) and t_lo > 0.0 and t_lo <= tn
+                f0 = f_lo if use_lo else v_prev
+                t0 = t_lo if use_lo else 0.0
+                span = t_c - t0 if t_c > t0 else 1.0
+                w = (tn - t0) / span
+                # np.clip(w, 0, 1): NaN stays NaN
+                if w < 0.0:
+                    w = 0.0
+                elif w > 1.0:
+                    w = 1.0
+                out = f0 + (f_c - f0) * w
+                rolldown[b, p, c] = out if math.isfinite(out) else f_c
+
+
+vx_block: Any
+if AVAILABLE:
+    vx_block = _nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_vx_block_kernel)
+else:  # pragma: no cover
+    vx_block = None
+
+
 def _black76_pdt_kernel(f, k, t, vol, r, is_call, price, delta, theta):  # pragma: no cover - compiled
     """Black-76 price, delta and theta of a (P, m) block of VIX options (the engine's marks); ``t <= 0`` the
     settlement values of :func:`alvh.strategy.kernels.black_greeks` (intrinsic, delta omega in the money else 0,

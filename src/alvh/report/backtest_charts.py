@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.hedge_cost import TERMS, against_core_daily, core_and_hedged_usd, drawdown_pct
+from alvh.analytics.hedge_cost import (
+    CORE_BOOKS,
+    CORE_LABELS,
+    TERMS,
+    against_core_daily,
+    core_and_hedged_usd,
+    drawdown_pct,
+)
 from alvh.analytics.regimes import front_second
 from alvh.report.model import Chart, Series, VBand, clean_floats
 
@@ -55,19 +62,20 @@ def nav_chart(res: BacktestResult, a: HedgeAnalysis) -> Chart:
     core, hedged = core_and_hedged_usd(hc)
     nav_core, nav_hedged = cap + np.cumsum(core[:, 0]), cap + np.cumsum(hedged[:, 0])
     x = _x(hc.dates)
+    name = CORE_LABELS[hc.core_book]
     return Chart(
         "nav",
-        "NAV: the core alone against core + hedge, with drawdowns",
+        f"NAV: {name} against core + hedge, with drawdowns",
         [
-            Series("core alone", x, clean_floats(nav_core), color=CORE),
+            Series(name, x, clean_floats(nav_core), color=CORE),
             Series("core + hedge", x, clean_floats(nav_hedged), color=HEDGED),
-            Series("core alone drawdown", x, clean_floats(drawdown_pct(core, cap)[:, 0]), "area", 1, CORE),
+            Series(f"{name} drawdown", x, clean_floats(drawdown_pct(core, cap)[:, 0]), "area", 1, CORE),
             Series("core + hedge drawdown", x, clean_floats(drawdown_pct(hedged, cap)[:, 0]), "area", 1, HEDGED),
         ],
         panels=["NAV ($)", "drawdown (% from peak)"],
         vbands=backwardation_bands(a),
-        note=f"Both books in one run from ${cap:,.0f}; the core alone = core + financing, without the layers' "
-        "P&L (docs/drag.md, 'What the hedge buys'). Shaded: days the front VX future is below VIX.",
+        note=f"Both books from ${cap:,.0f} in one engine call; {name}: {CORE_BOOKS[hc.core_book]} "
+        "(docs/drag.md, 'What the hedge buys'). Shaded: days the front VX future is below VIX.",
     )
 
 

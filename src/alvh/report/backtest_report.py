@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alvh.analytics import HedgeAnalysis
+from alvh.analytics.hedge_cost import CORE_BOOKS, CORE_LABELS
 from alvh.analytics.text import fmt
 from alvh.errors import InputError
 from alvh.report import backtest_charts as bc
@@ -43,7 +44,8 @@ def headline(res: BacktestResult) -> dict[str, Any]:
         out[f"hedge cost part {term} (bp/month)"] = v
     b = an["what_it_bought"]
     if isinstance(b, dict):
-        for book, name in (("core_alone", "core alone"), ("core_plus_layers", "core + hedge")):
+        core = CORE_LABELS[b.get("core_book", "inside")]
+        for book, name in (("core_alone", core), ("core_plus_layers", "core + hedge")):
             out[f"{name}: 95% ES of a month (%)"] = b[book]["es95_monthly_pct"]
             out[f"{name}: max drawdown (%)"] = b[book]["max_drawdown_pct"]
     sc = an["seed_claim"]
@@ -76,17 +78,31 @@ def _bought_table(a: HedgeAnalysis) -> Table:
         ("max_drawdown_pct", "max drawdown (%)"),
         ("mean_month_pct", "mean month (%)"),
     ]
-    rows = [[label, fmt(b["core_alone"][k], 2), fmt(b["core_plus_layers"][k], 2)] for k, label in keys]
-    rows.append(["cost per pp of ES reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_es95_reduction"))])
+    inside = b.get("core_inside_hedged_book")  # beside the standalone core, for comparison
+    rows = [
+        [label, fmt(b["core_alone"][k], 2), fmt(b["core_plus_layers"][k], 2)]
+        + ([fmt(inside[k], 2)] if isinstance(inside, dict) else [])
+        for k, label in keys
+    ]
+    pad = [""] if isinstance(inside, dict) else []
+    rows.append(
+        ["cost per pp of ES reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_es95_reduction"))] + pad
+    )
     rows.append(
         ["cost per pp of drawdown reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_drawdown_reduction"))]
+        + pad
     )
+    book = b.get("core_book", "inside")
+    core = CORE_LABELS[book]
     return Table(
         "bought_table",
-        "What the hedge bought: core alone vs core + hedge",
-        ["", "core alone", "core + hedge"],
+        f"What the hedge bought: {core} vs core + hedge",
+        ["", core, "core + hedge"] + (["core's P&L inside the hedged book"] if isinstance(inside, dict) else []),
         rows,
-        note=f"{b.get('unit', '')}; n = {b.get('n_months')} months. 'n/a' = the hedge did not reduce it.",
+        note=f"{b.get('unit', '')}; n = {b.get('n_months')} months. 'n/a' = the hedge did not reduce it. "
+        f"{core}: {CORE_BOOKS[book]}"
+        + ("; the last column, for comparison only: " + CORE_BOOKS["inside"] if isinstance(inside, dict) else "")
+        + ".",
     )
 
 

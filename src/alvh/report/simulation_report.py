@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from alvh.analytics.hedge_cost import CORE_BOOKS
 from alvh.analytics.text import fmt
 from alvh.report.model import Chart, Code, Report, Section, Series, Table, clean_floats
 
@@ -82,14 +83,15 @@ def _monthly_hist(monthly_cost: pd.DataFrame, layers: list[str]) -> Chart:
     )
 
 
-def _effectiveness(paths: pd.DataFrame) -> Chart:
+def _effectiveness(paths: pd.DataFrame, core_book: str = "standalone") -> Chart:
     es = (paths["hedged_es95_monthly_pct"] - paths["core_es95_monthly_pct"]).to_numpy(float)
     dd = (paths["hedged_max_drawdown_pct"] - paths["core_max_drawdown_pct"]).to_numpy(float)
     wm = (paths["hedged_worst_month_pct"] - paths["core_worst_month_pct"]).to_numpy(float)
     edges = _edges([es, dd, wm])
+    core = "the core's P&L inside the hedged book" if core_book == "inside" else "the core alone"
     return Chart(
         "effectiveness",
-        "Effectiveness per path: core + hedge minus the core alone (percentage points; > 0 = the hedge helped)",
+        f"Effectiveness per path: core + hedge minus {core} (percentage points; > 0 = the hedge helped)",
         [
             histogram_series("95% ES of a month", es, edges),
             histogram_series("max drawdown", dd, edges),
@@ -97,9 +99,9 @@ def _effectiveness(paths: pd.DataFrame) -> Chart:
         ],
         panels=["share of paths (%)"],
         x_kind="number",
-        x_title="hedged minus core alone (pp of the initial capital)",
+        x_title=f"hedged minus {core} (pp of the initial capital)",
         note=f"{len(paths)} paths (paths.parquet); the figures are negative percentages, so a positive difference "
-        "is a smaller loss with the hedge.",
+        f"is a smaller loss with the hedge. The core: {CORE_BOOKS[core_book]}.",
     )
 
 
@@ -154,7 +156,7 @@ def simulation_report(
     secs = [
         Section("Cumulative hedge cost", [_fan(res)]),
         Section("Monthly hedge cost per layer", [_monthly_hist(monthly_cost, layers), *_tables(res)]),
-        Section("What the hedge bought, path by path", [_effectiveness(paths)]),
+        Section("What the hedge bought, path by path", [_effectiveness(paths, str(md.get("core_book", "inside")))]),
         Section("Summary", [Code(res.summary())]),
     ]
     model = md.get("model", {})

@@ -122,15 +122,35 @@ class RuleAxis:
             schedule_weight=col(lambda v, i: v.adaptive.schedule[i].weight, len(steps)),
         )
 
+    @classmethod
+    def stack(cls, axes: Sequence[RuleAxis]) -> RuleAxis:
+        """The axes' rows one after the other (same kind: the same columns)."""
+        return cls(**{f.name: np.concatenate([getattr(a, f.name) for a in axes]) for f in fields(cls)})
+
     def broadcast(self, n_paths: int) -> RuleAxis:
-        """The axis with ``n_paths`` rows: one variant repeated (read-only views), or unchanged when it has them."""
+        """The axis with ``n_paths`` rows: unchanged when it has them, one variant repeated (read-only views),
+        or each of ``V`` variants on a block of ``n_paths / V`` consecutive path slots (a Monte Carlo sweep:
+        variant ``v`` runs on slots ``v * k .. (v + 1) * k - 1``, ``k`` simulated paths each)."""
         if self.n_variants == n_paths:
             return self
-        if self.n_variants != 1:
-            raise ConfigError(
-                f"{self.n_variants} variants for {n_paths} paths",
-                key=None,
-                expected="one variant per path slot (or one variant for every path)",
-            )
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
-        return RuleAxis(**{k: np.broadcast_to(a, (n_paths,) + a.shape[1:]) for k, a in arrays.items()})
+        if self.n_variants == 1:
+            return RuleAxis(**{k: np.broadcast_to(a, (n_paths,) + a.shape[1:]) for k, a in arrays.items()})
+        if self.n_variants > 1 and n_paths % self.n_variants == 0:
+            k = n_paths // self.n_variants
+            return RuleAxis(**{name: np.repeat(a, k, axis=0) for name, a in arrays.items()})
+        raise ConfigError(
+            f"{self.n_variants} variants for {n_paths} paths",
+            key=None,
+            expected="one variant per path slot, one variant for every path, or an equal block of paths per variant",
+        )
+
+
+def core_alone_rules(rules: Rules) -> Rules:
+    """``rules`` with every hedge layer at weight 0: the core alone, a book a trader can hold (its own NAV
+    sizes its condors), as a variant of the rules' kind (only the layers' weights differ).
+
+    A copy, not re-validated: a rules file may not split ``sizing.basis = "core_vega"`` over weights summing
+    to 0, but the engine sizes every layer of such a variant to 0 contracts, which is the point here.
+    """
+    return rules.model_copy(update={"layers": [la.model_copy(update={"weight": 0.0}) for la in rules.layers]})

@@ -30,11 +30,60 @@ def on_frontier(table: pd.DataFrame, protection: str = "es95_reduction_pp", cost
     return ~beaten
 
 
+#: Units of the frontier table's columns (frontier.csv's companion, summary.json "units").
+UNITS: dict[str, str] = {
+    COST: "bp of the initial capital (fixed) per month",
+    "es95_reduction_pp": "percentage points of the initial capital (core + layers minus core alone)",
+    "max_drawdown_reduction_pp": "percentage points of the initial capital (core + layers minus core alone)",
+    "trigger_firings": "count over the run (Monte Carlo: mean per path)",
+    "n_months": "calendar months of the run",
+    "n_paths": "simulated paths (Monte Carlo sweeps)",
+}
+#: Interval columns a table may carry beside each figure (``<figure>_ci95_lo`` / ``_ci95_hi``).
+_CI = ("_ci95_lo", "_ci95_hi")
+
+
 def frontier_table(table: pd.DataFrame, protection: str = "es95_reduction_pp") -> pd.DataFrame:
-    """The frontier's variants sorted by cost: label, cost, protection, the other measure, trigger firings."""
+    """The frontier's variants sorted by cost: label, cost, protection, the other measure, trigger firings,
+    with each figure's 95% interval where the table has one, n (months; paths for Monte Carlo)."""
     keep = on_frontier(table, protection)
-    cols = ["variant", "label", COST, *PROTECTION, "trigger_firings"]
+    cols = ["variant", "label"]
+    for c in (COST, *PROTECTION):
+        cols += [c, c + _CI[0], c + _CI[1]]
+    cols += ["trigger_firings", "n_months", "n_paths"]
     return table.loc[keep, [c for c in cols if c in table.columns]].sort_values(COST).reset_index(drop=True)
+
+
+def month_block_intervals(monthly: pd.DataFrame, variants: list[int]) -> pd.DataFrame:
+    """95% intervals over one history for ``variants``: the hedge cost (the mean of its monthly bp) and the
+    ES95 reduction (ES of core + layers' monthly returns minus the core's), from the project's circular
+    moving-block bootstrap of calendar months (:func:`alvh.analytics.hedge_cost.block_bootstrap_mean`: blocks
+    of 3 months, 4,000 resamples, a fixed seed), the same resampled months for both books. One row per variant:
+    ``variant``, ``n_months`` and the four ``*_ci95_lo/hi`` columns (NaN with fewer than two blocks)."""
+    from alvh.analytics.hedge_cost import block_bootstrap_indices, block_bootstrap_mean, expected_shortfall
+
+    rows = []
+    for v in variants:
+        m = monthly[monthly["variant"] == v].sort_values("month")
+        cost = m["hedge_cost_bp"].to_numpy(dtype=float)
+        _, lo, hi = block_bootstrap_mean(cost)
+        idx = block_bootstrap_indices(len(m))
+        es_lo = es_hi = float("nan")
+        if idx is not None:
+            core, hedged = m["core_pct"].to_numpy(dtype=float), m["hedged_pct"].to_numpy(dtype=float)
+            red = expected_shortfall(hedged[idx].T) - expected_shortfall(core[idx].T)
+            es_lo, es_hi = (float(q) for q in np.quantile(red, [0.025, 0.975]))
+        rows.append(
+            {
+                "variant": v,
+                "n_months": len(m),
+                f"{COST}_ci95_lo": lo,
+                f"{COST}_ci95_hi": hi,
+                "es95_reduction_pp_ci95_lo": es_lo,
+                "es95_reduction_pp_ci95_hi": es_hi,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def locate(table: pd.DataFrame, config_hash: str, protection: str = "es95_reduction_pp") -> dict:

@@ -18,14 +18,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alvh._version import __version__
 from alvh.errors import ConfigError
 from alvh.strategy.axis import kind_key
-from alvh.sweep.batch import DEFAULT_CHUNK, ChunkResult, DataRef, run_chunk
+from alvh.sweep.batch import MAX_CHUNK, ChunkResult, DataRef, run_chunk
 from alvh.sweep.grid import Variant
+from alvh.sweep.mc import DEFAULT_SLOTS, PathChunk, SimRef, path_table, run_mc_chunk, variant_row
 
 #: Environment variable naming a Dask scheduler (``tcp://host:8786``) when --scheduler is not given.
 SCHEDULER_ENV = "ALVH_SCHEDULER"
@@ -37,24 +40,42 @@ TASK_RETRIES = 3
 Task = Callable[[tuple[Variant, ...], DataRef, int], ChunkResult]
 
 
-def plan_chunks(variants: Sequence[Variant], chunk: int = DEFAULT_CHUNK) -> list[tuple[Variant, ...]]:
-    """Variants grouped by kind (first appearance order), each group cut into chunks of <= ``chunk``."""
+def auto_chunk(n_variants: int, workers: int, most: int = MAX_CHUNK) -> int:
+    """Variants per engine call when none is given: the fewest calls of at most ``most`` variants that are a
+    multiple of the workers (every call costs a fixed ~2 s, and equal calls end together: 1,000 variants on
+    2 workers are 4 calls of 250, not 10 of 100 or 5 of 200)."""
+    w = max(1, workers)
+    calls = w * -(-max(1, n_variants) // (w * most))
+    return max(1, -(-n_variants // calls))
+
+
+def plan_chunks(variants: Sequence[Variant], chunk: int | None = None, workers: int = 1) -> list[tuple[Variant, ...]]:
+    """Variants grouped by kind (first appearance order), each group cut into chunks of <= ``chunk``
+    (None: :func:`auto_chunk` of the group's size for ``workers``)."""
     groups: dict[str, list[Variant]] = {}
     for v in variants:
         groups.setdefault(kind_key(v.rules), []).append(v)
     out = []
     for g in groups.values():
-        out += [tuple(g[i : i + chunk]) for i in range(0, len(g), chunk)]
+        c = chunk if chunk is not None else auto_chunk(len(g), workers)
+        out += [tuple(g[i : i + c]) for i in range(0, len(g), c)]
     return out
 
 
-def cache_key(v: Variant, ref: DataRef) -> str:
-    """The cache file stem of a variant: its config hash and a digest of the data reference and version."""
+def _digest(ref: DataRef | SimRef) -> str:
+    if isinstance(ref, SimRef):
+        return ref.digest()
     tag = json.dumps([ref.store, ref.start, ref.end, __version__])
-    return f"{v.config_hash[:24]}-{hashlib.sha256(tag.encode()).hexdigest()[:12]}"
+    return hashlib.sha256(tag.encode()).hexdigest()[:12]
 
 
-def _read_cache(folder: Path, v: Variant, ref: DataRef) -> tuple[dict, pd.DataFrame] | None:
+def cache_key(v: Variant, ref: DataRef | SimRef) -> str:
+    """The cache file stem of a variant: its config hash and a digest of the data reference (history:
+    store and span; Monte Carlo: model, scenario, seed, paths, days) and alvh's version."""
+    return f"{v.config_hash[:24]}-{_digest(ref)}"
+
+
+def _read_cache(folder: Path, v: Variant, ref: DataRef | SimRef) -> tuple[dict, pd.DataFrame] | None:
     f = folder / f"{cache_key(v, ref)}.json"
     if not f.is_file():
         return None
@@ -66,7 +87,7 @@ def _read_cache(folder: Path, v: Variant, ref: DataRef) -> tuple[dict, pd.DataFr
     return row, monthly
 
 
-def _write_cache(folder: Path, v: Variant, ref: DataRef, row: dict, monthly: pd.DataFrame) -> None:
+def _write_cache(folder: Path, v: Variant, ref: DataRef | SimRef, row: dict, monthly: pd.DataFrame) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     f = folder / f"{cache_key(v, ref)}.json"
     tmp = f.with_suffix(".tmp")
@@ -94,22 +115,50 @@ def connect(address: str):  # noqa: ANN201 - distributed.Client
         ) from None
 
 
-def _local(chunks: list[tuple[Variant, ...]], ref: DataRef, workers: int, task: Task) -> Iterator[ChunkResult]:
+def _init_worker() -> None:
+    # one numba thread per worker process: the processes are the parallelism (the attribution's and the
+    # effective vega's parallel kernels would otherwise start a thread per core in every process)
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):  # pragma: no cover - numba is a dependency
+        pass
+
+
+Job = tuple[tuple[Variant, ...], int]
+
+
+def _local(jobs: list[Job], ref: Any, workers: int, task: Callable[..., Any]) -> Iterator[Any]:
     if workers <= 1:
-        for i, c in enumerate(chunks):
+        for c, i in jobs:
             yield task(c, ref, i)
         return
     # spawn: fresh interpreters (no forked numba/BLAS thread state); each builds the market once
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futs = [pool.submit(task, c, ref, i) for i, c in enumerate(chunks)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+        futs = [pool.submit(task, c, ref, i) for c, i in jobs]
         for f in as_completed(futs):
             yield f.result()
 
 
-def _dask(chunks: list[tuple[Variant, ...]], ref: DataRef, client, task: Task) -> Iterator[ChunkResult]:  # noqa: ANN001
+def _on_worker(task: Callable[..., Any], chunk: tuple[Variant, ...], ref: Any, i: int) -> Any:
+    """A task on a Dask worker, with one numba thread (numba's thread count is per calling thread)."""
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):  # pragma: no cover - numba is a dependency
+        pass
+    return task(chunk, ref, i)
+
+
+def _dask(jobs: list[Job], ref: Any, client: Any, task: Callable[..., Any]) -> Iterator[Any]:
     from distributed import as_completed as dask_completed
 
-    futs = [client.submit(task, c, ref, i, pure=False, retries=TASK_RETRIES) for i, c in enumerate(chunks)]
+    # the data reference is sent to the cluster once and every task gets the same future (not a copy each)
+    [ref_f] = client.scatter([ref], broadcast=True, hash=False)
+    futs = [client.submit(_on_worker, task, c, ref_f, i, pure=False, retries=TASK_RETRIES) for c, i in jobs]
     for f in dask_completed(futs, loop=client.loop):  # this client (not a process-wide default)
         yield f.result()
 
@@ -121,13 +170,15 @@ def run_sweep(
     *,
     scheduler: str | None = None,
     workers: int = 2,
-    chunk: int = DEFAULT_CHUNK,
+    chunk: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     task: Task = run_chunk,
+    timings: list[dict[str, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every variant's row and monthly series (module docstring), in variant order.
 
-    ``progress(done, total)`` is called as variants finish (cached ones count at once).
+    ``progress(done, total)`` is called as variants finish (cached ones count at once); ``timings``
+    collects each chunk's :attr:`ChunkResult.seconds` (and its number of variants) as it arrives.
     """
     address = resolve_scheduler(scheduler)
     client = connect(address) if address else None  # unreachable: refused before any work
@@ -143,11 +194,14 @@ def run_sweep(
     total = len(variants)
     if progress:
         progress(len(rows), total)
-    chunks = plan_chunks(todo, chunk)
+    chunks = plan_chunks(todo, chunk, workers if client is None else len(client.scheduler_info()["workers"]) or 1)
     by_index = {v.index: v for v in todo}
     try:
-        results = _dask(chunks, ref, client, task) if client is not None else _local(chunks, ref, workers, task)
+        jobs = [(c, i) for i, c in enumerate(chunks)]
+        results = _dask(jobs, ref, client, task) if client is not None else _local(jobs, ref, workers, task)
         for res in results:
+            if timings is not None:
+                timings.append({**res.seconds, "variants": float(len(res.rows))})
             for row in res.rows:
                 v = by_index[row["variant"]]
                 m = res.monthly[res.monthly["variant"] == v.index].reset_index(drop=True)
@@ -162,3 +216,72 @@ def run_sweep(
     table = pd.DataFrame([rows[i] for i in order])
     series = pd.concat([monthly[i] for i in order], ignore_index=True)
     return table, series
+
+
+def mc_chunk_sizes(n_variants: int, sim: SimRef, chunk: int | None) -> int:
+    """Variants per Monte Carlo task: ``chunk``, else as many as keep a task within :data:`DEFAULT_SLOTS`
+    path slots (variants x paths of a path chunk)."""
+    if chunk is not None:
+        return chunk
+    return max(1, min(n_variants, DEFAULT_SLOTS // min(sim.path_chunk, sim.n_paths)))
+
+
+def run_mc_sweep(
+    variants: Sequence[Variant],
+    sim: SimRef,
+    cache_dir: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    chunk: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    task: Callable[[tuple[Variant, ...], SimRef, int], PathChunk] = run_mc_chunk,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every variant's row (means over paths with intervals, alvh.sweep.mc.variant_row) and its per-path
+    figures (``variant``, ``path`` and :data:`alvh.sweep.mc.PATH_COLUMNS`), in variant order.
+
+    Tasks are (a chunk of same-kind variants, a chunk of paths); a variant is cached when all its paths
+    have run. ``progress(done, total)`` counts variants.
+    """
+    address = resolve_scheduler(scheduler)
+    client = connect(address) if address else None
+    rows: dict[int, dict] = {}
+    per_path: dict[int, pd.DataFrame] = {}
+    todo = []
+    for v in variants:
+        hit = _read_cache(cache_dir, v, sim)
+        if hit is None:
+            todo.append(v)
+        else:
+            rows[v.index], per_path[v.index] = hit
+    total = len(variants)
+    if progress:
+        progress(len(rows), total)
+    groups = plan_chunks(todo, mc_chunk_sizes(len(todo), sim, chunk))
+    jobs = [(g, p) for g in groups for p in range(sim.n_path_chunks)]
+    by_index = {v.index: v for v in todo}
+    parts: dict[int, dict[int, PathChunk]] = {v.index: {} for v in todo}
+    try:
+        results = _dask(jobs, sim, client, task) if client is not None else _local(jobs, sim, workers, task)
+        for res in results:
+            for vi in res.columns:
+                parts[vi][res.path_chunk] = res
+                if len(parts[vi]) < sim.n_path_chunks:
+                    continue
+                v = by_index[vi]
+                got = [parts[vi][p] for p in range(sim.n_path_chunks)]  # path order
+                cols = {k: np.concatenate([g.columns[vi][k] for g in got]) for k in got[0].columns[vi]}
+                row = variant_row(v, cols, got[0], sim)
+                frame = pd.DataFrame({"variant": vi, "path": np.arange(sim.n_paths), **path_table(cols)})
+                _write_cache(cache_dir, v, sim, row, frame)
+                rows[vi], per_path[vi] = row, frame
+                del parts[vi]
+            if progress:
+                progress(len(rows), total)
+    finally:
+        if client is not None:
+            client.close()
+    order = [v.index for v in variants]
+    table = pd.DataFrame([rows[i] for i in order])
+    paths = pd.concat([per_path[i] for i in order], ignore_index=True)
+    return table, paths

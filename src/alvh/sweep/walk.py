@@ -21,8 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.hedge_cost import expected_shortfall
+from alvh.analytics.hedge_cost import block_bootstrap_mean, expected_shortfall
 from alvh.errors import InputError
+
+#: The unit of every criterion figure (in-sample, out-of-sample, the reference's, the best in hindsight).
+UNIT = "% of the initial capital per month (core + layers' monthly returns)"
 
 CRITERIA: dict[str, str] = {
     "es95": "95% expected shortfall of core + layers' monthly returns (% of initial capital), higher is better",
@@ -73,8 +76,10 @@ def walk_forward(
             {
                 "train_start": train[0],
                 "train_end": train[-1],
+                "n_train_months": len(train),
                 "test_start": test[0],
                 "test_end": test[-1],
+                "n_test_months": len(test),
                 "chosen_variant": int(chosen),
                 "in_sample": float(is_score[chosen]),
                 "out_of_sample": float(oos[chosen]),
@@ -86,6 +91,7 @@ def walk_forward(
             }
         )
     table = pd.DataFrame(steps)
+    table["unit"] = UNIT
     summary = {
         "criterion": criterion,
         "criterion_words": CRITERIA[criterion],
@@ -93,6 +99,10 @@ def walk_forward(
         "test_months": test_months,
         "n_windows": len(table),
         "n_variants": int(monthly["variant"].nunique()),
+        "unit": UNIT,
+        "interval": "95% circular moving-block bootstrap over the windows (alvh.analytics.hedge_cost."
+        "block_bootstrap_mean): blocks of 1 window out of sample (the test windows are disjoint), of "
+        "ceil(train / test) windows in sample (the training windows overlap); NaN with too few windows",
         "mean_in_sample": float(table["in_sample"].mean()),
         "mean_out_of_sample": float(table["out_of_sample"].mean()),
         "mean_reference_out_of_sample": float(table["reference_out_of_sample"].mean()),
@@ -100,4 +110,16 @@ def walk_forward(
         "mean_chosen_oos_rank": float(table["chosen_oos_rank"].mean()),
         "distinct_choices": int(table["chosen_variant"].nunique()),
     }
+    overlap = -(-train_months // test_months)
+    diff = (table["out_of_sample"] - table["reference_out_of_sample"]).to_numpy(dtype=float)
+    for name, x, block in (
+        ("in_sample", table["in_sample"].to_numpy(dtype=float), overlap),
+        ("out_of_sample", table["out_of_sample"].to_numpy(dtype=float), 1),
+        ("reference_out_of_sample", table["reference_out_of_sample"].to_numpy(dtype=float), 1),
+        ("chosen_minus_reference_out_of_sample", diff, 1),
+    ):
+        m, lo, hi = block_bootstrap_mean(x, block=block) if np.isfinite(x).all() else (np.nan, np.nan, np.nan)
+        summary[f"{name}_ci95"] = [lo, hi]
+        if name == "chosen_minus_reference_out_of_sample":
+            summary[f"mean_{name}"] = m
     return table, summary

@@ -1,0 +1,168 @@
+"""The standalone core: the core alone run as its own book in the same engine call (one more path slot per
+path, every layer at weight 0), the book "what the hedge bought" compares core + layers with (docs/drag.md).
+
+Checked: the run's own paths are bit-identical to a run without it; the standalone slot is bit-identical to
+a separate backtest of the same rules with every layer at weight 0; the figures in summary.json come from
+it (recomputed here from its NAV with plain numpy); the Monte Carlo's per-path core columns too; refusals.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh.config import default_rules, rules_from_dict
+from alvh.engine import paths_from_market_data, run_engine
+from alvh.errors import ConfigError
+from alvh.montecarlo import PathModel, simulate
+from alvh.montecarlo.streams import chunk_paths
+from alvh.strategy.axis import core_alone_rules
+
+ARRAYS = ("nav", "cash", "financing", "collateral", "value", "pnl", "costs", "greeks", "break_evens", "interest")
+
+
+def _variant(**over) -> object:
+    dump = default_rules().model_dump(mode="json")
+    for section, values in over.items():
+        dump[section].update(values)
+    return rules_from_dict(dump)
+
+
+def _check(rules, paths, backend: str) -> None:
+    plain = run_engine(rules, paths, backend=backend)
+    both = run_engine(rules, paths, backend=backend, core_alone=True)
+    alone = run_engine(core_alone_rules(rules), paths, backend=backend)
+    # the run's own paths: exactly the run without the standalone core
+    for name in ARRAYS:
+        assert np.array_equal(getattr(plain, name), getattr(both, name), equal_nan=True), name
+    pd.testing.assert_frame_equal(plain.trades, both.trades, check_exact=True)
+    pd.testing.assert_frame_equal(plain.rebalance_log, both.rebalance_log, check_exact=True)
+    pd.testing.assert_frame_equal(plain.event_log, both.event_log, check_exact=True)
+    assert plain.events == both.events
+    assert plain.metadata["n_paths"] == both.metadata["n_paths"] == paths.n_paths
+    for f in ("quantity", "price_now", "underlying_now"):
+        assert np.array_equal(getattr(plain.records, f), getattr(both.records, f), equal_nan=True), f
+    assert plain.core_alone_nav is None
+    # the standalone slot: exactly a separate backtest of the rules with every layer at weight 0
+    assert both.core_alone_nav is not None and np.array_equal(both.core_alone_nav, alone.nav)
+    assert set(alone.trades["component"]) <= {"core"}  # it never holds a layer
+    assert not np.array_equal(both.core_alone_nav, both.nav)  # and it is another book
+
+
+def test_standalone_core_on_real_data(real_market_data):
+    paths = paths_from_market_data(real_market_data, "2008-01-02", "2009-12-31")  # rebalance fires in 2008
+    _check(default_rules(), paths, "auto")
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {},
+        {"sizing": {"basis": "core_vega"}},  # a 0 / 0 share of the core's vega must size to 0, not NaN
+        {"adaptive": {"enabled": True}},
+        {"general": {"sizing_capital": "initial", "contracts": "fractional"}},
+    ],
+    ids=["default", "core_vega_sizing", "adaptive", "initial_fractional"],
+)
+def test_standalone_core_on_simulated_paths(over):
+    paths = chunk_paths(PathModel(), 5, 0, 6, 90)
+    _check(_variant(**over), paths, "numba")
+
+
+def _stats_from_nav(nav: np.ndarray, dates: pd.DatetimeIndex, cap: float) -> dict[str, float]:
+    """What it bought's formulas written out on one NAV series (independent of alvh.analytics)."""
+    daily = np.diff(np.r_[cap, nav])
+    month = pd.Series(daily, index=dates).groupby(dates.to_period("M")).sum().to_numpy() / cap * 100.0
+    k = max(1, math.ceil(0.05 * len(month) - 1e-12))
+    equity = cap + np.cumsum(daily)
+    peak = np.maximum.accumulate(np.r_[cap, equity])[1:]
+    return {
+        "monthly_vol_pct": float(np.std(month, ddof=1)),
+        "worst_month_pct": float(month.min()),
+        "es95_monthly_pct": float(np.sort(month)[:k].mean()),
+        "max_drawdown_pct": float(((equity / peak - 1.0) * 100.0).min()),
+        "mean_month_pct": float(month.mean()),
+    }
+
+
+def _own_nav_stats(nav: np.ndarray, dates: pd.DatetimeIndex, cap: float) -> dict[str, float]:
+    """Monthly returns on the book's own NAV at the previous month-end, written out with pandas."""
+    month_end = pd.Series(nav, index=dates).groupby(dates.to_period("M")).last()
+    base = np.r_[cap, month_end.to_numpy()[:-1]]
+    r = (month_end.to_numpy() - base) / base * 100.0
+    k = max(1, math.ceil(0.05 * len(r) - 1e-12))
+    return {"worst_month_pct": float(r.min()), "es95_monthly_pct": float(np.sort(r)[:k].mean())}
+
+
+def test_summary_figures_come_from_the_standalone_core(real_market_data):
+    import alvh
+
+    start, end = "2007-06-01", "2009-12-31"
+    res = alvh.run(default_rules(), real_market_data, start, end)
+    b = res.summary_dict()["analysis"]["what_it_bought"]  # what summary.json holds
+    assert b["core_book"] == "standalone" and "own book" in b["core_definition"]
+    alone = run_engine(core_alone_rules(default_rules()), paths_from_market_data(real_market_data, start, end))
+    cap = float(res.capital)
+    want = _stats_from_nav(alone.nav[:, 0], res.dates, cap)
+    for k, v in want.items():
+        assert b["core_alone"][k] == pytest.approx(v, rel=1e-9, abs=1e-9), k
+    hedged = _stats_from_nav(res.nav[:, 0], res.dates, cap)
+    for k, v in hedged.items():
+        assert b["core_plus_layers"][k] == pytest.approx(v, rel=1e-7, abs=1e-7), k
+    assert b["es95_reduction_pp"] == pytest.approx(hedged["es95_monthly_pct"] - want["es95_monthly_pct"], abs=1e-7)
+    # on each book's own NAV (the size the hedge's cost leaves taken out)
+    on = b["on_own_nav"]
+    for key, nav in (("core_alone", alone.nav[:, 0]), ("core_plus_layers", res.nav[:, 0])):
+        for k, v in _own_nav_stats(nav, res.dates, cap).items():
+            assert on[key][k] == pytest.approx(v, rel=1e-7, abs=1e-7), (key, k)
+    assert on["final_nav_usd"]["core_alone"] == pytest.approx(alone.nav[-1, 0], rel=1e-12)
+    # the core's worst months are the standalone core's
+    worst = sorted(b["core_worst_months"], key=lambda w: w["core_bp"])[0]
+    assert worst["core_bp"] == pytest.approx(want["worst_month_pct"] * 100.0, rel=1e-9)
+    # the core's P&L inside the hedged book: beside it, labelled, and what core_alone=False reports
+    inside = alvh.run(default_rules(), real_market_data, start, end, core_alone=False)
+    bi = inside.summary_dict()["analysis"]["what_it_bought"]
+    assert bi["core_book"] == "inside" and "core_inside_hedged_book" not in bi
+    assert "not a book a trader could hold" in bi["core_definition"]
+    for k, v in bi["core_alone"].items():
+        assert b["core_inside_hedged_book"][k] == pytest.approx(v, rel=1e-12, abs=1e-12), k
+    assert bi["core_plus_layers"] == b["core_plus_layers"]
+    assert any("inside the hedged book" in n for n in inside.analysis.notes)
+    assert "WHAT IT BOUGHT: the core's P&L inside the hedged book" in inside.analysis.summary()
+
+
+def test_simulation_core_book_standalone_by_default_inside_on_request():
+    rules = default_rules()
+    a = simulate(rules, n_paths=3, n_days=60, seed=4, chunk_size=2)
+    b = simulate(rules, n_paths=3, n_days=60, seed=4, chunk_size=3, core_alone=False)
+    assert a.metadata["core_book"] == "standalone" and b.metadata["core_book"] == "inside"
+    assert a.summary_dict()["what_it_bought"]["core_book"] == "standalone"
+    fa, fb = a.to_frame(), b.to_frame()
+    hedged = [c for c in fa.columns if not c.startswith("core_")]
+    pd.testing.assert_frame_equal(fa[hedged], fb[hedged], check_exact=True)  # the hedged book is the same
+    paths = chunk_paths(PathModel(), 4, 0, 3, 60)
+    alone = run_engine(core_alone_rules(rules), paths, backend="numba")
+    cap = float(alone.capital)
+    for p in range(3):
+        want = _stats_from_nav(alone.nav[:, p], alone.dates, cap)
+        for k in ("worst_month_pct", "es95_monthly_pct", "max_drawdown_pct", "monthly_vol_pct"):
+            assert fa.loc[p, f"core_{k}"] == pytest.approx(want[k], rel=1e-9, abs=1e-9), (p, k)
+    assert "the core's P&L inside the hedged book -> core + layers" in b.summary()
+    assert "core alone -> core + layers" in a.summary()
+
+
+def test_refused_where_it_cannot_be_run():
+    paths = chunk_paths(PathModel(), 5, 0, 2, 40)
+    r = default_rules()
+    with pytest.raises(ConfigError, match="variants"):
+        run_engine(r, paths, variants=[r, r], core_alone=True)
+    with pytest.raises(ConfigError, match="constant-maturity"):
+        run_engine(_variant(constant_maturity={"enabled": True, "weight": 0.5}), paths, core_alone=True)
+    dump = r.model_dump(mode="json")
+    dump["layers"] = []
+    dump["rebalance"]["enabled"] = False
+    with pytest.raises(ConfigError, match="no hedge layer"):
+        run_engine(rules_from_dict(dump), paths, core_alone=True)
