@@ -174,7 +174,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     help_ = [_timed([str(ALVH), "--help"]) for _ in range(a.repeat)]
     info = [_timed([str(ALVH), "data", "info", "--data-dir", str(store)]) for _ in range(a.repeat)]
-    backtest_cmd = [str(ALVH), "backtest", "--data-dir", str(store), "--start", START, "--end", END, "--out", str(out)]
+    backtest_cmd = [
+        *[str(ALVH), "backtest", "--data-dir", str(store), "--start", START, "--end", END],
+        *["--out", str(out), "--overwrite"],  # every run replaces the last one's folder
+    ]
     peer_cmd = [sys.executable, str(REPO / "benchmarks" / "peer_pandas_loop.py"), "--start", START, "--end", END]
     bt, peer = [], []
     for _ in range(a.repeat):  # interleaved: both see the same load
