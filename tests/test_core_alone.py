@@ -119,6 +119,7 @@ def test_summary_figures_come_from_the_standalone_core(real_market_data):
         for k, v in _own_nav_stats(nav, res.dates, cap).items():
             assert on[key][k] == pytest.approx(v, rel=1e-7, abs=1e-7), (key, k)
     assert on["final_nav_usd"]["core_alone"] == pytest.approx(alone.nav[-1, 0], rel=1e-12)
+    assert np.array_equal(res.to_frame()["core_alone_nav"].to_numpy(), alone.nav[:, 0])  # daily.parquet's column
     # the core's worst months are the standalone core's
     worst = sorted(b["core_worst_months"], key=lambda w: w["core_bp"])[0]
     assert worst["core_bp"] == pytest.approx(want["worst_month_pct"] * 100.0, rel=1e-9)
