@@ -236,13 +236,25 @@ class HedgeCost:
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
 
 
+#: The last dates given to :func:`month_bounds` and its answer (read-only arrays): a sweep scores many
+#: variants on the same dates object, each asking for its months several times (pandas' to_period: ~2 ms).
+_MONTHS_MEMO: list[tuple[pd.DatetimeIndex, tuple[pd.PeriodIndex, np.ndarray, np.ndarray]]] = []
+
+
 def month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray]:
     """Calendar months of sorted ``dates``: the months, each month's first row and its day count."""
+    memo = _MONTHS_MEMO[-1] if _MONTHS_MEMO else None
+    if memo is not None and memo[0] is dates:  # the same (immutable) index object: the same months
+        return memo[1]
     periods = dates.to_period("M")
     codes = np.asarray(periods.year * 12 + periods.month)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     counts = np.diff(np.r_[starts, len(codes)])
-    return periods[starts], starts, counts
+    starts.flags.writeable = False
+    counts.flags.writeable = False
+    out = (periods[starts], starts, counts)
+    _MONTHS_MEMO[:] = [(dates, out)]
+    return out
 
 
 def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_days: int, n_paths: int) -> np.ndarray:
