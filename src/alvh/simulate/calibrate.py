@@ -167,7 +167,13 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
 
 
 def _corr(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
-    c = np.corrcoef(x)
+    """Correlation matrix of the rows of ``x``; a row without variation (the gap on a history without VX
+    settlements, where it is zero) is uncorrelated with the rest."""
+    sd = x.std(axis=1)
+    live = sd > 0
+    c = np.eye(len(x))
+    if live.sum() > 1:
+        c[np.ix_(live, live)] = np.corrcoef(x[live])
     return tuple(tuple(float(v) for v in row) for row in c)
 
 
