@@ -201,3 +201,17 @@ def test_by_path_hedge_cost_books_the_interest_as_analyze_does():
     assert abs(split["financing"]) > 0.1  # the case needs interest on the hedge's cash
     ours = protection_by_path(take_path(result_hedge_cost(res, md), 0))["hedge_cost_bp_per_month"][0]
     assert ours == pytest.approx(res.analysis.bought["hedge_cost_bp_per_month"], rel=1e-12)
+
+
+def test_month_bounds_memo_is_keyed_by_the_index_object_and_read_only():
+    from alvh.analytics.hedge_cost import month_bounds
+
+    a = pd.bdate_range("2020-01-01", "2020-04-30")
+    b = pd.bdate_range("2020-01-15", "2020-06-30")
+    ma, mb = month_bounds(a), month_bounds(b)  # b replaces a in the one-entry memo
+    assert month_bounds(b) is mb and month_bounds(a) is not ma  # a is recomputed, the same numbers
+    fresh = month_bounds(a)
+    assert fresh[0].equals(ma[0]) and np.array_equal(fresh[1], ma[1]) and np.array_equal(fresh[2], ma[2])
+    assert fresh[2].tolist() == [23, 20, 22, 22] and fresh[1].tolist() == [0, 23, 43, 65]
+    with pytest.raises(ValueError, match="read-only"):
+        fresh[1][0] = 5

@@ -96,6 +96,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
             float
         )
+        # by_layer: the hedge slots sorted by layer (stable, as comp_perm) and where each layer's run starts
+        hc = self.slot_comp[self.hedge_slots]
+        self.layer_perm = np.argsort(hc, kind="stable")
+        self.layer_start = np.searchsorted(hc[self.layer_perm], np.arange(1, self.L + 1))
+        if self.L and not (np.unique(hc) == np.arange(1, self.L + 1)).all():
+            raise AssertionError("every hedge slot belongs to a layer, every layer has a slot")  # a slot-table bug
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -173,15 +179,17 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        rec = {k: np.zeros((n, P, S)) for k in RECORD_FIELDS}
+        Po = self.P_own  # records of the run's own paths (not the standalone core's: only its NAV is kept)
+        rec = {k: np.zeros((n, Po, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, P, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, P, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Po, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Po, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call
+        rec["is_call"][:] = self.is_call[:Po]
         self.rec = rec
+        self.rolldown_row = np.zeros((P, S))  # today's roll-down fraction per slot (recording.write_row)
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths
@@ -262,10 +270,13 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         return np.add.reduceat(x[:, self.comp_perm], self.comp_start, axis=1)
 
     def by_layer(self, x: np.ndarray) -> np.ndarray:
-        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots (as by_component)."""
-        full = np.zeros((x.shape[0], self.S))
-        full[:, self.hedge_slots] = x
-        return self.by_component(full)[:, 1 : 1 + self.L]
+        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots: each layer's
+        slots in the order by_component sums them (every slot of a layer is a hedge slot), so the same sums."""
+        return np.add.reduceat(x[:, self.layer_perm], self.layer_start, axis=1)
+
+    def layer_any(self, x: np.ndarray) -> np.ndarray:
+        """Per layer (P, L): any of the layer's slots true in ``x`` (P, len(hedge_slots)), bool."""
+        return np.logical_or.reduceat(x[:, self.layer_perm], self.layer_start, axis=1)
 
     def rate(self, d: int) -> float:
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""

@@ -64,7 +64,7 @@ def _scatter(res: SweepResult, measure: str) -> Chart:
         name = str(ref["label"].iloc[0])
         series.append(
             Series(
-                f"reference: {'base rules (4/4/2)' if name == 'base' else name}",
+                f"reference: the base rules ({res.metadata.get('reference_split')})",
                 clean_floats(ref[COST]),
                 clean_floats(ref[measure]),
                 "markers",

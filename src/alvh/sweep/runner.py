@@ -173,10 +173,12 @@ def run_sweep(
     chunk: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     task: Task = run_chunk,
+    timings: list[dict[str, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every variant's row and monthly series (module docstring), in variant order.
 
-    ``progress(done, total)`` is called as variants finish (cached ones count at once).
+    ``progress(done, total)`` is called as variants finish (cached ones count at once); ``timings``
+    collects each chunk's :attr:`ChunkResult.seconds` (and its number of variants) as it arrives.
     """
     address = resolve_scheduler(scheduler)
     client = connect(address) if address else None  # unreachable: refused before any work
@@ -198,6 +200,8 @@ def run_sweep(
         jobs = [(c, i) for i, c in enumerate(chunks)]
         results = _dask(jobs, ref, client, task) if client is not None else _local(jobs, ref, workers, task)
         for res in results:
+            if timings is not None:
+                timings.append({**res.seconds, "variants": float(len(res.rows))})
             for row in res.rows:
                 v = by_index[row["variant"]]
                 m = res.monthly[res.monthly["variant"] == v.index].reset_index(drop=True)

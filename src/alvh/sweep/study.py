@@ -166,6 +166,11 @@ class SweepResult:
         return paths
 
 
+def split_label(rules: Rules) -> str:
+    """The layers' weights in % of the capital, "4/4/2" for the default rules."""
+    return "/".join(f"{la.weight * 100:g}" for la in rules.layers) or "no layers"
+
+
 def _pair(d: dict, name: str) -> str:
     ci = d.get(f"{name}_ci95") or [None, None]
     return f"[{fmt(ci[0], 3)}, {fmt(ci[1], 3)}]"
@@ -219,6 +224,7 @@ def sweep(
         "kind": "history",
         "base_config_hash": config_hash(base),
         "reference_config_hash": ref_hash,
+        "reference_split": split_label(reference if reference is not None else base),
         "data_start": str(table["data_start"].iloc[0]),
         "data_end": str(table["data_end"].iloc[0]),
         "data_store": ref.store,
@@ -269,6 +275,7 @@ def mc_sweep(
         "kind": "monte carlo",
         "base_config_hash": config_hash(base),
         "reference_config_hash": ref_hash,
+        "reference_split": split_label(reference if reference is not None else base),
         "data_start": str(table["data_start"].iloc[0]),
         "data_end": str(table["data_end"].iloc[0]),
         "model": sim.model.describe(),
