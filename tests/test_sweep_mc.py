@@ -32,10 +32,13 @@ def variants():
 
 @pytest.fixture(scope="module")
 def alone(variants):
-    """Each variant's rules simulated alone (alvh.montecarlo.simulate), one chunk, this process."""
+    """Each variant's rules simulated alone (alvh.montecarlo.simulate), one chunk, this process; the core inside
+    the variant's book (core_alone=False, as the sweep scores it: the core alone is a variant of its own)."""
     model = PathModel()
     return {
-        v.index: simulate(v.rules, model, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS).to_frame()
+        v.index: simulate(
+            v.rules, model, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS, core_alone=False
+        ).to_frame()
         for v in variants
     }
 
