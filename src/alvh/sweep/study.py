@@ -114,8 +114,8 @@ class SweepResult:
 
         for r in self.frontier.head(15).to_dict(orient="records"):
             lines.append(
-                f"  {r['label']:<56} cost {fmt(r[COST], 2):>7} bp/month {ci(r, COST, 2):<17} "
-                f"ES95 red. {fmt(r['es95_reduction_pp'], 3):>6} pp {ci(r, 'es95_reduction_pp', 3)}"
+                f"  cost {fmt(r[COST], 2):>7} bp/month {ci(r, COST, 2):<17} ES95 red. "
+                f"{fmt(r['es95_reduction_pp'], 3):>6} pp {ci(r, 'es95_reduction_pp', 3):<16}  {r['label']}"
             )
         ref = self.reference
         if ref.get("found"):
@@ -235,7 +235,7 @@ def sweep(
     front = frontier_table(table)
     # intervals for the frontier's variants and the reference (a bootstrap per variant: not for all rows)
     need = sorted(set(front["variant"].tolist()) | ({ref_var} if ref_var is not None else set()))
-    ivals = month_block_intervals(monthly, need)
+    ivals = month_block_intervals(monthly, need, ref_var)
     front = frontier_table(front.drop(columns=["n_months"], errors="ignore").merge(ivals, on="variant", how="left"))
     ref_row = ivals[ivals["variant"] == ref_var].to_dict(orient="records") if ref_var is not None else []
     where = _reference_intervals(where, ref_row[0] if ref_row else None)
