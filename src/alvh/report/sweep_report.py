@@ -96,6 +96,7 @@ def _frontier_table(res: SweepResult) -> Table:
     rows = []
     n_col = "n_paths" if res.monte_carlo else "n_months"
     paired = "cost_vs_reference_bp_per_month" in res.frontier.columns
+    same = "the same paths, path by path" if res.monte_carlo else "the same resampled months"
     for r in res.frontier.to_dict(orient="records"):
         row = [
             str(r["label"]),
@@ -121,7 +122,7 @@ def _frontier_table(res: SweepResult) -> Table:
         rows,
         note=f"frontier.parquet / frontier.csv. Cost: bp of the initial capital (fixed) per month; reductions: pp of "
         f"the initial capital, core + layers minus the core alone. Intervals: {res.interval_words()}"
-        + ("; minus reference: paired, the variant and the reference on the same resampled months." if paired else "."),
+        + (f"; minus reference: paired, the variant and the reference on {same}." if paired else "."),
     )
 
 

@@ -166,6 +166,28 @@ class SweepResult:
         return paths
 
 
+def _paired_over_paths(per_path: pd.DataFrame, variants: pd.Series, reference: int) -> pd.DataFrame:
+    """Each of ``variants`` minus the reference path by path (the same simulated paths): the mean difference
+    of the hedge cost and of the ES95 reduction with its 95% interval over paths (the simulation's
+    :func:`alvh.montecarlo.summary.describe`); the other variants' rows get NaN."""
+    from alvh.montecarlo.summary import describe
+
+    ref = per_path[per_path["variant"] == reference].set_index("path")
+    rows = []
+    for v in sorted(set(int(x) for x in variants)):
+        mine = per_path[per_path["variant"] == v].set_index("path")
+        row: dict = {"variant": v}
+        for col, out in (
+            ("hedge_cost_bp_per_month", "cost_vs_reference_bp_per_month"),
+            ("es95_reduction_pp", "es95_reduction_vs_reference_pp"),
+        ):
+            d = describe((mine[col] - ref[col]).to_numpy(dtype=float))
+            ci = d["ci95"] if isinstance(d["ci95"], list) else [float("nan"), float("nan")]
+            row[out], row[f"{out}_ci95_lo"], row[f"{out}_ci95_hi"] = d["mean"], ci[0], ci[1]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def split_label(rules: Rules) -> str:
     """The layers' weights in % of the capital, "4/4/2" for the default rules."""
     return "/".join(f"{la.weight * 100:g}" for la in rules.layers) or "no layers"
@@ -287,10 +309,14 @@ def mc_sweep(
         "capital_basis": str(table["capital_basis"].iloc[0]),
         "n_months": int(table["n_months"].iloc[0]),
     }
+    front = frontier_table(table)
+    if hit:
+        paired = _paired_over_paths(per_path, front["variant"], int(hit[0]["variant"]))
+        front = frontier_table(table.merge(paired, on="variant", how="left"))
     return SweepResult(
         table=table,
         monthly=per_path,
-        frontier=frontier_table(table),
+        frontier=front,
         reference=where,
         walk=pd.DataFrame(),
         walk_summary={},
