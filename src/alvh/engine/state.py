@@ -19,6 +19,7 @@ from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.engine.slots import slot_table
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
 from alvh.strategy.layers import CM_SLOTS
 
@@ -179,17 +180,20 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        Po = self.P_own  # records of the run's own paths (not the standalone core's: only its NAV is kept)
-        rec = {k: np.zeros((n, Po, S)) for k in RECORD_FIELDS}
+        # the records of the run's own paths only: the standalone core's (the second half of the paths,
+        # Prepared.standalone_core) are never read, and were half of the records' memory and copies
+        Pr = self.P_own
+        rec = {k: np.zeros((n, Pr, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, Po, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, Po, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Pr, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Pr, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call[:Po]
+        rec["is_call"][:] = self.slot_is_call
         self.rec = rec
-        self.rolldown_row = np.zeros((P, S))  # today's roll-down fraction per slot (recording.write_row)
+        # today's records row's underlying_prev and underlying_rolldown on every path (layer_legs.rolldown_frac)
+        self.rd_row = (np.zeros((P, S)), np.zeros((P, S)))
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths
@@ -219,6 +223,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
+        # per day d > 0: calendar days since the previous trading day and the cash growth exp(r days/365) - 1 at the
+        # rate known at the previous close (engine.financing; elementwise the same numbers as per day, once)
+        gap = np.diff(self.d_ord).astype(float)
+        self.gap_days = np.concatenate([[0.0], gap])
+        self.cash_growth = np.concatenate([[0.0], np.expm1(self.rates[:-1] * gap / DAYS_PER_YEAR)])
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
         c = mp.spx_close
         self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
