@@ -151,7 +151,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after the other, each print
         f"{len(variants)} variants on {a.workers} local processes, chunks of {big}: {many:.1f} s wall "
         f"({per_single * len(variants) / many:.1f}x the loop's throughput; target < 60 s, >= 20x); {_cpu(tim)}; "
         f"the worker processes' CPU in all (start, imports, market, tasks): {cpu_kids:.1f} s, "
-        f"{cpu_kids / a.workers:.1f} s per worker"
+        f"{cpu_kids / a.workers:.1f} s per worker ({cpu_kids / many:.2f} cores busy on average)"
     )
     _cluster(a, ref, variants)
 
@@ -173,7 +173,8 @@ def _cluster(a, ref, variants) -> None:  # noqa: ANN001 - argparse.Namespace, Da
                 t = time.perf_counter()
                 run_sweep(cv, ref, Path(tmp), scheduler=c.scheduler_address, chunk=a.cluster_chunk, timings=tim)
                 times[n] = time.perf_counter() - t
-                cpus[n] = _cpu(tim)
+                busy = sum(x["engine"] + x["scoring"] for x in tim)
+                cpus[n] = f"{_cpu(tim)} ({busy / times[n]:.2f} cores busy on average)"
     print(
         f"LocalCluster, {len(cv)} variants in chunks of {a.cluster_chunk}: 1 worker {times[1]:.1f} s, 2 workers "
         f"{times[2]:.1f} s, speed-up {times[1] / times[2]:.2f}x (target >= 1.7x; the machine is shared with other "

@@ -273,3 +273,22 @@ def test_scenario_shocks_that_are_not_tables(tmp_path) -> None:
         with pytest.raises(ConfigError) as exc:
             Scenario.from_toml(f)
         assert str(exc.value.key).startswith("scenario.shocks")
+
+
+def test_fit_without_vx_settlements_has_no_spot_gap(real_market_data) -> None:
+    # without settlements the gap cannot be told from the short factor: it is zero, its noise and jump share
+    # too, its shock uncorrelated; the parameters still validate and simulate
+    import dataclasses
+
+    from alvh.market import VXModelParams
+    from alvh.simulate.calibrate import fit_params
+    from alvh.simulate.history import load_history
+
+    md = dataclasses.replace(real_market_data.slice("2006-01-03", "2025-12-31"), vx=None)
+    h = load_history(md, VXModelParams.default())
+    assert not h.gap.any()
+    fit = fit_params(h, VXModelParams.default(), corr_weight=0.5)
+    assert fit.sigma_g == (0.0, 0.0) and fit.jump_gap == 0.0 and fit.gap_slope == 0.0
+    assert np.array(fit.corr_calm)[3, :3].tolist() == [0.0, 0.0, 0.0]
+    fp = simulate_factor_paths(fit, 20, 60, np.random.default_rng(0))[1]
+    np.testing.assert_array_equal(fp.vix_close, fp.short)  # spot is the curve's short factor

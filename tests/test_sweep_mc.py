@@ -32,10 +32,13 @@ def variants():
 
 @pytest.fixture(scope="module")
 def alone(variants):
-    """Each variant's rules simulated alone (alvh.montecarlo.simulate), one chunk, this process."""
+    """Each variant's rules simulated alone (alvh.montecarlo.simulate), one chunk, this process; the core inside
+    the variant's book (core_alone=False, as the sweep scores it: the core alone is a variant of its own)."""
     model = PathModel()
     return {
-        v.index: simulate(v.rules, model, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS).to_frame()
+        v.index: simulate(
+            v.rules, model, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS, core_alone=False
+        ).to_frame()
         for v in variants
     }
 
@@ -127,3 +130,24 @@ def test_cli_refuses_mixed_or_bad_options_before_work(tmp_path, args, match):
     assert r.exit_code != 0
     assert isinstance(r.exception, AlvhError) and match in str(r.exception), (r.exception, r.output)
     assert not (tmp_path / "out").exists()
+
+
+def test_frontier_minus_the_reference_path_by_path(variants, tmp_path):
+    from alvh.config import default_rules
+    from alvh.sweep.study import mc_sweep
+
+    base = default_rules()
+    sim = SimRef(PathModel(), SEED, N_PATHS, N_DAYS, path_chunk=N_PATHS)
+    res = mc_sweep(variants, base, sim, tmp_path, reference=variants[1].rules, workers=1)
+    f = res.frontier.set_index("variant")
+    per = res.monthly
+    ref = per[per["variant"] == 1].set_index("path")
+    for v in f.index:
+        d = per[per["variant"] == v].set_index("path")["hedge_cost_bp_per_month"] - ref["hedge_cost_bp_per_month"]
+        dd = describe(d.to_numpy())
+        assert f.loc[v, "cost_vs_reference_bp_per_month"] == dd["mean"]
+        assert [
+            f.loc[v, "cost_vs_reference_bp_per_month_ci95_lo"],
+            f.loc[v, "cost_vs_reference_bp_per_month_ci95_hi"],
+        ] == dd["ci95"]
+    assert res.reference["found"] and res.reference["n_paths"] == N_PATHS

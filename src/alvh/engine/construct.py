@@ -74,7 +74,7 @@ def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
     """The records arrays as :class:`PositionRecords` (rate_prev and div_prev as read-only broadcast views:
     every held position was last marked at the previous close, at that day's rate; the dividend yield is
     the SPX one on SPX option slots, 0 elsewhere)."""
-    rec = st.rec  # the run's own paths only (EngineState._outputs)
+    rec = st.rec  # the run's own paths already (EngineState._outputs)
     n, P, S = rec["quantity"].shape
     rates = np.array([st.rate(d) for d in range(n)])
     rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))

@@ -180,9 +180,10 @@ def trim_structure(st: EngineState, d: int, j: int, reason: str) -> np.ndarray:
 
 def rolldown_frac(st: EngineState, d: int, s: int) -> np.ndarray:
     """The held future's drop over the last day along yesterday's unchanged curve, a fraction of its price:
-    ``(U_prev - U_rolldown) / U_prev`` from today's records row (known at the close, no look-ahead), written
-    for every path by :func:`alvh.engine.recording.write_row` (the records hold the run's own paths only)."""
-    return st.rolldown_row[:, s]
+    ``(U_prev - U_rolldown) / U_prev`` from today's records row (known at the close, no look-ahead)."""
+    u0, urd = st.rd_row[0][:, s], st.rd_row[1][:, s]  # today's records row (recording.write_row), every path
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(u0 > 0, (u0 - urd) / np.where(u0 > 0, u0, 1.0), 0.0)
 
 
 def layer_slots(st: EngineState, j: int) -> list[int]:

@@ -25,23 +25,21 @@ if TYPE_CHECKING:
 def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     """Records row d (holding period d-1 -> d) and the components' P&L ``q x mult x (price_now - price_prev)``."""
     rec = st.rec
-    own = slice(0, st.P_own)  # the run's own paths: the standalone core's records are never needed
+    o = st.P_own  # the records hold the run's own paths (not the standalone core's: EngineState._outputs)
     # raw copies; slots not held are blanked once after the loop (finish)
-    rec["quantity"][d] = st.qty[own]  # (kind and is_call are per slot: written before the loop)
-    rec["strike"][d] = st.strike[own]
-    rec["t_prev"][d] = st.t_last[own]
-    rec["t_now"][d] = m.t_now[own]
-    rec["underlying_prev"][d] = st.und_last[own]
-    rec["underlying_now"][d] = m.und_now[own]
-    rec["underlying_rolldown"][d] = m.und_rd[own]
-    rec["vol_prev"][d] = st.vol_last[own]
-    rec["vol_now"][d] = m.vol_now[own]
-    rec["price_prev"][d] = st.price_last[own]
-    rec["price_now"][d] = m.price_now[own]
-    if st.any_rolldown:  # the day's roll-down of every path's held futures (layer_legs.rolldown_frac)
-        u0, urd = st.und_last, m.und_rd
-        with np.errstate(divide="ignore", invalid="ignore"):
-            st.rolldown_row = np.where(u0 > 0, (u0 - urd) / np.where(u0 > 0, u0, 1.0), 0.0)
+    rec["quantity"][d] = st.qty[:o]  # (kind and is_call are per slot: written before the loop)
+    rec["strike"][d] = st.strike[:o]
+    rec["t_prev"][d] = st.t_last[:o]
+    rec["t_now"][d] = m.t_now[:o]
+    rec["underlying_prev"][d] = st.und_last[:o]
+    rec["underlying_now"][d] = m.und_now[:o]
+    rec["underlying_rolldown"][d] = m.und_rd[:o]
+    rec["vol_prev"][d] = st.vol_last[:o]
+    rec["vol_now"][d] = m.vol_now[:o]
+    rec["price_prev"][d] = st.price_last[:o]
+    rec["price_now"][d] = m.price_now[:o]
+    if st.any_rolldown:  # the roll-down rule reads this row on every path, the standalone core's too
+        st.rd_row = (st.und_last.copy(), m.und_rd.copy())
     slot_pnl = st.qty * st.mult[None, :] * (m.price_now - st.price_last)
     st.pnl[d] = st.by_component(slot_pnl)
     if st.fut_slot.any():  # the futures' P&L is variation margin: it moves their component's cash

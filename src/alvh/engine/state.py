@@ -180,17 +180,20 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        Po = self.P_own  # records of the run's own paths (not the standalone core's: only its NAV is kept)
-        rec = {k: np.zeros((n, Po, S)) for k in RECORD_FIELDS}
+        # the records of the run's own paths only: the standalone core's (the second half of the paths,
+        # Prepared.standalone_core) are never read, and were half of the records' memory and copies
+        Pr = self.P_own
+        rec = {k: np.zeros((n, Pr, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, Po, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, Po, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Pr, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Pr, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call[:Po]
+        rec["is_call"][:] = self.slot_is_call
         self.rec = rec
-        self.rolldown_row = np.zeros((P, S))  # today's roll-down fraction per slot (recording.write_row)
+        # today's records row's underlying_prev and underlying_rolldown on every path (layer_legs.rolldown_frac)
+        self.rd_row = (np.zeros((P, S)), np.zeros((P, S)))
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths

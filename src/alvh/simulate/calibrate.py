@@ -30,7 +30,7 @@ import dataclasses
 import re
 
 import numpy as np
-from scipy import optimize, signal
+from scipy import optimize
 
 from alvh._version import __version__
 from alvh.errors import DataError
@@ -141,6 +141,33 @@ def residuals(
     return Residuals(eps_v, eps_l, eps_g, eps_spot, ret, stress, jump, zs)
 
 
+def hawkes_excitation(n: np.ndarray, phi: float) -> np.ndarray:
+    """``H_t = phi (H_{t-1} + N_{t-1})``, ``H_0 = 0``, for a 0/1 daily series ``n`` (what
+    ``scipy.signal.lfilter([0, phi], [1, -phi], n)`` gives, tested against it; scipy.signal is not imported
+    for it: its import costs more than the whole fit).
+
+    Between jump days ``H`` only decays, so the recursion runs over the jump days (about 150 in 20 years):
+    after jump day ``s_k`` the level is ``G_k = G_{k-1} phi^(s_k - s_{k-1}) + 1``, and on a day ``t`` after
+    it ``H_t = G_k phi^(t - s_k)``.
+    """
+    x = np.asarray(n, dtype=float)
+    days = np.flatnonzero(x)
+    out = np.zeros(len(x))
+    if days.size == 0:
+        return out
+    g = np.empty(days.size)
+    level = 0.0
+    prev = int(days[0])
+    for k, s_k in enumerate(days):  # a loop over the jump days, not the days
+        level = level * phi ** (int(s_k) - prev) + x[s_k]
+        g[k], prev = level, int(s_k)
+    t = np.arange(len(x))
+    last = np.searchsorted(days, t, side="left") - 1  # the last jump day strictly before t
+    has = last >= 0
+    out[has] = g[last[has]] * phi ** (t[has] - days[last[has]]).astype(float)
+    return out
+
+
 def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
     """Step 4: ``(base, excite, decay)`` per trading year by maximum likelihood of the daily jump indicator."""
     n = jump.astype(float)
@@ -149,7 +176,7 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
     def nll(x: np.ndarray) -> float:
         base, ratio, decay = np.exp(x[0]), 1.0 / (1.0 + np.exp(-x[1])), np.exp(x[2])
         phi = np.exp(-decay * dt)
-        hh = signal.lfilter([0.0, phi], [1.0, -phi], n)  # H_t = phi (H_{t-1} + N_{t-1})
+        hh = hawkes_excitation(n, phi)
         p = -np.expm1(-(base + ratio * decay * hh) * dt)
         p = np.clip(p, 1e-12, 1 - 1e-12)
         return float(-(n * np.log(p) + (1 - n) * np.log1p(-p)).sum())
@@ -167,7 +194,13 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
 
 
 def _corr(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
-    c = np.corrcoef(x)
+    """Correlation matrix of the rows of ``x``; a row without variation (the gap on a history without VX
+    settlements, where it is zero) is uncorrelated with the rest."""
+    sd = x.std(axis=1)
+    live = sd > 0
+    c = np.eye(len(x))
+    if live.sum() > 1:
+        c[np.ix_(live, live)] = np.corrcoef(x[live])
     return tuple(tuple(float(v) for v in row) for row in c)
 
 

@@ -22,6 +22,7 @@ value lost daily by rolling; the mid-term 64% and 0.07%; betas of daily returns 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -120,7 +121,11 @@ def filled_settlements(panel: VXPanel, vix: np.ndarray) -> np.ndarray:
     dte = (np.asarray(panel.expiries).astype("datetime64[D]")[None, :] - d[:, None]).astype(float)
     listed = np.isfinite(panel.settle)
     longest = np.where(listed, panel.dte, -np.inf).max(axis=1)
-    curve = VXCurve.from_panel(panel, np.asarray(vix, dtype=float))
-    interp = curve.price(np.clip(dte, 0.0, None))
     fill = ~listed & (dte >= 1) & (dte <= longest[:, None])
-    return np.where(fill, interp, panel.settle)
+    out = panel.settle.copy()
+    rows = np.flatnonzero(fill.any(axis=1))  # the curve only where a month is missing (mostly 2006-2008)
+    if rows.size:
+        sub = dataclasses.replace(panel, dates=panel.dates[rows], settle=panel.settle[rows], dte=panel.dte[rows])
+        interp = VXCurve.from_panel(sub, np.asarray(vix, dtype=float)[rows]).price(np.clip(dte[rows], 0.0, None))
+        out[rows] = np.where(fill[rows], interp, out[rows])
+    return out

@@ -165,6 +165,7 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
     n_clip = 0
     path_idx = np.arange(n_paths)
     chol_by_regime: np.ndarray | None = None
+    step_loads: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # per distinct step length (one on trading days)
     for d in range(1, n_days):
         reg = (curve_price(spot, v, ll, _DTE30, p) < spot).astype(np.intp)
         stress[d - 1] = reg.astype(bool)
@@ -193,7 +194,10 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
         hit = u < pj
         jmp = np.where(hit, size, 0.0)
         hawkes = hawkes * np.exp(-p.jump_decay * dt) + hit
-        a, c = loadings(p.kappa_s, p.kappa_l, gaps[d - 1])
+        g_d = float(gaps[d - 1])
+        if g_d not in step_loads:
+            step_loads[g_d] = loadings(p.kappa_s, p.kappa_l, g_d)
+        a, c = step_loads[g_d]
         m_v = p.theta + (v - p.theta) * a + (ll - gap_v - p.theta) * c
         m_l = p.theta + (ll - p.theta) * float(np.exp(-p.kappa_l * gaps[d - 1]))
         phi = float(np.exp(-p.kappa_g * gaps[d - 1]))

@@ -54,6 +54,49 @@ class History:
         return f"{self.dates[0].date()}..{self.dates[-1].date()}"
 
 
+@dataclass(frozen=True)
+class _Design:
+    """What the daily least squares of :func:`fit_curve_factors` needs that does not depend on ``q_kappa_g``."""
+
+    ok: np.ndarray
+    tau: np.ndarray
+    a: np.ndarray
+    c: np.ndarray
+    y: np.ndarray
+    x1: np.ndarray
+    s11: np.ndarray
+    b1: np.ndarray
+    one: np.ndarray
+    vix: np.ndarray
+    theta: float
+
+
+def _design(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, vxp: VXModelParams) -> _Design:
+    s = np.asarray(settle, dtype=float)
+    d = np.asarray(dte, dtype=float)
+    v = np.asarray(vix, dtype=float)
+    ok = np.isfinite(s) & (d >= 1)
+    tau = np.where(ok, d, 0.0) / DAYS_PER_YEAR
+    a, c = loadings(vxp.kappa_s, vxp.kappa_l, tau)
+    th = vxp.theta
+    y = np.where(ok, s - th - (v[:, None] - th) * a, 0.0)
+    x1 = np.where(ok, c, 0.0)
+    one = fit_long_factor(s, d, v, vxp)
+    return _Design(ok, tau, a, c, y, x1, (x1 * x1).sum(1), (x1 * y).sum(1), one, v, th)
+
+
+def _solve(g: _Design, q_kappa_g: float) -> tuple[np.ndarray, np.ndarray]:
+    x2 = np.where(g.ok, np.exp(-q_kappa_g * g.tau) - g.a, 0.0)
+    s12, s22, b2 = (g.x1 * x2).sum(1), (x2 * x2).sum(1), (x2 * g.y).sum(1)
+    det = g.s11 * s22 - s12 * s12
+    two = (g.ok.sum(1) >= MIN_GAP_CONTRACTS) & (det > 1e-12 * np.maximum(g.s11 * s22, 1e-300))
+    safe = np.where(two, det, 1.0)
+    long = np.where(two, g.theta + (s22 * g.b1 - s12 * b2) / safe, g.one)
+    # clipped to half of spot either way: a day whose quotes would put the short factor near zero is noise
+    gap = np.clip(np.where(two, (g.s11 * b2 - s12 * g.b1) / safe, 0.0), -0.5 * g.vix, 0.5 * g.vix)
+    return long, gap
+
+
 def fit_curve_factors(
     settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, vxp: VXModelParams, q_kappa_g: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -65,26 +108,7 @@ def fit_curve_factors(
     solution (:func:`alvh.market.fit_long_factor`). NaN ``L`` where no contract is listed; ``x`` within
     half of spot VIX either way.
     """
-    s = np.asarray(settle, dtype=float)
-    d = np.asarray(dte, dtype=float)
-    v = np.asarray(vix, dtype=float)[:, None]
-    ok = np.isfinite(s) & (d >= 1)
-    tau = np.where(ok, d, 0.0) / DAYS_PER_YEAR
-    a, c = loadings(vxp.kappa_s, vxp.kappa_l, tau)
-    e = np.exp(-q_kappa_g * tau)
-    th = vxp.theta
-    y = np.where(ok, s - th - (v - th) * a, 0.0)
-    x1, x2 = np.where(ok, c, 0.0), np.where(ok, e - a, 0.0)
-    s11, s12, s22 = (x1 * x1).sum(1), (x1 * x2).sum(1), (x2 * x2).sum(1)
-    b1, b2 = (x1 * y).sum(1), (x2 * y).sum(1)
-    det = s11 * s22 - s12 * s12
-    two = (ok.sum(1) >= MIN_GAP_CONTRACTS) & (det > 1e-12 * np.maximum(s11 * s22, 1e-300))
-    safe = np.where(two, det, 1.0)
-    one = fit_long_factor(s, d, v[:, 0], vxp)
-    long = np.where(two, th + (s22 * b1 - s12 * b2) / safe, one)
-    # clipped to half of spot either way: a day whose quotes would put the short factor near zero is noise
-    gap = np.clip(np.where(two, (s11 * b2 - s12 * b1) / safe, 0.0), -0.5 * v[:, 0], 0.5 * v[:, 0])
-    return long, gap
+    return _solve(_design(settle, dte, vix, vxp), q_kappa_g)
 
 
 def fit_gap_speed(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, vxp: VXModelParams) -> float:
@@ -93,23 +117,22 @@ def fit_gap_speed(settle: np.ndarray, dte: np.ndarray, vix: np.ndarray, vxp: VXM
     For each candidate the daily ``(L, x)`` are fitted to the levels (:func:`fit_curve_factors`); the one
     chosen makes the model's day-to-day change of each listed contract closest to the real change (root
     mean square over contracts listed with ``dte >= 1`` on both days): the levels alone cannot tell how
-    fast the curve prices a spot gap away, the daily responses to spot moves can.
+    fast the curve prices a spot gap away, the daily responses to spot moves can. The part of the least
+    squares that does not depend on the speed is built once for the whole grid.
     """
     s = np.asarray(settle, dtype=float)
-    d = np.asarray(dte, dtype=float)
-    v = np.asarray(vix, dtype=float)
-    ok = np.isfinite(s) & (d >= 1)
-    both = ok[1:] & ok[:-1]
-    tau = np.where(ok, d, 0.0) / DAYS_PER_YEAR
-    a, c = loadings(vxp.kappa_s, vxp.kappa_l, tau)
+    g = _design(s, dte, vix, vxp)
+    both = g.ok[1:] & g.ok[:-1]
+    real_change = (s[1:] - s[:-1])[both]
+    th = vxp.theta
+    base = th + (g.vix[:, None] - th) * g.a - th * g.c  # the terms without L or x
     best, best_err = 0.0, np.inf
     for hl in GAP_HALF_LIVES:
         kg = float(np.log(2.0) / (hl / DAYS_PER_YEAR))
-        long, gap = fit_curve_factors(s, d, v, vxp, kg)
+        long, gap = _solve(g, kg)
         long = pd.Series(long).ffill().bfill().to_numpy()
-        th = vxp.theta
-        f = th + (v[:, None] - gap[:, None] - th) * a + (long[:, None] - th) * c + gap[:, None] * np.exp(-kg * tau)
-        err = float(np.sqrt(np.mean(((f[1:] - f[:-1]) - (s[1:] - s[:-1]))[both] ** 2)))
+        f = base + long[:, None] * g.c + gap[:, None] * (np.exp(-kg * g.tau) - g.a)
+        err = float(np.sqrt(np.mean(((f[1:] - f[:-1])[both] - real_change) ** 2)))
         if err < best_err:
             best, best_err = kg, err
     return best

@@ -117,8 +117,9 @@ def connect(address: str):  # noqa: ANN201 - distributed.Client
 
 def _init_worker() -> None:
     # one numba thread per worker process: the processes are the parallelism (the attribution's and the
-    # effective vega's parallel kernels would otherwise start a thread per core in every process)
-    os.environ["NUMBA_NUM_THREADS"] = "1"
+    # effective vega's parallel kernels would otherwise start a thread per core in every process). Not by
+    # NUMBA_NUM_THREADS: numba may already be imported here (unpickling the task imports alvh), and an
+    # environment changed after its thread pool started makes its next compilation raise
     try:
         import numba
 
