@@ -394,8 +394,12 @@ def test_break_even_backends_agree():
         ok = np.isfinite(x)
         np.testing.assert_allclose(y[ok], x[ok], rtol=1e-11, err_msg=name)
     # the peak is refined to 1e-5 relative only (it just has to bracket the roots): a flat maximum
-    # read a few ulp apart can stop the golden-section search on another point of the plateau
-    np.testing.assert_allclose(b.peak_spot, a.peak_spot, rtol=1e-5)
+    # read a few ulp apart can stop the golden-section search on another point of the plateau, and where a
+    # wing's loss is below the credit the P&L's maximum is such a plateau beyond that wing (the grid's argmax
+    # there is a few ulp's choice), so the spot is compared where the zone is bounded on both sides
+    bounded = np.isfinite(a.width) & np.isfinite(b.width)
+    assert bounded.sum() > n
+    np.testing.assert_allclose(b.peak_spot[bounded], a.peak_spot[bounded], rtol=1e-5)
     np.testing.assert_allclose(b.peak_pnl, a.peak_pnl, rtol=1e-9, atol=1e-9)
     assert np.array_equal(a.reason, b.reason)
     assert np.isfinite(a.lower).sum() > n  # the comparison covers real roots

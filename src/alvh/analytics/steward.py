@@ -298,7 +298,7 @@ def steward_regression(
 #: [K_lp, K_lc], (K_lc, 4 K_lc], log-spaced. The inner 49 points are 0.55% of spot apart for
 #: K_lc/K_lp = 1.3 (a 20/5-delta condor); the maximum is refined between grid points and the roots
 #: are bracketed from it, so a zone narrower than the spacing is still found.
-_GRID_OUTER, _GRID_INNER = 6, 49
+_GRID_OUTER, _GRID_INNER = 4, 25
 
 
 @dataclass(frozen=True)
@@ -468,17 +468,22 @@ def profit_zone(
         g = (np.sqrt(5.0) - 1.0) / 2.0
         x1, x2 = b - g * (b - a), a + g * (b - a)
         f1, f2 = pnl(x1), pnl(x2)
+        # a case stops once its own bracket is 1e-5 relative narrow (the peak only needs P&L > 0 to bracket
+        # the roots), and only the cases still narrowing are priced: the widest bracket (a peak on the coarse
+        # outer grid) no longer sets every case's number of steps
+        done = b - a <= 1e-5 * b
         for _ in range(60):
-            left = f1 >= f2
-            b = np.where(left, x2, b)
-            a = np.where(left, a, x1)
-            x2n = np.where(left, x1, a + g * (b - a))
-            x1n = np.where(left, b - g * (b - a), x2)
-            fn = pnl(np.where(left, x1n, x2n))
-            f2, f1 = np.where(left, f1, fn), np.where(left, fn, f2)
-            x1, x2 = x1n, x2n
-            if np.all(b - a <= 1e-5 * b):  # the peak only needs P&L > 0 to bracket the roots
+            if np.all(done):
                 break
+            left = f1 >= f2
+            go_l, go_r = ~done & left, ~done & ~left  # keep [a, x2] / keep [x1, b]
+            b, a = np.where(go_l, x2, b), np.where(go_r, x1, a)
+            x2n = np.where(go_l, x1, np.where(go_r, a + g * (b - a), x2))
+            x1n = np.where(go_l, b - g * (b - a), np.where(go_r, x2, x1))
+            fn = _on_rows(pnl, np.where(left, x1n, x2n), ~done, f1)
+            f1, f2 = np.where(go_l, fn, np.where(go_r, f2, f1)), np.where(go_l, f1, np.where(go_r, fn, f2))
+            x1, x2 = x1n, x2n
+            done |= b - a <= 1e-5 * b
         xm = 0.5 * (a + b)
         fm = pnl(xm)
         better = fm > peak_f
