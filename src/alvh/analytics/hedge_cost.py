@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from alvh.analytics import _fused
+from alvh.analytics._blas import one_thread_matmul
 from alvh.analytics.attribution import NON_LAYER_GROUPS, Attribution
 from alvh.errors import InputError
 from alvh.pricing.backend import resolve_backend
@@ -864,7 +865,7 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
     draws = rng.integers(0, n_m, size=(N_BOOT, n_m))
     cells = (np.arange(N_BOOT)[:, None] * n_m + draws).ravel()
     W = np.bincount(cells, minlength=N_BOOT * n_m).reshape(N_BOOT, n_m).astype(float)
-    num, den = W @ s_m, W @ c_m
+    num, den = one_thread_matmul(W, s_m), one_thread_matmul(W, c_m)  # no BLAS thread left spinning
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     rows = {}
