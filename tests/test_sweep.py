@@ -201,3 +201,56 @@ def test_by_path_hedge_cost_books_the_interest_as_analyze_does():
     assert abs(split["financing"]) > 0.1  # the case needs interest on the hedge's cash
     ours = protection_by_path(take_path(result_hedge_cost(res, md), 0))["hedge_cost_bp_per_month"][0]
     assert ours == pytest.approx(res.analysis.bought["hedge_cost_bp_per_month"], rel=1e-12)
+
+
+def test_month_bounds_memo_is_keyed_by_the_index_object_and_read_only():
+    from alvh.analytics.hedge_cost import month_bounds
+
+    a = pd.bdate_range("2020-01-01", "2020-04-30")
+    b = pd.bdate_range("2020-01-15", "2020-06-30")
+    ma, mb = month_bounds(a), month_bounds(b)  # b replaces a in the one-entry memo
+    assert month_bounds(b) is mb and month_bounds(a) is not ma  # a is recomputed, the same numbers
+    fresh = month_bounds(a)
+    assert fresh[0].equals(ma[0]) and np.array_equal(fresh[1], ma[1]) and np.array_equal(fresh[2], ma[2])
+    assert fresh[2].tolist() == [23, 20, 22, 22] and fresh[1].tolist() == [0, 23, 43, 65]
+    with pytest.raises(ValueError, match="read-only"):
+        fresh[1][0] = 5
+
+
+def test_month_block_intervals_by_hand():
+    from alvh.analytics.hedge_cost import block_bootstrap_indices, block_bootstrap_mean, expected_shortfall
+    from alvh.sweep.frontier import month_block_intervals
+
+    months = [str(p) for p in pd.period_range("2010-01", periods=40, freq="M")]
+    rng = np.random.default_rng(3)
+    core = rng.normal(0, 3, 40)
+    rows = []
+    for v in range(2):
+        lay = rng.normal(-0.2, 1, 40)
+        rows += [
+            {
+                "variant": v,
+                "month": m,
+                "core_pct": core[i],
+                "hedged_pct": core[i] + lay[i],
+                "hedge_cost_bp": -lay[i] * 100,
+            }
+            for i, m in enumerate(months)
+        ]
+    monthly = pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # any row order: sorted by month inside
+    iv = month_block_intervals(monthly, [0, 1], reference=0).set_index("variant")
+    m1 = monthly[monthly["variant"] == 1].sort_values("month")
+    _, lo, hi = block_bootstrap_mean(m1["hedge_cost_bp"].to_numpy())
+    assert (iv.loc[1, "hedge_cost_bp_per_month_ci95_lo"], iv.loc[1, "hedge_cost_bp_per_month_ci95_hi"]) == (lo, hi)
+    idx = block_bootstrap_indices(40)
+    h, c = m1["hedged_pct"].to_numpy(), m1["core_pct"].to_numpy()
+    red = expected_shortfall(h[idx].T) - expected_shortfall(c[idx].T)
+    assert iv.loc[1, "es95_reduction_pp_ci95_lo"] == pytest.approx(np.quantile(red, 0.025), abs=0, rel=0)
+    # the reference against itself: no difference, on every resample
+    assert iv.loc[0, "cost_vs_reference_bp_per_month"] == 0.0
+    assert (
+        iv.loc[0, "es95_reduction_vs_reference_pp_ci95_lo"] == iv.loc[0, "es95_reduction_vs_reference_pp_ci95_hi"] == 0
+    )
+    assert iv.loc[1, "n_months"] == 40
+    lo, hi = iv.loc[1, "cost_vs_reference_bp_per_month_ci95_lo"], iv.loc[1, "cost_vs_reference_bp_per_month_ci95_hi"]
+    assert lo < iv.loc[1, "cost_vs_reference_bp_per_month"] < hi

@@ -85,3 +85,17 @@ def test_scheduler_from_the_environment(case, tmp_path, monkeypatch):
     monkeypatch.setenv("ALVH_SCHEDULER", "tcp://127.0.0.1:9")
     with pytest.raises(ConfigError, match="127.0.0.1:9"):
         run_sweep(variants, ref, tmp_path)
+
+
+def test_cluster_monte_carlo_rows_equal_local_bit_for_bit(cluster, tmp_path):
+    from alvh.montecarlo import PathModel
+    from alvh.sweep.mc import SimRef
+    from alvh.sweep.runner import run_mc_sweep
+
+    base = default_rules()
+    variants = expand(parse_grid(GRID, base), base)[:3]
+    sim = SimRef(PathModel(), 5, 4, 60, path_chunk=2)
+    local, pl = run_mc_sweep(variants, sim, tmp_path / "local", workers=1, chunk=3)
+    dist, pd_ = run_mc_sweep(variants, sim, tmp_path / "dask", scheduler=cluster.scheduler_address, chunk=1)
+    pd.testing.assert_frame_equal(local, dist, check_exact=True)
+    pd.testing.assert_frame_equal(pl, pd_, check_exact=True)

@@ -64,7 +64,7 @@ def _scatter(res: SweepResult, measure: str) -> Chart:
         name = str(ref["label"].iloc[0])
         series.append(
             Series(
-                f"reference: {'base rules (4/4/2)' if name == 'base' else name}",
+                f"reference: the base rules ({res.metadata.get('reference_split')})",
                 clean_floats(ref[COST]),
                 clean_floats(ref[measure]),
                 "markers",
@@ -95,35 +95,34 @@ def _scatter(res: SweepResult, measure: str) -> Chart:
 def _frontier_table(res: SweepResult) -> Table:
     rows = []
     n_col = "n_paths" if res.monte_carlo else "n_months"
+    paired = "cost_vs_reference_bp_per_month" in res.frontier.columns
+    same = "the same paths, path by path" if res.monte_carlo else "the same resampled months"
     for r in res.frontier.to_dict(orient="records"):
-        rows.append(
-            [
-                str(r["label"]),
-                fmt(r[COST], 2),
-                _ci(r, COST, 2),
-                fmt(r["es95_reduction_pp"], 3),
-                _ci(r, "es95_reduction_pp", 3),
-                fmt(r.get("max_drawdown_reduction_pp"), 2),
-                fmt(r.get("trigger_firings"), 1 if res.monte_carlo else 0),
-                str(r.get(n_col, "n/a")),
-            ]
-        )
+        row = [
+            str(r["label"]),
+            fmt(r[COST], 2),
+            _ci(r, COST, 2),
+            fmt(r["es95_reduction_pp"], 3),
+            _ci(r, "es95_reduction_pp", 3),
+            fmt(r.get("max_drawdown_reduction_pp"), 2),
+        ]
+        if paired:
+            for col, nd in (("cost_vs_reference_bp_per_month", 2), ("es95_reduction_vs_reference_pp", 3)):
+                row.append(f"{fmt(r.get(col), nd)} {_ci(r, col, nd)}")
+        row += [fmt(r.get("trigger_firings"), 1 if res.monte_carlo else 0), str(r.get(n_col, "n/a"))]
+        rows.append(row)
+    cols = ["variant", "cost (bp/month)", "95% CI", "ES95 reduction (pp)", "95% CI", "max drawdown reduction (pp)"]
+    if paired:
+        cols += ["cost minus reference (bp/month) [95% CI]", "ES95 reduction minus reference (pp) [95% CI]"]
+    cols += ["trigger firings", "n (paths)" if res.monte_carlo else "n (months)"]
     return Table(
         "frontier_table",
         "The frontier (ES95 reduction): variants not beaten on both cost and protection, by cost",
-        [
-            "variant",
-            "cost (bp/month)",
-            "95% CI",
-            "ES95 reduction (pp)",
-            "95% CI",
-            "max drawdown reduction (pp)",
-            "trigger firings",
-            "n (paths)" if res.monte_carlo else "n (months)",
-        ],
+        cols,
         rows,
         note=f"frontier.parquet / frontier.csv. Cost: bp of the initial capital (fixed) per month; reductions: pp of "
-        f"the initial capital, core + layers minus the core alone. Intervals: {res.interval_words()}.",
+        f"the initial capital, core + layers minus the core alone. Intervals: {res.interval_words()}"
+        + (f"; minus reference: paired, the variant and the reference on {same}." if paired else "."),
     )
 
 

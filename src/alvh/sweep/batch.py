@@ -10,7 +10,8 @@ variant's monthly series, so local processes and Dask workers return the same by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class ChunkResult:
     chunk_index: int
     rows: list[dict]
     monthly: pd.DataFrame
+    #: process CPU seconds in the task: building the market (0 once the process has it), the engine, the
+    #: scoring (not part of the results; benchmarks/bench_sweep.py)
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @lru_cache(maxsize=2)
@@ -62,9 +66,12 @@ def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> 
     from alvh.analytics.hedge_cost import BASES
     from alvh.engine import run_engine
 
+    t0 = time.process_time()
     md, paths = _market(ref)
+    t1 = time.process_time()
     rules = [v.rules for v in variants]
     res = run_engine(rules[0], paths.broadcast_paths(len(rules)), variants=rules)
+    t2 = time.process_time()
     hc_all = result_hedge_cost(res, md)
     fired = np.bincount(res.rebalance_log["path"].to_numpy(dtype=int), minlength=len(rules))
     trades = np.bincount(res.trades["path"].to_numpy(dtype=int), minlength=len(rules))
@@ -85,7 +92,13 @@ def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> 
         row["alvh_version"] = __version__
         rows.append(row)
         series.append(_monthly(hc, v.index))
-    return ChunkResult(chunk_index=chunk_index, rows=rows, monthly=pd.concat(series, ignore_index=True))
+    t3 = time.process_time()
+    return ChunkResult(
+        chunk_index=chunk_index,
+        rows=rows,
+        monthly=pd.concat(series, ignore_index=True),
+        seconds={"market": t1 - t0, "engine": t2 - t1, "scoring": t3 - t2},
+    )
 
 
 def _monthly(hc: HedgeCost, variant: int) -> pd.DataFrame:

@@ -38,6 +38,8 @@ UNITS: dict[str, str] = {
     "trigger_firings": "count over the run (Monte Carlo: mean per path)",
     "n_months": "calendar months of the run",
     "n_paths": "simulated paths (Monte Carlo sweeps)",
+    "cost_vs_reference_bp_per_month": "the variant's hedge cost minus the reference's, bp of the initial capital/month",
+    "es95_reduction_vs_reference_pp": "the variant's ES95 reduction minus the reference's, pp of the initial capital",
 }
 #: Interval columns a table may carry beside each figure (``<figure>_ci95_lo`` / ``_ci95_hi``).
 _CI = ("_ci95_lo", "_ci95_hi")
@@ -50,39 +52,63 @@ def frontier_table(table: pd.DataFrame, protection: str = "es95_reduction_pp") -
     cols = ["variant", "label"]
     for c in (COST, *PROTECTION):
         cols += [c, c + _CI[0], c + _CI[1]]
+    for c in ("cost_vs_reference_bp_per_month", "es95_reduction_vs_reference_pp"):
+        cols += [c, c + _CI[0], c + _CI[1]]
     cols += ["trigger_firings", "n_months", "n_paths"]
     return table.loc[keep, [c for c in cols if c in table.columns]].sort_values(COST).reset_index(drop=True)
 
 
-def month_block_intervals(monthly: pd.DataFrame, variants: list[int]) -> pd.DataFrame:
+def month_block_intervals(monthly: pd.DataFrame, variants: list[int], reference: int | None = None) -> pd.DataFrame:
     """95% intervals over one history for ``variants``: the hedge cost (the mean of its monthly bp) and the
     ES95 reduction (ES of core + layers' monthly returns minus the core's), from the project's circular
     moving-block bootstrap of calendar months (:func:`alvh.analytics.hedge_cost.block_bootstrap_mean`: blocks
-    of 3 months, 4,000 resamples, a fixed seed), the same resampled months for both books. One row per variant:
-    ``variant``, ``n_months`` and the four ``*_ci95_lo/hi`` columns (NaN with fewer than two blocks)."""
+    of 3 months, 4,000 resamples, a fixed seed), the same resampled months for every figure. With a
+    ``reference`` variant also each variant minus the reference on the same resampled months (paired: the
+    months both lived through cancel): ``cost_vs_reference_bp_per_month`` and
+    ``es95_reduction_vs_reference_pp`` with their intervals. One row per variant: ``variant``, ``n_months``
+    and the ``*_ci95_lo/hi`` columns (NaN with fewer than two blocks)."""
     from alvh.analytics.hedge_cost import block_bootstrap_indices, block_bootstrap_mean, expected_shortfall
 
+    def series(v: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        m = monthly[monthly["variant"] == v].sort_values("month")
+        return (
+            m["month"].to_numpy(),
+            m["hedge_cost_bp"].to_numpy(dtype=float),
+            m["core_pct"].to_numpy(dtype=float),
+            m["hedged_pct"].to_numpy(dtype=float),
+        )
+
+    def q(x: np.ndarray) -> tuple[float, float]:
+        lo, hi = np.quantile(x, [0.025, 0.975])
+        return float(lo), float(hi)
+
+    ref = series(reference) if reference is not None else None
     rows = []
     for v in variants:
-        m = monthly[monthly["variant"] == v].sort_values("month")
-        cost = m["hedge_cost_bp"].to_numpy(dtype=float)
+        months, cost, core, hedged = series(v)
         _, lo, hi = block_bootstrap_mean(cost)
-        idx = block_bootstrap_indices(len(m))
-        es_lo = es_hi = float("nan")
-        if idx is not None:
-            core, hedged = m["core_pct"].to_numpy(dtype=float), m["hedged_pct"].to_numpy(dtype=float)
-            red = expected_shortfall(hedged[idx].T) - expected_shortfall(core[idx].T)
-            es_lo, es_hi = (float(q) for q in np.quantile(red, [0.025, 0.975]))
-        rows.append(
-            {
-                "variant": v,
-                "n_months": len(m),
-                f"{COST}_ci95_lo": lo,
-                f"{COST}_ci95_hi": hi,
-                "es95_reduction_pp_ci95_lo": es_lo,
-                "es95_reduction_pp_ci95_hi": es_hi,
-            }
-        )
+        idx = block_bootstrap_indices(len(months))
+        row: dict = {"variant": v, "n_months": len(months), f"{COST}_ci95_lo": lo, f"{COST}_ci95_hi": hi}
+        nan = (float("nan"), float("nan"))
+        red_b = expected_shortfall(hedged[idx].T) - expected_shortfall(core[idx].T) if idx is not None else None
+        row["es95_reduction_pp_ci95_lo"], row["es95_reduction_pp_ci95_hi"] = q(red_b) if red_b is not None else nan
+        if ref is not None:
+            if not np.array_equal(ref[0], months):
+                raise ValueError("the reference and the variant span different months")  # a bug upstream
+            d_cost = cost - ref[1]
+            _, lo, hi = block_bootstrap_mean(d_cost)
+            row["cost_vs_reference_bp_per_month"] = float(d_cost.mean())
+            row["cost_vs_reference_bp_per_month_ci95_lo"], row["cost_vs_reference_bp_per_month_ci95_hi"] = lo, hi
+            ref_red = expected_shortfall(ref[3]) - expected_shortfall(ref[2])
+            red = expected_shortfall(hedged) - expected_shortfall(core)
+            row["es95_reduction_vs_reference_pp"] = float(red - ref_red)
+            if red_b is not None and idx is not None:
+                ref_b = expected_shortfall(ref[3][idx].T) - expected_shortfall(ref[2][idx].T)
+                lo, hi = q(red_b - ref_b)
+            else:
+                lo, hi = nan
+            row["es95_reduction_vs_reference_pp_ci95_lo"], row["es95_reduction_vs_reference_pp_ci95_hi"] = lo, hi
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

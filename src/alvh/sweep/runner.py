@@ -117,8 +117,9 @@ def connect(address: str):  # noqa: ANN201 - distributed.Client
 
 def _init_worker() -> None:
     # one numba thread per worker process: the processes are the parallelism (the attribution's and the
-    # effective vega's parallel kernels would otherwise start a thread per core in every process)
-    os.environ["NUMBA_NUM_THREADS"] = "1"
+    # effective vega's parallel kernels would otherwise start a thread per core in every process). Not by
+    # NUMBA_NUM_THREADS: numba may already be imported here (unpickling the task imports alvh), and an
+    # environment changed after its thread pool started makes its next compilation raise
     try:
         import numba
 
@@ -173,10 +174,12 @@ def run_sweep(
     chunk: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     task: Task = run_chunk,
+    timings: list[dict[str, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every variant's row and monthly series (module docstring), in variant order.
 
-    ``progress(done, total)`` is called as variants finish (cached ones count at once).
+    ``progress(done, total)`` is called as variants finish (cached ones count at once); ``timings``
+    collects each chunk's :attr:`ChunkResult.seconds` (and its number of variants) as it arrives.
     """
     address = resolve_scheduler(scheduler)
     client = connect(address) if address else None  # unreachable: refused before any work
@@ -198,6 +201,8 @@ def run_sweep(
         jobs = [(c, i) for i, c in enumerate(chunks)]
         results = _dask(jobs, ref, client, task) if client is not None else _local(jobs, ref, workers, task)
         for res in results:
+            if timings is not None:
+                timings.append({**res.seconds, "variants": float(len(res.rows))})
             for row in res.rows:
                 v = by_index[row["variant"]]
                 m = res.monthly[res.monthly["variant"] == v.index].reset_index(drop=True)

@@ -114,8 +114,8 @@ class SweepResult:
 
         for r in self.frontier.head(15).to_dict(orient="records"):
             lines.append(
-                f"  {r['label']:<56} cost {fmt(r[COST], 2):>7} bp/month {ci(r, COST, 2):<17} "
-                f"ES95 red. {fmt(r['es95_reduction_pp'], 3):>6} pp {ci(r, 'es95_reduction_pp', 3)}"
+                f"  cost {fmt(r[COST], 2):>7} bp/month {ci(r, COST, 2):<17} ES95 red. "
+                f"{fmt(r['es95_reduction_pp'], 3):>6} pp {ci(r, 'es95_reduction_pp', 3):<16}  {r['label']}"
             )
         ref = self.reference
         if ref.get("found"):
@@ -164,6 +164,33 @@ class SweepResult:
             os.replace(tmp, dest)
             paths.append(dest)
         return paths
+
+
+def _paired_over_paths(per_path: pd.DataFrame, variants: pd.Series, reference: int) -> pd.DataFrame:
+    """Each of ``variants`` minus the reference path by path (the same simulated paths): the mean difference
+    of the hedge cost and of the ES95 reduction with its 95% interval over paths (the simulation's
+    :func:`alvh.montecarlo.summary.describe`); the other variants' rows get NaN."""
+    from alvh.montecarlo.summary import describe
+
+    ref = per_path[per_path["variant"] == reference].set_index("path")
+    rows = []
+    for v in sorted(set(int(x) for x in variants)):
+        mine = per_path[per_path["variant"] == v].set_index("path")
+        row: dict = {"variant": v}
+        for col, out in (
+            ("hedge_cost_bp_per_month", "cost_vs_reference_bp_per_month"),
+            ("es95_reduction_pp", "es95_reduction_vs_reference_pp"),
+        ):
+            d = describe((mine[col] - ref[col]).to_numpy(dtype=float))
+            ci = d["ci95"] if isinstance(d["ci95"], list) else [float("nan"), float("nan")]
+            row[out], row[f"{out}_ci95_lo"], row[f"{out}_ci95_hi"] = d["mean"], ci[0], ci[1]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def split_label(rules: Rules) -> str:
+    """The layers' weights in % of the capital, "4/4/2" for the default rules."""
+    return "/".join(f"{la.weight * 100:g}" for la in rules.layers) or "no layers"
 
 
 def _pair(d: dict, name: str) -> str:
@@ -219,6 +246,7 @@ def sweep(
         "kind": "history",
         "base_config_hash": config_hash(base),
         "reference_config_hash": ref_hash,
+        "reference_split": split_label(reference if reference is not None else base),
         "data_start": str(table["data_start"].iloc[0]),
         "data_end": str(table["data_end"].iloc[0]),
         "data_store": ref.store,
@@ -229,7 +257,7 @@ def sweep(
     front = frontier_table(table)
     # intervals for the frontier's variants and the reference (a bootstrap per variant: not for all rows)
     need = sorted(set(front["variant"].tolist()) | ({ref_var} if ref_var is not None else set()))
-    ivals = month_block_intervals(monthly, need)
+    ivals = month_block_intervals(monthly, need, ref_var)
     front = frontier_table(front.drop(columns=["n_months"], errors="ignore").merge(ivals, on="variant", how="left"))
     ref_row = ivals[ivals["variant"] == ref_var].to_dict(orient="records") if ref_var is not None else []
     where = _reference_intervals(where, ref_row[0] if ref_row else None)
@@ -269,6 +297,7 @@ def mc_sweep(
         "kind": "monte carlo",
         "base_config_hash": config_hash(base),
         "reference_config_hash": ref_hash,
+        "reference_split": split_label(reference if reference is not None else base),
         "data_start": str(table["data_start"].iloc[0]),
         "data_end": str(table["data_end"].iloc[0]),
         "model": sim.model.describe(),
@@ -280,10 +309,14 @@ def mc_sweep(
         "capital_basis": str(table["capital_basis"].iloc[0]),
         "n_months": int(table["n_months"].iloc[0]),
     }
+    front = frontier_table(table)
+    if hit:
+        paired = _paired_over_paths(per_path, front["variant"], int(hit[0]["variant"]))
+        front = frontier_table(table.merge(paired, on="variant", how="left"))
     return SweepResult(
         table=table,
         monthly=per_path,
-        frontier=frontier_table(table),
+        frontier=front,
         reference=where,
         walk=pd.DataFrame(),
         walk_summary={},
