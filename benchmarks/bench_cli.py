@@ -117,25 +117,37 @@ import pandas, numpy  # noqa: F401,E401
 mark("import numpy, pandas")
 from alvh.data import MarketData
 mark("import alvh.data")
-from alvh.config import default_rules
+from alvh.config import default_rules, default_rules_text
 from alvh.engine import paths_from_market_data, run_engine
 mark("import alvh.engine")
 from alvh.analytics import analyze
+from alvh.api import check_can_trade, check_traded
 mark("import alvh.analytics")
 md = MarketData.from_store(sys.argv[1])
 mark("MarketData.from_store")
 rules = default_rules()
 paths = paths_from_market_data(md, sys.argv[2], sys.argv[3])
 mark("market inputs: SPX surface solve (SSVI to VIX/SKEW), VX curve")
+check_can_trade(rules, paths)
+mark("check_can_trade (capital for one contract, before the day loop)")
 res = run_engine(rules, paths)
+check_traded(res, rules)
 mark("engine: the day loop (incl. loading the cached numba kernels)")
 res = res.with_analysis(analyze(res, md, rules))
 mark("analysis (drag, betas, regimes, steward)")
 out = Path(tempfile.mkdtemp())
 (out / "summary.json").write_text(json.dumps(res.summary_dict(), default=str))
-res.to_frame().to_parquet(out / "daily.parquet")
+res.to_frame().join(res.analysis.daily_hedge_cost()).to_parquet(out / "daily.parquet")
 res.trades.to_csv(out / "trades.csv", index=False)
 mark("outputs (summary.json, parquet, CSV)")
+from alvh.report.backtest_report import backtest_report
+from alvh.report.files import write_report
+from alvh.report.outputs import OutputFolder
+folder = OutputFolder.prepare(out / "run")
+with folder:
+    write_report(folder, backtest_report(res, md, rules_text=default_rules_text(), data="store"))
+    folder.commit(command="backtest")
+mark("report.html (charts, plotly.js embedded)")
 total = sum(s for _, s in marks)
 for label, sec in marks:
     print(f"  {sec:6.3f} s  {sec / total:5.1%}  {label}")
@@ -162,7 +174,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     help_ = [_timed([str(ALVH), "--help"]) for _ in range(a.repeat)]
     info = [_timed([str(ALVH), "data", "info", "--data-dir", str(store)]) for _ in range(a.repeat)]
-    backtest_cmd = [str(ALVH), "backtest", "--data-dir", str(store), "--start", START, "--end", END, "--out", str(out)]
+    backtest_cmd = [
+        *[str(ALVH), "backtest", "--data-dir", str(store), "--start", START, "--end", END],
+        *["--out", str(out), "--overwrite"],  # every run replaces the last one's folder
+    ]
     peer_cmd = [sys.executable, str(REPO / "benchmarks" / "peer_pandas_loop.py"), "--start", START, "--end", END]
     bt, peer = [], []
     for _ in range(a.repeat):  # interleaved: both see the same load
@@ -185,7 +200,9 @@ def main() -> None:
         r = subprocess.run([sys.executable, "-c", _BREAKDOWN, str(store), START, END], capture_output=True, text=True)
         print(r.stdout.rstrip() or r.stderr[-2000:])
     if a.imports:
-        _imports(["backtest", "--data-dir", str(store), "--start", START, "--end", END, "--out", str(out)])
+        _imports(
+            ["backtest", "--data-dir", str(store), "--start", START, "--end", END, "--out", str(out), "--overwrite"]
+        )
         _imports(["data", "info", "--data-dir", str(store)])
     tmp.cleanup()
 

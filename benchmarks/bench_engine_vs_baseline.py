@@ -17,8 +17,9 @@ tables. Then ``--repeat`` rounds alternate the two checkouts (baseline, current,
 both see the same machine load; each process runs ``run_backtest(default_rules(), md, START, END)``
 twice and reports the second run (warm: the first run in a process also loads the cached kernels),
 split into the market inputs (``paths_from_market_data``: surface solve, VX curve, dF/dVIX) and the
-day loop (``run_engine``). Prints every round, the medians and the ratio current / baseline of each
-part. The machine is shared: read the ratio (both sides measured alternately), not the seconds.
+day loop (``run_engine``), in wall-clock and CPU (process) time. Prints every round, the medians and the
+ratio current / baseline of each part. The machine is shared: read the ratio (both sides measured
+alternately), not the seconds, and prefer the CPU figures when the load is high.
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ md = MarketData.from_store(sys.argv[1])
 rules = default_rules()
 out = {}
 for run in ("first", "warm"):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     paths = paths_from_market_data(md, sys.argv[2], sys.argv[3])
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     res = run_engine(rules, paths)
-    t2 = time.perf_counter()
-    out[run] = {"inputs": t1 - t0, "loop": t2 - t1, "engine": t2 - t0}
+    t2, c2 = time.perf_counter(), time.process_time()
+    out[run] = {"inputs": t1 - t0, "loop": t2 - t1, "engine": t2 - t0,
+                "inputs_cpu": c1 - c0, "loop_cpu": c2 - c1, "engine_cpu": c2 - c0}
 out["alvh_file"] = alvh.__file__
 out["days"] = len(res.dates)
 out["final_nav"] = float(res.nav[-1, 0])
@@ -110,18 +112,22 @@ def main() -> None:
                 rows[name].append(w)
                 print(
                     f"round {i + 1} {name:<8} engine {w['engine']:6.3f} s  (inputs {w['inputs']:6.3f} s, "
-                    f"day loop {w['loop']:6.3f} s)",
+                    f"day loop {w['loop']:6.3f} s)  CPU engine {w['engine_cpu']:6.3f} s  (inputs "
+                    f"{w['inputs_cpu']:6.3f} s, day loop {w['loop_cpu']:6.3f} s)",
                     flush=True,
                 )
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(f"MEDIANS of {a.repeat} alternating rounds (each the second run_backtest in its process), {START}..{END}:")
-    med = {n: {k: statistics.median(r[k] for r in rows[n]) for k in ("engine", "inputs", "loop")} for n in sides}
-    for part in ("engine", "inputs", "loop"):
+    parts = ("engine", "inputs", "loop", "engine_cpu", "inputs_cpu", "loop_cpu")
+    med = {n: {k: statistics.median(r[k] for r in rows[n]) for k in parts} for n in sides}
+    for part in parts:  # wall, then CPU (process time, steadier on a shared machine)
         b, c = med["baseline"][part], med["current"][part]
-        print(f"  {part:<7} baseline {b:6.3f} s  current {c:6.3f} s  current / baseline {c / b:5.2f}")
-    ratio = med["current"]["engine"] / med["baseline"]["engine"]
-    verdict = "meets" if ratio <= 1.20 else "misses"
-    print(f"engine time rises by {ratio - 1:+.1%} (issue 8 target: at most +20%: {verdict})")
+        print(f"  {part:<10} baseline {b:6.3f} s  current {c:6.3f} s  current / baseline {c / b:5.2f}")
+    for part in ("engine", "engine_cpu"):
+        ratio = med["current"][part] / med["baseline"][part]
+        verdict = "meets" if ratio <= 1.20 else "misses"
+        clock = "CPU" if part.endswith("cpu") else "wall"
+        print(f"engine time ({clock}) rises by {ratio - 1:+.1%} (issue 8 target: at most +20%: {verdict})")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,15 @@ def _stats_from_nav(nav: np.ndarray, dates: pd.DatetimeIndex, cap: float) -> dic
     }
 
 
+def _own_nav_stats(nav: np.ndarray, dates: pd.DatetimeIndex, cap: float) -> dict[str, float]:
+    """Monthly returns on the book's own NAV at the previous month-end, written out with pandas."""
+    month_end = pd.Series(nav, index=dates).groupby(dates.to_period("M")).last()
+    base = np.r_[cap, month_end.to_numpy()[:-1]]
+    r = (month_end.to_numpy() - base) / base * 100.0
+    k = max(1, math.ceil(0.05 * len(r) - 1e-12))
+    return {"worst_month_pct": float(r.min()), "es95_monthly_pct": float(np.sort(r)[:k].mean())}
+
+
 def test_summary_figures_come_from_the_standalone_core(real_market_data):
     import alvh
 
@@ -104,9 +113,23 @@ def test_summary_figures_come_from_the_standalone_core(real_market_data):
     for k, v in hedged.items():
         assert b["core_plus_layers"][k] == pytest.approx(v, rel=1e-7, abs=1e-7), k
     assert b["es95_reduction_pp"] == pytest.approx(hedged["es95_monthly_pct"] - want["es95_monthly_pct"], abs=1e-7)
+    # on each book's own NAV (the size the hedge's cost leaves taken out)
+    on = b["on_own_nav"]
+    for key, nav in (("core_alone", alone.nav[:, 0]), ("core_plus_layers", res.nav[:, 0])):
+        for k, v in _own_nav_stats(nav, res.dates, cap).items():
+            assert on[key][k] == pytest.approx(v, rel=1e-7, abs=1e-7), (key, k)
+    assert on["final_nav_usd"]["core_alone"] == pytest.approx(alone.nav[-1, 0], rel=1e-12)
+    assert np.array_equal(res.to_frame()["core_alone_nav"].to_numpy(), alone.nav[:, 0])  # daily.parquet's column
     # the core's worst months are the standalone core's
     worst = sorted(b["core_worst_months"], key=lambda w: w["core_bp"])[0]
     assert worst["core_bp"] == pytest.approx(want["worst_month_pct"] * 100.0, rel=1e-9)
+    # the report's NAV chart draws the standalone core's NAV
+    from alvh.report.backtest_charts import nav_chart
+
+    chart = nav_chart(res, res.analysis)
+    drawn = next(x for x in chart.series if x.name == "core alone")
+    np.testing.assert_allclose(np.asarray(drawn.y, dtype=float), alone.nav[:, 0], rtol=1e-12)
+    assert "own book" in (chart.note or "")
     # the core's P&L inside the hedged book: beside it, labelled, and what core_alone=False reports
     inside = alvh.run(default_rules(), real_market_data, start, end, core_alone=False)
     bi = inside.summary_dict()["analysis"]["what_it_bought"]
@@ -117,6 +140,7 @@ def test_summary_figures_come_from_the_standalone_core(real_market_data):
     assert bi["core_plus_layers"] == b["core_plus_layers"]
     assert any("inside the hedged book" in n for n in inside.analysis.notes)
     assert "WHAT IT BOUGHT: the core's P&L inside the hedged book" in inside.analysis.summary()
+    assert "inside the hedged book" in nav_chart(inside, inside.analysis).series[0].name
 
 
 def test_simulation_core_book_standalone_by_default_inside_on_request():

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alvh.data._csv import find_gaps, parse_numbers, read_raw
+from alvh.data._csv import parse_numbers, read_raw
+from alvh.data.summary import find_gaps
 from alvh.errors import DataError
 
 

@@ -551,3 +551,29 @@ def test_html_view_escapes_text():
 
     h = html_view("a<b", {"k": "[/]<script>"}, "x < y & z")
     assert "<script>" not in h and "&lt;script&gt;" in h and "x &lt; y &amp; z" in h and "a&lt;b" in h
+
+
+def test_batch_layer_events_are_those_of_the_variants_alone():
+    # a flat layer of weight 0 on a path never opens, so it makes no daily roll attempt (and counts no
+    # "bucket_unfilled"/"layer_size_zero" event); a batch's layer events are the sum of its variants' alone
+    # (the size-zero event reads each path's own weight, not the batch's first rules)
+    from alvh.config import default_rules
+
+    base = default_rules().model_dump(mode="json")
+
+    def variant(weights):
+        return rules_from_dict(
+            {**base, "layers": [{**la, "weight": w} for la, w in zip(base["layers"], weights, strict=True)]}
+        )
+
+    variants = [variant((0.04, 0.04, 0.02)), variant((0.05, 0.0, 0.00003)), variant((0.0, 0.0, 0.0))]
+    mp = synthetic_paths(1, 260, seed=4)
+    batch = run_engine(variants[0], mp.broadcast_paths(len(variants)), variants=variants)
+    alone = [run_engine(v, mp) for v in variants]
+    keys = {k for r in (batch, *alone) for k in r.events if k.startswith(("layer_", "bucket_unfilled."))}
+    assert any(k.startswith("layer_size_zero") for k in keys)  # the tiny long layer rounds to 0 contracts
+    for k in keys:
+        assert batch.events.get(k, 0) == sum(r.events.get(k, 0) for r in alone), k
+    assert not any(k.endswith(".medium") and v for r in alone[1:] for k, v in r.events.items())
+    for p, r in enumerate(alone):
+        assert np.array_equal(batch.nav[:, p], r.nav[:, 0])

@@ -256,3 +256,51 @@ def test_bit_identical_for_other_rules(rules, variant):
         simulate(r, n_paths=5, n_days=N_DAYS, seed=3, chunk_size=5),
         simulate(r, n_paths=5, n_days=N_DAYS, seed=3, chunk_size=2),
     )
+
+
+def test_pooled_es_is_the_mean_of_the_worst_path_months_whatever_the_chunking():
+    # a year of 12 months gives each path an ES95 of ceil(0.6) = 1 month, its worst month; pooled over
+    # paths the tail holds ceil(0.05 x n_paths x n_months) months, summed exactly, so any chunking agrees
+    from alvh.montecarlo.summary import ES_SECTIONS, PooledTail, tail_count
+
+    rng = np.random.default_rng(3)
+    n, m = 103, 12
+    x = rng.standard_t(3, (n, m, 2))
+    assert tail_count(m) == 1 and tail_count(n * m) == math.ceil(0.05 * n * m)
+    blocks = []
+    for cuts in ([n], [1, 50, 52, n], [7 * i for i in range(1, 15)] + [n]):
+        tail, lo = PooledTail(n, m), 0
+        for hi in cuts:
+            tail.add(lo, x[lo:hi])
+            lo = hi
+        blocks.append(tail.block(cost_mean=10.0))
+    assert blocks[0] == blocks[1] == blocks[2]
+    b = blocks[0]
+    k = math.ceil(0.05 * n * m)
+    assert b["tail_months"] == k and b["n_path_months"] == n * m
+    core = np.sort(x[..., 0].ravel())[:k].mean()
+    hedged = np.sort(x[..., 1].ravel())[:k].mean()
+    assert b["core_alone_pct"]["value"] == pytest.approx(core, rel=1e-12)
+    assert b["core_plus_layers_pct"]["value"] == pytest.approx(hedged, rel=1e-12)
+    assert b["reduction_pp"]["value"] == pytest.approx(hedged - core, rel=1e-12)
+    # the interval: the same ES on groups of consecutive paths
+    edges = [n * g // ES_SECTIONS for g in range(ES_SECTIONS + 1)]
+    groups = [x[a:z, :, 0].ravel() for a, z in zip(edges[:-1], edges[1:], strict=True)]
+    es_g = [np.sort(g)[: math.ceil(0.05 * g.size)].mean() for g in groups]
+    half = 1.959963984540054 * np.std(es_g, ddof=1) / math.sqrt(ES_SECTIONS)
+    np.testing.assert_allclose(b["core_alone_pct"]["ci95"], [core - half, core + half], rtol=1e-10)
+    with pytest.raises(RuntimeError, match="fed"):
+        PooledTail(n, m).block(1.0)
+
+
+def test_summary_pooled_es_from_the_chunks_book_months(rules, reference):
+    chunks = [run_chunk(PathModel(), rules, SEED, i, 4, N_PATHS, N_DAYS) for i in range(3)]
+    months = np.concatenate([c.book_monthly_pct for c in chunks])  # (paths, months, 2)
+    frame = reference.to_frame()
+    np.testing.assert_array_equal(months[..., 0].min(axis=1), frame["core_worst_month_pct"])
+    np.testing.assert_array_equal(months[..., 1].min(axis=1), frame["hedged_worst_month_pct"])
+    pooled = reference.summary_dict()["what_it_bought"]["pooled_es95"]
+    k = math.ceil(0.05 * months[..., 0].size)
+    assert pooled["tail_months"] == k
+    assert pooled["core_alone_pct"]["value"] == pytest.approx(np.sort(months[..., 0].ravel())[:k].mean(), rel=1e-12)
+    assert pooled["core_alone_pct"]["ci95"] is None  # fewer than 40 paths: no sectioning interval

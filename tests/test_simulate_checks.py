@@ -12,29 +12,45 @@ import pytest
 from alvh.errors import ConfigError
 from alvh.market import model_futures
 from alvh.simulate import Scenario, Shock, SimParams, simulate_market
-from alvh.simulate.factors import q_curve, simulate_factors
+from alvh.simulate.factors import curve_price, q_curve, simulate_factors
 from alvh.simulate.model import run_dates, simulate_factor_paths
+from alvh.simulate.params import MODEL_VERSION
 
 
 def _q_dynamics(p: SimParams, **kw: object) -> SimParams:
-    """The model run under its risk-neutral parameters on the calendar clock (the closed form's dynamics)."""
-    return p.replace(kappa_s=p.q_kappa_s, kappa_l=p.q_kappa_l, theta=p.q_theta, spot_gap=0.0, clock="calendar", **kw)
+    """The model run under its risk-neutral parameters on the calendar clock (the closed form's dynamics):
+    the curve's speeds and level, and a spot gap that reverts to zero at its risk-neutral speed."""
+    return p.replace(
+        kappa_s=p.q_kappa_s,
+        kappa_l=p.q_kappa_l,
+        theta=p.q_theta,
+        spot_gap=0.0,
+        kappa_g=p.q_kappa_g,
+        gap_level=0.0,
+        gap_slope=0.0,
+        clock="calendar",
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("jumps", [False, True], ids=["diffusion", "with-hawkes-jumps"])
 def test_closed_form_futures_equal_the_monte_carlo_mean_under_the_same_dynamics(jumps: bool) -> None:
-    # F(tau) = theta + (V - theta) a(tau) + (L - theta) c(tau) is E[V_T] under the curve's dynamics; the MC
-    # steps the factors day by day (lognormal noise, compensated self-exciting jumps, regime switches)
-    p = SimParams.default()
+    # F(tau) = theta + (V - theta) a(tau) + (L - theta) c(tau) + x exp(-q_kappa_g tau) is E[spot_T] under the
+    # curve's dynamics (spot = V + x); the MC steps the factors day by day (lognormal noise, the gap's noise,
+    # compensated self-exciting jumps, regime switches). Started off the curve (a gap of 3 points) so the
+    # gap's term is tested too; at 5 days it is still 1/3 of the gap.
+    p = SimParams.default().replace(q_kappa_g=np.log(2) / (3.0 / 365))
     q = _q_dynamics(p, **({} if jumps else {"jump_base": 0.0}))
     n, days = 40_000, 130
     dates = run_dates("2025-01-02", days)
     events = {k: np.zeros(days, dtype=bool) for k in ("cpi", "ppi", "fomc")}
-    sc = Scenario("start", vix0=30.0, long0=21.0)
+    sc = Scenario("start", vix0=30.0, long0=21.0, gap0=3.0)
     fp = simulate_factors(q, n, dates, np.random.default_rng(11), events, np.zeros(days, dtype=bool), sc)
-    for i in (5, 21, 63, 129):
+    for i in (1, 5, 21, 63, 129):
         tau = float((dates[i] - dates[0]).days)
-        closed = float(model_futures(np.array(30.0), np.array(21.0), np.array(tau), q_curve(p)))
+        closed = float(curve_price(np.array(30.0), np.array(27.0), np.array(21.0), np.array(tau), p))
+        if i == 1:
+            assert closed - float(model_futures(np.array(27.0), np.array(21.0), np.array(tau), q_curve(p))) > 1.0
         v = fp.vix_close[i]
         se = v.std() / np.sqrt(n)
         assert abs(v.mean() - closed) < 4 * se + 1e-3, (i, v.mean(), closed, se)
@@ -63,7 +79,7 @@ def test_one_factor_case_against_gruenbichler_longstaff() -> None:
         assert abs(vt.mean() - gl) < 4 * vt.std() / np.sqrt(vt.size)
     # and alvh's own Monte Carlo in the one-factor case (long factor fixed at theta) reaches the GL price
     p = SimParams.default().replace(q_kappa_s=k, q_kappa_l=0.5, q_theta=theta)
-    q = _q_dynamics(p, jump_base=0.0, sigma_l=(1e-9, 1e-9))
+    q = _q_dynamics(p, jump_base=0.0, sigma_l=(1e-9, 1e-9), sigma_g=(0.0, 0.0))
     dates = run_dates("2025-01-02", 64)
     ev = {kk: np.zeros(64, dtype=bool) for kk in ("cpi", "ppi", "fomc")}
     fp = simulate_factors(
@@ -74,18 +90,38 @@ def test_one_factor_case_against_gruenbichler_longstaff() -> None:
     assert abs(v.mean() - (theta + (v0 - theta) * np.exp(-k * tau))) < 4 * v.std() / np.sqrt(v.size)
 
 
-def test_shipped_params_reproduce_sp_index_figures_on_real_settlements(real_market_data) -> None:
+def test_index_rebuild_reproduces_sp_published_figures_on_real_settlements(real_market_data) -> None:
     # the index rebuild itself checked against S&P's published figures (spvixviews.com, 2011-12-10, since
-    # inception): short-term contango 77% of days, 0.18% a day rolled away, beta to VIX 0.43
-    from alvh.simulate.cmindex import index_stats, panel_price
+    # inception): short-term contango 77% of days, 0.18% a day rolled away, beta to VIX 0.43; mid-term 64%,
+    # 0.07%, 0.21. The months CFE had not listed yet (before 2008) come from the day's real curve.
+    from alvh.simulate.cmindex import filled_settlements, index_stats, panel_price
 
     md = real_market_data.slice("2006-01-03", "2011-11-30")
     vx = md.vx
-    vix = md.vix["close"].reindex(vx.dates).ffill().to_numpy(float)[:, None]
-    s = index_stats(vx.dates, vx.expiries, vix, panel_price(vx.settle), "short-term")
+    vix = md.vix["close"].reindex(vx.dates).ffill().to_numpy(float)
+    settle = filled_settlements(vx, vix)
+    s = index_stats(vx.dates, vx.expiries, vix[:, None], panel_price(settle), "short-term")
     assert abs(s.contango[0] - 0.77) < 0.05 and abs(s.roll_cost[0] - 0.0018) < 0.0003 and abs(s.beta[0] - 0.43) < 0.05
-    m = index_stats(vx.dates, vx.expiries, vix, panel_price(vx.settle), "mid-term")
-    assert abs(m.beta[0] - 0.21) < 0.05
+    m = index_stats(vx.dates, vx.expiries, vix[:, None], panel_price(settle), "mid-term")
+    assert abs(m.contango[0] - 0.64) < 0.05 and abs(m.roll_cost[0] - 0.0007) < 0.0002 and abs(m.beta[0] - 0.21) < 0.05
+    # without the fill the mid-term index skips most of 2006-2007 (its 4th-7th months were not listed)
+    raw = index_stats(vx.dates, vx.expiries, vix[:, None], panel_price(vx.settle), "mid-term")
+    assert abs(raw.contango[0] - 0.64) > 0.05
+
+
+def test_shipped_params_reproduce_the_real_index_figures(real_market_data) -> None:
+    # the simulated 20-year histories against the same index code on the real curve of the same span, and
+    # the short-term beta (the front end's response to spot, too stiff in a two-factor curve) against S&P's
+    from alvh.market import VXModelParams
+    from alvh.simulate.calibration import index_rows
+    from alvh.simulate.history import load_history
+
+    h = load_history(real_market_data.slice("2006-01-03", "2025-12-31"), VXModelParams.default())
+    rows = {r.name: r for r in index_rows(SimParams.default(), h, 0)}
+    assert all(r.ok_model for r in rows.values()), [r for r in rows.values() if not r.ok_model]
+    assert all(r.ok_rebuild for r in rows.values())
+    assert abs(rows["short-term beta to VIX"].sim[0] - 0.43) < 0.1
+    assert abs(rows["mid-term beta to VIX"].sim[0] - 0.21) < 0.1
 
 
 def test_fit_on_real_data_reproduces_the_shipped_parameters(real_market_data) -> None:
@@ -96,9 +132,12 @@ def test_fit_on_real_data_reproduces_the_shipped_parameters(real_market_data) ->
     h = load_history(real_market_data.slice("2006-01-03", "2025-12-31"), VXModelParams.default())
     fit = fit_params(h, VXModelParams.default())
     shipped = SimParams.default()
-    for name in ("kappa_s", "kappa_l", "theta", "spot_gap", "jump_base", "jump_mean", "jump_spx", "spx_drift"):
+    names = ("kappa_s", "kappa_l", "theta", "jump_base", "jump_mean", "jump_spx", "spx_drift", "kappa_g", "q_kappa_g")
+    for name in names + ("gap_slope", "jump_gap"):
         assert getattr(fit, name) == pytest.approx(getattr(shipped, name), rel=1e-6), name
     assert fit.sigma_v == pytest.approx(shipped.sigma_v, rel=1e-6)
+    assert fit.sigma_g == pytest.approx(shipped.sigma_g, rel=1e-6)
+    # spot_gap is refined by simulation after the fit (calibration step 9), the rest is the fit's
     # the variance risk premium: realized SPX variance below VIX^2 in calm markets
     assert fit.vrp_ratio[0] < 0.8
 
@@ -142,10 +181,16 @@ def test_presets_resemble_their_episodes() -> None:
         ({"kappa_l": -1.0}, "kappa_l"),
         ({"sigma_v": (0.8, -0.1)}, "sigma_v"),
         ({"jump_excite": 60.0}, "jump_excite"),
-        ({"corr_calm": ((1.0, -0.99, 0.9), (-0.99, 1.0, 0.9), (0.9, 0.9, 1.0))}, "corr_calm"),
+        (
+            {"corr_calm": ((1.0, -0.99, 0.9, 0.0), (-0.99, 1.0, 0.9, 0.0), (0.9, 0.9, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))},
+            "corr_calm",
+        ),
+        ({"corr_calm": ((1.0, -0.7, 0.5), (-0.7, 1.0, 0.5), (0.5, 0.5, 1.0))}, "corr_calm"),  # 3x3: the old model's
         ({"corr_stress": ((1.0, 0.5), (0.5, 1.0))}, "corr_stress"),
         ({"model_version": "alvh-sim-1"}, "model_version"),
         ({"clock": "lunar"}, "clock"),
+        ({"kappa_g": 0.0}, "kappa_g"),
+        ({"sigma_g": (0.5, -0.1)}, "sigma_g"),
     ],
     ids=lambda v: next(iter(v)) if isinstance(v, dict) else None,
 )
@@ -158,7 +203,7 @@ def test_exploding_or_invalid_parameters_are_refused_naming_the_key(change, key)
 def test_params_file_from_another_model_version(tmp_path) -> None:
     text = (pytest.importorskip("importlib.resources").files("alvh.resources") / "sim_params.toml").read_text()
     f = tmp_path / "old.toml"
-    f.write_text(text.replace('model_version = "alvh-sim-2"', 'model_version = "alvh-sim-1"'))
+    f.write_text(text.replace(f'model_version = "{MODEL_VERSION}"', 'model_version = "alvh-sim-1"'))
     with pytest.raises(ConfigError, match="model_version.*another model"):
         SimParams.from_toml(f)
     f.write_text(text.replace("kappa_s = ", "kappa_z = ", 1))
@@ -228,3 +273,22 @@ def test_scenario_shocks_that_are_not_tables(tmp_path) -> None:
         with pytest.raises(ConfigError) as exc:
             Scenario.from_toml(f)
         assert str(exc.value.key).startswith("scenario.shocks")
+
+
+def test_fit_without_vx_settlements_has_no_spot_gap(real_market_data) -> None:
+    # without settlements the gap cannot be told from the short factor: it is zero, its noise and jump share
+    # too, its shock uncorrelated; the parameters still validate and simulate
+    import dataclasses
+
+    from alvh.market import VXModelParams
+    from alvh.simulate.calibrate import fit_params
+    from alvh.simulate.history import load_history
+
+    md = dataclasses.replace(real_market_data.slice("2006-01-03", "2025-12-31"), vx=None)
+    h = load_history(md, VXModelParams.default())
+    assert not h.gap.any()
+    fit = fit_params(h, VXModelParams.default(), corr_weight=0.5)
+    assert fit.sigma_g == (0.0, 0.0) and fit.jump_gap == 0.0 and fit.gap_slope == 0.0
+    assert np.array(fit.corr_calm)[3, :3].tolist() == [0.0, 0.0, 0.0]
+    fp = simulate_factor_paths(fit, 20, 60, np.random.default_rng(0))[1]
+    np.testing.assert_array_equal(fp.vix_close, fp.short)  # spot is the curve's short factor

@@ -280,3 +280,30 @@ def test_rolling_beta_numba_backend_equals_numpy(recompute_every):
         b.update(np.zeros((paths, layers)), np.zeros(4))
     with pytest.raises(InputError, match="backend"):
         RollingBeta(5, 3, (2,), backend="cuda")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("recompute_every", [None, 7])
+def test_update_with_scale_equals_update_then_scale(backend, recompute_every):
+    # the engine's rebalance reads beta and scale every day in one call: the compiled pass writes the scale
+    # itself; it must be the numbers update() then scale() give, bit for bit (NaN gaps, recomputes)
+    if backend == "numba":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(np.random.SeedSequence(22))
+    n, shape, window, min_nobs = 120, (3, 2), 10, 4
+    x = rng.normal(0, 0.01, size=(n, 3, 1))
+    y = -25.0 * x + rng.normal(0, 0.3, size=(n, *shape))
+    y[rng.random(y.shape) < 0.1] = np.nan
+    a = RollingBeta(window, min_nobs, shape, recompute_every=recompute_every, backend=backend)
+    b = RollingBeta(window, min_nobs, shape, recompute_every=recompute_every, backend=backend)
+    seen = 0
+    for t in range(n):
+        beta_a = a.update(y[t], x[t])
+        scale_a = a.scale()
+        beta_b, scale_b = b.update_with_scale(y[t], x[t])
+        np.testing.assert_array_equal(beta_b, beta_a)
+        np.testing.assert_array_equal(scale_b, scale_a)
+        seen += int(np.isfinite(scale_b).sum())
+    assert seen > 100
+    with pytest.raises(InputError, match="'y'"):
+        b.update_with_scale(np.zeros(4), x[0])

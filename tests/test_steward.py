@@ -419,3 +419,32 @@ def test_excess_returns_over_the_risk_free_rate_match_statsmodels():
     assert res.loc["a", "alpha"] != pytest.approx(raw.loc["a", "alpha"], rel=1e-3)  # the rate matters
     with pytest.raises(InputError, match="risk_free"):
         steward_regression(y, spx, vix, risk_free=rf.iloc[:-1])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_illinois_prices_only_the_cases_still_iterating(backend, monkeypatch):
+    """The root search prices only the cases not yet done; the roots equal those of the loop that priced all."""
+    import alvh.analytics.steward as st
+
+    rng = np.random.default_rng(1)
+    n = 300
+    sp = rng.uniform(900, 1000, n)
+    lp, sc = sp - rng.uniform(10, 60, n), sp + rng.uniform(50, 150, n)
+    kw = dict(
+        long_put=lp,
+        short_put=sp,
+        short_call=sc,
+        long_call=sc + rng.uniform(10, 60, n),
+        t_remaining=rng.uniform(0.0, 0.2, n),
+        iv=[rng.uniform(0.1, 0.4, n) for _ in range(4)],
+        iv_shift=np.array([0.0, 0.05, 0.1])[:, None],
+        rate=0.02,
+        div=0.01,
+        credit=rng.uniform(1, 8, n),
+        backend=backend,
+    )
+    subset = st.break_even_expansion(**kw)
+    monkeypatch.setattr(st, "_on_rows", lambda pnl, x, want, fill: pnl(x))  # every case priced every step
+    every = st.break_even_expansion(**kw)
+    for f in ("lower", "upper", "peak_spot", "width", "expiry_lower", "expiry_upper"):
+        assert np.array_equal(getattr(subset, f), getattr(every, f), equal_nan=True), f

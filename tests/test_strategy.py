@@ -7,6 +7,7 @@ import pytest
 import QuantLib as ql
 
 from alvh.config import Adaptive, Core, Costs, Layer
+from alvh.errors import InputError
 from alvh.strategy.costs import CostModel
 from alvh.strategy.kernels import bsm_greeks, strike_for_delta
 from alvh.strategy.layers import adaptive_total_weight, bucket_plan
@@ -159,3 +160,30 @@ def test_expiry_break_evens_infinite_where_the_credit_covers_a_wing():
     lo, hi = break_evens(strikes, np.array([20.0, 8.0, 6.0]))
     np.testing.assert_array_equal(lo, [4680.0, 4992.0, -np.inf])
     np.testing.assert_array_equal(hi, [5020.0, np.inf, 5106.0])
+
+
+def test_strike_fixed_point_helpers_equal_their_references_bit_for_bit():
+    # the engine's strike fixed point uses d1 computed once (kernels.strike_for_delta_at) and theta(t) computed
+    # once (SpxSmileDay.iv_at): the same numbers as strike_for_delta and iv, including NaN for bad inputs
+    from alvh.market import SpxSurface
+    from alvh.strategy.kernels import strike_for_delta_at
+
+    rng = np.random.default_rng(np.random.SeedSequence(31))
+    f = rng.uniform(1000, 6000, size=(50, 1))
+    deltas = np.array([[-0.05, -0.2, 0.2, 0.05]])
+    calls = np.array([[False, False, True, True]])
+    vol = rng.uniform(0.05, 0.9, size=(50, 4))
+    vol[3, 1], vol[4, 2], vol[5, 0] = np.nan, 0.0, -0.1
+    for t in (1 / 365, 35 / 365, 2.0):
+        ref = strike_for_delta(deltas, f, t, vol, 0.0, calls)
+        np.testing.assert_array_equal(strike_for_delta_at(deltas, f, t, calls)(vol), ref)
+    bad_delta = np.array([[-0.05, 0.2, 1.2, np.nan]])  # a put with a call's sign, > 1, NaN
+    ref = strike_for_delta(bad_delta, f, 0.1, vol, 0.0, calls)
+    assert np.isnan(ref[:, 1:]).all() and np.isfinite(ref[:, 0]).any()
+    np.testing.assert_array_equal(strike_for_delta_at(bad_delta, f, 0.1, calls)(vol), ref)
+    surf = SpxSurface.from_vix(rng.uniform(9, 60, size=(3, 50)), skew=rng.uniform(105, 160, size=(3, 50)))
+    k = rng.normal(0, 0.2, size=(50, 4))
+    for t in (2 / 365, 35 / 365, 0.7):
+        np.testing.assert_array_equal(surf.day(1).iv_at(t)(k), surf.day(1).iv(k, t))
+    with pytest.raises(InputError, match="'t'"):
+        surf.day(0).iv_at(0.0)

@@ -212,9 +212,11 @@ def _layers_need(rules, paths, weights, rates, growth, d_ord) -> str | None:  # 
 
 def _core_need(rules, paths, weights, rates, growth, d_ord) -> str | None:  # noqa: ANN001
     """'' without a core; None if a condor fits on an entry day (or none is valid); else what it needs."""
+    import datetime as dt
+
     import numpy as np
 
-    from alvh.engine import prepare
+    from alvh.calendar import spx_expiries_between
     from alvh.pricing.units import DAYS_PER_YEAR
     from alvh.strategy import kernels
     from alvh.strategy.costs import SPX_MULTIPLIER
@@ -231,9 +233,13 @@ def _core_need(rules, paths, weights, rates, growth, d_ord) -> str | None:  # no
     if not core.enabled:
         return ""
     n = len(paths.dates)
-    prep = prepare(rules, paths)  # the SPX expiries and the days they settle on, as the engine has them
-    exp_ord = prep.spx_expiry.astype(np.int64)
-    days = prep.spx_settle_day[prep.spx_settle_day < n] if core.entry == "third_friday" else np.arange(n)
+    # the SPX monthly expiries (the engine's prepare: spx_expiries_between) far enough ahead for every entry
+    # (the next one, or the one nearest target_dte), and the trading day each settles on: the third-Friday
+    # entry days (the engine's core_entry_days)
+    exp = spx_expiries_between(paths.dates[0], paths.dates[-1] + dt.timedelta(days=core.target_dte + 70))
+    exp_ord = exp.astype(np.int64)
+    settle_day = np.searchsorted(d_ord, exp_ord, side="left")
+    days = np.unique(settle_day[settle_day < n]) if core.entry == "third_friday" else np.arange(n)
     best: tuple[float, int] | None = None
     q = core.dividend_yield
     for d in days.tolist():  # a loop over days, as core_rules._entry prices its entry, until a condor fits

@@ -111,7 +111,8 @@ class BacktestResult:
         return np.cumsum(self.pnl - self.costs, axis=0)
 
     def to_frame(self, path: int = 0) -> pd.DataFrame:
-        """Daily table of one path: NAV, cash, financing, per component value/P&L/costs/NAV/greeks, break-evens."""
+        """Daily table of one path: NAV, cash, financing, per component value/P&L/costs/NAV/greeks, break-evens,
+        and the standalone core's NAV (``core_alone_nav``) when it was run."""
         if not 0 <= path < self.n_paths:
             raise InputError(f"path {path}", argument="path", expected=f"0..{self.n_paths - 1}")
         cols: dict[str, np.ndarray] = {
@@ -132,6 +133,8 @@ class BacktestResult:
         cols["core_breakeven_high"] = self.break_evens[:, path, 1]
         cols["core_collateral"] = self.collateral[:, path]
         cols["rebalance_ratio"] = self.rebalance_ratio[:, path]
+        if self.core_alone_nav is not None:  # the standalone core's own book (what the hedge bought's core)
+            cols["core_alone_nav"] = self.core_alone_nav[:, path]
         return pd.DataFrame(cols, index=pd.Index(self.dates, name="date"))
 
     def summary_dict(self, path: int = 0) -> dict[str, object]:

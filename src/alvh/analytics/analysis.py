@@ -273,6 +273,19 @@ def _run_rows(result, market) -> np.ndarray:  # noqa: ANN001
     return rows
 
 
+def _label_span(rows: np.ndarray) -> tuple[int, int]:
+    """Market rows ``i0:i1`` the regime labels read: the run's rows and LABEL_WARMUP_DAYS before them."""
+    return max(0, int(rows[0]) - LABEL_WARMUP_DAYS), int(rows[-1]) + 1
+
+
+def _curve_and_front(market, rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:  # noqa: ANN001
+    """Front and second VX on the labels' history (computed once: it holds the run's rows), and the front
+    on the run's rows (row by row the same values as computed on those rows alone)."""
+    i0, i1 = _label_span(rows)
+    curve = _front_second(market, np.arange(i0, i1))
+    return curve, curve[0][rows - i0]
+
+
 def _front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     from alvh.analytics.regimes import front_second
 
@@ -430,19 +443,21 @@ def _labels(
     run_dates: pd.DatetimeIndex,
     notes: list[str],
     regime_exog: Sequence[str] = (),
+    curve: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Regime labels on the run's dates, computed on the market history from LABEL_WARMUP_DAYS before."""
+    """Regime labels on the run's dates, computed on the market history from LABEL_WARMUP_DAYS before.
+
+    ``curve``: the front and second VX on that history (:func:`_label_span`), when the caller has them."""
     from alvh.analytics import regimes as rg
 
-    i0 = max(0, int(rows[0]) - LABEL_WARMUP_DAYS)
-    i1 = int(rows[-1]) + 1
+    i0, i1 = _label_span(rows)
     hist = market.dates[i0:i1]
     spx = market.spx["close"].iloc[i0:i1].astype(float)
     vix = market.vix["close"].iloc[i0:i1].astype(float)
     n = len(hist)
     cols: dict[str, pd.Series] = {}
     # settlements, or the model curve the engine traded when there are none
-    front, second = _front_second(market, np.arange(i0, i1))
+    front, second = curve if curve is not None else _front_second(market, np.arange(i0, i1))
     ts = rg.term_structure(vix, pd.Series(front, index=hist), pd.Series(second, index=hist))
     cols["front_state"] = ts["front_state"]
     cols["curve_state"] = ts["curve_state"]
@@ -1002,7 +1017,7 @@ def analyze(
     rows = _run_rows(result, market)
     dates = result.dates
     vix = market.vix["close"].to_numpy(dtype=float)[rows]
-    front, _ = _front_second(market, rows)
+    curve, front = _curve_and_front(market, rows)
     covered = np.isfinite(front)
     coverage = _coverage(dates, front, market.vx is not None)
     if market.vx is None or not covered.all():
@@ -1054,7 +1069,7 @@ def analyze(
         if int(contango.loc[("all_months", "all", "total"), "n_months"]) == 0:
             notes.append("no covered month has 15 or more trading days: no monthly drag distribution")
             contango = None
-    labels = _labels(market, rows, dates, notes, _regime_exog(market, rules, regime_exog))
+    labels = _labels(market, rows, dates, notes, _regime_exog(market, rules, regime_exog), curve)
     monthly = _monthly_cost(hc, share)
     regimes, bought, vs_core, seed = _cost_results(hc, labels, share, rules, path)
     rb = _rebalance_rule(rules, layers, result, notes)

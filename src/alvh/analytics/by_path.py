@@ -84,6 +84,8 @@ def take_path(hc: HedgeCost, p: int) -> HedgeCost:
     kw["total_usd"] = np.ascontiguousarray(hc.total_usd[:, p : p + 1])
     kw["effective_vega"] = np.ascontiguousarray(hc.effective_vega[:, p : p + 1])
     kw["pnl_usd"] = np.ascontiguousarray(hc.pnl_usd[:, :, p : p + 1])
+    if hc.core_alone_usd is not None:  # the standalone core's daily P&L, when the run has one
+        kw["core_alone_usd"] = np.ascontiguousarray(hc.core_alone_usd[:, p : p + 1])
     return replace(hc, **kw)
 
 

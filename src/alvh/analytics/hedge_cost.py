@@ -584,6 +584,15 @@ def core_and_hedged_usd(hc: HedgeCost) -> tuple[np.ndarray, np.ndarray]:
     return (hc.core_alone_usd if hc.core_alone_usd is not None else inside), hedged
 
 
+def monthly_returns_on_own_nav(daily_usd: np.ndarray, dates: pd.DatetimeIndex, capital: float) -> np.ndarray:
+    """Monthly returns in % of the book's own NAV at the previous month's last close (the first month: of
+    ``capital``), shape (n_months, n_paths): each book measured at its own size."""
+    _, starts, _ = month_bounds(dates)
+    equity = capital + np.cumsum(daily_usd, axis=0)
+    base = np.vstack([np.full((1,) + equity.shape[1:], capital), equity[starts[1:] - 1]])
+    return np.add.reduceat(daily_usd, starts, axis=0) / base * 100.0
+
+
 def expected_shortfall(monthly: np.ndarray, level: float = ES_LEVEL) -> np.ndarray:
     """Mean of the worst ``max(1, ceil(level * n))`` monthly returns along axis 0 (same unit)."""
     n = monthly.shape[0]
@@ -638,6 +647,33 @@ def what_it_buys(hc: HedgeCost) -> dict:
         "hedge_cost_bp_per_month": cost_m,
         "cost_bp_per_month_per_pp_drawdown_reduction": cost_m / dd_red if dd_red > 0 else None,
         "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_red if es_red > 0 else None,
+    }
+    # the same on each book's own NAV: the fixed basis above credits the hedge with the smaller book its cost
+    # leaves (a smaller book has smaller dollar tails); returns on each book's NAV take the size out
+    own: dict[str, dict[str, float | None]] = {}
+    tails: dict[str, tuple[float, float]] = {}
+    for key, daily in (("core_alone", core), ("core_plus_layers", hedged)):
+        m = monthly_returns_on_own_nav(daily, hc.dates, cap)
+        tails[key] = (float(np.mean(m.min(axis=0))), float(np.mean(expected_shortfall(m))))
+        own[key] = {
+            "monthly_vol_pct": float(np.mean(np.std(m, axis=0, ddof=1))) if n_m > 1 else None,
+            "worst_month_pct": tails[key][0],
+            "es95_monthly_pct": tails[key][1],
+            "mean_month_pct": float(np.mean(m.mean(axis=0))),
+        }
+    es_own = tails["core_plus_layers"][1] - tails["core_alone"][1]
+    out["on_own_nav"] = {
+        "unit": "% of each book's own NAV at the previous month-end (returns: each book at its own size); "
+        "max drawdown is from each book's own peak in both bases",
+        **own,
+        "es95_reduction_pp": es_own,
+        "worst_month_reduction_pp": tails["core_plus_layers"][0] - tails["core_alone"][0],
+        # the hedge cost stays in bp of the run's basis: what the layers cost per pp of return-tail reduction
+        "cost_bp_per_month_per_pp_es95_reduction": cost_m / es_own if es_own > 0 else None,
+        "final_nav_usd": {
+            "core_alone": float(np.mean(cap + core.sum(axis=0))),
+            "core_plus_layers": float(np.mean(cap + hedged.sum(axis=0))),
+        },
     }
     if hc.core_alone_usd is not None:
         inside = hc.core_total_usd + hc.other_usd

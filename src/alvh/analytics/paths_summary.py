@@ -67,6 +67,9 @@ class PathAnalysis:
         Hedge cost of each calendar month, bp of the initial capital (last layer "all").
     cumulative_bp : ndarray (n_paths, n_days)
         Cumulative hedge cost of all layers at each close, bp of the initial capital.
+    book_monthly_pct : ndarray (n_paths, n_months, 2)
+        Each calendar month's return of the core alone (0) and of core + layers (1), % of the initial
+        capital: pooled over paths for the run's expected shortfall (alvh.montecarlo.summary.PooledTail).
     """
 
     layers: tuple[str, ...]
@@ -78,6 +81,7 @@ class PathAnalysis:
     columns: dict[str, np.ndarray]
     monthly_bp: np.ndarray
     cumulative_bp: np.ndarray
+    book_monthly_pct: np.ndarray
 
     @property
     def n_paths(self) -> int:
@@ -150,9 +154,14 @@ def _rows_sum(x: np.ndarray) -> np.ndarray:
 
 def _book_stats(
     daily_usd: np.ndarray, month_of_day: np.ndarray, n_months: int, capital: float
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per path: worst calendar month, 95% expected shortfall of monthly returns, maximum drawdown and
-    monthly volatility, % of the capital (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`)."""
+    monthly volatility, % of the capital (the formulas of :func:`alvh.analytics.hedge_cost.what_it_buys`);
+    and the monthly returns themselves (n_months, n_paths).
+
+    The ES of one path averages its worst ``ceil(0.05 n_months)`` months: one month up to 20 months, so on
+    a one-year path it is the worst month (the run's pooled ES over every path-month is
+    :class:`alvh.montecarlo.summary.PooledTail`)."""
     m = _month_sums(daily_usd, month_of_day, n_months) / capital * 100.0  # (n_months, n_paths), % of capital
     k = max(1, math.ceil(ES_LEVEL * n_months - 1e-12))
     es = _rows_sum(np.sort(m, axis=0)[:k]) / k
@@ -166,7 +175,7 @@ def _book_stats(
         "es95_monthly_pct": es,
         "max_drawdown_pct": _max_drawdown_pct(daily_usd, capital),
         "monthly_vol_pct": vol,
-    }
+    }, m
 
 
 def _counts(frame: pd.DataFrame, n_paths: int, mask: np.ndarray | None = None) -> np.ndarray:
@@ -274,8 +283,11 @@ def path_analysis(
     # the core's P&L inside the hedged book (hedge_cost.CORE_BOOKS)
     alone = result.core_alone_nav
     core = hedged - layers_usd if alone is None else np.diff(alone, axis=0, prepend=np.full((1, n_paths), capital))
+    book_months = []
     for book, daily in (("core", core), ("hedged", hedged)):
-        for s, v in _book_stats(daily, month_of_day, n_m, capital).items():
+        stats, m = _book_stats(daily, month_of_day, n_m, capital)
+        book_months.append(m.T)
+        for s, v in stats.items():
             cols[f"{book}_{s}"] = v
     cols["final_nav"] = np.asarray(result.nav[-1], dtype=float)
     cols["rebalance_firings"] = _counts(result.rebalance_log, n_paths)
@@ -293,4 +305,5 @@ def path_analysis(
         columns={k: cols[k] for k in column_names(hc.layers)},
         monthly_bp=np.ascontiguousarray(np.moveaxis(sums[-1], 1, 0)),
         cumulative_bp=np.ascontiguousarray(cumulative.T),
+        book_monthly_pct=np.stack(book_months, axis=-1),
     )

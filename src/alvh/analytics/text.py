@@ -79,6 +79,15 @@ def bought_lines(b: dict | str) -> list[str]:
     )
     for key, label in stats:
         lines.append(f"  {label:<26} {fmt(a[key], 2):>8}% -> {fmt(h[key], 2):>8}%")
+    on = b.get("on_own_nav")
+    if isinstance(on, dict):
+        oa, oh = on["core_alone"], on["core_plus_layers"]
+        lines.append(
+            "  on each book's own NAV (size taken out; final NAV "
+            f"${on['final_nav_usd']['core_alone']:,.0f} -> ${on['final_nav_usd']['core_plus_layers']:,.0f}): "
+            + ", ".join(f"{label} {fmt(oa[key], 2)}% -> {fmt(oh[key], 2)}%" for key, label in stats if key in oa)
+            + f"; {fmt(on.get('cost_bp_per_month_per_pp_es95_reduction'), 1)} bp/month per pp of this ES reduction"
+        )
     ib = b.get("core_inside_hedged_book")
     if isinstance(ib, dict):
         lines.append(

@@ -20,12 +20,14 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from importlib import resources
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
-import pandas as pd
 
 from alvh.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Exchange = Literal["NYSE", "CFE", "CBOE"]
 
@@ -126,6 +128,8 @@ def _to_day(value: object, argument: str) -> np.datetime64:
         if np.isnat(value):
             raise InputError("is NaT", argument=argument, expected="a date")
         return value.astype("datetime64[D]")
+    import pandas as pd  # here, not at the top: sessions_between on datetime64 days needs no pandas (alvh data info)
+
     if isinstance(value, (dt.date, pd.Timestamp)):
         ts = pd.Timestamp(value)
     elif isinstance(value, str):
@@ -203,6 +207,8 @@ def trading_days(start: object, end: object, exchange: Exchange = "NYSE") -> pd.
     sessions in :data:`CFE_EXTRA_SESSIONS`. Tested against every trade date in
     Cboe's VX files (2004-2025).
     """
+    import pandas as pd
+
     days = sessions_between(start, end, exchange)
     return pd.DatetimeIndex(days.astype("datetime64[ns]"), name="date")
 

@@ -5,24 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from alvh.data.frame import DEFAULT_MAX_GAP, RATE_MAX_GAP_DAYS
-from alvh.data.store import (
-    CONFLICTS_SHOWN,
-    DB_NAME,
-    DEFAULT_LOCK_TIMEOUT,
-    KINDS,
-    Store,
-    default_data_dir,
-    format_conflicts,
-    write_conflicts_csv,
-)
+# the store's names without pandas: `alvh data info` imports neither pandas nor alvh.data.store (docs/cli.md)
+from alvh.data._db import DB_NAME, DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_GAP, KINDS, RATE_MAX_GAP_DAYS, default_data_dir
+
+if TYPE_CHECKING:
+    from alvh.data.store import Store
 
 app = typer.Typer(
     name="data",
@@ -55,6 +49,8 @@ def _waiting(message: str) -> None:
 
 
 def _open(folder: Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Store:
+    from alvh.data.store import Store
+
     return Store.open(folder, read_only=read_only, lock_timeout=lock_timeout, on_wait=_waiting)
 
 
@@ -127,6 +123,8 @@ def import_cmd(
         markup=False,
     )
     if report.conflicts:
+        from alvh.data.store import CONFLICTS_SHOWN, format_conflicts, write_conflicts_csv
+
         n_conf = len(report.conflicts)
         out.print(
             f"{n_conf} conflict(s), resolved with --on-conflict {report.on_conflict}:", highlight=False, markup=False
@@ -141,7 +139,10 @@ def import_cmd(
         out.print(f"  note: {n}", highlight=False, markup=False)
 
 
-def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
+def _info_payload(folder: Path, max_gap: int, *, full: bool = True) -> dict[str, Any]:
+    """What ``data info`` shows. ``full``: the aligned MarketData's own ``info()`` (coverage on the aligned
+    days, events, provenance: ``--json``); else the part the table prints, from the stored rows with DuckDB
+    and numpy only (:mod:`alvh.data.summary`; the same figures, tests/test_data_summary.py)."""
     if not (folder / DB_NAME).is_file():
         from alvh.data.market_data import MarketData
 
@@ -151,10 +152,25 @@ def _info_payload(folder: Path, max_gap: int) -> dict[str, Any]:
             "market_data": md.info(max_gap),
             "store": None,
         }
+    if not full:
+        from alvh.data._db import open_db
+        from alvh.data.summary import market_overview, store_summary
+
+        conn, db = open_db(folder, read_only=True, lock_timeout=DEFAULT_LOCK_TIMEOUT, on_wait=_waiting)
+        try:
+            summary = store_summary(conn, db, max_gap)
+            try:
+                info: dict[str, Any] | None = market_overview(conn, db)
+                problem = None
+            except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
+                info, problem = None, str(exc)
+        finally:
+            conn.close()
+        return {"source": f"store {db}", "store": summary, "market_data": info, "market_data_error": problem}
     with _open(folder, read_only=True) as store:
         summary = store.summary(max_gap)
         try:
-            info: dict[str, Any] | None = store.market_frame().info(max_gap)
+            info = store.market_frame().info(max_gap)
             problem = None
         except Exception as exc:  # noqa: BLE001 - e.g. no VIX imported yet: still show the store
             info, problem = None, str(exc)
@@ -180,7 +196,7 @@ def info_cmd(
     \b
       alvh data info --data-dir ~/alvh-data
     """
-    payload = _info_payload(_resolve_dir(data_dir), max_gap)
+    payload = _info_payload(_resolve_dir(data_dir), max_gap, full=as_json)
     if as_json:
         typer.echo(json.dumps(payload, indent=2, default=str))
         return

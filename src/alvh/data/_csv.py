@@ -309,31 +309,3 @@ def check_ohlc(
                 column=n_o,
                 expected=f"{n_l} <= {n_o} <= {n_h}",
             )
-
-
-def find_gaps(
-    observed: np.ndarray, sessions: np.ndarray, max_gap: int
-) -> list[tuple[np.datetime64, np.datetime64, int]]:
-    """Runs of more than ``max_gap`` consecutive expected sessions missing from ``observed``.
-
-    Parameters
-    ----------
-    observed : datetime64[D] array, sorted unique
-        Days with data.
-    sessions : datetime64[D] array, sorted unique
-        The exchange's trading sessions over the same span.
-    max_gap : int
-        Largest tolerated run of missing sessions.
-
-    Returns
-    -------
-    list of (last day before the gap, first day after it, missing sessions)
-    """
-    if observed.size < 2:
-        return []
-    # sessions strictly between consecutive observations (off-calendar days count 0)
-    lo = np.searchsorted(sessions, observed[:-1], side="right")
-    hi = np.searchsorted(sessions, observed[1:], side="left")
-    missing = hi - lo
-    idx = np.flatnonzero(missing > max_gap)
-    return [(observed[k], observed[k + 1], int(missing[k])) for k in idx]

@@ -22,8 +22,9 @@ from typing import Any, Final, Self
 import numpy as np
 import pandas as pd
 
-from alvh.data._csv import find_gaps
+from alvh.data._db import DEFAULT_MAX_GAP, RATE_MAX_GAP_DAYS
 from alvh.data.plausible import sessions_clipped
+from alvh.data.summary import find_gaps
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
 
@@ -36,14 +37,18 @@ DEFAULT_RATE: Final[float] = 0.02
 #: Index columns MarketData.indices may hold (closes only).
 INDEX_COLUMNS: Final[tuple[str, ...]] = ("vix9d", "vix3m", "vix6m", "vvix", "skew")
 
-#: Longest run of calendar days between two rate observations accepted by :func:`read_rate` (and carried
-#: forward to a run day by :func:`alvh.engine.paths_from_market_data`). DTB3 1990-2026 never goes more than
-#: 4 days without a value (Friday to Tuesday over a Monday holiday; the 2001-09-11/12 closure is 3), so a
-#: week without one is a hole in the file, not a holiday. ``alvh data import rate --max-gap-days N``.
-RATE_MAX_GAP_DAYS: Final[int] = 7
-
-#: Default largest tolerated run of missing NYSE sessions before a gap is reported.
-DEFAULT_MAX_GAP: Final[int] = 5
+#: ``RATE_MAX_GAP_DAYS`` (longest run of calendar days between two rate observations) and
+#: ``DEFAULT_MAX_GAP`` (largest tolerated run of missing sessions before a gap is reported) live in
+#: :mod:`alvh.data._db`, which the CLI reads without pandas; re-exported here.
+__all__ = [
+    "DEFAULT_MAX_GAP",
+    "DEFAULT_RATE",
+    "INDEX_COLUMNS",
+    "RATE_MAX_GAP_DAYS",
+    "MarketFrame",
+    "align_rate",
+    "rate_age",
+]
 
 _OHLC: Final[list[str]] = ["open", "high", "low", "close"]
 

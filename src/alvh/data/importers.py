@@ -42,6 +42,7 @@ from alvh.calendar import (
     vx_final_settlement,
 )
 from alvh.calendar.events import EventCalendar
+from alvh.data import _db
 from alvh.data import plausible as pl
 from alvh.data._csv import (
     RawTable,
@@ -63,7 +64,7 @@ from alvh.errors import DataError, InputError, check_readable
 VX_RESCALE_DATE: Final[np.datetime64] = np.datetime64("2007-03-26", "D")
 
 #: Index names the store knows (``alvh data import KIND``).
-INDEX_NAMES: Final[tuple[str, ...]] = ("spx", "vix", "vix9d", "vix3m", "vix6m", "vvix", "skew")
+INDEX_NAMES: Final[tuple[str, ...]] = _db.INDEX_NAMES  # alvh.data._db: the CLI's help reads it without pandas
 
 OHLC: Final[list[str]] = ["open", "high", "low", "close"]
 

@@ -140,11 +140,11 @@ def sessions_clipped(lo: object, hi: object, exchange: str = "NYSE") -> np.ndarr
     Used by gap reports so that a stored row dated 1800 or 2300 (reported by :func:`check_window`)
     does not make the whole report fail.
     """
-    a = max(np.datetime64(pd.Timestamp(lo).date(), "D"), np.datetime64(f"{MIN_YEAR}-01-01", "D"))
-    b = min(np.datetime64(pd.Timestamp(hi).date(), "D"), np.datetime64(f"{MAX_YEAR}-12-31", "D"))
-    if a > b:
-        return np.array([], dtype="datetime64[D]")
-    return sessions_between(a, b, exchange)  # type: ignore[arg-type]
+    from alvh.data.summary import clip_sessions
+
+    return clip_sessions(
+        np.datetime64(pd.Timestamp(lo).date(), "D"), np.datetime64(pd.Timestamp(hi).date(), "D"), exchange
+    )
 
 
 def check_printable(text: str, *, what: str) -> str | None:

@@ -21,9 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,20 +33,15 @@ import pandas as pd
 from alvh.calendar import EventCalendar, check_vx_expiry, load_event_calendar
 from alvh.data import importers as imp
 from alvh.data import plausible as pl
-from alvh.data._csv import find_gaps
-from alvh.data.frame import DEFAULT_MAX_GAP, INDEX_COLUMNS, MarketFrame, align_rate, rate_age
+from alvh.data._db import DB_NAME as DB_NAME  # re-exported: the names of the store live in alvh.data._db
+from alvh.data._db import DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_GAP, KINDS, open_db
+from alvh.data._db import ENV_VAR as ENV_VAR
+from alvh.data._db import SCHEMA_VERSION as SCHEMA_VERSION
+from alvh.data._db import default_data_dir as default_data_dir
+from alvh.data.frame import INDEX_COLUMNS, MarketFrame, align_rate, rate_age
+from alvh.data.summary import NO_VX, no_common_day_error, no_index_error, store_summary
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
-
-DB_NAME: Final[str] = "alvh.duckdb"
-SCHEMA_VERSION: Final[str] = "2"
-ENV_VAR: Final[str] = "ALVH_DATA_DIR"
-
-#: ``alvh data import KIND``: every kind the store accepts.
-KINDS: Final[tuple[str, ...]] = (*imp.INDEX_NAMES, "vx", "breadth", "events", "series", "rate")
-
-#: Seconds :meth:`Store.open` waits for a store locked by another process (``--lock-timeout``).
-DEFAULT_LOCK_TIMEOUT: Final[float] = 30.0
 
 OnConflict = Literal["error", "keep", "replace"]
 
@@ -108,22 +100,6 @@ _TABLES: Final[dict[str, _Table]] = {
     "series": _Table("series", ("name", "date"), ("value",)),
     "rate": _Table("series", ("name", "date"), ("value",)),
 }
-
-
-def default_data_dir() -> Path:
-    """The store folder: ``ALVH_DATA_DIR`` if set, else the platform's user data home + ``alvh``."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME")
-        base = Path(xdg) if xdg else home / ".local" / "share"
-    return base / "alvh"
 
 
 @dataclass(frozen=True)
@@ -276,41 +252,8 @@ class Store:
             ``read_only`` and no store exists there yet, the file is not an alvh store of this
             schema, or the lock was not released within ``lock_timeout`` seconds.
         """
-        folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
-        db = folder / DB_NAME
-        if folder.exists() and not folder.is_dir():
-            raise DataError("the store folder is a file", file=folder, expected="a folder for the store")
-        if read_only and not db.is_file():
-            raise DataError(
-                "no market-data store here yet", file=db, expected="an import first: alvh data import KIND PATH"
-            )
-        if not read_only:
-            folder.mkdir(parents=True, exist_ok=True)
-        conn = _connect(db, read_only, lock_timeout, on_wait)
-        store = cls(conn, db, read_only)
-        try:
-            ver = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except duckdb.Error:
-            ver = None
-        if ver is not None and ver[0] != SCHEMA_VERSION:
-            conn.close()
-            raise DataError(
-                f"a store of schema {ver[0]}; this alvh reads schema {SCHEMA_VERSION} (import ids)",
-                file=db,
-                expected="a store written by this alvh version: move the file aside and re-import your files",
-            )
-        if not read_only:
-            for stmt in _SCHEMA:
-                conn.execute(stmt)
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        elif ver is None:
-            conn.close()
-            raise DataError(
-                f"not an alvh store of schema {SCHEMA_VERSION}",
-                file=db,
-                expected="a store written by this alvh version",
-            )
-        return store
+        conn, db = open_db(data_dir, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait, schema=_SCHEMA)
+        return cls(conn, db, read_only)
 
     def close(self) -> None:
         """Close the connection."""
@@ -661,19 +604,10 @@ class Store:
         vix = self.index_frame("vix", start, end)
         for nm, f in (("spx", spx), ("vix", vix)):
             if f.empty:
-                raise DataError(
-                    f"the store has no {nm.upper()} data in the span",
-                    file=self.path,
-                    column=nm,
-                    expected=f"an import: alvh data import {nm} PATH",
-                )
+                raise no_index_error(self.path, nm)
         dates = spx.index.intersection(vix.index)
         if len(dates) == 0:
-            raise DataError(
-                "SPX and VIX share no trading day in the span",
-                file=self.path,
-                expected="overlapping SPX and VIX histories",
-            )
+            raise no_common_day_error(self.path)
         dates = pd.DatetimeIndex(dates, name="date")
         prov: dict[str, str] = {"source": f"store {self.path}"}
         log = self.imports()
@@ -707,7 +641,7 @@ class Store:
                 else ""
             )
         else:
-            prov["vx"] = "no VX futures data in the store for this span (vx is None)"
+            prov["vx"] = NO_VX
         b = self.conn.execute("SELECT * FROM breadth ORDER BY date").df()
         breadth = None
         if len(b):
@@ -780,51 +714,8 @@ class Store:
     # ------------------------------------------------------------ info and check
 
     def summary(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, Any]:
-        """Spans, row counts and gaps of every stored table (before any alignment)."""
-        out: dict[str, Any] = {"store": str(self.path), "series": {}, "max_gap": max_gap, "gaps": []}
-        rows = self.conn.execute(
-            "SELECT series, min(date), max(date), count(*) FROM index_daily GROUP BY series ORDER BY series"
-        ).fetchall()
-        for nm, lo, hi, n in rows:
-            out["series"][nm] = {"first": str(lo), "last": str(hi), "rows": int(n)}
-            days = self.index_frame(nm).index.to_numpy().astype("datetime64[D]")
-            out["gaps"] += _gaps(nm, days, "NYSE", max_gap)
-        r = _one(
-            self.conn.execute(
-                "SELECT min(trade_date), max(trade_date), count(*), count(DISTINCT contract), "
-                "count(DISTINCT trade_date) FROM vx_daily"
-            )
-        )
-        if r[2]:
-            out["series"]["vx"] = {
-                "first": str(r[0]),
-                "last": str(r[1]),
-                "rows": int(r[2]),
-                "contracts": int(r[3]),
-                "days": int(r[4]),
-            }
-            days = np.array(
-                self.conn.execute("SELECT DISTINCT trade_date FROM vx_daily ORDER BY 1").df().iloc[:, 0].to_numpy(),
-                dtype="datetime64[D]",
-            )
-            out["gaps"] += _gaps("vx", days, "CFE", max_gap)
-        r = _one(self.conn.execute("SELECT min(date), max(date), count(*) FROM breadth"))
-        if r[2]:
-            out["series"]["breadth"] = {"first": str(r[0]), "last": str(r[1]), "rows": int(r[2])}
-            days = np.array(
-                self.conn.execute("SELECT date FROM breadth ORDER BY 1").df().iloc[:, 0].to_numpy(),
-                dtype="datetime64[D]",
-            )
-            out["gaps"] += _gaps("breadth", days, "NYSE", max_gap)
-        for nm, lo, hi, n in self.conn.execute(
-            "SELECT name, min(date), max(date), count(*) FROM series GROUP BY name ORDER BY name"
-        ).fetchall():
-            out["series"][f"series:{nm}"] = {"first": str(lo), "last": str(hi), "rows": int(n)}
-        for kind, lo, hi, n in self.conn.execute(
-            "SELECT kind, min(date), max(date), count(*) FROM events GROUP BY kind ORDER BY kind"
-        ).fetchall():
-            out["series"][f"events:{kind}"] = {"first": str(lo), "last": str(hi), "rows": int(n)}
-        return out
+        """Spans, row counts and gaps of every stored table, before any alignment (:mod:`alvh.data.summary`)."""
+        return store_summary(self.conn, self.path, max_gap)
 
     def check(self, max_gap: int = DEFAULT_MAX_GAP) -> dict[str, list[str]]:
         """Re-run every validation on the stored rows, naming each offending row and its import.
@@ -963,45 +854,6 @@ class Store:
         if off.any():
             i = int(np.argmax(off))
             failures.append(f"vx on {td[i]}: {pl.closed_reason(td[i], 'CFE')}, not a CFE session [import {ids[i]}]")
-
-
-def _connect(
-    db: Path, read_only: bool, lock_timeout: float, on_wait: Callable[[str], None] | None
-) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting up to ``lock_timeout`` s (polling every 0.2 s) while another process holds the lock."""
-    deadline = time.monotonic() + max(0.0, lock_timeout)
-    told = False
-    while True:
-        try:
-            return duckdb.connect(str(db), read_only=read_only)
-        except duckdb.IOException as exc:
-            locked = "lock" in str(exc).lower()
-            if not locked:
-                raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
-            if time.monotonic() >= deadline:
-                raise DataError(
-                    f"the store is locked by another process and was not released within {lock_timeout:g} s",
-                    file=db,
-                    expected="the other alvh command to finish (or a larger --lock-timeout)",
-                ) from None
-            if not told and on_wait is not None:
-                on_wait(
-                    f"store {db} is in use by another process; waiting up to {lock_timeout:g} s (--lock-timeout) ..."
-                )
-                told = True
-            time.sleep(0.2)
-        except duckdb.Error as exc:
-            raise DataError(f"cannot open the store ({exc})", file=db, expected="an alvh DuckDB store") from None
-
-
-def _gaps(name: str, days: np.ndarray, exchange: str, max_gap: int) -> list[dict[str, Any]]:
-    if days.size < 2:
-        return []
-    sessions = pl.sessions_clipped(days[0], days[-1], exchange)
-    return [
-        {"series": name, "after": str(a), "before": str(b), "missing_sessions": n}
-        for a, b, n in find_gaps(days, sessions, max_gap)
-    ]
 
 
 def _span_sql(q: str, args: list[Any], col: str, start: object, end: object) -> tuple[str, list[Any]]:

@@ -96,18 +96,22 @@ class VXPanel:
         row = np.searchsorted(day_arr, td)
         inside = row < day_arr.size
         inside[inside] = day_arr[row[inside]] == td[inside]
-        panel = np.full((day_arr.size, expiries.size), np.nan)
-        panel[row[inside], col[inside]] = settle[inside]
-        dte = (expiries[None, :] - day_arr[:, None]).astype("int64")
+        # drop contracts with no settlement in the window (e.g. after slicing), found from the rows before the
+        # (days x contracts) arrays are made, so that they are built once at their final width; column-major,
+        # the layout the boolean column selection of the full arrays gave (sums along an axis keep their order)
+        listed = np.zeros(expiries.size, dtype=bool)
+        listed[col[inside & ~np.isnan(settle)]] = True
+        keep = inside & listed[col]
+        panel = np.full((day_arr.size, int(listed.sum())), np.nan, order="F")
+        panel[row[keep], (np.cumsum(listed) - 1)[col[keep]]] = settle[keep]
+        dte = (expiries[listed][:, None] - day_arr[None, :]).astype("int64").T
         idx = pd.DatetimeIndex(day_arr.astype("datetime64[ns]"), name="date")
-        # drop contracts with no settlement in the window (e.g. after slicing)
-        listed = ~np.isnan(panel).all(axis=0)
         return cls(
             dates=idx,
             contracts=contracts[listed],
             expiries=expiries[listed],
-            settle=panel[:, listed],
-            dte=dte[:, listed],
+            settle=panel,
+            dte=dte,
             source=source,
         )
 

@@ -33,48 +33,48 @@ def trades_frame(prep: Prepared, st: EngineState) -> pd.DataFrame:
         mine = led["path"].astype(int) < prep.own_paths
         led = {k: v[mine] for k, v in led.items()}
     slot = led["slot"].astype(int)
-    names = np.array(st.slots.names, dtype=object)
-    comp = np.array(st.slots.component, dtype=object)
-    kinds = np.array(
+    # text columns: the few distinct labels as one pandas string array, gathered by code (ExtensionArray.take,
+    # in C) instead of converting an object array of Python strings row by row (~4x faster, the same frame)
+    names = _labels(st.slots.names)
+    comp = _labels(st.slots.component)
+    kinds = _labels(
         [
             ("vix_call" if c else "vix_put") if k == InstrumentKind.VIX_OPTION else InstrumentKind(int(k)).name.lower()
             for k, c in zip(st.slot_kind, st.slot_is_call, strict=True)
-        ],
-        dtype=object,
+        ]
     )
-    codes = np.array(list(mp.vx_codes) + [""], dtype=object)
+    codes = _labels([*mp.vx_codes, ""])
     con = led["contract"].astype(int)
     some = len(slot) > 0
-
-    def labels(table: np.ndarray, index: np.ndarray) -> object:
-        # the few distinct labels converted to pandas strings once, then gathered by index: the same column
-        # as converting one Python string per trade (tens of thousands per 1,000-path chunk), ~3x faster
-        return pd.array(table, dtype="str").take(index) if some else []
-
     return pd.DataFrame(
         {
             "date": mp.dates[led["day"].astype(int)] if some else pd.DatetimeIndex([]),
             "path": led["path"].astype(int),
-            "slot": labels(names, slot),
-            "component": labels(comp, slot),
-            "instrument": labels(kinds, slot),
-            "contract": labels(codes, np.where(con >= 0, con, len(codes) - 1)),
+            "slot": names.take(slot) if some else [],
+            "component": comp.take(slot) if some else [],
+            "instrument": kinds.take(slot) if some else [],
+            "contract": codes.take(np.where(con >= 0, con, len(codes) - 1)) if some else [],
             "strike": led["strike"],
             "expiry": led["expiry"].astype("datetime64[D]") if some else pd.DatetimeIndex([]),
             "quantity": led["quantity"],
             "price": led["price"],
             "cost": led["cost"],
-            "reason": labels(np.array(REASONS, dtype=object), led["reason"].astype(int)),
-            "roll_reason": labels(np.array(ROLL_REASONS, dtype=object), led["roll_reason"].astype(int)),
+            "reason": _labels(REASONS).take(led["reason"].astype(int)) if some else [],
+            "roll_reason": _labels(ROLL_REASONS).take(led["roll_reason"].astype(int)) if some else [],
         }
     )
+
+
+def _labels(values: tuple[str, ...] | list[str]) -> pd.api.extensions.ExtensionArray:
+    """Labels as pandas' default string array (dtype "str"), for ``.take(codes)``."""
+    return pd.array(list(values), dtype="str")
 
 
 def position_records(prep: Prepared, st: EngineState) -> PositionRecords:
     """The records arrays as :class:`PositionRecords` (rate_prev and div_prev as read-only broadcast views:
     every held position was last marked at the previous close, at that day's rate; the dividend yield is
     the SPX one on SPX option slots, 0 elsewhere)."""
-    rec = {k: _own(prep, v) for k, v in st.rec.items()}
+    rec = st.rec  # the run's own paths already (EngineState._outputs)
     n, P, S = rec["quantity"].shape
     rates = np.array([st.rate(d) for d in range(n)])
     rate_prev = np.broadcast_to(np.concatenate([[rates[0]], rates[:-1]])[:, None, None], (n, P, S))

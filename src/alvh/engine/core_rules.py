@@ -70,12 +70,13 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     spot = mp.spx_close[d]
     rates = np.full(P, rate)
     sday = mp.surface.day(d)  # type: ignore[attr-defined]
-    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: np.asarray(sday.iv(k, tt)), deltas=st.ax.core_deltas)
+    iv_t = sday.iv_at(t) if hasattr(sday, "iv_at") else lambda k: np.asarray(sday.iv(k, t))  # one expiry
+    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: iv_t(k), deltas=st.ax.core_deltas)
     fwd = spot * np.exp((rate - q) * t)
     with np.errstate(divide="ignore", invalid="ignore"):
         kk = np.log(choice.strikes / fwd[:, None])
     ok_k = np.isfinite(kk)
-    vol = np.where(ok_k, np.asarray(sday.iv(np.where(ok_k, kk, 0.0), t)), np.nan)
+    vol = np.where(ok_k, iv_t(np.where(ok_k, kk, 0.0)), np.nan)
     g = kernels.bsm_greeks(spot[:, None], choice.strikes, t, vol, rate, q, LEG_IS_CALL[None, :])
     credit = net_credit(g.price)
     ml = max_loss_per_condor(choice.strikes, credit)

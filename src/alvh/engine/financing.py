@@ -46,9 +46,9 @@ def accrue(st: EngineState, d: int) -> None:
     """Interest on the accounts and the debt over (d-1, d], paid into / from cash (day 0: nothing)."""
     if d == 0:
         return
-    days = float(st.d_ord[d] - st.d_ord[d - 1])
+    days = float(st.gap_days[d])  # calendar days since the previous trading day
     K = len(st.components)
-    g_rate = float(np.expm1(st.rate(d - 1) * days / DAYS_PER_YEAR))
+    g_rate = float(st.cash_growth[d])  # expm1(rate(d-1) x days / 365), tabulated once (EngineState)
     g = g_rate if st.interest_on else 0.0
     if st.debt or g:  # the debt's interest (mode "borrow"), T-bill interest on cash no component holds
         paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0

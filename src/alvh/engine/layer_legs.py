@@ -181,7 +181,7 @@ def trim_structure(st: EngineState, d: int, j: int, reason: str) -> np.ndarray:
 def rolldown_frac(st: EngineState, d: int, s: int) -> np.ndarray:
     """The held future's drop over the last day along yesterday's unchanged curve, a fraction of its price:
     ``(U_prev - U_rolldown) / U_prev`` from today's records row (known at the close, no look-ahead)."""
-    u0, urd = st.rec["underlying_prev"][d][:, s], st.rec["underlying_rolldown"][d][:, s]
+    u0, urd = st.rd_row[0][:, s], st.rd_row[1][:, s]  # today's records row (recording.write_row), every path
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(u0 > 0, (u0 - urd) / np.where(u0 > 0, u0, 1.0), 0.0)
 

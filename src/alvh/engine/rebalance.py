@@ -17,7 +17,7 @@ import numpy as np
 from alvh.engine import layer_rules, structures
 from alvh.engine.records import InstrumentKind
 from alvh.pricing.units import DAYS_PER_YEAR
-from alvh.stats.rolling_beta import beta_ratio
+from alvh.stats.rolling_beta import BETA_TOL, _ratio
 from alvh.strategy.rebalance import fire_mask, shift_targets
 
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     r = st.prep.rules
     hs = st.hedge_slots  # every slot of every layer (a spread's short leg, conversion legs): the layer's net exposure
     h = m.held[:, hs]
-    kind_fut = st.slot_kind[hs] == InstrumentKind.VX_FUTURE
-    dlt = 1.0 if st.all_futures else np.where(kind_fut, 1.0, st.delta_last[:, hs])
-    qmd = st.qty[:, hs] * st.mult[hs] * dlt
+    qmd = st.qty[:, hs] * st.mult[hs]
+    if not st.all_futures:  # (a future's delta is 1: multiplying by 1.0 changes nothing)
+        qmd = qmd * np.where(st.slot_kind[hs] == InstrumentKind.VX_FUTURE, 1.0, st.delta_last[:, hs])
     v = st.by_layer(np.where(h, qmd * (m.und_now[:, hs] - m.und_rd[:, hs]), 0.0))  # (P, L)
-    held = st.by_layer(h.astype(float)) > 0
+    held = st.layer_any(h)
     if r.rebalance.basis == "raw":
         y = np.where(held, v, 0.0)
     else:  # per unit of the layer's net effective vega notional
@@ -53,11 +53,10 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
         return
     if d == 0:
         y = np.full_like(y, np.nan)
-    beta = rbeta.update(y, st.spx_ret[d])
-    rb = st.prep.rules.rebalance
     # a beta is undefined relative to its data's scale sd(y)/sd(x) (docs/analytics.md 1.2), not an absolute eps
-    scale = rbeta.scale()
-    ratio = beta_ratio(beta[:, 0], beta[:, 1], scale_short=scale[:, 0], scale_long=scale[:, 1])
+    beta, scale = rbeta.update_with_scale(y, st.spx_ret[d])
+    rb = st.prep.rules.rebalance
+    ratio = _ratio(beta[:, 0], beta[:, 1], 0.0, scale[:, 0], scale[:, 1], BETA_TOL)  # = stats.beta_ratio
     st.reb_beta[d] = beta
     st.reb_ratio[d] = ratio
     js, jl = st.reb_idx

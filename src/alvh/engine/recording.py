@@ -25,18 +25,21 @@ if TYPE_CHECKING:
 def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     """Records row d (holding period d-1 -> d) and the components' P&L ``q x mult x (price_now - price_prev)``."""
     rec = st.rec
+    o = st.P_own  # the records hold the run's own paths (not the standalone core's: EngineState._outputs)
     # raw copies; slots not held are blanked once after the loop (finish)
-    rec["quantity"][d] = st.qty  # (kind and is_call are per slot: written before the loop)
-    rec["strike"][d] = st.strike
-    rec["t_prev"][d] = st.t_last
-    rec["t_now"][d] = m.t_now
-    rec["underlying_prev"][d] = st.und_last
-    rec["underlying_now"][d] = m.und_now
-    rec["underlying_rolldown"][d] = m.und_rd
-    rec["vol_prev"][d] = st.vol_last
-    rec["vol_now"][d] = m.vol_now
-    rec["price_prev"][d] = st.price_last
-    rec["price_now"][d] = m.price_now
+    rec["quantity"][d] = st.qty[:o]  # (kind and is_call are per slot: written before the loop)
+    rec["strike"][d] = st.strike[:o]
+    rec["t_prev"][d] = st.t_last[:o]
+    rec["t_now"][d] = m.t_now[:o]
+    rec["underlying_prev"][d] = st.und_last[:o]
+    rec["underlying_now"][d] = m.und_now[:o]
+    rec["underlying_rolldown"][d] = m.und_rd[:o]
+    rec["vol_prev"][d] = st.vol_last[:o]
+    rec["vol_now"][d] = m.vol_now[:o]
+    rec["price_prev"][d] = st.price_last[:o]
+    rec["price_now"][d] = m.price_now[:o]
+    if st.any_rolldown:  # the roll-down rule reads this row on every path, the standalone core's too
+        st.rd_row = (st.und_last.copy(), m.und_rd.copy())
     slot_pnl = st.qty * st.mult[None, :] * (m.price_now - st.price_last)
     st.pnl[d] = st.by_component(slot_pnl)
     if st.fut_slot.any():  # the futures' P&L is variation margin: it moves their component's cash

@@ -19,6 +19,7 @@ from alvh.engine.records import InstrumentKind, SlotInfo
 from alvh.engine.slots import slot_table
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
+from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
 from alvh.strategy.layers import CM_SLOTS
 
@@ -96,6 +97,12 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.hedge_onehot = (self.slot_comp[self.hedge_slots][:, None] == np.arange(1, self.L + 1)[None, :]).astype(
             float
         )
+        # by_layer: the hedge slots sorted by layer (stable, as comp_perm) and where each layer's run starts
+        hc = self.slot_comp[self.hedge_slots]
+        self.layer_perm = np.argsort(hc, kind="stable")
+        self.layer_start = np.searchsorted(hc[self.layer_perm], np.arange(1, self.L + 1))
+        if self.L and not (np.unique(hc) == np.arange(1, self.L + 1)).all():
+            raise AssertionError("every hedge slot belongs to a layer, every layer has a slot")  # a slot-table bug
 
     def _positions(self) -> None:
         r = self.prep.rules
@@ -173,15 +180,20 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.ledger = Ledger()
         self.events = dict(self.prep.events)
         self.event_log: list[tuple[int, str, int]] = []
-        rec = {k: np.zeros((n, P, S)) for k in RECORD_FIELDS}
+        # the records of the run's own paths only: the standalone core's (the second half of the paths,
+        # Prepared.standalone_core) are never read, and were half of the records' memory and copies
+        Pr = self.P_own
+        rec = {k: np.zeros((n, Pr, S)) for k in RECORD_FIELDS}
         for k in ("strike", "vol_prev", "vol_now"):
             rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, P, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, P, S), dtype=bool)
+        rec["kind"] = np.zeros((n, Pr, S), dtype=np.int8)
+        rec["is_call"] = np.zeros((n, Pr, S), dtype=bool)
         # constant per slot: written into every records row once here, not each day
         rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.is_call
+        rec["is_call"][:] = self.slot_is_call
         self.rec = rec
+        # today's records row's underlying_prev and underlying_rolldown on every path (layer_legs.rolldown_frac)
+        self.rd_row = (np.zeros((P, S)), np.zeros((P, S)))
 
     def _constants(self) -> None:
         prep, r, mp = self.prep, self.prep.rules, self.prep.paths
@@ -211,6 +223,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS
         g = r.general
         self.rates = np.asarray(mp.rate, dtype=float) if g.rate_source == "data" else np.full(n, float(g.constant_rate))
+        # per day d > 0: calendar days since the previous trading day and the cash growth exp(r days/365) - 1 at the
+        # rate known at the previous close (engine.financing; elementwise the same numbers as per day, once)
+        gap = np.diff(self.d_ord).astype(float)
+        self.gap_days = np.concatenate([[0.0], gap])
+        self.cash_growth = np.concatenate([[0.0], np.expm1(self.rates[:-1] * gap / DAYS_PER_YEAR)])
         # SPX daily return (the rebalance regressor), (n, P, 1); NaN on day 0
         c = mp.spx_close
         self.spx_ret = np.concatenate([np.full((1, P), np.nan), c[1:] / c[:-1] - 1.0])[:, :, None]
@@ -262,10 +279,13 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         return np.add.reduceat(x[:, self.comp_perm], self.comp_start, axis=1)
 
     def by_layer(self, x: np.ndarray) -> np.ndarray:
-        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots (as by_component)."""
-        full = np.zeros((x.shape[0], self.S))
-        full[:, self.hedge_slots] = x
-        return self.by_component(full)[:, 1 : 1 + self.L]
+        """Per-layer sums (P, L) of values ``x`` (P, len(hedge_slots)) of the hedge layers' slots: each layer's
+        slots in the order by_component sums them (every slot of a layer is a hedge slot), so the same sums."""
+        return np.add.reduceat(x[:, self.layer_perm], self.layer_start, axis=1)
+
+    def layer_any(self, x: np.ndarray) -> np.ndarray:
+        """Per layer (P, L): any of the layer's slots true in ``x`` (P, len(hedge_slots)), bool."""
+        return np.logical_or.reduceat(x[:, self.layer_perm], self.layer_start, axis=1)
 
     def rate(self, d: int) -> float:
         """The engine's risk-free rate on day d (data or the rules' constant), decimal per year."""

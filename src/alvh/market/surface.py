@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -524,6 +525,27 @@ class SpxSmileDay:
         if not np.isfinite(kk).all():
             raise InputError("log-moneyness must be finite", argument="k", expected="finite ln(K/F)")
         return np.sqrt(self.total_variance(kk, tt) / tt)
+
+    def iv_at(self, t: float) -> Callable[[np.ndarray], np.ndarray]:
+        """``k -> iv(k, t)`` at one maturity ``t`` (years, > 0): theta(t) is computed once, so a caller that
+        evaluates many ``k`` at one expiry (the engine's strike fixed point) repeats only the smile itself.
+        The same numbers as :meth:`iv`; ``k`` must be finite (not checked per call).
+
+        Raises
+        ------
+        InputError
+            ``t`` not finite and > 0.
+        """
+        tt = np.asarray(t, dtype=float)
+        if tt.ndim != 0 or not np.isfinite(tt) or tt <= 0:
+            raise InputError("time to expiry must be one finite number > 0", argument="t", expected="years > 0")
+        theta_t = self.atm_total_variance(tt)
+        tail = self.tail[:, None]
+
+        def iv(k: np.ndarray) -> np.ndarray:
+            return np.sqrt(total_variance(np.asarray(k, dtype=float), theta_t, tail) / tt)
+
+        return iv
 
 
 @dataclass(frozen=True)

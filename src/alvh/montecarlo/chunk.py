@@ -33,7 +33,9 @@ class ChunkResult:
     """The per-path figures of paths ``first .. first + n_paths - 1`` (one chunk).
 
     ``columns`` (n_paths,) per figure (:func:`alvh.analytics.paths_summary.column_names`);
-    ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days); ``events``:
+    ``monthly_bp`` (n_paths, n_months, n_layers + 1); ``cumulative_bp`` (n_paths, n_days);
+    ``book_monthly_pct`` (n_paths, n_months, 2): the monthly returns of the core alone and core + layers, % of
+    the initial capital (for the run's pooled expected shortfall); ``events``:
     the engine's day events (counts of paths, from its event log: they add up over chunks; the calendar's
     events, the same in every chunk, are in ``metadata["calendar_events"]``); ``seconds``: wall time of
     path generation, engine and analysis, and the process's CPU time of each (``*_cpu``; not results).
@@ -52,6 +54,7 @@ class ChunkResult:
     cumulative_bp: np.ndarray
     events: dict[str, int]
     metadata: dict[str, object]
+    book_monthly_pct: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
@@ -181,6 +184,7 @@ def compute_chunk(
         columns=pa.columns,
         monthly_bp=pa.monthly_bp,
         cumulative_bp=pa.cumulative_bp,
+        book_monthly_pct=pa.book_monthly_pct,
         events=events,
         metadata={
             **meta,

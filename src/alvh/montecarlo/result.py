@@ -95,6 +95,16 @@ class SimulationResult:
         for k, d in b["reduction"].items():
             sh = d["share_of_paths_reduced"]
             lines.append(f"  {k:<30} mean {_f(d['mean'], 2)} pp {_ci(d)}; reduced on {sh['p']:.1%} of paths")
+        if "es95_per_path" in b:
+            lines.append(f"  ({b['es95_per_path']})")
+        if "pooled_es95" in b:
+            pe = b["pooled_es95"]
+            c, h, r = pe["core_alone_pct"], pe["core_plus_layers_pct"], pe["reduction_pp"]
+            lines.append(
+                f"  ES95 of a month, all {pe['n_path_months']:,} path-months pooled (worst {pe['tail_months']:,}): "
+                f"{_f(c['value'], 2)} -> {_f(h['value'], 2)} %, reduction {_f(r['value'], 2)} pp"
+                + (f" [{_f(r['ci95'][0], 2)}, {_f(r['ci95'][1], 2)}]" if r["ci95"] is not None else "")
+            )
         ex = s["exceedance"]["run_per_month"]["all"]
         lines += ["", "P(hedge cost of all layers > threshold), run cost per month:"]
         lines.append("  " + ", ".join(f"> {k} bp: {v['p']:.1%}" for k, v in ex.items()))

@@ -22,6 +22,7 @@ from pathlib import Path
 from alvh._version import __version__
 from alvh.config import Rules, config_hash
 from alvh.errors import InputError
+from alvh.montecarlo._heap import keep_freed_memory, reuse_freed_memory
 from alvh.montecarlo.chunk import ChunkResult, check_run, compute_chunk
 from alvh.montecarlo.result import SimulationResult
 from alvh.montecarlo.streams import PATH_BLOCK, PathModel
@@ -113,6 +114,8 @@ def combine(
 
 
 def _init_worker() -> None:
+    # a worker process only runs chunks: it keeps the memory each frees for the next (alvh.montecarlo._heap)
+    keep_freed_memory()
     # one numba thread per worker process: the processes are the parallelism (no oversubscription)
     os.environ["NUMBA_NUM_THREADS"] = "1"
     try:
@@ -231,29 +234,31 @@ def simulate(
     s, p, d, c = check_run(m, rules, seed, n_paths, n_days, chunk_size)
     n_chunks = -(-p // c)
     t0, c0 = time.perf_counter(), time.process_time()
-    sink = ParquetSink(Path(folder)) if folder is not None else None
+    sink = ParquetSink(Path(folder), p) if folder is not None else None
     kept: list[ChunkResult] = []
     first: ChunkResult | None = None
     events: dict[str, int] = {}
     seconds = {k: 0.0 for k in ("paths", "engine", "analysis", "paths_cpu", "engine_cpu", "analysis_cpu")}
-    try:
-        for k, chunk in enumerate(
-            _chunks(_Job(m, rules, s, c, p, d, backend, core_alone), n_chunks, min(workers, n_chunks))
-        ):
-            first = first or chunk
-            for key, v in chunk.events.items():
-                events[key] = events.get(key, 0) + v
-            for key in seconds:
-                seconds[key] += chunk.seconds.get(key, 0.0)
+    # freed memory kept for the next chunk while the chunks run (glibc; alvh.montecarlo._heap), then returned
+    with reuse_freed_memory():
+        try:
+            for k, chunk in enumerate(
+                _chunks(_Job(m, rules, s, c, p, d, backend, core_alone), n_chunks, min(workers, n_chunks))
+            ):
+                first = first or chunk
+                for key, v in chunk.events.items():
+                    events[key] = events.get(key, 0) + v
+                for key in seconds:
+                    seconds[key] += chunk.seconds.get(key, 0.0)
+                if sink is not None:
+                    sink.add(chunk)
+                else:
+                    kept.append(chunk)
+                if progress is not None:
+                    progress(k + 1, n_chunks)
+        finally:
             if sink is not None:
-                sink.add(chunk)
-            else:
-                kept.append(chunk)
-            if progress is not None:
-                progress(k + 1, n_chunks)
-    finally:
-        if sink is not None:
-            sink.close()
+                sink.close()
     if first is None:  # n_chunks >= 1 was checked: a chunk always arrives
         raise RuntimeError("no chunk was computed")
     t1, c1 = time.perf_counter(), time.process_time()

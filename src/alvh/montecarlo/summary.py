@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from alvh.analytics.hedge_cost import CORE_BOOKS, TERMS
+from alvh.analytics.hedge_cost import CORE_BOOKS, ES_LEVEL, TERMS
 from alvh.analytics.paths_summary import BOOK_STATS, TRADE_REASONS
 
 #: Quantiles reported for every distribution.
@@ -30,6 +30,89 @@ Z95 = 1.959963984540054
 _READ_BYTES = 8 * 2**20
 
 
+#: Groups of paths (consecutive path numbers) of the pooled ES's sectioning interval.
+ES_SECTIONS = 20
+
+
+def tail_count(n_months: int) -> int:
+    """Months in a 95% expected shortfall over ``n_months`` monthly returns: ``ceil(0.05 n)``, at least 1
+    (the formula of alvh.analytics.hedge_cost.what_it_buys and of each path's ES)."""
+    return max(1, math.ceil(ES_LEVEL * n_months - 1e-12))
+
+
+class PooledTail:
+    """The run's 95% expected shortfall of monthly returns with every calendar month of every path pooled.
+
+    One path of a year has 12 months, so its own ES95 averages ``ceil(0.6) = 1`` month: the worst month.
+    Pooled over ``n_paths x n_months`` path-months the tail holds ``k = ceil(0.05 n_paths n_months)`` months.
+    Fed chunk by chunk (any order), it keeps only the worst ``k`` months of each book, and the same for each
+    of :data:`ES_SECTIONS` groups of consecutive paths (the interval: sectioning, ``ES +- 1.96 sd(group
+    ES) / sqrt(groups)``, the groups' paths being independent). Sums are exact (``math.fsum`` of the sorted
+    tail), so the figures do not depend on the chunking.
+    """
+
+    def __init__(self, n_paths: int, n_months: int) -> None:
+        self.n_paths, self.n_months = int(n_paths), int(n_months)
+        self.groups = ES_SECTIONS if self.n_paths >= 2 * ES_SECTIONS else 0
+        # group g holds paths [edges[g], edges[g + 1]); the last entry is the whole run
+        self.edges = np.array([self.n_paths * g // self.groups for g in range(self.groups + 1)] if self.groups else [])
+        sizes = np.diff(self.edges).tolist() + [self.n_paths]
+        self.k = [tail_count(n * self.n_months) for n in sizes]
+        self.tail: list[list[np.ndarray]] = [[np.empty(0), np.empty(0)] for _ in sizes]
+        self.seen = 0
+
+    def _keep(self, j: int, values: np.ndarray) -> None:
+        for b in range(2):
+            x = np.concatenate([self.tail[j][b], values[..., b].ravel()])
+            if x.size > self.k[j]:
+                x = np.partition(x, self.k[j] - 1)[: self.k[j]]
+            self.tail[j][b] = x
+
+    def add(self, first: int, book_monthly_pct: np.ndarray) -> None:
+        """The (n, n_months, 2) monthly returns of paths ``first .. first + n - 1`` (core alone, core + layers)."""
+        n = book_monthly_pct.shape[0]
+        self._keep(-1, book_monthly_pct)
+        for g in range(self.groups):
+            lo, hi = max(int(self.edges[g]), first), min(int(self.edges[g + 1]), first + n)
+            if lo < hi:
+                self._keep(g, book_monthly_pct[lo - first : hi - first])
+        self.seen += n
+
+    def _es(self, j: int, b: int) -> float:
+        return math.fsum(np.sort(self.tail[j][b])[: self.k[j]].tolist()) / self.k[j]
+
+    def block(self, cost_mean: float) -> dict:
+        """The pooled ES of both books and its reduction, with n, the tail count and the sectioning interval."""
+        if self.seen != self.n_paths:  # a bug upstream (every chunk is added once), never user input
+            raise RuntimeError(f"pooled tail fed {self.seen} of {self.n_paths} paths")
+        out: dict = {
+            "definition": "95% expected shortfall of monthly returns over every calendar month of every path "
+            "pooled: the mean of the worst k = ceil(0.05 x n_path_months) path-months, % of the initial capital",
+            "n_path_months": self.n_paths * self.n_months,
+            "tail_months": self.k[-1],
+        }
+        vals = {}
+        for b, name in enumerate(("core_alone_pct", "core_plus_layers_pct")):
+            vals[name] = [self._es(-1, b)] + [self._es(g, b) for g in range(self.groups)]
+        vals["reduction_pp"] = [
+            h - c for c, h in zip(vals["core_alone_pct"], vals["core_plus_layers_pct"], strict=True)
+        ]
+        for name, v in vals.items():
+            ci = None
+            if self.groups:
+                half = Z95 * float(np.std(v[1:], ddof=1)) / math.sqrt(self.groups)
+                ci = [v[0] - half, v[0] + half]
+            out[name] = {"value": v[0], "ci95": ci}
+        out["ci95_method"] = (
+            f"sectioning: the same ES on {self.groups} groups of consecutive paths, value +- 1.96 sd / sqrt(groups)"
+            if self.groups
+            else f"n/a: needs {2 * ES_SECTIONS} or more paths"
+        )
+        red = out["reduction_pp"]["value"]
+        out["cost_bp_per_month_per_pp_reduction"] = cost_mean / red if red > 0 else "n/a: ES not reduced"
+        return out
+
+
 class Tables(Protocol):
     """Where the per-path figures are read from (in memory or the run's Parquet files)."""
 
@@ -37,6 +120,7 @@ class Tables(Protocol):
     dates: pd.DatetimeIndex
     months: pd.PeriodIndex
     n_paths: int
+    pooled: PooledTail
 
     def column(self, name: str) -> np.ndarray: ...
 
@@ -108,10 +192,15 @@ def bought_block(t: Tables, cost_mean: float, core_book: str = "standalone") -> 
     per-path ``core_*`` columns are (:data:`alvh.analytics.hedge_cost.CORE_BOOKS`)."""
     books = {b: t.columns([f"{b}_{s}" for s in BOOK_STATS]) for b in ("core", "hedged")}
     books = {b: {s: cols[f"{b}_{s}"] for s in BOOK_STATS} for b, cols in books.items()}
+    n_m = len(t.months)
+    k = tail_count(n_m)
     out: dict = {
         "unit": "% of the initial capital (fixed); monthly = calendar-month sums of daily P&L",
         "core_book": core_book,
         "core_definition": CORE_BOOKS[core_book],
+        "es95_per_path": f"each path's es95_monthly_pct averages its worst ceil(0.05 x {n_m}) = {k} of {n_m} "
+        "months" + (": with so few months it is the path's worst month (see pooled_es95)" if k == 1 else ""),
+        "pooled_es95": t.pooled.block(cost_mean),
         "core_alone": {s: _finite(v) for s, v in books["core"].items()},
         "core_plus_layers": {s: _finite(v) for s, v in books["hedged"].items()},
     }

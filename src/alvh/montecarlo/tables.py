@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from alvh.errors import InputError
 from alvh.montecarlo.chunk import ChunkResult
+from alvh.montecarlo.summary import PooledTail
 
 #: File names of the three tables.
 FILES: dict[str, str] = {
@@ -68,6 +69,9 @@ class MemoryTables:
         c0 = self.chunks[0]
         self.layers, self.dates, self.months = c0.layers, c0.dates, c0.months
         self.n_paths = sum(c.n_paths for c in self.chunks)
+        self.pooled = PooledTail(self.n_paths, len(self.months))
+        for c in self.chunks:
+            self.pooled.add(c.first, c.book_monthly_pct)
 
     def column(self, name: str) -> np.ndarray:
         return np.concatenate([c.columns[name] for c in self.chunks])
@@ -85,8 +89,10 @@ class MemoryTables:
 class ParquetSink:
     """Writes chunks, in path order, into the three tables under ``folder``; then reads them as :class:`Tables`."""
 
-    def __init__(self, folder: Path, basis: str = "") -> None:
+    def __init__(self, folder: Path, n_paths: int, basis: str = "") -> None:
         self.folder = Path(folder)
+        self.run_paths = int(n_paths)  # the run's paths: the pooled ES's tail size is known from the first chunk
+        self.pooled = PooledTail(self.run_paths, 0)  # its months set by the first chunk
         self.basis = basis
         self._writers: dict[str, pq.ParquetWriter] = {}
         self.n_paths = 0
@@ -99,6 +105,8 @@ class ParquetSink:
             raise InputError(f"chunk at path {c.first}", argument="chunk", expected=f"path {self.n_paths}")
         if not self._writers:
             self.layers, self.dates, self.months = c.layers, c.dates, c.months
+            self.pooled = PooledTail(self.run_paths, len(c.months))
+        self.pooled.add(c.first, c.book_monthly_pct)
         path = np.arange(c.first, c.first + c.n_paths, dtype=np.int64)
         names = self.layers + ("all",)
         tables = {

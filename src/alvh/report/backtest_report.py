@@ -85,6 +85,22 @@ def _bought_table(a: HedgeAnalysis) -> Table:
         for k, label in keys
     ]
     pad = [""] if isinstance(inside, dict) else []
+    own = b.get("on_own_nav")
+    if isinstance(own, dict):  # each book at its own size (docs/drag.md "What the hedge buys")
+        for k, label in (
+            ("monthly_vol_pct", "monthly volatility, % of own NAV"),
+            ("worst_month_pct", "worst month, % of own NAV"),
+            ("es95_monthly_pct", "95% expected shortfall, % of own NAV"),
+        ):
+            rows.append([label, fmt(own["core_alone"][k], 2), fmt(own["core_plus_layers"][k], 2)] + pad)
+        rows.append(
+            [
+                "cost per pp of ES reduction on own NAV (bp/month)",
+                "",
+                fmt(own.get("cost_bp_per_month_per_pp_es95_reduction")),
+            ]
+            + pad
+        )
     rows.append(
         ["cost per pp of ES reduction (bp/month)", "", fmt(b.get("cost_bp_per_month_per_pp_es95_reduction"))] + pad
     )

@@ -3,16 +3,25 @@
 1. Risk-neutral curve (``q_kappa_s``, ``q_kappa_l``, ``q_theta``, ``beta_long``): the shipped VX-curve fit
    (:meth:`VXModelParams.default`, real VX 2004-2025; refit with ``alvh market fit-vx``).
 2. Real-world speeds ``kappa_s``, ``kappa_l``, level ``theta`` and ``spot_gap``: least squares of the
-   one-step errors against the exact two-factor mean over one trading day (:func:`fit_speeds`).
+   one-step errors of the short factor ``V = spot - x`` and of ``L`` against the exact two-factor mean over
+   one trading day (:func:`fit_speeds`); the spot gap's ``kappa_g``, ``gap_level``, ``gap_slope`` by least
+   squares of ``x'`` on its mean (:func:`fit_gap`)
+   (its risk-neutral speed ``q_kappa_g`` and the daily ``x`` come with the history,
+   :func:`alvh.simulate.history.fit_gap_speed`).
 3. Regime of each day: stress where the model's 30-day point is below spot VIX (backwardation).
-4. Jump days: ``ln(V'/E[V'])`` above ``JUMP_Z`` robust (MAD) standard deviations of the day's regime; sizes
+4. Jump days: spot's ``ln(spot'/E[spot'])`` above ``JUMP_Z`` robust (MAD) sds of the day's regime; sizes
    ``jump_min + Exponential(jump_mean)``; the Hawkes intensity by maximum likelihood on the jump days.
-5. Diffusion vols, correlations (SPX return per unit of its VIX-implied vol, ln VIX and ln L residuals),
+5. Diffusion vols, correlations (SPX return per unit of its VIX-implied vol, ln V, ln L and gap residuals),
    ``vrp_ratio`` (realized SPX variance over VIX^2): per regime, on the days without a jump.
-6. Jump responses ``jump_spx``, ``jump_long``: regressions through the origin on the jump days.
+6. Jump responses ``jump_short``, ``jump_gap`` (how a spot jump splits between the curve's short factor and
+   the gap), ``jump_spx``, ``jump_long``: regressions through the origin on the jump days.
 7. Release-day shocks: excess mean and variance of the ln VIX residual on CPI/PPI/FOMC days.
 8. ``corr_weight``: the weight of the path's own EWMA correlation, chosen on a grid so the simulated
    dispersion of 63-day corr(SPX, VIX) matches the historical one (:func:`fit_corr_weight`).
+9. ``spot_gap`` again, by simulation: the level that gives the simulated histories the historical mean of
+   ``ln(L / V)`` (:func:`alvh.simulate.calibration.fit_spot_gap`; the stationary-mean estimate of step 2
+   matches the mean in points, but the short factor's right skew then leaves it too far below ``L`` most
+   of the time, and the curve too steep).
 """
 
 from __future__ import annotations
@@ -21,16 +30,16 @@ import dataclasses
 import re
 
 import numpy as np
-from scipy import optimize, signal
+from scipy import optimize
 
 from alvh._version import __version__
 from alvh.errors import DataError
 from alvh.market import VXModelParams, model_futures
-from alvh.simulate.factors import TRADING_DAYS, QCurve, loadings, step_years
+from alvh.simulate.factors import TRADING_DAYS, QCurve, gap_mean, loadings, step_years
 from alvh.simulate.history import History
 from alvh.simulate.params import MODEL_VERSION, EventShock, SimParams
 
-#: A day is a jump day when its ln VIX residual exceeds this many robust standard deviations of its regime.
+#: A day is a jump day when spot VIX's log residual exceeds this many robust standard deviations of its regime.
 JUMP_Z = 3.0
 #: Half-life (trading days) of the path's EWMA correlation estimate: a quarter (63 days), the window over
 #: which desks re-estimate hedge correlations; its weight is fitted (step 8).
@@ -45,6 +54,8 @@ class Residuals:
 
     eps_v: np.ndarray
     eps_l: np.ndarray
+    eps_g: np.ndarray
+    eps_spot: np.ndarray
     ret: np.ndarray
     stress: np.ndarray
     jump: np.ndarray
@@ -65,7 +76,7 @@ def fit_speeds(h: History) -> tuple[float, float, float, float]:
     (in the stationary state ``E[V] = E[L] - spot_gap``); then ``kappa_s`` by least squares of spot VIX's
     one-step errors given the rest.
     """
-    v, ll = h.vix, h.long
+    v, ll = h.short, h.long
     gap = step_years(h.dates, "trading")
 
     def resid_l(x: np.ndarray) -> np.ndarray:
@@ -85,23 +96,76 @@ def fit_speeds(h: History) -> tuple[float, float, float, float]:
     return ks, kl, th, gap_v
 
 
-def residuals(h: History, ks: float, kl: float, th: float, gap_v: float, q: QCurve) -> Residuals:
-    """Steps 3-4: residuals, regime (model 30-day point below spot) and jump days."""
-    v, ll = h.vix, h.long
+def fit_gap(h: History) -> tuple[float, float, float]:
+    """The spot gap's real-world mean: ``(phi, level, slope)`` by least squares of
+
+    ``x' = phi x + (1 - phi) V (level + slope ln(L / V))`` (no intercept): the gap reverts each day by
+    ``1 - phi`` towards a share of the short factor that grows with the curve's steepness (spot sits above
+    the curve's short factor when the curve is steep). ``phi`` is kept in (0.01, 0.999).
+    """
+    x, v = h.gap, h.short
+    z = np.log(h.long / v)
+    a = np.stack([x[:-1], v[:-1], v[:-1] * z[:-1]], axis=1)
+    coef, *_ = np.linalg.lstsq(a, x[1:], rcond=None)
+    phi = float(np.clip(coef[0], 0.01, 0.999))
+    return phi, float(coef[1] / (1.0 - phi)), float(coef[2] / (1.0 - phi))
+
+
+def residuals(
+    h: History, ks: float, kl: float, th: float, gap_v: float, q: QCurve, gfit: tuple[float, float, float]
+) -> Residuals:
+    """Steps 3-4: residuals, regime (the model curve's 30-day point below spot) and jump days.
+
+    ``eps_g`` is the gap's one-step error per point of the short factor, ``(x' - E[x']) / V``
+    (``gfit`` from :func:`fit_gap`); ``eps_spot = ln(spot' / (E[V'] + E[x']))`` spot VIX's own, on which
+    the jump days are found (a spike is in spot: partly in the curve's short factor, partly in the gap).
+    """
+    v, ll, x, spot = h.short, h.long, h.gap, h.vix
     gap = step_years(h.dates, "trading")
     mv, ml = _means(np.array([ks, kl, th, gap_v]), v[:-1], ll[:-1], gap)
     eps_v, eps_l = np.log(v[1:] / mv), np.log(ll[1:] / ml)
-    stress = model_futures(v[:-1], ll[:-1], np.array(30.0), q) < v[:-1]
+    mx = gap_mean(x[:-1], v[:-1], ll[:-1], *gfit)
+    eps_g = (x[1:] - mx) / v[:-1]
+    eps_spot = np.log(spot[1:] / np.maximum(mv + mx, 1e-6))
+    f30 = model_futures(v[:-1], ll[:-1], np.array(30.0), q) + x[:-1] * np.exp(-h.q_kappa_g * 30.0 / 365.0)
+    stress = f30 < spot[:-1]
     jump = np.zeros(len(eps_v), dtype=bool)
     for reg in (False, True):
         m = stress == reg
         if m.sum() > 20:
-            med = np.median(eps_v[m])
-            mad = 1.4826 * np.median(np.abs(eps_v[m] - med))
-            jump |= m & (eps_v - med > JUMP_Z * mad)
+            med = np.median(eps_spot[m])
+            mad = 1.4826 * np.median(np.abs(eps_spot[m] - med))
+            jump |= m & (eps_spot - med > JUMP_Z * mad)
     ret = np.log(h.spx[1:] / h.spx[:-1])
-    zs = ret / (v[:-1] / 100.0 * np.sqrt(1.0 / TRADING_DAYS))
-    return Residuals(eps_v, eps_l, ret, stress, jump, zs)
+    zs = ret / (spot[:-1] / 100.0 * np.sqrt(1.0 / TRADING_DAYS))
+    return Residuals(eps_v, eps_l, eps_g, eps_spot, ret, stress, jump, zs)
+
+
+def hawkes_excitation(n: np.ndarray, phi: float) -> np.ndarray:
+    """``H_t = phi (H_{t-1} + N_{t-1})``, ``H_0 = 0``, for a 0/1 daily series ``n`` (what
+    ``scipy.signal.lfilter([0, phi], [1, -phi], n)`` gives, tested against it; scipy.signal is not imported
+    for it: its import costs more than the whole fit).
+
+    Between jump days ``H`` only decays, so the recursion runs over the jump days (about 150 in 20 years):
+    after jump day ``s_k`` the level is ``G_k = G_{k-1} phi^(s_k - s_{k-1}) + 1``, and on a day ``t`` after
+    it ``H_t = G_k phi^(t - s_k)``.
+    """
+    x = np.asarray(n, dtype=float)
+    days = np.flatnonzero(x)
+    out = np.zeros(len(x))
+    if days.size == 0:
+        return out
+    g = np.empty(days.size)
+    level = 0.0
+    prev = int(days[0])
+    for k, s_k in enumerate(days):  # a loop over the jump days, not the days
+        level = level * phi ** (int(s_k) - prev) + x[s_k]
+        g[k], prev = level, int(s_k)
+    t = np.arange(len(x))
+    last = np.searchsorted(days, t, side="left") - 1  # the last jump day strictly before t
+    has = last >= 0
+    out[has] = g[last[has]] * phi ** (t[has] - days[last[has]]).astype(float)
+    return out
 
 
 def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
@@ -112,7 +176,7 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
     def nll(x: np.ndarray) -> float:
         base, ratio, decay = np.exp(x[0]), 1.0 / (1.0 + np.exp(-x[1])), np.exp(x[2])
         phi = np.exp(-decay * dt)
-        hh = signal.lfilter([0.0, phi], [1.0, -phi], n)  # H_t = phi (H_{t-1} + N_{t-1})
+        hh = hawkes_excitation(n, phi)
         p = -np.expm1(-(base + ratio * decay * hh) * dt)
         p = np.clip(p, 1e-12, 1 - 1e-12)
         return float(-(n * np.log(p) + (1 - n) * np.log1p(-p)).sum())
@@ -130,7 +194,13 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
 
 
 def _corr(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
-    c = np.corrcoef(x)
+    """Correlation matrix of the rows of ``x``; a row without variation (the gap on a history without VX
+    settlements, where it is zero) is uncorrelated with the rest."""
+    sd = x.std(axis=1)
+    live = sd > 0
+    c = np.eye(len(x))
+    if live.sum() > 1:
+        c[np.ix_(live, live)] = np.corrcoef(x[live])
     return tuple(tuple(float(v) for v in row) for row in c)
 
 
@@ -176,7 +246,9 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
     """Steps 1-7 (and 8 unless ``corr_weight`` is given) on the history ``h``; the result is validated."""
     q = QCurve(vxp.kappa_s, vxp.kappa_l, vxp.theta)
     ks, kl, th, gap_v = fit_speeds(h)
-    res = residuals(h, ks, kl, th, gap_v, q)
+    gfit = fit_gap(h)
+    phi = gfit[0]
+    res = residuals(h, ks, kl, th, gap_v, q, gfit)
     base, excite, decay = fit_hawkes(res.jump)
     calm, stress = ~res.stress & ~res.jump, res.stress & ~res.jump
     if stress.sum() < 50 or calm.sum() < 50:
@@ -188,14 +260,18 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
     dt = 1.0 / TRADING_DAYS
     sig_v = tuple(float(res.eps_v[m].std() / np.sqrt(dt)) for m in (calm, stress))
     sig_l = tuple(float(res.eps_l[m].std() / np.sqrt(dt)) for m in (calm, stress))
-    x = np.stack([res.zs, res.eps_v, res.eps_l])
+    sig_g = tuple(float(res.eps_g[m].std() / np.sqrt(dt)) for m in (calm, stress))
+    x = np.stack([res.zs, res.eps_v, res.eps_l, res.eps_g])
     v_prev = h.vix[:-1] / 100.0
     vrp = tuple(float(np.sqrt((res.ret[m] ** 2).mean() / ((v_prev[m] ** 2).mean() * dt))) for m in (calm, stress))
     jm = res.jump
-    size = res.eps_v[jm]
+    size = res.eps_spot[jm]
     jump_min = float(size.min()) if jm.any() else 0.1
     jump_spx = float(np.clip((res.ret[jm] * size).sum() / (size**2).sum(), -1.0, 0.0)) if jm.any() else 0.0
     jump_long = float(np.clip((res.eps_l[jm] * size).sum() / (size**2).sum(), 0.0, 0.99)) if jm.any() else 0.0
+    # how a spot jump splits between the curve's short factor and the gap (a spike is partly transient)
+    jump_short = float(np.clip((res.eps_v[jm] * size).sum() / (size**2).sum(), 0.0, 1.5)) if jm.any() else 1.0
+    jump_gap = float(np.clip((res.eps_g[jm] * size).sum() / (size**2).sum(), -1.0, 1.0)) if jm.any() else 0.0
     drift = float(res.ret.mean() / dt + 0.5 * (res.ret**2).mean() / dt)
     p = SimParams(
         model_version=MODEL_VERSION,
@@ -224,9 +300,17 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
         q_kappa_l=vxp.kappa_l,
         q_theta=vxp.theta,
         beta_long=vxp.beta_long,
+        kappa_g=float(-np.log(phi) / dt),
+        sigma_g=sig_g,  # type: ignore[arg-type]
+        q_kappa_g=h.q_kappa_g,
+        jump_gap=jump_gap,
+        jump_short=jump_short,
+        gap_level=gfit[1],
+        gap_slope=gfit[2],
         spx0=float(h.spx[-1]),
         vix0=float(h.vix[-1]),
         long0=float(h.long[-1]),
+        gap0=float(h.gap[-1]),
         provenance={
             "fit": f"alvh calibrate {__version__} on {h.span} ({len(h.dates)} days); long factor from {h.long_source}",
             "data": _data_provenance(h),

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alvh.market import VXCurve, estimate_effective_vega, model_futures
+from alvh.market import VXCurve, estimate_effective_vega
 from alvh.market.vx import effective_vega_model
 from alvh.simulate import stats as st
-from alvh.simulate.factors import q_curve, simulate_factors
+from alvh.simulate.factors import FactorPaths, curve_price, simulate_factors
 from alvh.simulate.history import History
 from alvh.simulate.model import curve_params
 from alvh.simulate.params import SimParams
@@ -139,17 +139,17 @@ def _panel(v: np.ndarray, s: np.ndarray, f30: np.ndarray, cm: dict[float, np.nda
     return out
 
 
-def _sim_bucket_betas(v: np.ndarray, ll: np.ndarray, gap_days: np.ndarray, p: SimParams) -> np.ndarray:
+def _sim_bucket_betas(fp: FactorPaths, gap_days: np.ndarray, p: SimParams) -> np.ndarray:
     """(3, n_paths): pooled slope of a fixed contract's price change on the spot VIX change, per bucket."""
-    q = q_curve(p)
+    v, sv, ll = fp.vix_close, fp.short, fp.long
     dv = np.diff(v, axis=0)
     out = []
     for lo, hi in st.BUCKETS:
         taus = np.linspace(lo + 2, hi - 2, 6)
         df = np.stack(
             [
-                model_futures(v[1:], ll[1:], np.maximum(t - gap_days, 0.0), q)
-                - model_futures(v[:-1], ll[:-1], np.array(t), q)
+                curve_price(v[1:], sv[1:], ll[1:], np.maximum(t - gap_days, 0.0), p)
+                - curve_price(v[:-1], sv[:-1], ll[:-1], np.array(t), p)
                 for t in taus
             ],
             axis=-1,
@@ -161,15 +161,24 @@ def _sim_bucket_betas(v: np.ndarray, ll: np.ndarray, gap_days: np.ndarray, p: Si
 def fit_report(p: SimParams, h: History, *, n_paths: int = 40, seed: int = 0) -> FitReport:
     """Simulate ``n_paths`` histories (module docstring) and compare every statistic."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    start = Scenario("history", vix0=float(h.vix[0]), long0=float(h.long[0]), spx0=float(h.spx[0]))
-    fp = simulate_factors(p, n_paths, h.dates, rng, h.events, reestimation_mask(h.dates, h.events["fomc"]), start)
-    v, ll, s = fp.vix_close, fp.long, fp.spx_close
-    q = q_curve(p)
+    fp = simulate_factors(p, n_paths, h.dates, rng, h.events, reestimation_mask(h.dates, h.events["fomc"]), start_of(h))
+    return report_on(p, h, fp, seed)
+
+
+def start_of(h: History) -> Scenario:
+    """The history's first state as a scenario start (spot VIX, long factor, spot gap, SPX)."""
+    return Scenario("history", vix0=float(h.vix[0]), long0=float(h.long[0]), spx0=float(h.spx[0]), gap0=float(h.gap[0]))
+
+
+def report_on(p: SimParams, h: History, fp: FactorPaths, seed: int) -> FitReport:
+    """The fit report of simulated histories ``fp`` (run on ``h``'s days) against ``h``."""
+    n_paths = fp.vix_close.shape[1]
+    v, sv, ll, s = fp.vix_close, fp.short, fp.long, fp.spx_close
     sim = _panel(
         v,
         s,
-        model_futures(v, ll, np.array(30.0), q),
-        {t: model_futures(v, ll, np.array(t), q) for t in st.BUCKET_POINTS},
+        curve_price(v, sv, ll, np.array(30.0), p),
+        {t: curve_price(v, sv, ll, np.array(t), p) for t in st.BUCKET_POINTS},
     )
     hv = h.vix[:, None]
     if h.md.vx is not None:
@@ -233,7 +242,7 @@ def fit_report(p: SimParams, h: History, *, n_paths: int = 40, seed: int = 0) ->
         )
         rows.append(_row(g, name, float(hval[0]), sim[name], t))
     gap = np.diff(h.dates.values.astype("datetime64[D]")).astype(float)[:, None]
-    sb = _sim_bucket_betas(v, ll, gap, p)
+    sb = _sim_bucket_betas(fp, gap, p)
     vxp = curve_params(p)
     for i, (lo, hi) in enumerate(st.BUCKETS):
         rows.append(

@@ -1,16 +1,19 @@
 """``simulate_market``: the joint Monte Carlo model's paths as the engine's :class:`MarketPaths`.
 
-The factors (spot VIX, the long curve factor, SPX) come from :func:`alvh.simulate.factors.simulate_factors`;
-on top, the same market model as on history (:mod:`alvh.market`): each listed VX contract's price is the
-two-factor closed form at its days to expiry on the real CFE expiry calendar, the SPX smile is
-:meth:`SpxSurface.from_vix` on the path's VIX, VIX-option vol :func:`vix_option_vol` (VVIX from the
+The factors (the curve's short factor, the long factor, the spot gap, SPX) come from
+:func:`alvh.simulate.factors.simulate_factors`; on top, the same market model as on history
+(:mod:`alvh.market`): each listed VX contract's price is the closed form
+(:func:`alvh.simulate.factors.curve_price`: the two-factor curve on the short and long factors plus the
+gap's term) at its days to expiry on the real CFE expiry calendar, the SPX smile is
+:meth:`SpxSurface.from_vix` on the path's spot VIX, VIX-option vol :func:`vix_option_vol` (VVIX from the
 VIX-level function), and dF/dVIX :func:`effective_vega_model` with the same curve parameters, so a layer's
-effective vega through its life is the model's own (docs/simulation.md, "Layer vega decay").
+effective vega through its life is the pricing module's (docs/simulation.md, "Layer vega decay").
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,8 +21,8 @@ import pandas as pd
 from alvh.calendar import trading_days
 from alvh.engine.inputs import MODEL_LISTING_DAYS, MarketPaths, VixOptionVol, model_vx_calendar
 from alvh.errors import ConfigError, InputError
-from alvh.market import SpxSurface, VXModelParams, effective_vega_model, model_futures
-from alvh.simulate.factors import FactorPaths, q_curve, simulate_factors
+from alvh.market import SpxSurface, VXModelParams, effective_vega_model
+from alvh.simulate.factors import FactorPaths, curve_price, simulate_factors
 from alvh.simulate.params import EVENT_KINDS, SimParams
 from alvh.simulate.scenarios import Scenario, apply_overrides, preset
 from alvh.simulate.schedule import event_mask, reestimation_mask
@@ -90,6 +93,7 @@ def simulate_market(
     *,
     start: str = DEFAULT_START,
     scenario: Scenario | None = None,
+    event_dates: Mapping[str, pd.DatetimeIndex] | None = None,
 ) -> MarketPaths:
     """``n_paths`` joint SPX / VIX / VX-curve paths of ``n_days`` trading days from ``start`` (or the scenario's).
 
@@ -101,6 +105,10 @@ def simulate_market(
         The only source of randomness (draws in a fixed order per day: same generator state, same paths).
     scenario : Scenario, optional
         Start state and shocks on chosen days of every path (:mod:`alvh.simulate.scenarios`).
+    event_dates : mapping of str to DatetimeIndex, optional
+        Release dates by kind (``"cpi"``, ``"ppi"``, ``"fomc"``) replacing the shipped calendar of that kind,
+        e.g. a user's PPI file read with :func:`alvh.data.importers.read_events` (alvh ships no PPI dates, so
+        without this a PPI shock in ``params`` never fires); beyond their span projected like the shipped ones.
 
     Raises
     ------
@@ -113,7 +121,9 @@ def simulate_market(
     Memory: the VX prices ``(n_days, n_paths, n_contracts)`` dominate (about 22 contracts over a year:
     0.45 GB at 10,000 x 252); they are written day by day into one array, no full-size temporaries.
     """
-    params, fp, dates = simulate_factor_paths(params, n_paths, n_days, rng, start=start, scenario=scenario)
+    params, fp, dates = simulate_factor_paths(
+        params, n_paths, n_days, rng, start=start, scenario=scenario, event_dates=event_dates
+    )
     return market_from_factors(params, fp, dates, scenario)
 
 
@@ -125,6 +135,7 @@ def simulate_factor_paths(
     *,
     start: str = DEFAULT_START,
     scenario: Scenario | None = None,
+    event_dates: Mapping[str, pd.DatetimeIndex] | None = None,
 ) -> tuple[SimParams, FactorPaths, pd.DatetimeIndex]:
     """The factors alone (no VX prices, no surface): the parameters used (with the scenario's overrides),
     the paths and the dates. Every check of :func:`simulate_market` runs first."""
@@ -134,7 +145,11 @@ def simulate_factor_paths(
     check_run(params, n_paths, n_days, scenario)
     first = scenario.start if scenario is not None and scenario.start else start
     dates = run_dates(first, n_days)
-    events = {k: event_mask(dates, k) for k in EVENT_KINDS}
+    given = dict(event_dates or {})
+    bad = sorted(set(given) - set(EVENT_KINDS))
+    if bad:
+        raise InputError(f"{bad[0]!r}", argument="event_dates", expected=f"kinds among {EVENT_KINDS}")
+    events = {k: event_mask(dates, k, known=given.get(k)) for k in EVENT_KINDS}
     fp = simulate_factors(params, n_paths, dates, rng, events, reestimation_mask(dates, events["fomc"]), scenario)
     return params, fp, dates
 
@@ -148,10 +163,10 @@ def vx_prices(
     dte = (expiry[None, :] - d[:, None]).astype(float)
     n_days, n_paths = fp.vix_close.shape
     price = np.full((n_days, n_paths, len(expiry)), np.nan)
-    q = q_curve(params)
     for i in range(n_days):  # day by day: no (days, paths, contracts) temporaries
         cols = np.flatnonzero((dte[i] > 0) & (dte[i] <= MODEL_LISTING_DAYS))
-        price[i][:, cols] = model_futures(fp.vix_close[i][:, None], fp.long[i][:, None], dte[i, cols][None, :], q)
+        cell = (fp.vix_close[i][:, None], fp.short[i][:, None], fp.long[i][:, None])
+        price[i][:, cols] = curve_price(*cell, dte[i, cols][None, :], params)
     return expiry, price, codes
 
 
@@ -187,14 +202,16 @@ def market_from_factors(
         vix_option_vol=VixOptionVol(vc, np.broadcast_to(np.nan, vc.shape), vxp),
         sensitivity=sensitivity,
         provenance={
-            "paths": f"alvh.simulate.simulate_market ({params.model_version}): two-factor VIX curve (P speeds "
-            f"{params.kappa_s:.3f}/{params.kappa_l:.3f}), Hawkes VIX jumps, regime correlations re-estimated "
+            "paths": f"alvh.simulate.simulate_market ({params.model_version}): VIX curve of a short and a long "
+            f"factor and the spot gap (P speeds {params.kappa_s:.3f}/{params.kappa_l:.3f}/{params.kappa_g:.1f}), "
+            "Hawkes VIX jumps, regime correlations re-estimated "
             f"weekly and on FOMC days; backwardation on {100 * stress:.1f}% of path-days; "
             f"VIX clipped to [5, 150] on {fp.n_clipped} cells"
             + (f"; scenario {scenario.name}" if scenario is not None else ""),
             "params": params.provenance.get("fit", "SimParams"),
-            "vx": "closed form of the two-factor curve (alvh.market.model_futures, risk-neutral speeds "
-            f"{params.q_kappa_s:.3f}/{params.q_kappa_l:.3f}, theta {params.q_theta:.2f}) at each contract's DTE, "
+            "vx": "closed form of the curve (alvh.market.model_futures on the short and long factors, risk-neutral "
+            f"speeds {params.q_kappa_s:.3f}/{params.q_kappa_l:.3f}, theta {params.q_theta:.2f}, plus the gap "
+            f"priced at speed {params.q_kappa_g:.1f}) at each contract's DTE, "
             f"listed up to {MODEL_LISTING_DAYS} days",
             "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
             "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level function",

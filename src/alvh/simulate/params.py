@@ -24,13 +24,14 @@ import tomli_w
 from alvh.errors import ConfigError
 
 #: The model these parameters belong to; a params file of another version is refused.
-MODEL_VERSION = "alvh-sim-2"
+MODEL_VERSION = "alvh-sim-3"
 
 #: Event kinds with a release-day shock on spot VIX (and through it the slope of the curve).
 EVENT_KINDS = ("cpi", "ppi", "fomc")
 
-#: Names of the three correlated daily innovations, in matrix order.
-FACTORS = ("spx", "vix", "long")
+#: Names of the four correlated daily innovations, in matrix order: SPX, the priced short factor ``V``, the
+#: long factor ``L`` and the spot gap ``x`` (spot VIX = ``V + x``).
+FACTORS = ("spx", "vix", "long", "gap")
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,17 @@ class EventShock:
 
 @dataclass(frozen=True)
 class SimParams:
-    """Real-world (P) dynamics of spot VIX ``V``, the long curve factor ``L`` and SPX (docs/simulation.md).
+    """Real-world (P) dynamics of the curve's short factor ``V``, the long factor ``L``, the spot gap ``x`` and SPX.
 
-    Curve factors: ``E[V'] = theta + (V - theta) a(dt) + (L - spot_gap - theta) c(dt)`` (spot VIX reverts
-    towards ``L - spot_gap``: under P it settles below the risk-neutral long factor), ``E[L'] = theta + (L -
-    theta) exp(-kappa_l dt)`` (the two-factor model of :mod:`alvh.market.vx` with real-world speeds),
-    lognormal noise around that mean; VX prices from the risk-neutral closed form with ``q_kappa_s``,
-    ``q_kappa_l``, ``q_theta`` (the shipped VX-curve fit). Pairs ``(calm, stress)`` are per regime
+    Spot VIX is ``V + x`` (docs/simulation.md): ``x`` is the part of a spot move the futures curve does not
+    follow, ``E[x'] = phi x + (1 - phi) V (gap_level + gap_slope ln(L / V))`` with ``phi = exp(-kappa_g
+    dt)``, daily noise ``sigma_g V sqrt(dt)`` and ``jump_gap V`` per unit of a jump, priced by the curve at
+    ``x exp(-q_kappa_g tau)`` (risk-neutral speed ``q_kappa_g``, per calendar year). Curve factors:
+    ``E[V'] = theta + (V - theta) a(dt) + (L - spot_gap - theta) c(dt)`` (``V`` reverts towards
+    ``L - spot_gap``: under P it settles below the risk-neutral long factor), ``E[L'] = theta + (L - theta)
+    exp(-kappa_l dt)`` (the two-factor model of :mod:`alvh.market.vx` with real-world speeds), lognormal
+    noise around that mean; VX prices from the risk-neutral closed form with ``q_kappa_s``, ``q_kappa_l``,
+    ``q_theta`` (the shipped VX-curve fit) plus the gap's term. Pairs ``(calm, stress)`` are per regime
     (calm = contango: the 30-day point of the curve at or above spot VIX; stress = backwardation).
     Volatilities are annualized per sqrt(trading year) (252 days); the real-world speeds are per year on
     ``clock``: ``"trading"`` (each trading day is 1/252, the fitted default: VIX and the long factor do not
@@ -83,9 +88,17 @@ class SimParams:
     q_kappa_l: float
     q_theta: float
     beta_long: float
+    kappa_g: float
+    sigma_g: tuple[float, float]
+    q_kappa_g: float
+    jump_gap: float = 0.0
+    jump_short: float = 1.0
+    gap_level: float = 0.0
+    gap_slope: float = 0.0
     spx0: float = 5000.0
     vix0: float = 16.0
     long0: float = 19.0
+    gap0: float = 0.0
     rate: float = 0.03
     clock: str = "trading"
     scenarios: dict[str, Any] = field(default_factory=dict)
@@ -164,7 +177,7 @@ class SimParams:
         return dataclasses.replace(self, **changes)
 
     def corr(self, regime: int) -> np.ndarray:
-        """The regime's target correlation matrix (0 = calm, 1 = stress) of (SPX, VIX, long factor) shocks."""
+        """The regime's target correlation matrix (0 = calm, 1 = stress) of the :data:`FACTORS` shocks."""
         return np.array(self.corr_stress if regime else self.corr_calm, dtype=float)
 
 
@@ -210,7 +223,7 @@ def _validate(p: SimParams) -> None:
         raise ConfigError(f"{p.model_version!r}", key="model_version", expected=repr(MODEL_VERSION))
     if p.clock not in ("trading", "calendar"):
         raise ConfigError(f"{p.clock!r}", key="clock", expected="'trading' or 'calendar'")
-    for name in ("kappa_s", "kappa_l", "q_kappa_s", "q_kappa_l"):
+    for name in ("kappa_s", "kappa_l", "q_kappa_s", "q_kappa_l", "kappa_g", "q_kappa_g"):
         _number(p, name, lo=0.0)  # a mean-reversion speed <= 0 never returns: the curve explodes
     for name in ("theta", "q_theta", "spx0", "vix0", "long0", "jump_decay", "corr_halflife"):
         _number(p, name, lo=0.0)
@@ -222,6 +235,8 @@ def _validate(p: SimParams) -> None:
         v = getattr(p, name)
         if len(v) != 2 or not all(math.isfinite(x) and x > 0 for x in v):
             raise ConfigError(f"{v!r}", key=name, expected="[calm, stress], both finite and > 0 (a variance >= 0)")
+    if len(p.sigma_g) != 2 or not all(math.isfinite(x) and x >= 0 for x in p.sigma_g):
+        raise ConfigError(f"{p.sigma_g!r}", key="sigma_g", expected="[calm, stress], both finite and >= 0")
     if max(p.sigma_v) > 6.0 or max(p.sigma_l) > 6.0:
         raise ConfigError(f"{p.sigma_v}, {p.sigma_l}", key="sigma_v", expected="annual log-vol <= 6 (explodes)")
     for name in ("jump_base", "jump_excite", "jump_mean", "jump_long"):
@@ -234,6 +249,13 @@ def _validate(p: SimParams) -> None:
     _number(p, "overnight_share", lo=0.0, hi=1.0)
     _number(p, "spx_drift", lo=-1.0, hi=1.0)
     _number(p, "spot_gap", lo=-20.0, hi=20.0)
+    _number(p, "gap0", lo=-50.0, hi=50.0)
+    _number(p, "jump_gap", lo=-1.0, hi=1.0, strict=False)
+    _number(p, "jump_short", lo=0.0, hi=1.5, strict=False)
+    if p.jump_short * p.jump_mean >= 1.0 or p.jump_long * p.jump_mean >= 1.0:
+        raise ConfigError("jump_short x jump_mean >= 1", key="jump_short", expected="a jump whose mean is finite")
+    _number(p, "gap_level", lo=-0.5, hi=0.5, strict=False)
+    _number(p, "gap_slope", lo=-2.0, hi=2.0, strict=False)
     _number(p, "rate", lo=-0.1, hi=0.5)
     _number(p, "beta_long", lo=0.0, hi=1.0, strict=False)
     if p.jump_excite >= p.jump_decay:  # branching ratio excite/decay >= 1: the jump intensity explodes
@@ -244,8 +266,9 @@ def _validate(p: SimParams) -> None:
         )
     for name in ("corr_calm", "corr_stress"):
         m = np.array(getattr(p, name), dtype=float)
-        if m.shape != (3, 3) or not np.isfinite(m).all():
-            raise ConfigError(f"shape {m.shape}", key=name, expected=f"a finite 3x3 matrix over {FACTORS}")
+        nf = len(FACTORS)
+        if m.shape != (nf, nf) or not np.isfinite(m).all():
+            raise ConfigError(f"shape {m.shape}", key=name, expected=f"a finite {nf}x{nf} matrix over {FACTORS}")
         if not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1.0) or (np.abs(m) > 1).any():
             raise ConfigError("not a correlation matrix", key=name, expected="symmetric, unit diagonal, |r| <= 1")
         if np.linalg.eigvalsh(m).min() <= 1e-10:

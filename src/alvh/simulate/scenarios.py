@@ -1,6 +1,7 @@
 """Stress scenarios: user-defined shocks applied on chosen days of every path, and the episode presets.
 
-A :class:`Scenario` is a start state (spot VIX, long factor) plus a list of :class:`Shock` s, each on a day
+A :class:`Scenario` is a start state (spot VIX, long factor, optionally the spot gap ``gap0``; without it a
+scenario's spot VIX starts on the curve, gap 0) plus a list of :class:`Shock` s, each on a day
 index of the run (0 = the first day). Kinds (docs/simulation.md, "Scenarios"):
 
 * ``vix_jump`` ``size`` log points added to ln VIX (the long factor moves by ``jump_long`` times that, SPX
@@ -65,6 +66,7 @@ class Scenario:
     long0: float | None = None
     spx0: float | None = None
     start: str | None = None
+    gap0: float | None = None
     description: str = ""
     target: dict[str, float] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -93,7 +95,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "description": self.description}
-        for k in ("vix0", "long0", "spx0", "start"):
+        for k in ("vix0", "long0", "spx0", "start", "gap0"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
         d["shocks"] = [{"kind": s.kind, "day": s.day, "size": s.size, "days": s.days} for s in self.shocks]
@@ -106,7 +108,7 @@ class Scenario:
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         """A scenario from a TOML table; :class:`ConfigError` names the key."""
-        allowed = {"name", "description", "vix0", "long0", "spx0", "start", "shocks", "target", "overrides"}
+        allowed = {"name", "description", "vix0", "long0", "spx0", "gap0", "start", "shocks", "target", "overrides"}
         bad = sorted(set(raw) - allowed)
         if bad:
             raise ConfigError(
@@ -131,6 +133,9 @@ class Scenario:
             v = raw.get(k)
             if v is not None and not (isinstance(v, (int, float)) and np.isfinite(v) and 0 < v):
                 raise ConfigError(f"{v!r}", key=f"scenario.{k}", file=source, expected="a level > 0")
+        g = raw.get("gap0")
+        if g is not None and not (isinstance(g, (int, float)) and not isinstance(g, bool) and np.isfinite(g)):
+            raise ConfigError(f"{g!r}", key="scenario.gap0", file=source, expected="a finite spot gap (VIX points)")
         return cls(
             name=str(raw.get("name", Path(source).stem)),
             shocks=tuple(shocks),
@@ -138,6 +143,7 @@ class Scenario:
             long0=raw.get("long0"),
             spx0=raw.get("spx0"),
             start=raw.get("start"),
+            gap0=None if g is None else float(g),
             description=str(raw.get("description", "")),
             target={str(k): float(v) for k, v in raw.get("target", {}).items()},
             overrides=dict(raw.get("overrides", {})),

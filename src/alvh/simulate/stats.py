@@ -8,7 +8,6 @@ history) beside the historical value.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
 #: VIX futures maturity buckets of the layers (calendar days to expiry, [lo, hi)).
 BUCKETS = ((1, 30), (30, 90), (90, 270))
@@ -19,12 +18,19 @@ MONTH = 21
 
 
 def moments(x: np.ndarray) -> dict[str, np.ndarray]:
-    """Per path: annualized mean and sd (252), skewness, excess kurtosis, 1% and 99% quantiles."""
+    """Per path: annualized mean and sd (252), skewness, excess kurtosis, 1% and 99% quantiles.
+
+    Skewness ``m3 / m2^1.5`` and excess kurtosis ``m4 / m2^2 - 3`` of the central moments (the population
+    definitions of ``scipy.stats.skew`` / ``kurtosis`` with their defaults, tested against them; scipy.stats
+    is not imported for two moments).
+    """
+    d = x - x.mean(axis=0)
+    m2 = (d * d).mean(axis=0)
     return {
         "mean (ann.)": x.mean(axis=0) * 252,
         "sd (ann.)": x.std(axis=0) * np.sqrt(252),
-        "skewness": sps.skew(x, axis=0),
-        "excess kurtosis": sps.kurtosis(x, axis=0),
+        "skewness": (d**3).mean(axis=0) / m2**1.5,
+        "excess kurtosis": (d**4).mean(axis=0) / (m2 * m2) - 3.0,
         "1% quantile": np.quantile(x, 0.01, axis=0),
         "99% quantile": np.quantile(x, 0.99, axis=0),
     }

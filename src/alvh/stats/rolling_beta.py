@@ -207,8 +207,25 @@ class RollingBeta:
             self.recompute()
         return self.beta()
 
-    def _update_compiled(self, kernel: Callable[..., None], y: NDArray, x: ArrayLike) -> NDArray[np.float64]:
-        """:meth:`update` as one compiled pass on flat views of the state (which it updates in place)."""
+    def update_with_scale(self, y: ArrayLike, x: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`update`, then :meth:`scale`: ``(beta, scale)`` after adding the day (the same numbers; the
+        compiled backend writes both in its one pass: the engine's rebalance reads both every day)."""
+        if self._kernel is None:
+            return self.update(y, x), self.scale()
+        y_arr = np.asarray(y, dtype=np.float64)
+        if y_arr.shape != self.shape:
+            raise InputError(f"shape {y_arr.shape}", argument="y", expected=f"shape {self.shape}")
+        scale = np.empty(self.shape)
+        beta = self._update_compiled(self._kernel, y_arr, x, scale)
+        if self._flat is None:  # the update ended in a recompute: the scale of the recomputed moments
+            scale = self.scale()
+        return beta, scale
+
+    def _update_compiled(
+        self, kernel: Callable[..., None], y: NDArray, x: ArrayLike, scale: NDArray | None = None
+    ) -> NDArray[np.float64]:
+        """:meth:`update` as one compiled pass on flat views of the state (which it updates in place);
+        with ``scale`` (shape ``shape``) the pass also writes :meth:`scale` there."""
         xf = np.empty(self.shape)
         try:
             xf[...] = x  # broadcast by assignment (np.broadcast_to costs more than the update on one path)
@@ -242,6 +259,7 @@ class RollingBeta:
             float(self.min_nobs),
             _EPS,
             out.reshape(m),
+            _NO_SCALE if scale is None else scale.reshape(m),
         )
         self._count += 1
         if self._count % self.recompute_every == 0:
@@ -343,11 +361,14 @@ class RollingBeta:
         self._cxy = np.ascontiguousarray(np.einsum("i...,i...->...", dx, dy))
 
 
-def _update_kernel(x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, min_nobs, eps, out):  # pragma: no cover
+def _update_kernel(  # pragma: no cover - compiled
+    x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, min_nobs, eps, out, sc
+):
     """Compiled :meth:`RollingBeta.update` on flat arrays: remove the leaver in ``slot`` (when the window
     is full), store and add the new pair, write the beta. Per element exactly the numpy steps
-    ``_remove``, ``_add`` and ``beta`` (an invalid pair changes nothing; the masked and fast numpy
-    paths are the same arithmetic on valid elements)."""
+    ``_remove``, ``_add``, ``beta`` and ``scale`` (an invalid pair changes nothing; the masked and fast
+    numpy paths are the same arithmetic on valid elements). ``sc`` (the scale) has ``x.size`` elements, or 0
+    (not written)."""
     for i in range(x.size):
         if remove and vb[slot, i]:
             xo = xb[slot, i]
@@ -389,10 +410,14 @@ def _update_kernel(x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, min
             myy[i] = myy[i] + dy * ry
             n[i] = nn
         floor = n[i] * (4.0 * max(n[i], 1.0) * eps * abs(mx[i])) ** 2
-        out[i] = cxy[i] / mxx[i] if (n[i] >= min_nobs and mxx[i] > floor) else np.nan
+        ok = n[i] >= min_nobs and mxx[i] > floor
+        out[i] = cxy[i] / mxx[i] if ok else np.nan
+        if sc.size:
+            sc[i] = np.sqrt(myy[i] / mxx[i]) if ok else np.nan
 
 
 _COMPILED: list = []
+_NO_SCALE = np.empty(0)  # the compiled update's scale output when not asked for
 
 
 def _compiled_update():  # -> numba dispatcher
@@ -464,6 +489,18 @@ def beta_ratio(
         raise InputError(
             "only one of scale_short, scale_long given", argument="scale_short", expected="both scales or neither"
         )
+    return _ratio(beta_short, beta_long, eps, scale_short, scale_long, tol)
+
+
+def _ratio(
+    beta_short: ArrayLike,
+    beta_long: ArrayLike,
+    eps: float,
+    scale_short: ArrayLike | None,
+    scale_long: ArrayLike | None,
+    tol: float,
+) -> NDArray[np.float64]:
+    """:func:`beta_ratio` on arguments already checked (the engine's rebalance checks its constants once)."""
     bs = np.abs(np.asarray(beta_short, dtype=np.float64))
     bl = np.abs(np.asarray(beta_long, dtype=np.float64))
     if scale_short is None or scale_long is None:
@@ -476,7 +513,7 @@ def beta_ratio(
         # the comparisons broadcast (no np.broadcast_arrays copies: this runs every day of a run)
         with np.errstate(invalid="ignore"):  # NaN betas or scales compare False: undefined
             ok = (bs > tol * ss) & (bs <= (1.0 + tol) * ss) & (bl > tol * sl) & (bl <= (1.0 + tol) * sl)
-    out = np.full(np.broadcast_shapes(bs.shape, bl.shape, ok.shape), np.nan)
+    out = np.full(ok.shape, np.nan)  # ok broadcasts every argument (np.broadcast_shapes costs more, per day)
     np.divide(bs, bl, out=out, where=ok)
     return out
 

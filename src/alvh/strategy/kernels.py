@@ -15,6 +15,9 @@ NaN inputs give NaN outputs.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -85,3 +88,34 @@ def strike_for_delta(
     """
     del rate
     return strike_from_delta(forward, t, vol, 0.0, 0.0, delta, is_call, validate=False)
+
+
+def strike_for_delta_at(
+    delta: ArrayLike, forward: ArrayLike, t: float, is_call: ArrayLike
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``vol -> strike_for_delta(delta, forward, t, vol, 0, is_call)`` for a strike fixed point at one expiry.
+
+    ``d1 = omega N^{-1}(omega delta)`` does not depend on the vol (the delta is undiscounted and there is
+    no carry), so it is computed once; each call is then ``K = F exp(-d1 sigma sqrt(t) + sigma^2 t / 2)``:
+    the arithmetic of :func:`alvh.pricing.strike_from_delta` at ``rate = div = 0`` step by step (the same
+    numbers to the last bit, tested), NaN where an input is invalid or the delta unattainable.
+    """
+    from scipy.special import ndtri
+
+    f = np.asarray(forward, dtype=float)
+    dl = np.asarray(delta, dtype=float)
+    tt = float(t)
+    omega = np.where(np.asarray(is_call, dtype=bool), 1.0, -1.0)
+    prob = omega * dl
+    fixed_ok = np.isfinite(f) & (f > 0) & np.isfinite(dl) & (prob > 0.0) & (prob < 1.0)
+    fixed_ok &= math.isfinite(tt) and tt > 0
+    d1 = omega * ndtri(np.where(fixed_ok, prob, 0.5))
+    sqrt_t = math.sqrt(tt) if tt > 0 else math.nan
+
+    def strike(vol: np.ndarray) -> np.ndarray:
+        sig = np.asarray(vol, dtype=float)
+        k = f * np.exp(-d1 * sig * sqrt_t + (0.5 * sig * sig) * tt)
+        ok = fixed_ok & np.isfinite(sig) & (sig > 0)
+        return np.where(ok, k, np.nan)
+
+    return strike

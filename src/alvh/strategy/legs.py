@@ -15,7 +15,7 @@ import numpy as np
 
 from alvh.config import Core, Exits
 from alvh.strategy.costs import SPX_MULTIPLIER
-from alvh.strategy.kernels import bsm_greeks, strike_for_delta
+from alvh.strategy.kernels import bsm_greeks, strike_for_delta_at
 
 LEG_NAMES: tuple[str, ...] = ("long_put", "short_put", "short_call", "long_call")
 LEG_SIGN = np.array([1.0, -1.0, -1.0, 1.0])  #: contracts per condor (negative = short)
@@ -77,11 +77,12 @@ def select_strikes(
         d4 = np.array([-core.long_put_delta, -core.short_put_delta, core.short_call_delta, core.long_call_delta])
         deltas = d4[None, :]
     k = np.broadcast_to(fwd[:, None], (len(spot), 4)).copy()
+    # strike_for_delta with its vol-free part (d1) computed once: the same numbers (tests/test_strategy.py)
+    strike_at = strike_for_delta_at(deltas, fwd[:, None], t, LEG_IS_CALL[None, :])
     for _ in range(n_iter):
         with np.errstate(divide="ignore", invalid="ignore"):
             lk = np.log(k / fwd[:, None])
-        vol = iv(np.where(np.isfinite(lk), lk, 0.0), t)
-        k = strike_for_delta(deltas, fwd[:, None], t, vol, rate[:, None], LEG_IS_CALL[None, :])
+        k = strike_at(iv(np.where(np.isfinite(lk), lk, 0.0), t))
     return _order(_round(k, inc), inc)
 
 

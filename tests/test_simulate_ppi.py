@@ -1,0 +1,76 @@
+"""PPI release-day shocks: none shipped (alvh has no verified PPI dates), fitted and simulated from a user's file.
+
+alvh ships no PPI calendar (../shared/data/calendars/SOURCE.md: no data file found), so the shipped parameters
+carry a zero PPI shock and no simulated day is a PPI day. A user's PPI file goes the same way as the CPI dates:
+imported into the data (``MarketData.events["ppi"]``) it is fitted by the calibration, and passed as
+``event_dates={"ppi": ...}`` it drives the simulation. The mechanism is tested here with the verified CPI release
+dates under the PPI label (the test needs real dates; it does not claim they are PPI dates), so the fitted PPI
+shock must equal the CPI one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alvh.simulate import SimParams
+from alvh.simulate.model import run_dates, simulate_factor_paths
+from alvh.simulate.params import EventShock
+from alvh.simulate.schedule import event_mask
+
+CPI_FILE = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "calendars" / "cpi_release_dates_2015_2026.csv"
+)
+
+
+def test_shipped_parameters_have_no_ppi_shock_and_no_ppi_days() -> None:
+    p = SimParams.default()
+    assert p.events["ppi"] == EventShock(0.0, 0.0, 0)
+    assert p.events["cpi"].n_days >= 100 and p.events["cpi"].sd > 0
+    assert not event_mask(run_dates("2025-01-02", 600), "ppi").any()
+
+
+def _user_ppi_dates(tmp_path: Path):  # noqa: ANN202 - a DatetimeIndex
+    from alvh.data.importers import read_events
+
+    if not CPI_FILE.is_file():
+        pytest.skip("the shared CPI calendar is not available")
+    f = tmp_path / "my_ppi.csv"
+    f.write_text(CPI_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    return read_events(f, "ppi").dates
+
+
+def test_a_user_ppi_file_is_fitted_like_cpi(real_market_data, tmp_path) -> None:  # noqa: ANN001
+    from alvh.market import VXModelParams
+    from alvh.simulate.calibrate import fit_params
+    from alvh.simulate.history import load_history
+
+    md = real_market_data.slice("2006-01-03", "2025-12-31")
+    assert "ppi" not in md.events or len(md.events["ppi"]) == 0  # nothing shipped or imported
+    md = dataclasses.replace(md, events={**md.events, "ppi": _user_ppi_dates(tmp_path)})
+    vxp = VXModelParams.default()
+    h = load_history(md, vxp, q_kappa_g=SimParams.default().q_kappa_g)
+    assert h.events["ppi"].sum() == h.events["cpi"].sum() >= 100
+    fit = fit_params(h, vxp, corr_weight=0.5)
+    ppi, cpi = fit.events["ppi"], fit.events["cpi"]
+    assert ppi.n_days == cpi.n_days >= 100
+    assert ppi.mean == pytest.approx(cpi.mean) and ppi.sd == pytest.approx(cpi.sd) and ppi.sd > 0
+
+
+def test_a_user_ppi_file_drives_the_simulation(tmp_path) -> None:  # noqa: ANN001
+    dates = _user_ppi_dates(tmp_path)
+    p = SimParams.default().replace(events={**SimParams.default().events, "ppi": EventShock(-0.3, 0.0, 100)})
+    run = run_dates("2025-01-02", 60)
+    ppi_days = np.flatnonzero(event_mask(run, "ppi", known=dates))
+    assert ppi_days.size >= 2
+    _, without, _ = simulate_factor_paths(p, 50, 60, np.random.default_rng(3))
+    _, with_ppi, _ = simulate_factor_paths(p, 50, 60, np.random.default_rng(3), event_dates={"ppi": dates})
+    d = int(ppi_days[0])
+    np.testing.assert_array_equal(with_ppi.short[:d], without.short[:d])  # the same draws until the first PPI day
+    ratio = with_ppi.short[d] / without.short[d]
+    np.testing.assert_allclose(ratio, np.exp(-0.3), rtol=1e-9)  # the PPI shock on the short factor, that day
+    with pytest.raises(Exception, match="event_dates"):
+        simulate_factor_paths(p, 2, 10, np.random.default_rng(0), event_dates={"nfp": dates})
