@@ -28,7 +28,7 @@ from alvh.errors import ConfigError
 from alvh.strategy.axis import kind_key
 from alvh.sweep.batch import MAX_CHUNK, ChunkResult, DataRef, run_chunk
 from alvh.sweep.grid import Variant
-from alvh.sweep.mc import DEFAULT_SLOTS, PathChunk, SimRef, path_table, run_mc_chunk, variant_row
+from alvh.sweep.mc import DEFAULT_SLOTS, PathChunk, SimRef, path_table, pooled_es, run_mc_chunk, variant_row
 
 #: Environment variable naming a Dask scheduler (``tcp://host:8786``) when --scheduler is not given.
 SCHEDULER_ENV = "ALVH_SCHEDULER"
@@ -272,7 +272,8 @@ def run_mc_sweep(
                 v = by_index[vi]
                 got = [parts[vi][p] for p in range(sim.n_path_chunks)]  # path order
                 cols = {k: np.concatenate([g.columns[vi][k] for g in got]) for k in got[0].columns[vi]}
-                row = variant_row(v, cols, got[0], sim)
+                cost_mean = float(np.mean(cols["cost_all_bp_per_month"]))
+                row = variant_row(v, cols, got[0], sim, pooled_es(vi, got, sim.n_paths, cost_mean))
                 frame = pd.DataFrame({"variant": vi, "path": np.arange(sim.n_paths), **path_table(cols)})
                 _write_cache(cache_dir, v, sim, row, frame)
                 rows[vi], per_path[vi] = row, frame
