@@ -143,6 +143,12 @@ def _local(jobs: list[Job], ref: Any, workers: int, task: Callable[..., Any]) ->
             yield f.result()
 
 
+def _cluster_slots(client: Any) -> int:
+    """Tasks the cluster runs at once: its workers' threads (at least 1)."""
+    workers = client.scheduler_info()["workers"].values()
+    return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+
+
 def _on_worker(task: Callable[..., Any], chunk: tuple[Variant, ...], ref: Any, i: int) -> Any:
     """A task on a Dask worker, with one numba thread (numba's thread count is per calling thread)."""
     try:
@@ -195,7 +201,7 @@ def run_sweep(
     total = len(variants)
     if progress:
         progress(len(rows), total)
-    chunks = plan_chunks(todo, chunk, workers if client is None else len(client.scheduler_info()["workers"]) or 1)
+    chunks = plan_chunks(todo, chunk, workers if client is None else _cluster_slots(client))
     by_index = {v.index: v for v in todo}
     try:
         jobs = [(c, i) for i, c in enumerate(chunks)]
