@@ -13,7 +13,8 @@ machine can be read as such; then the peer/alvh ratios (wall and CPU). With ``--
 prints the slowest top-level imports of the backtest process (``python -X importtime``).
 
 With ``--breakdown`` it runs the backtest's stages in one process and prints the CPU time of each
-(imports, loading the store, the market inputs, the engine, the analysis, the outputs).
+(imports, loading the store, the market inputs, the capital pre-check, the engine, the analysis, the
+outputs, report.html), as ``alvh backtest`` runs them.
 
 Usage: ``.venv/bin/python benchmarks/bench_cli.py [--data-dir STORE] [--repeat 5] [--imports] [--breakdown]``
 (without ``--data-dir`` a temporary store is built from ../shared/data first, not timed).
