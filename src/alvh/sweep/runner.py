@@ -150,13 +150,9 @@ def _cluster_slots(client: Any) -> int:
 
 
 def _on_worker(task: Callable[..., Any], chunk: tuple[Variant, ...], ref: Any, i: int) -> Any:
-    """A task on a Dask worker, with one numba thread (numba's thread count is per calling thread)."""
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except (ImportError, ValueError):  # pragma: no cover - numba is a dependency
-        pass
+    """A task on a Dask worker, with one numba thread (numba's thread count is per calling thread: set in the
+    worker's task thread, not once per process)."""
+    _init_worker()
     return task(chunk, ref, i)
 
 
