@@ -42,7 +42,7 @@ Task = Callable[[tuple[Variant, ...], DataRef, int], ChunkResult]
 
 def auto_chunk(n_variants: int, workers: int, most: int = MAX_CHUNK) -> int:
     """Variants per engine call when none is given: the fewest calls of at most ``most`` variants that are a
-    multiple of the workers (every call costs a fixed ~1.5 s of CPU, and equal calls end together: 1,000 variants on
+    multiple of the workers (every call costs a fixed ~1.3 s of CPU, and equal calls end together: 1,000 variants on
     2 workers are 4 calls of 250, not 10 of 100 or 5 of 200)."""
     w = max(1, workers)
     calls = w * -(-max(1, n_variants) // (w * most))
