@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,6 +222,7 @@ def test_engine_stages_are_small() -> None:
         "prepare.py",
         "state.py",
         "marks.py",
+        "vx_marks.py",
         "core_rules.py",
         "layer_rules.py",
         "rebalance.py",
@@ -242,3 +245,29 @@ def test_graph_reader_sees_function_level_and_relative_imports() -> None:
     got = _imports(ast.parse(src), "alvh.engine.x", False, known)
     assert got == {"alvh.engine.fills", "alvh.analytics.drag"}
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [frozenset({"a", "b", "c"})]
+
+
+@pytest.mark.slow
+def test_every_module_imports_on_its_own() -> None:
+    # a module imported first, in a fresh interpreter state for alvh, must not hit a partially initialised
+    # module (an import cycle at run time: e.g. results -> engine -> construct -> results)
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import alvh\n"
+        "names = [m.name for m in pkgutil.walk_packages(alvh.__path__, 'alvh.')]\n"
+        "bad = []\n"
+        "for name in names:\n"
+        "    for k in [k for k in sys.modules if k == 'alvh' or k.startswith('alvh.')]:\n"
+        "        del sys.modules[k]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as e:\n"
+        "        bad.append(f'{name}: {type(e).__name__}: {e}')\n"
+        "print(len(names))\n"
+        "print('\\n'.join(bad))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    count, *bad = r.stdout.strip().splitlines()
+    assert int(count) > 100
+    assert not bad, "\n".join(bad)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
 
 from alvh._display import concise_repr, html_view
-from alvh.engine.records import PositionRecords
 from alvh.errors import InputError
+
+if TYPE_CHECKING:  # the engine imports this module (construct.py): a runtime import here would be a cycle
+    from alvh.engine.records import PositionRecords
 
 GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
 
