@@ -1,7 +1,7 @@
 """Simulated runs: paths/s, peak memory and the time split of ``alvh.montecarlo.simulate``.
 
 Run:  .venv/bin/python benchmarks/bench_simulate.py [--paths 10000] [--big 100000] [--days 252]
-                                                    [--chunk-size 1000] [--workers 1] [--baseline]
+                                                    [--chunk-size 1000] [--workers 1] [--baseline] [--core-in-book]
 
 Each configuration runs in a fresh Python process (so its peak resident memory is its own):
 
@@ -57,7 +57,10 @@ def _one(args: argparse.Namespace) -> dict:
 
         # warm-up: load the numba kernels from the disk cache (every process pays it once, ~1-3 s)
         tw = time.perf_counter()
-        simulate(rules, n_paths=2, n_days=max(70, rules.rebalance.min_nobs + 5), seed=0, chunk_size=2)
+        # --core-in-book: what the hedge bought against the core inside the hedged book (no standalone core:
+        # half the engine's paths; how the earlier figures, before the standalone core, were measured)
+        extra = {"core_alone": False} if args.core_in_book else {}
+        simulate(rules, n_paths=2, n_days=max(70, rules.rebalance.min_nobs + 5), seed=0, chunk_size=2, **extra)
         warm = time.perf_counter() - tw
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
@@ -69,6 +72,7 @@ def _one(args: argparse.Namespace) -> dict:
                 chunk_size=args.chunk_size,
                 workers=args.workers,
                 folder=Path(tmp),
+                **extra,
             )
             total = time.perf_counter() - t0
         info = res.run_info
@@ -85,6 +89,7 @@ def _one(args: argparse.Namespace) -> dict:
 def _spawn(mode: str, paths: int, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--one", mode, "--paths", str(paths), "--days", str(args.days)]
     cmd += ["--chunk-size", str(args.chunk_size), "--workers", str(args.workers), "--seed", str(args.seed)]
+    cmd += ["--core-in-book"] if args.core_in_book else []
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{mode} run failed:\n{done.stderr}")
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--baseline", action="store_true", help="also time the engine alone on all paths at once")
+    ap.add_argument("--core-in-book", action="store_true", help="no standalone core (alvh simulate --core-in-book)")
     ap.add_argument("--one", choices=("simulate", "baseline"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -123,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         load = f.read().split()[:3]
     print(
         f"machine load average {' '.join(load)} (2 cores, shared: absolute seconds vary, compare ratios); "
-        f"chunk size {args.chunk_size}, workers {args.workers}, {args.days} days"
+        f"chunk size {args.chunk_size}, workers {args.workers}, {args.days} days, "
+        + ("core inside the hedged book (--core-in-book)" if args.core_in_book else "standalone core (default)")
     )
     base = _spawn("simulate", args.paths, args)
     print(_line("SIMULATE", args.paths, base))

@@ -93,6 +93,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after the other, each print
     _market(ref)  # the market built once per process (as every worker does)
     print(f"market build (store -> engine inputs, once per process): {time.process_time() - t:.2f} s CPU")
     run_chunk(tuple(variants[:2]), ref, 0)  # numba load and kernel compilation for the batch shapes
+    if a.only_cluster:
+        _cluster(a, ref, variants)
+        return
     big = a.chunk or auto_chunk(len(variants), a.workers)
     if not a.skip_profile:
         rows = []
@@ -115,9 +118,6 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after the other, each print
             f"engine per call: {e0 - de * n0:.2f} s fixed + {de * 1e3:.0f} ms per variant; scoring "
             f"{s0 - ds * n0:.2f} s fixed + {ds * 1e3:.0f} ms per variant (from the chunks of {n0} and {n1})"
         )
-    if a.only_cluster:
-        _cluster(a, ref, variants)
-        return
     t, c = time.perf_counter(), time.process_time()
     for v in variants[: a.loop]:
         run_chunk((v,), ref, 0)

@@ -222,6 +222,7 @@ def test_engine_stages_are_small() -> None:
         "prepare.py",
         "state.py",
         "marks.py",
+        "vx_marks.py",
         "core_rules.py",
         "layer_rules.py",
         "rebalance.py",

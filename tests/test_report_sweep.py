@@ -77,6 +77,13 @@ def test_sweep_report_shows_the_run_files_figures(history):
     assert len(ft.rows) == len(front) and ft.columns[-1] == "n (months)"
     assert all(r[-1] == "48" for r in ft.rows)
     assert {"hedge_cost_bp_per_month_ci95_lo", "es95_reduction_pp_ci95_hi", "n_months"} <= set(front.columns)
+    # each frontier variant minus the reference (4/4/2), paired on the same resampled months
+    assert "cost minus reference (bp/month) [95% CI]" in ft.columns
+    paired = front["cost_vs_reference_bp_per_month"] - (
+        front["hedge_cost_bp_per_month"] - ref["hedge_cost_bp_per_month"].iloc[0]
+    )
+    assert np.abs(paired.to_numpy()).max() < 1e-9  # the mean of the monthly differences: the rows' difference
+    assert (front["cost_vs_reference_bp_per_month_ci95_lo"] <= front["cost_vs_reference_bp_per_month_ci95_hi"]).all()
     hedged = front[front["hedge_cost_bp_per_month"] != 0]
     assert (hedged["hedge_cost_bp_per_month_ci95_lo"] < hedged["hedge_cost_bp_per_month"]).all()
     assert (hedged["hedge_cost_bp_per_month"] < hedged["hedge_cost_bp_per_month_ci95_hi"]).all()

@@ -31,16 +31,21 @@ def variants():
 
 
 @pytest.fixture(scope="module")
-def alone(variants):
+def alone_runs(variants):
     """Each variant's rules simulated alone (alvh.montecarlo.simulate), one chunk, this process; the core inside
     the variant's book (core_alone=False, as the sweep scores it: the core alone is a variant of its own)."""
     model = PathModel()
     return {
         v.index: simulate(
             v.rules, model, n_paths=N_PATHS, n_days=N_DAYS, seed=SEED, chunk_size=N_PATHS, core_alone=False
-        ).to_frame()
+        )
         for v in variants
     }
+
+
+@pytest.fixture(scope="module")
+def alone(alone_runs):
+    return {k: r.to_frame() for k, r in alone_runs.items()}
 
 
 def _check_alone(per_path: pd.DataFrame, variants, alone) -> None:
@@ -151,3 +156,16 @@ def test_frontier_minus_the_reference_path_by_path(variants, tmp_path):
             f.loc[v, "cost_vs_reference_bp_per_month_ci95_hi"],
         ] == dd["ci95"]
     assert res.reference["found"] and res.reference["n_paths"] == N_PATHS
+
+
+def test_pooled_es_is_the_simulations(variants, alone_runs, tmp_path):
+    sim = SimRef(PathModel(), SEED, N_PATHS, N_DAYS, path_chunk=3)  # three chunks fed to the pooled tail
+    table, _ = run_mc_sweep(variants, sim, tmp_path, workers=1, chunk=2)
+    for row in table.to_dict(orient="records"):
+        pooled = alone_runs[row["variant"]].summary_dict()["what_it_bought"]["pooled_es95"]
+        assert row["pooled_es95_reduction_pp"] == pooled["reduction_pp"]["value"]
+        assert row["hedged_pooled_es95_monthly_pct"] == pooled["core_plus_layers_pct"]["value"]
+        assert row["core_pooled_es95_monthly_pct"] == pooled["core_alone_pct"]["value"]
+        assert (
+            row["pooled_es95_tail_months"] == pooled["tail_months"] and row["n_path_months"] == pooled["n_path_months"]
+        )

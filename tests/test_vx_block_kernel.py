@@ -1,5 +1,5 @@
 """The compiled VX day-block tables (alvh.pricing._numba.vx_block) against the numpy steps of
-alvh.engine.marks._vx_block, bit for bit, on random curves with unlisted contracts (NaN), settlement days,
+alvh.engine.vx_marks._vx_block, bit for bit, on random curves with unlisted contracts (NaN), settlement days,
 contracts whose lower neighbour is unlisted or expired, and a shared-market view (stride 0 over paths)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from alvh.engine.marks import _vx_block
+from alvh.engine.vx_marks import _vx_block
 from alvh.pricing import _numba
 
 pytestmark = pytest.mark.skipif(not _numba.AVAILABLE, reason="numba not installed")

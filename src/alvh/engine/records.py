@@ -42,6 +42,23 @@ class InstrumentKind(IntEnum):
     VIX_OPTION = 3  #: VIX option, priced with Black-76 on the VX future of the same expiry
 
 
+#: Fields of the (n_days, n_paths, n_slots) records arrays the engine writes each day (engine.state), the
+#: per-day fields of :class:`PositionRecords` (rate_prev and div_prev are built from the run's rates instead).
+RECORD_FIELDS: tuple[str, ...] = (
+    "quantity",
+    "strike",
+    "t_prev",
+    "t_now",
+    "underlying_prev",
+    "underlying_now",
+    "underlying_rolldown",
+    "vol_prev",
+    "vol_now",
+    "price_prev",
+    "price_now",
+)
+
+
 @dataclass(frozen=True)
 class SlotInfo:
     """Static description of the slots, each of shape ``(n_slots,)``."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from alvh.engine.fills import Ledger
 from alvh.engine.prepare import Prepared
-from alvh.engine.records import InstrumentKind, SlotInfo
+from alvh.engine.records import RECORD_FIELDS, InstrumentKind, SlotInfo
 from alvh.engine.slots import slot_table
 from alvh.errors import InputError
 from alvh.market.vx_sensitivity import SENSITIVITY_MAX_DTE, ExpandingDfdvix
@@ -23,26 +23,11 @@ from alvh.pricing.units import DAYS_PER_YEAR
 from alvh.strategy.costs import SPX_MULTIPLIER, VIX_OPTION_MULTIPLIER, VX_MULTIPLIER, CostModel
 from alvh.strategy.layers import CM_SLOTS
 
-#: Fields of the (n_days, n_paths, n_slots) records arrays written each day (PositionRecords).
-RECORD_FIELDS: tuple[str, ...] = (
-    "quantity",
-    "strike",
-    "t_prev",
-    "t_now",
-    "underlying_prev",
-    "underlying_now",
-    "underlying_rolldown",
-    "vol_prev",
-    "vol_now",
-    "price_prev",
-    "price_now",
-)
-
 
 class EngineState:  # noqa: PLR0902 - state container of the day loop
     """Mutable state of one run (see the module docstring); ``nb`` is the compiled kernels module or None."""
 
-    #: paths x contracts up to which the VX day tables are used (alvh.engine.marks.vx_day)
+    #: paths x contracts up to which the VX day tables are used (alvh.engine.vx_marks.vx_day)
     VX_TABLE_MAX_CELLS = 1 << 16
 
     def __init__(self, prep: Prepared, costs: CostModel, nb: ModuleType | None) -> None:
@@ -217,7 +202,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.exp_ord_vx = mp.vx_expiry.astype("datetime64[D]").astype(np.int64)
         self.spx_exp_ord = prep.spx_expiry.astype(np.int64)
         self.core_entry_days = set(int(i) for i in prep.spx_settle_day if i < n)
-        self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): marks.vx_day
+        self.vx_block: tuple = (0, 0)  # current VX day block (first day, end, tables): vx_marks.vx_day
         # a sweep's paths share one market (broadcast views, stride 0): its VX tables are those of one path
         self.shared_market = P > 1 and mp.vx_price.strides[1] == 0 and mp.spx_close.strides[1] == 0
         self.vx_tables = (1 if self.shared_market else P) * mp.vx_price.shape[2] <= self.VX_TABLE_MAX_CELLS

@@ -104,6 +104,13 @@ def _spx_marks_kernel(  # noqa: PLR0915 - one compiled pass: smile, price, greek
     vega, theta).
     """
     P, L = strike.shape
+    # the legs of a path (and most paths) share their time to expiry: exp((r - q) t) and the BSM time factors
+    # are computed once per distinct t (the same values as computing them per leg, so the same marks)
+    c_t = np.nan
+    c_fexp = np.nan
+    f_t = np.nan
+    f_sqrt = f_carry = f_df = np.nan
+    b = rate - q
     for p in range(P):
         s = spot[p]
         g0 = 0.0
@@ -117,7 +124,10 @@ def _spx_marks_kernel(  # noqa: PLR0915 - one compiled pass: smile, price, greek
             expiring = tl <= 0.0
             und = spot_open[p] if expiring else s
             # smile vol at ln(K/F), F = S exp((r - q) t)
-            kk = math.log(k_ / (s * math.exp((rate - q) * tl)))
+            if tl != c_t:
+                c_t = tl
+                c_fexp = math.exp((rate - q) * tl)
+            kk = math.log(k_ / (s * c_fexp))
             if math.isfinite(kk):
                 ts = tl if tl > 1e-9 else 1e-9
                 if ts <= term_t[0]:
@@ -140,7 +150,13 @@ def _spx_marks_kernel(  # noqa: PLR0915 - one compiled pass: smile, price, greek
             call = is_call[j]
             if tl > 0.0:
                 vv = vol if math.isfinite(vol) else 0.2
-                price, delta, gamma_, vega, theta, _, _ = _bsm(und, k_, tl, vv, rate, q, 1.0 if call else -1.0)
+                if tl != f_t:  # alvh.pricing._scalar.bsm_greeks, its time factors shared
+                    f_t = tl
+                    f_sqrt, f_carry, f_df = _gbs_factors(tl, rate, b)
+                omega = 1.0 if call else -1.0
+                price, delta, gamma_, vega, theta, _, _ = _gbs_greeks(
+                    und, k_, tl, vv, rate, b, omega, math.log(und / k_), f_sqrt, f_carry, f_df
+                )
             else:
                 price = max(und - k_, 0.0) if call else max(k_ - und, 0.0)
                 delta = gamma_ = vega = theta = 0.0
@@ -167,7 +183,8 @@ def _spx_marks_kernel(  # noqa: PLR0915 - one compiled pass: smile, price, greek
 
 
 _tv = total_variance  # rebound to the compiled smile inside _compiled() (numba resolves globals at compile time)
-_bsm = None  # the compiled alvh.pricing._scalar.bsm_greeks, bound inside _compiled()
+_gbs_factors = None  # the compiled alvh.pricing._scalar.gbs_factors and gbs_greeks, bound inside _compiled()
+_gbs_greeks = None
 
 
 @lru_cache(maxsize=1)
@@ -176,8 +193,8 @@ def _compiled():
 
     from alvh.pricing import _scalar  # compiles its scalar kernels: imported only when marks are compiled
 
-    global _tv, _bsm
-    _bsm = _scalar.bsm_greeks
+    global _tv, _gbs_factors, _gbs_greeks
+    _gbs_factors, _gbs_greeks = _scalar.gbs_factors, _scalar.gbs_greeks
     _tv = nb.njit(cache=True, inline="always", fastmath=False, error_model="numpy")(total_variance)
     # error_model='numpy': an empty leg's NaN strike or zero time gives NaN (masked), never a Python exception
     return nb.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(_spx_marks_kernel)

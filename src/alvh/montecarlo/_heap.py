@@ -6,8 +6,10 @@ own ``mmap``; the heap's top is trimmed), so the next chunk page-faults every pa
 2-core machine, a 1,000-path chunk's engine (with the standalone core, 2,000 engine paths) took 40,000 page
 faults and 1.8-2.0 CPU seconds; with the freed memory kept, 1,700 faults and 1.2 s. The peak resident
 memory is the same (the largest chunk's working set either way, 1.26 GiB measured): only when it is given
-back changes. :func:`reuse_freed_memory` sets glibc's two thresholds for the run and, after it, restores
-glibc's defaults and trims the heap (the memory goes back to the system). Elsewhere (musl, macOS,
+back changes. :func:`reuse_freed_memory` sets glibc's two thresholds for the run and, after it, sets them
+back to glibc's initial 128 KiB and trims the heap (the memory goes back to the system); glibc then no
+longer raises its mmap threshold by itself as it does before any ``mallopt`` (a process that runs many
+simulations keeps the fixed 128 KiB between them). Elsewhere (musl, macOS,
 Windows) it does nothing. The arithmetic is untouched: results are bit-identical with or without it.
 """
 

@@ -209,7 +209,7 @@ else:  # pragma: no cover
 def _vx_block_kernel(
     d0, vx_price, vix_close, settle_day, settle_px, vx_dte, tau_now, mark, rolldown
 ):  # pragma: no cover
-    """The engine's VX day-block tables (``alvh.engine.marks._vx_block``, its numpy steps element by element: the
+    """The engine's VX day-block tables (``alvh.engine.vx_marks._vx_block``, its numpy steps element by element: the
     same operations in the same order, so the same numbers to the last bit, tested) for days ``d0 .. d0 + B - 1``:
     ``mark`` (B, P, C) the contract's price, its settlement value on its settlement day; ``rolldown`` (B, P, C)
     yesterday's curve (VIX close at DTE 0, the contract below when listed) linearly interpolated at today's DTE

@@ -24,8 +24,8 @@ from alvh.sweep.grid import Variant
 
 #: Most variants per engine call by default (:func:`alvh.sweep.runner.auto_chunk`): bounds a task's memory
 #: (about 10 MB per variant on 2006-2025, measured: peak RSS 1.58 GB for 100 variants, 0.62 GB of it the
-#: market) while amortising the engine's per-call cost (about 2.2 s of CPU per call on 2006-2025 whatever
-#: the variants, then about 28 ms per variant; benchmarks/bench_sweep.py).
+#: market) while amortising the engine's per-call cost (about 1.3 s of CPU per call on 2006-2025 whatever
+#: the variants, then about 20 ms per variant and 25 ms of scoring; benchmarks/bench_sweep.py).
 MAX_CHUNK = 250
 
 

@@ -90,6 +90,9 @@ class PathChunk:
     last: int
     #: variant index -> column (:data:`PATH_COLUMNS` and the rest of the row's inputs) -> (last - first,)
     columns: dict[int, dict[str, np.ndarray]]
+    #: variant index -> each path's calendar-month returns of the core and of core + layers,
+    #: (last - first, n_months, 2), % of the initial capital (the pooled ES95, alvh.montecarlo.summary.PooledTail)
+    book_monthly: dict[int, np.ndarray]
     n_months: int
     n_days: int
     capital: float
@@ -122,15 +125,17 @@ def run_mc_chunk(variants: tuple[Variant, ...], sim: SimRef, path_chunk: int) ->
     pa = path_analysis(res, vix=np.asarray(tiled.vix_close), sensitivity=sens, backend="numba")
     cols = pa.columns
     out: dict[int, dict[str, np.ndarray]] = {}
+    books: dict[int, np.ndarray] = {}
     for j, v in enumerate(variants):
         s = slice(j * k, (j + 1) * k)
-        c = {name: np.ascontiguousarray(a[s]) for name, a in cols.items()}
-        out[v.index] = c
+        out[v.index] = {name: np.ascontiguousarray(a[s]) for name, a in cols.items()}
+        books[v.index] = np.ascontiguousarray(pa.book_monthly_pct[s])
     return PathChunk(
         path_chunk=path_chunk,
         first=first,
         last=last,
         columns=out,
+        book_monthly=books,
         n_months=len(pa.months),
         n_days=len(pa.dates),
         capital=pa.capital,
@@ -159,8 +164,22 @@ def path_table(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: out[k] for k in PATH_COLUMNS}
 
 
-def variant_row(v: Variant, cols: dict[str, np.ndarray], chunk: PathChunk, sim: SimRef) -> dict:
-    """One row of the sweep's table from a variant's per-path columns (all its paths, in path order)."""
+def pooled_es(v: int, chunks: list[PathChunk], n_paths: int, cost_mean: float) -> dict:
+    """The variant's 95% ES of monthly returns over every month of every path pooled, both books and the
+    reduction with their sectioning intervals (:class:`alvh.montecarlo.summary.PooledTail`, the simulation's)."""
+    from alvh.montecarlo.summary import PooledTail
+
+    tail = PooledTail(n_paths, chunks[0].n_months)
+    for c in chunks:
+        tail.add(c.first, c.book_monthly[v])
+    return tail.block(cost_mean)
+
+
+def variant_row(
+    v: Variant, cols: dict[str, np.ndarray], chunk: PathChunk, sim: SimRef, pooled: dict | None = None
+) -> dict:
+    """One row of the sweep's table from a variant's per-path columns (all its paths, in path order) and its
+    pooled ES block (:func:`pooled_es`)."""
     from alvh.analytics.paths_summary import BOOK_STATS
     from alvh.montecarlo.summary import describe, wilson
 
@@ -191,6 +210,17 @@ def variant_row(v: Variant, cols: dict[str, np.ndarray], chunk: PathChunk, sim: 
         lo, hi = wilson(k, n)
         row[f"share_paths_{name}_reduced"] = k / n
         row[f"share_paths_{name}_reduced_ci95_lo"], row[f"share_paths_{name}_reduced_ci95_hi"] = lo, hi
+    if pooled is not None:
+        for name, col in (
+            ("reduction_pp", "pooled_es95_reduction_pp"),
+            ("core_alone_pct", "core_pooled_es95_monthly_pct"),
+            ("core_plus_layers_pct", "hedged_pooled_es95_monthly_pct"),
+        ):
+            row[col] = pooled[name]["value"]
+            ci = pooled[name]["ci95"] or [np.nan, np.nan]
+            row[f"{col}_ci95_lo"], row[f"{col}_ci95_hi"] = ci[0], ci[1]
+        row["pooled_es95_tail_months"] = pooled["tail_months"]
+        row["n_path_months"] = pooled["n_path_months"]
     row["trigger_firings"] = float(np.mean(per["trigger_firings"]))
     row["n_paths"] = n
     row["n_months"] = chunk.n_months

@@ -125,6 +125,14 @@ class SweepResult:
                 f"{ci(ref, 'protection', 3)}, {'on' if ref['on_frontier'] else 'not on'} the frontier (rank "
                 f"{ref['rank_by_protection']} of {ref['n_variants']} by protection, {ref['rank_by_cost']} by cost)"
             )
+        hit = self.table[self.table["config_hash"] == m.get("reference_config_hash")].to_dict(orient="records")
+        if self.monte_carlo and hit and "pooled_es95_reduction_pp" in hit[0]:
+            r = hit[0]
+            lines.append(
+                f"reference pooled ES95 (every path-month, worst {r['pooled_es95_tail_months']} of "
+                f"{r['n_path_months']}): reduction {fmt(r['pooled_es95_reduction_pp'], 3)} pp "
+                f"{ci(r, 'pooled_es95_reduction_pp', 3)} ({_sections(int(m.get('n_paths') or 0))})"
+            )
         w = self.walk_summary
         if w:
             lines.append(
@@ -191,6 +199,15 @@ def _paired_over_paths(per_path: pd.DataFrame, variants: pd.Series, reference: i
 def split_label(rules: Rules) -> str:
     """The layers' weights in % of the capital, "4/4/2" for the default rules."""
     return "/".join(f"{la.weight * 100:g}" for la in rules.layers) or "no layers"
+
+
+def _sections(n_paths: int) -> str:
+    """What the pooled ES's interval is (alvh.montecarlo.summary.PooledTail's sectioning)."""
+    from alvh.montecarlo.summary import ES_SECTIONS
+
+    if n_paths >= 2 * ES_SECTIONS:
+        return f"sectioning interval over {ES_SECTIONS} groups of paths"
+    return f"no interval: sectioning needs {2 * ES_SECTIONS} or more paths"
 
 
 def _pair(d: dict, name: str) -> str:
