@@ -708,7 +708,9 @@ def block_bootstrap_indices(
     k = -(-n // L)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     start = rng.integers(0, n, size=(n_boot, k))
-    return ((start[:, :, None] + np.arange(L)[None, None, :]) % n).reshape(n_boot, -1)[:, :n]
+    rows = start[:, :, None] + np.arange(L)[None, None, :]  # < 2n (start < n, L <= n)
+    rows = np.where(rows >= n, rows - n, rows)  # ``% n`` without the integer division (the same indices)
+    return rows.reshape(n_boot, -1)[:, :n]
 
 
 def block_bootstrap_mean(
