@@ -74,3 +74,53 @@ def test_a_user_ppi_file_drives_the_simulation(tmp_path) -> None:  # noqa: ANN00
     np.testing.assert_allclose(ratio, np.exp(-0.3), rtol=1e-9)  # the PPI shock on the short factor, that day
     with pytest.raises(Exception, match="event_dates"):
         simulate_factor_paths(p, 2, 10, np.random.default_rng(0), event_dates={"nfp": dates})
+
+
+def _with_ppi_shock() -> SimParams:
+    p = SimParams.default()
+    return dataclasses.replace(p, events={**p.events, "ppi": p.events["cpi"]})
+
+
+def test_path_model_events_drive_the_model_as_simulate_market_does(tmp_path: Path) -> None:
+    from alvh.montecarlo import PathModel
+    from alvh.simulate import simulate_market
+
+    dates = _user_ppi_dates(tmp_path)
+    p = _with_ppi_shock()
+    m = PathModel(params=p, start="2016-01-04", events=PathModel.event_pairs({"ppi": dates}))
+    assert m.event_dates is not None and m.event_dates["ppi"].equals(dates)
+    assert m.describe()["event_dates"]["ppi"]["n"] == len(dates)
+    got = m.generate(4, 120, np.random.default_rng(5)).vix_close
+    want = simulate_market(p, 4, 120, np.random.default_rng(5), start="2016-01-04", event_dates={"ppi": dates})
+    np.testing.assert_array_equal(got, want.vix_close)
+    # without the dates the PPI shock never fires: another path
+    plain = PathModel(params=p, start="2016-01-04").generate(4, 120, np.random.default_rng(5)).vix_close
+    assert not np.array_equal(got, plain)
+    with pytest.raises(Exception, match="event kind"):
+        PathModel(events=(("nfp", ("2016-01-08",)),)).check(70)
+
+
+def test_alvh_simulate_events_option(tmp_path: Path) -> None:
+    import json
+
+    from test_cli_simulate import alvh, one_line_error
+
+    if not CPI_FILE.is_file():
+        pytest.skip("the shared CPI calendar is not available")
+    params = tmp_path / "params.toml"
+    _with_ppi_shock().to_toml(params)
+    ppi = tmp_path / "my_ppi.csv"
+    ppi.write_text(CPI_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    base = ["simulate", "--paths", "2", "--days", "70", "--seed", "1", "--params", str(params)]
+    r = alvh(*base, "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    assert "PPI shock but alvh ships no PPI dates" in r.stdout
+    r = alvh(*base, "--events", f"ppi={ppi}", "--out", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    assert "ships no PPI dates" not in r.stdout
+    meta = json.loads((tmp_path / "b" / "summary.json").read_text())["metadata"]["model"]["event_dates"]
+    assert meta["ppi"]["n"] >= 100
+    for spec, said in ((f"nfp={ppi}", "--events"), ("ppi", "--events"), (f"ppi={tmp_path / 'none.csv'}", "none.csv")):
+        r = alvh(*base, "--events", spec, "--out", str(tmp_path / "c"))
+        assert r.returncode != 0 and said in one_line_error(r), (spec, r.stderr)
+        assert not (tmp_path / "c").exists()

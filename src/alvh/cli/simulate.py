@@ -41,6 +41,14 @@ def simulate(
     scenario: str | None = typer.Option(
         None, "--scenario", metavar="NAME", help="A scenario preset of the model parameters, or a scenario TOML file."
     ),
+    events: list[str] | None = typer.Option(
+        None,
+        "--events",
+        metavar="KIND=FILE",
+        help="Release dates of an event kind (cpi, ppi or fomc) from a CSV file (a 'date' or 'release_date' "
+        "column), replacing the shipped calendar of that kind; repeatable. alvh ships no PPI dates: a PPI shock "
+        "in --params fires only with --events ppi=FILE.",
+    ),
     chunk_size: int = typer.Option(
         1000, "--chunk-size", metavar="C", min=1, help="Paths per chunk: bounds memory; results do not depend on it."
     ),
@@ -93,11 +101,18 @@ def simulate(
     r = load_rules(rules) if rules is not None else default_rules()
     sim = SimParams.from_toml(params) if params is not None else None
     scen = get_scenario(scenario, sim if sim is not None else SimParams.default()) if scenario is not None else None
-    model = PathModel(params=sim, scenario=scen)
+    model = PathModel(params=sim, scenario=scen, events=PathModel.event_pairs(_event_files(events or [])))
     check_run(model, r, seed, paths, days, chunk_size)  # every argument checked before anything is written
     thresholds = tuple(threshold) if threshold else DEFAULT_THRESHOLDS
     for note in r.notes:
         typer.echo(f"note: {note}")
+    given = {k for k, _ in model.events}
+    for kind, shock in model.sim_params.events.items():  # a fitted shock with no dates to fire on: say so
+        if (shock.mean != 0.0 or shock.sd != 0.0) and kind == "ppi" and kind not in given:
+            typer.echo(
+                f"note: the parameters carry a {kind.upper()} shock but alvh ships no {kind.upper()} dates: "
+                f"it never fires without --events {kind}=FILE"
+            )
     folder = OutputFolder.prepare(out, overwrite=overwrite)
     n_chunks = -(-paths // chunk_size)
     with folder:
@@ -156,3 +171,20 @@ def _write_report(folder: Any, res: Any, rules_text: str) -> None:
 #: ``alvh simulate`` as a one-command app (the root loads it lazily: alvh.cli.COMMANDS).
 app = typer.Typer(name="simulate", add_completion=False)
 app.command("simulate")(simulate)
+
+
+def _event_files(specs: list[str]) -> dict[str, object]:
+    """``--events KIND=FILE`` values -> {kind: dates}, each file read strictly (alvh.data.importers.read_events)."""
+    from alvh.data.importers import read_events
+    from alvh.errors import InputError
+    from alvh.simulate.params import EVENT_KINDS
+
+    out: dict[str, object] = {}
+    for spec in specs:
+        kind, sep, path = spec.partition("=")
+        if not sep or kind not in EVENT_KINDS or not path:
+            raise InputError(f"{spec!r}", argument="--events", expected=f"KIND=FILE with KIND among {EVENT_KINDS}")
+        if kind in out:
+            raise InputError(f"{kind!r} given twice", argument="--events", expected="each kind once")
+        out[kind] = read_events(path, kind).dates
+    return out

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from alvh.engine.inputs import MarketPaths, VixOptionVol
 from alvh.errors import InputError
@@ -29,6 +30,7 @@ from alvh.market import SpxSurface
 from alvh.simulate import Scenario, SimParams, simulate_market
 from alvh.simulate.model import DEFAULT_START
 from alvh.simulate.model import check_run as check_model_run
+from alvh.simulate.params import EVENT_KINDS
 
 #: Paths per random stream (fixed: changing it changes every path; recorded in each result's metadata).
 PATH_BLOCK = 500
@@ -40,11 +42,30 @@ class PathModel:
 
     The calibrated joint model :func:`alvh.simulate.simulate_market` with ``params`` (None: the shipped
     :meth:`SimParams.default`) and an optional ``scenario`` (:func:`alvh.simulate.model.get_scenario`).
+    ``events``: release dates by kind (``(kind, ISO dates)`` pairs, e.g. a user's PPI file) replacing the
+    shipped calendar of that kind (``simulate_market(event_dates=...)``); alvh ships no PPI dates, so a PPI
+    shock in ``params`` fires only with them. :meth:`from_event_dates` builds it from DatetimeIndexes.
     """
 
     params: SimParams | None = None
     scenario: Scenario | None = None
     start: str = DEFAULT_START
+    events: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @staticmethod
+    def event_pairs(event_dates: Mapping[str, object]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``events`` from a mapping of kind -> dates (sorted by kind; each date as ISO ``YYYY-MM-DD``)."""
+        return tuple(
+            (str(k), tuple(str(d)[:10] for d in np.asarray(v, dtype="datetime64[D]")))
+            for k, v in sorted(event_dates.items())
+        )
+
+    @property
+    def event_dates(self) -> dict[str, pd.DatetimeIndex] | None:
+        """``events`` as simulate_market's ``event_dates`` (None: the shipped calendars)."""
+        if not self.events:
+            return None
+        return {k: pd.DatetimeIndex(list(v)) for k, v in self.events}
 
     @property
     def sim_params(self) -> SimParams:
@@ -60,15 +81,36 @@ class PathModel:
             "params_provenance": dict(p.provenance),
             "scenario": self.scenario.to_dict() if self.scenario is not None else None,
             "start": self.start,
+            "event_dates": {
+                k: {
+                    "n": len(v),
+                    "first": v[0] if v else None,
+                    "last": v[-1] if v else None,
+                    "sha256": hashlib.sha256(",".join(v).encode()).hexdigest(),
+                }
+                for k, v in self.events
+            }
+            or "the shipped calendars (no PPI dates ship)",
         }
 
     def check(self, n_days: int) -> None:
         """Everything about the model that can fail, checked before any path is drawn."""
         check_model_run(self.sim_params, 1, n_days, self.scenario)
+        bad = sorted({k for k, _ in self.events} - set(EVENT_KINDS))
+        if bad:
+            raise InputError(f"event kind {bad[0]!r}", argument="events", expected=f"kinds among {EVENT_KINDS}")
 
     def generate(self, n_paths: int, n_days: int, rng: np.random.Generator) -> MarketPaths:
         """``n_paths`` paths of ``n_days`` days, all randomness from ``rng``."""
-        return simulate_market(self.sim_params, n_paths, n_days, rng, start=self.start, scenario=self.scenario)
+        return simulate_market(
+            self.sim_params,
+            n_paths,
+            n_days,
+            rng,
+            start=self.start,
+            scenario=self.scenario,
+            event_dates=self.event_dates,
+        )
 
 
 def block_rng(seed: int, block: int) -> np.random.Generator:
