@@ -102,8 +102,22 @@ def test_path_model_events_drive_the_model_as_simulate_market_does(tmp_path: Pat
 
 def test_alvh_simulate_events_option(tmp_path: Path) -> None:
     import json
+    import os
+    import shutil
+    import subprocess
+    import sys
 
-    from test_cli_simulate import alvh, one_line_error
+    exe = Path(sys.executable).with_name("alvh")
+    exe = exe if exe.is_file() else Path(shutil.which("alvh") or exe)
+
+    def alvh(*args: str) -> subprocess.CompletedProcess[str]:  # the installed console script, as a user runs it
+        env = {**os.environ, "COLUMNS": "100"}
+        return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=600)
+
+    def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
+        lines = r.stderr.splitlines()
+        assert "Traceback" not in r.stderr and len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+        return lines[0]
 
     if not CPI_FILE.is_file():
         pytest.skip("the shared CPI calendar is not available")
