@@ -106,13 +106,13 @@ def simulate(
     thresholds = tuple(threshold) if threshold else DEFAULT_THRESHOLDS
     for note in r.notes:
         typer.echo(f"note: {note}")
-    given = {k for k, _ in model.events}
-    for kind, shock in model.sim_params.events.items():  # a fitted shock with no dates to fire on: say so
-        if (shock.mean != 0.0 or shock.sd != 0.0) and kind == "ppi" and kind not in given:
-            typer.echo(
-                f"note: the parameters carry a {kind.upper()} shock but alvh ships no {kind.upper()} dates: "
-                f"it never fires without --events {kind}=FILE"
-            )
+    ppi = model.sim_params.events.get("ppi")
+    if ppi is not None and (ppi.mean != 0.0 or ppi.sd != 0.0) and "ppi" not in dict(model.events):
+        # a fitted shock with no dates to fire on (alvh ships no PPI calendar): say so
+        typer.echo(
+            "note: the parameters carry a PPI shock but alvh ships no PPI dates: "
+            "it never fires without --events ppi=FILE"
+        )
     folder = OutputFolder.prepare(out, overwrite=overwrite)
     n_chunks = -(-paths // chunk_size)
     with folder:

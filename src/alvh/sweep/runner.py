@@ -75,6 +75,22 @@ def cache_key(v: Variant, ref: DataRef | SimRef) -> str:
     return f"{v.config_hash[:24]}-{_digest(ref)}"
 
 
+def _split_cached(
+    variants: Sequence[Variant], cache_dir: Path, ref: DataRef | SimRef
+) -> tuple[dict[int, dict], dict[int, pd.DataFrame], list[Variant]]:
+    """The variants already in the cache (their rows and tables, by variant index) and the rest, in order."""
+    rows: dict[int, dict] = {}
+    tables: dict[int, pd.DataFrame] = {}
+    todo: list[Variant] = []
+    for v in variants:
+        hit = _read_cache(cache_dir, v, ref)
+        if hit is None:
+            todo.append(v)
+        else:
+            rows[v.index], tables[v.index] = hit
+    return rows, tables, todo
+
+
 def _read_cache(folder: Path, v: Variant, ref: DataRef | SimRef) -> tuple[dict, pd.DataFrame] | None:
     f = folder / f"{cache_key(v, ref)}.json"
     if not f.is_file():
@@ -185,15 +201,7 @@ def run_sweep(
     """
     address = resolve_scheduler(scheduler)
     client = connect(address) if address else None  # unreachable: refused before any work
-    rows: dict[int, dict] = {}
-    monthly: dict[int, pd.DataFrame] = {}
-    todo = []
-    for v in variants:
-        hit = _read_cache(cache_dir, v, ref)
-        if hit is None:
-            todo.append(v)
-        else:
-            rows[v.index], monthly[v.index] = hit
+    rows, monthly, todo = _split_cached(variants, cache_dir, ref)
     total = len(variants)
     if progress:
         progress(len(rows), total)
@@ -248,15 +256,7 @@ def run_mc_sweep(
     """
     address = resolve_scheduler(scheduler)
     client = connect(address) if address else None
-    rows: dict[int, dict] = {}
-    per_path: dict[int, pd.DataFrame] = {}
-    todo = []
-    for v in variants:
-        hit = _read_cache(cache_dir, v, sim)
-        if hit is None:
-            todo.append(v)
-        else:
-            rows[v.index], per_path[v.index] = hit
+    rows, per_path, todo = _split_cached(variants, cache_dir, sim)
     total = len(variants)
     if progress:
         progress(len(rows), total)
