@@ -16,6 +16,7 @@ import pytest
 
 from alvh.config import default_rules, rules_from_dict
 from alvh.engine import paths_from_market_data, run_engine
+from alvh.engine.simulate import SEQUENTIAL_SUM_SLOTS
 from alvh.errors import ConfigError
 from alvh.montecarlo import PathModel, simulate
 from alvh.montecarlo.streams import chunk_paths
@@ -64,12 +65,67 @@ def test_standalone_core_on_real_data(real_market_data):
         {"sizing": {"basis": "core_vega"}},  # a 0 / 0 share of the core's vega must size to 0, not NaN
         {"adaptive": {"enabled": True}},
         {"general": {"sizing_capital": "initial", "contracts": "fractional"}},
+        {"core": {"entry": "target_dte", "exits": {"take_profit": 0.5, "stop_loss": 1.5, "close_at_dte": 5}}},
+        {"financing": {"enabled": True, "mode": "hedge_cash"}},
+        {"financing": {"enabled": True, "mode": "borrow", "fraction": 0.2}, "general": {"interest_on_cash": False}},
     ],
-    ids=["default", "core_vega_sizing", "adaptive", "initial_fractional"],
+    ids=["default", "core_vega_sizing", "adaptive", "initial_fractional", "exits", "hedge_cash", "borrow_no_interest"],
 )
-def test_standalone_core_on_simulated_paths(over):
-    paths = chunk_paths(PathModel(), 5, 0, 6, 90)
+@pytest.mark.parametrize("n_paths", [6, 1])  # a core-only pass of its own; one more path slot of the same call
+def test_standalone_core_on_simulated_paths(over, n_paths):
+    paths = chunk_paths(PathModel(), 5, 0, n_paths, 90)
     _check(_variant(**over), paths, "numba")
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_standalone_core_with_option_spread_layers(backend):
+    """Layers of two slots each (VIX call and put spreads: 4 + 6 slots, so the NAV's sum over slots is
+    longer than numpy's 8-wide pairwise block): the core-only pass still adds up to the same bits."""
+    dump = default_rules().model_dump(mode="json")
+    for la, inst in zip(dump["layers"], ("vix_call_spread", "vix_put_spread", "vix_call_spread"), strict=True):
+        la["instrument"] = inst
+        la["short_moneyness"] = 1.3 if inst == "vix_call_spread" else 0.8
+    rules = rules_from_dict(dump)
+    paths = chunk_paths(PathModel(), 11, 0, 5, 80)
+    plain = run_engine(rules, paths, backend=backend)
+    assert plain.records.quantity.shape[2] == 10 > SEQUENTIAL_SUM_SLOTS  # the pass keeps the layers at weight 0
+    assert (plain.trades["component"] != "core").any()
+    _check(rules, paths, backend)
+
+
+def test_core_only_pass_is_the_core_alone_rules():
+    """The pass behind core_alone=True on several paths: the rules without layers, no records, no events,
+    and each path's NAV that of the core-alone rules (layers at weight 0) path by path, whatever the chunk."""
+    from alvh.engine.prepare import prepare
+    from alvh.engine.simulate import core_alone_nav, core_only_rules
+    from alvh.strategy.costs import CostModel
+
+    rules = default_rules()
+    assert core_only_rules(rules).layers == [] and rules.layers  # a copy: the rules keep their layers
+    paths = chunk_paths(PathModel(), 8, 0, 7, 70)
+    assert prepare(core_only_rules(rules), paths, nav_only=True).own_paths == 0
+    nav = core_alone_nav(rules, paths, CostModel(rules.costs), backend="numba")
+    want = run_engine(core_alone_rules(rules), paths, backend="numba").nav
+    assert nav.shape == (70, 7) and np.array_equal(nav, want)
+    part = core_alone_nav(rules, paths.take_paths(slice(2, 5)), CostModel(rules.costs), backend="numba")
+    assert np.array_equal(part, want[:, 2:5])
+
+
+@pytest.mark.parametrize("n_slots", range(4, SEQUENTIAL_SUM_SLOTS + 1))
+def test_numpy_adds_short_rows_left_to_right(n_slots):
+    """What the core-only pass relies on (SEQUENTIAL_SUM_SLOTS): numpy sums a row of at most 7 numbers left
+    to right, so four legs followed by slots at 0.0 add up as the four legs alone, whatever the paths."""
+    rng = np.random.default_rng(n_slots)
+    for n_paths in (1, 3, 1000):
+        x = np.zeros((n_paths, n_slots))
+        x[:, :4] = rng.standard_normal((n_paths, 4)) * 10.0 ** rng.integers(0, 8, (n_paths, 4))
+        left = ((x[:, 0] + x[:, 1]) + x[:, 2]) + x[:, 3]
+        assert np.array_equal(x.sum(axis=1), left)
+        assert np.array_equal(np.ascontiguousarray(x[:, :4]).sum(axis=1), left)
+    # one slot more and numpy adds pairwise: (a + b) + (c + d) = 0 here, left to right 1 (hence the fallback)
+    row = np.zeros((1, SEQUENTIAL_SUM_SLOTS + 1))
+    row[0, :4] = (1e16, 1.0, -1e16, 1.0)
+    assert row[0, :4].sum() == 1.0 and row.sum() == 0.0
 
 
 def _stats_from_nav(nav: np.ndarray, dates: pd.DatetimeIndex, cap: float) -> dict[str, float]:

@@ -152,11 +152,14 @@ def _own(prep: Prepared, a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a[:, : prep.own_paths]) if prep.standalone_core else a
 
 
-def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestResult:
+def build_result(
+    prep: Prepared, st: EngineState, seed: int | None, core_alone_nav: np.ndarray | None = None
+) -> BacktestResult:
     """Assemble the frozen result from the engine's final state (called once by run_engine).
 
     With a standalone core (:attr:`Prepared.standalone_core`) the result holds the run's own paths and
-    ``core_alone_nav`` the NAV of the second half (each own path's core run alone as its own book).
+    ``core_alone_nav`` the NAV of the second half (each own path's core run alone as its own book);
+    otherwise ``core_alone_nav`` is the one given (the standalone core run in a pass of its own), or None.
     """
     mp = prep.paths
     fd, fp = np.nonzero(_own(prep, st.reb_fired))
@@ -196,5 +199,5 @@ def build_result(prep: Prepared, st: EngineState, seed: int | None) -> BacktestR
         metadata=metadata(prep, st, seed),
         interest=_own(prep, st.interest),
         hedge_financing=_own(prep, st.hedge_fin),
-        core_alone_nav=np.ascontiguousarray(st.nav[:, prep.own_paths :]) if prep.standalone_core else None,
+        core_alone_nav=np.ascontiguousarray(st.nav[:, prep.own_paths :]) if prep.standalone_core else core_alone_nav,
     )

@@ -50,10 +50,16 @@ class Prepared:
     #: layer at weight 0: ``run_engine(..., core_alone=True)``): the result holds the first half, the
     #: second half's NAV is its ``core_alone_nav``, and only the first half's events are counted
     standalone_core: bool = False
+    #: True for a pass that keeps only its NAV (the standalone core of a many-path run, run on its own:
+    #: ``alvh.engine.simulate.core_alone_nav``): no path's records are written, no event is counted
+    nav_only: bool = False
 
     @property
     def own_paths(self) -> int:
-        """Paths of the run itself (the first ones; the rest are the standalone core's)."""
+        """Paths of the run itself, whose records and events are kept (the first ones; the rest are the
+        standalone core's); none in a NAV-only pass (:attr:`nav_only`)."""
+        if self.nav_only:
+            return 0
         return self.paths.n_paths // 2 if self.standalone_core else self.paths.n_paths
 
     def __repr__(self) -> str:
@@ -70,14 +76,20 @@ class Prepared:
 
 
 def prepare(
-    rules: Rules, paths: MarketPaths, variants: Sequence[Rules] | None = None, *, standalone_core: bool = False
+    rules: Rules,
+    paths: MarketPaths,
+    variants: Sequence[Rules] | None = None,
+    *,
+    standalone_core: bool = False,
+    nav_only: bool = False,
 ) -> Prepared:
     """Validate the rules against the data and precompute the contract calendar.
 
     ``variants``: one rules variant per path slot, differing from ``rules`` only in the array-axis keys
     (:mod:`alvh.strategy.axis`); default every path runs ``rules``. ``standalone_core``: the second half
     of the paths runs the first half's core alone (:attr:`Prepared.standalone_core`; set by
-    :func:`alvh.engine.run_engine`).
+    :func:`alvh.engine.run_engine`). ``nav_only``: keep no records and count no events
+    (:attr:`Prepared.nav_only`).
 
     Raises
     ------
@@ -159,6 +171,7 @@ def prepare(
         axis=axis,
         events=events,
         standalone_core=standalone_core,
+        nav_only=nav_only,
     )
 
 

@@ -34,12 +34,24 @@ from alvh.engine import core_rules, fills, financing, layer_rules, marks, rebala
 from alvh.engine.construct import build_result
 from alvh.engine.inputs import MarketPaths
 from alvh.engine.prepare import Prepared, prepare
+from alvh.engine.slots import slot_table
 from alvh.engine.state import EngineState
 from alvh.pricing.backend import resolve_backend
 from alvh.results import BacktestResult
+from alvh.strategy.axis import core_alone_rules
 from alvh.strategy.costs import CostModel
 
-__all__ = ["Prepared", "day", "prepare", "run_days", "run_engine", "standalone_core_possible"]
+__all__ = [
+    "SEQUENTIAL_SUM_SLOTS",
+    "Prepared",
+    "core_alone_nav",
+    "core_only_rules",
+    "day",
+    "prepare",
+    "run_days",
+    "run_engine",
+    "standalone_core_possible",
+]
 
 
 def run_engine(
@@ -61,12 +73,14 @@ def run_engine(
     per path slot, differing from ``rules`` only in numbers (:mod:`alvh.strategy.axis`; a sweep's batch,
     :func:`alvh.sweep.batch.run_batch`); each path's results are those of its variant run alone.
 
-    ``core_alone``: also run each path's core alone as its own book, in the same call: one more path slot
-    per path (:meth:`MarketPaths.twice`) running :func:`alvh.strategy.axis.core_alone_rules` (every
-    layer at weight 0, the core sized on its own NAV). The result is the run's own paths, bit-identical
-    to a run without it, and carries the standalone core's NAV as ``core_alone_nav`` (bit-identical to
-    a run of the core-alone rules; tests/test_core_alone.py). Refused with ``variants``, without a hedge
-    layer and with a constant-maturity mix (not a layer weight: its standalone core would still hold it).
+    ``core_alone``: also run each path's core alone as its own book (:func:`alvh.strategy.axis.core_alone_rules`:
+    every layer at weight 0, the core sized on its own NAV). The result is the run's own paths, bit-identical
+    to a run without it, and carries the standalone core's NAV as ``core_alone_nav`` (bit-identical to a run
+    of the core-alone rules; tests/test_core_alone.py). On a one-path market (a backtest, Python-bound) in
+    the same call, one more path slot (:meth:`MarketPaths.twice`); on several paths (array-bound) in a
+    core-only pass of its own before the run (:func:`core_alone_nav`: no layer slots, no VX marks, no
+    rebalance, no records). Refused with ``variants``, without a hedge layer and with a constant-maturity
+    mix (not a layer weight: its standalone core would still hold it).
     """
     if core_alone:
         from alvh.errors import ConfigError
@@ -86,11 +100,44 @@ def run_engine(
                 key="core_alone",
                 expected="core_alone=False, or hedge layers without variants or constant_maturity",
             )
+    costs = cost_model or CostModel(rules.costs)
+    run_seed = rules.general.seed if seed is None else seed
+    if core_alone and paths.n_paths == 1:  # one more path slot (views of the one path) costs 1-6% here
         prep = prepare(rules, paths.twice(), standalone_core=True)
-    else:
-        prep = prepare(rules, paths, variants)
-    st = run_days(prep, cost_model or CostModel(rules.costs), backend=backend)
-    return build_result(prep, st, seed=rules.general.seed if seed is None else seed)
+        return build_result(prep, run_days(prep, costs, backend=backend), seed=run_seed)
+    alone = core_alone_nav(rules, paths, costs, backend=backend) if core_alone else None
+    prep = prepare(rules, paths, variants)
+    st = run_days(prep, costs, backend=backend)
+    return build_result(prep, st, seed=run_seed, core_alone_nav=alone)
+
+
+#: Slots up to which numpy adds a row left to right (its pairwise summation starts at 8 numbers): up to this
+#: many slots in the hedged book, the core-only book's NAV (4 legs) adds up exactly as the hedged layout's with
+#: every layer's slots at 0.0 (tests/test_core_alone.py checks numpy does).
+SEQUENTIAL_SUM_SLOTS = 7
+
+
+def core_only_rules(rules: Rules) -> Rules:
+    """``rules`` without its hedge layers (so without the rebalance between them): the core alone.
+
+    The engine runs it as :func:`alvh.strategy.axis.core_alone_rules` (every layer at weight 0) to the bit
+    while the rules hold at most :data:`SEQUENTIAL_SUM_SLOTS` slots: a layer at weight 0 never trades, so
+    its slots add 0.0 to every sum the core's book reads (NAV, cash, interest), and nothing of the core reads
+    a layer. A copy, not re-validated.
+    """
+    return rules.model_copy(update={"layers": []})
+
+
+def core_alone_nav(rules: Rules, paths: MarketPaths, costs: CostModel, *, backend: str = "auto") -> np.ndarray:
+    """The NAV (n_days, n_paths) of each path's core run alone as its own book, bit-identical to
+    :func:`run_engine` of :func:`alvh.strategy.axis.core_alone_rules`, in a pass that keeps no records
+    (:attr:`Prepared.nav_only`): of :func:`core_only_rules` (four SPX legs per path, no VX marks, no
+    rebalance; about half the hedged book's time) when the rules hold at most :data:`SEQUENTIAL_SUM_SLOTS`
+    slots, else of the core-alone rules themselves (the layers' slots at weight 0: the same sums)."""
+    few = len(slot_table(rules)[0]) <= SEQUENTIAL_SUM_SLOTS
+    book = core_only_rules(rules) if few else core_alone_rules(rules)
+    prep = prepare(book, paths, nav_only=True)
+    return run_days(prep, costs, backend=backend).nav
 
 
 def standalone_core_possible(rules: Rules) -> bool:
