@@ -163,7 +163,27 @@ def vx_prices(
     dte = (expiry[None, :] - d[:, None]).astype(float)
     n_days, n_paths = fp.vix_close.shape
     price = np.full((n_days, n_paths, len(expiry)), np.nan)
-    for i in range(n_days):  # day by day: no (days, paths, contracts) temporaries
+    listed = (dte > 0) & (dte <= MODEL_LISTING_DAYS)
+    # the days between two listing changes at once (about a month: one call instead of one a day; the
+    # formula is elementwise, so the same numbers as day by day, vx_prices_by_day; temporaries a month big)
+    change = np.flatnonzero((listed[1:] != listed[:-1]).any(axis=1)) + 1
+    for i0, i1 in zip(np.r_[0, change], np.r_[change, n_days], strict=True):
+        cols = np.flatnonzero(listed[i0])
+        cell = (fp.vix_close[i0:i1, :, None], fp.short[i0:i1, :, None], fp.long[i0:i1, :, None])
+        price[i0:i1, :, cols] = curve_price(*cell, dte[i0:i1, None, cols], params)
+    return expiry, price, codes
+
+
+def vx_prices_by_day(
+    fp: FactorPaths, dates: pd.DatetimeIndex, params: SimParams
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """:func:`vx_prices` one day at a time (the reference the tests compare it with)."""
+    expiry, codes = model_vx_calendar(dates)
+    d = dates.values.astype("datetime64[D]")
+    dte = (expiry[None, :] - d[:, None]).astype(float)
+    n_days, n_paths = fp.vix_close.shape
+    price = np.full((n_days, n_paths, len(expiry)), np.nan)
+    for i in range(n_days):
         cols = np.flatnonzero((dte[i] > 0) & (dte[i] <= MODEL_LISTING_DAYS))
         cell = (fp.vix_close[i][:, None], fp.short[i][:, None], fp.long[i][:, None])
         price[i][:, cols] = curve_price(*cell, dte[i, cols][None, :], params)
@@ -171,9 +191,19 @@ def vx_prices(
 
 
 def market_from_factors(
-    params: SimParams, fp: FactorPaths, dates: pd.DatetimeIndex, scenario: Scenario | None = None
+    params: SimParams,
+    fp: FactorPaths,
+    dates: pd.DatetimeIndex,
+    scenario: Scenario | None = None,
+    *,
+    described: FactorPaths | None = None,
 ) -> MarketPaths:
-    """The market model on top of simulated factors (module docstring)."""
+    """The market model on top of simulated factors (module docstring).
+
+    ``described``: the factors the provenance's figures (backwardation share, clipped cells) are computed
+    on (default ``fp``); the Monte Carlo's chunks describe their first block of paths, whatever their size
+    (:func:`alvh.montecarlo.streams.chunk_paths`).
+    """
     expiry, price, codes = vx_prices(fp, dates, params)
     vxp = curve_params(params)
     full = SpxSurface.from_vix(fp.vix_close)
@@ -187,7 +217,8 @@ def market_from_factors(
     def sensitivity(dte: np.ndarray) -> np.ndarray:
         return effective_vega_model(dte, vxp)
 
-    stress = float(fp.stress.mean())
+    told = fp if described is None else described
+    stress = float(told.stress.mean())
     return MarketPaths(
         dates=dates,
         spx_open=fp.spx_open,
@@ -206,7 +237,7 @@ def market_from_factors(
             f"factor and the spot gap (P speeds {params.kappa_s:.3f}/{params.kappa_l:.3f}/{params.kappa_g:.1f}), "
             "Hawkes VIX jumps, regime correlations re-estimated "
             f"weekly and on FOMC days; backwardation on {100 * stress:.1f}% of path-days; "
-            f"VIX clipped to [5, 150] on {fp.n_clipped} cells"
+            f"VIX clipped to [5, 150] on {told.n_clipped} cells"
             + (f"; scenario {scenario.name}" if scenario is not None else ""),
             "params": params.provenance.get("fit", "SimParams"),
             "vx": "closed form of the curve (alvh.market.model_futures on the short and long factors, risk-neutral "

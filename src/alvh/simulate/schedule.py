@@ -9,6 +9,8 @@ to the next trading day of the run. A calendar with no known dates (PPI as shipp
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ def event_mask(dates: pd.DatetimeIndex, kind: str, known: pd.DatetimeIndex | Non
 
     ``known`` overrides the shipped calendar (e.g. a store's imported dates); empty -> all False.
     """
-    ev = pd.DatetimeIndex(known) if known is not None else load_event_calendar(kind).dates  # type: ignore[arg-type]
+    ev = pd.DatetimeIndex(known) if known is not None else _shipped_dates(kind)
     out = np.zeros(len(dates), dtype=bool)
     if len(ev) == 0 or len(dates) == 0:
         return out
@@ -46,6 +48,11 @@ def event_mask(dates: pd.DatetimeIndex, kind: str, known: pd.DatetimeIndex | Non
     pos = pos[pos < len(dates)]
     out[pos] = True
     return out
+
+
+@functools.cache  # the shipped calendar parsed once per process (it was 5 ms a kind on every block of paths)
+def _shipped_dates(kind: str) -> pd.DatetimeIndex:
+    return load_event_calendar(kind).dates  # type: ignore[arg-type]
 
 
 def reestimation_mask(dates: pd.DatetimeIndex, fomc: np.ndarray) -> np.ndarray:
