@@ -80,3 +80,21 @@ def test_vx_prices_a_month_at_a_time_are_the_day_by_day_prices(n_paths, n_days, 
     assert a[1].shape == b[1].shape == (n_days, n_paths, len(a[0]))
     assert np.array_equal(a[1], b[1], equal_nan=True)
     assert np.isfinite(a[1]).any(axis=2).all()  # some contract listed every day
+
+
+def test_default_term_ratio_is_the_term_ratio_without_indices():
+    from alvh.market.surface import _default_term_ratio, _term_ratio
+
+    rng = np.random.default_rng(5)
+    for shape in ((60, 40), (7,), (3, 1)):
+        v = rng.lognormal(3.0, 0.7, shape).clip(2.0, 250.0)
+        v.flat[0] = 2.0
+        v.flat[-1] = 250.0
+        want, used = _term_ratio(v, None, None, None)
+        got, got_used = _default_term_ratio(v)
+        assert got.shape == want.shape and np.array_equal(got, want) and np.array_equal(got_used, used)
+    # from_vix takes it only when no term index is given
+    v = rng.lognormal(3.0, 0.5, (20, 4)).clip(5.0, 150.0)
+    nine = v * 0.9
+    assert np.array_equal(SpxSurface.from_vix(v, vix9d=nine).term_ratio, _term_ratio(v, nine, None, None)[0])
+    assert np.array_equal(SpxSurface.from_vix(v).term_ratio, _term_ratio(v, None, None, None)[0])

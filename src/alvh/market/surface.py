@@ -460,6 +460,22 @@ def _term_ratio(
     return out, used_default
 
 
+def _default_term_ratio(vix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_term_ratio` with no term index given (the default ratio x VIX at every node), the same
+    numbers in a third of the time: no NaN levels to replace, the running maximum of four columns written
+    out (the 30-day node is 1 and the 9-day one at most 1, so it is 1, then the larger of it and each later
+    node); ``vix`` finite and positive (checked by :func:`solve_theta30`)."""
+    out = np.empty(vix.shape + (4,))
+    nodes = (("vix9d", 9), ("vix3m", 93), ("vix6m", 184))
+    r9, r3, r6 = ((DEFAULT_TERM_RATIO[name] * vix / vix) ** 2 * (days / VIX_DAYS) for name, days in nodes)
+    out[..., 0] = np.minimum(r9, 1.0)
+    out[..., 1] = 1.0
+    np.maximum(1.0, r3, out=r3)
+    out[..., 2] = r3
+    out[..., 3] = np.maximum(r3, r6)
+    return out, np.ones(vix.shape + (3,), dtype=bool)
+
+
 _TERM_T: Final[np.ndarray] = np.array(TERM_DAYS, dtype=float) / DAYS_PER_YEAR
 
 
@@ -616,7 +632,10 @@ class SpxSurface:
         if v.ndim != 2:
             raise InputError(f"shape {v.shape}", argument="vix", expected="an array of shape (n_days, n_paths)")
         theta30, tail, clipped = solve_theta30(v, skew, polish=polish)
-        ratio, used = _term_ratio(v, vix9d, vix3m, vix6m)
+        if vix9d is None and vix3m is None and vix6m is None:  # simulated VIX: every term index defaulted
+            ratio, used = _default_term_ratio(v)
+        else:
+            ratio, used = _term_ratio(v, vix9d, vix3m, vix6m)
         return cls(theta30=theta30, tail=tail, term_ratio=ratio, skew_clipped=clipped, term_default=used)
 
     @classmethod
