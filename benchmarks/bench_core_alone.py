@@ -1,15 +1,16 @@
-"""The standalone core's cost: one more path slot per path (``run_engine(..., core_alone=True)``).
+"""The standalone core's cost (``run_engine(..., core_alone=True)``).
 
-"What the hedge bought" compares core + layers with the core alone run as its own book in the same
-engine call (docs/drag.md). This prints, measured alternately in one process (CPU time, medians of
-``--repeat`` runs; the first run of each kind is a warm-up and not counted):
+"What the hedge bought" compares core + layers with the core alone run as its own book (docs/drag.md): on
+a one-path market one more path slot of the same engine call, on several paths a core-only pass of its own
+(``alvh.engine.simulate.core_alone_nav``). This prints, measured alternately in one process (CPU time,
+medians of ``--repeat`` runs; the first run of each kind is a warm-up and not counted):
 
 * the real-data backtest (one path, ``--start``..``--end``, default rules): engine CPU time without and
   with the standalone core, and their ratio;
 * ``--paths`` x ``--days`` simulated paths (alvh.montecarlo's default path model, one chunk of
   ``--chunk`` paths at a time as ``alvh simulate`` runs them): the chunk's path generation, engine and
-  per-path analysis without the standalone core, the engine with it, and the extra engine time as a share
-  of the whole run.
+  per-path analysis without the standalone core, the engine with it, the core-only pass alone against the
+  hedged book's engine, and the extra engine time as a share of the whole run.
 
 Usage: ``.venv/bin/python benchmarks/bench_core_alone.py --data-dir STORE [--repeat 3] [--paths 2000]
 [--days 252] [--chunk 1000] [--skip-real] [--skip-mc]``.
@@ -55,7 +56,9 @@ def many(n_paths: int, n_days: int, chunk: int, repeat: int) -> None:
     from alvh.analytics.paths_summary import path_analysis
     from alvh.config import default_rules
     from alvh.engine import run_engine
+    from alvh.engine.simulate import core_alone_nav
     from alvh.montecarlo.streams import PathModel, chunk_paths
+    from alvh.strategy.costs import CostModel
 
     rules, model, seed = default_rules(), PathModel(), 2026
     bounds = [(f, min(n_paths, f + chunk)) for f in range(0, n_paths, chunk)]
@@ -64,8 +67,10 @@ def many(n_paths: int, n_days: int, chunk: int, repeat: int) -> None:
     mp = chunk_paths(model, seed, 0, min(chunk, n_paths), n_days)
     run_engine(rules, mp, backend="numba")  # warm-up
     run_engine(rules, mp, backend="numba", core_alone=True)
+    costs = CostModel(rules.costs)
+    passes: list[float] = []
     for rep in range(repeat):
-        gen = eng = ana = eng_ca = 0.0
+        gen = eng = ana = eng_ca = core = 0.0
         for first, last in bounds:
             tg, mp = _cpu(lambda first=first, last=last: chunk_paths(model, seed, first, last, n_days))
             te, res = _cpu(lambda mp=mp: run_engine(rules, mp, backend="numba"))
@@ -74,18 +79,22 @@ def many(n_paths: int, n_days: int, chunk: int, repeat: int) -> None:
             )
             del res
             tc, _ = _cpu(lambda mp=mp: run_engine(rules, mp, backend="numba", core_alone=True))
-            gen, eng, ana, eng_ca = gen + tg, eng + te, ana + ta, eng_ca + tc
+            tp, _ = _cpu(lambda mp=mp: core_alone_nav(rules, mp, costs, backend="numba"))
+            gen, eng, ana, eng_ca, core = gen + tg, eng + te, ana + ta, eng_ca + tc, core + tp
         runs.append((gen + eng + ana, eng_ca - eng))
+        passes.append(core / eng)
         print(
             f"  run {rep + 1}: paths {gen:.1f} s, engine {eng:.1f} s, analysis {ana:.1f} s; "
-            f"engine with the standalone core {eng_ca:.1f} s (x{eng_ca / eng:.2f})"
+            f"engine with the standalone core {eng_ca:.1f} s (x{eng_ca / eng:.2f}); the core-only pass alone "
+            f"{core:.1f} s ({core / eng:.2f} of the hedged book's engine)"
         )
     total = statistics.median(r[0] for r in runs)
     extra = statistics.median(r[1] for r in runs)
     print(
         f"{n_paths:,} paths x {n_days} days in chunks of {chunk} (alvh.montecarlo default path model, default "
         f"rules, numba): the standalone core adds {extra:.1f} s of engine CPU to a {total:.1f} s run "
-        f"(paths + engine + analysis): +{extra / total:.0%} (medians of {repeat})"
+        f"(paths + engine + analysis): +{extra / total:.0%}; the core-only pass costs "
+        f"{statistics.median(passes):.2f} of the hedged book's engine time per path (medians of {repeat})"
     )
 
 
