@@ -67,8 +67,8 @@ def simulate(
         False,
         "--core-in-book",
         help="Measure what the hedge bought against the core's P&L inside the hedged book (not a book anyone "
-        "could hold) instead of the core alone run as its own book: saves the extra engine work (about half "
-        "the engine's time; docs/simulation.md).",
+        "could hold) instead of the core alone run as its own book: saves its core-only engine pass (about a "
+        "third of the engine's time; docs/simulation.md).",
     ),
 ) -> None:
     """Simulate paths, run the rules on each, report the hedge's cost and protection.
