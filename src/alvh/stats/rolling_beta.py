@@ -379,7 +379,7 @@ class RollingBeta:
         self._nzy = np.ascontiguousarray((valid & (self._y_buf[:filled] != 0.0)).sum(axis=0), dtype=np.float64)
 
 
-def _update_kernel(  # pragma: no cover - compiled
+def _update_kernel(  # noqa: PLR0915 - one compiled pass: remove, add, beta, scale  # pragma: no cover
     x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, nzy, min_nobs, eps, out, sc
 ):
     """Compiled :meth:`RollingBeta.update` on flat arrays: remove the leaver in ``slot`` (when the window
