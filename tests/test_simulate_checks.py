@@ -28,6 +28,7 @@ def _q_dynamics(p: SimParams, **kw: object) -> SimParams:
         kappa_g=p.q_kappa_g,
         gap_level=0.0,
         gap_slope=0.0,
+        gap_curve=0.0,
         clock="calendar",
         **kw,
     )
