@@ -9,12 +9,16 @@
    (its risk-neutral speed ``q_kappa_g`` and the daily ``x`` come with the history,
    :func:`alvh.simulate.history.fit_gap_speed`).
 3. Regime of each day: stress where the model's 30-day point is below spot VIX (backwardation).
-4. Jump days: spot's ``ln(spot'/E[spot'])`` above ``JUMP_Z`` robust (MAD) sds of the day's regime; sizes
-   ``jump_min + Exponential(jump_mean)``; the Hawkes intensity by maximum likelihood on the jump days.
-5. Diffusion vols, correlations (SPX return per unit of its VIX-implied vol, ln V, ln L and gap residuals),
+4. Jump days: spot's ``ln(spot'/E[spot'])`` above ``JUMP_Z`` robust (MAD) sds of the day's regime; the
+   Hawkes intensity by maximum likelihood on the jump days; sizes ``jump_min + Exponential(jump_mean (1 +
+   jump_size_excite H))`` by maximum likelihood (:func:`fit_jump_sizes`); ``vol_excite``, how the
+   diffusion's variance grows with the excitation ``H`` (:func:`fit_vol_excite`).
+5. Diffusion vols (at ``H = 0``), correlations (SPX return per unit of its VIX-implied vol, ln V, ln L and gap
+   residuals),
    ``vrp_ratio`` (realized SPX variance over VIX^2): per regime, on the days without a jump.
 6. Jump responses ``jump_short``, ``jump_gap`` (how a spot jump splits between the curve's short factor and
-   the gap), ``jump_spx``, ``jump_long``: regressions through the origin on the jump days.
+   the gap), ``jump_spx`` (the SPX return per unit of spot VIX's daily vol), ``jump_long``: regressions
+   through the origin on the jump days.
 7. Release-day shocks: excess mean and variance of the ln VIX residual on CPI/PPI/FOMC days.
 8. ``corr_weight``: the weight of the path's own EWMA correlation, chosen on a grid so the simulated
    dispersion of 63-day corr(SPX, VIX) matches the historical one (:func:`fit_corr_weight`).

@@ -8,14 +8,17 @@ paths):
 1. regime: stress (backwardation) where the risk-neutral 30-day point of the curve is below spot VIX;
 2. correlation: ``R = normalize((1 - w) Rbar[regime] + w Rhat)`` where ``Rhat`` is the EWMA correlation of
    the path's own past shocks, re-estimated on the first trading day of each week and on FOMC days;
-3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H``, log sizes
-   ``jump_min + Exponential(jump_mean)``;
+3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H`` (``H`` the excitation of
+   the jumps before the day), log sizes ``jump_min + Exponential(jump_mean (1 + jump_size_excite H))``;
+   the excitation also scales the diffusion's vols by ``sqrt(1 + vol_excite H)`` (alvh-sim-4);
 4. the exact conditional mean of the two-factor curve over the step (one trading day, or the calendar gap
    on ``clock = "calendar"``), lognormal noise around it
    (jumps compensated, so ``E[V_{t+1} | t]`` is the closed-form futures price at ``dt``); the gap
-   ``E[x_{t+1} | t] = phi x_t + (1 - phi) V (gap_level + gap_slope ln(L / V))``, ``phi = exp(-kappa_g dt)``
-   (zero level and slope under the risk-neutral dynamics), noise ``sigma_g V sqrt(dt)``;
-5. SPX: ``vrp * V / 100`` volatility (the variance risk premium), the leverage correlation and the jump.
+   ``E[x_{t+1} | t] = phi x_t + (1 - phi) V (gap_level + gap_slope z + gap_curve z^2)``, ``z = ln(L / V)``,
+   ``phi = exp(-kappa_g dt)`` (zero level, slope and curve under the risk-neutral dynamics), noise
+   ``sigma_g V sqrt(dt)``;
+5. SPX: ``vrp * V / 100`` volatility (the variance risk premium), the leverage correlation and the jump
+   (``jump_spx`` per unit of spot VIX's daily vol).
 """
 
 from __future__ import annotations

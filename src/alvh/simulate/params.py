@@ -48,9 +48,10 @@ class SimParams:
     """Real-world (P) dynamics of the curve's short factor ``V``, the long factor ``L``, the spot gap ``x`` and SPX.
 
     Spot VIX is ``V + x`` (docs/simulation.md): ``x`` is the part of a spot move the futures curve does not
-    follow, ``E[x'] = phi x + (1 - phi) V (gap_level + gap_slope ln(L / V))`` with ``phi = exp(-kappa_g
-    dt)``, daily noise ``sigma_g V sqrt(dt)`` and ``jump_gap V`` per unit of a jump, priced by the curve at
-    ``x exp(-q_kappa_g tau)`` (risk-neutral speed ``q_kappa_g``, per calendar year). Curve factors:
+    follow, ``E[x'] = phi x + (1 - phi) V (gap_level + gap_slope z + gap_curve z^2)``, ``z = ln(L / V)``,
+    with ``phi = exp(-kappa_g dt)``, daily noise ``sigma_g V sqrt(dt)`` (times ``sqrt(1 + vol_excite H)``,
+    ``H`` the jumps' excitation, as every diffusion vol) and ``jump_gap V`` per unit of a jump, priced by the
+    curve at ``x exp(-q_kappa_g tau)`` (risk-neutral speed ``q_kappa_g``, per calendar year). Curve factors:
     ``E[V'] = theta + (V - theta) a(dt) + (L - spot_gap - theta) c(dt)`` (``V`` reverts towards
     ``L - spot_gap``: under P it settles below the risk-neutral long factor), ``E[L'] = theta + (L - theta)
     exp(-kappa_l dt)`` (the two-factor model of :mod:`alvh.market.vx` with real-world speeds), lognormal
