@@ -19,7 +19,9 @@ The solve never loops over days or paths: the two 30-day sums (VIX and SKEW) are
 (theta, tail) grid with the exact discretized formulas (:mod:`alvh.market.cboe`) and inverted with
 bicubic splines; two Newton steps on the exact sum ("polish") finish the cells where the tables alone
 could miss VIX by more than about 5e-7 index points (SKEW given and VIX above :data:`POLISH_VIX_ABOVE`;
-see :func:`solve_theta30`).
+see :func:`solve_theta30`). The splines are fitted with scipy when the tables are built and memoized with
+them (:func:`_disk_memo`); a memo load evaluates them with :mod:`alvh.market._splines` (bit-identical to
+scipy's evaluation, tested), so a process that finds the memo never imports scipy.interpolate.
 """
 
 from __future__ import annotations
