@@ -93,12 +93,19 @@ def test_a_memo_load_imports_no_scipy_interpolate(tmp_path):
         "th, tl, _ = solve_theta30(np.array([[12.0], [45.0]]), np.array([[120.0], [140.0]]))\n"
         "print('scipy.interpolate' in sys.modules, repr(th.tolist()), repr(tl.tolist()))\n"
     )
+    # what a backtest process imports, with the memo found: neither scipy.interpolate nor scipy.optimize
+    modules = (
+        "import sys, alvh.api, alvh.engine, alvh.analytics, alvh.data.source, alvh.report.backtest_report\n"
+        "print(sorted(m for m in ('scipy.interpolate', 'scipy.optimize') if m in sys.modules))\n"
+    )
     env = {"ALVH_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert first.stdout.split(" ", 1)[0] == "True"  # a build fits with scipy
     assert second.stdout.split(" ", 1)[0] == "False"
     assert first.stdout.split(" ", 1)[1] == second.stdout.split(" ", 1)[1]  # same bits from the memo
+    third = subprocess.run([sys.executable, "-c", modules], capture_output=True, text=True, env=env, check=True)
+    assert third.stdout.strip() == "[]"
 
 
 def test_bad_shapes_are_refused():
