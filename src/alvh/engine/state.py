@@ -34,6 +34,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.prep = prep
         self.costs = costs
         self.nb = nb
+        self.dk: ModuleType | None = None  # the fused day kernels (engine.day_kernels; set by simulate.run_days)
         self._layout()
         self._positions()
         self._outputs()
