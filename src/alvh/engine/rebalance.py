@@ -29,11 +29,12 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     """The compared layers' vega P&L over the holding period, (P, 2): ``q x mult x delta x (F_now - F_rolldown)``
     (``raw``), or per unit of effective vega notional (``normalized``); NaN on day 0 is set by the caller."""
     r = st.prep.rules
-    hs = st.hedge_slots
+    hs = st.hedge_slots  # every slot of every layer (a spread's short leg, conversion legs): the layer's net exposure
     if st.dk is not None and st.all_futures and r.rebalance.basis == "raw":  # one compiled pass, the same sums
         out = np.empty((st.P, 2))
-        st.dk.vega_pnl(m.held, st.qty, st.mult, m.und_now, m.und_rd, hs, st.layer_perm, st.layer_start, st.reb_cols, out)
-        return out  # every slot of every layer (a spread's short leg, conversion legs): the layer's net exposure
+        lp, ls = st.layer_perm, st.layer_start
+        st.dk.vega_pnl(m.held, st.qty, st.mult, m.und_now, m.und_rd, hs, lp, ls, st.reb_cols, out)
+        return out
     h = m.held[:, hs]
     qmd = st.qty[:, hs] * st.mult[hs]
     if not st.all_futures:  # (a future's delta is 1: multiplying by 1.0 changes nothing)
@@ -62,8 +63,8 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
     if st.dk is not None:  # ratio, trigger and cooldown as _fire, one compiled pass (engine.day_kernels)
         fire = np.empty(st.P, dtype=bool)
         js, jl = st.reb_idx
-        ax, rr, rbt = st.ax, st.reb_ratio[d], st.reb_beta[d]
-        if not st.dk.ratio_fire(beta, scale, BETA_TOL, st.qty, 4 + js, 4 + jl, st.cooldown, ax.threshold, rr, rbt, fire):
+        thr, rr, rbt = st.ax.threshold, st.reb_ratio[d], st.reb_beta[d]
+        if not st.dk.ratio_fire(beta, scale, BETA_TOL, st.qty, 4 + js, 4 + jl, st.cooldown, thr, rr, rbt, fire):
             return
     else:
         fire = _fire(st, d, beta, scale)
