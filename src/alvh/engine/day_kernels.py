@@ -224,6 +224,51 @@ def _day_marks_kernel(  # pragma: no cover - compiled
     return spx, vix
 
 
+def _trade_kernel(  # pragma: no cover - compiled
+    d, s, reason, dq, price, cost, mult_s, fut_s, comp, cash, acct, cost_day, contract, strike, expiry, why, use_why
+):  # fmt: skip
+    """fills.trade and Ledger.add: book buying dq of slot s at price plus cost (cash, the component's cash and
+    costs), and return the ledger part (LEDGER_FIELDS order) of the paths that traded (empty arrays: none)."""
+    P = dq.shape[0]
+    q = np.empty(P)
+    k = 0
+    for p in range(P):
+        x = dq[p]
+        q[p] = x if np.isfinite(x) else 0.0
+        if q[p] != 0:
+            k += 1
+    out = (
+        np.full(k, d, np.int32), np.empty(k, np.int32), np.full(k, s, np.int16), np.empty(k), np.empty(k),
+        np.empty(k), np.full(k, reason, np.int8), np.empty(k, np.int32), np.empty(k), np.empty(k, np.int64),
+        np.zeros(k, np.int8),
+    )  # fmt: skip
+    if k == 0:
+        return out
+    i = 0
+    for p in range(P):
+        if q[p] == 0:
+            c = 0.0
+            paid = q[p] * mult_s * 0.0 + c
+        else:
+            c = cost[p]
+            paid = q[p] * mult_s * price[p] + c
+        cash[p] -= paid
+        acct[p, comp] -= c if fut_s else paid
+        cost_day[p, comp] += c
+        if q[p] != 0:
+            out[1][i] = p
+            out[3][i] = q[p]
+            out[4][i] = price[p]
+            out[5][i] = c
+            out[7][i] = contract[p]
+            out[8][i] = strike[p]
+            out[9][i] = expiry[p]
+            if use_why:
+                out[10][i] = why[p]
+            i += 1
+    return out
+
+
 _FUNCS = (
     "_accrue_kernel",
     "_write_row_kernel",
@@ -233,6 +278,7 @@ _FUNCS = (
     "_ratio_fire_kernel",
     "_due_kernel",
     "_day_marks_kernel",
+    "_trade_kernel",
 )
 accrue: Any
 write_row: Any
@@ -242,11 +288,12 @@ vega_pnl: Any
 ratio_fire: Any
 due: Any
 day_marks: Any
+trade: Any
 if AVAILABLE:
     import numba as _nb
 
     _seg = _nb.njit(cache=True, inline="always")(_seg)
     _jit = _nb.njit(cache=True, nogil=True, error_model="numpy")
-    (accrue, write_row, nav_before_trades, close_day, vega_pnl, ratio_fire, due, day_marks) = (
+    (accrue, write_row, nav_before_trades, close_day, vega_pnl, ratio_fire, due, day_marks, trade) = (
         _jit(globals()[f]) for f in _FUNCS
     )

@@ -37,7 +37,7 @@ def write_row(st: EngineState, d: int, m: DayMarks) -> None:
         st.dk.write_row(
             d, o, *(rec[k] for k in _ROW_FIELDS), st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now,
             m.und_rd, st.vol_last, m.vol_now, st.price_last, m.price_now, st.mult, st.fut_slot,
-            bool(st.fut_slot.any()), st.comp_perm, st.comp_start, st.pnl[d], st.acct,
+            st.fut_onehot is not None, st.comp_perm, st.comp_start, st.pnl[d], st.acct,
         )  # fmt: skip
         if st.any_rolldown:
             st.rd_row = (st.und_last.copy(), m.und_rd.copy())
