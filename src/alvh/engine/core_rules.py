@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 def apply_core(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray) -> None:
     """Core exits at today's marks, then (where flat) the entry on the rules' expiry."""
     _exits(st, d)
+    if st.prep.rules.core.entry == "third_friday" and d not in st.core_entry_days:
+        return  # not an entry day (_entry's first test, before any array work)
     flat = st.qty[:, 1] == 0
     if flat.any():
         _entry(st, d, rate, q, cap, flat)
@@ -41,8 +43,10 @@ def apply_core(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray) 
 
 def _exits(st: EngineState, d: int) -> None:
     ex = st.prep.rules.core.exits
+    if not has_exit_rule(ex):  # (no array work on a run without exit rules)
+        return
     on = st.qty[:, 1] != 0
-    if not (on.any() and has_exit_rule(ex)):
+    if not on.any():
         return
     buyback = net_credit(st.price_last[:, :4])  # points per condor
     dte = (st.exp_ord[:, 1] - st.d_ord[d]).astype(float)

@@ -48,7 +48,8 @@ def mark_day(st: EngineState, d: int, rate: float, q: float) -> DayMarks:
     """Mark every held slot on day d (the state's positions are read, not changed)."""
     P, S = st.P, st.S
     if st.dk is not None:  # the same starting arrays, one compiled pass (engine.day_kernels)
-        h, t, pn, un, ur, vn = np.empty((P, S), dtype=bool), *(np.empty((P, S)) for _ in range(5))
+        h, t, pn = np.empty((P, S), dtype=bool), np.empty((P, S)), np.empty((P, S))
+        un, ur, vn = np.empty((P, S)), np.empty((P, S)), np.empty((P, S))
         spx, vix = st.dk.day_marks(
             st.qty, st.exp_ord, st.d_ord[d], st.price_last, st.und_last, st.vol_last, h, t, pn, un, ur, vn
         )

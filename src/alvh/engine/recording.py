@@ -34,8 +34,10 @@ def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     rec = st.rec
     o = st.P_own  # the records hold the run's own paths (not the standalone core's: EngineState._outputs)
     if st.dk is not None:  # the same steps as below, one compiled pass (engine.day_kernels)
+        if not st.rec_row:
+            st.rec_row = tuple(rec[k] for k in _ROW_FIELDS)
         st.dk.write_row(
-            d, o, *(rec[k] for k in _ROW_FIELDS), st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now,
+            d, o, *st.rec_row, st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now,
             m.und_rd, st.vol_last, m.vol_now, st.price_last, m.price_now, st.mult, st.fut_slot,
             st.fut_onehot is not None, st.comp_perm, st.comp_start, st.pnl[d], st.acct,
         )  # fmt: skip
