@@ -269,6 +269,33 @@ def _trade_kernel(  # pragma: no cover - compiled
     return out
 
 
+def _enter_legs_kernel(go, strikes, expiry, n, sign, qty, strike, exp_ord, dq):  # pragma: no cover - compiled
+    """core_rules._entry's position updates of the 4 legs where ``go``: strikes, expiry, quantity; dq out."""
+    for p in range(go.shape[0]):
+        for s in range(4):
+            if go[p]:
+                strike[p, s] = strikes[p, s]
+                exp_ord[p, s] = expiry
+                dq[p, s] = sign[s] * n[p]
+            else:
+                dq[p, s] = 0.0
+            qty[p, s] += dq[p, s]
+
+
+def _entry_marks_kernel(
+    go, price, spot, vol, t, rate, price_last, und_last, vol_last, t_last, rate_last
+):  # pragma: no cover
+    """core_rules._entry's marks of the 4 legs where ``go`` (the entry's price, spot, vol, time, rate)."""
+    for p in range(go.shape[0]):
+        if go[p]:
+            for s in range(4):
+                price_last[p, s] = price[p, s]
+                und_last[p, s] = spot[p]
+                vol_last[p, s] = vol[p, s]
+                t_last[p, s] = t
+                rate_last[p, s] = rate
+
+
 _FUNCS = (
     "_accrue_kernel",
     "_write_row_kernel",
@@ -279,6 +306,8 @@ _FUNCS = (
     "_due_kernel",
     "_day_marks_kernel",
     "_trade_kernel",
+    "_enter_legs_kernel",
+    "_entry_marks_kernel",
 )
 accrue: Any
 write_row: Any
@@ -289,11 +318,23 @@ ratio_fire: Any
 due: Any
 day_marks: Any
 trade: Any
+enter_legs: Any
+entry_marks: Any
 if AVAILABLE:
     import numba as _nb
 
     _seg = _nb.njit(cache=True, inline="always")(_seg)
     _jit = _nb.njit(cache=True, nogil=True, error_model="numpy")
-    (accrue, write_row, nav_before_trades, close_day, vega_pnl, ratio_fire, due, day_marks, trade) = (
-        _jit(globals()[f]) for f in _FUNCS
-    )
+    (
+        accrue,
+        write_row,
+        nav_before_trades,
+        close_day,
+        vega_pnl,
+        ratio_fire,
+        due,
+        day_marks,
+        trade,
+        enter_legs,
+        entry_marks,
+    ) = (_jit(globals()[f]) for f in _FUNCS)
