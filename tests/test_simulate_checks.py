@@ -28,6 +28,7 @@ def _q_dynamics(p: SimParams, **kw: object) -> SimParams:
         kappa_g=p.q_kappa_g,
         gap_level=0.0,
         gap_slope=0.0,
+        gap_curve=0.0,
         clock="calendar",
         **kw,
     )
@@ -133,7 +134,7 @@ def test_fit_on_real_data_reproduces_the_shipped_parameters(real_market_data) ->
     fit = fit_params(h, VXModelParams.default())
     shipped = SimParams.default()
     names = ("kappa_s", "kappa_l", "theta", "jump_base", "jump_mean", "jump_spx", "spx_drift", "kappa_g", "q_kappa_g")
-    for name in names + ("gap_slope", "jump_gap"):
+    for name in names + ("gap_slope", "gap_curve", "jump_gap", "vol_excite", "jump_size_excite"):
         assert getattr(fit, name) == pytest.approx(getattr(shipped, name), rel=1e-6), name
     assert fit.sigma_v == pytest.approx(shipped.sigma_v, rel=1e-6)
     assert fit.sigma_g == pytest.approx(shipped.sigma_g, rel=1e-6)
