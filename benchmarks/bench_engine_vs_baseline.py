@@ -1,12 +1,14 @@
 """The real-data engine time of this checkout against a baseline checkout, in one benchmark run.
 
 Run:  .venv/bin/python benchmarks/bench_engine_vs_baseline.py --baseline /path/to/checkout [--repeat 5]
-          [--core-alone] [--mc-paths 10000 [--mc-days 252] [--mc-repeat 2]]
+          [--core-alone] [--mc-paths 10000 [--mc-days 252] [--mc-repeat 2]] | --startup
 
 ``--core-alone`` runs the standalone core beside the hedged book (two path slots, as ``alvh backtest``
 does); ``--mc-paths N`` also times the engine alone on N simulated paths (``chunk_paths``, 1,000-path
 chunks with the standalone core, as ``alvh simulate`` runs it), alternating checkouts ``--mc-repeat``
-times, and prints each side's mean final NAV (equal when the change is bit-identical).
+times, and prints each side's mean final NAV (equal when the change is bit-identical). ``--startup`` only
+measures numba's one-off cost in a fresh process (the first engine call minus the second, CPU), with the
+kernels' disk cache warm and empty (``NUMBA_CACHE_DIR`` a new folder: everything compiled).
 
 Issue 8's target: "the real-data engine time rises by at most 20%" over the engine before issue 8's
 work (main at dbebd1b, 2026-12-02 14:25 UTC: SSVI smile, flat half-spreads, no expanding dF/dVIX):
@@ -104,6 +106,26 @@ print(json.dumps({"engine": wall, "engine_cpu": cpu, "mean_nav": float(np.concat
 """
 
 
+#: numba's one-off cost in a fresh process: the first engine call (kernels loaded or compiled) minus the second
+_STARTUP = r"""
+import json, time
+t0 = time.process_time()
+from alvh.config import default_rules
+from alvh.engine import run_engine
+from alvh.montecarlo.streams import PathModel, chunk_paths
+import numba  # noqa: F401  (imported before the timing: both checkouts import it)
+from alvh.pricing import _numba  # noqa: F401
+rules = default_rules()
+paths = chunk_paths(PathModel(), 1, 0, 2, 80)
+t1 = time.process_time()
+run_engine(rules, paths, core_alone=True)
+t2 = time.process_time()
+run_engine(rules, paths, core_alone=True)
+t3 = time.process_time()
+print(json.dumps({"imports": t1 - t0, "first": t2 - t1, "second": t3 - t2, "one_off": (t2 - t1) - (t3 - t2)}))
+"""
+
+
 def _run(checkout: Path, code: str, *args: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(checkout / "src")}
     r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=checkout)
@@ -120,11 +142,15 @@ def main() -> None:
     ap.add_argument("--mc-paths", type=int, default=0, help="also time the engine on this many simulated paths")
     ap.add_argument("--mc-days", type=int, default=252)
     ap.add_argument("--mc-repeat", type=int, default=2, help="alternating rounds of the many-path run")
+    ap.add_argument("--startup", action="store_true", help="only numba's one-off cost, warm and empty cache")
     a = ap.parse_args()
     sides = {"baseline": a.baseline.resolve(), "current": REPO}
     for name, path in sides.items():
         if not (path / "src" / "alvh" / "__init__.py").is_file():
             raise SystemExit(f"{name} {path}: no src/alvh package there")
+    if a.startup:
+        _startup(sides)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         stores = {}
         for name, path in sides.items():
@@ -164,6 +190,21 @@ def main() -> None:
         print(f"engine time ({clock}) rises by {ratio - 1:+.1%} (issue 8 target: at most +20%: {verdict})")
     if a.mc_paths:
         _many(sides, a)
+
+
+def _startup(sides: dict[str, Path]) -> None:
+    """The first engine call's one-off CPU in a fresh process: warm numba cache (twice), then an empty one."""
+    print(f"load average {os.getloadavg()[0]:.2f}: numba's one-off cost (CPU s; first call - second call)")
+    for cache in ("warm", "warm", "empty"):
+        for name, path in sides.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                if cache == "empty":
+                    os.environ["NUMBA_CACHE_DIR"] = tmp
+                try:
+                    w = json.loads(_run(path, _STARTUP))
+                finally:
+                    os.environ.pop("NUMBA_CACHE_DIR", None)
+            print(f"  {cache:<5} cache {name:<8} one-off {w['one_off']:6.2f} s (imports {w['imports']:.2f} s)")
 
 
 def _many(sides: dict[str, Path], a: argparse.Namespace) -> None:
