@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 def apply_core(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray) -> None:
     """Core exits at today's marks, then (where flat) the entry on the rules' expiry."""
     _exits(st, d)
+    if st.prep.rules.core.entry == "third_friday" and d not in st.core_entry_days:
+        return  # not an entry day (_entry's first test, before any array work)
     flat = st.qty[:, 1] == 0
     if flat.any():
         _entry(st, d, rate, q, cap, flat)
@@ -41,8 +43,10 @@ def apply_core(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray) 
 
 def _exits(st: EngineState, d: int) -> None:
     ex = st.prep.rules.core.exits
+    if not has_exit_rule(ex):  # (no array work on a run without exit rules)
+        return
     on = st.qty[:, 1] != 0
-    if not (on.any() and has_exit_rule(ex)):
+    if not on.any():
         return
     buyback = net_credit(st.price_last[:, :4])  # points per condor
     dte = (st.exp_ord[:, 1] - st.d_ord[d]).astype(float)
@@ -89,7 +93,14 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     go &= n > 0
     if not go.any():
         return
-    for s in range(4):
+    if st.dk is not None:  # the loop below as two compiled passes around the four trades (engine.day_kernels)
+        dq = np.empty((P, 4))
+        st.dk.enter_legs(go, choice.strikes, expiry, n, LEG_SIGN, st.qty, st.strike, st.exp_ord, dq)
+        for s in range(4):
+            fills.trade(st, d, s, dq[:, s], g.price[:, s], st.costs.spx(dq[:, s], 4, g.price[:, s]), "entry")
+        sl = (st.price_last, st.und_last, st.vol_last, st.t_last, st.rate_last)
+        st.dk.entry_marks(go, g.price, spot, vol, float(t), float(rate), *sl)
+    for s in range(4 if st.dk is None else 0):
         st.strike[:, s] = np.where(go, choice.strikes[:, s], st.strike[:, s])
         st.exp_ord[:, s] = np.where(go, expiry, st.exp_ord[:, s])
         dq = np.where(go, LEG_SIGN[s] * n, 0.0)

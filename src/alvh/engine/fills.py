@@ -83,6 +83,16 @@ class Ledger:
 
 def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
     """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books, ledger row."""
+    if st.dk is not None:  # the same steps, one compiled pass (engine.day_kernels)
+        why = st.roll_code if reason == "roll" and s >= 4 else None
+        part = st.dk.trade(
+            d, s, _R[reason], dq, price, cost, st.mult[s], bool(st.fut_slot[s]), int(st.slot_comp[s]),
+            st.cash, st.acct, st.cost[d], st.contract[:, s], st.strike[:, s], st.exp_ord[:, s],
+            st.roll_code, why is not None,
+        )  # fmt: skip
+        if len(part[0]):
+            st.ledger.parts.append(part)
+        return
     dq = np.where(np.isfinite(dq), dq, 0.0)
     traded = dq != 0
     if not traded.any():

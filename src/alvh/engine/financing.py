@@ -50,6 +50,10 @@ def accrue(st: EngineState, d: int) -> None:
     K = len(st.components)
     g_rate = float(st.cash_growth[d])  # expm1(rate(d-1) x days / 365), tabulated once (EngineState)
     g = g_rate if st.interest_on else 0.0
+    if st.dk is not None and st.hedge_financed is None:  # the same steps as below, one compiled pass
+        paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0
+        st.dk.accrue(st.acct, st.cash, K, g, paid, bool(st.debt or g), bool(g), st.fin[d], st.interest[d])
+        return
     if st.debt or g:  # the debt's interest (mode "borrow"), T-bill interest on cash no component holds
         paid = st.debt * private_rate(st, d) * days / DAYS_PER_YEAR if st.debt else 0.0
         leg = st.acct[:, K] * g - paid

@@ -109,10 +109,15 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
     layers on a day the core opens a new condor)."""
     r = st.prep.rules
     ls = slice(4, 4 + st.L)
-    held = st.qty[:, ls] != 0
-    # a flat layer at weight 0 (a core-alone variant, the standalone core's paths) has nothing to roll into:
-    # its target is 0 whatever the day (weight x scale, or a 0 share of the core's vega)
-    due = (~held & st.layer_live) | (held & ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l))
+    if st.dk is not None:  # the same test as below, one compiled pass (engine.day_kernels)
+        due, due_l = np.empty((st.P, st.L), dtype=bool), np.empty(st.L, dtype=bool)
+        st.dk.due(st.qty, st.exp_ord, st.d_ord[d], st.min_dte_l, st.layer_live, due, due_l)
+    else:
+        held = st.qty[:, ls] != 0
+        # a flat layer at weight 0 (a core-alone variant, the standalone core's paths) has nothing to roll into:
+        # its target is 0 whatever the day (weight x scale, or a 0 share of the core's vega)
+        due = (~held & st.layer_live) | (held & ((st.exp_ord[:, ls] - st.d_ord[d]) < st.min_dte_l))
+        due_l = due.any(axis=0)
     vega_basis = r.sizing.basis == "core_vega"
     if vega_basis:
         update_core_vega(st, d, r.core.dividend_yield)
@@ -129,11 +134,11 @@ def apply_layers(st: EngineState, d: int, rate: float, cap: np.ndarray) -> None:
         changed = changed | st.core_opened  # a new condor (set by core_rules): every held layer to its new target
         any_changed = True
     st.core_opened = st.no
-    if not (any_changed or st.any_extrinsic or st.any_rolldown or due.any()):
+    if not (any_changed or st.any_extrinsic or st.any_rolldown or due_l.any()):
         return
     for j, la in enumerate(r.layers):
         early = la.roll.extrinsic_below is not None or la.roll.rolldown_above is not None
-        if not (any_changed or early or due[:, j].any()):
+        if not (any_changed or early or due_l[j]):
             continue  # nothing can happen to this layer today
         _layer(st, d, j, la, rate, cap, scale, changed)
 

@@ -47,6 +47,20 @@ class DayMarks:
 def mark_day(st: EngineState, d: int, rate: float, q: float) -> DayMarks:
     """Mark every held slot on day d (the state's positions are read, not changed)."""
     P, S = st.P, st.S
+    if st.dk is not None:  # the same starting arrays, one compiled pass (engine.day_kernels)
+        h, t, pn = np.empty((P, S), dtype=bool), np.empty((P, S)), np.empty((P, S))
+        un, ur, vn = np.empty((P, S)), np.empty((P, S)), np.empty((P, S))
+        spx, vix = st.dk.day_marks(
+            st.qty, st.exp_ord, st.d_ord[d], st.price_last, st.und_last, st.vol_last, h, t, pn, un, ur, vn
+        )
+        m = DayMarks(
+            h, t, pn, un, ur, vn, np.zeros((P, S)), np.zeros((P, len(st.components), 4)), np.zeros((P, S), dtype=bool)
+        )
+        if spx:
+            mark_spx_legs(st, d, m, rate, q)
+        if S > 4 and vix:
+            _mark_vix_products(st, d, m, rate)
+        return m
     m = DayMarks(
         held=st.qty != 0,
         t_now=np.maximum((st.exp_ord - st.d_ord[d]) / DAYS_PER_YEAR, 0.0),

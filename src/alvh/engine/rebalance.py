@@ -30,6 +30,11 @@ def layer_vega_pnl(st: EngineState, m: DayMarks) -> np.ndarray:
     (``raw``), or per unit of effective vega notional (``normalized``); NaN on day 0 is set by the caller."""
     r = st.prep.rules
     hs = st.hedge_slots  # every slot of every layer (a spread's short leg, conversion legs): the layer's net exposure
+    if st.dk is not None and st.all_futures and r.rebalance.basis == "raw":  # one compiled pass, the same sums
+        out = np.empty((st.P, 2))
+        lp, ls = st.layer_perm, st.layer_start
+        st.dk.vega_pnl(m.held, st.qty, st.mult, m.und_now, m.und_rd, hs, lp, ls, st.reb_cols, out)
+        return out
     h = m.held[:, hs]
     qmd = st.qty[:, hs] * st.mult[hs]
     if not st.all_futures:  # (a future's delta is 1: multiplying by 1.0 changes nothing)
@@ -55,6 +60,21 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
         y = np.full_like(y, np.nan)
     # a beta is undefined relative to its data's scale sd(y)/sd(x) (docs/analytics.md 1.2), not an absolute eps
     beta, scale = rbeta.update_with_scale(y, st.spx_ret[d])
+    if st.dk is not None:  # ratio, trigger and cooldown as _fire, one compiled pass (engine.day_kernels)
+        fire = np.empty(st.P, dtype=bool)
+        js, jl = st.reb_idx
+        thr, rr, rbt = st.ax.threshold, st.reb_ratio[d], st.reb_beta[d]
+        if not st.dk.ratio_fire(beta, scale, BETA_TOL, st.qty, 4 + js, 4 + jl, st.cooldown, thr, rr, rbt, fire):
+            return
+    else:
+        fire = _fire(st, d, beta, scale)
+        if not fire.any():
+            return
+    _fired(st, d, fire, cap)
+
+
+def _fire(st: EngineState, d: int, beta: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The beta ratio (recorded), the trigger; the cooldown counts down a day."""
     rb = st.prep.rules.rebalance
     ratio = _ratio(beta[:, 0], beta[:, 1], 0.0, scale[:, 0], scale[:, 1], BETA_TOL)  # = stats.beta_ratio
     st.reb_beta[d] = beta
@@ -63,8 +83,13 @@ def apply_rebalance(st: EngineState, d: int, y: np.ndarray, cap: np.ndarray) -> 
     both = (st.qty[:, 4 + js] != 0) & (st.qty[:, 4 + jl] != 0)
     fire = fire_mask(rb, ratio, st.cooldown, both, st.ax.threshold)  # = stats.trigger (False where NaN)
     st.cooldown -= 1
-    if not fire.any():
-        return
+    return fire
+
+
+def _fired(st: EngineState, d: int, fire: np.ndarray, cap: np.ndarray) -> None:
+    """The rule's trades where it fired, logged."""
+    rb = st.prep.rules.rebalance
+    js, jl = st.reb_idx
     ax = st.ax  # the rule's numbers per path (alvh.strategy.axis)
     st.cooldown = np.where(fire, ax.cooldown_days, st.cooldown)
     cost = np.zeros(st.P)

@@ -22,10 +22,28 @@ if TYPE_CHECKING:
     from alvh.engine.state import EngineState
 
 
+#: the records fields write_row copies, in the order of its compiled kernel's arguments
+_ROW_FIELDS = (
+    "quantity", "strike", "t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown",
+    "vol_prev", "vol_now", "price_prev", "price_now",
+)  # fmt: skip
+
+
 def write_row(st: EngineState, d: int, m: DayMarks) -> None:
     """Records row d (holding period d-1 -> d) and the components' P&L ``q x mult x (price_now - price_prev)``."""
     rec = st.rec
     o = st.P_own  # the records hold the run's own paths (not the standalone core's: EngineState._outputs)
+    if st.dk is not None:  # the same steps as below, one compiled pass (engine.day_kernels)
+        if not st.rec_row:
+            st.rec_row = tuple(rec[k] for k in _ROW_FIELDS)
+        st.dk.write_row(
+            d, o, *st.rec_row, st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now,
+            m.und_rd, st.vol_last, m.vol_now, st.price_last, m.price_now, st.mult, st.fut_slot,
+            st.fut_onehot is not None, st.comp_perm, st.comp_start, st.pnl[d], st.acct,
+        )  # fmt: skip
+        if st.any_rolldown:
+            st.rd_row = (st.und_last.copy(), m.und_rd.copy())
+        return
     # raw copies; slots not held are blanked once after the loop (finish)
     rec["quantity"][d] = st.qty[:o]  # (kind and is_call are per slot: written before the loop)
     rec["strike"][d] = st.strike[:o]
@@ -59,11 +77,22 @@ def roll_marks(st: EngineState, m: DayMarks, rate: float) -> None:
 
 def nav_before_trades(st: EngineState) -> np.ndarray:
     """NAV at today's marks after settlement, before the rules trade (the sizing base), (P,)."""
+    if st.dk is not None:
+        out = np.empty(st.P)
+        st.dk.nav_before_trades(st.qty, st.mult, st.price_last, st.cash, float(st.debt), out)
+        return out
     return st.cash + (st.qty * st.mult[None, :] * st.price_last).sum(axis=1) - st.debt
 
 
 def close_day(st: EngineState, d: int, m: DayMarks) -> None:
     """NAV and per-component values/greeks after the day's trades; the core's strikes, credit and size."""
+    if st.dk is not None:
+        st.dk.close_day(
+            d, st.qty, st.mult, st.price_last, st.cash, float(st.debt), st.comp_perm, st.comp_start, m.greeks,
+            st.core_strikes, st.credit, st.value, st.nav, st.cash_hist, st.greeks, st.snap_strikes,
+            st.snap_credit, st.snap_condors,
+        )  # fmt: skip
+        return
     mv = st.qty * st.mult[None, :] * st.price_last
     st.value[d] = st.by_component(mv)
     st.nav[d] = st.cash + mv.sum(axis=1) - st.debt

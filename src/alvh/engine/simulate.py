@@ -158,6 +158,10 @@ def _kernels(backend: str) -> ModuleType | None:
 def run_days(prep: Prepared, costs: CostModel, backend: str = "auto") -> EngineState:
     """The day loop over a prepared run; returns the final state (records blanked, break-evens computed)."""
     st = EngineState(prep, costs, _kernels(backend))
+    if st.nb is not None:  # the fused day kernels where they reproduce numpy's sums (engine.day_kernels)
+        from alvh.engine import day_kernels as dk
+
+        st.dk = dk if dk.usable(st.S, len(st.components), st.comp_start, st.layer_start) else None
     for d in range(st.n):
         day(st, d)
     recording.finish(st)

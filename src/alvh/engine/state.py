@@ -34,6 +34,8 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.prep = prep
         self.costs = costs
         self.nb = nb
+        self.dk: ModuleType | None = None  # the fused day kernels (engine.day_kernels; set by simulate.run_days)
+        self.rec_row: tuple[np.ndarray, ...] = ()  # the records fields the compiled records row writes (recording)
         self._layout()
         self._positions()
         self._outputs()
