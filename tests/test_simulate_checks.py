@@ -28,6 +28,7 @@ def _q_dynamics(p: SimParams, **kw: object) -> SimParams:
         kappa_g=p.q_kappa_g,
         gap_level=0.0,
         gap_slope=0.0,
+        gap_curve=0.0,
         clock="calendar",
         **kw,
     )
@@ -133,10 +134,14 @@ def test_fit_on_real_data_reproduces_the_shipped_parameters(real_market_data) ->
     fit = fit_params(h, VXModelParams.default())
     shipped = SimParams.default()
     names = ("kappa_s", "kappa_l", "theta", "jump_base", "jump_mean", "jump_spx", "spx_drift", "kappa_g", "q_kappa_g")
-    for name in names + ("gap_slope", "jump_gap"):
-        assert getattr(fit, name) == pytest.approx(getattr(shipped, name), rel=1e-6), name
-    assert fit.sigma_v == pytest.approx(shipped.sigma_v, rel=1e-6)
-    assert fit.sigma_g == pytest.approx(shipped.sigma_g, rel=1e-6)
+    # rel 1e-4, not 1e-6: least_squares stops at ftol 1e-8 on the cost, so a parameter is pinned to about
+    # sqrt(1e-8) relative in a flat direction, and the inputs' last bits differ between CPUs (BLAS kernels,
+    # FMA): the alvh-sim-3 params fitted on one machine refitted on an AMD EPYC with kappa_s 1.1e-6 and
+    # kappa_l 3.6e-6 apart. A wrong model or data change moves them by far more.
+    for name in names + ("gap_slope", "gap_curve", "jump_gap", "vol_excite", "jump_size_excite"):
+        assert getattr(fit, name) == pytest.approx(getattr(shipped, name), rel=1e-4), name
+    assert fit.sigma_v == pytest.approx(shipped.sigma_v, rel=1e-4)
+    assert fit.sigma_g == pytest.approx(shipped.sigma_g, rel=1e-4)
     # spot_gap is refined by simulation after the fit (calibration step 9), the rest is the fit's
     # the variance risk premium: realized SPX variance below VIX^2 in calm markets
     assert fit.vrp_ratio[0] < 0.8

@@ -9,12 +9,16 @@
    (its risk-neutral speed ``q_kappa_g`` and the daily ``x`` come with the history,
    :func:`alvh.simulate.history.fit_gap_speed`).
 3. Regime of each day: stress where the model's 30-day point is below spot VIX (backwardation).
-4. Jump days: spot's ``ln(spot'/E[spot'])`` above ``JUMP_Z`` robust (MAD) sds of the day's regime; sizes
-   ``jump_min + Exponential(jump_mean)``; the Hawkes intensity by maximum likelihood on the jump days.
-5. Diffusion vols, correlations (SPX return per unit of its VIX-implied vol, ln V, ln L and gap residuals),
+4. Jump days: spot's ``ln(spot'/E[spot'])`` above ``JUMP_Z`` robust (MAD) sds of the day's regime; the
+   Hawkes intensity by maximum likelihood on the jump days; sizes ``jump_min + Exponential(jump_mean (1 +
+   jump_size_excite H))`` by maximum likelihood (:func:`fit_jump_sizes`); ``vol_excite``, how the
+   diffusion's variance grows with the excitation ``H`` (:func:`fit_vol_excite`).
+5. Diffusion vols (at ``H = 0``), correlations (SPX return per unit of its VIX-implied vol, ln V, ln L and gap
+   residuals),
    ``vrp_ratio`` (realized SPX variance over VIX^2): per regime, on the days without a jump.
 6. Jump responses ``jump_short``, ``jump_gap`` (how a spot jump splits between the curve's short factor and
-   the gap), ``jump_spx``, ``jump_long``: regressions through the origin on the jump days.
+   the gap), ``jump_spx`` (the SPX return per unit of spot VIX's daily vol), ``jump_long``: regressions
+   through the origin on the jump days.
 7. Release-day shocks: excess mean and variance of the ln VIX residual on CPI/PPI/FOMC days.
 8. ``corr_weight``: the weight of the path's own EWMA correlation, chosen on a grid so the simulated
    dispersion of 63-day corr(SPX, VIX) matches the historical one (:func:`fit_corr_weight`).
@@ -96,23 +100,24 @@ def fit_speeds(h: History) -> tuple[float, float, float, float]:
     return ks, kl, th, gap_v
 
 
-def fit_gap(h: History) -> tuple[float, float, float]:
-    """The spot gap's real-world mean: ``(phi, level, slope)`` by least squares of
+def fit_gap(h: History) -> tuple[float, float, float, float]:
+    """The spot gap's real-world mean: ``(phi, level, slope, curve)`` by least squares of
 
-    ``x' = phi x + (1 - phi) V (level + slope ln(L / V))`` (no intercept): the gap reverts each day by
-    ``1 - phi`` towards a share of the short factor that grows with the curve's steepness (spot sits above
-    the curve's short factor when the curve is steep). ``phi`` is kept in (0.01, 0.999).
+    ``x' = phi x + (1 - phi) V (level + slope z + curve z^2)``, ``z = ln(L / V)`` (no intercept): the gap
+    reverts each day by ``1 - phi`` towards a share of the short factor that is a parabola in the curve's
+    steepness (on history spot sits above the curve's short factor in steep contango and in a deep
+    inversion, below it in between). ``phi`` is kept in (0.01, 0.999).
     """
     x, v = h.gap, h.short
     z = np.log(h.long / v)
-    a = np.stack([x[:-1], v[:-1], v[:-1] * z[:-1]], axis=1)
+    a = np.stack([x[:-1], v[:-1], v[:-1] * z[:-1], v[:-1] * z[:-1] ** 2], axis=1)
     coef, *_ = np.linalg.lstsq(a, x[1:], rcond=None)
     phi = float(np.clip(coef[0], 0.01, 0.999))
-    return phi, float(coef[1] / (1.0 - phi)), float(coef[2] / (1.0 - phi))
+    return phi, float(coef[1] / (1.0 - phi)), float(coef[2] / (1.0 - phi)), float(coef[3] / (1.0 - phi))
 
 
 def residuals(
-    h: History, ks: float, kl: float, th: float, gap_v: float, q: QCurve, gfit: tuple[float, float, float]
+    h: History, ks: float, kl: float, th: float, gap_v: float, q: QCurve, gfit: tuple[float, float, float, float]
 ) -> Residuals:
     """Steps 3-4: residuals, regime (the model curve's 30-day point below spot) and jump days.
 
@@ -193,6 +198,34 @@ def fit_hawkes(jump: np.ndarray) -> tuple[float, float, float]:
     return float(base), float(ratio * decay), float(decay)
 
 
+def fit_vol_excite(eps: np.ndarray, hh: np.ndarray, masks: tuple[np.ndarray, ...]) -> float:
+    """``vol_excite`` ``k``: the diffusion's variance is ``sigma[regime]^2 (1 + k H)`` (``H`` the jumps'
+    excitation, :func:`hawkes_excitation`). Per regime the least squares ``eps^2 = a + b H`` on its days
+    without a jump; ``k = sum_r n_r b_r / sum_r n_r a_r`` (kept in [0, 10])."""
+    num = den = 0.0
+    for m in masks:
+        if m.sum() < 20:
+            continue
+        x = np.stack([np.ones(int(m.sum())), hh[m]], axis=1)
+        (a, b), *_ = np.linalg.lstsq(x, eps[m] ** 2, rcond=None)
+        num, den = num + m.sum() * b, den + m.sum() * a
+    return float(np.clip(num / den, 0.0, 10.0)) if den > 0 else 0.0
+
+
+def fit_jump_sizes(excess: np.ndarray, hh: np.ndarray) -> tuple[float, float]:
+    """``(jump_mean, jump_size_excite)``: maximum likelihood of the jumps' excess log sizes over the
+    smallest, ``Exponential(mean (1 + k H))`` with ``H`` the excitation on the jump day (``k`` in [0, 10],
+    ``mean`` in [0.01, 0.45])."""
+    e = np.maximum(np.asarray(excess, dtype=float), 0.0)
+
+    def nll(x: np.ndarray) -> float:
+        m = x[0] * (1.0 + x[1] * hh)
+        return float(np.sum(np.log(m) + e / m))
+
+    r = optimize.minimize(nll, np.array([max(e.mean(), 0.01), 0.5]), bounds=[(0.01, 0.45), (0.0, 10.0)])
+    return float(r.x[0]), float(r.x[1])
+
+
 def _corr(x: np.ndarray) -> tuple[tuple[float, ...], ...]:
     """Correlation matrix of the rows of ``x``; a row without variation (the gap on a history without VX
     settlements, where it is zero) is uncorrelated with the rest."""
@@ -258,16 +291,20 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
             expected=">= 50 of each to fit both regimes (a span including a stress episode)",
         )
     dt = 1.0 / TRADING_DAYS
-    sig_v = tuple(float(res.eps_v[m].std() / np.sqrt(dt)) for m in (calm, stress))
-    sig_l = tuple(float(res.eps_l[m].std() / np.sqrt(dt)) for m in (calm, stress))
-    sig_g = tuple(float(res.eps_g[m].std() / np.sqrt(dt)) for m in (calm, stress))
+    hh = hawkes_excitation(res.jump.astype(float), float(np.exp(-decay * dt)))
+    vx = fit_vol_excite(res.eps_v, hh, (calm, stress))
+    scale = [float(np.mean(1.0 + vx * hh[m])) for m in (calm, stress)]
+    sig_v = tuple(float(res.eps_v[m].std() / np.sqrt(dt * k)) for m, k in zip((calm, stress), scale, strict=True))
+    sig_l = tuple(float(res.eps_l[m].std() / np.sqrt(dt * k)) for m, k in zip((calm, stress), scale, strict=True))
+    sig_g = tuple(float(res.eps_g[m].std() / np.sqrt(dt * k)) for m, k in zip((calm, stress), scale, strict=True))
     x = np.stack([res.zs, res.eps_v, res.eps_l, res.eps_g])
     v_prev = h.vix[:-1] / 100.0
     vrp = tuple(float(np.sqrt((res.ret[m] ** 2).mean() / ((v_prev[m] ** 2).mean() * dt))) for m in (calm, stress))
     jm = res.jump
     size = res.eps_spot[jm]
     jump_min = float(size.min()) if jm.any() else 0.1
-    jump_spx = float(np.clip((res.ret[jm] * size).sum() / (size**2).sum(), -1.0, 0.0)) if jm.any() else 0.0
+    jmean, jsx = fit_jump_sizes(size - jump_min, hh[jm]) if jm.any() else (0.05, 0.0)
+    jump_spx = float(np.clip((res.zs[jm] * size).sum() / (size**2).sum(), -20.0, 0.0)) if jm.any() else 0.0
     jump_long = float(np.clip((res.eps_l[jm] * size).sum() / (size**2).sum(), 0.0, 0.99)) if jm.any() else 0.0
     # how a spot jump splits between the curve's short factor and the gap (a spike is partly transient)
     jump_short = float(np.clip((res.eps_v[jm] * size).sum() / (size**2).sum(), 0.0, 1.5)) if jm.any() else 1.0
@@ -289,9 +326,11 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
         vrp_ratio=vrp,  # type: ignore[arg-type]
         jump_base=base,
         jump_excite=excite,
+        vol_excite=vx,
         jump_decay=decay,
         jump_min=jump_min,
-        jump_mean=float(min(max(size.mean() - jump_min, 0.01), 0.45)) if jm.any() else 0.05,
+        jump_mean=jmean,
+        jump_size_excite=jsx,
         jump_long=jump_long,
         jump_spx=jump_spx,
         events=_event_shocks(h, res),
@@ -307,6 +346,7 @@ def fit_params(h: History, vxp: VXModelParams, *, corr_weight: float | None = No
         jump_short=jump_short,
         gap_level=gfit[1],
         gap_slope=gfit[2],
+        gap_curve=gfit[3],
         spx0=float(h.spx[-1]),
         vix0=float(h.vix[-1]),
         long0=float(h.long[-1]),

@@ -8,14 +8,17 @@ paths):
 1. regime: stress (backwardation) where the risk-neutral 30-day point of the curve is below spot VIX;
 2. correlation: ``R = normalize((1 - w) Rbar[regime] + w Rhat)`` where ``Rhat`` is the EWMA correlation of
    the path's own past shocks, re-estimated on the first trading day of each week and on FOMC days;
-3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H``, log sizes
-   ``jump_min + Exponential(jump_mean)``;
+3. jumps: a self-exciting (Hawkes) arrival with intensity ``base + excite * H`` (``H`` the excitation of
+   the jumps before the day), log sizes ``jump_min + Exponential(jump_mean (1 + jump_size_excite H))``;
+   the excitation also scales the diffusion's vols by ``sqrt(1 + vol_excite H)`` (alvh-sim-4);
 4. the exact conditional mean of the two-factor curve over the step (one trading day, or the calendar gap
    on ``clock = "calendar"``), lognormal noise around it
    (jumps compensated, so ``E[V_{t+1} | t]`` is the closed-form futures price at ``dt``); the gap
-   ``E[x_{t+1} | t] = phi x_t + (1 - phi) V (gap_level + gap_slope ln(L / V))``, ``phi = exp(-kappa_g dt)``
-   (zero level and slope under the risk-neutral dynamics), noise ``sigma_g V sqrt(dt)``;
-5. SPX: ``vrp * V / 100`` volatility (the variance risk premium), the leverage correlation and the jump.
+   ``E[x_{t+1} | t] = phi x_t + (1 - phi) V (gap_level + gap_slope z + gap_curve z^2)``, ``z = ln(L / V)``,
+   ``phi = exp(-kappa_g dt)`` (zero level, slope and curve under the risk-neutral dynamics), noise
+   ``sigma_g V sqrt(dt)``;
+5. SPX: ``vrp * V / 100`` volatility (the variance risk premium), the leverage correlation and the jump
+   (``jump_spx`` per unit of spot VIX's daily vol).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ TRADING_DAYS = 252.0
 VIX_FLOOR, VIX_CAP = 5.0, 150.0
 #: The regime's curve point: 30 calendar days (the VIX horizon).
 _DTE30 = np.array(30.0)
+#: Largest mean excess of a jump's log size (the jumps' compensators need ``jump_short x mean < 1``).
+JUMP_MEAN_CAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,19 @@ def step_years(dates: pd.DatetimeIndex, clock: str) -> np.ndarray:
 
 
 def gap_mean(
-    x: np.ndarray, v: np.ndarray, ll: np.ndarray, phi: float | np.ndarray, level: float, slope: float
+    x: np.ndarray,
+    v: np.ndarray,
+    ll: np.ndarray,
+    phi: float | np.ndarray,
+    level: float,
+    slope: float,
+    curve: float = 0.0,
 ) -> np.ndarray:
-    """``E[x'] = phi x + (1 - phi) V (level + slope ln(L / V))`` (one source for the fit and the day loop)."""
-    return phi * x + (1.0 - phi) * v * (level + slope * np.log(ll / v))
+    """``E[x'] = phi x + (1 - phi) V (level + slope z + curve z^2)``, ``z = ln(L / V)`` (one source for the
+    fit and the day loop): the gap's target share of ``V`` is a parabola in the curve's steepness (spot sits
+    above the curve's short factor both in steep contango and in a deep inversion)."""
+    z = np.log(ll / v)
+    return phi * x + (1.0 - phi) * v * (level + slope * z + curve * z * z)
 
 
 def _normalize(m: np.ndarray) -> np.ndarray:
@@ -154,10 +168,8 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
     s_run = np.broadcast_to(rbar[0], (n_paths, k_f, k_f)).copy()  # EWMA of e e' on the path
     r_hat = s_run.copy()
     hawkes = np.zeros(n_paths)
+    decay_f = float(np.exp(-p.jump_decay / TRADING_DAYS))
     # E[exp(jump_short J)] and E[exp(jump_long J)] for J = jump_min + Exponential(jump_mean)
-    e_jump = np.exp(p.jump_short * p.jump_min) / (1.0 - p.jump_short * p.jump_mean)
-    e_jump_l = np.exp(p.jump_long * p.jump_min) / (1.0 - p.jump_long * p.jump_mean)
-    jump_avg = p.jump_min + p.jump_mean
     sig_v, sig_l, sig_g, vrp = (np.asarray(y) for y in (p.sigma_v, p.sigma_l, p.sigma_g, p.vrp_ratio))
     f = p.overnight_share
     shocks = scenario.by_day() if scenario is not None else {}
@@ -186,14 +198,24 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
                 chol = np.linalg.cholesky(r)
         z = rng.standard_normal((k_f + 3, n_paths))
         u = rng.random(n_paths)
-        size = p.jump_min + rng.standard_exponential(n_paths) * p.jump_mean
+        expo = rng.standard_exponential(n_paths)
         e = np.einsum("pij,jp->ip", chol, z[:k_f])
         s_run = lam_ewma * s_run + (1.0 - lam_ewma) * np.einsum("ip,jp->pij", e, e)
-        lam = p.jump_base + p.jump_excite * hawkes
+        # the excitation of the jumps before today, H_d = sum_{s < d} exp(-decay (d - s) dt) N_s (the
+        # calibration's definition, alvh.simulate.calibrate.hawkes_excitation)
+        h_d = hawkes * decay_f
+        lam = p.jump_base + p.jump_excite * h_d
         pj = -np.expm1(-lam * dt)
+        # the jumps' mean excess grows with the excitation too (a crisis's jumps are larger), kept finite
+        j_mean = np.minimum(p.jump_mean * (1.0 + p.jump_size_excite * h_d), JUMP_MEAN_CAP)
+        size = p.jump_min + expo * j_mean
+        # E[exp(j J)] for J = jump_min + Exponential(j_mean): the compensators of V's and L's jumps
+        e_jump = np.exp(p.jump_short * p.jump_min) / (1.0 - p.jump_short * j_mean)
+        e_jump_l = np.exp(p.jump_long * p.jump_min) / (1.0 - p.jump_long * j_mean)
+        jump_avg = p.jump_min + j_mean
         hit = u < pj
         jmp = np.where(hit, size, 0.0)
-        hawkes = hawkes * np.exp(-p.jump_decay * dt) + hit
+        hawkes = h_d + hit
         g_d = float(gaps[d - 1])
         if g_d not in step_loads:
             step_loads[g_d] = loadings(p.kappa_s, p.kappa_l, g_d)
@@ -201,9 +223,10 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
         m_v = p.theta + (v - p.theta) * a + (ll - gap_v - p.theta) * c
         m_l = p.theta + (ll - p.theta) * float(np.exp(-p.kappa_l * gaps[d - 1]))
         phi = float(np.exp(-p.kappa_g * gaps[d - 1]))
-        m_x = gap_mean(x, v, ll, phi, p.gap_level, p.gap_slope)
-        sv = sig_v[reg] * np.sqrt(dt)
-        sl = sig_l[reg] * np.sqrt(dt)
+        m_x = gap_mean(x, v, ll, phi, p.gap_level, p.gap_slope, p.gap_curve)
+        vol_x = np.sqrt(1.0 + p.vol_excite * h_d)  # the diffusion's variance grows with the excitation
+        sv = sig_v[reg] * np.sqrt(dt) * vol_x
+        sl = sig_l[reg] * np.sqrt(dt) * vol_x
         log_v = sv * e[1] - 0.5 * sv * sv + p.jump_short * jmp - np.log1p(pj * (e_jump - 1.0))
         log_l = sl * e[2] - 0.5 * sl * sl + p.jump_long * jmp - np.log1p(pj * (e_jump_l - 1.0))
         for kind, mask in events.items():
@@ -212,14 +235,15 @@ def simulate_factors(  # noqa: PLR0915 - one day step: regime, correlation, jump
                 log_v = log_v + ev.mean + ev.sd * z[k_f + 2] - 0.5 * ev.sd * ev.sd
         vol_s = vrp[reg] * spot / VOL_POINTS_PER_UNIT
         log_s = (p.spx_drift - 0.5 * vol_s * vol_s) * dt + vol_s * np.sqrt(dt) * e[0]
-        log_s = log_s + p.jump_spx * (jmp - pj * jump_avg)
+        unit = spot / VOL_POINTS_PER_UNIT * np.sqrt(dt)  # SPX's jump is in units of VIX's daily vol
+        log_s = log_s + p.jump_spx * unit * (jmp - pj * jump_avg)
         # zero-mean noise and a compensated jump share: E[x'] is exactly m_x
-        x_new = m_x + sig_g[reg] * np.sqrt(dt) * v * e[3] + p.jump_gap * v * (jmp - pj * jump_avg)
+        x_new = m_x + sig_g[reg] * vol_x * np.sqrt(dt) * v * e[3] + p.jump_gap * v * (jmp - pj * jump_avg)
         spot_jump = 0.0
         for y in shocks.get(d, ()):
             if y.kind == "vix_jump":
                 spot_jump += y.size
-                log_l, log_s = log_l + p.jump_long * y.size, log_s + p.jump_spx * y.size
+                log_l, log_s = log_l + p.jump_long * y.size, log_s + p.jump_spx * unit * y.size
             elif y.kind == "cpi_surprise":
                 log_v = log_v + y.size * p.events["cpi"].sd
         v_new = m_v * np.exp(log_v)

@@ -24,7 +24,7 @@ import tomli_w
 from alvh.errors import ConfigError
 
 #: The model these parameters belong to; a params file of another version is refused.
-MODEL_VERSION = "alvh-sim-3"
+MODEL_VERSION = "alvh-sim-4"
 
 #: Event kinds with a release-day shock on spot VIX (and through it the slope of the curve).
 EVENT_KINDS = ("cpi", "ppi", "fomc")
@@ -48,9 +48,10 @@ class SimParams:
     """Real-world (P) dynamics of the curve's short factor ``V``, the long factor ``L``, the spot gap ``x`` and SPX.
 
     Spot VIX is ``V + x`` (docs/simulation.md): ``x`` is the part of a spot move the futures curve does not
-    follow, ``E[x'] = phi x + (1 - phi) V (gap_level + gap_slope ln(L / V))`` with ``phi = exp(-kappa_g
-    dt)``, daily noise ``sigma_g V sqrt(dt)`` and ``jump_gap V`` per unit of a jump, priced by the curve at
-    ``x exp(-q_kappa_g tau)`` (risk-neutral speed ``q_kappa_g``, per calendar year). Curve factors:
+    follow, ``E[x'] = phi x + (1 - phi) V (gap_level + gap_slope z + gap_curve z^2)``, ``z = ln(L / V)``,
+    with ``phi = exp(-kappa_g dt)``, daily noise ``sigma_g V sqrt(dt)`` (times ``sqrt(1 + vol_excite H)``,
+    ``H`` the jumps' excitation, as every diffusion vol) and ``jump_gap V`` per unit of a jump, priced by the
+    curve at ``x exp(-q_kappa_g tau)`` (risk-neutral speed ``q_kappa_g``, per calendar year). Curve factors:
     ``E[V'] = theta + (V - theta) a(dt) + (L - spot_gap - theta) c(dt)`` (``V`` reverts towards
     ``L - spot_gap``: under P it settles below the risk-neutral long factor), ``E[L'] = theta + (L - theta)
     exp(-kappa_l dt)`` (the two-factor model of :mod:`alvh.market.vx` with real-world speeds), lognormal
@@ -95,6 +96,9 @@ class SimParams:
     jump_short: float = 1.0
     gap_level: float = 0.0
     gap_slope: float = 0.0
+    gap_curve: float = 0.0
+    vol_excite: float = 0.0
+    jump_size_excite: float = 0.0
     spx0: float = 5000.0
     vix0: float = 16.0
     long0: float = 19.0
@@ -239,12 +243,12 @@ def _validate(p: SimParams) -> None:
         raise ConfigError(f"{p.sigma_g!r}", key="sigma_g", expected="[calm, stress], both finite and >= 0")
     if max(p.sigma_v) > 6.0 or max(p.sigma_l) > 6.0:
         raise ConfigError(f"{p.sigma_v}, {p.sigma_l}", key="sigma_v", expected="annual log-vol <= 6 (explodes)")
-    for name in ("jump_base", "jump_excite", "jump_mean", "jump_long"):
+    for name in ("jump_base", "jump_excite", "jump_mean", "jump_long", "vol_excite", "jump_size_excite"):
         _number(p, name, lo=0.0, strict=False)
     _number(p, "jump_mean", lo=0.0, hi=0.5, strict=False)
     _number(p, "jump_min", lo=0.0, hi=1.5, strict=False)
     _number(p, "jump_long", lo=0.0, hi=1.0, strict=False)
-    _number(p, "jump_spx", lo=-1.0, hi=0.0, strict=False)
+    _number(p, "jump_spx", lo=-20.0, hi=0.0, strict=False)
     _number(p, "corr_weight", lo=0.0, hi=1.0, strict=False)
     _number(p, "overnight_share", lo=0.0, hi=1.0)
     _number(p, "spx_drift", lo=-1.0, hi=1.0)
@@ -255,7 +259,10 @@ def _validate(p: SimParams) -> None:
     if p.jump_short * p.jump_mean >= 1.0 or p.jump_long * p.jump_mean >= 1.0:
         raise ConfigError("jump_short x jump_mean >= 1", key="jump_short", expected="a jump whose mean is finite")
     _number(p, "gap_level", lo=-0.5, hi=0.5, strict=False)
-    _number(p, "gap_slope", lo=-2.0, hi=2.0, strict=False)
+    for name in ("gap_slope", "gap_curve"):
+        _number(p, name, lo=-2.0, hi=2.0, strict=False)
+    for name in ("vol_excite", "jump_size_excite"):  # the excitation's scaling of vols and jump sizes
+        _number(p, name, lo=0.0, hi=10.0, strict=False)
     _number(p, "rate", lo=-0.1, hi=0.5)
     _number(p, "beta_long", lo=0.0, hi=1.0, strict=False)
     if p.jump_excite >= p.jump_decay:  # branching ratio excite/decay >= 1: the jump intensity explodes

@@ -5,7 +5,7 @@ scenario's spot VIX starts on the curve, gap 0) plus a list of :class:`Shock` s,
 index of the run (0 = the first day). Kinds (docs/simulation.md, "Scenarios"):
 
 * ``vix_jump`` ``size`` log points added to ln VIX (the long factor moves by ``jump_long`` times that, SPX
-  by ``jump_spx`` times that: the model's own jump response);
+  by ``jump_spx`` times that in units of spot VIX's daily vol: the model's own jump response);
 * ``curve_inversion``: spot VIX raised to at least ``L exp(size)`` (front above the back of the curve);
 * ``correlation_break``: corr(SPX, VIX) set to ``size`` for ``days`` days (the other entries kept, the
   matrix must stay positive definite);

@@ -116,6 +116,10 @@ class RollingBeta:
         self._mxx = np.zeros(shape)
         self._cxy = np.zeros(shape)
         self._myy = np.zeros(shape)
+        # valid pairs in the window whose y is not 0: when the last one leaves, y is identically 0 over the
+        # window and its exact moments (my, cxy, myy) are 0; the running removals leave rounding residue there
+        # instead (~1e-13 of the leavers' size), whose bits differ between backends (docs/analytics.md 1.2)
+        self._nzy = np.zeros(shape)
         self._count = 0  # updates so far
         self._flat: tuple | None = None  # flat views of the state for the compiled update
 
@@ -238,9 +242,9 @@ class RollingBeta:
         m = xf.size
         if self._flat is None:
             self._flat = tuple(
-                a.reshape(m) for a in (self._n, self._mx, self._my, self._mxx, self._cxy, self._myy)
+                a.reshape(m) for a in (self._n, self._mx, self._my, self._mxx, self._cxy, self._myy, self._nzy)
             ) + tuple(b.reshape(self.window, m) for b in (self._x_buf, self._y_buf, self._valid_buf))
-        n, mx, my, mxx, cxy, myy, xb, yb, vb = self._flat
+        n, mx, my, mxx, cxy, myy, nzy, xb, yb, vb = self._flat
         out = np.empty(self.shape)
         kernel(
             xf.reshape(m),
@@ -256,6 +260,7 @@ class RollingBeta:
             mxx,
             cxy,
             myy,
+            nzy,
             float(self.min_nobs),
             _EPS,
             out.reshape(m),
@@ -269,6 +274,7 @@ class RollingBeta:
         return out
 
     def _add(self, x: NDArray, y: NDArray, valid: NDArray) -> None:
+        self._nzy = self._nzy + (valid & (y != 0.0))
         if valid.all():  # fast path (no NaN today): same algebra without the masks
             self._n = self._n + 1.0
             inv_n = 1.0 / self._n
@@ -309,6 +315,7 @@ class RollingBeta:
             self._cxy = self._cxy - dx * ry
             self._mxx = np.maximum(self._mxx - dx * (x - self._mx), 0.0)
             self._myy = np.maximum(self._myy - dy * ry, 0.0)
+            self._zero_flat_y(y != 0.0)
             return
         x = np.where(valid, self._x_buf[slot], self._mx)
         y = np.where(valid, self._y_buf[slot], self._my)
@@ -330,6 +337,16 @@ class RollingBeta:
         self._mxx = np.where(empty, 0.0, np.maximum(mxx, 0.0))
         self._myy = np.where(empty, 0.0, np.maximum(myy, 0.0))
         self._n = n_new
+        self._zero_flat_y(valid & (self._y_buf[slot] != 0.0))
+
+    def _zero_flat_y(self, left: NDArray) -> None:
+        """Count the nonzero y that left; where none is left in the window, y's exact moments: 0."""
+        self._nzy = self._nzy - left
+        flat = left & (self._nzy == 0.0)
+        if flat.any():
+            self._my = np.where(flat, 0.0, self._my)
+            self._cxy = np.where(flat, 0.0, self._cxy)
+            self._myy = np.where(flat, 0.0, self._myy)
 
     def recompute(self) -> None:
         """Recompute count, means and co-moments from the ring buffer (two-pass, exact)."""
@@ -359,10 +376,11 @@ class RollingBeta:
         self._mxx = np.ascontiguousarray(np.einsum("i...,i...->...", dx, dx))
         self._myy = np.ascontiguousarray(np.einsum("i...,i...->...", dy, dy))
         self._cxy = np.ascontiguousarray(np.einsum("i...,i...->...", dx, dy))
+        self._nzy = np.ascontiguousarray((valid & (self._y_buf[:filled] != 0.0)).sum(axis=0), dtype=np.float64)
 
 
-def _update_kernel(  # pragma: no cover - compiled
-    x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, min_nobs, eps, out, sc
+def _update_kernel(  # noqa: PLR0915 - one compiled pass: remove, add, beta, scale  # pragma: no cover
+    x, y, xb, yb, vb, slot, remove, n, mx, my, mxx, cxy, myy, nzy, min_nobs, eps, out, sc
 ):
     """Compiled :meth:`RollingBeta.update` on flat arrays: remove the leaver in ``slot`` (when the window
     is full), store and add the new pair, write the beta. Per element exactly the numpy steps
@@ -384,7 +402,14 @@ def _update_kernel(  # pragma: no cover - compiled
                 cxy[i] = cxy[i] - dx * ry
                 mxx[i] = max(mxx[i] - dx * (xo - mx[i]), 0.0)
                 myy[i] = max(myy[i] - dy * ry, 0.0)
+                if yo != 0.0:
+                    nzy[i] -= 1.0
+                    if nzy[i] == 0.0:  # y identically 0 over the window: its exact moments
+                        my[i] = 0.0
+                        cxy[i] = 0.0
+                        myy[i] = 0.0
             else:
+                nzy[i] = 0.0
                 mx[i] = 0.0
                 my[i] = 0.0
                 cxy[i] = 0.0
@@ -409,6 +434,8 @@ def _update_kernel(  # pragma: no cover - compiled
             mxx[i] = mxx[i] + dx * (xi - mx[i])
             myy[i] = myy[i] + dy * ry
             n[i] = nn
+            if yi != 0.0:
+                nzy[i] += 1.0
         floor = n[i] * (4.0 * max(n[i], 1.0) * eps * abs(mx[i])) ** 2
         ok = n[i] >= min_nobs and mxx[i] > floor
         out[i] = cxy[i] / mxx[i] if ok else np.nan
