@@ -532,3 +532,21 @@ def test_sweep_typo_and_bad_grid_are_one_line(tmp_path):
     r = alvh("sweep", "--grid", str(grid), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9")
     assert r.returncode == 2 and "cannot reach the Dask scheduler" in one_line_error(r)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args", [["data", "info"], ["data", "info", "--json"], ["--help"], ["rules", "--help"]])
+def test_a_closed_stdout_pipe_exits_quietly(args, tmp_path):
+    # ``alvh data info | head -1``: the reader goes away; alvh stops without a message and exits as a process
+    # ended by SIGPIPE does (141), not 1 (rich's Console turned the broken pipe into SystemExit(1))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before alvh writes anything: every write fails with EPIPE
+    env = {k: v for k, v in os.environ.items() if k != "ALVH_DATA_DIR"}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))  # the embedded default data
+    try:
+        r = subprocess.run(
+            [str(ALVH), *args], stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, timeout=300
+        )
+    finally:
+        os.close(write_end)
+    assert r.stderr == ""
+    assert r.returncode == alvh_cli.PIPE_CLOSED == 141

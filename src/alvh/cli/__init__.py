@@ -14,6 +14,8 @@ Exit codes and messages (docs/cli.md):
 * ``1`` anything unexpected: one line with the exception's type and message; the traceback only
   with ``alvh --debug ...``.
 * ``130`` interrupted (Ctrl-C).
+* ``141`` stdout's reader went away (``alvh data info | head -1``): no message, as a process ended
+  by SIGPIPE.
 
 Everything here is printed as plain text: nothing a user typed is interpreted as rich markup.
 """
@@ -31,6 +33,9 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 #: The command groups: name -> (module, short help shown by ``alvh --help``). The short help is
 #: the first sentence of the group's own help (tests/test_cli_process.py checks they agree).
+#: Exit code when stdout's reader closes the pipe: a shell's code for a process ended by SIGPIPE (128 + 13).
+PIPE_CLOSED = 141
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("alvh.cli.backtest", "Run the rules on market data, analyse the hedge, write the outputs."),
     "calibrate": ("alvh.cli.calibrate", "Fit the Monte Carlo model to history and print the fit report."),
@@ -269,6 +274,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         rv = cmd.main(args=args, prog_name="alvh", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # rich's Console exits 1 when its pipe closes
+            return _pipe_closed()
         code = exc.code
         if code is None or isinstance(code, int):
             return code or 0
@@ -278,14 +285,22 @@ def run(argv: Sequence[str] | None = None) -> int:
         _say("interrupted")
         return 130
     except BrokenPipeError:
-        # the reader went away (``alvh --help | head -1``): no message, stop writing to stdout
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 141
+        return _pipe_closed()
     except Exception as exc:  # noqa: BLE001 - the one place every error ends up; it must not crash
         return _report(exc, debug or _state["debug"], args)
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout went away (``alvh data info | head -1``): no message, exit code 141 as a shell
+    reports a process ended by SIGPIPE (128 + 13); stdout is pointed at /dev/null so that Python's final
+    flush at exit cannot fail again (docs.python.org, signal: "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test's capture): nothing to redirect
+        pass
+    return PIPE_CLOSED
 
 
 def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:

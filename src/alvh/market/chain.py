@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 
 from alvh.errors import InputError
 from alvh.pricing.units import DAYS_PER_YEAR
@@ -230,6 +229,8 @@ def fit_ssvi(day: ChainDay, gamma: float = DEFAULT_GAMMA) -> SsviFit:
         theta, rho, eta = unpack(z)
         w = ssvi_total_variance(k_all, theta[j_all], rho, eta, gamma)
         return np.sqrt(w / t_all) - v_all
+
+    from scipy.optimize import least_squares  # a fit only: scipy.optimize is not loaded by a backtest
 
     sol = least_squares(
         resid,

@@ -19,7 +19,9 @@ The solve never loops over days or paths: the two 30-day sums (VIX and SKEW) are
 (theta, tail) grid with the exact discretized formulas (:mod:`alvh.market.cboe`) and inverted with
 bicubic splines; two Newton steps on the exact sum ("polish") finish the cells where the tables alone
 could miss VIX by more than about 5e-7 index points (SKEW given and VIX above :data:`POLISH_VIX_ABOVE`;
-see :func:`solve_theta30`).
+see :func:`solve_theta30`). The splines are fitted with scipy when the tables are built and memoized with
+them (:func:`_disk_memo`); a memo load evaluates them with :mod:`alvh.market._splines` (bit-identical to
+scipy's evaluation, tested), so a process that finds the memo never imports scipy.interpolate.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
-from scipy.interpolate import CubicSpline, RectBivariateSpline
 
 from alvh.errors import InputError
 from alvh.market import _spx_kernel
+from alvh.market._splines import PiecewiseCubic, TensorBSpline
 from alvh.market._spx_kernel import total_variance
 from alvh.pricing.units import DAYS_PER_YEAR, VOL_POINTS_PER_UNIT
 
@@ -157,14 +159,14 @@ def _chunked_sums(theta30: np.ndarray, tail: np.ndarray, chunk: int = 20_000) ->
 class _Tables:
     """Inverse maps of the exact 30-day sums on a (theta, tail) grid."""
 
-    log_theta_of: RectBivariateSpline  # (log variance, tail) -> log theta30
-    tail_of: RectBivariateSpline  # (log var, u = relative SKEW position in the reachable range) -> tail
+    log_theta_of: TensorBSpline  # (log variance, tail) -> log theta30
+    tail_of: TensorBSpline  # (log var, u = relative SKEW position in the reachable range) -> tail
     log_var_range: tuple[float, float]
     log_theta_range: tuple[float, float]
     skew_min: np.ndarray = field(repr=False)  # reachable SKEW per log-var node
     skew_max: np.ndarray = field(repr=False)
     log_var_nodes: np.ndarray = field(repr=False)
-    dlogvar_dlogtheta: RectBivariateSpline = field(repr=False)  # (log theta, tail) -> d log var / d log theta
+    dlogvar_dlogtheta: TensorBSpline = field(repr=False)  # (log theta, tail) -> d log var / d log theta
 
 
 #: Environment variable naming the folder of the table cache (default ``$XDG_CACHE_HOME/alvh`` or
@@ -190,6 +192,8 @@ def _cache_file(tag: str, params: str) -> Path | None:
                 _chunked_sums,
                 _tables_sums,
                 _theta_inverse,
+                _fit_tables,
+                _fit_column,
                 cboe.log_moment_strips,
                 cboe.skewness_from_strips,
                 cboe.strike_steps,
@@ -200,8 +204,10 @@ def _cache_file(tag: str, params: str) -> Path | None:
     consts = repr(
         (_spx_kernel.TAIL_LAM, _spx_kernel.TAIL_FAR, _spx_kernel.TAIL_ZF, _spx_kernel.TAIL_LAMF, _spx_kernel.TAIL_DAMP)
     )
+    import scipy  # the package root only (a few ms): its version keys the fitted spline coefficients
+
     key = hashlib.sha256(
-        f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}".encode()
+        f"{tag}|{params}|{consts}|{X_GRID.tobytes().hex()}|{src}|{np.__version__}|{scipy.__version__}".encode()
     ).hexdigest()
     return base / f"tailsmile_{tag}_{key[:24]}.npz"
 
@@ -253,6 +259,8 @@ def _tables_sums(log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _theta_inverse(log_var: np.ndarray, log_th: np.ndarray, tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each tail column, log theta as a function of log var on a common 400-node grid."""
+    from scipy.interpolate import CubicSpline  # fitting only: a table build, not a memo load
+
     lv_grid = np.linspace(log_var[0].max(), log_var[-1].min(), 400)
     lt_of = np.empty((lv_grid.size, tail.size))
     for j in range(tail.size):  # 70 table columns, built once
@@ -260,21 +268,13 @@ def _theta_inverse(log_var: np.ndarray, log_th: np.ndarray, tail: np.ndarray) ->
     return lt_of, lv_grid
 
 
-@lru_cache(maxsize=1)  # a memo of a pure function: not state that changes results
-def _tables() -> _Tables:
-    n_th, n_tail = 120, 70
-    log_th = _log_theta_nodes(n_th)
-    tail = np.linspace(TAIL_MIN, TAIL_MAX, n_tail)
-    z = _disk_memo(
-        "tables",
-        f"{n_th}|{n_tail}|{TAIL_MIN!r}|{TAIL_MAX!r}|{_TH_LO!r}|{_TH_HI!r}",
-        lambda: dict(zip(("var", "skew_sub"), _tables_sums(log_th, tail), strict=True)),
-    )
-    var, skew_sub = z["var"], z["skew_sub"]
+def _fit_tables(var: np.ndarray, skew_sub: np.ndarray, log_th: np.ndarray, tail: np.ndarray) -> dict[str, np.ndarray]:
+    """The solve's inverse splines fitted (scipy) on the exact-sum tables: knots and coefficients, memoized."""
+    from scipy.interpolate import CubicSpline, RectBivariateSpline  # fitting only: a table build
+
     log_var = np.log(var)
     # inverse in theta: for each tail column, log theta as a function of log var on a common grid
     lt_of, lv_grid = _theta_inverse(log_var, log_th, tail)
-    lv_lo, lv_hi = lv_grid[0], lv_grid[-1]
     # inverse in tail at fixed VIX: on a sub-grid of log var, the SKEW each tail gives once theta is solved
     # for that var (exact sums at (theta(var, tail), tail): skew_sub from _tables_sums). SKEW rises with the
     # tail up to a peak (beyond it at extreme VIX the far tail leaves the strike grid): the rising branch is
@@ -294,28 +294,70 @@ def _tables() -> _Tables:
         u = (row[: top + 1] - s_lo[i]) / (s_hi[i] - s_lo[i])
         tail_of[i] = CubicSpline(u, tail[: top + 1])(u_grid)
     slope = np.gradient(log_var, log_th, axis=0)
+    out = {
+        "skew_min": s_lo,
+        "skew_max": s_hi,
+        "log_var_nodes": lv_sub,
+        "log_var_range": np.array([lv_grid[0], lv_grid[-1]]),
+        "log_theta_range": np.array([log_th[0], log_th[-1]]),
+    }
+    for name, spline in (
+        ("log_theta_of", RectBivariateSpline(lv_grid, tail, lt_of, kx=3, ky=3)),
+        ("tail_of", RectBivariateSpline(lv_sub, u_grid, tail_of, kx=3, ky=3)),
+        ("dlogvar_dlogtheta", RectBivariateSpline(log_th, tail, slope, kx=3, ky=3)),
+    ):
+        tx, ty, c = spline.tck
+        out[f"{name}.tx"], out[f"{name}.ty"], out[f"{name}.c"] = tx, ty, c
+    return out
+
+
+def _spline2(z: dict[str, np.ndarray], name: str) -> TensorBSpline:
+    return TensorBSpline(z[f"{name}.tx"], z[f"{name}.ty"], z[f"{name}.c"], kx=3, ky=3)
+
+
+@lru_cache(maxsize=1)  # a memo of a pure function: not state that changes results
+def _tables() -> _Tables:
+    n_th, n_tail = 120, 70
+    log_th = _log_theta_nodes(n_th)
+    tail = np.linspace(TAIL_MIN, TAIL_MAX, n_tail)
+
+    def build() -> dict[str, np.ndarray]:
+        var, skew_sub = _tables_sums(log_th, tail)
+        return {"var": var, "skew_sub": skew_sub, **_fit_tables(var, skew_sub, log_th, tail)}
+
+    # the exact sums and the splines fitted on them, memoized together: a memo load imports no scipy.interpolate
+    z = _disk_memo("tables", f"{n_th}|{n_tail}|{TAIL_MIN!r}|{TAIL_MAX!r}|{_TH_LO!r}|{_TH_HI!r}", build)
     return _Tables(
-        log_theta_of=RectBivariateSpline(lv_grid, tail, lt_of, kx=3, ky=3),
-        tail_of=RectBivariateSpline(lv_sub, u_grid, tail_of, kx=3, ky=3),
-        log_var_range=(float(lv_lo), float(lv_hi)),
-        log_theta_range=(float(log_th[0]), float(log_th[-1])),
-        skew_min=s_lo,
-        skew_max=s_hi,
-        log_var_nodes=lv_sub,
-        dlogvar_dlogtheta=RectBivariateSpline(log_th, tail, slope, kx=3, ky=3),
+        log_theta_of=_spline2(z, "log_theta_of"),
+        tail_of=_spline2(z, "tail_of"),
+        log_var_range=(float(z["log_var_range"][0]), float(z["log_var_range"][1])),
+        log_theta_range=(float(z["log_theta_range"][0]), float(z["log_theta_range"][1])),
+        skew_min=z["skew_min"],
+        skew_max=z["skew_max"],
+        log_var_nodes=z["log_var_nodes"],
+        dlogvar_dlogtheta=_spline2(z, "dlogvar_dlogtheta"),
     )
+
+
+def _fit_column(var: np.ndarray, log_th: np.ndarray) -> dict[str, np.ndarray]:
+    """log theta30 as a cubic spline (scipy's CubicSpline, not-a-knot) in log variance: breakpoints, coefficients."""
+    from scipy.interpolate import CubicSpline  # fitting only: a table build
+
+    spline = CubicSpline(np.log(var), log_th)
+    return {"x": spline.x, "c": spline.c}
 
 
 @lru_cache(maxsize=8)  # pure function of its arguments
-def _theta_column(tail: float) -> CubicSpline:
+def _theta_column(tail: float) -> PiecewiseCubic:
     """log theta30 as a function of log variance at a fixed tail weight (exact sums on 400 theta nodes)."""
     log_th = _log_theta_nodes(400)
-    z = _disk_memo(
-        "column",
-        f"{float(tail)!r}|{_TH_LO!r}|{_TH_HI!r}",
-        lambda: {"var": _chunked_sums(np.exp(log_th), np.full(log_th.size, tail))[0]},
-    )
-    return CubicSpline(np.log(z["var"]), log_th)
+
+    def build() -> dict[str, np.ndarray]:
+        var = _chunked_sums(np.exp(log_th), np.full(log_th.size, tail))[0]
+        return {"var": var, **_fit_column(var, log_th)}
+
+    z = _disk_memo("column", f"{float(tail)!r}|{_TH_LO!r}|{_TH_HI!r}", build)
+    return PiecewiseCubic(z["x"], z["c"])
 
 
 def as_cells(arr: np.ndarray | float, shape: tuple[int, ...], name: str) -> np.ndarray:

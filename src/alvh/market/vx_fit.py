@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 
 from alvh.data.vxpanel import VXPanel
 from alvh.errors import DataError, InputError
@@ -97,6 +96,8 @@ def fit_vx_model(  # noqa: PLR0915 - one fit, then its maps and report, in order
         lf = fit_long_factor(s, dte, v_f, (ks, kl, th))
         model = model_futures(v_f[:, None], lf[:, None], dte, _P(ks, kl, th))
         return (model - s)[ok]
+
+    from scipy.optimize import least_squares  # a fit only: scipy.optimize is not loaded by a backtest
 
     best = least_squares(
         residuals,

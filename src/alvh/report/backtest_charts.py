@@ -240,10 +240,10 @@ def term_structure_chart(res: BacktestResult, a: HedgeAnalysis, market: Any) -> 
     rows = market.dates.get_indexer(dates)
     days = market.dates.values.astype("datetime64[D]")
     expiry = vx_expiries_between(market.dates[0], market.dates[-1] + pd.Timedelta(days=31 * (N_CURVE + 2)))
-    dte_all = (expiry[None, :] - days[:, None]).astype(np.int64)
-    first = np.argmax(dte_all >= 0, axis=1)
-    idx = first[:, None] + np.arange(N_CURVE)[None, :]
-    dte = np.take_along_axis(dte_all, idx, axis=1)
+    # the first expiry on or after each day (expiry is sorted and runs N_CURVE + 2 months past the last day),
+    # then the next N_CURVE: dte per (day, contract) without the (days x expiries) table
+    first = np.searchsorted(expiry, days, side="left")
+    dte = (expiry[first[:, None] + np.arange(N_CURVE)[None, :]] - days[:, None]).astype(np.int64)
     if market.vx is not None:
         settle = np.asarray(market.vx.settle, dtype=float)[rows]
         vx_dte = np.asarray(market.vx.dte)[rows]
