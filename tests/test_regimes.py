@@ -245,3 +245,19 @@ def test_exog_regime_against_a_loop():
         else:
             assert got.iloc[i] == ("high" if known.iloc[-1] >= np.median(prev) else "low"), i
     assert set(got) == {"n/a", "high", "low"}
+
+
+def test_compiled_ema_and_wilder_recurrences_are_the_loops_bits(monkeypatch):
+    # ema/rsi run their day loops compiled when numba is installed: the same bits as the Python loops
+    import alvh.analytics.regimes as rg
+
+    if rg._ema_compiled is None:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(3)
+    x = pd.Series(4000 + np.cumsum(rng.normal(0, 25, 6000)), index=pd.bdate_range("2000-01-03", periods=6000))
+    fast = (rg.ema(x, 12).to_numpy(), rg.rsi(x, 14).to_numpy(), rg.macd(x)["hist"].to_numpy())
+    monkeypatch.setattr(rg, "_ema_compiled", None)
+    monkeypatch.setattr(rg, "_wilder_compiled", None)
+    slow = (rg.ema(x, 12).to_numpy(), rg.rsi(x, 14).to_numpy(), rg.macd(x)["hist"].to_numpy())
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)

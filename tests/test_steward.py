@@ -368,11 +368,8 @@ def test_a_zone_narrower_than_the_search_grid_is_found():
     assert hi == pytest.approx(brentq(pnl, peak, hi + 5.0), rel=1e-10)
 
 
-def test_break_even_backends_agree():
-    # the compiled P&L pass (backend="numba") against four bsm_price calls (numpy): the same roots to the
-    # search's 1e-12 tolerance, on random condors, IV shifts and horizons (expiry included)
-    rng = np.random.default_rng(7)
-    n = 200
+def _random_condors(seed: int = 7, n: int = 200) -> dict:
+    rng = np.random.default_rng(seed)
     sp = rng.uniform(4000, 5000, n)
     width = rng.uniform(20, 300, n)
     k = dict(long_put=sp - width, short_put=sp, short_call=sp + rng.uniform(0, 800, n), long_call=None)
@@ -386,13 +383,27 @@ def test_break_even_backends_agree():
         iv_shift=np.array([0.0, 0.05, 0.1]),
     )
     args.update(credit=rng.uniform(5, 40, n)[:, None], rate=0.03, div=0.012)
-    a = break_even_expansion(**args, backend="numpy")
-    b = break_even_expansion(**args, backend="numba")
+    return args
+
+
+def _same_roots(a, b, rtol: float) -> None:
     for name in ("lower", "upper", "expiry_lower", "expiry_upper"):
         x, y = getattr(a, name), getattr(b, name)
         assert np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(np.isinf(x), np.isinf(y)), name
         ok = np.isfinite(x)
-        np.testing.assert_allclose(y[ok], x[ok], rtol=1e-11, err_msg=name)
+        np.testing.assert_allclose(y[ok], x[ok], rtol=rtol, err_msg=name)
+    assert np.array_equal(a.peak_pnl > 0, b.peak_pnl > 0)  # the same zones
+    assert np.array_equal(a.reason, b.reason)
+
+
+def test_break_even_backends_agree():
+    # the compiled P&L pass (backend="numba") against four bsm_price calls (numpy): the same roots to the
+    # search's 1e-12 tolerance, on random condors, IV shifts and horizons (expiry included)
+    n = 200
+    args = _random_condors(7, n)
+    a = break_even_expansion(**args, backend="numpy")
+    b = break_even_expansion(**args, backend="numba", method="grid")
+    _same_roots(a, b, 1e-11)
     # the peak is refined to 1e-5 relative only (it just has to bracket the roots): a flat maximum
     # read a few ulp apart can stop the golden-section search on another point of the plateau, and where a
     # wing's loss is below the credit the P&L's maximum is such a plateau beyond that wing (the grid's argmax
@@ -401,8 +412,59 @@ def test_break_even_backends_agree():
     assert bounded.sum() > n
     np.testing.assert_allclose(b.peak_spot[bounded], a.peak_spot[bounded], rtol=1e-5)
     np.testing.assert_allclose(b.peak_pnl, a.peak_pnl, rtol=1e-9, atol=1e-9)
-    assert np.array_equal(a.reason, b.reason)
     assert np.isfinite(a.lower).sum() > n  # the comparison covers real roots
+
+
+def test_newton_search_against_the_grid_reference_on_random_condors():
+    # method="newton" (the compiled per-case climb + Newton, the default) against the whole-grid search
+    # (golden section + Illinois): the same zones and roots to 1e-11, on random condors with random per-leg
+    # vols (some have two peaks: the far spots' plateau beyond a wing above the body's)
+    n = 200
+    args = _random_condors(7, n)
+    ref = break_even_expansion(**args, backend="numpy", method="grid")
+    new = break_even_expansion(**args, backend="numba")
+    _same_roots(ref, new, 1e-11)
+    assert np.isfinite(new.lower).sum() > n and np.isinf(new.lower).sum() + np.isinf(new.upper).sum() > 0
+    # the peak: where the zone is bounded, Newton on the analytic delta is at least as high as the golden
+    # section's (1e-5 relative bracket) up to 1e-9, and the spots agree to 1e-5; beyond a wing the maximum
+    # is a plateau (a deep spread's P&L, flat to 1e-5 points over hundreds of points) where either search
+    # stops on another point of it
+    bounded = np.isfinite(ref.width)
+    assert np.all(new.peak_pnl[bounded] >= ref.peak_pnl[bounded] - 1e-9)
+    assert np.all(new.peak_pnl >= ref.peak_pnl - 1e-4)
+    np.testing.assert_allclose(new.peak_spot[bounded], ref.peak_spot[bounded], rtol=1e-5)
+    with pytest.raises(InputError, match="method"):
+        break_even_expansion(**args, backend="numpy", method="newton")
+    with pytest.raises(InputError, match="method"):
+        break_even_expansion(**args, method="bisect")
+
+
+def test_newton_search_against_the_grid_reference_on_every_real_case(real_market_data):
+    # every held core condor of the 2006-2025 real run at the three IV shifts (13,950 cases on the full
+    # data): the compiled Newton search gives the grid reference's roots to 1e-11 relative and its zones
+    import alvh
+    import alvh.analytics.steward as st
+    from alvh.analytics import analysis
+    from alvh.config import default_rules
+
+    res = alvh.run(default_rules(), real_market_data, "2006-01-03", "2025-06-18", core_alone=False)
+    seen: dict = {}
+    original = st.break_even_expansion
+
+    def spy(**kw):
+        seen.update(kw)
+        return original(**kw)
+
+    import unittest.mock as um
+
+    with um.patch.object(st, "break_even_expansion", spy):
+        analysis._break_even(res, 0, [])
+    assert seen and np.size(seen["long_put"]) > 4000
+    ref = st.break_even_expansion(**seen, method="grid")
+    new = st.break_even_expansion(**seen, method="newton")
+    _same_roots(ref, new, 1e-11)
+    assert np.isfinite(new.width).sum() > 9000
+    assert np.all(new.peak_pnl >= ref.peak_pnl - 1e-9)
 
 
 def test_excess_returns_over_the_risk_free_rate_match_statsmodels():
@@ -427,6 +489,7 @@ def test_excess_returns_over_the_risk_free_rate_match_statsmodels():
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_illinois_prices_only_the_cases_still_iterating(backend, monkeypatch):
+    """(the whole-grid search, ``method="grid"``)"""
     """The root search prices only the cases not yet done; the roots equal those of the loop that priced all."""
     import alvh.analytics.steward as st
 
@@ -446,6 +509,7 @@ def test_illinois_prices_only_the_cases_still_iterating(backend, monkeypatch):
         div=0.01,
         credit=rng.uniform(1, 8, n),
         backend=backend,
+        method="grid",
     )
     subset = st.break_even_expansion(**kw)
     monkeypatch.setattr(st, "_on_rows", lambda pnl, x, want, fill: pnl(x))  # every case priced every step

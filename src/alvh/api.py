@@ -71,7 +71,7 @@ def run(  # noqa: ANN201
     from alvh.analytics import analyze
     from alvh.config import default_rules
     from alvh.data.source import resolve_data_source
-    from alvh.engine import paths_from_market_data, run_engine
+    from alvh.engine import carry_dfdvix, paths_from_market_data, run_engine
 
     r = rules if rules is not None else default_rules()
     md = market if market is not None else resolve_data_source().load()
@@ -104,7 +104,7 @@ def run(  # noqa: ANN201
             },
         )
     check_can_trade(r, paths)  # capital too small for one contract on every day: refused before the day loop
-    result = run_engine(r, paths, core_alone=core_alone)
+    result = carry_dfdvix(run_engine(r, paths, core_alone=core_alone), paths)
     check_traded(result, r)  # the backstop: the engine's own count of trades
     if not analysis:
         return result

@@ -21,6 +21,7 @@ from alvh.errors import InputError
 
 if TYPE_CHECKING:  # the engine imports this module (construct.py): a runtime import here would be a cycle
     from alvh.engine.records import PositionRecords
+    from alvh.market.vx_sensitivity import ExpandingDfdvix
 
 GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
 
@@ -62,6 +63,9 @@ class BacktestResult:
     core_alone_nav : (n_days, n_paths) dollars or None: the NAV of each path's core run alone as its own
         book (every layer at weight 0, sized on its own NAV) in the same engine call
         (``run_engine(..., core_alone=True)``; docs/drag.md "What the hedge buys"); None when not run
+    dfdvix : the engine's no-look-ahead dF/dVIX estimate on the run's days
+        (:class:`alvh.market.vx_sensitivity.ExpandingDfdvix`, real VX data; None on the model curve):
+        :func:`alvh.analytics.analyze` reads it instead of fitting the same regression again
     analysis : optional :class:`alvh.analytics.HedgeAnalysis` (attach with :meth:`with_analysis`;
         this module does not import analytics): ``summary_dict()`` then carries its figures under
         ``"analysis"`` and ``summary()`` appends its text
@@ -90,6 +94,7 @@ class BacktestResult:
     interest: np.ndarray | None = None
     hedge_financing: np.ndarray | None = None
     core_alone_nav: np.ndarray | None = None
+    dfdvix: ExpandingDfdvix | None = None
 
     def with_analysis(self, analysis: object) -> BacktestResult:
         """A copy with ``analysis`` attached (e.g. ``alvh.analytics.analyze(result, market, rules)``).

@@ -44,8 +44,12 @@ def _intrinsic(u: np.ndarray, strike: np.ndarray, is_call: np.ndarray) -> np.nda
     return np.where(is_call, np.maximum(u - strike, 0.0), np.maximum(strike - u, 0.0))
 
 
-#: Held option entries re-priced to check that the marks are the model (``trust_marks=True``).
-_MARK_CHECK_SAMPLE = 4096
+#: Held option entries re-priced to check that the marks are the model (``trust_marks=True``): every entry
+#: of a batch up to this size (a one-path history's whole run is one batch: every mark checked, as in
+#: 64-day chunks), an evenly spaced sample of this many in a larger one.
+_MARK_CHECK_SAMPLE = 65536
+#: The numba pass's check: at most this many entries of its 16 sampled days.
+_MARK_CHECK_SAMPLE_DAYS = 4096
 #: Tolerance of that check, relative to max(1, |mark|) in points.
 _MARK_CHECK_RTOL = 1e-8
 
@@ -393,7 +397,7 @@ def _numba_arg(records: PositionRecords, name: str, dtype: type) -> np.ndarray:
 def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind) -> bool | None:
     """The numba path's mark check: None when no position of that kind is held, else whether the
     previous marks equal the model on held positions of up to :data:`_MARK_CHECK_DAYS` evenly spaced
-    days (all days if those hold none), at most :data:`_MARK_CHECK_SAMPLE` of them."""
+    days (all days if those hold none), at most :data:`_MARK_CHECK_SAMPLE_DAYS` of them."""
     kind = np.asarray(records.kind)
     n_days = kind.shape[0]
     if not (kind == kind_code).any():
@@ -408,7 +412,7 @@ def _sample_marks_are_model(records: PositionRecords, kind_code: InstrumentKind)
             break
     else:
         return None
-    pick = np.unique(np.linspace(0, held[0].size - 1, min(held[0].size, _MARK_CHECK_SAMPLE)).astype(np.intp))
+    pick = np.unique(np.linspace(0, held[0].size - 1, min(held[0].size, _MARK_CHECK_SAMPLE_DAYS)).astype(np.intp))
     cell = (days[held[0][pick]], held[1][pick], held[2][pick])
     f = {
         name: np.asarray(getattr(records, name))[cell].astype(bool if name == "is_call" else float)

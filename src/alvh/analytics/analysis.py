@@ -314,16 +314,25 @@ def _model_front_second(market, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return price[rows, 0], price[rows, 1]
 
 
-def _sensitivity(market, rows: np.ndarray, records, notes: list[str]) -> tuple[np.ndarray, str]:  # noqa: ANN001
-    """dF/dVIX of every held VIX product without look-ahead (:mod:`alvh.analytics.sensitivity`)."""
+def _sensitivity(result, market, rows: np.ndarray, notes: list[str]) -> tuple[np.ndarray, str]:  # noqa: ANN001
+    """dF/dVIX of every held VIX product without look-ahead (:mod:`alvh.analytics.sensitivity`): the engine's
+    estimate when the result carries it (``result.dfdvix``), else fitted on the market's VX history."""
     from alvh.analytics.sensitivity import MIN_OBS, expanding_dfdvix, records_sensitivity
+
+    records = result.records
 
     if market.vx is None:
         return (
             records_sensitivity(records),
             "alvh.market.vx.effective_vega_model (no VX settlements: the model curve the layers traded)",
         )
-    est = expanding_dfdvix(market.vx.settle, market.vx.dte, market.vix["close"].to_numpy(dtype=float), market.dates)
+    carried = getattr(result, "dfdvix", None)
+    if carried is not None and carried.dates.equals(result.dates) and carried.min_obs == MIN_OBS:
+        # the engine's estimate on the run's days (the same regression on the VX history up to the run's end:
+        # expanding, so its rows equal the whole market's; tests/test_analysis_speed.py)
+        est, rows = carried, np.arange(len(result.dates))
+    else:
+        est = expanding_dfdvix(market.vx.settle, market.vx.dte, market.vix["close"].to_numpy(dtype=float), market.dates)
     warm = np.isfinite(est.beta[rows]).any(axis=1)
     if not warm.all():
         notes.append(
@@ -1022,7 +1031,7 @@ def analyze(
     coverage = _coverage(dates, front, market.vx is not None)
     if market.vx is None or not covered.all():
         notes.append(coverage["note"])
-    sens, sens_desc = _sensitivity(market, rows, result.records, notes)
+    sens, sens_desc = _sensitivity(result, market, rows, notes)
     groups, _ = slot_groups(result.records)
     nav_prev = _nav_prev(result)
     da = drag_analysis(

@@ -83,6 +83,10 @@ NON_LAYER_GROUPS: tuple[str, ...] = ("core", FINANCING_GROUP)
 _NUMBA_AUTO_CELLS = 200_000
 #: Days processed per chunk (bounds temporary memory on 10,000-path runs).
 _DAY_CHUNK_DEFAULT = 64
+#: ``day_chunk=None``: days per chunk so that a chunk holds about this many (day, path, slot) cells (at least
+#: :data:`_DAY_CHUNK_DEFAULT` days): a one-path history is one chunk, not 77 (the per-chunk numpy calls were
+#: most of its time); 10,000 paths x 7 slots keep 64-day chunks' memory
+_CHUNK_CELLS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -245,7 +249,7 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     financing_pnl: np.ndarray | None = None,
     interest_pnl: np.ndarray | None = None,
     group_financing_pnl: np.ndarray | None = None,
-    day_chunk: int = _DAY_CHUNK_DEFAULT,
+    day_chunk: int | None = None,
     validate: bool = True,
     trust_marks: bool = False,
     backend: str = "auto",
@@ -272,16 +276,18 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
     group_financing_pnl : ndarray of shape (n_days, n_paths, n_groups), optional
         With a 2-D ``financing_pnl``: the financing booked to each slot group (the engine's
         ``BacktestResult.hedge_financing``), in that group's "financing" term.
-    day_chunk : int
-        Days per vectorized chunk (memory bound only; results do not depend on it).
+    day_chunk : int, optional
+        Days per vectorized chunk (memory bound only; results do not depend on it). None: about
+        :data:`_CHUNK_CELLS` (day, path, slot) cells per chunk, at least 64 days.
     validate : bool
         Check shapes and finiteness of held positions first (see :func:`validate_records`).
     trust_marks : bool
         Use the previous mark as ``V(U0, sigma0, t0)`` instead of re-pricing it, for each batch
-        whose marks equal the model (within 1e-8 relative) on an evenly spaced sample of up to
-        4,096 held options; otherwise that batch is re-priced. Saves one pricing call per option
-        on engine output (whose marks are the model). Exactness of the sum is unaffected either
-        way; only a mark that is not the model would move from the residual into theta.
+        whose marks equal the model (within 1e-8 relative) on every held option of a batch of up to
+        65,536 (an evenly spaced sample of 65,536 in a larger one); otherwise that batch is
+        re-priced. Saves one pricing call per option on engine output (whose marks are the
+        model). Exactness of the sum is unaffected either way; only a mark that is not the model
+        would move from the residual into theta.
         The numba backend always re-prices (it is cheap there).
     backend : {"auto", "numpy", "numba"}
         "numba": one fused, compiled pass per chunk (parallel over days); "numpy": the array
@@ -308,6 +314,8 @@ def attribute(  # noqa: PLR0915 - validate, then one pass per chunk of days
         # the numba pass runs the same checks inside, on int8 kinds (other integer kinds are
         # checked here first, so that no code is wrapped into a valid one by the cast)
         _validate_cells(records)
+    if day_chunk is None:
+        day_chunk = max(_DAY_CHUNK_DEFAULT, _CHUNK_CELLS // max(1, n_paths * n_slots))
     if not isinstance(day_chunk, (int, np.integer)) or day_chunk < 1:
         raise InputError(f"day_chunk {day_chunk!r}", argument="day_chunk", expected="a positive integer")
     groups, group_of_slot = slot_groups(records)

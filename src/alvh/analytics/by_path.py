@@ -44,7 +44,7 @@ def result_hedge_cost(result, market, *, basis: str = "initial", backend: str = 
     """The :class:`HedgeCost` of every path of ``result`` (run on ``market``'s history), as analyze() builds it."""
     rows = _run_rows(result, market)
     vix = market.vix["close"].to_numpy(dtype=float)[rows]
-    sens, _ = _sensitivity(market, rows, result.records, [])
+    sens, _ = _sensitivity(result, market, rows, [])
     groups, _ = slot_groups(result.records)
     nav_prev = _nav_prev(result)
     att = attribute(

@@ -481,6 +481,25 @@ def against_core_daily(hc: HedgeCost) -> dict[str, np.ndarray]:
     }
 
 
+def label_groups(labels: pd.Series) -> list[tuple[object, np.ndarray]]:
+    """``(value, day mask)`` of each label in order of first appearance, an undefined label (NaN) as
+    ``"n/a"`` (merged with an "n/a" label): the groups of ``lab = labels.astype(object).where(notna, "n/a")``,
+    ``pd.unique(lab)`` and ``lab == value``, from one ``pd.factorize`` (no object array of strings)."""
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    values: list[object] = list(uniques)
+    groups = [(v, codes == k) for k, v in enumerate(values)]
+    na = codes < 0
+    if na.any():
+        if "n/a" in values:
+            k = values.index("n/a")
+            groups[k] = ("n/a", groups[k][1] | na)
+        else:
+            first = int(np.argmax(na))
+            pos = int(codes[:first].max()) + 1 if first else 0  # the groups seen before the first NaN
+            groups.insert(pos, ("n/a", na))
+    return groups
+
+
 def _corr(x: np.ndarray, y: np.ndarray) -> float:
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
@@ -548,9 +567,7 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
     if labels is not None and len(labels.columns):
         per: dict = {}
         for reg in labels.columns:
-            lab = labels[reg].astype(object).where(labels[reg].notna(), "n/a").to_numpy()
-            for value in pd.unique(lab):
-                m = lab == value
+            for value, m in label_groups(labels[reg]):
                 per[f"{reg}={value}"] = {"days": int(m.sum()), "correlation": _nan_none(_corr(lay_bp[m], core_bp[m]))}
         out["correlation_by_regime"] = per
     return out
@@ -708,8 +725,12 @@ def block_bootstrap_indices(
     k = -(-n // L)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     start = rng.integers(0, n, size=(n_boot, k))
-    rows = start[:, :, None] + np.arange(L)[None, None, :]  # < 2n (start < n, L <= n)
-    rows = np.where(rows >= n, rows - n, rows)  # ``% n`` without the integer division (the same indices)
+    # rows = start + (0..L-1), wrapped: < 2n (start < n, L <= n), so ``% n`` is one subtraction where >= n;
+    # written in place into one (n_boot, k, L) array (the same indices as the broadcast + np.where)
+    rows = np.empty((n_boot, k, L), dtype=start.dtype)
+    for j in range(L):
+        np.add(start, j, out=rows[:, :, j])
+    np.subtract(rows, n, out=rows, where=rows >= n)
     return rows.reshape(n_boot, -1)[:, :n]
 
 
@@ -849,12 +870,12 @@ def regime_cost_table(daily_bp: pd.Series, labels: pd.DataFrame) -> pd.DataFrame
     n_m = codes.size
     keys: list[tuple[str, str]] = []
     masks = []
+    same_days = labels.index.equals(daily_bp.index)
     for reg in labels.columns:
-        lab = labels[reg].reindex(daily_bp.index)
-        lab = lab.astype(object).where(lab.notna(), "n/a").to_numpy()
-        for value in sorted(pd.unique(lab), key=str):
+        lab = labels[reg] if same_days else labels[reg].reindex(daily_bp.index)
+        for value, m in sorted(label_groups(lab), key=lambda g: str(g[0])):
             keys.append((str(reg), str(value)))
-            masks.append(lab == value)
+            masks.append(m)
     if not keys:
         return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=["regime", "label"]))
     mask = np.stack(masks, axis=1)  # (days, rows)

@@ -291,9 +291,11 @@ def path_analysis(
             cols[f"{book}_{s}"] = v
     cols["final_nav"] = np.asarray(result.nav[-1], dtype=float)
     cols["rebalance_firings"] = _counts(result.rebalance_log, n_paths)
-    reasons = result.trades["reason"].to_numpy() if len(result.trades) else np.array([], dtype=object)
+    # each reason's trades from one factorization (not an object array compared once per reason)
+    codes, uniques = pd.factorize(result.trades["reason"]) if len(result.trades) else (np.zeros(0, np.intp), [])
+    code_of = {str(u): k for k, u in enumerate(uniques)}
     for r in TRADE_REASONS:
-        cols[f"trades_{r}"] = _counts(result.trades, n_paths, reasons == r)
+        cols[f"trades_{r}"] = _counts(result.trades, n_paths, codes == code_of.get(r, -2))
     cumulative = np.cumsum(layers_usd, axis=0) * (-BP_PER_UNIT / capital)
     return PathAnalysis(
         layers=hc.layers,

@@ -12,7 +12,9 @@ docs/analytics.md, section "Regimes". Conventions:
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -184,11 +186,32 @@ def ema(values: pd.Series, span: int) -> pd.Series:
     alpha = 2.0 / (span + 1.0)
     x = s.to_numpy()
     out = np.empty_like(x)
+    (_ema_compiled or _ema_loop)(x, alpha, out)
+    return pd.Series(out, index=s.index, name=f"ema{span}")
+
+
+def _ema_loop(x: np.ndarray, alpha: float, out: np.ndarray) -> None:
+    """The EMA recurrence over days (the reference; compiled when numba is installed: the same bits)."""
     if len(x):
         out[0] = x[0]
     for t in range(1, len(x)):  # loop over days (one series)
         out[t] = alpha * x[t] + (1.0 - alpha) * out[t - 1]
-    return pd.Series(out, index=s.index, name=f"ema{span}")
+
+
+def _wilder_loop(up: np.ndarray, dn: np.ndarray, period: int, au: np.ndarray, ad: np.ndarray) -> None:
+    """Wilder's smoothing of gains and losses from row ``period + 1`` on (the reference; compiled alike)."""
+    for t in range(period + 1, len(au)):  # loop over days (one series)
+        au[t] = (au[t - 1] * (period - 1) + up[t - 1]) / period
+        ad[t] = (ad[t - 1] * (period - 1) + dn[t - 1]) / period
+
+
+_ema_compiled: Any = None
+_wilder_compiled: Any = None
+if importlib.util.find_spec("numba") is not None:
+    import numba as _nb
+
+    _ema_compiled = _nb.njit(cache=True, nogil=True)(_ema_loop)
+    _wilder_compiled = _nb.njit(cache=True, nogil=True)(_wilder_loop)
 
 
 def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> pd.DataFrame:
@@ -248,9 +271,7 @@ def rsi(close: pd.Series, period: int = 14) -> pd.Series:
     ad = np.full(len(s), np.nan)
     au[period] = up[:period].mean()
     ad[period] = dn[:period].mean()
-    for t in range(period + 1, len(s)):  # loop over days (one series)
-        au[t] = (au[t - 1] * (period - 1) + up[t - 1]) / period
-        ad[t] = (ad[t - 1] * (period - 1) + dn[t - 1]) / period
+    (_wilder_compiled or _wilder_loop)(up, dn, period, au, ad)
     out = np.full(len(s), np.nan)
     ok = np.isfinite(au)
     both_zero = ok & (au == 0) & (ad == 0)

@@ -26,11 +26,31 @@ def run_backtest(
 
     ``core_alone``: also run the core alone as its own book in the same engine call (``run_engine``).
     """
-    return run_engine(rules, paths_from_market_data(market_data, start, end), core_alone=core_alone)
+    paths = paths_from_market_data(market_data, start, end)
+    return carry_dfdvix(run_engine(rules, paths, core_alone=core_alone), paths)
+
+
+def carry_dfdvix(result: BacktestResult, paths: MarketPaths) -> BacktestResult:
+    """``result`` with the paths' expanding dF/dVIX estimate (real VX data) as ``result.dfdvix``, so the
+    analysis reads the engine's estimate instead of fitting it again (unchanged on the model curve). The
+    estimate is carried without its warm-up model (a closure over the run's VX parameters, which would
+    stop a result from pickling); the analysis uses its own fallback
+    (:func:`alvh.analytics.sensitivity.records_sensitivity`)."""
+    from dataclasses import replace
+
+    from alvh.market.vx_sensitivity import ExpandingDfdvix
+
+    est = paths.sensitivity
+    if not isinstance(est, ExpandingDfdvix):
+        return result
+    return replace(
+        result, dfdvix=replace(est, model=None)
+    )  # no closure: a result pickles  # no closure: results pickle
 
 
 __all__ = [
     "InstrumentKind",
+    "carry_dfdvix",
     "MarketPaths",
     "PositionRecords",
     "SlotInfo",
