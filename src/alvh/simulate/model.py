@@ -154,15 +154,22 @@ def simulate_factor_paths(
     return params, fp, dates
 
 
-def vx_prices(
-    fp: FactorPaths, dates: pd.DatetimeIndex, params: SimParams
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """(n_days, n_paths, n_contracts) closed-form VX prices on the listed contracts, NaN where not listed."""
+def _vx_grid(fp: FactorPaths, dates: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
+    """The model's VX calendar on ``dates``: (expiries, codes, days to expiry per day and contract, an
+    all-NaN price array (n_days, n_paths, n_contracts) to fill)."""
     expiry, codes = model_vx_calendar(dates)
     d = dates.values.astype("datetime64[D]")
     dte = (expiry[None, :] - d[:, None]).astype(float)
     n_days, n_paths = fp.vix_close.shape
-    price = np.full((n_days, n_paths, len(expiry)), np.nan)
+    return expiry, codes, dte, np.full((n_days, n_paths, len(expiry)), np.nan)
+
+
+def vx_prices(
+    fp: FactorPaths, dates: pd.DatetimeIndex, params: SimParams
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """(n_days, n_paths, n_contracts) closed-form VX prices on the listed contracts, NaN where not listed."""
+    expiry, codes, dte, price = _vx_grid(fp, dates)
+    n_days = len(dates)
     listed = (dte > 0) & (dte <= MODEL_LISTING_DAYS)
     # the days between two listing changes at once (about a month: one call instead of one a day; the
     # formula is elementwise, so the same numbers as day by day, vx_prices_by_day; temporaries a month big)
@@ -178,12 +185,8 @@ def vx_prices_by_day(
     fp: FactorPaths, dates: pd.DatetimeIndex, params: SimParams
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """:func:`vx_prices` one day at a time (the reference the tests compare it with)."""
-    expiry, codes = model_vx_calendar(dates)
-    d = dates.values.astype("datetime64[D]")
-    dte = (expiry[None, :] - d[:, None]).astype(float)
-    n_days, n_paths = fp.vix_close.shape
-    price = np.full((n_days, n_paths, len(expiry)), np.nan)
-    for i in range(n_days):
+    expiry, codes, dte, price = _vx_grid(fp, dates)
+    for i in range(len(dates)):
         cols = np.flatnonzero((dte[i] > 0) & (dte[i] <= MODEL_LISTING_DAYS))
         cell = (fp.vix_close[i][:, None], fp.short[i][:, None], fp.long[i][:, None])
         price[i][:, cols] = curve_price(*cell, dte[i, cols][None, :], params)
