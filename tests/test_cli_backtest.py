@@ -161,3 +161,25 @@ def test_backtest_past_the_vx_data_is_refused_and_the_default_end_is_the_data_en
     s = json.loads((out / "summary.json").read_text())
     assert s["end"].startswith("2025-06-18")
     assert "end 2025-06-18 (last day with spx, vix, vx)" in " ".join(r.stdout.split())
+
+
+def test_readme_quotes_what_the_main_command_prints(tmp_path):
+    # the README's main command (`alvh backtest --out out` on the embedded data) and the figures the README
+    # says it prints: a stale README would tell a new user the wrong headline
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    m = re.search(
+        r"it prints a hedge cost of ([\d.]+) bp/month.*?of -([\d.]+) % \(core alone\) -> -([\d.]+) %", readme, re.S
+    )
+    assert m, "README: the main command's figures are not quoted"
+    cost, es_core, es_hedged = (float(g) for g in m.groups())
+    out = tmp_path / "out"
+    r = subprocess.run([*RUN, "backtest", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    w = json.loads((out / "summary.json").read_text())["analysis"]["what_it_bought"]
+    assert round(w["hedge_cost_bp_per_month"], 1) == cost
+    assert round(-w["core_alone"]["es95_monthly_pct"], 2) == es_core
+    assert round(-w["core_plus_layers"]["es95_monthly_pct"], 2) == es_hedged
+    assert "model VX curve" in r.stdout  # the README says the output notes the model curve
