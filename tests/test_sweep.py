@@ -134,13 +134,19 @@ def test_scores_match_analyze_on_the_same_rules(small, real_market_data):
     base, variants, ref = small
     v = next(v for v in variants if v.config_hash == config_hash(base))
     row = run_chunk((v,), ref, 0).rows[0]
-    # the sweep scores each variant's core inside its own book (a sweep runs the core alone as a variant)
-    res = alvh.run(base, real_market_data, ref.start, ref.end, core_alone=False)
+    # the sweep measures what the hedge bought against the standalone core (the core run alone with its own
+    # capital), as the backtest does: the reference's ES95 reduction is the backtest's, not the in-book core's
+    res = alvh.run(base, real_market_data, ref.start, ref.end)
     bought = res.analysis.bought
+    assert bought["core_book"] == "standalone" and row["core_book"] == "standalone"
     assert row["hedge_cost_bp_per_month"] == pytest.approx(bought["hedge_cost_bp_per_month"], rel=1e-9)
     for ours, theirs in (("core", "core_alone"), ("hedged", "core_plus_layers")):
         for k in ("max_drawdown_pct", "es95_monthly_pct", "worst_month_pct", "monthly_vol_pct"):
             assert row[f"{ours}_{k}"] == pytest.approx(bought[theirs][k], rel=1e-9), (ours, k)
+    assert row["es95_reduction_pp"] == pytest.approx(bought["es95_reduction_pp"], rel=1e-9)
+    assert row["max_drawdown_reduction_pp"] == pytest.approx(bought["max_drawdown_reduction_pp"], rel=1e-9)
+    inside = bought["core_inside_hedged_book"]["es95_monthly_pct"]
+    assert abs(row["core_es95_monthly_pct"] - inside) > 1e-6  # the in-book core is another figure
     assert row["layers_bp_in_core_worst_months"] == pytest.approx(
         bought["layers_bp_in_core_worst_months_total"], rel=1e-9
     )
@@ -148,6 +154,34 @@ def test_scores_match_analyze_on_the_same_rules(small, real_market_data):
     assert len(terms) == 3
     assert row["trigger_firings"] == len(res.rebalance_log)
     assert row["n_trades"] == len(res.trades)
+
+
+def test_standalone_core_runs_once_per_distinct_core(small, monkeypatch):
+    import alvh.engine.simulate as sim
+    from alvh.sweep import batch
+
+    base, variants, ref = small
+    calls = []
+    real = sim.core_alone_nav
+
+    def counting(rules, paths, costs, **kw):
+        calls.append(batch.core_key(rules))
+        return real(rules, paths, costs, **kw)
+
+    monkeypatch.setattr(sim, "core_alone_nav", counting)
+    monkeypatch.setattr(batch, "_CORE_NAVS", {})
+    hedged = [v for v in variants if any(la.weight for la in v.rules.layers)][:4]
+    assert len({v.rules.rebalance.threshold for v in hedged}) == 2  # layer weights and the trigger differ ...
+    rows = run_chunk(tuple(hedged), ref, 0).rows
+    assert len(calls) == 1  # ... but not the core: one core-only pass for the chunk
+    assert len({r["core_es95_monthly_pct"] for r in rows}) == 1
+    run_chunk(tuple(hedged[:2]), ref, 1)
+    assert len(calls) == 1  # memoized in the process
+    # a variant with another core (the condor's short-put delta) has another standalone core
+    other = base.model_copy(update={"core": base.core.model_copy(update={"short_put_delta": 0.12})})
+    assert batch.core_key(other) != batch.core_key(base)
+    alone = batch.standalone_core_navs([hedged[0]], ref, batch._market(ref)[1])
+    assert alone is not None and alone.shape[1] == 1 and len(calls) == 1
 
 
 # ---------------------------------------------------------------- frontier and walk-forward (hand cases)

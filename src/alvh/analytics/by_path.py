@@ -29,6 +29,7 @@ from alvh.analytics.hedge_cost import (
     HedgeCost,
     _max_drawdown_pct,
     _monthly_returns,
+    core_and_hedged_usd,
     expected_shortfall,
     hedge_cost,
     month_bounds,
@@ -40,8 +41,17 @@ __all__ = ["protection_by_path", "result_hedge_cost", "take_path"]
 MIN_FULL_MONTH_DAYS = 15
 
 
-def result_hedge_cost(result, market, *, basis: str = "initial", backend: str = "numba") -> HedgeCost:  # noqa: ANN001
-    """The :class:`HedgeCost` of every path of ``result`` (run on ``market``'s history), as analyze() builds it."""
+def result_hedge_cost(  # noqa: ANN201
+    result,  # noqa: ANN001
+    market,  # noqa: ANN001
+    *,
+    basis: str = "initial",
+    backend: str = "numba",
+    core_alone_nav: np.ndarray | None = None,
+) -> HedgeCost:
+    """The :class:`HedgeCost` of every path of ``result`` (run on ``market``'s history), as analyze() builds it;
+    ``core_alone_nav`` (n_days, n_paths): each path's standalone core (else ``result.core_alone_nav``, else
+    none: the core inside each path's book)."""
     rows = _run_rows(result, market)
     vix = market.vix["close"].to_numpy(dtype=float)[rows]
     sens, _ = _sensitivity(result, market, rows, [])
@@ -69,6 +79,7 @@ def result_hedge_cost(result, market, *, basis: str = "initial", backend: str = 
         nav_prev=nav_prev,
         instruments=layer_instruments(result.records, layers),
         backend=backend,
+        core_alone_nav=core_alone_nav if core_alone_nav is not None else result.core_alone_nav,
     )
 
 
@@ -93,10 +104,11 @@ def protection_by_path(hc: HedgeCost) -> dict[str, np.ndarray]:
     """Per path (arrays of shape (n_paths,)): the hedge cost in bp of the basis per month (total and each
     term of :data:`TERMS` and each layer), the core alone and core + layers (monthly vol, worst month,
     95% ES, maximum drawdown, in % of the initial capital), their reductions, and the core's and the
-    layers' bp in the core's ten worst full months."""
+    layers' bp in the core's ten worst full months. The core alone is the standalone core (its own book,
+    :attr:`HedgeCost.core_alone_usd`) when it was run, else the core inside the hedged book, as
+    :func:`alvh.analytics.hedge_cost.what_it_buys` (:func:`~alvh.analytics.hedge_cost.core_and_hedged_usd`)."""
     cap = hc.initial_capital
-    core = hc.core_total_usd + hc.other_usd
-    hedged = core + hc.total_usd.sum(axis=-1)
+    core, hedged = core_and_hedged_usd(hc)
     months, _, counts = month_bounds(hc.dates)
     n_m = len(months)
     terms, total = hc.path_sums_bp()

@@ -10,17 +10,25 @@ variant's monthly series, so local processes and Dask workers return the same by
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from alvh._version import __version__
-from alvh.analytics.hedge_cost import HedgeCost, month_bounds
+from alvh.analytics.hedge_cost import HedgeCost, core_and_hedged_usd, month_bounds
 from alvh.sweep.grid import Variant
+
+if TYPE_CHECKING:
+    from alvh.config import Rules
+    from alvh.engine import MarketPaths
 
 #: Most variants per engine call by default (:func:`alvh.sweep.runner.auto_chunk`): bounds a task's memory
 #: (about 10 MB per variant on 2006-2025, measured: peak RSS 1.58 GB for 100 variants, 0.62 GB of it the
@@ -60,6 +68,47 @@ def _market(ref: DataRef):  # noqa: ANN202 - (MarketData, MarketPaths); memo of 
     return md, paths_from_market_data(md, ref.start, ref.end)
 
 
+def core_key(rules: Rules) -> str:
+    """What a variant's standalone core depends on: its rules without the hedge layers and without the
+    sections that only act on layers (rebalance between layers, the adaptive total weight, the analysis
+    settings). Variants with the same key have the same standalone core NAV (one core-only pass for all)."""
+    from alvh.engine.simulate import core_only_rules
+
+    d = core_only_rules(rules).model_dump(mode="json")
+    for section in ("rebalance", "adaptive", "analysis"):
+        d.pop(section, None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+#: standalone core NAVs computed in this process: {(data reference, core key): NAV (n_days,)}, a few cores
+_CORE_NAVS: dict[tuple[DataRef, str], np.ndarray] = {}
+_CORE_NAVS_MAX = 64
+
+
+def standalone_core_navs(variants: Sequence[Variant], ref: DataRef, paths: MarketPaths) -> np.ndarray | None:
+    """The standalone core's NAV (n_days, n_variants) of every variant (its core alone, sized on its own NAV:
+    what ``alvh backtest`` compares core + layers with), one core-only pass
+    (:func:`alvh.engine.simulate.core_alone_nav`) per distinct :func:`core_key` (memoized per process); None
+    when a variant's core cannot be run alone (no hedge layer, a constant-maturity mix: the sweep then
+    scores the core inside each variant's book, ``core_book = "inside"``)."""
+    from alvh.engine.simulate import core_alone_nav, standalone_core_possible
+    from alvh.strategy.costs import CostModel
+
+    if not all(standalone_core_possible(v.rules) for v in variants):
+        return None
+    cols = []
+    for v in variants:
+        key = (ref, core_key(v.rules))
+        if key not in _CORE_NAVS:
+            if len(_CORE_NAVS) >= _CORE_NAVS_MAX:
+                _CORE_NAVS.pop(next(iter(_CORE_NAVS)))
+            nav = core_alone_nav(v.rules, paths, CostModel(v.rules.costs))[:, 0].copy()
+            nav.flags.writeable = False
+            _CORE_NAVS[key] = nav
+        cols.append(_CORE_NAVS[key])
+    return np.column_stack(cols)
+
+
 def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> ChunkResult:
     """Run and score one chunk (module docstring); every variant must have the same kind."""
     from alvh.analytics.by_path import protection_by_path, result_hedge_cost, take_path
@@ -72,7 +121,9 @@ def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> 
     rules = [v.rules for v in variants]
     res = run_engine(rules[0], paths.broadcast_paths(len(rules)), variants=rules)
     t2 = time.process_time()
-    hc_all = result_hedge_cost(res, md)
+    alone = standalone_core_navs(variants, ref, paths)
+    t_core = time.process_time()
+    hc_all = result_hedge_cost(res, md, core_alone_nav=alone)
     fired = np.bincount(res.rebalance_log["path"].to_numpy(dtype=int), minlength=len(rules))
     trades = np.bincount(res.trades["path"].to_numpy(dtype=int), minlength=len(rules))
     rows = []
@@ -85,6 +136,7 @@ def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> 
         row["trigger_firings"] = int(fired[p])
         row["n_trades"] = int(trades[p])
         row["final_nav"] = float(res.nav[-1, p])
+        row["core_book"] = hc.core_book
         row["capital_basis"] = BASES[hc.basis]
         row["capital_usd"] = float(res.capital)
         row["data_start"] = str(res.dates[0].date())
@@ -97,25 +149,24 @@ def run_chunk(variants: tuple[Variant, ...], ref: DataRef, chunk_index: int) -> 
         chunk_index=chunk_index,
         rows=rows,
         monthly=pd.concat(series, ignore_index=True),
-        seconds={"market": t1 - t0, "engine": t2 - t1, "scoring": t3 - t2},
+        seconds={"market": t1 - t0, "engine": t2 - t1, "core_alone": t_core - t2, "scoring": t3 - t_core},
     )
 
 
 def _monthly(hc: HedgeCost, variant: int) -> pd.DataFrame:
-    """One path's calendar months: core alone and core + layers in % of the initial capital, the hedge
-    cost in bp of the basis (the walk-forward's inputs, alvh.sweep.walk)."""
+    """One path's calendar months: core alone (the standalone core when it was run) and core + layers in % of
+    the initial capital, the hedge cost in bp of the basis (the walk-forward's inputs, alvh.sweep.walk)."""
     months, starts, counts = month_bounds(hc.dates)
     cap = hc.initial_capital
-    core = (hc.core_total_usd + hc.other_usd)[:, 0]
+    core, hedged = core_and_hedged_usd(hc)
     lay = hc.total_usd.sum(axis=-1)[:, 0]
-    core_m = np.add.reduceat(core, starts) / cap * 100.0
     return pd.DataFrame(
         {
             "variant": variant,
             "month": months.astype(str),
             "n_days": counts,
-            "core_pct": core_m,
-            "hedged_pct": core_m + np.add.reduceat(lay, starts) / cap * 100.0,
+            "core_pct": np.add.reduceat(core[:, 0], starts) / cap * 100.0,
+            "hedged_pct": np.add.reduceat(hedged[:, 0], starts) / cap * 100.0,
             "hedge_cost_bp": -np.add.reduceat(lay / hc.basis_usd[:, 0], starts) * 1e4,
         }
     )
