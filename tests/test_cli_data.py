@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from alvh.errors import InputError
+
 VIX = "DATE,OPEN,HIGH,LOW,CLOSE\n01/02/2020,13.46,13.72,12.42,12.47\n01/03/2020,15.01,16.20,13.13,14.02\n"
 SPX = (
     "Date,Open,High,Low,Close\n2020-01-02,3244.67,3258.14,3235.53,3257.85\n2020-01-03,3226.36,3246.15,3222.34,3234.85\n"
@@ -132,3 +136,23 @@ def test_info_after_importing_shared_data(real_store_dir: Path) -> None:
     shares = p["market_data"]["contango_share_by_year"]
     assert set(shares) == {str(y) for y in range(2004, 2026)}
     assert all(0.0 <= v["share"] <= 1.0 for v in shares.values())
+
+
+def test_event_name_near_miss_is_refused_custom_name_is_labelled(tmp_path: Path) -> None:
+    # `--name fmoc` (a typo of fomc) used to import silently as a new calendar (event_fmoc regime rows)
+    ev = tmp_path / "fomc.csv"
+    ev.write_text("date\n2020-01-29\n2020-03-03\n2020-03-15\n")
+    store = tmp_path / "s"
+    r = alvh("data", "import", "events", str(ev), "--name", "fmoc", "--data-dir", str(store))
+    assert r.returncode == 2 and "did you mean 'fomc'?" in r.stderr and "Traceback" not in r.stderr
+    assert not (store / "alvh.duckdb").exists()  # nothing written, no empty store left behind
+    from alvh.data.store import check_event_name
+
+    for typo, kind in (("FOMC", "fomc"), ("cpi2", "cpi"), ("ppl", "ppi"), ("cip", "cpi")):
+        with pytest.raises(InputError, match=f"did you mean '{kind}'"):
+            check_event_name(typo)
+    assert check_event_name("fomc") is False and check_event_name("ecb") is True
+    ok = run("data", "import", "events", str(ev), "--name", "ecb", data_dir=store)
+    assert ok.returncode == 0 and "custom calendar" in ok.stdout and "event_ecb" in ok.stdout
+    known = run("data", "import", "events", str(ev), "--name", "fomc", data_dir=store)
+    assert known.returncode == 0 and "custom calendar" not in known.stdout

@@ -19,6 +19,7 @@ new value); ``on_conflict="keep"`` keeps the stored values and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 from collections.abc import Callable
@@ -161,6 +162,29 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: The event kinds alvh knows (the bundled calendars, the simulator's event effects, the CPI/PPI/FOMC regimes).
+KNOWN_EVENT_KINDS = ("fomc", "cpi", "ppi")
+
+
+def check_event_name(name: str) -> bool:
+    """True when ``name`` is a custom event label, False when it is a known kind (:data:`KNOWN_EVENT_KINDS`).
+
+    A near miss of a known kind (``fmoc``, ``FOMC``, ``cpi2``: :func:`difflib.get_close_matches` of the
+    lower-cased name, cutoff 0.6) is refused with the kind it probably means: imported, it would be a new
+    calendar (``event_fmoc`` regime rows) while the known one stays unchanged, silently.
+    """
+    if name in KNOWN_EVENT_KINDS:
+        return False
+    near = difflib.get_close_matches(name.lower(), KNOWN_EVENT_KINDS, n=1, cutoff=0.6)
+    if near:
+        raise InputError(
+            f"event name {name!r} is not a known kind; did you mean {near[0]!r}?",
+            argument="--name",
+            expected=f"one of {', '.join(KNOWN_EVENT_KINDS)}, or a custom label that is not a near miss of one",
+        )
+    return True
+
+
 def parse_for_kind(
     kind: str,
     path: str | Path,
@@ -193,9 +217,15 @@ def parse_for_kind(
     elif kind == "events":
         if not name:
             raise InputError("events need a kind label", argument="name", expected="e.g. --name fomc / cpi / ppi")
+        custom = check_event_name(name)
         cal = imp.read_events(p, name)
         out = pd.DataFrame({"kind": name, "date": cal.dates.to_numpy()})
         out.attrs["notes"] = [f"events {name}: {len(cal.dates)} dates, known {cal.known_from}..{cal.known_to}"]
+        if custom:
+            out.attrs["notes"].append(
+                f"events {name!r} is a custom calendar (not one of {', '.join(KNOWN_EVENT_KINDS)}): the backtest's "
+                f"regime table gets event_{name} rows; the simulator's event effects use the known kinds only"
+            )
         return out
     elif kind == "rate":
         if name not in (None, "rate"):
