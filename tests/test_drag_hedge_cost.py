@@ -74,9 +74,9 @@ def test_hedge_cost_reconciles_to_trades_and_marks(real_run):
         assert res.interest[:, 0, k].sum() < 0  # futures layers losing variation margin on average
         got_bp = hc.cost_bp("total")[:, 0, j].sum()
         assert got_bp == pytest.approx(-ledger_pnl / res.capital * 1e4, abs=TOL_BP)
-    # the headline per month is that total over the calendar months spanned
+    # the headline per month is that total over the run's month-equivalents (trading days / 21)
     s = H.hedge_cost_summary(hc)
-    assert s["total_bp_per_month"] == pytest.approx(hc.cost_bp("total").sum() / hc.n_months, abs=TOL_BP)
+    assert s["total_bp_per_month"] == pytest.approx(hc.cost_bp("total").sum() / (len(hc.dates) / 21), abs=TOL_BP)
     assert s["basis"] == "initial capital (fixed)"
 
 
@@ -160,6 +160,50 @@ def test_bootstrap_intervals_hand_cases():
     m, lo, hi = H.cluster_bootstrap_mean(v, np.repeat(["a", "b"], 10))
     assert m == 2.0 and 1.0 <= lo <= hi <= 3.0
     assert np.isnan(H.cluster_bootstrap_mean(v, np.repeat("a", 20))[1])
+
+
+def _flat_hedge_cost(dates: pd.DatetimeIndex, daily_cost_bp: float) -> H.HedgeCost:
+    """One path, one layer losing ``daily_cost_bp`` of $10M every day (all of it carry), no core."""
+    n = len(dates)
+    cap = 1e7
+    total = np.full((n, 1, 1), -daily_cost_bp * 1e-4 * cap)
+    pnl = np.zeros((len(H.TERMS), n, 1, 1))
+    pnl[0] = total
+    z = np.zeros((n, 1))
+    return H.HedgeCost(
+        layers=("short",),
+        instruments={"short": "futures"},
+        dates=dates,
+        basis="initial",
+        basis_usd=np.full((n, 1), cap),
+        initial_capital=cap,
+        pnl_usd=pnl,
+        total_usd=total,
+        effective_vega=np.zeros((n, 1, 1)),
+        dvix=z,
+        core_vega=z,
+        core_vol_pnl=z,
+        core_total_usd=z,
+        other_usd=z,
+    )
+
+
+def test_per_month_cost_is_per_21_trading_days_not_per_calendar_month_touched():
+    # alvh simulate --days 252 from 2025-01-02 ends on 2026-01-05: 13 calendar months (January 2026 holds 2
+    # days); a per-month cost over 13 months understated it by 12/13. 252 days are 12 month-equivalents
+    from alvh.analytics.by_path import protection_by_path
+    from alvh.analytics.paths_summary import month_equivalents
+    from alvh.calendar import trading_days
+
+    dates = trading_days("2025-01-02", "2026-01-05")
+    assert len(dates) == 252 and dates.to_period("M").nunique() == 13
+    hc = _flat_hedge_cost(dates, 1.0)  # 1 bp a day: 21 bp a month of 21 trading days
+    s = H.hedge_cost_summary(hc)
+    assert s["total_bp_per_month"] == pytest.approx(21.0, abs=1e-9)  # was 252 / 13 = 19.38
+    assert s["month_equivalents"] == 12.0 and s["n_months"] == 13
+    assert H.what_it_buys(hc)["hedge_cost_bp_per_month"] == pytest.approx(21.0, abs=1e-9)
+    assert protection_by_path(hc)["hedge_cost_bp_per_month"][0] == pytest.approx(21.0, abs=1e-9)
+    assert month_equivalents(252) == 12.0 and H.month_equivalents(21) == 1.0
 
 
 def test_regime_table_hand_case_and_no_nan():

@@ -112,11 +112,12 @@ def protection_by_path(hc: HedgeCost) -> dict[str, np.ndarray]:
     months, _, counts = month_bounds(hc.dates)
     n_m = len(months)
     terms, total = hc.path_sums_bp()
-    out: dict[str, np.ndarray] = {"hedge_cost_bp_per_month": total.sum(axis=-1) / n_m}
+    m_eq = hc.month_equivalents  # per month = run total / (trading days / 21), as the backtest's headline
+    out: dict[str, np.ndarray] = {"hedge_cost_bp_per_month": total.sum(axis=-1) / m_eq}
     for i, t in enumerate(TERMS):
-        out[f"hedge_cost_{t}_bp_per_month"] = terms[i].sum(axis=-1) / n_m
+        out[f"hedge_cost_{t}_bp_per_month"] = terms[i].sum(axis=-1) / m_eq
     for j, layer in enumerate(hc.layers):
-        out[f"hedge_cost_{layer}_bp_per_month"] = total[:, j] / n_m
+        out[f"hedge_cost_{layer}_bp_per_month"] = total[:, j] / m_eq
     for name, daily in (("core", core), ("hedged", hedged)):
         m = _monthly_returns(daily, hc.dates, cap)
         out[f"{name}_monthly_vol_pct"] = np.std(m, axis=0, ddof=1) if n_m > 1 else np.full(hc.n_paths, np.nan)

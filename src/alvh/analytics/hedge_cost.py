@@ -178,7 +178,13 @@ class HedgeCost:
 
     @property
     def n_months(self) -> int:
+        """Calendar months the run spans (a partial month counts 1: the months of the monthly tables)."""
         return int(self.dates.to_period("M").nunique())
+
+    @property
+    def month_equivalents(self) -> float:
+        """The run's length in months for every per-month hedge cost: :func:`month_equivalents`."""
+        return month_equivalents(len(self.dates))
 
     @property
     def fixed_basis(self) -> bool:
@@ -256,6 +262,14 @@ def month_bounds(dates: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray, n
     out = (periods[starts], starts, counts)
     _MONTHS_MEMO[:] = [(dates, out)]
     return out
+
+
+def month_equivalents(n_days: int) -> float:
+    """A run of ``n_days`` trading days in months: ``n_days / 21`` (:data:`TRADING_DAYS_PER_MONTH`, the
+    regime table's month-equivalent). Every "bp per month" of a run total divides by it, so a month is the
+    same length whatever calendar months the run happens to touch: 252 days are 12 months, not the 13
+    calendar months of 2025-01-02..2026-01-05 (two days of January 2026 counted as a month)."""
+    return float(n_days) / TRADING_DAYS_PER_MONTH
 
 
 def _basis(basis: str, initial_capital: float, nav_prev: np.ndarray | None, n_days: int, n_paths: int) -> np.ndarray:
@@ -555,8 +569,8 @@ def against_core_summary(hc: HedgeCost, labels: pd.DataFrame | None = None, path
         "hedge_ratio_p10_p90": [_nan_none(np.quantile(ratio[ok], q)) if ok.any() else None for q in (0.1, 0.9)],
         "core_vega_mean_usd_per_vol_pt": float(hc.core_vega[:, path].mean()),
         "layers_effective_vega_mean_usd_per_vix_pt": float(d["layers_effective_vega"][:, path].mean()),
-        "core_vol_pnl_bp_per_month": float(core_bp.sum() / hc.n_months),
-        "layers_move_pnl_bp_per_month": float(lay_bp.sum() / hc.n_months),
+        "core_vol_pnl_bp_per_month": float(core_bp.sum() / hc.month_equivalents),
+        "layers_move_pnl_bp_per_month": float(lay_bp.sum() / hc.month_equivalents),
         "hedge_error_daily_sd_bp": _nan_none(np.std(err_bp, ddof=1) if len(err_bp) > 1 else np.nan),
         "core_vol_pnl_daily_sd_bp": _nan_none(np.std(core_bp, ddof=1) if len(core_bp) > 1 else np.nan),
         "correlation_layers_move_vs_core_vol": _nan_none(_corr(lay_bp, core_bp)),
@@ -648,7 +662,7 @@ def what_it_buys(hc: HedgeCost) -> dict:
         }
 
     a, b = stats(mc, core), stats(mh, hedged)
-    cost_m = float(hc.path_sums_bp()[1].sum(axis=-1).mean() / hc.n_months)
+    cost_m = float(hc.path_sums_bp()[1].sum(axis=-1).mean() / hc.month_equivalents)
     dd_red = b["max_drawdown_pct"] - a["max_drawdown_pct"]  # drawdowns are negative: > 0 = reduced
     es_red = b["es95_monthly_pct"] - a["es95_monthly_pct"]
     out: dict = {
@@ -945,9 +959,9 @@ def monthly_table(hc: HedgeCost, contango: pd.Series | None = None) -> pd.DataFr
 
 
 def hedge_cost_summary(hc: HedgeCost) -> dict:
-    """Headline: hedge cost per layer and in total, bp of the basis per month (run total over the
-    calendar months spanned, mean over paths), with its decomposition; JSON-ready."""
-    n_m = hc.n_months
+    """Headline: hedge cost per layer and in total, bp of the basis per month (run total over the run's
+    :func:`month_equivalents`, trading days / 21; mean over paths), with its decomposition; JSON-ready."""
+    n_m = hc.month_equivalents
     terms_pp, total_pp = hc.path_sums_bp()
     per_term = terms_pp.mean(axis=1)  # (terms, layers)
     total = total_pp.mean(axis=0)
@@ -956,8 +970,10 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
         "basis": hc.basis_label,
         "basis_key": hc.basis,
-        "unit": f"bp of the {hc.basis_label} per month (run total / calendar months spanned)",
-        "n_months": n_m,
+        "unit": f"bp of the {hc.basis_label} per month (run total / month-equivalents: trading days / 21)",
+        "n_months": hc.n_months,
+        "n_days": len(hc.dates),
+        "month_equivalents": n_m,
         "n_paths": hc.n_paths,
         "instruments": dict(hc.instruments),
         "total_bp_per_month": float(total.sum() / n_m),

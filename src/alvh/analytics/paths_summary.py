@@ -35,7 +35,14 @@ import pandas as pd
 from alvh.analytics.attribution import attribute, slot_groups
 from alvh.analytics.drag import layer_instruments
 from alvh.analytics.exposure import effective_vega
-from alvh.analytics.hedge_cost import ES_LEVEL, TERMS, _max_drawdown_pct, hedge_cost, month_bounds
+from alvh.analytics.hedge_cost import (
+    ES_LEVEL,
+    TERMS,
+    _max_drawdown_pct,
+    hedge_cost,
+    month_bounds,
+    month_equivalents,
+)
 from alvh.engine.records import PositionRecords, SlotInfo
 from alvh.errors import InputError
 from alvh.pricing.units import BP_PER_UNIT
@@ -266,7 +273,8 @@ def path_analysis(
     ) * (-BP_PER_UNIT / capital)  # (n_months, n_terms + 1, n_paths, n_layers)
     by_month = np.concatenate([by_month, _rows_sum(np.moveaxis(by_month, -1, 0))[..., None]], axis=-1)
     sums = np.moveaxis(by_month, 0, 1)  # (n_terms + 1, n_months, n_paths, n_layers + 1)
-    run = _rows_sum(np.moveaxis(sums, 1, 0)) / n_m  # (n_terms + 1, n_paths, n_layers + 1): bp per month spanned
+    # bp per month: run total / month-equivalents (trading days / 21), as the backtest's headline
+    run = _rows_sum(np.moveaxis(sums, 1, 0)) / month_equivalents(len(hc.dates))  # (n_terms + 1, n_paths, n_layers + 1)
     cols: dict[str, np.ndarray] = {}
     for j, layer in enumerate(hc.layers + ("all",)):
         cols[f"cost_{layer}_bp_per_month"] = run[-1, :, j]

@@ -178,7 +178,8 @@ def hedge_cost_block(t: Tables) -> dict:
         split[la] = {term: float(np.mean(cols[f"cost_{la}_{term}_bp_per_month"])) for term in TERMS}
     return {
         "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
-        "unit": "bp of the initial capital (fixed) per calendar month spanned; per path: run total / months",
+        "unit": "bp of the initial capital (fixed) per month; per path: run total / month-equivalents "
+        "(trading days / 21)",
         "n_paths": t.n_paths,
         "n_months": len(t.months),
         "per_layer": per_layer,
