@@ -327,3 +327,34 @@ def test_layer_instruments_name_puts_as_puts():
     assert layer_instruments(rec, ("mid",)) == {"mid": "calls+puts"}
     fut = make_records(seed=3, n_days=20, n_paths=2, layer_kind="futures")
     assert layer_instruments(fut, ("short",)) == {"short": "futures"}
+
+
+def test_worked_example_in_drag_md_recomputes_from_the_settlements(shared_data):
+    # docs/drag.md's 2017-03-01 example: the contracts held (from a run's trades.csv) and the day's terms (its
+    # daily.parquet) must agree with Cboe's settlements: it once named J17 with H17's settles
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "drag.md").read_text(encoding="utf-8")
+    ex = doc[doc.index("### Worked example: 2017-03-01") : doc.index("## Against the core")]
+    vx = pd.read_csv(shared_data / "vix_futures" / "vx_contracts_daily_2004_2025.csv.gz")
+    vx = vx[vx["trade_date"].isin(["2017-02-28", "2017-03-01"])].set_index(["contract", "trade_date"])
+    held = {c: int(n) for n, c in re.findall(r"\*{0,2}(\d+) ([FGHJKMNQUVXZ]17)\*{0,2} \(", ex)}
+    assert held == {"H17": 26, "K17": 22, "Q17": 10}
+    marks = {}
+    for c, n in held.items():
+        f0, f1 = vx.loc[(c, "2017-02-28"), "settle"], vx.loc[(c, "2017-03-01"), "settle"]
+        assert f"{c[0]}17 {f0:.3f} -> {f1:.3f}" in ex or f"{c} (expiry" in ex
+        marks[c] = n * 1000 * (f1 - f0)
+    assert vx.loc[("H17", "2017-02-28"), "expiry"] == "2017-03-22" and vx.loc[("H17", "2017-02-28"), "dte_cal"] == 22
+    assert "`F0 = 13.525`" in ex and "`F1 = 13.275`" in ex  # H17's settles
+    assert marks["H17"] == pytest.approx(-6500.0) and marks["K17"] == pytest.approx(-3300.0)
+    assert marks["Q17"] == pytest.approx(-500.0)
+    # the short layer's terms add up to its total; the three layers' totals (marks + interest) to the day's cost
+    carry, spot, curve, fin = -715.00, -5125.02, -659.98, -36.95
+    assert carry == pytest.approx(26 * 1000 * (13.4975 - 13.525))
+    assert carry + spot + curve == pytest.approx(marks["H17"], abs=0.01)
+    interest = fin - 26.29 - 4.38
+    day_bp = -(sum(marks.values()) + interest) / 1e7 * 1e4
+    assert f"**+{day_bp:.2f} bp**" in ex  # 10.37
+    assert "**-6,536.95**" in ex and f"{-(marks['H17'] + fin):,.2f}" == "6,536.95"

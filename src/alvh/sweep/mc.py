@@ -74,7 +74,7 @@ class SimRef:
         )
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps([self.tag(), __version__]).encode()).hexdigest()[:12]
+        return hashlib.sha256(json.dumps([self.tag(), __version__, "month=21d"]).encode()).hexdigest()[:12]
 
     def scenario_name(self) -> str:
         s = self.model.scenario

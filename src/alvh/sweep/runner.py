@@ -37,6 +37,10 @@ CONNECT_TIMEOUT_S = 10
 #: Times a Dask task is re-run after its worker died or it raised (distributed's ``retries``).
 TASK_RETRIES = 3
 
+#: What a cached row's scoring means, part of every cache key: rows cached before the standalone core and the
+#: 21-day month (alvh 2026-12-03) were scored against the core inside the book and are not reused.
+SCORING = "standalone-core,month=21d"
+
 Task = Callable[[tuple[Variant, ...], DataRef, int], ChunkResult]
 
 
@@ -65,7 +69,7 @@ def plan_chunks(variants: Sequence[Variant], chunk: int | None = None, workers: 
 def _digest(ref: DataRef | SimRef) -> str:
     if isinstance(ref, SimRef):
         return ref.digest()
-    tag = json.dumps([ref.store, ref.start, ref.end, __version__])
+    tag = json.dumps([ref.store, ref.start, ref.end, __version__, SCORING])
     return hashlib.sha256(tag.encode()).hexdigest()[:12]
 
 
