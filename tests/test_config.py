@@ -141,6 +141,24 @@ def test_rules_errors_name_the_key_and_suggest(tmp_path, text, key, match):
     assert "{" not in str(exc.value)  # never the whole parsed table
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["wieght = 0.02\n", "weight = '0.02'\n", ""],
+    ids=["typo", "wrong-type", "missing"],
+)
+def test_rules_errors_inside_a_layer_name_the_layer(tmp_path, body):
+    """An index alone (layers.2.weight) makes the user count [[layers]] tables: the layer's name is said."""
+    layers = "".join(
+        f"[[layers]]\nname = '{n}'\nmin_dte = {lo}\nmax_dte = {hi}\n" + ("weight = 0.04\n" if n != "long" else body)
+        for n, lo, hi in (("short", 0, 30), ("mid", 30, 90), ("long", 90, 270))
+    )
+    f = tmp_path / "r.toml"
+    f.write_text(layers)
+    with pytest.raises(ConfigError) as exc:
+        load_rules(f)
+    assert exc.value.key.startswith("layers.2.") and "in layer 'long'" in str(exc.value)
+
+
 def test_rules_bom_and_crlf_accepted(tmp_path):
     f = tmp_path / "r.toml"
     f.write_bytes(b"\xef\xbb\xbf[general]\r\ncapital = 2e7\r\n")

@@ -486,6 +486,19 @@ def _suggest(loc: tuple) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
+def _layer_name(loc: tuple, data: dict) -> str:
+    """`` in layer 'long'`` for a key inside ``[[layers]]`` whose table has a name, else ''.
+
+    An index alone (``layers.2.weight``) makes the user count tables in the file."""
+    if len(loc) < 2 or loc[0] != "layers" or not isinstance(loc[1], int):
+        return ""
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not 0 <= loc[1] < len(layers) or not isinstance(layers[loc[1]], dict):
+        return ""
+    name = layers[loc[1]].get("name")
+    return f" in layer {name!r}" if isinstance(name, str) and name.isprintable() else ""
+
+
 def _describe(value: object) -> str:
     if isinstance(value, str):
         return f"the text {value!r}"
@@ -513,18 +526,20 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         err = extra[0] if extra else errors[0]
         loc = tuple(err.get("loc", ()))
         key = _key(loc)
+        where = _layer_name(loc, data)
+        where = f"{where.strip()}: " if where else ""
         msg = str(err.get("msg", "invalid"))
         typ = err.get("type", "")
         if typ == "extra_forbidden":
             raise ConfigError(
-                "unknown key" + _suggest(loc),
+                where + "unknown key" + _suggest(loc),
                 key=key,
                 expected="one of the documented keys (see docs/rules.md)",
                 file=source,
             ) from None
         if typ == "missing":
             raise ConfigError(
-                "required key missing", key=key, expected="a value for it (see docs/rules.md)", file=source
+                where + "required key missing", key=key, expected="a value for it (see docs/rules.md)", file=source
             ) from None
         if typ == "value_error":
             text = msg.removeprefix("Value error, ")
@@ -539,7 +554,7 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         if isinstance(got, str) and typ in ("float_type", "int_type", "bool_type"):
             hint = "; write it without quotes"
         raise ConfigError(
-            f"{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)), file=source
+            f"{where}{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)), file=source
         ) from None
 
 
