@@ -170,3 +170,23 @@ def test_rules_path_named_as_what_it_is(tmp_path, target, match):
     path = tmp_path if target == "dir" else target
     with pytest.raises(ConfigError, match=match):
         load_rules(path)
+
+
+def test_layer_buckets_that_overlap_or_leave_a_hole_are_noted(tmp_path):
+    """Either can be meant (so not an error), but a trader should see it: the seed's buckets tile 0-30-90-."""
+
+    def layer(name, lo, hi):
+        return f"[[layers]]\nname = '{name}'\nweight = 0.03\nmin_dte = {lo}\nmax_dte = {hi}\n"
+
+    f = tmp_path / "r.toml"
+    f.write_text(layer("a", 0, 60) + layer("b", 30, 90) + layer("c", 120, 180) + "[rebalance]\nenabled = false\n")
+    notes = load_rules(f).notes
+    assert any("'a' (0-60 d) and 'b' (30-90 d) overlap at 30-60 d" in n for n in notes), notes
+    assert any("no layer holds contracts 90-120 d" in n for n in notes), notes
+    assert Rules().notes == []  # the default 0-30, 30-90, 90-180 tile
+    r = subprocess.run(
+        [sys.executable, "-c", "from alvh.cli import main; main()", "rules", "check", str(f)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0 and r.stdout.count("note:") == 2, r.stdout

@@ -403,6 +403,7 @@ class Rules(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         if not self.layers:
             self._notes.append("layers = []: a core-only run; the rebalance rule (which compares two layers) is off")
+        self._notes.extend(_band_notes(self.layers))
 
     @property
     def notes(self) -> list[str]:
@@ -453,6 +454,26 @@ class Rules(BaseModel):
                 f"one of the structure's three); layer {self.rebalance.short_layer!r} holds {inst}"
                 + (f": use '{other}'" if inst in ("vix_call", "vx_future", "vix_put") else "")
             )
+
+
+def _band_notes(layers: list[Layer]) -> list[str]:
+    """Notes (not errors: either can be meant) on layers' DTE buckets that overlap or leave a hole.
+
+    Buckets are ``[min_dte, max_dte)`` in calendar days; the seed's layers tile 0-30, 30-90, >90. Two
+    overlapping buckets can hold the same contract; days no bucket covers are held by no layer."""
+    notes: list[str] = []
+    ordered = sorted(layers, key=lambda la: (la.min_dte, la.max_dte))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.min_dte < a.max_dte:
+            notes.append(
+                f"layers {a.name!r} ({a.min_dte}-{a.max_dte} d) and {b.name!r} ({b.min_dte}-{b.max_dte} d) overlap "
+                f"at {b.min_dte}-{min(a.max_dte, b.max_dte)} d: both can hold the same contract"
+            )
+        elif b.min_dte > a.max_dte:
+            notes.append(
+                f"no layer holds contracts {a.max_dte}-{b.min_dte} d to expiry (between {a.name!r} and {b.name!r})"
+            )
+    return notes
 
 
 def _key(loc: tuple) -> str:
