@@ -42,12 +42,13 @@ def test_backtest_default_data(tmp_path):
     # daily.parquet carries the daily decomposition per layer
     for layer in ("short", "medium", "long", "all"):
         assert {f"hedge_cost_{layer}_{t}_bp" for t in hc["split_bp_per_month"]} <= set(daily.columns)
-    assert daily["hedge_cost_all_total_bp"].sum() / daily.index.to_period("M").nunique() == pytest.approx(
-        hc["total_bp_per_month"]
-    )
+    # per month = run total / month-equivalents (trading days / 21), not calendar months touched
+    assert daily["hedge_cost_all_total_bp"].sum() / (len(daily) / 21) == pytest.approx(hc["total_bp_per_month"])
+    assert hc["month_equivalents"] == len(daily) / 21 and hc["n_months"] == daily.index.to_period("M").nunique()
     monthly = pd.read_csv(out / "drag_monthly.csv")
     allrows = monthly[monthly["layer"] == "all"]
-    assert allrows["total_bp"].sum() / len(allrows) == pytest.approx(hc["total_bp_per_month"])
+    assert allrows["total_bp"].sum() / hc["month_equivalents"] == pytest.approx(hc["total_bp_per_month"])
+    assert allrows["n_days"].sum() / 21 == hc["month_equivalents"]
     regimes = pd.read_csv(out / "regimes.csv", keep_default_na=False)  # the label "n/a" is text, not a missing value
     assert {
         "regime",
