@@ -345,5 +345,22 @@ def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
 
 
 def main() -> None:
-    """Console entry point (``alvh``)."""
-    sys.exit(run())
+    """Console entry point (``alvh``): :func:`run`, then a normal interpreter exit with its code.
+
+    Before exiting, every live object is moved to the garbage collector's permanent generation
+    (:func:`gc.freeze`). Measured (docs/cli.md, "Process time"): a backtest process ends ~0.6-0.9 s CPU
+    after :func:`run` returns, and that time is CPython's own finalisation running full garbage
+    collections over the ~175,000 objects of the ~1,400 imported modules (pandas, numba, numpy,
+    duckdb...), not any library's destructor; frozen objects are skipped by those collections, so the
+    process ends ~0.1 s after :func:`run`. Everything else about the exit is as before: :func:`run` has
+    already written, closed and renamed every output; ``sys.exit`` raises ``SystemExit`` with the same
+    code; atexit handlers and ``weakref.finalize`` callbacks (temporary folders) run; stdout and stderr
+    are flushed by the interpreter; modules are cleared and objects freed by reference counting. Only
+    objects that are garbage *in a reference cycle* at exit are no longer collected, which the
+    operating system reclaims with the process. Tests call :func:`run` in-process, not this.
+    """
+    code = run()
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
