@@ -73,7 +73,9 @@ def test_packed_numbers_decode_to_the_source_bit_for_bit() -> None:
         x, y = _unpack(tr["x"], block["shared"]), _unpack(tr["y"], block["shared"])
         assert _same(x, s.x), s.name  # type: ignore[arg-type]
         assert _same(y, s.y), s.name  # type: ignore[arg-type]
-    kinds = {s.name: (type(tr["x"]).__name__, type(tr["y"]).__name__) for tr, s in zip(traces, chart.series, strict=True)}
+    kinds = {
+        s.name: (type(tr["x"]).__name__, type(tr["y"]).__name__) for tr, s in zip(traces, chart.series, strict=True)
+    }
     assert isinstance(traces[0]["y"], dict) and "f8" in traces[0]["y"]
     assert traces[0]["x"] == traces[1]["x"] == {"shared": 0}  # the dates, written once
     assert "f8" in traces[2]["x"]  # small ints packed exactly
