@@ -44,6 +44,34 @@ def _diff(v: object, base: object) -> str:
     return fmt(float(v) - float(base), 2)
 
 
+def _flat(d: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def rules_key_changes(base_text: str, other_text: str) -> list[str]:
+    """The rules keys that differ between two rules files, ``"key: base -> other"`` (``(unset)`` where one
+    file does not set it; a key left out takes the default). ``["(not TOML: see the diff)"]`` when a text does
+    not parse."""
+    import tomllib
+
+    try:
+        a, b = _flat(tomllib.loads(base_text)), _flat(tomllib.loads(other_text))
+    except tomllib.TOMLDecodeError:
+        return ["(not TOML: see the diff)"]
+
+    def show(d: dict[str, object], k: str) -> str:
+        return repr(d[k]).replace("True", "true").replace("False", "false") if k in d else "(unset)"
+
+    return [f"{k}: {show(a, k)} -> {show(b, k)}" for k in sorted(a.keys() | b.keys()) if a.get(k, ...) != b.get(k, ...)]
+
+
 def _rules_diff(reports: Sequence[Report], labels: Sequence[str]) -> list[Code | str]:
     base = str(reports[0].meta.get("rules_text", "")).splitlines(keepends=True)
     out: list[Code | str] = []
