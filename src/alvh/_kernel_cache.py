@@ -6,8 +6,8 @@ The CLI prints one note on stderr when the cache is cold (:func:`first_run_note`
 
 How: numba writes one index file ``<module>.<function>-<line>.py<XY>.nbi`` per kernel, holding the
 SHA-256 of the module's source (its "source stamp"; numba 0.61+). A module is warm when one of its index
-files holds the digest of the module's current source, in any folder numba would use: ``NUMBA_CACHE_DIR``,
-the module's ``__pycache__``, or the user-wide cache. Reading a few small files: milliseconds.
+files holds the digest of the module's current source, in the folder numba would use: ``NUMBA_CACHE_DIR``
+when set, else the module's ``__pycache__`` or the user-wide cache. Reading a few small files: milliseconds.
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ def _cache_dirs(source: Path) -> list[Path]:
     """Where numba keeps ``source``'s cache (numba.core.caching's locators, in their order)."""
     folder = str(source.parent)
     sub = f"{source.parent.name}_{hashlib.sha1(folder.encode()).hexdigest()}"
-    dirs = []
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        dirs.append(Path(os.environ["NUMBA_CACHE_DIR"]) / sub)
-    dirs.append(source.parent / "__pycache__")
+    if os.environ.get("NUMBA_CACHE_DIR"):  # numba then uses that folder only
+        return [Path(os.environ["NUMBA_CACHE_DIR"]) / sub]
+    dirs = [source.parent / "__pycache__"]  # else the module's own, or the user-wide one if that is read-only
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     dirs.append(Path(xdg) / "numba" / sub)
     return dirs

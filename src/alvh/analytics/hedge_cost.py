@@ -969,7 +969,8 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
     total = total_pp.mean(axis=0)
     usd = -hc.total_usd.sum(axis=0).mean(axis=0)
     return {
-        "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
+        "definition": "minus the layers' total P&L (marks + costs + their cash interest); positive = the hedge "
+        "cost money",
         "basis": hc.basis_label,
         "basis_key": hc.basis,
         "unit": f"bp of the {hc.basis_label} per month (run total / calendar months spanned)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["analysis_text", "fmt", "headline_sentence", "pct", "seed_layers"]
+__all__ = ["analysis_text", "fmt", "headline_sentence", "interest_sentence", "pct", "seed_layers"]
 
 
 def fmt(x: object, nd: int = 1) -> str:
@@ -42,19 +42,23 @@ def _ci(pair: Any, nd: int = 1) -> str:
 
 def headline_sentence(s: dict) -> str:
     """The headline hedge cost with its sample, interval and basis (screen, report, ``summary()``)."""
+    out = (
+        f"all layers {fmt(s['total_bp_per_month'], 2)} bp/month of the {s['basis']}; n = {s['n_months']} months "
+        "(every calendar month spanned, a partial first/last month included)"
+    )
     ci = s.get("ci95")
-    lines = f"all layers {fmt(s['total_bp_per_month'], 2)} bp/month of the {s['basis']}, n = {s['n_months']} months"
     if isinstance(ci, list) and ci[0] is not None:
-        lines += f", 95% CI {_ci(ci, 2)} ({s.get('interval', 'month-block bootstrap')})"
-    if "month_sample" in s:
-        lines += f"; months: {s['month_sample']}"
-    labels = s.get("split_labels") or {}
-    if labels.get("financing", "financing") != "financing":
-        lines += (
-            f"; '{labels['financing']}' = the layers' T-bill interest on their cash (summary.json "
-            "split_bp_per_month.financing), not the margin-debt interest"
-        )
-    return lines
+        out += f"; 95% CI {_ci(ci, 2)} (month-block bootstrap, the same as alvh sweep's)"
+    return out
+
+
+def interest_sentence(s: dict) -> str:
+    """What the hedge cost's "financing" term is, under the name the screen and report give it."""
+    label = (s.get("split_labels") or {}).get("financing", "financing")
+    return (
+        f"{label} = the layers' T-bill interest on their cash (summary.json split_bp_per_month.financing; "
+        "with [financing] mode 'hedge_cash' also its private financing), not the margin-debt interest"
+    )
 
 
 def cost_lines(s: dict) -> list[str]:
@@ -67,6 +71,7 @@ def cost_lines(s: dict) -> list[str]:
         f"WHAT THE HEDGE COST (docs/drag.md): bp of the {s['basis']} per month; positive = cost, "
         f"negative = the hedge paid; {s['n_months']} months",
         f"  {headline_sentence(s)}",
+        f"  {interest_sentence(s)}",
         f"  all layers {fmt(s['total_bp_per_month'], 2):>7} bp/month (${fmt(s['total_usd'], 0)} over the run) = "
         + " + ".join(f"{labels.get(k, k)} {fmt(v, 2)}" for k, v in split.items()),
     ]

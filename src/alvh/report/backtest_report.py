@@ -12,7 +12,7 @@ import pandas as pd
 
 from alvh.analytics import HedgeAnalysis
 from alvh.analytics.hedge_cost import CORE_BOOKS, CORE_LABELS
-from alvh.analytics.text import fmt, headline_sentence, seed_layers
+from alvh.analytics.text import fmt, headline_sentence, interest_sentence, seed_layers
 from alvh.errors import InputError
 from alvh.report import backtest_charts as bc
 from alvh.report.model import Report, Section, Table
@@ -173,7 +173,7 @@ def _cost_table(a: HedgeAnalysis) -> Table:
         f"What the hedge cost: bp of the {hc['basis']} per month",
         ["layer", "instrument", "total", *(labels.get(t, t) for t in terms)],
         rows,
-        note=f"{hc['definition']}; {headline_sentence(hc)}; decomposition exact to "
+        note=f"{hc['definition']}; {headline_sentence(hc)}; {interest_sentence(hc)}; decomposition exact to "
         f"{hc['decomposition_max_error_bp']:.1e} bp.",
     )
 

@@ -56,15 +56,18 @@ def _flat(d: dict, prefix: str = "") -> dict[str, object]:
 
 
 def rules_key_changes(base_text: str, other_text: str) -> list[str]:
-    """The rules keys that differ between two rules files, ``"key: base -> other"`` (``(unset)`` where one
-    file does not set it; a key left out takes the default). ``["(not TOML: see the diff)"]`` when a text does
-    not parse."""
+    """The rules keys whose values differ between two rules files, ``"key: base -> other"``, each file read with
+    the defaults filled in (a key a file leaves out takes its default; ``(unset)`` only where the rules have no
+    such key). ``["(not a rules file: see the diff)"]`` when a text does not load."""
     import tomllib
 
+    from alvh.config import rules_from_dict
+    from alvh.errors import ConfigError
+
     try:
-        a, b = _flat(tomllib.loads(base_text)), _flat(tomllib.loads(other_text))
-    except tomllib.TOMLDecodeError:
-        return ["(not TOML: see the diff)"]
+        a, b = (_flat(rules_from_dict(tomllib.loads(t)).model_dump(mode="json")) for t in (base_text, other_text))
+    except (tomllib.TOMLDecodeError, ConfigError, ValueError):
+        return ["(not a rules file: see the diff)"]
 
     def show(d: dict[str, object], k: str) -> str:
         return repr(d[k]).replace("True", "true").replace("False", "false") if k in d else "(unset)"

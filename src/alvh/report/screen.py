@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alvh.analytics import HedgeAnalysis
-from alvh.analytics.text import bought_lines, core_lines, fmt, headline_sentence, seed_lines
+from alvh.analytics.text import bought_lines, core_lines, fmt, headline_sentence, interest_sentence, seed_lines
 from alvh.errors import InputError
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     )
     an: dict[str, Any] = summary["analysis"]
     con.print(_cost_table(an["hedge_cost"]))
+    if "total_bp_per_month" in an["hedge_cost"]:
+        con.print(f"headline: {headline_sentence(an['hedge_cost'])}", highlight=False)
+        con.print(f"  {interest_sentence(an['hedge_cost'])}", highlight=False)
     for line in bought_lines(an["what_it_bought"]) + seed_lines(an["seed_claim"]) + core_lines(an["against_core"]):
         con.print(line, highlight=False)
     con.print(a.trigger["sentence"])
@@ -101,8 +104,6 @@ def _cost_table(hc: dict) -> Table | str:
     t = Table(
         title=f"WHAT THE HEDGE COST: bp of the {hc['basis']} per month (positive = cost, negative = the hedge "
         "paid; docs/drag.md)",
-        caption=headline_sentence(hc),
-        caption_justify="left",
     )
     for col in ("layer", "instrument", "total", *(labels.get(k, k) for k in terms)):
         t.add_column(col, justify="left" if col in ("layer", "instrument") else "right", overflow="fold")
