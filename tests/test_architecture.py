@@ -175,7 +175,9 @@ def test_layer_order_is_the_documented_one() -> None:
     documented = [n for n in names if n in RANK and n != "__init__"]
     ranks = [RANK[n] for n in documented]
     assert ranks == sorted(ranks), f"docs/architecture.md's arrow {documented} disagrees with LAYERS"
-    assert set(documented) >= set(RANK) - {"__init__", "_version", "_display", "_kernel_cache"}, set(RANK) - set(documented)
+    assert set(documented) >= set(RANK) - {"__init__", "_version", "_display", "_kernel_cache"}, set(RANK) - set(
+        documented
+    )
 
 
 def test_no_import_cycles() -> None:
