@@ -94,12 +94,14 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     if not go.any():
         return
     if st.dk is not None:  # the loop below as two compiled passes around the four trades (engine.day_kernels)
-        dq = np.empty((P, 4))
-        st.dk.enter_legs(go, choice.strikes, expiry, n, LEG_SIGN, st.qty, st.strike, st.exp_ord, dq)
-        for s in range(4):
-            fills.trade(st, d, s, dq[:, s], g.price[:, s], st.costs.spx(dq[:, s], 4, g.price[:, s]), "entry")
+        dq = np.empty((4, P))  # a row per leg: each leg's trade reads a contiguous row
         sl = (st.price_last, st.und_last, st.vol_last, st.t_last, st.rate_last)
-        st.dk.entry_marks(go, g.price, spot, vol, float(t), float(rate), *sl)
+        st.dk.enter_legs(go, choice.strikes, expiry, n, LEG_SIGN, st.qty, st.strike, st.exp_ord, dq, g.price, spot,
+                         vol, float(t), float(rate), *sl)  # fmt: skip
+        px = np.ascontiguousarray(g.price.T)  # (4, P); the cost model is elementwise: one call for the 4 legs
+        cost = st.costs.spx(dq, 4, px)
+        for s in range(4):
+            fills.trade(st, d, s, dq[s], px[s], cost[s], "entry")
     for s in range(4 if st.dk is None else 0):
         st.strike[:, s] = np.where(go, choice.strikes[:, s], st.strike[:, s])
         st.exp_ord[:, s] = np.where(go, expiry, st.exp_ord[:, s])
