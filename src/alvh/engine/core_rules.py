@@ -64,8 +64,11 @@ def _exits(st: EngineState, d: int) -> None:
         st.core_strikes[hit] = np.nan
 
 
-#: Most (entry days x paths) rows :func:`entry_table` computes at once (beyond, the entry is computed per day)
-ENTRY_TABLE_MAX_ROWS = 50_000
+#: Most (entry days x paths) rows, and paths, :func:`entry_table` computes at once (beyond, the entry is computed
+#: per day): the table pays on a backtest's few path slots (per-call overhead); on a simulation's chunk of
+#: 1,000 paths each day's entry is already one vectorized call, and the table measured slower there.
+ENTRY_TABLE_MAX_ROWS = 20_000
+ENTRY_TABLE_MAX_PATHS = 64
 
 
 def _condor(
@@ -93,11 +96,16 @@ def entry_table(st: EngineState) -> dict[int, tuple] | None:
     Nothing of it reads the state (only which days enter does), and every step is elementwise (the 4-leg
     sums are sequential either way), so the same numbers as :func:`_entry` computing it on the day (tested:
     tests/test_day_kernels.py). None (computed per day) off the tail-weight surface, for ``strike_mode``
-    "width" and beyond :data:`ENTRY_TABLE_MAX_ROWS` rows."""
+    "width" and beyond :data:`ENTRY_TABLE_MAX_ROWS` rows or :data:`ENTRY_TABLE_MAX_PATHS` paths."""
     r, mp = st.prep.rules, st.prep.paths
     surf, P = mp.surface, st.P
     cand = sorted(st.core_entry_days) if r.core.entry == "third_friday" else range(st.n)
-    if not isinstance(surf, SpxSurface) or r.core.strike_mode != "delta" or len(cand) * P > ENTRY_TABLE_MAX_ROWS:
+    if (
+        not isinstance(surf, SpxSurface)
+        or r.core.strike_mode != "delta"
+        or len(cand) * P > ENTRY_TABLE_MAX_ROWS
+        or P > ENTRY_TABLE_MAX_PATHS
+    ):
         return None
     days, exps = [], []
     for d in cand:
