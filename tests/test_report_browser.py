@@ -40,6 +40,11 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+#: Every chart's traces as plotly holds them (gd.data), x and y arrays as JavaScript values.
+_TRACE_DATA_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('div.chart')).map(
+  d => [d.id, d.data.map(t => ({x: Array.from(t.x), y: Array.from(t.y)}))]))"""
+
+
 def _not_blank(png: bytes) -> tuple[float, int]:
     """Share of non-white pixels and the number of distinct colours of a screenshot."""
     import io
@@ -61,8 +66,16 @@ def test_report_opens_from_disk_renders_every_chart_and_fetches_nothing(run_dir:
         page.wait_for_selector("body[data-rendered]", timeout=120_000)
         assert page.get_attribute("body", "data-rendered") == str(len(expected))
         state = page.evaluate(CHART_STATE_JS)
+        drawn = page.evaluate(_TRACE_DATA_JS)
         shot = page.screenshot(full_page=True)
     assert log.console_errors() == []
+    # the numbers plotly was given (decoded from the page's base64 float64 and shared x arrays) are the model's
+    for c in report.charts():
+        got = drawn[f"chart-{c.id}"]
+        assert len(got) == len(c.series), c.id
+        for tr, s in zip(got, c.series, strict=True):
+            assert tr["x"] == s.x, (c.id, s.name)
+            assert tr["y"] == s.y, (c.id, s.name)  # None (a gap) read back as null
     assert log.dialogs == []
     assert log.foreign_requests(html.resolve().as_uri()) == []  # the file itself, nothing else
     assert {s["id"]: s["expected"] for s in state} == expected

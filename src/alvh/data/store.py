@@ -682,11 +682,10 @@ class Store:
         exog: dict[str, pd.Series] = {}
         rate_series = None
         for nm in self.series_names():
-            s = self.series(nm, start, end)
-            if nm == "rate":
+            if nm == "rate":  # its history before ``start`` too (read once: rate_age looks back)
                 rate_series = self.series(nm, None, end)
             else:
-                exog[nm] = s
+                exog[nm] = self.series(nm, start, end)
         if rate is None and rate_series is not None:
             rate = rate_series
         rate_s, prov["rate"] = align_rate(rate, dates)
