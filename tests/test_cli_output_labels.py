@@ -84,13 +84,16 @@ def test_the_headline_prints_its_months_interval_and_basis_everywhere(run):
     allm = monthly[monthly["layer"] == "all"]
     assert hc["n_months"] == len(allm)  # every calendar month spanned
     m, lo, hi = block_bootstrap_mean(allm["total_bp"].to_numpy())
-    assert m == pytest.approx(hc["total_bp_per_month"]) and hc["ci95"] == pytest.approx([lo, hi])
+    # the headline is per month-equivalent (trading days / 21): the calendar months' mean and interval x k
+    k = hc["n_months"] / hc["month_equivalents"]
+    assert m * k == pytest.approx(hc["total_bp_per_month"]) and hc["ci95"] == pytest.approx([lo * k, hi * k])
     # alvh sweep's interval is over the same months
     frame = pd.DataFrame(
         {"variant": 0, "month": allm["month"], "hedge_cost_bp": allm["total_bp"], "core_pct": 0.0, "hedged_pct": 0.0}
     )
     sw = month_block_intervals(frame, [0]).iloc[0]
-    assert [sw["hedge_cost_bp_per_month_ci95_lo"], sw["hedge_cost_bp_per_month_ci95_hi"]] == pytest.approx(hc["ci95"])
+    sw_ci = [sw["hedge_cost_bp_per_month_ci95_lo"] * k, sw["hedge_cost_bp_per_month_ci95_hi"] * k]
+    assert sw_ci == pytest.approx(hc["ci95"])  # the sweep's frontier interval is still per calendar month
     ci = f"[{hc['ci95'][0]:.2f}, {hc['ci95'][1]:.2f}]"
     head = f"all layers {hc['total_bp_per_month']:.2f} bp/month of the {hc['basis']}; n = {hc['n_months']} months"
     assert head in run["flat"] and f"95% CI {ci}" in run["flat"]
