@@ -72,19 +72,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
         return
     t = (expiry - today) / DAYS_PER_YEAR
     spot = mp.spx_close[d]
-    rates = np.full(P, rate)
-    sday = mp.surface.day(d)  # type: ignore[attr-defined]
-    iv_t = sday.iv_at(t) if hasattr(sday, "iv_at") else lambda k: np.asarray(sday.iv(k, t))  # one expiry
-    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: iv_t(k), deltas=st.ax.core_deltas)
-    fwd = spot * np.exp((rate - q) * t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kk = np.log(choice.strikes / fwd[:, None])
-    ok_k = np.isfinite(kk)
-    vol = np.where(ok_k, iv_t(np.where(ok_k, kk, 0.0)), np.nan)
-    g = kernels.bsm_greeks(spot[:, None], choice.strikes, t, vol, rate, q, LEG_IS_CALL[None, :])
-    credit = net_credit(g.price)
-    ml = max_loss_per_condor(choice.strikes, credit)
-    bad = invalid_condor(choice, credit, ml, vol)
+    choice, vol, g, credit, ml, bad = _quote(st, d, t, rate, q, int(expiry))
     go = flat & ~bad
     st.event(d, "core_no_valid_condor", flat & bad)
     n = condor_count(r.core, r.general.contracts, cap, ml, go)
@@ -114,3 +102,36 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     st.credit = np.where(go, credit, st.credit)
     st.core_strikes = np.where(go[:, None], choice.strikes, st.core_strikes)
     st.core_opened = go  # read (and reset) by layer_rules.apply_layers: sizing.basis = "core_vega" resizes
+
+
+def _quote(st: EngineState, d: int, t: float, rate: float, q: float, expiry: int) -> tuple:
+    """Day d's condor on every path: strikes, smile vols, BSM marks, credit, max loss, invalid.
+
+    They read only the market, the core's rules and strike deltas: with :attr:`EngineState.entry_memo` (one
+    dict shared by the books of one engine call on the same paths: the standalone core's NAV pass and the
+    hedged book) the second book reuses the first book's quote of the day (the same arrays) when those
+    inputs are the same objects and values, instead of computing it again."""
+    r, mp = st.prep.rules, st.prep.paths
+    memo = st.entry_memo
+    key = (t, rate, q, expiry)
+    hit = memo.get(d) if memo is not None else None
+    if hit is not None and hit[0] is mp and hit[1] == key and hit[2] == r.core:
+        if np.array_equal(hit[3], st.ax.core_deltas):
+            return hit[4]
+    spot = mp.spx_close[d]
+    rates = np.full(st.P, rate)
+    sday = mp.surface.day(d)  # type: ignore[attr-defined]
+    iv_t = sday.iv_at(t) if hasattr(sday, "iv_at") else lambda k: np.asarray(sday.iv(k, t))  # one expiry
+    choice = select_strikes(r.core, spot, t, rates, lambda k, tt: iv_t(k), deltas=st.ax.core_deltas)
+    fwd = spot * np.exp((rate - q) * t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kk = np.log(choice.strikes / fwd[:, None])
+    ok_k = np.isfinite(kk)
+    vol = np.where(ok_k, iv_t(np.where(ok_k, kk, 0.0)), np.nan)
+    g = kernels.bsm_greeks(spot[:, None], choice.strikes, t, vol, rate, q, LEG_IS_CALL[None, :])
+    credit = net_credit(g.price)
+    ml = max_loss_per_condor(choice.strikes, credit)
+    out = (choice, vol, g, credit, ml, invalid_condor(choice, credit, ml, vol))
+    if memo is not None:  # the books only read these arrays (not made read-only: numba would compile again)
+        memo[d] = (mp, key, r.core, st.ax.core_deltas.copy(), out)
+    return out
