@@ -141,6 +141,24 @@ def test_rules_errors_name_the_key_and_suggest(tmp_path, text, key, match):
     assert "{" not in str(exc.value)  # never the whole parsed table
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["wieght = 0.02\n", "weight = '0.02'\n", ""],
+    ids=["typo", "wrong-type", "missing"],
+)
+def test_rules_errors_inside_a_layer_name_the_layer(tmp_path, body):
+    """An index alone (layers.2.weight) makes the user count [[layers]] tables: the layer's name is said."""
+    layers = "".join(
+        f"[[layers]]\nname = '{n}'\nmin_dte = {lo}\nmax_dte = {hi}\n" + ("weight = 0.04\n" if n != "long" else body)
+        for n, lo, hi in (("short", 0, 30), ("mid", 30, 90), ("long", 90, 270))
+    )
+    f = tmp_path / "r.toml"
+    f.write_text(layers)
+    with pytest.raises(ConfigError) as exc:
+        load_rules(f)
+    assert exc.value.key.startswith("layers.2.") and "in layer 'long'" in str(exc.value)
+
+
 def test_rules_bom_and_crlf_accepted(tmp_path):
     f = tmp_path / "r.toml"
     f.write_bytes(b"\xef\xbb\xbf[general]\r\ncapital = 2e7\r\n")
@@ -152,3 +170,23 @@ def test_rules_path_named_as_what_it_is(tmp_path, target, match):
     path = tmp_path if target == "dir" else target
     with pytest.raises(ConfigError, match=match):
         load_rules(path)
+
+
+def test_layer_buckets_that_overlap_or_leave_a_hole_are_noted(tmp_path):
+    """Either can be meant (so not an error), but a trader should see it: the seed's buckets tile 0-30-90-."""
+
+    def layer(name, lo, hi):
+        return f"[[layers]]\nname = '{name}'\nweight = 0.03\nmin_dte = {lo}\nmax_dte = {hi}\n"
+
+    f = tmp_path / "r.toml"
+    f.write_text(layer("a", 0, 60) + layer("b", 30, 90) + layer("c", 120, 180) + "[rebalance]\nenabled = false\n")
+    notes = load_rules(f).notes
+    assert any("'a' (0-60 d) and 'b' (30-90 d) overlap at 30-60 d" in n for n in notes), notes
+    assert any("no layer holds contracts 90-120 d" in n for n in notes), notes
+    assert Rules().notes == []  # the default 0-30, 30-90, 90-180 tile
+    r = subprocess.run(
+        [sys.executable, "-c", "from alvh.cli import main; main()", "rules", "check", str(f)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0 and r.stdout.count("note:") == 2, r.stdout

@@ -145,6 +145,13 @@ def test_ten_x_jump_is_a_warning_with_the_row(tmp_path: Path) -> None:
     r = alvh("data", "import", "spx", str(f), "--data-dir", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
     assert "line 4" in r.stdout and "suspicious one-day move" in " ".join(r.stdout.split())
+    # data check: a warning (exit 0) unless --strict makes every warning a failure; --fail-on-gaps only gaps
+    s = str(tmp_path / "s")
+    r = alvh("data", "check", "--data-dir", s)
+    assert r.returncode == 0 and "warn" in r.stdout and "suspicious" in r.stdout, (r.stdout, r.stderr)
+    assert alvh("data", "check", "--data-dir", s, "--fail-on-gaps").returncode == 0
+    r = alvh("data", "check", "--data-dir", s, "--strict")
+    assert r.returncode == 1 and "FAIL" in r.stdout and "suspicious" in r.stdout, (r.stdout, r.stderr)
 
 
 def test_rate_percent_flag_and_fred_dtb3(tmp_path: Path, shared_data: Path) -> None:

@@ -37,6 +37,20 @@ def counts(folder: Path) -> dict[str, int]:
         con.close()
 
 
+def test_conflicts_in_several_columns_name_them_all(tmp_path: Path, data_dir: Path) -> None:
+    """A row changed in four columns is not "column 'open': 4 conflict(s)"."""
+    with Store.open(data_dir) as st:
+        st.import_files("vix", [write(tmp_path / "a.csv", VIX)])
+    first = VIX.splitlines()[1].split(",")
+    changed_row = ",".join([first[0], *(f"{float(v) + 1:.2f}" for v in first[1:])])
+    changed = VIX.replace(VIX.splitlines()[1], changed_row)
+    with Store.open(data_dir) as st, pytest.raises(DataError) as info:
+        st.import_files("vix", [write(tmp_path / "b.csv", changed)])
+    msg = str(info.value)
+    assert "4 conflict(s) in columns open, high, low, close" in msg, msg
+    assert info.value.column is None and "column 'open'" not in msg
+
+
 def test_import_twice_changes_nothing(tmp_path: Path, data_dir: Path) -> None:
     f = write(tmp_path / "VIX_History.csv", VIX)
     with Store.open(data_dir) as st:

@@ -403,6 +403,7 @@ class Rules(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         if not self.layers:
             self._notes.append("layers = []: a core-only run; the rebalance rule (which compares two layers) is off")
+        self._notes.extend(_band_notes(self.layers))
 
     @property
     def notes(self) -> list[str]:
@@ -455,6 +456,26 @@ class Rules(BaseModel):
             )
 
 
+def _band_notes(layers: list[Layer]) -> list[str]:
+    """Notes (not errors: either can be meant) on layers' DTE buckets that overlap or leave a hole.
+
+    Buckets are ``[min_dte, max_dte)`` in calendar days; the seed's layers tile 0-30, 30-90, >90. Two
+    overlapping buckets can hold the same contract; days no bucket covers are held by no layer."""
+    notes: list[str] = []
+    ordered = sorted(layers, key=lambda la: (la.min_dte, la.max_dte))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.min_dte < a.max_dte:
+            notes.append(
+                f"layers {a.name!r} ({a.min_dte}-{a.max_dte} d) and {b.name!r} ({b.min_dte}-{b.max_dte} d) overlap "
+                f"at {b.min_dte}-{min(a.max_dte, b.max_dte)} d: both can hold the same contract"
+            )
+        elif b.min_dte > a.max_dte:
+            notes.append(
+                f"no layer holds contracts {a.max_dte}-{b.min_dte} d to expiry (between {a.name!r} and {b.name!r})"
+            )
+    return notes
+
+
 def _key(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("function-after",)) or "<root>"
 
@@ -486,6 +507,19 @@ def _suggest(loc: tuple) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
+def _layer_name(loc: tuple, data: dict) -> str:
+    """`` in layer 'long'`` for a key inside ``[[layers]]`` whose table has a name, else ''.
+
+    An index alone (``layers.2.weight``) makes the user count tables in the file."""
+    if len(loc) < 2 or loc[0] != "layers" or not isinstance(loc[1], int):
+        return ""
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not 0 <= loc[1] < len(layers) or not isinstance(layers[loc[1]], dict):
+        return ""
+    name = layers[loc[1]].get("name")
+    return f" in layer {name!r}" if isinstance(name, str) and name.isprintable() else ""
+
+
 def _describe(value: object) -> str:
     if isinstance(value, str):
         return f"the text {value!r}"
@@ -513,18 +547,20 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         err = extra[0] if extra else errors[0]
         loc = tuple(err.get("loc", ()))
         key = _key(loc)
+        where = _layer_name(loc, data)
+        where = f"{where.strip()}: " if where else ""
         msg = str(err.get("msg", "invalid"))
         typ = err.get("type", "")
         if typ == "extra_forbidden":
             raise ConfigError(
-                "unknown key" + _suggest(loc),
+                where + "unknown key" + _suggest(loc),
                 key=key,
                 expected="one of the documented keys (see docs/rules.md)",
                 file=source,
             ) from None
         if typ == "missing":
             raise ConfigError(
-                "required key missing", key=key, expected="a value for it (see docs/rules.md)", file=source
+                where + "required key missing", key=key, expected="a value for it (see docs/rules.md)", file=source
             ) from None
         if typ == "value_error":
             text = msg.removeprefix("Value error, ")
@@ -539,7 +575,7 @@ def rules_from_dict(data: dict, source: str | Path | None = None) -> Rules:
         if isinstance(got, str) and typ in ("float_type", "int_type", "bool_type"):
             hint = "; write it without quotes"
         raise ConfigError(
-            f"{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)), file=source
+            f"{where}{msg} (got {_describe(got)}{hint})", key=key, expected=_expected(dict(err)), file=source
         ) from None
 
 

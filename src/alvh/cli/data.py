@@ -248,14 +248,20 @@ def check_cmd(
         DEFAULT_MAX_GAP, "--max-gap", min=0, metavar="N", help="Largest tolerated run of missing sessions."
     ),
     fail_on_gaps: bool = typer.Option(False, "--fail-on-gaps", help="Treat gaps longer than --max-gap as failures."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Treat every warning (suspicious jumps, gaps, ...) as a failure: exit 1 on any."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print failures and warnings as JSON."),
 ) -> None:
     """Run every validation on the stored data; exit 1 on any failure.
 
+    Suspicious one-day jumps and gaps are warnings (real data has them: a value can be right); --strict
+    makes every warning a failure, --fail-on-gaps only the gaps.
+
     Example:
 
     \b
-      alvh data check --fail-on-gaps
+      alvh data check --strict
     """
     folder = _resolve_dir(data_dir)
     if not (folder / DB_NAME).is_file():
@@ -268,8 +274,10 @@ def check_cmd(
         with _open(folder, read_only=True) as store:
             result = store.check(max_gap)
         source = str(folder / DB_NAME)
-    if fail_on_gaps:
-        result = {"failures": result["failures"] + result["warnings"], "warnings": []}
+    if strict or fail_on_gaps:
+        # the gap warnings are the ones Store.check / MarketData.gaps word as "gap..."
+        moved = [w for w in result["warnings"] if strict or w.startswith("gap")]
+        result = {"failures": result["failures"] + moved, "warnings": [w for w in result["warnings"] if w not in moved]}
     if as_json:
         typer.echo(json.dumps({"source": source, **result}, indent=2))
     else:

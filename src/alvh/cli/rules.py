@@ -63,6 +63,8 @@ def check(
             or "none"
         )
     )
+    for note in rules.notes:
+        out.print(f"note: {note}")
     out.print(f"config hash {config_hash(rules)}")
 
 

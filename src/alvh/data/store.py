@@ -950,9 +950,13 @@ def _conflict_error(report: ImportReport, folder: Path | None = None) -> DataErr
         more = f"\n  ... and {n - CONFLICTS_SHOWN} more"
         if folder is not None:
             more += f"; all {n} in {write_conflicts_csv(report.conflicts, folder)}"
+    # the error's one column only when every conflict is in it: "column 'open': 4 conflict(s)" for
+    # open/high/low/close read as four conflicts in open
+    columns = list(dict.fromkeys(c.column for c in report.conflicts))
+    where = f" in columns {', '.join(columns)}" if len(columns) > 1 else ""
     return DataError(
-        f"{n} conflict(s) with stored data, nothing written:\n{table}{more}\n",
+        f"{n} conflict(s){where} with stored data, nothing written:\n{table}{more}\n",
         file=first.file,
-        column=first.column,
+        column=first.column if len(columns) == 1 else None,
         expected="the same values as stored (or --on-conflict keep/replace to choose)",
     )
