@@ -238,6 +238,7 @@ def test_core_entry_quote_computed_once_for_both_books(monkeypatch):
     # book reuses the first's quote (engine.core_rules._quote); the results are checked equal by _check above
     from alvh.engine import core_rules
 
+    monkeypatch.setattr(core_rules, "ENTRY_TABLE_MAX_PATHS", 0)  # the per-day entry (the table's is per book)
     calls: list[int] = []
     select = core_rules.select_strikes
     monkeypatch.setattr(core_rules, "select_strikes", lambda *a, **k: calls.append(1) or select(*a, **k))

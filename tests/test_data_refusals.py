@@ -312,7 +312,7 @@ def test_backtest_store_default_and_span_errors(tmp_path: Path, small_store: Pat
     r = alvh(
         "backtest", "--out", str(tmp_path / "o"), "--start", "2019-12-02", env_extra={"ALVH_DATA_DIR": str(small_store)}
     )
-    refused(r, "argument 'start'", "2019-12-02 is before the data", "2020-01-02..2020-01-03")
+    refused(r, "option --start", "2019-12-02 is before the data", "2020-01-02..2020-01-03")
 
 
 def test_backtest_that_cannot_trade_is_an_error(tmp_path: Path) -> None:

@@ -129,3 +129,38 @@ def test_numpys_summation_order(n_paths: int) -> None:
             rest = rest + x[:, j]
         got = np.add.reduceat(x, np.array([0]), axis=1)[:, 0]
         assert np.array_equal(got, x[:, 0] + rest), n  # reduceat over <= 8: the first plus the rest
+
+
+def _core_entry_variants():  # noqa: ANN202
+    # the default core (third-Friday entries), and "target_dte" with exits: entries on any flat day
+    yield default_rules()
+    dump = default_rules().model_dump(mode="json")
+    dump["core"].update({"entry": "target_dte", "exits": {"take_profit": 0.5, "stop_loss": 2.0}})
+    yield rules_from_dict(dump)
+
+
+@pytest.mark.parametrize("i", [0, 1])
+def test_core_entry_table_is_the_per_day_entry(i, monkeypatch) -> None:
+    # the core entries computed for every day before the loop (core_rules.entry_table, vectorized over day x
+    # path rows) against the same run computing each entry on its day (the table switched off), kernels on
+    from alvh.engine import core_rules
+
+    rules = list(_core_entry_variants())[i]
+    paths = chunk_paths(PathModel(), 11, 0, 6, 300)
+    made = []
+    table = core_rules.entry_table
+
+    def spy(st):  # noqa: ANN001, ANN202
+        made.append(table(st))
+        return made[-1]
+
+    monkeypatch.setattr(core_rules, "entry_table", spy)
+    with_table = run_engine(rules, paths, backend="numba", core_alone=True)
+    assert made and made[0], "the table was built and holds entry days"
+    monkeypatch.setattr(core_rules, "ENTRY_TABLE_MAX_ROWS", 0)  # too many rows: computed per day
+    made.clear()
+    per_day = run_engine(rules, paths, backend="numba", core_alone=True)
+    assert made == [None] * len(made) and made
+    _assert_same(with_table, per_day)
+    assert np.array_equal(with_table.core_alone_nav, per_day.core_alone_nav)
+    assert (with_table.trades["reason"] == "entry").sum() > 10

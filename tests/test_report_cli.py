@@ -108,6 +108,8 @@ def test_alvh_compare_prints_figures_side_by_side_with_differences_and_the_rules
     assert str(trades[str(b) + " - " + str(a)]) == f"{rb.headline['trades'] - ra.headline['trades']:+d}"
     assert "hedge cost, all layers (bp/month)" in r.stdout and f"{va:.2f}" in r.stdout and f"{vb:.2f}" in r.stdout
     assert "rules:" in r.stdout and "differs from" in r.stdout
+    # the screen names the key that differs, with both values (a key a file leaves out: its default)
+    assert "core.short_put_delta: 0.2 -> 0.12" in " ".join(r.stdout.split())
     cmp = load_report(out)
     diff = [it for s in cmp.sections if s.title == "Rules diff" for it in s.items][0]
     assert "+short_put_delta = 0.12" in getattr(diff, "text", "")

@@ -25,6 +25,21 @@ if TYPE_CHECKING:  # the engine imports this module (construct.py): a runtime im
 
 GREEKS: tuple[str, ...] = ("delta", "gamma", "vega", "theta")
 
+#: What the money keys of ``summary_dict()`` are (written into summary.json as "key_descriptions"): the two
+#: "financing" meanings apart. They add up: final_nav - capital = sum(component_pnl_net) + sum(interest)
+#: + financing + hedge_financing.
+KEY_DESCRIPTIONS: dict[str, str] = {
+    "component_pnl_net": "each component's marks minus its trading costs, $, before interest on its cash",
+    "component_costs": "each component's trading costs (commissions and spreads), $",
+    "interest": "T-bill interest on each component's cash balance, $ (negative = its cash was negative); the "
+    "layers' part is the hedge cost's 'financing' term ('cash interest' on screen)",
+    "financing": "margin-debt interest: interest outside the components, on the engine's debt ([financing] "
+    "mode 'borrow', negative = paid) and on cash no component holds, $; not the hedge cost's 'financing' term",
+    "hedge_financing": "private financing of the hedge's cash needs ([financing] mode 'hedge_cash'), $",
+    "analysis.hedge_cost.split_bp_per_month.financing": "the layers' cash interest (their T-bill interest and "
+    "any hedge-cash financing), bp of the basis per month, positive = a cost; 'cash interest' on screen",
+}
+
 
 class Analysis(Protocol):
     """What :meth:`BacktestResult.with_analysis` accepts (e.g. :class:`alvh.analytics.HedgeAnalysis`)."""
@@ -169,6 +184,7 @@ class BacktestResult:
             "financing": float(self.financing[:, path].sum()),
             "interest": {c: float(0 if self.interest is None else self.interest[:, path, k].sum()) for k, c in comps},
             "hedge_financing": float(0.0 if self.hedge_financing is None else self.hedge_financing[:, path].sum()),
+            "key_descriptions": dict(KEY_DESCRIPTIONS),
             "n_trades": int((self.trades["path"] == path).sum()) if len(self.trades) else 0,
             "trades_by_reason": (
                 {
@@ -247,8 +263,9 @@ class BacktestResult:
                 f"  {c:<10} net P&L {s['component_pnl_net'][c]:>14,.0f}  costs {s['component_costs'][c]:>12,.0f}"
             )
         lines.append(
-            f"  financing  {s['financing']:>14,.0f}  interest on cash {sum(s['interest'].values()):,.0f} "
-            f"({m.get('interest')}); hedge financing {s['hedge_financing']:,.0f}"
+            f"  margin-debt interest (financing) {s['financing']:,.0f}  interest on cash "
+            f"{sum(s['interest'].values()):,.0f} ({m.get('interest')}); hedge-cash financing "
+            f"{s['hedge_financing']:,.0f}"
         )
         if isinstance(fl := m.get("financing_layer"), dict):  # engine.financing.financing_report
             lines.append(f"  {fl['statement']}")

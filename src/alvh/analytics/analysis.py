@@ -437,10 +437,13 @@ def _cost_results(
     seed = None
     if share is not None:
         seed = seed_claim_test(hc, share, threshold=CONTANGO_HEAVY_SHARE, path=path)
-        if rules is not None and getattr(rules.rebalance, "enabled", False):
+        adjusted = None if rules is None else bool(getattr(rules.rebalance, "enabled", False))
+        seed["layers"] = {None: "unknown", True: "adjusted", False: "unadjusted"}[adjusted]
+        if adjusted:
             seed["note"] = (
                 "the seed's claim is for unadjusted layers; this run's rebalance rule was enabled, "
-                "so its layers were adjusted"
+                "so its layers were adjusted (the figures above); for the unadjusted figure rerun with "
+                "[rebalance] enabled = false in the rules file"
             )
     return (regime_cost_table(daily_total, labels), what_it_buys(hc), against_core_summary(hc, labels, path=path), seed)
 
@@ -890,6 +893,11 @@ def _break_even(result, path: int, notes: list[str]) -> pd.DataFrame | None:  # 
             "n_zone": int(zone.sum()),
             "n_no_zone": int((~zone).sum()),
             "n_one_sided": int((zone & ~both).sum()),
+            # each mean's own days (the report prints them beside it)
+            "n_lower": int(lo_ok.sum()),
+            "n_upper": int(hi_ok.sum()),
+            "n_bounded": int(both.sum()),
+            "n_narrowing": int(np.isfinite(narrowing).sum()),
             "mean_lower_pct_spot": _mean((s[lo_ok] - be.lower[i][lo_ok]) / s[lo_ok] * 100),
             "mean_upper_pct_spot": _mean((be.upper[i][hi_ok] - s[hi_ok]) / s[hi_ok] * 100),
             "mean_width_pct_spot": _mean(w[both] / s[both] * 100),
@@ -959,6 +967,17 @@ def _risk_free(market, rows: np.ndarray, dates: pd.DatetimeIndex, notes: list[st
     return pd.Series(rf, index=dates)
 
 
+def _model_note(result) -> list[str]:  # noqa: ANN001
+    """The first notes: the data holds no SPX option quotes, the condors are model-priced (say which model)."""
+    surface = (result.metadata.get("provenance") or {}).get("surface")
+    if not surface:
+        return []
+    return [
+        "the SPX condors are priced by a model, not from option chains (the data has no SPX option quotes): "
+        f"surface {surface}; the core's marks, P&L and break-evens are model figures (docs/pricing.md)"
+    ]
+
+
 # ====================================================================== entry point
 def analyze(
     result,  # noqa: ANN001
@@ -1022,7 +1041,7 @@ def analyze(
         raise InputError(f"path {path}", argument="path", expected="0 (a historical backtest has one path)")
     if basis not in BASES:
         raise InputError(f"unknown capital basis {basis!r}", argument="basis", expected=f"one of {sorted(BASES)}")
-    notes: list[str] = []
+    notes: list[str] = _model_note(result)
     rows = _run_rows(result, market)
     dates = result.dates
     vix = market.vix["close"].to_numpy(dtype=float)[rows]

@@ -46,6 +46,22 @@ from alvh.pricing.units import BP_PER_UNIT
 
 #: Hedge-cost terms, in the order stored; the total is their sum.
 TERMS: tuple[str, ...] = ("carry", "spot_vix", "curve", "option_vol", "costs", "financing")
+#: How the screen and the report name each term (summary.json keeps the keys of :data:`TERMS`): the
+#: ``financing`` term is the layers' cash interest (T-bill interest on their cash balances, plus a private
+#: hedge-cash financing when used), not the engine's margin-debt interest (summary.json top-level "financing").
+TERM_LABELS: dict[str, str] = {
+    "carry": "carry",
+    "spot_vix": "spot_vix",
+    "curve": "curve",
+    "option_vol": "option_vol",
+    "costs": "costs",
+    "financing": "cash interest",
+}
+#: The headline's month sample (hedge_cost_summary, the screen, the report, alvh sweep).
+MONTH_SAMPLE = (
+    "every calendar month the run spans, a partial first or last month included (the run total / the months "
+    "spanned = the mean of the monthly costs)"
+)
 #: Capital bases: "initial" (fixed initial capital, default) or "nav" (NAV at the previous close).
 BASES: dict[str, str] = {"initial": "initial capital (fixed)", "nav": "NAV at the previous close (moving)"}
 #: Trading days in a month-equivalent of a per-day mean: 252 / 12.
@@ -953,7 +969,8 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
     total = total_pp.mean(axis=0)
     usd = -hc.total_usd.sum(axis=0).mean(axis=0)
     return {
-        "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
+        "definition": "minus the layers' total P&L (marks + costs + their cash interest); positive = the hedge "
+        "cost money",
         "basis": hc.basis_label,
         "basis_key": hc.basis,
         "unit": f"bp of the {hc.basis_label} per month (run total / calendar months spanned)",
@@ -969,7 +986,26 @@ def hedge_cost_summary(hc: HedgeCost) -> dict:
             layer: {t: float(per_term[j, i] / n_m) for j, t in enumerate(TERMS)} for i, layer in enumerate(hc.layers)
         },
         "decomposition_max_error_bp": hc.decomposition_error_bp(),
+        "month_sample": MONTH_SAMPLE,
+        "ci95": _headline_ci(hc),
+        "interval": (
+            f"95% circular moving-block bootstrap of the {n_m} monthly costs (block {BLOCK_MONTHS}, {N_BOOT} "
+            f"resamples, seed {BOOT_SEED}); the same interval as alvh sweep's"
+            if hc.n_paths == 1
+            else "n/a over several paths: see the per-path distribution"
+        ),
+        "split_labels": dict(TERM_LABELS),
     }
+
+
+def _headline_ci(hc: HedgeCost) -> list[float | None]:
+    """The headline's 95% interval: the month-block bootstrap of the run's monthly costs of all layers (every
+    calendar month spanned, a partial first or last month included: their mean is the headline); one path only."""
+    if hc.n_paths != 1:
+        return [None, None]
+    _, sums, _ = hc.monthly()
+    _, lo, hi = block_bootstrap_mean(sums[-1, :, 0, -1])
+    return [_nan_none(lo), _nan_none(hi)]
 
 
 def _nan_none(x: object) -> float | None:

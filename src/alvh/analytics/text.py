@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["analysis_text", "fmt", "pct"]
+__all__ = ["analysis_text", "fmt", "headline_sentence", "interest_sentence", "pct", "seed_layers"]
 
 
 def fmt(x: object, nd: int = 1) -> str:
@@ -40,22 +40,46 @@ def _ci(pair: Any, nd: int = 1) -> str:
     return f"[{fmt(pair[0], nd)}, {fmt(pair[1], nd)}]"
 
 
+def headline_sentence(s: dict) -> str:
+    """The headline hedge cost with its sample, interval and basis (screen, report, ``summary()``)."""
+    out = (
+        f"all layers {fmt(s['total_bp_per_month'], 2)} bp/month of the {s['basis']}; n = {s['n_months']} months "
+        "(every calendar month spanned, a partial first/last month included)"
+    )
+    ci = s.get("ci95")
+    if isinstance(ci, list) and ci[0] is not None:
+        out += f"; 95% CI {_ci(ci, 2)} (month-block bootstrap, the same as alvh sweep's)"
+    return out
+
+
+def interest_sentence(s: dict) -> str:
+    """What the hedge cost's "financing" term is, under the name the screen and report give it."""
+    label = (s.get("split_labels") or {}).get("financing", "financing")
+    return (
+        f"{label} = the layers' T-bill interest on their cash (summary.json split_bp_per_month.financing; "
+        "with [financing] mode 'hedge_cash' also its private financing), not the margin-debt interest"
+    )
+
+
 def cost_lines(s: dict) -> list[str]:
     """The headline block: hedge cost in total and per layer with its split."""
     if "total_bp_per_month" not in s:
         return [f"hedge cost: {s.get('statement', 'n/a')}"]
     split = s["split_bp_per_month"]
+    labels = s.get("split_labels") or {}
     lines = [
         f"WHAT THE HEDGE COST (docs/drag.md): bp of the {s['basis']} per month; positive = cost, "
         f"negative = the hedge paid; {s['n_months']} months",
+        f"  {headline_sentence(s)}",
+        f"  {interest_sentence(s)}",
         f"  all layers {fmt(s['total_bp_per_month'], 2):>7} bp/month (${fmt(s['total_usd'], 0)} over the run) = "
-        + " + ".join(f"{k} {fmt(v, 2)}" for k, v in split.items()),
+        + " + ".join(f"{labels.get(k, k)} {fmt(v, 2)}" for k, v in split.items()),
     ]
     for layer, total in s["per_layer_bp_per_month"].items():
         ps = s["per_layer_split_bp_per_month"][layer]
         lines.append(
             f"  {layer:<10} {fmt(total, 2):>7}  ({s['instruments'].get(layer, 'unknown')}; "
-            + ", ".join(f"{k} {fmt(v, 2)}" for k, v in ps.items())
+            + ", ".join(f"{labels.get(k, k)} {fmt(v, 2)}" for k, v in ps.items())
             + ")"
         )
     return lines
@@ -114,6 +138,14 @@ def bought_lines(b: dict | str) -> list[str]:
     return lines
 
 
+def seed_layers(c: dict) -> str:
+    """Which layers the seed-claim figures are of (the claim itself is for unadjusted layers)."""
+    return {
+        "adjusted": "this run's layers, ADJUSTED by the rebalance rule",
+        "unadjusted": "this run's unadjusted layers (rebalance off)",
+    }.get(str(c.get("layers")), "this run's layers")
+
+
 def seed_lines(c: dict | str) -> list[str]:
     """The seed's claim tested on the hedge cost."""
     if isinstance(c, str):
@@ -121,7 +153,8 @@ def seed_lines(c: dict | str) -> list[str]:
     lo, hi = c["claim_bp_per_month"]
     ch, other = c["contango_heavy"], c["other_months"]
     lines = [
-        f"SEED CLAIM ({lo:g}-{hi:g} bp/month, unadjusted layers, contango-heavy months): {c['verdict']}",
+        f"SEED CLAIM ({lo:g}-{hi:g} bp/month in contango-heavy months, a claim for unadjusted layers; "
+        f"tested on {seed_layers(c)}): {c['verdict']}",
         f"  contango-heavy: mean {fmt(ch['mean'], 1)} bp/month 95% CI {_ci(ch['ci95'])} "
         f"({ch['n_months']} months); other months {fmt(other['mean'], 1)} {_ci(other['ci95'])} "
         f"({other['n_months']})",

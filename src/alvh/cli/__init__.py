@@ -303,6 +303,29 @@ def _pipe_closed() -> int:
     return PIPE_CLOSED
 
 
+#: An API argument a CLI option sets (alvh.errors.InputError.argument -> the option's spelling).
+_OPTION_OF = {
+    "start": "--start",
+    "end": "--end",
+    "n_paths": "--paths",
+    "paths": "--paths",
+    "n_days": "--days",
+    "days": "--days",
+    "seed": "--seed",
+    "chunk_size": "--chunk-size",
+}
+
+
+def _option_spelling(exc: Exception, args: Sequence[str]) -> str:
+    """``exc``'s message with "argument 'start'" spelled as the option the user typed ("option --start")."""
+    text = str(exc)
+    argument = getattr(exc, "argument", None)
+    opt = _OPTION_OF.get(str(argument)) if isinstance(argument, str) else None
+    if opt is None or not any(a == opt or a.startswith(opt + "=") for a in args):
+        return text
+    return text.replace(f"argument {argument!r}", f"option {opt}", 1)
+
+
 def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
     """Print ``exc`` as one line and return its exit code (a traceback first with ``--debug``)."""
     from alvh.errors import AlvhError
@@ -325,7 +348,7 @@ def _report(exc: Exception, debug: bool, args: Sequence[str] = ()) -> int:
                 import traceback
 
                 traceback.print_exception(exc)
-            _say(f"error: {exc}")
+            _say(f"error: {_option_spelling(exc, args)}")
             code = getattr(exc, "exit_code", 2)
             return code if isinstance(code, int) and code > 0 else 2
         if debug:

@@ -153,6 +153,10 @@ def _run_into(
     typer.echo(f"data: {src.description}; {how}")
     for note in r.notes:
         typer.echo(f"note: {note}")
+    from alvh._kernel_cache import first_run_note
+
+    if (cold := first_run_note()) is not None:  # the first run compiles numba's kernels: say why it is slow
+        typer.echo(cold, err=True)
     if vx_model is not None:
         from alvh.market import VXModelParams
 

@@ -35,7 +35,7 @@ def compare(
     from rich.text import Text
 
     from alvh.errors import InputError
-    from alvh.report.compare import compare_reports, headline_rows
+    from alvh.report.compare import compare_reports, headline_rows, rules_key_changes
     from alvh.report.files import load_report, write_report
     from alvh.report.outputs import OutputFolder
     from alvh.report.progress import Steps
@@ -60,8 +60,13 @@ def compare(
         t.add_row(*(Text(v) for v in row))
     con.print(t)
     for r, lab in zip(reports[1:], labels[1:], strict=True):
-        same = r.meta.get("rules_text") == reports[0].meta.get("rules_text")
-        con.print(Text(f"rules: {lab} {'same as' if same else 'differs from'} {labels[0]} (diff in report.html)"))
+        base_text, text = str(reports[0].meta.get("rules_text", "")), str(r.meta.get("rules_text", ""))
+        if text == base_text:
+            con.print(Text(f"rules: {lab} same as {labels[0]}"))
+            continue
+        keys = rules_key_changes(base_text, text)
+        what = "; ".join(keys) if keys else "the same keys and values, other text (comments or layout)"
+        con.print(Text(f"rules: {lab} differs from {labels[0]}: {what} (diff in report.html)"))
     con.print(Text(f"wrote {final}/report.html, {final}/comparison.csv, {final}/manifest.json"))
 
 

@@ -113,6 +113,10 @@ def simulate(
             "note: the parameters carry a PPI shock but alvh ships no PPI dates: "
             "it never fires without --events ppi=FILE"
         )
+    from alvh._kernel_cache import first_run_note
+
+    if (cold := first_run_note()) is not None:  # the first run compiles numba's kernels: say why it is slow
+        typer.echo(cold, err=True)
     folder = OutputFolder.prepare(out, overwrite=overwrite)
     n_chunks = -(-paths // chunk_size)
     with folder:

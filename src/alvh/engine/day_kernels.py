@@ -286,31 +286,28 @@ def _trade_kernel(  # pragma: no cover - compiled
     return out
 
 
-def _enter_legs_kernel(go, strikes, expiry, n, sign, qty, strike, exp_ord, dq):  # pragma: no cover - compiled
-    """core_rules._entry's position updates of the 4 legs where ``go``: strikes, expiry, quantity; dq out."""
+def _enter_legs_kernel(  # pragma: no cover - compiled
+    go, strikes, expiry, n, sign, qty, strike, exp_ord, dq, price, spot, vol, t, rate,
+    price_last, und_last, vol_last, t_last, rate_last,
+):  # fmt: skip
+    """core_rules._entry's updates of the 4 legs where ``go``: strikes, expiry, quantity (``dq[s, p]`` out) and
+    the entry's marks (price, spot, vol, time, rate). The trades that follow read neither the quantity nor the
+    marks (their price is the entry's), so the marks are written here, before them, as in the numpy order's
+    results."""
     for p in range(go.shape[0]):
         for s in range(4):
             if go[p]:
                 strike[p, s] = strikes[p, s]
                 exp_ord[p, s] = expiry
-                dq[p, s] = sign[s] * n[p]
-            else:
-                dq[p, s] = 0.0
-            qty[p, s] += dq[p, s]
-
-
-def _entry_marks_kernel(
-    go, price, spot, vol, t, rate, price_last, und_last, vol_last, t_last, rate_last
-):  # pragma: no cover
-    """core_rules._entry's marks of the 4 legs where ``go`` (the entry's price, spot, vol, time, rate)."""
-    for p in range(go.shape[0]):
-        if go[p]:
-            for s in range(4):
+                dq[s, p] = sign[s] * n[p]
                 price_last[p, s] = price[p, s]
                 und_last[p, s] = spot[p]
                 vol_last[p, s] = vol[p, s]
                 t_last[p, s] = t
                 rate_last[p, s] = rate
+            else:
+                dq[s, p] = 0.0
+            qty[p, s] += dq[s, p]
 
 
 _FUNCS = (
@@ -324,7 +321,6 @@ _FUNCS = (
     "_day_marks_kernel",
     "_trade_kernel",
     "_enter_legs_kernel",
-    "_entry_marks_kernel",
 )
 accrue: Any
 write_row: Any
@@ -336,7 +332,6 @@ due: Any
 day_marks: Any
 trade: Any
 enter_legs: Any
-entry_marks: Any
 if AVAILABLE:
     import numba as _nb
 
@@ -353,5 +348,4 @@ if AVAILABLE:
         day_marks,
         trade,
         enter_legs,
-        entry_marks,
     ) = (_jit(globals()[f]) for f in _FUNCS)

@@ -81,12 +81,18 @@ class Ledger:
         return {k: np.concatenate([p[i] for p in self.parts]) for i, k in enumerate(LEDGER_FIELDS)}
 
 
+def _c(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous writeable float array (a copy where a view is strided or read-only): the compiled
+    trade kernel then has one signature, so one cached overload to load per process (not three)."""
+    return a if a.flags.c_contiguous and a.flags.writeable else np.array(a, dtype=np.float64)
+
+
 def trade(st: EngineState, d: int, s: int, dq: np.ndarray, price: np.ndarray, cost: np.ndarray, reason: str) -> None:
     """Buy dq (P,) of slot s at price (P,) paying cost (P,): cash and cost books, ledger row."""
     if st.dk is not None:  # the same steps, one compiled pass (engine.day_kernels)
         why = st.roll_code if reason == "roll" and s >= 4 else None
         part = st.dk.trade(
-            d, s, _R[reason], dq, price, cost, st.mult[s], bool(st.fut_slot[s]), int(st.slot_comp[s]),
+            d, s, _R[reason], _c(dq), _c(price), _c(cost), st.mult[s], bool(st.fut_slot[s]), int(st.slot_comp[s]),
             st.cash, st.acct, st.cost[d], st.contract[:, s], st.strike[:, s], st.exp_ord[:, s],
             st.roll_code, why is not None,
         )  # fmt: skip

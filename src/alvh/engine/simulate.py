@@ -167,6 +167,7 @@ def run_days(prep: Prepared, costs: CostModel, backend: str = "auto", entry_memo
         from alvh.engine import day_kernels as dk
 
         st.dk = dk if dk.usable(st.S, len(st.components), st.comp_start, st.layer_start) else None
+        st.entry_tab = core_rules.entry_table(st) if st.dk is not None else None
     for d in range(st.n):
         day(st, d)
     recording.finish(st)

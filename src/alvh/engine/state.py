@@ -35,6 +35,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.costs = costs
         self.nb = nb
         self.dk: ModuleType | None = None  # the fused day kernels (engine.day_kernels; set by simulate.run_days)
+        self.entry_tab: dict[int, tuple] | None = None  # the core's entries of every day (core_rules.entry_table)
         self.rec_row: tuple[np.ndarray, ...] = ()  # the records fields the compiled records row writes (recording)
         self.entry_memo: dict[int, tuple] | None = None  # the core's entry quotes shared by two books (core_rules)
         self._layout()

@@ -605,6 +605,27 @@ class SpxSmileDay:
 
         return iv
 
+    def iv_at_rows(self, t: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`iv_at` with one maturity per row: ``t`` (n_paths,) years > 0, ``k`` (n_paths, m); the same
+        numbers element by element (the engine's core entries of every day at once, one row per day and path).
+
+        Raises
+        ------
+        InputError
+            ``t`` not (n_paths,) finite and > 0.
+        """
+        tt = np.asarray(t, dtype=float)
+        if tt.shape != self.theta30.shape or not np.isfinite(tt).all() or (tt <= 0).any():
+            raise InputError("times to expiry must be finite and > 0, one per row", argument="t", expected="years > 0")
+        tt = tt[:, None]
+        theta_t = self.atm_total_variance(tt)
+        tail = self.tail[:, None]
+
+        def iv(k: np.ndarray) -> np.ndarray:
+            return np.sqrt(total_variance(np.asarray(k, dtype=float), theta_t, tail) / tt)
+
+        return iv
+
 
 @dataclass(frozen=True)
 class SpxSurface:

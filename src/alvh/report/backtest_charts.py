@@ -15,6 +15,7 @@ import pandas as pd
 from alvh.analytics.hedge_cost import (
     CORE_BOOKS,
     CORE_LABELS,
+    TERM_LABELS,
     TERMS,
     against_core_daily,
     core_and_hedged_usd,
@@ -92,7 +93,7 @@ def cost_cumulative_chart(a: HedgeAnalysis) -> Chart:
         series,
         panels=["cumulative hedge cost (bp)"],
         vbands=backwardation_bands(a),
-        note="Minus the layers' total P&L (marks + costs + financing), summed from the first day; rising = the "
+        note="Minus the layers' total P&L (marks + costs + cash interest), summed from the first day; rising = the "
         "hedge costs money, falling = it pays. Shaded: backwardation.",
     )
 
@@ -101,7 +102,10 @@ def cost_monthly_chart(a: HedgeAnalysis) -> Chart:
     m = a.monthly
     allm = m[m["layer"] == "all"]
     months = allm["month"].astype(str).tolist()
-    series = [Series(term, months, clean_floats(allm[f"{term}_bp"]), "bar", 0, stack=True) for term in TERMS]
+    series = [
+        Series(TERM_LABELS.get(term, term), months, clean_floats(allm[f"{term}_bp"]), "bar", 0, stack=True)
+        for term in TERMS
+    ]
     series.append(Series("total", months, clean_floats(allm["total_bp"]), "markers", 0, color="#000000"))
     layers = [lay for lay in pd.unique(m["layer"]) if lay != "all"]
     for layer in layers:

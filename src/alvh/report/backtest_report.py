@@ -12,10 +12,11 @@ import pandas as pd
 
 from alvh.analytics import HedgeAnalysis
 from alvh.analytics.hedge_cost import CORE_BOOKS, CORE_LABELS
-from alvh.analytics.text import fmt
+from alvh.analytics.text import fmt, headline_sentence, interest_sentence, seed_layers
 from alvh.errors import InputError
 from alvh.report import backtest_charts as bc
 from alvh.report.model import Report, Section, Table
+from alvh.report.screen import PNL_NOTE, pnl_rows
 
 if TYPE_CHECKING:
     from alvh.results import BacktestResult
@@ -25,6 +26,11 @@ __all__ = ["backtest_report", "headline"]
 
 def _pct(x: object, nd: int = 2) -> str:
     return "n/a" if x is None else f"{float(x):.{nd}f}%"  # type: ignore[arg-type]
+
+
+def _with_n(x: object, n: object, nd: int) -> str:
+    """A mean with its day count: "2.99 [1,150]"."""
+    return fmt(x, nd) if n is None or pd.isna(n) else f"{fmt(x, nd)} [{int(n):,}]"  # type: ignore[call-overload]
 
 
 def headline(res: BacktestResult) -> dict[str, Any]:
@@ -38,10 +44,16 @@ def headline(res: BacktestResult) -> dict[str, Any]:
         "max drawdown (%)": s["max_drawdown"] * 100.0,
         "hedge cost, all layers (bp/month)": hc.get("total_bp_per_month"),
     }
+    ci = hc.get("ci95") or [None, None]
+    if "total_bp_per_month" in hc:
+        out["hedge cost, all layers: months (n)"] = hc.get("n_months")
+        out["hedge cost, all layers: 95% CI low (bp/month)"] = ci[0]
+        out["hedge cost, all layers: 95% CI high (bp/month)"] = ci[1]
     for layer, v in hc.get("per_layer_bp_per_month", {}).items():
         out[f"hedge cost, {layer} (bp/month)"] = v
+    labels = hc.get("split_labels", {})
     for term, v in hc.get("split_bp_per_month", {}).items():
-        out[f"hedge cost part {term} (bp/month)"] = v
+        out[f"hedge cost part {labels.get(term, term)} (bp/month)"] = v
     b = an["what_it_bought"]
     if isinstance(b, dict):
         core = CORE_LABELS[b.get("core_book", "inside")]
@@ -59,13 +71,33 @@ def headline(res: BacktestResult) -> dict[str, Any]:
 def _summary_table(res: BacktestResult) -> Table:
     h = headline(res)
     rows = [[k, fmt(v, 2) if isinstance(v, float) else str(v)] for k, v in h.items()]
+    hc: dict[str, Any] = res.summary_dict()["analysis"]["hedge_cost"]  # type: ignore[index]
     return Table(
         "summary",
         "Headline figures",
         ["figure", "value"],
         rows,
         note="bp of the initial capital (fixed) per "
-        "calendar month; % of the initial capital; the run's own figures (summary.json).",
+        "calendar month; % of the initial capital; the run's own figures (summary.json)."
+        + (f" Hedge cost: {headline_sentence(hc)}." if "total_bp_per_month" in hc else ""),
+    )
+
+
+def _pnl_table(res: BacktestResult) -> Table:
+    """Where the NAV change came from: each component, the interest on cash, the margin-debt interest."""
+    s: dict[str, Any] = res.summary_dict()
+    rows = [
+        [label, fmt(pnl, 0), "" if costs is None else fmt(costs, 0), _pct(pnl / res.capital * 100.0)]
+        for label, pnl, costs in pnl_rows(s, res.components)
+    ]
+    change = s["final_nav"] - s["capital"]
+    rows.append(["NAV change", fmt(change, 0), "", _pct(change / res.capital * 100.0)])
+    return Table(
+        "pnl_table",
+        "P&L by component, interest and financing",
+        ["component", "net P&L ($)", "costs ($)", "% of capital"],
+        rows,
+        note=PNL_NOTE + ".",
     )
 
 
@@ -135,12 +167,13 @@ def _cost_table(a: HedgeAnalysis) -> Table:
         for layer, total in hc["per_layer_bp_per_month"].items()
     ]
     rows.append(["all", "", fmt(hc["total_bp_per_month"], 2), *(fmt(hc["split_bp_per_month"][t], 2) for t in terms)])
+    labels = hc.get("split_labels", {})
     return Table(
         "cost_table",
         f"What the hedge cost: bp of the {hc['basis']} per month",
-        ["layer", "instrument", "total", *terms],
+        ["layer", "instrument", "total", *(labels.get(t, t) for t in terms)],
         rows,
-        note=f"{hc['definition']}; {hc['n_months']} months; decomposition exact to "
+        note=f"{hc['definition']}; {headline_sentence(hc)}; {interest_sentence(hc)}; decomposition exact to "
         f"{hc['decomposition_max_error_bp']:.1e} bp.",
     )
 
@@ -159,10 +192,24 @@ def _seed_table(a: HedgeAnalysis) -> Table | None:
         ]
         for k in ("contango_heavy", "other_months", "all_months")
     ]
+    rows[-1][0] = "all full months (>= 15 trading days)"  # not the headline's sample: that row follows
+    hc = a.cost_summary
+    if "total_bp_per_month" in hc:
+        ci = hc.get("ci95") or [None, None]
+        rows.append(
+            [
+                "every month spanned (the headline)",
+                str(hc["n_months"]),
+                fmt(hc["total_bp_per_month"], 1),
+                "",
+                f"[{fmt(ci[0], 1)}, {fmt(ci[1], 1)}]",
+            ]
+        )
     lo, hi = sc["claim_bp_per_month"]
     return Table(
         "seed_claim",
-        f"The seed's claim ({lo:g}-{hi:g} bp/month in contango-heavy months): {sc['verdict']}",
+        f"The seed's claim ({lo:g}-{hi:g} bp/month in contango-heavy months, a claim for unadjusted layers; "
+        f"tested on {seed_layers(sc)}): {sc['verdict']}",
         ["months", "n", "mean bp/month", "median", "95% CI"],
         rows,
         note=f"{sc['definition']}; {sc['interval']}." + (f" {sc['note']}" if sc.get("note") else ""),
@@ -262,26 +309,31 @@ def _steward_tables(a: HedgeAnalysis) -> list[Table]:
                 "The core's break-evens while held, per IV shift",
                 [
                     "IV shift",
-                    "days",
+                    "held days",
                     "with a zone",
-                    "lower (% below spot)",
-                    "upper (% above spot)",
-                    "width (% of spot)",
-                    "narrowing (%)",
+                    "lower (% below spot) [days]",
+                    "upper (% above spot) [days]",
+                    "width (% of spot) [days]",
+                    "narrowing (%) [days]",
                 ],
                 [
                     [
                         str(k),
-                        str(int(r["n_days"])),
-                        str(int(r["n_zone"])),
-                        fmt(r["mean_lower_pct_spot"], 2),
-                        fmt(r["mean_upper_pct_spot"], 2),
-                        fmt(r["mean_width_pct_spot"], 2),
-                        fmt(r["mean_narrowing_pct"], 1),
+                        f"{int(r['n_days']):,}",
+                        f"{int(r['n_zone']):,}",
+                        _with_n(r["mean_lower_pct_spot"], r.get("n_lower"), 2),
+                        _with_n(r["mean_upper_pct_spot"], r.get("n_upper"), 2),
+                        _with_n(r["mean_width_pct_spot"], r.get("n_bounded"), 2),
+                        _with_n(r["mean_narrowing_pct"], r.get("n_narrowing"), 1),
                     ]
                     for k, r in be.iterrows()
                 ],
-                note="Means over the days a condor is held.",
+                note="Held days: days the core condor has been held at least one day with a positive entry credit. "
+                "Each mean is over its own days, in brackets: lower / upper over the days that break-even exists "
+                "(a one-sided zone has one), width over the days with a zone bounded on both sides, narrowing "
+                "(1 - width / unshifted width) over the days with a bounded unshifted zone, a zone that vanishes "
+                "counting 100%. The width is thus a mean over the zones that survive the shift: it can rise "
+                "while the narrowing rises (docs/analytics.md).",
             )
         )
     return out
@@ -293,7 +345,7 @@ def backtest_report(res: BacktestResult, market: Any, *, rules_text: str, data: 
     if not isinstance(a, HedgeAnalysis):
         raise InputError("a result without its analysis", argument="res", expected="a BacktestResult from alvh.run")
     md = res.metadata
-    secs: list[Section] = [Section("Summary", [_summary_table(res)])]
+    secs: list[Section] = [Section("Summary", [_summary_table(res), _pnl_table(res)])]
     if a.cost is not None:
         secs.append(Section("NAV and drawdowns", [bc.nav_chart(res, a)]))
         cost_items: list[Any] = [bc.cost_cumulative_chart(a), bc.cost_monthly_chart(a), _cost_table(a)]

@@ -44,6 +44,37 @@ def _diff(v: object, base: object) -> str:
     return fmt(float(v) - float(base), 2)
 
 
+def _flat(d: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def rules_key_changes(base_text: str, other_text: str) -> list[str]:
+    """The rules keys whose values differ between two rules files, ``"key: base -> other"``, each file read with
+    the defaults filled in (a key a file leaves out takes its default; ``(unset)`` only where the rules have no
+    such key). ``["(not a rules file: see the diff)"]`` when a text does not load."""
+    import tomllib
+
+    from alvh.config import rules_from_dict
+    from alvh.errors import ConfigError
+
+    try:
+        a, b = (_flat(rules_from_dict(tomllib.loads(t)).model_dump(mode="json")) for t in (base_text, other_text))
+    except (tomllib.TOMLDecodeError, ConfigError, ValueError):
+        return ["(not a rules file: see the diff)"]
+
+    def show(d: dict[str, object], k: str) -> str:
+        return repr(d[k]).replace("True", "true").replace("False", "false") if k in d else "(unset)"
+
+    return [f"{k}: {show(a, k)} -> {show(b, k)}" for k in sorted(a.keys() | b.keys()) if a.get(k, ...) != b.get(k, ...)]
+
+
 def _rules_diff(reports: Sequence[Report], labels: Sequence[str]) -> list[Code | str]:
     base = str(reports[0].meta.get("rules_text", "")).splitlines(keepends=True)
     out: list[Code | str] = []

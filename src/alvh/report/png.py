@@ -41,6 +41,25 @@ def _band_x(chart: Chart, v: object, categories: dict[str, int]) -> object:
 
 def chart_png(chart: Chart, path: Path, *, dpi: int = 110) -> Path:
     """Draw ``chart`` into ``path`` (its folder created); returns ``path``."""
+    fig = chart_figure(chart, dpi=dpi)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path
+
+
+def _money_axis(ax: Any, title: str) -> str:
+    """A dollar panel above $1M: ticks in $ millions ("11.5", not matplotlib's "1e7" offset); its label."""
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = ax.get_ylim()
+    if "($)" not in title or max(abs(lo), abs(hi)) < 1e6:
+        return title
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / 1e6:,.1f}"))
+    return title.replace("($)", "($ millions)")
+
+
+def chart_figure(chart: Chart, *, dpi: int = 110) -> Any:
+    """``chart`` drawn on a matplotlib Figure (Agg canvas), as :func:`chart_png` saves it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -64,9 +83,11 @@ def chart_png(chart: Chart, path: Path, *, dpi: int = 110) -> Path:
     for y0, y1, label, panel in chart.hbands:
         axes[panel].axhspan(y0, y1, color="#2ca02c", alpha=0.2, lw=0, label=_t(label))
     for k, (ax, title) in enumerate(zip(axes, chart.panels, strict=True)):
-        ax.set_ylabel(_t(title), fontsize=8)
         if k in chart.log_panels:
             ax.set_yscale("log")
+        else:
+            title = _money_axis(ax, title)
+        ax.set_ylabel(_t(title), fontsize=8)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="best", ncol=3)
@@ -77,9 +98,7 @@ def chart_png(chart: Chart, path: Path, *, dpi: int = 110) -> Path:
     axes[-1].set_xlabel(_t(chart.x_title))
     axes[0].set_title(_t(chart.title), fontsize=10, loc="left")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+    return fig
 
 
 def _draw_series(chart: Chart, axes: Any, categories: dict[str, int]) -> None:

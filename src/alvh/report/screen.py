@@ -15,13 +15,37 @@ from rich.console import Console
 from rich.table import Table
 
 from alvh.analytics import HedgeAnalysis
-from alvh.analytics.text import bought_lines, core_lines, fmt, seed_lines
+from alvh.analytics.text import bought_lines, core_lines, fmt, headline_sentence, interest_sentence, seed_lines
 from alvh.errors import InputError
 
 if TYPE_CHECKING:
     from alvh.results import BacktestResult
 
-__all__ = ["print_backtest"]
+__all__ = ["PNL_NOTE", "pnl_rows", "print_backtest"]
+
+#: What the P&L table's non-component rows are (the screen and the report print it under the table).
+PNL_NOTE = (
+    "net P&L = marks - costs, before interest; interest on cash = T-bill interest on each book's cash "
+    "(summary.json 'interest'; the layers' part is the 'cash interest' column of the hedge cost); "
+    "margin-debt interest = the engine's borrowing (summary.json 'financing'); the rows add up to the NAV change"
+)
+
+
+def pnl_rows(summary: dict[str, Any], components: Sequence[str]) -> list[tuple[str, float, float | None]]:
+    """The P&L table's rows ``(label, $, costs $ or None)``: each component's net P&L, the interest on cash
+    (core / layers), the margin-debt interest and, when used, the hedge-cash financing; they add up to
+    ``final_nav - capital`` (docs/engine.md: NAV changes by pnl - costs + financing + interest)."""
+    rows: list[tuple[str, float, float | None]] = [
+        (c, float(summary["component_pnl_net"][c]), float(summary["component_costs"][c])) for c in components
+    ]
+    interest = summary.get("interest") or {}
+    layers = [c for c in components if c != "core"]
+    rows.append(("interest on cash: core", float(interest.get("core", 0.0)), None))
+    rows.append(("interest on cash: layers", float(sum(interest.get(c, 0.0) for c in layers)), None))
+    rows.append(("margin-debt interest", float(summary["financing"]), None))
+    if summary.get("hedge_financing"):
+        rows.append(("hedge-cash financing", float(summary["hedge_financing"]), None))
+    return rows
 
 
 def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) -> None:
@@ -41,11 +65,12 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     t.add_column("net P&L ($)", justify="right", overflow="fold")
     t.add_column("costs ($)", justify="right", overflow="fold")
     t.add_column("net P&L (% of capital)", justify="right", overflow="fold")
-    for c in res.components:
-        pnl = summary["component_pnl_net"][c]
-        t.add_row(c, f"{pnl:,.0f}", f"{summary['component_costs'][c]:,.0f}", f"{pnl / res.capital:.2%}")
-    t.add_row("financing", f"{summary['financing']:,.0f}", "", f"{summary['financing'] / res.capital:.2%}")
+    for label, pnl, costs in pnl_rows(summary, res.components):
+        t.add_row(label, f"{pnl:,.0f}", "" if costs is None else f"{costs:,.0f}", f"{pnl / res.capital:.2%}")
+    change = summary["final_nav"] - summary["capital"]
+    t.add_row("NAV change", f"{change:,.0f}", "", f"{change / res.capital:.2%}")
     con.print(t)
+    con.print(PNL_NOTE, highlight=False)
     cagr = summary["cagr"]
     con.print(
         f"final NAV {summary['final_nav']:,.0f}  total return {summary['total_return']:.2%}"
@@ -54,6 +79,9 @@ def print_backtest(con: Console, res: BacktestResult, written: Sequence[str]) ->
     )
     an: dict[str, Any] = summary["analysis"]
     con.print(_cost_table(an["hedge_cost"]))
+    if "total_bp_per_month" in an["hedge_cost"]:
+        con.print(f"headline: {headline_sentence(an['hedge_cost'])}", highlight=False)
+        con.print(f"  {interest_sentence(an['hedge_cost'])}", highlight=False)
     for line in bought_lines(an["what_it_bought"]) + seed_lines(an["seed_claim"]) + core_lines(an["against_core"]):
         con.print(line, highlight=False)
     con.print(a.trigger["sentence"])
@@ -72,11 +100,12 @@ def _cost_table(hc: dict) -> Table | str:
     if "total_bp_per_month" not in hc:
         return f"hedge cost: {hc.get('statement', 'n/a')}"
     terms = list(hc["split_bp_per_month"])
+    labels = hc.get("split_labels", {})
     t = Table(
         title=f"WHAT THE HEDGE COST: bp of the {hc['basis']} per month (positive = cost, negative = the hedge "
-        "paid; docs/drag.md)"
+        "paid; docs/drag.md)",
     )
-    for col in ("layer", "instrument", "total", *terms):
+    for col in ("layer", "instrument", "total", *(labels.get(k, k) for k in terms)):
         t.add_column(col, justify="left" if col in ("layer", "instrument") else "right", overflow="fold")
     for layer, total in hc["per_layer_bp_per_month"].items():
         sp = hc["per_layer_split_bp_per_month"][layer]

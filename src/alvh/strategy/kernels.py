@@ -91,26 +91,34 @@ def strike_for_delta(
 
 
 def strike_for_delta_at(
-    delta: ArrayLike, forward: ArrayLike, t: float, is_call: ArrayLike
+    delta: ArrayLike, forward: ArrayLike, t: float | np.ndarray, is_call: ArrayLike
 ) -> Callable[[np.ndarray], np.ndarray]:
     """``vol -> strike_for_delta(delta, forward, t, vol, 0, is_call)`` for a strike fixed point at one expiry.
 
     ``d1 = omega N^{-1}(omega delta)`` does not depend on the vol (the delta is undiscounted and there is
     no carry), so it is computed once; each call is then ``K = F exp(-d1 sigma sqrt(t) + sigma^2 t / 2)``:
     the arithmetic of :func:`alvh.pricing.strike_from_delta` at ``rate = div = 0`` step by step (the same
-    numbers to the last bit, tested), NaN where an input is invalid or the delta unattainable.
+    numbers to the last bit, tested), NaN where an input is invalid or the delta unattainable. ``t``: one
+    expiry, or an array broadcasting against ``forward`` (one expiry per row: the engine's entries of every
+    day at once, the same arithmetic element by element).
     """
     from scipy.special import ndtri
 
     f = np.asarray(forward, dtype=float)
     dl = np.asarray(delta, dtype=float)
-    tt = float(t)
     omega = np.where(np.asarray(is_call, dtype=bool), 1.0, -1.0)
     prob = omega * dl
     fixed_ok = np.isfinite(f) & (f > 0) & np.isfinite(dl) & (prob > 0.0) & (prob < 1.0)
-    fixed_ok &= math.isfinite(tt) and tt > 0
+    tt: float | np.ndarray
+    if np.ndim(t) == 0:
+        tt = float(t)
+        fixed_ok &= math.isfinite(tt) and tt > 0
+        sqrt_t: float | np.ndarray = math.sqrt(tt) if tt > 0 else math.nan
+    else:  # per row: np.sqrt is correctly rounded, as math.sqrt
+        tt = np.asarray(t, dtype=float)
+        fixed_ok &= np.isfinite(tt) & (tt > 0)
+        sqrt_t = np.sqrt(np.where(tt > 0, tt, np.nan))
     d1 = omega * ndtri(np.where(fixed_ok, prob, 0.5))
-    sqrt_t = math.sqrt(tt) if tt > 0 else math.nan
 
     def strike(vol: np.ndarray) -> np.ndarray:
         sig = np.asarray(vol, dtype=float)

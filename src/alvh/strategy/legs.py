@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,9 +47,9 @@ def _order(strikes: np.ndarray, inc: float) -> StrikeChoice:
 def select_strikes(
     core: Core,
     spot: np.ndarray,
-    t: float,
+    t: float | np.ndarray,
     rate: np.ndarray,
-    iv: Callable[[np.ndarray, float], np.ndarray],
+    iv: Callable[[np.ndarray, Any], np.ndarray],
     n_iter: int = 6,
     deltas: np.ndarray | None = None,
 ) -> StrikeChoice:
@@ -61,7 +62,7 @@ def select_strikes(
 
     Parameters
     ----------
-    spot : (n_paths,) SPX close; t : years to expiry; rate : (n_paths,) decimal;
+    spot : (n_paths,) SPX close; t : years to expiry (or one per row, (n_paths,)); rate : (n_paths,) decimal;
     iv : callable ``iv(k, t) -> (n_paths, m)`` implied vol at log-moneyness ``k = ln(K/F)``;
     deltas : optional (n_paths, 4) signed leg deltas per path (a sweep's variants,
     :class:`alvh.strategy.axis.RuleAxis`) replacing the core's four delta keys.
@@ -78,7 +79,8 @@ def select_strikes(
         deltas = d4[None, :]
     k = np.broadcast_to(fwd[:, None], (len(spot), 4)).copy()
     # strike_for_delta with its vol-free part (d1) computed once: the same numbers (tests/test_strategy.py)
-    strike_at = strike_for_delta_at(deltas, fwd[:, None], t, LEG_IS_CALL[None, :])
+    t_col = t if np.ndim(t) == 0 else np.asarray(t)[:, None]  # one expiry, or one per row
+    strike_at = strike_for_delta_at(deltas, fwd[:, None], t_col, LEG_IS_CALL[None, :])
     for _ in range(n_iter):
         with np.errstate(divide="ignore", invalid="ignore"):
             lk = np.log(k / fwd[:, None])

@@ -71,7 +71,8 @@ class SweepResult:
             )
         return (
             f"95% circular moving-block bootstrap of the {self.metadata.get('n_months')} calendar months "
-            "(blocks of 3, 4,000 resamples; alvh.analytics.hedge_cost.block_bootstrap_mean)"
+            "(every month spanned, a partial first/last month included: the backtest headline's sample; blocks "
+            "of 3, 4,000 resamples; alvh.analytics.hedge_cost.block_bootstrap_mean)"
         )
 
     def summary_dict(self) -> dict:
