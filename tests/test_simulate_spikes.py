@@ -129,8 +129,9 @@ def test_shipped_params_fit_report_key_rows(real_market_data) -> None:  # noqa: 
         "VX 1-30d: dF/dVIX (pooled OLS)",
     ):
         assert rows[name].ok, rows[name]
-    assert rep.n_pass == 45 and rep.n_checked == 46
-    # the one miss: the pricing module's dF/dVIX at 16 days and the real front contracts' response to spot
-    # are further apart than twice the tolerance, so no simulated front can be within 0.08 of both
-    front = rows["VX 1-30d: pricing dF/dVIX at 16d vs simulated"]
-    assert not front.ok and front.hist - rows["VX 1-30d: dF/dVIX (pooled OLS)"].hist > 2 * 0.08
+    assert rep.n_pass == 46 and rep.n_checked == 46
+    # the pricing module's dF/dVIX as the response to spot (alvh.market.spot_dfdvix_model, the gap-aware
+    # split) is within tolerance of the simulated front and of the real front contracts; the short-factor
+    # response (effective_vega_model, 0.79 at 16 days) was not
+    front = rows["VX 1-30d: pricing dF/dVIX (spot, bucket mean) vs simulated"]
+    assert front.ok and abs(front.hist - rows["VX 1-30d: dF/dVIX (pooled OLS)"].hist) < 0.08

@@ -10,6 +10,7 @@ __all__ = ["SpxSmileDay", "SpxSurface", "cboe_sums", "solve_theta30"]
 from alvh.market.vx import (
     DEFAULT_VEGA_BUCKETS,
     LongFactorMap,
+    SpotMoveSplit,
     VXCurve,
     VXModelParams,
     effective_vega_history,
@@ -18,6 +19,7 @@ from alvh.market.vx import (
     fit_long_factor,
     long_factor_from_indices,
     model_futures,
+    spot_dfdvix_model,
     vix_option_settlement,
     vix_option_vol,
 )
@@ -26,6 +28,7 @@ __all__ += [
     "DEFAULT_VEGA_BUCKETS",
     "LongFactorMap",
     "VXCurve",
+    "SpotMoveSplit",
     "VXModelParams",
     "effective_vega_history",
     "effective_vega_model",
@@ -33,6 +36,7 @@ __all__ += [
     "fit_long_factor",
     "long_factor_from_indices",
     "model_futures",
+    "spot_dfdvix_model",
     "vix_option_settlement",
     "vix_option_vol",
 ]

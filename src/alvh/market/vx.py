@@ -204,11 +204,15 @@ def model_futures(vix: np.ndarray, long_factor: np.ndarray, dte: np.ndarray, par
 def effective_vega_model(
     dte: np.ndarray, params: VXModelParams | None = None, *, include_long_factor: bool = True
 ) -> np.ndarray:
-    """Model dF/dVIX of a VX future with ``dte`` calendar days to expiry (points of F per VIX point).
+    """Model dF/dVIX of a VX future with ``dte`` calendar days to expiry: the curve's response to a move of
+    its **short factor** (points of F per point of the factor).
 
     ``a(tau) + beta_long * c(tau)`` where ``beta_long`` is the average co-move of the long factor with
     spot VIX (fitted); ``include_long_factor=False`` gives the partial ``a(tau) = exp(-kappa_s tau)``
-    holding ``L`` fixed.
+    holding ``L`` fixed. On the two-factor curve of this module the short factor *is* spot VIX, so this is
+    also the response to spot there (the engine's model curve, :meth:`VXCurve.from_model`). On a curve with
+    a spot gap (spot = short factor + a part the futures follow only briefly, the simulation's curve) the
+    response to spot is :func:`spot_dfdvix_model`, which equals this one when the gap never moves.
 
     Raises
     ------
@@ -221,6 +225,78 @@ def effective_vega_model(
         raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
     a, c = _loadings(d / DAYS_PER_YEAR, p.kappa_s, p.kappa_l)
     return a + p.beta_long * c if include_long_factor else a
+
+
+@dataclass(frozen=True)
+class SpotMoveSplit:
+    """How a daily move of spot VIX splits between the curve's factors and the spot gap.
+
+    Spot is ``V + x`` (the curve's short factor plus the gap); ``short`` and ``long`` are the regression
+    slopes of the daily moves ``dV`` and ``dL`` on the spot move ``dV + dx``, so the gap's slope is
+    ``1 - short``; ``gap_kappa`` (per year) is the gap's risk-neutral reversion speed, the rate at which the
+    futures curve forgets it (its weight in ``F(tau)`` is ``exp(-gap_kappa tau)``).
+    """
+
+    short: float
+    long: float
+    gap_kappa: float
+
+    @property
+    def gap(self) -> float:
+        """The gap's share of a spot move, ``1 - short``."""
+        return 1.0 - self.short
+
+    @classmethod
+    def from_covariance(cls, cov: np.ndarray, gap_kappa: float) -> SpotMoveSplit:
+        """The split implied by the 3x3 covariance of the daily moves ``(dV, dL, dx)`` (any common unit).
+
+        ``short = (var dV + cov(dV, dx)) / var dS``, ``long = (cov(dL, dV) + cov(dL, dx)) / var dS``,
+        ``var dS = var dV + var dx + 2 cov(dV, dx)``.
+
+        Raises
+        ------
+        InputError
+            ``cov`` not 3x3 and finite, a spot variance <= 0, or ``gap_kappa`` < 0 / not finite.
+        """
+        m = np.asarray(cov, dtype=float)
+        if m.shape != (3, 3) or not np.isfinite(m).all():
+            raise InputError(f"shape {m.shape}", argument="cov", expected="a finite 3x3 covariance of (dV, dL, dx)")
+        var_s = m[0, 0] + m[2, 2] + 2.0 * m[0, 2]
+        if not var_s > 0:
+            raise InputError(f"var(dV + dx) = {var_s}", argument="cov", expected="a spot variance > 0")
+        if not (np.isfinite(gap_kappa) and gap_kappa >= 0):
+            raise InputError(f"{gap_kappa!r}", argument="gap_kappa", expected="a finite speed >= 0 per year")
+        return cls(
+            short=float((m[0, 0] + m[0, 2]) / var_s),
+            long=float((m[1, 0] + m[1, 2]) / var_s),
+            gap_kappa=float(gap_kappa),
+        )
+
+
+def spot_dfdvix_model(dte: np.ndarray, params: FactorKappas, split: SpotMoveSplit) -> np.ndarray:
+    """Model dF/dVIX of a VX future with ``dte`` calendar days to expiry as its response to a move of
+    **spot** VIX: the regression slope of ``dF(tau)`` on ``dSpot`` (docs/simulation.md, "Layer vega decay").
+
+    ``F(tau) = theta + (V - theta) a(tau) + (L - theta) c(tau) + x exp(-gap_kappa tau)`` moves by
+    ``a dV + c dL + exp(-gap_kappa tau) dx``, so its slope on ``dS = dV + dx`` is::
+
+        dF/dVIX(tau) = short a(tau) + long c(tau) + (1 - short) exp(-gap_kappa tau)
+
+    with ``a, c`` the curve's loadings (``params``: ``kappa_s``, ``kappa_l``) and ``split`` how a spot move
+    splits (:class:`SpotMoveSplit`). With no gap moves (``short = 1``, ``long = beta_long``) it is
+    :func:`effective_vega_model`; at expiry it is 1.
+
+    Raises
+    ------
+    InputError
+        ``dte`` negative or not finite.
+    """
+    d = np.asarray(dte, dtype=float)
+    if not np.isfinite(d).all() or (d < 0).any():
+        raise InputError("days to expiry must be finite and >= 0", argument="dte", expected="calendar days >= 0")
+    tau = d / DAYS_PER_YEAR
+    a, c = _loadings(tau, params.kappa_s, params.kappa_l)
+    return split.short * a + split.long * c + split.gap * np.exp(-split.gap_kappa * tau)
 
 
 def fit_long_factor(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alvh.market import VXCurve, estimate_effective_vega
-from alvh.market.vx import effective_vega_model
+from alvh.market.vx import spot_dfdvix_model
 from alvh.simulate import stats as st
 from alvh.simulate.factors import FactorPaths, curve_price, simulate_factors
 from alvh.simulate.history import History
@@ -21,6 +21,7 @@ from alvh.simulate.model import curve_params
 from alvh.simulate.params import SimParams
 from alvh.simulate.scenarios import Scenario
 from alvh.simulate.schedule import reestimation_mask
+from alvh.simulate.vega import spot_split
 
 
 @dataclass(frozen=True)
@@ -139,13 +140,18 @@ def _panel(v: np.ndarray, s: np.ndarray, f30: np.ndarray, cm: dict[float, np.nda
     return out
 
 
+def bucket_taus(lo: float, hi: float) -> np.ndarray:
+    """The six fixed days to expiry standing for a bucket in the simulated regression and the pricing row."""
+    return np.linspace(lo + 2, hi - 2, 6)
+
+
 def _sim_bucket_betas(fp: FactorPaths, gap_days: np.ndarray, p: SimParams) -> np.ndarray:
     """(3, n_paths): pooled slope of a fixed contract's price change on the spot VIX change, per bucket."""
     v, sv, ll = fp.vix_close, fp.short, fp.long
     dv = np.diff(v, axis=0)
     out = []
     for lo, hi in st.BUCKETS:
-        taus = np.linspace(lo + 2, hi - 2, 6)
+        taus = bucket_taus(lo, hi)
         df = np.stack(
             [
                 curve_price(v[1:], sv[1:], ll[1:], np.maximum(t - gap_days, 0.0), p)
@@ -244,16 +250,16 @@ def report_on(p: SimParams, h: History, fp: FactorPaths, seed: int) -> FitReport
     gap = np.diff(h.dates.values.astype("datetime64[D]")).astype(float)[:, None]
     sb = _sim_bucket_betas(fp, gap, p)
     vxp = curve_params(p)
+    split = spot_split(p)
     for i, (lo, hi) in enumerate(st.BUCKETS):
         rows.append(
             _row("bucket beta to spot VIX", f"VX {lo}-{hi}d: dF/dVIX (pooled OLS)", hbeta[i], sb[i], "abs 0.08")
         )
-        mid = np.array((lo + hi) / 2.0)
         rows.append(
             _row(
                 "bucket beta to spot VIX",
-                f"VX {lo}-{hi}d: pricing dF/dVIX at {mid:.0f}d vs simulated",
-                float(effective_vega_model(mid, vxp)),
+                f"VX {lo}-{hi}d: pricing dF/dVIX (spot, bucket mean) vs simulated",
+                float(spot_dfdvix_model(bucket_taus(lo, hi), vxp, split).mean()),
                 sb[i],
                 "abs 0.08",
             )

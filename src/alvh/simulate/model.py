@@ -6,8 +6,10 @@ The factors (the curve's short factor, the long factor, the spot gap, SPX) come 
 (:func:`alvh.simulate.factors.curve_price`: the two-factor curve on the short and long factors plus the
 gap's term) at its days to expiry on the real CFE expiry calendar, the SPX smile is
 :meth:`SpxSurface.from_vix` on the path's spot VIX, VIX-option vol :func:`vix_option_vol` (VVIX from the
-VIX-level function), and dF/dVIX :func:`effective_vega_model` with the same curve parameters, so a layer's
-effective vega through its life is the pricing module's (docs/simulation.md, "Layer vega decay").
+VIX-level function), and dF/dVIX :func:`alvh.market.spot_dfdvix_model` with the same curve parameters and
+the model's split of a spot move into factor and gap (:func:`alvh.simulate.vega.spot_split`), so a layer's
+effective vega through its life is the pricing module's response to spot VIX (docs/simulation.md, "Layer
+vega decay").
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import pandas as pd
 from alvh.calendar import trading_days
 from alvh.engine.inputs import MODEL_LISTING_DAYS, MarketPaths, VixOptionVol, model_vx_calendar
 from alvh.errors import ConfigError, InputError
-from alvh.market import SpxSurface, VXModelParams, effective_vega_model
+from alvh.market import SpxSurface, VXModelParams, spot_dfdvix_model
 from alvh.simulate.factors import FactorPaths, curve_price, simulate_factors
 from alvh.simulate.params import EVENT_KINDS, SimParams
 from alvh.simulate.scenarios import Scenario, apply_overrides, preset
 from alvh.simulate.schedule import event_mask, reestimation_mask
+from alvh.simulate.vega import spot_split
 
 #: Default first day of a simulated run.
 DEFAULT_START = "2025-01-02"
@@ -217,8 +220,10 @@ def market_from_factors(
     del full
     vc = fp.vix_close
 
+    split = spot_split(params)
+
     def sensitivity(dte: np.ndarray) -> np.ndarray:
-        return effective_vega_model(dte, vxp)
+        return spot_dfdvix_model(dte, vxp, split)
 
     told = fp if described is None else described
     stress = float(told.stress.mean())
@@ -249,6 +254,8 @@ def market_from_factors(
             f"listed up to {MODEL_LISTING_DAYS} days",
             "surface": "alvh.market.SpxSurface.from_vix (tail-weight smile to VIX, median-SKEW tail, default term)",
             "vix_option_vol": "alvh.market.vix_option_vol by tenor, VVIX from the VIX-level function",
-            "sensitivity": "alvh.market.effective_vega_model with the simulation's curve parameters",
+            "sensitivity": "alvh.market.spot_dfdvix_model (the response to spot VIX) with the simulation's curve "
+            f"parameters; a spot move {split.short:.3f} short factor, {split.gap:.3f} gap, long factor "
+            f"{split.long:.3f} (alvh.simulate.vega.spot_split)",
         },
     )
