@@ -231,3 +231,23 @@ def test_refused_where_it_cannot_be_run():
     dump["rebalance"]["enabled"] = False
     with pytest.raises(ConfigError, match="no hedge layer"):
         run_engine(rules_from_dict(dump), paths, core_alone=True)
+
+
+def test_core_entry_quote_computed_once_for_both_books(monkeypatch):
+    # the standalone core's NAV pass and the hedged book price the same condor on the same days: the second
+    # book reuses the first's quote (engine.core_rules._quote); the results are checked equal by _check above
+    from alvh.engine import core_rules
+
+    monkeypatch.setattr(core_rules, "ENTRY_TABLE_MAX_PATHS", 0)  # the per-day entry (the table's is per book)
+    calls: list[int] = []
+    select = core_rules.select_strikes
+    monkeypatch.setattr(core_rules, "select_strikes", lambda *a, **k: calls.append(1) or select(*a, **k))
+    rules = default_rules()
+    paths = chunk_paths(PathModel(), 3, 0, 4, 120)
+    both = run_engine(rules, paths, core_alone=True)
+    n_both = len(calls)
+    calls.clear()
+    plain = run_engine(rules, paths)
+    assert len(calls) > 0
+    assert n_both == len(calls)
+    assert np.array_equal(both.nav, plain.nav)

@@ -129,13 +129,10 @@ def hedge_records(records: PositionRecords) -> PositionRecords:
 
 
 def _slots_of(field: np.ndarray, sel: slice | list[int]) -> np.ndarray:
-    """The slots ``sel`` of a records field: a C-contiguous copy (the compiled pass reads it twice as fast
-    as a strided view), except a broadcast view (rate_prev, div_prev: stride 0), which stays a view (a copy
-    would write 10 MB per field on 1,000 paths x 252 days for the same numbers)."""
-    a = np.asarray(field)
-    if a.ndim and 0 in a.strides and a.size > 1:
-        return a[..., sel]
-    return np.ascontiguousarray(a[..., sel])
+    """The slots ``sel`` of a records field: a view when ``sel`` is a range of slots (the compiled passes read
+    any strides; a C-contiguous copy of every field cost more CPU than the strided reads it saved: 0.42 vs
+    0.54 s of analysis CPU per 1,000 paths x 252 days, benchmarks/bench_simulate.py), a copy otherwise."""
+    return np.asarray(field)[..., sel]
 
 
 def _month_sums(daily: np.ndarray, month_of_day: np.ndarray, n_months: int) -> np.ndarray:

@@ -151,7 +151,7 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
         t = (expiry - today) / DAYS_PER_YEAR
         sday = mp.surface.day(d)  # type: ignore[attr-defined]
         iv_t = sday.iv_at(t) if hasattr(sday, "iv_at") else lambda k: np.asarray(sday.iv(k, t))  # one expiry
-        choice, vol, price, credit, ml, bad = _condor(r, spot, t, rate, q, iv_t, st.ax.core_deltas)
+        choice, vol, price, credit, ml, bad = _quote(st, d, t, rate, q, int(expiry), iv_t)
         strikes = choice.strikes
     go = flat & ~bad
     st.event(d, "core_no_valid_condor", flat & bad)
@@ -184,3 +184,25 @@ def _entry(st: EngineState, d: int, rate: float, q: float, cap: np.ndarray, flat
     st.credit = np.where(go, credit, st.credit)
     st.core_strikes = np.where(go[:, None], strikes, st.core_strikes)
     st.core_opened = go  # read (and reset) by layer_rules.apply_layers: sizing.basis = "core_vega" resizes
+
+
+def _quote(st: EngineState, d: int, t: float, rate: float, q: float, expiry: int, iv_t: Callable) -> tuple:
+    """Day d's condor on every path (:func:`_condor`) computed on the day.
+
+    It reads only the market, the core's rules and strike deltas: with :attr:`EngineState.entry_memo` (one
+    dict shared by the books of one engine call on the same paths: the standalone core's NAV pass and the
+    hedged book) the second book reuses the first book's quote of the day (the same arrays) when those
+    inputs are the same objects and values, instead of computing it again."""
+    r, mp = st.prep.rules, st.prep.paths
+    memo, deltas = st.entry_memo, st.ax.core_deltas
+    key = (t, rate, q, expiry)
+    hit = memo.get(d) if memo is not None else None
+    if hit is not None and hit[0] is mp and hit[1] == key and hit[2] == r.core:
+        if (hit[3] is None and deltas is None) or (
+            hit[3] is not None and deltas is not None and np.array_equal(hit[3], deltas)
+        ):
+            return hit[4]
+    out = _condor(r, mp.spx_close[d], t, rate, q, iv_t, deltas)
+    if memo is not None:  # the books only read these arrays (not made read-only: numba would compile again)
+        memo[d] = (mp, key, r.core, None if deltas is None else np.array(deltas), out)
+    return out

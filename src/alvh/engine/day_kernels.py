@@ -65,12 +65,13 @@ def _accrue_kernel(acct, cash, K, g, paid, do_leg, do_interest, fin_row, interes
 
 
 def _write_row_kernel(  # pragma: no cover - compiled
-    d, o, rq, rk, rtp, rtn, rup, run, rur, rvp, rvn, rpp, rpn,
+    d, o, rq, rk, rtp, rtn, rup, run, rur, rvp, rvn, rpp, rpn, rkind, rcall, kind, is_call,
     qty, strike, t_last, t_now, und_last, und_now, und_rd, vol_last, vol_now, price_last, price_now,
     mult, fut, any_fut, perm, cstart, pnl_row, acct,
 ):  # fmt: skip
-    """recording.write_row: the records row of the own paths, the slot P&L, its component sums, the futures'
-    variation margin into the component accounts."""
+    """recording.write_row and recording.blank_empty on row d: the records row of the own paths (kind NONE,
+    strike and vols NaN, the other floats 0 where a slot holds nothing), the slot P&L, its component sums, the
+    futures' variation margin into the component accounts."""
     P, S = qty.shape
     K = cstart.shape[0]
     slot_pnl = np.empty(S)
@@ -78,16 +79,32 @@ def _write_row_kernel(  # pragma: no cover - compiled
         for s in range(S):
             if p < o:
                 rq[d, p, s] = qty[p, s]
-                rk[d, p, s] = strike[p, s]
-                rtp[d, p, s] = t_last[p, s]
-                rtn[d, p, s] = t_now[p, s]
-                rup[d, p, s] = und_last[p, s]
-                run[d, p, s] = und_now[p, s]
-                rur[d, p, s] = und_rd[p, s]
-                rvp[d, p, s] = vol_last[p, s]
-                rvn[d, p, s] = vol_now[p, s]
-                rpp[d, p, s] = price_last[p, s]
-                rpn[d, p, s] = price_now[p, s]
+                if qty[p, s] == 0.0:
+                    rkind[d, p, s] = 0
+                    rcall[d, p, s] = False
+                    rk[d, p, s] = np.nan
+                    rvp[d, p, s] = np.nan
+                    rvn[d, p, s] = np.nan
+                    rtp[d, p, s] = 0.0
+                    rtn[d, p, s] = 0.0
+                    rup[d, p, s] = 0.0
+                    run[d, p, s] = 0.0
+                    rur[d, p, s] = 0.0
+                    rpp[d, p, s] = 0.0
+                    rpn[d, p, s] = 0.0
+                else:
+                    rkind[d, p, s] = kind[s]
+                    rcall[d, p, s] = is_call[s]
+                    rk[d, p, s] = strike[p, s]
+                    rtp[d, p, s] = t_last[p, s]
+                    rtn[d, p, s] = t_now[p, s]
+                    rup[d, p, s] = und_last[p, s]
+                    run[d, p, s] = und_now[p, s]
+                    rur[d, p, s] = und_rd[p, s]
+                    rvp[d, p, s] = vol_last[p, s]
+                    rvn[d, p, s] = vol_now[p, s]
+                    rpp[d, p, s] = price_last[p, s]
+                    rpn[d, p, s] = price_now[p, s]
             slot_pnl[s] = qty[p, s] * mult[s] * (price_now[p, s] - price_last[p, s])
         for c in range(K):
             b = cstart[c + 1] if c + 1 < K else S

@@ -37,9 +37,10 @@ def write_row(st: EngineState, d: int, m: DayMarks) -> None:
         if not st.rec_row:
             st.rec_row = tuple(rec[k] for k in _ROW_FIELDS)
         st.dk.write_row(
-            d, o, *st.rec_row, st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now,
-            m.und_rd, st.vol_last, m.vol_now, st.price_last, m.price_now, st.mult, st.fut_slot,
-            st.fut_onehot is not None, st.comp_perm, st.comp_start, st.pnl[d], st.acct,
+            d, o, *st.rec_row, rec["kind"], rec["is_call"], st.slot_kind, st.slot_is_call,
+            st.qty, st.strike, st.t_last, m.t_now, st.und_last, m.und_now, m.und_rd, st.vol_last, m.vol_now,
+            st.price_last, m.price_now, st.mult, st.fut_slot, st.fut_onehot is not None, st.comp_perm,
+            st.comp_start, st.pnl[d], st.acct,
         )  # fmt: skip
         if st.any_rolldown:
             st.rd_row = (st.und_last.copy(), m.und_rd.copy())
@@ -105,16 +106,13 @@ def close_day(st: EngineState, d: int, m: DayMarks) -> None:
 
 
 def finish(st: EngineState) -> None:
-    """After the loop: blank the record fields of slots not held (in place: no second copy of the big arrays);
-    the core's break-evens and collateral on every day."""
-    rec = st.rec
-    empty = rec["quantity"] == 0
-    rec["kind"][empty] = InstrumentKind.NONE
-    rec["is_call"][empty] = False
-    for k in ("strike", "vol_prev", "vol_now"):
-        rec[k][empty] = np.nan
-    for k in ("t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "price_prev", "price_now"):
-        rec[k][empty] = 0.0
+    """After the loop: blank the record fields of slots not held (in place: no second copy of the big arrays;
+    the compiled records row wrote them blank already); the core's break-evens and collateral on every day
+    (not in a NAV-only pass, whose result is its NAV)."""
+    if st.dk is None:
+        blank_empty(st.rec, st.slot_kind, st.slot_is_call)
+    if st.prep.nav_only:
+        return
     on = st.snap_condors != 0
     strikes = st.snap_strikes.reshape(-1, 4)
     credit = st.snap_credit.reshape(-1)
@@ -122,3 +120,17 @@ def finish(st: EngineState) -> None:
     st.be[..., 0] = np.where(on, lo.reshape(on.shape), np.nan)
     st.be[..., 1] = np.where(on, hi.reshape(on.shape), np.nan)
     st.coll = collateral(strikes, credit, st.snap_condors.reshape(-1), SPX_MULTIPLIER).reshape(on.shape)
+
+
+def blank_empty(rec: dict[str, np.ndarray], slot_kind: np.ndarray, slot_is_call: np.ndarray) -> None:
+    """Each slot's kind and call flag on every row, then the fields of slots not held blank (kind NONE,
+    strike and vols NaN, every other float 0): the reference of the compiled records row's blanking."""
+    rec["kind"][:] = slot_kind
+    rec["is_call"][:] = slot_is_call
+    empty = rec["quantity"] == 0
+    rec["kind"][empty] = InstrumentKind.NONE
+    rec["is_call"][empty] = False
+    for k in ("strike", "vol_prev", "vol_now"):
+        rec[k][empty] = np.nan
+    for k in ("t_prev", "t_now", "underlying_prev", "underlying_now", "underlying_rolldown", "price_prev", "price_now"):
+        rec[k][empty] = 0.0

@@ -105,9 +105,10 @@ def run_engine(
     if core_alone and paths.n_paths == 1:  # one more path slot (views of the one path) costs 1-6% here
         prep = prepare(rules, paths.twice(), standalone_core=True)
         return build_result(prep, run_days(prep, costs, backend=backend), seed=run_seed)
-    alone = core_alone_nav(rules, paths, costs, backend=backend) if core_alone else None
+    memo: dict[int, tuple] = {}  # the core's entry quotes, computed once for both books (core_rules._quote)
+    alone = core_alone_nav(rules, paths, costs, backend=backend, entry_memo=memo) if core_alone else None
     prep = prepare(rules, paths, variants)
-    st = run_days(prep, costs, backend=backend)
+    st = run_days(prep, costs, backend=backend, entry_memo=memo if core_alone else None)
     return build_result(prep, st, seed=run_seed, core_alone_nav=alone)
 
 
@@ -128,7 +129,9 @@ def core_only_rules(rules: Rules) -> Rules:
     return rules.model_copy(update={"layers": []})
 
 
-def core_alone_nav(rules: Rules, paths: MarketPaths, costs: CostModel, *, backend: str = "auto") -> np.ndarray:
+def core_alone_nav(
+    rules: Rules, paths: MarketPaths, costs: CostModel, *, backend: str = "auto", entry_memo: dict | None = None
+) -> np.ndarray:
     """The NAV (n_days, n_paths) of each path's core run alone as its own book, bit-identical to
     :func:`run_engine` of :func:`alvh.strategy.axis.core_alone_rules`, in a pass that keeps no records
     (:attr:`Prepared.nav_only`): of :func:`core_only_rules` (four SPX legs per path, no VX marks, no
@@ -137,7 +140,7 @@ def core_alone_nav(rules: Rules, paths: MarketPaths, costs: CostModel, *, backen
     few = len(slot_table(rules)[0]) <= SEQUENTIAL_SUM_SLOTS
     book = core_only_rules(rules) if few else core_alone_rules(rules)
     prep = prepare(book, paths, nav_only=True)
-    return run_days(prep, costs, backend=backend).nav
+    return run_days(prep, costs, backend=backend, entry_memo=entry_memo).nav
 
 
 def standalone_core_possible(rules: Rules) -> bool:
@@ -155,9 +158,11 @@ def _kernels(backend: str) -> ModuleType | None:
     return _numba
 
 
-def run_days(prep: Prepared, costs: CostModel, backend: str = "auto") -> EngineState:
-    """The day loop over a prepared run; returns the final state (records blanked, break-evens computed)."""
+def run_days(prep: Prepared, costs: CostModel, backend: str = "auto", entry_memo: dict | None = None) -> EngineState:
+    """The day loop over a prepared run; returns the final state (records blanked, break-evens computed).
+    ``entry_memo``: a dict shared with another book of the same call (:func:`alvh.engine.core_rules._quote`)."""
     st = EngineState(prep, costs, _kernels(backend))
+    st.entry_memo = entry_memo
     if st.nb is not None:  # the fused day kernels where they reproduce numpy's sums (engine.day_kernels)
         from alvh.engine import day_kernels as dk
 

@@ -37,6 +37,7 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         self.dk: ModuleType | None = None  # the fused day kernels (engine.day_kernels; set by simulate.run_days)
         self.entry_tab: dict[int, tuple] | None = None  # the core's entries of every day (core_rules.entry_table)
         self.rec_row: tuple[np.ndarray, ...] = ()  # the records fields the compiled records row writes (recording)
+        self.entry_memo: dict[int, tuple] | None = None  # the core's entry quotes shared by two books (core_rules)
         self._layout()
         self._positions()
         self._outputs()
@@ -171,14 +172,11 @@ class EngineState:  # noqa: PLR0902 - state container of the day loop
         # the records of the run's own paths only: the standalone core's (the second half of the paths,
         # Prepared.standalone_core) are never read, and were half of the records' memory and copies
         Pr = self.P_own
-        rec = {k: np.zeros((n, Pr, S)) for k in RECORD_FIELDS}
-        for k in ("strike", "vol_prev", "vol_now"):
-            rec[k][:] = np.nan
-        rec["kind"] = np.zeros((n, Pr, S), dtype=np.int8)
-        rec["is_call"] = np.zeros((n, Pr, S), dtype=bool)
-        # constant per slot: written into every records row once here, not each day
-        rec["kind"][:] = self.slot_kind
-        rec["is_call"][:] = self.slot_is_call
+        # every row is written on its day (recording.write_row) and blanked where a slot holds nothing
+        # (recording.finish, or in the compiled row): no fill here, each page is first touched on its day
+        rec = {k: np.empty((n, Pr, S)) for k in RECORD_FIELDS}
+        rec["kind"] = np.empty((n, Pr, S), dtype=np.int8)
+        rec["is_call"] = np.empty((n, Pr, S), dtype=bool)
         self.rec = rec
         # today's records row's underlying_prev and underlying_rolldown on every path (layer_legs.rolldown_frac)
         self.rd_row = (np.zeros((P, S)), np.zeros((P, S)))
