@@ -88,12 +88,22 @@ def test_the_headline_prints_its_months_interval_and_basis_everywhere(run):
     k = hc["n_months"] / hc["month_equivalents"]
     assert m * k == pytest.approx(hc["total_bp_per_month"]) and hc["ci95"] == pytest.approx([lo * k, hi * k])
     # alvh sweep's interval is over the same months
+    days = pd.DatetimeIndex(pd.read_parquet(run["out"] / "daily.parquet", columns=["nav"]).index)
+    n_days = pd.Series(days.to_period("M").astype(str)).value_counts()
     frame = pd.DataFrame(
-        {"variant": 0, "month": allm["month"], "hedge_cost_bp": allm["total_bp"], "core_pct": 0.0, "hedged_pct": 0.0}
+        {
+            "variant": 0,
+            "month": allm["month"],
+            "n_days": allm["month"].map(n_days).to_numpy(),
+            "hedge_cost_bp": allm["total_bp"],
+            "core_pct": 0.0,
+            "hedged_pct": 0.0,
+        }
     )
+    assert frame["n_days"].sum() == len(days)
     sw = month_block_intervals(frame, [0]).iloc[0]
-    sw_ci = [sw["hedge_cost_bp_per_month_ci95_lo"] * k, sw["hedge_cost_bp_per_month_ci95_hi"] * k]
-    assert sw_ci == pytest.approx(hc["ci95"])  # the sweep's frontier interval is still per calendar month
+    sw_ci = [sw["hedge_cost_bp_per_month_ci95_lo"], sw["hedge_cost_bp_per_month_ci95_hi"]]
+    assert sw_ci == pytest.approx(hc["ci95"])  # the sweep's frontier interval: the same month-equivalent basis
     ci = f"[{hc['ci95'][0]:.2f}, {hc['ci95'][1]:.2f}]"
     head = f"all layers {hc['total_bp_per_month']:.2f} bp/month of the {hc['basis']}; n = {hc['n_months']} months"
     assert head in run["flat"] and f"95% CI {ci}" in run["flat"]

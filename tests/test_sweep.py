@@ -265,6 +265,7 @@ def test_month_block_intervals_by_hand():
             {
                 "variant": v,
                 "month": m,
+                "n_days": 21,
                 "core_pct": core[i],
                 "hedged_pct": core[i] + lay[i],
                 "hedge_cost_bp": -lay[i] * 100,
@@ -288,3 +289,19 @@ def test_month_block_intervals_by_hand():
     assert iv.loc[1, "n_months"] == 40
     lo, hi = iv.loc[1, "cost_vs_reference_bp_per_month_ci95_lo"], iv.loc[1, "cost_vs_reference_bp_per_month_ci95_hi"]
     assert lo < iv.loc[1, "cost_vs_reference_bp_per_month"] < hi
+
+    # per month-equivalent (trading days / 21), as the row's cost: a constant 10 bp in five full months and a
+    # 2-day month is 60 bp over 107/21 month-equivalents = 11.776 bp/month, interval and all
+    short = pd.DataFrame(
+        {
+            "variant": 0,
+            "month": [f"2010-0{i}" for i in range(1, 7)],
+            "n_days": [21, 21, 21, 21, 21, 2],
+            "core_pct": 0.0,
+            "hedged_pct": 0.0,
+            "hedge_cost_bp": 10.0,
+        }
+    )
+    one = month_block_intervals(short, [0]).iloc[0]
+    assert one["hedge_cost_bp_per_month_ci95_lo"] == pytest.approx(60 / (107 / 21))
+    assert one["hedge_cost_bp_per_month_ci95_hi"] == pytest.approx(60 / (107 / 21))

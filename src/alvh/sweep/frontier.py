@@ -60,20 +60,30 @@ def frontier_table(table: pd.DataFrame, protection: str = "es95_reduction_pp") -
 
 def month_block_intervals(monthly: pd.DataFrame, variants: list[int], reference: int | None = None) -> pd.DataFrame:
     """95% intervals over one history for ``variants``: the hedge cost (the mean of its monthly bp) and the
-    ES95 reduction (ES of core + layers' monthly returns minus the core's), from the project's circular
+    ES95 reduction (ES of core + layers' monthly returns minus the core's; the cost per month-equivalent,
+    trading days / 21, as every bp/month of a run total), from the project's circular
     moving-block bootstrap of calendar months (:func:`alvh.analytics.hedge_cost.block_bootstrap_mean`: blocks
     of 3 months, 4,000 resamples, a fixed seed), the same resampled months for every figure. With a
     ``reference`` variant also each variant minus the reference on the same resampled months (paired: the
     months both lived through cancel): ``cost_vs_reference_bp_per_month`` and
     ``es95_reduction_vs_reference_pp`` with their intervals. One row per variant: ``variant``, ``n_months``
     and the ``*_ci95_lo/hi`` columns (NaN with fewer than two blocks)."""
-    from alvh.analytics.hedge_cost import block_bootstrap_indices, block_bootstrap_mean, expected_shortfall
+    from alvh.analytics.hedge_cost import (
+        block_bootstrap_indices,
+        block_bootstrap_mean,
+        expected_shortfall,
+        month_equivalents,
+    )
 
     def series(v: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         m = monthly[monthly["variant"] == v].sort_values("month")
+        # a bp/month figure is the run total over month-equivalents (trading days / 21), as the row's cost:
+        # the mean over calendar months times (months / month-equivalents) is that, so the bootstrap of the
+        # monthly mean is rescaled the same way (a month's own cost stays what it was)
+        scale = len(m) / month_equivalents(int(m["n_days"].sum())) if len(m) else 1.0
         return (
             m["month"].to_numpy(),
-            m["hedge_cost_bp"].to_numpy(dtype=float),
+            m["hedge_cost_bp"].to_numpy(dtype=float) * scale,
             m["core_pct"].to_numpy(dtype=float),
             m["hedged_pct"].to_numpy(dtype=float),
         )
