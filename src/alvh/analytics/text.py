@@ -44,7 +44,12 @@ def headline_sentence(s: dict) -> str:
     """The headline hedge cost with its sample, interval and basis (screen, report, ``summary()``)."""
     out = (
         f"all layers {fmt(s['total_bp_per_month'], 2)} bp/month of the {s['basis']}; n = {s['n_months']} months "
-        "(every calendar month spanned, a partial first/last month included)"
+        "(every calendar month spanned, a partial first/last month included"
+        + (
+            f"; a month = 21 trading days: the run total over {fmt(s['month_equivalents'], 1)} month-equivalents)"
+            if isinstance(s.get("month_equivalents"), (int, float))
+            else ")"
+        )
     )
     ci = s.get("ci95")
     if isinstance(ci, list) and ci[0] is not None:
