@@ -177,7 +177,8 @@ def hedge_cost_block(t: Tables) -> dict:
         per_layer[la] = describe(cols[f"cost_{la}_bp_per_month"])
         split[la] = {term: float(np.mean(cols[f"cost_{la}_{term}_bp_per_month"])) for term in TERMS}
     return {
-        "definition": "minus the layers' total P&L (marks + costs + financing); positive = the hedge cost money",
+        "definition": "minus the layers' total P&L (marks + costs + their cash interest, the `financing` term); "
+        "positive = the hedge cost money",
         "unit": "bp of the initial capital (fixed) per month; per path: run total / month-equivalents "
         "(trading days / 21)",
         "n_paths": t.n_paths,
