@@ -43,6 +43,9 @@ def test_simulation_report_shows_the_run_files_figures(sim_dir):
     paths = pd.read_parquet(sim_dir / "paths.parquet")
     assert charts["effectiveness"].note.startswith(f"{len(paths)} paths")
     assert rep.meta["rules_text"] == (sim_dir / "rules.toml").read_text()
+    notes = [s for s in rep.sections if s.title == "Notes"]
+    assert len(notes) == 1 and "every figure here is a model figure" in str(notes[0].items[0])
+    assert "alvh.simulate.simulate_market" in str(notes[0].items[0])
 
 
 def test_histogram_counts_against_numpy():

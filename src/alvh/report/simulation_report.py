@@ -147,6 +147,17 @@ def _tables(res: SimulationResult) -> list[Table]:
     return [pooled, exc]
 
 
+def _model_note(model: dict[str, Any]) -> str:
+    """Every figure of a simulated run is a model figure: say which model and that the options are model-priced."""
+    gen = model.get("generator", "alvh.simulate")
+    return (
+        f"Simulated paths ({gen}; {model.get('params', 'parameters')}): SPX, VIX and the VX curve are drawn by the "
+        "model, the SPX condors priced on alvh.market's smile driven by each path's VIX and the VX futures on the "
+        "model curve; no option chain or settlement enters, so every figure here is a model figure "
+        "(docs/simulation.md; the fit report docs/simulation_fit.md says how the model compares with history)."
+    )
+
+
 def simulation_report(
     res: SimulationResult, paths: pd.DataFrame, monthly_cost: pd.DataFrame, *, rules_text: str
 ) -> Report:
@@ -160,6 +171,7 @@ def simulation_report(
         Section("Summary", [Code(res.summary())]),
     ]
     model = md.get("model", {})
+    secs.append(Section("Notes", [_model_note(model if isinstance(model, dict) else {})]))
     meta = {
         "alvh version": md.get("alvh_version"),
         "config hash": md.get("config_hash"),
